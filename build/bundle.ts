@@ -1,0 +1,39 @@
+/**
+ * Bundles the two entry points users run: the helper (one file, Node built-ins only, because its
+ * start-up is paid before every `aws` command) and the `tray-cred` CLI.
+ */
+import { build } from 'esbuild';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  define: { TRAY_CRED_VERSION: JSON.stringify(version) },
+  banner: { js: '#!/usr/bin/env node' },
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const;
+
+await Promise.all([
+  build({ ...common, entryPoints: ['helper/tray-cred-helper.ts'], outfile: 'dist/tray-cred-helper.cjs', format: 'cjs', minify: true }),
+  build({
+    ...common,
+    entryPoints: ['main/node/cli.ts'],
+    outfile: 'dist/tray-cred.mjs',
+    format: 'esm',
+    // The keyring binding is a native addon; it is loaded from node_modules, not bundled.
+    external: ['@napi-rs/keyring'],
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
+  }),
+]);
+
+// `dist/bin` holds the two commands under the names users type, for PATH (npm link does the same from "bin").
+mkdirSync('dist/bin', { recursive: true });
+for (const [name, target] of [['tray-cred', '../tray-cred.mjs'], ['tray-cred-helper', '../tray-cred-helper.cjs']] as const) {
+  rmSync(`dist/bin/${name}`, { force: true });
+  symlinkSync(target, `dist/bin/${name}`);
+  chmodSync(`dist/bin/${target}`, 0o755);
+}

@@ -1,0 +1,374 @@
+/**
+ * The wire contract between `tray-cred-helper` (and every other client) and the agent.
+ *
+ * One newline-terminated JSON request per connection, one newline-terminated JSON response,
+ * at most {@link MAX_FRAME_BYTES} each way. Both ends validate with the functions below and
+ * never trust a cast of `JSON.parse`. Only a code and a message ever cross on failure.
+ *
+ * This file imports nothing but Node built-ins: the helper bundles it, and its start-up
+ * cost is paid before every `aws` command.
+ */
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+
+/** The protocol version spoken by this build. A peer with another version gets `VERSION`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest request or response, in bytes, newline included. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** How long the agent waits for a whole request line after a client connects. */
+export const SERVER_READ_TIMEOUT_MS = 5_000;
+
+/** The operations the agent answers. */
+export type Op = 'credentials' | 'status' | 'lock' | 'unlock';
+const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock'];
+
+/**
+ * What the helper says about the process that ran it. These are claims: Node cannot read a
+ * Unix socket peer's credentials, so anything on the same account could send other values.
+ */
+export interface CallerClaim {
+  /** pid of the helper's parent (the `aws` process or SDK host). */
+  pid: number;
+  /** pid of that process's parent (usually the shell). */
+  ppid: number;
+  /** The parent's command line, arguments joined by spaces. */
+  command: string;
+  /** The parent's working directory. */
+  cwd: string;
+}
+
+/** A request on the wire. `profile` is present exactly when `op` is `credentials`. */
+export type Request =
+  | { v: number; id: string; op: 'credentials'; profile: string; caller?: CallerClaim }
+  | { v: number; id: string; op: 'status' | 'lock' | 'unlock'; caller?: CallerClaim };
+
+/** The closed set of error codes. Each maps to one helper exit status ({@link EXIT_STATUS}). */
+export type ErrorCode =
+  | 'LOCKED'
+  | 'DENIED'
+  | 'TIMEOUT'
+  | 'UNKNOWN_PROFILE'
+  | 'EXPIRED'
+  | 'BAD_REQUEST'
+  | 'TOO_LARGE'
+  | 'VERSION'
+  | 'KEYCHAIN'
+  | 'INTERNAL';
+const ERROR_CODES: readonly ErrorCode[] = [
+  'LOCKED', 'DENIED', 'TIMEOUT', 'UNKNOWN_PROFILE', 'EXPIRED', 'BAD_REQUEST', 'TOO_LARGE', 'VERSION', 'KEYCHAIN', 'INTERNAL',
+];
+
+/** The credential_process document, exactly as the AWS CLI and SDKs read it. */
+export interface CredentialsResult {
+  Version: 1;
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  SessionToken?: string;
+  /** ISO 8601; omitted for long-term keys. */
+  Expiration?: string;
+}
+
+/** The agent's state, as `status`, `lock` and `unlock` report it. Never a secret. */
+export interface StatusResult {
+  locked: boolean;
+  /** Profiles in the vault, 0 while locked. */
+  profiles: number;
+  /** Approval prompts open now. */
+  pending: number;
+  /** pid of the agent, so `tray-cred status` can say which process answers. */
+  agentPid: number;
+}
+
+/** An error as it crosses the wire: a code and one human sentence, nothing more. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** A response on the wire. */
+export type Response =
+  | { v: number; id: string; ok: true; result: unknown }
+  | { v: number; id: string; ok: false; error: WireError };
+
+/** A frame that broke the contract; `code` says which way. */
+export class ProtocolError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.code = code;
+  }
+}
+
+/**
+ * Exit statuses of `tray-cred-helper`, one per outcome, so scripts can tell them apart.
+ * 0 is success; 2 is a usage error; 3 means no agent answered.
+ */
+export const EXIT_STATUS: Readonly<Record<ErrorCode | 'USAGE' | 'NOT_RUNNING', number>> = {
+  USAGE: 2,
+  NOT_RUNNING: 3,
+  LOCKED: 4,
+  DENIED: 5,
+  TIMEOUT: 6,
+  UNKNOWN_PROFILE: 7,
+  EXPIRED: 8,
+  VERSION: 9,
+  KEYCHAIN: 10,
+  BAD_REQUEST: 11,
+  TOO_LARGE: 11,
+  INTERNAL: 12,
+};
+
+/** Profile names the vault accepts: what AWS config files use, without spaces or control characters. */
+export const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+=,@:-]{0,127}$/;
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_TEXT = 8 * 1024;
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isText(value: unknown, max = MAX_TEXT): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+/** Parses one frame's text as a JSON object, or throws `BAD_REQUEST` / `TOO_LARGE`. */
+function parseObject(line: string, what: string): Json {
+  if (Buffer.byteLength(line) > MAX_FRAME_BYTES) {
+    throw new ProtocolError('TOO_LARGE', `${what} is larger than ${MAX_FRAME_BYTES} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new ProtocolError('BAD_REQUEST', `${what} is not valid JSON`);
+  }
+  if (!isObject(value)) throw new ProtocolError('BAD_REQUEST', `${what} is not a JSON object`);
+  return value;
+}
+
+function parseCaller(value: unknown): CallerClaim {
+  if (
+    !isObject(value) ||
+    !isCount(value.pid) ||
+    !isCount(value.ppid) ||
+    !isText(value.command) ||
+    !isText(value.cwd)
+  ) {
+    throw new ProtocolError('BAD_REQUEST', 'caller must be { pid, ppid, command, cwd }');
+  }
+  return { pid: value.pid, ppid: value.ppid, command: value.command, cwd: value.cwd };
+}
+
+/**
+ * Validates a request line (without its newline). Throws {@link ProtocolError} with `VERSION`
+ * for another protocol version, `TOO_LARGE` or `BAD_REQUEST` otherwise. The `id` of a request
+ * that fails is recovered with {@link requestIdOf} so the error can still be matched.
+ */
+export function parseRequest(line: string): Request {
+  const o = parseObject(line, 'request');
+  if (!isCount(o.v)) throw new ProtocolError('BAD_REQUEST', 'request has no protocol version "v"');
+  if (o.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      'VERSION',
+      `client speaks protocol ${o.v}, this agent speaks ${PROTOCOL_VERSION}: update tray-cred-helper and the app to the same release`,
+    );
+  }
+  if (typeof o.id !== 'string' || !REQUEST_ID.test(o.id)) {
+    throw new ProtocolError('BAD_REQUEST', 'request id must be 1-64 letters, digits, "-" or "_"');
+  }
+  if (typeof o.op !== 'string' || !OPS.includes(o.op as Op)) {
+    throw new ProtocolError('BAD_REQUEST', `unknown op; expected one of ${OPS.join(', ')}`);
+  }
+  const caller = o.caller === undefined ? undefined : parseCaller(o.caller);
+  const base = { v: o.v, id: o.id, ...(caller ? { caller } : {}) };
+  if (o.op === 'credentials') {
+    if (typeof o.profile !== 'string' || !PROFILE_NAME.test(o.profile)) {
+      throw new ProtocolError('BAD_REQUEST', 'profile must be 1-128 characters of A-Z a-z 0-9 _ . + = , @ : -');
+    }
+    return { ...base, op: 'credentials', profile: o.profile };
+  }
+  if (o.profile !== undefined) throw new ProtocolError('BAD_REQUEST', `op ${o.op} takes no profile`);
+  return { ...base, op: o.op as 'status' | 'lock' | 'unlock' };
+}
+
+/** The `id` of a request frame, if one can be read from it, for answering a request that failed validation. */
+export function requestIdOf(line: string): string {
+  try {
+    const o: unknown = JSON.parse(line);
+    if (isObject(o) && typeof o.id === 'string' && REQUEST_ID.test(o.id)) return o.id;
+  } catch {
+    // not JSON: the error response carries an empty id
+  }
+  return '';
+}
+
+/** Validates a response line against the request it answers. Throws {@link ProtocolError}. */
+export function parseResponse(line: string, id: string): Response {
+  const o = parseObject(line, 'response');
+  if (o.v !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      'VERSION',
+      `the agent speaks protocol ${String(o.v)}, this helper speaks ${PROTOCOL_VERSION}: update tray-cred-helper and the app to the same release`,
+    );
+  }
+  if (o.id !== id && o.id !== '') throw new ProtocolError('BAD_REQUEST', 'response id does not match the request');
+  if (o.ok === true) return { v: o.v, id: String(o.id), ok: true, result: o.result };
+  const e = o.error;
+  if (o.ok === false && isObject(e) && ERROR_CODES.includes(e.code as ErrorCode) && isText(e.message, 2048)) {
+    return { v: o.v, id: String(o.id), ok: false, error: { code: e.code as ErrorCode, message: e.message } };
+  }
+  throw new ProtocolError('BAD_REQUEST', 'response is neither a result nor a known error');
+}
+
+const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
+
+/** Validates a credentials result: what the helper prints must be exactly a credential_process document. */
+export function parseCredentialsResult(value: unknown): CredentialsResult {
+  if (
+    !isObject(value) ||
+    value.Version !== 1 ||
+    typeof value.AccessKeyId !== 'string' ||
+    !ACCESS_KEY_ID.test(value.AccessKeyId) ||
+    !isText(value.SecretAccessKey, 1024) ||
+    value.SecretAccessKey.length === 0 ||
+    (value.SessionToken !== undefined && !isText(value.SessionToken, 16 * 1024)) ||
+    (value.Expiration !== undefined && (typeof value.Expiration !== 'string' || Number.isNaN(Date.parse(value.Expiration))))
+  ) {
+    throw new ProtocolError('BAD_REQUEST', 'the agent sent credentials that are not a valid credential_process document');
+  }
+  const result: CredentialsResult = { Version: 1, AccessKeyId: value.AccessKeyId, SecretAccessKey: value.SecretAccessKey };
+  if (value.SessionToken !== undefined) result.SessionToken = value.SessionToken;
+  if (value.Expiration !== undefined) result.Expiration = value.Expiration as string;
+  return result;
+}
+
+/** Validates a status result. */
+export function parseStatusResult(value: unknown): StatusResult {
+  if (
+    !isObject(value) ||
+    typeof value.locked !== 'boolean' ||
+    !isCount(value.profiles) ||
+    !isCount(value.pending) ||
+    !isCount(value.agentPid)
+  ) {
+    throw new ProtocolError('BAD_REQUEST', 'the agent sent a malformed status');
+  }
+  return { locked: value.locked, profiles: value.profiles, pending: value.pending, agentPid: value.agentPid };
+}
+
+/** Serialises one frame: JSON plus the terminating newline. */
+export function encodeFrame(message: Request | Response): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/** Where the agent listens and the helper connects, computed the same way by both. */
+export interface SocketPlace {
+  env: Readonly<Record<string, string | undefined>>;
+  platform: NodeJS.Platform;
+  /** Numeric uid on POSIX; unused on Windows. */
+  uid: number;
+  username: string;
+  homedir: string;
+}
+
+/**
+ * The agent's socket (or named pipe) path: `TRAY_CRED_SOCKET`, else
+ * `$XDG_RUNTIME_DIR/tray-cred/agent.sock` on Linux (falling back to `/tmp/tray-cred-<uid>/`),
+ * the data directory on macOS, `\\.\pipe\tray-cred-<user>` on Windows.
+ */
+export function socketPath(place: SocketPlace): string {
+  const override = place.env.TRAY_CRED_SOCKET;
+  if (override) return override;
+  if (place.platform === 'win32') return `\\\\.\\pipe\\tray-cred-${place.username.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  if (place.platform === 'darwin') return join(dataDir(place), 'agent.sock');
+  const runtime = place.env.XDG_RUNTIME_DIR;
+  return runtime ? join(runtime, 'tray-cred', 'agent.sock') : join('/tmp', `tray-cred-${place.uid}`, 'agent.sock');
+}
+
+/**
+ * The data directory: `TRAY_CRED_HOME`, else `$XDG_CONFIG_HOME/tray-cred` on Linux,
+ * `~/Library/Application Support/tray-cred` on macOS, `%APPDATA%\tray-cred` on Windows.
+ */
+export function dataDir(place: SocketPlace): string {
+  const override = place.env.TRAY_CRED_HOME;
+  if (override) return override;
+  if (place.platform === 'darwin') return join(place.homedir, 'Library', 'Application Support', 'tray-cred');
+  if (place.platform === 'win32') return join(place.env.APPDATA ?? join(place.homedir, 'AppData', 'Roaming'), 'tray-cred');
+  return join(place.env.XDG_CONFIG_HOME || join(place.homedir, '.config'), 'tray-cred');
+}
+
+/** No agent answered at the socket path: it is not running, or the path is wrong. */
+export class AgentUnreachableError extends Error {
+  readonly path: string;
+  constructor(path: string, cause: string) {
+    super(`no tray-cred agent answers at ${path} (${cause})`);
+    this.name = 'AgentUnreachableError';
+    this.path = path;
+  }
+}
+
+/**
+ * Sends one request and reads its one response, validated. Rejects with
+ * {@link AgentUnreachableError} when nothing listens, and with {@link ProtocolError}
+ * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails.
+ */
+export function sendRequest(path: string, request: Request, timeoutMs: number): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let connected = false;
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      fn();
+    };
+    const timer = setTimeout(() => {
+      finish(() => reject(new ProtocolError('TIMEOUT', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)));
+    }, timeoutMs);
+    socket.on('connect', () => {
+      connected = true;
+      socket.write(encodeFrame(request));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const nl = chunk.indexOf(0x0a);
+      size += nl < 0 ? chunk.length : nl + 1;
+      if (size > MAX_FRAME_BYTES) {
+        finish(() => reject(new ProtocolError('TOO_LARGE', `the agent's answer is larger than ${MAX_FRAME_BYTES} bytes`)));
+        return;
+      }
+      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
+      if (nl >= 0) {
+        const line = Buffer.concat(chunks).toString('utf8');
+        finish(() => {
+          try {
+            resolve(parseResponse(line, request.id));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      }
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      finish(() =>
+        reject(connected ? new ProtocolError('BAD_REQUEST', `the connection to the agent failed (${error.code ?? error.message})`) : new AgentUnreachableError(path, error.code ?? error.message)),
+      );
+    });
+    socket.on('close', () => {
+      finish(() => reject(new ProtocolError('BAD_REQUEST', 'the agent closed the connection without an answer')));
+    });
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * `tray-cred-helper <profile>`: the credential_process command. It holds nothing: it gathers
+ * what it can claim about its caller, sends one request to the agent and prints the answer.
+ * stdout carries only the credential_process JSON; every failure is one stderr line and an
+ * exit status from EXIT_STATUS.
+ */
+import { readFileSync, readlinkSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import {
+  AgentUnreachableError,
+  EXIT_STATUS,
+  PROFILE_NAME,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  parseCredentialsResult,
+  sendRequest,
+  socketPath,
+  type CallerClaim,
+  type ErrorCode,
+} from './protocol.ts';
+
+declare const TRAY_CRED_VERSION: string | undefined;
+const VERSION = typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev';
+
+const USAGE = `usage: tray-cred-helper [--timeout <seconds>] <profile>
+
+Prints AWS credentials for <profile> from the running tray-cred agent, as credential_process JSON.
+In ~/.aws/config:  credential_process = tray-cred-helper <profile>`;
+
+function fail(status: number, message: string): never {
+  process.stderr.write(`tray-cred-helper: ${message}\n`);
+  process.exit(status);
+}
+
+/** What the helper can tell about the process that ran it. Claims, not proof. */
+function callerOf(pid: number): CallerClaim {
+  const claim: CallerClaim = { pid, ppid: 0, command: '', cwd: '' };
+  try {
+    if (process.platform === 'linux') {
+      claim.command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+      claim.cwd = readlinkSync(`/proc/${pid}/cwd`);
+      // Field 4 of stat; the command name in field 2 may hold spaces, so count from its ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      claim.ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
+    } else if (process.platform === 'darwin') {
+      const ps = spawnSync('/bin/ps', ['-o', 'ppid=,command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 });
+      const m = /^\s*(\d+)\s+(.*)$/s.exec(ps.stdout ?? '');
+      if (m) {
+        claim.ppid = Number(m[1]);
+        claim.command = m[2]!.trim();
+      }
+    }
+  } catch {
+    // Best effort: a caller we cannot read is sent as what we know (its pid).
+  }
+  claim.command = claim.command.slice(0, 4096);
+  claim.cwd = claim.cwd.slice(0, 4096);
+  return claim;
+}
+
+const HINT: Partial<Record<ErrorCode, string>> = {
+  VERSION: 'tray-cred-helper and the app come from different releases',
+};
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        timeout: { type: 'string' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    fail(EXIT_STATUS.USAGE, `${(error as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`tray-cred-helper ${VERSION} (protocol ${PROTOCOL_VERSION})\n`);
+    return;
+  }
+  const profile = positionals[0];
+  if (positionals.length !== 1 || profile === undefined) fail(EXIT_STATUS.USAGE, `expected exactly one profile name\n${USAGE}`);
+  if (!PROFILE_NAME.test(profile)) fail(EXIT_STATUS.USAGE, `"${profile}" is not a valid profile name`);
+  const seconds = values.timeout === undefined ? 120 : Number(values.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) fail(EXIT_STATUS.USAGE, '--timeout takes seconds from 1 to 3600');
+
+  const path = socketPath({
+    env: process.env,
+    platform: process.platform,
+    uid: process.getuid?.() ?? 0,
+    username: process.platform === 'win32' ? userInfo().username : '',
+    homedir: homedir(),
+  });
+  const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  let response;
+  try {
+    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) }, seconds * 1000);
+  } catch (error) {
+    if (error instanceof AgentUnreachableError) {
+      fail(EXIT_STATUS.NOT_RUNNING, `${error.message}: start the tray-cred app (or \`tray-cred agent\` on a server); set TRAY_CRED_SOCKET if it listens elsewhere`);
+    }
+    if (error instanceof ProtocolError) {
+      fail(EXIT_STATUS[error.code], error.code === 'TIMEOUT' ? `${error.message}: answer the approval prompt sooner, or raise --timeout` : error.message);
+    }
+    fail(EXIT_STATUS.INTERNAL, `unexpected failure: ${(error as Error)?.message ?? String(error)}`);
+  }
+  if (!response.ok) {
+    const hint = HINT[response.error.code];
+    fail(EXIT_STATUS[response.error.code], hint ? `${response.error.message} (${hint})` : response.error.message);
+  }
+  let credentials;
+  try {
+    credentials = parseCredentialsResult(response.result);
+  } catch (error) {
+    fail(EXIT_STATUS.BAD_REQUEST, (error as Error).message);
+  }
+  process.stdout.write(`${JSON.stringify(credentials)}\n`);
+}
+
+void main();

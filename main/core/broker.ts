@@ -1,0 +1,306 @@
+import {
+  PROTOCOL_VERSION,
+  type CallerClaim,
+  type CredentialsResult,
+  type Request,
+  type Response,
+  type StatusResult,
+} from '../../helper/protocol.ts';
+import type { AuditLog, Decision } from './audit-log.ts';
+import {
+  ApprovalDeniedError,
+  ApprovalTimeoutError,
+  CredentialsExpiredError,
+  TrayCredError,
+  UnknownProfileError,
+  VaultLockedError,
+} from './errors.ts';
+import type { ApprovalAnswer, Approver, Clock } from './ports.ts';
+import { summarize, type ProfileRecord, type ProfileSummary } from './profile.ts';
+import type { Vault, VaultSnapshot } from './vault.ts';
+
+export interface BrokerDeps {
+  vault: Vault;
+  audit: AuditLog;
+  approver: Approver;
+  clock: Clock;
+  /** The agent's pid, reported by `status`. */
+  pid: number;
+  /** Where problems that no request owns are reported (the agent's log). Never given a secret. */
+  warn: (message: string) => void;
+}
+
+export interface BrokerOptions {
+  /** An approval nobody answers within this is a deny. */
+  approvalTimeoutMs?: number;
+  /** How long `last used` times may wait in memory before they are written to the vault. */
+  lastUsedFlushMs?: number;
+}
+
+/** What front ends are told when something they show may have changed. */
+export type BrokerEvent = 'locked' | 'unlocked' | 'pending' | 'access';
+
+/** A credentials request's outcome, for the audit log. */
+interface Outcome {
+  decision: Decision;
+  reason?: string;
+}
+
+/**
+ * Decides every request: lock check, profile lookup, policy, approver, vault, audit. Holds the
+ * master key and the decrypted vault only while unlocked; `lock` wipes both and every grant.
+ */
+export class Broker {
+  private readonly deps: BrokerDeps;
+  private readonly approvalTimeoutMs: number;
+  private readonly lastUsedFlushMs: number;
+  private key: Buffer | undefined;
+  private snapshot: VaultSnapshot | undefined;
+  private readonly grants = new Map<string, number>();
+  private readonly prompts = new Map<string, Promise<Outcome>>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly lastUsed = new Map<string, string>();
+  private cancelFlush: (() => void) | undefined;
+  private readonly listeners = new Set<(event: BrokerEvent) => void>();
+
+  constructor(deps: BrokerDeps, options: BrokerOptions = {}) {
+    this.deps = deps;
+    this.approvalTimeoutMs = options.approvalTimeoutMs ?? 60_000;
+    this.lastUsedFlushMs = options.lastUsedFlushMs ?? 60_000;
+  }
+
+  get locked(): boolean {
+    return this.key === undefined;
+  }
+
+  onChange(listener: (event: BrokerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: BrokerEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  status(): StatusResult {
+    return {
+      locked: this.locked,
+      profiles: this.snapshot ? Object.keys(this.snapshot.data.profiles).length : 0,
+      pending: this.prompts.size,
+      agentPid: this.deps.pid,
+    };
+  }
+
+  /** Profiles without secrets, for list views. Throws when locked. */
+  async profiles(): Promise<ProfileSummary[]> {
+    const profiles = await this.currentProfiles();
+    return Object.entries(profiles)
+      .map(([name, p]) => summarize(name, { ...p, lastUsedAt: this.lastUsed.get(name) ?? p.lastUsedAt }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Reads the master key from the keychain and the vault with it. */
+  async unlock(caller?: CallerClaim): Promise<StatusResult> {
+    if (!this.key) {
+      const key = await this.deps.vault.loadMasterKey();
+      try {
+        this.snapshot = await this.deps.vault.read(key);
+      } catch (error) {
+        key.fill(0);
+        throw error;
+      }
+      this.key = key;
+      await this.deps.audit.append({ event: 'unlock', ...(caller ? { caller } : {}) });
+      this.emit('unlocked');
+    }
+    return this.status();
+  }
+
+  /** Wipes the key, the decrypted vault and every remembered grant; open prompts are cancelled. */
+  async lock(reason: string, caller?: CallerClaim): Promise<StatusResult> {
+    for (const a of this.aborts) a.abort(new VaultLockedError());
+    if (this.key) {
+      await this.flushLastUsed();
+      this.key.fill(0);
+      this.key = undefined;
+      this.snapshot = undefined;
+      this.grants.clear();
+      await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
+      this.emit('locked');
+    }
+    return this.status();
+  }
+
+  /** Answers one wire request. Never throws: every failure becomes an error response. */
+  async handle(request: Request): Promise<Response> {
+    const { id } = request;
+    try {
+      let result: unknown;
+      switch (request.op) {
+        case 'credentials':
+          result = await this.credentials(request.id, request.profile, request.caller);
+          break;
+        case 'status':
+          result = this.status();
+          break;
+        case 'lock':
+          result = await this.lock('asked by a client', request.caller);
+          break;
+        case 'unlock':
+          result = await this.unlock(request.caller);
+          break;
+      }
+      return { v: PROTOCOL_VERSION, id, ok: true, result };
+    } catch (error) {
+      return { v: PROTOCOL_VERSION, id, ok: false, error: this.toWire(error) };
+    }
+  }
+
+  private toWire(error: unknown): { code: TrayCredError['code']; message: string } {
+    if (error instanceof TrayCredError) return { code: error.code, message: error.message };
+    this.deps.warn(`internal error: ${(error as Error)?.stack ?? String(error)}`);
+    return { code: 'INTERNAL', message: 'the agent hit an internal error; its log has the details' };
+  }
+
+  private async currentProfiles(): Promise<Record<string, ProfileRecord>> {
+    const key = this.key;
+    if (!key) throw new VaultLockedError();
+    const stamp = await this.deps.vault.stamp();
+    if (!this.snapshot || stamp !== this.snapshot.stamp) {
+      const fresh = await this.deps.vault.read(key);
+      if (this.key === key) this.snapshot = fresh;
+      return fresh.data.profiles;
+    }
+    return this.snapshot.data.profiles;
+  }
+
+  private async credentials(requestId: string, name: string, caller: CallerClaim | undefined): Promise<CredentialsResult> {
+    const started = this.deps.clock.now();
+    let outcome: Outcome = { decision: 'error' };
+    let served: CredentialsResult | undefined;
+    let failure: unknown;
+    try {
+      if (this.locked) {
+        outcome = { decision: 'locked' };
+        throw new VaultLockedError();
+      }
+      const profile = (await this.currentProfiles())[name];
+      if (!profile) {
+        outcome = { decision: 'unknown-profile' };
+        throw new UnknownProfileError(name);
+      }
+      outcome = await this.decide(name, profile, caller);
+      if (outcome.decision === 'denied' || outcome.decision === 'timeout') {
+        throw outcome.decision === 'timeout'
+          ? new ApprovalTimeoutError(name, Math.round(this.approvalTimeoutMs / 1000))
+          : new ApprovalDeniedError(name, outcome.reason ?? 'denied');
+      }
+      // Re-read after a prompt: the vault may have been locked or edited while the person decided.
+      const current = (await this.currentProfiles())[name];
+      if (!current) {
+        outcome = { decision: 'unknown-profile', reason: 'removed while waiting for approval' };
+        throw new UnknownProfileError(name);
+      }
+      if (current.expiration && Date.parse(current.expiration) <= this.deps.clock.now()) {
+        outcome = { decision: 'expired', reason: `expired at ${current.expiration}` };
+        throw new CredentialsExpiredError(name, current.expiration);
+      }
+      served = { Version: 1, AccessKeyId: current.accessKeyId, SecretAccessKey: current.secretAccessKey };
+      if (current.sessionToken) served.SessionToken = current.sessionToken;
+      if (current.expiration) served.Expiration = current.expiration;
+    } catch (error) {
+      failure = error;
+      if (!(error instanceof TrayCredError)) outcome = { decision: 'error', reason: 'internal error' };
+    }
+    // Written before anything is returned: an access that cannot be recorded is not served.
+    await this.deps.audit.append({
+      event: 'access',
+      profile: name,
+      decision: outcome.decision,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      ...(caller ? { caller } : {}),
+      durationMs: this.deps.clock.now() - started,
+      requestId,
+    });
+    this.emit('access');
+    if (failure !== undefined || !served) throw failure;
+    this.noteUse(name);
+    return served;
+  }
+
+  private async decide(name: string, profile: ProfileRecord, caller: CallerClaim | undefined): Promise<Outcome> {
+    if (profile.policy === 'allow') return { decision: 'allowed' };
+    if (profile.policy === 'deny') return { decision: 'denied', reason: 'the profile policy is deny' };
+    const grant = this.grants.get(name);
+    if (grant !== undefined && grant > this.deps.clock.now()) return { decision: 'remembered' };
+    // Identical requests while a prompt is open share it: a burst from one command asks once.
+    const key = JSON.stringify([name, caller?.command ?? '', caller?.cwd ?? '']);
+    let pending = this.prompts.get(key);
+    if (!pending) {
+      pending = this.ask(name, profile, caller).finally(() => {
+        this.prompts.delete(key);
+        this.emit('pending');
+      });
+      this.prompts.set(key, pending);
+      this.emit('pending');
+    }
+    return pending;
+  }
+
+  private async ask(name: string, profile: ProfileRecord, caller: CallerClaim | undefined): Promise<Outcome> {
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const cancelTimer = this.deps.clock.setTimer(this.approvalTimeoutMs, () => abort.abort(new ApprovalTimeoutError(name, 0)));
+    const aborted = new Promise<never>((_, reject) => {
+      abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true });
+    });
+    try {
+      const answer: ApprovalAnswer = await Promise.race([
+        this.deps.approver.ask({ profile: name, caller, rememberMinutes: profile.rememberMinutes, unlock: false }, abort.signal),
+        aborted,
+      ]);
+      if (!answer.allow) return { decision: 'denied', reason: 'denied at the prompt' };
+      if (answer.rememberMinutes > 0) this.grants.set(name, this.deps.clock.now() + answer.rememberMinutes * 60_000);
+      return { decision: 'approved', ...(answer.rememberMinutes > 0 ? { reason: `remembered for ${answer.rememberMinutes} min` } : {}) };
+    } catch (error) {
+      if (error instanceof ApprovalTimeoutError) return { decision: 'timeout', reason: `no answer within ${Math.round(this.approvalTimeoutMs / 1000)} s` };
+      if (error instanceof VaultLockedError) return { decision: 'denied', reason: 'locked while waiting for approval' };
+      this.deps.warn(`approver failed: ${(error as Error)?.message ?? String(error)}`);
+      return { decision: 'denied', reason: 'the approver failed' };
+    } finally {
+      cancelTimer();
+      abort.abort(new ApprovalTimeoutError(name, 0));
+      this.aborts.delete(abort);
+    }
+  }
+
+  private noteUse(name: string): void {
+    this.lastUsed.set(name, new Date(this.deps.clock.now()).toISOString());
+    this.cancelFlush ??= this.deps.clock.setTimer(this.lastUsedFlushMs, () => {
+      this.cancelFlush = undefined;
+      void this.flushLastUsed();
+    });
+  }
+
+  /** Writes pending `last used` times into the vault. Called on a timer, on lock and on shutdown. */
+  async flushLastUsed(): Promise<void> {
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
+    const key = this.key;
+    if (!key || this.lastUsed.size === 0) return;
+    const pending = new Map(this.lastUsed);
+    this.lastUsed.clear();
+    try {
+      const { snapshot } = await this.deps.vault.update(key, (data) => {
+        for (const [name, at] of pending) {
+          const p = data.profiles[name];
+          if (p && (!p.lastUsedAt || p.lastUsedAt < at)) p.lastUsedAt = at;
+        }
+      });
+      if (this.key === key) this.snapshot = snapshot;
+    } catch (error) {
+      for (const [name, at] of pending) if (!this.lastUsed.has(name)) this.lastUsed.set(name, at);
+      this.deps.warn(`could not record last-used times in the vault: ${(error as Error).message}`);
+    }
+  }
+}

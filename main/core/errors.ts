@@ -1,0 +1,73 @@
+import type { ErrorCode } from '../../helper/protocol.ts';
+
+/**
+ * An expected failure a person can act on. Its message names the cause and the fix, never a
+ * secret; `code` is what crosses the wire.
+ */
+export class TrayCredError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export class VaultLockedError extends TrayCredError {
+  constructor() {
+    super('LOCKED', 'tray-cred is locked: run `tray-cred unlock` (or choose Unlock in the tray menu), then retry');
+  }
+}
+
+export class UnknownProfileError extends TrayCredError {
+  constructor(profile: string) {
+    super('UNKNOWN_PROFILE', `no profile "${profile}" in the tray-cred vault: add it with \`tray-cred add ${profile}\` or \`tray-cred import <file>\``);
+  }
+}
+
+export class ApprovalDeniedError extends TrayCredError {
+  constructor(profile: string, why: string) {
+    super('DENIED', `access to "${profile}" was denied: ${why}`);
+  }
+}
+
+export class ApprovalTimeoutError extends TrayCredError {
+  constructor(profile: string, seconds: number) {
+    super('TIMEOUT', `nobody approved access to "${profile}" within ${seconds} s, so it was denied: answer the prompt, or set \`tray-cred policy ${profile} allow\``);
+  }
+}
+
+export class CredentialsExpiredError extends TrayCredError {
+  constructor(profile: string, expiredAt: string) {
+    super('EXPIRED', `the session credentials of "${profile}" expired at ${expiredAt}: store fresh ones with \`tray-cred add ${profile}\``);
+  }
+}
+
+/** The OS keychain could not be reached, is locked, or holds no key for this vault. */
+export class KeychainError extends TrayCredError {
+  constructor(message: string) {
+    super('KEYCHAIN', message);
+  }
+}
+
+/** The vault file is missing, from another key, damaged or edited. */
+export class VaultFileError extends TrayCredError {
+  constructor(message: string) {
+    super('INTERNAL', message);
+  }
+}
+
+/** A command was given input it cannot use. */
+export class UsageError extends TrayCredError {
+  constructor(message: string) {
+    super('BAD_REQUEST', message);
+  }
+}
+
+/** A broken invariant: a bug in tray-cred, not something the user did. Reported as INTERNAL. */
+export class BugIndicatingError extends Error {
+  constructor(message: string) {
+    super(`bug in tray-cred: ${message}`);
+    this.name = 'BugIndicatingError';
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The ports through which the core reaches the outside world. The core never imports `fs`,
+ * `net`, `child_process` or `electron`; each entry point passes implementations of these in.
+ */
+import type { CallerClaim } from '../../helper/protocol.ts';
+
+/**
+ * The OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret Service).
+ * Every method throws `KeychainError` with a cause and a fix when the keychain cannot be used.
+ */
+export interface Keychain {
+  /** The secret stored for `account`, or `null` when there is none. */
+  get(account: string): Promise<string | null>;
+  /** Stores (or replaces) the secret for `account`. */
+  set(account: string, secret: string): Promise<void>;
+  /** Removes the secret; `false` when there was none. */
+  delete(account: string): Promise<boolean>;
+}
+
+/** Cancels a timer set with {@link Clock.setTimer}. */
+export type CancelTimer = () => void;
+
+/** Time, so tests can move it. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `fn` once after `ms`; the returned function cancels it. The timer does not keep the process alive. */
+  setTimer(ms: number, fn: () => void): CancelTimer;
+}
+
+/** Randomness for keys, nonces and ids. */
+export interface Random {
+  /** `n` cryptographically strong random bytes. */
+  bytes(n: number): Buffer;
+}
+
+/** Releases a lock taken with {@link FileSystem.lock}. */
+export type Release = () => Promise<void>;
+
+/**
+ * Files, as the core needs them. Paths are absolute. Everything created is private to the user
+ * (directories 0700, files 0600) whatever the umask.
+ */
+export interface FileSystem {
+  /** The whole file, or `null` when it does not exist. */
+  readFile(path: string): Promise<Buffer | null>;
+  /** `length` bytes from `start` (fewer at the end of the file). */
+  readRange(path: string, start: number, length: number): Promise<Buffer>;
+  /**
+   * Replaces the file so that a crash at any point leaves the old or the new contents:
+   * temp file, fsync, rename, fsync of the directory.
+   */
+  writeFileAtomic(path: string, data: string | Buffer): Promise<void>;
+  /** Appends and waits until the bytes are on disk (fdatasync). Creates the file 0600. */
+  appendDurable(path: string, data: string | Buffer): Promise<void>;
+  /** Cuts the file to `length` bytes, durably. */
+  truncate(path: string, length: number): Promise<void>;
+  /** Size in bytes, or `null` when the file does not exist. */
+  size(path: string): Promise<number | null>;
+  /** A string that changes whenever the file is replaced or written, or `null` when it does not exist. */
+  stamp(path: string): Promise<string | null>;
+  /** Names in a directory, sorted; empty when it does not exist. */
+  list(dir: string): Promise<string[]>;
+  /** Creates the directory (and parents) 0700, and refuses one that another user owns or others can open. */
+  ensurePrivateDir(dir: string): Promise<void>;
+  /** Removes a file; no error when it is already gone. */
+  remove(path: string): Promise<void>;
+  /**
+   * An exclusive lock shared with other processes (a lock file). Waits up to `waitMs`, breaking
+   * a lock whose holder has died, then throws.
+   */
+  lock(path: string, waitMs?: number): Promise<Release>;
+}
+
+/** One access waiting for a person's decision. */
+export interface ApprovalRequest {
+  profile: string;
+  caller: CallerClaim | undefined;
+  /** The profile's "remember for N minutes" setting; 0 when approvals are not remembered. */
+  rememberMinutes: number;
+  /** True when the agent is locked and allowing also means unlocking. */
+  unlock: boolean;
+}
+
+/** A person's answer. `rememberMinutes` > 0 grants the profile for that long without asking. */
+export interface ApprovalAnswer {
+  allow: boolean;
+  rememberMinutes: number;
+}
+
+/**
+ * Asks a person whether an access may go ahead (Secretive's witness). The tray's native prompt
+ * and the headless agent's approver command are two implementations.
+ */
+export interface Approver {
+  /** Resolves with the answer. When `signal` aborts (time-out, lock) the prompt closes and the result is ignored. */
+  ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer>;
+}

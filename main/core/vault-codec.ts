@@ -1,0 +1,94 @@
+import { createCipheriv, createDecipheriv, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { VaultFileError } from './errors.ts';
+import { profileRecordSchema, type ProfileRecord } from './profile.ts';
+
+/**
+ * The vault file: a small JSON header and one AES-256-GCM ciphertext holding every profile.
+ * Profile names, counts and sizes are inside the ciphertext, padded to 4 KiB steps, so the
+ * file can sit in a public dotfiles repo and say nothing but "a tray-cred vault".
+ */
+export const VAULT_FORMAT = 'tray-cred-vault';
+export const VAULT_VERSION = 1;
+const PAD = 4096;
+
+/** The decrypted contents. */
+export interface VaultData {
+  profiles: Record<string, ProfileRecord>;
+}
+
+const headerSchema = z.object({
+  format: z.literal(VAULT_FORMAT),
+  version: z.literal(VAULT_VERSION),
+  vaultId: z.string().regex(/^[0-9a-f]{32}$/),
+  keyId: z.string().regex(/^[0-9a-f]{16}$/),
+  cipher: z.literal('aes-256-gcm'),
+  nonce: z.base64(),
+  data: z.base64(),
+});
+export type VaultHeader = Omit<z.infer<typeof headerSchema>, 'nonce' | 'data'>;
+
+const payloadSchema = z.object({ profiles: z.record(z.string(), profileRecordSchema) });
+
+function subkey(masterKey: Buffer, label: string, length: number): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `tray-cred ${label}`, length));
+}
+
+/** A short, one-way fingerprint of the master key, so "wrong key" and "file edited" are told apart. */
+export function keyIdOf(masterKey: Buffer): string {
+  return subkey(masterKey, 'key id v1', 8).toString('hex');
+}
+
+function aad(h: VaultHeader): Buffer {
+  return Buffer.from(`${h.format}|${h.version}|${h.vaultId}|${h.keyId}|${h.cipher}`);
+}
+
+/** Reads only the header: enough to find the vault's key in the keychain. */
+export function readHeader(file: Buffer): VaultHeader & { nonce: string; data: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(file.toString('utf8'));
+  } catch {
+    throw new VaultFileError('the vault file is not JSON: it is damaged; restore vault.json from your backup (dotfiles repo)');
+  }
+  const parsed = headerSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new VaultFileError('the vault file is not a tray-cred vault of a version this build reads: restore vault.json from your backup, or update tray-cred');
+  }
+  return parsed.data;
+}
+
+export function encryptVault(masterKey: Buffer, vaultId: string, nonce: Buffer, data: VaultData): string {
+  const header: VaultHeader = { format: VAULT_FORMAT, version: VAULT_VERSION, vaultId, keyId: keyIdOf(masterKey), cipher: 'aes-256-gcm' };
+  const json = JSON.stringify(data);
+  const padded = json + ' '.repeat(PAD - (Buffer.byteLength(json) % PAD));
+  const cipher = createCipheriv('aes-256-gcm', subkey(masterKey, 'vault v1', 32), nonce);
+  cipher.setAAD(aad(header));
+  const body = Buffer.concat([cipher.update(padded, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `${JSON.stringify({ ...header, nonce: nonce.toString('base64'), data: body.toString('base64') }, null, 2)}\n`;
+}
+
+export function decryptVault(masterKey: Buffer, file: Buffer): VaultData {
+  const h = readHeader(file);
+  const expected = Buffer.from(keyIdOf(masterKey), 'hex');
+  if (!timingSafeEqual(expected, Buffer.from(h.keyId, 'hex'))) {
+    throw new VaultFileError(
+      'the vault was encrypted with a different master key than the one in this keychain: import the recovery kit made for this vault (`tray-cred recovery import`), or use the vault that belongs to this keychain',
+    );
+  }
+  const body = Buffer.from(h.data, 'base64');
+  const nonce = Buffer.from(h.nonce, 'base64');
+  if (body.length < 17 || nonce.length !== 12) throw new VaultFileError('the vault file is truncated: restore vault.json from your backup');
+  const decipher = createDecipheriv('aes-256-gcm', subkey(masterKey, 'vault v1', 32), nonce);
+  decipher.setAAD(aad(h));
+  decipher.setAuthTag(body.subarray(body.length - 16));
+  let plain: Buffer;
+  try {
+    plain = Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
+  } catch {
+    throw new VaultFileError('the vault file was modified or damaged (its authentication tag does not match): restore vault.json from your backup');
+  }
+  const parsed = payloadSchema.safeParse(JSON.parse(plain.toString('utf8')));
+  if (!parsed.success) throw new VaultFileError('the vault decrypted but its contents are not valid: restore vault.json from your backup');
+  return parsed.data;
+}

@@ -1,0 +1,87 @@
+/**
+ * `tray-cred`: the composition root of the command line and the headless agent. This is the
+ * only place that constructs the Node implementations of the ports.
+ */
+import { Command, CommanderError } from 'commander';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { read } from 'read';
+import { EXIT_STATUS, dataDir, socketPath } from '../../helper/protocol.ts';
+import { AuditLog } from '../core/audit-log.ts';
+import { TrayCredError, UsageError } from '../core/errors.ts';
+import { Vault } from '../core/vault.ts';
+import { registerAdd } from './commands/add.ts';
+import { registerAgent } from './commands/agent.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerControl } from './commands/control.ts';
+import { registerImport } from './commands/import.ts';
+import { registerInit } from './commands/init.ts';
+import { registerProfiles } from './commands/profiles.ts';
+import type { CliContext } from './context.ts';
+import { KeyringKeychain } from './keyring-keychain.ts';
+import { NodeFileSystem } from './node-file-system.ts';
+import { CryptoRandom, SystemClock } from './system-clock.ts';
+
+declare const TRAY_CRED_VERSION: string | undefined;
+
+function context(): CliContext {
+  const uid = process.getuid?.();
+  const place = { env: process.env, platform: process.platform, uid: uid ?? 0, username: userInfo().username, homedir: homedir() };
+  const fs = new NodeFileSystem(uid);
+  const keychain = new KeyringKeychain(process.platform);
+  const clock = new SystemClock();
+  const random = new CryptoRandom();
+  const dir = dataDir(place);
+  const vault = new Vault({ fs, keychain, random, clock }, dir);
+  let audit: AuditLog | undefined;
+  return {
+    env: process.env,
+    uid,
+    dataDir: dir,
+    socket: socketPath(place),
+    fs,
+    keychain,
+    clock,
+    random,
+    vault,
+    async audit() {
+      audit ??= new AuditLog({ fs, clock }, join(dir, 'audit'), await vault.loadAuditKey());
+      return audit;
+    },
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(`${text}\n`),
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    async ask(prompt, hidden) {
+      if (!process.stdin.isTTY) throw new UsageError('this needs an answer typed on a terminal, and stdin is not one');
+      return String(await read({ prompt, silent: hidden, output: process.stderr, replace: '' })).trim();
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  let ctx: CliContext | undefined;
+  const lazy = (): CliContext => (ctx ??= context());
+  const program = new Command('tray-cred')
+    .description('AWS credentials encrypted under a key in the OS keychain, served through credential_process, every access audited')
+    .version(typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerAgent, registerControl, registerAudit]) register(program, lazy);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_STATUS.USAGE);
+    if (error instanceof TrayCredError) {
+      process.stderr.write(`tray-cred: ${error.message}\n`);
+      process.exit(error instanceof UsageError ? EXIT_STATUS.USAGE : EXIT_STATUS[error.code]);
+    }
+    process.stderr.write(`tray-cred: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exit(EXIT_STATUS.INTERNAL);
+  }
+}
+
+void main(process.argv);

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports.ts';
+
+/**
+ * The headless agent's approver: runs a command of the user's with the request in its
+ * environment. Exit 0 allows (remembered for the profile's setting); anything else denies.
+ * Without a command every `ask` is denied.
+ */
+export class CommandApprover implements Approver {
+  private readonly command: string | undefined;
+
+  constructor(command: string | undefined) {
+    this.command = command;
+  }
+
+  ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    const command = this.command;
+    if (!command) return Promise.resolve({ allow: false, rememberMinutes: 0 });
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, {
+        shell: true,
+        stdio: ['ignore', 'ignore', 'ignore'],
+        env: {
+          ...process.env,
+          TRAY_CRED_PROFILE: request.profile,
+          TRAY_CRED_CALLER: JSON.stringify(request.caller ?? null),
+          TRAY_CRED_CALLER_COMMAND: request.caller?.command ?? '',
+          TRAY_CRED_CALLER_CWD: request.caller?.cwd ?? '',
+          TRAY_CRED_REMEMBER_MINUTES: String(request.rememberMinutes),
+        },
+      });
+      const onAbort = (): void => {
+        child.kill('SIGTERM');
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(new Error(`approver command could not start: ${error.message}`));
+      });
+      child.on('exit', (code) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(code === 0 ? { allow: true, rememberMinutes: request.rememberMinutes } : { allow: false, rememberMinutes: 0 });
+      });
+    });
+  }
+}

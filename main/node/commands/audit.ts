@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { AuditLog, type AuditEntry } from '../../core/audit-log.ts';
+import { TrayCredError, UsageError } from '../../core/errors.ts';
+import { localTime, table, type CliContext } from '../context.ts';
+
+function row(e: AuditEntry): string[] {
+  const caller = e.caller ? `${e.caller.command || `pid ${e.caller.pid}`}${e.caller.cwd ? ` (in ${e.caller.cwd})` : ''}` : '';
+  return [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, [caller, e.reason].filter(Boolean).join(' — ')];
+}
+
+export function registerAudit(program: Command, ctx: () => CliContext): void {
+  const audit = program
+    .command('audit')
+    .description('show the access history (newest last)')
+    .option('--json', 'print JSON Lines')
+    .option('--profile <profile>', 'only this profile')
+    .option('--limit <n>', 'only the newest N entries', '50')
+    .action(async (options: { json?: boolean; profile?: string; limit: string }) => {
+      const c = ctx();
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number of entries, 1 or more');
+      const entries = await AuditLog.query(c.fs, (await c.audit()).dir, { profile: options.profile, limit });
+      if (options.json) {
+        c.out(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+        return;
+      }
+      c.out(entries.length ? table(['SEQ', 'TIME', 'EVENT', 'PROFILE', 'DECISION', 'TOOK', 'CALLER (CLAIMED) / REASON'], entries.map(row)) : 'No entries.\n');
+    });
+
+  audit
+    .command('verify')
+    .description('check the HMAC chain: edited, deleted, reordered or cut-off entries are found')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const c = ctx();
+      const key = await c.vault.loadAuditKey();
+      const report = await AuditLog.verify(c.fs, (await c.audit()).dir, key);
+      key.fill(0);
+      if (options.json) c.out(`${JSON.stringify(report)}\n`);
+      if (report.ok) {
+        if (!options.json) c.out(`audit log verified: ${report.entries} entries in ${report.files} file(s), chain intact\n`);
+        return;
+      }
+      const p = report.problem!;
+      throw new TrayCredError(
+        'INTERNAL',
+        `audit log NOT verified: ${p.file} line ${p.line}${p.seq === undefined ? '' : ` (entry ${p.seq})`}: ${p.reason}. Entries before it (${report.entries}) are intact.`,
+      );
+    });
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { ProfileAdmin } from '../../core/admin.ts';
+import { checkPolicy, checkRememberMinutes, summarize } from '../../core/profile.ts';
+import { localTime, table, type CliContext } from '../context.ts';
+
+async function withKey<T>(c: CliContext, fn: (key: Buffer) => Promise<T>): Promise<T> {
+  const key = await c.vault.loadMasterKey();
+  try {
+    return await fn(key);
+  } finally {
+    key.fill(0);
+  }
+}
+
+export function registerProfiles(program: Command, ctx: () => CliContext): void {
+  program
+    .command('list')
+    .description('list profiles: names, policies and times, never keys')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const c = ctx();
+      const summaries = await withKey(c, async (key) => {
+        const { data } = await c.vault.read(key);
+        return Object.entries(data.profiles)
+          .map(([name, p]) => summarize(name, p))
+          .sort((a, b) => a.name.localeCompare(b.name));
+      });
+      if (options.json) {
+        c.out(`${JSON.stringify(summaries, null, 2)}\n`);
+        return;
+      }
+      if (summaries.length === 0) {
+        c.out('The vault holds no profiles yet: `tray-cred import ~/.aws/credentials` or `tray-cred add <profile>`.\n');
+        return;
+      }
+      c.out(
+        table(
+          ['PROFILE', 'POLICY', 'REMEMBER', 'KEY', 'EXPIRES', 'LAST USED'],
+          summaries.map((s) => [
+            s.name,
+            s.policy,
+            s.rememberMinutes ? `${s.rememberMinutes} min` : '-',
+            `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' +session' : ''}`,
+            localTime(s.expiration),
+            localTime(s.lastUsedAt),
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command('remove')
+    .description('delete a profile from the vault')
+    .argument('<profile>')
+    .action(async (profile: string) => {
+      const c = ctx();
+      await withKey(c, async (key) => new ProfileAdmin(c.vault, await c.audit()).remove(key, profile));
+      c.out(`Removed profile "${profile}".\n`);
+    });
+
+  program
+    .command('policy')
+    .description('set what happens when a client asks for a profile: allow, ask (approve each time) or deny')
+    .argument('<profile>')
+    .argument('<policy>', 'allow | ask | deny')
+    .option('--remember <minutes>', 'with ask: an approval also covers the next N minutes (0 = ask every time)')
+    .action(async (profile: string, policyText: string, options: { remember?: string }) => {
+      const c = ctx();
+      const policy = checkPolicy(policyText);
+      const remember = options.remember === undefined ? undefined : checkRememberMinutes(Number(options.remember));
+      const p = await withKey(c, async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember));
+      c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}.\n`);
+    });
+}

@@ -1,0 +1,63 @@
+import { AsyncEntry, type EntryOptions } from '@napi-rs/keyring';
+import { KeychainError } from '../core/errors.ts';
+import type { Keychain } from '../core/ports.ts';
+
+/** The keychain service name every tray-cred entry is filed under. */
+export const KEYCHAIN_SERVICE = 'tray-cred';
+
+const BACKEND: Partial<Record<NodeJS.Platform, string>> = {
+  darwin: 'macOS Keychain',
+  win32: 'Windows Credential Manager',
+  linux: 'Secret Service',
+};
+
+const FIX: Partial<Record<NodeJS.Platform, string>> = {
+  darwin: 'unlock your login keychain in Keychain Access, then retry',
+  win32: 'make sure Credential Manager is running for your account, then retry',
+  linux: 'start and unlock a Secret Service keyring (gnome-keyring or KWallet; on a server: `gnome-keyring-daemon --unlock --components=secrets` inside your D-Bus session), then retry',
+};
+
+/**
+ * The OS keychain through `@napi-rs/keyring` (N-API, prebuilt for every platform, so the same
+ * binary loads in Node and in Electron). On Linux entries are pinned to the Secret Service:
+ * the library would otherwise fall back to the kernel keyring, which forgets everything at
+ * reboot and would take the master key with it.
+ */
+export class KeyringKeychain implements Keychain {
+  private readonly options: EntryOptions;
+  private readonly timeoutMs: number;
+  private readonly platform: NodeJS.Platform;
+
+  constructor(platform: NodeJS.Platform, timeoutMs = 30_000) {
+    this.platform = platform;
+    this.options = platform === 'linux' ? { linux: { store: 'secret-service' } } : {};
+    this.timeoutMs = timeoutMs;
+  }
+
+  private async call<T>(account: string, what: string, fn: (entry: AsyncEntry, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await fn(new AsyncEntry(KEYCHAIN_SERVICE, account, this.options), signal);
+    } catch (error) {
+      const backend = BACKEND[this.platform] ?? 'OS keychain';
+      const cause = signal.aborted ? `no answer within ${this.timeoutMs / 1000} s` : oneLine((error as Error)?.message ?? String(error));
+      throw new KeychainError(`could not ${what} "${account}" in the ${backend} (${cause}): ${FIX[this.platform] ?? 'unlock your keychain, then retry'}`);
+    }
+  }
+
+  get(account: string): Promise<string | null> {
+    return this.call(account, 'read', (e, signal) => e.getPassword(signal));
+  }
+
+  set(account: string, secret: string): Promise<void> {
+    return this.call(account, 'store', (e, signal) => e.setPassword(secret, signal));
+  }
+
+  delete(account: string): Promise<boolean> {
+    return this.call(account, 'delete', (e, signal) => e.deletePassword(signal));
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}

@@ -1,0 +1,171 @@
+import { constants } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { TrayCredError } from '../core/errors.ts';
+import type { FileSystem, Release } from '../core/ports.ts';
+
+const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+
+/** The FileSystem port on Node's `fs`: private modes whatever the umask, atomic replace, durable appends. */
+export class NodeFileSystem implements FileSystem {
+  private readonly uid: number | undefined;
+
+  constructor(uid: number | undefined) {
+    this.uid = uid;
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    try {
+      return await fsp.readFile(path);
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async readRange(path: string, start: number, length: number): Promise<Buffer> {
+    const handle = await fsp.open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, start);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+    const dir = dirname(path);
+    const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      try {
+        await handle.chmod(0o600);
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fsp.rename(temp, path);
+    } catch (error) {
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+    await syncDir(dir);
+  }
+
+  async appendDurable(path: string, data: string | Buffer): Promise<void> {
+    const handle = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async truncate(path: string, length: number): Promise<void> {
+    const handle = await fsp.open(path, 'r+');
+    try {
+      await handle.truncate(length);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async size(path: string): Promise<number | null> {
+    try {
+      return (await fsp.stat(path)).size;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async stamp(path: string): Promise<string | null> {
+    try {
+      const s = await fsp.stat(path, { bigint: true });
+      return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return (await fsp.readdir(dir)).sort();
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  async ensurePrivateDir(dir: string): Promise<void> {
+    const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (created !== undefined && process.platform !== 'win32') await fsp.chmod(dir, 0o700);
+    await checkPrivateDir(dir, this.uid);
+  }
+
+  async remove(path: string): Promise<void> {
+    await fsp.rm(path, { force: true });
+  }
+
+  async lock(path: string, waitMs = 10_000): Promise<Release> {
+    const deadline = Date.now() + waitMs;
+    for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+      try {
+        const handle = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        return () => fsp.rm(path, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = Number((await this.readFile(path))?.toString('utf8'));
+      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+        await fsp.rm(path, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new TrayCredError('INTERNAL', `${path} is held by process ${holder || '(unknown)'} for more than ${waitMs / 1000} s: if no tray-cred command is running, delete that file and retry`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await fsp.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Refuses a directory that is a link, belongs to another user or can be opened by others:
+ * whoever controls it could swap the vault or sit on the socket.
+ */
+export async function checkPrivateDir(dir: string, uid: number | undefined): Promise<void> {
+  if (process.platform === 'win32' || uid === undefined) return;
+  const s = await fsp.lstat(dir);
+  if (!s.isDirectory()) throw new TrayCredError('INTERNAL', `${dir} is not a directory (it may be a symbolic link): remove it and retry`);
+  if (s.uid !== uid) throw new TrayCredError('INTERNAL', `${dir} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets or a socket there; use a directory of your own`);
+  if ((s.mode & 0o077) !== 0) {
+    throw new TrayCredError('INTERNAL', `${dir} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${dir}\` and retry`);
+  }
+}

@@ -1,0 +1,161 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import * as fsp from 'node:fs/promises';
+import { dirname } from 'node:path';
+import {
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  SERVER_READ_TIMEOUT_MS,
+  encodeFrame,
+  parseRequest,
+  requestIdOf,
+  type Request,
+  type Response,
+} from '../../helper/protocol.ts';
+import { TrayCredError } from '../core/errors.ts';
+import { checkPrivateDir } from './node-file-system.ts';
+
+/** Longest usable socket path: sun_path is 108 bytes on Linux and 104 on macOS, with a NUL. */
+const MAX_SOCKET_PATH: Partial<Record<NodeJS.Platform, number>> = { linux: 107, darwin: 103 };
+
+export interface SocketServerOptions {
+  path: string;
+  uid: number | undefined;
+  handle: (request: Request) => Promise<Response>;
+  readTimeoutMs?: number;
+  /** Problems that no client owns (the agent's log). */
+  warn: (message: string) => void;
+}
+
+/**
+ * The agent's listening side: a Unix socket in a private per-user directory (a named pipe on
+ * Windows). One request per connection; every malformed frame gets a structured error and the
+ * server keeps serving.
+ */
+export class SocketServer {
+  private readonly options: SocketServerOptions;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(options: SocketServerOptions) {
+    this.options = options;
+  }
+
+  async listen(): Promise<void> {
+    const { path, uid } = this.options;
+    const windows = process.platform === 'win32';
+    if (!windows) {
+      const max = MAX_SOCKET_PATH[process.platform] ?? 103;
+      if (Buffer.byteLength(path) > max) {
+        throw new TrayCredError('INTERNAL', `the socket path ${path} is longer than ${max} bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path`);
+      }
+      const dir = dirname(path);
+      const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      if (created !== undefined) await fsp.chmod(dir, 0o700);
+      await checkPrivateDir(dir, uid);
+      await this.clearStale(path);
+    }
+    const server = createServer((socket) => this.serve(socket));
+    server.maxConnections = 2048;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new TrayCredError('INTERNAL', `another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`)
+            : error,
+        );
+      });
+      server.listen(path, () => resolve());
+    });
+    server.on('error', (error) => this.options.warn(`socket server: ${error.message}`));
+    if (!windows) await fsp.chmod(path, 0o600);
+    this.server = server;
+  }
+
+  /** A socket file left by a dead agent is replaced; a live agent's is never stolen. */
+  private async clearStale(path: string): Promise<void> {
+    let stat;
+    try {
+      stat = await fsp.lstat(path);
+    } catch {
+      return;
+    }
+    if (!stat.isSocket()) throw new TrayCredError('INTERNAL', `${path} exists and is not a socket: move it away and retry`);
+    const alive = await new Promise<boolean>((resolve) => {
+      const probe = createConnection(path);
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once('error', () => resolve(false));
+    });
+    if (alive) throw new TrayCredError('INTERNAL', `another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`);
+    await fsp.rm(path, { force: true });
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const answer = (response: Response): void => {
+      if (socket.writable) socket.end(encodeFrame(response));
+    };
+    const fail = (code: ProtocolError['code'], message: string, id = ''): void => {
+      answer({ v: PROTOCOL_VERSION, id, ok: false, error: { code, message } });
+    };
+    socket.setTimeout(this.options.readTimeoutMs ?? SERVER_READ_TIMEOUT_MS, () => {
+      if (done) return;
+      done = true;
+      fail('TIMEOUT', 'no complete request line arrived in time');
+      socket.destroySoon();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (done) return;
+      const nl = chunk.indexOf(0x0a);
+      size += nl < 0 ? chunk.length : nl + 1;
+      if (size > MAX_FRAME_BYTES) {
+        done = true;
+        fail('TOO_LARGE', `request is larger than ${MAX_FRAME_BYTES} bytes`);
+        socket.destroySoon();
+        return;
+      }
+      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
+      if (nl < 0) return;
+      done = true;
+      socket.setTimeout(0);
+      socket.pause();
+      const line = Buffer.concat(chunks).toString('utf8');
+      let request: Request;
+      try {
+        request = parseRequest(line);
+      } catch (error) {
+        if (error instanceof ProtocolError) fail(error.code, error.message, requestIdOf(line));
+        else fail('INTERNAL', 'the agent could not read the request');
+        return;
+      }
+      this.options.handle(request).then(answer, (error: unknown) => {
+        this.options.warn(`handler failed: ${(error as Error)?.message ?? String(error)}`);
+        fail('INTERNAL', 'the agent hit an internal error; its log has the details', request.id);
+      });
+    });
+    socket.on('end', () => {
+      if (!done) {
+        done = true;
+        socket.destroy();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+}
