@@ -1,0 +1,70 @@
+/**
+ * The layers of ARCHITECTURE.md, checked on every `npm test`. Each rule says what a folder may
+ * not reach; `npm run lint` prints the offending import.
+ */
+const CORE_BUILTINS_ALLOWED = '^(node:)?(crypto|path)$';
+module.exports = {
+  forbidden: [
+    {
+      name: 'electron-only-in-electron-layers',
+      comment: 'Only main/electron/ and preload/ may import electron.',
+      severity: 'error',
+      from: { pathNot: '^(main/electron|preload|test)/' },
+      to: { path: '(^|/)node_modules/electron/|^electron$' },
+    },
+    {
+      name: 'helper-imports-builtins-and-protocol-only',
+      comment: 'The helper bundles into one small file: Node built-ins and helper/protocol.ts, nothing else.',
+      severity: 'error',
+      from: { path: '^helper/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(protocol|tray-cred-helper)\\.ts$' },
+    },
+    {
+      name: 'core-reaches-io-through-ports',
+      comment: 'main/core is pure logic: no fs, net, child_process, os or other I/O built-ins.',
+      severity: 'error',
+      from: { path: '^main/core/' },
+      to: { dependencyTypes: ['core'], pathNot: CORE_BUILTINS_ALLOWED },
+    },
+    {
+      name: 'core-depends-on-nothing-above-it',
+      comment: 'main/core may use helper/protocol.ts and npm libraries, never main/node, main/electron, preload or renderer.',
+      severity: 'error',
+      from: { path: '^main/core/' },
+      to: { path: '^(main/node|main/electron|preload|renderer)/|^helper/(?!protocol\\.ts$)' },
+    },
+    {
+      name: 'node-layer-stays-electron-free',
+      comment: 'main/node runs in plain Node (CLI, headless agent): it may not use main/electron.',
+      severity: 'error',
+      from: { path: '^main/node/' },
+      to: { path: '^(main/electron|preload|renderer)/' },
+    },
+    {
+      name: 'main-uses-only-the-protocol-from-helper',
+      comment: 'The wire contract is shared; the helper program itself is not.',
+      severity: 'error',
+      from: { path: '^main/' },
+      to: { path: '^helper/(?!protocol\\.ts$)' },
+    },
+    {
+      name: 'renderer-is-a-sandboxed-page',
+      comment: 'Renderer code runs in a sandboxed page: no Node built-ins, no npm code that is not bundled for the browser, only types from preload/api.ts.',
+      severity: 'error',
+      from: { path: '^renderer/' },
+      to: { pathNot: '^renderer/|^preload/api\\.ts$' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.cjs', '.mjs', '.json'] },
+  },
+};

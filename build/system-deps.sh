@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the system packages the tests use (Debian/Ubuntu, as root): a Secret Service
+# (gnome-keyring) in a private D-Bus session, the real AWS CLI v2 and boto3, openssl.
+# Quick when everything is there; says what to install when it cannot do it itself.
+set -eu
+missing=""
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing="$missing gnome-keyring"
+command -v dbus-run-session >/dev/null 2>&1 || missing="$missing dbus"
+[ -x /usr/bin/aws ] || missing="$missing awscli"
+/usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing="$missing python3-boto3"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "tray-cred: installing system packages for the tests:$missing"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+else
+  echo "tray-cred: the tests need these system packages:$missing. Install them (Debian/Ubuntu: sudo apt-get install$missing) and run npm test again." >&2
+  exit 1
+fi

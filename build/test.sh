@@ -1,0 +1,27 @@
+#!/bin/sh
+# Everything `npm test` checks: types, lint, layering, then every test file on Node 24 inside
+# a private D-Bus session with an unlocked gnome-keyring on a fresh HOME.
+set -eu
+cd "$(dirname "$0")/.."
+PATH="$PWD/node_modules/.bin:$PATH"
+export PATH
+case "$(node --version)" in
+  v2[4-9].*|v[3-9][0-9].*) ;;
+  *) echo "tray-cred: tests run on Node 24 or newer, found $(node --version): run them through npm test" >&2; exit 1 ;;
+esac
+echo "== typecheck (tsc)"
+tsc -p tsconfig.json
+echo "== lint (eslint) and layers (dependency-cruiser)"
+eslint --max-warnings 0 .
+depcruise --config .dependency-cruiser.cjs --output-type err helper main preload renderer test build
+echo "== tests on $(node --version)"
+HOME=$(mktemp -d /tmp/tray-cred-test-home.XXXXXX)
+export HOME
+trap 'rm -rf "$HOME"' EXIT
+# Passed through to the tests as the way to reach a Secret Service; the keychain tests also
+# start and stop their own D-Bus sessions to test a daemon that is absent or goes away.
+dbus-run-session -- sh -c '
+  eval "$(printf "\n" | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+  export GNOME_KEYRING_CONTROL
+  exec node --test --test-concurrency=2 ${TEST_FILES:-"test/**/*.test.ts"}
+'

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { AuditLog } from '../../main/core/audit-log.ts';
+import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { FakeClock } from '../fakes/fake-clock.ts';
+
+const fs = new NodeFileSystem(process.getuid?.());
+const key = Buffer.alloc(32, 9);
+const caller = { pid: 7, ppid: 1, command: 'aws s3 ls', cwd: '/w' };
+
+describe('AuditLog', () => {
+  let dir: string;
+  let log: AuditLog;
+  const clock = new FakeClock();
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tray-cred-audit-'));
+    log = new AuditLog({ fs, clock }, dir, key);
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  async function fill(n: number): Promise<void> {
+    for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: `p${i}`, decision: 'allowed', caller, durationMs: i });
+  }
+  async function lines(): Promise<{ file: string; lines: string[] }> {
+    const file = join(dir, (await readdir(dir)).filter((n) => n.endsWith('.jsonl'))[0]!);
+    return { file, lines: (await readFile(file, 'utf8')).split('\n').filter(Boolean) };
+  }
+  const verify = () => AuditLog.verify(fs, dir, key);
+
+  it('numbers, times and chains entries, and verifies them', async () => {
+    await fill(5);
+    const all = await AuditLog.readAll(fs, dir);
+    assert.deepEqual(all.map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.equal(all[0]!.prev, '0'.repeat(64));
+    assert.equal(all[3]!.prev, all[2]!.mac);
+    assert.deepEqual(all[2]!.caller, caller);
+    assert.equal(all[2]!.time, new Date(clock.now()).toISOString());
+    assert.deepEqual(await verify(), { ok: true, entries: 5, files: 1, problem: undefined });
+  });
+
+  it('an empty log verifies', async () => {
+    assert.equal((await verify()).ok, true);
+  });
+
+  it('writes concurrent appends in order with no gaps (group commit)', async () => {
+    const entries = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append({ event: 'access', profile: `c${i}`, decision: 'allowed' })));
+    assert.deepEqual(entries.map((e) => e.seq), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.equal((await verify()).entries, 200);
+  });
+
+  const tampers: [string, (l: string[]) => string[], number, RegExp][] = [
+    ['an edited decision', (l) => l.map((x, i) => (i === 2 ? x.replace('"allowed"', '"denied"') : x)), 3, /MAC does not match/],
+    ['an edited caller', (l) => l.map((x, i) => (i === 1 ? x.replace('aws s3 ls', 'aws s3 rb') : x)), 2, /MAC does not match/],
+    ['a deleted entry', (l) => l.filter((_, i) => i !== 2), 4, /entries 3\.\.3 are missing/],
+    ['two swapped entries', (l) => [l[0]!, l[2]!, l[1]!, l[3]!, l[4]!], 3, /broken/],
+    ['a line of junk', (l) => [l[0]!, 'junk', ...l.slice(1)], undefined as unknown as number, /not an audit entry/],
+  ];
+  for (const [what, change, seq, reason] of tampers) {
+    it(`names the first bad entry after ${what}`, async () => {
+      await fill(5);
+      const { file, lines: l } = await lines();
+      await writeFile(file, `${change(l).join('\n')}\n`);
+      const report = await verify();
+      assert.equal(report.ok, false);
+      assert.match(report.problem!.reason, reason);
+      if (seq !== undefined) assert.equal(report.problem!.seq, seq);
+      assert.equal(report.problem!.line > 0, true);
+    });
+  }
+
+  it('detects entries cut off the end through the remembered head', async () => {
+    await fill(5);
+    const { file, lines: l } = await lines();
+    await writeFile(file, `${l.slice(0, 3).join('\n')}\n`);
+    const report = await verify();
+    assert.equal(report.ok, false);
+    assert.match(report.problem!.reason, /ends at entry 3 but entry 5 was written: entries were cut off/);
+  });
+
+  it('detects an edited or missing head', async () => {
+    await fill(2);
+    const head = join(dir, 'head.json');
+    const h = JSON.parse(await readFile(head, 'utf8')) as { seq: number };
+    await writeFile(head, JSON.stringify({ ...h, seq: 1 }));
+    assert.match((await verify()).problem!.reason, /head was edited/);
+    await rm(head);
+    assert.match((await verify()).problem!.reason, /head is missing/);
+  });
+
+  it('a log from another key does not verify', async () => {
+    await fill(2);
+    assert.match((await AuditLog.verify(fs, dir, Buffer.alloc(32, 1))).problem!.reason, /MAC does not match/);
+  });
+
+  it('repairs a torn last line, records the repair and keeps the chain valid', async () => {
+    await fill(3);
+    const { file } = await lines();
+    await appendFile(file, '{"seq":4,"time":"2026-');
+    assert.match((await verify()).problem!.reason, /torn/);
+    const fresh = new AuditLog({ fs, clock }, dir, key);
+    const next = await fresh.append({ event: 'access', profile: 'after', decision: 'allowed' });
+    assert.equal(next.seq, 5);
+    const all = await AuditLog.readAll(fs, dir);
+    assert.equal(all[3]!.event, 'repair');
+    assert.match(all[3]!.reason!, /torn last line of 22 bytes/);
+    assert.deepEqual((await verify()).ok, true);
+  });
+
+  it('picks up entries another process appended', async () => {
+    await fill(2);
+    const other = new AuditLog({ fs, clock }, dir, key);
+    await other.append({ event: 'policy', profile: 'x' });
+    const e = await log.append({ event: 'access', profile: 'y', decision: 'allowed' });
+    assert.equal(e.seq, 4);
+    assert.equal((await verify()).entries, 4);
+  });
+
+  it('rotates by size and keeps one chain across files', async () => {
+    log = new AuditLog({ fs, clock }, dir, key, { maxFileBytes: 1000 });
+    await fill(20);
+    const files = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
+    assert.ok(files.length > 3, `expected several files, got ${files.length}`);
+    assert.deepEqual(await verify(), { ok: true, entries: 20, files: files.length, problem: undefined });
+    await rm(join(dir, files[1]!));
+    assert.match((await verify()).problem!.reason, /missing/);
+  });
+
+  it('queries by profile and limit, newest last', async () => {
+    await fill(6);
+    await log.append({ event: 'access', profile: 'p1', decision: 'denied' });
+    const p1 = await AuditLog.query(fs, dir, { profile: 'p1' });
+    assert.deepEqual(p1.map((e) => e.decision), ['allowed', 'denied']);
+    assert.deepEqual((await AuditLog.query(fs, dir, { limit: 2 })).map((e) => e.seq), [6, 7]);
+  });
+
+  it('refuses to write and says why when the directory cannot be written', async () => {
+    const blocked = join(dir, 'file-not-dir');
+    await writeFile(blocked, 'x');
+    const bad = new AuditLog({ fs, clock }, join(blocked, 'audit'), key);
+    await assert.rejects(bad.append({ event: 'lock' }), /audit log .* cannot be written .*nothing is served unrecorded/);
+  });
+});

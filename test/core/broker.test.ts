@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Request, Response } from '../../helper/protocol.ts';
+import { ProfileAdmin } from '../../main/core/admin.ts';
+import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+
+type World = Awaited<ReturnType<typeof makeWorld>>;
+const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/work' };
+const ask = (profile: string, id = 'r1', c = caller): Request => ({ v: 1, id, op: 'credentials', profile, caller: c });
+const errorCode = (r: Response): string | undefined => (r.ok ? undefined : r.error.code);
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('Broker', () => {
+  let w: World;
+
+  beforeEach(async () => {
+    w = await makeWorld({ approvalTimeoutMs: 60_000 });
+    const key = await w.vault.loadMasterKey();
+    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS], ['blocked', DEV_KEYS]]), { replace: false, source: 'test' });
+    await new ProfileAdmin(w.vault, w.audit).setPolicy(key, 'blocked', 'deny', undefined);
+    await w.broker.unlock();
+  });
+  afterEach(() => w.close());
+
+  async function accesses() {
+    return (await w.entries()).filter((e) => e.event === 'access');
+  }
+
+  it('serves an allow profile as credential_process JSON and records it', async () => {
+    const r = await w.broker.handle(ask('dev'));
+    assert.deepEqual(r, { v: 1, id: 'r1', ok: true, result: { Version: 1, ...{ AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey } } });
+    const [entry] = await accesses();
+    assert.equal(entry!.decision, 'allowed');
+    assert.equal(entry!.profile, 'dev');
+    assert.deepEqual(entry!.caller, caller);
+    assert.equal(entry!.requestId, 'r1');
+    assert.ok(!JSON.stringify(await w.entries()).includes(DEV_KEYS.secretAccessKey));
+  });
+
+  it('defaults profiles named like prod to ask', async () => {
+    const profiles = await w.broker.profiles();
+    assert.deepEqual(profiles.map((p) => [p.name, p.policy]), [['blocked', 'deny'], ['dev', 'allow'], ['prod', 'ask']]);
+    assert.ok(!JSON.stringify(profiles).includes(PROD_KEYS.secretAccessKey));
+  });
+
+  it('denies a deny profile without asking', async () => {
+    const r = await w.broker.handle(ask('blocked'));
+    assert.equal(errorCode(r), 'DENIED');
+    assert.equal(w.approver.requests.length, 0);
+    assert.equal((await accesses())[0]!.reason, 'the profile policy is deny');
+  });
+
+  it('asks for an ask profile and serves it when approved', async () => {
+    const pending = w.broker.handle(ask('prod'));
+    await w.approver.untilOpen();
+    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, rememberMinutes: 0, unlock: false });
+    assert.equal(w.broker.status().pending, 1);
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    const r = await pending;
+    assert.equal(r.ok && (r.result as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
+    assert.equal((await accesses())[0]!.decision, 'approved');
+    // not remembered: the next request asks again
+    const again = w.broker.handle(ask('prod', 'r2'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: false, rememberMinutes: 0 });
+    assert.equal(errorCode(await again), 'DENIED');
+    assert.deepEqual((await accesses()).map((e) => e.decision), ['approved', 'denied']);
+  });
+
+  it('denies after 60 s without an answer and closes the prompt', async () => {
+    const pending = w.broker.handle(ask('prod'));
+    await w.approver.untilOpen();
+    w.clock.advance(59_999);
+    await flush();
+    assert.equal(w.approver.open, 1);
+    w.clock.advance(1);
+    const r = await pending;
+    assert.equal(errorCode(r), 'TIMEOUT');
+    assert.match(r.ok ? '' : r.error.message, /within 60 s/);
+    assert.equal(w.approver.aborted.length, 1);
+    assert.equal((await accesses())[0]!.decision, 'timeout');
+  });
+
+  it('shares one prompt between identical concurrent requests, not between different callers', async () => {
+    const same = [w.broker.handle(ask('prod', 'a')), w.broker.handle(ask('prod', 'b')), w.broker.handle(ask('prod', 'c', { ...caller, pid: 301 }))];
+    const other = w.broker.handle(ask('prod', 'd', { ...caller, command: 'terraform apply' }));
+    await w.approver.untilOpen(2);
+    await flush();
+    assert.equal(w.approver.requests.length, 2);
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: false, rememberMinutes: 0 });
+    const results = await Promise.all(same);
+    assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
+    assert.equal(errorCode(await other), 'DENIED');
+    assert.equal((await accesses()).length, 4, 'every request is recorded, shared prompt or not');
+  });
+
+  it('remembers an approval for the minutes granted, then asks again', async () => {
+    const first = w.broker.handle(ask('prod'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, rememberMinutes: 15 });
+    assert.equal((await first).ok, true);
+    w.clock.advance(14 * 60_000);
+    assert.equal((await w.broker.handle(ask('prod', 'r2'))).ok, true);
+    assert.equal(w.approver.requests.length, 1);
+    w.clock.advance(60_000);
+    const third = w.broker.handle(ask('prod', 'r3'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: false, rememberMinutes: 0 });
+    assert.equal(errorCode(await third), 'DENIED');
+    assert.deepEqual((await accesses()).map((e) => e.decision), ['approved', 'remembered', 'denied']);
+  });
+
+  it('lock wipes grants and cancels open prompts; requests while locked fail as LOCKED', async () => {
+    const first = w.broker.handle(ask('prod'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, rememberMinutes: 60 });
+    await first;
+    const waiting = w.broker.handle(ask('prod', 'x', { ...caller, command: 'other' }));
+    // the grant covers it: no prompt
+    assert.equal((await waiting).ok, true);
+    await w.broker.lock('test');
+    assert.equal(w.broker.locked, true);
+    assert.deepEqual(w.broker.status(), { locked: true, profiles: 0, pending: 0, agentPid: 4242 });
+    const locked = await w.broker.handle(ask('dev', 'l1'));
+    assert.equal(errorCode(locked), 'LOCKED');
+    assert.match(locked.ok ? '' : locked.error.message, /tray-cred unlock/);
+    await w.broker.unlock();
+    const afterUnlock = w.broker.handle(ask('prod', 'u1'));
+    await w.approver.untilOpen();
+    const pendingLock = w.broker.lock('test again');
+    assert.equal(errorCode(await afterUnlock), 'DENIED');
+    await pendingLock;
+    const decisions = (await w.entries()).map((e) => e.decision ?? e.event);
+    assert.deepEqual(decisions.slice(-7), ['approved', 'remembered', 'lock', 'locked', 'unlock', 'lock', 'denied']);
+    assert.equal((await accesses()).at(-1)!.reason, 'locked while waiting for approval');
+  });
+
+  it('answers unknown profiles, edited vaults and expired sessions clearly', async () => {
+    assert.equal(errorCode(await w.broker.handle(ask('nope'))), 'UNKNOWN_PROFILE');
+    const key = await w.vault.loadMasterKey();
+    const admin = new ProfileAdmin(w.vault, w.audit);
+    await admin.add(key, 'sess', { ...DEV_KEYS, sessionToken: 'tok', expiration: new Date(w.clock.now() + 3_600_000).toISOString() }, false);
+    const r = await w.broker.handle(ask('sess'));
+    assert.ok(r.ok);
+    assert.deepEqual(Object.keys(r.result as object), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
+    w.clock.advance(3_600_000);
+    const expired = await w.broker.handle(ask('sess', 'e'));
+    assert.equal(errorCode(expired), 'EXPIRED');
+    assert.match(expired.ok ? '' : expired.error.message, /expired at 2026-11-26T10:00:00.000Z/);
+    await admin.remove(key, 'dev');
+    assert.equal(errorCode(await w.broker.handle(ask('dev', 'gone'))), 'UNKNOWN_PROFILE', 'a change by another process is seen without restart');
+    assert.deepEqual((await accesses()).map((e) => e.decision), ['unknown-profile', 'allowed', 'expired', 'unknown-profile']);
+  });
+
+  it('does not serve what it cannot record', async () => {
+    await w.fs.remove(`${w.audit.dir}/head.json`);
+    const { rm, writeFile } = await import('node:fs/promises');
+    await rm(w.audit.dir, { recursive: true, force: true });
+    await writeFile(w.audit.dir, 'not a directory');
+    const r = await w.broker.handle(ask('dev'));
+    assert.equal(errorCode(r), 'INTERNAL');
+    assert.match(r.ok ? '' : r.error.message, /audit log .* cannot be written/);
+  });
+
+  it('records last-used times in the vault later, not on every request', async () => {
+    await w.broker.handle(ask('dev'));
+    let [dev] = (await w.broker.profiles()).filter((p) => p.name === 'dev');
+    assert.equal(dev!.lastUsedAt, new Date(w.clock.now()).toISOString());
+    const key = await w.vault.loadMasterKey();
+    assert.equal((await w.vault.read(key)).data.profiles.dev!.lastUsedAt, undefined);
+    w.clock.advance(60_000);
+    await flush();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await w.vault.read(key)).data.profiles.dev!.lastUsedAt);
+    [dev] = (await w.broker.profiles()).filter((p) => p.name === 'dev');
+    assert.ok(dev!.lastUsedAt);
+  });
+
+  it('reports status and audits unlock and lock', async () => {
+    assert.deepEqual(w.broker.status(), { locked: false, profiles: 3, pending: 0, agentPid: 4242 });
+    await w.broker.handle({ v: 1, id: 's', op: 'lock', caller });
+    await w.broker.handle({ v: 1, id: 's', op: 'unlock', caller });
+    const admin = (await w.entries()).filter((e) => e.event === 'lock' || e.event === 'unlock').map((e) => e.event);
+    assert.deepEqual(admin, ['unlock', 'lock', 'unlock']);
+    assert.equal((await w.broker.handle({ v: 1, id: 's', op: 'status' })).ok, true);
+  });
+
+  it('stays locked and says why when the keychain is unavailable', async () => {
+    await w.broker.lock('t');
+    w.keychain.unavailable = true;
+    const r = await w.broker.handle({ v: 1, id: 'u', op: 'unlock' });
+    assert.equal(errorCode(r), 'KEYCHAIN');
+    assert.equal(w.broker.locked, true);
+    w.keychain.unavailable = false;
+    assert.equal((await w.broker.handle({ v: 1, id: 'u', op: 'unlock' })).ok, true);
+  });
+});

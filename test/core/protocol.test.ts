@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  EXIT_STATUS,
+  MAX_FRAME_BYTES,
+  ProtocolError,
+  dataDir,
+  parseCredentialsResult,
+  parseRequest,
+  parseResponse,
+  requestIdOf,
+  socketPath,
+  type SocketPlace,
+} from '../../helper/protocol.ts';
+
+const caller = { pid: 10, ppid: 1, command: 'aws s3 ls', cwd: '/home/u' };
+
+describe('parseRequest', () => {
+  it('accepts each op in its exact shape', () => {
+    assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'a1', op: 'credentials', profile: 'prod', caller })), {
+      v: 1, id: 'a1', op: 'credentials', profile: 'prod', caller,
+    });
+    for (const op of ['status', 'lock', 'unlock']) {
+      assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'x', op })), { v: 1, id: 'x', op });
+    }
+  });
+
+  it('drops unknown fields instead of passing them on', () => {
+    const r = parseRequest(JSON.stringify({ v: 1, id: 'a', op: 'status', extra: 'x', caller: { ...caller, evil: 1 } }));
+    assert.deepEqual(r, { v: 1, id: 'a', op: 'status', caller });
+  });
+
+  const bad: [string, string, ProtocolError['code']][] = [
+    ['not JSON', '{"v":1,', 'BAD_REQUEST'],
+    ['an array', '[1,2]', 'BAD_REQUEST'],
+    ['null', 'null', 'BAD_REQUEST'],
+    ['no version', '{"id":"a","op":"status"}', 'BAD_REQUEST'],
+    ['another version', '{"v":2,"id":"a","op":"status"}', 'VERSION'],
+    ['version as string', '{"v":"1","id":"a","op":"status"}', 'BAD_REQUEST'],
+    ['huge version', '{"v":1e400,"id":"a","op":"status"}', 'BAD_REQUEST'],
+    ['unknown op', '{"v":1,"id":"a","op":"dump"}', 'BAD_REQUEST'],
+    ['op as object', '{"v":1,"id":"a","op":{}}', 'BAD_REQUEST'],
+    ['id with spaces', '{"v":1,"id":"a b","op":"status"}', 'BAD_REQUEST'],
+    ['id too long', JSON.stringify({ v: 1, id: 'a'.repeat(65), op: 'status' }), 'BAD_REQUEST'],
+    ['credentials without profile', '{"v":1,"id":"a","op":"credentials"}', 'BAD_REQUEST'],
+    ['profile with a newline', '{"v":1,"id":"a","op":"credentials","profile":"a\\nb"}', 'BAD_REQUEST'],
+    ['profile with a path', '{"v":1,"id":"a","op":"credentials","profile":"../x"}', 'BAD_REQUEST'],
+    ['profile on status', '{"v":1,"id":"a","op":"status","profile":"dev"}', 'BAD_REQUEST'],
+    ['caller with negative pid', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, pid: -1 } }), 'BAD_REQUEST'],
+    ['caller with huge command', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, command: 'x'.repeat(9000) } }), 'BAD_REQUEST'],
+    ['oversized frame', JSON.stringify({ v: 1, id: 'a', op: 'status', pad: 'x'.repeat(MAX_FRAME_BYTES) }), 'TOO_LARGE'],
+  ];
+  for (const [what, line, code] of bad) {
+    it(`rejects ${what} with ${code}`, () => {
+      assert.throws(() => parseRequest(line), (e: unknown) => e instanceof ProtocolError && e.code === code && e.message.length > 10);
+    });
+  }
+
+  it('recovers the id of a bad request when it can', () => {
+    assert.equal(requestIdOf('{"v":1,"id":"abc","op":"nope"}'), 'abc');
+    assert.equal(requestIdOf('garbage'), '');
+    assert.equal(requestIdOf('{"id":"bad id"}'), '');
+  });
+});
+
+describe('parseResponse', () => {
+  it('accepts a result and a known error, rejects the rest', () => {
+    assert.equal(parseResponse('{"v":1,"id":"a","ok":true,"result":{}}', 'a').ok, true);
+    const e = parseResponse('{"v":1,"id":"a","ok":false,"error":{"code":"DENIED","message":"no"}}', 'a');
+    assert.deepEqual(e, { v: 1, id: 'a', ok: false, error: { code: 'DENIED', message: 'no' } });
+    assert.throws(() => parseResponse('{"v":1,"id":"b","ok":true,"result":{}}', 'a'), /does not match/);
+    assert.throws(() => parseResponse('{"v":1,"id":"a","ok":false,"error":{"code":"WHAT","message":"x"}}', 'a'), ProtocolError);
+    assert.throws(() => parseResponse('{"v":7,"id":"a","ok":true}', 'a'), (e: unknown) => (e as ProtocolError).code === 'VERSION');
+  });
+});
+
+describe('parseCredentialsResult', () => {
+  const good = { Version: 1, AccessKeyId: 'AKIAIOSFODNN7EXAMPLE', SecretAccessKey: 's' };
+  it('keeps exactly the credential_process fields', () => {
+    assert.deepEqual(parseCredentialsResult({ ...good, Other: 1 }), good);
+    const full = { ...good, SessionToken: 't', Expiration: '2030-01-01T00:00:00Z' };
+    assert.deepEqual(parseCredentialsResult(full), full);
+  });
+  for (const [what, value] of [
+    ['version 2', { ...good, Version: 2 }],
+    ['a lower-case key id', { ...good, AccessKeyId: 'akia' }],
+    ['an empty secret', { ...good, SecretAccessKey: '' }],
+    ['a bad expiration', { ...good, Expiration: 'tomorrow' }],
+  ] as const) {
+    it(`rejects ${what}`, () => assert.throws(() => parseCredentialsResult(value), ProtocolError));
+  }
+});
+
+describe('socketPath and dataDir', () => {
+  const base: SocketPlace = { env: {}, platform: 'linux', uid: 1000, username: 'ann', homedir: '/home/ann' };
+  const cases: [string, SocketPlace, string, string][] = [
+    ['linux with XDG_RUNTIME_DIR', { ...base, env: { XDG_RUNTIME_DIR: '/run/user/1000' } }, '/run/user/1000/tray-cred/agent.sock', '/home/ann/.config/tray-cred'],
+    ['linux without it', base, '/tmp/tray-cred-1000/agent.sock', '/home/ann/.config/tray-cred'],
+    ['linux with XDG_CONFIG_HOME', { ...base, env: { XDG_CONFIG_HOME: '/c' } }, '/tmp/tray-cred-1000/agent.sock', '/c/tray-cred'],
+    ['overrides', { ...base, env: { TRAY_CRED_SOCKET: '/s.sock', TRAY_CRED_HOME: '/d' } }, '/s.sock', '/d'],
+    ['macOS', { ...base, platform: 'darwin', homedir: '/Users/ann' }, '/Users/ann/Library/Application Support/tray-cred/agent.sock', '/Users/ann/Library/Application Support/tray-cred'],
+  ];
+  for (const [what, place, socket, data] of cases) {
+    it(what, () => {
+      assert.equal(socketPath(place), socket);
+      assert.equal(dataDir(place), data);
+    });
+  }
+  it('windows uses a per-user named pipe', () => {
+    assert.equal(socketPath({ ...base, platform: 'win32', username: 'Ann Lee' }), '\\\\.\\pipe\\tray-cred-Ann_Lee');
+  });
+});
+
+it('gives every error code its own helper exit status, apart from success and usage', () => {
+  const statuses = Object.entries(EXIT_STATUS).filter(([code]) => code !== 'TOO_LARGE').map(([, s]) => s);
+  assert.equal(new Set(statuses).size, statuses.length);
+  assert.ok(statuses.every((s) => s > 1 && s < 126));
+});

@@ -1,0 +1,51 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../main/core/audit-log.ts';
+import { Broker, type BrokerOptions } from '../../main/core/broker.ts';
+import type { Approver } from '../../main/core/ports.ts';
+import { Vault } from '../../main/core/vault.ts';
+import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { CryptoRandom } from '../../main/node/system-clock.ts';
+import { FakeClock } from './fake-clock.ts';
+import { MemoryKeychain } from './memory-keychain.ts';
+import { StubApprover } from './stub-approver.ts';
+
+/**
+ * A core wired for unit tests: the real file system adapter in a fresh temp dir, a fake clock,
+ * an in-memory keychain and a stub approver. `close()` removes the dir.
+ */
+export async function makeWorld(options: BrokerOptions & { approver?: Approver } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'tray-cred-test-'));
+  const fs = new NodeFileSystem(process.getuid?.());
+  const keychain = new MemoryKeychain();
+  const clock = new FakeClock();
+  const random = new CryptoRandom();
+  const vault = new Vault({ fs, keychain, random, clock }, join(dir, 'data'));
+  await vault.init();
+  const audit = new AuditLog({ fs, clock }, join(dir, 'data', 'audit'), await vault.loadAuditKey());
+  const stub = new StubApprover();
+  const warnings: string[] = [];
+  const broker = new Broker(
+    { vault, audit, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m) },
+    options,
+  );
+  return {
+    dir,
+    fs,
+    keychain,
+    clock,
+    vault,
+    audit,
+    approver: stub,
+    broker,
+    warnings,
+    auditKey: () => vault.loadAuditKey(),
+    entries: () => AuditLog.readAll(fs, audit.dir),
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Example keys from AWS's documentation: valid in form, useless anywhere. */
+export const DEV_KEYS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+export const PROD_KEYS = { accessKeyId: 'AKIAI44QH8DHBEXAMPLE', secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY' };
