@@ -33,6 +33,7 @@ function context(): CliContext {
   const random = new CryptoRandom();
   const dir = dataDir(place);
   const vault = new Vault({ fs, keychain, random, clock }, dir);
+  const auditDir = join(dir, 'audit');
   let audit: AuditLog | undefined;
   return {
     env: process.env,
@@ -44,8 +45,9 @@ function context(): CliContext {
     clock,
     random,
     vault,
+    auditDir,
     async audit() {
-      audit ??= new AuditLog({ fs, clock }, join(dir, 'audit'), await vault.loadAuditKey());
+      audit ??= new AuditLog({ fs, clock }, auditDir, await vault.loadAuditKey());
       return audit;
     },
     out: (text) => process.stdout.write(text),

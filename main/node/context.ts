@@ -13,6 +13,8 @@ export interface CliContext {
   clock: Clock;
   random: Random;
   vault: Vault;
+  /** Where the audit log's files are; reading them needs no key. */
+  auditDir: string;
   /** The audit log, with its key read from the keychain. */
   audit(): Promise<AuditLog>;
   /** Writes to stdout. Commands never print a secret. */

@@ -19,7 +19,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number of entries, 1 or more');
-      const entries = await AuditLog.query(c.fs, (await c.audit()).dir, { profile: options.profile, limit });
+      const entries = await AuditLog.query(c.fs, c.auditDir, { profile: options.profile, limit });
       if (options.json) {
         c.out(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
         return;
@@ -34,7 +34,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
       const key = await c.vault.loadAuditKey();
-      const report = await AuditLog.verify(c.fs, (await c.audit()).dir, key);
+      const report = await AuditLog.verify(c.fs, c.auditDir, key);
       key.fill(0);
       if (options.json) c.out(`${JSON.stringify(report)}\n`);
       if (report.ok) {
