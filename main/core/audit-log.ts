@@ -16,6 +16,7 @@ export type AuditEvent =
   | 'lock'
   | 'agent-start'
   | 'agent-stop'
+  | 'rekey'
   | 'repair';
 
 /** The outcome of an access. */

@@ -11,6 +11,7 @@ import {
   ApprovalDeniedError,
   ApprovalTimeoutError,
   CredentialsExpiredError,
+  KeyMismatchError,
   TrayCredError,
   UnknownProfileError,
   VaultLockedError,
@@ -167,8 +168,22 @@ export class Broker {
     if (!key) throw new VaultLockedError();
     const stamp = await this.deps.vault.stamp();
     if (!this.snapshot || stamp !== this.snapshot.stamp) {
-      const fresh = await this.deps.vault.read(key);
-      if (this.key === key) this.snapshot = fresh;
+      let fresh: VaultSnapshot;
+      try {
+        fresh = await this.deps.vault.read(key);
+      } catch (error) {
+        if (!(error instanceof KeyMismatchError)) throw error;
+        // `tray-cred rekey` re-encrypted the vault: take the new key from the keychain, as unlock would.
+        const next = await this.deps.vault.loadMasterKey();
+        fresh = await this.deps.vault.read(next);
+        if (this.key !== key) {
+          next.fill(0);
+          throw new VaultLockedError();
+        }
+        key.fill(0);
+        this.key = next;
+      }
+      if (this.key !== undefined) this.snapshot = fresh;
       return fresh.data.profiles;
     }
     return this.snapshot.data.profiles;

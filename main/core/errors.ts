@@ -57,6 +57,9 @@ export class VaultFileError extends TrayCredError {
   }
 }
 
+/** The vault was encrypted under another master key than the one used to open it. */
+export class KeyMismatchError extends VaultFileError {}
+
 /** A command was given input it cannot use. */
 export class UsageError extends TrayCredError {
   constructor(message: string) {

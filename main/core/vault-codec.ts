@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { VaultFileError } from './errors.ts';
+import { KeyMismatchError, VaultFileError } from './errors.ts';
 import { profileRecordSchema, type ProfileRecord } from './profile.ts';
 
 /**
@@ -72,7 +72,7 @@ export function decryptVault(masterKey: Buffer, file: Buffer): VaultData {
   const h = readHeader(file);
   const expected = Buffer.from(keyIdOf(masterKey), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(h.keyId, 'hex'))) {
-    throw new VaultFileError(
+    throw new KeyMismatchError(
       'the vault was encrypted with a different master key than the one in this keychain: import the recovery kit made for this vault (`tray-cred recovery import`), or use the vault that belongs to this keychain',
     );
   }

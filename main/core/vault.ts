@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { KeychainError, UsageError, VaultFileError } from './errors.ts';
 import type { Clock, FileSystem, Keychain, Random } from './ports.ts';
-import { decryptVault, encryptVault, readHeader, type VaultData } from './vault-codec.ts';
+import type { VaultKeys } from './recovery-kit.ts';
+import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
 
 /** Keychain account of a vault's master key. */
 export const masterKeyAccount = (vaultId: string): string => `master-key:${vaultId}`;
+/** Keychain account of a new master key while `rekey` is under way. */
+export const stagedKeyAccount = (vaultId: string): string => `master-key-next:${vaultId}`;
 /** Keychain account of the key that chains the vault's audit log. */
 export const auditKeyAccount = (vaultId: string): string => `audit-key:${vaultId}`;
 
@@ -70,9 +73,83 @@ export class Vault {
     return readHeader(file).vaultId;
   }
 
-  /** Reads the master key from the keychain. The caller owns the buffer and wipes it on lock. */
+  /**
+   * Reads the master key from the keychain. The caller owns the buffer and wipes it on lock.
+   * When a `rekey` was cut off after the vault was re-encrypted, the new key is still waiting
+   * in its staging entry: it is recognised by the vault's key id and put in place.
+   */
   async loadMasterKey(): Promise<Buffer> {
-    return this.loadKey(masterKeyAccount(await this.vaultId()), 'master key');
+    const file = await this.deps.fs.readFile(this.path);
+    if (!file) throw new VaultFileError(`there is no vault at ${this.path}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)`);
+    const { vaultId, keyId } = readHeader(file);
+    const { keychain } = this.deps;
+    const stored = await keychain.get(masterKeyAccount(vaultId));
+    const current = stored === null ? null : this.parseKey(stored, masterKeyAccount(vaultId));
+    if (current && keyIdOf(current) === keyId) return current;
+    const staged = await keychain.get(stagedKeyAccount(vaultId));
+    if (staged !== null) {
+      const next = this.parseKey(staged, stagedKeyAccount(vaultId));
+      if (keyIdOf(next) === keyId) {
+        await keychain.set(masterKeyAccount(vaultId), staged);
+        await keychain.delete(stagedKeyAccount(vaultId));
+        return next;
+      }
+    }
+    if (current) return current; // decrypting reports the mismatch with its fix
+    return this.loadKey(masterKeyAccount(vaultId), 'master key');
+  }
+
+  /**
+   * Replaces the master key: the new key is staged in the keychain, the vault re-encrypted and
+   * read back with it, and only then is the new key put in place of the old. A crash at any
+   * point leaves a vault that one of the two keys opens.
+   */
+  async rekey(oldKey: Buffer): Promise<Buffer> {
+    const { fs, keychain, random } = this.deps;
+    const release = await fs.lock(this.lockPath);
+    try {
+      const vaultId = await this.vaultId();
+      const { data } = await this.read(oldKey);
+      const newKey = random.bytes(32);
+      await keychain.set(stagedKeyAccount(vaultId), newKey.toString('base64'));
+      await fs.writeFileAtomic(this.path, encryptVault(newKey, vaultId, random.bytes(12), data));
+      const check = await this.read(newKey);
+      if (JSON.stringify(check.data) !== JSON.stringify(data)) throw new VaultFileError('the re-encrypted vault did not read back the same: the old key still opens the old contents');
+      await keychain.set(masterKeyAccount(vaultId), newKey.toString('base64'));
+      await keychain.delete(stagedKeyAccount(vaultId));
+      return newKey;
+    } finally {
+      await release();
+    }
+  }
+
+  /** The vault's keys, for a recovery kit. */
+  async exportKeys(): Promise<VaultKeys> {
+    return { vaultId: await this.vaultId(), masterKey: await this.loadMasterKey(), auditKey: await this.loadAuditKey() };
+  }
+
+  /**
+   * Puts a recovery kit's keys into this machine's keychain, after checking that they belong to
+   * the vault here (when there is one). An existing different key is replaced only when asked.
+   */
+  async importKeys(keys: VaultKeys, replace: boolean): Promise<void> {
+    const file = await this.deps.fs.readFile(this.path);
+    if (file) {
+      const h = readHeader(file);
+      if (h.vaultId !== keys.vaultId) {
+        throw new UsageError(`the kit is for vault ${keys.vaultId}, but the vault at ${this.path} is ${h.vaultId}: use the kit made for this vault, or put the matching vault.json there first`);
+      }
+      if (keyIdOf(keys.masterKey) !== h.keyId) {
+        throw new UsageError('the kit holds an older master key than the one this vault is encrypted with (was `tray-cred rekey` run after the kit was made?): use the newest kit');
+      }
+    }
+    const { keychain } = this.deps;
+    const existing = await keychain.get(masterKeyAccount(keys.vaultId));
+    if (existing !== null && existing !== keys.masterKey.toString('base64') && !replace) {
+      throw new UsageError(`the keychain already holds a different master key for vault ${keys.vaultId}: pass --replace to overwrite it`);
+    }
+    await keychain.set(masterKeyAccount(keys.vaultId), keys.masterKey.toString('base64'));
+    await keychain.set(auditKeyAccount(keys.vaultId), keys.auditKey.toString('base64'));
   }
 
   /** Reads the audit chain's key from the keychain. */
@@ -87,6 +164,10 @@ export class Vault {
         `the OS keychain holds no ${what} for the vault at ${this.path} (entry "${account}"): on a new machine run \`tray-cred recovery import <kit>\`; if this is a fresh setup, run \`tray-cred init\` with an empty TRAY_CRED_HOME`,
       );
     }
+    return this.parseKey(stored, account);
+  }
+
+  private parseKey(stored: string, account: string): Buffer {
     const key = Buffer.from(stored, 'base64');
     if (key.length !== 32) throw new KeychainError(`the keychain entry "${account}" is not a 256-bit key: it was changed outside tray-cred; restore it with \`tray-cred recovery import <kit>\``);
     return key;

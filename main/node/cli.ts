@@ -13,10 +13,14 @@ import { Vault } from '../core/vault.ts';
 import { registerAdd } from './commands/add.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerConfigureAws } from './commands/configure-aws.ts';
 import { registerControl } from './commands/control.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerImport } from './commands/import.ts';
 import { registerInit } from './commands/init.ts';
 import { registerProfiles } from './commands/profiles.ts';
+import { registerRecovery } from './commands/recovery.ts';
+import { registerRekey } from './commands/rekey.ts';
 import type { CliContext } from './context.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
@@ -72,7 +76,7 @@ async function main(argv: string[]): Promise<void> {
     .version(typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerAgent, registerControl, registerAudit]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,44 +1,134 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ProfileAdmin } from '../../core/admin.ts';
-import { parseCredentialsFile } from '../../core/credentials-file.ts';
+import { removeSections } from '../../core/aws-config-edit.ts';
+import type { ParsedCredentials } from '../../core/credentials-file.ts';
 import { UsageError } from '../../core/errors.ts';
+import { SOURCE_FORMATS, detectFormat, readEnvironment, readSource, type SourceFormat } from '../../core/import-sources.ts';
+import { passphraseFromKeyFile } from '../../core/openssl-enc.ts';
+import type { NewCredentials, ProfileRecord } from '../../core/profile.ts';
 import type { CliContext } from '../context.ts';
+
+interface ImportOptions {
+  format?: string;
+  profiles?: string;
+  replace: boolean;
+  passFile?: string;
+  iter?: string;
+  as?: string;
+  removeSource: boolean;
+}
+
+const same = (c: NewCredentials, p: ProfileRecord | undefined): boolean =>
+  p !== undefined &&
+  p.accessKeyId === c.accessKeyId &&
+  p.secretAccessKey === c.secretAccessKey &&
+  (p.sessionToken ?? undefined) === (c.sessionToken ?? undefined) &&
+  (p.expiration ?? undefined) === (c.expiration ?? undefined);
 
 export function registerImport(program: Command, ctx: () => CliContext): void {
   program
     .command('import')
-    .description('import profiles from an ~/.aws/credentials-format file (names are printed, never keys)')
-    .argument('<file>', 'the credentials file')
+    .description('import profiles from a credentials file, an openssl-encrypted one, a credential_<profile> file or the environment (names are printed, never keys)')
+    .argument('[file]', 'the file to read (not with --format env)')
+    .option('--format <format>', `one of ${SOURCE_FORMATS.join(', ')} (detected from the file when omitted)`)
     .option('--profiles <names>', 'only these profiles, comma-separated')
     .option('--replace', 'replace profiles that exist already (their policy is kept)', false)
-    .action(async (file: string, options: { profiles?: string; replace: boolean }) => {
+    .option('--pass-file <file>', 'openssl-enc: the key file given to `openssl enc -pass file:` (asked for without echo when omitted)')
+    .option('--iter <n>', 'openssl-enc: the -iter count it was made with (default 10000)')
+    .option('--as <profile>', 'env and credential-file: the profile name to store under')
+    .option('--remove-source', 'after each profile is read back from the vault and matched, remove it from the source (the file goes when nothing else is left)', false)
+    .action(async (file: string | undefined, options: ImportOptions) => {
       const c = ctx();
-      const path = resolve(file);
-      const text = await c.fs.readFile(path);
-      if (!text) throw new UsageError(`there is no file at ${path}`);
-      const parsed = parseCredentialsFile(text.toString('utf8'));
+      if (options.format !== undefined && !SOURCE_FORMATS.includes(options.format as SourceFormat)) {
+        throw new UsageError(`--format takes ${SOURCE_FORMATS.join(', ')}`);
+      }
+      let format = options.format as SourceFormat | undefined;
+      let parsed: ParsedCredentials;
+      let path: string | undefined;
+      let bytes: Buffer | undefined;
+      if (format === 'env') {
+        if (file) throw new UsageError('--format env reads the environment and takes no file');
+        parsed = readEnvironment(c.env, options.as);
+      } else {
+        if (!file) throw new UsageError('name the file to import (or use --format env --as <profile>)');
+        path = resolve(file);
+        bytes = (await c.fs.readFile(path)) ?? undefined;
+        if (!bytes) throw new UsageError(`there is no file at ${path}`);
+        format ??= detectFormat(path, bytes);
+        let passphrase: Buffer | undefined;
+        if (format === 'openssl-enc') {
+          if (options.passFile) {
+            const keyFile = await c.fs.readFile(resolve(options.passFile));
+            if (!keyFile) throw new UsageError(`there is no key file at ${resolve(options.passFile)}`);
+            passphrase = passphraseFromKeyFile(keyFile);
+          } else {
+            passphrase = Buffer.from(await c.ask(`Passphrase for ${basename(path)} (not shown): `, true));
+          }
+        }
+        try {
+          parsed = readSource(format, path, bytes, { passphrase, iterations: options.iter === undefined ? undefined : Number(options.iter), profile: options.as });
+        } finally {
+          passphrase?.fill(0);
+        }
+      }
       let chosen = parsed.profiles;
       if (options.profiles) {
         const wanted = options.profiles.split(',').map((s) => s.trim()).filter(Boolean);
         const missing = wanted.filter((n) => !parsed.profiles.has(n));
-        if (missing.length) throw new UsageError(`${path} has no profile ${missing.map((m) => `"${m}"`).join(', ')} with keys; it has: ${[...parsed.profiles.keys()].join(', ') || 'none'}`);
+        if (missing.length) throw new UsageError(`the source has no profile ${missing.map((m) => `"${m}"`).join(', ')} with keys; it has: ${[...parsed.profiles.keys()].join(', ') || 'none'}`);
         chosen = new Map(wanted.map((n) => [n, parsed.profiles.get(n)!]));
       }
-      if (chosen.size === 0) throw new UsageError(`${path} holds no profile with aws_access_key_id and aws_secret_access_key`);
+      if (chosen.size === 0) throw new UsageError(`${path ?? 'the source'} holds no profile with aws_access_key_id and aws_secret_access_key`);
+      const source = path ?? 'the environment';
       const key = await c.vault.loadMasterKey();
       try {
         const admin = new ProfileAdmin(c.vault, await c.audit());
-        const r = await admin.import(key, chosen, { replace: options.replace, source: path });
+        const r = await admin.import(key, chosen, { replace: options.replace, source: `${source} (${format ?? 'env'})` });
         const lines = [
           ...r.added.map((n) => `added     ${n}`),
           ...r.replaced.map((n) => `replaced  ${n}`),
           ...r.skipped.map((n) => `skipped   ${n} (exists; --replace to overwrite)`),
           ...parsed.skipped.map((s) => `ignored   ${s.profile} (${s.why})`),
         ];
-        c.out(`${lines.join('\n')}\nImported ${r.added.length + r.replaced.length} profile(s) from ${path}.\n`);
+        c.out(`${lines.join('\n')}\nImported ${r.added.length + r.replaced.length} profile(s) from ${source}.\n`);
+        if (!options.removeSource) return;
+        // Retire the plaintext only for what the vault now holds, read back and compared.
+        const stored = (await c.vault.read(key)).data.profiles;
+        const verified = [...chosen].filter(([name, creds]) => same(creds, stored[name])).map(([name]) => name);
+        const unverified = [...chosen.keys()].filter((n) => !verified.includes(n));
+        for (const n of unverified) c.out(`kept in the source: ${n} (the vault holds other keys for it; --replace to store these)\n`);
+        await retire(c, format ?? 'env', path, bytes, verified, parsed);
       } finally {
         key.fill(0);
       }
     });
+}
+
+async function retire(c: CliContext, format: SourceFormat, path: string | undefined, bytes: Buffer | undefined, verified: string[], parsed: ParsedCredentials): Promise<void> {
+  if (format === 'env' || !path || !bytes) {
+    c.out('The keys are in the vault: unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in this shell and in the files that set them.\n');
+    return;
+  }
+  const now = await c.fs.readFile(path);
+  if (!now || !now.equals(bytes)) throw new UsageError(`${path} changed while importing: nothing was removed from it; run the import again`);
+  if (verified.length === 0) return;
+  if (format === 'aws-credentials') {
+    const edit = removeSections(bytes.toString('utf8'), verified, 'credentials');
+    if (edit.empty) {
+      await c.fs.remove(path);
+      c.out(`Removed ${path}: every profile in it is in the vault.\n`);
+    } else {
+      await c.fs.writeFileAtomic(path, edit.text);
+      c.out(`Removed ${edit.removed.join(', ')} from ${path}; the rest of the file is unchanged.\n`);
+    }
+    return;
+  }
+  const all = [...parsed.profiles.keys()];
+  if (all.every((n) => verified.includes(n))) {
+    await c.fs.remove(path);
+    c.out(`Removed ${path}: every profile in it is in the vault.${format === 'openssl-enc' ? ' Its key file is no longer needed: delete it too.' : ''}\n`);
+  } else {
+    c.out(`Kept ${path}: it also holds ${all.filter((n) => !verified.includes(n)).join(', ')}, which were not imported.\n`);
+  }
 }

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { createTwoFilesPatch } from 'diff';
+import { homedir } from 'node:os';
+import { profilesWithSecrets, setCredentialProcess } from '../../core/aws-config-edit.ts';
+import { UsageError } from '../../core/errors.ts';
+import { awsFiles } from '../../core/import-sources.ts';
+import type { CliContext } from '../context.ts';
+
+export function registerConfigureAws(program: Command, ctx: () => CliContext): void {
+  program
+    .command('configure-aws')
+    .description('point profiles in ~/.aws/config at tray-cred-helper, changing no other line')
+    .option('--profiles <names>', 'only these profiles, comma-separated (default: every profile in the vault)')
+    .option('--dry-run', 'print the change as a unified diff and write nothing', false)
+    .action(async (options: { profiles?: string; dryRun: boolean }) => {
+      const c = ctx();
+      const files = awsFiles(c.env, homedir());
+      const key = await c.vault.loadMasterKey();
+      let names: string[];
+      try {
+        names = Object.keys((await c.vault.read(key)).data.profiles).sort();
+      } finally {
+        key.fill(0);
+      }
+      if (options.profiles) {
+        const wanted = options.profiles.split(',').map((s) => s.trim()).filter(Boolean);
+        const missing = wanted.filter((n) => !names.includes(n));
+        if (missing.length) throw new UsageError(`not in the vault: ${missing.join(', ')}; import or add them first`);
+        names = wanted;
+      }
+      if (names.length === 0) throw new UsageError('the vault holds no profiles yet: import or add some first');
+      const before = (await c.fs.readFile(files.config))?.toString('utf8') ?? '';
+      const edit = setCredentialProcess(before, names, (p) => `tray-cred-helper ${p}`);
+
+      // The AWS CLI and SDKs take static keys in the credentials file over credential_process.
+      const creds = await c.fs.readFile(files.credentials);
+      if (creds) {
+        const shadowed = profilesWithSecrets(creds.toString('utf8'), 'credentials').filter((n) => names.includes(n));
+        for (const n of shadowed) {
+          c.err(`warning: ${files.credentials} still has plaintext keys for "${n}", and the AWS CLI uses them before credential_process: run \`tray-cred import ${files.credentials} --profiles ${n} --remove-source\``);
+        }
+      }
+      if (options.dryRun) {
+        c.out(edit.changed.length ? createTwoFilesPatch(files.config, files.config, before, edit.text, 'now', 'after configure-aws') : `${files.config} needs no change.\n`);
+        return;
+      }
+      if (edit.changed.length === 0) {
+        c.out(`${files.config} already points ${edit.unchanged.join(', ')} at tray-cred-helper.\n`);
+        return;
+      }
+      await c.fs.ensurePrivateDir(files.dir).catch(() => undefined);
+      if (before) {
+        const backup = `${files.config}.tray-cred-backup-${new Date(c.clock.now()).toISOString().replace(/[:.]/g, '-')}`;
+        await c.fs.writeFileAtomic(backup, before);
+        c.out(`Backed up ${files.config} to ${backup}\n`);
+      }
+      await c.fs.writeFileAtomic(files.config, edit.text);
+      c.out(`Set credential_process = tray-cred-helper <profile> for ${edit.changed.join(', ')} in ${files.config}${edit.unchanged.length ? ` (already set: ${edit.unchanged.join(', ')})` : ''}.\n`);
+    });
+}

@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { constants } from 'node:fs';
+import { access, lstat, readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { AuditLog } from '../../core/audit-log.ts';
+import { configProfiles, profilesWithSecrets } from '../../core/aws-config-edit.ts';
+import { awsFiles } from '../../core/import-sources.ts';
+import { isOpensslEnc } from '../../core/openssl-enc.ts';
+import type { CliContext } from '../context.ts';
+
+interface Finding {
+  ok: boolean;
+  text: string;
+}
+
+async function onPath(command: string, path: string | undefined): Promise<boolean> {
+  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      await access(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+async function openToOthers(path: string): Promise<number | undefined> {
+  try {
+    const s = await lstat(path);
+    return (s.mode & 0o077) !== 0 ? s.mode & 0o777 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function filesIn(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(dir, d.name));
+  } catch {
+    return [];
+  }
+}
+
+/** What in ~/.aws and the data directory is safe to back up, and what needs action. */
+async function examine(c: CliContext): Promise<Finding[]> {
+  const home = homedir();
+  const aws = awsFiles(c.env, home);
+  const found: Finding[] = [];
+  const ok = (text: string): number => found.push({ ok: true, text });
+  const act = (text: string): number => found.push({ ok: false, text });
+
+  const configText = (await c.fs.readFile(aws.config))?.toString('utf8');
+  const config = configText === undefined ? new Map<string, string | undefined>() : configProfiles(configText);
+  if (configText !== undefined) {
+    const secrets = profilesWithSecrets(configText, 'config');
+    if (secrets.length) act(`${aws.config}: plaintext keys for ${secrets.join(', ')}: move them into the vault (\`tray-cred add <profile>\`) and delete those lines`);
+    else ok(`${aws.config}: no keys in it`);
+  }
+  const credText = (await c.fs.readFile(aws.credentials))?.toString('utf8');
+  if (credText !== undefined) {
+    const secrets = profilesWithSecrets(credText, 'credentials');
+    if (secrets.length) act(`${aws.credentials}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${aws.credentials} --remove-source\``);
+  }
+  for (const file of await filesIn(aws.dir)) {
+    if (file === aws.config || file === aws.credentials) continue;
+    const bytes = await c.fs.readFile(file);
+    if (!bytes) continue;
+    const name = file.slice(aws.dir.length + 1);
+    if (isOpensslEnc(bytes)) {
+      act(`${file}: encrypted with openssl, and its key file opens it: run \`tray-cred import ${file} --pass-file <key file> --remove-source\`, then delete the key file`);
+    } else if (/^credential_/.test(name) && profilesWithSecrets(bytes.toString('utf8'), 'credentials').length) {
+      act(`${file}: plaintext session keys: run \`tray-cred import ${file} --remove-source\``);
+    }
+  }
+  for (const keyFile of [join(home, '.secrets', 'aws-creds.key')]) {
+    if (await c.fs.size(keyFile) !== null) act(`${keyFile}: a key file that decrypts openssl-encrypted credentials; never back it up, and delete it once nothing needs it`);
+  }
+
+  const everyFile = new Set([aws.config, aws.credentials, ...(await filesIn(aws.dir)), ...(await filesIn(c.dataDir)), ...(await filesIn(c.auditDir))]);
+  for (const file of everyFile) {
+    const mode = await openToOthers(file);
+    if (mode !== undefined) act(`${file}: readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${file}\``);
+  }
+
+  const helperOnPath = await onPath(process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper', c.env.PATH);
+  const usingHelper = [...config].filter(([, cp]) => cp?.startsWith('tray-cred-helper')).map(([p]) => p);
+  if (usingHelper.length && !helperOnPath) act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
+
+  if (await c.vault.exists()) {
+    ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
+    const key = await c.vault.loadMasterKey();
+    let names: string[];
+    try {
+      names = Object.keys((await c.vault.read(key)).data.profiles).sort();
+    } finally {
+      key.fill(0);
+    }
+    const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
+    if (missing.length) act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
+    const report = await AuditLog.verify(c.fs, c.auditDir, await c.vault.loadAuditKey());
+    if (report.ok) ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
+    else act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
+  } else {
+    act(`no vault at ${c.vault.path}: run \`tray-cred init\``);
+  }
+  return found;
+}
+
+export function registerDoctor(program: Command, ctx: () => CliContext): void {
+  program
+    .command('doctor')
+    .description('say what in ~/.aws and the data directory is safe to back up and what needs action; exit 1 when anything does')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const c = ctx();
+      const findings = await examine(c);
+      const todo = findings.filter((f) => !f.ok);
+      if (options.json) c.out(`${JSON.stringify(findings)}\n`);
+      else {
+        const safe = findings.filter((f) => f.ok);
+        c.out(`Safe to back up:\n${safe.map((f) => `  ok    ${f.text}\n`).join('') || '  (nothing yet)\n'}`);
+        c.out(todo.length ? `Needs action:\n${todo.map((f) => `  todo  ${f.text}\n`).join('')}` : 'Nothing to do.\n');
+      }
+      // Exit 1, like `diff` and linters: something needs doing; errors proper exit with their own status.
+      if (todo.length) process.exitCode = 1;
+    });
+}
