@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { configProfiles, profilesWithSecrets, removeSections, setCredentialProcess } from '../../main/core/aws-config-edit.ts';
+
+const helper = (p: string): string => `tray-cred-helper ${p}`;
+
+/**
+ * Real-world config shapes. `expect` is the whole file after the edit: only the intended lines
+ * differ, byte for byte.
+ */
+const corpus: { name: string; before: string; profiles: string[]; expect: string }[] = [
+  {
+    name: 'the recipe, replacing its script',
+    before: "[profile dev]\nregion = us-west-2\ncli_pager =\ncredential_process = sh -c '$HOME/.aws/get_creds.sh dev'\n\n[profile prod]\nregion = us-east-1\n",
+    profiles: ['dev', 'prod'],
+    expect: "[profile dev]\nregion = us-west-2\ncli_pager =\ncredential_process = tray-cred-helper dev\n\n[profile prod]\nregion = us-east-1\ncredential_process = tray-cred-helper prod\n",
+  },
+  {
+    name: 'comments, [default], sso-session and services sections',
+    before: '# managed by hand\n[default]\nregion = eu-west-1 ; trailing\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n[services local]\ns3 =\n  endpoint_url = http://localhost:4566\n[profile   dev  ]\n# keep me\noutput = json\n\n; end\n',
+    profiles: ['default', 'dev'],
+    expect: '# managed by hand\n[default]\nregion = eu-west-1 ; trailing\ncredential_process = tray-cred-helper default\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n[services local]\ns3 =\n  endpoint_url = http://localhost:4566\n[profile   dev  ]\n# keep me\noutput = json\ncredential_process = tray-cred-helper dev\n\n; end\n',
+  },
+  {
+    name: 'CRLF line endings and no final newline',
+    before: '[profile dev]\r\nregion = us-east-1\r\ns3 =\r\n  max_concurrent_requests = 20',
+    profiles: ['dev', 'new'],
+    expect: '[profile dev]\r\nregion = us-east-1\r\ns3 =\r\n  max_concurrent_requests = 20\r\ncredential_process = tray-cred-helper dev\r\n\r\n[profile new]\r\ncredential_process = tray-cred-helper new\r\n',
+  },
+  {
+    name: 'duplicate keys and a duplicate section: every occurrence points at the helper',
+    before: '[profile dev]\ncredential_process=a\ncredential_process = b\n[profile x]\n[profile dev]\nregion=1\n',
+    profiles: ['dev'],
+    expect: '[profile dev]\ncredential_process = tray-cred-helper dev\ncredential_process = tray-cred-helper dev\n[profile x]\n[profile dev]\nregion=1\n',
+  },
+  {
+    name: 'an indented credential_process is a nested value, not the key',
+    before: '[profile dev]\nfoo =\n  credential_process = nested\n',
+    profiles: ['dev'],
+    expect: '[profile dev]\nfoo =\n  credential_process = nested\ncredential_process = tray-cred-helper dev\n',
+  },
+  {
+    name: 'an empty file',
+    before: '',
+    profiles: ['default'],
+    expect: '[default]\ncredential_process = tray-cred-helper default\n',
+  },
+];
+
+describe('setCredentialProcess', () => {
+  for (const c of corpus) {
+    it(c.name, () => {
+      const r = setCredentialProcess(c.before, c.profiles, helper);
+      assert.equal(r.text, c.expect);
+      assert.deepEqual(r.changed, c.profiles);
+      const again = setCredentialProcess(r.text, c.profiles, helper);
+      assert.equal(again.text, r.text, 'a second run changes nothing');
+      assert.deepEqual(again.unchanged, c.profiles);
+      for (const p of c.profiles) assert.equal(configProfiles(r.text).get(p), helper(p));
+    });
+  }
+});
+
+describe('removeSections and profilesWithSecrets', () => {
+  const creds = '# work\n[dev]\naws_access_key_id = A\naws_secret_access_key = B\n\n# prod keys below\n[prod]\naws_access_key_id = C\naws_secret_access_key = D\n[region-only]\nregion = x\n';
+  it('removes only the named sections and keeps the comments of the next', () => {
+    const r = removeSections(creds, ['dev'], 'credentials');
+    assert.equal(r.text, '# work\n# prod keys below\n[prod]\naws_access_key_id = C\naws_secret_access_key = D\n[region-only]\nregion = x\n');
+    assert.deepEqual([r.removed, r.empty], [['dev'], false]);
+  });
+  it('says when nothing is left', () => {
+    const r = removeSections(creds, ['dev', 'prod', 'region-only'], 'credentials');
+    assert.deepEqual([r.text, r.empty], ['# work\n', true]);
+  });
+  it('finds plaintext secrets in either file', () => {
+    assert.deepEqual(profilesWithSecrets(creds, 'credentials'), ['dev', 'prod']);
+    assert.deepEqual(profilesWithSecrets('[profile a]\naws_secret_access_key=x\n[b]\naws_secret_access_key=y\n', 'config'), ['a']);
+  });
+});
