@@ -24,8 +24,8 @@ await Promise.all([
     entryPoints: ['main/node/cli.ts'],
     outfile: 'dist/tray-cred.mjs',
     format: 'esm',
-    // The keyring binding is a native addon; it is loaded from node_modules, not bundled.
-    external: ['@napi-rs/keyring'],
+    // The keyring binding is a native addon, and the STS SDK is loaded only when a session is minted: both come from node_modules.
+    external: ['@napi-rs/keyring', '@aws-sdk/client-sts'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
   }),
 ]);

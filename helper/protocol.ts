@@ -21,8 +21,10 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const SERVER_READ_TIMEOUT_MS = 5_000;
 
 /** The operations the agent answers. */
-export type Op = 'credentials' | 'status' | 'lock' | 'unlock';
-const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock'];
+export type Op = 'credentials' | 'status' | 'lock' | 'unlock' | 'sessions' | 'forget';
+const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock', 'sessions', 'forget'];
+/** Ops that name a profile. */
+const PROFILE_OPS: readonly Op[] = ['credentials', 'forget'];
 
 /**
  * What the helper says about the process that ran it. These are claims: Node cannot read a
@@ -39,10 +41,10 @@ export interface CallerClaim {
   cwd: string;
 }
 
-/** A request on the wire. `profile` is present exactly when `op` is `credentials`. */
+/** A request on the wire. `profile` is present exactly when `op` is `credentials` or `forget`. */
 export type Request =
-  | { v: number; id: string; op: 'credentials'; profile: string; caller?: CallerClaim }
-  | { v: number; id: string; op: 'status' | 'lock' | 'unlock'; caller?: CallerClaim };
+  | { v: number; id: string; op: 'credentials' | 'forget'; profile: string; caller?: CallerClaim }
+  | { v: number; id: string; op: 'status' | 'lock' | 'unlock' | 'sessions'; caller?: CallerClaim };
 
 /** The closed set of error codes. Each maps to one helper exit status ({@link EXIT_STATUS}). */
 export type ErrorCode =
@@ -55,9 +57,10 @@ export type ErrorCode =
   | 'TOO_LARGE'
   | 'VERSION'
   | 'KEYCHAIN'
+  | 'UPSTREAM'
   | 'INTERNAL';
 const ERROR_CODES: readonly ErrorCode[] = [
-  'LOCKED', 'DENIED', 'TIMEOUT', 'UNKNOWN_PROFILE', 'EXPIRED', 'BAD_REQUEST', 'TOO_LARGE', 'VERSION', 'KEYCHAIN', 'INTERNAL',
+  'LOCKED', 'DENIED', 'TIMEOUT', 'UNKNOWN_PROFILE', 'EXPIRED', 'BAD_REQUEST', 'TOO_LARGE', 'VERSION', 'KEYCHAIN', 'UPSTREAM', 'INTERNAL',
 ];
 
 /** The credential_process document, exactly as the AWS CLI and SDKs read it. */
@@ -79,6 +82,40 @@ export interface StatusResult {
   pending: number;
   /** pid of the agent, so `tray-cred status` can say which process answers. */
   agentPid: number;
+}
+
+/** One set of temporary credentials the agent holds in memory. Never the keys themselves. */
+export interface SessionInfo {
+  profile: string;
+  /** How they were made: STS GetSessionToken, STS AssumeRole, or an external command. */
+  kind: 'session-token' | 'assume-role' | 'command';
+  expiration: string;
+  mintedAt: string;
+  /** The command line of the caller whose request minted them, as claimed. */
+  mintedFor: string;
+  /** The last four characters of the temporary access key id, as CloudTrail shows it. */
+  accessKeyIdSuffix: string;
+}
+
+/** Validates a `sessions` result. */
+export function parseSessionsResult(value: unknown): SessionInfo[] {
+  const kinds = ['session-token', 'assume-role', 'command'];
+  if (
+    !Array.isArray(value) ||
+    !value.every(
+      (s: unknown) =>
+        isObject(s) &&
+        typeof s.profile === 'string' &&
+        kinds.includes(s.kind as string) &&
+        typeof s.expiration === 'string' &&
+        typeof s.mintedAt === 'string' &&
+        isText(s.mintedFor) &&
+        typeof s.accessKeyIdSuffix === 'string',
+    )
+  ) {
+    throw new ProtocolError('BAD_REQUEST', 'the agent sent a malformed session list');
+  }
+  return value as SessionInfo[];
 }
 
 /** An error as it crosses the wire: a code and one human sentence, nothing more. */
@@ -119,6 +156,7 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode | 'USAGE' | 'NOT_RUNNING', n
   BAD_REQUEST: 11,
   TOO_LARGE: 11,
   INTERNAL: 12,
+  UPSTREAM: 13,
 };
 
 /** Profile names the vault accepts: what AWS config files use, without spaces or control characters. */
@@ -191,14 +229,14 @@ export function parseRequest(line: string): Request {
   }
   const caller = o.caller === undefined ? undefined : parseCaller(o.caller);
   const base = { v: o.v, id: o.id, ...(caller ? { caller } : {}) };
-  if (o.op === 'credentials') {
+  if (PROFILE_OPS.includes(o.op as Op)) {
     if (typeof o.profile !== 'string' || !PROFILE_NAME.test(o.profile)) {
       throw new ProtocolError('BAD_REQUEST', 'profile must be 1-128 characters of A-Z a-z 0-9 _ . + = , @ : -');
     }
-    return { ...base, op: 'credentials', profile: o.profile };
+    return { ...base, op: o.op as 'credentials' | 'forget', profile: o.profile };
   }
   if (o.profile !== undefined) throw new ProtocolError('BAD_REQUEST', `op ${o.op} takes no profile`);
-  return { ...base, op: o.op as 'status' | 'lock' | 'unlock' };
+  return { ...base, op: o.op as 'status' | 'lock' | 'unlock' | 'sessions' };
 }
 
 /** The `id` of a request frame, if one can be read from it, for answering a request that failed validation. */

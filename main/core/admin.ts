@@ -1,7 +1,12 @@
 import type { AuditLog } from './audit-log.ts';
 import { UnknownProfileError, UsageError } from './errors.ts';
-import { defaultPolicy, type NewCredentials, type Policy, type ProfileRecord } from './profile.ts';
+import { checkRecord, defaultPolicy, defaultSts, type CommandSource, type NewCredentials, type Policy, type ProfileRecord, type RoleSource, type StsSettings } from './profile.ts';
 import type { Vault } from './vault.ts';
+
+/** A change of STS settings; `null` clears an optional one. */
+export type StsChange = { sessionMode?: boolean | undefined; durationSeconds?: number | undefined } & {
+  [K in 'mfaSerial' | 'region' | 'endpoint']?: string | null | undefined;
+};
 
 /** The vault operations behind `tray-cred` commands and the Profiles window. Each one is audited. */
 export class ProfileAdmin {
@@ -25,6 +30,8 @@ export class ProfileAdmin {
     if (c.sessionToken) r.sessionToken = c.sessionToken;
     if (c.expiration) r.expiration = c.expiration;
     if (old?.lastUsedAt) r.lastUsedAt = old.lastUsedAt;
+    const sts = old ? old.sts : defaultSts(policy, c.sessionToken !== undefined);
+    if (sts) r.sts = sts;
     return r;
   }
 
@@ -86,6 +93,57 @@ export class ProfileAdmin {
       return { ...p };
     });
     await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}` });
+    return result;
+  }
+
+  /**
+   * Makes `name` take its credentials from a role or a command instead of stored keys. A new
+   * profile gets the default policy for its name; an existing one keeps its policy.
+   */
+  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource): Promise<'added' | 'updated'> {
+    const now = this.vault.nowIso();
+    const { result } = await this.vault.update(key, (data) => {
+      const old = data.profiles[name];
+      if (source.kind === 'role' && source.sourceProfile === name) throw new UsageError(`profile "${name}" cannot be its own source profile`);
+      const record: ProfileRecord = {
+        source,
+        policy: old?.policy ?? defaultPolicy(name),
+        rememberMinutes: old?.rememberMinutes ?? 0,
+        createdAt: old?.createdAt ?? now,
+        updatedAt: now,
+        ...(old?.sts ? { sts: { ...old.sts, sessionMode: false } } : {}),
+        ...(old?.lastUsedAt ? { lastUsedAt: old.lastUsedAt } : {}),
+      };
+      data.profiles[name] = checkRecord(name, record);
+      return old ? ('updated' as const) : ('added' as const);
+    });
+    await this.audit.append({ event: 'add', profile: name, reason: source.kind === 'role' ? `assumes ${source.roleArn} from ${source.sourceProfile}` : 'credentials from a command' });
+    return result;
+  }
+
+  /** Changes a profile's STS settings (session mode, duration, MFA device, region, endpoint). */
+  async setSts(key: Buffer, name: string, change: StsChange): Promise<StsSettings> {
+    const now = this.vault.nowIso();
+    const { result } = await this.vault.update(key, (data) => {
+      const p = data.profiles[name];
+      if (!p) throw new UnknownProfileError(name);
+      const next: Record<string, unknown> = { ...(p.sts ?? { sessionMode: false, durationSeconds: 3600 }) };
+      for (const [k, v] of Object.entries(change)) {
+        if (v === null) delete next[k];
+        else if (v !== undefined) next[k] = v;
+      }
+      if (next.sessionMode && (p.source || p.sessionToken)) {
+        throw new UsageError(`session mode mints STS sessions over stored long-term keys; "${name}" ${p.source ? 'takes its credentials from a role or command' : 'holds session credentials already'}`);
+      }
+      const updated = checkRecord(name, { ...p, sts: next, updatedAt: now });
+      data.profiles[name] = updated;
+      return updated.sts!;
+    });
+    await this.audit.append({
+      event: 'policy',
+      profile: name,
+      reason: `sts: session mode ${result.sessionMode ? 'on' : 'off'}, ${result.durationSeconds} s${result.mfaSerial ? `, MFA ${result.mfaSerial}` : ''}${result.region ? `, ${result.region}` : ''}${result.endpoint ? `, endpoint ${result.endpoint}` : ''}`,
+    });
     return result;
   }
 }

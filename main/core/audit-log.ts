@@ -17,6 +17,7 @@ export type AuditEvent =
   | 'agent-start'
   | 'agent-stop'
   | 'rekey'
+  | 'forget'
   | 'repair';
 
 /** The outcome of an access. */
@@ -40,6 +41,12 @@ export interface AuditInput {
   caller?: CallerClaim;
   durationMs?: number;
   requestId?: string;
+  /** For served accesses: straight from the vault, a cached session, or minted now. */
+  served?: 'vault' | 'cache' | 'minted';
+  /** The access key id the client got (a temporary one names the session in CloudTrail). Not a secret. */
+  credentialId?: string;
+  /** The role session name of an assumed role, as CloudTrail shows it. */
+  sessionName?: string;
 }
 
 /** A recorded entry: the input plus its place in the chain. */

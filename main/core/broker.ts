@@ -7,6 +7,7 @@ import {
   type StatusResult,
 } from '../../helper/protocol.ts';
 import type { AuditLog, Decision } from './audit-log.ts';
+import type { CredentialSource, Resolved } from './credential-source.ts';
 import {
   ApprovalDeniedError,
   ApprovalTimeoutError,
@@ -14,6 +15,7 @@ import {
   KeyMismatchError,
   TrayCredError,
   UnknownProfileError,
+  UpstreamError,
   VaultLockedError,
 } from './errors.ts';
 import type { ApprovalAnswer, Approver, Clock } from './ports.ts';
@@ -22,6 +24,8 @@ import type { Vault, VaultSnapshot } from './vault.ts';
 
 export interface BrokerDeps {
   vault: Vault;
+  /** Turns a profile into the credentials served: stored, STS-minted, role or command. */
+  source: CredentialSource;
   audit: AuditLog;
   approver: Approver;
   clock: Clock;
@@ -45,6 +49,8 @@ export type BrokerEvent = 'locked' | 'unlocked' | 'pending' | 'access';
 interface Outcome {
   decision: Decision;
   reason?: string;
+  /** The MFA code given at the prompt, used once for minting and never recorded. */
+  mfaCode?: string | undefined;
 }
 
 /**
@@ -126,10 +132,19 @@ export class Broker {
       this.key = undefined;
       this.snapshot = undefined;
       this.grants.clear();
+      this.deps.source.clear();
       await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
       this.emit('locked');
     }
     return this.status();
+  }
+
+  /** Drops a profile's cached session; the next request mints a new one. */
+  private async forget(profile: string, caller: CallerClaim | undefined): Promise<{ forgotten: boolean }> {
+    const forgotten = this.deps.source.forget(profile);
+    if (forgotten) await this.deps.audit.append({ event: 'forget', profile, ...(caller ? { caller } : {}) });
+    this.emit('access');
+    return { forgotten };
   }
 
   /** Answers one wire request. Never throws: every failure becomes an error response. */
@@ -149,6 +164,14 @@ export class Broker {
           break;
         case 'unlock':
           result = await this.unlock(request.caller);
+          break;
+        case 'sessions':
+          if (this.locked) throw new VaultLockedError();
+          result = this.deps.source.sessions();
+          break;
+        case 'forget':
+          if (this.locked) throw new VaultLockedError();
+          result = this.forget(request.profile, request.caller);
           break;
       }
       return { v: PROTOCOL_VERSION, id, ok: true, result };
@@ -192,7 +215,7 @@ export class Broker {
   private async credentials(requestId: string, name: string, caller: CallerClaim | undefined): Promise<CredentialsResult> {
     const started = this.deps.clock.now();
     let outcome: Outcome = { decision: 'error' };
-    let served: CredentialsResult | undefined;
+    let resolved: Resolved | undefined;
     let failure: unknown;
     try {
       if (this.locked) {
@@ -204,25 +227,27 @@ export class Broker {
         outcome = { decision: 'unknown-profile' };
         throw new UnknownProfileError(name);
       }
-      outcome = await this.decide(name, profile, caller);
+      const mfaSerial = this.deps.source.mfaNeeded(name, await this.currentProfiles());
+      outcome = await this.decide(name, profile, caller, mfaSerial);
       if (outcome.decision === 'denied' || outcome.decision === 'timeout') {
         throw outcome.decision === 'timeout'
           ? new ApprovalTimeoutError(name, Math.round(this.approvalTimeoutMs / 1000))
           : new ApprovalDeniedError(name, outcome.reason ?? 'denied');
       }
       // Re-read after a prompt: the vault may have been locked or edited while the person decided.
-      const current = (await this.currentProfiles())[name];
-      if (!current) {
+      const profiles = await this.currentProfiles();
+      if (!profiles[name]) {
         outcome = { decision: 'unknown-profile', reason: 'removed while waiting for approval' };
         throw new UnknownProfileError(name);
       }
-      if (current.expiration && Date.parse(current.expiration) <= this.deps.clock.now()) {
-        outcome = { decision: 'expired', reason: `expired at ${current.expiration}` };
-        throw new CredentialsExpiredError(name, current.expiration);
+      try {
+        resolved = await this.deps.source.resolve(name, profiles, { requestId, caller, mfaCode: outcome.mfaCode });
+      } catch (error) {
+        if (error instanceof CredentialsExpiredError) outcome = { decision: 'expired', reason: error.message };
+        else if (error instanceof UpstreamError) outcome = { decision: 'error', reason: [error.message, error.detail].filter(Boolean).join(': ') };
+        else if (error instanceof TrayCredError) outcome = { decision: 'error', reason: error.message };
+        throw error;
       }
-      served = { Version: 1, AccessKeyId: current.accessKeyId, SecretAccessKey: current.secretAccessKey };
-      if (current.sessionToken) served.SessionToken = current.sessionToken;
-      if (current.expiration) served.Expiration = current.expiration;
     } catch (error) {
       failure = error;
       if (!(error instanceof TrayCredError)) outcome = { decision: 'error', reason: 'internal error' };
@@ -236,23 +261,28 @@ export class Broker {
       ...(caller ? { caller } : {}),
       durationMs: this.deps.clock.now() - started,
       requestId,
+      ...(resolved ? { served: resolved.served, credentialId: resolved.credentialId } : {}),
+      ...(resolved?.sessionName ? { sessionName: resolved.sessionName } : {}),
     });
     this.emit('access');
-    if (failure !== undefined || !served) throw failure;
+    if (failure !== undefined || !resolved) throw failure;
     this.noteUse(name);
-    return served;
+    return resolved.result;
   }
 
-  private async decide(name: string, profile: ProfileRecord, caller: CallerClaim | undefined): Promise<Outcome> {
-    if (profile.policy === 'allow') return { decision: 'allowed' };
+  private async decide(name: string, profile: ProfileRecord, caller: CallerClaim | undefined, mfaSerial: string | undefined): Promise<Outcome> {
     if (profile.policy === 'deny') return { decision: 'denied', reason: 'the profile policy is deny' };
-    const grant = this.grants.get(name);
-    if (grant !== undefined && grant > this.deps.clock.now()) return { decision: 'remembered' };
+    // Without a code to mint with, even an allowed or remembered profile needs the prompt.
+    if (!mfaSerial) {
+      if (profile.policy === 'allow') return { decision: 'allowed' };
+      const grant = this.grants.get(name);
+      if (grant !== undefined && grant > this.deps.clock.now()) return { decision: 'remembered' };
+    }
     // Identical requests while a prompt is open share it: a burst from one command asks once.
-    const key = JSON.stringify([name, caller?.command ?? '', caller?.cwd ?? '']);
+    const key = JSON.stringify([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? '']);
     let pending = this.prompts.get(key);
     if (!pending) {
-      pending = this.ask(name, profile, caller).finally(() => {
+      pending = this.ask(name, profile, caller, mfaSerial).finally(() => {
         this.prompts.delete(key);
         this.emit('pending');
       });
@@ -262,7 +292,7 @@ export class Broker {
     return pending;
   }
 
-  private async ask(name: string, profile: ProfileRecord, caller: CallerClaim | undefined): Promise<Outcome> {
+  private async ask(name: string, profile: ProfileRecord, caller: CallerClaim | undefined, mfaSerial: string | undefined): Promise<Outcome> {
     const abort = new AbortController();
     this.aborts.add(abort);
     const cancelTimer = this.deps.clock.setTimer(this.approvalTimeoutMs, () => abort.abort(new ApprovalTimeoutError(name, 0)));
@@ -271,12 +301,14 @@ export class Broker {
     });
     try {
       const answer: ApprovalAnswer = await Promise.race([
-        this.deps.approver.ask({ profile: name, caller, rememberMinutes: profile.rememberMinutes, unlock: false }, abort.signal),
+        this.deps.approver.ask({ profile: name, caller, rememberMinutes: profile.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) }, abort.signal),
         aborted,
       ]);
       if (!answer.allow) return { decision: 'denied', reason: 'denied at the prompt' };
+      if (mfaSerial && !/^\d{6}$/.test(answer.mfaCode ?? '')) return { decision: 'denied', reason: `no valid 6-digit MFA code for ${mfaSerial} was given` };
       if (answer.rememberMinutes > 0) this.grants.set(name, this.deps.clock.now() + answer.rememberMinutes * 60_000);
-      return { decision: 'approved', ...(answer.rememberMinutes > 0 ? { reason: `remembered for ${answer.rememberMinutes} min` } : {}) };
+      const decision = profile.policy === 'allow' ? 'allowed' : 'approved';
+      return { decision, mfaCode: answer.mfaCode, ...(answer.rememberMinutes > 0 ? { reason: `remembered for ${answer.rememberMinutes} min` } : {}) };
     } catch (error) {
       if (error instanceof ApprovalTimeoutError) return { decision: 'timeout', reason: `no answer within ${Math.round(this.approvalTimeoutMs / 1000)} s` };
       if (error instanceof VaultLockedError) return { decision: 'denied', reason: 'locked while waiting for approval' };

@@ -38,8 +38,8 @@ export class ApprovalTimeoutError extends TrayCredError {
 }
 
 export class CredentialsExpiredError extends TrayCredError {
-  constructor(profile: string, expiredAt: string) {
-    super('EXPIRED', `the session credentials of "${profile}" expired at ${expiredAt}: store fresh ones with \`tray-cred add ${profile}\``);
+  constructor(profile: string, expiredAt: string, how = `store fresh ones with \`tray-cred add ${profile} --replace\``) {
+    super('EXPIRED', `the session credentials of "${profile}" expired at ${expiredAt}: ${how}`);
   }
 }
 
@@ -47,6 +47,16 @@ export class CredentialsExpiredError extends TrayCredError {
 export class KeychainError extends TrayCredError {
   constructor(message: string) {
     super('KEYCHAIN', message);
+  }
+}
+
+/** STS or an external credential command refused or failed. The message is theirs, never a secret. */
+export class UpstreamError extends TrayCredError {
+  /** What the failing side said (a command's stderr, scrubbed), for the audit entry only. */
+  readonly detail: string | undefined;
+  constructor(message: string, detail?: string) {
+    super('UPSTREAM', message);
+    this.detail = detail || undefined;
   }
 }
 

@@ -80,12 +80,16 @@ export interface ApprovalRequest {
   rememberMinutes: number;
   /** True when the agent is locked and allowing also means unlocking. */
   unlock: boolean;
+  /** Set when minting the credentials needs an MFA code from this device; the answer carries it. */
+  mfaSerial?: string | undefined;
 }
 
 /** A person's answer. `rememberMinutes` > 0 grants the profile for that long without asking. */
 export interface ApprovalAnswer {
   allow: boolean;
   rememberMinutes: number;
+  /** The one-time code, when the request asked for one. */
+  mfaCode?: string | undefined;
 }
 
 /**
@@ -95,4 +99,60 @@ export interface ApprovalAnswer {
 export interface Approver {
   /** Resolves with the answer. When `signal` aborts (time-out, lock) the prompt closes and the result is ignored. */
   ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer>;
+}
+
+/** Long-term or temporary AWS keys, as STS takes and returns them. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+}
+
+/** Temporary credentials with their end. */
+export interface TemporaryCredentials extends AwsCredentials {
+  sessionToken: string;
+  /** ISO 8601. */
+  expiration: string;
+}
+
+/** Where and how to reach STS. */
+export interface StsTarget {
+  region: string;
+  /** Overrides the endpoint (also honoured from AWS_ENDPOINT_URL_STS by the SDK). */
+  endpoint?: string | undefined;
+}
+
+/** MFA for one STS call. */
+export interface MfaInput {
+  serialNumber: string;
+  tokenCode: string;
+}
+
+/**
+ * AWS STS. Failures throw `UpstreamError` with STS's own code and message (they hold no secret).
+ */
+export interface Sts {
+  getSessionToken(
+    credentials: AwsCredentials,
+    input: { durationSeconds: number; mfa?: MfaInput | undefined },
+    target: StsTarget,
+  ): Promise<TemporaryCredentials>;
+  assumeRole(
+    credentials: AwsCredentials,
+    input: { roleArn: string; roleSessionName: string; durationSeconds: number; externalId?: string | undefined; mfa?: MfaInput | undefined },
+    target: StsTarget,
+  ): Promise<TemporaryCredentials>;
+}
+
+/** The result of an external credential command. */
+export interface CommandResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Runs a profile's external credential command (1Password `op`, `vault`, `aws configure export-credentials`, ...). */
+export interface CommandRunner {
+  run(command: string, timeoutMs: number): Promise<CommandResult>;
 }

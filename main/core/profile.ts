@@ -9,26 +9,69 @@ export const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny'];
 /** The longest "remember for N minutes" grant: a day. */
 export const MAX_REMEMBER_MINUTES = 24 * 60;
 
-/** One profile as the vault stores it, secrets included. Never leaves the agent except as credential_process JSON. */
-export const profileRecordSchema = z.object({
-  accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/),
-  secretAccessKey: z.string().min(1).max(1024),
-  sessionToken: z.string().min(1).max(16 * 1024).optional(),
-  /** ISO 8601; only for session credentials. */
-  expiration: z.iso.datetime({ offset: true }).optional(),
-  policy: z.enum(['allow', 'ask', 'deny']),
-  rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
-  lastUsedAt: z.iso.datetime({ offset: true }).optional(),
+/** Where a profile's credentials come from when it holds no keys of its own. */
+export const roleSourceSchema = z.object({
+  kind: z.literal('role'),
+  roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/),
+  sourceProfile: z.string().regex(PROFILE_NAME),
+  mfaSerial: z.string().min(9).max(256).optional(),
+  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/).optional(),
+  durationSeconds: z.number().int().min(900).max(43_200).optional(),
+  roleSessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
 });
+export const commandSourceSchema = z.object({
+  kind: z.literal('command'),
+  /** Run with the platform shell, like credential_process itself. */
+  command: z.string().min(1).max(4096),
+  timeoutSeconds: z.number().int().min(1).max(600).optional(),
+});
+export type RoleSource = z.infer<typeof roleSourceSchema>;
+export type CommandSource = z.infer<typeof commandSourceSchema>;
+
+/** STS settings of a profile: session mode (GetSessionToken over the stored keys), MFA, region, endpoint. */
+export const stsSettingsSchema = z.object({
+  sessionMode: z.boolean(),
+  durationSeconds: z.number().int().min(900).max(129_600),
+  mfaSerial: z.string().min(9).max(256).optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
+  endpoint: z.url().optional(),
+});
+export type StsSettings = z.infer<typeof stsSettingsSchema>;
+
+/** One profile as the vault stores it, secrets included. Never leaves the agent except as credential_process JSON. */
+export const profileRecordSchema = z
+  .object({
+    accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/).optional(),
+    secretAccessKey: z.string().min(1).max(1024).optional(),
+    sessionToken: z.string().min(1).max(16 * 1024).optional(),
+    /** ISO 8601; only for session credentials. */
+    expiration: z.iso.datetime({ offset: true }).optional(),
+    source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema]).optional(),
+    sts: stsSettingsSchema.optional(),
+    policy: z.enum(['allow', 'ask', 'deny']),
+    rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
+    createdAt: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true }),
+    lastUsedAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((p) => p.source !== undefined || (p.accessKeyId !== undefined && p.secretAccessKey !== undefined), {
+    message: 'a profile holds keys or names a source',
+  });
 export type ProfileRecord = z.infer<typeof profileRecordSchema>;
 
 /** What `list` and every front end may see of a profile: no key, no secret. */
 export interface ProfileSummary {
   name: string;
+  /** keys: stored keys; role: an assumed role; command: an external credential command. */
+  kind: 'keys' | 'role' | 'command';
   accessKeyIdSuffix: string;
   hasSessionToken: boolean;
+  /** Session mode: the CLI gets STS session credentials, never the stored keys. */
+  sessionMode: boolean;
+  mfa: boolean;
+  /** For role profiles: the role and its source profile. */
+  roleArn: string | undefined;
+  sourceProfile: string | undefined;
   expiration: string | undefined;
   policy: Policy;
   rememberMinutes: number;
@@ -40,9 +83,14 @@ export interface ProfileSummary {
 export function summarize(name: string, p: ProfileRecord): ProfileSummary {
   return {
     name,
+    kind: p.source?.kind === 'role' ? 'role' : p.source?.kind === 'command' ? 'command' : 'keys',
     // The last four characters are what the AWS console shows too; they identify, they do not authorise.
-    accessKeyIdSuffix: p.accessKeyId.slice(-4),
+    accessKeyIdSuffix: p.accessKeyId?.slice(-4) ?? '',
     hasSessionToken: p.sessionToken !== undefined,
+    sessionMode: p.sts?.sessionMode ?? false,
+    mfa: Boolean(p.sts?.mfaSerial ?? (p.source?.kind === 'role' ? p.source.mfaSerial : undefined)),
+    roleArn: p.source?.kind === 'role' ? p.source.roleArn : undefined,
+    sourceProfile: p.source?.kind === 'role' ? p.source.sourceProfile : undefined,
     expiration: p.expiration,
     policy: p.policy,
     rememberMinutes: p.rememberMinutes,
@@ -50,6 +98,11 @@ export function summarize(name: string, p: ProfileRecord): ProfileSummary {
     updatedAt: p.updatedAt,
     lastUsedAt: p.lastUsedAt,
   };
+}
+
+/** Session mode is on by default for guarded profiles with long-term keys: the CLI then only ever sees STS session credentials. */
+export function defaultSts(policy: Policy, hasSessionToken: boolean): StsSettings | undefined {
+  return policy === 'ask' && !hasSessionToken ? { sessionMode: true, durationSeconds: 3600 } : undefined;
 }
 
 /** Profiles whose name says production are guarded by default; the rest are served without asking. */
@@ -103,4 +156,13 @@ export function checkCredentials(profile: string, c: NewCredentials): NewCredent
     out.expiration = new Date(t).toISOString();
   }
   return out;
+}
+
+/** Checks a profile about to be stored; the message names the field that is wrong. */
+export function checkRecord(name: string, record: unknown): ProfileRecord {
+  const parsed = profileRecordSchema.safeParse(record);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'profile';
+  throw new UsageError(`profile "${name}": ${field} is not valid (${issue?.message ?? 'rejected'})`);
 }

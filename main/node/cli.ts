@@ -21,6 +21,7 @@ import { registerInit } from './commands/init.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerRecovery } from './commands/recovery.ts';
 import { registerRekey } from './commands/rekey.ts';
+import { registerSts } from './commands/sts.ts';
 import type { CliContext } from './context.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
     .version(typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -4,7 +4,8 @@ import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports.ts
 /**
  * The headless agent's approver: runs a command of the user's with the request in its
  * environment. Exit 0 allows (remembered for the profile's setting); anything else denies.
- * Without a command every `ask` is denied.
+ * When an MFA code is needed (TRAY_CRED_MFA_SERIAL is set), the first line the command prints
+ * is the code. Without a command every request that needs a person is denied.
  */
 export class CommandApprover implements Approver {
   private readonly command: string | undefined;
@@ -19,7 +20,7 @@ export class CommandApprover implements Approver {
     return new Promise((resolve, reject) => {
       const child = spawn(command, {
         shell: true,
-        stdio: ['ignore', 'ignore', 'ignore'],
+        stdio: ['ignore', 'pipe', 'ignore'],
         env: {
           ...process.env,
           TRAY_CRED_PROFILE: request.profile,
@@ -27,7 +28,12 @@ export class CommandApprover implements Approver {
           TRAY_CRED_CALLER_COMMAND: request.caller?.command ?? '',
           TRAY_CRED_CALLER_CWD: request.caller?.cwd ?? '',
           TRAY_CRED_REMEMBER_MINUTES: String(request.rememberMinutes),
+          TRAY_CRED_MFA_SERIAL: request.mfaSerial ?? '',
         },
+      });
+      let printed = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (printed.length < 256) printed += chunk.toString('utf8');
       });
       const onAbort = (): void => {
         child.kill('SIGTERM');
@@ -37,9 +43,14 @@ export class CommandApprover implements Approver {
         signal.removeEventListener('abort', onAbort);
         reject(new Error(`approver command could not start: ${error.message}`));
       });
-      child.on('exit', (code) => {
+      child.on('close', (code) => {
         signal.removeEventListener('abort', onAbort);
-        resolve(code === 0 ? { allow: true, rememberMinutes: request.rememberMinutes } : { allow: false, rememberMinutes: 0 });
+        if (code !== 0) {
+          resolve({ allow: false, rememberMinutes: 0 });
+          return;
+        }
+        const mfaCode = request.mfaSerial ? printed.split(/\r?\n/, 1)[0]?.trim() : undefined;
+        resolve({ allow: true, rememberMinutes: request.rememberMinutes, ...(mfaCode ? { mfaCode } : {}) });
       });
     });
   }

@@ -57,8 +57,15 @@ describe('Broker', () => {
     assert.equal(w.broker.status().pending, 1);
     w.approver.answer({ allow: true, rememberMinutes: 0 });
     const r = await pending;
-    assert.equal(r.ok && (r.result as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
-    assert.equal((await accesses())[0]!.decision, 'approved');
+    // prod is an ask profile with long-term keys, so session mode is on: the client gets STS session credentials.
+    assert.ok(r.ok);
+    const served = r.result as { AccessKeyId: string; SessionToken?: string; Expiration?: string };
+    assert.match(served.AccessKeyId, /^ASIAFAKE/);
+    assert.ok(served.SessionToken && served.Expiration);
+    assert.ok(!JSON.stringify(r).includes(PROD_KEYS.secretAccessKey));
+    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.with]), [['GetSessionToken', PROD_KEYS.accessKeyId]]);
+    const [entry] = await accesses();
+    assert.deepEqual([entry!.decision, entry!.served, entry!.credentialId], ['approved', 'minted', served.AccessKeyId]);
     // not remembered: the next request asks again
     const again = w.broker.handle(ask('prod', 'r2'));
     await w.approver.untilOpen();

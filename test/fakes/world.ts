@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../main/core/audit-log.ts';
 import { Broker, type BrokerOptions } from '../../main/core/broker.ts';
+import { CredentialSource } from '../../main/core/credential-source.ts';
 import type { Approver } from '../../main/core/ports.ts';
 import { Vault } from '../../main/core/vault.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { ShellCommandRunner } from '../../main/node/shell-command-runner.ts';
 import { CryptoRandom } from '../../main/node/system-clock.ts';
 import { FakeClock } from './fake-clock.ts';
+import { FakeSts } from './fake-sts.ts';
 import { MemoryKeychain } from './memory-keychain.ts';
 import { StubApprover } from './stub-approver.ts';
 
@@ -25,9 +28,11 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver }
   await vault.init();
   const audit = new AuditLog({ fs, clock }, join(dir, 'data', 'audit'), await vault.loadAuditKey());
   const stub = new StubApprover();
+  const sts = new FakeSts(clock);
+  const source = new CredentialSource({ sts, runner: new ShellCommandRunner(), clock });
   const warnings: string[] = [];
   const broker = new Broker(
-    { vault, audit, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m) },
+    { vault, audit, source, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m) },
     options,
   );
   return {
@@ -39,6 +44,8 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver }
     audit,
     approver: stub,
     broker,
+    sts,
+    source,
     warnings,
     auditKey: () => vault.loadAuditKey(),
     entries: () => AuditLog.readAll(fs, audit.dir),

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { Broker } from '../../core/broker.ts';
+import { CredentialSource } from '../../core/credential-source.ts';
+import { AwsSts } from '../aws-sts.ts';
+import { ShellCommandRunner } from '../shell-command-runner.ts';
 import { CommandApprover } from '../command-approver.ts';
 import type { CliContext } from '../context.ts';
 import { SocketServer } from '../socket-server.ts';
@@ -14,7 +17,8 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const warn = (message: string): void => c.err(`tray-cred agent: ${message}`);
       const audit = await c.audit();
-      const broker = new Broker({ vault: c.vault, audit, approver: new CommandApprover(options.approver), clock: c.clock, pid: process.pid, warn });
+      const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock: c.clock });
+      const broker = new Broker({ vault: c.vault, audit, source, approver: new CommandApprover(options.approver), clock: c.clock, pid: process.pid, warn });
       const server = new SocketServer({ path: c.socket, uid: c.uid, handle: (r) => broker.handle(r), warn });
       await server.listen();
       await audit.append({ event: 'agent-start', reason: `headless agent pid ${process.pid} on ${c.socket}` });

@@ -5,7 +5,7 @@ import { localTime, table, type CliContext } from '../context.ts';
 
 function row(e: AuditEntry): string[] {
   const caller = e.caller ? `${e.caller.command || `pid ${e.caller.pid}`}${e.caller.cwd ? ` (in ${e.caller.cwd})` : ''}` : '';
-  return [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, [caller, e.reason].filter(Boolean).join(' — ')];
+  return [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.served ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, [caller, e.reason].filter(Boolean).join(' — ')];
 }
 
 export function registerAudit(program: Command, ctx: () => CliContext): void {
@@ -24,7 +24,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
         c.out(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
         return;
       }
-      c.out(entries.length ? table(['SEQ', 'TIME', 'EVENT', 'PROFILE', 'DECISION', 'TOOK', 'CALLER (CLAIMED) / REASON'], entries.map(row)) : 'No entries.\n');
+      c.out(entries.length ? table(['SEQ', 'TIME', 'EVENT', 'PROFILE', 'DECISION', 'SERVED', 'TOOK', 'CALLER (CLAIMED) / REASON'], entries.map(row)) : 'No entries.\n');
     });
 
   audit

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
-import { AgentUnreachableError, PROTOCOL_VERSION, parseStatusResult, sendRequest, type StatusResult } from '../../../helper/protocol.ts';
+import { AgentUnreachableError, PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, sendRequest, type Request, type StatusResult } from '../../../helper/protocol.ts';
 import { TrayCredError } from '../../core/errors.ts';
-import type { CliContext } from '../context.ts';
+import { localTime, table, type CliContext } from '../context.ts';
 
-async function call(c: CliContext, op: 'status' | 'lock' | 'unlock'): Promise<StatusResult> {
+async function call(c: CliContext, op: Request['op'], profile?: string): Promise<unknown> {
   let response;
+  const caller = { pid: process.pid, ppid: process.ppid, command: `tray-cred ${op}${profile ? ` ${profile}` : ''}`, cwd: process.cwd() };
+  const id = `cli-${process.pid}`;
+  const request: Request = profile !== undefined && (op === 'forget' || op === 'credentials') ? { v: PROTOCOL_VERSION, id, op, profile, caller } : ({ v: PROTOCOL_VERSION, id, op, caller } as Request);
   try {
-    response = await sendRequest(c.socket, { v: PROTOCOL_VERSION, id: `cli-${process.pid}`, op, caller: { pid: process.pid, ppid: process.ppid, command: `tray-cred ${op}`, cwd: process.cwd() } }, 30_000);
+    response = await sendRequest(c.socket, request, 30_000);
   } catch (error) {
     if (error instanceof AgentUnreachableError) {
       throw new TrayCredError('INTERNAL', `${error.message}: start the tray app or \`tray-cred agent\`; set TRAY_CRED_SOCKET if it listens elsewhere`);
@@ -14,7 +17,7 @@ async function call(c: CliContext, op: 'status' | 'lock' | 'unlock'): Promise<St
     throw error;
   }
   if (!response.ok) throw new TrayCredError(response.error.code, response.error.message);
-  return parseStatusResult(response.result);
+  return response.result;
 }
 
 function describe(s: StatusResult, socket: string): string {
@@ -33,8 +36,36 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
       .option('--json', 'print JSON')
       .action(async (options: { json?: boolean }) => {
         const c = ctx();
-        const s = await call(c, op);
+        const s = parseStatusResult(await call(c, op));
         c.out(options.json ? `${JSON.stringify(s)}\n` : describe(s, c.socket));
       });
   }
+
+  program
+    .command('sessions')
+    .description('list the temporary credentials the agent holds in memory (never the keys)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const c = ctx();
+      const sessions = parseSessionsResult(await call(c, 'sessions'));
+      if (options.json) {
+        c.out(`${JSON.stringify(sessions)}\n`);
+        return;
+      }
+      c.out(
+        sessions.length
+          ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), s.mintedFor]))
+          : 'No live sessions.\n',
+      );
+    });
+
+  program
+    .command('forget')
+    .description("drop a profile's cached session; the next request mints a new one")
+    .argument('<profile>')
+    .action(async (profile: string) => {
+      const c = ctx();
+      const r = (await call(c, 'forget', profile)) as { forgotten?: unknown };
+      c.out(r.forgotten === true ? `Forgot the session of "${profile}".\n` : `The agent held no session for "${profile}".\n`);
+    });
 }

@@ -35,12 +35,16 @@ export function registerProfiles(program: Command, ctx: () => CliContext): void 
       }
       c.out(
         table(
-          ['PROFILE', 'POLICY', 'REMEMBER', 'KEY', 'EXPIRES', 'LAST USED'],
+          ['PROFILE', 'POLICY', 'REMEMBER', 'SERVES', 'EXPIRES', 'LAST USED'],
           summaries.map((s) => [
             s.name,
             s.policy,
             s.rememberMinutes ? `${s.rememberMinutes} min` : '-',
-            `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' +session' : ''}`,
+            s.kind === 'role'
+              ? `role via ${s.sourceProfile}${s.mfa ? ' +MFA' : ''}`
+              : s.kind === 'command'
+                ? 'command'
+                : `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' session keys' : s.sessionMode ? ' as STS session' : ''}${s.mfa ? ' +MFA' : ''}`,
             localTime(s.expiration),
             localTime(s.lastUsedAt),
           ]),

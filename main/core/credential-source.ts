@@ -1,0 +1,188 @@
+import { parseCredentialsResult, type CallerClaim, type CredentialsResult, type SessionInfo } from '../../helper/protocol.ts';
+import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError } from './errors.ts';
+import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
+import type { ProfileRecord } from './profile.ts';
+
+/** Minted credentials are reused while more than this remains: the window botocore refreshes in. */
+export const REFRESH_WINDOW_MS = 15 * 60_000;
+
+/** How a request was served, for the audit log and the history window. */
+export type Served = 'vault' | 'cache' | 'minted';
+
+export interface Resolved {
+  result: CredentialsResult;
+  served: Served;
+  /** The access key id the client got (temporary ones are how CloudTrail names a session). */
+  credentialId: string;
+  /** The role session name, for assumed roles: CloudTrail shows it; it carries the request id. */
+  sessionName?: string | undefined;
+}
+
+export interface ResolveContext {
+  requestId: string;
+  caller: CallerClaim | undefined;
+  mfaCode?: string | undefined;
+}
+
+interface Cached {
+  creds: TemporaryCredentials;
+  kind: SessionInfo['kind'];
+  mintedAt: number;
+  mintedFor: string;
+  sessionName?: string | undefined;
+}
+
+interface Step {
+  creds: AwsCredentials & { expiration?: string | undefined };
+  served: Served;
+  sessionName?: string | undefined;
+}
+
+type Profiles = Readonly<Record<string, ProfileRecord>>;
+
+/** Scrubs what looks like a key or token out of a command's stderr before it is recorded. */
+export function redact(text: string): string {
+  return text.replace(/[A-Za-z0-9/+=_-]{24,}/g, '[redacted]').replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/**
+ * Turns a profile into the credentials a client gets: stored keys, STS session credentials
+ * minted over them (session mode), an assumed role (chains allowed), or an external command's
+ * output. Minted credentials are cached in memory only and shared by concurrent requests.
+ */
+export class CredentialSource {
+  private readonly deps: { sts: Sts; runner: CommandRunner; clock: Clock };
+  private readonly cache = new Map<string, Cached>();
+  private readonly inflight = new Map<string, Promise<Resolved>>();
+
+  constructor(deps: { sts: Sts; runner: CommandRunner; clock: Clock }) {
+    this.deps = deps;
+  }
+
+  private fresh(name: string, windowMs: number): Cached | undefined {
+    const c = this.cache.get(name);
+    if (c && Date.parse(c.creds.expiration) - this.deps.clock.now() > windowMs) return c;
+    return undefined;
+  }
+
+  /** The MFA device whose code a request for this profile needs now (nothing cached to reuse), if any. */
+  mfaNeeded(name: string, profiles: Profiles, seen = new Set<string>()): string | undefined {
+    const p = profiles[name];
+    if (!p || seen.has(name)) return undefined;
+    seen.add(name);
+    if (this.fresh(name, REFRESH_WINDOW_MS)) return undefined;
+    if (p.source?.kind === 'role') return p.source.mfaSerial ?? this.mfaNeeded(p.source.sourceProfile, profiles, seen);
+    if (p.source === undefined && p.sts?.sessionMode && !p.sessionToken) return p.sts.mfaSerial;
+    return undefined;
+  }
+
+  /** Live sessions, newest first. */
+  sessions(): SessionInfo[] {
+    const now = this.deps.clock.now();
+    return [...this.cache]
+      .filter(([, c]) => Date.parse(c.creds.expiration) > now)
+      .sort((a, b) => b[1].mintedAt - a[1].mintedAt)
+      .map(([profile, c]) => ({
+        profile,
+        kind: c.kind,
+        expiration: c.creds.expiration,
+        mintedAt: new Date(c.mintedAt).toISOString(),
+        mintedFor: c.mintedFor,
+        accessKeyIdSuffix: c.creds.accessKeyId.slice(-4),
+      }));
+  }
+
+  forget(name: string): boolean {
+    return this.cache.delete(name);
+  }
+
+  /** Wipes every cached session (on lock). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  /** Resolves a profile. Concurrent requests for one profile share one mint. */
+  resolve(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
+    const running = this.inflight.get(name);
+    if (running) return running.then((r) => ({ ...r, served: r.served === 'minted' ? 'cache' : r.served }));
+    const work = this.resolveNow(name, profiles, ctx).finally(() => this.inflight.delete(name));
+    this.inflight.set(name, work);
+    return work;
+  }
+
+  private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
+    let mfaUsed = false;
+    const visited: string[] = [];
+    const mfa = (serialNumber: string): MfaInput => {
+      if (!ctx.mfaCode || mfaUsed) throw new ApprovalDeniedError(name, `an MFA code for ${serialNumber} is needed and none was given`);
+      mfaUsed = true;
+      return { serialNumber, tokenCode: ctx.mfaCode };
+    };
+    const remember = (n: string, creds: TemporaryCredentials, kind: Cached['kind'], sessionName?: string): void => {
+      this.cache.set(n, { creds, kind, mintedAt: this.deps.clock.now(), mintedFor: ctx.caller?.command ?? '', sessionName });
+    };
+
+    const step = async (n: string): Promise<Step> => {
+      if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
+      visited.push(n);
+      const p = profiles[n];
+      if (!p) {
+        if (n === name) throw new UnknownProfileError(n);
+        throw new UsageError(`profile "${visited.at(-2)}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
+      }
+      const cached = this.fresh(n, p.source?.kind === 'command' ? 60_000 : REFRESH_WINDOW_MS);
+      if (cached) return { creds: cached.creds, served: 'cache', sessionName: cached.sessionName };
+      const target: StsTarget = { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
+
+      if (p.source?.kind === 'role') {
+        const role = p.source;
+        const base = await step(role.sourceProfile);
+        const sessionName = role.roleSessionName ?? `tray-cred-${ctx.requestId}`.slice(0, 64);
+        const creds = await this.deps.sts.assumeRole(
+          base.creds,
+          { roleArn: role.roleArn, roleSessionName: sessionName, durationSeconds: role.durationSeconds ?? 3600, externalId: role.externalId, mfa: role.mfaSerial ? mfa(role.mfaSerial) : undefined },
+          target,
+        );
+        remember(n, creds, 'assume-role', sessionName);
+        return { creds, served: 'minted', sessionName };
+      }
+
+      if (p.source?.kind === 'command') {
+        const seconds = p.source.timeoutSeconds ?? 30;
+        const run = await this.deps.runner.run(p.source.command, seconds * 1000);
+        if (run.timedOut) throw new UpstreamError(`the credential command of "${n}" did not finish within ${seconds} s`, redact(run.stderr));
+        if (run.exitCode !== 0) throw new UpstreamError(`the credential command of "${n}" failed with exit status ${run.exitCode}: run it yourself to see why`, redact(run.stderr));
+        let out: CredentialsResult;
+        try {
+          out = parseCredentialsResult(JSON.parse(run.stdout));
+        } catch {
+          throw new UpstreamError(`the credential command of "${n}" printed no valid credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)`, redact(run.stderr));
+        }
+        if (out.Expiration && Date.parse(out.Expiration) <= this.deps.clock.now()) {
+          throw new CredentialsExpiredError(n, out.Expiration, `its credential command returned credentials that had already expired`);
+        }
+        const creds = { accessKeyId: out.AccessKeyId, secretAccessKey: out.SecretAccessKey, sessionToken: out.SessionToken, expiration: out.Expiration };
+        if (out.Expiration && out.SessionToken) remember(n, { ...creds, sessionToken: out.SessionToken, expiration: out.Expiration }, 'command');
+        return { creds, served: 'minted' };
+      }
+
+      if (!p.accessKeyId || !p.secretAccessKey) throw new UsageError(`profile "${n}" holds no keys: add them with \`tray-cred add ${n} --replace\``);
+      if (p.expiration && Date.parse(p.expiration) <= this.deps.clock.now()) throw new CredentialsExpiredError(n, p.expiration);
+      const stored = { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, sessionToken: p.sessionToken, expiration: p.expiration };
+      if (!p.sts?.sessionMode || p.sessionToken) return { creds: stored, served: 'vault' };
+      const creds = await this.deps.sts.getSessionToken(
+        stored,
+        { durationSeconds: p.sts.durationSeconds, mfa: p.sts.mfaSerial ? mfa(p.sts.mfaSerial) : undefined },
+        target,
+      );
+      remember(n, creds, 'session-token');
+      return { creds, served: 'minted' };
+    };
+
+    const top = await step(name);
+    const result: CredentialsResult = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
+    if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;
+    if (top.creds.expiration) result.Expiration = top.creds.expiration;
+    return { result, served: top.served, credentialId: top.creds.accessKeyId, sessionName: top.sessionName };
+  }
+}

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { ProfileAdmin } from '../../core/admin.ts';
+import { UsageError } from '../../core/errors.ts';
+import { checkProfileName } from '../../core/profile.ts';
+import type { CliContext } from '../context.ts';
+
+async function withAdmin<T>(c: CliContext, fn: (admin: ProfileAdmin, key: Buffer) => Promise<T>): Promise<T> {
+  const key = await c.vault.loadMasterKey();
+  try {
+    return await fn(new ProfileAdmin(c.vault, await c.audit()), key);
+  } finally {
+    key.fill(0);
+  }
+}
+
+const seconds = (value: string | undefined, flag: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a whole number of seconds`);
+  return n;
+};
+
+/** none / off clear an optional setting. */
+const optional = (value: string | undefined): string | null | undefined => (value === undefined ? undefined : ['none', 'off', ''].includes(value) ? null : value);
+
+export function registerSts(program: Command, ctx: () => CliContext): void {
+  program
+    .command('role')
+    .description('make a profile assume an IAM role with the credentials of another vault profile (chains allowed)')
+    .argument('<profile>')
+    .requiredOption('--role-arn <arn>', 'the role to assume')
+    .requiredOption('--source-profile <profile>', 'the vault profile whose credentials assume it')
+    .option('--mfa-serial <arn>', 'MFA device whose code the prompt asks for')
+    .option('--external-id <id>', 'external id the role trust policy requires')
+    .option('--duration <seconds>', 'session length (900-43200)')
+    .option('--session-name <name>', 'role session name (default: tray-cred-<request id>, so CloudTrail points at the audit entry)')
+    .action(async (name: string, o: { roleArn: string; sourceProfile: string; mfaSerial?: string; externalId?: string; duration?: string; sessionName?: string }) => {
+      const c = ctx();
+      checkProfileName(name);
+      checkProfileName(o.sourceProfile);
+      const source = {
+        kind: 'role' as const,
+        roleArn: o.roleArn,
+        sourceProfile: o.sourceProfile,
+        ...(o.mfaSerial ? { mfaSerial: o.mfaSerial } : {}),
+        ...(o.externalId ? { externalId: o.externalId } : {}),
+        ...(o.duration ? { durationSeconds: seconds(o.duration, '--duration') } : {}),
+        ...(o.sessionName ? { roleSessionName: o.sessionName } : {}),
+      };
+      const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source));
+      c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": assumes ${o.roleArn} with the credentials of "${o.sourceProfile}".\n`);
+    });
+
+  program
+    .command('external')
+    .description('make a profile take its credentials from a command that prints credential_process JSON (op, vault, aws configure export-credentials, ...)')
+    .argument('<profile>')
+    .requiredOption('--command <command>', 'run with the shell, like credential_process')
+    .option('--timeout <seconds>', 'give up after this long (default 30)')
+    .action(async (name: string, o: { command: string; timeout?: string }) => {
+      const c = ctx();
+      checkProfileName(name);
+      const source = { kind: 'command' as const, command: o.command, ...(o.timeout ? { timeoutSeconds: seconds(o.timeout, '--timeout') } : {}) };
+      const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source));
+      c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": credentials from its command, gated and audited like any other.\n`);
+    });
+
+  program
+    .command('sts')
+    .description("set a profile's STS settings: session mode (the CLI sees only session credentials), duration, MFA, region, endpoint")
+    .argument('<profile>')
+    .option('--session-mode <on|off>', 'mint STS session credentials over the stored keys')
+    .option('--duration <seconds>', 'session length (900-129600)')
+    .option('--mfa-serial <arn|none>', 'MFA device whose code the prompt asks for')
+    .option('--region <region|none>', 'STS region (default us-east-1)')
+    .option('--endpoint <url|none>', 'STS endpoint URL (default: the SDK resolves it; AWS_ENDPOINT_URL_STS is honoured)')
+    .action(async (name: string, o: { sessionMode?: string; duration?: string; mfaSerial?: string; region?: string; endpoint?: string }) => {
+      const c = ctx();
+      if (o.sessionMode !== undefined && !['on', 'off'].includes(o.sessionMode)) throw new UsageError('--session-mode takes on or off');
+      const result = await withAdmin(c, (admin, key) =>
+        admin.setSts(key, name, {
+          ...(o.sessionMode !== undefined ? { sessionMode: o.sessionMode === 'on' } : {}),
+          ...(o.duration !== undefined ? { durationSeconds: seconds(o.duration, '--duration') } : {}),
+          mfaSerial: optional(o.mfaSerial),
+          region: optional(o.region),
+          endpoint: optional(o.endpoint),
+        }),
+      );
+      c.out(`Profile "${name}": session mode ${result.sessionMode ? 'on' : 'off'}, ${result.durationSeconds} s${result.mfaSerial ? `, MFA ${result.mfaSerial}` : ''}${result.region ? `, region ${result.region}` : ''}${result.endpoint ? `, endpoint ${result.endpoint}` : ''}.\n`);
+    });
+}

@@ -1,0 +1,169 @@
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape @smithy/signature-v4 wants. */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (d: SourceData): string | Uint8Array =>
+  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+interface Keys {
+  secretAccessKey: string;
+  sessionToken?: string | undefined;
+  expiresAt?: number | undefined;
+  /** The identity these keys act as: the long-term user, or what minted them. */
+  principal: string;
+}
+
+export interface StsRequestLog {
+  action: string;
+  accessKeyId: string;
+  principal: string;
+  params: Record<string, string>;
+}
+
+const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+/**
+ * A stand-in for AWS STS on loopback, for end-to-end tests. It speaks the awsQuery protocol
+ * the SDK uses, checks every request's SigV4 signature against the keys it knows (the test's
+ * long-term keys and the session keys it minted), and answers with STS's documented XML.
+ * It refuses a bad signature, an unknown key, a wrong MFA code and an expired token the way
+ * STS does.
+ */
+export class StsStandIn {
+  readonly requests: StsRequestLog[] = [];
+  /** The MFA code it accepts for every device. */
+  mfaCode = '123456';
+  private readonly keys = new Map<string, Keys>();
+  private server: Server | undefined;
+  private n = 0;
+
+  /** Registers long-term keys STS should accept. */
+  addUser(accessKeyId: string, secretAccessKey: string, principal = `arn:aws:iam::123456789012:user/${accessKeyId}`): void {
+    this.keys.set(accessKeyId, { secretAccessKey, principal });
+  }
+
+  /** Makes every session key minted so far count as expired. */
+  expireSessions(): void {
+    for (const k of this.keys.values()) if (k.sessionToken) k.expiresAt = 0;
+  }
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('the stand-in is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(({ status, body }) => {
+        res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  private error(status: number, code: string, message: string): { status: number; body: string } {
+    return {
+      status,
+      body: `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    };
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: string }> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const auth = String(req.headers.authorization ?? '');
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/sts\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+    if (!m) return this.error(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+    const [, accessKeyId, , region, signedHeaders, signature] = m as unknown as [string, string, string, string, string, string];
+    const keys = this.keys.get(accessKeyId);
+    if (!keys) return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    const headers: Record<string, string> = {};
+    for (const h of signedHeaders.split(';')) headers[h] = String(req.headers[h] ?? '');
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const request = new HttpRequest({
+      method: req.method ?? 'POST',
+      protocol: 'http:',
+      hostname: headers.host?.split(':')[0] ?? '127.0.0.1',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    });
+    const amzDate = headers['x-amz-date'] ?? '';
+    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const signer = new SignatureV4({
+      service: 'sts',
+      region,
+      credentials: { accessKeyId, secretAccessKey: keys.secretAccessKey, ...(keys.sessionToken ? { sessionToken: keys.sessionToken } : {}) },
+      sha256: NodeSha256,
+    });
+    const expected = await signer.sign(request, { signingDate });
+    const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
+    if (expectedSignature !== signature) return this.error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    if (keys.sessionToken && headers['x-amz-security-token'] !== keys.sessionToken) return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    if (keys.expiresAt !== undefined && keys.expiresAt <= Date.now()) return this.error(403, 'ExpiredToken', 'The security token included in the request is expired');
+
+    const params = Object.fromEntries(new URLSearchParams(body));
+    this.requests.push({ action: params.Action ?? '', accessKeyId, principal: keys.principal, params });
+    if (params.SerialNumber !== undefined && params.TokenCode !== this.mfaCode) {
+      return this.error(403, 'AccessDenied', 'MultiFactorAuthentication failed with invalid MFA one time pass code.');
+    }
+    const seconds = Number(params.DurationSeconds ?? 3600);
+    if (params.Action === 'GetSessionToken') {
+      if (keys.sessionToken) return this.error(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+      return { status: 200, body: this.respond('GetSessionToken', this.mint(seconds, `${keys.principal} (session)`), '') };
+    }
+    if (params.Action === 'AssumeRole') {
+      if (!params.RoleArn || !params.RoleSessionName) return this.error(400, 'ValidationError', 'RoleArn and RoleSessionName are required');
+      const assumed = `${params.RoleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/${params.RoleSessionName}`;
+      const creds = this.mint(seconds, assumed);
+      return { status: 200, body: this.respond('AssumeRole', creds, `<AssumedRoleUser><Arn>${assumed}</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:${params.RoleSessionName}</AssumedRoleId></AssumedRoleUser>`) };
+    }
+    return this.error(400, 'InvalidAction', `Could not find operation ${params.Action}`);
+  }
+
+  private mint(seconds: number, principal: string): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string } {
+    this.n += 1;
+    const accessKeyId = `ASIA${String(this.n).padStart(4, '0')}${randomBytes(6).toString('hex').toUpperCase()}`;
+    const secretAccessKey = randomBytes(30).toString('base64');
+    const sessionToken = `FwoGZXIvYXdz${randomBytes(48).toString('base64')}`;
+    const expiresAt = Date.now() + seconds * 1000;
+    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAt, principal });
+    return { accessKeyId, secretAccessKey, sessionToken, expiration: new Date(expiresAt).toISOString() };
+  }
+
+  private respond(action: string, c: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string }, extra: string): string {
+    return (
+      `<${action}Response xmlns="${XMLNS}"><${action}Result><Credentials>` +
+      `<SessionToken>${c.sessionToken}</SessionToken><SecretAccessKey>${c.secretAccessKey}</SecretAccessKey>` +
+      `<Expiration>${c.expiration}</Expiration><AccessKeyId>${c.accessKeyId}</AccessKeyId>` +
+      `</Credentials>${extra}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`
+    );
+  }
+}
