@@ -171,7 +171,7 @@ export class Broker {
           break;
         case 'forget':
           if (this.locked) throw new VaultLockedError();
-          result = this.forget(request.profile, request.caller);
+          result = await this.forget(request.profile, request.caller);
           break;
       }
       return { v: PROTOCOL_VERSION, id, ok: true, result };
