@@ -76,6 +76,8 @@ async function main(argv: string[]): Promise<void> {
     .description('AWS credentials encrypted under a key in the OS keychain, served through credential_process, every access audited')
     .version(typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev')
     .showHelpAfterError()
+    // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor]) register(program, lazy);
   try {

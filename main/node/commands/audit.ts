@@ -15,6 +15,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .option('--json', 'print JSON Lines')
     .option('--profile <profile>', 'only this profile')
     .option('--limit <n>', 'only the newest N entries', '50')
+    .enablePositionalOptions()
     .action(async (options: { json?: boolean; profile?: string; limit: string }) => {
       const c = ctx();
       const limit = Number(options.limit);
