@@ -1,0 +1,274 @@
+/**
+ * Shared pieces of the end-to-end tests: a sandbox per test (data dir, short socket path, AWS
+ * config files, an environment that reaches nothing of the user's), a way to run the built
+ * commands from dist/ without a shell, and a headless agent that is always stopped.
+ *
+ * The tests run the bundles in dist/ (build/test.sh builds them first) against the real
+ * gnome-keyring of the D-Bus session they inherit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { AuditEntry } from '../../main/core/audit-log.ts';
+import type { ProfileRecord } from '../../main/core/profile.ts';
+import type { VaultData } from '../../main/core/vault-codec.ts';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const DIST_BIN = join(ROOT, 'dist', 'bin');
+/** node_modules/.bin holds Node 24, which the bundles' `#!/usr/bin/env node` must find first. */
+export const NODE_BIN = join(ROOT, 'node_modules', '.bin');
+export const TRAY_CRED = join(DIST_BIN, 'tray-cred');
+export const HELPER = join(DIST_BIN, 'tray-cred-helper');
+/** Debian's AWS CLI v2, by full path: another `aws` may come first on PATH. */
+export const AWS_CLI = '/usr/bin/aws';
+export const PYTHON = '/usr/bin/python3';
+
+/** What a finished process left behind. */
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed. Without it stdin is an empty pipe (not a TTY). */
+  input?: string;
+  cwd?: string;
+  /** A guard against a hung process, not an assertion: the process is killed and the result shows the signal. */
+  killAfterMs?: number;
+}
+
+/** Runs a command with an argument vector (never through a shell) and collects its output. */
+export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const guard = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 120_000);
+    child.on('error', (error) => {
+      clearTimeout(guard);
+      reject(error);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(guard);
+      resolvePromise({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => {
+      // a command that exits without reading stdin closes the pipe; its result says what happened
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Fails the test when the bundles are missing, with the command that makes them. */
+export function requireBuild(): void {
+  for (const file of [TRAY_CRED, HELPER]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`node build/bundle.ts\` with Node 24 (build/test.sh does) before the e2e tests`);
+  }
+}
+
+/** The inherited environment without anything that would steer the AWS tools, tray-cred or node:test children. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(AWS_|TRAY_CRED_|NODE_TEST_|NODE_OPTIONS$|BOTO_)/.test(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+/** One test's world on disk. `cleanup()` removes all of it. */
+export interface Sandbox {
+  /** The mkdtemp root under /tmp; everything below lives in it. */
+  root: string;
+  /** TRAY_CRED_HOME (created by `tray-cred init`). */
+  home: string;
+  /** TRAY_CRED_SOCKET, short enough for sun_path. */
+  socket: string;
+  awsConfig: string;
+  awsCredentials: string;
+  env: NodeJS.ProcessEnv;
+  /** Runs the built `tray-cred` with this sandbox's environment. */
+  trayCred(args: readonly string[], input?: string): Promise<RunResult>;
+  cleanup(): Promise<void>;
+}
+
+export async function makeSandbox(): Promise<Sandbox> {
+  requireBuild();
+  // /tmp explicitly, not os.tmpdir(): a long TMPDIR would push the socket past sun_path's limit.
+  const root = await mkdtemp('/tmp/tc-e2e-');
+  const home = join(root, 'data');
+  const socket = join(root, 's', 'agent.sock');
+  if (Buffer.byteLength(socket) >= 100) throw new Error(`socket path ${socket} is too long for a Unix socket`);
+  const awsConfig = join(root, 'aws-config');
+  const awsCredentials = join(root, 'aws-credentials');
+  await writeFile(awsCredentials, '');
+  await writeFile(awsConfig, '');
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv(),
+    PATH: [DIST_BIN, NODE_BIN, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
+    TRAY_CRED_HOME: home,
+    TRAY_CRED_SOCKET: socket,
+    AWS_CONFIG_FILE: awsConfig,
+    AWS_SHARED_CREDENTIALS_FILE: awsCredentials,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
+  return {
+    root,
+    home,
+    socket,
+    awsConfig,
+    awsCredentials,
+    env,
+    trayCred: (args, input) => run(TRAY_CRED, args, { env, ...(input === undefined ? {} : { input }) }),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** Writes an AWS config file whose profiles get their keys from `tray-cred-helper <name>`. */
+export async function writeAwsConfig(sandbox: Sandbox, profiles: readonly string[]): Promise<void> {
+  const text = profiles.map((p) => `[profile ${p}]\ncredential_process = tray-cred-helper ${p}\nregion = us-east-1\n`).join('\n');
+  await writeFile(sandbox.awsConfig, text);
+}
+
+/** An `~/.aws/credentials`-format file. */
+export function credentialsFile(profiles: Record<string, { accessKeyId: string; secretAccessKey: string }>): string {
+  return Object.entries(profiles)
+    .map(([name, k]) => `[${name}]\naws_access_key_id = ${k.accessKeyId}\naws_secret_access_key = ${k.secretAccessKey}\n`)
+    .join('\n');
+}
+
+/** A headless agent started by a test. */
+export interface Agent {
+  pid: number;
+  /** Everything it has written to stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then the exit; SIGKILL only if it does not stop. Safe to call twice. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `tray-cred agent` and resolves once it says it is listening. */
+export async function startAgent(sandbox: Sandbox, args: readonly string[] = []): Promise<Agent> {
+  const child: ChildProcess = spawn(TRAY_CRED, ['agent', ...args], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  child.stdout!.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  await new Promise<void>((resolvePromise, reject) => {
+    const guard = setTimeout(() => reject(new Error(`the agent did not say it was listening within 30 s; stderr:\n${stderr}`)), 30_000);
+    const onData = (): void => {
+      if (/listening on /.test(stderr)) {
+        clearTimeout(guard);
+        child.stderr!.off('data', onData);
+        resolvePromise();
+      }
+    };
+    child.stderr!.on('data', onData);
+    void exited.then((how) => {
+      clearTimeout(guard);
+      reject(new Error(`the agent exited (${how.code ?? how.signal}) before listening; stderr:\n${stderr}`));
+    });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  let stopping: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  return {
+    pid: child.pid!,
+    stderr: () => stderr,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        try {
+          return await exited;
+        } finally {
+          clearTimeout(guard);
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * A sandbox for one test, removed when the test ends; agents started through it are stopped
+ * first, so none outlives its test.
+ */
+export async function testSandbox(t: TestContext): Promise<{ sandbox: Sandbox; startAgent(args?: readonly string[]): Promise<Agent> }> {
+  const sandbox = await makeSandbox();
+  const agents: Agent[] = [];
+  t.after(async () => {
+    for (const a of agents) await a.stop();
+    await sandbox.cleanup();
+  });
+  return {
+    sandbox,
+    async startAgent(args = []) {
+      const a = await startAgent(sandbox, args);
+      agents.push(a);
+      return a;
+    },
+  };
+}
+
+/** Every audit entry, oldest first, as `tray-cred audit --json` prints them. */
+export async function auditEntries(sandbox: Sandbox): Promise<AuditEntry[]> {
+  const r = await sandbox.trayCred(['audit', '--json', '--limit', '1000000']);
+  if (r.status !== 0) throw new Error(`tray-cred audit --json exited ${r.status}: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEntry);
+}
+
+/**
+ * `tray-cred audit verify`, in its text form. (`audit verify --json` is not used here: its
+ * `--json` is taken by the parent `audit` command, see cli.test.ts.)
+ */
+export function auditVerify(sandbox: Sandbox): Promise<RunResult> {
+  return sandbox.trayCred(['audit', 'verify']);
+}
+
+/** Texts that must never appear in any output but a credential_process document. */
+export function findSecrets(text: string, secrets: readonly string[]): string[] {
+  return secrets.filter((s) => text.includes(s));
+}
+
+// --- the vault-crash test's counter vault, shared by the test and its writer child ---
+
+const FIXED_TIME = '2026-01-01T00:00:00.000Z';
+
+function record(accessKeyId: string, secretAccessKey: string): ProfileRecord {
+  return { accessKeyId, secretAccessKey, policy: 'allow', rememberMinutes: 0, createdAt: FIXED_TIME, updatedAt: FIXED_TIME };
+}
+
+/**
+ * The whole profile set of version `n` of the counter vault: `counter` holds n in its key id,
+ * `gen-<n>` is renamed every version and `extra-<i>` come and go, so a mix of two versions
+ * cannot pass for either. Version 0 is the empty vault `tray-cred init` writes.
+ */
+export function counterProfiles(n: number): VaultData['profiles'] {
+  if (n === 0) return {};
+  const profiles: VaultData['profiles'] = {
+    counter: record(`AKIA${String(n).padStart(16, '0')}`, `counter-secret-${n}`),
+    [`gen-${n}`]: record('AKIAGENERATIONEXAMPLE', `generation-${n}`),
+  };
+  for (let i = 0; i < n % 5; i += 1) profiles[`extra-${i}`] = record(`AKIAEXTRA${String(i).padStart(11, '0')}`, `extra-${i}-of-${n}`);
+  return profiles;
+}
+
+/** The version number of a counter vault's contents (0 for the empty vault). */
+export function counterOf(data: VaultData): number {
+  const id = data.profiles.counter?.accessKeyId;
+  return id === undefined ? 0 : Number(id.slice(4));
+}
