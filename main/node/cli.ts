@@ -31,7 +31,9 @@ declare const TRAY_CRED_VERSION: string | undefined;
 
 function context(): CliContext {
   const uid = process.getuid?.();
-  const place = { env: process.env, platform: process.platform, uid: uid ?? 0, username: userInfo().username, homedir: homedir() };
+  // The user name only names the Windows pipe; elsewhere a uid without a passwd entry must not matter.
+  const username = process.platform === 'win32' ? userInfo().username : '';
+  const place = { env: process.env, platform: process.platform, uid: uid ?? 0, username, homedir: homedir() };
   const fs = new NodeFileSystem(uid);
   const keychain = new KeyringKeychain(process.platform);
   const clock = new SystemClock();

@@ -33,10 +33,16 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       const stop = async (signal: string): Promise<void> => {
         if (stopping) return;
         stopping = true;
-        await server.close();
-        await broker.lock(`agent stopped (${signal})`);
-        await audit.append({ event: 'agent-stop', reason: signal });
-        process.exit(0);
+        let status = 0;
+        try {
+          await server.close();
+          await broker.lock(`agent stopped (${signal})`);
+          await audit.append({ event: 'agent-stop', reason: signal });
+        } catch (error) {
+          warn(`stopped, but could not record it: ${(error as Error).message}`);
+          status = 1;
+        }
+        process.exit(status);
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
