@@ -57,6 +57,14 @@ function context(): CliContext {
       audit ??= new AuditLog({ fs, clock }, auditDir, await vault.loadAuditKey());
       return audit;
     },
+    async withKey(fn) {
+      const key = await vault.loadMasterKey();
+      try {
+        return await fn(key);
+      } finally {
+        key.fill(0);
+      }
+    },
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(`${text}\n`),
     async readStdin() {

@@ -31,13 +31,8 @@ export function registerAdd(program: Command, ctx: () => CliContext): void {
       }
       if (!secretAccessKey.trim()) throw new UsageError('no secret access key was given');
       const credentials = checkCredentials(profile, { accessKeyId, secretAccessKey, sessionToken, expiration: options.expiration });
-      const key = await c.vault.loadMasterKey();
-      try {
-        const admin = new ProfileAdmin(c.vault, await c.audit());
-        const done = await admin.add(key, profile, credentials, options.replace);
-        c.out(`${done === 'added' ? 'Added' : 'Rotated the keys of'} profile "${profile}".\n`);
-      } finally {
-        key.fill(0);
-      }
+      const admin = new ProfileAdmin(c.vault, await c.audit());
+      const done = await c.withKey((key) => admin.add(key, profile, credentials, options.replace));
+      c.out(`${done === 'added' ? 'Added' : 'Rotated the keys of'} profile "${profile}".\n`);
     });
 }

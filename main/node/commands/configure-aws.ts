@@ -15,13 +15,7 @@ export function registerConfigureAws(program: Command, ctx: () => CliContext): v
     .action(async (options: { profiles?: string; dryRun: boolean }) => {
       const c = ctx();
       const files = awsFiles(c.env, homedir());
-      const key = await c.vault.loadMasterKey();
-      let names: string[];
-      try {
-        names = Object.keys((await c.vault.read(key)).data.profiles).sort();
-      } finally {
-        key.fill(0);
-      }
+      let names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
       if (options.profiles) {
         const wanted = options.profiles.split(',').map((s) => s.trim()).filter(Boolean);
         const missing = wanted.filter((n) => !names.includes(n));

@@ -90,13 +90,7 @@ async function examine(c: CliContext): Promise<Finding[]> {
 
   if (await c.vault.exists()) {
     ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
-    const key = await c.vault.loadMasterKey();
-    let names: string[];
-    try {
-      names = Object.keys((await c.vault.read(key)).data.profiles).sort();
-    } finally {
-      key.fill(0);
-    }
+    const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
     const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
     if (missing.length) act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
     const report = await AuditLog.verify(c.fs, c.auditDir, await c.vault.loadAuditKey());

@@ -81,8 +81,7 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
       }
       if (chosen.size === 0) throw new UsageError(`${path ?? 'the source'} holds no profile with aws_access_key_id and aws_secret_access_key`);
       const source = path ?? 'the environment';
-      const key = await c.vault.loadMasterKey();
-      try {
+      await c.withKey(async (key) => {
         const admin = new ProfileAdmin(c.vault, await c.audit());
         const r = await admin.import(key, chosen, { replace: options.replace, source: `${source} (${format ?? 'env'})` });
         const lines = [
@@ -99,9 +98,7 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
         const unverified = [...chosen.keys()].filter((n) => !verified.includes(n));
         for (const n of unverified) c.out(`kept in the source: ${n} (the vault holds other keys for it; --replace to store these)\n`);
         await retire(c, format ?? 'env', path, bytes, verified, parsed);
-      } finally {
-        key.fill(0);
-      }
+      });
     });
 }
 

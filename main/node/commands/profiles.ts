@@ -3,15 +3,6 @@ import { ProfileAdmin } from '../../core/admin.ts';
 import { checkPolicy, checkRememberMinutes, summarize } from '../../core/profile.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
-async function withKey<T>(c: CliContext, fn: (key: Buffer) => Promise<T>): Promise<T> {
-  const key = await c.vault.loadMasterKey();
-  try {
-    return await fn(key);
-  } finally {
-    key.fill(0);
-  }
-}
-
 export function registerProfiles(program: Command, ctx: () => CliContext): void {
   program
     .command('list')
@@ -19,7 +10,7 @@ export function registerProfiles(program: Command, ctx: () => CliContext): void 
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
-      const summaries = await withKey(c, async (key) => {
+      const summaries = await c.withKey(async (key) => {
         const { data } = await c.vault.read(key);
         return Object.entries(data.profiles)
           .map(([name, p]) => summarize(name, p))
@@ -58,7 +49,7 @@ export function registerProfiles(program: Command, ctx: () => CliContext): void 
     .argument('<profile>')
     .action(async (profile: string) => {
       const c = ctx();
-      await withKey(c, async (key) => new ProfileAdmin(c.vault, await c.audit()).remove(key, profile));
+      await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).remove(key, profile));
       c.out(`Removed profile "${profile}".\n`);
     });
 
@@ -72,7 +63,7 @@ export function registerProfiles(program: Command, ctx: () => CliContext): void 
       const c = ctx();
       const policy = checkPolicy(policyText);
       const remember = options.remember === undefined ? undefined : checkRememberMinutes(Number(options.remember));
-      const p = await withKey(c, async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember));
+      const p = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember));
       c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}.\n`);
     });
 }

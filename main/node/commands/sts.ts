@@ -5,12 +5,8 @@ import { checkProfileName } from '../../core/profile.ts';
 import type { CliContext } from '../context.ts';
 
 async function withAdmin<T>(c: CliContext, fn: (admin: ProfileAdmin, key: Buffer) => Promise<T>): Promise<T> {
-  const key = await c.vault.loadMasterKey();
-  try {
-    return await fn(new ProfileAdmin(c.vault, await c.audit()), key);
-  } finally {
-    key.fill(0);
-  }
+  const admin = new ProfileAdmin(c.vault, await c.audit());
+  return c.withKey((key) => fn(admin, key));
 }
 
 const seconds = (value: string | undefined, flag: string): number | undefined => {
