@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs the system packages the tests use (Debian/Ubuntu, as root): a Secret Service
-# (gnome-keyring) in a private D-Bus session, the real AWS CLI v2 and boto3, openssl.
+# (gnome-keyring) in a private D-Bus session and libsecret's secret-tool to look into it, the
+# real AWS CLI v2 and boto3, openssl.
 # Quick when everything is there; says what to install when it cannot do it itself.
 set -eu
 missing=""
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing="$missing gnome-keyring"
-command -v dbus-run-session >/dev/null 2>&1 || missing="$missing dbus"
+{ command -v dbus-run-session && command -v dbus-send; } >/dev/null 2>&1 || missing="$missing dbus"
+command -v secret-tool >/dev/null 2>&1 || missing="$missing libsecret-tools"
 [ -x /usr/bin/aws ] || missing="$missing awscli"
 /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing="$missing python3-boto3"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"

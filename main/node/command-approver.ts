@@ -16,10 +16,13 @@ export class CommandApprover implements Approver {
 
   ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     const command = this.command;
-    if (!command) return Promise.resolve({ allow: false, rememberMinutes: 0 });
+    if (!command || signal.aborted) return Promise.resolve({ allow: false, rememberMinutes: 0 });
+    // Its own process group (POSIX), so an abort reaches what the shell started (a dialog), not just the shell.
+    const group = process.platform !== 'win32';
     return new Promise((resolve, reject) => {
       const child = spawn(command, {
         shell: true,
+        detached: group,
         stdio: ['ignore', 'pipe', 'ignore'],
         env: {
           ...process.env,
@@ -36,7 +39,12 @@ export class CommandApprover implements Approver {
         if (printed.length < 256) printed += chunk.toString('utf8');
       });
       const onAbort = (): void => {
-        child.kill('SIGTERM');
+        try {
+          if (group && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+          else child.kill('SIGTERM');
+        } catch {
+          // the command has already exited
+        }
       };
       signal.addEventListener('abort', onAbort, { once: true });
       child.on('error', (error) => {

@@ -106,12 +106,14 @@ export class SocketServer {
     const fail = (code: ProtocolError['code'], message: string, id = ''): void => {
       answer({ v: PROTOCOL_VERSION, id, ok: false, error: { code, message } });
     };
-    socket.setTimeout(this.options.readTimeoutMs ?? SERVER_READ_TIMEOUT_MS, () => {
+    // A deadline from connect, not an idle time-out: a client sending a byte now and then must not hold the connection.
+    const deadline = setTimeout(() => {
       if (done) return;
       done = true;
       fail('TIMEOUT', 'no complete request line arrived in time');
       socket.destroySoon();
-    });
+    }, this.options.readTimeoutMs ?? SERVER_READ_TIMEOUT_MS);
+    socket.on('close', () => clearTimeout(deadline));
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
       const nl = chunk.indexOf(0x0a);
@@ -125,7 +127,7 @@ export class SocketServer {
       chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
       if (nl < 0) return;
       done = true;
-      socket.setTimeout(0);
+      clearTimeout(deadline);
       socket.pause();
       const line = Buffer.concat(chunks).toString('utf8');
       let request: Request;
@@ -136,10 +138,14 @@ export class SocketServer {
         else fail('INTERNAL', 'the agent could not read the request');
         return;
       }
-      this.options.handle(request).then(answer, (error: unknown) => {
-        this.options.warn(`handler failed: ${(error as Error)?.message ?? String(error)}`);
-        fail('INTERNAL', 'the agent hit an internal error; its log has the details', request.id);
-      });
+      // `answer` inside the chain: a response that cannot be encoded is an INTERNAL error, not an unhandled rejection.
+      this.options
+        .handle(request)
+        .then(answer)
+        .catch((error: unknown) => {
+          this.options.warn(`handler failed: ${(error as Error)?.message ?? String(error)}`);
+          fail('INTERNAL', 'the agent hit an internal error; its log has the details', request.id);
+        });
     });
     socket.on('end', () => {
       if (!done) {

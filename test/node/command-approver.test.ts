@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CallerClaim } from '../../helper/protocol.ts';
+import type { ApprovalRequest } from '../../main/core/ports.ts';
+import { CommandApprover } from '../../main/node/command-approver.ts';
+import { bounded, eventually, isRunning } from './processes.ts';
+
+/** Bound on one approval: far below the 30 s the slow commands below would take on their own. */
+const ASK_MS = 10_000;
+
+let root: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tray-cred-approver-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const caller: CallerClaim = { pid: 4321, ppid: 1234, command: 'aws s3 ls', cwd: '/home/me/project' };
+const ask = (command: string | undefined, request: Partial<ApprovalRequest> = {}, signal = new AbortController().signal) =>
+  bounded(
+    `approver ${JSON.stringify(command)}`,
+    new CommandApprover(command).ask({ profile: 'prod', caller, rememberMinutes: 15, unlock: false, ...request }, signal),
+    ASK_MS,
+  );
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+describe('CommandApprover', () => {
+  const outcomes = [
+    { command: 'exit 0', rememberMinutes: 15, answer: { allow: true, rememberMinutes: 15 } },
+    { command: 'exit 0', rememberMinutes: 0, answer: { allow: true, rememberMinutes: 0 } },
+    { command: 'true', rememberMinutes: 60, answer: { allow: true, rememberMinutes: 60 } },
+    { command: 'exit 1', rememberMinutes: 15, answer: { allow: false, rememberMinutes: 0 } },
+    { command: 'exit 2', rememberMinutes: 15, answer: { allow: false, rememberMinutes: 0 } },
+    { command: 'kill -TERM $$', rememberMinutes: 15, answer: { allow: false, rememberMinutes: 0 } },
+    { command: 'no-such-approver-command-on-path', rememberMinutes: 15, answer: { allow: false, rememberMinutes: 0 } },
+  ];
+  for (const { command, rememberMinutes, answer } of outcomes) {
+    test(`\`${command}\` with rememberMinutes ${rememberMinutes} → ${answer.allow ? 'allow' : 'deny'}`, async () => {
+      assert.deepEqual(await ask(command, { rememberMinutes }), answer);
+    });
+  }
+
+  for (const command of [undefined, '']) {
+    test(`no command (${JSON.stringify(command)}) denies`, async () => {
+      assert.deepEqual(await ask(command), { allow: false, rememberMinutes: 0 });
+    });
+  }
+
+  const environments = [
+    { name: 'a caller', request: { profile: 'prod', caller, rememberMinutes: 15 } },
+    {
+      name: 'a caller whose claims hold shell syntax',
+      request: {
+        profile: 'team.prod@eu-west-1',
+        caller: { pid: 1, ppid: 0, command: `aws s3 rm "s3://b/$(touch PWNED)" 'x'; touch PWNED \`touch PWNED\``, cwd: '/tmp/a b/$HOME/ünï' },
+        rememberMinutes: 5,
+      },
+    },
+    { name: 'no caller', request: { profile: 'dev', caller: undefined, rememberMinutes: 0 } },
+  ];
+  for (const { name, request } of environments) {
+    test(`the command gets the request in its environment, never in its command line: ${name}`, async () => {
+      const dir = await mkdtemp(join(root, 'env-'));
+      const names = ['TRAY_CRED_PROFILE', 'TRAY_CRED_CALLER', 'TRAY_CRED_CALLER_COMMAND', 'TRAY_CRED_CALLER_CWD', 'TRAY_CRED_REMEMBER_MINUTES'];
+      const command = `cd '${dir}' && ${names.map((n) => `printf '%s' "$${n}" > ${n}`).join(' && ')}`;
+      assert.deepEqual(await ask(command, request), { allow: true, rememberMinutes: request.rememberMinutes });
+      const env = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n), 'utf8')])));
+      assert.equal(env.TRAY_CRED_PROFILE, request.profile);
+      assert.deepEqual(JSON.parse(env.TRAY_CRED_CALLER), request.caller ?? null);
+      assert.equal(env.TRAY_CRED_CALLER_COMMAND, request.caller?.command ?? '');
+      assert.equal(env.TRAY_CRED_CALLER_CWD, request.caller?.cwd ?? '');
+      assert.equal(env.TRAY_CRED_REMEMBER_MINUTES, String(request.rememberMinutes));
+      assert.equal(await exists(join(dir, 'PWNED')), false, 'nothing in the claims was run');
+    });
+  }
+
+  const slow = [
+    { name: '`sleep 30`', script: undefined },
+    { name: 'a script that runs `sleep 30` and then allows', script: 'sleep 30\nexit 0' },
+    { name: 'a script whose prompt runs in the background', script: 'sleep 30 &\nwait\nexit 0' },
+  ];
+  for (const { name, script } of slow) {
+    test(`abort stops ${name} long before it would finish: every process it started ends and the answer is deny`, async () => {
+      let command = 'sleep 30';
+      if (script) {
+        const file = join(await mkdtemp(join(root, 'slow-')), 'approve.sh');
+        await writeFile(file, `${script}\n`);
+        command = `sh '${file}'`;
+      }
+      const controller = new AbortController();
+      const answer = ask(command, {}, controller.signal);
+      await eventually('the approver started sleep', () => descendants(process.pid).some((pid) => commandName(pid) === 'sleep'), ASK_MS);
+      const started = descendants(process.pid);
+
+      controller.abort();
+      assert.deepEqual(await answer, { allow: false, rememberMinutes: 0 });
+      await eventually(`processes ${started.join(', ')} end`, () => started.every((pid) => !isRunning(pid)), ASK_MS);
+    });
+  }
+
+  const mfa = [
+    { name: 'the first line printed is the code', command: 'echo 123456; echo 654321', answer: { allow: true, rememberMinutes: 15, mfaCode: '123456' } },
+    { name: 'the code is trimmed', command: `printf ' 042042 \\r\\nmore'`, answer: { allow: true, rememberMinutes: 15, mfaCode: '042042' } },
+    { name: 'a denial carries no code', command: 'echo 123456; exit 1', answer: { allow: false, rememberMinutes: 0 } },
+  ];
+  for (const { name, command, answer } of mfa) {
+    test(`MFA: ${name}`, async () => {
+      const dir = await mkdtemp(join(root, 'mfa-'));
+      const serial = 'arn:aws:iam::123456789012:mfa/ann';
+      const full = `printf '%s' "$TRAY_CRED_MFA_SERIAL" > '${join(dir, 'serial')}'; ${command}`;
+      assert.deepEqual(await ask(full, { mfaSerial: serial }), answer);
+      assert.equal(await readFile(join(dir, 'serial'), 'utf8'), serial);
+    });
+  }
+
+  test('MFA: without an MFA serial, what the command prints is not a code', async () => {
+    const dir = await mkdtemp(join(root, 'mfa-'));
+    const command = `printf '%s' "$TRAY_CRED_MFA_SERIAL" > '${join(dir, 'serial')}'; echo 123456`;
+    assert.deepEqual(await ask(command), { allow: true, rememberMinutes: 15 });
+    assert.equal(await readFile(join(dir, 'serial'), 'utf8'), '');
+  });
+
+  test('a request already aborted runs nothing and denies', async () => {
+    const dir = await mkdtemp(join(root, 'aborted-'));
+    const controller = new AbortController();
+    controller.abort();
+    const answer = await ask(`touch '${join(dir, 'ran')}'; exit 0`, {}, controller.signal);
+    assert.deepEqual(answer, { allow: false, rememberMinutes: 0 });
+    assert.equal(await exists(join(dir, 'ran')), false);
+  });
+});
+
+/** Every process below `pid` (Linux `/proc`). */
+function descendants(pid: number): number[] {
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+function commandName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
