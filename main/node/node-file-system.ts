@@ -115,25 +115,55 @@ export class NodeFileSystem implements FileSystem {
 
   async lock(path: string, waitMs = 10_000): Promise<Release> {
     const deadline = Date.now() + waitMs;
+    const mine = String(process.pid);
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+      // The pid is written first and the file linked into place, so a lock file never exists
+      // without its owner's pid, even when the process dies half-way.
+      const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      await fsp.writeFile(temp, mine, { mode: 0o600, flag: 'wx' });
       try {
-        const handle = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        return () => fsp.rm(path, { force: true });
+        await fsp.link(temp, path);
+        return async () => {
+          if ((await this.readFile(path))?.toString('utf8') === mine) await fsp.rm(path, { force: true });
+        };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        await fsp.rm(temp, { force: true });
       }
-      const holder = Number((await this.readFile(path))?.toString('utf8'));
-      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
-        await fsp.rm(path, { force: true });
+      const seen = (await this.readFile(path))?.toString('utf8');
+      if (seen === undefined) continue;
+      const holder = /^\d+$/.test(seen) ? Number(seen) : 0;
+      // No readable pid (a lock torn by a crash of an older build) or a dead holder: stale.
+      if (holder === 0 || !isAlive(holder)) {
+        await breakStale(path, seen);
         continue;
       }
       if (Date.now() > deadline) {
-        throw new TrayCredError('INTERNAL', `${path} is held by process ${holder || '(unknown)'} for more than ${waitMs / 1000} s: if no tray-cred command is running, delete that file and retry`);
+        throw new TrayCredError('INTERNAL', `${path} is held by process ${holder} for more than ${waitMs / 1000} s: if no tray-cred command or agent is running as that process, delete that file and retry`);
       }
       await new Promise((r) => setTimeout(r, delay));
     }
+  }
+}
+
+/**
+ * Moves a stale lock aside in one atomic step. When two processes break the same stale lock,
+ * only one rename finds it; if what was moved is not the lock that was judged stale (another
+ * process took the lock in between), it is put back.
+ */
+async function breakStale(path: string, seen: string): Promise<void> {
+  const aside = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.stale`;
+  try {
+    await fsp.rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    if ((await fsp.readFile(aside, 'utf8')) !== seen) await fsp.link(aside, path).catch(() => undefined);
+  } finally {
+    await fsp.rm(aside, { force: true });
   }
 }
 

@@ -231,10 +231,7 @@ export async function auditEntries(sandbox: Sandbox): Promise<AuditEntry[]> {
     .map((line) => JSON.parse(line) as AuditEntry);
 }
 
-/**
- * `tray-cred audit verify`, in its text form. (`audit verify --json` is not used here: its
- * `--json` is taken by the parent `audit` command, see cli.test.ts.)
- */
+/** `tray-cred audit verify`, in its text form (cli.test.ts checks `--json` on its own). */
 export function auditVerify(sandbox: Sandbox): Promise<RunResult> {
   return sandbox.trayCred(['audit', 'verify']);
 }
