@@ -18,7 +18,7 @@ export class ProfileAdmin {
     this.audit = audit;
   }
 
-  private record(c: NewCredentials, policy: Policy, now: string, old?: ProfileRecord): ProfileRecord {
+  private record(c: NewCredentials, policy: Policy, now: string, old: ProfileRecord | undefined, sessionMode: boolean): ProfileRecord {
     const r: ProfileRecord = {
       accessKeyId: c.accessKeyId,
       secretAccessKey: c.secretAccessKey,
@@ -30,16 +30,22 @@ export class ProfileAdmin {
     if (c.sessionToken) r.sessionToken = c.sessionToken;
     if (c.expiration) r.expiration = c.expiration;
     if (old?.lastUsedAt) r.lastUsedAt = old.lastUsedAt;
-    const sts = old ? old.sts : defaultSts(policy, c.sessionToken !== undefined);
+    const sts = old ? old.sts : sessionMode ? defaultSts(policy, c.sessionToken !== undefined) : undefined;
     if (sts) r.sts = sts;
     return r;
   }
 
   /**
    * Adds profiles; one that exists is kept unless `replace` (its policy stays). New profiles get
-   * {@link defaultPolicy}: `ask` when the name contains "prod".
+   * {@link defaultPolicy}: `ask` when the name contains "prod". An import keeps serving what the
+   * source served (the migration promise: `aws` works as before), so session mode is turned on
+   * only when asked for.
    */
-  async import(key: Buffer, profiles: Map<string, NewCredentials>, options: { replace: boolean; source: string }): Promise<{ added: string[]; replaced: string[]; skipped: string[] }> {
+  async import(
+    key: Buffer,
+    profiles: Map<string, NewCredentials>,
+    options: { replace: boolean; source: string; sessionMode?: boolean },
+  ): Promise<{ added: string[]; replaced: string[]; skipped: string[] }> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const out = { added: [] as string[], replaced: [] as string[], skipped: [] as string[] };
@@ -49,7 +55,7 @@ export class ProfileAdmin {
           out.skipped.push(name);
           continue;
         }
-        data.profiles[name] = this.record(c, defaultPolicy(name), now, old);
+        data.profiles[name] = this.record(c, defaultPolicy(name), now, old, options.sessionMode ?? false);
         (old ? out.replaced : out.added).push(name);
       }
       return out;
@@ -61,13 +67,13 @@ export class ProfileAdmin {
     return result;
   }
 
-  /** Adds one profile, or rotates its keys when `replace`. */
+  /** Adds one profile, or rotates its keys when `replace`. A new `ask` profile with long-term keys starts in session mode. */
   async add(key: Buffer, name: string, c: NewCredentials, replace: boolean): Promise<'added' | 'replaced'> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const old = data.profiles[name];
       if (old && !replace) throw new UsageError(`profile "${name}" exists already: pass --replace to rotate its keys`);
-      data.profiles[name] = this.record(c, defaultPolicy(name), now, old);
+      data.profiles[name] = this.record(c, defaultPolicy(name), now, old, true);
       return old ? ('replaced' as const) : ('added' as const);
     });
     await this.audit.append({ event: 'add', profile: name, reason: result === 'replaced' ? 'keys rotated' : `policy ${defaultPolicy(name)}` });
@@ -92,7 +98,7 @@ export class ProfileAdmin {
       p.updatedAt = now;
       return { ...p };
     });
-    await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}` });
+    await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${policy === 'ask' && result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}` });
     return result;
   }
 

@@ -16,7 +16,7 @@ describe('Broker', () => {
   beforeEach(async () => {
     w = await makeWorld({ approvalTimeoutMs: 60_000 });
     const key = await w.vault.loadMasterKey();
-    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS], ['blocked', DEV_KEYS]]), { replace: false, source: 'test' });
+    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS], ['blocked', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: true });
     await new ProfileAdmin(w.vault, w.audit).setPolicy(key, 'blocked', 'deny', undefined);
     await w.broker.unlock();
   });

@@ -26,7 +26,7 @@ describe('temporary credentials', () => {
     w = await makeWorld();
     key = await w.vault.loadMasterKey();
     admin = new ProfileAdmin(w.vault, w.audit);
-    await admin.import(key, new Map([['base', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test' });
+    await admin.import(key, new Map([['base', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: true });
     await admin.setPolicy(key, 'prod', 'allow', undefined);
     await w.broker.unlock();
   });

@@ -51,17 +51,25 @@ async function examine(c: CliContext): Promise<Finding[]> {
   const ok = (text: string): number => found.push({ ok: true, text });
   const act = (text: string): number => found.push({ ok: false, text });
 
+  // Files whose contents an attacker could use (keys, encrypted keys, the vault and its log):
+  // only these must not be readable by others. A config without keys may stay 0644.
+  const sensitive = new Set<string>([...(await filesIn(c.dataDir)), ...(await filesIn(c.auditDir))]);
   const configText = (await c.fs.readFile(aws.config))?.toString('utf8');
   const config = configText === undefined ? new Map<string, string | undefined>() : configProfiles(configText);
   if (configText !== undefined) {
     const secrets = profilesWithSecrets(configText, 'config');
-    if (secrets.length) act(`${aws.config}: plaintext keys for ${secrets.join(', ')}: move them into the vault (\`tray-cred add <profile>\`) and delete those lines`);
-    else ok(`${aws.config}: no keys in it`);
+    if (secrets.length) {
+      sensitive.add(aws.config);
+      act(`${aws.config}: plaintext keys for ${secrets.join(', ')}: move them into the vault (\`tray-cred add <profile>\`) and delete those lines`);
+    } else ok(`${aws.config}: no keys in it`);
   }
   const credText = (await c.fs.readFile(aws.credentials))?.toString('utf8');
   if (credText !== undefined) {
     const secrets = profilesWithSecrets(credText, 'credentials');
-    if (secrets.length) act(`${aws.credentials}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${aws.credentials} --remove-source\``);
+    if (secrets.length) {
+      sensitive.add(aws.credentials);
+      act(`${aws.credentials}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${aws.credentials} --remove-source\``);
+    }
   }
   for (const file of await filesIn(aws.dir)) {
     if (file === aws.config || file === aws.credentials) continue;
@@ -69,17 +77,20 @@ async function examine(c: CliContext): Promise<Finding[]> {
     if (!bytes) continue;
     const name = file.slice(aws.dir.length + 1);
     if (isOpensslEnc(bytes)) {
+      sensitive.add(file);
       act(`${file}: encrypted with openssl, and its key file opens it: run \`tray-cred import ${file} --pass-file <key file> --remove-source\`, then delete the key file`);
     } else if (/^credential_/.test(name) && profilesWithSecrets(bytes.toString('utf8'), 'credentials').length) {
+      sensitive.add(file);
       act(`${file}: plaintext session keys: run \`tray-cred import ${file} --remove-source\``);
     }
   }
   for (const keyFile of [join(home, '.secrets', 'aws-creds.key')]) {
-    if (await c.fs.size(keyFile) !== null) act(`${keyFile}: a key file that decrypts openssl-encrypted credentials; never back it up, and delete it once nothing needs it`);
+    if ((await c.fs.size(keyFile)) === null) continue;
+    sensitive.add(keyFile);
+    act(`${keyFile}: a key file that decrypts openssl-encrypted credentials; never back it up, and delete it once nothing needs it`);
   }
 
-  const everyFile = new Set([aws.config, aws.credentials, ...(await filesIn(aws.dir)), ...(await filesIn(c.dataDir)), ...(await filesIn(c.auditDir))]);
-  for (const file of everyFile) {
+  for (const file of sensitive) {
     const mode = await openToOthers(file);
     if (mode !== undefined) act(`${file}: readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${file}\``);
   }

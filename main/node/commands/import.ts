@@ -17,6 +17,7 @@ interface ImportOptions {
   iter?: string;
   as?: string;
   removeSource: boolean;
+  sessionMode: boolean;
 }
 
 const same = (c: NewCredentials, p: ProfileRecord | undefined): boolean =>
@@ -38,6 +39,7 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
     .option('--iter <n>', 'openssl-enc: the -iter count it was made with (default 10000)')
     .option('--as <profile>', 'env and credential-file: the profile name to store under')
     .option('--remove-source', 'after each profile is read back from the vault and matched, remove it from the source (the file goes when nothing else is left)', false)
+    .option('--session-mode', 'serve new ask profiles with long-term keys as STS session credentials (the CLI then never sees those keys)', false)
     .action(async (file: string | undefined, options: ImportOptions) => {
       const c = ctx();
       if (options.format !== undefined && !SOURCE_FORMATS.includes(options.format as SourceFormat)) {
@@ -83,7 +85,7 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
       const source = path ?? 'the environment';
       await c.withKey(async (key) => {
         const admin = new ProfileAdmin(c.vault, await c.audit());
-        const r = await admin.import(key, chosen, { replace: options.replace, source: `${source} (${format ?? 'env'})` });
+        const r = await admin.import(key, chosen, { replace: options.replace, source: `${source} (${format ?? 'env'})`, sessionMode: options.sessionMode });
         const lines = [
           ...r.added.map((n) => `added     ${n}`),
           ...r.replaced.map((n) => `replaced  ${n}`),
@@ -91,6 +93,9 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
           ...parsed.skipped.map((s) => `ignored   ${s.profile} (${s.why})`),
         ];
         c.out(`${lines.join('\n')}\nImported ${r.added.length + r.replaced.length} profile(s) from ${source}.\n`);
+        const profilesNow = (await c.vault.read(key)).data.profiles;
+        const guarded = r.added.filter((n) => profilesNow[n]?.policy === 'ask' && !profilesNow[n]?.sts?.sessionMode && !profilesNow[n]?.sessionToken);
+        for (const n of guarded) c.out(`"${n}" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts ${n} --session-mode on\n`);
         if (!options.removeSource) return;
         // Retire the plaintext only for what the vault now holds, read back and compared.
         const stored = (await c.vault.read(key)).data.profiles;
