@@ -1,0 +1,285 @@
+/**
+ * The `tray-cred` command line as a user meets it: the built CLI against the real keychain,
+ * checked by exit status, exact output, the vault file and the audit log. Every command's
+ * stdout and stderr is checked for the secrets it was handed.
+ */
+import assert from 'node:assert/strict';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { HELPER, auditEntries, auditVerify, credentialsFile, findSecrets, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+
+const SECRETS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];
+
+/** Runs `tray-cred` and fails the test if any output carries a secret. */
+async function tc(sandbox: Sandbox, args: readonly string[], input?: string): Promise<RunResult> {
+  const r = await sandbox.trayCred(args, input);
+  assert.deepEqual(findSecrets(r.stdout, SECRETS), [], `tray-cred ${args.join(' ')} printed a secret on stdout`);
+  assert.deepEqual(findSecrets(r.stderr, SECRETS), [], `tray-cred ${args.join(' ')} printed a secret on stderr`);
+  return r;
+}
+
+async function ok(sandbox: Sandbox, args: readonly string[], input?: string): Promise<RunResult> {
+  const r = await tc(sandbox, args, input);
+  assert.equal(r.status, 0, `tray-cred ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r;
+}
+
+/** A sandbox with an initialised vault. */
+async function initialised(t: TestContext) {
+  const fixture = await testSandbox(t);
+  await ok(fixture.sandbox, ['init']);
+  return fixture;
+}
+
+interface Listed {
+  name: string;
+  policy: string;
+  accessKeyIdSuffix: string;
+  hasSessionToken: boolean;
+}
+
+async function listed(sandbox: Sandbox): Promise<Listed[]> {
+  return JSON.parse((await ok(sandbox, ['list', '--json'])).stdout) as Listed[];
+}
+
+async function importFile(sandbox: Sandbox, text: string): Promise<string> {
+  const file = join(sandbox.root, 'credentials');
+  await writeFile(file, text);
+  return file;
+}
+
+test('init creates a vault once and refuses to overwrite it: exit 2, a message naming the vault, nothing changed', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  const vaultPath = join(sandbox.home, 'vault.json');
+  const first = await ok(sandbox, ['init']);
+  assert.match(first.stdout, new RegExp(`^Created an empty vault at ${vaultPath}\nIts master key is in the OS keychain \\(service "tray-cred", entry "master-key:[0-9a-f]{32}"\\)\\.\n`));
+  await ok(sandbox, ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
+  const before = await readFile(vaultPath);
+
+  const again = await tc(sandbox, ['init']);
+  assert.equal(again.status, EXIT_STATUS.USAGE);
+  assert.equal(again.stdout, '');
+  assert.match(again.stderr, new RegExp(`^tray-cred: a vault already exists at ${vaultPath}: tray-cred init never overwrites one`));
+  assert.deepEqual(await readFile(vaultPath), before, 'the vault file is untouched');
+  // The key in the keychain still opens it: init did not replace the master key either.
+  assert.deepEqual((await listed(sandbox)).map((p) => p.name), ['dev']);
+  assert.deepEqual((await auditEntries(sandbox)).map((e) => e.event), ['init', 'add']);
+});
+
+test('add takes the secret from stdin; list --json shows the name, never the secret or the whole key id', async (t) => {
+  const { sandbox } = await initialised(t);
+  const added = await ok(sandbox, ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
+  assert.equal(added.stdout, 'Added profile "dev".\n');
+  assert.equal(added.stderr, '');
+
+  const list = await ok(sandbox, ['list', '--json']);
+  const profiles = JSON.parse(list.stdout) as (Listed & Record<string, unknown>)[];
+  assert.equal(profiles.length, 1);
+  assert.deepEqual(
+    { name: profiles[0]!.name, policy: profiles[0]!.policy, suffix: profiles[0]!.accessKeyIdSuffix, session: profiles[0]!.hasSessionToken },
+    { name: 'dev', policy: 'allow', suffix: 'MPLE', session: false },
+  );
+  assert.ok(!list.stdout.includes(DEV_KEYS.accessKeyId), 'list shows the last four characters of the key id only');
+  const table = (await ok(sandbox, ['list'])).stdout.split('\n');
+  assert.match(table[0]!, /^PROFILE +POLICY /);
+  assert.match(table[1]!, /^dev +allow +- +…MPLE /, 'the table shows the last four characters of the key id');
+  assert.equal(table.length, 3, 'a header, one profile and the final newline');
+
+  const dup = await tc(sandbox, ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
+  assert.equal(dup.status, EXIT_STATUS.USAGE);
+  assert.match(dup.stderr, /profile "dev" exists already: pass --replace to rotate its keys/);
+  const rotated = await ok(sandbox, ['add', 'dev', '--replace', '--access-key-id', PROD_KEYS.accessKeyId], `${PROD_KEYS.secretAccessKey}\n`);
+  assert.equal(rotated.stdout, 'Rotated the keys of profile "dev".\n');
+
+  const audit = await ok(sandbox, ['audit', '--json']);
+  assert.deepEqual(findSecrets(audit.stdout, SECRETS), []);
+  assert.deepEqual(findSecrets(await readFile(join(sandbox.home, 'vault.json'), 'utf8'), SECRETS), [], 'the vault file holds no secret in the clear');
+});
+
+test('import prints profile names only, gives prod profiles the ask policy and skips existing ones', async (t) => {
+  const { sandbox } = await initialised(t);
+  const file = await importFile(sandbox, `${credentialsFile({ dev: DEV_KEYS, 'team-prod': PROD_KEYS })}\n[settings]\nregion = eu-west-1\n`);
+  const first = await ok(sandbox, ['import', file]);
+  assert.equal(
+    first.stdout,
+    `added     dev\nadded     team-prod\nignored   settings (no aws_access_key_id or aws_secret_access_key)\nImported 2 profile(s) from ${file}.\n"team-prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts team-prod --session-mode on\n`,
+  );
+  assert.equal(first.stderr, '');
+  assert.ok(!first.stdout.includes(DEV_KEYS.accessKeyId) && !first.stdout.includes(PROD_KEYS.accessKeyId), 'no key ids either');
+  assert.deepEqual((await listed(sandbox)).map((p) => [p.name, p.policy]), [['dev', 'allow'], ['team-prod', 'ask']]);
+
+  const again = await ok(sandbox, ['import', file]);
+  assert.equal(
+    again.stdout,
+    `skipped   dev (exists; --replace to overwrite)\nskipped   team-prod (exists; --replace to overwrite)\nignored   settings (no aws_access_key_id or aws_secret_access_key)\nImported 0 profile(s) from ${file}.\n`,
+  );
+  const entries = await auditEntries(sandbox);
+  assert.deepEqual(entries.map((e) => e.event), ['init', 'import', 'import']);
+  assert.ok(entries[1]!.reason?.startsWith(`from ${file}`) && entries[1]!.reason.includes('added dev, team-prod;'), `import reason: ${entries[1]!.reason}`);
+});
+
+test('policy and remove take effect in a running agent without a restart', async (t) => {
+  const { sandbox, startAgent } = await initialised(t);
+  await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }))]);
+  // prod's default STS session mode would need the network; here it serves its stored keys.
+  await ok(sandbox, ['sts', 'prod', '--session-mode', 'off']);
+  const agent = await startAgent(); // no --approver: `ask` is denied
+  const helper = (profile: string): Promise<RunResult> => run(HELPER, [profile], { env: sandbox.env });
+  const devDoc = `${JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey })}\n`;
+  const lastAccess = async (): Promise<[string | undefined, string | undefined]> => {
+    const e = (await auditEntries(sandbox)).filter((x) => x.event === 'access').at(-1);
+    return [e?.profile, e?.decision];
+  };
+
+  let r = await helper('dev');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, devDoc);
+
+  assert.equal((await ok(sandbox, ['policy', 'dev', 'deny'])).stdout, 'Profile "dev": deny.\n');
+  r = await helper('dev');
+  assert.equal(r.status, EXIT_STATUS.DENIED);
+  assert.equal(r.stderr, 'tray-cred-helper: access to "dev" was denied: the profile policy is deny\n');
+  assert.deepEqual(await lastAccess(), ['dev', 'denied']);
+
+  assert.equal((await ok(sandbox, ['policy', 'dev', 'ask', '--remember', '5'])).stdout, 'Profile "dev": ask, approvals remembered for 5 min.\n');
+  r = await helper('dev');
+  assert.equal(r.status, EXIT_STATUS.DENIED, 'without --approver nobody can approve');
+  assert.equal(r.stderr, 'tray-cred-helper: access to "dev" was denied: denied at the prompt\n');
+
+  assert.equal((await ok(sandbox, ['policy', 'dev', 'allow'])).stdout, 'Profile "dev": allow.\n');
+  r = await helper('dev');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, devDoc);
+  assert.deepEqual(await lastAccess(), ['dev', 'allowed']);
+
+  r = await helper('prod');
+  assert.equal(r.status, EXIT_STATUS.DENIED, 'prod starts as ask');
+  await ok(sandbox, ['policy', 'prod', 'allow']);
+  r = await helper('prod');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).SecretAccessKey, PROD_KEYS.secretAccessKey);
+
+  assert.equal((await ok(sandbox, ['remove', 'dev'])).stdout, 'Removed profile "dev".\n');
+  assert.deepEqual((await listed(sandbox)).map((p) => p.name), ['prod']);
+  r = await helper('dev');
+  assert.equal(r.status, EXIT_STATUS.UNKNOWN_PROFILE);
+  assert.match(r.stderr, /^tray-cred-helper: no profile "dev" in the tray-cred vault/);
+  assert.deepEqual(await lastAccess(), ['dev', 'unknown-profile']);
+
+  const gone = await tc(sandbox, ['remove', 'dev']);
+  assert.equal(gone.status, EXIT_STATUS.UNKNOWN_PROFILE);
+  assert.match(gone.stderr, /^tray-cred: no profile "dev" in the tray-cred vault/);
+
+  const status = JSON.parse((await ok(sandbox, ['status', '--json'])).stdout) as { agentPid: number; locked: boolean; profiles: number };
+  assert.deepEqual(status, { locked: false, profiles: 1, pending: 0, agentPid: agent.pid }, 'the same agent served it all');
+  assert.deepEqual(
+    (await auditEntries(sandbox)).filter((e) => e.event === 'policy' || e.event === 'remove').map((e) => [e.event, e.profile, e.reason?.split(',')[0]]),
+    [['policy', 'prod', 'sts: session mode off'], ['policy', 'dev', 'deny'], ['policy', 'dev', 'ask'], ['policy', 'dev', 'allow'], ['policy', 'prod', 'allow'], ['remove', 'dev', undefined]],
+  );
+  assert.equal((await auditVerify(sandbox)).status, 0);
+});
+
+test('bad input: exit status and a message naming the cause; the vault is unchanged', async (t) => {
+  const { sandbox } = await initialised(t);
+  await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS }))]);
+  const keyOnly = join(sandbox.root, 'key-only');
+  await writeFile(keyOnly, `[broken]\naws_access_key_id = ${PROD_KEYS.accessKeyId}\n`);
+  const secretOnly = join(sandbox.root, 'secret-only');
+  await writeFile(secretOnly, `[broken]\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n`);
+  const missing = join(sandbox.root, 'no-such-file');
+  const add = (name: string, id = PROD_KEYS.accessKeyId, extra: string[] = []): string[] => ['add', name, '--access-key-id', id, ...extra];
+
+  const cases: { what: string; args: string[]; input?: string; status: number; message: string }[] = [
+    { what: 'unknown policy', args: ['policy', 'dev', 'maybe'], status: EXIT_STATUS.USAGE, message: '"maybe" is not a policy: use allow, ask or deny' },
+    { what: 'bad --remember', args: ['policy', 'dev', 'ask', '--remember', 'soon'], status: EXIT_STATUS.USAGE, message: '--remember takes whole minutes from 0 to 1440' },
+    { what: 'policy of a profile that does not exist', args: ['policy', 'ghost', 'allow'], status: EXIT_STATUS.UNKNOWN_PROFILE, message: 'no profile "ghost" in the tray-cred vault' },
+    { what: 'bad profile name', args: add('bad name!'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: '"bad name!" is not a usable profile name' },
+    { what: 'profile name starting with punctuation', args: add('.hidden'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: '".hidden" is not a usable profile name' },
+    { what: 'an option where the profile name goes', args: add('-x'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: "unknown option '-x'" },
+    { what: 'bad access key id', args: add('new', 'not-a-key'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: 'profile "new": aws_access_key_id must be 16-128 capital letters and digits' },
+    { what: 'no secret on stdin', args: add('new'), input: '', status: EXIT_STATUS.USAGE, message: 'no secret access key was given' },
+    { what: 'no --access-key-id with stdin not a terminal', args: ['add', 'new'], input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: 'give the access key id with --access-key-id' },
+    { what: 'bad --expiration', args: add('new', PROD_KEYS.accessKeyId, ['--expiration', 'tomorrow']), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: 'profile "new": expiration "tomorrow" is not an ISO 8601 time' },
+    { what: 'missing credentials file', args: ['import', missing], status: EXIT_STATUS.USAGE, message: `there is no file at ${missing}` },
+    { what: 'a key id without a secret', args: ['import', keyOnly], status: EXIT_STATUS.USAGE, message: 'profile "broken" has aws_access_key_id but no aws_secret_access_key: fix the file and import again' },
+    { what: 'a secret without a key id', args: ['import', secretOnly], status: EXIT_STATUS.USAGE, message: 'profile "broken" has aws_secret_access_key but no aws_access_key_id' },
+    { what: 'remove of a profile that does not exist', args: ['remove', 'ghost'], status: EXIT_STATUS.UNKNOWN_PROFILE, message: 'no profile "ghost" in the tray-cred vault' },
+    { what: 'an unknown command', args: ['frobnicate'], status: EXIT_STATUS.USAGE, message: "unknown command 'frobnicate'" },
+  ];
+  const vaultPath = join(sandbox.home, 'vault.json');
+  const vaultBefore = await readFile(vaultPath);
+  const auditBefore = (await auditEntries(sandbox)).length;
+  await t.test('each case', async (t2) => {
+    for (const c of cases) {
+      await t2.test(c.what, async () => {
+        const r = await tc(sandbox, c.args, c.input);
+        assert.equal(r.status, c.status, `${c.what}: exit status; stderr: ${r.stderr}`);
+        assert.ok(r.stderr.includes(c.message), `${c.what}: stderr should say "${c.message}", got:\n${r.stderr}`);
+        assert.equal(r.stdout, '');
+        assert.deepEqual(await readFile(vaultPath), vaultBefore, `${c.what}: the vault file changed`);
+      });
+    }
+  });
+  assert.deepEqual((await listed(sandbox)).map((p) => [p.name, p.policy]), [['dev', 'allow']]);
+  assert.equal((await auditEntries(sandbox)).length, auditBefore, 'a refused command writes no audit entry');
+});
+
+test('audit verify passes on an intact log and names the entry after an edit, a deletion or a cut', async (t) => {
+  const { sandbox } = await initialised(t);
+  await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }))]);
+  await ok(sandbox, ['policy', 'dev', 'deny']);
+  await ok(sandbox, ['policy', 'prod', 'allow']);
+  await ok(sandbox, ['remove', 'dev']);
+  const dir = join(sandbox.home, 'audit');
+  const files = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
+  assert.deepEqual(files, ['audit-000000000001.jsonl']);
+  const logPath = join(dir, files[0]!);
+  const intact = await readFile(logPath, 'utf8');
+  const lines = intact.split('\n').filter(Boolean);
+  assert.equal(lines.length, 5);
+
+  const good = await tc(sandbox, ['audit', 'verify']);
+  assert.equal(good.status, 0, good.stderr);
+  assert.equal(good.stdout, 'audit log verified: 5 entries in 1 file(s), chain intact\n');
+
+  const tamperings: { what: string; text: string; says: string }[] = [
+    {
+      what: 'an edited entry',
+      text: intact.replace('"profile":"dev","reason":"deny"', '"profile":"dev","reason":"allow"'),
+      says: `audit log NOT verified: ${files[0]} line 3 (entry 3): its MAC does not match: the entry was edited, or was not written by this vault. Entries before it (2) are intact.`,
+    },
+    {
+      what: 'a deleted entry',
+      text: `${[lines[0], lines[1], lines[3], lines[4]].join('\n')}\n`,
+      says: `audit log NOT verified: ${files[0]} line 3 (entry 4): the chain is broken before it (entries 3..3 are missing)`,
+    },
+    {
+      what: 'the newest entry cut off',
+      text: `${lines.slice(0, 4).join('\n')}\n`,
+      says: 'the log ends at entry 4 but entry 5 was written: entries were cut off',
+    },
+  ];
+  for (const c of tamperings) {
+    assert.notEqual(c.text, intact, `${c.what}: the tampering changed the file`);
+    await writeFile(logPath, c.text);
+    const r = await tc(sandbox, ['audit', 'verify']);
+    assert.equal(r.status, EXIT_STATUS.INTERNAL, `${c.what}: verify must fail`);
+    assert.equal(r.stdout, '');
+    assert.ok(r.stderr.startsWith(`tray-cred: audit log NOT verified: ${files[0]} line `), `${c.what}: got\n${r.stderr}`);
+    assert.ok(r.stderr.includes(c.says), `${c.what}: expected "${c.says}", got\n${r.stderr}`);
+  }
+  await writeFile(logPath, intact);
+  assert.equal((await tc(sandbox, ['audit', 'verify'])).status, 0, 'the restored log verifies again');
+});
+
+test('audit verify --json prints the report as JSON', async (t) => {
+  const { sandbox } = await initialised(t);
+  const r = await tc(sandbox, ['audit', 'verify', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  // Both `audit` and `audit verify` declare --json; before 7ecee2e commander gave it to the
+  // parent wherever it stood, and this printed the text line instead of the report.
+  assert.deepEqual(JSON.parse(r.stdout), { ok: true, entries: 1, files: 1 });
+});
