@@ -40,7 +40,7 @@ describe('STS sessions and roles through the real helper and AWS CLI', () => {
     await writeFile(creds, credentialsFile({ prod: PROD_KEYS, dev: DEV_KEYS }));
     for (const args of [
       ['init'],
-      ['import', creds],
+      ['import', creds, '--session-mode'],
       ['role', 'prod-admin', '--role-arn', ROLE, '--source-profile', 'prod', '--mfa-serial', MFA],
       ['policy', 'prod-admin', 'ask', '--remember', '60'],
     ]) {
