@@ -167,7 +167,8 @@ export class AuditLog {
   }
 
   private async writeBatch(inputs: AuditInput[]): Promise<AuditEntry[]> {
-    await this.fs.ensurePrivateDir(this.dir);
+    // Checked once, not per batch: this is on every access's path. A failed write checks again.
+    if (!this.tail) await this.fs.ensurePrivateDir(this.dir);
     const release = await this.fs.lock(join(this.dir, 'audit.lock'));
     try {
       const repairs = await this.syncTail();

@@ -196,13 +196,15 @@ export class Broker {
         fresh = await this.deps.vault.read(key);
       } catch (error) {
         if (!(error instanceof KeyMismatchError)) throw error;
+        // Locked meanwhile, or another request already took the new key: start over with what is current.
+        if (this.key !== key) return this.currentProfiles();
         // `tray-cred rekey` re-encrypted the vault: take the new key from the keychain, as unlock would.
         const next = await this.deps.vault.loadMasterKey();
-        fresh = await this.deps.vault.read(next);
         if (this.key !== key) {
           next.fill(0);
-          throw new VaultLockedError();
+          return this.currentProfiles();
         }
+        fresh = await this.deps.vault.read(next);
         key.fill(0);
         this.key = next;
       }

@@ -202,4 +202,13 @@ describe('Broker', () => {
     w.keychain.unavailable = false;
     assert.equal((await w.broker.handle({ v: 1, id: 'u', op: 'unlock' })).ok, true);
   });
+
+  it('keeps serving across a rekey by another process, taking the new key from the keychain', async () => {
+    assert.equal((await w.broker.handle(ask('dev', 'before'))).ok, true);
+    const old = await w.vault.loadMasterKey();
+    await w.vault.rekey(old);
+    const results = await Promise.all([w.broker.handle(ask('dev', 'a1')), w.broker.handle(ask('dev', 'a2'))]);
+    assert.deepEqual(results.map((r) => r.ok), [true, true]);
+    assert.equal(w.broker.locked, false);
+  });
 });
