@@ -4,7 +4,8 @@
  * stdout carries only the credential_process JSON; every failure is one stderr line and an
  * exit status from EXIT_STATUS.
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { homedir, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -100,6 +101,20 @@ async function main(): Promise<void> {
     username: process.platform === 'win32' ? userInfo().username : '',
     homedir: homedir(),
   });
+  // The agent refuses a socket directory that is not private; so does the helper, or anyone who
+  // made /tmp/tray-cred-<uid> first could pose as the agent and be sent the caller's command line.
+  if (process.platform !== 'win32') {
+    let dir;
+    try {
+      dir = lstatSync(dirname(path));
+    } catch {
+      dir = undefined; // nothing there: connecting reports that no agent runs
+    }
+    const uid = process.getuid?.();
+    if (dir && (!dir.isDirectory() || dir.uid !== uid || (dir.mode & 0o077) !== 0)) {
+      fail(EXIT_STATUS.NOT_RUNNING, `${dirname(path)} is not a private directory of yours (owner uid ${dir.uid}, mode ${(dir.mode & 0o777).toString(8)}), so whatever listens there is not trusted: remove it, then start the agent`);
+    }
+  }
   const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
   let response;
   try {

@@ -106,10 +106,13 @@ export class ProfileAdmin {
    * Makes `name` take its credentials from a role or a command instead of stored keys. A new
    * profile gets the default policy for its name; an existing one keeps its policy.
    */
-  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource): Promise<'added' | 'updated'> {
+  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource, replace = false): Promise<'added' | 'updated'> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const old = data.profiles[name];
+      if (old?.accessKeyId && !replace) {
+        throw new UsageError(`profile "${name}" holds stored keys, which this would delete: pass --replace if you mean that, or give the ${source.kind} another profile name`);
+      }
       if (source.kind === 'role' && source.sourceProfile === name) throw new UsageError(`profile "${name}" cannot be its own source profile`);
       const record: ProfileRecord = {
         source,

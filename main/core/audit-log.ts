@@ -18,6 +18,7 @@ export type AuditEvent =
   | 'agent-stop'
   | 'rekey'
   | 'forget'
+  | 'tamper'
   | 'repair';
 
 /** The outcome of an access. */
@@ -199,7 +200,7 @@ export class AuditLog {
       }
       await flush();
       this.tail = { file, size, seq, mac: prev };
-      await this.fs.writeFileAtomic(join(this.dir, HEAD), `${JSON.stringify({ seq, mac: prev, headMac: headMac(this.key, seq, prev) })}\n`);
+      await this.writeHead(seq, prev);
       return entries.slice(repairs.length);
     } finally {
       await release();
@@ -208,9 +209,35 @@ export class AuditLog {
 
   /**
    * Brings the cached chain end up to date with the files (another process may have appended),
-   * and repairs a torn last line left by a crash, returning the entry that records the repair.
+   * repairs a torn last line left by a crash, and compares the files with the remembered chain
+   * head: entries cut off the end, or a head that was edited or deleted, are recorded as
+   * `tamper` entries before anything else, so the next write cannot quietly re-chain over them.
    */
   private async syncTail(): Promise<AuditInput[]> {
+    const cached = this.tail;
+    const repairs = await this.readTail();
+    if (this.tail === cached) return repairs;
+    const tail = this.tail!;
+    const head = await readHead(this.fs, this.dir, this.key);
+    if (!head.ok && head.reason === 'missing' && tail.seq === 0) {
+      // A new log: its head exists before its first entry, so a missing head always means deletion.
+      await this.writeHead(0, GENESIS);
+      return repairs;
+    }
+    if (!head.ok) {
+      return [...repairs, { event: 'tamper', reason: `the chain head (head.json) was ${head.reason === 'missing' ? 'deleted' : 'edited'}; the log ends at entry ${tail.seq}` }];
+    }
+    if (head.seq > tail.seq) {
+      return [...repairs, { event: 'tamper', reason: `the log ended at entry ${tail.seq} but entry ${head.seq} had been written: ${head.seq - tail.seq} entries were cut off` }];
+    }
+    return repairs;
+  }
+
+  private async writeHead(seq: number, entryMac: string): Promise<void> {
+    await this.fs.writeFileAtomic(join(this.dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(this.key, seq, entryMac) })}\n`);
+  }
+
+  private async readTail(): Promise<AuditInput[]> {
     const files = (await this.fs.list(this.dir)).filter((n) => FILE.test(n));
     const last = files.at(-1);
     if (!last) {
@@ -288,7 +315,7 @@ export class AuditLog {
   }
 
   /** Checks every entry's MAC, sequence and link, and the remembered chain head; names the first bad entry. */
-  static async verify(fs: FileSystem, dir: string, key: Buffer): Promise<VerifyReport> {
+  static async verify(fs: FileSystem, dir: string, key: Buffer, options: { requireEntries?: boolean } = {}): Promise<VerifyReport> {
     const files = (await fs.list(dir)).filter((n) => FILE.test(n));
     let prev = GENESIS;
     let expected = 1;
@@ -328,11 +355,16 @@ export class AuditLog {
           return fail(name, i + 1, seq, 'it is not the entry the chain head recorded: the log was rewritten');
         }
         if (head.ok && head.seq === seq) headSeen = true;
+        const recorded = entry as { event?: unknown; reason?: unknown };
+        if (recorded.event === 'tamper') return fail(name, i + 1, seq, `tampering was detected and recorded here: ${String(recorded.reason)}`);
         prev = m[1]!;
         expected += 1;
         entries += 1;
       }
       if (torn) return fail(name, lines.length + 1, undefined, 'the last line is torn (a write was cut off); the agent repairs and records this on its next write');
+    }
+    if (entries === 0 && options.requireEntries) {
+      return fail(files.at(0) ?? '(no file)', 0, undefined, 'the audit log is empty, but `tray-cred init` always writes its first entry: the log was deleted');
     }
     if (!head.ok) {
       if (entries === 0 && head.reason === 'missing') return { ok: true, entries, files: files.length, problem: undefined };

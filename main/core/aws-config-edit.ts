@@ -22,7 +22,8 @@ interface Section {
   end: number;
 }
 
-const HEADER = /^\s*\[([^\]]*)\]\s*(?:[#;].*)?$/;
+/** A section header, as the AWS CLI's parser reads it: a trailing `#` or `;` comment is allowed. */
+export const HEADER = /^\s*\[([^\]]*)\]\s*(?:[#;].*)?$/;
 
 function split(text: string): Line[] {
   const lines: Line[] = [];
@@ -179,4 +180,18 @@ export function profilesWithSecrets(text: string, file: 'config' | 'credentials'
     }
   }
   return out;
+}
+
+/** Every section name in the file, in order, read by the same rules as the edits above. */
+export function sectionNames(text: string): string[] {
+  return split(text)
+    .map((l) => HEADER.exec(l.text)?.[1]?.trim())
+    .filter((n): n is string => n !== undefined);
+}
+
+const SECRET_LINE = /^(\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=).*$/gm;
+
+/** The file with the values of secret keys hidden, for showing it (a diff) to a person. */
+export function maskSecrets(text: string): string {
+  return text.replace(SECRET_LINE, '$1 (hidden)');
 }

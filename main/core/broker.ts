@@ -19,7 +19,7 @@ import {
   VaultLockedError,
 } from './errors.ts';
 import type { ApprovalAnswer, Approver, Clock } from './ports.ts';
-import { summarize, type ProfileRecord, type ProfileSummary } from './profile.ts';
+import { summarize, type Policy, type ProfileRecord, type ProfileSummary } from './profile.ts';
 import type { Vault, VaultSnapshot } from './vault.ts';
 
 export interface BrokerDeps {
@@ -45,6 +45,14 @@ export interface BrokerOptions {
 /** What front ends are told when something they show may have changed. */
 export type BrokerEvent = 'locked' | 'unlocked' | 'pending' | 'access';
 
+/** Values of flags that carry secrets, as they may appear in a caller's command line. */
+const SECRET_FLAG = /(?<=^|\s)(--?(?:token-code|secret[\w-]*|password[\w-]*|session-token|passphrase)(?:=|\s+))("[^"]*"|'[^']*'|\S+)/gi;
+
+/** The caller's claims with secret-looking arguments removed: they go to the audit log and the prompt. */
+export function scrubCaller(caller: CallerClaim | undefined): CallerClaim | undefined {
+  return caller && { ...caller, command: caller.command.replace(SECRET_FLAG, '$1[redacted]') };
+}
+
 /** A credentials request's outcome, for the audit log. */
 interface Outcome {
   decision: Decision;
@@ -68,6 +76,7 @@ export class Broker {
   private readonly aborts = new Set<AbortController>();
   private readonly lastUsed = new Map<string, string>();
   private cancelFlush: (() => void) | undefined;
+  private unlocking: Promise<StatusResult> | undefined;
   private readonly listeners = new Set<(event: BrokerEvent) => void>();
 
   constructor(deps: BrokerDeps, options: BrokerOptions = {}) {
@@ -108,6 +117,14 @@ export class Broker {
 
   /** Reads the master key from the keychain and the vault with it. */
   async unlock(caller?: CallerClaim): Promise<StatusResult> {
+    // Two unlocks at once read the key once and record one unlock.
+    this.unlocking ??= this.unlockNow(caller).finally(() => {
+      this.unlocking = undefined;
+    });
+    return this.unlocking;
+  }
+
+  private async unlockNow(caller?: CallerClaim): Promise<StatusResult> {
     if (!this.key) {
       const key = await this.deps.vault.loadMasterKey();
       try {
@@ -214,7 +231,8 @@ export class Broker {
     return this.snapshot.data.profiles;
   }
 
-  private async credentials(requestId: string, name: string, caller: CallerClaim | undefined): Promise<CredentialsResult> {
+  private async credentials(requestId: string, name: string, claimed: CallerClaim | undefined): Promise<CredentialsResult> {
+    const caller = scrubCaller(claimed);
     const started = this.deps.clock.now();
     let outcome: Outcome = { decision: 'error' };
     let resolved: Resolved | undefined;
@@ -229,8 +247,9 @@ export class Broker {
         outcome = { decision: 'unknown-profile' };
         throw new UnknownProfileError(name);
       }
-      const mfaSerial = this.deps.source.mfaNeeded(name, await this.currentProfiles());
-      outcome = await this.decide(name, profile, caller, mfaSerial);
+      const all = await this.currentProfiles();
+      const mfaSerial = this.deps.source.mfaNeeded(name, all);
+      outcome = await this.decide(name, profile, this.strictestPolicy(name, all), caller, mfaSerial);
       if (outcome.decision === 'denied' || outcome.decision === 'timeout') {
         throw outcome.decision === 'timeout'
           ? new ApprovalTimeoutError(name, Math.round(this.approvalTimeoutMs / 1000))
@@ -245,7 +264,8 @@ export class Broker {
       try {
         resolved = await this.deps.source.resolve(name, profiles, { requestId, caller, mfaCode: outcome.mfaCode });
       } catch (error) {
-        if (error instanceof CredentialsExpiredError) outcome = { decision: 'expired', reason: error.message };
+        if (error instanceof VaultLockedError) outcome = { decision: 'locked', reason: 'locked while the credentials were being fetched' };
+        else if (error instanceof CredentialsExpiredError) outcome = { decision: 'expired', reason: error.message };
         else if (error instanceof UpstreamError) outcome = { decision: 'error', reason: [error.message, error.detail].filter(Boolean).join(': ') };
         else if (error instanceof TrayCredError) outcome = { decision: 'error', reason: error.message };
         throw error;
@@ -253,6 +273,8 @@ export class Broker {
     } catch (error) {
       failure = error;
       if (!(error instanceof TrayCredError)) outcome = { decision: 'error', reason: 'internal error' };
+      // Allowed by policy, then failed (the vault could not be read, say): nothing was served.
+      else if (['allowed', 'approved', 'remembered'].includes(outcome.decision)) outcome = { decision: 'error', reason: error.message };
     }
     // Written before anything is returned: an access that cannot be recorded is not served.
     await this.deps.audit.append({
@@ -272,11 +294,32 @@ export class Broker {
     return resolved.result;
   }
 
-  private async decide(name: string, profile: ProfileRecord, caller: CallerClaim | undefined, mfaSerial: string | undefined): Promise<Outcome> {
-    if (profile.policy === 'deny') return { decision: 'denied', reason: 'the profile policy is deny' };
+  /**
+   * A role is no less guarded than the profiles whose keys it uses: the strictest policy along
+   * its source chain applies (deny over ask over allow).
+   */
+  private strictestPolicy(name: string, profiles: Readonly<Record<string, ProfileRecord>>): { policy: Policy; from: string } {
+    const rank: Record<Policy, number> = { allow: 0, ask: 1, deny: 2 };
+    let strictest = { policy: profiles[name]?.policy ?? 'deny', from: name };
+    for (const n of this.deps.source.chain(name, profiles)) {
+      const p = profiles[n];
+      if (p && rank[p.policy] > rank[strictest.policy]) strictest = { policy: p.policy, from: n };
+    }
+    return strictest;
+  }
+
+  private async decide(
+    name: string,
+    profile: ProfileRecord,
+    effective: { policy: Policy; from: string },
+    caller: CallerClaim | undefined,
+    mfaSerial: string | undefined,
+  ): Promise<Outcome> {
+    const of = effective.from === name ? 'the profile policy' : `the policy of its source profile "${effective.from}"`;
+    if (effective.policy === 'deny') return { decision: 'denied', reason: `${of} is deny` };
     // Without a code to mint with, even an allowed or remembered profile needs the prompt.
     if (!mfaSerial) {
-      if (profile.policy === 'allow') return { decision: 'allowed' };
+      if (effective.policy === 'allow') return { decision: 'allowed' };
       const grant = this.grants.get(name);
       if (grant !== undefined && grant > this.deps.clock.now()) return { decision: 'remembered' };
     }
@@ -284,7 +327,7 @@ export class Broker {
     const key = JSON.stringify([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? '']);
     let pending = this.prompts.get(key);
     if (!pending) {
-      pending = this.ask(name, profile, caller, mfaSerial).finally(() => {
+      pending = this.ask(name, profile, effective.policy, caller, mfaSerial).finally(() => {
         this.prompts.delete(key);
         this.emit('pending');
       });
@@ -294,7 +337,7 @@ export class Broker {
     return pending;
   }
 
-  private async ask(name: string, profile: ProfileRecord, caller: CallerClaim | undefined, mfaSerial: string | undefined): Promise<Outcome> {
+  private async ask(name: string, profile: ProfileRecord, policy: Policy, caller: CallerClaim | undefined, mfaSerial: string | undefined): Promise<Outcome> {
     const abort = new AbortController();
     this.aborts.add(abort);
     const cancelTimer = this.deps.clock.setTimer(this.approvalTimeoutMs, () => abort.abort(new ApprovalTimeoutError(name, 0)));
@@ -309,7 +352,7 @@ export class Broker {
       if (!answer.allow) return { decision: 'denied', reason: 'denied at the prompt' };
       if (mfaSerial && !/^\d{6}$/.test(answer.mfaCode ?? '')) return { decision: 'denied', reason: `no valid 6-digit MFA code for ${mfaSerial} was given` };
       if (answer.rememberMinutes > 0) this.grants.set(name, this.deps.clock.now() + answer.rememberMinutes * 60_000);
-      const decision = profile.policy === 'allow' ? 'allowed' : 'approved';
+      const decision = policy === 'allow' ? 'allowed' : 'approved';
       return { decision, mfaCode: answer.mfaCode, ...(answer.rememberMinutes > 0 ? { reason: `remembered for ${answer.rememberMinutes} min` } : {}) };
     } catch (error) {
       if (error instanceof ApprovalTimeoutError) return { decision: 'timeout', reason: `no answer within ${Math.round(this.approvalTimeoutMs / 1000)} s` };

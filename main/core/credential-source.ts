@@ -1,5 +1,5 @@
 import { parseCredentialsResult, type CallerClaim, type CredentialsResult, type SessionInfo } from '../../helper/protocol.ts';
-import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError } from './errors.ts';
+import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError, VaultLockedError } from './errors.ts';
 import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
 
@@ -54,6 +54,8 @@ export class CredentialSource {
   private readonly deps: { sts: Sts; runner: CommandRunner; clock: Clock };
   private readonly cache = new Map<string, Cached>();
   private readonly inflight = new Map<string, Promise<Resolved>>();
+  /** Bumped by every lock: a mint that was under way then is neither cached nor served. */
+  private generation = 0;
 
   constructor(deps: { sts: Sts; runner: CommandRunner; clock: Clock }) {
     this.deps = deps;
@@ -76,6 +78,17 @@ export class CredentialSource {
     return undefined;
   }
 
+  /** The profiles a request for `name` draws on: itself, then each source profile of a role chain. */
+  chain(name: string, profiles: Profiles): string[] {
+    const out: string[] = [];
+    for (let n: string | undefined = name; n !== undefined && !out.includes(n); ) {
+      out.push(n);
+      const p: ProfileRecord | undefined = profiles[n];
+      n = p?.source?.kind === 'role' ? p.source.sourceProfile : undefined;
+    }
+    return out;
+  }
+
   /** Live sessions, newest first. */
   sessions(): SessionInfo[] {
     const now = this.deps.clock.now();
@@ -96,9 +109,11 @@ export class CredentialSource {
     return this.cache.delete(name);
   }
 
-  /** Wipes every cached session (on lock). */
+  /** Wipes every cached session (on lock); mints under way are dropped when they finish. */
   clear(): void {
     this.cache.clear();
+    this.inflight.clear();
+    this.generation += 1;
   }
 
   /** Resolves a profile. Concurrent requests for one profile share one mint. */
@@ -111,6 +126,7 @@ export class CredentialSource {
   }
 
   private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
+    const generation = this.generation;
     let mfaUsed = false;
     const visited: string[] = [];
     const mfa = (serialNumber: string): MfaInput => {
@@ -119,6 +135,7 @@ export class CredentialSource {
       return { serialNumber, tokenCode: ctx.mfaCode };
     };
     const remember = (n: string, creds: TemporaryCredentials, kind: Cached['kind'], sessionName?: string): void => {
+      if (generation !== this.generation) return;
       this.cache.set(n, { creds, kind, mintedAt: this.deps.clock.now(), mintedFor: ctx.caller?.command ?? '', sessionName });
     };
 
@@ -180,6 +197,7 @@ export class CredentialSource {
     };
 
     const top = await step(name);
+    if (generation !== this.generation) throw new VaultLockedError();
     const result: CredentialsResult = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;
     if (top.creds.expiration) result.Expiration = top.creds.expiration;

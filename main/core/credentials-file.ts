@@ -1,4 +1,5 @@
 import { parse } from 'ini';
+import { HEADER, sectionNames } from './aws-config-edit.ts';
 import { UsageError } from './errors.ts';
 import { checkCredentials, checkProfileName, type NewCredentials } from './profile.ts';
 
@@ -12,18 +13,32 @@ export interface ParsedCredentials {
 }
 
 /**
- * Reads an `~/.aws/credentials`-format file with `ini`. Section names are taken literally:
- * `ini` would otherwise nest `[team.dev]` under `team`, so dots in headers are escaped first.
- * Error messages name the profile and the key, never a value.
+ * Reads an `~/.aws/credentials`-format file with `ini`. Headers are first rewritten the way the
+ * AWS CLI reads them (and the surgical editor in aws-config-edit.ts, which `--remove-source`
+ * uses): a trailing comment dropped, and dots escaped, since `ini` would otherwise nest
+ * `[team.dev]` under `team`. Should the two readers still see different sections, the file is
+ * refused rather than half understood. Messages name profiles and keys, never a value or a line.
  */
 export function parseCredentialsFile(text: string): ParsedCredentials {
-  const escaped = text.replace(/^(\s*)\[([^\]\r\n]*)\](\s*)$/gm, (_all, pre: string, name: string, post: string) => `${pre}[${name.replace(/\./g, '\\.')}]${post}`);
-  const sections = parse(escaped) as Record<string, unknown>;
+  const normalized = text
+    .split(/(\r?\n)/)
+    .map((line) => {
+      const m = HEADER.exec(line);
+      return m ? `[${m[1]!.trim().replace(/\./g, '\\.')}]` : line;
+    })
+    .join('');
+  const sections = parse(normalized) as Record<string, unknown>;
+  const expected = [...new Set(sectionNames(text).filter((n) => n !== '__proto__'))];
+  const seen = Object.keys(sections).filter((k) => typeof sections[k] === 'object').map((k) => k.trim());
+  if (expected.length !== seen.length || expected.some((n) => !seen.includes(n))) {
+    throw new UsageError('the sections of this file cannot be read unambiguously (a header the AWS CLI and tray-cred read differently): simplify its [section] lines and import again');
+  }
   const profiles = new Map<string, NewCredentials>();
   const skipped: ParsedCredentials['skipped'] = [];
   for (const [rawName, section] of Object.entries(sections)) {
     if (typeof section !== 'object' || section === null) {
-      throw new UsageError(`the file has a key "${rawName}" outside any [profile] section: it is not an AWS credentials file`);
+      // The line itself is not quoted: it may be a secret, or a credential_process document.
+      throw new UsageError('the file has a line outside any [profile] section: it is not an AWS credentials file');
     }
     const name = rawName.trim();
     const s = section as Record<string, unknown>;

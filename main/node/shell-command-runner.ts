@@ -27,14 +27,21 @@ export class ShellCommandRunner implements CommandRunner {
           // already gone
         }
       };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        kill();
-      }, timeoutMs);
+      let settled = false;
       const finish = (exitCode: number | null): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         resolve({ exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut });
       };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+        // Answer now: a grandchild that left the group may keep the pipes open long after.
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(null);
+      }, timeoutMs);
       child.on('error', (error) => {
         err.push(Buffer.from(error.message));
         finish(null);

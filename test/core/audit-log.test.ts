@@ -81,6 +81,39 @@ describe('AuditLog', () => {
     assert.match(report.problem!.reason, /ends at entry 3 but entry 5 was written: entries were cut off/);
   });
 
+  it('a write after entries were cut off records the cut instead of re-chaining over it', async () => {
+    await fill(5);
+    const { file, lines: l } = await lines();
+    await writeFile(file, `${l.slice(0, 3).join('\n')}\n`);
+    const fresh = new AuditLog({ fs, clock }, dir, key);
+    const next = await fresh.append({ event: 'policy', profile: 'dev' });
+    const all = await AuditLog.readAll(fs, dir);
+    assert.deepEqual(all.map((e) => e.event), ['access', 'access', 'access', 'tamper', 'policy']);
+    assert.equal(next.seq, 5);
+    assert.match(all[3]!.reason!, /ended at entry 3 but entry 5 had been written: 2 entries were cut off/);
+    const report = await verify();
+    assert.equal(report.ok, false);
+    assert.equal(report.problem!.seq, 4);
+    assert.match(report.problem!.reason, /tampering was detected and recorded here/);
+  });
+
+  it('a write after the head was deleted records it', async () => {
+    await fill(2);
+    await rm(join(dir, 'head.json'));
+    await new AuditLog({ fs, clock }, dir, key).append({ event: 'lock' });
+    const all = await AuditLog.readAll(fs, dir);
+    assert.equal(all[2]!.event, 'tamper');
+    assert.match(all[2]!.reason!, /head\.json\) was deleted/);
+    assert.equal((await verify()).ok, false);
+  });
+
+  it('a log deleted whole does not verify when the vault says there was one', async () => {
+    assert.equal((await AuditLog.verify(fs, dir, key)).ok, true);
+    const report = await AuditLog.verify(fs, dir, key, { requireEntries: true });
+    assert.equal(report.ok, false);
+    assert.match(report.problem!.reason, /the log was deleted/);
+  });
+
   it('detects an edited or missing head', async () => {
     await fill(2);
     const head = join(dir, 'head.json');

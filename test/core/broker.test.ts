@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request, Response } from '../../helper/protocol.ts';
 import { ProfileAdmin } from '../../main/core/admin.ts';
+import { scrubCaller } from '../../main/core/broker.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
@@ -210,5 +211,19 @@ describe('Broker', () => {
     const results = await Promise.all([w.broker.handle(ask('dev', 'a1')), w.broker.handle(ask('dev', 'a2'))]);
     assert.deepEqual(results.map((r) => r.ok), [true, true]);
     assert.equal(w.broker.locked, false);
+  });
+
+  it('records and shows callers without the secrets in their command lines', async () => {
+    const leaky = { ...caller, command: 'aws sts get-session-token --token-code 123456 --serial-number arn:x --password=hunter2' };
+    await w.broker.handle(ask('dev', 'leak', leaky));
+    const [entry] = await accesses();
+    assert.equal(entry!.caller!.command, 'aws sts get-session-token --token-code [redacted] --serial-number arn:x --password=[redacted]');
+    assert.equal(scrubCaller(undefined), undefined);
+  });
+
+  it('two unlocks at once read the key once and record one unlock', async () => {
+    await w.broker.lock('t');
+    await Promise.all([w.broker.unlock(), w.broker.unlock()]);
+    assert.equal((await w.entries()).filter((e) => e.event === 'unlock').length, 2, 'the one in beforeEach and one more');
   });
 });

@@ -185,4 +185,43 @@ describe('temporary credentials', () => {
   it('redacts key-like runs from text', () => {
     assert.equal(redact(`bad key ${DEV_KEYS.secretAccessKey}\n  and more`), 'bad key [redacted] and more');
   });
+
+  it('a role is as guarded as the profiles whose keys it uses', async () => {
+    await admin.setSource(key, 'admin', { kind: 'role', roleArn: ROLE, sourceProfile: 'base' });
+    await admin.setPolicy(key, 'admin', 'allow', undefined);
+    await admin.setPolicy(key, 'base', 'deny', undefined);
+    const denied = await w.broker.handle(ask('admin'));
+    assert.equal(code(denied), 'DENIED');
+    assert.match(denied.ok ? '' : denied.error.message, /the policy of its source profile "base" is deny/);
+    assert.equal(w.sts.calls.length, 0);
+    await admin.setPolicy(key, 'base', 'ask', undefined);
+    const pending = w.broker.handle(ask('admin'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    creds(await pending);
+    assert.deepEqual((await accesses()).map((e) => e.decision), ['denied', 'approved']);
+  });
+
+  it('a lock during a mint neither serves nor caches what it brings back', async () => {
+    const future = new Date(w.clock.now() + 3_600_000).toISOString();
+    const doc = JSON.stringify({ Version: 1, AccessKeyId: 'ASIAEXTERNAL0000001', SecretAccessKey: 's', SessionToken: 't', Expiration: future });
+    await admin.setSource(key, 'slow', { kind: 'command', command: `sleep 0.5; printf '%s' '${doc}'` });
+    await admin.setPolicy(key, 'slow', 'allow', undefined);
+    const pending = w.broker.handle(ask('slow'));
+    await new Promise((r) => setTimeout(r, 150));
+    await w.broker.lock('test');
+    const r = await pending;
+    assert.equal(code(r), 'LOCKED');
+    await w.broker.unlock();
+    const listed = await w.broker.handle({ v: 1, id: 's', op: 'sessions' });
+    assert.deepEqual(listed.ok && listed.result, []);
+    const entry = (await accesses()).at(-1)!;
+    assert.deepEqual([entry.decision, entry.served], ['locked', undefined]);
+  });
+
+  it('turning a profile with stored keys into a role needs --replace', async () => {
+    await assert.rejects(admin.setSource(key, 'base', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod' }), /holds stored keys, which this would delete: pass --replace/);
+    assert.equal((await w.vault.read(key)).data.profiles.base!.accessKeyId, DEV_KEYS.accessKeyId);
+    assert.equal(await admin.setSource(key, 'base', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod' }, true), 'updated');
+  });
 });

@@ -49,4 +49,18 @@ describe('parseCredentialsFile', () => {
       });
     });
   }
+
+  it('reads a header with a trailing comment as the AWS CLI does, so the keys stay with their profile', () => {
+    const text = `[default]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n[prod] # main account\naws_access_key_id = ${PROD_KEYS.accessKeyId}\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n`;
+    const { profiles } = parseCredentialsFile(text);
+    assert.deepEqual(profiles.get('default'), DEV_KEYS);
+    assert.deepEqual(profiles.get('prod'), PROD_KEYS);
+  });
+
+  it('never quotes a stray line, which may be a secret or a credential_process document', () => {
+    const doc = JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey });
+    for (const text of [`${doc}\n`, `${DEV_KEYS.secretAccessKey}\n`]) {
+      assert.throws(() => parseCredentialsFile(text), (e: Error) => /a line outside any \[profile\] section/.test(e.message) && !e.message.includes(DEV_KEYS.secretAccessKey));
+    }
+  });
 });

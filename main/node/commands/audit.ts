@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { AuditLog, type AuditEntry } from '../../core/audit-log.ts';
 import { TrayCredError, UsageError } from '../../core/errors.ts';
-import { localTime, table, type CliContext } from '../context.ts';
+import { localTime, printable, table, type CliContext } from '../context.ts';
 
 function row(e: AuditEntry): string[] {
   const caller = e.caller ? `${e.caller.command || `pid ${e.caller.pid}`}${e.caller.cwd ? ` (in ${e.caller.cwd})` : ''}` : '';
-  return [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.served ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, [caller, e.reason].filter(Boolean).join(' — ')];
+  return [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.served ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, printable([caller, e.reason].filter(Boolean).join(' — '))];
 }
 
 export function registerAudit(program: Command, ctx: () => CliContext): void {
@@ -35,7 +35,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
       const key = await c.vault.loadAuditKey();
-      const report = await AuditLog.verify(c.fs, c.auditDir, key);
+      const report = await AuditLog.verify(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists() });
       key.fill(0);
       if (options.json) c.out(`${JSON.stringify(report)}\n`);
       if (report.ok) {

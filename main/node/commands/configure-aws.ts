@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
+import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { profilesWithSecrets, setCredentialProcess } from '../../core/aws-config-edit.ts';
+import { maskSecrets, profilesWithSecrets, setCredentialProcess } from '../../core/aws-config-edit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import type { CliContext } from '../context.ts';
@@ -35,7 +36,8 @@ export function registerConfigureAws(program: Command, ctx: () => CliContext): v
         }
       }
       if (options.dryRun) {
-        c.out(edit.changed.length ? createTwoFilesPatch(files.config, files.config, before, edit.text, 'now', 'after configure-aws') : `${files.config} needs no change.\n`);
+        // Context lines could show keys someone left in the config: their values are hidden.
+        c.out(edit.changed.length ? createTwoFilesPatch(files.config, files.config, maskSecrets(before), maskSecrets(edit.text), 'now', 'after configure-aws') : `${files.config} needs no change.\n`);
         return;
       }
       if (edit.changed.length === 0) {
@@ -48,7 +50,9 @@ export function registerConfigureAws(program: Command, ctx: () => CliContext): v
         await c.fs.writeFileAtomic(backup, before);
         c.out(`Backed up ${files.config} to ${backup}\n`);
       }
-      await c.fs.writeFileAtomic(files.config, edit.text);
+      // Edit the file where it lives: a config symlinked from a dotfiles repo stays a symlink.
+      const real = before ? await realpath(files.config) : files.config;
+      await c.fs.writeFileAtomic(real, edit.text);
       c.out(`Set credential_process = tray-cred-helper <profile> for ${edit.changed.join(', ')} in ${files.config}${edit.unchanged.length ? ` (already set: ${edit.unchanged.join(', ')})` : ''}.\n`);
     });
 }

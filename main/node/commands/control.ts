@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AgentUnreachableError, PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, sendRequest, type Request, type StatusResult } from '../../../helper/protocol.ts';
 import { TrayCredError } from '../../core/errors.ts';
-import { localTime, table, type CliContext } from '../context.ts';
+import { localTime, printable, table, type CliContext } from '../context.ts';
 
 async function call(c: CliContext, op: Request['op'], profile?: string): Promise<unknown> {
   let response;
@@ -54,7 +54,7 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
       }
       c.out(
         sessions.length
-          ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), s.mintedFor]))
+          ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), printable(s.mintedFor)]))
           : 'No live sessions.\n',
       );
     });

@@ -79,9 +79,17 @@ async function examine(c: CliContext): Promise<Finding[]> {
     if (isOpensslEnc(bytes)) {
       sensitive.add(file);
       act(`${file}: encrypted with openssl, and its key file opens it: run \`tray-cred import ${file} --pass-file <key file> --remove-source\`, then delete the key file`);
-    } else if (/^credential_/.test(name) && profilesWithSecrets(bytes.toString('utf8'), 'credentials').length) {
+    } else {
+      // credential_<profile> files, config backups, copies: any file here with a secret key in it.
+      const text = bytes.toString('utf8');
+      const secrets = [...new Set([...profilesWithSecrets(text, 'credentials'), ...profilesWithSecrets(text, 'config')])];
+      if (secrets.length === 0) continue;
       sensitive.add(file);
-      act(`${file}: plaintext session keys: run \`tray-cred import ${file} --remove-source\``);
+      act(
+        /^credential_/.test(name)
+          ? `${file}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${file} --remove-source\``
+          : `${file}: plaintext keys for ${secrets.join(', ')}: import what you still need, then delete the file`,
+      );
     }
   }
   for (const keyFile of [join(home, '.secrets', 'aws-creds.key')]) {
@@ -104,7 +112,7 @@ async function examine(c: CliContext): Promise<Finding[]> {
     const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
     const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
     if (missing.length) act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
-    const report = await AuditLog.verify(c.fs, c.auditDir, await c.vault.loadAuditKey());
+    const report = await AuditLog.verify(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
     if (report.ok) ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
     else act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
   } else {

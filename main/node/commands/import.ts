@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { realpath } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ProfileAdmin } from '../../core/admin.ts';
 import { removeSections } from '../../core/aws-config-edit.ts';
-import type { ParsedCredentials } from '../../core/credentials-file.ts';
+import { parseCredentialsFile, type ParsedCredentials } from '../../core/credentials-file.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SOURCE_FORMATS, detectFormat, readEnvironment, readSource, type SourceFormat } from '../../core/import-sources.ts';
 import { passphraseFromKeyFile } from '../../core/openssl-enc.ts';
@@ -107,6 +108,17 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
     });
 }
 
+/** Rewrites or removes a file where it really lives: a dotfiles symlink keeps pointing at the edited file. */
+async function target(path: string): Promise<string> {
+  return realpath(path);
+}
+
+async function removeFile(c: CliContext, path: string): Promise<void> {
+  const real = await target(path);
+  await c.fs.remove(real);
+  if (real !== path) await c.fs.remove(path);
+}
+
 async function retire(c: CliContext, format: SourceFormat, path: string | undefined, bytes: Buffer | undefined, verified: string[], parsed: ParsedCredentials): Promise<void> {
   if (format === 'env' || !path || !bytes) {
     c.out('The keys are in the vault: unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in this shell and in the files that set them.\n');
@@ -115,22 +127,36 @@ async function retire(c: CliContext, format: SourceFormat, path: string | undefi
   const now = await c.fs.readFile(path);
   if (!now || !now.equals(bytes)) throw new UsageError(`${path} changed while importing: nothing was removed from it; run the import again`);
   if (verified.length === 0) return;
-  if (format === 'aws-credentials') {
-    const edit = removeSections(bytes.toString('utf8'), verified, 'credentials');
-    if (edit.empty) {
-      await c.fs.remove(path);
-      c.out(`Removed ${path}: every profile in it is in the vault.\n`);
+  const real = await target(path);
+  const where = real === path ? path : `${path} (${real})`;
+
+  if (format === 'aws-credentials' || format === 'credential-file') {
+    const text = bytes.toString('utf8');
+    let sections = verified;
+    if (format === 'credential-file') {
+      // The profile may be stored under another name (--as): remove the section it was read from.
+      const keyed = [...parseCredentialsFile(text).profiles.keys()];
+      const name = verified[0]!;
+      sections = keyed.includes(name) ? [name] : keyed.length === 1 ? keyed : [];
+    }
+    const edit = removeSections(text, sections, 'credentials');
+    if (edit.removed.length === 0) {
+      c.out(`Kept ${where}: it has no section that matches what was imported.\n`);
+    } else if (edit.empty) {
+      await removeFile(c, path);
+      c.out(`Removed ${where}: every profile in it is in the vault.\n`);
     } else {
-      await c.fs.writeFileAtomic(path, edit.text);
-      c.out(`Removed ${edit.removed.join(', ')} from ${path}; the rest of the file is unchanged.\n`);
+      await c.fs.writeFileAtomic(real, edit.text);
+      c.out(`Removed ${edit.removed.join(', ')} from ${where}; the rest of the file is unchanged.\n`);
     }
     return;
   }
-  const all = [...parsed.profiles.keys()];
-  if (all.every((n) => verified.includes(n))) {
-    await c.fs.remove(path);
-    c.out(`Removed ${path}: every profile in it is in the vault.${format === 'openssl-enc' ? ' Its key file is no longer needed: delete it too.' : ''}\n`);
+  // openssl-enc: the file is one ciphertext, so it goes only when nothing in it would be lost.
+  const left = [...[...parsed.profiles.keys()].filter((n) => !verified.includes(n)), ...parsed.skipped.map((k) => k.profile)];
+  if (left.length === 0) {
+    await removeFile(c, path);
+    c.out(`Removed ${where}: every profile in it is in the vault. Its key file is no longer needed: delete it too.\n`);
   } else {
-    c.out(`Kept ${path}: it also holds ${all.filter((n) => !verified.includes(n)).join(', ')}, which were not imported.\n`);
+    c.out(`Kept ${where}: it also holds ${left.join(', ')}, which were not imported; remove it yourself when you no longer need them.\n`);
   }
 }

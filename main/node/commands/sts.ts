@@ -30,7 +30,8 @@ export function registerSts(program: Command, ctx: () => CliContext): void {
     .option('--external-id <id>', 'external id the role trust policy requires')
     .option('--duration <seconds>', 'session length (900-43200)')
     .option('--session-name <name>', 'role session name (default: tray-cred-<request id>, so CloudTrail points at the audit entry)')
-    .action(async (name: string, o: { roleArn: string; sourceProfile: string; mfaSerial?: string; externalId?: string; duration?: string; sessionName?: string }) => {
+    .option('--replace', 'turn a profile with stored keys into a role, deleting those keys', false)
+    .action(async (name: string, o: { roleArn: string; sourceProfile: string; mfaSerial?: string; externalId?: string; duration?: string; sessionName?: string; replace: boolean }) => {
       const c = ctx();
       checkProfileName(name);
       checkProfileName(o.sourceProfile);
@@ -43,7 +44,7 @@ export function registerSts(program: Command, ctx: () => CliContext): void {
         ...(o.duration ? { durationSeconds: seconds(o.duration, '--duration') } : {}),
         ...(o.sessionName ? { roleSessionName: o.sessionName } : {}),
       };
-      const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source));
+      const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source, o.replace));
       c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": assumes ${o.roleArn} with the credentials of "${o.sourceProfile}".\n`);
     });
 
@@ -53,11 +54,12 @@ export function registerSts(program: Command, ctx: () => CliContext): void {
     .argument('<profile>')
     .requiredOption('--command <command>', 'run with the shell, like credential_process')
     .option('--timeout <seconds>', 'give up after this long (default 30)')
-    .action(async (name: string, o: { command: string; timeout?: string }) => {
+    .option('--replace', 'turn a profile with stored keys into a command profile, deleting those keys', false)
+    .action(async (name: string, o: { command: string; timeout?: string; replace: boolean }) => {
       const c = ctx();
       checkProfileName(name);
       const source = { kind: 'command' as const, command: o.command, ...(o.timeout ? { timeoutSeconds: seconds(o.timeout, '--timeout') } : {}) };
-      const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source));
+      const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source, o.replace));
       c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": credentials from its command, gated and audited like any other.\n`);
     });
 
