@@ -1,0 +1,51 @@
+/**
+ * The Sts port's real implementation (AWS SDK for JavaScript v3) against the loopback STS
+ * stand-in, which checks every SigV4 signature.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { UpstreamError } from '../../main/core/errors.ts';
+import { AwsSts } from '../../main/node/aws-sts.ts';
+import { StsStandIn } from '../fakes/sts-stand-in.ts';
+import { DEV_KEYS } from '../fakes/world.ts';
+
+describe('AwsSts', () => {
+  const stand = new StsStandIn();
+  const sts = new AwsSts();
+  const target = () => ({ region: 'eu-west-1', endpoint: stand.url });
+  const MFA = { serialNumber: 'arn:aws:iam::123456789012:mfa/ann', tokenCode: '123456' };
+  before(async () => {
+    await stand.start();
+    stand.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
+  });
+  after(() => stand.stop());
+
+  it('mints a session with MFA, then assumes a role with it', async () => {
+    const session = await sts.getSessionToken(DEV_KEYS, { durationSeconds: 3600, mfa: MFA }, target());
+    assert.match(session.accessKeyId, /^ASIA/);
+    assert.ok(Date.parse(session.expiration) > Date.now() + 3500_000);
+    const role = await sts.assumeRole(session, { roleArn: 'arn:aws:iam::123456789012:role/Admin', roleSessionName: 'tray-cred-r1', durationSeconds: 900, externalId: 'ext' }, target());
+    assert.match(role.accessKeyId, /^ASIA/);
+    const [first, second] = stand.requests;
+    assert.deepEqual([first!.action, first!.accessKeyId, first!.params.TokenCode], ['GetSessionToken', DEV_KEYS.accessKeyId, '123456']);
+    assert.deepEqual([second!.action, second!.accessKeyId, second!.params.RoleSessionName, second!.params.ExternalId], ['AssumeRole', session.accessKeyId, 'tray-cred-r1', 'ext']);
+  });
+
+  const refusals: [string, () => Promise<unknown>, RegExp][] = [
+    ['a wrong signature', () => sts.getSessionToken({ ...DEV_KEYS, secretAccessKey: 'not-the-secret' }, { durationSeconds: 900 }, target()), /SignatureDoesNotMatch/],
+    ['an unknown key', () => sts.getSessionToken({ accessKeyId: 'AKIANOBODYKNOWSTHIS0', secretAccessKey: 'x' }, { durationSeconds: 900 }, target()), /InvalidClientTokenId/],
+    ['a wrong MFA code', () => sts.getSessionToken(DEV_KEYS, { durationSeconds: 900, mfa: { ...MFA, tokenCode: '000000' } }, target()), /invalid MFA one time pass code/],
+    ['no STS listening', () => sts.getSessionToken(DEV_KEYS, { durationSeconds: 900 }, { region: 'eu-west-1', endpoint: 'http://127.0.0.1:9' }), /could not|ECONNREFUSED/],
+  ];
+  for (const [what, call, message] of refusals) {
+    it(`reports ${what} as an upstream error with STS's reason and no secret`, async () => {
+      await assert.rejects(call(), (e: unknown) => e instanceof UpstreamError && message.test(e.message) && !e.message.includes(DEV_KEYS.secretAccessKey));
+    });
+  }
+
+  it('reports an expired session token', async () => {
+    const session = await sts.getSessionToken(DEV_KEYS, { durationSeconds: 900 }, target());
+    stand.expireSessions();
+    await assert.rejects(sts.assumeRole(session, { roleArn: 'arn:aws:iam::123456789012:role/Admin', roleSessionName: 'x1', durationSeconds: 900 }, target()), /ExpiredToken/);
+  });
+});
