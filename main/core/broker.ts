@@ -242,12 +242,12 @@ export class Broker {
         outcome = { decision: 'locked' };
         throw new VaultLockedError();
       }
-      const profile = (await this.currentProfiles())[name];
+      const all = await this.currentProfiles();
+      const profile = all[name];
       if (!profile) {
         outcome = { decision: 'unknown-profile' };
         throw new UnknownProfileError(name);
       }
-      const all = await this.currentProfiles();
       const mfaSerial = this.deps.source.mfaNeeded(name, all);
       outcome = await this.decide(name, profile, this.strictestPolicy(name, all), caller, mfaSerial);
       if (outcome.decision === 'denied' || outcome.decision === 'timeout') {
