@@ -94,12 +94,12 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
           ...parsed.skipped.map((s) => `ignored   ${s.profile} (${s.why})`),
         ];
         c.out(`${lines.join('\n')}\nImported ${r.added.length + r.replaced.length} profile(s) from ${source}.\n`);
-        const profilesNow = (await c.vault.read(key)).data.profiles;
-        const guarded = r.added.filter((n) => profilesNow[n]?.policy === 'ask' && !profilesNow[n]?.sts?.sessionMode && !profilesNow[n]?.sessionToken);
+        // Read back from disk once: for the session-mode hint, and to retire only what was stored.
+        const stored = (await c.vault.read(key)).data.profiles;
+        const guarded = r.added.filter((n) => stored[n]?.policy === 'ask' && !stored[n]?.sts?.sessionMode && !stored[n]?.sessionToken);
         for (const n of guarded) c.out(`"${n}" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts ${n} --session-mode on\n`);
         if (!options.removeSource) return;
-        // Retire the plaintext only for what the vault now holds, read back and compared.
-        const stored = (await c.vault.read(key)).data.profiles;
+        // Retire the plaintext only for what the vault now holds, compared with the source.
         const verified = [...chosen].filter(([name, creds]) => same(creds, stored[name])).map(([name]) => name);
         const unverified = [...chosen.keys()].filter((n) => !verified.includes(n));
         for (const n of unverified) c.out(`kept in the source: ${n} (the vault holds other keys for it; --replace to store these)\n`);
