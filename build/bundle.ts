@@ -4,7 +4,8 @@
  */
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-
+import { bundleApp } from './bundle-app.ts';
+import { bundleRenderer } from './bundle-renderer.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const common = {
@@ -28,6 +29,8 @@ await Promise.all([
     external: ['@napi-rs/keyring', '@aws-sdk/client-sts'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
   }),
+  bundleApp(),
+  bundleRenderer(),
 ]);
 
 // `dist/bin` holds the two commands under the names users type, for PATH (npm link does the same from "bin").

@@ -11,6 +11,8 @@ command -v secret-tool >/dev/null 2>&1 || missing="$missing libsecret-tools"
 [ -x /usr/bin/aws ] || missing="$missing awscli"
 /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || missing="$missing python3-boto3"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v hyperfine >/dev/null 2>&1 || missing="$missing hyperfine"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "tray-cred: installing system packages for the tests:$missing"

@@ -11,6 +11,7 @@ case "$(node --version)" in
 esac
 echo "== typecheck (tsc)"
 tsc -p tsconfig.json
+tsc -p tsconfig.renderer.json
 echo "== lint (eslint) and layers (dependency-cruiser)"
 eslint --max-warnings 0 .
 depcruise --config .dependency-cruiser.cjs --output-type err helper main preload renderer test build

@@ -88,17 +88,18 @@ export class ProfileAdmin {
     await this.audit.append({ event: 'remove', profile: name });
   }
 
-  async setPolicy(key: Buffer, name: string, policy: Policy, rememberMinutes: number | undefined): Promise<ProfileRecord> {
+  async setPolicy(key: Buffer, name: string, policy: Policy, rememberMinutes: number | undefined, notify?: boolean): Promise<ProfileRecord> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const p = data.profiles[name];
       if (!p) throw new UnknownProfileError(name);
       p.policy = policy;
       if (rememberMinutes !== undefined) p.rememberMinutes = rememberMinutes;
+      if (notify !== undefined) p.notify = notify;
       p.updatedAt = now;
       return { ...p };
     });
-    await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${policy === 'ask' && result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}` });
+    await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${policy === 'ask' && result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}${result.notify ? ', notify' : ''}` });
     return result;
   }
 

@@ -128,6 +128,7 @@ export class AuditLog {
   private tail: Tail | undefined;
   private queue: Pending[] = [];
   private writing = false;
+  private readonly appendListeners = new Set<(entries: readonly AuditEntry[]) => void>();
 
   constructor(deps: { fs: FileSystem; clock: Clock }, dir: string, key: Buffer, options: { maxFileBytes?: number } = {}) {
     this.fs = deps.fs;
@@ -135,6 +136,15 @@ export class AuditLog {
     this.dir = dir;
     this.key = key;
     this.maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
+  }
+
+  /**
+   * Calls `listener` with each batch of entries once it is on disk (for live views: the tray
+   * menu, the history window, notifications). Returns the function that stops it.
+   */
+  onAppended(listener: (entries: readonly AuditEntry[]) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   /** Records one entry; resolves once it is on disk. */
@@ -153,6 +163,13 @@ export class AuditLog {
         try {
           const entries = await this.writeBatch(batch.map((p) => p.input));
           batch.forEach((p, i) => p.resolve(entries[i]!));
+          for (const listener of this.appendListeners) {
+            try {
+              listener(entries);
+            } catch {
+              // A view that fails to update must not turn a recorded access into a failed one.
+            }
+          }
         } catch (error) {
           this.tail = undefined;
           const wrapped = new TrayCredError(

@@ -50,6 +50,8 @@ export const profileRecordSchema = z
     sts: stsSettingsSchema.optional(),
     policy: z.enum(['allow', 'ask', 'deny']),
     rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
+    /** Tell the user (a system notification in the tray app) of every access served without asking. */
+    notify: z.boolean().optional(),
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true }),
     lastUsedAt: z.iso.datetime({ offset: true }).optional(),
@@ -75,6 +77,8 @@ export interface ProfileSummary {
   expiration: string | undefined;
   policy: Policy;
   rememberMinutes: number;
+  /** A notification is shown for each access served without asking. */
+  notify: boolean;
   createdAt: string;
   updatedAt: string;
   lastUsedAt: string | undefined;
@@ -94,6 +98,7 @@ export function summarize(name: string, p: ProfileRecord): ProfileSummary {
     expiration: p.expiration,
     policy: p.policy,
     rememberMinutes: p.rememberMinutes,
+    notify: p.notify ?? false,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     lastUsedAt: p.lastUsedAt,

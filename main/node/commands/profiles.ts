@@ -59,11 +59,13 @@ export function registerProfiles(program: Command, ctx: () => CliContext): void 
     .argument('<profile>')
     .argument('<policy>', 'allow | ask | deny')
     .option('--remember <minutes>', 'with ask: an approval also covers the next N minutes (0 = ask every time)')
-    .action(async (profile: string, policyText: string, options: { remember?: string }) => {
+    .option('--notify', 'the tray app shows a notification for each access served without asking')
+    .option('--no-notify', 'no notification (the default)')
+    .action(async (profile: string, policyText: string, options: { remember?: string; notify?: boolean }) => {
       const c = ctx();
       const policy = checkPolicy(policyText);
       const remember = options.remember === undefined ? undefined : checkRememberMinutes(Number(options.remember));
-      const p = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember));
-      c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}.\n`);
+      const p = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember, options.notify));
+      c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}${p.notify ? ', notifications on' : ''}.\n`);
     });
 }
