@@ -3,10 +3,9 @@
  * only place that constructs the Node implementations of the ports.
  */
 import { Command, CommanderError } from 'commander';
-import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { read } from 'read';
-import { EXIT_STATUS, dataDir, socketPath } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../helper/protocol.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { TrayCredError, UsageError } from '../core/errors.ts';
 import { Vault } from '../core/vault.ts';
@@ -22,6 +21,7 @@ import { registerProfiles } from './commands/profiles.ts';
 import { registerRecovery } from './commands/recovery.ts';
 import { registerRekey } from './commands/rekey.ts';
 import { registerSts } from './commands/sts.ts';
+import { agentPlace } from './agent-runtime.ts';
 import type { CliContext } from './context.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
@@ -30,15 +30,11 @@ import { CryptoRandom, SystemClock } from './system-clock.ts';
 declare const TRAY_CRED_VERSION: string | undefined;
 
 function context(): CliContext {
-  const uid = process.getuid?.();
-  // The user name only names the Windows pipe; elsewhere a uid without a passwd entry must not matter.
-  const username = process.platform === 'win32' ? userInfo().username : '';
-  const place = { env: process.env, platform: process.platform, uid: uid ?? 0, username, homedir: homedir() };
+  const { uid, dataDir: dir, socket } = agentPlace(process.env);
   const fs = new NodeFileSystem(uid);
   const keychain = new KeyringKeychain(process.platform);
   const clock = new SystemClock();
   const random = new CryptoRandom();
-  const dir = dataDir(place);
   const vault = new Vault({ fs, keychain, random, clock }, dir);
   const auditDir = join(dir, 'audit');
   let audit: AuditLog | undefined;
@@ -46,7 +42,7 @@ function context(): CliContext {
     env: process.env,
     uid,
     dataDir: dir,
-    socket: socketPath(place),
+    socket,
     fs,
     keychain,
     clock,

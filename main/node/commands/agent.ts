@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { Broker } from '../../core/broker.ts';
-import { CredentialSource } from '../../core/credential-source.ts';
-import { AwsSts } from '../aws-sts.ts';
-import { ShellCommandRunner } from '../shell-command-runner.ts';
 import { CommandApprover } from '../command-approver.ts';
+import { startAgentRuntime } from '../agent-runtime.ts';
 import type { CliContext } from '../context.ts';
-import { SocketServer } from '../socket-server.ts';
 
 export function registerAgent(program: Command, ctx: () => CliContext): void {
   program
@@ -16,15 +12,15 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
     .action(async (options: { approver?: string; locked?: boolean }) => {
       const c = ctx();
       const warn = (message: string): void => c.err(`tray-cred agent: ${message}`);
-      const audit = await c.audit();
-      const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock: c.clock });
-      const broker = new Broker({ vault: c.vault, audit, source, approver: new CommandApprover(options.approver), clock: c.clock, pid: process.pid, warn });
-      const server = new SocketServer({ path: c.socket, uid: c.uid, handle: (r) => broker.handle(r), warn });
-      await server.listen();
-      await audit.append({ event: 'agent-start', reason: `headless agent pid ${process.pid} on ${c.socket}` });
+      const agent = await startAgentRuntime({
+        place: { uid: c.uid, dataDir: c.dataDir, socket: c.socket },
+        approver: new CommandApprover(options.approver),
+        warn,
+        frontEnd: 'headless agent',
+      });
       if (!options.locked) {
         try {
-          await broker.unlock();
+          await agent.broker.unlock();
         } catch (error) {
           warn(`staying locked: ${(error as Error).message}`);
         }
@@ -35,9 +31,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
         stopping = true;
         let status = 0;
         try {
-          await server.close();
-          await broker.lock(`agent stopped (${signal})`);
-          await audit.append({ event: 'agent-stop', reason: signal });
+          await agent.stop(signal);
         } catch (error) {
           warn(`stopped, but could not record it: ${(error as Error).message}`);
           status = 1;
@@ -46,7 +40,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
-      c.err(`tray-cred agent ${process.pid}: listening on ${c.socket}, ${broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : '; `ask` profiles are denied (no --approver)'}. Ctrl-C stops it.`);
+      c.err(`tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : '; `ask` profiles are denied (no --approver)'}. Ctrl-C stops it.`);
       await new Promise<never>(() => {});
     });
 }

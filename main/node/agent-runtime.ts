@@ -1,0 +1,93 @@
+/**
+ * The agent's wiring, shared by both front ends: the headless `tray-cred agent` and the Electron
+ * tray app call this with their own approver, so the credential path is the same code in both.
+ */
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { dataDir, socketPath } from '../../helper/protocol.ts';
+import { AuditLog } from '../core/audit-log.ts';
+import { Broker, type BrokerOptions } from '../core/broker.ts';
+import { CredentialSource } from '../core/credential-source.ts';
+import type { Approver, Clock, FileSystem, Keychain } from '../core/ports.ts';
+import { Vault } from '../core/vault.ts';
+import { AwsSts } from './aws-sts.ts';
+import { KeyringKeychain } from './keyring-keychain.ts';
+import { NodeFileSystem } from './node-file-system.ts';
+import { ShellCommandRunner } from './shell-command-runner.ts';
+import { SocketServer } from './socket-server.ts';
+import { CryptoRandom, SystemClock } from './system-clock.ts';
+
+/** Where the agent keeps its files and listens, from the environment (TRAY_CRED_HOME, TRAY_CRED_SOCKET, XDG_*). */
+export interface AgentPlace {
+  uid: number | undefined;
+  dataDir: string;
+  socket: string;
+}
+
+export function agentPlace(env: NodeJS.ProcessEnv = process.env): AgentPlace {
+  const uid = process.getuid?.();
+  // The user name only names the Windows pipe; elsewhere a uid without a passwd entry must not matter.
+  const username = process.platform === 'win32' ? userInfo().username : '';
+  const place = { env, platform: process.platform, uid: uid ?? 0, username, homedir: homedir() };
+  return { uid, dataDir: dataDir(place), socket: socketPath(place) };
+}
+
+export interface AgentRuntimeOptions {
+  place: AgentPlace;
+  approver: Approver;
+  /** Problems no request owns (the agent's log). Never given a secret. */
+  warn: (message: string) => void;
+  /** Who runs the agent, for the audit log's agent-start entry ("headless agent", "tray app"). */
+  frontEnd: string;
+  broker?: BrokerOptions;
+}
+
+/** A running agent: the services the front end shows, and how to stop it. */
+export interface AgentRuntime {
+  place: AgentPlace;
+  fs: FileSystem;
+  keychain: Keychain;
+  clock: Clock;
+  vault: Vault;
+  audit: AuditLog;
+  broker: Broker;
+  /** Closes the socket, locks (wiping keys and grants) and records the stop. */
+  stop(reason: string): Promise<void>;
+}
+
+/**
+ * Opens the audit log (its key comes from the keychain), starts the broker and listens on the
+ * socket. Throws a `TrayCredError` naming the fix when the vault is missing, the keychain cannot
+ * be reached, or another agent already listens.
+ */
+export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime> {
+  const { place, approver, warn } = options;
+  const fs = new NodeFileSystem(place.uid);
+  const keychain = new KeyringKeychain(process.platform);
+  const clock = new SystemClock();
+  const vault = new Vault({ fs, keychain, random: new CryptoRandom(), clock }, place.dataDir);
+  const audit = new AuditLog({ fs, clock }, join(place.dataDir, 'audit'), await vault.loadAuditKey());
+  const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock });
+  const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
+  const server = new SocketServer({ path: place.socket, uid: place.uid, handle: (r) => broker.handle(r), warn });
+  await server.listen();
+  await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket}` });
+  let stopped: Promise<void> | undefined;
+  return {
+    place,
+    fs,
+    keychain,
+    clock,
+    vault,
+    audit,
+    broker,
+    stop(reason) {
+      stopped ??= (async () => {
+        await server.close();
+        await broker.lock(`agent stopped (${reason})`);
+        await audit.append({ event: 'agent-stop', reason });
+      })();
+      return stopped;
+    },
+  };
+}
