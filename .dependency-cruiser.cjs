@@ -28,17 +28,17 @@ module.exports = {
     },
     {
       name: 'core-depends-on-nothing-above-it',
-      comment: 'main/core may use helper/protocol.ts and npm libraries, never main/node, main/electron, preload or renderer.',
+      comment: 'main/core may use the two contracts (helper/protocol.ts, preload/api.ts) and npm libraries, never main/node, main/electron, the preload script or renderer.',
       severity: 'error',
       from: { path: '^main/core/' },
-      to: { path: '^(main/node|main/electron|preload|renderer)/|^helper/(?!protocol\\.ts$)' },
+      to: { path: '^(main/node|main/electron|renderer)/|^preload/(?!api\\.ts$)|^helper/(?!protocol\\.ts$)' },
     },
     {
       name: 'node-layer-stays-electron-free',
       comment: 'main/node runs in plain Node (CLI, headless agent): it may not use main/electron.',
       severity: 'error',
       from: { path: '^main/node/' },
-      to: { path: '^(main/electron|preload|renderer)/' },
+      to: { path: '^(main/electron|renderer)/|^preload/(?!api\\.ts$)' },
     },
     {
       name: 'main-uses-only-the-protocol-from-helper',

@@ -198,5 +198,11 @@ export interface TrayCredApi {
   };
 }
 
+/**
+ * What every `ipcMain.handle` answers: the preload turns `ok: false` into a rejected `Error` with
+ * `message`. Only a code and a message cross, never a stack or a cause.
+ */
+export type IpcReply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
 /** The most rows one history query returns. */
 export const MAX_PAGE = 500;

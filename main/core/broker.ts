@@ -40,6 +40,12 @@ export interface BrokerOptions {
   approvalTimeoutMs?: number;
   /** How long `last used` times may wait in memory before they are written to the vault. */
   lastUsedFlushMs?: number;
+  /**
+   * Asked on each request that arrives while locked: `true` shows one "Unlock and allow?" prompt
+   * instead of refusing (the tray app's setting, default on there). A function, so a changed
+   * setting applies to the next request.
+   */
+  unlockOnRequest?: () => boolean;
 }
 
 /** What front ends are told when something they show may have changed. */
@@ -69,6 +75,7 @@ export class Broker {
   private readonly deps: BrokerDeps;
   private readonly approvalTimeoutMs: number;
   private readonly lastUsedFlushMs: number;
+  private readonly unlockOnRequest: () => boolean;
   private key: Buffer | undefined;
   private snapshot: VaultSnapshot | undefined;
   private readonly grants = new Map<string, number>();
@@ -83,6 +90,7 @@ export class Broker {
     this.deps = deps;
     this.approvalTimeoutMs = options.approvalTimeoutMs ?? 60_000;
     this.lastUsedFlushMs = options.lastUsedFlushMs ?? 60_000;
+    this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
   }
 
   get locked(): boolean {
@@ -113,6 +121,23 @@ export class Broker {
     return Object.entries(profiles)
       .map(([name, p]) => summarize(name, { ...p, lastUsedAt: this.lastUsed.get(name) ?? p.lastUsedAt }))
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Runs an administrative change (the tray's profiles window) with a copy of the unlocked key,
+   * so a lock in the middle cannot zero the key under a vault write. Throws LOCKED when locked.
+   */
+  async withKey<T>(fn: (key: Buffer) => Promise<T>): Promise<T> {
+    // Picks up a key rotated by `tray-cred rekey` before using it.
+    await this.currentProfiles();
+    if (!this.key) throw new VaultLockedError();
+    const copy = Buffer.from(this.key);
+    try {
+      return await fn(copy);
+    } finally {
+      copy.fill(0);
+      this.emit('access');
+    }
   }
 
   /** Reads the master key from the keychain and the vault with it. */
@@ -238,9 +263,15 @@ export class Broker {
     let resolved: Resolved | undefined;
     let failure: unknown;
     try {
+      let unlockedByPrompt = false;
       if (this.locked) {
         outcome = { decision: 'locked' };
-        throw new VaultLockedError();
+        if (!this.unlockOnRequest()) throw new VaultLockedError();
+        outcome = await this.shared(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], () => this.ask(name, 0, 'ask', caller, undefined, true));
+        if (outcome.decision !== 'approved') throw this.refusal(name, outcome);
+        outcome = { decision: 'locked' };
+        await this.unlock(caller);
+        unlockedByPrompt = true;
       }
       const all = await this.currentProfiles();
       const profile = all[name];
@@ -249,12 +280,13 @@ export class Broker {
         throw new UnknownProfileError(name);
       }
       const mfaSerial = this.deps.source.mfaNeeded(name, all);
-      outcome = await this.decide(name, profile, this.strictestPolicy(name, all), caller, mfaSerial);
-      if (outcome.decision === 'denied' || outcome.decision === 'timeout') {
-        throw outcome.decision === 'timeout'
-          ? new ApprovalTimeoutError(name, Math.round(this.approvalTimeoutMs / 1000))
-          : new ApprovalDeniedError(name, outcome.reason ?? 'denied');
-      }
+      const effective = this.strictestPolicy(name, all);
+      // "Unlock and allow prod?" answered yes is the approval an `ask` profile needs; deny still denies, and an MFA code still needs its prompt.
+      outcome =
+        unlockedByPrompt && effective.policy !== 'deny' && !mfaSerial
+          ? { decision: effective.policy === 'allow' ? 'allowed' : 'approved', reason: 'approved at the unlock prompt' }
+          : await this.decide(name, profile, effective, caller, mfaSerial);
+      if (outcome.decision === 'denied' || outcome.decision === 'timeout') throw this.refusal(name, outcome);
       // Re-read after a prompt: the vault may have been locked or edited while the person decided.
       const profiles = await this.currentProfiles();
       if (!profiles[name]) {
@@ -323,11 +355,23 @@ export class Broker {
       const grant = this.grants.get(name);
       if (grant !== undefined && grant > this.deps.clock.now()) return { decision: 'remembered' };
     }
-    // Identical requests while a prompt is open share it: a burst from one command asks once.
-    const key = JSON.stringify([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? '']);
+    return this.shared([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? ''], () =>
+      this.ask(name, profile.rememberMinutes, effective.policy, caller, mfaSerial, false),
+    );
+  }
+
+  private refusal(name: string, outcome: Outcome): TrayCredError {
+    return outcome.decision === 'timeout'
+      ? new ApprovalTimeoutError(name, Math.round(this.approvalTimeoutMs / 1000))
+      : new ApprovalDeniedError(name, outcome.reason ?? 'denied');
+  }
+
+  /** Identical requests while a prompt is open share it: a burst from one command asks once. */
+  private shared(parts: string[], open: () => Promise<Outcome>): Promise<Outcome> {
+    const key = JSON.stringify(parts);
     let pending = this.prompts.get(key);
     if (!pending) {
-      pending = this.ask(name, profile, effective.policy, caller, mfaSerial).finally(() => {
+      pending = open().finally(() => {
         this.prompts.delete(key);
         this.emit('pending');
       });
@@ -337,7 +381,14 @@ export class Broker {
     return pending;
   }
 
-  private async ask(name: string, profile: ProfileRecord, policy: Policy, caller: CallerClaim | undefined, mfaSerial: string | undefined): Promise<Outcome> {
+  private async ask(
+    name: string,
+    rememberMinutes: number,
+    policy: Policy,
+    caller: CallerClaim | undefined,
+    mfaSerial: string | undefined,
+    unlock: boolean,
+  ): Promise<Outcome> {
     const abort = new AbortController();
     this.aborts.add(abort);
     const cancelTimer = this.deps.clock.setTimer(this.approvalTimeoutMs, () => abort.abort(new ApprovalTimeoutError(name, 0)));
@@ -346,10 +397,10 @@ export class Broker {
     });
     try {
       const answer: ApprovalAnswer = await Promise.race([
-        this.deps.approver.ask({ profile: name, caller, rememberMinutes: profile.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) }, abort.signal),
+        this.deps.approver.ask({ profile: name, caller, rememberMinutes, unlock, ...(mfaSerial ? { mfaSerial } : {}) }, abort.signal),
         aborted,
       ]);
-      if (!answer.allow) return { decision: 'denied', reason: 'denied at the prompt' };
+      if (!answer.allow) return { decision: 'denied', reason: unlock ? 'unlock declined at the prompt' : 'denied at the prompt' };
       if (mfaSerial && !/^\d{6}$/.test(answer.mfaCode ?? '')) return { decision: 'denied', reason: `no valid 6-digit MFA code for ${mfaSerial} was given` };
       if (answer.rememberMinutes > 0) this.grants.set(name, this.deps.clock.now() + answer.rememberMinutes * 60_000);
       const decision = policy === 'allow' ? 'allowed' : 'approved';

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Request, Response } from '../../helper/protocol.ts';
+import { ProfileAdmin } from '../../main/core/admin.ts';
+import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+
+type World = Awaited<ReturnType<typeof makeWorld>>;
+const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/work' };
+const ask = (profile: string, id = 'r1'): Request => ({ v: 1, id, op: 'credentials', profile, caller });
+const errorCode = (r: Response): string | undefined => (r.ok ? undefined : r.error.code);
+
+describe('Broker, unlock on request (the tray setting)', () => {
+  let w: World;
+  let enabled = true;
+
+  beforeEach(async () => {
+    enabled = true;
+    w = await makeWorld({ unlockOnRequest: () => enabled });
+    const key = await w.vault.loadMasterKey();
+    const admin = new ProfileAdmin(w.vault, w.audit);
+    await admin.import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS], ['blocked', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+    await admin.setPolicy(key, 'blocked', 'deny', undefined);
+    key.fill(0);
+  });
+  afterEach(() => w.close());
+
+  const accesses = async () => (await w.entries()).filter((e) => e.event === 'access').map((e) => [e.profile, e.decision, e.reason]);
+
+  it('asks once to unlock and allow, then serves an ask profile without a second prompt', async () => {
+    assert.ok(w.broker.locked);
+    const pending = w.broker.handle(ask('prod'));
+    await w.approver.untilOpen();
+    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, rememberMinutes: 0, unlock: true });
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    const r = await pending;
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal((r.result as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
+    assert.equal(w.broker.locked, false);
+    assert.equal(w.approver.requests.length, 1);
+    const events = (await w.entries()).map((e) => e.event);
+    assert.deepEqual(events.slice(-2), ['unlock', 'access']);
+    assert.deepEqual((await accesses()).at(-1), ['prod', 'approved', 'approved at the unlock prompt']);
+  });
+
+  it('a declined unlock prompt leaves it locked and is recorded as denied', async () => {
+    const pending = w.broker.handle(ask('dev'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: false, rememberMinutes: 0 });
+    assert.equal(errorCode(await pending), 'DENIED');
+    assert.ok(w.broker.locked);
+    assert.deepEqual(await accesses(), [['dev', 'denied', 'unlock declined at the prompt']]);
+  });
+
+  it('identical requests share one unlock prompt', async () => {
+    const both = [w.broker.handle(ask('dev', 'a')), w.broker.handle(ask('dev', 'b'))];
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    const [a, b] = await Promise.all(both);
+    assert.ok(a!.ok && b!.ok);
+    assert.equal(w.approver.requests.length, 1);
+    assert.equal((await w.entries()).filter((e) => e.event === 'unlock').length, 1);
+  });
+
+  it('unlocking does not override a deny policy', async () => {
+    const pending = w.broker.handle(ask('blocked'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    assert.equal(errorCode(await pending), 'DENIED');
+    assert.equal(w.broker.locked, false);
+    assert.deepEqual((await accesses()).at(-1), ['blocked', 'denied', 'the profile policy is deny']);
+  });
+
+  it('with the setting off, a locked request fails at once as LOCKED', async () => {
+    enabled = false;
+    assert.equal(errorCode(await w.broker.handle(ask('dev'))), 'LOCKED');
+    assert.equal(w.approver.requests.length, 0);
+    assert.deepEqual(await accesses(), [['dev', 'locked', undefined]]);
+  });
+
+  it('an unanswered unlock prompt times out as TIMEOUT and stays locked', async () => {
+    const pending = w.broker.handle(ask('prod'));
+    await w.approver.untilOpen();
+    w.clock.advance(60_000);
+    assert.equal(errorCode(await pending), 'TIMEOUT');
+    assert.ok(w.broker.locked);
+    assert.equal(w.approver.open, 0);
+  });
+});
+
+describe('Broker.withKey (profile changes from the tray)', () => {
+  it('refuses while locked, and a lock during the change does not spoil the vault write', async () => {
+    const w = await makeWorld();
+    try {
+      await assert.rejects(w.broker.withKey(async () => 1), { code: 'LOCKED' });
+      await w.broker.unlock();
+      await w.broker.withKey(async (key) => {
+        await w.broker.lock('locked mid-change');
+        await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), { replace: false, source: 'tray', sessionMode: false });
+      });
+      await w.broker.unlock();
+      assert.deepEqual((await w.broker.profiles()).map((p) => p.name), ['dev']);
+    } finally {
+      await w.close();
+    }
+  });
+});
