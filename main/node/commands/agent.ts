@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CommandApprover } from '../command-approver.ts';
 import { startAgentRuntime } from '../agent-runtime.ts';
 import type { CliContext } from '../context.ts';
+import { openSettings } from '../settings-file.ts';
 
 export function registerAgent(program: Command, ctx: () => CliContext): void {
   program
@@ -12,11 +13,14 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
     .action(async (options: { approver?: string; locked?: boolean }) => {
       const c = ctx();
       const warn = (message: string): void => c.err(`tray-cred agent: ${message}`);
+      const settings = openSettings(c.dataDir);
       const agent = await startAgentRuntime({
         place: { uid: c.uid, dataDir: c.dataDir, socket: c.socket },
         approver: new CommandApprover(options.approver),
         warn,
         frontEnd: 'headless agent',
+        // The tray's "Unlock when a request arrives" needs someone to answer: here, the approver command.
+        broker: { unlockOnRequest: () => options.approver !== undefined && settings.get('unlockOnRequest') },
       });
       if (!options.locked) {
         try {

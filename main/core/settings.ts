@@ -1,0 +1,44 @@
+/**
+ * The tray app's settings: their type, JSON schema and defaults, Electron-free so that the
+ * headless agent can keep the same file with `conf` (electron-store is a thin layer over it).
+ */
+import type { Schema } from 'conf';
+
+/** Minutes of system idle time after which the agent locks; 0 turns it off. */
+export type IdleLockMinutes = 0 | 5 | 15 | 60;
+
+/** The choices the tray menu offers, in order. */
+export const IDLE_LOCK_CHOICES: readonly IdleLockMinutes[] = [0, 5, 15, 60];
+
+/** What a user can set, stored in `settings.json` in the data directory. */
+export interface Settings {
+  idleLockMinutes: IdleLockMinutes;
+  /** A request that arrives while locked shows one "Unlock and allow?" prompt instead of failing. */
+  unlockOnRequest: boolean;
+  /** A system notification for each access served without asking, for profiles set to notify. */
+  notifications: boolean;
+  /** On macOS, Touch ID before unlocking from the tray, when the machine has it. */
+  touchId: boolean;
+  startAtLogin: boolean;
+  /** Where the vault and the audit log live; empty means the standard place (or TRAY_CRED_HOME). */
+  dataDir: string;
+}
+
+export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
+  idleLockMinutes: 15,
+  unlockOnRequest: true,
+  notifications: true,
+  touchId: true,
+  startAtLogin: false,
+  dataDir: '',
+});
+
+/** The JSON schema conf validates every read and write against. */
+export const SETTINGS_SCHEMA = {
+  idleLockMinutes: { type: 'number', enum: [...IDLE_LOCK_CHOICES] },
+  unlockOnRequest: { type: 'boolean' },
+  notifications: { type: 'boolean' },
+  touchId: { type: 'boolean' },
+  startAtLogin: { type: 'boolean' },
+  dataDir: { type: 'string', maxLength: 4096 },
+} satisfies Schema<Settings>;
