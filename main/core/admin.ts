@@ -30,6 +30,8 @@ export class ProfileAdmin {
     if (c.sessionToken) r.sessionToken = c.sessionToken;
     if (c.expiration) r.expiration = c.expiration;
     if (old?.lastUsedAt) r.lastUsedAt = old.lastUsedAt;
+    // Rotating keys keeps the profile's settings, the notify choice among them.
+    if (old?.notify !== undefined) r.notify = old.notify;
     const sts = old ? old.sts : sessionMode ? defaultSts(policy, c.sessionToken !== undefined) : undefined;
     if (sts) r.sts = sts;
     return r;
@@ -67,16 +69,19 @@ export class ProfileAdmin {
     return result;
   }
 
-  /** Adds one profile, or rotates its keys when `replace`. A new `ask` profile with long-term keys starts in session mode. */
-  async add(key: Buffer, name: string, c: NewCredentials, replace: boolean): Promise<'added' | 'replaced'> {
+  /**
+   * Adds one profile, or rotates its keys when `replace` (its settings stay). A new profile gets
+   * `policy`, else the default for its name; a new `ask` profile with long-term keys starts in session mode.
+   */
+  async add(key: Buffer, name: string, c: NewCredentials, replace: boolean, policy: Policy = defaultPolicy(name)): Promise<'added' | 'replaced'> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const old = data.profiles[name];
       if (old && !replace) throw new UsageError(`profile "${name}" exists already: pass --replace to rotate its keys`);
-      data.profiles[name] = this.record(c, defaultPolicy(name), now, old, true);
+      data.profiles[name] = this.record(c, policy, now, old, true);
       return old ? ('replaced' as const) : ('added' as const);
     });
-    await this.audit.append({ event: 'add', profile: name, reason: result === 'replaced' ? 'keys rotated' : `policy ${defaultPolicy(name)}` });
+    await this.audit.append({ event: 'add', profile: name, reason: result === 'replaced' ? 'keys rotated' : `policy ${policy}` });
     return result;
   }
 

@@ -1,0 +1,218 @@
+import type {
+  AppState,
+  ChainStatus,
+  ExportFormat,
+  ExportResult,
+  HistoryFilter,
+  HistoryPage,
+  ImportResult,
+  PolicyInput,
+  ProfileInput,
+  ProfileView,
+} from '../../preload/api.ts';
+import { MAX_PAGE } from '../../preload/api.ts';
+import { ProfileAdmin } from './admin.ts';
+import { AuditLog } from './audit-log.ts';
+import type { Broker } from './broker.ts';
+import { TrayCredError, UnknownProfileError, UsageError } from './errors.ts';
+import { toCsv, toJson } from './history-export.ts';
+import type { HistoryIndex } from './history-index.ts';
+import { detectFormat, readSource } from './import-sources.ts';
+import type { FileSystem } from './ports.ts';
+import { checkCredentials, checkPolicy, checkProfileName, checkRememberMinutes, type ProfileSummary } from './profile.ts';
+import type { Vault } from './vault.ts';
+
+/** What the windows' API is served from. `unlock` is the front end's own (it may ask for Touch ID first). */
+export interface AppServiceDeps {
+  broker: Broker;
+  vault: Vault;
+  audit: AuditLog;
+  history: HistoryIndex;
+  fs: FileSystem;
+  unlock: () => Promise<void>;
+}
+
+/**
+ * A failure that is tray-cred's own bug, not the user's: the window is told only that it
+ * happened; `cause` stays in main for the log.
+ */
+export class InternalAppError extends TrayCredError {
+  constructor(what: string, cause: unknown) {
+    super('INTERNAL', `tray-cred hit an internal error while it ${what}; the app's log has the details`);
+    this.cause = cause;
+  }
+}
+
+function view(p: ProfileSummary): ProfileView {
+  return {
+    name: p.name,
+    kind: p.kind,
+    accessKeyIdSuffix: p.accessKeyIdSuffix,
+    sessionMode: p.sessionMode,
+    mfa: p.mfa,
+    roleArn: p.roleArn ?? null,
+    sourceProfile: p.sourceProfile ?? null,
+    policy: p.policy,
+    rememberMinutes: p.rememberMinutes,
+    notify: p.notify,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    lastUsedAt: p.lastUsedAt ?? null,
+  };
+}
+
+/**
+ * Every call of the windows' API (`preload/api.ts`), Electron-free: the IPC layer validates the
+ * payload's shape and calls these. Each change to the vault runs under `broker.withKey`, so it
+ * needs the agent unlocked, and is audited by {@link ProfileAdmin}. Expected failures are
+ * `TrayCredError`s whose message says the fix; anything else becomes an INTERNAL error.
+ */
+export class AppService {
+  private readonly deps: AppServiceDeps;
+  private readonly admin: ProfileAdmin;
+
+  constructor(deps: AppServiceDeps) {
+    this.deps = deps;
+    this.admin = new ProfileAdmin(deps.vault, deps.audit);
+  }
+
+  private async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof TrayCredError) throw error;
+      throw new InternalAppError(what, error);
+    }
+  }
+
+  state(): AppState {
+    const s = this.deps.broker.status();
+    return { locked: s.locked, pending: s.pending, profiles: s.profiles };
+  }
+
+  unlock(): Promise<AppState> {
+    return this.guard('unlocked', async () => {
+      await this.deps.unlock();
+      return this.state();
+    });
+  }
+
+  historyQuery(filter: HistoryFilter, offset: number, limit: number): Promise<HistoryPage> {
+    return this.guard('read the history', async () => {
+      if (limit > MAX_PAGE) throw new UsageError(`a history page holds at most ${MAX_PAGE} rows`);
+      await this.deps.history.refresh();
+      return this.deps.history.query(filter, offset, limit);
+    });
+  }
+
+  historyVerify(): Promise<ChainStatus> {
+    return this.guard('verified the history', async () => {
+      const { vault, audit, fs } = this.deps;
+      let key: Buffer;
+      try {
+        key = await vault.loadAuditKey();
+      } catch (error) {
+        if (error instanceof TrayCredError) return { state: 'unavailable', reason: error.message };
+        throw error;
+      }
+      try {
+        const report = await AuditLog.verify(fs, audit.dir, key, { requireEntries: await vault.exists() });
+        const p = report.problem;
+        if (report.ok || !p) return { state: 'verified', entries: report.entries };
+        return { state: 'tampered', entries: report.entries, seq: p.seq ?? null, file: p.file, line: p.line, reason: p.reason };
+      } finally {
+        key.fill(0);
+      }
+    });
+  }
+
+  /** Writes every row the filter matches (not just one page) to `path`, which the user chose in a save dialog. */
+  historyExport(filter: HistoryFilter, format: ExportFormat, path: string): Promise<ExportResult> {
+    return this.guard('exported the history', async () => {
+      const { history, fs } = this.deps;
+      await history.refresh();
+      const { rows } = history.query(filter, 0, Infinity);
+      try {
+        await fs.writeFileAtomic(path, format === 'csv' ? toCsv(rows) : toJson(rows));
+      } catch (error) {
+        throw new UsageError(`the history could not be saved as ${path} (${(error as NodeJS.ErrnoException).code ?? 'write failed'}): choose a folder you can write to`);
+      }
+      return { saved: true, rows: rows.length, path };
+    });
+  }
+
+  profilesList(): Promise<ProfileView[]> {
+    return this.guard('listed the profiles', async () => (await this.deps.broker.profiles()).map(view));
+  }
+
+  private async find(name: string): Promise<ProfileView> {
+    const found = (await this.deps.broker.profiles()).find((p) => p.name === name);
+    if (!found) throw new UnknownProfileError(name);
+    return view(found);
+  }
+
+  /** Adds a profile, or rotates its keys when `replace`; then applies the policy settings given. */
+  profilesSave(input: ProfileInput): Promise<ProfileView> {
+    return this.guard('saved the profile', async () => {
+      const name = checkProfileName(input.name);
+      const policy = checkPolicy(input.policy);
+      const remember = checkRememberMinutes(input.rememberMinutes);
+      const credentials = checkCredentials(name, { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey, sessionToken: input.sessionToken });
+      await this.deps.broker.withKey(async (key) => {
+        const old = (await this.deps.vault.read(key)).data.profiles[name];
+        if (old && !input.replace) throw new UsageError(`profile "${name}" exists already: choose Edit to rotate its keys, or pick another name`);
+        if (!old && input.replace) throw new UnknownProfileError(name);
+        // A new profile starts with the policy chosen in the form, so an `ask` profile starts in session mode as with `tray-cred add`.
+        await this.admin.add(key, name, credentials, input.replace, policy);
+        const stored = (await this.deps.vault.read(key)).data.profiles[name];
+        if (stored && (stored.policy !== policy || stored.rememberMinutes !== remember || (stored.notify ?? false) !== input.notify)) {
+          await this.admin.setPolicy(key, name, policy, remember, input.notify);
+        }
+      });
+      return this.find(name);
+    });
+  }
+
+  profilesRemove(name: string): Promise<void> {
+    return this.guard('removed the profile', async () => {
+      checkProfileName(name);
+      await this.deps.broker.withKey((key) => this.admin.remove(key, name));
+    });
+  }
+
+  profilesSetPolicy(input: PolicyInput): Promise<ProfileView> {
+    return this.guard('changed the policy', async () => {
+      const name = checkProfileName(input.name);
+      const policy = checkPolicy(input.policy);
+      const remember = checkRememberMinutes(input.rememberMinutes);
+      await this.deps.broker.withKey((key) => this.admin.setPolicy(key, name, policy, remember, input.notify));
+      return this.find(name);
+    });
+  }
+
+  /**
+   * Imports an AWS credentials file the user chose in an open dialog. Profiles that exist are
+   * kept (rotation is the Edit button's job). Only names come back, never a key.
+   */
+  profilesImport(path: string): Promise<ImportResult> {
+    return this.guard('imported the file', async () => {
+      let bytes: Buffer | null;
+      try {
+        bytes = await this.deps.fs.readFile(path);
+      } catch (error) {
+        throw new UsageError(`${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'read failed'}): choose an AWS credentials file you can read`);
+      }
+      if (!bytes) throw new UsageError(`there is no file at ${path}`);
+      if (detectFormat(path, bytes) === 'openssl-enc') {
+        throw new UsageError(`${path} is encrypted with openssl: import it with \`tray-cred import ${path} --pass-file <key file>\``);
+      }
+      const parsed = readSource('aws-credentials', path, bytes, {});
+      const ignored = parsed.skipped.map((s) => s.profile);
+      if (parsed.profiles.size === 0) throw new UsageError(`${path} holds no profile with aws_access_key_id and aws_secret_access_key`);
+      const r = await this.deps.broker.withKey((key) =>
+        this.admin.import(key, parsed.profiles, { replace: false, source: `${path} (aws-credentials, Profiles window)` }),
+      );
+      return { canceled: false, file: path, imported: [...r.added, ...r.replaced], skipped: [...r.skipped, ...ignored] };
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import type { HistoryRow } from '../../preload/api.ts';
+
+/** The exported columns, in order: exactly the fields of a HistoryRow, nothing more. */
+export const EXPORT_COLUMNS: readonly (keyof HistoryRow)[] = [
+  'seq',
+  'time',
+  'event',
+  'profile',
+  'decision',
+  'command',
+  'cwd',
+  'pid',
+  'ppid',
+  'durationMs',
+  'reason',
+  'served',
+  'credentialId',
+];
+
+/** Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function cell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  // A caller's command line is the caller's claim: `=HYPERLINK(...)` must stay text when opened.
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The rows as CSV (RFC 4180: CRLF line ends, a header line, quotes doubled inside quoted fields). */
+export function toCsv(rows: readonly HistoryRow[]): string {
+  const lines = [EXPORT_COLUMNS.join(',')];
+  for (const row of rows) lines.push(EXPORT_COLUMNS.map((c) => cell(row[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** The rows as a JSON array, each with exactly the HistoryRow fields. */
+export function toJson(rows: readonly HistoryRow[]): string {
+  const picked = rows.map((row) => Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, row[c]])));
+  return `${JSON.stringify(picked, null, 2)}\n`;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { CHANNELS, DECISIONS, MAX_PAGE, type Decision } from '../../preload/api.ts';
+import { MAX_REMEMBER_MINUTES } from '../core/profile.ts';
+
+/**
+ * The arguments each invoke channel accepts, as the preload passes them to
+ * `ipcRenderer.invoke(channel, ...args)`: the TrayCredApi method's own parameters, in order.
+ * Shapes and bounds only; the formats (profile names, key ids) are checked by the core, whose
+ * messages say how to fix them.
+ */
+
+const time = z
+  .string()
+  .max(40)
+  .refine((s) => s === '' || !Number.isNaN(Date.parse(s)), { message: 'not an ISO 8601 time' });
+
+const historyFilter = z.strictObject({
+  profile: z.string().max(128).optional(),
+  decision: z.enum(DECISIONS as readonly [Decision, ...Decision[]]).optional(),
+  text: z.string().max(256).optional(),
+  from: time.optional(),
+  to: time.optional(),
+  events: z.enum(['access', 'all']).optional(),
+});
+
+const name = z.string().min(1).max(128);
+const policy = z.enum(['allow', 'ask', 'deny']);
+const rememberMinutes = z.number().int().min(0).max(MAX_REMEMBER_MINUTES);
+
+const profileInput = z.strictObject({
+  name,
+  accessKeyId: z.string().min(1).max(128),
+  secretAccessKey: z.string().min(1).max(1024),
+  sessionToken: z.string().max(16 * 1024).optional(),
+  policy,
+  rememberMinutes,
+  notify: z.boolean(),
+  replace: z.boolean(),
+});
+
+const policyInput = z.strictObject({ name, policy, rememberMinutes, notify: z.boolean() });
+
+/** Per invoke channel, the tuple of its arguments. A channel missing here is not handled. */
+export const PAYLOADS = {
+  [CHANNELS.stateGet]: z.tuple([]),
+  [CHANNELS.stateUnlock]: z.tuple([]),
+  [CHANNELS.historyQuery]: z.tuple([historyFilter, z.number().int().min(0).max(100_000_000), z.number().int().min(0).max(MAX_PAGE)]),
+  [CHANNELS.historyVerify]: z.tuple([]),
+  [CHANNELS.historyExport]: z.tuple([historyFilter, z.enum(['csv', 'json'])]),
+  [CHANNELS.profilesList]: z.tuple([]),
+  [CHANNELS.profilesSave]: z.tuple([profileInput]),
+  [CHANNELS.profilesRemove]: z.tuple([name]),
+  [CHANNELS.profilesSetPolicy]: z.tuple([policyInput]),
+  [CHANNELS.profilesImport]: z.tuple([]),
+} as const;
+
+/** The channels the page invokes (every channel but the `*:changed` pushes). */
+export type InvokeChannel = keyof typeof PAYLOADS;

@@ -1,0 +1,122 @@
+import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
+import type { z } from 'zod';
+import type { ExportFormat, ExportResult, ImportResult, IpcReply } from '../../preload/api.ts';
+import type { AppService } from '../core/app-service.ts';
+import { TrayCredError } from '../core/errors.ts';
+import { PAYLOADS, type InvokeChannel } from './ipc-schemas.ts';
+
+/** The part of `ipcMain` this needs, so tests can pass a plain object. */
+export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler'>;
+
+/** What the windows may call in main: the Electron-free AppService, or a stand-in with its methods. */
+export type IpcService = Pick<
+  AppService,
+  | 'state'
+  | 'unlock'
+  | 'historyQuery'
+  | 'historyVerify'
+  | 'historyExport'
+  | 'profilesList'
+  | 'profilesSave'
+  | 'profilesRemove'
+  | 'profilesSetPolicy'
+  | 'profilesImport'
+>;
+
+/** Native file dialogs, shown by main: a page never names a path itself. `undefined` when cancelled. */
+export interface IpcDialogs {
+  saveFile(defaultName: string, format: ExportFormat): Promise<string | undefined>;
+  openFile(): Promise<string | undefined>;
+}
+
+type Args<C extends InvokeChannel> = z.infer<(typeof PAYLOADS)[C]>;
+type Handlers = { [C in InvokeChannel]: (args: Args<C>) => unknown };
+
+/** Every invoke channel registered by {@link registerIpc}: each CHANNELS entry but the `*:changed` pushes. */
+export const INVOKE_CHANNELS = Object.keys(PAYLOADS) as InvokeChannel[];
+
+const MESSAGE_MAX = 300;
+
+function clip(text: string): string {
+  return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}…` : text;
+}
+
+function handlers(service: IpcService, dialogs: IpcDialogs): Handlers {
+  return {
+    'state:get': () => service.state(),
+    'state:unlock': () => service.unlock(),
+    'history:query': ([filter, offset, limit]) => service.historyQuery(filter, offset, limit),
+    'history:verify': () => service.historyVerify(),
+    'history:export': async ([filter, format]): Promise<ExportResult> => {
+      const path = await dialogs.saveFile(`tray-cred-history.${format}`, format);
+      if (path === undefined) return { saved: false, rows: 0 };
+      return service.historyExport(filter, format, path);
+    },
+    'profiles:list': () => service.profilesList(),
+    'profiles:save': ([input]) => service.profilesSave(input),
+    'profiles:remove': ([name]) => service.profilesRemove(name),
+    'profiles:set-policy': ([input]) => service.profilesSetPolicy(input),
+    'profiles:import': async (): Promise<ImportResult> => {
+      const path = await dialogs.openFile();
+      if (path === undefined) return { canceled: true, file: null, imported: [], skipped: [] };
+      return service.profilesImport(path);
+    },
+  };
+}
+
+/**
+ * Registers every `ipcMain.handle` of the windows' API through one wrapper, which refuses a
+ * sender frame that is missing or not one of the app's own pages (FORBIDDEN, and a warning),
+ * refuses arguments that do not fit the channel's schema (BAD_REQUEST), and answers with an
+ * {@link IpcReply}: a value, or a code and a message, never a stack or a cause. Returns the
+ * function that removes the handlers.
+ */
+export function registerIpc(
+  ipcMain: IpcMainLike,
+  service: IpcService,
+  dialogs: IpcDialogs,
+  isTrustedSender: (frame: WebFrameMain | null) => boolean,
+  warn: (message: string) => void,
+): () => void {
+  const table = handlers(service, dialogs);
+  const trusted = (event: IpcMainInvokeEvent): boolean => {
+    try {
+      return isTrustedSender(event.senderFrame ?? null);
+    } catch {
+      return false; // a frame that cannot even be inspected is not trusted
+    }
+  };
+  for (const channel of INVOKE_CHANNELS) {
+    const run = table[channel] as (args: unknown) => unknown;
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<IpcReply<unknown>> => {
+      if (!trusted(event)) {
+        let url = 'no frame';
+        try {
+          url = event.senderFrame?.url ?? 'no frame';
+        } catch {
+          // a destroyed frame throws on access; the warning still says which channel
+        }
+        warn(`refused ${channel} from a frame that is not one of tray-cred's windows (${clip(url)})`);
+        return { ok: false, error: { code: 'FORBIDDEN', message: 'this page may not use tray-cred' } };
+      }
+      const parsed = PAYLOADS[channel].safeParse(args);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.length ? issue.path.join('.') : 'arguments';
+        return { ok: false, error: { code: 'BAD_REQUEST', message: clip(`the window sent ${channel} a request tray-cred cannot use (${where}: ${issue?.message ?? 'invalid'})`) } };
+      }
+      try {
+        return { ok: true, value: await run(parsed.data) };
+      } catch (error) {
+        if (error instanceof TrayCredError && error.code !== 'INTERNAL') return { ok: false, error: { code: error.code, message: error.message } };
+        const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+        warn(`${channel} failed: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+        const message = error instanceof TrayCredError ? error.message : 'tray-cred hit an internal error; the app\'s log has the details';
+        return { ok: false, error: { code: 'INTERNAL', message } };
+      }
+    });
+  }
+  return () => {
+    for (const channel of INVOKE_CHANNELS) ipcMain.removeHandler(channel);
+  };
+}

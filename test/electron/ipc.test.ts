@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
+import { AppService } from '../../main/core/app-service.ts';
+import { TrayCredError } from '../../main/core/errors.ts';
+import { HistoryIndex } from '../../main/core/history-index.ts';
+import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcService } from '../../main/electron/ipc.ts';
+import { CHANNELS, type IpcReply, type ProfileInput } from '../../preload/api.ts';
+import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+
+type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
+
+/** ipcMain as far as registerIpc uses it: handlers kept by channel, so the test can invoke them as a page would. */
+class FakeIpcMain {
+  readonly handlers = new Map<string, Listener>();
+  handle(channel: string, listener: Listener): void {
+    assert.ok(!this.handlers.has(channel), `one handler per channel (${channel})`);
+    this.handlers.set(channel, listener);
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+}
+
+const APP_PAGE = 'file:///opt/tray-cred/resources/app.asar/renderer/history.html';
+const frame = (url: string, top = true): WebFrameMain => ({ url, parent: top ? null : {} }) as unknown as WebFrameMain;
+const trusted = (f: WebFrameMain | null): boolean => f !== null && f.parent === null && f.url === APP_PAGE;
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const profileInput: ProfileInput = { name: 'dev', accessKeyId: DEV_KEYS.accessKeyId, secretAccessKey: SECRET, policy: 'allow', rememberMinutes: 0, notify: false, replace: false };
+
+function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs> = {}, isTrusted: (f: WebFrameMain | null) => boolean = trusted) {
+  const calls: [string, unknown[]][] = [];
+  const record =
+    (name: string, value: unknown) =>
+    (...args: unknown[]) => {
+      calls.push([name, args]);
+      return Promise.resolve(value);
+    };
+  const service = {
+    state: (...args: unknown[]) => {
+      calls.push(['state', args]);
+      return { locked: false, pending: 0, profiles: 1 };
+    },
+    unlock: record('unlock', { locked: false, pending: 0, profiles: 1 }),
+    historyQuery: record('historyQuery', { total: 0, offset: 0, rows: [], profiles: [] }),
+    historyVerify: record('historyVerify', { state: 'verified', entries: 3 }),
+    historyExport: record('historyExport', { saved: true, rows: 2, path: '/tmp/h.csv' }),
+    profilesList: record('profilesList', []),
+    profilesSave: record('profilesSave', { name: 'dev' }),
+    profilesRemove: record('profilesRemove', undefined),
+    profilesSetPolicy: record('profilesSetPolicy', { name: 'dev' }),
+    profilesImport: record('profilesImport', { canceled: false, file: '/x', imported: ['a'], skipped: [] }),
+    ...overrides,
+  } as IpcService;
+  const opened: string[] = [];
+  const allDialogs: IpcDialogs = {
+    saveFile: (name, format) => {
+      opened.push(`save ${name} ${format}`);
+      return Promise.resolve('/home/ann/history.csv');
+    },
+    openFile: () => {
+      opened.push('open');
+      return Promise.resolve('/home/ann/.aws/credentials');
+    },
+    ...dialogs,
+  };
+  const ipc = new FakeIpcMain();
+  const warnings: string[] = [];
+  const dispose = registerIpc(ipc as IpcMainLike, service, allDialogs, isTrusted, (m) => warnings.push(m));
+  const invoke = async (channel: string, args: unknown[], from: WebFrameMain | null = frame(APP_PAGE)): Promise<IpcReply<unknown>> => {
+    const handler = ipc.handlers.get(channel);
+    assert.ok(handler, `a handler for ${channel}`);
+    return (await handler({ senderFrame: from } as unknown as IpcMainInvokeEvent, ...args)) as IpcReply<unknown>;
+  };
+  return { calls, ipc, warnings, dispose, invoke, opened };
+}
+
+const invokeChannels = Object.values(CHANNELS).filter((c) => !c.endsWith(':changed'));
+
+/** A valid call of each invoke channel and the service call it must become. */
+const GOOD: [string, unknown[], string, unknown[]][] = [
+  [CHANNELS.stateGet, [], 'state', []],
+  [CHANNELS.stateUnlock, [], 'unlock', []],
+  [CHANNELS.historyQuery, [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500], 'historyQuery', [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500]],
+  [CHANNELS.historyVerify, [], 'historyVerify', []],
+  [CHANNELS.historyExport, [{ profile: 'dev' }, 'csv'], 'historyExport', [{ profile: 'dev' }, 'csv', '/home/ann/history.csv']],
+  [CHANNELS.profilesList, [], 'profilesList', []],
+  [CHANNELS.profilesSave, [profileInput], 'profilesSave', [profileInput]],
+  [CHANNELS.profilesRemove, ['dev'], 'profilesRemove', ['dev']],
+  [CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }], 'profilesSetPolicy', [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }]],
+  [CHANNELS.profilesImport, [], 'profilesImport', ['/home/ann/.aws/credentials']],
+];
+
+const BAD: [string, string, unknown[]][] = [
+  ['a page size over MAX_PAGE', CHANNELS.historyQuery, [{}, 0, 501]],
+  ['a negative offset', CHANNELS.historyQuery, [{}, -1, 10]],
+  ['a fractional limit', CHANNELS.historyQuery, [{}, 0, 2.5]],
+  ['a filter with an unknown key', CHANNELS.historyQuery, [{ profile: 'dev', sql: 'drop' }, 0, 10]],
+  ['a decision that does not exist', CHANNELS.historyQuery, [{ decision: 'maybe' }, 0, 10]],
+  ['a search text of 10,000 characters', CHANNELS.historyQuery, [{ text: 'x'.repeat(10_000) }, 0, 10]],
+  ['a time that is not a time', CHANNELS.historyQuery, [{ from: 'last tuesday' }, 0, 10]],
+  ['a missing argument', CHANNELS.historyQuery, [{}, 0]],
+  ['an extra argument', CHANNELS.stateGet, ['please']],
+  ['an export format that does not exist', CHANNELS.historyExport, [{}, 'xlsx']],
+  ['a profile input without its policy', CHANNELS.profilesSave, [{ ...profileInput, policy: undefined }]],
+  ['a profile input with an extra field', CHANNELS.profilesSave, [{ ...profileInput, isAdmin: true }]],
+  ['a secret of 2,000 characters', CHANNELS.profilesSave, [{ ...profileInput, secretAccessKey: `${SECRET}${'k'.repeat(2000)}` }]],
+  ['a name that is a number', CHANNELS.profilesRemove, [42]],
+  ['a remember time over a day', CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 100_000, notify: false }]],
+  ['a path given by the page', CHANNELS.profilesImport, ['/etc/shadow']],
+];
+
+describe('registerIpc', () => {
+  it('handles every invoke channel of the contract, and only those, and removes them on dispose', () => {
+    const { ipc, dispose } = setup();
+    assert.deepEqual([...ipc.handlers.keys()].sort(), [...invokeChannels].sort());
+    assert.deepEqual([...INVOKE_CHANNELS].sort(), [...invokeChannels].sort());
+    dispose();
+    assert.equal(ipc.handlers.size, 0);
+  });
+
+  for (const [channel, args, method, expected] of GOOD) {
+    it(`${channel}: a valid call from the app's page reaches the service and answers ok`, async () => {
+      const { invoke, calls } = setup();
+      const reply = await invoke(channel, args);
+      assert.equal(reply.ok, true, JSON.stringify(reply));
+      assert.deepEqual(calls, [[method, expected]]);
+    });
+  }
+
+  it('refuses every channel to a foreign page, a subframe and a missing frame, with a warning and no service call', async () => {
+    const { invoke, calls, warnings } = setup();
+    for (const channel of invokeChannels) {
+      for (const from of [frame('https://evil.example/'), frame(APP_PAGE, false), null]) {
+        const reply = await invoke(channel, GOOD.find((g) => g[0] === channel)![1], from);
+        assert.deepEqual(reply, { ok: false, error: { code: 'FORBIDDEN', message: 'this page may not use tray-cred' } });
+      }
+    }
+    assert.deepEqual(calls, []);
+    assert.equal(warnings.length, invokeChannels.length * 3);
+    assert.match(warnings[0]!, /refused state:get .*https:\/\/evil\.example/);
+    assert.match(warnings[2]!, /no frame/);
+  });
+
+  it('refuses when the sender check itself throws (a destroyed frame)', async () => {
+    const { invoke, calls, warnings } = setup({}, {}, () => {
+      throw new Error('Render frame was disposed before WebFrameMain could be accessed');
+    });
+    const reply = await invoke(CHANNELS.stateGet, []);
+    assert.equal(reply.ok === false && reply.error.code, 'FORBIDDEN');
+    assert.deepEqual(calls, []);
+    assert.equal(warnings.length, 1);
+  });
+
+  for (const [what, channel, args] of BAD) {
+    it(`${channel}: refuses ${what} with BAD_REQUEST before the service`, async () => {
+      const { invoke, calls, opened } = setup();
+      const reply = await invoke(channel, args);
+      assert.equal(reply.ok, false);
+      if (reply.ok) return;
+      assert.equal(reply.error.code, 'BAD_REQUEST');
+      assert.match(reply.error.message, new RegExp(`sent ${channel} a request`));
+      assert.ok(!reply.error.message.includes(SECRET), 'the message never repeats a secret');
+      assert.deepEqual(calls, []);
+      assert.deepEqual(opened, [], 'no dialog opens for a bad request');
+    });
+  }
+
+  it('a cancelled save or open dialog answers without calling the service', async () => {
+    const { invoke, calls, opened } = setup({}, { saveFile: () => Promise.resolve(undefined), openFile: () => Promise.resolve(undefined) });
+    assert.deepEqual(await invoke(CHANNELS.historyExport, [{}, 'json']), { ok: true, value: { saved: false, rows: 0 } });
+    assert.deepEqual(await invoke(CHANNELS.profilesImport, []), { ok: true, value: { canceled: true, file: null, imported: [], skipped: [] } });
+    assert.deepEqual(calls, []);
+    assert.deepEqual(opened, []);
+  });
+
+  it('passes an expected error on as its code and message, and hides anything else behind INTERNAL, never with a stack', async () => {
+    const { invoke, warnings } = setup({
+      profilesList: () => Promise.reject(new TrayCredError('LOCKED', 'tray-cred is locked: choose Unlock from the tray menu')),
+      historyVerify: () => Promise.reject(new Error(`EACCES reading /home/ann/secret ${SECRET}`)),
+    });
+    assert.deepEqual(await invoke(CHANNELS.profilesList, []), { ok: false, error: { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' } });
+    const reply = await invoke(CHANNELS.historyVerify, []);
+    assert.equal(reply.ok, false);
+    if (reply.ok) return;
+    assert.deepEqual(Object.keys(reply.error).sort(), ['code', 'message']);
+    assert.equal(reply.error.code, 'INTERNAL');
+    assert.doesNotMatch(JSON.stringify(reply), /EACCES|EXAMPLEKEY|\n\s+at /);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /history:verify failed: Error: EACCES/, 'the log gets the detail');
+  });
+});
+
+describe('registerIpc with the real AppService', async () => {
+  const w = await makeWorld();
+  after(() => w.close());
+  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()) });
+  const ipc = new FakeIpcMain();
+  const warnings: string[] = [];
+  registerIpc(ipc as IpcMainLike, service, { saveFile: async () => undefined, openFile: async () => undefined }, trusted, (m) => warnings.push(m));
+  const invoke = async (channel: string, ...args: unknown[]) =>
+    (await ipc.handlers.get(channel)!({ senderFrame: frame(APP_PAGE) } as unknown as IpcMainInvokeEvent, ...args)) as IpcReply<unknown>;
+
+  it('locked: a save is refused with LOCKED and the fix; unlocked: it is stored and answered without the secret', async () => {
+    const locked = await invoke(CHANNELS.profilesSave, profileInput);
+    assert.equal(locked.ok === false && locked.error.code, 'LOCKED');
+    assert.match(locked.ok === false ? locked.error.message : '', /Unlock/);
+    assert.deepEqual(await invoke(CHANNELS.stateUnlock), { ok: true, value: { locked: false, pending: 0, profiles: 0 } });
+    const saved = await invoke(CHANNELS.profilesSave, profileInput);
+    assert.equal(saved.ok, true);
+    assert.equal(saved.ok && (saved.value as { name: string }).name, 'dev');
+    assert.doesNotMatch(JSON.stringify(saved), /EXAMPLEKEY|AKIAIOSFODNN7EXAMPLE/);
+    const page = await invoke(CHANNELS.historyQuery, { events: 'all' }, 0, 10);
+    assert.deepEqual(page.ok && (page.value as { rows: { event: string }[] }).rows.map((r) => r.event), ['add', 'unlock']);
+    assert.deepEqual(warnings, []);
+  });
+});
