@@ -1,0 +1,162 @@
+/**
+ * The Access History window: the audit log, filtered, virtualized, live, with the chain's verdict
+ * on top. All data comes from `window.trayCred.history`; the page holds only what is on screen.
+ */
+import type { ChainStatus, ExportFormat, HistoryFilter } from '../preload/api.ts';
+import { byId, h, messageOf, setStatus, trayCred } from './dom.ts';
+import { DECISION_CHOICES, formatCount, localInputToIso } from './format.ts';
+import { HistoryPages } from './history-pages.ts';
+import { HistoryTable } from './history-table.ts';
+
+const TEXT_DEBOUNCE_MS = 250;
+const REVERIFY_DELAY_MS = 1000;
+
+const api = trayCred();
+const profile = byId('f-profile', HTMLSelectElement);
+const decision = byId('f-decision', HTMLSelectElement);
+const text = byId('f-text', HTMLInputElement);
+const from = byId('f-from', HTMLInputElement);
+const to = byId('f-to', HTMLInputElement);
+const events = byId('f-events', HTMLSelectElement);
+const banner = byId('banner', HTMLElement);
+const count = byId('count', HTMLElement);
+const status = byId('status', HTMLElement);
+const empty = byId('empty', HTMLElement);
+
+for (const choice of DECISION_CHOICES) decision.append(h('option', { text: choice, attrs: { value: choice } }));
+
+const pages = new HistoryPages((filter, offset, limit) => api.history.query(filter, offset, limit));
+const table = new HistoryTable({
+  table: byId('table', HTMLElement),
+  viewport: byId('viewport', HTMLElement),
+  body: byId('rows', HTMLElement),
+  head: byId('head-row', HTMLElement),
+  pages,
+  onCount: (total) => {
+    count.textContent = `${formatCount(total)} ${total === 1 ? 'entry' : 'entries'}`;
+    empty.hidden = total > 0;
+    updateProfileChoices(pages.profiles);
+  },
+  onError: (error) => {
+    // "No entries match" would be a false statement about a log that could not be read.
+    empty.hidden = true;
+    setStatus(status, messageOf(error), 'error');
+  },
+});
+
+/** The filter the controls describe; unset fields are left out, so main sees only what narrows. */
+function currentFilter(): HistoryFilter {
+  const filter: HistoryFilter = { events: events.value === 'all' ? 'all' : 'access' };
+  if (profile.value) filter.profile = profile.value;
+  const chosen = DECISION_CHOICES.find((d) => d === decision.value);
+  if (chosen) filter.decision = chosen;
+  const words = text.value.trim();
+  if (words) filter.text = words;
+  const fromIso = localInputToIso(from.value);
+  if (fromIso) filter.from = fromIso;
+  const toIso = localInputToIso(to.value);
+  if (toIso) filter.to = toIso;
+  return filter;
+}
+
+function updateProfileChoices(names: readonly string[]): void {
+  const have = [...profile.options].slice(1).map((o) => o.value);
+  if (have.length === names.length && have.every((n, i) => n === names[i])) return;
+  const selected = profile.value;
+  profile.replaceChildren(profile.options[0] ?? h('option', { text: 'All profiles', attrs: { value: '' } }));
+  for (const name of names) profile.append(h('option', { text: name, attrs: { value: name } }));
+  // A profile that was removed from the log still filters until the user picks another.
+  if (selected && !names.includes(selected)) profile.append(h('option', { text: selected, attrs: { value: selected } }));
+  profile.value = selected;
+}
+
+function applyFilter(): void {
+  setStatus(status, '');
+  void table.show(currentFilter());
+}
+
+let textTimer: ReturnType<typeof setTimeout> | undefined;
+text.addEventListener('input', () => {
+  clearTimeout(textTimer);
+  textTimer = setTimeout(applyFilter, TEXT_DEBOUNCE_MS);
+});
+for (const control of [profile, decision, from, to, events]) control.addEventListener('change', applyFilter);
+byId('filters', HTMLFormElement).addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearTimeout(textTimer);
+  applyFilter();
+});
+
+function showChain(chain: ChainStatus): void {
+  const verify = h('button', { text: 'Verify again', attrs: { type: 'button' } });
+  verify.addEventListener('click', () => void verifyChain());
+  let message: string;
+  let tone: string;
+  if (chain.state === 'verified') {
+    message = `Chain verified: ${formatCount(chain.entries)} ${chain.entries === 1 ? 'entry' : 'entries'}`;
+    tone = 'ok';
+  } else if (chain.state === 'tampered') {
+    message = `Tampered at entry ${chain.seq ?? '?'} (${chain.file}, line ${chain.line}): ${chain.reason}`;
+    tone = 'bad';
+  } else {
+    message = `Chain not verified: ${chain.reason}`;
+    tone = 'neutral';
+  }
+  banner.className = `banner ${tone}`;
+  banner.replaceChildren(h('span', { text: message }), verify);
+}
+
+async function verifyChain(): Promise<void> {
+  try {
+    showChain(await api.history.verify());
+  } catch (error) {
+    showChain({ state: 'unavailable', reason: messageOf(error) });
+  }
+}
+
+async function exportView(format: ExportFormat, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  try {
+    const result = await api.history.export(currentFilter(), format);
+    if (result.saved) setStatus(status, `Exported ${formatCount(result.rows)} ${result.rows === 1 ? 'entry' : 'entries'} to ${result.path ?? 'the chosen file'}`);
+    else setStatus(status, 'Export cancelled');
+  } catch (error) {
+    setStatus(status, messageOf(error), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+for (const [id, format] of [['export-csv', 'csv'], ['export-json', 'json']] as const) {
+  const button = byId(id, HTMLButtonElement);
+  button.addEventListener('click', () => void exportView(format, button));
+}
+
+// Entries can arrive in bursts: one refresh at a time, and one more if anything came meanwhile.
+let refreshing = false;
+let again = false;
+async function refreshLive(): Promise<void> {
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = true;
+  try {
+    do {
+      again = false;
+      await table.refresh();
+    } while (again);
+  } finally {
+    refreshing = false;
+  }
+}
+
+let verifyTimer: ReturnType<typeof setTimeout> | undefined;
+api.history.onChanged(() => {
+  void refreshLive();
+  clearTimeout(verifyTimer);
+  verifyTimer = setTimeout(() => void verifyChain(), REVERIFY_DELAY_MS);
+});
+
+applyFilter();
+void verifyChain();

@@ -1,0 +1,99 @@
+/**
+ * The table of profiles: what each serves and how it is guarded, with policy, remember time and
+ * notify editable in place, and Remove behind a confirm step. Never a key beyond its last four.
+ */
+import type { Policy, PolicyInput, ProfileView } from '../preload/api.ts';
+import { h } from './dom.ts';
+import { formatLocalTime } from './format.ts';
+import { rememberError } from './profile-validation.ts';
+
+const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny'];
+
+export interface ProfileListActions {
+  rotate(profile: ProfileView): void;
+  remove(name: string): Promise<void>;
+  setPolicy(input: PolicyInput): Promise<void>;
+  /** A check in the page failed: say so where the user looks. */
+  invalid(message: string): void;
+}
+
+export function renderProfileList(body: HTMLElement, profiles: readonly ProfileView[], actions: ProfileListActions): void {
+  if (profiles.length === 0) {
+    body.replaceChildren(h('tr', {}, [h('td', { className: 'none', text: 'No profiles yet: add one below or import a credentials file.', attrs: { colspan: '9' } })]));
+    return;
+  }
+  body.replaceChildren(...profiles.map((p) => profileRow(p, actions)));
+}
+
+function labelled<T extends HTMLElement>(el: T, label: string): T {
+  el.setAttribute('aria-label', label);
+  return el;
+}
+
+function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowElement {
+  const policy = labelled(h('select'), `Policy of ${p.name}`);
+  for (const choice of POLICIES) policy.append(h('option', { text: choice, attrs: { value: choice } }));
+  policy.value = p.policy;
+  const remember = labelled(h('input', { attrs: { type: 'number', min: '0', max: '1440', step: '1' } }), `Remember approvals of ${p.name} for minutes`);
+  remember.value = String(p.rememberMinutes);
+  const notify = labelled(h('input', { attrs: { type: 'checkbox' } }), `Notify of each access to ${p.name}`);
+  notify.checked = p.notify;
+
+  const send = (): void => {
+    const minutes = remember.value === '' ? Number.NaN : Number(remember.value);
+    const problem = rememberError(minutes);
+    remember.toggleAttribute('aria-invalid', problem !== undefined);
+    if (problem) {
+      actions.invalid(`${p.name}: remember ${problem.toLowerCase()}`);
+      return;
+    }
+    const chosen = POLICIES.find((c) => c === policy.value) ?? p.policy;
+    void actions.setPolicy({ name: p.name, policy: chosen, rememberMinutes: minutes, notify: notify.checked });
+  };
+  for (const control of [policy, remember, notify]) control.addEventListener('change', send);
+
+  const sessionMode = p.kind === 'role' ? 'role session' : p.kind === 'command' ? 'external' : p.sessionMode ? 'on' : 'off';
+  const kindCell = h('td', { text: p.kind });
+  if (p.roleArn) kindCell.title = `${p.roleArn}${p.sourceProfile ? ` via ${p.sourceProfile}` : ''}`;
+  const actionsCell = h('td', { className: 'row-actions' });
+  showActions(actionsCell, p, actions);
+  return h('tr', { attrs: { 'data-profile': p.name } }, [
+    h('td', { text: p.name }),
+    kindCell,
+    h('td', { className: 'key', text: p.accessKeyIdSuffix ? `…${p.accessKeyIdSuffix}` : '—' }),
+    h('td', {}, [policy]),
+    h('td', {}, [remember]),
+    h('td', {}, [notify]),
+    h('td', { text: p.mfa ? `${sessionMode} + MFA` : sessionMode }),
+    h('td', { className: 'muted', text: p.lastUsedAt ? formatLocalTime(p.lastUsedAt) : 'never' }),
+    actionsCell,
+  ]);
+}
+
+function showActions(cell: HTMLElement, p: ProfileView, actions: ProfileListActions): void {
+  const remove = h('button', { text: 'Remove', attrs: { type: 'button', 'aria-label': `Remove ${p.name}` } });
+  remove.addEventListener('click', () => confirmRemove(cell, p, actions));
+  const buttons: HTMLElement[] = [];
+  // Only stored keys can be rotated here; roles and commands hold no key of their own.
+  if (p.kind === 'keys') {
+    const rotate = h('button', { text: 'Rotate keys…', attrs: { type: 'button', 'aria-label': `Rotate keys of ${p.name}` } });
+    rotate.addEventListener('click', () => actions.rotate(p));
+    buttons.push(rotate);
+  }
+  buttons.push(remove);
+  cell.replaceChildren(...buttons);
+}
+
+function confirmRemove(cell: HTMLElement, p: ProfileView, actions: ProfileListActions): void {
+  const yes = h('button', { className: 'danger', text: 'Remove', attrs: { type: 'button', 'aria-label': `Remove ${p.name} and its keys from the vault` } });
+  yes.title = 'Deletes the profile and its keys from the vault';
+  const no = h('button', { text: 'Keep', attrs: { type: 'button' } });
+  yes.addEventListener('click', () => {
+    yes.disabled = true;
+    no.disabled = true;
+    void actions.remove(p.name).finally(() => showActions(cell, p, actions));
+  });
+  no.addEventListener('click', () => showActions(cell, p, actions));
+  cell.replaceChildren(h('span', { className: 'confirm', text: `Remove ${p.name}?` }), yes, no);
+  no.focus();
+}

@@ -1,0 +1,41 @@
+/**
+ * The profiles form's checks, the same rules main applies (helper/protocol.ts PROFILE_NAME,
+ * main/core/profile.ts checkCredentials): they save a round trip and say which field is wrong.
+ * Main checks again; these are a courtesy, not the gate.
+ */
+import type { ProfileInput } from '../preload/api.ts';
+
+/** Copy of PROFILE_NAME in helper/protocol.ts (the renderer may not import it). */
+export const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+=,@:-]{0,127}$/;
+export const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
+/** The longest "remember for N minutes" grant main accepts: a day. */
+export const MAX_REMEMBER_MINUTES = 24 * 60;
+
+/** What is wrong, by field; empty when the input may be sent. Messages never repeat a secret. */
+export type FieldErrors = Partial<Record<'name' | 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'rememberMinutes', string>>;
+
+export function rememberError(value: number): string | undefined {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_REMEMBER_MINUTES
+    ? undefined
+    : `Whole minutes from 0 to ${MAX_REMEMBER_MINUTES}`;
+}
+
+export function validateProfileInput(input: ProfileInput): FieldErrors {
+  const errors: FieldErrors = {};
+  if (!PROFILE_NAME.test(input.name)) {
+    errors.name = 'Letters, digits and _ . + = , @ : - (up to 128), starting with a letter, digit or _';
+  }
+  if (!ACCESS_KEY_ID.test(input.accessKeyId)) {
+    errors.accessKeyId = '16 to 128 capital letters and digits, like AKIA…';
+  }
+  if (input.secretAccessKey.length === 0) errors.secretAccessKey = 'Required';
+  else if (input.secretAccessKey.length > 1024 || /\s/.test(input.secretAccessKey)) {
+    errors.secretAccessKey = 'At most 1024 characters, no spaces';
+  }
+  if (input.sessionToken !== undefined && (input.sessionToken.length > 16 * 1024 || /\s/.test(input.sessionToken))) {
+    errors.sessionToken = 'At most 16 KiB, no spaces';
+  }
+  const remember = rememberError(input.rememberMinutes);
+  if (remember) errors.rememberMinutes = remember;
+  return errors;
+}

@@ -1,0 +1,136 @@
+/**
+ * The Profiles window: list, add, rotate, remove, set policy, import. Talks to main only through
+ * `window.trayCred`; the only secret it touches is the one typed into the form, on its way out.
+ */
+import type { AppState, ImportResult, PolicyInput, ProfileInput } from '../preload/api.ts';
+import { byId, h, messageOf, setStatus, trayCred } from './dom.ts';
+import { ProfileForm } from './profile-form.ts';
+import { renderProfileList } from './profile-list.ts';
+
+const api = trayCred();
+const rows = byId('profile-rows', HTMLElement);
+const status = byId('status', HTMLElement);
+const locked = byId('locked', HTMLElement);
+const lockedMessage = byId('locked-message', HTMLElement);
+const unlock = byId('unlock', HTMLButtonElement);
+const importButton = byId('import', HTMLButtonElement);
+const importResult = byId('import-result', HTMLElement);
+
+const LOCKED_HINT = 'tray-cred is locked: unlock it to see and change profiles.';
+
+/** Main's LOCKED errors say "locked"; only the message crosses the bridge, so it is what we read. */
+function isLocked(error: unknown): boolean {
+  return /\blocked\b/i.test(messageOf(error));
+}
+
+function showLocked(message: string): void {
+  lockedMessage.textContent = message;
+  locked.hidden = false;
+}
+
+/** Shows an API failure: a locked agent gets the Unlock button, anything else the status line. */
+function fail(error: unknown): void {
+  if (isLocked(error)) showLocked(messageOf(error));
+  else setStatus(status, messageOf(error), 'error');
+}
+
+async function load(): Promise<void> {
+  try {
+    const profiles = await api.profiles.list();
+    locked.hidden = true;
+    renderProfileList(rows, profiles, {
+      rotate: (profile) => form.rotate(profile),
+      remove: async (name) => {
+        try {
+          await api.profiles.remove(name);
+          setStatus(status, `Removed ${name}`);
+          await load();
+        } catch (error) {
+          fail(error);
+        }
+      },
+      setPolicy: async (input: PolicyInput) => {
+        try {
+          const saved = await api.profiles.setPolicy(input);
+          setStatus(status, `${saved.name}: ${saved.policy}, remember ${saved.rememberMinutes} min, notify ${saved.notify ? 'on' : 'off'}`);
+        } catch (error) {
+          fail(error);
+          await load();
+        }
+      },
+      invalid: (message) => setStatus(status, message, 'error'),
+    });
+  } catch (error) {
+    fail(error);
+  }
+}
+
+const form = new ProfileForm(async (input: ProfileInput) => {
+  setStatus(status, '');
+  try {
+    const saved = await api.profiles.save(input);
+    setStatus(status, input.replace ? `New keys saved for ${saved.name} (…${saved.accessKeyIdSuffix})` : `Saved ${saved.name}`);
+    await load();
+  } catch (error) {
+    fail(error);
+    throw error;
+  }
+});
+
+function showImport(result: ImportResult): void {
+  if (result.canceled) {
+    setStatus(status, 'Import cancelled');
+    return;
+  }
+  const list = (names: string[]): string => (names.length ? names.join(', ') : 'none');
+  importResult.replaceChildren(
+    h('h2', { text: `Imported from ${result.file ?? 'the chosen file'}` }),
+    h('dl', { className: 'import-result' }, [
+      h('dt', { text: `Imported (${result.imported.length})` }),
+      h('dd', { className: 'imported', text: list(result.imported) }),
+      h('dt', { text: `Skipped (${result.skipped.length}): already here or not usable` }),
+      h('dd', { className: 'skipped', text: list(result.skipped) }),
+    ]),
+  );
+  importResult.hidden = false;
+  setStatus(status, `Imported ${result.imported.length}, skipped ${result.skipped.length}`);
+}
+
+importButton.addEventListener('click', () => {
+  importButton.disabled = true;
+  api.profiles
+    .importFile()
+    .then(showImport, fail)
+    .finally(() => {
+      importButton.disabled = false;
+    });
+});
+
+byId('add', HTMLButtonElement).addEventListener('click', () => {
+  form.add();
+  form.focus();
+});
+
+unlock.addEventListener('click', () => {
+  unlock.disabled = true;
+  api.state
+    .unlock()
+    .then(applyState, (error: unknown) => setStatus(status, messageOf(error), 'error'))
+    .finally(() => {
+      unlock.disabled = false;
+    });
+});
+
+function applyState(state: AppState): void {
+  if (state.locked) {
+    showLocked(LOCKED_HINT);
+    rows.replaceChildren(h('tr', {}, [h('td', { className: 'none', text: 'Profiles are hidden while tray-cred is locked.', attrs: { colspan: '9' } })]));
+  } else {
+    locked.hidden = true;
+    void load();
+  }
+}
+
+api.state.onChanged(applyState);
+api.profiles.onChanged(() => void load());
+api.state.get().then(applyState, fail);

@@ -1,0 +1,222 @@
+/**
+ * A stand-in for the preload's `window.trayCred`, installed into a Chromium page by
+ * `page.addInitScript(installStubTrayCred, options)`: in-page data (a generated audit log of any
+ * length, a few profiles), every call recorded in `window.__calls`, and `window.__stub` for the
+ * test to add entries, lock the agent or inspect state. It also records CSP violations in
+ * `window.__violations`. The function is serialized into the page: it must not close over anything.
+ */
+import type { ChainStatus, ImportResult, ProfileView } from '../../preload/api.ts';
+
+/** What the stub starts with. */
+export interface StubOptions {
+  /** Audit entries to generate, newest first; every 100th is an `unlock` event, the rest accesses. */
+  rows: number;
+  verify: ChainStatus;
+  profiles: ProfileView[];
+  locked: boolean;
+  importResult: ImportResult;
+}
+
+/** One recorded call: `method` like `history.query`, `args` as sent. */
+export interface StubCall {
+  method: string;
+  args: unknown[];
+}
+
+/** The generated log's newest entry time; entry `seq` is `(newest seq - seq)` minutes before it. */
+export const STUB_NEWEST = '2026-11-26T12:00:00.000Z';
+export const STUB_PROFILES = ['dev', 'prod', 'staging', 'ci-deploy', 'sandbox'];
+export const STUB_DECISIONS = ['allowed', 'approved', 'remembered', 'denied', 'timeout', 'locked', 'error'];
+
+export function installStubTrayCred(options: StubOptions): void {
+  type Row = Record<string, unknown> & { seq: number; time: string; event: string; profile: string | null; decision: string | null };
+  type Filter = { profile?: string; decision?: string; text?: string; from?: string; to?: string; events?: string };
+  type Listener = (value?: unknown) => void;
+  const g = globalThis as unknown as Record<string, unknown> & {
+    document: { addEventListener(type: string, fn: (e: { violatedDirective: string; blockedURI: string; sourceFile: string }) => void): void };
+  };
+  const calls: { method: string; args: unknown[] }[] = [];
+  const violations: string[] = [];
+  g.__calls = calls;
+  g.__violations = violations;
+  g.document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`));
+
+  const profileNames = ['dev', 'prod', 'staging', 'ci-deploy', 'sandbox'];
+  const decisions = ['allowed', 'approved', 'remembered', 'denied', 'timeout', 'locked', 'error'];
+  const newest = Date.parse('2026-11-26T12:00:00.000Z');
+  let top = options.rows;
+  const makeRow = (seq: number): Row => {
+    const access = seq % 100 !== 0;
+    const profile = access ? (profileNames[seq % 5] ?? null) : null;
+    return {
+      seq,
+      time: new Date(newest - (options.rows - seq) * 60_000).toISOString(),
+      event: access ? 'access' : 'unlock',
+      profile,
+      decision: access ? (decisions[seq % 7] ?? null) : null,
+      command: access ? `aws s3 ls --profile ${profile} #${seq}` : null,
+      cwd: access ? `/home/ann/project-${seq % 13}` : null,
+      pid: 1000 + seq,
+      ppid: 900,
+      durationMs: access ? seq % 97 : null,
+      reason: access && seq % 7 === 3 ? 'denied at the prompt' : null,
+      served: null,
+      credentialId: null,
+    };
+  };
+  const rows: Row[] = [];
+  for (let seq = options.rows; seq >= 1; seq--) rows.push(makeRow(seq));
+
+  const matches = (row: Row, f: Filter): boolean => {
+    if ((f.events ?? 'access') === 'access' && row.event !== 'access') return false;
+    if (f.profile && row.profile !== f.profile) return false;
+    if (f.decision && row.decision !== f.decision) return false;
+    if (f.from && row.time < f.from) return false;
+    if (f.to && row.time >= f.to) return false;
+    if (f.text) {
+      const needle = f.text.toLowerCase();
+      const hay = [row.profile, row.command, row.cwd, row.reason].filter((v) => typeof v === 'string').join('\n').toLowerCase();
+      if (!hay.includes(needle)) return false;
+    }
+    return true;
+  };
+  let cache: { key: string; rows: Row[] } | null = null;
+  const filtered = (f: Filter): Row[] => {
+    const key = JSON.stringify(f);
+    if (cache?.key !== key) cache = { key, rows: rows.filter((r) => matches(r, f)) };
+    return cache.rows;
+  };
+
+  const listeners: Record<string, Listener[]> = { history: [], profiles: [], state: [] };
+  const on = (kind: string) => (fn: Listener) => {
+    listeners[kind]?.push(fn);
+    return () => {
+      listeners[kind] = (listeners[kind] ?? []).filter((x) => x !== fn);
+    };
+  };
+  const fire = (kind: string, value?: unknown): void => {
+    for (const fn of listeners[kind] ?? []) fn(value);
+  };
+  const record = (method: string, args: unknown[]): void => {
+    calls.push({ method, args: JSON.parse(JSON.stringify(args)) as unknown[] });
+  };
+  const lockedError = (): Error => new Error('tray-cred is locked: choose Unlock from the tray menu');
+
+  let locked = options.locked;
+  let queryFailure: string | null = null;
+  const profiles: ProfileView[] = options.profiles.map((p) => ({ ...p }));
+  const state = () => ({ locked, pending: 0, profiles: locked ? 0 : profiles.length });
+  const find = (name: string): ProfileView => {
+    const p = profiles.find((x) => x.name === name);
+    if (!p) throw new Error(`no profile named "${name}"`);
+    return p;
+  };
+  const api = {
+    state: {
+      get: async () => {
+        record('state.get', []);
+        return state();
+      },
+      unlock: async () => {
+        record('state.unlock', []);
+        locked = false;
+        fire('state', state());
+        return state();
+      },
+      onChanged: on('state'),
+    },
+    history: {
+      query: async (filter: Filter, offset: number, limit: number) => {
+        record('history.query', [filter, offset, limit]);
+        if (limit > 500) throw new Error('limit above MAX_PAGE');
+        if (queryFailure !== null) {
+          const message = queryFailure;
+          queryFailure = null;
+          throw new Error(message);
+        }
+        const all = filtered(filter);
+        return { total: all.length, offset, rows: all.slice(offset, offset + limit), profiles: profileNames.slice().sort() };
+      },
+      verify: async () => {
+        record('history.verify', []);
+        return options.verify;
+      },
+      export: async (filter: Filter, format: string) => {
+        record('history.export', [filter, format]);
+        return { saved: true, rows: filtered(filter).length, path: `/home/ann/tray-cred-history.${format}` };
+      },
+      onChanged: on('history'),
+    },
+    profiles: {
+      list: async () => {
+        record('profiles.list', []);
+        if (locked) throw lockedError();
+        return profiles.map((p) => ({ ...p }));
+      },
+      save: async (input: { name: string; accessKeyId: string; policy: ProfileView['policy']; rememberMinutes: number; notify: boolean; replace: boolean }) => {
+        record('profiles.save', [input]);
+        if (locked) throw lockedError();
+        const existing = profiles.find((p) => p.name === input.name);
+        if (existing && !input.replace) throw new Error(`profile "${input.name}" exists: choose Rotate keys to replace its keys`);
+        const now = '2026-11-26T12:30:00.000Z';
+        const view: ProfileView = {
+          name: input.name, kind: 'keys', accessKeyIdSuffix: input.accessKeyId.slice(-4), sessionMode: false, mfa: false,
+          roleArn: null, sourceProfile: null, policy: input.policy, rememberMinutes: input.rememberMinutes, notify: input.notify,
+          createdAt: existing?.createdAt ?? now, updatedAt: now, lastUsedAt: existing?.lastUsedAt ?? null,
+        };
+        if (existing) profiles.splice(profiles.indexOf(existing), 1, view);
+        else profiles.push(view);
+        setTimeout(() => fire('profiles'), 0);
+        return view;
+      },
+      remove: async (name: string) => {
+        record('profiles.remove', [name]);
+        if (locked) throw lockedError();
+        profiles.splice(profiles.indexOf(find(name)), 1);
+        setTimeout(() => fire('profiles'), 0);
+      },
+      setPolicy: async (input: { name: string; policy: ProfileView['policy']; rememberMinutes: number; notify: boolean }) => {
+        record('profiles.setPolicy', [input]);
+        if (locked) throw lockedError();
+        const p = find(input.name);
+        Object.assign(p, { policy: input.policy, rememberMinutes: input.rememberMinutes, notify: input.notify });
+        return { ...p };
+      },
+      importFile: async () => {
+        record('profiles.importFile', []);
+        return options.importResult;
+      },
+      onChanged: on('profiles'),
+    },
+  };
+  g.trayCred = api;
+  g.__stub = {
+    /** Records a new access at the top of the log and tells the page, as main does. */
+    addRow: (fields: Partial<Row>) => {
+      top += 1;
+      const row = { ...makeRow(top), time: new Date(newest + (top - options.rows) * 60_000).toISOString(), ...fields, seq: top };
+      rows.unshift(row);
+      cache = null;
+      fire('history');
+      return row;
+    },
+    /** The next history query rejects with this message, as main's reply would. */
+    failNextQuery: (message: string) => {
+      queryFailure = message;
+    },
+    /** A profile added elsewhere (the CLI, an import): main tells the page. */
+    addProfile: (view: ProfileView) => {
+      profiles.push(view);
+      fire('profiles');
+    },
+    /** The agent locks without telling the page (idle lock racing a click). */
+    lockQuietly: () => {
+      locked = true;
+    },
+    /** What the stub's history holds under a filter, for comparing with what the page shows. */
+    expected: (filter: Filter, offset: number, limit: number) => {
+      const all = filtered(filter);
+      return { total: all.length, rows: all.slice(offset, offset + limit) };
+    },
+  };
+}
