@@ -1,5 +1,74 @@
 /**
- * Bundles the Electron tray app: main process, preload and renderer pages, into dist/app/.
- * (Filled in by the tray-app work; called by build/bundle.ts.)
+ * Bundles the Electron tray app into dist/app/: the main process (ESM), the preload (CJS, as a
+ * sandboxed preload must be) and the tray icons. The renderer pages come from
+ * build/bundle-renderer.ts. Called by build/bundle.ts.
+ *
+ * npm dependencies are bundled, so the ASAR holds only code that runs; kept external only:
+ * `electron` (the runtime provides it) and `@napi-rs/keyring`, whose native addon cannot be
+ * bundled and is shipped from node_modules (unpacked from the ASAR by electron-builder).
  */
-export async function bundleApp(): Promise<void> {}
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = join(ROOT, 'dist', 'app');
+/** Packages the app loads from node_modules at run time; electron-builder.config.cjs ships exactly these. */
+export const APP_EXTERNALS = ['electron', '@napi-rs/keyring'] as const;
+
+const MAIN_ENTRY = join(ROOT, 'main', 'electron', 'app.ts');
+const PRELOAD_ENTRY = join(ROOT, 'preload', 'preload.ts');
+const TRAY_ICONS = join(ROOT, 'build', 'tray');
+
+export async function bundleApp(): Promise<void> {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    define: { TRAY_CRED_VERSION: JSON.stringify(version) },
+    legalComments: 'none',
+    logLevel: 'warning',
+    absWorkingDir: ROOT,
+  } as const;
+  mkdirSync(OUT, { recursive: true });
+  const builds: Promise<unknown>[] = [];
+  // Each entry is written by other work in progress; a checkout without it still builds the rest.
+  if (existsSync(MAIN_ENTRY)) {
+    // Stale chunks from an earlier build would otherwise be packed into the ASAR too.
+    rmSync(join(OUT, 'chunks'), { recursive: true, force: true });
+    builds.push(
+      build({
+        ...common,
+        entryPoints: { main: MAIN_ENTRY },
+        outdir: OUT,
+        outExtension: { '.js': '.mjs' },
+        format: 'esm',
+        // Code split so that what the CLI loads lazily (the STS SDK) stays out of the start-up path.
+        splitting: true,
+        chunkNames: 'chunks/[name]-[hash]',
+        external: [...APP_EXTERNALS],
+        // ESM builds first: a CommonJS package split into its own chunk exposes only `default` to
+        // `await import()`, which breaks the STS SDK's named exports; its ESM build splits cleanly.
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require of its own.
+        banner: { js: "import { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
+      }),
+    );
+  }
+  if (existsSync(PRELOAD_ENTRY)) {
+    builds.push(build({ ...common, entryPoints: [PRELOAD_ENTRY], outfile: join(OUT, 'preload.cjs'), format: 'cjs', external: ['electron'] }));
+  }
+  await Promise.all(builds);
+  copyTrayIcons();
+}
+
+/** The state icons the tray switches between (light/dark variants, macOS templates, @2x). */
+function copyTrayIcons(): void {
+  const dest = join(OUT, 'tray');
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  for (const name of readdirSync(TRAY_ICONS)) {
+    if (name.endsWith('.png')) copyFileSync(join(TRAY_ICONS, name), join(dest, name));
+  }
+}

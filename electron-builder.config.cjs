@@ -1,0 +1,95 @@
+/**
+ * electron-builder configuration for `npm run dist` (which builds dist/ and the helper SEA
+ * first). Installers need Electron and tool downloads, so they are made by a release pipeline
+ * on each platform; test/electron/packaging.test.ts checks this file against electron-builder's
+ * own schema and packs a `dir` target offline.
+ *
+ * What the package holds: the bundles in dist/app (main, preload, renderer, tray icons), the
+ * one native dependency that cannot be bundled (@napi-rs/keyring and its platform binary,
+ * unpacked from the ASAR so it can be loaded) and, outside the ASAR, the helper as a single
+ * executable for machines with no Node (build/helper-sea.ts says why).
+ */
+/* global process -- electron-builder loads this file with require() in Node */
+/* eslint-disable @typescript-eslint/no-require-imports -- the config is CommonJS, as electron-builder's loader expects */
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+
+/** electron-builder's Arch enum, by index. */
+const ARCH_NAMES = ['ia32', 'x64', 'armv7l', 'arm64', 'universal'];
+const exe = (platform) => (platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper');
+const helperResource = (platform) => [{ from: `dist/sea/${exe(platform)}`, to: `bin/${exe(platform)}` }];
+
+module.exports = {
+  appId: 'dev.traycred.app',
+  productName: 'tray-cred',
+  copyright: 'Copyright © 2026 tray-cred contributors',
+  electronVersion: require('electron/package.json').version,
+  directories: { output: 'dist/release', buildResources: 'build' },
+  // Everything in dist/app is bundled by build/bundle-app.ts; the only runtime dependency left
+  // in node_modules is the keyring's native addon. The bundled dependencies stay in package.json
+  // "dependencies" for the CLI, so node_modules is excluded as a whole and the keyring let back in.
+  files: [
+    'package.json',
+    'dist/app/**/*',
+    '!**/*.{map,ts,mts,cts}',
+    '!node_modules/**/*',
+    'node_modules/@napi-rs/keyring/**/*',
+    'node_modules/@napi-rs/keyring-*/**/*',
+    '!node_modules/**/*.{md,d.ts,map}',
+  ],
+  asar: true,
+  // A native addon cannot be dlopen()ed from inside an archive.
+  asarUnpack: ['node_modules/@napi-rs/keyring-*/**/*.node'],
+  // The keyring ships N-API prebuilds that load in Electron as they are; nothing is compiled.
+  npmRebuild: false,
+  nodeGypRebuild: false,
+  buildDependenciesFromSource: false,
+  publish: null,
+  electronFuses: {
+    runAsNode: false,
+    enableCookieEncryption: true,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+  },
+  beforePack: async (context) => {
+    // The helper SEA is the build machine's Node with the helper injected: it runs only on this platform and arch.
+    const arch = ARCH_NAMES[context.arch];
+    if (context.electronPlatformName !== process.platform || arch !== process.arch) {
+      throw new Error(`tray-cred packs only for the build machine (${process.platform} ${process.arch}), not ${context.electronPlatformName} ${arch}: the helper SEA in dist/sea is a native binary of this machine. Build each platform's installer on that platform.`);
+    }
+    for (const { from } of context.packager.platformSpecificBuildOptions.extraResources ?? []) {
+      const file = path.resolve(context.packager.projectDir, from);
+      if (!existsSync(file)) throw new Error(`${from} is missing: run \`node build/helper-sea.ts\` first (npm run dist does)`);
+    }
+  },
+  mac: {
+    target: 'dmg',
+    category: 'public.app-category.developer-tools',
+    icon: 'build/icons/icon.png',
+    hardenedRuntime: true,
+    // V8 (Electron's and the helper's Node) needs JIT under the hardened runtime; nothing else is granted.
+    entitlements: 'build/entitlements.mac.plist',
+    entitlementsInherit: 'build/entitlements.mac.plist',
+    // A menu-bar app: no Dock icon, no app menu.
+    extendInfo: { LSUIElement: true },
+    extraResources: helperResource('darwin'),
+    // The helper SEA is a Mach-O outside the ASAR: signed (hardened, with the entitlements) with the app, or Gatekeeper kills it.
+    binaries: ['Contents/Resources/bin/tray-cred-helper'],
+  },
+  win: {
+    target: 'nsis',
+    icon: 'build/icons/icon.png',
+    extraResources: helperResource('win32'),
+  },
+  linux: {
+    target: ['AppImage', 'deb'],
+    category: 'Utility',
+    icon: 'build/icons',
+    synopsis: 'AWS credential agent in the tray',
+    // The .deb needs a maintainer with an address; package.json has no author to take it from.
+    maintainer: 'tray-cred maintainers <maintainers@traycred.dev>',
+    extraResources: helperResource('linux'),
+  },
+};

@@ -1,0 +1,210 @@
+/**
+ * Packaging without downloads: electron-builder's own schema accepts the config (and rejects a
+ * broken one); a `dir` pack for this machine against a stand-in Electron folder yields an ASAR
+ * with exactly the app's files, the fuses flipped in the executable, and the helper SEA in
+ * resources, which answers a running agent exactly as the Node helper does.
+ *
+ * Needs dist/ (build/test.sh builds it) and the D-Bus session with gnome-keyring of npm test.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildHelperSea } from '../../build/helper-sea.ts';
+import { HELPER, ROOT, run, testSandbox } from '../e2e/support.ts';
+
+const require = createRequire(import.meta.url);
+
+interface BuilderConfig {
+  directories: Record<string, string>;
+  linux: { extraResources: { from: string; to: string }[] } & Record<string, unknown>;
+  electronFuses: Record<string, boolean>;
+  [key: string]: unknown;
+}
+interface AsarEntry {
+  files?: Record<string, AsarEntry>;
+  unpacked?: boolean;
+  size?: number;
+}
+const CONFIG_PATH = require.resolve('../../electron-builder.config.cjs');
+/** A fresh copy each time: electron-builder rewrites parts of the config object it is given. */
+function loadConfig(): BuilderConfig {
+  delete require.cache[CONFIG_PATH];
+  return require(CONFIG_PATH) as BuilderConfig;
+}
+const config = loadConfig();
+const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration(c: unknown, logger: unknown): Promise<void> };
+const { DebugLogger, log: builderLog } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown; log: { stream: { write(s: string): unknown } } };
+const { build, Platform, Arch } = require('electron-builder') as {
+  build(o: unknown): Promise<string[]>;
+  Platform: { LINUX: { createTarget(type: string, ...archs: number[]): unknown } };
+  Arch: Record<string, number>;
+};
+const { getRawHeader } = require('@electron/asar') as { getRawHeader(p: string): { header: AsarEntry } };
+const { getCurrentFuseWire, FuseV1Options } = require('@electron/fuses') as { getCurrentFuseWire(p: string): Promise<Record<string, number>>; FuseV1Options: Record<string, number> };
+
+/** The pack is for this machine: the config refuses any other (the helper SEA is a native binary). */
+const HOST_ARCH = Arch[process.arch]!;
+/** Electron's fuse sentinel; the stand-in carries it with Electron's default wire so the real fuse code runs on it. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const ELECTRON_DEFAULT_WIRE = '10110001';
+const ON = '1'.charCodeAt(0);
+const OFF = '0'.charCodeAt(0);
+
+/** What dist/app may hold: bundles, code-split chunks, renderer pages and tray icons; never sources or maps. */
+const APP_FILE = /^dist\/app\/(main\.mjs|preload\.cjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|Template)?(@2x)?\.png)$/;
+const KEYRING_FILE = /^node_modules\/@napi-rs\/keyring(-[a-z0-9-]+)?\/[^/]+$/;
+
+function asarFiles(entry: AsarEntry, prefix = ''): Map<string, AsarEntry> {
+  const out = new Map<string, AsarEntry>();
+  for (const [name, child] of Object.entries(entry.files ?? {})) {
+    const path = prefix ? `${prefix}/${name}` : name;
+    if (child.files) for (const [p, e] of asarFiles(child, path)) out.set(p, e);
+    else out.set(path, child);
+  }
+  return out;
+}
+
+function filesOnDisk(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .map((f) => relative(ROOT, join(dir, f)));
+}
+
+/** A folder electron-builder accepts as an unpacked Electron: one executable holding a fuse wire. */
+function standInElectron(dir: string): string {
+  mkdirSync(dir);
+  const body = `#!/bin/sh\necho "stand-in for Electron"\nexit 0\n# ${FUSE_SENTINEL}\x01\x08${ELECTRON_DEFAULT_WIRE}\n`;
+  writeFileSync(join(dir, 'electron'), Buffer.from(body, 'latin1'));
+  chmodSync(join(dir, 'electron'), 0o755);
+  return dir;
+}
+
+/** Runs electron-builder with its log captured (it writes to stdout), to show only when the pack fails. */
+async function pack(overrides: (c: BuilderConfig) => Record<string, unknown>, arch: number, log: string[]): Promise<void> {
+  const stream = builderLog.stream;
+  builderLog.stream = { write: (s: string) => log.push(s) };
+  try {
+    const fresh = loadConfig();
+    await build({ projectDir: ROOT, publish: 'never', targets: Platform.LINUX.createTarget('dir', arch), config: { ...fresh, ...overrides(fresh) } });
+  } finally {
+    builderLog.stream = stream;
+  }
+}
+
+test('electron-builder schema accepts the config and rejects a misspelt or mistyped option', async () => {
+  await validateConfiguration(config, new DebugLogger(false));
+  await assert.rejects(validateConfiguration({ ...config, hardenedRuntime: true }, new DebugLogger(false)), /unknown property 'hardenedRuntime'/);
+  await assert.rejects(validateConfiguration({ ...config, mac: { ...(config.mac as object), hardenedRuntim: true } }, new DebugLogger(false)), /configuration\.mac /);
+  await assert.rejects(validateConfiguration({ ...config, electronFuses: { ...config.electronFuses, runAsNode: 'off' } }, new DebugLogger(false)), /runAsNode/);
+});
+
+describe('a linux dir pack against a stand-in Electron', { skip: process.platform !== 'linux' && 'the stand-in is a Linux layout' }, () => {
+  let tmp = '';
+  let sea = '';
+  let appDir = '';
+  const log: string[] = [];
+
+  before(async () => {
+    for (const f of ['dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/tray-cred-helper.cjs']) {
+      if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`node build/bundle.ts\` (build/test.sh does)`);
+    }
+    tmp = await mkdtemp('/tmp/tc-pack-');
+    sea = buildHelperSea(join(tmp, 'sea', 'tray-cred-helper'));
+    const out = join(tmp, 'out');
+    const electronDist = standInElectron(join(tmp, 'electron-dist'));
+    await pack(
+      (c) => ({
+        electronDist,
+        directories: { ...c.directories, output: out },
+        linux: { ...c.linux, extraResources: c.linux.extraResources.map((r) => ({ ...r, from: sea })) },
+      }),
+      HOST_ARCH,
+      log,
+    ).catch((error: unknown) => {
+      throw new Error(`electron-builder failed: ${String(error)}\n${log.join('\n')}`);
+    });
+    appDir = join(out, process.arch === 'x64' ? 'linux-unpacked' : `linux-${process.arch}-unpacked`);
+  });
+  after(() => rm(tmp, { recursive: true, force: true }));
+
+  test('app.asar holds exactly the bundles, pages, tray icons, package.json and the keyring addon', () => {
+    const files = asarFiles(getRawHeader(join(appDir, 'resources', 'app.asar')).header);
+    const names = [...files.keys()].sort();
+    const expectedApp = filesOnDisk(join(ROOT, 'dist', 'app')).filter((f) => !f.endsWith('.map')).sort();
+    assert.deepEqual(names.filter((n) => n.startsWith('dist/')), expectedApp, 'the ASAR holds what dist/app holds');
+    const stray = names.filter((n) => n !== 'package.json' && !APP_FILE.test(n) && !KEYRING_FILE.test(n));
+    assert.deepEqual(stray, [], 'no sources, tests, maps or other node_modules');
+    assert.deepEqual(names.filter((n) => /\.(ts|map|md)$/.test(n)), []);
+    for (const f of ['package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
+      assert.ok(files.has(f), `${f} is packed`);
+    }
+    for (const state of ['locked', 'unlocked', 'pending']) {
+      for (const variant of ['', '-dark', 'Template']) {
+        for (const scale of ['', '@2x']) assert.ok(files.has(`dist/app/tray/tray-${state}${variant}${scale}.png`), `tray icon ${state}${variant}${scale}`);
+      }
+    }
+    const addons = names.filter((n) => n.endsWith('.node'));
+    assert.equal(addons.length, 1, `one native addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`);
+    assert.equal(files.get(addons[0]!)!.unpacked, true, 'the addon is unpacked, as dlopen needs a real file');
+    assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', addons[0]!)));
+  });
+
+  test('the executable has the fuses set: no RunAsNode, NODE_OPTIONS or --inspect; cookie encryption, ASAR integrity, ASAR only', async () => {
+    const wire = await getCurrentFuseWire(join(appDir, 'tray-cred'));
+    const expected: Record<string, number> = {
+      RunAsNode: OFF,
+      EnableCookieEncryption: ON,
+      EnableNodeOptionsEnvironmentVariable: OFF,
+      EnableNodeCliInspectArguments: OFF,
+      EnableEmbeddedAsarIntegrityValidation: ON,
+      OnlyLoadAppFromAsar: ON,
+    };
+    for (const [name, state] of Object.entries(expected)) assert.equal(wire[FuseV1Options[name]!], state, name);
+  });
+
+  test('the helper SEA ships in resources/bin, executable, and answers like the Node helper', async () => {
+    const shipped = join(appDir, 'resources', 'bin', 'tray-cred-helper');
+    assert.ok(statSync(shipped).mode & 0o111, 'executable');
+    const env = { PATH: '/usr/bin:/bin' };
+    for (const args of [['--version'], ['a', 'b']]) {
+      const [bySea, byNode] = await Promise.all([run(shipped, args, { env }), run(process.execPath, [HELPER, ...args], { env })]);
+      assert.deepEqual(bySea, byNode, `tray-cred-helper ${args.join(' ')}`);
+    }
+  });
+
+  test('the SEA gets credentials from a running agent, printing exactly what the Node helper prints', async (t) => {
+    const { sandbox, startAgent } = await testSandbox(t);
+    assert.equal((await sandbox.trayCred(['init'])).status, 0);
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSEAEXAMPLE';
+    const added = await sandbox.trayCred(['add', 'dev', '--access-key-id', 'AKIASEAEXAMPLE000001'], `${secret}\n`);
+    assert.equal(added.status, 0, added.stderr);
+    await startAgent();
+    const shipped = join(appDir, 'resources', 'bin', 'tray-cred-helper');
+    const answers: Record<string, Awaited<ReturnType<typeof run>>> = {};
+    for (const profile of ['dev', 'no-such-profile']) {
+      const bySea = await run(shipped, [profile], { env: sandbox.env });
+      const byNode = await run(process.execPath, [HELPER, profile], { env: sandbox.env });
+      assert.deepEqual(bySea, byNode, profile);
+      answers[profile] = bySea;
+    }
+    assert.equal(answers.dev!.status, 0, answers.dev!.stderr);
+    assert.deepEqual(JSON.parse(answers.dev!.stdout), { Version: 1, AccessKeyId: 'AKIASEAEXAMPLE000001', SecretAccessKey: secret });
+    assert.equal(answers['no-such-profile']!.status, 7, 'unknown profile');
+    assert.match(answers['no-such-profile']!.stderr, /^tray-cred-helper: .*no-such-profile/);
+  });
+
+  test('a pack for another architecture, or without the helper SEA, is refused before anything is copied', async () => {
+    const electronDist = join(tmp, 'electron-dist');
+    const otherArch = process.arch === 'arm64' ? Arch.x64! : Arch.arm64!;
+    await assert.rejects(pack((c) => ({ electronDist, directories: { ...c.directories, output: join(tmp, 'out-arch') } }), otherArch, []), /packs only for the build machine \(linux/);
+    const missing = join(tmp, 'no-sea', 'tray-cred-helper');
+    await assert.rejects(
+      pack((c) => ({ electronDist, directories: { ...c.directories, output: join(tmp, 'out-nosea') }, linux: { ...c.linux, extraResources: [{ from: missing, to: 'bin/tray-cred-helper' }] } }), HOST_ARCH, []),
+      (error: Error) => error.message.includes(`${missing} is missing: run \`node build/helper-sea.ts\` first`),
+    );
+    assert.equal(existsSync(join(tmp, 'out-nosea', 'linux-unpacked', 'resources')), false);
+  });
+});
