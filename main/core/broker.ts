@@ -400,7 +400,7 @@ export class Broker {
         this.deps.approver.ask({ profile: name, caller, rememberMinutes, unlock, ...(mfaSerial ? { mfaSerial } : {}) }, abort.signal),
         aborted,
       ]);
-      if (!answer.allow) return { decision: 'denied', reason: unlock ? 'unlock declined at the prompt' : 'denied at the prompt' };
+      if (!answer.allow) return { decision: 'denied', reason: answer.reason ?? (unlock ? 'unlock declined at the prompt' : 'denied at the prompt') };
       if (mfaSerial && !/^\d{6}$/.test(answer.mfaCode ?? '')) return { decision: 'denied', reason: `no valid 6-digit MFA code for ${mfaSerial} was given` };
       if (answer.rememberMinutes > 0) this.grants.set(name, this.deps.clock.now() + answer.rememberMinutes * 60_000);
       const decision = policy === 'allow' ? 'allowed' : 'approved';

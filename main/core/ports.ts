@@ -90,6 +90,8 @@ export interface ApprovalAnswer {
   rememberMinutes: number;
   /** The one-time code, when the request asked for one. */
   mfaCode?: string | undefined;
+  /** Why a deny came without a person's answer (e.g. the prompt cannot take an MFA code); recorded and told to the client. */
+  reason?: string | undefined;
 }
 
 /**

@@ -1,0 +1,153 @@
+/**
+ * The tray app's composition root, bundled to dist/app/main.mjs: the one place in main/electron
+ * that constructs services. Everything it wires is a module of its own with its own tests; this
+ * file only decides what talks to what and in which order.
+ */
+import { join } from 'node:path';
+import { app, dialog, ipcMain } from 'electron';
+import { CHANNELS } from '../../preload/api.ts';
+import { AppService } from '../core/app-service.ts';
+import { HistoryIndex } from '../core/history-index.ts';
+import { Vault } from '../core/vault.ts';
+import { agentPlace, startAgentRuntime, type AgentRuntime } from '../node/agent-runtime.ts';
+import { KeyringKeychain } from '../node/keyring-keychain.ts';
+import { NodeFileSystem } from '../node/node-file-system.ts';
+import { CryptoRandom, SystemClock } from '../node/system-clock.ts';
+import { DialogApprover } from './dialog-approver.ts';
+import { offerVaultInit } from './first-run.ts';
+import { registerIpc } from './ipc.ts';
+import { startLockTriggers } from './lock-triggers.ts';
+import { startAccessNotifier } from './notifier.ts';
+import { AppSettings, applyStartAtLogin } from './settings.ts';
+import { showError } from './show-error.ts';
+import { trayHandlers } from './tray-handlers.ts';
+import { AppTray } from './tray.ts';
+import { unlockFromTray } from './unlock.ts';
+import { AppWindows } from './windows.ts';
+
+const here = import.meta.dirname;
+const warn = (message: string): void => void process.stderr.write(`tray-cred: ${message}\n`);
+
+async function start(): Promise<void> {
+  const standard = agentPlace(process.env);
+  const fs = new NodeFileSystem(standard.uid);
+  // conf would create the directory with the umask's mode.
+  await fs.ensurePrivateDir(standard.dataDir);
+  const host = { platform: process.platform, env: process.env, warn };
+  const settings = new AppSettings(standard.dataDir, host);
+  // Only the data directory moves: the helper finds the socket from the environment alone.
+  const place = { ...standard, dataDir: settings.get('dataDir') || standard.dataDir };
+  // Again at each start: an updated app may live at another path.
+  applyStartAtLogin(settings.get('startAtLogin'), host.platform, host.env).catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
+
+  const firstRun = await offerVaultInit(new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, place.dataDir));
+  if (firstRun.vault === 'declined') return app.quit();
+
+  const approver = new DialogApprover();
+  let runtime: AgentRuntime;
+  try {
+    runtime = await startAgentRuntime({ place, approver, warn, frontEnd: 'tray app', broker: { unlockOnRequest: () => settings.get('unlockOnRequest') } });
+  } catch (error) {
+    // Most often: another agent already listens, or the keychain is unreachable. The message says which and what to do.
+    await showError('tray-cred cannot start', error);
+    return app.quit();
+  }
+  const { broker, audit } = runtime;
+  if (firstRun.vault === 'created') await audit.append({ event: 'init', reason: `vault ${firstRun.vaultId}` });
+
+  const unlock = (): Promise<boolean> => unlockFromTray({ broker, touchId: () => settings.get('touchId'), platform: process.platform });
+  const history = new HistoryIndex({ fs: runtime.fs }, audit.dir);
+  const service = new AppService({ broker, vault: runtime.vault, audit, history, fs: runtime.fs, unlock: async () => void (await unlock()) });
+  const windows = new AppWindows({ pagesDir: join(here, 'renderer'), preload: join(here, 'preload.cjs') });
+  registerIpc(
+    ipcMain,
+    service,
+    {
+      saveFile: async (defaultName, format) => {
+        const r = await dialog.showSaveDialog({ defaultPath: defaultName, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
+        return r.canceled || !r.filePath ? undefined : r.filePath;
+      },
+      openFile: async () => {
+        const r = await dialog.showOpenDialog({ title: 'Import an AWS credentials file', properties: ['openFile', 'showHiddenFiles'] });
+        return r.canceled ? undefined : r.filePaths[0];
+      },
+    },
+    (frame) => windows.isTrustedSender(frame),
+    warn,
+  );
+  broker.onChange((event) => {
+    windows.broadcast(CHANNELS.stateChanged, service.state());
+    if (event !== 'pending') windows.broadcast(CHANNELS.profilesChanged);
+  });
+  audit.onAppended(() => windows.broadcast(CHANNELS.historyChanged));
+
+  const tray = new AppTray({
+    broker,
+    prompts: approver,
+    audit,
+    recent: async () => {
+      await history.refresh();
+      return history.recent(5);
+    },
+    settings,
+    iconDir: join(here, 'tray'),
+    platform: process.platform,
+    warn,
+    handlers: trayHandlers({ broker, settings, windows, unlock, installHelper: installHelperHint, quit: () => app.quit(), warn }),
+  });
+  const lock = (reason: string): void => void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
+  const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock });
+  settings.onChange(() => triggers.reschedule());
+  startAccessNotifier({ audit, profiles: () => broker.profiles(), enabled: () => settings.get('notifications'), warn });
+
+  app.on('second-instance', () => void windows.show('history'));
+  let stopping = false;
+  let stopped = false;
+  app.on('before-quit', (event) => {
+    if (stopped) return;
+    // Stop first (socket closed, keys wiped, the stop recorded), then really quit.
+    event.preventDefault();
+    if (stopping) return;
+    stopping = true;
+    triggers.stop();
+    tray.destroy();
+    windows.closeAll();
+    void runtime
+      .stop('quit from the tray')
+      .catch((error: unknown) => warn(`stopped, but could not record it: ${(error as Error).message}`))
+      .finally(() => {
+        stopped = true;
+        app.quit();
+      });
+  });
+  await unlock();
+}
+
+/** Until the installer lands (issue 3, item 7), say how to do it by hand. */
+async function installHelperHint(): Promise<void> {
+  await dialog.showMessageBox({
+    type: 'info',
+    title: 'tray-cred',
+    message: 'Install the command-line helper',
+    detail:
+      'Put tray-cred-helper on your PATH (for example a link in ~/.local/bin), then point each profile at it in ~/.aws/config:\n\n' +
+      '[profile prod]\ncredential_process = tray-cred-helper prod\n\n`tray-cred configure-aws` writes those lines for you.',
+    buttons: ['OK'],
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // The first instance hears 'second-instance' and opens its history window.
+  app.quit();
+} else {
+  // A tray app lives on with no window open.
+  app.on('window-all-closed', () => {});
+  app
+    .whenReady()
+    .then(start)
+    .catch(async (error: unknown) => {
+      warn(`could not start: ${(error as Error)?.message ?? String(error)}`);
+      await showError('tray-cred could not start', error);
+      app.quit();
+    });
+}

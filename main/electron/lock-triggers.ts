@@ -1,0 +1,46 @@
+import { powerMonitor } from 'electron';
+import type { Clock } from '../core/ports.ts';
+
+/** How often the system idle time is read: a lock comes at most this late. */
+export const IDLE_POLL_MS = 30_000;
+
+export interface LockTriggerDeps {
+  lock(reason: string): void;
+  isLocked(): boolean;
+  /** The idle-lock setting, read at each poll so a change applies without restarting; 0 is off. */
+  idleLockMinutes(): number;
+  clock: Clock;
+}
+
+/**
+ * Locks on system suspend and screen lock, and after the set idle minutes. Returns the handle to
+ * re-read the idle setting (no timer runs while it is off) and to stop everything.
+ */
+export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; stop(): void } {
+  const onSuspend = (): void => deps.lock('system suspend');
+  const onLockScreen = (): void => deps.lock('screen locked');
+  powerMonitor.on('suspend', onSuspend);
+  powerMonitor.on('lock-screen', onLockScreen);
+  let cancel: (() => void) | undefined;
+  const schedule = (): void => {
+    cancel?.();
+    cancel = undefined;
+    const minutes = deps.idleLockMinutes();
+    if (minutes <= 0) return;
+    cancel = deps.clock.setTimer(IDLE_POLL_MS, () => {
+      cancel = undefined;
+      if (!deps.isLocked() && powerMonitor.getSystemIdleTime() >= minutes * 60) deps.lock(`idle for ${minutes} min`);
+      schedule();
+    });
+  };
+  schedule();
+  return {
+    reschedule: schedule,
+    stop() {
+      cancel?.();
+      cancel = undefined;
+      powerMonitor.removeListener('suspend', onSuspend);
+      powerMonitor.removeListener('lock-screen', onLockScreen);
+    },
+  };
+}

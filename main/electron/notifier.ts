@@ -1,0 +1,46 @@
+import { Notification } from 'electron';
+import type { AuditEntry } from '../core/audit-log.ts';
+import { claimText } from './claim-text.ts';
+
+export interface AccessNotifierDeps {
+  audit: { onAppended(listener: (entries: readonly AuditEntry[]) => void): () => void };
+  /** The profiles whose `notify` is on; rejects while locked. */
+  profiles: () => Promise<readonly { name: string; notify: boolean }[]>;
+  /** The notifications setting, read for each access. */
+  enabled: () => boolean;
+  warn: (message: string) => void;
+}
+
+/**
+ * A system notification for each access served without asking (`allow` policy, decision
+ * `allowed`) of a profile set to notify. Names and claims only, never a key. Returns the stop.
+ */
+export function startAccessNotifier(deps: AccessNotifierDeps): () => void {
+  let stopped = false;
+  const unsubscribe = deps.audit.onAppended((entries) => {
+    const served = entries.filter((e) => e.event === 'access' && e.decision === 'allowed' && e.profile);
+    if (served.length === 0 || !deps.enabled() || !Notification.isSupported()) return;
+    void (async () => {
+      let notify: Set<string>;
+      try {
+        notify = new Set((await deps.profiles()).filter((p) => p.notify).map((p) => p.name));
+      } catch (error) {
+        if (!stopped) deps.warn(`no access notification: ${(error as Error).message}`);
+        return;
+      }
+      if (stopped) return;
+      for (const e of served) {
+        if (!notify.has(e.profile!)) continue;
+        new Notification({
+          title: `tray-cred: ${claimText(e.profile!, 64)} was used`,
+          body: e.caller ? `by ${claimText(e.caller.command, 120)} (as claimed), in ${claimText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is',
+          silent: true,
+        }).show();
+      }
+    })();
+  });
+  return () => {
+    stopped = true;
+    unsubscribe();
+  };
+}

@@ -1,0 +1,59 @@
+import { app } from 'electron';
+import Store from 'electron-store';
+import { SETTINGS_DEFAULTS, SETTINGS_SCHEMA, type Settings } from '../core/settings.ts';
+import { setAutostart } from '../node/xdg-autostart.ts';
+
+/** Where the settings apply: the OS, its environment (XDG_CONFIG_HOME, APPIMAGE) and the log. */
+export interface SettingsHost {
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  warn: (message: string) => void;
+}
+
+/**
+ * The tray app's settings in `settings.json` (electron-store over conf, validated by the core's
+ * schema): the same file, schema and mode as `tray-cred settings` and the headless agent
+ * (main/node/settings-file.ts). Start at login is the OS's own setting too, so storing it applies it.
+ */
+export class AppSettings {
+  private readonly store: Store<Settings>;
+  private readonly host: SettingsHost;
+
+  /** `dir`: the data directory (already private), where ARCHITECTURE.md puts settings.json beside the vault. */
+  constructor(dir: string, host: SettingsHost) {
+    this.store = new Store<Settings>({ name: 'settings', cwd: dir, schema: SETTINGS_SCHEMA, defaults: { ...SETTINGS_DEFAULTS }, configFileMode: 0o600 });
+    this.host = host;
+  }
+
+  get<K extends keyof Settings>(key: K): Settings[K] {
+    return this.store.get(key);
+  }
+
+  set<K extends keyof Settings>(key: K, value: Settings[K]): void {
+    this.store.set(key, value);
+    if (key === 'startAtLogin') {
+      const { platform, env, warn } = this.host;
+      applyStartAtLogin(value as boolean, platform, env).catch((error: unknown) => warn(`could not change start at login: ${(error as Error).message}`));
+    }
+  }
+
+  /** Called after any setting changes. */
+  onChange(listener: () => void): () => void {
+    return this.store.onDidAnyChange(() => listener());
+  }
+}
+
+/** Login items on macOS and Windows; on Linux, where Electron has none, an XDG autostart entry. */
+export async function applyStartAtLogin(on: boolean, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (platform === 'darwin' || platform === 'win32') {
+    app.setLoginItemSettings({ openAtLogin: on });
+  } else if (platform === 'linux') {
+    // An AppImage is mounted afresh at each start: the entry must run the image, not its mount.
+    const argv = env.APPIMAGE ? [env.APPIMAGE] : [process.execPath, ...(app.isPackaged ? [] : [app.getAppPath()])];
+    await setAutostart(on, argv, { env });
+  }
+}
+
+export function canStartAtLogin(platform: NodeJS.Platform = process.platform): boolean {
+  return platform === 'darwin' || platform === 'win32' || platform === 'linux';
+}

@@ -1,0 +1,32 @@
+import type { IdleLockMinutes, Settings } from '../core/settings.ts';
+import type { TrayHandlers } from './tray-menu.ts';
+import type { PageKind } from './windows.ts';
+
+export interface TrayHandlerDeps {
+  broker: { lock(reason: string): Promise<unknown> };
+  settings: { set<K extends keyof Settings>(key: K, value: Settings[K]): void };
+  windows: { show(kind: PageKind): unknown };
+  unlock: () => Promise<unknown>;
+  installHelper: () => Promise<unknown>;
+  quit: () => void;
+  warn: (message: string) => void;
+}
+
+/** What each tray menu item does, as calls into the broker, the settings and the windows. */
+export function trayHandlers(deps: TrayHandlerDeps): TrayHandlers {
+  // A menu click has nobody to return an error to: it goes to the log.
+  const run = (what: string, task: () => Promise<unknown>) => (): void => {
+    task().catch((error: unknown) => deps.warn(`${what} failed: ${(error as Error)?.message ?? String(error)}`));
+  };
+  return {
+    unlock: run('unlock', deps.unlock),
+    lock: run('lock', () => deps.broker.lock('locked from the tray menu')),
+    openHistory: () => void deps.windows.show('history'),
+    openProfiles: () => void deps.windows.show('profiles'),
+    setIdleLock: (minutes: IdleLockMinutes) => deps.settings.set('idleLockMinutes', minutes),
+    setUnlockOnRequest: (on) => deps.settings.set('unlockOnRequest', on),
+    setStartAtLogin: (on) => deps.settings.set('startAtLogin', on),
+    installHelper: run('install helper', deps.installHelper),
+    quit: deps.quit,
+  };
+}

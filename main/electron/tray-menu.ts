@@ -1,0 +1,91 @@
+import type { MenuItemConstructorOptions } from 'electron';
+import type { HistoryRow } from '../../preload/api.ts';
+import { IDLE_LOCK_CHOICES, type IdleLockMinutes } from '../core/settings.ts';
+import { claimText } from './claim-text.ts';
+
+/** A prompt that is open or waiting, as the menu names it. */
+export interface PendingPrompt {
+  profile: string;
+  command: string | undefined;
+}
+
+/** Everything the tray menu shows. */
+export interface TrayView {
+  locked: boolean;
+  pending: readonly PendingPrompt[];
+  /** The latest accesses, newest first; the menu shows five. */
+  recent: readonly HistoryRow[];
+  idleLockMinutes: IdleLockMinutes;
+  unlockOnRequest: boolean;
+  startAtLogin: boolean;
+  /** `app.setLoginItemSettings` works on macOS and Windows only. */
+  canStartAtLogin: boolean;
+}
+
+/** What the menu's items do; each is a thin call into the app. */
+export interface TrayHandlers {
+  unlock(): void;
+  lock(): void;
+  openHistory(): void;
+  openProfiles(): void;
+  setIdleLock(minutes: IdleLockMinutes): void;
+  setUnlockOnRequest(on: boolean): void;
+  setStartAtLogin(on: boolean): void;
+  installHelper(): void;
+  quit(): void;
+}
+
+const RECENT = 5;
+
+function hhmm(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '?' : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** "prod — aws s3 ls — approved — 09:14". Claims are escaped and shortened: a menu line is no place for a whole command. */
+export function recentLabel(row: HistoryRow): string {
+  return [claimText(row.profile ?? '?', 40), claimText(row.command ?? 'unknown caller', 48), row.decision ?? row.event, hhmm(row.time)].join(' — ');
+}
+
+/** The tray menu for a state. Pure: the tray rebuilds it whenever the state changes. */
+export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemConstructorOptions[] {
+  const separator: MenuItemConstructorOptions = { type: 'separator' };
+  const items: MenuItemConstructorOptions[] = [
+    view.locked ? { label: 'Unlock', click: () => on.unlock() } : { label: 'Lock', click: () => on.lock() },
+  ];
+  if (view.pending.length > 0) {
+    items.push(separator);
+    for (const p of view.pending) {
+      const caller = p.command === undefined ? '' : ` (${claimText(p.command, 48)})`;
+      // Information only: the prompt itself is the place to answer.
+      items.push({ label: `Waiting for approval: ${claimText(p.profile, 40)}${caller}`, enabled: false });
+    }
+  }
+  const recent = view.recent.slice(0, RECENT);
+  if (recent.length > 0) {
+    items.push(separator, { label: 'Recent accesses', enabled: false });
+    for (const row of recent) items.push({ label: recentLabel(row), click: () => on.openHistory() });
+  }
+  items.push(
+    separator,
+    { label: 'Open Access History…', click: () => on.openHistory() },
+    { label: 'Profiles…', click: () => on.openProfiles() },
+    separator,
+    {
+      label: 'Lock after idle',
+      submenu: IDLE_LOCK_CHOICES.map((minutes) => ({
+        label: minutes === 0 ? 'Off' : `${minutes} min`,
+        type: 'radio' as const,
+        checked: view.idleLockMinutes === minutes,
+        click: () => on.setIdleLock(minutes),
+      })),
+    },
+    { label: 'Unlock when a request arrives', type: 'checkbox', checked: view.unlockOnRequest, click: () => on.setUnlockOnRequest(!view.unlockOnRequest) },
+    { label: 'Start at login', type: 'checkbox', checked: view.startAtLogin, enabled: view.canStartAtLogin, click: () => on.setStartAtLogin(!view.startAtLogin) },
+    separator,
+    { label: 'Install command-line helper…', click: () => on.installHelper() },
+    separator,
+    { label: 'Quit', click: () => on.quit() },
+  );
+  return items;
+}

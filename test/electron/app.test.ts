@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { AWS_CLI, ROOT, credentialsFile, makeSandbox, run, writeAwsConfig, type Sandbox } from '../e2e/support.ts';
+import { PROD_KEYS } from '../fakes/world.ts';
+
+const MAIN = join(ROOT, 'dist', 'app', 'main.mjs');
+
+/**
+ * The composition root as built (dist/app/main.mjs) with the real keychain, socket, helper and
+ * AWS CLI; only `electron` is the stand-in, driven by test/fakes/app-driver.ts as the user would.
+ */
+describe('the tray app, end to end', () => {
+  let sandbox: Sandbox;
+  let ask: (command: object) => Promise<Record<string, unknown>>;
+  let exited: Promise<number | null>;
+  const stderr: string[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(MAIN), `${MAIN} is missing: run \`node build/bundle.ts\` (build/test.sh does) first`);
+    sandbox = await makeSandbox();
+    const child = spawn(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
+    exited = new Promise((r) => child.on('exit', (code) => r(code)));
+    const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    ask = async (command) => {
+      child.stdin.write(`${JSON.stringify(command)}\n`);
+      const next = await answers.next();
+      assert.ok(!next.done, `the app exited: ${stderr.join('')}`);
+      const answer = JSON.parse(next.value) as Record<string, unknown>;
+      assert.equal(answer.error, undefined, `${String(answer.error)}\n${stderr.join('')}`);
+      return answer;
+    };
+  });
+  after(() => sandbox.cleanup());
+
+  it('offers to create a vault on first run, then unlocks and shows the tray', async () => {
+    const offer = await ask({ op: 'box', n: 1 });
+    assert.equal(offer.message, 'Create a tray-cred vault?');
+    assert.match(String(offer.detail), new RegExp(sandbox.home));
+    await ask({ op: 'click', n: 1, label: 'Create vault' });
+    const tray = await ask({ op: 'tray', icon: 'tray-unlocked.png' });
+    assert.equal(tray.icon, join(ROOT, 'dist', 'app', 'tray', 'tray-unlocked.png'));
+    assert.equal((tray.labels as string[])[0], 'Lock');
+    const status = await sandbox.trayCred(['status', '--json']);
+    assert.equal(status.status, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).locked, false);
+  });
+
+  it('asks at a native prompt when the AWS CLI wants prod, and serves it after Allow', async () => {
+    await writeFile(join(sandbox.root, 'creds'), credentialsFile({ prod: PROD_KEYS }));
+    const imported = await sandbox.trayCred(['import', join(sandbox.root, 'creds')]);
+    assert.equal(imported.status, 0, imported.stderr);
+    await writeAwsConfig(sandbox, ['prod']);
+    const aws = run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'prod'], { env: sandbox.env, killAfterMs: 60_000 });
+    const prompt = await ask({ op: 'box', n: 2 });
+    assert.match(String(prompt.message), /^Allow “prod” for “.*aws configure export-credentials --profile prod”\?$/);
+    assert.match(String(prompt.detail), /As claimed by tray-cred-helper/);
+    const waiting = await ask({ op: 'tray', icon: 'tray-pending.png' });
+    assert.ok((waiting.labels as string[]).some((l) => l.startsWith('Waiting for approval: prod (')));
+    await ask({ op: 'click', n: 2, label: 'Allow once' });
+    const result = await aws;
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).AccessKeyId, PROD_KEYS.accessKeyId);
+    const after = await ask({ op: 'tray', icon: 'tray-unlocked.png' });
+    assert.ok((after.labels as string[]).some((l) => /^prod — .*aws configure export-… — approved — \d\d:\d\d$/.test(l)), String(after.labels));
+  });
+
+  it('locks from the tray menu and records the stop when quit', async () => {
+    await ask({ op: 'menu', label: 'Lock' });
+    await ask({ op: 'tray', icon: 'tray-locked.png' });
+    const quit = await ask({ op: 'quit' });
+    assert.deepEqual(quit, { prevented: true, quitCalls: 1 });
+    assert.equal(await exited, 0);
+    const audit = await sandbox.trayCred(['audit', '--json']);
+    assert.equal(audit.status, 0, audit.stderr);
+    const events = audit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; reason?: string }).map((e) => `${e.event}${e.reason ? `: ${e.reason}` : ''}`);
+    assert.ok(events.includes('lock: locked from the tray menu'), events.join('\n'));
+    assert.ok(events.includes('agent-stop: quit from the tray'), events.join('\n'));
+    assert.ok(!stderr.join('').includes(PROD_KEYS.secretAccessKey));
+  });
+});

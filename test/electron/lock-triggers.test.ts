@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { useElectronStandIn } from '../fakes/electron-hooks.ts';
+import { makeWorld } from '../fakes/world.ts';
+
+useElectronStandIn();
+const electron = await import('../fakes/electron-stand-in.ts');
+const { startLockTriggers, IDLE_POLL_MS } = await import('../../main/electron/lock-triggers.ts');
+
+describe('lock triggers', () => {
+  let w: Awaited<ReturnType<typeof makeWorld>>;
+  let idleMinutes: number;
+  let triggers: ReturnType<typeof startLockTriggers>;
+  let locking: Promise<unknown> = Promise.resolve();
+  const lastLock = async () => (await w.entries()).filter((e) => e.event === 'lock').map((e) => e.reason);
+  // The lock is recorded asynchronously: wait for its audit entry, not just the flag.
+  const settle = async () => {
+    for (let i = 0; i < 100 && (await lastLock()).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await locking;
+  };
+
+  beforeEach(async () => {
+    electron.reset();
+    w = await makeWorld();
+    await w.broker.unlock();
+    idleMinutes = 15;
+    triggers = startLockTriggers({ lock: (reason) => void (locking = w.broker.lock(reason)), isLocked: () => w.broker.locked, idleLockMinutes: () => idleMinutes, clock: w.clock });
+  });
+  afterEach(async () => {
+    triggers.stop();
+    await locking;
+    await w.close();
+  });
+
+  for (const [event, reason] of [['suspend', 'system suspend'], ['lock-screen', 'screen locked']] as const) {
+    it(`locks on ${event} and records "${reason}"`, async () => {
+      electron.powerMonitor.emit(event);
+      await settle();
+      assert.equal(w.broker.locked, true);
+      assert.deepEqual(await lastLock(), [reason]);
+    });
+  }
+
+  it('locks once the system has been idle for the set minutes, not before', async () => {
+    electron.powerMonitor.idleSeconds = 14 * 60;
+    w.clock.advance(IDLE_POLL_MS);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(w.broker.locked, false, '14 idle minutes of 15 do not lock');
+    electron.powerMonitor.idleSeconds = 15 * 60;
+    w.clock.advance(IDLE_POLL_MS);
+    await settle();
+    assert.equal(w.broker.locked, true);
+    assert.deepEqual(await lastLock(), ['idle for 15 min']);
+  });
+
+  it('runs no timer when idle lock is off, and picks up a new setting on reschedule', async () => {
+    idleMinutes = 0;
+    triggers.reschedule();
+    assert.equal(w.clock.pending, 0);
+    electron.powerMonitor.idleSeconds = 24 * 3600;
+    w.clock.advance(10 * IDLE_POLL_MS);
+    assert.equal(w.broker.locked, false);
+    idleMinutes = 5;
+    triggers.reschedule();
+    assert.equal(w.clock.pending, 1);
+    w.clock.advance(IDLE_POLL_MS);
+    await settle();
+    assert.deepEqual(await lastLock(), ['idle for 5 min']);
+  });
+
+  it('stops listening when stopped', async () => {
+    triggers.stop();
+    electron.powerMonitor.emit('suspend');
+    electron.powerMonitor.emit('lock-screen');
+    assert.equal(w.clock.pending, 0);
+    assert.equal(w.broker.locked, false);
+  });
+});

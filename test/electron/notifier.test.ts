@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { ProfileAdmin } from '../../main/core/admin.ts';
+import { useElectronStandIn } from '../fakes/electron-hooks.ts';
+import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+
+useElectronStandIn();
+const electron = await import('../fakes/electron-stand-in.ts');
+const { startAccessNotifier } = await import('../../main/electron/notifier.ts');
+
+const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann' };
+
+describe('access notifications', () => {
+  let w: Awaited<ReturnType<typeof makeWorld>>;
+  let enabled: boolean;
+  let stop: () => void;
+  const request = (profile: string) => w.broker.handle({ v: 1, id: 'r', op: 'credentials', profile, caller });
+  const settle = () => new Promise((r) => setTimeout(r, 30));
+
+  beforeEach(async () => {
+    electron.reset();
+    w = await makeWorld();
+    const key = await w.vault.loadMasterKey();
+    const admin = new ProfileAdmin(w.vault, w.audit);
+    await admin.import(key, new Map([['dev', DEV_KEYS], ['quiet', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+    await admin.setPolicy(key, 'dev', 'allow', 0, true);
+    await admin.setPolicy(key, 'prod', 'ask', 0, true);
+    await w.broker.unlock();
+    enabled = true;
+    stop = startAccessNotifier({ audit: w.audit, profiles: () => w.broker.profiles(), enabled: () => enabled, warn: (m) => assert.fail(m) });
+  });
+  afterEach(async () => {
+    stop();
+    await w.close();
+  });
+
+  it('tells of an allow-policy access of a profile set to notify, with names and claims only', async () => {
+    assert.ok((await request('dev')).ok);
+    await settle();
+    assert.equal(electron.Notification.shown.length, 1);
+    const [shown] = electron.Notification.shown;
+    assert.equal(shown!.title, 'tray-cred: dev was used');
+    assert.equal(shown!.body, 'by aws s3 ls (as claimed), in /home/ann');
+    assert.ok(!JSON.stringify(shown).includes(DEV_KEYS.secretAccessKey));
+  });
+
+  it('says nothing for a profile not set to notify, for an approved (asked) access, or when turned off', async () => {
+    assert.ok((await request('quiet')).ok);
+    const asked = request('prod');
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    assert.ok((await asked).ok);
+    enabled = false;
+    assert.ok((await request('dev')).ok);
+    await settle();
+    assert.deepEqual(electron.Notification.shown, []);
+  });
+
+  it('says nothing where the system has no notifications', async () => {
+    electron.Notification.supported = false;
+    assert.ok((await request('dev')).ok);
+    await settle();
+    assert.deepEqual(electron.Notification.shown, []);
+  });
+});

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MenuItemConstructorOptions } from 'electron';
+import type { HistoryRow } from '../../preload/api.ts';
+import { recentLabel, trayMenuTemplate, type TrayHandlers, type TrayView } from '../../main/electron/tray-menu.ts';
+
+const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
+  seq, time: new Date(2026, 10, 26, 9, seq).toISOString(), event: 'access', profile: 'dev', decision: 'allowed', command: 'aws s3 ls', cwd: '/home/ann',
+  pid: 1, ppid: 2, durationMs: 3, reason: null, served: 'vault', credentialId: null, ...over,
+});
+const view = (over: Partial<TrayView> = {}): TrayView => ({
+  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, ...over,
+});
+function recorder(): { calls: string[]; on: TrayHandlers } {
+  const calls: string[] = [];
+  const on: TrayHandlers = {
+    unlock: () => calls.push('unlock'), lock: () => calls.push('lock'), openHistory: () => calls.push('history'), openProfiles: () => calls.push('profiles'),
+    setIdleLock: (m) => calls.push(`idle ${m}`), setUnlockOnRequest: (b) => calls.push(`unlockOnRequest ${b}`), setStartAtLogin: (b) => calls.push(`startAtLogin ${b}`),
+    installHelper: () => calls.push('install'), quit: () => calls.push('quit'),
+  };
+  return { calls, on };
+}
+const labels = (items: MenuItemConstructorOptions[]): string[] => items.map((i) => (i.type === 'separator' ? '---' : i.label!));
+const find = (items: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions => {
+  for (const i of items) {
+    if (i.label === label) return i;
+    const inner = Array.isArray(i.submenu) ? i.submenu.find((s) => s.label === label) : undefined;
+    if (inner) return inner;
+  }
+  throw new Error(`no "${label}" in ${labels(items).join(', ')}`);
+};
+const click = (item: MenuItemConstructorOptions): void => (item.click as () => void)();
+
+describe('trayMenuTemplate', () => {
+  it('offers Unlock when locked and Lock when unlocked, each calling its handler', () => {
+    const { calls, on } = recorder();
+    const locked = trayMenuTemplate(view({ locked: true }), on);
+    assert.equal(locked[0]!.label, 'Unlock');
+    assert.ok(!labels(locked).includes('Lock'));
+    click(locked[0]!);
+    const unlocked = trayMenuTemplate(view({ locked: false }), on);
+    assert.equal(unlocked[0]!.label, 'Lock');
+    click(unlocked[0]!);
+    assert.deepEqual(calls, ['unlock', 'lock']);
+  });
+
+  it('is the full menu, in order, for an unlocked agent with nothing recent', () => {
+    assert.deepEqual(labels(trayMenuTemplate(view(), recorder().on)), [
+      'Lock', '---', 'Open Access History…', 'Profiles…', '---', 'Lock after idle', 'Unlock when a request arrives', 'Start at login', '---', 'Install command-line helper…', '---', 'Quit',
+    ]);
+  });
+
+  it('lists open prompts as "Waiting for approval: prod (aws s3 ls)", for information only', () => {
+    const items = trayMenuTemplate(view({ pending: [{ profile: 'prod', command: 'aws s3 ls' }, { profile: 'billing', command: undefined }] }), recorder().on);
+    const waiting = items.filter((i) => i.label?.startsWith('Waiting'));
+    assert.deepEqual(waiting.map((i) => [i.label, i.enabled]), [['Waiting for approval: prod (aws s3 ls)', false], ['Waiting for approval: billing', false]]);
+  });
+
+  it('shows the five most recent accesses as "profile — command — decision — time" and opens the history on click', () => {
+    const { calls, on } = recorder();
+    const recent = [row(7, { profile: 'prod', decision: 'denied', command: 'aws s3 rm s3://b --recursive' }), ...[6, 5, 4, 3, 2].map((s) => row(s))];
+    const items = trayMenuTemplate(view({ recent }), on);
+    const shown = items.filter((i) => i.label?.includes(' — '));
+    assert.equal(shown.length, 5);
+    assert.equal(shown[0]!.label, 'prod — aws s3 rm s3://b --recursive — denied — 09:07');
+    assert.equal(shown[4]!.label, 'dev — aws s3 ls — allowed — 09:03');
+    click(shown[0]!);
+    assert.deepEqual(calls, ['history']);
+  });
+
+  it('keeps a caller command to one short menu line', () => {
+    const label = recentLabel(row(1, { command: `aws\n s3 ls ${'x'.repeat(300)}` }));
+    assert.ok(!label.includes('\n'));
+    assert.ok(label.length < 120, label);
+  });
+
+  it('has the idle lock as a radio group Off/5/15/60 min with the setting checked, each setting its minutes', () => {
+    const { calls, on } = recorder();
+    const items = trayMenuTemplate(view({ idleLockMinutes: 5 }), on);
+    const submenu = find(items, 'Lock after idle').submenu as MenuItemConstructorOptions[];
+    assert.deepEqual(submenu.map((i) => [i.label, i.type, i.checked]), [['Off', 'radio', false], ['5 min', 'radio', true], ['15 min', 'radio', false], ['60 min', 'radio', false]]);
+    click(submenu[0]!);
+    click(submenu[3]!);
+    assert.deepEqual(calls, ['idle 0', 'idle 60']);
+  });
+
+  it('toggles unlock-on-request and start-at-login from their current state; start at login is disabled where the OS has none', () => {
+    const { calls, on } = recorder();
+    const items = trayMenuTemplate(view({ unlockOnRequest: true, startAtLogin: false }), on);
+    assert.equal(find(items, 'Unlock when a request arrives').checked, true);
+    click(find(items, 'Unlock when a request arrives'));
+    click(find(items, 'Start at login'));
+    assert.deepEqual(calls, ['unlockOnRequest false', 'startAtLogin true']);
+    assert.equal(find(trayMenuTemplate(view({ canStartAtLogin: false }), on), 'Start at login').enabled, false);
+  });
+
+  it('wires Open Access History, Profiles, Install and Quit', () => {
+    const { calls, on } = recorder();
+    const items = trayMenuTemplate(view(), on);
+    for (const label of ['Open Access History…', 'Profiles…', 'Install command-line helper…', 'Quit']) click(find(items, label));
+    assert.deepEqual(calls, ['history', 'profiles', 'install', 'quit']);
+  });
+});

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeEach, describe, it } from 'node:test';
+import type { WebFrameMain } from 'electron';
+import { CHANNELS } from '../../preload/api.ts';
+import type { IpcService } from '../../main/electron/ipc.ts';
+import { useElectronStandIn } from '../fakes/electron-hooks.ts';
+import type { FakeFrame } from '../fakes/electron-stand-in.ts';
+
+useElectronStandIn();
+const electron = await import('../fakes/electron-stand-in.ts');
+const { AppWindows } = await import('../../main/electron/windows.ts');
+const { registerIpc } = await import('../../main/electron/ipc.ts');
+
+const pagesDir = '/opt/tray-cred/resources/app.asar/renderer';
+const preload = '/opt/tray-cred/resources/app.asar/preload.cjs';
+const asFrame = (f: FakeFrame | null) => f as unknown as WebFrameMain | null;
+
+describe('AppWindows', () => {
+  let windows: InstanceType<typeof AppWindows>;
+  beforeEach(() => {
+    electron.reset();
+    windows = new AppWindows({ pagesDir, preload });
+  });
+
+  it('opens the history page sandboxed, isolated, without Node, with the preload, and shows it when ready', async () => {
+    windows.show('history');
+    const [win] = electron.BrowserWindow.instances;
+    assert.deepEqual(win!.options.webPreferences, { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, preload });
+    assert.equal(win!.options.show, false);
+    assert.equal(win!.loaded, join(pagesDir, 'history.html'));
+    assert.equal(win!.shown, 0);
+    win!.emit('ready-to-show');
+    assert.equal(win!.shown, 1);
+  });
+
+  it('prevents navigation, redirects, frame navigation and webviews, and denies new windows', () => {
+    windows.show('profiles');
+    const contents = electron.BrowserWindow.instances[0]!.webContents;
+    assert.equal(contents.attempt('will-navigate', 'https://example.com/'), true);
+    assert.equal(contents.attempt('will-frame-navigate'), true);
+    assert.equal(contents.attempt('will-redirect', 'https://example.com/'), true);
+    assert.equal(contents.attempt('will-attach-webview', {}, {}), true);
+    assert.deepEqual(contents.windowOpenHandler!({ url: 'https://example.com/' }), { action: 'deny' });
+  });
+
+  it('denies every permission request and check', () => {
+    windows.show('history');
+    const session = electron.BrowserWindow.instances[0]!.webContents.session;
+    for (const permission of ['media', 'notifications', 'clipboard-read', 'geolocation', 'openExternal']) {
+      let granted: boolean | undefined;
+      session.permissionRequestHandler!({}, permission, (g: boolean) => (granted = g), {});
+      assert.equal(granted, false, permission);
+      assert.equal(session.permissionCheckHandler!(null, permission, 'file://', {}), false, permission);
+    }
+  });
+
+  it('keeps one window of each kind: opening again focuses (and restores) it', () => {
+    const first = windows.show('history');
+    const win = electron.BrowserWindow.instances[0]!;
+    win.minimized = true;
+    assert.equal(windows.show('history'), first);
+    assert.equal(electron.BrowserWindow.instances.length, 1);
+    assert.equal(win.minimized, false);
+    assert.equal(win.focused, 1);
+    windows.show('profiles');
+    assert.equal(electron.BrowserWindow.instances.length, 2);
+    win.close();
+    windows.show('history');
+    assert.equal(electron.BrowserWindow.instances.length, 3, 'a closed window is opened anew');
+  });
+
+  it('trusts only the top frame of its own two pages', () => {
+    windows.show('history');
+    const top = electron.BrowserWindow.instances[0]!.webContents.mainFrame;
+    const own = pathToFileURL(join(pagesDir, 'profiles.html')).href;
+    assert.equal(windows.isTrustedSender(asFrame(top)), true);
+    assert.equal(windows.isTrustedSender(asFrame({ url: own, parent: null })), true);
+    for (const url of ['file:///tmp/evil.html', 'https://example.com/', `${own}#x`, `${own}?x=1`, pathToFileURL(join(pagesDir, 'other.html')).href]) {
+      assert.equal(windows.isTrustedSender(asFrame({ url, parent: null })), false, url);
+    }
+    assert.equal(windows.isTrustedSender(asFrame({ url: own, parent: top })), false, 'a subframe, even of our URL');
+    assert.equal(windows.isTrustedSender(null), false);
+  });
+
+  it('with the IPC layer, refuses a call from a foreign frame and serves its own page', async () => {
+    const service = { state: () => ({ locked: true, pending: 0, profiles: 0 }) } as unknown as IpcService;
+    const warnings: string[] = [];
+    registerIpc(electron.ipcMain as never, service, { saveFile: async () => undefined, openFile: async () => undefined }, (f) => windows.isTrustedSender(f), (m) => warnings.push(m));
+    const handle = electron.ipcMain.handlers.get(CHANNELS.stateGet)!;
+    windows.show('history');
+    const top = electron.BrowserWindow.instances[0]!.webContents.mainFrame;
+    assert.deepEqual(await handle({ senderFrame: top }), { ok: true, value: { locked: true, pending: 0, profiles: 0 } });
+    const refused = (await handle({ senderFrame: { url: 'https://example.com/', parent: null } })) as { ok: boolean; error: { code: string } };
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error.code, 'FORBIDDEN');
+    assert.equal(warnings.length, 1);
+  });
+
+  it('pushes *:changed to every open window', () => {
+    windows.show('history');
+    windows.show('profiles');
+    windows.broadcast(CHANNELS.historyChanged);
+    assert.deepEqual(electron.BrowserWindow.instances.map((w) => w.webContents.sent.map((s) => s.channel)), [[CHANNELS.historyChanged], [CHANNELS.historyChanged]]);
+  });
+});
