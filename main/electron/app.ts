@@ -15,6 +15,7 @@ import { NodeFileSystem } from '../node/node-file-system.ts';
 import { CryptoRandom, SystemClock } from '../node/system-clock.ts';
 import { DialogApprover } from './dialog-approver.ts';
 import { offerVaultInit } from './first-run.ts';
+import { runInstallHelperFlow } from './install-helper-flow.ts';
 import { registerIpc } from './ipc.ts';
 import { startLockTriggers } from './lock-triggers.ts';
 import { startAccessNotifier } from './notifier.ts';
@@ -93,7 +94,7 @@ async function start(): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker, settings, windows, unlock, installHelper: installHelperHint, quit: () => app.quit(), warn }),
+    handlers: trayHandlers({ broker, settings, windows, unlock, installHelper: () => runInstallHelperFlow({ helperPath: shippedHelper(), profiles: async () => (await broker.profiles()).map((p) => p.name), env: process.env }), quit: () => app.quit(), warn }),
   });
   const lock = (reason: string): void => void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
   const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock });
@@ -123,17 +124,12 @@ async function start(): Promise<void> {
   await unlock();
 }
 
-/** Until the installer lands (issue 3, item 7), say how to do it by hand. */
-async function installHelperHint(): Promise<void> {
-  await dialog.showMessageBox({
-    type: 'info',
-    title: 'tray-cred',
-    message: 'Install the command-line helper',
-    detail:
-      'Put tray-cred-helper on your PATH (for example a link in ~/.local/bin), then point each profile at it in ~/.aws/config:\n\n' +
-      '[profile prod]\ncredential_process = tray-cred-helper prod\n\n`tray-cred configure-aws` writes those lines for you.',
-    buttons: ['OK'],
-  });
+/**
+ * The helper the AWS CLI runs: the Node single executable in the packaged app's resources (its
+ * RunAsNode fuse is off, so the app binary cannot run it), or the bundle in a checkout.
+ */
+function shippedHelper(): string {
+  return app.isPackaged ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper') : join(here, '..', 'tray-cred-helper.cjs');
 }
 
 if (!app.requestSingleInstanceLock()) {

@@ -1,0 +1,78 @@
+import { dialog } from 'electron';
+import { homedir } from 'node:os';
+import { awsFiles } from '../core/import-sources.ts';
+import { addCredentialProcessLines, installHelper } from '../node/install-helper.ts';
+import { showError } from './show-error.ts';
+
+export interface InstallHelperFlowDeps {
+  /** The helper the app ships: resources/bin/tray-cred-helper when packaged, dist/tray-cred-helper.cjs in a checkout. */
+  helperPath: string;
+  /** Profile names (no secrets); throws LOCKED while locked. */
+  profiles: () => Promise<string[]>;
+  env: NodeJS.ProcessEnv;
+  home?: string;
+}
+
+/**
+ * Tray menu → Install command-line helper…: with the user's consent, links `tray-cred-helper`
+ * into ~/.local/bin, then offers to point the vault's profiles at it in ~/.aws/config (a backup
+ * first, no other line changed). Every step is a yes the user gives; a failure shows the core's
+ * message, which names the fix.
+ */
+export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise<void> {
+  const home = deps.home ?? homedir();
+  const consent = await dialog.showMessageBox({
+    type: 'question',
+    title: 'tray-cred',
+    message: 'Install the command-line helper?',
+    detail:
+      `This puts tray-cred-helper in ${home}/.local/bin, linked to the helper inside tray-cred (${deps.helperPath}). ` +
+      'The AWS CLI and SDKs run it through credential_process; it needs no Node of its own.',
+    buttons: ['Cancel', 'Install'],
+    defaultId: 1,
+    cancelId: 0,
+    noLink: true,
+  });
+  if (consent.response !== 1) return;
+  let installed;
+  try {
+    installed = await installHelper({ helperPath: deps.helperPath, binDir: `${home}/.local/bin`, ...(deps.env.PATH ? { pathEnv: deps.env.PATH } : {}) });
+  } catch (error) {
+    await showError('tray-cred could not install the helper', error);
+    return;
+  }
+  let names: string[] = [];
+  try {
+    names = await deps.profiles();
+  } catch {
+    // Locked: the helper is installed; the config lines can be added later with `tray-cred configure-aws`.
+  }
+  const where = `${installed.command} is ${installed.changed ? 'installed' : 'already installed'}.${installed.onPath ? '' : `\n\n${installed.advice ?? ''}`}`;
+  if (names.length === 0) {
+    await dialog.showMessageBox({ type: 'info', title: 'tray-cred', message: 'Command-line helper installed', detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`, buttons: ['OK'], noLink: true });
+    return;
+  }
+  const { config, credentials } = awsFiles(deps.env, home);
+  const offer = await dialog.showMessageBox({
+    type: 'question',
+    title: 'tray-cred',
+    message: 'Point your AWS profiles at tray-cred?',
+    detail: `${where}\n\nAdd "credential_process = tray-cred-helper <profile>" to ${config} for: ${names.join(', ')}? A backup of the file is made first; no other line changes.`,
+    buttons: ['Not now', 'Add the lines'],
+    defaultId: 1,
+    cancelId: 0,
+    noLink: true,
+  });
+  if (offer.response !== 1) return;
+  try {
+    const r = await addCredentialProcessLines({ configPath: config, credentialsPath: credentials, profiles: names });
+    const lines = [
+      r.changed.length ? `Set for: ${r.changed.join(', ')}.` : 'Every profile was set already.',
+      r.backup ? `Backup: ${r.backup}` : '',
+      r.shadowed.length ? `Still in plaintext in ${credentials}, which the AWS CLI reads first: ${r.shadowed.join(', ')}. Remove them with tray-cred import ${credentials} --remove-source.` : '',
+    ].filter(Boolean);
+    await dialog.showMessageBox({ type: r.shadowed.length ? 'warning' : 'info', title: 'tray-cred', message: `Updated ${config}`, detail: lines.join('\n\n'), buttons: ['OK'], noLink: true });
+  } catch (error) {
+    await showError(`tray-cred could not edit ${config}`, error);
+  }
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { lstat, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { useElectronStandIn } from '../fakes/electron-hooks.ts';
+
+useElectronStandIn();
+const electron = await import('../fakes/electron-stand-in.ts');
+const { runInstallHelperFlow } = await import('../../main/electron/install-helper-flow.ts');
+
+describe('tray menu: Install command-line helper…', () => {
+  let home: string;
+  let helper: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(async () => {
+    electron.reset();
+    home = await mkdtemp(join(tmpdir(), 'tc-install-flow-'));
+    // A stand-in for the shipped single executable: any non-.cjs file is linked, not wrapped.
+    helper = join(home, 'resources-bin-tray-cred-helper');
+    await writeFile(helper, '#!/bin/sh\necho helper\n', { mode: 0o755 });
+    env = { PATH: '/usr/bin:/bin', AWS_CONFIG_FILE: join(home, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials') };
+  });
+  afterEach(() => rm(home, { recursive: true, force: true }));
+
+  it('installs nothing without consent', async () => {
+    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev'], env, home });
+    const box = await electron.dialog.untilShown();
+    assert.equal(box.options.message, 'Install the command-line helper?');
+    assert.equal(box.options.cancelId, 0);
+    box.click('Cancel');
+    await flow;
+    await assert.rejects(lstat(join(home, '.local', 'bin', 'tray-cred-helper')), { code: 'ENOENT' });
+    assert.equal(electron.dialog.boxes.length, 1);
+  });
+
+  it('links the helper, says the folder is not on PATH, and adds credential_process lines with a backup', async () => {
+    await writeFile(env.AWS_CONFIG_FILE!, '[profile dev]\nregion = eu-west-1\n');
+    await writeFile(env.AWS_SHARED_CREDENTIALS_FILE!, '[prod]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = x\n');
+    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev', 'prod'], env, home });
+    (await electron.dialog.untilShown(1)).click('Install');
+    const offer = await electron.dialog.untilShown(2);
+    assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred-helper')), helper);
+    assert.match(offer.options.detail!, /is installed\./);
+    assert.ok(offer.options.detail!.includes(`${join(home, '.local', 'bin')} is not on your PATH`));
+    assert.match(offer.options.detail!, /for: dev, prod\?/);
+    offer.click('Add the lines');
+    const done = await electron.dialog.untilShown(3);
+    done.click('OK');
+    await flow;
+    const config = await readFile(env.AWS_CONFIG_FILE!, 'utf8');
+    assert.match(config, /\[profile dev\]\nregion = eu-west-1\ncredential_process = tray-cred-helper dev\n/);
+    assert.match(config, /\[profile prod\]\ncredential_process = tray-cred-helper prod\n/);
+    assert.match(done.options.detail!, /Backup: .*aws-config\.tray-cred-backup-/);
+    assert.equal(done.options.type, 'warning', 'prod still has plaintext keys that the CLI reads first');
+    assert.match(done.options.detail!, /plaintext .*: prod\./);
+  });
+
+  it('while locked it installs the helper and says how to add the lines later', async () => {
+    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => { throw Object.assign(new Error('tray-cred is locked'), { code: 'LOCKED' }); }, env, home });
+    (await electron.dialog.untilShown(1)).click('Install');
+    const info = await electron.dialog.untilShown(2);
+    assert.match(info.options.detail!, /tray-cred configure-aws/);
+    info.click('OK');
+    await flow;
+    assert.ok((await lstat(join(home, '.local', 'bin', 'tray-cred-helper'))).isSymbolicLink());
+  });
+
+  it('a file it did not create is refused with the fix, and left alone', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(home, '.local', 'bin'), { recursive: true });
+    await writeFile(join(home, '.local', 'bin', 'tray-cred-helper'), 'mine\n');
+    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev'], env, home });
+    (await electron.dialog.untilShown(1)).click('Install');
+    const error = await electron.dialog.untilShown(2);
+    assert.match(`${error.options.message} ${error.options.detail}`, /rm '/);
+    if (!error.closed) error.click((error.options.buttons ?? ['OK'])[0]!);
+    await flow;
+    assert.equal(await readFile(join(home, '.local', 'bin', 'tray-cred-helper'), 'utf8'), 'mine\n');
+  });
+});
