@@ -17,6 +17,7 @@ import { DialogApprover } from './dialog-approver.ts';
 import { offerVaultInit } from './first-run.ts';
 import { runInstallHelperFlow } from './install-helper-flow.ts';
 import { registerIpc } from './ipc.ts';
+import { openPromptHost } from './prompt-host.ts';
 import { startLockTriggers } from './lock-triggers.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, applyStartAtLogin } from './settings.ts';
@@ -44,7 +45,7 @@ async function start(): Promise<void> {
   const firstRun = await offerVaultInit(new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, place.dataDir));
   if (firstRun.vault === 'declined') return app.quit();
 
-  const approver = new DialogApprover();
+  const approver = new DialogApprover(process.platform === 'darwin' ? { host: openPromptHost } : {});
   let runtime: AgentRuntime;
   try {
     runtime = await startAgentRuntime({ place, approver, warn, frontEnd: 'tray app', broker: { unlockOnRequest: () => settings.get('unlockOnRequest') } });

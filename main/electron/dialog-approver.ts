@@ -1,4 +1,4 @@
-import { app, dialog, type MessageBoxOptions, type MessageBoxReturnValue } from 'electron';
+import { app, dialog, type BaseWindow, type MessageBoxOptions, type MessageBoxReturnValue } from 'electron';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports.ts';
 import { claimText } from './claim-text.ts';
 
@@ -50,9 +50,18 @@ interface Entry {
  * whose signal aborts (the broker's time-out, a lock) closes, and one still waiting never shows.
  */
 export class DialogApprover implements Approver {
+  private readonly host: (() => BaseWindow) | undefined;
   private readonly waiting: Entry[] = [];
   private showing: Entry | undefined;
   private readonly listeners = new Set<() => void>();
+
+  /**
+   * `host` opens a window for each prompt to attach to, closed after it (macOS, where a prompt
+   * without a parent window blocks the main process: see prompt-host.ts).
+   */
+  constructor(options: { host?: () => BaseWindow } = {}) {
+    this.host = options.host;
+  }
 
   ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
     if (request.mfaSerial) {
@@ -105,7 +114,14 @@ export class DialogApprover implements Approver {
     try {
       // A tray app is never the active app on macOS: without this the prompt can open behind the terminal that asked.
       if (process.platform === 'darwin') app.focus({ steal: true });
-      const result = await dialog.showMessageBox({ ...approvalPrompt(entry.request), signal: entry.signal });
+      const options = { ...approvalPrompt(entry.request), signal: entry.signal };
+      const host = this.host?.();
+      let result: MessageBoxReturnValue;
+      try {
+        result = host ? await dialog.showMessageBox(host, options) : await dialog.showMessageBox(options);
+      } finally {
+        host?.destroy();
+      }
       // An aborted prompt was already rejected; the box closing as "cancelled" says nothing about the person.
       if (!entry.signal.aborted) entry.resolve(answerOf(entry.request, result));
     } catch (error) {

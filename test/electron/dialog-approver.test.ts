@@ -9,6 +9,7 @@ import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { DialogApprover } = await import('../../main/electron/dialog-approver.ts');
+const { openPromptHost } = await import('../../main/electron/prompt-host.ts');
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann/infra' };
 const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ profile: 'prod', caller, rememberMinutes: 0, unlock: false, ...over });
@@ -76,6 +77,28 @@ describe('DialogApprover', () => {
     assert.deepEqual(await second, { allow: true, rememberMinutes: 0 });
     await tick();
     assert.deepEqual(approver.pending(), []);
+  });
+
+  it('on macOS hangs each prompt as a sheet from its own empty host window, closed after the answer or the abort', async () => {
+    const approver = new DialogApprover({ host: openPromptHost as never });
+    const answered = approver.ask(request(), new AbortController().signal);
+    const box = await electron.dialog.untilShown(1);
+    const host = box.parent as InstanceType<typeof electron.BrowserWindow>;
+    assert.ok(host instanceof electron.BrowserWindow, 'the box was given a parent window');
+    assert.equal(host.webContents.mainFrame.url, '', 'the host loads nothing');
+    assert.deepEqual([host.shown, host.centered, host.options.alwaysOnTop, host.options.webPreferences?.javascript, host.options.webPreferences?.sandbox], [1, true, true, false, true]);
+    box.click('Allow once');
+    assert.deepEqual(await answered, { allow: true, rememberMinutes: 0 });
+    assert.equal(host.destroyed, true);
+
+    const timeout = new AbortController();
+    const aborted = approver.ask(request(), timeout.signal);
+    const second = await electron.dialog.untilShown(2);
+    timeout.abort(new Error('no answer within 60 s'));
+    await assert.rejects(aborted, /60 s/);
+    await tick();
+    assert.equal(second.closed, true, 'signal closes a sheet');
+    assert.equal((second.parent as { destroyed: boolean }).destroyed, true);
   });
 
   it('closes the prompt when its signal aborts, and a queued prompt whose signal aborts never shows', async () => {

@@ -61,6 +61,8 @@ export interface OpenBox {
   click(label: string, checkboxChecked?: boolean): void;
   /** True once the box has gone (answered or closed by its signal). */
   closed: boolean;
+  /** The window the box is attached to as a sheet, when one was passed. */
+  parent?: unknown;
 }
 class FakeDialog {
   boxes: OpenBox[] = [];
@@ -71,6 +73,7 @@ class FakeDialog {
       const box: OpenBox = {
         options,
         closed: false,
+        ...(args.length > 1 ? { parent: args[0] } : {}),
         click(label, checkboxChecked = false) {
           if (box.closed) throw new Error(`the box "${options.message}" is already closed`);
           const response = (options.buttons ?? []).indexOf(label);
@@ -271,6 +274,15 @@ export class BrowserWindow extends EventEmitter {
   }
   restore(): void {
     this.minimized = false;
+  }
+  centered = false;
+  center(): void {
+    this.centered = true;
+  }
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.emit('closed');
   }
   isDestroyed(): boolean {
     return this.destroyed;

@@ -1,0 +1,26 @@
+import { BrowserWindow } from 'electron';
+
+/**
+ * A small, empty window for an approval prompt to hang from as a sheet. macOS runs a message box
+ * that has no parent window synchronously: it would block the main process, and with it the
+ * agent's socket and the 60 s time-out, and it ignores `signal`. A sheet on a window runs
+ * asynchronously and closes when the broker aborts. The window loads nothing and runs no script.
+ */
+export function openPromptHost(): BrowserWindow {
+  const host = new BrowserWindow({
+    width: 480,
+    height: 120,
+    show: false,
+    title: 'tray-cred: approval',
+    resizable: false,
+    minimizable: false,
+    maximizable: false,
+    fullscreenable: false,
+    skipTaskbar: true,
+    alwaysOnTop: true,
+    webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+  });
+  host.center();
+  host.show();
+  return host;
+}
