@@ -26,6 +26,8 @@ export function trayHandlers(deps: TrayHandlerDeps): TrayHandlers {
     setIdleLock: (minutes: IdleLockMinutes) => deps.settings.set('idleLockMinutes', minutes),
     setUnlockOnRequest: (on) => deps.settings.set('unlockOnRequest', on),
     setStartAtLogin: (on) => deps.settings.set('startAtLogin', on),
+    setNotifications: (on) => deps.settings.set('notifications', on),
+    setTouchId: (on) => deps.settings.set('touchId', on),
     installHelper: run('install helper', deps.installHelper),
     quit: deps.quit,
   };

@@ -20,6 +20,10 @@ export interface TrayView {
   startAtLogin: boolean;
   /** `app.setLoginItemSettings` works on macOS and Windows only. */
   canStartAtLogin: boolean;
+  notifications: boolean;
+  touchId: boolean;
+  /** Touch ID is offered on macOS only. */
+  canTouchId: boolean;
 }
 
 /** What the menu's items do; each is a thin call into the app. */
@@ -31,6 +35,8 @@ export interface TrayHandlers {
   setIdleLock(minutes: IdleLockMinutes): void;
   setUnlockOnRequest(on: boolean): void;
   setStartAtLogin(on: boolean): void;
+  setNotifications(on: boolean): void;
+  setTouchId(on: boolean): void;
   installHelper(): void;
   quit(): void;
 }
@@ -81,6 +87,8 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
       })),
     },
     { label: 'Unlock when a request arrives', type: 'checkbox', checked: view.unlockOnRequest, click: () => on.setUnlockOnRequest(!view.unlockOnRequest) },
+    { label: 'Notify of accesses served without asking', type: 'checkbox', checked: view.notifications, click: () => on.setNotifications(!view.notifications) },
+    ...(view.canTouchId ? [{ label: 'Use Touch ID to unlock', type: 'checkbox' as const, checked: view.touchId, click: () => on.setTouchId(!view.touchId) }] : []),
     { label: 'Start at login', type: 'checkbox', checked: view.startAtLogin, enabled: view.canStartAtLogin, click: () => on.setStartAtLogin(!view.startAtLogin) },
     separator,
     { label: 'Install command-line helper…', click: () => on.installHelper() },

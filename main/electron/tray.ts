@@ -96,6 +96,9 @@ export class AppTray {
       unlockOnRequest: settings.get('unlockOnRequest'),
       startAtLogin: settings.get('startAtLogin'),
       canStartAtLogin: canStartAtLogin(this.deps.platform),
+      notifications: settings.get('notifications'),
+      touchId: settings.get('touchId'),
+      canTouchId: this.deps.platform === 'darwin',
     };
   }
 

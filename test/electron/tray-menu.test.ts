@@ -9,13 +9,14 @@ const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
   pid: 1, ppid: 2, durationMs: 3, reason: null, served: 'vault', credentialId: null, ...over,
 });
 const view = (over: Partial<TrayView> = {}): TrayView => ({
-  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, ...over,
+  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: true, canTouchId: false, ...over,
 });
 function recorder(): { calls: string[]; on: TrayHandlers } {
   const calls: string[] = [];
   const on: TrayHandlers = {
     unlock: () => calls.push('unlock'), lock: () => calls.push('lock'), openHistory: () => calls.push('history'), openProfiles: () => calls.push('profiles'),
     setIdleLock: (m) => calls.push(`idle ${m}`), setUnlockOnRequest: (b) => calls.push(`unlockOnRequest ${b}`), setStartAtLogin: (b) => calls.push(`startAtLogin ${b}`),
+    setNotifications: (b) => calls.push(`notifications ${b}`), setTouchId: (b) => calls.push(`touchId ${b}`),
     installHelper: () => calls.push('install'), quit: () => calls.push('quit'),
   };
   return { calls, on };
@@ -46,7 +47,7 @@ describe('trayMenuTemplate', () => {
 
   it('is the full menu, in order, for an unlocked agent with nothing recent', () => {
     assert.deepEqual(labels(trayMenuTemplate(view(), recorder().on)), [
-      'Lock', '---', 'Open Access History…', 'Profiles…', '---', 'Lock after idle', 'Unlock when a request arrives', 'Start at login', '---', 'Install command-line helper…', '---', 'Quit',
+      'Lock', '---', 'Open Access History…', 'Profiles…', '---', 'Lock after idle', 'Unlock when a request arrives', 'Notify of accesses served without asking', 'Start at login', '---', 'Install command-line helper…', '---', 'Quit',
     ]);
   });
 
@@ -92,6 +93,16 @@ describe('trayMenuTemplate', () => {
     click(find(items, 'Start at login'));
     assert.deepEqual(calls, ['unlockOnRequest false', 'startAtLogin true']);
     assert.equal(find(trayMenuTemplate(view({ canStartAtLogin: false }), on), 'Start at login').enabled, false);
+  });
+
+  it('toggles notifications, and offers Touch ID only where there is Touch ID', () => {
+    const { calls, on } = recorder();
+    click(find(trayMenuTemplate(view({ notifications: true }), on), 'Notify of accesses served without asking'));
+    assert.ok(!labels(trayMenuTemplate(view(), on)).includes('Use Touch ID to unlock'));
+    const mac = trayMenuTemplate(view({ canTouchId: true, touchId: false }), on);
+    assert.equal(find(mac, 'Use Touch ID to unlock').checked, false);
+    click(find(mac, 'Use Touch ID to unlock'));
+    assert.deepEqual(calls, ['notifications false', 'touchId true']);
   });
 
   it('wires Open Access History, Profiles, Install and Quit', () => {
