@@ -95,6 +95,12 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`tray-cred: ${error.message}\n`);
       process.exit(error instanceof UsageError ? EXIT_STATUS.USAGE : EXIT_STATUS[error.code]);
     }
+    // A full disk is the user's to fix, not a bug: say so. Vault and settings writes are atomic, so the old files stand.
+    const errno = (error as NodeJS.ErrnoException)?.code;
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+      process.stderr.write(`tray-cred: not enough disk space (${(error as Error).message}): nothing was replaced; free disk space under ${agentPlace(process.env).dataDir} and retry\n`);
+      process.exit(EXIT_STATUS.INTERNAL);
+    }
     process.stderr.write(`tray-cred: internal error: ${(error as Error)?.message ?? String(error)}\n`);
     process.exit(EXIT_STATUS.INTERNAL);
   }

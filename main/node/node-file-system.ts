@@ -120,8 +120,9 @@ export class NodeFileSystem implements FileSystem {
       // The pid is written first and the file linked into place, so a lock file never exists
       // without its owner's pid, even when the process dies half-way.
       const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-      await fsp.writeFile(temp, mine, { mode: 0o600, flag: 'wx' });
       try {
+        // Inside the try: on a full disk the file is created and the write fails; it must not stay behind.
+        await fsp.writeFile(temp, mine, { mode: 0o600, flag: 'wx' });
         await fsp.link(temp, path);
         return async () => {
           if ((await this.readFile(path))?.toString('utf8') === mine) await fsp.rm(path, { force: true });

@@ -55,7 +55,9 @@ export class SocketServer {
       await checkPrivateDir(dir, uid);
       await this.clearStale(path);
     }
-    const server = createServer((socket) => this.serve(socket));
+    // Half-open: a client may end its side after the request line (`nc -N`, a shell pipe) and must
+    // still get the answer; without it the answer to any request that awaits I/O was dropped.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
     server.maxConnections = 2048;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
