@@ -32,14 +32,14 @@ test('settings are listed, changed, validated and kept private', async (t) => {
   assert.equal((await sandbox.trayCred(['settings', 'idleLockMinutes'])).stdout, '60\n', 'a refused value changes nothing');
 });
 
-test('a locked headless agent with an approver unlocks on request, unless the setting is off', async (t) => {
+test('a locked headless agent with --unlock-on-request asks its approver to unlock and allow, unless the setting is off', async (t) => {
   const { sandbox, startAgent } = await testSandbox(t);
   assert.equal((await sandbox.trayCred(['init'])).status, 0);
   const file = join(sandbox.root, 'creds');
   await writeFile(file, credentialsFile({ dev: DEV_KEYS }));
   assert.equal((await sandbox.trayCred(['import', file])).status, 0);
   const log = join(sandbox.root, 'approver.log');
-  await startAgent(['--locked', '--approver', `echo "$TRAY_CRED_PROFILE" >> ${log}`]);
+  await startAgent(['--locked', '--unlock-on-request', '--approver', `echo "$TRAY_CRED_PROFILE" >> ${log}`]);
 
   const served = await run(HELPER, ['dev'], { env: sandbox.env });
   assert.equal(served.status, 0, served.stderr);

@@ -10,7 +10,8 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
     .description('run the headless agent in the foreground: the same core and socket as the tray app')
     .option('--approver <command>', 'run for each `ask` request; exit 0 allows. TRAY_CRED_PROFILE and TRAY_CRED_CALLER describe the request. Without it, `ask` is denied')
     .option('--locked', 'start locked (unlock later with `tray-cred unlock`)')
-    .action(async (options: { approver?: string; locked?: boolean }) => {
+    .option('--unlock-on-request', 'with --approver: a request that arrives while locked asks the approver to unlock and allow, instead of failing (the shared unlockOnRequest setting can still turn it off)')
+    .action(async (options: { approver?: string; locked?: boolean; unlockOnRequest?: boolean }) => {
       const c = ctx();
       const warn = (message: string): void => c.err(`tray-cred agent: ${message}`);
       const settings = openSettings(c.dataDir);
@@ -20,7 +21,8 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
         warn,
         frontEnd: 'headless agent',
         // The tray's "Unlock when a request arrives" needs someone to answer: here, the approver command.
-        broker: { unlockOnRequest: () => options.approver !== undefined && settings.get('unlockOnRequest') },
+        // Opt-in on the command line: scripts that start a headless agent expect a locked one to refuse.
+        broker: { unlockOnRequest: () => options.approver !== undefined && options.unlockOnRequest === true && settings.get('unlockOnRequest') },
       });
       if (!options.locked) {
         try {
