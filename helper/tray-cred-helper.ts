@@ -3,12 +3,15 @@
  * what it can claim about its caller, sends one request to the agent and prints the answer.
  * stdout carries only the credential_process JSON; every failure is one stderr line and an
  * exit status from EXIT_STATUS.
+ *
+ * Its start-up is paid before every `aws` command, so it loads no module it does not use on
+ * this platform (child_process alone costs several ms) and writes with fs.writeSync: touching
+ * process.stdout would build a stream over fd 1 just to print one line.
  */
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { homedir, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { spawnSync } from 'node:child_process';
 import {
   AgentUnreachableError,
   EXIT_STATUS,
@@ -30,13 +33,26 @@ const USAGE = `usage: tray-cred-helper [--timeout <seconds>] <profile>
 Prints AWS credentials for <profile> from the running tray-cred agent, as credential_process JSON.
 In ~/.aws/config:  credential_process = tray-cred-helper <profile>`;
 
+/** Writes all of `text` to fd 1 or 2 synchronously, so that exiting right after loses nothing. */
+function print(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(fd, bytes, done);
+    } catch (error) {
+      // A descriptor a parent left non-blocking can be full for a moment; anything else is final.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
 function fail(status: number, message: string): never {
-  process.stderr.write(`tray-cred-helper: ${message}\n`);
+  print(2, `tray-cred-helper: ${message}\n`);
   process.exit(status);
 }
 
 /** What the helper can tell about the process that ran it. Claims, not proof. */
-function callerOf(pid: number): CallerClaim {
+async function callerOf(pid: number): Promise<CallerClaim> {
   const claim: CallerClaim = { pid, ppid: 0, command: '', cwd: '' };
   try {
     if (process.platform === 'linux') {
@@ -46,6 +62,7 @@ function callerOf(pid: number): CallerClaim {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       claim.ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
     } else if (process.platform === 'darwin') {
+      const { spawnSync } = await import('node:child_process');
       const ps = spawnSync('/bin/ps', ['-o', 'ppid=,command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 });
       const m = /^\s*(\d+)\s+(.*)$/s.exec(ps.stdout ?? '');
       if (m) {
@@ -81,11 +98,11 @@ async function main(): Promise<void> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    print(1, `${USAGE}\n`);
     return;
   }
   if (values.version) {
-    process.stdout.write(`tray-cred-helper ${VERSION} (protocol ${PROTOCOL_VERSION})\n`);
+    print(1, `tray-cred-helper ${VERSION} (protocol ${PROTOCOL_VERSION})\n`);
     return;
   }
   const profile = positionals[0];
@@ -118,7 +135,7 @@ async function main(): Promise<void> {
   const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
   let response;
   try {
-    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) }, seconds * 1000);
+    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: await callerOf(process.ppid) }, seconds * 1000);
   } catch (error) {
     if (error instanceof AgentUnreachableError) {
       fail(EXIT_STATUS.NOT_RUNNING, `${error.message}: start the tray-cred app (or \`tray-cred agent\` on a server); set TRAY_CRED_SOCKET if it listens elsewhere`);
@@ -138,7 +155,9 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(EXIT_STATUS.BAD_REQUEST, (error as Error).message);
   }
-  process.stdout.write(`${JSON.stringify(credentials)}\n`);
+  print(1, `${JSON.stringify(credentials)}\n`);
+  // The answer is written and the socket destroyed: nothing left to wait for but handle teardown.
+  process.exit(0);
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { CallerClaim } from '../../helper/protocol.ts';
 import { TrayCredError } from './errors.ts';
@@ -60,6 +60,8 @@ export interface AuditEntry extends AuditInput {
 
 const GENESIS = '0'.repeat(64);
 const MAC_SUFFIX = /,"mac":"([0-9a-f]{64})"\}$/;
+/** `,"mac":"` + 64 hex digits + `"}` */
+const MAC_LINE_END = 74;
 const FILE = /^audit-(\d{12})\.jsonl$/;
 const TAIL_BYTES = 64 * 1024;
 const HEAD = 'head.json';
@@ -97,11 +99,13 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-function mac(key: Buffer, prev: string, body: string): string {
+// A KeyObject, made once: createHmac with a Buffer key re-imports it on every call, which is
+// most of the cost of an entry (4 to 5 times the HMAC itself, measured on Node 24).
+function mac(key: KeyObject, prev: string, body: string): string {
   return createHmac('sha256', key).update(prev).update('\n').update(body).digest('hex');
 }
 
-function headMac(key: Buffer, seq: number, entryMac: string): string {
+function headMac(key: KeyObject, seq: number, entryMac: string): string {
   return createHmac('sha256', key).update(`head|${seq}|${entryMac}`).digest('hex');
 }
 
@@ -109,6 +113,22 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 function sameHex(a: string, b: string): boolean {
   return HEX64.test(a) && HEX64.test(b) && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}
+
+/**
+ * The MAC of `line` when it is exactly the next entry of an intact chain (its sequence number
+ * and link as expected, its MAC right, and not a `tamper` entry), else `undefined`. It reads
+ * the fields by position instead of parsing the JSON: a line with a right MAC was written by
+ * JSON.stringify of an entry whose first key is `seq` and last `prev`, with no key twice. It
+ * only ever accepts; every other line goes through verify's full checks, which name the problem.
+ */
+function intactMac(key: KeyObject, line: string, prev: string, seq: number): string | undefined {
+  const at = line.length - MAC_LINE_END;
+  if (at <= 0 || !line.startsWith(',"mac":"', at) || !line.endsWith('"}')) return undefined;
+  const m = line.slice(at + 8, -2);
+  const body = `${line.slice(0, at)}}`;
+  if (!body.startsWith(`{"seq":${seq},`) || !body.endsWith(`,"prev":"${prev}"}`) || line.includes('"event":"tamper"')) return undefined;
+  return sameHex(mac(key, prev, body), m) ? m : undefined;
 }
 
 const fileName = (firstSeq: number): string => `audit-${String(firstSeq).padStart(12, '0')}.jsonl`;
@@ -123,7 +143,7 @@ export class AuditLog {
   readonly dir: string;
   private readonly fs: FileSystem;
   private readonly clock: Clock;
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
   private readonly maxFileBytes: number;
   private tail: Tail | undefined;
   private queue: Pending[] = [];
@@ -134,7 +154,7 @@ export class AuditLog {
     this.fs = deps.fs;
     this.clock = deps.clock;
     this.dir = dir;
-    this.key = key;
+    this.key = createSecretKey(key);
     this.maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
   }
 
@@ -250,8 +270,15 @@ export class AuditLog {
     return repairs;
   }
 
+  /**
+   * The head is written after the entries it names are on disk, so on disk it is never ahead of
+   * the log. It only has to be as durable as the log: a power cut that brings back an older head
+   * (its rename not yet on disk) leaves a head behind the log, which the next write moves on and
+   * verify accepts; only a head ahead of the log means a cut. So the directory is not synced for
+   * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
+   */
   private async writeHead(seq: number, entryMac: string): Promise<void> {
-    await this.fs.writeFileAtomic(join(this.dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(this.key, seq, entryMac) })}\n`);
+    await this.fs.writeFileAtomic(join(this.dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(this.key, seq, entryMac) })}\n`, { replaceOnly: true });
   }
 
   private async readTail(): Promise<AuditInput[]> {
@@ -332,7 +359,8 @@ export class AuditLog {
   }
 
   /** Checks every entry's MAC, sequence and link, and the remembered chain head; names the first bad entry. */
-  static async verify(fs: FileSystem, dir: string, key: Buffer, options: { requireEntries?: boolean } = {}): Promise<VerifyReport> {
+  static async verify(fs: FileSystem, dir: string, rawKey: Buffer, options: { requireEntries?: boolean } = {}): Promise<VerifyReport> {
+    const key = createSecretKey(rawKey);
     const files = (await fs.list(dir)).filter((n) => FILE.test(n));
     let prev = GENESIS;
     let expected = 1;
@@ -351,6 +379,13 @@ export class AuditLog {
       const torn = lines.pop();
       for (let i = 0; i < lines.length; i += 1) {
         const line = lines[i]!;
+        const intact = head.ok && head.seq === expected ? undefined : intactMac(key, line, prev, expected);
+        if (intact !== undefined) {
+          prev = intact;
+          expected += 1;
+          entries += 1;
+          continue;
+        }
         const m = MAC_SUFFIX.exec(line);
         let entry: { seq?: unknown; prev?: unknown } | undefined;
         try {
@@ -396,7 +431,7 @@ export class AuditLog {
 
 type Head = { ok: true; seq: number; mac: string } | { ok: false; reason: 'missing' | 'edited' };
 
-async function readHead(fs: FileSystem, dir: string, key: Buffer): Promise<Head> {
+async function readHead(fs: FileSystem, dir: string, key: KeyObject): Promise<Head> {
   const raw = await fs.readFile(join(dir, HEAD));
   if (!raw) return { ok: false, reason: 'missing' };
   try {

@@ -48,9 +48,11 @@ export interface FileSystem {
   readRange(path: string, start: number, length: number): Promise<Buffer>;
   /**
    * Replaces the file so that a crash at any point leaves the old or the new contents:
-   * temp file, fsync, rename, fsync of the directory.
+   * temp file, fsync, rename, fsync of the directory. With `replaceOnly`, the directory is not
+   * synced: a power cut may then bring back the old contents even after this resolved, but
+   * never a torn or empty file (for files allowed to lag, such as the audit chain head).
    */
-  writeFileAtomic(path: string, data: string | Buffer): Promise<void>;
+  writeFileAtomic(path: string, data: string | Buffer, options?: { replaceOnly?: boolean }): Promise<void>;
   /** Appends and waits until the bytes are on disk (fdatasync). Creates the file 0600. */
   appendDurable(path: string, data: string | Buffer): Promise<void>;
   /** Cuts the file to `length` bytes, durably. */

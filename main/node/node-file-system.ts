@@ -35,7 +35,7 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  async writeFileAtomic(path: string, data: string | Buffer, options: { replaceOnly?: boolean } = {}): Promise<void> {
     const dir = dirname(path);
     const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const handle = await fsp.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -52,17 +52,28 @@ export class NodeFileSystem implements FileSystem {
       await fsp.rm(temp, { force: true });
       throw error;
     }
-    await syncDir(dir);
+    if (!options.replaceOnly) await syncDir(dir);
   }
 
   async appendDurable(path: string, data: string | Buffer): Promise<void> {
-    const handle = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+    let created = false;
+    let handle;
+    try {
+      handle = await fsp.open(path, constants.O_WRONLY | constants.O_APPEND);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      handle = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+      created = true;
+    }
     try {
       await handle.writeFile(data);
       await handle.datasync();
     } finally {
       await handle.close();
     }
+    // fdatasync makes the bytes durable, not the new file's name: without this a power cut could
+    // lose a whole new audit file whose appends were acknowledged. Only on creation, so rarely.
+    if (created) await syncDir(dirname(path));
   }
 
   async truncate(path: string, length: number): Promise<void> {
