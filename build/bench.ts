@@ -1,0 +1,87 @@
+/**
+ * `npm run bench`: measures the figures of issue 6 in one run and prints them as a Markdown
+ * table for README. It is not a test: it fails only when something does not work, never on
+ * timing. Everything runs against the built commands in dist/ and a real gnome-keyring in a
+ * private D-Bus session on a temporary HOME (the script starts that session itself).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { agentFigures } from './bench/agent-load.ts';
+import { auditFigures } from './bench/audit-figures.ts';
+import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
+import { describeMachine } from './bench/machine.ts';
+import { renderReport, type Figure } from './bench/report.ts';
+import { vaultFigures } from './bench/vault-figures.ts';
+import { addProfile, makeWorld, startAgent, type World } from './bench/world.ts';
+
+/** Set in the private session's copy of this script, so it does not start another one. */
+const IN_SESSION = 'TRAY_CRED_BENCH_IN_SESSION';
+
+/** Starts gnome-keyring as build/test.sh does, then runs this script again inside the session. */
+async function inPrivateSession(): Promise<number> {
+  const home = await mkdtemp('/tmp/tc-bench-home-');
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, [IN_SESSION]: '1' };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  delete env.GNOME_KEYRING_CONTROL;
+  const script = [
+    'eval "$(printf "\\n" | gnome-keyring-daemon --unlock --components=secrets --daemonize)"',
+    'export GNOME_KEYRING_CONTROL',
+    'exec "$0" "$1"',
+  ].join('\n');
+  try {
+    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, import.meta.filename], { env, stdio: 'inherit' });
+    return await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    });
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
+const step = (what: string): void => {
+  process.stderr.write(`bench: ${what}\n`);
+};
+
+async function withWorld<T>(name: string, fn: (world: World) => Promise<T>): Promise<T> {
+  const world = await makeWorld(name);
+  try {
+    return await fn(world);
+  } finally {
+    await world.cleanup();
+  }
+}
+
+async function measure(): Promise<void> {
+  const machine = describeMachine();
+  const figures: Figure[] = [];
+  await withWorld('agent', async (world) => {
+    await addProfile(world, 'dev', 'allow');
+    const agent = await startAgent(world);
+    try {
+      step('figure 1: helper vs node -e 0 (hyperfine, 3 rounds)');
+      figures.push(...(await helperVsNode(world, 'dev')));
+      step('figure 2: through the AWS CLI, helper vs the openssl recipe');
+      figures.push(...(await throughAwsCli(world, 'dev')));
+      step('figure 3: the agent under 1, 10 and 100 concurrent raw socket clients');
+      const { figures: load } = await agentFigures(world.socket, 'dev');
+      figures.push(...load);
+    } finally {
+      await agent.stop();
+    }
+    const verified = await world.trayCred(['audit', 'verify']);
+    if (verified.status !== 0) throw new Error(`the audit log written under load does not verify: ${verified.stderr}`);
+    step(verified.stdout.trim());
+  });
+  step('figure 4: audit verify and history query on 100,000 entries');
+  figures.push(...(await withWorld('audit', auditFigures)));
+  step('figure 5: vault open and save with 100 and 1,000 profiles');
+  figures.push(...(await withWorld('vault', vaultFigures)));
+  process.stdout.write(renderReport(machine, figures));
+}
+
+if (process.env[IN_SESSION] === '1') {
+  await measure();
+} else {
+  process.exitCode = await inPrivateSession();
+}

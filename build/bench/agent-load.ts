@@ -1,0 +1,88 @@
+/**
+ * Figure 3: the agent alone under raw socket clients, each connecting, sending one
+ * credentials request and reading the answer, as many times as it can, N at a time. The real
+ * headless agent from dist/ serves them with its audit log written and synced as in production.
+ */
+import { createConnection } from 'node:net';
+import { PROTOCOL_VERSION, encodeFrame, parseResponse } from '../../helper/protocol.ts';
+import { ms, quantile, type Figure } from './report.ts';
+
+/** One connection, one request, one answer; rejects unless the agent served the credentials. */
+function request(socketPath: string, profile: string, n: number): Promise<void> {
+  const id = `bench-${process.pid}-${n}`;
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath);
+    const chunks: Buffer[] = [];
+    socket.on('connect', () => {
+      socket.write(
+        encodeFrame({ v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: { pid: process.pid, ppid: process.ppid, command: '/usr/bin/python3 /usr/bin/aws s3 ls --profile bench', cwd: '/tmp' } }),
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (chunk.includes(0x0a)) {
+        socket.destroy();
+        const line = Buffer.concat(chunks).toString('utf8');
+        try {
+          const response = parseResponse(line.slice(0, line.indexOf('\n')), id);
+          if (response.ok) resolve();
+          else reject(new Error(`the agent refused a benchmark request: ${response.error.code} ${response.error.message}`));
+        } catch (error) {
+          reject(error as Error);
+        }
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('the agent closed the connection without an answer')));
+  });
+}
+
+export interface LoadResult {
+  clients: number;
+  requests: number;
+  seconds: number;
+  latencies: number[];
+}
+
+/** `clients` closed-loop clients sharing `total` requests. */
+export async function load(socketPath: string, profile: string, clients: number, total: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const client = async (): Promise<void> => {
+    while (next < total) {
+      const n = next++;
+      const t0 = performance.now();
+      await request(socketPath, profile, n);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return { clients, requests: total, seconds: (performance.now() - started) / 1000, latencies };
+}
+
+/** The three concurrency levels, after a warm-up; the 100-client p99 carries the target. */
+export async function agentFigures(socketPath: string, profile: string): Promise<{ figures: Figure[]; served: number }> {
+  await load(socketPath, profile, 10, 200);
+  const plan: [number, number][] = [
+    [1, 500],
+    [10, 2000],
+    [100, 5000],
+  ];
+  const figures: Figure[] = [];
+  let served = 200;
+  for (const [clients, total] of plan) {
+    const r = await load(socketPath, profile, clients, total);
+    served += total;
+    const p50 = quantile(r.latencies, 0.5);
+    const p99 = quantile(r.latencies, 0.99);
+    const rps = r.requests / r.seconds;
+    figures.push({
+      name: `agent, ${clients} concurrent client${clients === 1 ? '' : 's'}: req/s, p50, p99`,
+      value: `${rps.toFixed(0)} req/s, p50 ${ms(p50)}, p99 ${ms(p99)}`,
+      ...(clients === 100 ? { target: 'p99 under 5 ms', met: p99 < 5 } : {}),
+      note: `${total} requests (connect, one credentials request, answer) by ${clients} closed-loop client${clients === 1 ? '' : 's'} in the benchmark's process; allow profile; each answered after its audit entry is on disk`,
+    });
+  }
+  return { figures, served };
+}
