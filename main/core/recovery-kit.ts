@@ -1,7 +1,5 @@
 import { createCipheriv, createDecipheriv, scrypt } from 'node:crypto';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary as common } from '@zxcvbn-ts/language-common';
-import { dictionary as english, translations } from '@zxcvbn-ts/language-en';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 
@@ -41,10 +39,20 @@ const aad = (vaultId: string, kdf: object): Buffer => Buffer.from(`${KIT_FORMAT}
 
 let strength: ZxcvbnFactory | undefined;
 
-/** Refuses a passphrase an attacker with the kit could guess; the message says what would be better. */
-export function checkPassphrase(passphrase: string, context: string[] = []): void {
+/**
+ * Refuses a passphrase an attacker with the kit could guess; the message says what would be better.
+ * The dictionaries load on first use: evaluating them cost every `tray-cred` command ~280 ms.
+ */
+export async function checkPassphrase(passphrase: string, context: string[] = []): Promise<void> {
   if (passphrase.length < 12) throw new UsageError('the passphrase is shorter than 12 characters: use four or more unrelated words');
-  strength ??= new ZxcvbnFactory({ dictionary: { ...common, ...english }, graphs: adjacencyGraphs, translations });
+  if (!strength) {
+    const [{ ZxcvbnFactory }, { adjacencyGraphs, dictionary: common }, { dictionary: english, translations }] = await Promise.all([
+      import('@zxcvbn-ts/core'),
+      import('@zxcvbn-ts/language-common'),
+      import('@zxcvbn-ts/language-en'),
+    ]);
+    strength = new ZxcvbnFactory({ dictionary: { ...common, ...english }, graphs: adjacencyGraphs, translations });
+  }
   const result = strength.check(passphrase, ['tray-cred', 'aws', 'amazon', ...context]);
   if (result.score < 3) {
     const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');

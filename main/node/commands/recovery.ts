@@ -8,7 +8,7 @@ import type { CliContext } from '../context.ts';
 async function newPassphrase(c: CliContext): Promise<string> {
   if (!process.stdin.isTTY) return (await c.readStdin()).split(/\r?\n/)[0] ?? '';
   const first = await c.ask('Passphrase for the recovery kit (not shown): ', true);
-  checkPassphrase(first);
+  await checkPassphrase(first);
   const second = await c.ask('The same passphrase again: ', true);
   if (first !== second) throw new UsageError('the two passphrases differ: nothing was written');
   return first;
@@ -31,7 +31,7 @@ export function registerRecovery(program: Command, ctx: () => CliContext): void 
       const path = resolve(file);
       if (await c.fs.readFile(path)) throw new UsageError(`${path} exists: choose another file name; a kit is never overwritten`);
       const pass = await newPassphrase(c);
-      checkPassphrase(pass);
+      await checkPassphrase(pass);
       const keys = await c.vault.exportKeys();
       try {
         await c.fs.writeFileAtomic(path, await sealKit(keys, pass, (n) => c.random.bytes(n)));
