@@ -59,6 +59,7 @@ export async function openPage(
   name: 'history' | 'profiles',
   stub: StubOptions,
   context: BrowserContextOptions = {},
+  options: { fakeClock?: boolean } = {},
 ): Promise<OpenedPage> {
   const ctx = await harness.browser.newContext({ viewport: { width: 1100, height: 640 }, timezoneId: 'Europe/Berlin', ...context });
   const page = await ctx.newPage();
@@ -83,6 +84,8 @@ export async function openPage(
     return route.abort();
   });
   await page.addInitScript(installStubTrayCred, stub);
+  // Playwright's clock: time still flows, and a test can jump it forward past the page's timers.
+  if (options.fakeClock) await page.clock.install();
   await page.goto(pathToFileURL(join(harness.dir, `${name}.html`)).href);
   return opened;
 }
