@@ -10,7 +10,7 @@ import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
 import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
 import { hyperfine } from './hyperfine.ts';
-import { ms, quantile, type Figure } from './report.ts';
+import { medianOf, ms, type Figure } from './report.ts';
 import { TRAY_CRED, runOk, type World } from './world.ts';
 
 const ENTRIES = 100_000;
@@ -29,16 +29,6 @@ function access(n: number): AuditInput {
   };
 }
 
-/** Median time of `fn` over `times` runs, in milliseconds. */
-async function medianOf(times: number, fn: () => Promise<unknown>): Promise<number> {
-  const took: number[] = [];
-  for (let i = 0; i < times; i += 1) {
-    const t0 = performance.now();
-    await fn();
-    took.push(performance.now() - t0);
-  }
-  return quantile(took, 0.5);
-}
 
 export async function auditFigures(world: World): Promise<Figure[]> {
   const fs = new NodeFileSystem(process.getuid?.());

@@ -50,3 +50,14 @@ export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/** Median time of `fn` over `times` sequential runs, in milliseconds. */
+export async function medianOf(times: number, fn: () => Promise<unknown>): Promise<number> {
+  const took: number[] = [];
+  for (let i = 0; i < times; i += 1) {
+    const t0 = performance.now();
+    await fn();
+    took.push(performance.now() - t0);
+  }
+  return quantile(took, 0.5);
+}

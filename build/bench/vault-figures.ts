@@ -7,7 +7,7 @@ import { Vault } from '../../main/core/vault.ts';
 import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
 import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
-import { ms, quantile, type Figure } from './report.ts';
+import { medianOf, ms, type Figure } from './report.ts';
 import { BENCH_KEYS, type World } from './world.ts';
 
 function record(n: number): ProfileRecord {
@@ -15,15 +15,6 @@ function record(n: number): ProfileRecord {
   return { accessKeyId: `AKIA${String(n).padStart(16, '0')}`, secretAccessKey: `${BENCH_KEYS.secretAccessKey.slice(0, 30)}${String(n).padStart(10, '0')}`, policy: 'allow', rememberMinutes: 0, createdAt: now, updatedAt: now };
 }
 
-async function timeEach(times: number, fn: () => Promise<unknown>): Promise<number> {
-  const took: number[] = [];
-  for (let i = 0; i < times; i += 1) {
-    const t0 = performance.now();
-    await fn();
-    took.push(performance.now() - t0);
-  }
-  return quantile(took, 0.5);
-}
 
 export async function vaultFigures(world: World): Promise<Figure[]> {
   const vault = new Vault({ fs: new NodeFileSystem(process.getuid?.()), keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, world.home);
@@ -34,12 +25,12 @@ export async function vaultFigures(world: World): Promise<Figure[]> {
       await vault.update(key, (data) => {
         for (let i = 0; i < count; i += 1) data.profiles[`bench-${i}`] = record(i);
       });
-      const open = await timeEach(200, async () => {
+      const open = await medianOf(200, async () => {
         const { data } = await vault.read(key);
         if (Object.keys(data.profiles).length < count) throw new Error('the vault lost profiles');
       });
       let n = 0;
-      const save = await timeEach(50, () =>
+      const save = await medianOf(50, () =>
         vault.update(key, (data) => {
           data.profiles['bench-0']!.updatedAt = new Date(1_700_000_000_000 + (n += 1)).toISOString();
         }),

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { DECISIONS, type Decision, type HistoryFilter, type HistoryPage, type HistoryRow } from '../../preload/api.ts';
+import type { Decision as AuditDecision } from './audit-log.ts';
 import { UsageError } from './errors.ts';
 import type { FileSystem } from './ports.ts';
+
+// The windows' Decision (a wire shape in preload/api.ts) must name exactly the audit log's: this
+// line stops compiling when one changes without the other.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const DECISIONS_MATCH: Same<Decision, AuditDecision> = true;
+void DECISIONS_MATCH;
 
 const FILE = /^audit-(\d{12})\.jsonl$/;
 const SERVED: readonly NonNullable<HistoryRow['served']>[] = ['vault', 'cache', 'minted'];
