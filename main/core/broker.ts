@@ -46,6 +46,12 @@ export interface BrokerOptions {
    * setting applies to the next request.
    */
   unlockOnRequest?: () => boolean;
+  /**
+   * Asked before every unlock the front end has not confirmed itself: the `unlock` op from the
+   * socket (`tray-cred unlock`) and unlock on request. `false` refuses the unlock (the tray runs
+   * Touch ID here on a Mac that has it, so no unlock skips it).
+   */
+  authorizeUnlock?: (caller: CallerClaim | undefined) => Promise<boolean>;
 }
 
 /** What front ends are told when something they show may have changed. */
@@ -76,6 +82,9 @@ export class Broker {
   private readonly approvalTimeoutMs: number;
   private readonly lastUsedFlushMs: number;
   private readonly unlockOnRequest: () => boolean;
+  private readonly authorizeUnlock: ((caller: CallerClaim | undefined) => Promise<boolean>) | undefined;
+  /** Counts locks, so an unlock that was under way when a lock came does not undo it. */
+  private lockEpoch = 0;
   private key: Buffer | undefined;
   private snapshot: VaultSnapshot | undefined;
   private readonly grants = new Map<string, number>();
@@ -91,6 +100,7 @@ export class Broker {
     this.approvalTimeoutMs = options.approvalTimeoutMs ?? 60_000;
     this.lastUsedFlushMs = options.lastUsedFlushMs ?? 60_000;
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
+    this.authorizeUnlock = options.authorizeUnlock;
   }
 
   get locked(): boolean {
@@ -140,24 +150,39 @@ export class Broker {
     }
   }
 
-  /** Reads the master key from the keychain and the vault with it. */
-  async unlock(caller?: CallerClaim): Promise<StatusResult> {
+  /**
+   * Reads the master key from the keychain and the vault with it. `authorized`: the front end has
+   * confirmed this unlock itself (the tray's own Unlock, after Touch ID); otherwise
+   * `authorizeUnlock` is asked first. A lock that arrives meanwhile wins: the unlock fails LOCKED.
+   */
+  async unlock(caller?: CallerClaim, options: { authorized?: boolean } = {}): Promise<StatusResult> {
     // Two unlocks at once read the key once and record one unlock.
-    this.unlocking ??= this.unlockNow(caller).finally(() => {
+    this.unlocking ??= this.unlockNow(caller, options.authorized === true).finally(() => {
       this.unlocking = undefined;
     });
     return this.unlocking;
   }
 
-  private async unlockNow(caller?: CallerClaim): Promise<StatusResult> {
+  private async unlockNow(caller: CallerClaim | undefined, authorized: boolean): Promise<StatusResult> {
     if (!this.key) {
+      const epoch = this.lockEpoch;
+      if (!authorized && this.authorizeUnlock && !(await this.authorizeUnlock(caller))) {
+        throw new TrayCredError('DENIED', 'unlocking was not confirmed (Touch ID was cancelled or failed): unlock again and confirm it');
+      }
       const key = await this.deps.vault.loadMasterKey();
+      let snapshot: VaultSnapshot;
       try {
-        this.snapshot = await this.deps.vault.read(key);
+        snapshot = await this.deps.vault.read(key);
       } catch (error) {
         key.fill(0);
         throw error;
       }
+      if (this.lockEpoch !== epoch) {
+        // Locked (suspend, screen lock, the menu) while the key was being read: stay locked.
+        key.fill(0);
+        throw new VaultLockedError();
+      }
+      this.snapshot = snapshot;
       this.key = key;
       await this.deps.audit.append({ event: 'unlock', ...(caller ? { caller } : {}) });
       this.emit('unlocked');
@@ -167,6 +192,7 @@ export class Broker {
 
   /** Wipes the key, the decrypted vault and every remembered grant; open prompts are cancelled. */
   async lock(reason: string, caller?: CallerClaim): Promise<StatusResult> {
+    this.lockEpoch += 1;
     for (const a of this.aborts) a.abort(new VaultLockedError());
     if (this.key) {
       await this.flushLastUsed();
@@ -269,8 +295,12 @@ export class Broker {
         if (!this.unlockOnRequest()) throw new VaultLockedError();
         outcome = await this.shared(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], () => this.ask(name, 0, 'ask', caller, undefined, true));
         if (outcome.decision !== 'approved') throw this.refusal(name, outcome);
-        outcome = { decision: 'locked' };
-        await this.unlock(caller);
+        try {
+          await this.unlock(caller);
+        } catch (error) {
+          outcome = { decision: error instanceof TrayCredError && error.code === 'DENIED' ? 'denied' : 'locked', reason: `not unlocked: ${(error as Error).message}` };
+          throw error;
+        }
         unlockedByPrompt = true;
       }
       const all = await this.currentProfiles();
@@ -281,10 +311,12 @@ export class Broker {
       }
       const mfaSerial = this.deps.source.mfaNeeded(name, all);
       const effective = this.strictestPolicy(name, all);
-      // "Unlock and allow prod?" answered yes is the approval an `ask` profile needs; deny still denies, and an MFA code still needs its prompt.
+      // "Unlock and allow prod?" answered yes is the approval an `ask` profile needs, and a person's
+      // approval even for an `allow` one (no "served without asking" notification); deny still
+      // denies, and an MFA code still needs its prompt.
       outcome =
         unlockedByPrompt && effective.policy !== 'deny' && !mfaSerial
-          ? { decision: effective.policy === 'allow' ? 'allowed' : 'approved', reason: 'approved at the unlock prompt' }
+          ? { decision: 'approved', reason: 'approved at the unlock prompt' }
           : await this.decide(name, profile, effective, caller, mfaSerial);
       if (outcome.decision === 'denied' || outcome.decision === 'timeout') throw this.refusal(name, outcome);
       // Re-read after a prompt: the vault may have been locked or edited while the person decided.

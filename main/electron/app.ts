@@ -24,7 +24,7 @@ import { AppSettings, applyStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
 import { trayHandlers } from './tray-handlers.ts';
 import { AppTray } from './tray.ts';
-import { unlockFromTray } from './unlock.ts';
+import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
 import { AppWindows } from './windows.ts';
 
 const here = import.meta.dirname;
@@ -45,10 +45,11 @@ async function start(): Promise<void> {
   const firstRun = await offerVaultInit(new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, place.dataDir));
   if (firstRun.vault === 'declined') return app.quit();
 
+  const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
   const approver = new DialogApprover(process.platform === 'darwin' ? { host: openPromptHost } : {});
   let runtime: AgentRuntime;
   try {
-    runtime = await startAgentRuntime({ place, approver, warn, frontEnd: 'tray app', broker: { unlockOnRequest: () => settings.get('unlockOnRequest') } });
+    runtime = await startAgentRuntime({ place, approver, warn, frontEnd: 'tray app', broker: { unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: () => touchIdConfirmed(touchId) } });
   } catch (error) {
     // Most often: another agent already listens, or the keychain is unreachable. The message says which and what to do.
     await showError('tray-cred cannot start', error);
@@ -57,7 +58,7 @@ async function start(): Promise<void> {
   const { broker, audit } = runtime;
   if (firstRun.vault === 'created') await audit.append({ event: 'init', reason: `vault ${firstRun.vaultId}` });
 
-  const unlock = (): Promise<boolean> => unlockFromTray({ broker, touchId: () => settings.get('touchId'), platform: process.platform });
+  const unlock = (): Promise<boolean> => unlockFromTray({ broker, ...touchId });
   const history = new HistoryIndex({ fs: runtime.fs }, audit.dir);
   const service = new AppService({ broker, vault: runtime.vault, audit, history, fs: runtime.fs, unlock: async () => void (await unlock()) });
   const windows = new AppWindows({ pagesDir: join(here, 'renderer'), preload: join(here, 'preload.cjs') });

@@ -42,6 +42,14 @@ describe('Broker, unlock on request (the tray setting)', () => {
     assert.deepEqual((await accesses()).at(-1), ['prod', 'approved', 'approved at the unlock prompt']);
   });
 
+  it('an allow profile served after the unlock prompt is recorded as approved by a person, not allowed unasked', async () => {
+    const pending = w.broker.handle(ask('dev'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    assert.ok((await pending).ok);
+    assert.deepEqual((await accesses()).at(-1), ['dev', 'approved', 'approved at the unlock prompt']);
+  });
+
   it('a declined unlock prompt leaves it locked and is recorded as denied', async () => {
     const pending = w.broker.handle(ask('dev'));
     await w.approver.untilOpen();
@@ -86,6 +94,58 @@ describe('Broker, unlock on request (the tray setting)', () => {
     assert.equal(w.approver.open, 0);
   });
 });
+
+describe('Broker unlock: authorization and a lock that arrives meanwhile', () => {
+  it('a lock during an unlock wins: the agent stays locked and the key is dropped', async () => {
+    const w = await makeWorld();
+    try {
+      const unlocking = w.broker.unlock();
+      await w.broker.lock('screen locked');
+      await assert.rejects(unlocking, { code: 'LOCKED' });
+      assert.equal(w.broker.locked, true);
+      assert.ok(!(await w.entries()).some((e) => e.event === 'unlock'), 'no unlock was recorded');
+      await w.broker.unlock();
+      assert.equal(w.broker.locked, false, 'the next unlock works');
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('asks authorizeUnlock before every unlock the front end has not confirmed, and refuses when it says no', async () => {
+    let allow = false;
+    const asked: (string | undefined)[] = [];
+    const w = await makeWorld({ authorizeUnlock: async (c) => { asked.push(c?.command); return allow; }, unlockOnRequest: () => true });
+    try {
+      const viaSocket = await w.broker.handle({ v: 1, id: 'u1', op: 'unlock', caller });
+      assert.equal(errorCode(viaSocket), 'DENIED');
+      assert.match(viaSocket.ok ? '' : viaSocket.error.message, /not confirmed/);
+      assert.equal(w.broker.locked, true);
+
+      const key = await w.vault.loadMasterKey();
+      await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+      const pending = w.broker.handle(ask('dev'));
+      await w.approver.untilOpen();
+      w.approver.answer({ allow: true, rememberMinutes: 0 });
+      assert.equal(errorCode(await pending), 'DENIED', 'the unlock prompt said yes, Touch ID said no');
+      assert.equal(w.broker.locked, true);
+      assert.deepEqual((await accesses(w)).at(-1)?.slice(0, 2), ['dev', 'denied']);
+
+      await w.broker.unlock(undefined, { authorized: true });
+      assert.equal(w.broker.locked, false, 'the tray confirmed it itself: not asked again');
+      assert.deepEqual(asked, ['aws s3 ls', 'aws s3 ls']);
+      await w.broker.lock('test');
+      allow = true;
+      assert.ok((await w.broker.handle({ v: 1, id: 'u2', op: 'unlock', caller })).ok);
+      assert.equal(asked.length, 3);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+async function accesses(w: World) {
+  return (await w.entries()).filter((e) => e.event === 'access').map((e) => [e.profile, e.decision, e.reason]);
+}
 
 describe('Broker.withKey (profile changes from the tray)', () => {
   it('refuses while locked, and a lock during the change does not spoil the vault write', async () => {

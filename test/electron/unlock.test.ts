@@ -5,7 +5,7 @@ import { makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
-const { unlockFromTray } = await import('../../main/electron/unlock.ts');
+const { touchIdConfirmed, unlockFromTray } = await import('../../main/electron/unlock.ts');
 
 describe('unlockFromTray', () => {
   let w: Awaited<ReturnType<typeof makeWorld>>;
@@ -56,5 +56,21 @@ describe('unlockFromTray', () => {
     box.click('OK');
     assert.equal(await unlocked, false);
     assert.equal(w.broker.locked, true);
+  });
+
+  it('the same Touch ID guards unlocks that do not come from the tray, and the tray\'s own is not asked twice', async () => {
+    electron.systemPreferences.touchIdAvailable = true;
+    const gated = await makeWorld({ authorizeUnlock: () => touchIdConfirmed({ touchId: () => true, platform: 'darwin' }) });
+    try {
+      electron.systemPreferences.touchIdAnswer = 'reject';
+      const viaSocket = await gated.broker.handle({ v: 1, id: 'u', op: 'unlock' });
+      assert.equal(viaSocket.ok ? undefined : viaSocket.error.code, 'DENIED', '`tray-cred unlock` cannot skip Touch ID');
+      assert.equal(gated.broker.locked, true);
+      electron.systemPreferences.touchIdAnswer = 'accept';
+      assert.equal(await unlockFromTray({ broker: gated.broker, touchId: () => true, platform: 'darwin' }), true);
+      assert.deepEqual(electron.systemPreferences.touchIdPrompts, ['unlock tray-cred', 'unlock tray-cred'], 'one prompt per unlock, not two');
+    } finally {
+      await gated.close();
+    }
   });
 });
