@@ -1,4 +1,4 @@
-import { dialog } from 'electron';
+import { showMessageBox } from './prompt-host.ts';
 import { showError } from './show-error.ts';
 
 /** What the first-run check found or did. */
@@ -10,7 +10,7 @@ export type FirstRun = { vault: 'exists' } | { vault: 'created'; vaultId: string
  */
 export async function offerVaultInit(vault: { path: string; exists(): Promise<boolean>; init(): Promise<string> }): Promise<FirstRun> {
   if (await vault.exists()) return { vault: 'exists' };
-  const { response } = await dialog.showMessageBox({
+  const { response } = await showMessageBox({
     type: 'question',
     title: 'tray-cred',
     message: 'Create a tray-cred vault?',

@@ -1,4 +1,4 @@
-import { dialog } from 'electron';
+import { showMessageBox } from './prompt-host.ts';
 import { homedir } from 'node:os';
 import { awsFiles } from '../core/import-sources.ts';
 import { addCredentialProcessLines, installHelper } from '../node/install-helper.ts';
@@ -21,7 +21,7 @@ export interface InstallHelperFlowDeps {
  */
 export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise<void> {
   const home = deps.home ?? homedir();
-  const consent = await dialog.showMessageBox({
+  const consent = await showMessageBox({
     type: 'question',
     title: 'tray-cred',
     message: 'Install the command-line helper?',
@@ -49,11 +49,11 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   }
   const where = `${installed.command} is ${installed.changed ? 'installed' : 'already installed'}.${installed.onPath ? '' : `\n\n${installed.advice ?? ''}`}`;
   if (names.length === 0) {
-    await dialog.showMessageBox({ type: 'info', title: 'tray-cred', message: 'Command-line helper installed', detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`, buttons: ['OK'], noLink: true });
+    await showMessageBox({ type: 'info', title: 'tray-cred', message: 'Command-line helper installed', detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`, buttons: ['OK'], noLink: true });
     return;
   }
   const { config, credentials } = awsFiles(deps.env, home);
-  const offer = await dialog.showMessageBox({
+  const offer = await showMessageBox({
     type: 'question',
     title: 'tray-cred',
     message: 'Point your AWS profiles at tray-cred?',
@@ -71,7 +71,7 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
       r.backup ? `Backup: ${r.backup}` : '',
       r.shadowed.length ? `Still in plaintext in ${credentials}, which the AWS CLI reads first: ${r.shadowed.join(', ')}. Remove them with tray-cred import ${credentials} --remove-source.` : '',
     ].filter(Boolean);
-    await dialog.showMessageBox({ type: r.shadowed.length ? 'warning' : 'info', title: 'tray-cred', message: `Updated ${config}`, detail: lines.join('\n\n'), buttons: ['OK'], noLink: true });
+    await showMessageBox({ type: r.shadowed.length ? 'warning' : 'info', title: 'tray-cred', message: `Updated ${config}`, detail: lines.join('\n\n'), buttons: ['OK'], noLink: true });
   } catch (error) {
     await showError(`tray-cred could not edit ${config}`, error);
   }

@@ -1,4 +1,4 @@
-import { BrowserWindow } from 'electron';
+import { BrowserWindow, dialog, type MessageBoxOptions, type MessageBoxReturnValue } from 'electron';
 
 /**
  * A small, empty window for an approval prompt to hang from as a sheet. macOS runs a message box
@@ -23,4 +23,19 @@ export function openPromptHost(): BrowserWindow {
   host.center();
   host.show();
   return host;
+}
+
+/**
+ * `dialog.showMessageBox` that cannot stall the agent: on macOS the box is a sheet on its own
+ * host window (see {@link openPromptHost}); elsewhere a plain box. For every box the tray shows
+ * while it serves requests: errors, the install flow, first run.
+ */
+export async function showMessageBox(options: MessageBoxOptions, platform: NodeJS.Platform = process.platform): Promise<MessageBoxReturnValue> {
+  if (platform !== 'darwin') return dialog.showMessageBox(options);
+  const host = openPromptHost();
+  try {
+    return await dialog.showMessageBox(host, options);
+  } finally {
+    host.destroy();
+  }
 }

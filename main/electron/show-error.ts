@@ -1,4 +1,4 @@
-import { dialog } from 'electron';
+import { showMessageBox } from './prompt-host.ts';
 
 /**
  * Shows a failure in a native box. Only the message: tray-cred's own errors already say what to
@@ -6,5 +6,5 @@ import { dialog } from 'electron';
  */
 export async function showError(message: string, error: unknown): Promise<void> {
   const detail = error instanceof Error ? error.message : String(error);
-  await dialog.showMessageBox({ type: 'error', title: 'tray-cred', message, detail, buttons: ['OK'], noLink: true });
+  await showMessageBox({ type: 'error', title: 'tray-cred', message, detail, buttons: ['OK'], noLink: true });
 }

@@ -9,7 +9,7 @@ import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { DialogApprover } = await import('../../main/electron/dialog-approver.ts');
-const { openPromptHost } = await import('../../main/electron/prompt-host.ts');
+const { openPromptHost, showMessageBox } = await import('../../main/electron/prompt-host.ts');
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann/infra' };
 const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ profile: 'prod', caller, rememberMinutes: 0, unlock: false, ...over });
@@ -99,6 +99,21 @@ describe('DialogApprover', () => {
     await tick();
     assert.equal(second.closed, true, 'signal closes a sheet');
     assert.equal((second.parent as { destroyed: boolean }).destroyed, true);
+  });
+
+  it('every other box the tray shows is a sheet on its own host on macOS too, and a plain box elsewhere', async () => {
+    const mac = showMessageBox({ message: 'Install the command-line helper?', buttons: ['Cancel', 'Install'] }, 'darwin');
+    const box = await electron.dialog.untilShown(1);
+    const host = box.parent as InstanceType<typeof electron.BrowserWindow>;
+    assert.ok(host instanceof electron.BrowserWindow);
+    box.click('Install');
+    assert.equal((await mac).response, 1);
+    assert.equal(host.destroyed, true);
+    const linux = showMessageBox({ message: 'Done', buttons: ['OK'] }, 'linux');
+    const plain = await electron.dialog.untilShown(2);
+    assert.equal(plain.parent, undefined);
+    plain.click('OK');
+    await linux;
   });
 
   it('closes the prompt when its signal aborts, and a queued prompt whose signal aborts never shows', async () => {
