@@ -34,9 +34,17 @@ function fail(error: unknown): void {
   else setStatus(status, messageOf(error), 'error');
 }
 
+/**
+ * Bumped by every load and every state change: an answer that arrives after a newer one was
+ * asked for, or after the agent locked, is dropped instead of showing profiles while locked.
+ */
+let generation = 0;
+
 async function load(): Promise<void> {
+  const mine = ++generation;
   try {
     const profiles = await api.profiles.list();
+    if (mine !== generation) return;
     locked.hidden = true;
     renderProfileList(rows, profiles, {
       rotate: (profile) => form.rotate(profile),
@@ -61,7 +69,7 @@ async function load(): Promise<void> {
       invalid: (message) => setStatus(status, message, 'error'),
     });
   } catch (error) {
-    fail(error);
+    if (mine === generation) fail(error);
   }
 }
 
@@ -123,6 +131,7 @@ unlock.addEventListener('click', () => {
 
 function applyState(state: AppState): void {
   if (state.locked) {
+    generation += 1;
     showLocked(LOCKED_HINT);
     rows.replaceChildren(h('tr', {}, [h('td', { className: 'none', text: 'Profiles are hidden while tray-cred is locked.', attrs: { colspan: '9' } })]));
   } else {

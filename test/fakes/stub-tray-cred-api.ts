@@ -103,6 +103,8 @@ export function installStubTrayCred(options: StubOptions): void {
   const lockedError = (): Error => new Error('tray-cred is locked: choose Unlock from the tray menu');
 
   let locked = options.locked;
+  let heldList: Promise<void> | undefined;
+  let releaseHeld: () => void = () => {};
   let queryFailure: string | null = null;
   const profiles: ProfileView[] = options.profiles.map((p) => ({ ...p }));
   const state = () => ({ locked, pending: 0, profiles: locked ? 0 : profiles.length });
@@ -151,7 +153,9 @@ export function installStubTrayCred(options: StubOptions): void {
       list: async () => {
         record('profiles.list', []);
         if (locked) throw lockedError();
-        return profiles.map((p) => ({ ...p }));
+        const answer = profiles.map((p) => ({ ...p }));
+        if (heldList) await heldList;
+        return answer;
       },
       save: async (input: { name: string; accessKeyId: string; policy: ProfileView['policy']; rememberMinutes: number; notify: boolean; replace: boolean }) => {
         record('profiles.save', [input]);
@@ -208,6 +212,21 @@ export function installStubTrayCred(options: StubOptions): void {
     addProfile: (view: ProfileView) => {
       profiles.push(view);
       fire('profiles');
+    },
+    /** The next profile lists are answered only after `releaseList()` (a slow main). */
+    holdLists: () => {
+      heldList = new Promise<void>((resolve) => {
+        releaseHeld = resolve;
+      });
+    },
+    releaseList: () => {
+      heldList = undefined;
+      releaseHeld();
+    },
+    /** The agent locks and tells the page, as main does. */
+    lockAndTell: () => {
+      locked = true;
+      fire('state', state());
     },
     /** The agent locks without telling the page (idle lock racing a click). */
     lockQuietly: () => {

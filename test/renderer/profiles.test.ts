@@ -204,3 +204,22 @@ test('locked: the list waits behind an Unlock button, and a LOCKED rejection bri
   assert.equal((await opened.calls('state.unlock')).length, 2);
   await done(opened);
 });
+
+test('a profile list that answers after the agent locked is dropped: no profile shows while locked', async () => {
+  const opened = await openPage(harness, 'profiles', stub());
+  const { page } = opened;
+  type Controls = { __stub: { holdLists(): void; releaseList(): void; lockAndTell(): void; addProfile(v: ProfileView): void } };
+  await waitFor(() => listed(page), (r) => r.length === 3, 'the profiles');
+  await page.evaluate(() => (globalThis as unknown as Controls).__stub.holdLists());
+  const lists = (await opened.calls('profiles.list')).length;
+  // An access elsewhere makes main say "profiles changed": the page asks again, and main is slow.
+  await page.evaluate((view) => (globalThis as unknown as Controls).__stub.addProfile(view), { ...PROFILES[0], name: 'late', accessKeyIdSuffix: 'LATE', lastUsedAt: null } as ProfileView);
+  await waitFor(() => opened.calls('profiles.list'), (c) => c.length === lists + 1, 'the new list asked for');
+  await page.evaluate(() => (globalThis as unknown as Controls).__stub.lockAndTell());
+  await waitFor(() => page.isVisible('#locked'), (v) => v, 'the locked message');
+  await page.evaluate(() => (globalThis as unknown as Controls).__stub.releaseList());
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(await listed(page), [], 'the late answer did not bring the profiles back');
+  assert.equal(await page.isVisible('#locked'), true);
+  await done(opened);
+});
