@@ -27,6 +27,11 @@ export class HistoryPages {
     return this.#filter;
   }
 
+  /** Changes with every new filter or refresh: a failure from an older one says nothing about the view. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Forgets every page: the next {@link ensure} asks main under the new filter. */
   reset(filter: HistoryFilter): void {
     this.#filter = filter;

@@ -55,9 +55,11 @@ export class HistoryTable {
     pages.reset(filter);
     this.#clearRows();
     this.#virtualizer.scrollToOffset(0);
+    const generation = pages.generation;
     try {
       if (!(await pages.ensure(0, Math.max(0, this.#lastVisible())))) return;
     } catch (error) {
+      if (generation !== pages.generation) return;
       this.#setCount(0);
       this.#parts.onError(error);
       return;
@@ -72,9 +74,12 @@ export class HistoryTable {
     const items = this.#virtualizer.getVirtualItems();
     const first = items[0]?.index ?? 0;
     const last = items.at(-1)?.index ?? 0;
+    const generation = pages.generation + 1;
     try {
       if (!(await pages.refresh(first, last))) return;
     } catch (error) {
+      // refresh() starts a generation of its own; a newer filter or refresh has replaced it.
+      if (generation !== pages.generation) return;
       this.#parts.onError(error);
       return;
     }

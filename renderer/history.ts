@@ -109,12 +109,16 @@ function showChain(chain: ChainStatus): void {
   banner.replaceChildren(h('span', { text: message }), verify);
 }
 
+let verifySeq = 0;
 async function verifyChain(): Promise<void> {
   lastVerify = Date.now();
+  // A slower, older verify must not overwrite a newer verdict.
+  const mine = ++verifySeq;
   try {
-    showChain(await api.history.verify());
+    const chain = await api.history.verify();
+    if (mine === verifySeq) showChain(chain);
   } catch (error) {
-    showChain({ state: 'unavailable', reason: messageOf(error) });
+    if (mine === verifySeq) showChain({ state: 'unavailable', reason: messageOf(error) });
   }
 }
 
