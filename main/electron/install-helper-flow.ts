@@ -1,6 +1,9 @@
 import { showMessageBox } from './prompt-host.ts';
+import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { awsFiles } from '../core/import-sources.ts';
+import { UsageError } from '../core/errors.ts';
 import { addCredentialProcessLines, installHelper } from '../node/install-helper.ts';
 import { showError } from './show-error.ts';
 
@@ -11,6 +14,27 @@ export interface InstallHelperFlowDeps {
   profiles: () => Promise<string[]>;
   env: NodeJS.ProcessEnv;
   home?: string;
+}
+
+/**
+ * Where the link may point. An AppImage runs from a mount under /tmp that is gone once the app
+ * quits, so its helper is copied to ~/.local/share/tray-cred/bin first (and again on each
+ * install, which is how an update reaches it). macOS runs a downloaded app from a random
+ * read-only path until it is moved to Applications ("App Translocation").
+ */
+export async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEnv, home: string): Promise<string> {
+  if (helperPath.includes('/AppTranslocation/')) {
+    throw new UsageError('tray-cred runs from a temporary copy that macOS made of the download: move tray-cred to Applications, open it from there, and install the helper again');
+  }
+  if (!env.APPIMAGE) return helperPath;
+  const dir = join(home, '.local', 'share', 'tray-cred', 'bin');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const target = join(dir, 'tray-cred-helper');
+  const temp = `${target}.${process.pid}.tmp`;
+  await copyFile(helperPath, temp);
+  await chmod(temp, 0o755);
+  await rename(temp, target);
+  return target;
 }
 
 /**
@@ -36,7 +60,8 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   if (consent.response !== 1) return;
   let installed;
   try {
-    installed = await installHelper({ helperPath: deps.helperPath, binDir: `${home}/.local/bin`, ...(deps.env.PATH ? { pathEnv: deps.env.PATH } : {}) });
+    const helperPath = await stableHelperPath(deps.helperPath, deps.env, home);
+    installed = await installHelper({ helperPath, binDir: `${home}/.local/bin`, ...(deps.env.PATH ? { pathEnv: deps.env.PATH } : {}) });
   } catch (error) {
     await showError('tray-cred could not install the helper', error);
     return;

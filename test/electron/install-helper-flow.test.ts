@@ -78,4 +78,26 @@ describe('tray menu: Install command-line helper…', () => {
     await flow;
     assert.equal(await readFile(join(home, '.local', 'bin', 'tray-cred-helper'), 'utf8'), 'mine\n');
   });
+
+  it('from an AppImage it copies the helper out of the app\'s temporary mount and links the copy', async () => {
+    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => [], env: { ...env, APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' }, home });
+    (await electron.dialog.untilShown(1)).click('Install');
+    (await electron.dialog.untilShown(2)).click('OK');
+    await flow;
+    const copy = join(home, '.local', 'share', 'tray-cred', 'bin', 'tray-cred-helper');
+    assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred-helper')), copy);
+    assert.equal(await readFile(copy, 'utf8'), '#!/bin/sh\necho helper\n');
+    assert.equal((await lstat(copy)).mode & 0o777, 0o755);
+  });
+
+  it('refuses to link into macOS\'s temporary copy of a downloaded app, and says to move it to Applications', async () => {
+    const translocated = '/private/var/folders/x/AppTranslocation/ABC/d/tray-cred.app/Contents/Resources/bin/tray-cred-helper';
+    const flow = runInstallHelperFlow({ helperPath: translocated, profiles: async () => [], env, home });
+    (await electron.dialog.untilShown(1)).click('Install');
+    const error = await electron.dialog.untilShown(2);
+    assert.match(error.options.detail!, /move tray-cred to Applications/);
+    error.click('OK');
+    await flow;
+    await assert.rejects(lstat(join(home, '.local', 'bin', 'tray-cred-helper')), { code: 'ENOENT' });
+  });
 });
