@@ -16,7 +16,7 @@ const OUT = join(ROOT, 'dist', 'app');
 /** Packages the app loads from node_modules at run time; electron-builder.config.cjs ships exactly these. */
 export const APP_EXTERNALS = ['electron', '@napi-rs/keyring'] as const;
 
-const MAIN_ENTRY = join(ROOT, 'main', 'electron', 'app.ts');
+const MAIN_ENTRY = join(ROOT, 'main', 'electron', 'main.ts');
 const PRELOAD_ENTRY = join(ROOT, 'preload', 'preload.ts');
 const TRAY_ICONS = join(ROOT, 'build', 'tray');
 

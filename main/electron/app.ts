@@ -27,7 +27,8 @@ import { AppTray } from './tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
 import { AppWindows } from './windows.ts';
 
-const here = import.meta.dirname;
+/** dist/app: where main.mjs, preload.cjs, renderer/ and tray/ are (this module is a chunk below it). */
+let here = '';
 const warn = (message: string): void => void process.stderr.write(`tray-cred: ${message}\n`);
 
 async function start(): Promise<void> {
@@ -134,18 +135,22 @@ function shippedHelper(): string {
   return app.isPackaged ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper') : join(here, '..', 'tray-cred-helper.cjs');
 }
 
-if (!app.requestSingleInstanceLock()) {
-  // The first instance hears 'second-instance' and opens its history window.
-  app.quit();
-} else {
-  // A tray app lives on with no window open.
-  app.on('window-all-closed', () => {});
-  app
-    .whenReady()
-    .then(start)
-    .catch(async (error: unknown) => {
-      warn(`could not start: ${(error as Error)?.message ?? String(error)}`);
-      await showError('tray-cred could not start', error);
-      app.quit();
-    });
+/** Starts the tray app; `appDir` is the folder of the entry bundle (dist/app, inside the ASAR when packaged). */
+export function runApp(appDir: string): void {
+  here = appDir;
+  if (!app.requestSingleInstanceLock()) {
+    // The first instance hears 'second-instance' and opens its history window.
+    app.quit();
+  } else {
+    // A tray app lives on with no window open.
+    app.on('window-all-closed', () => {});
+    app
+      .whenReady()
+      .then(start)
+      .catch(async (error: unknown) => {
+        warn(`could not start: ${(error as Error)?.message ?? String(error)}`);
+        await showError('tray-cred could not start', error);
+        app.quit();
+      });
+  }
 }
