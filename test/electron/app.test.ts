@@ -23,7 +23,9 @@ describe('the tray app, end to end', () => {
   before(async () => {
     assert.ok(existsSync(MAIN), `${MAIN} is missing: run \`node build/bundle.ts\` (build/test.sh does) first`);
     sandbox = await makeSandbox();
-    const child = spawn(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A planted native-library path: the app must drop it, or the keyring addon would load it (and fail here).
+    const env = { ...sandbox.env, NAPI_RS_NATIVE_LIBRARY_PATH: join(sandbox.root, 'planted.node') };
+    const child = spawn(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
     exited = new Promise((r) => child.on('exit', (code) => r(code)));
     const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
