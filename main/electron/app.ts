@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { app, dialog, ipcMain } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
 import { AppService } from '../core/app-service.ts';
+import { AuditLog } from '../core/audit-log.ts';
 import { HistoryIndex } from '../core/history-index.ts';
 import { Vault } from '../core/vault.ts';
 import { agentPlace, startAgentRuntime, type AgentRuntime } from '../node/agent-runtime.ts';
@@ -43,8 +44,12 @@ async function start(): Promise<void> {
   // Again at each start: an updated app may live at another path.
   applyStartAtLogin(settings.get('startAtLogin'), host.platform, host.env).catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
 
-  const firstRun = await offerVaultInit(new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, place.dataDir));
+  const clock = new SystemClock();
+  const vault = new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock }, place.dataDir);
+  const firstRun = await offerVaultInit(vault);
   if (firstRun.vault === 'declined') return app.quit();
+  // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
+  if (firstRun.vault === 'created') await new AuditLog({ fs, clock }, join(place.dataDir, 'audit'), await vault.loadAuditKey()).append({ event: 'init', reason: `vault ${firstRun.vaultId}` });
 
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
   const approver = new DialogApprover(process.platform === 'darwin' ? { host: openPromptHost } : {});
@@ -57,7 +62,6 @@ async function start(): Promise<void> {
     return app.quit();
   }
   const { broker, audit } = runtime;
-  if (firstRun.vault === 'created') await audit.append({ event: 'init', reason: `vault ${firstRun.vaultId}` });
 
   const unlock = (): Promise<boolean> => unlockFromTray({ broker, ...touchId });
   const history = new HistoryIndex({ fs: runtime.fs }, audit.dir);

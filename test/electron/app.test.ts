@@ -81,6 +81,8 @@ describe('the tray app, end to end', () => {
     const audit = await sandbox.trayCred(['audit', '--json']);
     assert.equal(audit.status, 0, audit.stderr);
     const events = audit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; reason?: string }).map((e) => `${e.event}${e.reason ? `: ${e.reason}` : ''}`);
+    assert.match(events[0]!, /^init: vault [0-9a-f]+$/, 'the vault made at first run is recorded before the agent starts');
+    assert.match(events[1]!, /^agent-start: tray app pid \d+/);
     assert.ok(events.includes('lock: locked from the tray menu'), events.join('\n'));
     assert.ok(events.includes('agent-stop: quit from the tray'), events.join('\n'));
     assert.ok(!stderr.join('').includes(PROD_KEYS.secretAccessKey));
