@@ -6,6 +6,13 @@ const CORE_BUILTINS_ALLOWED = '^(node:)?(crypto|path)$';
 module.exports = {
   forbidden: [
     {
+      name: 'common-imports-nothing',
+      comment: 'common/ is the vocabulary every layer imports, the sandboxed pages included: it imports only its own files, no Node or DOM API and no library.',
+      severity: 'error',
+      from: { path: '^common/' },
+      to: { pathNot: '^common/' },
+    },
+    {
       name: 'electron-only-in-electron-layers',
       comment: 'Only main/electron/ and preload/ may import electron.',
       severity: 'error',
@@ -14,10 +21,10 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-protocol-only',
-      comment: 'The helper bundles into one small file: Node built-ins and helper/protocol.ts, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, helper/protocol.ts and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(protocol|tray-cred-helper)\\.ts$' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(protocol|tray-cred-helper)\\.ts$|^common/' },
     },
     {
       name: 'core-reaches-io-through-ports',
@@ -49,17 +56,17 @@ module.exports = {
     },
     {
       name: 'renderer-is-a-sandboxed-page',
-      comment: 'Renderer code runs in a sandboxed page: no Node built-ins, only its own files, types from preload/api.ts, and the browser libraries bundled into it (table virtualization).',
+      comment: 'Renderer code runs in a sandboxed page: no Node built-ins, only its own files, common/, types from preload/api.ts, and the browser libraries bundled into it (table virtualization).',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { pathNot: '^renderer/|^preload/api\\.ts$|(^|/)node_modules/@tanstack/virtual-core/' },
+      to: { pathNot: '^renderer/|^common/|^preload/api\\.ts$|(^|/)node_modules/@tanstack/virtual-core/' },
     },
     {
       name: 'preload-exposes-only-its-api',
-      comment: 'The sandboxed preload may use electron (contextBridge, ipcRenderer) and preload/api.ts, nothing else.',
+      comment: 'The sandboxed preload may use electron (contextBridge, ipcRenderer), preload/api.ts and common/, nothing else.',
       severity: 'error',
       from: { path: '^preload/' },
-      to: { pathNot: '^preload/|^electron$|(^|/)node_modules/electron/' },
+      to: { pathNot: '^preload/|^common/|^electron$|(^|/)node_modules/electron/' },
     },
     {
       name: 'no-circular',

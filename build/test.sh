@@ -14,7 +14,7 @@ tsc -p tsconfig.json
 tsc -p tsconfig.renderer.json
 echo "== lint (eslint) and layers (dependency-cruiser)"
 eslint --max-warnings 0 .
-depcruise --config .dependency-cruiser.cjs --output-type err helper main preload renderer test build
+depcruise --config .dependency-cruiser.cjs --output-type err common helper main preload renderer test build
 echo "== tests on $(node --version)"
 HOME=$(mktemp -d /tmp/tray-cred-test-home.XXXXXX)
 export HOME

@@ -10,6 +10,9 @@
  */
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { toCredentialProcessDocument, type CredentialProcessDocument } from '../common/credential-process.ts';
+import { isErrorCode, type ErrorCode } from '../common/errors.ts';
+import { PROFILE_NAME, PROFILE_NAME_RULE } from '../common/names.ts';
 
 /** The protocol version spoken by this build. A peer with another version gets `VERSION`. */
 export const PROTOCOL_VERSION = 1;
@@ -46,32 +49,9 @@ export type Request =
   | { v: number; id: string; op: 'credentials' | 'forget'; profile: string; caller?: CallerClaim }
   | { v: number; id: string; op: 'status' | 'lock' | 'unlock' | 'sessions'; caller?: CallerClaim };
 
-/** The closed set of error codes. Each maps to one helper exit status ({@link EXIT_STATUS}). */
-export type ErrorCode =
-  | 'LOCKED'
-  | 'DENIED'
-  | 'TIMEOUT'
-  | 'UNKNOWN_PROFILE'
-  | 'EXPIRED'
-  | 'BAD_REQUEST'
-  | 'TOO_LARGE'
-  | 'VERSION'
-  | 'KEYCHAIN'
-  | 'UPSTREAM'
-  | 'INTERNAL';
-const ERROR_CODES: readonly ErrorCode[] = [
-  'LOCKED', 'DENIED', 'TIMEOUT', 'UNKNOWN_PROFILE', 'EXPIRED', 'BAD_REQUEST', 'TOO_LARGE', 'VERSION', 'KEYCHAIN', 'UPSTREAM', 'INTERNAL',
-];
 
-/** The credential_process document, exactly as the AWS CLI and SDKs read it. */
-export interface CredentialsResult {
-  Version: 1;
-  AccessKeyId: string;
-  SecretAccessKey: string;
-  SessionToken?: string;
-  /** ISO 8601; omitted for long-term keys. */
-  Expiration?: string;
-}
+/** The credential_process document the agent answers `credentials` with. */
+export type CredentialsResult = CredentialProcessDocument;
 
 /** The agent's state, as `status`, `lock` and `unlock` report it. Never a secret. */
 export interface StatusResult {
@@ -139,28 +119,6 @@ export class ProtocolError extends Error {
   }
 }
 
-/**
- * Exit statuses of `tray-cred-helper`, one per outcome, so scripts can tell them apart.
- * 0 is success; 2 is a usage error; 3 means no agent answered.
- */
-export const EXIT_STATUS: Readonly<Record<ErrorCode | 'USAGE' | 'NOT_RUNNING', number>> = {
-  USAGE: 2,
-  NOT_RUNNING: 3,
-  LOCKED: 4,
-  DENIED: 5,
-  TIMEOUT: 6,
-  UNKNOWN_PROFILE: 7,
-  EXPIRED: 8,
-  VERSION: 9,
-  KEYCHAIN: 10,
-  BAD_REQUEST: 11,
-  TOO_LARGE: 11,
-  INTERNAL: 12,
-  UPSTREAM: 13,
-};
-
-/** Profile names the vault accepts: what AWS config files use, without spaces or control characters. */
-export const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+=,@:-]{0,127}$/;
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_TEXT = 8 * 1024;
@@ -231,7 +189,7 @@ export function parseRequest(line: string): Request {
   const base = { v: o.v, id: o.id, ...(caller ? { caller } : {}) };
   if (PROFILE_OPS.includes(o.op as Op)) {
     if (typeof o.profile !== 'string' || !PROFILE_NAME.test(o.profile)) {
-      throw new ProtocolError('BAD_REQUEST', 'profile must be 1-128 characters of A-Z a-z 0-9 _ . + = , @ : -');
+      throw new ProtocolError('BAD_REQUEST', `profile must be ${PROFILE_NAME_RULE}`);
     }
     return { ...base, op: o.op as 'credentials' | 'forget', profile: o.profile };
   }
@@ -262,32 +220,17 @@ export function parseResponse(line: string, id: string): Response {
   if (o.id !== id && o.id !== '') throw new ProtocolError('BAD_REQUEST', 'response id does not match the request');
   if (o.ok === true) return { v: o.v, id: String(o.id), ok: true, result: o.result };
   const e = o.error;
-  if (o.ok === false && isObject(e) && ERROR_CODES.includes(e.code as ErrorCode) && isText(e.message, 2048)) {
-    return { v: o.v, id: String(o.id), ok: false, error: { code: e.code as ErrorCode, message: e.message } };
+  if (o.ok === false && isObject(e) && isErrorCode(e.code) && isText(e.message, 2048)) {
+    return { v: o.v, id: String(o.id), ok: false, error: { code: e.code, message: e.message } };
   }
   throw new ProtocolError('BAD_REQUEST', 'response is neither a result nor a known error');
 }
 
-const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
-
 /** Validates a credentials result: what the helper prints must be exactly a credential_process document. */
 export function parseCredentialsResult(value: unknown): CredentialsResult {
-  if (
-    !isObject(value) ||
-    value.Version !== 1 ||
-    typeof value.AccessKeyId !== 'string' ||
-    !ACCESS_KEY_ID.test(value.AccessKeyId) ||
-    !isText(value.SecretAccessKey, 1024) ||
-    value.SecretAccessKey.length === 0 ||
-    (value.SessionToken !== undefined && !isText(value.SessionToken, 16 * 1024)) ||
-    (value.Expiration !== undefined && (typeof value.Expiration !== 'string' || Number.isNaN(Date.parse(value.Expiration))))
-  ) {
-    throw new ProtocolError('BAD_REQUEST', 'the agent sent credentials that are not a valid credential_process document');
-  }
-  const result: CredentialsResult = { Version: 1, AccessKeyId: value.AccessKeyId, SecretAccessKey: value.SecretAccessKey };
-  if (value.SessionToken !== undefined) result.SessionToken = value.SessionToken;
-  if (value.Expiration !== undefined) result.Expiration = value.Expiration as string;
-  return result;
+  const doc = toCredentialProcessDocument(value);
+  if (!doc) throw new ProtocolError('BAD_REQUEST', 'the agent sent credentials that are not a valid credential_process document');
+  return doc;
 }
 
 /** Validates a status result. */

@@ -12,17 +12,16 @@ import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { homedir, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
+import { PROFILE_NAME } from '../common/names.ts';
 import {
   AgentUnreachableError,
-  EXIT_STATUS,
-  PROFILE_NAME,
   PROTOCOL_VERSION,
   ProtocolError,
   parseCredentialsResult,
   sendRequest,
   socketPath,
   type CallerClaim,
-  type ErrorCode,
 } from './protocol.ts';
 
 declare const TRAY_CRED_VERSION: string | undefined;

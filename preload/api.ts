@@ -4,8 +4,15 @@
  * from the core's domain types: nothing here can carry a secret back to a page. The only secret
  * that crosses is a new key typed into the profiles form, and it goes one way, to main.
  *
- * Self-contained on purpose: the renderer may import types from this file and nothing else.
+ * The renderer may import types from this file and the shared vocabulary in common/.
  */
+import type { Decision, Served } from '../common/decision.ts';
+import type { ErrorCode } from '../common/errors.ts';
+import { MAX_PAGE, type HistoryFilter, type HistoryPage, type HistoryRow } from '../common/history.ts';
+import type { Policy } from '../common/policy.ts';
+
+export type { Decision, ErrorCode, HistoryFilter, HistoryPage, HistoryRow, Policy, Served };
+export { MAX_PAGE };
 
 /** The IPC channels, one const shared by preload and main. `*:changed` go main → page. */
 export const CHANNELS = {
@@ -29,22 +36,6 @@ export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 /** The name under which the preload exposes {@link TrayCredApi} on `window`. */
 export const API_KEY = 'trayCred';
 
-/** What may happen when a client asks for a profile. */
-export type Policy = 'allow' | 'ask' | 'deny';
-
-/** The outcome of an access, as the audit log records it. */
-export type Decision =
-  | 'allowed'
-  | 'approved'
-  | 'remembered'
-  | 'denied'
-  | 'timeout'
-  | 'locked'
-  | 'unknown-profile'
-  | 'expired'
-  | 'error';
-
-export const DECISIONS: readonly Decision[] = ['allowed', 'approved', 'remembered', 'denied', 'timeout', 'locked', 'unknown-profile', 'expired', 'error'];
 
 /** The agent as the windows show it. */
 export interface AppState {
@@ -53,53 +44,6 @@ export interface AppState {
   pending: number;
   /** Profiles in the vault (0 while locked). */
   profiles: number;
-}
-
-/**
- * Which history rows to show. Every field narrows; an empty filter shows everything.
- * `text` matches case-insensitively anywhere in the profile, caller command, cwd and reason.
- */
-export interface HistoryFilter {
-  profile?: string | undefined;
-  decision?: Decision | undefined;
-  text?: string | undefined;
-  /** ISO 8601, inclusive. */
-  from?: string | undefined;
-  /** ISO 8601, exclusive. */
-  to?: string | undefined;
-  /** `access` (the default) shows credential requests only; `all` adds unlock, lock, import, ... */
-  events?: 'access' | 'all' | undefined;
-}
-
-/** One audit entry as the history table shows it. The caller's fields are claims, not proof. */
-export interface HistoryRow {
-  seq: number;
-  /** ISO 8601. */
-  time: string;
-  event: string;
-  profile: string | null;
-  decision: Decision | null;
-  /** The command line the helper claims asked (secret-looking flags already redacted). */
-  command: string | null;
-  cwd: string | null;
-  pid: number | null;
-  ppid: number | null;
-  durationMs: number | null;
-  reason: string | null;
-  /** For served accesses: from the vault, a cached session, or minted now. */
-  served: 'vault' | 'cache' | 'minted' | null;
-  /** The access key id handed out (not a secret; temporary ones name the session in CloudTrail). */
-  credentialId: string | null;
-}
-
-/** A window onto the filtered history, newest first. */
-export interface HistoryPage {
-  /** Rows matching the filter. */
-  total: number;
-  offset: number;
-  rows: HistoryRow[];
-  /** Every profile name seen in the log, for the filter's choices. */
-  profiles: string[];
 }
 
 /** What `audit verify` says of the whole chain. */
@@ -167,9 +111,19 @@ export interface ImportResult {
 }
 
 /**
- * `window.trayCred`. Each method rejects with an `Error` whose message says what went wrong and
- * what to do ("tray-cred is locked: choose Unlock from the tray menu"). Each `on*` returns the
- * function that unsubscribes.
+ * What every method of {@link TrayCredApi} rejects with: a plain, frozen object, not an `Error`,
+ * because only an Error's message survives the contextBridge (its own properties are dropped).
+ * Pages act on `code` (LOCKED shows the Unlock button) and show `message`; they never match text.
+ */
+export interface ApiFailure {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * `window.trayCred`. Each method rejects with an {@link ApiFailure} whose message says what went
+ * wrong and what to do ("tray-cred is locked: choose Unlock from the tray menu"). Each `on*`
+ * returns the function that unsubscribes.
  */
 export interface TrayCredApi {
   state: {
@@ -199,10 +153,8 @@ export interface TrayCredApi {
 }
 
 /**
- * What every `ipcMain.handle` answers: the preload turns `ok: false` into a rejected `Error` with
- * `message`. Only a code and a message cross, never a stack or a cause.
+ * What every `ipcMain.handle` answers: the preload turns `ok: false` into a rejected
+ * {@link ApiFailure}. Only a code and a message cross, never a stack or a cause.
  */
-export type IpcReply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+export type IpcReply<T> = { ok: true; value: T } | { ok: false; error: ApiFailure };
 
-/** The most rows one history query returns. */
-export const MAX_PAGE = 500;

@@ -4,12 +4,19 @@
  * nothing else: the page never sees ipcRenderer, an IpcRendererEvent or a channel it did not ask for.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { API_KEY, CHANNELS, type AppState, type IpcReply, type TrayCredApi } from './api.ts';
+import { API_KEY, CHANNELS, type ApiFailure, type AppState, type IpcReply, type TrayCredApi } from './api.ts';
+
+/** A rejection the page can read: a frozen plain object, which crosses the contextBridge whole. */
+function failure(code: ApiFailure['code'], message: string): Promise<never> {
+  const reason: ApiFailure = Object.freeze({ code, message });
+  // Not an Error: an Error would reach the page as its message alone.
+  return Promise.reject(reason);
+}
 
 async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
   const reply = (await ipcRenderer.invoke(channel, ...args)) as IpcReply<T> | undefined;
-  if (!reply || typeof reply !== 'object' || typeof reply.ok !== 'boolean') throw new Error(`tray-cred answered ${channel} with something this window cannot read`);
-  if (!reply.ok) throw new Error(reply.error.message);
+  if (!reply || typeof reply !== 'object' || typeof reply.ok !== 'boolean') return failure('INTERNAL', `tray-cred answered ${channel} with something this window cannot read`);
+  if (!reply.ok) return failure(reply.error.code, reply.error.message);
   return reply.value;
 }
 

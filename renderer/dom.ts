@@ -2,6 +2,7 @@
  * The few DOM helpers both windows share. Everything is built with createElement and textContent:
  * audit entries carry text the caller chose (command lines, paths), so nothing goes through HTML.
  */
+import { isErrorCode, type ErrorCode } from '../common/errors.ts';
 import type { TrayCredApi } from '../preload/api.ts';
 
 /** Attributes and properties for {@link h}; `text` becomes textContent. */
@@ -40,8 +41,17 @@ export function trayCred(): TrayCredApi {
 }
 
 /** The message of a rejected API call: main sends only a message a person can act on. */
+/** What a rejection says: an ApiFailure's (or an Error's) message. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
+  return String(error);
+}
+
+/** The error code of an API rejection (an ApiFailure from the preload), or undefined for anything else. */
+export function codeOf(error: unknown): ErrorCode | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return isErrorCode(code) ? code : undefined;
 }
 
 /** Shows a message in a status line; `tone` picks the colour. */

@@ -3,12 +3,11 @@
  * fields are emptied before the request leaves, and nothing sends them back: the page holds a
  * secret only while the user is typing it.
  */
-import type { Policy, ProfileInput, ProfileView } from '../preload/api.ts';
+import { POLICIES } from '../common/policy.ts';
+import type { ProfileInput, ProfileView } from '../preload/api.ts';
 import { byId } from './dom.ts';
 import type { FieldErrors } from './profile-validation.ts';
 import { validateProfileInput } from './profile-validation.ts';
-
-const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny'];
 
 export class ProfileForm {
   readonly #form = byId('profile-form', HTMLFormElement);

@@ -2,12 +2,11 @@
  * The table of profiles: what each serves and how it is guarded, with policy, remember time and
  * notify editable in place, and Remove behind a confirm step. Never a key beyond its last four.
  */
-import type { Policy, PolicyInput, ProfileView } from '../preload/api.ts';
+import { MAX_REMEMBER_MINUTES, POLICIES } from '../common/policy.ts';
+import type { PolicyInput, ProfileView } from '../preload/api.ts';
 import { h } from './dom.ts';
 import { formatLocalTime } from './format.ts';
 import { rememberError } from './profile-validation.ts';
-
-const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny'];
 
 export interface ProfileListActions {
   rotate(profile: ProfileView): void;
@@ -34,7 +33,7 @@ function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowEl
   const policy = labelled(h('select'), `Policy of ${p.name}`);
   for (const choice of POLICIES) policy.append(h('option', { text: choice, attrs: { value: choice } }));
   policy.value = p.policy;
-  const remember = labelled(h('input', { attrs: { type: 'number', min: '0', max: '1440', step: '1' } }), `Remember approvals of ${p.name} for minutes`);
+  const remember = labelled(h('input', { attrs: { type: 'number', min: '0', max: String(MAX_REMEMBER_MINUTES), step: '1' } }), `Remember approvals of ${p.name} for minutes`);
   remember.value = String(p.rememberMinutes);
   const notify = labelled(h('input', { attrs: { type: 'checkbox' } }), `Notify of each access to ${p.name}`);
   notify.checked = p.notify;

@@ -1,15 +1,11 @@
 /**
- * The profiles form's checks, the same rules main applies (helper/protocol.ts PROFILE_NAME,
+ * The profiles form's checks, the same rules main applies (common/names.ts, common/policy.ts,
  * main/core/profile.ts checkCredentials): they save a round trip and say which field is wrong.
  * Main checks again; these are a courtesy, not the gate.
  */
+import { ACCESS_KEY_ID, PROFILE_NAME } from '../common/names.ts';
+import { MAX_REMEMBER_MINUTES } from '../common/policy.ts';
 import type { ProfileInput } from '../preload/api.ts';
-
-/** Copy of PROFILE_NAME in helper/protocol.ts (the renderer may not import it). */
-export const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+=,@:-]{0,127}$/;
-export const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
-/** The longest "remember for N minutes" grant main accepts: a day. */
-export const MAX_REMEMBER_MINUTES = 24 * 60;
 
 /** What is wrong, by field; empty when the input may be sent. Messages never repeat a secret. */
 export type FieldErrors = Partial<Record<'name' | 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'rememberMinutes', string>>;

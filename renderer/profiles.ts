@@ -3,7 +3,7 @@
  * `window.trayCred`; the only secret it touches is the one typed into the form, on its way out.
  */
 import type { AppState, ImportResult, PolicyInput, ProfileInput } from '../preload/api.ts';
-import { byId, h, messageOf, setStatus, trayCred } from './dom.ts';
+import { byId, codeOf, h, messageOf, setStatus, trayCred } from './dom.ts';
 import { ProfileForm } from './profile-form.ts';
 import { renderProfileList } from './profile-list.ts';
 
@@ -18,9 +18,8 @@ const importResult = byId('import-result', HTMLElement);
 
 const LOCKED_HINT = 'tray-cred is locked: unlock it to see and change profiles.';
 
-/** Main's LOCKED errors say "locked"; only the message crosses the bridge, so it is what we read. */
 function isLocked(error: unknown): boolean {
-  return /\blocked\b/i.test(messageOf(error));
+  return codeOf(error) === 'LOCKED';
 }
 
 function showLocked(message: string): void {

@@ -1,7 +1,8 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
+import type { Decision, Served } from '../../common/decision.ts';
 import type { CallerClaim } from '../../helper/protocol.ts';
-import { TrayCredError } from './errors.ts';
+import { EnvironmentError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
 
 /** What happened. `access` is a credentials request; the rest are administrative. */
@@ -21,17 +22,6 @@ export type AuditEvent =
   | 'tamper'
   | 'repair';
 
-/** The outcome of an access. */
-export type Decision =
-  | 'allowed'
-  | 'approved'
-  | 'remembered'
-  | 'denied'
-  | 'timeout'
-  | 'locked'
-  | 'unknown-profile'
-  | 'expired'
-  | 'error';
 
 /** What a caller asks to record. Never a secret: only names, decisions and the caller's claims. */
 export interface AuditInput {
@@ -43,12 +33,14 @@ export interface AuditInput {
   durationMs?: number;
   requestId?: string;
   /** For served accesses: straight from the vault, a cached session, or minted now. */
-  served?: 'vault' | 'cache' | 'minted';
+  served?: Served;
   /** The access key id the client got (a temporary one names the session in CloudTrail). Not a secret. */
   credentialId?: string;
   /** The role session name of an assumed role, as CloudTrail shows it. */
   sessionName?: string;
 }
+
+export type { Decision };
 
 /** A recorded entry: the input plus its place in the chain. */
 export interface AuditEntry extends AuditInput {
@@ -192,8 +184,7 @@ export class AuditLog {
           }
         } catch (error) {
           this.tail = undefined;
-          const wrapped = new TrayCredError(
-            'INTERNAL',
+          const wrapped = new EnvironmentError(
             `the audit log in ${this.dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`,
           );
           for (const p of batch) p.reject(wrapped);

@@ -1,4 +1,6 @@
-import { parseCredentialsResult, type CallerClaim, type CredentialsResult, type SessionInfo } from '../../helper/protocol.ts';
+import { toCredentialProcessDocument } from '../../common/credential-process.ts';
+import type { Served } from '../../common/decision.ts';
+import type { CallerClaim, CredentialsResult, SessionInfo } from '../../helper/protocol.ts';
 import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError, VaultLockedError } from './errors.ts';
 import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
@@ -6,8 +8,7 @@ import type { ProfileRecord } from './profile.ts';
 /** Minted credentials are reused while more than this remains: the window botocore refreshes in. */
 export const REFRESH_WINDOW_MS = 15 * 60_000;
 
-/** How a request was served, for the audit log and the history window. */
-export type Served = 'vault' | 'cache' | 'minted';
+export type { Served };
 
 export interface Resolved {
   result: CredentialsResult;
@@ -169,10 +170,13 @@ export class CredentialSource {
         const run = await this.deps.runner.run(p.source.command, seconds * 1000);
         if (run.timedOut) throw new UpstreamError(`the credential command of "${n}" did not finish within ${seconds} s`, redact(run.stderr));
         if (run.exitCode !== 0) throw new UpstreamError(`the credential command of "${n}" failed with exit status ${run.exitCode}: run it yourself to see why`, redact(run.stderr));
-        let out: CredentialsResult;
+        let out: CredentialsResult | undefined;
         try {
-          out = parseCredentialsResult(JSON.parse(run.stdout));
+          out = toCredentialProcessDocument(JSON.parse(run.stdout));
         } catch {
+          out = undefined;
+        }
+        if (!out) {
           throw new UpstreamError(`the credential command of "${n}" printed no valid credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)`, redact(run.stderr));
         }
         if (out.Expiration && Date.parse(out.Expiration) <= this.deps.clock.now()) {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../helper/protocol.ts';
+import { EXIT_STATUS, type ErrorCode } from '../../common/errors.ts';
 
 /**
  * An expected failure a person can act on. Its message names the cause and the fix, never a
@@ -10,6 +10,35 @@ export class TrayCredError extends Error {
     super(message);
     this.name = new.target.name;
     this.code = code;
+  }
+
+  /** The status `tray-cred` and `tray-cred-helper` exit with on this error (common/errors.ts). */
+  get exitStatus(): number {
+    return EXIT_STATUS[this.code];
+  }
+}
+
+/**
+ * A set-up problem the user can fix: a directory others can open, a socket path in use, no
+ * vault yet, a lock file held by another process. Not a bug, so never `INTERNAL`.
+ */
+export class EnvironmentError extends TrayCredError {
+  constructor(message: string) {
+    super('ENVIRONMENT', message);
+  }
+}
+
+/** No agent answered at the socket: the same exit status as the helper's for the same condition. */
+export class AgentNotRunningError extends EnvironmentError {
+  override get exitStatus(): number {
+    return EXIT_STATUS.NOT_RUNNING;
+  }
+}
+
+/** The audit log or the vault failed its integrity checks: edited, cut, reordered or damaged. */
+export class TamperedError extends TrayCredError {
+  constructor(message: string) {
+    super('TAMPERED', message);
   }
 }
 
@@ -60,12 +89,8 @@ export class UpstreamError extends TrayCredError {
   }
 }
 
-/** The vault file is missing, from another key, damaged or edited. */
-export class VaultFileError extends TrayCredError {
-  constructor(message: string) {
-    super('INTERNAL', message);
-  }
-}
+/** The vault file is missing, from another key, damaged or edited: restoring it is the user's fix, so not INTERNAL. */
+export class VaultFileError extends EnvironmentError {}
 
 /** The vault was encrypted under another master key than the one used to open it. */
 export class KeyMismatchError extends VaultFileError {}
@@ -74,6 +99,10 @@ export class KeyMismatchError extends VaultFileError {}
 export class UsageError extends TrayCredError {
   constructor(message: string) {
     super('BAD_REQUEST', message);
+  }
+
+  override get exitStatus(): number {
+    return EXIT_STATUS.USAGE;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { HistoryRow } from '../../preload/api.ts';
+import type { HistoryRow } from '../../common/history.ts';
 
 /** The exported columns, in order: exactly the fields of a HistoryRow, nothing more. */
 export const EXPORT_COLUMNS: readonly (keyof HistoryRow)[] = [

@@ -1,17 +1,10 @@
 import { join } from 'node:path';
-import { DECISIONS, type Decision, type HistoryFilter, type HistoryPage, type HistoryRow } from '../../preload/api.ts';
-import type { Decision as AuditDecision } from './audit-log.ts';
+import { isDecision, isServed, type Decision } from '../../common/decision.ts';
+import type { HistoryFilter, HistoryPage, HistoryRow } from '../../common/history.ts';
 import { UsageError } from './errors.ts';
 import type { FileSystem } from './ports.ts';
 
-// The windows' Decision (a wire shape in preload/api.ts) must name exactly the audit log's: this
-// line stops compiling when one changes without the other.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const DECISIONS_MATCH: Same<Decision, AuditDecision> = true;
-void DECISIONS_MATCH;
-
 const FILE = /^audit-(\d{12})\.jsonl$/;
-const SERVED: readonly NonNullable<HistoryRow['served']>[] = ['vault', 'cache', 'minted'];
 const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs'] as const;
 /** Few distinct values, and the filters compare them: interned, one id per row. */
 const CODES = ['event', 'profile', 'decision', 'served'] as const;
@@ -199,8 +192,8 @@ export class HistoryIndex {
     this.numbers.durationMs[i] = num(e.durationMs);
     this.codes.event[i] = this.intern(e.event);
     this.codes.profile[i] = this.intern(e.profile);
-    this.codes.decision[i] = this.intern(DECISIONS.includes(e.decision as Decision) ? e.decision : undefined);
-    this.codes.served[i] = this.intern(SERVED.includes(e.served as 'vault') ? e.served : undefined);
+    this.codes.decision[i] = this.intern(isDecision(e.decision) ? e.decision : undefined);
+    this.codes.served[i] = this.intern(isServed(e.served) ? e.served : undefined);
     const profile = str(e.profile);
     const command = str(caller.command);
     const cwd = str(caller.cwd);

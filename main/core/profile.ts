@@ -1,13 +1,9 @@
 import { z } from 'zod';
-import { PROFILE_NAME } from '../../helper/protocol.ts';
+import { ACCESS_KEY_ID, PROFILE_NAME } from '../../common/names.ts';
+import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../common/policy.ts';
 import { UsageError } from './errors.ts';
 
-/** What may happen when a client asks for a profile's credentials. */
-export type Policy = 'allow' | 'ask' | 'deny';
-export const POLICIES: readonly Policy[] = ['allow', 'ask', 'deny'];
-
-/** The longest "remember for N minutes" grant: a day. */
-export const MAX_REMEMBER_MINUTES = 24 * 60;
+export type { Policy };
 
 /** Where a profile's credentials come from when it holds no keys of its own. */
 export const roleSourceSchema = z.object({
@@ -41,14 +37,14 @@ export type StsSettings = z.infer<typeof stsSettingsSchema>;
 /** One profile as the vault stores it, secrets included. Never leaves the agent except as credential_process JSON. */
 export const profileRecordSchema = z
   .object({
-    accessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/).optional(),
+    accessKeyId: z.string().regex(ACCESS_KEY_ID).optional(),
     secretAccessKey: z.string().min(1).max(1024).optional(),
     sessionToken: z.string().min(1).max(16 * 1024).optional(),
     /** ISO 8601; only for session credentials. */
     expiration: z.iso.datetime({ offset: true }).optional(),
     source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema]).optional(),
     sts: stsSettingsSchema.optional(),
-    policy: z.enum(['allow', 'ask', 'deny']),
+    policy: z.enum(POLICIES),
     rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
     /** Tell the user (a system notification in the tray app) of every access served without asking. */
     notify: z.boolean().optional(),
@@ -123,8 +119,8 @@ export function checkProfileName(name: string): string {
 }
 
 export function checkPolicy(value: string): Policy {
-  if (!POLICIES.includes(value as Policy)) throw new UsageError(`"${value}" is not a policy: use allow, ask or deny`);
-  return value as Policy;
+  if (!isPolicy(value)) throw new UsageError(`"${value}" is not a policy: use ${POLICIES.slice(0, -1).join(', ')} or ${POLICIES.at(-1)}`);
+  return value;
 }
 
 export function checkRememberMinutes(value: number): number {
@@ -146,7 +142,7 @@ export interface NewCredentials {
 export function checkCredentials(profile: string, c: NewCredentials): NewCredentials {
   const id = c.accessKeyId.trim();
   const secret = c.secretAccessKey.trim();
-  if (!/^[A-Z0-9]{16,128}$/.test(id)) {
+  if (!ACCESS_KEY_ID.test(id)) {
     throw new UsageError(`profile "${profile}": aws_access_key_id must be 16-128 capital letters and digits (like AKIA...)`);
   }
   if (secret.length === 0 || secret.length > 1024 || /\s/.test(secret)) {

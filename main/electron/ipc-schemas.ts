@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { CHANNELS, DECISIONS, MAX_PAGE, type Decision } from '../../preload/api.ts';
-import { MAX_REMEMBER_MINUTES } from '../core/profile.ts';
+import { DECISIONS } from '../../common/decision.ts';
+import { MAX_REMEMBER_MINUTES, POLICIES } from '../../common/policy.ts';
+import { CHANNELS, MAX_PAGE } from '../../preload/api.ts';
 
 /**
  * The arguments each invoke channel accepts, as the preload passes them to
@@ -16,7 +17,7 @@ const time = z
 
 const historyFilter = z.strictObject({
   profile: z.string().max(128).optional(),
-  decision: z.enum(DECISIONS as readonly [Decision, ...Decision[]]).optional(),
+  decision: z.enum(DECISIONS).optional(),
   text: z.string().max(256).optional(),
   from: time.optional(),
   to: time.optional(),
@@ -24,7 +25,7 @@ const historyFilter = z.strictObject({
 });
 
 const name = z.string().min(1).max(128);
-const policy = z.enum(['allow', 'ask', 'deny']);
+const policy = z.enum(POLICIES);
 const rememberMinutes = z.number().int().min(0).max(MAX_REMEMBER_MINUTES);
 
 const profileInput = z.strictObject({

@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { join } from 'node:path';
 import { read } from 'read';
-import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { TrayCredError, UsageError } from '../core/errors.ts';
 import { Vault } from '../core/vault.ts';
@@ -93,13 +93,13 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_STATUS.USAGE);
     if (error instanceof TrayCredError) {
       process.stderr.write(`tray-cred: ${error.message}\n`);
-      process.exit(error instanceof UsageError ? EXIT_STATUS.USAGE : EXIT_STATUS[error.code]);
+      process.exit(error.exitStatus);
     }
     // A full disk is the user's to fix, not a bug: say so. Vault and settings writes are atomic, so the old files stand.
     const errno = (error as NodeJS.ErrnoException)?.code;
     if (errno === 'ENOSPC' || errno === 'EDQUOT') {
       process.stderr.write(`tray-cred: not enough disk space (${(error as Error).message}): nothing was replaced; free disk space under ${agentPlace(process.env).dataDir} and retry\n`);
-      process.exit(EXIT_STATUS.INTERNAL);
+      process.exit(EXIT_STATUS.ENVIRONMENT);
     }
     process.stderr.write(`tray-cred: internal error: ${(error as Error)?.message ?? String(error)}\n`);
     process.exit(EXIT_STATUS.INTERNAL);

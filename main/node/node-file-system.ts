@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { TrayCredError } from '../core/errors.ts';
+import { EnvironmentError } from '../core/errors.ts';
 import type { FileSystem, Release } from '../core/ports.ts';
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -152,7 +152,7 @@ export class NodeFileSystem implements FileSystem {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new TrayCredError('INTERNAL', `${path} is held by process ${holder} for more than ${waitMs / 1000} s: if no tray-cred command or agent is running as that process, delete that file and retry`);
+        throw new EnvironmentError(`${path} is held by process ${holder} for more than ${waitMs / 1000} s: if no tray-cred command or agent is running as that process, delete that file and retry`);
       }
       await new Promise((r) => setTimeout(r, delay));
     }
@@ -205,9 +205,9 @@ async function syncDir(dir: string): Promise<void> {
 export async function checkPrivateDir(dir: string, uid: number | undefined): Promise<void> {
   if (process.platform === 'win32' || uid === undefined) return;
   const s = await fsp.lstat(dir);
-  if (!s.isDirectory()) throw new TrayCredError('INTERNAL', `${dir} is not a directory (it may be a symbolic link): remove it and retry`);
-  if (s.uid !== uid) throw new TrayCredError('INTERNAL', `${dir} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets or a socket there; use a directory of your own`);
+  if (!s.isDirectory()) throw new EnvironmentError(`${dir} is not a directory (it may be a symbolic link): remove it and retry`);
+  if (s.uid !== uid) throw new EnvironmentError(`${dir} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets or a socket there; use a directory of your own`);
   if ((s.mode & 0o077) !== 0) {
-    throw new TrayCredError('INTERNAL', `${dir} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${dir}\` and retry`);
+    throw new EnvironmentError(`${dir} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${dir}\` and retry`);
   }
 }

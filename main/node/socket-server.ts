@@ -12,7 +12,7 @@ import {
   type Request,
   type Response,
 } from '../../helper/protocol.ts';
-import { TrayCredError } from '../core/errors.ts';
+import { EnvironmentError } from '../core/errors.ts';
 import { checkPrivateDir } from './node-file-system.ts';
 
 /** Longest usable socket path: sun_path is 108 bytes on Linux and 104 on macOS, with a NUL. */
@@ -47,7 +47,7 @@ export class SocketServer {
     if (!windows) {
       const max = MAX_SOCKET_PATH[process.platform] ?? 103;
       if (Buffer.byteLength(path) > max) {
-        throw new TrayCredError('INTERNAL', `the socket path ${path} is longer than ${max} bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path`);
+        throw new EnvironmentError(`the socket path ${path} is longer than ${max} bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path`);
       }
       const dir = dirname(path);
       const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -63,7 +63,7 @@ export class SocketServer {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'EADDRINUSE'
-            ? new TrayCredError('INTERNAL', `another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`)
+            ? new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`)
             : error,
         );
       });
@@ -82,7 +82,7 @@ export class SocketServer {
     } catch {
       return;
     }
-    if (!stat.isSocket()) throw new TrayCredError('INTERNAL', `${path} exists and is not a socket: move it away and retry`);
+    if (!stat.isSocket()) throw new EnvironmentError(`${path} exists and is not a socket: move it away and retry`);
     const alive = await new Promise<boolean>((resolve) => {
       const probe = createConnection(path);
       probe.once('connect', () => {
@@ -91,7 +91,7 @@ export class SocketServer {
       });
       probe.once('error', () => resolve(false));
     });
-    if (alive) throw new TrayCredError('INTERNAL', `another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`);
+    if (alive) throw new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`);
     await fsp.rm(path, { force: true });
   }
 

@@ -167,7 +167,7 @@ describe('Broker', () => {
     await rm(w.audit.dir, { recursive: true, force: true });
     await writeFile(w.audit.dir, 'not a directory');
     const r = await w.broker.handle(ask('dev'));
-    assert.equal(errorCode(r), 'INTERNAL');
+    assert.equal(errorCode(r), 'ENVIRONMENT');
     assert.match(r.ok ? '' : r.error.message, /audit log .* cannot be written/);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import {
-  EXIT_STATUS,
   MAX_FRAME_BYTES,
   ProtocolError,
   dataDir,

@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromProcess } from '@aws-sdk/credential-providers';
-import { EXIT_STATUS, type CallerClaim, type ErrorCode } from '../../helper/protocol.ts';
+import { EXIT_STATUS, type ErrorCode } from '../../common/errors.ts';
+import type { CallerClaim } from '../../helper/protocol.ts';
 import type { AuditEntry, Decision } from '../../main/core/audit-log.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { HELPER, auditEntries, auditVerify, credentialsFile, findSecrets, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+import { HELPER, TRAY_CRED, auditEntries, auditVerify, credentialsFile, findSecrets, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
 
 const SECRETS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];
 
@@ -266,7 +266,7 @@ test('audit verify passes on an intact log and names the entry after an edit, a 
     assert.notEqual(c.text, intact, `${c.what}: the tampering changed the file`);
     await writeFile(logPath, c.text);
     const r = await tc(sandbox, ['audit', 'verify']);
-    assert.equal(r.status, EXIT_STATUS.INTERNAL, `${c.what}: verify must fail`);
+    assert.equal(r.status, EXIT_STATUS.TAMPERED, `${c.what}: verify must fail`);
     assert.equal(r.stdout, '');
     assert.ok(r.stderr.startsWith(`tray-cred: audit log NOT verified: ${files[0]} line `), `${c.what}: got\n${r.stderr}`);
     assert.ok(r.stderr.includes(c.says), `${c.what}: expected "${c.says}", got\n${r.stderr}`);
@@ -282,4 +282,20 @@ test('audit verify --json prints the report as JSON', async (t) => {
   // Both `audit` and `audit verify` declare --json; before 7ecee2e commander gave it to the
   // parent wherever it stood, and this printed the text line instead of the report.
   assert.deepEqual(JSON.parse(r.stdout), { ok: true, entries: 1, files: 1 });
+});
+
+test('set-up problems exit with their own status, never "internal": no agent as the helper says it, a directory others can open', async (t) => {
+  const { sandbox } = await initialised(t);
+  const status = await tc(sandbox, ['status']);
+  assert.equal(status.status, EXIT_STATUS.NOT_RUNNING, `status with no agent: ${status.stderr}`);
+  assert.match(status.stderr, /no tray-cred agent answers at .*: start the tray app or `tray-cred agent`/);
+  const helper = await run(HELPER, ['dev'], { env: sandbox.env });
+  assert.equal(helper.status, status.status, 'tray-cred and tray-cred-helper exit alike when no agent answers');
+
+  const { mkdir } = await import('node:fs/promises');
+  const shared = join(sandbox.root, 'shared-home');
+  await mkdir(shared, { mode: 0o755 });
+  const open = await run(TRAY_CRED, ['init'], { env: { ...sandbox.env, TRAY_CRED_HOME: shared } });
+  assert.equal(open.status, EXIT_STATUS.ENVIRONMENT, `init in a directory others can open: ${open.stderr}`);
+  assert.match(open.stderr, /can be opened by other users \(mode 755\): run `chmod 700 /);
 });

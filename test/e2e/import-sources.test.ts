@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
 import { AWS_CLI, HELPER, TRAY_CRED, findSecrets, run, startAgent, writeAwsConfig, type Agent, type RunResult } from './support.ts';

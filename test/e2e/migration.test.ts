@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { filesWithSecrets, makeHomeSandbox, runOk, type HomeSandbox } from './migration-support.ts';
 import { AWS_CLI, ROOT, auditEntries, credentialsFile, findSecrets, run, startAgent, type Agent, type RunResult } from './support.ts';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { startPrivateKeychain, type PrivateKeychain } from './migration-support.ts';
 import { AWS_CLI, TRAY_CRED, credentialsFile, findSecrets, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type RunResult, type Sandbox } from './support.ts';

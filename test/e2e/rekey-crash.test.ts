@@ -12,7 +12,7 @@ import { watch } from 'node:fs';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import { keyIdOf, readHeader } from '../../main/core/vault-codec.ts';
 import { masterKeyAccount, stagedKeyAccount } from '../../main/core/vault.ts';
 import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EXIT_STATUS } from '../../helper/protocol.ts';
+import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { HELPER, credentialsFile, run, testSandbox } from './support.ts';
 

@@ -39,11 +39,17 @@ describe('preload', () => {
     ]);
   });
 
-  it('turns an error reply into a rejected Error with its message only', async () => {
+  it('turns an error reply into a rejected plain { code, message } that crosses the contextBridge whole', async () => {
     ipc.reply = () => ({ ok: false, error: { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' } });
-    await assert.rejects(api.profiles.list(), (e: Error) => e instanceof Error && e.message === 'tray-cred is locked: choose Unlock from the tray menu');
+    await assert.rejects(api.profiles.list(), (e: unknown) => {
+      // An Error would lose every property but its message on the way to the page.
+      assert.ok(!(e instanceof Error), 'a plain object, not an Error');
+      assert.deepEqual(e, { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' });
+      assert.ok(Object.isFrozen(e));
+      return true;
+    });
     ipc.reply = () => undefined;
-    await assert.rejects(api.state.get(), /cannot read/);
+    await assert.rejects(api.state.get(), (e: unknown) => (e as { code?: string }).code === 'INTERNAL' && /cannot read/.test((e as { message: string }).message));
   });
 
   it('gives on*Changed listeners the payload only, never the IPC event, and unsubscribes', () => {

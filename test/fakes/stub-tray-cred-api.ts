@@ -100,7 +100,9 @@ export function installStubTrayCred(options: StubOptions): void {
   const record = (method: string, args: unknown[]): void => {
     calls.push({ method, args: JSON.parse(JSON.stringify(args)) as unknown[] });
   };
-  const lockedError = (): Error => new Error('tray-cred is locked: choose Unlock from the tray menu');
+  // Rejections as the preload makes them: a frozen { code, message }, since an Error would reach the page as its message alone.
+  const failure = (code: string, message: string) => Object.freeze({ code, message });
+  const lockedError = () => failure('LOCKED', 'tray-cred is locked: choose Unlock from the tray menu');
 
   let locked = options.locked;
   let heldList: Promise<void> | undefined;
@@ -110,7 +112,7 @@ export function installStubTrayCred(options: StubOptions): void {
   const state = () => ({ locked, pending: 0, profiles: locked ? 0 : profiles.length });
   const find = (name: string): ProfileView => {
     const p = profiles.find((x) => x.name === name);
-    if (!p) throw new Error(`no profile named "${name}"`);
+    if (!p) throw failure('UNKNOWN_PROFILE', `no profile named "${name}"`);
     return p;
   };
   const api = {
@@ -130,11 +132,11 @@ export function installStubTrayCred(options: StubOptions): void {
     history: {
       query: async (filter: Filter, offset: number, limit: number) => {
         record('history.query', [filter, offset, limit]);
-        if (limit > 500) throw new Error('limit above MAX_PAGE');
+        if (limit > 500) throw failure('BAD_REQUEST', 'limit above MAX_PAGE');
         if (queryFailure !== null) {
           const message = queryFailure;
           queryFailure = null;
-          throw new Error(message);
+          throw failure('BAD_REQUEST', message);
         }
         const all = filtered(filter);
         return { total: all.length, offset, rows: all.slice(offset, offset + limit), profiles: profileNames.slice().sort() };
@@ -161,7 +163,7 @@ export function installStubTrayCred(options: StubOptions): void {
         record('profiles.save', [input]);
         if (locked) throw lockedError();
         const existing = profiles.find((p) => p.name === input.name);
-        if (existing && !input.replace) throw new Error(`profile "${input.name}" exists: choose Rotate keys to replace its keys`);
+        if (existing && !input.replace) throw failure('BAD_REQUEST', `profile "${input.name}" exists: choose Rotate keys to replace its keys`);
         const now = '2026-11-26T12:30:00.000Z';
         const view: ProfileView = {
           name: input.name, kind: 'keys', accessKeyIdSuffix: input.accessKeyId.slice(-4), sessionMode: false, mfa: false,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import type { ErrorCode } from '../../common/errors.ts';
 import {
   AgentUnreachableError,
   MAX_FRAME_BYTES,
@@ -15,7 +16,6 @@ import {
   ProtocolError,
   parseResponse,
   sendRequest,
-  type ErrorCode,
   type Request,
   type Response,
 } from '../../helper/protocol.ts';

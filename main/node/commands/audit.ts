@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AuditLog, type AuditEntry } from '../../core/audit-log.ts';
-import { TrayCredError, UsageError } from '../../core/errors.ts';
+import { TamperedError, UsageError } from '../../core/errors.ts';
 import { localTime, printable, table, type CliContext } from '../context.ts';
 
 function row(e: AuditEntry): string[] {
@@ -43,8 +43,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
         return;
       }
       const p = report.problem!;
-      throw new TrayCredError(
-        'INTERNAL',
+      throw new TamperedError(
         `audit log NOT verified: ${p.file} line ${p.line}${p.seq === undefined ? '' : ` (entry ${p.seq})`}: ${p.reason}. Entries before it (${report.entries}) are intact.`,
       );
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AgentUnreachableError, PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, sendRequest, type Request, type StatusResult } from '../../../helper/protocol.ts';
-import { TrayCredError } from '../../core/errors.ts';
+import { AgentNotRunningError, TrayCredError } from '../../core/errors.ts';
 import { localTime, printable, table, type CliContext } from '../context.ts';
 
 async function call(c: CliContext, op: Request['op'], profile?: string): Promise<unknown> {
@@ -12,7 +12,7 @@ async function call(c: CliContext, op: Request['op'], profile?: string): Promise
     response = await sendRequest(c.socket, request, 30_000);
   } catch (error) {
     if (error instanceof AgentUnreachableError) {
-      throw new TrayCredError('INTERNAL', `${error.message}: start the tray app or \`tray-cred agent\`; set TRAY_CRED_SOCKET if it listens elsewhere`);
+      throw new AgentNotRunningError(`${error.message}: start the tray app or \`tray-cred agent\`; set TRAY_CRED_SOCKET if it listens elsewhere`);
     }
     throw error;
   }
