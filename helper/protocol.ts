@@ -10,9 +10,12 @@
  */
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import type { CallerClaim } from '../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../common/credential-process.ts';
 import { isErrorCode, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME, PROFILE_NAME_RULE } from '../common/names.ts';
+
+export type { CallerClaim };
 
 /** The protocol version spoken by this build. A peer with another version gets `VERSION`. */
 export const PROTOCOL_VERSION = 1;
@@ -29,20 +32,6 @@ const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock', 'sessions
 /** Ops that name a profile. */
 const PROFILE_OPS: readonly Op[] = ['credentials', 'forget'];
 
-/**
- * What the helper says about the process that ran it. These are claims: Node cannot read a
- * Unix socket peer's credentials, so anything on the same account could send other values.
- */
-export interface CallerClaim {
-  /** pid of the helper's parent (the `aws` process or SDK host). */
-  pid: number;
-  /** pid of that process's parent (usually the shell). */
-  ppid: number;
-  /** The parent's command line, arguments joined by spaces. */
-  command: string;
-  /** The parent's working directory. */
-  cwd: string;
-}
 
 /** A request on the wire. `profile` is present exactly when `op` is `credentials` or `forget`. */
 export type Request =

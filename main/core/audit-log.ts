@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { Decision, Served } from '../../common/decision.ts';
-import type { CallerClaim } from '../../helper/protocol.ts';
+import type { CallerClaim } from '../../common/caller.ts';
 import { EnvironmentError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
 

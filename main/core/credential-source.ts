@@ -1,6 +1,7 @@
-import { toCredentialProcessDocument } from '../../common/credential-process.ts';
 import type { Served } from '../../common/decision.ts';
-import type { CallerClaim, CredentialsResult, SessionInfo } from '../../helper/protocol.ts';
+import type { CallerClaim } from '../../common/caller.ts';
+import { toCredentialProcessDocument, type CredentialProcessDocument } from '../../common/credential-process.ts';
+import type { SessionInfo } from './sessions.ts';
 import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError, VaultLockedError } from './errors.ts';
 import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
@@ -11,7 +12,7 @@ export const REFRESH_WINDOW_MS = 15 * 60_000;
 export type { Served };
 
 export interface Resolved {
-  result: CredentialsResult;
+  result: CredentialProcessDocument;
   served: Served;
   /** The access key id the client got (temporary ones are how CloudTrail names a session). */
   credentialId: string;
@@ -170,7 +171,7 @@ export class CredentialSource {
         const run = await this.deps.runner.run(p.source.command, seconds * 1000);
         if (run.timedOut) throw new UpstreamError(`the credential command of "${n}" did not finish within ${seconds} s`, redact(run.stderr));
         if (run.exitCode !== 0) throw new UpstreamError(`the credential command of "${n}" failed with exit status ${run.exitCode}: run it yourself to see why`, redact(run.stderr));
-        let out: CredentialsResult | undefined;
+        let out: CredentialProcessDocument | undefined;
         try {
           out = toCredentialProcessDocument(JSON.parse(run.stdout));
         } catch {
@@ -202,7 +203,7 @@ export class CredentialSource {
 
     const top = await step(name);
     if (generation !== this.generation) throw new VaultLockedError();
-    const result: CredentialsResult = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
+    const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;
     if (top.creds.expiration) result.Expiration = top.creds.expiration;
     return { result, served: top.served, credentialId: top.creds.accessKeyId, sessionName: top.sessionName };

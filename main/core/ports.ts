@@ -2,7 +2,7 @@
  * The ports through which the core reaches the outside world. The core never imports `fs`,
  * `net`, `child_process` or `electron`; each entry point passes implementations of these in.
  */
-import type { CallerClaim } from '../../helper/protocol.ts';
+import type { CallerClaim } from '../../common/caller.ts';
 
 /**
  * The OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret Service).
