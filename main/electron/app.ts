@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { app, dialog, ipcMain } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import { AppService } from '../core/app-service.ts';
+import { AppService } from './app-service.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { HistoryIndex } from '../core/history-index.ts';
 import { Vault } from '../core/vault.ts';

@@ -1,7 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { z } from 'zod';
 import type { ExportFormat, ExportResult, ImportResult, IpcReply } from '../../preload/api.ts';
-import type { AppService } from '../core/app-service.ts';
+import type { AppService } from './app-service.ts';
 import { TrayCredError } from '../core/errors.ts';
 import { PAYLOADS, type InvokeChannel } from './ipc-schemas.ts';
 

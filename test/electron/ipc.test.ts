@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import { AppService } from '../../main/core/app-service.ts';
+import { AppService } from '../../main/electron/app-service.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcService } from '../../main/electron/ipc.ts';

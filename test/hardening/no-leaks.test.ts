@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { PROTOCOL_VERSION } from '../../helper/protocol.ts';
 import { MAX_PAGE } from '../../preload/api.ts';
-import { AppService } from '../../main/core/app-service.ts';
+import { AppService } from '../../main/electron/app-service.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { makeWorld } from '../fakes/world.ts';
 import { AWS_CLI, HELPER, TRAY_CRED, run, writeAwsConfig, type RunResult } from '../e2e/support.ts';

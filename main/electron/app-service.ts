@@ -11,16 +11,16 @@ import type {
   ProfileView,
 } from '../../preload/api.ts';
 import { MAX_PAGE } from '../../preload/api.ts';
-import { ProfileAdmin } from './admin.ts';
-import { AuditLog } from './audit-log.ts';
-import type { Broker } from './broker.ts';
-import { TrayCredError, UnknownProfileError, UsageError } from './errors.ts';
-import { toCsv, toJson } from './history-export.ts';
-import type { HistoryIndex } from './history-index.ts';
-import { detectFormat, readSource } from './import-sources.ts';
-import type { FileSystem } from './ports.ts';
-import { checkCredentials, checkPolicy, checkProfileName, checkRememberMinutes, type ProfileSummary } from './profile.ts';
-import type { Vault } from './vault.ts';
+import { ProfileAdmin } from '../core/admin.ts';
+import { AuditLog } from '../core/audit-log.ts';
+import type { Broker } from '../core/broker.ts';
+import { TrayCredError, UnknownProfileError, UsageError } from '../core/errors.ts';
+import { toCsv, toJson } from '../core/history-export.ts';
+import type { HistoryIndex } from '../core/history-index.ts';
+import { detectFormat, readSource } from '../core/import-sources.ts';
+import type { FileSystem } from '../core/ports.ts';
+import { checkCredentials, checkPolicy, checkProfileName, checkRememberMinutes, type ProfileSummary } from '../core/profile.ts';
+import type { Vault } from '../core/vault.ts';
 
 /** What the windows' API is served from. `unlock` is the front end's own (it may ask for Touch ID first). */
 export interface AppServiceDeps {

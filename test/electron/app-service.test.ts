@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AppService } from '../../main/core/app-service.ts';
+import { AppService } from '../../main/electron/app-service.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import type { ProfileInput } from '../../preload/api.ts';
