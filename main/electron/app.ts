@@ -7,13 +7,9 @@ import { join } from 'node:path';
 import { app, dialog, ipcMain } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
 import { AppService } from './app-service.ts';
-import { AuditLog } from '../core/audit-log.ts';
 import { HistoryIndex } from '../core/history-index.ts';
-import { Vault } from '../core/vault.ts';
 import { agentPlace, startAgentRuntime, type AgentRuntime } from '../node/agent-runtime.ts';
-import { KeyringKeychain } from '../node/keyring-keychain.ts';
 import { NodeFileSystem } from '../node/node-file-system.ts';
-import { CryptoRandom, SystemClock } from '../node/system-clock.ts';
 import { DialogApprover } from './dialog-approver.ts';
 import { offerVaultInit } from './first-run.ts';
 import { runInstallHelperFlow } from './install-helper-flow.ts';
@@ -44,23 +40,29 @@ async function start(): Promise<void> {
   // Again at each start: an updated app may live at another path.
   applyStartAtLogin(settings.get('startAtLogin'), host.platform, host.env).catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
 
-  const clock = new SystemClock();
-  const vault = new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock }, place.dataDir);
-  const firstRun = await offerVaultInit(vault);
-  if (firstRun.vault === 'declined') return app.quit();
-  // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
-  if (firstRun.vault === 'created') await new AuditLog({ fs, clock }, join(place.dataDir, 'audit'), await vault.loadAuditKey()).append({ event: 'init', reason: `vault ${firstRun.vaultId}` });
-
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
   const approver = new DialogApprover(process.platform === 'darwin' ? { host: openPromptHost } : {});
-  let runtime: AgentRuntime;
+  let runtime: AgentRuntime | undefined;
   try {
-    runtime = await startAgentRuntime({ place, approver, warn, frontEnd: 'tray app', broker: { unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: () => touchIdConfirmed(touchId) } });
+    runtime = await startAgentRuntime({
+      place,
+      fs,
+      approver,
+      warn,
+      frontEnd: 'tray app',
+      broker: { unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: () => touchIdConfirmed(touchId) },
+      onNoVault: async (vault) => {
+        const firstRun = await offerVaultInit(vault);
+        return firstRun.vault === 'created' ? firstRun.vaultId : undefined;
+      },
+    });
   } catch (error) {
     // Most often: another agent already listens, or the keychain is unreachable. The message says which and what to do.
     await showError('tray-cred cannot start', error);
     return app.quit();
   }
+  // No vault, and the user chose not to create one.
+  if (!runtime) return app.quit();
   const { broker, audit } = runtime;
 
   const unlock = (): Promise<boolean> => unlockFromTray({ broker, ...touchId });

@@ -13,6 +13,7 @@ import { Vault } from '../core/vault.ts';
 import { AwsSts } from './aws-sts.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
+import { requestHandler } from './request-handler.ts';
 import { ShellCommandRunner } from './shell-command-runner.ts';
 import { SocketServer } from './socket-server.ts';
 import { CryptoRandom, SystemClock } from './system-clock.ts';
@@ -40,6 +41,14 @@ export interface AgentRuntimeOptions {
   /** Who runs the agent, for the audit log's agent-start entry ("headless agent", "tray app"). */
   frontEnd: string;
   broker?: BrokerOptions;
+  /** The file system adapter, when the front end has made one already (the tray needs it before the agent starts, for its settings). */
+  fs?: FileSystem;
+  /**
+   * Asked when there is no vault yet (the tray app's first run): creates one and resolves with its
+   * id, or with `undefined` when the user declined, and then nothing starts. Without it, a
+   * missing vault is an error naming `tray-cred init`.
+   */
+  onNoVault?: (vault: Vault) => Promise<string | undefined>;
 }
 
 /** A running agent: the services the front end shows, and how to stop it. */
@@ -60,16 +69,22 @@ export interface AgentRuntime {
  * socket. Throws a `TrayCredError` naming the fix when the vault is missing, the keychain cannot
  * be reached, or another agent already listens.
  */
-export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime> {
+export function startAgentRuntime(options: AgentRuntimeOptions & { onNoVault?: undefined }): Promise<AgentRuntime>;
+export function startAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime | undefined>;
+export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime | undefined> {
   const { place, approver, warn } = options;
-  const fs = new NodeFileSystem(place.uid);
+  const fs = options.fs ?? new NodeFileSystem(place.uid);
   const keychain = new KeyringKeychain(process.platform);
   const clock = new SystemClock();
   const vault = new Vault({ fs, keychain, random: new CryptoRandom(), clock }, place.dataDir);
+  const created = options.onNoVault && !(await vault.exists()) ? await options.onNoVault(vault) : null;
+  if (created === undefined) return undefined;
   const audit = new AuditLog({ fs, clock }, join(place.dataDir, 'audit'), await vault.loadAuditKey());
+  // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
+  if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
   const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock });
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
-  const server = new SocketServer({ path: place.socket, uid: place.uid, handle: (r) => broker.handle(r), warn });
+  const server = new SocketServer({ path: place.socket, uid: place.uid, handle: requestHandler(broker, warn), warn });
   await server.listen();
   await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket}` });
   let stopped: Promise<void> | undefined;

@@ -28,7 +28,7 @@ describe('Broker, unlock on request (the tray setting)', () => {
 
   it('asks once to unlock and allow, then serves an ask profile without a second prompt', async () => {
     assert.ok(w.broker.locked);
-    const pending = w.broker.handle(ask('prod'));
+    const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
     assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, rememberMinutes: 0, unlock: true });
     w.approver.answer({ allow: true, rememberMinutes: 0 });
@@ -43,7 +43,7 @@ describe('Broker, unlock on request (the tray setting)', () => {
   });
 
   it('an allow profile served after the unlock prompt is recorded as approved by a person, not allowed unasked', async () => {
-    const pending = w.broker.handle(ask('dev'));
+    const pending = w.handle(ask('dev'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 0 });
     assert.ok((await pending).ok);
@@ -51,7 +51,7 @@ describe('Broker, unlock on request (the tray setting)', () => {
   });
 
   it('a declined unlock prompt leaves it locked and is recorded as denied', async () => {
-    const pending = w.broker.handle(ask('dev'));
+    const pending = w.handle(ask('dev'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: false, rememberMinutes: 0 });
     assert.equal(errorCode(await pending), 'DENIED');
@@ -60,7 +60,7 @@ describe('Broker, unlock on request (the tray setting)', () => {
   });
 
   it('identical requests share one unlock prompt', async () => {
-    const both = [w.broker.handle(ask('dev', 'a')), w.broker.handle(ask('dev', 'b'))];
+    const both = [w.handle(ask('dev', 'a')), w.handle(ask('dev', 'b'))];
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 0 });
     const [a, b] = await Promise.all(both);
@@ -70,7 +70,7 @@ describe('Broker, unlock on request (the tray setting)', () => {
   });
 
   it('unlocking does not override a deny policy', async () => {
-    const pending = w.broker.handle(ask('blocked'));
+    const pending = w.handle(ask('blocked'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 0 });
     assert.equal(errorCode(await pending), 'DENIED');
@@ -80,13 +80,13 @@ describe('Broker, unlock on request (the tray setting)', () => {
 
   it('with the setting off, a locked request fails at once as LOCKED', async () => {
     enabled = false;
-    assert.equal(errorCode(await w.broker.handle(ask('dev'))), 'LOCKED');
+    assert.equal(errorCode(await w.handle(ask('dev'))), 'LOCKED');
     assert.equal(w.approver.requests.length, 0);
     assert.deepEqual(await accesses(), [['dev', 'locked', undefined]]);
   });
 
   it('an unanswered unlock prompt times out as TIMEOUT and stays locked', async () => {
-    const pending = w.broker.handle(ask('prod'));
+    const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
     w.clock.advance(60_000);
     assert.equal(errorCode(await pending), 'TIMEOUT');
@@ -116,14 +116,14 @@ describe('Broker unlock: authorization and a lock that arrives meanwhile', () =>
     const asked: (string | undefined)[] = [];
     const w = await makeWorld({ authorizeUnlock: async (c) => { asked.push(c?.command); return allow; }, unlockOnRequest: () => true });
     try {
-      const viaSocket = await w.broker.handle({ v: 1, id: 'u1', op: 'unlock', caller });
+      const viaSocket = await w.handle({ v: 1, id: 'u1', op: 'unlock', caller });
       assert.equal(errorCode(viaSocket), 'DENIED');
       assert.match(viaSocket.ok ? '' : viaSocket.error.message, /not confirmed/);
       assert.equal(w.broker.locked, true);
 
       const key = await w.vault.loadMasterKey();
       await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: false });
-      const pending = w.broker.handle(ask('dev'));
+      const pending = w.handle(ask('dev'));
       await w.approver.untilOpen();
       w.approver.answer({ allow: true, rememberMinutes: 0 });
       assert.equal(errorCode(await pending), 'DENIED', 'the unlock prompt said yes, Touch ID said no');
@@ -135,7 +135,7 @@ describe('Broker unlock: authorization and a lock that arrives meanwhile', () =>
       assert.deepEqual(asked, ['aws s3 ls', 'aws s3 ls']);
       await w.broker.lock('test');
       allow = true;
-      assert.ok((await w.broker.handle({ v: 1, id: 'u2', op: 'unlock', caller })).ok);
+      assert.ok((await w.handle({ v: 1, id: 'u2', op: 'unlock', caller })).ok);
       assert.equal(asked.length, 3);
     } finally {
       await w.close();

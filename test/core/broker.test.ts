@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request, Response } from '../../helper/protocol.ts';
 import { ProfileAdmin } from '../../main/core/admin.ts';
-import { scrubCaller } from '../../main/core/broker.ts';
+import { scrubCaller } from '../../main/core/caller-redaction.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
@@ -28,7 +28,7 @@ describe('Broker', () => {
   }
 
   it('serves an allow profile as credential_process JSON and records it', async () => {
-    const r = await w.broker.handle(ask('dev'));
+    const r = await w.handle(ask('dev'));
     assert.deepEqual(r, { v: 1, id: 'r1', ok: true, result: { Version: 1, ...{ AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey } } });
     const [entry] = await accesses();
     assert.equal(entry!.decision, 'allowed');
@@ -45,14 +45,14 @@ describe('Broker', () => {
   });
 
   it('denies a deny profile without asking', async () => {
-    const r = await w.broker.handle(ask('blocked'));
+    const r = await w.handle(ask('blocked'));
     assert.equal(errorCode(r), 'DENIED');
     assert.equal(w.approver.requests.length, 0);
     assert.equal((await accesses())[0]!.reason, 'the profile policy is deny');
   });
 
   it('asks for an ask profile and serves it when approved', async () => {
-    const pending = w.broker.handle(ask('prod'));
+    const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
     assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, rememberMinutes: 0, unlock: false });
     assert.equal(w.broker.status().pending, 1);
@@ -68,7 +68,7 @@ describe('Broker', () => {
     const [entry] = await accesses();
     assert.deepEqual([entry!.decision, entry!.served, entry!.credentialId], ['approved', 'minted', served.AccessKeyId]);
     // not remembered: the next request asks again
-    const again = w.broker.handle(ask('prod', 'r2'));
+    const again = w.handle(ask('prod', 'r2'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: false, rememberMinutes: 0 });
     assert.equal(errorCode(await again), 'DENIED');
@@ -76,7 +76,7 @@ describe('Broker', () => {
   });
 
   it('denies after 60 s without an answer and closes the prompt', async () => {
-    const pending = w.broker.handle(ask('prod'));
+    const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
     w.clock.advance(59_999);
     await flush();
@@ -90,8 +90,8 @@ describe('Broker', () => {
   });
 
   it('shares one prompt between identical concurrent requests, not between different callers', async () => {
-    const same = [w.broker.handle(ask('prod', 'a')), w.broker.handle(ask('prod', 'b')), w.broker.handle(ask('prod', 'c', { ...caller, pid: 301 }))];
-    const other = w.broker.handle(ask('prod', 'd', { ...caller, command: 'terraform apply' }));
+    const same = [w.handle(ask('prod', 'a')), w.handle(ask('prod', 'b')), w.handle(ask('prod', 'c', { ...caller, pid: 301 }))];
+    const other = w.handle(ask('prod', 'd', { ...caller, command: 'terraform apply' }));
     await w.approver.untilOpen(2);
     await flush();
     assert.equal(w.approver.requests.length, 2);
@@ -104,15 +104,15 @@ describe('Broker', () => {
   });
 
   it('remembers an approval for the minutes granted, then asks again', async () => {
-    const first = w.broker.handle(ask('prod'));
+    const first = w.handle(ask('prod'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 15 });
     assert.equal((await first).ok, true);
     w.clock.advance(14 * 60_000);
-    assert.equal((await w.broker.handle(ask('prod', 'r2'))).ok, true);
+    assert.equal((await w.handle(ask('prod', 'r2'))).ok, true);
     assert.equal(w.approver.requests.length, 1);
     w.clock.advance(60_000);
-    const third = w.broker.handle(ask('prod', 'r3'));
+    const third = w.handle(ask('prod', 'r3'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: false, rememberMinutes: 0 });
     assert.equal(errorCode(await third), 'DENIED');
@@ -120,21 +120,21 @@ describe('Broker', () => {
   });
 
   it('lock wipes grants and cancels open prompts; requests while locked fail as LOCKED', async () => {
-    const first = w.broker.handle(ask('prod'));
+    const first = w.handle(ask('prod'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 60 });
     await first;
-    const waiting = w.broker.handle(ask('prod', 'x', { ...caller, command: 'other' }));
+    const waiting = w.handle(ask('prod', 'x', { ...caller, command: 'other' }));
     // the grant covers it: no prompt
     assert.equal((await waiting).ok, true);
     await w.broker.lock('test');
     assert.equal(w.broker.locked, true);
     assert.deepEqual(w.broker.status(), { locked: true, profiles: 0, pending: 0, agentPid: 4242 });
-    const locked = await w.broker.handle(ask('dev', 'l1'));
+    const locked = await w.handle(ask('dev', 'l1'));
     assert.equal(errorCode(locked), 'LOCKED');
     assert.match(locked.ok ? '' : locked.error.message, /tray-cred unlock/);
     await w.broker.unlock();
-    const afterUnlock = w.broker.handle(ask('prod', 'u1'));
+    const afterUnlock = w.handle(ask('prod', 'u1'));
     await w.approver.untilOpen();
     const pendingLock = w.broker.lock('test again');
     assert.equal(errorCode(await afterUnlock), 'DENIED');
@@ -145,19 +145,19 @@ describe('Broker', () => {
   });
 
   it('answers unknown profiles, edited vaults and expired sessions clearly', async () => {
-    assert.equal(errorCode(await w.broker.handle(ask('nope'))), 'UNKNOWN_PROFILE');
+    assert.equal(errorCode(await w.handle(ask('nope'))), 'UNKNOWN_PROFILE');
     const key = await w.vault.loadMasterKey();
     const admin = new ProfileAdmin(w.vault, w.audit);
     await admin.add(key, 'sess', { ...DEV_KEYS, sessionToken: 'tok', expiration: new Date(w.clock.now() + 3_600_000).toISOString() }, false);
-    const r = await w.broker.handle(ask('sess'));
+    const r = await w.handle(ask('sess'));
     assert.ok(r.ok);
     assert.deepEqual(Object.keys(r.result as object), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
     w.clock.advance(3_600_000);
-    const expired = await w.broker.handle(ask('sess', 'e'));
+    const expired = await w.handle(ask('sess', 'e'));
     assert.equal(errorCode(expired), 'EXPIRED');
     assert.match(expired.ok ? '' : expired.error.message, /expired at 2026-11-26T10:00:00.000Z/);
     await admin.remove(key, 'dev');
-    assert.equal(errorCode(await w.broker.handle(ask('dev', 'gone'))), 'UNKNOWN_PROFILE', 'a change by another process is seen without restart');
+    assert.equal(errorCode(await w.handle(ask('dev', 'gone'))), 'UNKNOWN_PROFILE', 'a change by another process is seen without restart');
     assert.deepEqual((await accesses()).map((e) => e.decision), ['unknown-profile', 'allowed', 'expired', 'unknown-profile']);
   });
 
@@ -166,13 +166,13 @@ describe('Broker', () => {
     const { rm, writeFile } = await import('node:fs/promises');
     await rm(w.audit.dir, { recursive: true, force: true });
     await writeFile(w.audit.dir, 'not a directory');
-    const r = await w.broker.handle(ask('dev'));
+    const r = await w.handle(ask('dev'));
     assert.equal(errorCode(r), 'ENVIRONMENT');
     assert.match(r.ok ? '' : r.error.message, /audit log .* cannot be written/);
   });
 
   it('records last-used times in the vault later, not on every request', async () => {
-    await w.broker.handle(ask('dev'));
+    await w.handle(ask('dev'));
     let [dev] = (await w.broker.profiles()).filter((p) => p.name === 'dev');
     assert.equal(dev!.lastUsedAt, new Date(w.clock.now()).toISOString());
     const key = await w.vault.loadMasterKey();
@@ -187,35 +187,35 @@ describe('Broker', () => {
 
   it('reports status and audits unlock and lock', async () => {
     assert.deepEqual(w.broker.status(), { locked: false, profiles: 3, pending: 0, agentPid: 4242 });
-    await w.broker.handle({ v: 1, id: 's', op: 'lock', caller });
-    await w.broker.handle({ v: 1, id: 's', op: 'unlock', caller });
+    await w.handle({ v: 1, id: 's', op: 'lock', caller });
+    await w.handle({ v: 1, id: 's', op: 'unlock', caller });
     const admin = (await w.entries()).filter((e) => e.event === 'lock' || e.event === 'unlock').map((e) => e.event);
     assert.deepEqual(admin, ['unlock', 'lock', 'unlock']);
-    assert.equal((await w.broker.handle({ v: 1, id: 's', op: 'status' })).ok, true);
+    assert.equal((await w.handle({ v: 1, id: 's', op: 'status' })).ok, true);
   });
 
   it('stays locked and says why when the keychain is unavailable', async () => {
     await w.broker.lock('t');
     w.keychain.unavailable = true;
-    const r = await w.broker.handle({ v: 1, id: 'u', op: 'unlock' });
+    const r = await w.handle({ v: 1, id: 'u', op: 'unlock' });
     assert.equal(errorCode(r), 'KEYCHAIN');
     assert.equal(w.broker.locked, true);
     w.keychain.unavailable = false;
-    assert.equal((await w.broker.handle({ v: 1, id: 'u', op: 'unlock' })).ok, true);
+    assert.equal((await w.handle({ v: 1, id: 'u', op: 'unlock' })).ok, true);
   });
 
   it('keeps serving across a rekey by another process, taking the new key from the keychain', async () => {
-    assert.equal((await w.broker.handle(ask('dev', 'before'))).ok, true);
+    assert.equal((await w.handle(ask('dev', 'before'))).ok, true);
     const old = await w.vault.loadMasterKey();
     await w.vault.rekey(old);
-    const results = await Promise.all([w.broker.handle(ask('dev', 'a1')), w.broker.handle(ask('dev', 'a2'))]);
+    const results = await Promise.all([w.handle(ask('dev', 'a1')), w.handle(ask('dev', 'a2'))]);
     assert.deepEqual(results.map((r) => r.ok), [true, true]);
     assert.equal(w.broker.locked, false);
   });
 
   it('records and shows callers without the secrets in their command lines', async () => {
     const leaky = { ...caller, command: 'aws sts get-session-token --token-code 123456 --serial-number arn:x --password=hunter2' };
-    await w.broker.handle(ask('dev', 'leak', leaky));
+    await w.handle(ask('dev', 'leak', leaky));
     const [entry] = await accesses();
     assert.equal(entry!.caller!.command, 'aws sts get-session-token --token-code [redacted] --serial-number arn:x --password=[redacted]');
     assert.equal(scrubCaller(undefined), undefined);

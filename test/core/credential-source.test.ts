@@ -34,13 +34,13 @@ describe('temporary credentials', () => {
   const accesses = async () => (await w.entries()).filter((e) => e.event === 'access');
 
   it('session mode serves STS session credentials, reuses them until 15 minutes remain, then mints again', async () => {
-    const first = creds(await w.broker.handle(ask('prod')));
+    const first = creds(await w.handle(ask('prod')));
     assert.notEqual(first.AccessKeyId, PROD_KEYS.accessKeyId);
     assert.ok(first.SessionToken && first.Expiration);
     w.clock.advance(44 * 60_000);
-    assert.deepEqual(creds(await w.broker.handle(ask('prod'))), first);
+    assert.deepEqual(creds(await w.handle(ask('prod'))), first);
     w.clock.advance(60_001);
-    const third = creds(await w.broker.handle(ask('prod')));
+    const third = creds(await w.handle(ask('prod')));
     assert.notEqual(third.AccessKeyId, first.AccessKeyId);
     assert.deepEqual(w.sts.calls.map((c) => c.op), ['GetSessionToken', 'GetSessionToken']);
     assert.deepEqual((await accesses()).map((e) => e.served), ['minted', 'cache', 'minted']);
@@ -48,34 +48,34 @@ describe('temporary credentials', () => {
   });
 
   it('profiles without session mode are served from the vault as they are', async () => {
-    const r = creds(await w.broker.handle(ask('base')));
+    const r = creds(await w.handle(ask('base')));
     assert.deepEqual(r, { Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey });
     assert.equal((await accesses())[0]!.served, 'vault');
     assert.equal(w.sts.calls.length, 0);
   });
 
   it('lock empties the cache; sessions lists and forget drops a session', async () => {
-    const first = creds(await w.broker.handle(ask('prod')));
-    const listed = await w.broker.handle({ v: 1, id: 's', op: 'sessions' });
+    const first = creds(await w.handle(ask('prod')));
+    const listed = await w.handle({ v: 1, id: 's', op: 'sessions' });
     assert.ok(listed.ok);
     assert.deepEqual((listed.result as { profile: string; kind: string; accessKeyIdSuffix: string; mintedFor: string }[]).map((s) => [s.profile, s.kind, s.accessKeyIdSuffix, s.mintedFor]), [
       ['prod', 'session-token', first.AccessKeyId.slice(-4), 'aws s3 ls'],
     ]);
     assert.ok(!JSON.stringify(listed).includes(first.SecretAccessKey));
-    const forgot = await w.broker.handle({ v: 1, id: 'f', op: 'forget', profile: 'prod' });
+    const forgot = await w.handle({ v: 1, id: 'f', op: 'forget', profile: 'prod' });
     assert.deepEqual(forgot.ok && forgot.result, { forgotten: true });
-    const second = creds(await w.broker.handle(ask('prod')));
+    const second = creds(await w.handle(ask('prod')));
     assert.notEqual(second.AccessKeyId, first.AccessKeyId);
     await w.broker.lock('test');
     await w.broker.unlock();
-    const third = creds(await w.broker.handle(ask('prod')));
+    const third = creds(await w.handle(ask('prod')));
     assert.notEqual(third.AccessKeyId, second.AccessKeyId);
     assert.equal(w.sts.calls.length, 3);
     assert.ok((await w.entries()).some((e) => e.event === 'forget' && e.profile === 'prod'));
   });
 
   it('concurrent requests share one mint', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => w.broker.handle(ask('prod'))));
+    const results = await Promise.all(Array.from({ length: 20 }, () => w.handle(ask('prod'))));
     assert.equal(new Set(results.map((r) => creds(r).AccessKeyId)).size, 1);
     assert.equal(w.sts.calls.length, 1);
     const served = (await accesses()).map((e) => e.served);
@@ -85,27 +85,27 @@ describe('temporary credentials', () => {
   it('asks for an MFA code even for an allow profile, passes it to STS once, and never records it', async () => {
     await admin.setSts(key, 'prod', { mfaSerial: MFA });
     w.sts.expectedCode = '914273';
-    const pending = w.broker.handle(ask('prod'));
+    const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
     assert.equal(w.approver.requests[0]!.mfaSerial, MFA);
     w.approver.answer({ allow: true, rememberMinutes: 0, mfaCode: '914273' });
     creds(await pending);
     assert.deepEqual(w.sts.calls[0]!.mfa, { serialNumber: MFA, tokenCode: '914273' });
     // cached: no prompt, no MFA
-    creds(await w.broker.handle(ask('prod')));
+    creds(await w.handle(ask('prod')));
     assert.equal(w.approver.requests.length, 1);
     assert.ok(!JSON.stringify(await w.entries()).includes('914273'));
   });
 
   it('a wrong or missing MFA code is refused with the reason', async () => {
     await admin.setSts(key, 'prod', { mfaSerial: MFA });
-    const wrong = w.broker.handle(ask('prod'));
+    const wrong = w.handle(ask('prod'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 0, mfaCode: '000000' });
     const r = await wrong;
     assert.equal(code(r), 'UPSTREAM');
     assert.match(r.ok ? '' : r.error.message, /invalid MFA one time pass code/);
-    const none = w.broker.handle(ask('prod'));
+    const none = w.handle(ask('prod'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 0 });
     assert.equal(code(await none), 'DENIED');
@@ -118,7 +118,7 @@ describe('temporary credentials', () => {
     await admin.setPolicy(key, 'admin', 'allow', undefined);
     await admin.setPolicy(key, 'deep', 'allow', undefined);
     const request = ask('deep');
-    const pending = w.broker.handle(request);
+    const pending = w.handle(request);
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 0, mfaCode: '123456' });
     const r = creds(await pending);
@@ -133,7 +133,7 @@ describe('temporary credentials', () => {
     const entry = (await accesses())[0]!;
     assert.deepEqual([entry.sessionName, entry.credentialId, entry.served], [`tray-cred-${request.id}`, r.AccessKeyId, 'minted']);
     // the intermediate role is cached too: asking for it needs no STS call
-    creds(await w.broker.handle(ask('admin')));
+    creds(await w.handle(ask('admin')));
     assert.equal(w.sts.calls.length, 2);
   });
 
@@ -142,9 +142,9 @@ describe('temporary credentials', () => {
     await admin.setSource(key, 'b', { kind: 'role', roleArn: ROLE, sourceProfile: 'a' });
     await admin.setSource(key, 'orphan', { kind: 'role', roleArn: ROLE, sourceProfile: 'gone' });
     for (const p of ['a', 'orphan']) await admin.setPolicy(key, p, 'allow', undefined);
-    const loop = await w.broker.handle(ask('a'));
+    const loop = await w.handle(ask('a'));
     assert.match(loop.ok ? '' : loop.error.message, /role chain a -> b -> a loops/);
-    const orphan = await w.broker.handle(ask('orphan'));
+    const orphan = await w.handle(ask('orphan'));
     assert.match(orphan.ok ? '' : orphan.error.message, /takes its keys from "gone", which is not in the vault/);
     await assert.rejects(admin.setSource(key, 'self', { kind: 'role', roleArn: ROLE, sourceProfile: 'self' }), /its own source profile/);
     await assert.rejects(admin.setSource(key, 'bad', { kind: 'role', roleArn: 'not-an-arn', sourceProfile: 'base' }), /source.roleArn is not valid/);
@@ -165,12 +165,12 @@ describe('temporary credentials', () => {
       it(c.name, async () => {
         await admin.setSource(key, 'ext', { kind: 'command', command: c.command(), timeoutSeconds: 1 });
         await admin.setPolicy(key, 'ext', 'allow', undefined);
-        const r = await w.broker.handle(ask('ext'));
+        const r = await w.handle(ask('ext'));
         const entry = (await accesses()).at(-1)!;
         if (!c.code) {
           assert.equal(creds(r).AccessKeyId, 'ASIAEXTERNAL0000001');
           assert.equal(entry.served, 'minted');
-          assert.equal(creds(await w.broker.handle(ask('ext'))).AccessKeyId, 'ASIAEXTERNAL0000001');
+          assert.equal(creds(await w.handle(ask('ext'))).AccessKeyId, 'ASIAEXTERNAL0000001');
           assert.equal((await accesses()).at(-1)!.served, 'cache', 'cached until its expiration');
           return;
         }
@@ -190,12 +190,12 @@ describe('temporary credentials', () => {
     await admin.setSource(key, 'admin', { kind: 'role', roleArn: ROLE, sourceProfile: 'base' });
     await admin.setPolicy(key, 'admin', 'allow', undefined);
     await admin.setPolicy(key, 'base', 'deny', undefined);
-    const denied = await w.broker.handle(ask('admin'));
+    const denied = await w.handle(ask('admin'));
     assert.equal(code(denied), 'DENIED');
     assert.match(denied.ok ? '' : denied.error.message, /the policy of its source profile "base" is deny/);
     assert.equal(w.sts.calls.length, 0);
     await admin.setPolicy(key, 'base', 'ask', undefined);
-    const pending = w.broker.handle(ask('admin'));
+    const pending = w.handle(ask('admin'));
     await w.approver.untilOpen();
     w.approver.answer({ allow: true, rememberMinutes: 0 });
     creds(await pending);
@@ -207,13 +207,13 @@ describe('temporary credentials', () => {
     const doc = JSON.stringify({ Version: 1, AccessKeyId: 'ASIAEXTERNAL0000001', SecretAccessKey: 's', SessionToken: 't', Expiration: future });
     await admin.setSource(key, 'slow', { kind: 'command', command: `sleep 0.5; printf '%s' '${doc}'` });
     await admin.setPolicy(key, 'slow', 'allow', undefined);
-    const pending = w.broker.handle(ask('slow'));
+    const pending = w.handle(ask('slow'));
     await new Promise((r) => setTimeout(r, 150));
     await w.broker.lock('test');
     const r = await pending;
     assert.equal(code(r), 'LOCKED');
     await w.broker.unlock();
-    const listed = await w.broker.handle({ v: 1, id: 's', op: 'sessions' });
+    const listed = await w.handle({ v: 1, id: 's', op: 'sessions' });
     assert.deepEqual(listed.ok && listed.result, []);
     const entry = (await accesses()).at(-1)!;
     assert.deepEqual([entry.decision, entry.served], ['locked', undefined]);

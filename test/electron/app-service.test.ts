@@ -174,7 +174,7 @@ describe('AppService', () => {
 
   it('shows accesses in the history and exports exactly the filtered rows', async () => {
     for (const [profile, command] of [['ci', 'aws s3 ls'], ['ci', 'aws s3 cp a b'], ['ghost', 'aws s3 ls'], ['ci', 'terraform plan']]) {
-      await w.broker.handle({ v: 1, id: `r-${command}`, op: 'credentials', profile: profile!, caller: { pid: 9, ppid: 1, command: command!, cwd: '/w, "quoted"' } });
+      await w.handle({ v: 1, id: `r-${command}`, op: 'credentials', profile: profile!, caller: { pid: 9, ppid: 1, command: command!, cwd: '/w, "quoted"' } });
     }
     const page = await service.historyQuery({ profile: 'ci' }, 0, 10);
     assert.deepEqual(page.rows.map((r) => [r.command, r.decision]), [

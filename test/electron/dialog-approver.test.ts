@@ -179,7 +179,7 @@ describe('DialogApprover with the real broker', () => {
   afterEach(() => w.close());
 
   it('a prod request shows a prompt with the command and is served after Allow', async () => {
-    const pending = w.broker.handle(ask('prod'));
+    const pending = w.handle(ask('prod'));
     const box = await electron.dialog.untilShown();
     assert.match(box.options.message, /“prod” for “aws s3 ls”/);
     box.click('Allow once');
@@ -191,7 +191,7 @@ describe('DialogApprover with the real broker', () => {
   });
 
   it('a prompt left unanswered closes after the time-out and the request is refused', async () => {
-    const pending = w.broker.handle(ask('prod'));
+    const pending = w.handle(ask('prod'));
     const box = await electron.dialog.untilShown();
     w.clock.advance(60_000);
     const r = await pending;
@@ -202,7 +202,7 @@ describe('DialogApprover with the real broker', () => {
   it('an MFA profile is refused with a reason the CLI prints and the audit log keeps, without a dialog', async () => {
     const key = await w.vault.loadMasterKey();
     await new ProfileAdmin(w.vault, w.audit).setSts(key, 'prod', { sessionMode: true, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' });
-    const r = await w.broker.handle(ask('prod'));
+    const r = await w.handle(ask('prod'));
     assert.match(message(r), /needs an MFA code, which the tray's prompt cannot take/);
     const access = (await w.entries()).find((e) => e.event === 'access');
     assert.match(access?.reason ?? '', /needs an MFA code/);

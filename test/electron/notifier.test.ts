@@ -14,7 +14,7 @@ describe('access notifications', () => {
   let w: Awaited<ReturnType<typeof makeWorld>>;
   let enabled: boolean;
   let stop: () => void;
-  const request = (profile: string) => w.broker.handle({ v: 1, id: 'r', op: 'credentials', profile, caller });
+  const request = (profile: string) => w.handle({ v: 1, id: 'r', op: 'credentials', profile, caller });
   const settle = () => new Promise((r) => setTimeout(r, 30));
 
   beforeEach(async () => {

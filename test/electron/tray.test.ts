@@ -96,7 +96,7 @@ describe('AppTray', () => {
 
   it('shows the waiting icon and item while a prompt is open, and the access under recent ones once answered', async () => {
     await w.broker.unlock();
-    const pending = w.broker.handle({ v: 1, id: 'r1', op: 'credentials', profile: 'prod', caller });
+    const pending = w.handle({ v: 1, id: 'r1', op: 'credentials', profile: 'prod', caller });
     const box = await electron.dialog.untilShown();
     assert.equal(icon(), 'tray-pending.png');
     assert.ok(labels().includes('Waiting for approval: prod (aws s3 ls)'), labels().join(' | '));

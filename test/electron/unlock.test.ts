@@ -63,7 +63,7 @@ describe('unlockFromTray', () => {
     const gated = await makeWorld({ authorizeUnlock: () => touchIdConfirmed({ touchId: () => true, platform: 'darwin' }) });
     try {
       electron.systemPreferences.touchIdAnswer = 'reject';
-      const viaSocket = await gated.broker.handle({ v: 1, id: 'u', op: 'unlock' });
+      const viaSocket = await gated.handle({ v: 1, id: 'u', op: 'unlock' });
       assert.equal(viaSocket.ok ? undefined : viaSocket.error.code, 'DENIED', '`tray-cred unlock` cannot skip Touch ID');
       assert.equal(gated.broker.locked, true);
       electron.systemPreferences.touchIdAnswer = 'accept';

@@ -7,6 +7,7 @@ import { CredentialSource } from '../../main/core/credential-source.ts';
 import type { Approver } from '../../main/core/ports.ts';
 import { Vault } from '../../main/core/vault.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { requestHandler } from '../../main/node/request-handler.ts';
 import { ShellCommandRunner } from '../../main/node/shell-command-runner.ts';
 import { CryptoRandom } from '../../main/node/system-clock.ts';
 import { FakeClock } from './fake-clock.ts';
@@ -36,6 +37,8 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver }
     options,
   );
   return {
+    /** Answers a wire request as the agent's socket does. */
+    handle: requestHandler(broker, (m) => warnings.push(m)),
     dir,
     fs,
     keychain,

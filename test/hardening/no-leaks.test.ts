@@ -213,7 +213,7 @@ test('what the tray windows are sent (app-service results, exported history, err
   await keep('save bad key id', service.profilesSave({ name: 'bad', accessKeyId: dev.secretAccessKey, secretAccessKey: dev.secretAccessKey, policy: 'allow', ...base }));
   const served = [];
   for (const [i, profile] of ['dev', 'prod', 'ops', 'nope'].entries()) {
-    served.push(await w.broker.handle({ v: PROTOCOL_VERSION, id: `app-${i}`, op: 'credentials', profile, caller: { pid: 1, ppid: 1, command: `aws sts get-caller-identity --profile ${profile}`, cwd: '/' } }));
+    served.push(await w.handle({ v: PROTOCOL_VERSION, id: `app-${i}`, op: 'credentials', profile, caller: { pid: 1, ppid: 1, command: `aws sts get-caller-identity --profile ${profile}`, cwd: '/' } }));
   }
   assert.deepEqual(served.map((r) => (r.ok ? 'ok' : r.error.code)), ['ok', 'ok', 'DENIED', 'UNKNOWN_PROFILE'], 'the world served as its policies say');
   await keep('state', Promise.resolve(service.state()));

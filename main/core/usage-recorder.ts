@@ -1,0 +1,61 @@
+import type { KeyCustody } from './key-custody.ts';
+import type { Clock } from './ports.ts';
+import type { Vault } from './vault.ts';
+
+export interface UsageRecorderDeps {
+  custody: KeyCustody;
+  vault: Vault;
+  clock: Clock;
+  /** How long `last used` times may wait in memory before they are written to the vault. */
+  flushMs: number;
+  warn: (message: string) => void;
+}
+
+/**
+ * Remembers when each profile was last served and writes the times into the vault in batches,
+ * not on every request: a vault write re-encrypts the whole file.
+ */
+export class UsageRecorder {
+  private readonly deps: UsageRecorderDeps;
+  private readonly lastUsed = new Map<string, string>();
+  private cancelFlush: (() => void) | undefined;
+
+  constructor(deps: UsageRecorderDeps) {
+    this.deps = deps;
+  }
+
+  /** The newest use of `name` not yet in the vault, if any. */
+  pending(name: string): string | undefined {
+    return this.lastUsed.get(name);
+  }
+
+  noteUse(name: string): void {
+    this.lastUsed.set(name, new Date(this.deps.clock.now()).toISOString());
+    this.cancelFlush ??= this.deps.clock.setTimer(this.deps.flushMs, () => {
+      this.cancelFlush = undefined;
+      void this.flush();
+    });
+  }
+
+  /** Writes pending times into the vault. Called on a timer, on lock and on shutdown. */
+  async flush(): Promise<void> {
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
+    const key = this.deps.custody.current();
+    if (!key || this.lastUsed.size === 0) return;
+    const pending = new Map(this.lastUsed);
+    this.lastUsed.clear();
+    try {
+      const { snapshot } = await this.deps.vault.update(key, (data) => {
+        for (const [name, at] of pending) {
+          const p = data.profiles[name];
+          if (p && (!p.lastUsedAt || p.lastUsedAt < at)) p.lastUsedAt = at;
+        }
+      });
+      this.deps.custody.adopt(key, snapshot);
+    } catch (error) {
+      for (const [name, at] of pending) if (!this.lastUsed.has(name)) this.lastUsed.set(name, at);
+      this.deps.warn(`could not record last-used times in the vault: ${(error as Error).message}`);
+    }
+  }
+}
