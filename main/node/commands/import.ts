@@ -43,69 +43,89 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
     .option('--session-mode', 'serve new ask profiles with long-term keys as STS session credentials (the CLI then never sees those keys)', false)
     .action(async (file: string | undefined, options: ImportOptions) => {
       const c = ctx();
-      if (options.format !== undefined && !SOURCE_FORMATS.includes(options.format as SourceFormat)) {
-        throw new UsageError(`--format takes ${SOURCE_FORMATS.join(', ')}`);
-      }
-      let format = options.format as SourceFormat | undefined;
-      let parsed: ParsedCredentials;
-      let path: string | undefined;
-      let bytes: Buffer | undefined;
-      if (format === 'env') {
-        if (file) throw new UsageError('--format env reads the environment and takes no file');
-        parsed = readEnvironment(c.env, options.as);
-      } else {
-        if (!file) throw new UsageError('name the file to import (or use --format env --as <profile>)');
-        path = resolve(file);
-        bytes = (await c.fs.readFile(path)) ?? undefined;
-        if (!bytes) throw new UsageError(`there is no file at ${path}`);
-        format ??= detectFormat(path, bytes);
-        let passphrase: Buffer | undefined;
-        if (format === 'openssl-enc') {
-          if (options.passFile) {
-            const keyFile = await c.fs.readFile(resolve(options.passFile));
-            if (!keyFile) throw new UsageError(`there is no key file at ${resolve(options.passFile)}`);
-            passphrase = passphraseFromKeyFile(keyFile);
-          } else {
-            passphrase = Buffer.from(await c.ask(`Passphrase for ${basename(path)} (not shown): `, true));
-          }
-        }
-        try {
-          parsed = readSource(format, path, bytes, { passphrase, iterations: options.iter === undefined ? undefined : Number(options.iter), profile: options.as });
-        } finally {
-          passphrase?.fill(0);
-        }
-      }
-      let chosen = parsed.profiles;
-      if (options.profiles) {
-        const wanted = options.profiles.split(',').map((s) => s.trim()).filter(Boolean);
-        const missing = wanted.filter((n) => !parsed.profiles.has(n));
-        if (missing.length) throw new UsageError(`the source has no profile ${missing.map((m) => `"${m}"`).join(', ')} with keys; it has: ${[...parsed.profiles.keys()].join(', ') || 'none'}`);
-        chosen = new Map(wanted.map((n) => [n, parsed.profiles.get(n)!]));
-      }
-      if (chosen.size === 0) throw new UsageError(`${path ?? 'the source'} holds no profile with aws_access_key_id and aws_secret_access_key`);
-      const source = path ?? 'the environment';
-      await c.withKey(async (key) => {
-        const admin = new ProfileAdmin(c.vault, await c.audit());
-        const r = await admin.import(key, chosen, { replace: options.replace, source: `${source} (${format ?? 'env'})`, sessionMode: options.sessionMode });
-        const lines = [
-          ...r.added.map((n) => `added     ${n}`),
-          ...r.replaced.map((n) => `replaced  ${n}`),
-          ...r.skipped.map((n) => `skipped   ${n} (exists; --replace to overwrite)`),
-          ...parsed.skipped.map((s) => `ignored   ${s.profile} (${s.why})`),
-        ];
-        c.out(`${lines.join('\n')}\nImported ${r.added.length + r.replaced.length} profile(s) from ${source}.\n`);
-        // Read back from disk once: for the session-mode hint, and to retire only what was stored.
-        const stored = (await c.vault.read(key)).data.profiles;
-        const guarded = r.added.filter((n) => stored[n]?.policy === 'ask' && !stored[n]?.sts?.sessionMode && !stored[n]?.sessionToken);
-        for (const n of guarded) c.out(`"${n}" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts ${n} --session-mode on\n`);
-        if (!options.removeSource) return;
-        // Retire the plaintext only for what the vault now holds, compared with the source.
-        const verified = [...chosen].filter(([name, creds]) => same(creds, stored[name])).map(([name]) => name);
-        const unverified = [...chosen.keys()].filter((n) => !verified.includes(n));
-        for (const n of unverified) c.out(`kept in the source: ${n} (the vault holds other keys for it; --replace to store these)\n`);
-        await retire(c, format ?? 'env', path, bytes, verified, parsed);
-      });
+      const read = await readChosen(c, file, options);
+      await c.withKey((key) => store(c, key, read, options));
     });
+}
+
+/** What an import read: the profiles chosen, and the source they came from (for retiring it). */
+interface ReadSource {
+  format: SourceFormat;
+  parsed: ParsedCredentials;
+  chosen: Map<string, NewCredentials>;
+  path: string | undefined;
+  bytes: Buffer | undefined;
+}
+
+async function readChosen(c: CliContext, file: string | undefined, options: ImportOptions): Promise<ReadSource> {
+  if (options.format !== undefined && !SOURCE_FORMATS.includes(options.format as SourceFormat)) {
+    throw new UsageError(`--format takes ${SOURCE_FORMATS.join(', ')}`);
+  }
+  const read = options.format === 'env' ? readEnv(c, file, options) : await readFile(c, file, options);
+  const { parsed, path } = read;
+  let chosen = parsed.profiles;
+  if (options.profiles) {
+    const wanted = options.profiles.split(',').map((s) => s.trim()).filter(Boolean);
+    const missing = wanted.filter((n) => !parsed.profiles.has(n));
+    if (missing.length) throw new UsageError(`the source has no profile ${missing.map((m) => `"${m}"`).join(', ')} with keys; it has: ${[...parsed.profiles.keys()].join(', ') || 'none'}`);
+    chosen = new Map(wanted.map((n) => [n, parsed.profiles.get(n)!]));
+  }
+  if (chosen.size === 0) throw new UsageError(`${path ?? 'the source'} holds no profile with aws_access_key_id and aws_secret_access_key`);
+  return { ...read, chosen };
+}
+
+function readEnv(c: CliContext, file: string | undefined, options: ImportOptions): Omit<ReadSource, 'chosen'> {
+  if (file) throw new UsageError('--format env reads the environment and takes no file');
+  return { format: 'env', parsed: readEnvironment(c.env, options.as), path: undefined, bytes: undefined };
+}
+
+async function readFile(c: CliContext, file: string | undefined, options: ImportOptions): Promise<Omit<ReadSource, 'chosen'>> {
+  if (!file) throw new UsageError('name the file to import (or use --format env --as <profile>)');
+  const path = resolve(file);
+  const bytes = (await c.fs.readFile(path)) ?? undefined;
+  if (!bytes) throw new UsageError(`there is no file at ${path}`);
+  const format = (options.format as SourceFormat | undefined) ?? detectFormat(path, bytes);
+  let passphrase: Buffer | undefined;
+  if (format === 'openssl-enc') {
+    if (options.passFile) {
+      const keyFile = await c.fs.readFile(resolve(options.passFile));
+      if (!keyFile) throw new UsageError(`there is no key file at ${resolve(options.passFile)}`);
+      passphrase = passphraseFromKeyFile(keyFile);
+    } else {
+      passphrase = Buffer.from(await c.ask(`Passphrase for ${basename(path)} (not shown): `, true));
+    }
+  }
+  try {
+    const parsed = readSource(format, path, bytes, { passphrase, iterations: options.iter === undefined ? undefined : Number(options.iter), profile: options.as });
+    return { format, parsed, path, bytes };
+  } finally {
+    passphrase?.fill(0);
+  }
+}
+
+/** Stores what was read, says what happened (names only), and retires the plaintext when asked. */
+async function store(c: CliContext, key: Buffer, read: ReadSource, options: ImportOptions): Promise<void> {
+  const { format, parsed, chosen, path, bytes } = read;
+  const source = path ?? 'the environment';
+  const admin = new ProfileAdmin(c.vault, await c.audit());
+  const r = await admin.import(key, chosen, { replace: options.replace, source: `${source} (${format})`, sessionMode: options.sessionMode });
+  const lines = [
+    ...r.added.map((n) => `added     ${n}`),
+    ...r.replaced.map((n) => `replaced  ${n}`),
+    ...r.skipped.map((n) => `skipped   ${n} (exists; --replace to overwrite)`),
+    ...parsed.skipped.map((s) => `ignored   ${s.profile} (${s.why})`),
+  ];
+  c.out(`${lines.join('\n')}\nImported ${r.added.length + r.replaced.length} profile(s) from ${source}.\n`);
+  // Read back from disk once: for the session-mode hint, and to retire only what was stored.
+  const stored = (await c.vault.read(key)).data.profiles;
+  const guarded = r.added.filter((n) => stored[n]?.policy === 'ask' && !stored[n]?.sts?.sessionMode && !stored[n]?.sessionToken);
+  for (const n of guarded) c.out(`"${n}" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts ${n} --session-mode on\n`);
+  if (!options.removeSource) return;
+  // Retire the plaintext only for what the vault now holds, compared with the source.
+  const verified = [...chosen].filter(([name, creds]) => same(creds, stored[name])).map(([name]) => name);
+  const unverified = [...chosen.keys()].filter((n) => !verified.includes(n));
+  for (const n of unverified) c.out(`kept in the source: ${n} (the vault holds other keys for it; --replace to store these)\n`);
+  await retire(c, format, path, bytes, verified, parsed);
 }
 
 /** Rewrites or removes a file where it really lives: a dotfiles symlink keeps pointing at the edited file. */

@@ -4,6 +4,12 @@ import { checkPolicy, checkRememberMinutes, summarize } from '../../core/profile
 import { localTime, table, type CliContext } from '../context.ts';
 
 export function registerProfiles(program: Command, ctx: () => CliContext): void {
+  registerList(program, ctx);
+  registerRemove(program, ctx);
+  registerPolicy(program, ctx);
+}
+
+function registerList(program: Command, ctx: () => CliContext): void {
   program
     .command('list')
     .description('list profiles: names, policies and times, never keys')
@@ -42,7 +48,9 @@ export function registerProfiles(program: Command, ctx: () => CliContext): void 
         ),
       );
     });
+}
 
+function registerRemove(program: Command, ctx: () => CliContext): void {
   program
     .command('remove')
     .description('delete a profile from the vault')
@@ -52,7 +60,9 @@ export function registerProfiles(program: Command, ctx: () => CliContext): void 
       await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).remove(key, profile));
       c.out(`Removed profile "${profile}".\n`);
     });
+}
 
+function registerPolicy(program: Command, ctx: () => CliContext): void {
   program
     .command('policy')
     .description('set what happens when a client asks for a profile: allow, ask (approve each time) or deny')

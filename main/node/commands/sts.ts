@@ -20,6 +20,12 @@ const seconds = (value: string | undefined, flag: string): number | undefined =>
 const optional = (value: string | undefined): string | null | undefined => (value === undefined ? undefined : ['none', 'off', ''].includes(value) ? null : value);
 
 export function registerSts(program: Command, ctx: () => CliContext): void {
+  registerRole(program, ctx);
+  registerExternal(program, ctx);
+  registerStsSettings(program, ctx);
+}
+
+function registerRole(program: Command, ctx: () => CliContext): void {
   program
     .command('role')
     .description('make a profile assume an IAM role with the credentials of another vault profile (chains allowed)')
@@ -47,7 +53,9 @@ export function registerSts(program: Command, ctx: () => CliContext): void {
       const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source, o.replace));
       c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": assumes ${o.roleArn} with the credentials of "${o.sourceProfile}".\n`);
     });
+}
 
+function registerExternal(program: Command, ctx: () => CliContext): void {
   program
     .command('external')
     .description('make a profile take its credentials from a command that prints credential_process JSON (op, vault, aws configure export-credentials, ...)')
@@ -62,7 +70,9 @@ export function registerSts(program: Command, ctx: () => CliContext): void {
       const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source, o.replace));
       c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": credentials from its command, gated and audited like any other.\n`);
     });
+}
 
+function registerStsSettings(program: Command, ctx: () => CliContext): void {
   program
     .command('sts')
     .description("set a profile's STS settings: session mode (the CLI sees only session credentials), duration, MFA, region, endpoint")
