@@ -63,10 +63,36 @@ async function start(): Promise<void> {
   }
   // No vault, and the user chose not to create one.
   if (!runtime) return app.quit();
-  const { broker, audit } = runtime;
+  const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
+  const history = new HistoryIndex({ fs: runtime.fs }, runtime.audit.dir);
+  const windows = wireWindows(runtime, history, unlock);
+  const tray = new AppTray({
+    broker: runtime.broker,
+    prompts: approver,
+    audit: runtime.audit,
+    recent: async () => {
+      await history.refresh();
+      return history.recent(5);
+    },
+    settings,
+    iconDir: join(here, 'tray'),
+    platform: process.platform,
+    warn,
+    handlers: trayHandlers({ broker: runtime.broker, settings, windows, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
+  });
+  const triggers = wireLockAndNotices(runtime, settings);
+  app.on('second-instance', () => void windows.show('history'));
+  stopBeforeQuit(runtime, () => {
+    triggers.stop();
+    tray.destroy();
+    windows.closeAll();
+  });
+  await unlock();
+}
 
-  const unlock = (): Promise<boolean> => unlockFromTray({ broker, ...touchId });
-  const history = new HistoryIndex({ fs: runtime.fs }, audit.dir);
+/** The windows and the IPC that serves them; every change the agent makes is broadcast to them. */
+function wireWindows(runtime: AgentRuntime, history: HistoryIndex, unlock: () => Promise<boolean>): AppWindows {
+  const { broker, audit } = runtime;
   const service = new AppService({ broker, vault: runtime.vault, audit, history, fs: runtime.fs, unlock: async () => void (await unlock()) });
   const windows = new AppWindows({ pagesDir: join(here, 'renderer'), preload: join(here, 'preload.cjs') });
   registerIpc(
@@ -90,38 +116,33 @@ async function start(): Promise<void> {
     if (event !== 'pending') windows.broadcast(CHANNELS.profilesChanged);
   });
   audit.onAppended(() => windows.broadcast(CHANNELS.historyChanged));
+  return windows;
+}
 
-  const tray = new AppTray({
-    broker,
-    prompts: approver,
-    audit,
-    recent: async () => {
-      await history.refresh();
-      return history.recent(5);
-    },
-    settings,
-    iconDir: join(here, 'tray'),
-    platform: process.platform,
-    warn,
-    handlers: trayHandlers({ broker, settings, windows, unlock, installHelper: () => runInstallHelperFlow({ helperPath: shippedHelper(), profiles: async () => (await broker.profiles()).map((p) => p.name), env: process.env }), quit: () => app.quit(), warn }),
-  });
+/** Lock on idle, suspend and screen lock, and notifications of accesses served without asking. */
+function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings): { stop(): void } {
+  const { broker, audit } = runtime;
   const lock = (reason: string): void => void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
   const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock });
   settings.onChange(() => triggers.reschedule());
   startAccessNotifier({ audit, profiles: () => broker.profiles(), enabled: () => settings.get('notifications'), warn });
+  return triggers;
+}
 
-  app.on('second-instance', () => void windows.show('history'));
+function installHelper(broker: AgentRuntime['broker']): Promise<void> {
+  return runInstallHelperFlow({ helperPath: shippedHelper(), profiles: async () => (await broker.profiles()).map((p) => p.name), env: process.env });
+}
+
+/** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */
+function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => void): void {
   let stopping = false;
   let stopped = false;
   app.on('before-quit', (event) => {
     if (stopped) return;
-    // Stop first (socket closed, keys wiped, the stop recorded), then really quit.
     event.preventDefault();
     if (stopping) return;
     stopping = true;
-    triggers.stop();
-    tray.destroy();
-    windows.closeAll();
+    closeUi();
     void runtime
       .stop('quit from the tray')
       .catch((error: unknown) => warn(`stopped, but could not record it: ${(error as Error).message}`))
@@ -130,7 +151,6 @@ async function start(): Promise<void> {
         app.quit();
       });
   });
-  await unlock();
 }
 
 /**
