@@ -94,7 +94,7 @@ function exchange(path: string, parts: (string | Buffer)[], then: 'wait' | 'end'
       clearTimeout(timer);
       resolve({ text, error });
     });
-    socket.on('connect', async () => {
+    const writeParts = async (): Promise<void> => {
       for (const part of parts) {
         if (socket.destroyed) return;
         socket.write(part);
@@ -102,7 +102,8 @@ function exchange(path: string, parts: (string | Buffer)[], then: 'wait' | 'end'
       }
       if (then === 'end') socket.end();
       if (then === 'destroy') socket.destroy();
-    });
+    };
+    socket.on('connect', () => void writeParts());
   });
 }
 
