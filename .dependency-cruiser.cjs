@@ -21,10 +21,10 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-protocol-only',
-      comment: 'The helper bundles into one small file: Node built-ins, helper/protocol.ts and the vocabulary in common/, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, helper/wire.ts and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(protocol|tray-cred-helper)\\.ts$|^common/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|tray-cred-helper)\\.ts$|^common/' },
     },
     {
       name: 'core-reaches-io-through-ports',
@@ -35,10 +35,10 @@ module.exports = {
     },
     {
       name: 'core-depends-on-nothing-above-it',
-      comment: 'main/core may use the two contracts (helper/protocol.ts, preload/api.ts) and npm libraries, never main/node, main/electron, the preload script or renderer.',
+      comment: 'main/core may use the two contracts (helper/wire.ts, preload/api.ts) and npm libraries, never main/node, main/electron, the preload script or renderer.',
       severity: 'error',
       from: { path: '^main/core/' },
-      to: { path: '^(main/node|main/electron|renderer)/|^preload/(?!api\\.ts$)|^helper/(?!protocol\\.ts$)' },
+      to: { path: '^(main/node|main/electron|renderer)/|^preload/(?!api\\.ts$)|^helper/(?!wire\\.ts$)' },
     },
     {
       name: 'node-layer-stays-electron-free',
@@ -52,7 +52,7 @@ module.exports = {
       comment: 'The wire contract is shared; the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!protocol\\.ts$)' },
+      to: { path: '^helper/(?!wire\\.ts$)' },
     },
     {
       name: 'renderer-is-a-sandboxed-page',

@@ -22,7 +22,7 @@ import {
   sendRequest,
   socketPath,
   type CallerClaim,
-} from './protocol.ts';
+} from './wire.ts';
 
 declare const TRAY_CRED_VERSION: string | undefined;
 const VERSION = typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev';

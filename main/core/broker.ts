@@ -5,7 +5,7 @@ import {
   type Request,
   type Response,
   type StatusResult,
-} from '../../helper/protocol.ts';
+} from '../../helper/wire.ts';
 import type { AuditLog, Decision } from './audit-log.ts';
 import type { CredentialSource, Resolved } from './credential-source.ts';
 import {

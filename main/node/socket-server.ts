@@ -11,7 +11,7 @@ import {
   requestIdOf,
   type Request,
   type Response,
-} from '../../helper/protocol.ts';
+} from '../../helper/wire.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import { checkPrivateDir } from './node-file-system.ts';
 

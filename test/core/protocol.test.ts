@@ -11,7 +11,7 @@ import {
   requestIdOf,
   socketPath,
   type SocketPlace,
-} from '../../helper/protocol.ts';
+} from '../../helper/wire.ts';
 
 const caller = { pid: 10, ppid: 1, command: 'aws s3 ls', cwd: '/home/u' };
 

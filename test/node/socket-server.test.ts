@@ -18,7 +18,7 @@ import {
   sendRequest,
   type Request,
   type Response,
-} from '../../helper/protocol.ts';
+} from '../../helper/wire.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { SocketServer, type SocketServerOptions } from '../../main/node/socket-server.ts';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AgentUnreachableError, PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, sendRequest, type Request, type StatusResult } from '../../../helper/protocol.ts';
+import { AgentUnreachableError, PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, sendRequest, type Request, type StatusResult } from '../../../helper/wire.ts';
 import { AgentNotRunningError, TrayCredError } from '../../core/errors.ts';
 import { localTime, printable, table, type CliContext } from '../context.ts';
 
