@@ -20,9 +20,9 @@ import {
   ProtocolError,
   parseCredentialsResult,
   sendRequest,
-  socketPath,
   type CallerClaim,
 } from './wire.ts';
+import { socketPath } from './paths.ts';
 
 declare const TRAY_CRED_VERSION: string | undefined;
 const VERSION = typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev';

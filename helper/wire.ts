@@ -9,7 +9,6 @@
  * cost is paid before every `aws` command.
  */
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
 import type { CallerClaim } from '../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../common/credential-process.ts';
 import { isErrorCode, type ErrorCode } from '../common/errors.ts';
@@ -239,42 +238,6 @@ export function parseStatusResult(value: unknown): StatusResult {
 /** Serialises one frame: JSON plus the terminating newline. */
 export function encodeFrame(message: Request | Response): string {
   return `${JSON.stringify(message)}\n`;
-}
-
-/** Where the agent listens and the helper connects, computed the same way by both. */
-export interface SocketPlace {
-  env: Readonly<Record<string, string | undefined>>;
-  platform: NodeJS.Platform;
-  /** Numeric uid on POSIX; unused on Windows. */
-  uid: number;
-  username: string;
-  homedir: string;
-}
-
-/**
- * The agent's socket (or named pipe) path: `TRAY_CRED_SOCKET`, else
- * `$XDG_RUNTIME_DIR/tray-cred/agent.sock` on Linux (falling back to `/tmp/tray-cred-<uid>/`),
- * the data directory on macOS, `\\.\pipe\tray-cred-<user>` on Windows.
- */
-export function socketPath(place: SocketPlace): string {
-  const override = place.env.TRAY_CRED_SOCKET;
-  if (override) return override;
-  if (place.platform === 'win32') return `\\\\.\\pipe\\tray-cred-${place.username.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-  if (place.platform === 'darwin') return join(dataDir(place), 'agent.sock');
-  const runtime = place.env.XDG_RUNTIME_DIR;
-  return runtime ? join(runtime, 'tray-cred', 'agent.sock') : join('/tmp', `tray-cred-${place.uid}`, 'agent.sock');
-}
-
-/**
- * The data directory: `TRAY_CRED_HOME`, else `$XDG_CONFIG_HOME/tray-cred` on Linux,
- * `~/Library/Application Support/tray-cred` on macOS, `%APPDATA%\tray-cred` on Windows.
- */
-export function dataDir(place: SocketPlace): string {
-  const override = place.env.TRAY_CRED_HOME;
-  if (override) return override;
-  if (place.platform === 'darwin') return join(place.homedir, 'Library', 'Application Support', 'tray-cred');
-  if (place.platform === 'win32') return join(place.env.APPDATA ?? join(place.homedir, 'AppData', 'Roaming'), 'tray-cred');
-  return join(place.env.XDG_CONFIG_HOME || join(place.homedir, '.config'), 'tray-cred');
 }
 
 /** No agent answered at the socket path: it is not running, or the path is wrong. */
