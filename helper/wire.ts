@@ -5,10 +5,10 @@
  * at most {@link MAX_FRAME_BYTES} each way. Both ends validate with the functions below and
  * never trust a cast of `JSON.parse`. Only a code and a message ever cross on failure.
  *
- * This file imports nothing but Node built-ins: the helper bundles it, and its start-up
- * cost is paid before every `aws` command.
+ * This file imports only the vocabulary in common/ and no Node module: the agent and anything
+ * that only validates load it without the socket client (helper/client.ts), and the helper
+ * bundles it, whose start-up is paid before every `aws` command.
  */
-import { createConnection } from 'node:net';
 import type { CallerClaim } from '../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../common/credential-process.ts';
 import { isErrorCode, type ErrorCode } from '../common/errors.ts';
@@ -238,70 +238,4 @@ export function parseStatusResult(value: unknown): StatusResult {
 /** Serialises one frame: JSON plus the terminating newline. */
 export function encodeFrame(message: Request | Response): string {
   return `${JSON.stringify(message)}\n`;
-}
-
-/** No agent answered at the socket path: it is not running, or the path is wrong. */
-export class AgentUnreachableError extends Error {
-  readonly path: string;
-  constructor(path: string, cause: string) {
-    super(`no tray-cred agent answers at ${path} (${cause})`);
-    this.name = 'AgentUnreachableError';
-    this.path = path;
-  }
-}
-
-/**
- * Sends one request and reads its one response, validated. Rejects with
- * {@link AgentUnreachableError} when nothing listens, and with {@link ProtocolError}
- * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails.
- */
-export function sendRequest(path: string, request: Request, timeoutMs: number): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let connected = false;
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      fn();
-    };
-    const timer = setTimeout(() => {
-      finish(() => reject(new ProtocolError('TIMEOUT', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)));
-    }, timeoutMs);
-    socket.on('connect', () => {
-      connected = true;
-      socket.write(encodeFrame(request));
-    });
-    socket.on('data', (chunk: Buffer) => {
-      const nl = chunk.indexOf(0x0a);
-      size += nl < 0 ? chunk.length : nl + 1;
-      if (size > MAX_FRAME_BYTES) {
-        finish(() => reject(new ProtocolError('TOO_LARGE', `the agent's answer is larger than ${MAX_FRAME_BYTES} bytes`)));
-        return;
-      }
-      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
-      if (nl >= 0) {
-        const line = Buffer.concat(chunks).toString('utf8');
-        finish(() => {
-          try {
-            resolve(parseResponse(line, request.id));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      }
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      finish(() =>
-        reject(connected ? new ProtocolError('BAD_REQUEST', `the connection to the agent failed (${error.code ?? error.message})`) : new AgentUnreachableError(path, error.code ?? error.message)),
-      );
-    });
-    socket.on('close', () => {
-      finish(() => reject(new ProtocolError('BAD_REQUEST', 'the agent closed the connection without an answer')));
-    });
-  });
 }

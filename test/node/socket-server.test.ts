@@ -9,13 +9,12 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { ErrorCode } from '../../common/errors.ts';
+import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
 import {
-  AgentUnreachableError,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   ProtocolError,
   parseResponse,
-  sendRequest,
   type Request,
   type Response,
 } from '../../helper/wire.ts';

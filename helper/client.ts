@@ -1,0 +1,75 @@
+/**
+ * The client side of the wire: one connection, one request, one validated response. The
+ * helper and the `tray-cred` CLI's control commands talk to the agent through it.
+ *
+ * Only Node built-ins and the wire contract: the helper bundles it, and its start-up is paid
+ * before every `aws` command.
+ */
+import { createConnection } from 'node:net';
+import { MAX_FRAME_BYTES, ProtocolError, encodeFrame, parseResponse, type Request, type Response } from './wire.ts';
+
+/** No agent answered at the socket path: it is not running, or the path is wrong. */
+export class AgentUnreachableError extends Error {
+  readonly path: string;
+  constructor(path: string, cause: string) {
+    super(`no tray-cred agent answers at ${path} (${cause})`);
+    this.name = 'AgentUnreachableError';
+    this.path = path;
+  }
+}
+
+/**
+ * Sends one request and reads its one response, validated. Rejects with
+ * {@link AgentUnreachableError} when nothing listens, and with {@link ProtocolError}
+ * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails.
+ */
+export function sendRequest(path: string, request: Request, timeoutMs: number): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let connected = false;
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      fn();
+    };
+    const timer = setTimeout(() => {
+      finish(() => reject(new ProtocolError('TIMEOUT', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)));
+    }, timeoutMs);
+    socket.on('connect', () => {
+      connected = true;
+      socket.write(encodeFrame(request));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const nl = chunk.indexOf(0x0a);
+      size += nl < 0 ? chunk.length : nl + 1;
+      if (size > MAX_FRAME_BYTES) {
+        finish(() => reject(new ProtocolError('TOO_LARGE', `the agent's answer is larger than ${MAX_FRAME_BYTES} bytes`)));
+        return;
+      }
+      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
+      if (nl >= 0) {
+        const line = Buffer.concat(chunks).toString('utf8');
+        finish(() => {
+          try {
+            resolve(parseResponse(line, request.id));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      }
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      finish(() =>
+        reject(connected ? new ProtocolError('BAD_REQUEST', `the connection to the agent failed (${error.code ?? error.message})`) : new AgentUnreachableError(path, error.code ?? error.message)),
+      );
+    });
+    socket.on('close', () => {
+      finish(() => reject(new ProtocolError('BAD_REQUEST', 'the agent closed the connection without an answer')));
+    });
+  });
+}
