@@ -21,10 +21,10 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-protocol-only',
-      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client and paths (helper/wire.ts, client.ts, paths.ts) and the vocabulary in common/, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|tray-cred-helper)\\.ts$|^common/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper)\\.ts$|^common/' },
     },
     {
       name: 'core-reaches-io-through-ports',
@@ -49,10 +49,10 @@ module.exports = {
     },
     {
       name: 'main-uses-only-the-protocol-from-helper',
-      comment: 'The wire contract, its client and the socket paths are shared (the agent serves the wire, the CLI talks to the agent); the helper program itself is not.',
+      comment: 'The wire contract, its client, the socket paths and the frame reader are shared (the agent serves the wire, the CLI talks to the agent); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!(wire|client|paths)\\.ts$)' },
+      to: { path: '^helper/(?!(wire|client|paths|line-frame)\\.ts$)' },
     },
     {
       name: 'renderer-is-a-sandboxed-page',

@@ -6,7 +6,8 @@
  * before every `aws` command.
  */
 import { createConnection } from 'node:net';
-import { MAX_FRAME_BYTES, ProtocolError, encodeFrame, parseResponse, type Request, type Response } from './wire.ts';
+import { LineFrameReader } from './line-frame.ts';
+import { ProtocolError, encodeFrame, parseResponse, type Request, type Response } from './wire.ts';
 
 /** No agent answered at the socket path: it is not running, or the path is wrong. */
 export class AgentUnreachableError extends Error {
@@ -26,8 +27,7 @@ export class AgentUnreachableError extends Error {
 export function sendRequest(path: string, request: Request, timeoutMs: number): Promise<Response> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const frame = new LineFrameReader("the agent's answer");
     let connected = false;
     let settled = false;
     const finish = (fn: () => void): void => {
@@ -45,23 +45,19 @@ export function sendRequest(path: string, request: Request, timeoutMs: number): 
       socket.write(encodeFrame(request));
     });
     socket.on('data', (chunk: Buffer) => {
-      const nl = chunk.indexOf(0x0a);
-      size += nl < 0 ? chunk.length : nl + 1;
-      if (size > MAX_FRAME_BYTES) {
-        finish(() => reject(new ProtocolError('TOO_LARGE', `the agent's answer is larger than ${MAX_FRAME_BYTES} bytes`)));
+      const read = frame.push(chunk);
+      if (read.kind === 'partial') return;
+      if (read.kind === 'too-large') {
+        finish(() => reject(read.error));
         return;
       }
-      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
-      if (nl >= 0) {
-        const line = Buffer.concat(chunks).toString('utf8');
-        finish(() => {
-          try {
-            resolve(parseResponse(line, request.id));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      }
+      finish(() => {
+        try {
+          resolve(parseResponse(read.line, request.id));
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       finish(() =>
