@@ -35,10 +35,18 @@ module.exports = {
     },
     {
       name: 'core-depends-on-nothing-above-it',
-      comment: 'main/core may use the two contracts (helper/wire.ts, preload/api.ts) and npm libraries, never main/node, main/electron, the preload script or renderer.',
+      comment: 'main/core may use preload/api.ts and npm libraries, never main/node, main/electron, the preload script or renderer.',
       severity: 'error',
       from: { path: '^main/core/' },
-      to: { path: '^(main/node|main/electron|renderer)/|^preload/(?!api\\.ts$)|^helper/(?!wire\\.ts$)' },
+      to: { path: '^(main/node|main/electron|renderer)/|^preload/(?!api\\.ts$)' },
+    },
+    // TODO(pipeline): broker.ts leaves the wire
+    {
+      name: 'core-knows-no-wire',
+      comment: 'main/core knows no wire shapes: nothing from helper/ (the wire contract, its client, the paths); the wire-to-core mapping lives in main/node. broker.ts is exempt only until it stops importing helper/wire.ts.',
+      severity: 'error',
+      from: { path: '^main/core/(?!broker\\.ts$)' },
+      to: { path: '^helper/' },
     },
     {
       name: 'node-layer-stays-electron-free',
