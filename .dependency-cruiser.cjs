@@ -20,11 +20,11 @@ module.exports = {
       to: { path: '(^|/)node_modules/electron/|^electron$' },
     },
     {
-      name: 'helper-imports-builtins-and-protocol-only',
-      comment: 'The helper bundles into one small file: Node built-ins, helper/protocol.ts and the vocabulary in common/, nothing else.',
+      name: 'helper-imports-builtins-and-its-wire-only',
+      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(protocol|tray-cred-helper)\\.ts$|^common/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper)\\.ts$|^common/' },
     },
     {
       name: 'core-reaches-io-through-ports',
@@ -48,11 +48,11 @@ module.exports = {
       to: { path: '^(main/electron|renderer|preload)/' },
     },
     {
-      name: 'main-uses-only-the-protocol-from-helper',
-      comment: 'The wire contract is shared; the helper program itself is not.',
+      name: 'main-uses-the-wire-not-the-helper-program',
+      comment: 'The wire contract, its client, the socket paths and the frame reader are shared (the agent serves the wire, the CLI talks to the agent); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!protocol\\.ts$)' },
+      to: { path: '^helper/(?!(wire|client|paths|line-frame)\\.ts$)' },
     },
     {
       name: 'renderer-is-a-sandboxed-page',

@@ -14,15 +14,9 @@ import { homedir, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
-import {
-  AgentUnreachableError,
-  PROTOCOL_VERSION,
-  ProtocolError,
-  parseCredentialsResult,
-  sendRequest,
-  socketPath,
-  type CallerClaim,
-} from './protocol.ts';
+import { PROTOCOL_VERSION, ProtocolError, parseCredentialsResult, type CallerClaim } from './wire.ts';
+import { AgentUnreachableError, sendRequest } from './client.ts';
+import { socketPath } from './paths.ts';
 
 declare const TRAY_CRED_VERSION: string | undefined;
 const VERSION = typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev';

@@ -4,7 +4,7 @@
  * headless agent from dist/ serves them with its audit log written and synced as in production.
  */
 import { createConnection } from 'node:net';
-import { PROTOCOL_VERSION, encodeFrame, parseResponse } from '../../helper/protocol.ts';
+import { PROTOCOL_VERSION, encodeFrame, parseResponse } from '../../helper/wire.ts';
 import { ms, quantile, type Figure } from './report.ts';
 
 /** One connection, one request, one answer; rejects unless the agent served the credentials. */

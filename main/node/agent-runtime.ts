@@ -4,7 +4,7 @@
  */
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { dataDir, socketPath } from '../../helper/protocol.ts';
+import { dataDir, socketPath } from '../../helper/paths.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { Broker, type BrokerOptions } from '../core/broker.ts';
 import { CredentialSource } from '../core/credential-source.ts';

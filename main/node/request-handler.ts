@@ -3,7 +3,7 @@
  * each result or error one response. Only a code and a message cross on failure; a bug is logged
  * here and reported as INTERNAL, never with its stack or cause.
  */
-import { PROTOCOL_VERSION, type Request, type Response, type SessionInfo, type StatusResult, type WireError } from '../../helper/protocol.ts';
+import { PROTOCOL_VERSION, type Request, type Response, type SessionInfo, type StatusResult, type WireError } from '../../helper/wire.ts';
 import type { AgentStatus, Broker } from '../core/broker.ts';
 import { TrayCredError } from '../core/errors.ts';
 import type { SessionInfo as CoreSession } from '../core/sessions.ts';

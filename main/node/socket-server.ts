@@ -1,8 +1,8 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import * as fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { LineFrameReader } from '../../helper/line-frame.ts';
 import {
-  MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   ProtocolError,
   SERVER_READ_TIMEOUT_MS,
@@ -11,7 +11,7 @@ import {
   requestIdOf,
   type Request,
   type Response,
-} from '../../helper/protocol.ts';
+} from '../../helper/wire.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import { checkPrivateDir } from './node-file-system.ts';
 
@@ -99,8 +99,7 @@ export class SocketServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const frame = new LineFrameReader('request');
     let done = false;
     const answer = (response: Response): void => {
       if (socket.writable) socket.end(encodeFrame(response));
@@ -118,20 +117,17 @@ export class SocketServer {
     socket.on('close', () => clearTimeout(deadline));
     socket.on('data', (chunk: Buffer) => {
       if (done) return;
-      const nl = chunk.indexOf(0x0a);
-      size += nl < 0 ? chunk.length : nl + 1;
-      if (size > MAX_FRAME_BYTES) {
-        done = true;
-        fail('TOO_LARGE', `request is larger than ${MAX_FRAME_BYTES} bytes`);
+      const read = frame.push(chunk);
+      if (read.kind === 'partial') return;
+      done = true;
+      if (read.kind === 'too-large') {
+        fail(read.error.code, read.error.message);
         socket.destroySoon();
         return;
       }
-      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
-      if (nl < 0) return;
-      done = true;
       clearTimeout(deadline);
       socket.pause();
-      const line = Buffer.concat(chunks).toString('utf8');
+      const { line } = read;
       let request: Request;
       try {
         request = parseRequest(line);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Request, Response } from '../../helper/protocol.ts';
+import type { Request, Response } from '../../helper/wire.ts';
 import { ProfileAdmin } from '../../main/core/admin.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 

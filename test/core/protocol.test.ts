@@ -4,14 +4,12 @@ import { EXIT_STATUS } from '../../common/errors.ts';
 import {
   MAX_FRAME_BYTES,
   ProtocolError,
-  dataDir,
   parseCredentialsResult,
   parseRequest,
   parseResponse,
   requestIdOf,
-  socketPath,
-  type SocketPlace,
-} from '../../helper/protocol.ts';
+} from '../../helper/wire.ts';
+import { dataDir, socketPath, type SocketPlace } from '../../helper/paths.ts';
 
 const caller = { pid: 10, ppid: 1, command: 'aws s3 ls', cwd: '/home/u' };
 

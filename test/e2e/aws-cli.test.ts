@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromProcess } from '@aws-sdk/credential-providers';
 import { EXIT_STATUS, type ErrorCode } from '../../common/errors.ts';
-import type { CallerClaim } from '../../helper/protocol.ts';
+import type { CallerClaim } from '../../helper/wire.ts';
 import type { AuditEntry, Decision } from '../../main/core/audit-log.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import {

@@ -13,7 +13,8 @@ import { appendFile, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { AgentUnreachableError, PROTOCOL_VERSION, sendRequest } from '../../helper/protocol.ts';
+import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
+import { PROTOCOL_VERSION } from '../../helper/wire.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { bounded, eventually, isRunning, waitForExit } from '../node/processes.ts';
 import { HELPER, TRAY_CRED, auditEntries, auditVerify, run, startAgent as startAgentIn, testSandbox, type Agent, type Sandbox } from '../e2e/support.ts';

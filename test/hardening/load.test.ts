@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PROTOCOL_VERSION, parseCredentialsResult, sendRequest, type Response } from '../../helper/protocol.ts';
+import { sendRequest } from '../../helper/client.ts';
+import { PROTOCOL_VERSION, parseCredentialsResult, type Response } from '../../helper/wire.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { isRunning } from '../node/processes.ts';
 import { HELPER, auditEntries, auditVerify, run, type Sandbox } from '../e2e/support.ts';

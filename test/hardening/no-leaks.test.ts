@@ -16,7 +16,7 @@ import { mkdir, readdir, readFile, lstat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { PROTOCOL_VERSION } from '../../helper/protocol.ts';
+import { PROTOCOL_VERSION } from '../../helper/wire.ts';
 import { MAX_PAGE } from '../../preload/api.ts';
 import { AppService } from '../../main/electron/app-service.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError, SERVER_READ_TIMEOUT_MS, parseRequest, parseResponse, requestIdOf } from '../../helper/protocol.ts';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError, SERVER_READ_TIMEOUT_MS, parseRequest, parseResponse, requestIdOf } from '../../helper/wire.ts';
 import type { ErrorCode } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { eventually, isRunning } from '../node/processes.ts';

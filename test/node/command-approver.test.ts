@@ -4,7 +4,7 @@ import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CallerClaim } from '../../helper/protocol.ts';
+import type { CallerClaim } from '../../helper/wire.ts';
 import type { ApprovalRequest } from '../../main/core/ports.ts';
 import { CommandApprover } from '../../main/node/command-approver.ts';
 import { bounded, eventually, isRunning } from './processes.ts';

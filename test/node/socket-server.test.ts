@@ -9,16 +9,15 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { ErrorCode } from '../../common/errors.ts';
+import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
 import {
-  AgentUnreachableError,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   ProtocolError,
   parseResponse,
-  sendRequest,
   type Request,
   type Response,
-} from '../../helper/protocol.ts';
+} from '../../helper/wire.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { SocketServer, type SocketServerOptions } from '../../main/node/socket-server.ts';
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { AgentUnreachableError, PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, sendRequest, type Request, type StatusResult } from '../../../helper/protocol.ts';
+import { AgentUnreachableError, sendRequest } from '../../../helper/client.ts';
+import { PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, type Request, type StatusResult } from '../../../helper/wire.ts';
 import { AgentNotRunningError, TrayCredError } from '../../core/errors.ts';
 import { localTime, printable, table, type CliContext } from '../context.ts';
 

@@ -5,11 +5,10 @@
  * at most {@link MAX_FRAME_BYTES} each way. Both ends validate with the functions below and
  * never trust a cast of `JSON.parse`. Only a code and a message ever cross on failure.
  *
- * This file imports nothing but Node built-ins: the helper bundles it, and its start-up
- * cost is paid before every `aws` command.
+ * This file imports only the vocabulary in common/ and no Node module: the agent and anything
+ * that only validates load it without the socket client (helper/client.ts), and the helper
+ * bundles it, whose start-up is paid before every `aws` command.
  */
-import { createConnection } from 'node:net';
-import { join } from 'node:path';
 import type { CallerClaim } from '../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../common/credential-process.ts';
 import { isErrorCode, type ErrorCode } from '../common/errors.ts';
@@ -239,106 +238,4 @@ export function parseStatusResult(value: unknown): StatusResult {
 /** Serialises one frame: JSON plus the terminating newline. */
 export function encodeFrame(message: Request | Response): string {
   return `${JSON.stringify(message)}\n`;
-}
-
-/** Where the agent listens and the helper connects, computed the same way by both. */
-export interface SocketPlace {
-  env: Readonly<Record<string, string | undefined>>;
-  platform: NodeJS.Platform;
-  /** Numeric uid on POSIX; unused on Windows. */
-  uid: number;
-  username: string;
-  homedir: string;
-}
-
-/**
- * The agent's socket (or named pipe) path: `TRAY_CRED_SOCKET`, else
- * `$XDG_RUNTIME_DIR/tray-cred/agent.sock` on Linux (falling back to `/tmp/tray-cred-<uid>/`),
- * the data directory on macOS, `\\.\pipe\tray-cred-<user>` on Windows.
- */
-export function socketPath(place: SocketPlace): string {
-  const override = place.env.TRAY_CRED_SOCKET;
-  if (override) return override;
-  if (place.platform === 'win32') return `\\\\.\\pipe\\tray-cred-${place.username.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-  if (place.platform === 'darwin') return join(dataDir(place), 'agent.sock');
-  const runtime = place.env.XDG_RUNTIME_DIR;
-  return runtime ? join(runtime, 'tray-cred', 'agent.sock') : join('/tmp', `tray-cred-${place.uid}`, 'agent.sock');
-}
-
-/**
- * The data directory: `TRAY_CRED_HOME`, else `$XDG_CONFIG_HOME/tray-cred` on Linux,
- * `~/Library/Application Support/tray-cred` on macOS, `%APPDATA%\tray-cred` on Windows.
- */
-export function dataDir(place: SocketPlace): string {
-  const override = place.env.TRAY_CRED_HOME;
-  if (override) return override;
-  if (place.platform === 'darwin') return join(place.homedir, 'Library', 'Application Support', 'tray-cred');
-  if (place.platform === 'win32') return join(place.env.APPDATA ?? join(place.homedir, 'AppData', 'Roaming'), 'tray-cred');
-  return join(place.env.XDG_CONFIG_HOME || join(place.homedir, '.config'), 'tray-cred');
-}
-
-/** No agent answered at the socket path: it is not running, or the path is wrong. */
-export class AgentUnreachableError extends Error {
-  readonly path: string;
-  constructor(path: string, cause: string) {
-    super(`no tray-cred agent answers at ${path} (${cause})`);
-    this.name = 'AgentUnreachableError';
-    this.path = path;
-  }
-}
-
-/**
- * Sends one request and reads its one response, validated. Rejects with
- * {@link AgentUnreachableError} when nothing listens, and with {@link ProtocolError}
- * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails.
- */
-export function sendRequest(path: string, request: Request, timeoutMs: number): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let connected = false;
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      fn();
-    };
-    const timer = setTimeout(() => {
-      finish(() => reject(new ProtocolError('TIMEOUT', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)));
-    }, timeoutMs);
-    socket.on('connect', () => {
-      connected = true;
-      socket.write(encodeFrame(request));
-    });
-    socket.on('data', (chunk: Buffer) => {
-      const nl = chunk.indexOf(0x0a);
-      size += nl < 0 ? chunk.length : nl + 1;
-      if (size > MAX_FRAME_BYTES) {
-        finish(() => reject(new ProtocolError('TOO_LARGE', `the agent's answer is larger than ${MAX_FRAME_BYTES} bytes`)));
-        return;
-      }
-      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
-      if (nl >= 0) {
-        const line = Buffer.concat(chunks).toString('utf8');
-        finish(() => {
-          try {
-            resolve(parseResponse(line, request.id));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      }
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      finish(() =>
-        reject(connected ? new ProtocolError('BAD_REQUEST', `the connection to the agent failed (${error.code ?? error.message})`) : new AgentUnreachableError(path, error.code ?? error.message)),
-      );
-    });
-    socket.on('close', () => {
-      finish(() => reject(new ProtocolError('BAD_REQUEST', 'the agent closed the connection without an answer')));
-    });
-  });
 }

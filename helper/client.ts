@@ -1,0 +1,71 @@
+/**
+ * The client side of the wire: one connection, one request, one validated response. The
+ * helper and the `tray-cred` CLI's control commands talk to the agent through it.
+ *
+ * Only Node built-ins and the wire contract: the helper bundles it, and its start-up is paid
+ * before every `aws` command.
+ */
+import { createConnection } from 'node:net';
+import { LineFrameReader } from './line-frame.ts';
+import { ProtocolError, encodeFrame, parseResponse, type Request, type Response } from './wire.ts';
+
+/** No agent answered at the socket path: it is not running, or the path is wrong. */
+export class AgentUnreachableError extends Error {
+  readonly path: string;
+  constructor(path: string, cause: string) {
+    super(`no tray-cred agent answers at ${path} (${cause})`);
+    this.name = 'AgentUnreachableError';
+    this.path = path;
+  }
+}
+
+/**
+ * Sends one request and reads its one response, validated. Rejects with
+ * {@link AgentUnreachableError} when nothing listens, and with {@link ProtocolError}
+ * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails.
+ */
+export function sendRequest(path: string, request: Request, timeoutMs: number): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    const frame = new LineFrameReader("the agent's answer");
+    let connected = false;
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      fn();
+    };
+    const timer = setTimeout(() => {
+      finish(() => reject(new ProtocolError('TIMEOUT', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)));
+    }, timeoutMs);
+    socket.on('connect', () => {
+      connected = true;
+      socket.write(encodeFrame(request));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const read = frame.push(chunk);
+      if (read.kind === 'partial') return;
+      if (read.kind === 'too-large') {
+        finish(() => reject(read.error));
+        return;
+      }
+      finish(() => {
+        try {
+          resolve(parseResponse(read.line, request.id));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      finish(() =>
+        reject(connected ? new ProtocolError('BAD_REQUEST', `the connection to the agent failed (${error.code ?? error.message})`) : new AgentUnreachableError(path, error.code ?? error.message)),
+      );
+    });
+    socket.on('close', () => {
+      finish(() => reject(new ProtocolError('BAD_REQUEST', 'the agent closed the connection without an answer')));
+    });
+  });
+}
