@@ -75,7 +75,8 @@ const HINT: Partial<Record<ErrorCode, string>> = {
   VERSION: 'tray-cred-helper and the app come from different releases',
 };
 
-async function main(): Promise<void> {
+/** The profile and time-out to ask with, or `undefined` when --help or --version was answered. */
+function commandLine(): { profile: string; seconds: number } | undefined {
   let parsed;
   try {
     parsed = parseArgs({
@@ -92,39 +93,39 @@ async function main(): Promise<void> {
   const { values, positionals } = parsed;
   if (values.help) {
     print(1, `${USAGE}\n`);
-    return;
+    return undefined;
   }
   if (values.version) {
     print(1, `tray-cred-helper ${VERSION} (protocol ${PROTOCOL_VERSION})\n`);
-    return;
+    return undefined;
   }
   const profile = positionals[0];
   if (positionals.length !== 1 || profile === undefined) fail(EXIT_STATUS.USAGE, `expected exactly one profile name\n${USAGE}`);
   if (!PROFILE_NAME.test(profile)) fail(EXIT_STATUS.USAGE, `"${profile}" is not a valid profile name`);
   const seconds = values.timeout === undefined ? 120 : Number(values.timeout);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) fail(EXIT_STATUS.USAGE, '--timeout takes seconds from 1 to 3600');
+  return { profile, seconds };
+}
 
-  const path = socketPath({
-    env: process.env,
-    platform: process.platform,
-    uid: process.getuid?.() ?? 0,
-    username: process.platform === 'win32' ? userInfo().username : '',
-    homedir: homedir(),
-  });
-  // The agent refuses a socket directory that is not private; so does the helper, or anyone who
-  // made /tmp/tray-cred-<uid> first could pose as the agent and be sent the caller's command line.
-  if (process.platform !== 'win32') {
-    let dir;
-    try {
-      dir = lstatSync(dirname(path));
-    } catch {
-      dir = undefined; // nothing there: connecting reports that no agent runs
-    }
-    const uid = process.getuid?.();
-    if (dir && (!dir.isDirectory() || dir.uid !== uid || (dir.mode & 0o077) !== 0)) {
-      fail(EXIT_STATUS.NOT_RUNNING, `${dirname(path)} is not a private directory of yours (owner uid ${dir.uid}, mode ${(dir.mode & 0o777).toString(8)}), so whatever listens there is not trusted: remove it, then start the agent`);
-    }
+/**
+ * The agent refuses a socket directory that is not private; so does the helper, or anyone who
+ * made /tmp/tray-cred-<uid> first could pose as the agent and be sent the caller's command line.
+ */
+function checkSocketDirectory(path: string): void {
+  if (process.platform === 'win32') return;
+  let dir;
+  try {
+    dir = lstatSync(dirname(path));
+  } catch {
+    return; // nothing there: connecting reports that no agent runs
   }
+  if (!dir.isDirectory() || dir.uid !== process.getuid?.() || (dir.mode & 0o077) !== 0) {
+    fail(EXIT_STATUS.NOT_RUNNING, `${dirname(path)} is not a private directory of yours (owner uid ${dir.uid}, mode ${(dir.mode & 0o777).toString(8)}), so whatever listens there is not trusted: remove it, then start the agent`);
+  }
+}
+
+/** The agent's answer to one credentials request; every failure ends the process with its status. */
+async function ask(path: string, profile: string, seconds: number): Promise<unknown> {
   const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
   let response;
   try {
@@ -142,9 +143,24 @@ async function main(): Promise<void> {
     const hint = HINT[response.error.code];
     fail(EXIT_STATUS[response.error.code], hint ? `${response.error.message} (${hint})` : response.error.message);
   }
+  return response.result;
+}
+
+async function main(): Promise<void> {
+  const args = commandLine();
+  if (!args) return;
+  const path = socketPath({
+    env: process.env,
+    platform: process.platform,
+    uid: process.getuid?.() ?? 0,
+    username: process.platform === 'win32' ? userInfo().username : '',
+    homedir: homedir(),
+  });
+  checkSocketDirectory(path);
+  const result = await ask(path, args.profile, args.seconds);
   let credentials;
   try {
-    credentials = parseCredentialsResult(response.result);
+    credentials = parseCredentialsResult(result);
   } catch (error) {
     fail(EXIT_STATUS.BAD_REQUEST, (error as Error).message);
   }
