@@ -2,13 +2,12 @@ import type { Served } from '../../common/decision.ts';
 import type { CallerClaim } from '../../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
+import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
 import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError, VaultLockedError } from './errors.ts';
 import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
 
-/** Minted credentials are reused while more than this remains: the window botocore refreshes in. */
-export const REFRESH_WINDOW_MS = 15 * 60_000;
-
+export { REFRESH_WINDOW_MS };
 export type { Served };
 
 export interface Resolved {
@@ -24,14 +23,6 @@ export interface ResolveContext {
   requestId: string;
   caller: CallerClaim | undefined;
   mfaCode?: string | undefined;
-}
-
-interface Cached {
-  creds: TemporaryCredentials;
-  kind: SessionInfo['kind'];
-  mintedAt: number;
-  mintedFor: string;
-  sessionName?: string | undefined;
 }
 
 interface Step {
@@ -54,19 +45,12 @@ export function redact(text: string): string {
  */
 export class CredentialSource {
   private readonly deps: { sts: Sts; runner: CommandRunner; clock: Clock };
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: SessionCache;
   private readonly inflight = new Map<string, Promise<Resolved>>();
-  /** Bumped by every lock: a mint that was under way then is neither cached nor served. */
-  private generation = 0;
 
   constructor(deps: { sts: Sts; runner: CommandRunner; clock: Clock }) {
     this.deps = deps;
-  }
-
-  private fresh(name: string, windowMs: number): Cached | undefined {
-    const c = this.cache.get(name);
-    if (c && Date.parse(c.creds.expiration) - this.deps.clock.now() > windowMs) return c;
-    return undefined;
+    this.cache = new SessionCache(deps.clock);
   }
 
   /** The MFA device whose code a request for this profile needs now (nothing cached to reuse), if any. */
@@ -74,7 +58,7 @@ export class CredentialSource {
     const p = profiles[name];
     if (!p || seen.has(name)) return undefined;
     seen.add(name);
-    if (this.fresh(name, REFRESH_WINDOW_MS)) return undefined;
+    if (this.cache.fresh(name, REFRESH_WINDOW_MS)) return undefined;
     if (p.source?.kind === 'role') return p.source.mfaSerial ?? this.mfaNeeded(p.source.sourceProfile, profiles, seen);
     if (p.source === undefined && p.sts?.sessionMode && !p.sessionToken) return p.sts.mfaSerial;
     return undefined;
@@ -93,29 +77,17 @@ export class CredentialSource {
 
   /** Live sessions, newest first. */
   sessions(): SessionInfo[] {
-    const now = this.deps.clock.now();
-    return [...this.cache]
-      .filter(([, c]) => Date.parse(c.creds.expiration) > now)
-      .sort((a, b) => b[1].mintedAt - a[1].mintedAt)
-      .map(([profile, c]) => ({
-        profile,
-        kind: c.kind,
-        expiration: c.creds.expiration,
-        mintedAt: new Date(c.mintedAt).toISOString(),
-        mintedFor: c.mintedFor,
-        accessKeyIdSuffix: c.creds.accessKeyId.slice(-4),
-      }));
+    return this.cache.sessions();
   }
 
   forget(name: string): boolean {
-    return this.cache.delete(name);
+    return this.cache.forget(name);
   }
 
   /** Wipes every cached session (on lock); mints under way are dropped when they finish. */
   clear(): void {
     this.cache.clear();
     this.inflight.clear();
-    this.generation += 1;
   }
 
   /** Resolves a profile. Concurrent requests for one profile share one mint. */
@@ -128,7 +100,7 @@ export class CredentialSource {
   }
 
   private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
-    const generation = this.generation;
+    const ticket = this.cache.ticket(ctx.caller?.command ?? '');
     let mfaUsed = false;
     const visited: string[] = [];
     const mfa = (serialNumber: string): MfaInput => {
@@ -136,10 +108,8 @@ export class CredentialSource {
       mfaUsed = true;
       return { serialNumber, tokenCode: ctx.mfaCode };
     };
-    const remember = (n: string, creds: TemporaryCredentials, kind: Cached['kind'], sessionName?: string): void => {
-      if (generation !== this.generation) return;
-      this.cache.set(n, { creds, kind, mintedAt: this.deps.clock.now(), mintedFor: ctx.caller?.command ?? '', sessionName });
-    };
+    const remember = (n: string, creds: TemporaryCredentials, kind: SessionInfo['kind'], sessionName?: string): void =>
+      this.cache.remember(n, ticket, { creds, kind, sessionName });
 
     const step = async (n: string): Promise<Step> => {
       if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
@@ -149,7 +119,7 @@ export class CredentialSource {
         if (n === name) throw new UnknownProfileError(n);
         throw new UsageError(`profile "${visited.at(-2)}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
       }
-      const cached = this.fresh(n, p.source?.kind === 'command' ? 60_000 : REFRESH_WINDOW_MS);
+      const cached = this.cache.fresh(n, p.source?.kind === 'command' ? COMMAND_REFRESH_WINDOW_MS : REFRESH_WINDOW_MS);
       if (cached) return { creds: cached.creds, served: 'cache', sessionName: cached.sessionName };
       const target: StsTarget = { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
 
@@ -202,7 +172,7 @@ export class CredentialSource {
     };
 
     const top = await step(name);
-    if (generation !== this.generation) throw new VaultLockedError();
+    if (!this.cache.current(ticket)) throw new VaultLockedError();
     const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;
     if (top.creds.expiration) result.Expiration = top.creds.expiration;
