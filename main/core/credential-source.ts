@@ -2,6 +2,8 @@ import type { Served } from '../../common/decision.ts';
 import type { CallerClaim } from '../../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
+import { StoredKeysProvider } from './sources/stored-keys.ts';
+import { StoredSessionProvider } from './sources/stored-session.ts';
 import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
 import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError, VaultLockedError } from './errors.ts';
 import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
@@ -158,12 +160,11 @@ export class CredentialSource {
         return { creds, served: 'minted' };
       }
 
-      if (!p.accessKeyId || !p.secretAccessKey) throw new UsageError(`profile "${n}" holds no keys: add them with \`tray-cred add ${n} --replace\``);
-      if (p.expiration && Date.parse(p.expiration) <= this.deps.clock.now()) throw new CredentialsExpiredError(n, p.expiration);
-      const stored = { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, sessionToken: p.sessionToken, expiration: p.expiration };
-      if (!p.sts?.sessionMode || p.sessionToken) return { creds: stored, served: 'vault' };
+      const vault = p.sessionToken !== undefined || p.expiration !== undefined ? new StoredSessionProvider(n, p, this.deps.clock) : new StoredKeysProvider(n, p);
+      const stored = await vault.retrieve();
+      if (!p.sts?.sessionMode || p.sessionToken) return stored;
       const creds = await this.deps.sts.getSessionToken(
-        stored,
+        stored.creds,
         { durationSeconds: p.sts.durationSeconds, mfa: p.sts.mfaSerial ? mfa(p.sts.mfaSerial) : undefined },
         target,
       );
