@@ -1,15 +1,16 @@
 import type { Served } from '../../common/decision.ts';
 import type { CallerClaim } from '../../common/caller.ts';
-import { toCredentialProcessDocument, type CredentialProcessDocument } from '../../common/credential-process.ts';
+import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
+import { CommandProvider, redact } from './sources/command.ts';
 import { StoredKeysProvider } from './sources/stored-keys.ts';
 import { StoredSessionProvider } from './sources/stored-session.ts';
 import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
-import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError, VaultLockedError } from './errors.ts';
+import { ApprovalDeniedError, UnknownProfileError, UsageError, VaultLockedError } from './errors.ts';
 import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
 
-export { REFRESH_WINDOW_MS };
+export { REFRESH_WINDOW_MS, redact };
 export type { Served };
 
 export interface Resolved {
@@ -34,11 +35,6 @@ interface Step {
 }
 
 type Profiles = Readonly<Record<string, ProfileRecord>>;
-
-/** Scrubs what looks like a key or token out of a command's stderr before it is recorded. */
-export function redact(text: string): string {
-  return text.replace(/[A-Za-z0-9/+=_-]{24,}/g, '[redacted]').replace(/\s+/g, ' ').trim().slice(0, 500);
-}
 
 /**
  * Turns a profile into the credentials a client gets: stored keys, STS session credentials
@@ -139,25 +135,10 @@ export class CredentialSource {
       }
 
       if (p.source?.kind === 'command') {
-        const seconds = p.source.timeoutSeconds ?? 30;
-        const run = await this.deps.runner.run(p.source.command, seconds * 1000);
-        if (run.timedOut) throw new UpstreamError(`the credential command of "${n}" did not finish within ${seconds} s`, redact(run.stderr));
-        if (run.exitCode !== 0) throw new UpstreamError(`the credential command of "${n}" failed with exit status ${run.exitCode}: run it yourself to see why`, redact(run.stderr));
-        let out: CredentialProcessDocument | undefined;
-        try {
-          out = toCredentialProcessDocument(JSON.parse(run.stdout));
-        } catch {
-          out = undefined;
-        }
-        if (!out) {
-          throw new UpstreamError(`the credential command of "${n}" printed no valid credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)`, redact(run.stderr));
-        }
-        if (out.Expiration && Date.parse(out.Expiration) <= this.deps.clock.now()) {
-          throw new CredentialsExpiredError(n, out.Expiration, `its credential command returned credentials that had already expired`);
-        }
-        const creds = { accessKeyId: out.AccessKeyId, secretAccessKey: out.SecretAccessKey, sessionToken: out.SessionToken, expiration: out.Expiration };
-        if (out.Expiration && out.SessionToken) remember(n, { ...creds, sessionToken: out.SessionToken, expiration: out.Expiration }, 'command');
-        return { creds, served: 'minted' };
+        const got = await new CommandProvider(n, p.source, this.deps).retrieve();
+        const { sessionToken, expiration } = got.creds;
+        if (expiration && sessionToken) remember(n, { ...got.creds, sessionToken, expiration }, 'command');
+        return got;
       }
 
       const vault = p.sessionToken !== undefined || p.expiration !== undefined ? new StoredSessionProvider(n, p, this.deps.clock) : new StoredKeysProvider(n, p);
