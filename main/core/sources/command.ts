@@ -1,12 +1,37 @@
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../../../common/credential-process.ts';
-import { CredentialsExpiredError, UpstreamError } from '../errors.ts';
-import type { Clock, CommandRunner } from '../ports.ts';
+import { CredentialsExpiredError, UpstreamError, type TrayCredError } from '../errors.ts';
+import type { Clock, CommandResult, CommandRunner } from '../ports.ts';
 import type { CommandSource } from '../profile.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 
 /** Scrubs what looks like a key or token out of a command's stderr before it is recorded. */
 export function redact(text: string): string {
   return text.replace(/[A-Za-z0-9/+=_-]{24,}/g, '[redacted]').replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/** The document a finished command printed, or why it cannot be served. */
+export type CommandOutput = { ok: true; document: CredentialProcessDocument } | { ok: false; error: TrayCredError };
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Checks what the command of profile `name` did, given `seconds` to do it, at time `now`. Pure: no I/O. */
+export function readCommandOutput(name: string, seconds: number, run: CommandResult, now: number): CommandOutput {
+  const upstream = (what: string): CommandOutput => ({ ok: false, error: new UpstreamError(`the credential command of "${name}" ${what}`, redact(run.stderr)) });
+  if (run.timedOut) return upstream(`did not finish within ${seconds} s`);
+  if (run.exitCode !== 0) return upstream(`failed with exit status ${run.exitCode}: run it yourself to see why`);
+  const json = parseJson(run.stdout);
+  const document = json.ok ? toCredentialProcessDocument(json.value) : undefined;
+  if (!document) return upstream('printed no valid credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)');
+  if (document.Expiration && Date.parse(document.Expiration) <= now) {
+    return { ok: false, error: new CredentialsExpiredError(name, document.Expiration, 'its credential command returned credentials that had already expired') };
+  }
+  return { ok: true, document };
 }
 
 /** Credentials printed by the profile's external command (credential_process: 1Password `op`, `vault`, ...). */
@@ -22,24 +47,11 @@ export class CommandProvider implements CredentialProvider {
   }
 
   async retrieve(): Promise<Provided> {
-    const n = this.name;
     const seconds = this.source.timeoutSeconds ?? 30;
     const run = await this.deps.runner.run(this.source.command, seconds * 1000);
-    if (run.timedOut) throw new UpstreamError(`the credential command of "${n}" did not finish within ${seconds} s`, redact(run.stderr));
-    if (run.exitCode !== 0) throw new UpstreamError(`the credential command of "${n}" failed with exit status ${run.exitCode}: run it yourself to see why`, redact(run.stderr));
-    let out: CredentialProcessDocument | undefined;
-    try {
-      out = toCredentialProcessDocument(JSON.parse(run.stdout));
-    } catch {
-      out = undefined;
-    }
-    if (!out) {
-      throw new UpstreamError(`the credential command of "${n}" printed no valid credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)`, redact(run.stderr));
-    }
-    if (out.Expiration && Date.parse(out.Expiration) <= this.deps.clock.now()) {
-      throw new CredentialsExpiredError(n, out.Expiration, `its credential command returned credentials that had already expired`);
-    }
-    const creds = { accessKeyId: out.AccessKeyId, secretAccessKey: out.SecretAccessKey, sessionToken: out.SessionToken, expiration: out.Expiration };
-    return { served: 'minted', kind: 'command', creds };
+    const output = readCommandOutput(this.name, seconds, run, this.deps.clock.now());
+    if (!output.ok) throw output.error;
+    const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = output.document;
+    return { served: 'minted', kind: 'command', creds: { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, expiration: Expiration } };
   }
 }
