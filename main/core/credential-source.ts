@@ -3,6 +3,8 @@ import type { CallerClaim } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
 import { CommandProvider, redact } from './sources/command.ts';
+import type { Provided } from './sources/provider.ts';
+import { SessionTokenProvider } from './sources/session-token.ts';
 import { StoredKeysProvider } from './sources/stored-keys.ts';
 import { StoredSessionProvider } from './sources/stored-session.ts';
 import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
@@ -108,6 +110,12 @@ export class CredentialSource {
     };
     const remember = (n: string, creds: TemporaryCredentials, kind: SessionInfo['kind'], sessionName?: string): void =>
       this.cache.remember(n, ticket, { creds, kind, sessionName });
+    /** Minted credentials with a session and an end are cached for the profile they were minted for. */
+    const keep = (n: string, got: Provided): Provided => {
+      const { sessionToken, expiration } = got.creds;
+      if (got.served === 'minted' && sessionToken && expiration) remember(n, { ...got.creds, sessionToken, expiration }, got.kind, got.sessionName);
+      return got;
+    };
 
     const step = async (n: string): Promise<Step> => {
       if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
@@ -135,22 +143,12 @@ export class CredentialSource {
       }
 
       if (p.source?.kind === 'command') {
-        const got = await new CommandProvider(n, p.source, this.deps).retrieve();
-        const { sessionToken, expiration } = got.creds;
-        if (expiration && sessionToken) remember(n, { ...got.creds, sessionToken, expiration }, 'command');
-        return got;
+        return keep(n, await new CommandProvider(n, p.source, this.deps).retrieve());
       }
 
       const vault = p.sessionToken !== undefined || p.expiration !== undefined ? new StoredSessionProvider(n, p, this.deps.clock) : new StoredKeysProvider(n, p);
-      const stored = await vault.retrieve();
-      if (!p.sts?.sessionMode || p.sessionToken) return stored;
-      const creds = await this.deps.sts.getSessionToken(
-        stored.creds,
-        { durationSeconds: p.sts.durationSeconds, mfa: p.sts.mfaSerial ? mfa(p.sts.mfaSerial) : undefined },
-        target,
-      );
-      remember(n, creds, 'session-token');
-      return { creds, served: 'minted' };
+      if (!p.sts?.sessionMode || p.sessionToken) return vault.retrieve();
+      return keep(n, await new SessionTokenProvider(vault, p.sts, target, { sts: this.deps.sts, mfa }).retrieve());
     };
 
     const top = await step(name);
