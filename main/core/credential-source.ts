@@ -3,13 +3,14 @@ import type { CallerClaim } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
 import { CommandProvider, redact } from './sources/command.ts';
-import type { Provided } from './sources/provider.ts';
+import { AssumeRoleProvider } from './sources/assume-role.ts';
+import type { CredentialProvider, Provided } from './sources/provider.ts';
 import { SessionTokenProvider } from './sources/session-token.ts';
 import { StoredKeysProvider } from './sources/stored-keys.ts';
 import { StoredSessionProvider } from './sources/stored-session.ts';
 import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
 import { ApprovalDeniedError, UnknownProfileError, UsageError, VaultLockedError } from './errors.ts';
-import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
+import type { Clock, CommandRunner, MfaInput, Sts, StsTarget } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
 
 export { REFRESH_WINDOW_MS, redact };
@@ -28,12 +29,6 @@ export interface ResolveContext {
   requestId: string;
   caller: CallerClaim | undefined;
   mfaCode?: string | undefined;
-}
-
-interface Step {
-  creds: AwsCredentials & { expiration?: string | undefined };
-  served: Served;
-  sessionName?: string | undefined;
 }
 
 type Profiles = Readonly<Record<string, ProfileRecord>>;
@@ -108,16 +103,14 @@ export class CredentialSource {
       mfaUsed = true;
       return { serialNumber, tokenCode: ctx.mfaCode };
     };
-    const remember = (n: string, creds: TemporaryCredentials, kind: SessionInfo['kind'], sessionName?: string): void =>
-      this.cache.remember(n, ticket, { creds, kind, sessionName });
     /** Minted credentials with a session and an end are cached for the profile they were minted for. */
     const keep = (n: string, got: Provided): Provided => {
       const { sessionToken, expiration } = got.creds;
-      if (got.served === 'minted' && sessionToken && expiration) remember(n, { ...got.creds, sessionToken, expiration }, got.kind, got.sessionName);
+      if (got.served === 'minted' && sessionToken && expiration) this.cache.remember(n, ticket, { creds: { ...got.creds, sessionToken, expiration }, kind: got.kind, sessionName: got.sessionName });
       return got;
     };
 
-    const step = async (n: string): Promise<Step> => {
+    const step = async (n: string): Promise<Provided> => {
       if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
       visited.push(n);
       const p = profiles[n];
@@ -130,16 +123,9 @@ export class CredentialSource {
       const target: StsTarget = { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
 
       if (p.source?.kind === 'role') {
-        const role = p.source;
-        const base = await step(role.sourceProfile);
-        const sessionName = role.roleSessionName ?? `tray-cred-${ctx.requestId}`.slice(0, 64);
-        const creds = await this.deps.sts.assumeRole(
-          base.creds,
-          { roleArn: role.roleArn, roleSessionName: sessionName, durationSeconds: role.durationSeconds ?? 3600, externalId: role.externalId, mfa: role.mfaSerial ? mfa(role.mfaSerial) : undefined },
-          target,
-        );
-        remember(n, creds, 'assume-role', sessionName);
-        return { creds, served: 'minted', sessionName };
+        const { sourceProfile } = p.source;
+        const base: CredentialProvider = { retrieve: () => step(sourceProfile) };
+        return keep(n, await new AssumeRoleProvider(base, p.source, target, { sts: this.deps.sts, mfa, requestId: ctx.requestId }).retrieve());
       }
 
       if (p.source?.kind === 'command') {
