@@ -8,9 +8,11 @@ import type { CredentialProvider, Provided } from './sources/provider.ts';
 import { SessionTokenProvider } from './sources/session-token.ts';
 import { StoredKeysProvider } from './sources/stored-keys.ts';
 import { StoredSessionProvider } from './sources/stored-session.ts';
-import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
-import { ApprovalDeniedError, UnknownProfileError, UsageError, VaultLockedError } from './errors.ts';
-import type { Clock, CommandRunner, MfaInput, Sts, StsTarget } from './ports.ts';
+import { REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
+import { CachedSessionProvider, refreshWindow } from './sources/cached-session.ts';
+import { oneTimeMfaCode } from './sources/one-time-mfa.ts';
+import { UnknownProfileError, UsageError, VaultLockedError } from './errors.ts';
+import type { Clock, CommandRunner, Sts, StsTarget } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
 
 export { REFRESH_WINDOW_MS, redact };
@@ -96,19 +98,8 @@ export class CredentialSource {
 
   private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
     const ticket = this.cache.ticket(ctx.caller?.command ?? '');
-    let mfaUsed = false;
     const visited: string[] = [];
-    const mfa = (serialNumber: string): MfaInput => {
-      if (!ctx.mfaCode || mfaUsed) throw new ApprovalDeniedError(name, `an MFA code for ${serialNumber} is needed and none was given`);
-      mfaUsed = true;
-      return { serialNumber, tokenCode: ctx.mfaCode };
-    };
-    /** Minted credentials with a session and an end are cached for the profile they were minted for. */
-    const keep = (n: string, got: Provided): Provided => {
-      const { sessionToken, expiration } = got.creds;
-      if (got.served === 'minted' && sessionToken && expiration) this.cache.remember(n, ticket, { creds: { ...got.creds, sessionToken, expiration }, kind: got.kind, sessionName: got.sessionName });
-      return got;
-    };
+    const mfa = oneTimeMfaCode(name, ctx.mfaCode);
 
     const step = async (n: string): Promise<Provided> => {
       if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
@@ -118,23 +109,25 @@ export class CredentialSource {
         if (n === name) throw new UnknownProfileError(n);
         throw new UsageError(`profile "${visited.at(-2)}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
       }
-      const cached = this.cache.fresh(n, p.source?.kind === 'command' ? COMMAND_REFRESH_WINDOW_MS : REFRESH_WINDOW_MS);
-      if (cached) return { creds: cached.creds, served: 'cache', sessionName: cached.sessionName };
+      return new CachedSessionProvider(n, refreshWindow(p), providerFor(n, p), { sessions: this.cache, ticket }).retrieve();
+    };
+
+    const providerFor = (n: string, p: ProfileRecord): CredentialProvider => {
       const target: StsTarget = { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
 
       if (p.source?.kind === 'role') {
         const { sourceProfile } = p.source;
         const base: CredentialProvider = { retrieve: () => step(sourceProfile) };
-        return keep(n, await new AssumeRoleProvider(base, p.source, target, { sts: this.deps.sts, mfa, requestId: ctx.requestId }).retrieve());
+        return new AssumeRoleProvider(base, p.source, target, { sts: this.deps.sts, mfa, requestId: ctx.requestId });
       }
 
       if (p.source?.kind === 'command') {
-        return keep(n, await new CommandProvider(n, p.source, this.deps).retrieve());
+        return new CommandProvider(n, p.source, this.deps);
       }
 
       const vault = p.sessionToken !== undefined || p.expiration !== undefined ? new StoredSessionProvider(n, p, this.deps.clock) : new StoredKeysProvider(n, p);
-      if (!p.sts?.sessionMode || p.sessionToken) return vault.retrieve();
-      return keep(n, await new SessionTokenProvider(vault, p.sts, target, { sts: this.deps.sts, mfa }).retrieve());
+      if (!p.sts?.sessionMode || p.sessionToken) return vault;
+      return new SessionTokenProvider(vault, p.sts, target, { sts: this.deps.sts, mfa });
     };
 
     const top = await step(name);
