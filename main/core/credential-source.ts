@@ -2,18 +2,12 @@ import type { Served } from '../../common/decision.ts';
 import type { CallerClaim } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
-import { CommandProvider, redact } from './sources/command.ts';
-import { AssumeRoleProvider } from './sources/assume-role.ts';
-import type { CredentialProvider, Provided } from './sources/provider.ts';
-import { SessionTokenProvider } from './sources/session-token.ts';
-import { StoredKeysProvider } from './sources/stored-keys.ts';
-import { StoredSessionProvider } from './sources/stored-session.ts';
-import { REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
-import { CachedSessionProvider, refreshWindow } from './sources/cached-session.ts';
-import { oneTimeMfaCode } from './sources/one-time-mfa.ts';
-import { UnknownProfileError, UsageError, VaultLockedError } from './errors.ts';
-import type { Clock, CommandRunner, Sts, StsTarget } from './ports.ts';
+import { VaultLockedError } from './errors.ts';
+import type { Clock, CommandRunner, Sts } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
+import { chainOf, mfaNeeded, walkChain } from './sources/chain-walker.ts';
+import { redact } from './sources/command.ts';
+import { REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
 
 export { REFRESH_WINDOW_MS, redact };
 export type { Served };
@@ -38,7 +32,8 @@ type Profiles = Readonly<Record<string, ProfileRecord>>;
 /**
  * Turns a profile into the credentials a client gets: stored keys, STS session credentials
  * minted over them (session mode), an assumed role (chains allowed), or an external command's
- * output. Minted credentials are cached in memory only and shared by concurrent requests.
+ * output (one provider per file in sources/). Minted credentials are cached in memory only and
+ * shared by concurrent requests.
  */
 export class CredentialSource {
   private readonly deps: { sts: Sts; runner: CommandRunner; clock: Clock };
@@ -52,24 +47,12 @@ export class CredentialSource {
 
   /** The MFA device whose code a request for this profile needs now (nothing cached to reuse), if any. */
   mfaNeeded(name: string, profiles: Profiles, seen = new Set<string>()): string | undefined {
-    const p = profiles[name];
-    if (!p || seen.has(name)) return undefined;
-    seen.add(name);
-    if (this.cache.fresh(name, REFRESH_WINDOW_MS)) return undefined;
-    if (p.source?.kind === 'role') return p.source.mfaSerial ?? this.mfaNeeded(p.source.sourceProfile, profiles, seen);
-    if (p.source === undefined && p.sts?.sessionMode && !p.sessionToken) return p.sts.mfaSerial;
-    return undefined;
+    return mfaNeeded(name, profiles, this.cache, seen);
   }
 
   /** The profiles a request for `name` draws on: itself, then each source profile of a role chain. */
   chain(name: string, profiles: Profiles): string[] {
-    const out: string[] = [];
-    for (let n: string | undefined = name; n !== undefined && !out.includes(n); ) {
-      out.push(n);
-      const p: ProfileRecord | undefined = profiles[n];
-      n = p?.source?.kind === 'role' ? p.source.sourceProfile : undefined;
-    }
-    return out;
+    return chainOf(name, profiles);
   }
 
   /** Live sessions, newest first. */
@@ -98,39 +81,7 @@ export class CredentialSource {
 
   private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
     const ticket = this.cache.ticket(ctx.caller?.command ?? '');
-    const visited: string[] = [];
-    const mfa = oneTimeMfaCode(name, ctx.mfaCode);
-
-    const step = async (n: string): Promise<Provided> => {
-      if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
-      visited.push(n);
-      const p = profiles[n];
-      if (!p) {
-        if (n === name) throw new UnknownProfileError(n);
-        throw new UsageError(`profile "${visited.at(-2)}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
-      }
-      return new CachedSessionProvider(n, refreshWindow(p), providerFor(n, p), { sessions: this.cache, ticket }).retrieve();
-    };
-
-    const providerFor = (n: string, p: ProfileRecord): CredentialProvider => {
-      const target: StsTarget = { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
-
-      if (p.source?.kind === 'role') {
-        const { sourceProfile } = p.source;
-        const base: CredentialProvider = { retrieve: () => step(sourceProfile) };
-        return new AssumeRoleProvider(base, p.source, target, { sts: this.deps.sts, mfa, requestId: ctx.requestId });
-      }
-
-      if (p.source?.kind === 'command') {
-        return new CommandProvider(n, p.source, this.deps);
-      }
-
-      const vault = p.sessionToken !== undefined || p.expiration !== undefined ? new StoredSessionProvider(n, p, this.deps.clock) : new StoredKeysProvider(n, p);
-      if (!p.sts?.sessionMode || p.sessionToken) return vault;
-      return new SessionTokenProvider(vault, p.sts, target, { sts: this.deps.sts, mfa });
-    };
-
-    const top = await step(name);
+    const top = await walkChain(name, profiles, { ...this.deps, cache: this.cache }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket });
     if (!this.cache.current(ticket)) throw new VaultLockedError();
     const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;
