@@ -61,6 +61,7 @@ export function walkChain(name: string, profiles: Profiles, deps: ChainDeps, req
       return new CommandProvider(n, p.source, deps);
     }
 
+    // A stored expiration ends the keys even without a token; a stored token is never put through session mode.
     const vault = p.sessionToken !== undefined || p.expiration !== undefined ? new StoredSessionProvider(n, p, deps.clock) : new StoredKeysProvider(n, p);
     if (!p.sts?.sessionMode || p.sessionToken) return vault;
     return new SessionTokenProvider(vault, p.sts, target, { sts: deps.sts, mfa });
@@ -69,7 +70,10 @@ export function walkChain(name: string, profiles: Profiles, deps: ChainDeps, req
   return step(name);
 }
 
-/** The MFA device whose code a request for this profile needs now (nothing cached to reuse), if any. */
+/**
+ * The MFA device whose code a request for this profile needs now (nothing cached to reuse), if
+ * any: the broker asks for the code with the approval. Follows the same choices as `walkChain`.
+ */
 export function mfaNeeded(name: string, profiles: Profiles, cache: SessionCache, seen = new Set<string>()): string | undefined {
   const p = profiles[name];
   if (!p || seen.has(name)) return undefined;
