@@ -1,14 +1,15 @@
 import type { Served } from '../../common/decision.ts';
 import type { CallerClaim } from '../../common/caller.ts';
-import { toCredentialProcessDocument, type CredentialProcessDocument } from '../../common/credential-process.ts';
+import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
-import { ApprovalDeniedError, CredentialsExpiredError, UnknownProfileError, UpstreamError, UsageError, VaultLockedError } from './errors.ts';
-import type { AwsCredentials, Clock, CommandRunner, MfaInput, Sts, StsTarget, TemporaryCredentials } from './ports.ts';
+import { VaultLockedError } from './errors.ts';
+import type { Clock, CommandRunner, Sts } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
+import { chainOf, mfaNeeded, walkChain } from './sources/chain-walker.ts';
+import { redact } from './sources/command.ts';
+import { REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
 
-/** Minted credentials are reused while more than this remains: the window botocore refreshes in. */
-export const REFRESH_WINDOW_MS = 15 * 60_000;
-
+export { REFRESH_WINDOW_MS, redact };
 export type { Served };
 
 export interface Resolved {
@@ -26,96 +27,47 @@ export interface ResolveContext {
   mfaCode?: string | undefined;
 }
 
-interface Cached {
-  creds: TemporaryCredentials;
-  kind: SessionInfo['kind'];
-  mintedAt: number;
-  mintedFor: string;
-  sessionName?: string | undefined;
-}
-
-interface Step {
-  creds: AwsCredentials & { expiration?: string | undefined };
-  served: Served;
-  sessionName?: string | undefined;
-}
-
 type Profiles = Readonly<Record<string, ProfileRecord>>;
-
-/** Scrubs what looks like a key or token out of a command's stderr before it is recorded. */
-export function redact(text: string): string {
-  return text.replace(/[A-Za-z0-9/+=_-]{24,}/g, '[redacted]').replace(/\s+/g, ' ').trim().slice(0, 500);
-}
 
 /**
  * Turns a profile into the credentials a client gets: stored keys, STS session credentials
  * minted over them (session mode), an assumed role (chains allowed), or an external command's
- * output. Minted credentials are cached in memory only and shared by concurrent requests.
+ * output (one provider per file in sources/). Minted credentials are cached in memory only and
+ * shared by concurrent requests.
  */
 export class CredentialSource {
   private readonly deps: { sts: Sts; runner: CommandRunner; clock: Clock };
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: SessionCache;
   private readonly inflight = new Map<string, Promise<Resolved>>();
-  /** Bumped by every lock: a mint that was under way then is neither cached nor served. */
-  private generation = 0;
 
   constructor(deps: { sts: Sts; runner: CommandRunner; clock: Clock }) {
     this.deps = deps;
-  }
-
-  private fresh(name: string, windowMs: number): Cached | undefined {
-    const c = this.cache.get(name);
-    if (c && Date.parse(c.creds.expiration) - this.deps.clock.now() > windowMs) return c;
-    return undefined;
+    this.cache = new SessionCache(deps.clock);
   }
 
   /** The MFA device whose code a request for this profile needs now (nothing cached to reuse), if any. */
   mfaNeeded(name: string, profiles: Profiles, seen = new Set<string>()): string | undefined {
-    const p = profiles[name];
-    if (!p || seen.has(name)) return undefined;
-    seen.add(name);
-    if (this.fresh(name, REFRESH_WINDOW_MS)) return undefined;
-    if (p.source?.kind === 'role') return p.source.mfaSerial ?? this.mfaNeeded(p.source.sourceProfile, profiles, seen);
-    if (p.source === undefined && p.sts?.sessionMode && !p.sessionToken) return p.sts.mfaSerial;
-    return undefined;
+    return mfaNeeded(name, profiles, this.cache, seen);
   }
 
   /** The profiles a request for `name` draws on: itself, then each source profile of a role chain. */
   chain(name: string, profiles: Profiles): string[] {
-    const out: string[] = [];
-    for (let n: string | undefined = name; n !== undefined && !out.includes(n); ) {
-      out.push(n);
-      const p: ProfileRecord | undefined = profiles[n];
-      n = p?.source?.kind === 'role' ? p.source.sourceProfile : undefined;
-    }
-    return out;
+    return chainOf(name, profiles);
   }
 
   /** Live sessions, newest first. */
   sessions(): SessionInfo[] {
-    const now = this.deps.clock.now();
-    return [...this.cache]
-      .filter(([, c]) => Date.parse(c.creds.expiration) > now)
-      .sort((a, b) => b[1].mintedAt - a[1].mintedAt)
-      .map(([profile, c]) => ({
-        profile,
-        kind: c.kind,
-        expiration: c.creds.expiration,
-        mintedAt: new Date(c.mintedAt).toISOString(),
-        mintedFor: c.mintedFor,
-        accessKeyIdSuffix: c.creds.accessKeyId.slice(-4),
-      }));
+    return this.cache.sessions();
   }
 
   forget(name: string): boolean {
-    return this.cache.delete(name);
+    return this.cache.forget(name);
   }
 
   /** Wipes every cached session (on lock); mints under way are dropped when they finish. */
   clear(): void {
     this.cache.clear();
     this.inflight.clear();
-    this.generation += 1;
   }
 
   /** Resolves a profile. Concurrent requests for one profile share one mint. */
@@ -128,81 +80,9 @@ export class CredentialSource {
   }
 
   private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
-    const generation = this.generation;
-    let mfaUsed = false;
-    const visited: string[] = [];
-    const mfa = (serialNumber: string): MfaInput => {
-      if (!ctx.mfaCode || mfaUsed) throw new ApprovalDeniedError(name, `an MFA code for ${serialNumber} is needed and none was given`);
-      mfaUsed = true;
-      return { serialNumber, tokenCode: ctx.mfaCode };
-    };
-    const remember = (n: string, creds: TemporaryCredentials, kind: Cached['kind'], sessionName?: string): void => {
-      if (generation !== this.generation) return;
-      this.cache.set(n, { creds, kind, mintedAt: this.deps.clock.now(), mintedFor: ctx.caller?.command ?? '', sessionName });
-    };
-
-    const step = async (n: string): Promise<Step> => {
-      if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
-      visited.push(n);
-      const p = profiles[n];
-      if (!p) {
-        if (n === name) throw new UnknownProfileError(n);
-        throw new UsageError(`profile "${visited.at(-2)}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
-      }
-      const cached = this.fresh(n, p.source?.kind === 'command' ? 60_000 : REFRESH_WINDOW_MS);
-      if (cached) return { creds: cached.creds, served: 'cache', sessionName: cached.sessionName };
-      const target: StsTarget = { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
-
-      if (p.source?.kind === 'role') {
-        const role = p.source;
-        const base = await step(role.sourceProfile);
-        const sessionName = role.roleSessionName ?? `tray-cred-${ctx.requestId}`.slice(0, 64);
-        const creds = await this.deps.sts.assumeRole(
-          base.creds,
-          { roleArn: role.roleArn, roleSessionName: sessionName, durationSeconds: role.durationSeconds ?? 3600, externalId: role.externalId, mfa: role.mfaSerial ? mfa(role.mfaSerial) : undefined },
-          target,
-        );
-        remember(n, creds, 'assume-role', sessionName);
-        return { creds, served: 'minted', sessionName };
-      }
-
-      if (p.source?.kind === 'command') {
-        const seconds = p.source.timeoutSeconds ?? 30;
-        const run = await this.deps.runner.run(p.source.command, seconds * 1000);
-        if (run.timedOut) throw new UpstreamError(`the credential command of "${n}" did not finish within ${seconds} s`, redact(run.stderr));
-        if (run.exitCode !== 0) throw new UpstreamError(`the credential command of "${n}" failed with exit status ${run.exitCode}: run it yourself to see why`, redact(run.stderr));
-        let out: CredentialProcessDocument | undefined;
-        try {
-          out = toCredentialProcessDocument(JSON.parse(run.stdout));
-        } catch {
-          out = undefined;
-        }
-        if (!out) {
-          throw new UpstreamError(`the credential command of "${n}" printed no valid credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)`, redact(run.stderr));
-        }
-        if (out.Expiration && Date.parse(out.Expiration) <= this.deps.clock.now()) {
-          throw new CredentialsExpiredError(n, out.Expiration, `its credential command returned credentials that had already expired`);
-        }
-        const creds = { accessKeyId: out.AccessKeyId, secretAccessKey: out.SecretAccessKey, sessionToken: out.SessionToken, expiration: out.Expiration };
-        if (out.Expiration && out.SessionToken) remember(n, { ...creds, sessionToken: out.SessionToken, expiration: out.Expiration }, 'command');
-        return { creds, served: 'minted' };
-      }
-
-      if (!p.accessKeyId || !p.secretAccessKey) throw new UsageError(`profile "${n}" holds no keys: add them with \`tray-cred add ${n} --replace\``);
-      if (p.expiration && Date.parse(p.expiration) <= this.deps.clock.now()) throw new CredentialsExpiredError(n, p.expiration);
-      const stored = { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, sessionToken: p.sessionToken, expiration: p.expiration };
-      if (!p.sts?.sessionMode || p.sessionToken) return { creds: stored, served: 'vault' };
-      const creds = await this.deps.sts.getSessionToken(
-        stored,
-        { durationSeconds: p.sts.durationSeconds, mfa: p.sts.mfaSerial ? mfa(p.sts.mfaSerial) : undefined },
-        target,
-      );
-      remember(n, creds, 'session-token');
-      return { creds, served: 'minted' };
-    };
-
-    const top = await step(name);
-    if (generation !== this.generation) throw new VaultLockedError();
+    const ticket = this.cache.ticket(ctx.caller?.command ?? '');
+    const top = await walkChain(name, profiles, { ...this.deps, cache: this.cache }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket });
+    if (!this.cache.current(ticket)) throw new VaultLockedError();
     const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;
     if (top.creds.expiration) result.Expiration = top.creds.expiration;

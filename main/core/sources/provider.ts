@@ -1,0 +1,29 @@
+/**
+ * What every credential source (one per file in this folder, as aws-vault's `vault/` has one
+ * provider per file) gives back, and the one method they share.
+ */
+import type { SessionInfo } from '../sessions.ts';
+import type { AwsCredentials, MfaInput, TemporaryCredentials } from '../ports.ts';
+
+/** Keys as a provider hands them on; `expiration` (ISO 8601) only where they end. */
+export type ProvidedCredentials = AwsCredentials & { expiration?: string | undefined };
+
+/** How a provider came by its credentials, and what the audit entry says of them. */
+export type Provided =
+  /** Stored in the vault, served as they are. */
+  | { served: 'vault'; creds: ProvidedCredentials; sessionName?: undefined }
+  /** Made now by STS or a command; `kind` is how `tray-cred sessions` will list them once cached. */
+  | { served: 'minted'; creds: ProvidedCredentials; kind: SessionInfo['kind']; sessionName?: string | undefined }
+  /** A session minted earlier for this profile, still fresh. */
+  | { served: 'cache'; creds: TemporaryCredentials; sessionName?: string | undefined };
+
+/** One source of credentials for one profile (aws-vault's `aws.CredentialsProvider`). */
+export interface CredentialProvider {
+  retrieve(): Promise<Provided>;
+}
+
+/**
+ * The MFA code of the request, for the device `serialNumber`; throws `ApprovalDeniedError` when
+ * there is none to give (none was entered, or another step of the chain used it).
+ */
+export type MfaCodeFor = (serialNumber: string) => MfaInput;

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { ApprovalDeniedError, UnknownProfileError, UsageError } from '../../../main/core/errors.ts';
+import type { ProfileRecord, RoleSource } from '../../../main/core/profile.ts';
+import { chainOf, mfaNeeded, walkChain, type ChainDeps } from '../../../main/core/sources/chain-walker.ts';
+import { SessionCache } from '../../../main/core/sources/session-cache.ts';
+import { FakeClock } from '../../fakes/fake-clock.ts';
+import { FakeSts } from '../../fakes/fake-sts.ts';
+import { StubCommandRunner } from '../../fakes/stub-command-runner.ts';
+import { DEV_KEYS } from '../../fakes/world.ts';
+import { profile } from './profiles.ts';
+
+const MFA = 'arn:aws:iam::123456789012:mfa/ann';
+const role = (sourceProfile: string, extra: Partial<RoleSource> = {}): ProfileRecord =>
+  profile({ source: { kind: 'role', roleArn: 'arn:aws:iam::123456789012:role/Admin', sourceProfile, ...extra } });
+
+describe('walkChain', () => {
+  let deps: ChainDeps & { sts: FakeSts };
+  let n = 0;
+  const walk = (name: string, profiles: Record<string, ProfileRecord>, mfaCode?: string) =>
+    walkChain(name, profiles, deps, { requestId: `req-${++n}`, mfaCode, ticket: deps.cache.ticket('aws s3 ls') });
+
+  beforeEach(() => {
+    const clock = new FakeClock();
+    deps = { sts: new FakeSts(clock), runner: new StubCommandRunner(), clock, cache: new SessionCache(clock) };
+  });
+
+  it('names the loop of a role chain, and the profile whose source is missing', async () => {
+    const loop = { a: role('b'), b: role('c'), c: role('a') };
+    await assert.rejects(walk('a', loop), (e: unknown) => e instanceof UsageError && /^the role chain a -> b -> c -> a loops: fix source_profile with `tray-cred role`$/.test(e.message));
+    await assert.rejects(walk('deep', { deep: role('mid'), mid: role('gone') }), (e: unknown) => e instanceof UsageError && e.message.startsWith('profile "mid" takes its keys from "gone", which is not in the vault'));
+    await assert.rejects(walk('nobody', {}), UnknownProfileError);
+    assert.equal(deps.sts.calls.length, 0);
+  });
+
+  it('uses the MFA code for one STS call only: a chain that needs two is refused after the first', async () => {
+    const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base', { mfaSerial: MFA }) };
+    await assert.rejects(walk('admin', profiles, '123456'), ApprovalDeniedError);
+    assert.deepEqual(deps.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '123456']]);
+  });
+
+  it('serves a cached role without walking its source, and caches each minted link of a chain', async () => {
+    const profiles = { base: profile(DEV_KEYS), admin: role('base'), deep: role('admin') };
+    const first = await walk('deep', profiles);
+    assert.deepEqual([first.served, deps.cache.sessions().map((s) => s.profile).sort()], ['minted', ['admin', 'deep']]);
+    const again = await walk('deep', { deep: role('gone') });
+    assert.deepEqual([again.served, again.creds], ['cache', first.creds]);
+    assert.equal(deps.sts.calls.length, 2);
+  });
+
+  it('mfaNeeded names the first device the chain will ask for, none once its session is cached; chainOf lists the chain', async () => {
+    const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base'), loop: role('loop') };
+    assert.equal(mfaNeeded('admin', profiles, deps.cache), MFA);
+    assert.equal(mfaNeeded('loop', profiles, deps.cache), undefined);
+    await walk('admin', profiles, '123456');
+    assert.equal(mfaNeeded('admin', profiles, deps.cache), undefined);
+    assert.deepEqual(chainOf('admin', profiles), ['admin', 'base']);
+    assert.deepEqual(chainOf('loop', profiles), ['loop']);
+  });
+});
