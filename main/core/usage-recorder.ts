@@ -19,6 +19,7 @@ export class UsageRecorder {
   private readonly deps: UsageRecorderDeps;
   private readonly lastUsed = new Map<string, string>();
   private cancelFlush: (() => void) | undefined;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(deps: UsageRecorderDeps) {
     this.deps = deps;
@@ -37,14 +38,25 @@ export class UsageRecorder {
     });
   }
 
-  /** Writes pending times into the vault. Called on a timer, on lock and on shutdown. */
-  async flush(): Promise<void> {
+  /**
+   * Writes pending times into the vault. Called on a timer, on lock and on shutdown; resolves
+   * only once every write started before it is done, so a lock never wipes the key (or a test its
+   * directory) under a write still running.
+   */
+  flush(): Promise<void> {
     this.cancelFlush?.();
     this.cancelFlush = undefined;
-    const key = this.deps.custody.current();
-    if (!key || this.lastUsed.size === 0) return;
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const held = this.deps.custody.current();
+    if (!held || this.lastUsed.size === 0) return;
     const pending = new Map(this.lastUsed);
     this.lastUsed.clear();
+    // A copy: the held key is zeroed by a lock, which must not reach a write in progress.
+    const key = Buffer.from(held);
     try {
       const { snapshot } = await this.deps.vault.update(key, (data) => {
         for (const [name, at] of pending) {
@@ -52,10 +64,12 @@ export class UsageRecorder {
           if (p && (!p.lastUsedAt || p.lastUsedAt < at)) p.lastUsedAt = at;
         }
       });
-      this.deps.custody.adopt(key, snapshot);
+      this.deps.custody.adopt(held, snapshot);
     } catch (error) {
       for (const [name, at] of pending) if (!this.lastUsed.has(name)) this.lastUsed.set(name, at);
       this.deps.warn(`could not record last-used times in the vault: ${(error as Error).message}`);
+    } finally {
+      key.fill(0);
     }
   }
 }

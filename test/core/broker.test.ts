@@ -119,6 +119,17 @@ describe('Broker', () => {
     assert.deepEqual((await accesses()).map((e) => e.decision), ['approved', 'remembered', 'denied']);
   });
 
+  it('a lock while the batched last-used write runs waits for it: the vault opens after and holds the time', async () => {
+    const usedAt = new Date(w.clock.now()).toISOString();
+    assert.equal((await w.handle(ask('dev'))).ok, true);
+    w.clock.advance(60_000); // the batched write starts now, on its timer
+    await w.broker.lock('test');
+    await w.broker.unlock();
+    const dev = (await w.broker.profiles()).find((p) => p.name === 'dev');
+    assert.equal(dev?.lastUsedAt, usedAt);
+    assert.deepEqual(w.warnings, []);
+  });
+
   it('lock wipes grants and cancels open prompts; requests while locked fail as LOCKED', async () => {
     const first = w.handle(ask('prod'));
     await w.approver.untilOpen();

@@ -52,7 +52,11 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver }
     warnings,
     auditKey: () => vault.loadAuditKey(),
     entries: () => AuditLog.readAll(fs, audit.dir),
-    close: () => rm(dir, { recursive: true, force: true }),
+    /** Waits for the broker's last-used write (a timer may have started one), then removes the dir. */
+    close: async () => {
+      await broker.flushLastUsed();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
