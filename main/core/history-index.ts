@@ -60,7 +60,7 @@ function timeBound(value: string | undefined, which: 'from' | 'to'): number {
 /**
  * The audit log indexed in memory for the history window and the tray menu. Built from the
  * JSONL files, then kept current by {@link HistoryIndex.refresh}, which reads only the bytes
- * appended since the last call. It does not check MACs (that is `AuditLog.verify`): it shows
+ * appended since the last call. It does not check MACs (that is `verifyAuditLog`): it shows
  * what the files say. Rows live in columns (typed arrays for numbers and the filtered codes),
  * with the searched text lowercased once at load, so a new filter is one pass over them.
  */

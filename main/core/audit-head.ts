@@ -1,0 +1,26 @@
+import { createHmac, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { sameHex } from './audit-codec.ts';
+import type { FileSystem } from './ports.ts';
+
+export const HEAD = 'head.json';
+
+export function headMac(key: KeyObject, seq: number, entryMac: string): string {
+  return createHmac('sha256', key).update(`head|${seq}|${entryMac}`).digest('hex');
+}
+
+export type Head = { ok: true; seq: number; mac: string } | { ok: false; reason: 'missing' | 'edited' };
+
+export async function readHead(fs: FileSystem, dir: string, key: KeyObject): Promise<Head> {
+  const raw = await fs.readFile(join(dir, HEAD));
+  if (!raw) return { ok: false, reason: 'missing' };
+  try {
+    const h = JSON.parse(raw.toString('utf8')) as { seq?: unknown; mac?: unknown; headMac?: unknown };
+    if (typeof h.seq === 'number' && typeof h.mac === 'string' && typeof h.headMac === 'string') {
+      if (sameHex(headMac(key, h.seq, h.mac), h.headMac)) return { ok: true, seq: h.seq, mac: h.mac };
+    }
+  } catch {
+    // fall through
+  }
+  return { ok: false, reason: 'edited' };
+}
