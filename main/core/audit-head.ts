@@ -24,3 +24,14 @@ export async function readHead(fs: FileSystem, dir: string, key: KeyObject): Pro
   }
   return { ok: false, reason: 'edited' };
 }
+
+/**
+ * The head is written after the entries it names are on disk, so on disk it is never ahead of
+ * the log. It only has to be as durable as the log: a power cut that brings back an older head
+ * (its rename not yet on disk) leaves a head behind the log, which the next write moves on and
+ * verify accepts; only a head ahead of the log means a cut. So the directory is not synced for
+ * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
+ */
+export async function writeHead(fs: FileSystem, dir: string, key: KeyObject, seq: number, entryMac: string): Promise<void> {
+  await fs.writeFileAtomic(join(dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`, { replaceOnly: true });
+}

@@ -1,22 +1,13 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { Decision } from '../../common/decision.ts';
-import { FILE, GENESIS, MAC_SUFFIX, fileName, mac, type AuditEntry, type AuditInput } from './audit-codec.ts';
-import { HEAD, headMac, readHead } from './audit-head.ts';
-import { readAuditLog } from './audit-reader.ts';
+import { GENESIS, fileName, mac, type AuditEntry, type AuditInput } from './audit-codec.ts';
+import { readHead, writeHead } from './audit-head.ts';
+import { readTail, type Tail } from './audit-tail.ts';
 import { EnvironmentError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
 
 export type { Decision };
-
-const TAIL_BYTES = 64 * 1024;
-
-interface Tail {
-  file: string;
-  size: number;
-  seq: number;
-  mac: string;
-}
 
 interface Pending {
   input: AuditInput;
@@ -127,7 +118,7 @@ export class AuditLog {
       }
       await flush();
       this.tail = { file, size, seq, mac: prev };
-      await this.writeHead(seq, prev);
+      await writeHead(this.fs, this.dir, this.key, seq, prev);
       return entries.slice(repairs.length);
     } finally {
       await release();
@@ -142,13 +133,13 @@ export class AuditLog {
    */
   private async syncTail(): Promise<AuditInput[]> {
     const cached = this.tail;
-    const repairs = await this.readTail();
-    if (this.tail === cached) return repairs;
-    const tail = this.tail!;
+    const { tail, repairs } = await readTail(this.fs, this.dir, cached);
+    this.tail = tail;
+    if (tail === cached) return repairs;
     const head = await readHead(this.fs, this.dir, this.key);
     if (!head.ok && head.reason === 'missing' && tail.seq === 0) {
       // A new log: its head exists before its first entry, so a missing head always means deletion.
-      await this.writeHead(0, GENESIS);
+      await writeHead(this.fs, this.dir, this.key, 0, GENESIS);
       return repairs;
     }
     if (!head.ok) {
@@ -157,69 +148,6 @@ export class AuditLog {
     if (head.seq > tail.seq) {
       return [...repairs, { event: 'tamper', reason: `the log ended at entry ${tail.seq} but entry ${head.seq} had been written: ${head.seq - tail.seq} entries were cut off` }];
     }
-    return repairs;
-  }
-
-  /**
-   * The head is written after the entries it names are on disk, so on disk it is never ahead of
-   * the log. It only has to be as durable as the log: a power cut that brings back an older head
-   * (its rename not yet on disk) leaves a head behind the log, which the next write moves on and
-   * verify accepts; only a head ahead of the log means a cut. So the directory is not synced for
-   * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
-   */
-  private async writeHead(seq: number, entryMac: string): Promise<void> {
-    await this.fs.writeFileAtomic(join(this.dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(this.key, seq, entryMac) })}\n`, { replaceOnly: true });
-  }
-
-  private async readTail(): Promise<AuditInput[]> {
-    const files = (await this.fs.list(this.dir)).filter((n) => FILE.test(n));
-    const last = files.at(-1);
-    if (!last) {
-      this.tail = { file: fileName(1), size: 0, seq: 0, mac: GENESIS };
-      return [];
-    }
-    const path = join(this.dir, last);
-    const size = (await this.fs.size(path)) ?? 0;
-    if (this.tail && this.tail.file === last && this.tail.size === size) return [];
-    let start = Math.max(0, size - TAIL_BYTES);
-    let chunk = await this.fs.readRange(path, start, size - start);
-    if (chunk.lastIndexOf(0x0a, chunk.length - 2) < 0 && start > 0) {
-      start = 0;
-      chunk = await this.fs.readRange(path, 0, size);
-    }
-    const repairs: AuditInput[] = [];
-    let end = chunk.length;
-    if (end > 0 && chunk[end - 1] !== 0x0a) {
-      const cut = chunk.lastIndexOf(0x0a) + 1;
-      await this.fs.truncate(path, start + cut);
-      repairs.push({ event: 'repair', reason: `dropped a torn last line of ${end - cut} bytes in ${last}: a write was cut off by a crash` });
-      end = cut;
-    }
-    const lines = chunk.subarray(0, end).toString('utf8').split('\n').filter(Boolean);
-    const lastLine = lines.at(-1);
-    if (lastLine === undefined) {
-      // The newest file is empty (or only held the torn line): the chain ends in the file before it.
-      const before = files.at(-2);
-      if (!before) {
-        this.tail = { file: last, size: start + end, seq: 0, mac: GENESIS };
-        return repairs;
-      }
-      const prior = await readAuditLog(this.fs, this.dir, [before]);
-      const p = prior.at(-1);
-      this.tail = { file: last, size: start + end, seq: p?.seq ?? 0, mac: p?.mac ?? GENESIS };
-      return repairs;
-    }
-    const m = MAC_SUFFIX.exec(lastLine);
-    let seq: unknown;
-    try {
-      seq = (JSON.parse(lastLine) as { seq?: unknown }).seq;
-    } catch {
-      seq = undefined;
-    }
-    if (!m || typeof seq !== 'number') {
-      throw new Error(`the last entry of ${last} is not an audit entry; run \`tray-cred audit verify\` to see where the log was damaged`);
-    }
-    this.tail = { file: last, size: start + end, seq, mac: m[1]! };
     return repairs;
   }
 }
