@@ -1,7 +1,7 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { FILE, GENESIS, MAC_SUFFIX, intactMac, mac, sameHex } from './audit-codec.ts';
-import { HEAD, readHead } from './audit-head.ts';
+import { HEAD, readHead, type Head } from './audit-head.ts';
 import type { FileSystem } from './ports.ts';
 
 /** Where and why the chain breaks. */
@@ -19,72 +19,92 @@ export interface VerifyReport {
   problem: VerifyProblem | undefined;
 }
 
+/** How far the walk along the chain has come. */
+interface Walk {
+  /** The MAC of the last entry checked, which the next one must name as its `prev`. */
+  prev: string;
+  expected: number;
+  entries: number;
+  /** Whether the entry the chain head names was among those checked. */
+  headSeen: boolean;
+}
+
+type Checked = { ok: true; mac: string; atHead: boolean } | { ok: false; seq: number | undefined; reason: string };
+
 /** Checks every entry's MAC, sequence and link, and the remembered chain head; names the first bad entry. */
 export async function verifyAuditLog(fs: FileSystem, dir: string, rawKey: Buffer, options: { requireEntries?: boolean } = {}): Promise<VerifyReport> {
   const key = createSecretKey(rawKey);
   const files = (await fs.list(dir)).filter((n) => FILE.test(n));
-  let prev = GENESIS;
-  let expected = 1;
-  let entries = 0;
-  const fail = (file: string, line: number, seq: number | undefined, reason: string): VerifyReport => ({
-    ok: false,
-    entries,
-    files: files.length,
-    problem: { file, line, seq, reason },
-  });
   const head = await readHead(fs, dir, key);
-  let headSeen = false;
+  const walk: Walk = { prev: GENESIS, expected: 1, entries: 0, headSeen: false };
+  const report = (problem: VerifyProblem | undefined): VerifyReport => ({ ok: problem === undefined, entries: walk.entries, files: files.length, problem });
   for (const name of files) {
     const text = (await fs.readFile(join(dir, name)))?.toString('utf8') ?? '';
-    const lines = text.split('\n');
-    const torn = lines.pop();
-    for (let i = 0; i < lines.length; i += 1) {
-      const line = lines[i]!;
-      const intact = head.ok && head.seq === expected ? undefined : intactMac(key, line, prev, expected);
-      if (intact !== undefined) {
-        prev = intact;
-        expected += 1;
-        entries += 1;
-        continue;
-      }
-      const m = MAC_SUFFIX.exec(line);
-      let entry: { seq?: unknown; prev?: unknown } | undefined;
-      try {
-        entry = JSON.parse(line) as { seq?: unknown; prev?: unknown };
-      } catch {
-        entry = undefined;
-      }
-      const seq = typeof entry?.seq === 'number' ? entry.seq : undefined;
-      if (!m || !entry) return fail(name, i + 1, seq, 'not an audit entry: the line was edited or damaged');
-      const body = `${line.slice(0, m.index)}}`;
-      if (!sameHex(mac(key, String(entry.prev), body), m[1]!)) {
-        return fail(name, i + 1, seq, 'its MAC does not match: the entry was edited, or was not written by this vault');
-      }
-      if (seq !== expected || entry.prev !== prev) {
-        const what = seq !== undefined && seq > expected ? `entries ${expected}..${seq - 1} are missing` : 'it is out of order';
-        return fail(name, i + 1, seq, `the chain is broken before it (${what}): entries were deleted, reordered or replaced`);
-      }
-      if (head.ok && head.seq === seq && !sameHex(head.mac, m[1]!)) {
-        return fail(name, i + 1, seq, 'it is not the entry the chain head recorded: the log was rewritten');
-      }
-      if (head.ok && head.seq === seq) headSeen = true;
-      const recorded = entry as { event?: unknown; reason?: unknown };
-      if (recorded.event === 'tamper') return fail(name, i + 1, seq, `tampering was detected and recorded here: ${String(recorded.reason)}`);
-      prev = m[1]!;
-      expected += 1;
-      entries += 1;
-    }
-    if (torn) return fail(name, lines.length + 1, undefined, 'the last line is torn (a write was cut off); the agent repairs and records this on its next write');
+    const problem = checkFile(key, head, walk, name, text);
+    if (problem) return report(problem);
   }
-  if (entries === 0 && options.requireEntries) {
-    return fail(files.at(0) ?? '(no file)', 0, undefined, 'the audit log is empty, but `tray-cred init` always writes its first entry: the log was deleted');
+  return report(checkEnd(head, walk, files, options.requireEntries === true));
+}
+
+function checkFile(key: KeyObject, head: Head, walk: Walk, name: string, text: string): VerifyProblem | undefined {
+  const lines = text.split('\n');
+  const torn = lines.pop();
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    // The entry the head names gets the full checks: they compare it with the head.
+    let entryMac = head.ok && head.seq === walk.expected ? undefined : intactMac(key, line, walk.prev, walk.expected);
+    if (entryMac === undefined) {
+      const checked = checkEntry(key, head, walk, line);
+      if (!checked.ok) return { file: name, line: i + 1, seq: checked.seq, reason: checked.reason };
+      if (checked.atHead) walk.headSeen = true;
+      entryMac = checked.mac;
+    }
+    walk.prev = entryMac;
+    walk.expected += 1;
+    walk.entries += 1;
+  }
+  if (torn) return { file: name, line: lines.length + 1, seq: undefined, reason: 'the last line is torn (a write was cut off); the agent repairs and records this on its next write' };
+  return undefined;
+}
+
+/** The full checks of one line, which name what is wrong with it. */
+function checkEntry(key: KeyObject, head: Head, walk: Walk, line: string): Checked {
+  const m = MAC_SUFFIX.exec(line);
+  let entry: { seq?: unknown; prev?: unknown } | undefined;
+  try {
+    entry = JSON.parse(line) as { seq?: unknown; prev?: unknown };
+  } catch {
+    entry = undefined;
+  }
+  const seq = typeof entry?.seq === 'number' ? entry.seq : undefined;
+  const fail = (reason: string): Checked => ({ ok: false, seq, reason });
+  if (!m || !entry) return fail('not an audit entry: the line was edited or damaged');
+  const body = `${line.slice(0, m.index)}}`;
+  if (!sameHex(mac(key, String(entry.prev), body), m[1]!)) {
+    return fail('its MAC does not match: the entry was edited, or was not written by this vault');
+  }
+  if (seq !== walk.expected || entry.prev !== walk.prev) {
+    const what = seq !== undefined && seq > walk.expected ? `entries ${walk.expected}..${seq - 1} are missing` : 'it is out of order';
+    return fail(`the chain is broken before it (${what}): entries were deleted, reordered or replaced`);
+  }
+  const atHead = head.ok && head.seq === seq;
+  if (atHead && !sameHex(head.mac, m[1]!)) return fail('it is not the entry the chain head recorded: the log was rewritten');
+  const recorded = entry as { event?: unknown; reason?: unknown };
+  if (recorded.event === 'tamper') return fail(`tampering was detected and recorded here: ${String(recorded.reason)}`);
+  return { ok: true, mac: m[1]!, atHead };
+}
+
+/** After the last line: a log that should not be empty, a missing or edited head, or entries cut off after the last one. */
+function checkEnd(head: Head, walk: Walk, files: string[], requireEntries: boolean): VerifyProblem | undefined {
+  if (walk.entries === 0 && requireEntries) {
+    return { file: files.at(0) ?? '(no file)', line: 0, seq: undefined, reason: 'the audit log is empty, but `tray-cred init` always writes its first entry: the log was deleted' };
   }
   if (!head.ok) {
-    if (entries === 0 && head.reason === 'missing') return { ok: true, entries, files: files.length, problem: undefined };
-    return fail(HEAD, 1, undefined, head.reason === 'missing' ? 'the chain head is missing, so cutting off entries cannot be ruled out' : 'the chain head was edited');
+    if (walk.entries === 0 && head.reason === 'missing') return undefined;
+    return { file: HEAD, line: 1, seq: undefined, reason: head.reason === 'missing' ? 'the chain head is missing, so cutting off entries cannot be ruled out' : 'the chain head was edited' };
   }
-  if (!headSeen && head.seq > 0) {
-    return fail(files.at(-1) ?? '(no file)', 0, head.seq, `the log ends at entry ${expected - 1} but entry ${head.seq} was written: entries were cut off`);
+  if (!walk.headSeen && head.seq > 0) {
+    return { file: files.at(-1) ?? '(no file)', line: 0, seq: head.seq, reason: `the log ends at entry ${walk.expected - 1} but entry ${head.seq} was written: entries were cut off` };
   }
-  return { ok: true, entries, files: files.length, problem: undefined };
+  return undefined;
 }
