@@ -1,3 +1,8 @@
+/**
+ * The chain head: the last entry's number and MAC, MACed under the audit key and kept beside
+ * the log. Entries cut off the end leave a chain that is intact up to where it stops; only a
+ * head that names a later entry shows the cut.
+ */
 import { createHmac, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { sameHex } from './audit-codec.ts';
@@ -5,24 +10,28 @@ import type { FileSystem } from './ports.ts';
 
 export const HEAD = 'head.json';
 
-export function headMac(key: KeyObject, seq: number, entryMac: string): string {
+export type Head = { ok: true; seq: number; mac: string } | { ok: false; reason: 'missing' | 'edited' };
+
+function headMac(key: KeyObject, seq: number, entryMac: string): string {
   return createHmac('sha256', key).update(`head|${seq}|${entryMac}`).digest('hex');
 }
 
-export type Head = { ok: true; seq: number; mac: string } | { ok: false; reason: 'missing' | 'edited' };
+function parseHead(text: string): { seq: number; mac: string; headMac: string } | undefined {
+  let h: unknown;
+  try {
+    h = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof h !== 'object' || h === null || !('seq' in h && 'mac' in h && 'headMac' in h)) return undefined;
+  return typeof h.seq === 'number' && typeof h.mac === 'string' && typeof h.headMac === 'string' ? { seq: h.seq, mac: h.mac, headMac: h.headMac } : undefined;
+}
 
 export async function readHead(fs: FileSystem, dir: string, key: KeyObject): Promise<Head> {
   const raw = await fs.readFile(join(dir, HEAD));
   if (!raw) return { ok: false, reason: 'missing' };
-  try {
-    const h = JSON.parse(raw.toString('utf8')) as { seq?: unknown; mac?: unknown; headMac?: unknown };
-    if (typeof h.seq === 'number' && typeof h.mac === 'string' && typeof h.headMac === 'string') {
-      if (sameHex(headMac(key, h.seq, h.mac), h.headMac)) return { ok: true, seq: h.seq, mac: h.mac };
-    }
-  } catch {
-    // fall through
-  }
-  return { ok: false, reason: 'edited' };
+  const h = parseHead(raw.toString('utf8'));
+  return h && sameHex(headMac(key, h.seq, h.mac), h.headMac) ? { ok: true, seq: h.seq, mac: h.mac } : { ok: false, reason: 'edited' };
 }
 
 /**

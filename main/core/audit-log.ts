@@ -1,12 +1,13 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { Decision } from '../../common/decision.ts';
-import { GENESIS, fileName, mac, type AuditEntry, type AuditInput } from './audit-codec.ts';
+import { GENESIS, fileName, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
 import { readHead, writeHead } from './audit-head.ts';
 import { readTail, type Tail } from './audit-tail.ts';
 import { EnvironmentError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
 
+// broker.ts imports Decision from here; it is being rewritten elsewhere, so the line stays until it imports common/decision.ts.
 export type { Decision };
 
 interface Pending {
@@ -101,10 +102,8 @@ export class AuditLog {
       };
       for (const input of all) {
         seq += 1;
-        const entry = { seq, time: new Date(this.clock.now()).toISOString(), ...input, prev };
-        const body = JSON.stringify(entry);
-        const m = mac(this.key, prev, body);
-        const line = `${body.slice(0, -1)},"mac":"${m}"}\n`;
+        const sealed = sealEntry(this.key, input, seq, new Date(this.clock.now()).toISOString(), prev);
+        const line = `${sealed.line}\n`;
         const bytes = Buffer.byteLength(line);
         if (size > 0 && size + bytes > this.maxFileBytes) {
           await flush();
@@ -113,8 +112,8 @@ export class AuditLog {
         }
         text += line;
         size += bytes;
-        prev = m;
-        entries.push({ ...entry, mac: m });
+        prev = sealed.entry.mac;
+        entries.push(sealed.entry);
       }
       await flush();
       this.tail = { file, size, seq, mac: prev };

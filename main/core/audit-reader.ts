@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FILE, type AuditEntry } from './audit-codec.ts';
+import { isAuditFile, parseLine, type AuditEntry } from './audit-codec.ts';
 import type { FileSystem } from './ports.ts';
 
 export interface AuditFilter {
@@ -7,19 +7,20 @@ export interface AuditFilter {
   limit?: number | undefined;
 }
 
-/** Every entry in the given files (all files when omitted), oldest first, unverified. */
+/**
+ * Every entry in the given files (all files when omitted), oldest first, unverified. A line
+ * that is not an entry (torn, damaged, or JSON of another shape) is skipped, so one bad line
+ * cannot stop `tray-cred audit` from showing the rest; verify names it.
+ */
 export async function readAuditLog(fs: FileSystem, dir: string, only?: string[]): Promise<AuditEntry[]> {
-  const files = only ?? (await fs.list(dir)).filter((n) => FILE.test(n));
+  const files = only ?? (await fs.list(dir)).filter(isAuditFile);
   const out: AuditEntry[] = [];
   for (const name of files) {
     const text = (await fs.readFile(join(dir, name)))?.toString('utf8') ?? '';
     for (const line of text.split('\n')) {
       if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as AuditEntry);
-      } catch {
-        // a torn or damaged line; verify reports it
-      }
+      const parsed = parseLine(line);
+      if (parsed.ok) out.push(parsed.entry);
     }
   }
   return out;

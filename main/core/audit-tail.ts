@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { FILE, GENESIS, MAC_SUFFIX, fileName, type AuditInput } from './audit-codec.ts';
+import { GENESIS, fileName, isAuditFile, parseLine, type AuditInput } from './audit-codec.ts';
 import { readAuditLog } from './audit-reader.ts';
 import type { FileSystem } from './ports.ts';
 
 const TAIL_BYTES = 64 * 1024;
 
+/** Where the chain ends on disk. The size of the newest file tells whether another process has appended since. */
 export interface Tail {
   file: string;
   size: number;
@@ -12,8 +13,13 @@ export interface Tail {
   mac: string;
 }
 
+/**
+ * Reads where the chain ends, and cuts off a torn last line left by a crash: `repairs` says
+ * what was dropped, for the writer to record. Returns `cached` itself when the newest file has
+ * not changed, so the writer knows there is nothing new to compare with the chain head.
+ */
 export async function readTail(fs: FileSystem, dir: string, cached: Tail | undefined): Promise<{ tail: Tail; repairs: AuditInput[] }> {
-  const files = (await fs.list(dir)).filter((n) => FILE.test(n));
+  const files = (await fs.list(dir)).filter(isAuditFile);
   const last = files.at(-1);
   if (!last) {
     return { tail: { file: fileName(1), size: 0, seq: 0, mac: GENESIS }, repairs: [] };
@@ -35,27 +41,28 @@ export async function readTail(fs: FileSystem, dir: string, cached: Tail | undef
     repairs.push({ event: 'repair', reason: `dropped a torn last line of ${end - cut} bytes in ${last}: a write was cut off by a crash` });
     end = cut;
   }
-  const lines = chunk.subarray(0, end).toString('utf8').split('\n').filter(Boolean);
-  const lastLine = lines.at(-1);
-  if (lastLine === undefined) {
-    // The newest file is empty (or only held the torn line): the chain ends in the file before it.
-    const before = files.at(-2);
-    if (!before) {
-      return { tail: { file: last, size: start + end, seq: 0, mac: GENESIS }, repairs };
-    }
-    const prior = await readAuditLog(fs, dir, [before]);
-    const p = prior.at(-1);
-    return { tail: { file: last, size: start + end, seq: p?.seq ?? 0, mac: p?.mac ?? GENESIS }, repairs };
+  const lastLine = chunk.subarray(0, end).toString('utf8').split('\n').filter(Boolean).at(-1);
+  const position = lastLine === undefined ? await endBefore(fs, dir, files.at(-2)) : endOf(lastLine, last);
+  return { tail: { file: last, size: start + end, ...position }, repairs };
+}
+
+/** The newest file is empty (or only held the torn line): the chain ends in the file before it. */
+async function endBefore(fs: FileSystem, dir: string, before: string | undefined): Promise<{ seq: number; mac: string }> {
+  if (!before) return { seq: 0, mac: GENESIS };
+  const p = (await readAuditLog(fs, dir, [before])).at(-1);
+  return { seq: p?.seq ?? 0, mac: p?.mac ?? GENESIS };
+}
+
+/**
+ * Where the chain stands after `line`. Only its number and MAC are needed to go on: a field
+ * edited into nonsense is for verify to name (the MAC no longer matches), not a reason to stop
+ * recording accesses.
+ */
+function endOf(line: string, file: string): { seq: number; mac: string } {
+  const parsed = parseLine(line);
+  const seq = parsed.ok ? parsed.entry.seq : parsed.seq;
+  if (!parsed.link || seq === undefined) {
+    throw new Error(`the last entry of ${file} is not an audit entry; run \`tray-cred audit verify\` to see where the log was damaged`);
   }
-  const m = MAC_SUFFIX.exec(lastLine);
-  let seq: unknown;
-  try {
-    seq = (JSON.parse(lastLine) as { seq?: unknown }).seq;
-  } catch {
-    seq = undefined;
-  }
-  if (!m || typeof seq !== 'number') {
-    throw new Error(`the last entry of ${last} is not an audit entry; run \`tray-cred audit verify\` to see where the log was damaged`);
-  }
-  return { tail: { file: last, size: start + end, seq, mac: m[1]! }, repairs };
+  return { seq, mac: parsed.link.mac };
 }

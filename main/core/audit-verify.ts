@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { FILE, GENESIS, MAC_SUFFIX, intactMac, mac, sameHex } from './audit-codec.ts';
+import { GENESIS, intactMac, isAuditFile, linkHolds, parseLine, sameHex } from './audit-codec.ts';
 import { HEAD, readHead, type Head } from './audit-head.ts';
 import type { FileSystem } from './ports.ts';
 
@@ -34,7 +34,7 @@ type Checked = { ok: true; mac: string; atHead: boolean } | { ok: false; seq: nu
 /** Checks every entry's MAC, sequence and link, and the remembered chain head; names the first bad entry. */
 export async function verifyAuditLog(fs: FileSystem, dir: string, rawKey: Buffer, options: { requireEntries?: boolean } = {}): Promise<VerifyReport> {
   const key = createSecretKey(rawKey);
-  const files = (await fs.list(dir)).filter((n) => FILE.test(n));
+  const files = (await fs.list(dir)).filter(isAuditFile);
   const head = await readHead(fs, dir, key);
   const walk: Walk = { prev: GENESIS, expected: 1, entries: 0, headSeen: false };
   const report = (problem: VerifyProblem | undefined): VerifyReport => ({ ok: problem === undefined, entries: walk.entries, files: files.length, problem });
@@ -69,29 +69,22 @@ function checkFile(key: KeyObject, head: Head, walk: Walk, name: string, text: s
 
 /** The full checks of one line, which name what is wrong with it. */
 function checkEntry(key: KeyObject, head: Head, walk: Walk, line: string): Checked {
-  const m = MAC_SUFFIX.exec(line);
-  let entry: { seq?: unknown; prev?: unknown } | undefined;
-  try {
-    entry = JSON.parse(line) as { seq?: unknown; prev?: unknown };
-  } catch {
-    entry = undefined;
-  }
-  const seq = typeof entry?.seq === 'number' ? entry.seq : undefined;
+  const parsed = parseLine(line);
+  const seq = parsed.ok ? parsed.entry.seq : parsed.seq;
   const fail = (reason: string): Checked => ({ ok: false, seq, reason });
-  if (!m || !entry) return fail('not an audit entry: the line was edited or damaged');
-  const body = `${line.slice(0, m.index)}}`;
-  if (!sameHex(mac(key, String(entry.prev), body), m[1]!)) {
-    return fail('its MAC does not match: the entry was edited, or was not written by this vault');
-  }
-  if (seq !== walk.expected || entry.prev !== walk.prev) {
-    const what = seq !== undefined && seq > walk.expected ? `entries ${walk.expected}..${seq - 1} are missing` : 'it is out of order';
+  if (!parsed.link) return fail('not an audit entry: the line was edited or damaged');
+  // The MAC before the fields: an edit is named as one, whatever field it broke.
+  if (!linkHolds(key, parsed.link)) return fail('its MAC does not match: the entry was edited, or was not written by this vault');
+  if (!parsed.ok) return fail(`not an audit entry: ${parsed.reason}`);
+  const { entry } = parsed;
+  if (entry.seq !== walk.expected || entry.prev !== walk.prev) {
+    const what = entry.seq > walk.expected ? `entries ${walk.expected}..${entry.seq - 1} are missing` : 'it is out of order';
     return fail(`the chain is broken before it (${what}): entries were deleted, reordered or replaced`);
   }
-  const atHead = head.ok && head.seq === seq;
-  if (atHead && !sameHex(head.mac, m[1]!)) return fail('it is not the entry the chain head recorded: the log was rewritten');
-  const recorded = entry as { event?: unknown; reason?: unknown };
-  if (recorded.event === 'tamper') return fail(`tampering was detected and recorded here: ${String(recorded.reason)}`);
-  return { ok: true, mac: m[1]!, atHead };
+  const atHead = head.ok && head.seq === entry.seq;
+  if (atHead && !sameHex(head.mac, entry.mac)) return fail('it is not the entry the chain head recorded: the log was rewritten');
+  if (entry.event === 'tamper') return fail(`tampering was detected and recorded here: ${String(entry.reason)}`);
+  return { ok: true, mac: entry.mac, atHead };
 }
 
 /** After the last line: a log that should not be empty, a missing or edited head, or entries cut off after the last one. */

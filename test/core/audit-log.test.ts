@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { AuditLog } from '../../main/core/audit-log.ts';
 import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
@@ -73,6 +73,30 @@ describe('AuditLog', () => {
       assert.equal(report.problem!.line > 0, true);
     });
   }
+
+  it('skips a line of JSON that is not an entry when reading, and verify names it', async () => {
+    await fill(3);
+    const { file, lines: l } = await lines();
+    await writeFile(file, `${[l[0], '{"seq":1}', l[1], l[2]].join('\n')}\n`);
+    assert.deepEqual((await readAuditLog(fs, dir)).map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual((await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq), [2, 3]);
+    const report = await verify();
+    assert.deepEqual(report.problem, { file: basename(file), line: 2, seq: 1, reason: 'not an audit entry: the line was edited or damaged' });
+    assert.equal(report.entries, 1);
+  });
+
+  it('an entry edited into a shape it never has is skipped when reading, named as an edit by verify, and written after', async () => {
+    await fill(3);
+    const { file, lines: l } = await lines();
+    await writeFile(file, `${[l[0], l[1], l[2]!.replace('"allowed"', '"maybe"')].join('\n')}\n`);
+    assert.deepEqual((await readAuditLog(fs, dir)).map((e) => e.seq), [1, 2]);
+    const next = await new AuditLog({ fs, clock }, dir, key).append({ event: 'lock' });
+    assert.equal(next.seq, 4, 'the writer needs only the last line\'s number and MAC to go on');
+    const report = await verify();
+    assert.equal(report.problem!.line, 3);
+    assert.equal(report.problem!.seq, 3);
+    assert.match(report.problem!.reason, /MAC does not match/);
+  });
 
   it('detects entries cut off the end through the remembered head', async () => {
     await fill(5);

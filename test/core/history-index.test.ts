@@ -163,6 +163,15 @@ describe('HistoryIndex', () => {
     assert.equal(index.query({}, 0, 10).total, 3, 'a damaged line is skipped, not fatal');
   });
 
+  it('skips JSON that is not an entry, as `tray-cred audit` does', async () => {
+    await record(sample.slice(0, 2));
+    const wrongDecision = JSON.stringify({ seq: 3, time: '2026-11-26T10:00:00.000Z', event: 'access', profile: 'x', decision: 'maybe' });
+    await appendFile(join(dir, 'audit-000000000001.jsonl'), `{"seq":1}\n${wrongDecision}\n[]\n`);
+    const index = new HistoryIndex({ fs }, dir);
+    await index.refresh();
+    assert.deepEqual(index.query({ events: 'all' }, 0, 10).rows.map((r) => r.seq), [2, 1]);
+  });
+
   it('starts over when the log is replaced by a shorter one', async () => {
     await record(sample);
     const index = new HistoryIndex({ fs }, dir);
