@@ -161,22 +161,28 @@ function badOptionalField(o: Json): string | undefined {
   return undefined;
 }
 
-/** What makes `o` not a record, or `undefined` when it is one. Unknown fields are left alone, as other builds may write them. */
-function recordProblem(o: Json): string | undefined {
+/** `o.time` in milliseconds since 1970, NaN when it is not a time. */
+const timeOf = (o: Json): number => (isText(o.time) ? Date.parse(o.time) : NaN);
+
+/**
+ * What makes `o` not a record, or `undefined` when it is one; `at` is {@link timeOf} `o`, parsed
+ * once for the check and the history index. Unknown fields are left alone, as other builds may write them.
+ */
+function recordProblem(o: Json, at: number): string | undefined {
   if (!isNumber(o.seq) || !Number.isSafeInteger(o.seq) || o.seq < 1) return 'its seq is not a whole number from 1';
-  if (!isText(o.time) || Number.isNaN(Date.parse(o.time))) return 'its time is not a date and time';
+  if (Number.isNaN(at)) return 'its time is not a date and time';
   if (!isEvent(o.event)) return 'its event is not one tray-cred records';
   const field = badOptionalField(o);
   return field === undefined ? undefined : `its ${field} is not what tray-cred writes there`;
 }
 
-function isRecord(o: Json): o is Json & AuditRecord {
-  return recordProblem(o) === undefined;
+function isRecord(o: Json, at: number): o is Json & AuditRecord {
+  return recordProblem(o, at) === undefined;
 }
 
 /** What makes `o` not an entry ending in `mac`, or `undefined` when it is one. */
 function entryProblem(o: Json, mac: string): string | undefined {
-  const problem = recordProblem(o);
+  const problem = recordProblem(o, timeOf(o));
   if (problem !== undefined) return problem;
   // JSON.parse keeps the last of two equal keys, so `o.mac` is the MAC the line ends with unless the line was built by hand.
   return isText(o.prev) && isMac(o.prev) && o.mac === mac ? undefined : 'its prev or mac is not a MAC';
@@ -188,12 +194,14 @@ function isEntry(o: Json, mac: string): o is Json & AuditEntry {
 
 /**
  * Reads a line as a record, leaving its chain fields unread: for views that show what the
- * files say (the history window) and leave the chain to verify.
+ * files say (the history window) and leave the chain to verify. `at` is the record's time in
+ * milliseconds, parsed once while checking it.
  */
-export function parseRecord(line: string): { ok: true; record: AuditRecord } | { ok: false; reason: string } {
+export function parseRecord(line: string): { ok: true; record: AuditRecord; at: number } | { ok: false; reason: string } {
   const o = parseObject(line);
   if (!o) return { ok: false, reason: 'it is not a JSON object' };
-  return isRecord(o) ? { ok: true, record: o } : { ok: false, reason: recordProblem(o)! };
+  const at = timeOf(o);
+  return isRecord(o, at) ? { ok: true, record: o, at } : { ok: false, reason: recordProblem(o, at)! };
 }
 
 /** Reads a line as an entry: a record, the MAC of the entry before it, and its own MAC at the end. */

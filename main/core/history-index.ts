@@ -177,7 +177,7 @@ export class HistoryIndex {
       for (const c of CODES) this.codes[c] = grown(this.codes[c], need);
     }
     this.numbers.seq[i] = e.seq;
-    this.numbers.time[i] = Date.parse(e.time);
+    this.numbers.time[i] = parsed.at;
     this.numbers.pid[i] = caller?.pid ?? NaN;
     this.numbers.ppid[i] = caller?.ppid ?? NaN;
     this.numbers.durationMs[i] = e.durationMs ?? NaN;

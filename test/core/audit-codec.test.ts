@@ -42,7 +42,7 @@ describe('audit codec', () => {
       assert.equal(parsed.link.prev, sealed.entry.prev);
       assert.ok(linkHolds(key, parsed.link));
       assert.ok(!linkHolds(otherKey, parsed.link));
-      assert.deepEqual(parseRecord(sealed.line), { ok: true, record: sealed.entry });
+      assert.deepEqual(parseRecord(sealed.line), { ok: true, record: sealed.entry, at: Date.parse(TIME) });
     }
     assert.equal(second.entry.prev, first.entry.mac);
   });
@@ -128,7 +128,7 @@ describe('audit codec', () => {
 
   it('reads a record without its chain fields, for the history window', () => {
     const parsed = parseRecord(JSON.stringify({ seq: 4, time: TIME, event: 'access', profile: 'dev', decision: 'denied' }));
-    assert.deepEqual(parsed, { ok: true, record: { seq: 4, time: TIME, event: 'access', profile: 'dev', decision: 'denied' } });
+    assert.deepEqual(parsed, { ok: true, record: { seq: 4, time: TIME, event: 'access', profile: 'dev', decision: 'denied' }, at: Date.parse(TIME) });
     assert.deepEqual(parseRecord('{"seq":1}').ok, false);
     assert.deepEqual(parseRecord('not json'), { ok: false, reason: 'it is not a JSON object' });
   });
