@@ -26,9 +26,21 @@ export async function readAuditLog(fs: FileSystem, dir: string, only?: string[])
   return out;
 }
 
-/** The newest entries matching the filter, oldest first. */
+/**
+ * The newest entries matching the filter, oldest first. Lines are read from the newest back and
+ * only until the limit is reached: `tray-cred audit` shows 50 entries of a log that may hold
+ * 100,000, and checking each line's shape costs as much again as parsing it.
+ */
 export async function queryAuditLog(fs: FileSystem, dir: string, filter: AuditFilter = {}): Promise<AuditEntry[]> {
-  const all = await readAuditLog(fs, dir);
-  const matching = filter.profile === undefined ? all : all.filter((e) => e.profile === filter.profile);
-  return filter.limit === undefined ? matching : matching.slice(Math.max(0, matching.length - filter.limit));
+  const limit = filter.limit ?? Infinity;
+  const files = (await fs.list(dir)).filter(isAuditFile);
+  const newestFirst: AuditEntry[] = [];
+  for (let f = files.length - 1; f >= 0 && newestFirst.length < limit; f -= 1) {
+    const lines = ((await fs.readFile(join(dir, files[f]!)))?.toString('utf8') ?? '').split('\n');
+    for (let i = lines.length - 1; i >= 0 && newestFirst.length < limit; i -= 1) {
+      const parsed = lines[i] ? parseLine(lines[i]!) : undefined;
+      if (parsed?.ok && (filter.profile === undefined || parsed.entry.profile === filter.profile)) newestFirst.push(parsed.entry);
+    }
+  }
+  return newestFirst.reverse();
 }

@@ -196,6 +196,19 @@ describe('AuditLog', () => {
     assert.deepEqual((await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq), [6, 7]);
   });
 
+  it('queries the newest entries across files, as reading them all and keeping the last would', async () => {
+    log = new AuditLog({ fs, clock }, dir, key, { maxFileBytes: 1000 });
+    await fill(20);
+    await log.append({ event: 'access', profile: 'p3', decision: 'denied' });
+    assert.ok((await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length > 3);
+    const all = await readAuditLog(fs, dir);
+    for (const limit of [1, 5, 20, 21, 100]) assert.deepEqual(await queryAuditLog(fs, dir, { limit }), all.slice(-limit), `limit ${limit}`);
+    assert.deepEqual(await queryAuditLog(fs, dir), all);
+    assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'p3', limit: 5 })).map((e) => e.decision), ['allowed', 'denied']);
+    assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'p3', limit: 1 })).map((e) => e.seq), [21]);
+    assert.deepEqual(await queryAuditLog(fs, join(dir, 'none'), { limit: 5 }), []);
+  });
+
   it('refuses to write and says why when the directory cannot be written', async () => {
     const blocked = join(dir, 'file-not-dir');
     await writeFile(blocked, 'x');
