@@ -12,6 +12,7 @@ export interface VerifyProblem {
   reason: string;
 }
 
+/** `entries` counts the intact entries before `problem`: what can still be trusted when the check fails. */
 export interface VerifyReport {
   ok: boolean;
   entries: number;
