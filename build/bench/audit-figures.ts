@@ -3,7 +3,10 @@
  * written by the real AuditLog with the vault's audit key from the real keychain.
  */
 import { join } from 'node:path';
-import { AuditLog, type AuditInput } from '../../main/core/audit-log.ts';
+import type { AuditInput } from '../../main/core/audit-codec.ts';
+import { AuditLog } from '../../main/core/audit-log.ts';
+import { queryAuditLog } from '../../main/core/audit-reader.ts';
+import { verifyAuditLog } from '../../main/core/audit-verify.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { Vault } from '../../main/core/vault.ts';
 import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
@@ -51,7 +54,7 @@ export async function auditFigures(world: World): Promise<Figure[]> {
   if (!verifyOut.stdout.includes(`${ENTRIES} entries`)) throw new Error(`tray-cred audit verify did not check ${ENTRIES} entries: ${verifyOut.stdout}`);
   const [cli] = await hyperfine([`${TRAY_CRED} audit verify`], world.env, { warmup: 1, runs: 5 });
   const inProcess = await medianOf(3, async () => {
-    const report = await AuditLog.verify(fs, dir, key);
+    const report = await verifyAuditLog(fs, dir, key);
     if (!report.ok || report.entries !== ENTRIES) throw new Error(`the benchmark's audit log did not verify: ${JSON.stringify(report.problem)}`);
   });
   let index = new HistoryIndex({ fs }, dir);
@@ -64,7 +67,7 @@ export async function auditFigures(world: World): Promise<Figure[]> {
   let round = 0;
   const byProfile = await medianOf(5, async () => index.query({ profile: `profile-${(round += 1)}` }, 0, 50));
   const byText = await medianOf(5, async () => index.query({ text: `bucket-${(round += 1) % 7}`, events: 'all' }, 0, 50));
-  const newest = await medianOf(5, () => AuditLog.query(fs, dir, { limit: 50 }));
+  const newest = await medianOf(5, () => queryAuditLog(fs, dir, { limit: 50 }));
   const [cliQuery] = await hyperfine([`${TRAY_CRED} audit --limit 50`], world.env, { warmup: 1, runs: 5 });
   key.fill(0);
   return [
@@ -73,7 +76,7 @@ export async function auditFigures(world: World): Promise<Figure[]> {
       value: ms(cli!.mean),
       target: 'under 1 s',
       met: cli!.mean < 1000,
-      note: `the built CLI as a process (hyperfine -N --warmup 1 --runs 5, mean), keychain read included; AuditLog.verify alone: ${ms(inProcess)} (median of 3). The ${ENTRIES} entries (${(await fs.list(dir)).filter((f) => f.endsWith('.jsonl')).length} files) were appended in batches of ${BATCH} concurrent appends in ${buildSeconds.toFixed(1)} s`,
+      note: `the built CLI as a process (hyperfine -N --warmup 1 --runs 5, mean), keychain read included; verifyAuditLog alone: ${ms(inProcess)} (median of 3). The ${ENTRIES} entries (${(await fs.list(dir)).filter((f) => f.endsWith('.jsonl')).length} files) were appended in batches of ${BATCH} concurrent appends in ${buildSeconds.toFixed(1)} s`,
     },
     {
       name: 'history window, 100,000 entries: load / filter by profile / text search (first page of 50)',
@@ -83,7 +86,7 @@ export async function auditFigures(world: World): Promise<Figure[]> {
     {
       name: '`tray-cred audit --limit 50`, 100,000 entries',
       value: ms(cliQuery!.mean),
-      note: `the built CLI as a process (hyperfine -N --warmup 1 --runs 5, mean); it reads through AuditLog.query (in process: ${ms(newest)}, median of 5)`,
+      note: `the built CLI as a process (hyperfine -N --warmup 1 --runs 5, mean); it reads through queryAuditLog (in process: ${ms(newest)}, median of 5)`,
     },
   ];
 }

@@ -7,7 +7,7 @@ import type { CallerClaim } from '../../common/caller.ts';
 import type { Decision } from '../../common/decision.ts';
 import type { Policy } from '../../common/policy.ts';
 import type { GateResult } from './approval-gate.ts';
-import type { AuditInput } from './audit-log.ts';
+import type { AuditInput } from './audit-codec.ts';
 import type { Resolved } from './credential-source.ts';
 import { ApprovalDeniedError, ApprovalTimeoutError, CredentialsExpiredError, TrayCredError, UpstreamError, VaultLockedError } from './errors.ts';
 

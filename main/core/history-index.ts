@@ -1,10 +1,13 @@
+// Longer than the 250 lines other core files keep to: the columns, the interned strings and the
+// cached scan are one data structure, and splitting the class would hand its typed arrays to
+// another module to grow and fill. What a line holds is the codec's (audit-codec.ts), not this file's.
 import { join } from 'node:path';
-import { isDecision, isServed, type Decision } from '../../common/decision.ts';
+import type { Decision } from '../../common/decision.ts';
 import type { HistoryFilter, HistoryPage, HistoryRow } from '../../common/history.ts';
+import { isAuditFile, parseRecord } from './audit-codec.ts';
 import { UsageError } from './errors.ts';
 import type { FileSystem } from './ports.ts';
 
-const FILE = /^audit-(\d{12})\.jsonl$/;
 const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs'] as const;
 /** Few distinct values, and the filters compare them: interned, one id per row. */
 const CODES = ['event', 'profile', 'decision', 'served'] as const;
@@ -47,9 +50,6 @@ function grown<T extends Float64Array | Uint32Array>(array: T, need: number): T 
   return next;
 }
 
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
 function timeBound(value: string | undefined, which: 'from' | 'to'): number {
   if (value === undefined || value === '') return which === 'from' ? -Infinity : Infinity;
   const t = Date.parse(value);
@@ -60,7 +60,7 @@ function timeBound(value: string | undefined, which: 'from' | 'to'): number {
 /**
  * The audit log indexed in memory for the history window and the tray menu. Built from the
  * JSONL files, then kept current by {@link HistoryIndex.refresh}, which reads only the bytes
- * appended since the last call. It does not check MACs (that is `AuditLog.verify`): it shows
+ * appended since the last call. It does not check MACs (that is `verifyAuditLog`): it shows
  * what the files say. Rows live in columns (typed arrays for numbers and the filtered codes),
  * with the searched text lowercased once at load, so a new filter is one pass over them.
  */
@@ -120,7 +120,7 @@ export class HistoryIndex {
   }
 
   private async readNew(): Promise<void> {
-    const names = (await this.fs.list(this.dir)).filter((n) => FILE.test(n));
+    const names = (await this.fs.list(this.dir)).filter(isAuditFile);
     const known = [...this.offsets.keys()];
     const last = known.at(-1);
     if (known.some((n) => !names.includes(n)) || names.some((n) => !this.offsets.has(n) && last !== undefined && n < last)) this.reset();
@@ -156,8 +156,8 @@ export class HistoryIndex {
     }
   }
 
-  private intern(value: unknown): number {
-    if (typeof value !== 'string') return NULL;
+  private intern(value: string | undefined): number {
+    if (value === undefined) return NULL;
     let id = this.ids.get(value);
     if (id === undefined) {
       id = this.values.length;
@@ -169,16 +169,10 @@ export class HistoryIndex {
 
   private add(line: string): void {
     if (!line) return;
-    let e: Record<string, unknown>;
-    try {
-      e = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return; // a damaged line: `audit verify` names it
-    }
-    if (typeof e !== 'object' || e === null) return;
-    const time = typeof e.time === 'string' ? Date.parse(e.time) : NaN;
-    if (typeof e.seq !== 'number' || !Number.isFinite(e.seq) || Number.isNaN(time) || typeof e.event !== 'string') return;
-    const caller = typeof e.caller === 'object' && e.caller !== null ? (e.caller as Record<string, unknown>) : {};
+    const parsed = parseRecord(line);
+    if (!parsed.ok) return; // a damaged line, or JSON that is not an entry: `audit verify` names it
+    const e = parsed.record;
+    const caller = e.caller;
     const i = this.count;
     const need = i + 1;
     if (need > this.numbers.seq.length) {
@@ -186,24 +180,20 @@ export class HistoryIndex {
       for (const c of CODES) this.codes[c] = grown(this.codes[c], need);
     }
     this.numbers.seq[i] = e.seq;
-    this.numbers.time[i] = time;
-    this.numbers.pid[i] = num(caller.pid);
-    this.numbers.ppid[i] = num(caller.ppid);
-    this.numbers.durationMs[i] = num(e.durationMs);
+    this.numbers.time[i] = parsed.at;
+    this.numbers.pid[i] = caller?.pid ?? NaN;
+    this.numbers.ppid[i] = caller?.ppid ?? NaN;
+    this.numbers.durationMs[i] = e.durationMs ?? NaN;
     this.codes.event[i] = this.intern(e.event);
     this.codes.profile[i] = this.intern(e.profile);
-    this.codes.decision[i] = this.intern(isDecision(e.decision) ? e.decision : undefined);
-    this.codes.served[i] = this.intern(isServed(e.served) ? e.served : undefined);
-    const profile = str(e.profile);
-    const command = str(caller.command);
-    const cwd = str(caller.cwd);
-    const reason = str(e.reason);
-    this.texts.command.push(command);
-    this.texts.cwd.push(cwd);
-    this.texts.reason.push(reason);
-    this.texts.credentialId.push(str(e.credentialId));
-    this.search.push(`${profile ?? ''}${SEP}${command ?? ''}${SEP}${cwd ?? ''}${SEP}${reason ?? ''}`.toLowerCase());
-    if (typeof e.profile === 'string' && !this.profileNames.has(e.profile)) {
+    this.codes.decision[i] = this.intern(e.decision);
+    this.codes.served[i] = this.intern(e.served);
+    this.texts.command.push(caller?.command ?? null);
+    this.texts.cwd.push(caller?.cwd ?? null);
+    this.texts.reason.push(e.reason ?? null);
+    this.texts.credentialId.push(e.credentialId ?? null);
+    this.search.push(`${e.profile ?? ''}${SEP}${caller?.command ?? ''}${SEP}${caller?.cwd ?? ''}${SEP}${e.reason ?? ''}`.toLowerCase());
+    if (e.profile !== undefined && !this.profileNames.has(e.profile)) {
       this.profileNames.add(e.profile);
       this.sortedProfiles = undefined;
     }

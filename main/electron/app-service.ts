@@ -12,7 +12,8 @@ import type {
 } from '../../preload/api.ts';
 import { MAX_PAGE } from '../../preload/api.ts';
 import { ProfileAdmin } from '../core/admin.ts';
-import { AuditLog } from '../core/audit-log.ts';
+import type { AuditLog } from '../core/audit-log.ts';
+import { verifyAuditLog } from '../core/audit-verify.ts';
 import type { Broker } from '../core/broker.ts';
 import { TrayCredError, UnknownProfileError, UsageError } from '../core/errors.ts';
 import { toCsv, toJson } from '../core/history-export.ts';
@@ -116,7 +117,7 @@ export class AppService {
         throw error;
       }
       try {
-        const report = await AuditLog.verify(fs, audit.dir, key, { requireEntries: await vault.exists() });
+        const report = await verifyAuditLog(fs, audit.dir, key, { requireEntries: await vault.exists() });
         const p = report.problem;
         if (report.ok || !p) return { state: 'verified', entries: report.entries };
         return { state: 'tampered', entries: report.entries, seq: p.seq ?? null, file: p.file, line: p.line, reason: p.reason };

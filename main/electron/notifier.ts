@@ -1,5 +1,5 @@
 import { Notification } from 'electron';
-import type { AuditEntry } from '../core/audit-log.ts';
+import type { AuditEntry } from '../core/audit-codec.ts';
 import { claimText } from './claim-text.ts';
 
 export interface AccessNotifierDeps {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { AuditLog } from '../../main/core/audit-log.ts';
+import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
+import { verifyAuditLog } from '../../main/core/audit-verify.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 
@@ -29,11 +31,11 @@ describe('AuditLog', () => {
     const file = join(dir, (await readdir(dir)).filter((n) => n.endsWith('.jsonl'))[0]!);
     return { file, lines: (await readFile(file, 'utf8')).split('\n').filter(Boolean) };
   }
-  const verify = () => AuditLog.verify(fs, dir, key);
+  const verify = () => verifyAuditLog(fs, dir, key);
 
   it('numbers, times and chains entries, and verifies them', async () => {
     await fill(5);
-    const all = await AuditLog.readAll(fs, dir);
+    const all = await readAuditLog(fs, dir);
     assert.deepEqual(all.map((e) => e.seq), [1, 2, 3, 4, 5]);
     assert.equal(all[0]!.prev, '0'.repeat(64));
     assert.equal(all[3]!.prev, all[2]!.mac);
@@ -72,6 +74,30 @@ describe('AuditLog', () => {
     });
   }
 
+  it('skips a line of JSON that is not an entry when reading, and verify names it', async () => {
+    await fill(3);
+    const { file, lines: l } = await lines();
+    await writeFile(file, `${[l[0], '{"seq":1}', l[1], l[2]].join('\n')}\n`);
+    assert.deepEqual((await readAuditLog(fs, dir)).map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual((await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq), [2, 3]);
+    const report = await verify();
+    assert.deepEqual(report.problem, { file: basename(file), line: 2, seq: 1, reason: 'not an audit entry: the line was edited or damaged' });
+    assert.equal(report.entries, 1);
+  });
+
+  it('an entry edited into a shape it never has is skipped when reading, named as an edit by verify, and written after', async () => {
+    await fill(3);
+    const { file, lines: l } = await lines();
+    await writeFile(file, `${[l[0], l[1], l[2]!.replace('"allowed"', '"maybe"')].join('\n')}\n`);
+    assert.deepEqual((await readAuditLog(fs, dir)).map((e) => e.seq), [1, 2]);
+    const next = await new AuditLog({ fs, clock }, dir, key).append({ event: 'lock' });
+    assert.equal(next.seq, 4, 'the writer needs only the last line\'s number and MAC to go on');
+    const report = await verify();
+    assert.equal(report.problem!.line, 3);
+    assert.equal(report.problem!.seq, 3);
+    assert.match(report.problem!.reason, /MAC does not match/);
+  });
+
   it('detects entries cut off the end through the remembered head', async () => {
     await fill(5);
     const { file, lines: l } = await lines();
@@ -87,7 +113,7 @@ describe('AuditLog', () => {
     await writeFile(file, `${l.slice(0, 3).join('\n')}\n`);
     const fresh = new AuditLog({ fs, clock }, dir, key);
     const next = await fresh.append({ event: 'policy', profile: 'dev' });
-    const all = await AuditLog.readAll(fs, dir);
+    const all = await readAuditLog(fs, dir);
     assert.deepEqual(all.map((e) => e.event), ['access', 'access', 'access', 'tamper', 'policy']);
     assert.equal(next.seq, 5);
     assert.match(all[3]!.reason!, /ended at entry 3 but entry 5 had been written: 2 entries were cut off/);
@@ -101,15 +127,15 @@ describe('AuditLog', () => {
     await fill(2);
     await rm(join(dir, 'head.json'));
     await new AuditLog({ fs, clock }, dir, key).append({ event: 'lock' });
-    const all = await AuditLog.readAll(fs, dir);
+    const all = await readAuditLog(fs, dir);
     assert.equal(all[2]!.event, 'tamper');
     assert.match(all[2]!.reason!, /head\.json\) was deleted/);
     assert.equal((await verify()).ok, false);
   });
 
   it('a log deleted whole does not verify when the vault says there was one', async () => {
-    assert.equal((await AuditLog.verify(fs, dir, key)).ok, true);
-    const report = await AuditLog.verify(fs, dir, key, { requireEntries: true });
+    assert.equal((await verifyAuditLog(fs, dir, key)).ok, true);
+    const report = await verifyAuditLog(fs, dir, key, { requireEntries: true });
     assert.equal(report.ok, false);
     assert.match(report.problem!.reason, /the log was deleted/);
   });
@@ -126,7 +152,7 @@ describe('AuditLog', () => {
 
   it('a log from another key does not verify', async () => {
     await fill(2);
-    assert.match((await AuditLog.verify(fs, dir, Buffer.alloc(32, 1))).problem!.reason, /MAC does not match/);
+    assert.match((await verifyAuditLog(fs, dir, Buffer.alloc(32, 1))).problem!.reason, /MAC does not match/);
   });
 
   it('repairs a torn last line, records the repair and keeps the chain valid', async () => {
@@ -137,7 +163,7 @@ describe('AuditLog', () => {
     const fresh = new AuditLog({ fs, clock }, dir, key);
     const next = await fresh.append({ event: 'access', profile: 'after', decision: 'allowed' });
     assert.equal(next.seq, 5);
-    const all = await AuditLog.readAll(fs, dir);
+    const all = await readAuditLog(fs, dir);
     assert.equal(all[3]!.event, 'repair');
     assert.match(all[3]!.reason!, /torn last line of 22 bytes/);
     assert.deepEqual((await verify()).ok, true);
@@ -165,9 +191,22 @@ describe('AuditLog', () => {
   it('queries by profile and limit, newest last', async () => {
     await fill(6);
     await log.append({ event: 'access', profile: 'p1', decision: 'denied' });
-    const p1 = await AuditLog.query(fs, dir, { profile: 'p1' });
+    const p1 = await queryAuditLog(fs, dir, { profile: 'p1' });
     assert.deepEqual(p1.map((e) => e.decision), ['allowed', 'denied']);
-    assert.deepEqual((await AuditLog.query(fs, dir, { limit: 2 })).map((e) => e.seq), [6, 7]);
+    assert.deepEqual((await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq), [6, 7]);
+  });
+
+  it('queries the newest entries across files, as reading them all and keeping the last would', async () => {
+    log = new AuditLog({ fs, clock }, dir, key, { maxFileBytes: 1000 });
+    await fill(20);
+    await log.append({ event: 'access', profile: 'p3', decision: 'denied' });
+    assert.ok((await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length > 3);
+    const all = await readAuditLog(fs, dir);
+    for (const limit of [1, 5, 20, 21, 100]) assert.deepEqual(await queryAuditLog(fs, dir, { limit }), all.slice(-limit), `limit ${limit}`);
+    assert.deepEqual(await queryAuditLog(fs, dir), all);
+    assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'p3', limit: 5 })).map((e) => e.decision), ['allowed', 'denied']);
+    assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'p3', limit: 1 })).map((e) => e.seq), [21]);
+    assert.deepEqual(await queryAuditLog(fs, join(dir, 'none'), { limit: 5 }), []);
   });
 
   it('refuses to write and says why when the directory cannot be written', async () => {

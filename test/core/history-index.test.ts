@@ -3,7 +3,8 @@ import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { AuditLog, type AuditInput } from '../../main/core/audit-log.ts';
+import type { AuditInput } from '../../main/core/audit-codec.ts';
+import { AuditLog } from '../../main/core/audit-log.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import type { FileSystem } from '../../main/core/ports.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
@@ -160,6 +161,15 @@ describe('HistoryIndex', () => {
     await appendFile(file, 'not json at all\n');
     await index.refresh();
     assert.equal(index.query({}, 0, 10).total, 3, 'a damaged line is skipped, not fatal');
+  });
+
+  it('skips JSON that is not an entry, as `tray-cred audit` does', async () => {
+    await record(sample.slice(0, 2));
+    const wrongDecision = JSON.stringify({ seq: 3, time: '2026-11-26T10:00:00.000Z', event: 'access', profile: 'x', decision: 'maybe' });
+    await appendFile(join(dir, 'audit-000000000001.jsonl'), `{"seq":1}\n${wrongDecision}\n[]\n`);
+    const index = new HistoryIndex({ fs }, dir);
+    await index.refresh();
+    assert.deepEqual(index.query({ events: 'all' }, 0, 10).rows.map((r) => r.seq), [2, 1]);
   });
 
   it('starts over when the log is replaced by a shorter one', async () => {

@@ -11,8 +11,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromProcess } from '@aws-sdk/credential-providers';
 import { EXIT_STATUS, type ErrorCode } from '../../common/errors.ts';
+import type { Decision } from '../../common/decision.ts';
 import type { CallerClaim } from '../../helper/wire.ts';
-import type { AuditEntry, Decision } from '../../main/core/audit-log.ts';
+import type { AuditEntry } from '../../main/core/audit-codec.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import {
   AWS_CLI,

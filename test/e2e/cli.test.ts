@@ -275,6 +275,25 @@ test('audit verify passes on an intact log and names the entry after an edit, a 
   assert.equal((await tc(sandbox, ['audit', 'verify'])).status, 0, 'the restored log verifies again');
 });
 
+test('a line of JSON that is not an entry: `audit` shows the entries around it, `audit verify` names it', async (t) => {
+  const { sandbox } = await initialised(t);
+  await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS }))]);
+  const logPath = join(sandbox.home, 'audit', 'audit-000000000001.jsonl');
+  const [first, ...rest] = (await readFile(logPath, 'utf8')).split('\n');
+  await writeFile(logPath, [first, '{"seq":1}', ...rest].join('\n'));
+
+  // Before the audit line was parsed in one place, this printed "tray-cred: internal error … reading 'padEnd'".
+  const shown = await ok(sandbox, ['audit']);
+  assert.equal(shown.stderr, '');
+  assert.match(shown.stdout, /^SEQ +TIME +EVENT/);
+  assert.deepEqual(shown.stdout.split('\n').slice(1).filter(Boolean).map((l) => l.split(/ +/)[0]), ['1', '2']);
+  assert.deepEqual((await auditEntries(sandbox)).map((e) => e.event), ['init', 'import']);
+
+  const verify = await tc(sandbox, ['audit', 'verify']);
+  assert.equal(verify.status, EXIT_STATUS.TAMPERED);
+  assert.equal(verify.stderr, 'tray-cred: audit log NOT verified: audit-000000000001.jsonl line 2 (entry 1): not an audit entry: the line was edited or damaged. Entries before it (1) are intact.\n');
+});
+
 test('audit verify --json prints the report as JSON', async (t) => {
   const { sandbox } = await initialised(t);
   const r = await tc(sandbox, ['audit', 'verify', '--json']);

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { AuditEntry } from '../../main/core/audit-log.ts';
+import type { AuditEntry } from '../../main/core/audit-codec.ts';
 import type { ProfileRecord } from '../../main/core/profile.ts';
 import type { VaultData } from '../../main/core/vault-codec.ts';
 

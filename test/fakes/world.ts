@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../main/core/audit-log.ts';
+import { readAuditLog } from '../../main/core/audit-reader.ts';
 import { Broker, type BrokerOptions } from '../../main/core/broker.ts';
 import { CredentialSource } from '../../main/core/credential-source.ts';
 import type { Approver } from '../../main/core/ports.ts';
@@ -51,7 +52,7 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver }
     source,
     warnings,
     auditKey: () => vault.loadAuditKey(),
-    entries: () => AuditLog.readAll(fs, audit.dir),
+    entries: () => readAuditLog(fs, audit.dir),
     /** Waits for the broker's last-used write (a timer may have started one), then removes the dir. */
     close: async () => {
       await broker.flushLastUsed();

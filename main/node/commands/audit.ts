@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { AuditLog, type AuditEntry } from '../../core/audit-log.ts';
+import type { AuditEntry } from '../../core/audit-codec.ts';
+import { queryAuditLog } from '../../core/audit-reader.ts';
+import { verifyAuditLog } from '../../core/audit-verify.ts';
 import { TamperedError, UsageError } from '../../core/errors.ts';
 import { localTime, printable, table, type CliContext } from '../context.ts';
 
@@ -20,7 +22,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number of entries, 1 or more');
-      const entries = await AuditLog.query(c.fs, c.auditDir, { profile: options.profile, limit });
+      const entries = await queryAuditLog(c.fs, c.auditDir, { profile: options.profile, limit });
       if (options.json) {
         c.out(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
         return;
@@ -35,7 +37,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
       const key = await c.vault.loadAuditKey();
-      const report = await AuditLog.verify(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists() });
+      const report = await verifyAuditLog(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists() });
       key.fill(0);
       if (options.json) c.out(`${JSON.stringify(report)}\n`);
       if (report.ok) {

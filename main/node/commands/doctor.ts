@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { AuditLog } from '../../core/audit-log.ts';
+import { verifyAuditLog } from '../../core/audit-verify.ts';
 import { configProfiles, profilesWithSecrets } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { isOpensslEnc } from '../../core/openssl-enc.ts';
@@ -112,7 +112,7 @@ async function examine(c: CliContext): Promise<Finding[]> {
     const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
     const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
     if (missing.length) act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
-    const report = await AuditLog.verify(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
+    const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
     if (report.ok) ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
     else act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
   } else {

@@ -1,0 +1,46 @@
+/**
+ * The chain head: the last entry's number and MAC, MACed under the audit key and kept beside
+ * the log. Entries cut off the end leave a chain that is intact up to where it stops; only a
+ * head that names a later entry shows the cut.
+ */
+import { createHmac, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { sameHex } from './audit-codec.ts';
+import type { FileSystem } from './ports.ts';
+
+export const HEAD = 'head.json';
+
+export type Head = { ok: true; seq: number; mac: string } | { ok: false; reason: 'missing' | 'edited' };
+
+function headMac(key: KeyObject, seq: number, entryMac: string): string {
+  return createHmac('sha256', key).update(`head|${seq}|${entryMac}`).digest('hex');
+}
+
+function parseHead(text: string): { seq: number; mac: string; headMac: string } | undefined {
+  let h: unknown;
+  try {
+    h = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof h !== 'object' || h === null || !('seq' in h && 'mac' in h && 'headMac' in h)) return undefined;
+  return typeof h.seq === 'number' && typeof h.mac === 'string' && typeof h.headMac === 'string' ? { seq: h.seq, mac: h.mac, headMac: h.headMac } : undefined;
+}
+
+export async function readHead(fs: FileSystem, dir: string, key: KeyObject): Promise<Head> {
+  const raw = await fs.readFile(join(dir, HEAD));
+  if (!raw) return { ok: false, reason: 'missing' };
+  const h = parseHead(raw.toString('utf8'));
+  return h && sameHex(headMac(key, h.seq, h.mac), h.headMac) ? { ok: true, seq: h.seq, mac: h.mac } : { ok: false, reason: 'edited' };
+}
+
+/**
+ * The head is written after the entries it names are on disk, so on disk it is never ahead of
+ * the log. It only has to be as durable as the log: a power cut that brings back an older head
+ * (its rename not yet on disk) leaves a head behind the log, which the next write moves on and
+ * verify accepts; only a head ahead of the log means a cut. So the directory is not synced for
+ * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
+ */
+export async function writeHead(fs: FileSystem, dir: string, key: KeyObject, seq: number, entryMac: string): Promise<void> {
+  await fs.writeFileAtomic(join(dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`, { replaceOnly: true });
+}
