@@ -43,82 +43,103 @@ async function filesIn(dir: string): Promise<string[]> {
   }
 }
 
+/** What the checks found so far, and the files whose modes they check at the end. */
+interface Findings {
+  /**
+   * Files whose contents an attacker could use (keys, encrypted keys, the vault and its log):
+   * only these must not be readable by others. A config without keys may stay 0644.
+   */
+  sensitive: Set<string>;
+  ok(text: string): void;
+  act(text: string): void;
+}
+
+type AwsFiles = ReturnType<typeof awsFiles>;
+
 /** What in ~/.aws and the data directory is safe to back up, and what needs action. */
 async function examine(c: CliContext): Promise<Finding[]> {
   const home = homedir();
   const aws = awsFiles(c.env, home);
   const found: Finding[] = [];
-  const ok = (text: string): number => found.push({ ok: true, text });
-  const act = (text: string): number => found.push({ ok: false, text });
+  const f: Findings = {
+    sensitive: new Set<string>([...(await filesIn(c.dataDir)), ...(await filesIn(c.auditDir))]),
+    ok: (text) => void found.push({ ok: true, text }),
+    act: (text) => void found.push({ ok: false, text }),
+  };
+  const config = await checkAwsFiles(c, aws, f);
+  await checkOtherAwsFiles(c, aws, f);
+  const keyFile = join(home, '.secrets', 'aws-creds.key');
+  if ((await c.fs.size(keyFile)) !== null) {
+    f.sensitive.add(keyFile);
+    f.act(`${keyFile}: a key file that decrypts openssl-encrypted credentials; never back it up, and delete it once nothing needs it`);
+  }
+  for (const file of f.sensitive) {
+    const mode = await openToOthers(file);
+    if (mode !== undefined) f.act(`${file}: readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${file}\``);
+  }
+  const helperOnPath = await onPath(process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper', c.env.PATH);
+  const usingHelper = [...config].filter(([, cp]) => cp?.startsWith('tray-cred-helper')).map(([p]) => p);
+  if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
+  await checkVault(c, aws, config, f);
+  return found;
+}
 
-  // Files whose contents an attacker could use (keys, encrypted keys, the vault and its log):
-  // only these must not be readable by others. A config without keys may stay 0644.
-  const sensitive = new Set<string>([...(await filesIn(c.dataDir)), ...(await filesIn(c.auditDir))]);
+/** ~/.aws/config and ~/.aws/credentials: plaintext keys in either. Returns the config's credential_process lines. */
+async function checkAwsFiles(c: CliContext, aws: AwsFiles, f: Findings): Promise<Map<string, string | undefined>> {
   const configText = (await c.fs.readFile(aws.config))?.toString('utf8');
   const config = configText === undefined ? new Map<string, string | undefined>() : configProfiles(configText);
   if (configText !== undefined) {
     const secrets = profilesWithSecrets(configText, 'config');
     if (secrets.length) {
-      sensitive.add(aws.config);
-      act(`${aws.config}: plaintext keys for ${secrets.join(', ')}: move them into the vault (\`tray-cred add <profile>\`) and delete those lines`);
-    } else ok(`${aws.config}: no keys in it`);
+      f.sensitive.add(aws.config);
+      f.act(`${aws.config}: plaintext keys for ${secrets.join(', ')}: move them into the vault (\`tray-cred add <profile>\`) and delete those lines`);
+    } else f.ok(`${aws.config}: no keys in it`);
   }
   const credText = (await c.fs.readFile(aws.credentials))?.toString('utf8');
-  if (credText !== undefined) {
-    const secrets = profilesWithSecrets(credText, 'credentials');
-    if (secrets.length) {
-      sensitive.add(aws.credentials);
-      act(`${aws.credentials}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${aws.credentials} --remove-source\``);
-    }
+  const secrets = credText === undefined ? [] : profilesWithSecrets(credText, 'credentials');
+  if (secrets.length) {
+    f.sensitive.add(aws.credentials);
+    f.act(`${aws.credentials}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${aws.credentials} --remove-source\``);
   }
+  return config;
+}
+
+/** Every other file in ~/.aws: the openssl recipe's file, credential_<profile> files, backups and copies with keys. */
+async function checkOtherAwsFiles(c: CliContext, aws: AwsFiles, f: Findings): Promise<void> {
   for (const file of await filesIn(aws.dir)) {
     if (file === aws.config || file === aws.credentials) continue;
     const bytes = await c.fs.readFile(file);
     if (!bytes) continue;
-    const name = file.slice(aws.dir.length + 1);
     if (isOpensslEnc(bytes)) {
-      sensitive.add(file);
-      act(`${file}: encrypted with openssl, and its key file opens it: run \`tray-cred import ${file} --pass-file <key file> --remove-source\`, then delete the key file`);
-    } else {
-      // credential_<profile> files, config backups, copies: any file here with a secret key in it.
-      const text = bytes.toString('utf8');
-      const secrets = [...new Set([...profilesWithSecrets(text, 'credentials'), ...profilesWithSecrets(text, 'config')])];
-      if (secrets.length === 0) continue;
-      sensitive.add(file);
-      act(
-        /^credential_/.test(name)
-          ? `${file}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${file} --remove-source\``
-          : `${file}: plaintext keys for ${secrets.join(', ')}: import what you still need, then delete the file`,
-      );
+      f.sensitive.add(file);
+      f.act(`${file}: encrypted with openssl, and its key file opens it: run \`tray-cred import ${file} --pass-file <key file> --remove-source\`, then delete the key file`);
+      continue;
     }
+    const text = bytes.toString('utf8');
+    const secrets = [...new Set([...profilesWithSecrets(text, 'credentials'), ...profilesWithSecrets(text, 'config')])];
+    if (secrets.length === 0) continue;
+    f.sensitive.add(file);
+    f.act(
+      /^credential_/.test(file.slice(aws.dir.length + 1))
+        ? `${file}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${file} --remove-source\``
+        : `${file}: plaintext keys for ${secrets.join(', ')}: import what you still need, then delete the file`,
+    );
   }
-  for (const keyFile of [join(home, '.secrets', 'aws-creds.key')]) {
-    if ((await c.fs.size(keyFile)) === null) continue;
-    sensitive.add(keyFile);
-    act(`${keyFile}: a key file that decrypts openssl-encrypted credentials; never back it up, and delete it once nothing needs it`);
-  }
+}
 
-  for (const file of sensitive) {
-    const mode = await openToOthers(file);
-    if (mode !== undefined) act(`${file}: readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${file}\``);
+/** The vault, the profiles the AWS config does not point at it, and the audit chain. */
+async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, string | undefined>, f: Findings): Promise<void> {
+  if (!(await c.vault.exists())) {
+    f.act(`no vault at ${c.vault.path}: run \`tray-cred init\``);
+    return;
   }
-
-  const helperOnPath = await onPath(process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper', c.env.PATH);
-  const usingHelper = [...config].filter(([, cp]) => cp?.startsWith('tray-cred-helper')).map(([p]) => p);
-  if (usingHelper.length && !helperOnPath) act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
-
-  if (await c.vault.exists()) {
-    ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
-    const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
-    const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
-    if (missing.length) act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
-    const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
-    if (report.ok) ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
-    else act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
-  } else {
-    act(`no vault at ${c.vault.path}: run \`tray-cred init\``);
-  }
-  return found;
+  f.ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
+  const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
+  const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
+  if (missing.length) f.act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
+  const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
+  if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
+  else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
 }
 
 export function registerDoctor(program: Command, ctx: () => CliContext): void {
