@@ -9,9 +9,6 @@ export const DECISIONS = ['allowed', 'approved', 'remembered', 'denied', 'timeou
 /** The outcome of an access. The first three served credentials; the rest did not. */
 export type Decision = (typeof DECISIONS)[number];
 
-/** Decisions under which credentials were handed out. */
-export const SERVED_DECISIONS: readonly Decision[] = ['allowed', 'approved', 'remembered'];
-
 /** Where served credentials came from: straight from the vault, a cached session, or minted now. */
 export const SERVED_KINDS = ['vault', 'cache', 'minted'] as const;
 

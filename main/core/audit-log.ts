@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GENESIS, fileName, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
 import { readHead, writeHead } from './audit-head.ts';
 import { readTail, type Tail } from './audit-tail.ts';
-import { EnvironmentError } from './errors.ts';
+import { BugIndicatingError, EnvironmentError, TamperedError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
 
 interface Pending {
@@ -71,9 +71,13 @@ export class AuditLog {
           }
         } catch (error) {
           this.tail = undefined;
-          const wrapped = new EnvironmentError(
-            `the audit log in ${this.dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`,
-          );
+          // A damaged chain says so itself; anything else the file system refused is the user's to fix.
+          const wrapped =
+            error instanceof TamperedError || error instanceof BugIndicatingError
+              ? error
+              : new EnvironmentError(
+                  `the audit log in ${this.dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`,
+                );
           for (const p of batch) p.reject(wrapped);
         }
       }
@@ -90,7 +94,8 @@ export class AuditLog {
       const repairs = await this.syncTail();
       const all = [...repairs, ...inputs];
       const entries: AuditEntry[] = [];
-      let { file, size, seq, mac: prev } = this.tail!;
+      if (!this.tail) throw new BugIndicatingError('the audit log wrote before it read where its chain ends');
+      let { file, size, seq, mac: prev } = this.tail;
       let text = '';
       const flush = async (): Promise<void> => {
         if (text) await this.fs.appendDurable(join(this.dir, file), text);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { GENESIS, fileName, isAuditFile, parseLine, type AuditInput } from './audit-codec.ts';
 import { readAuditLog } from './audit-reader.ts';
 import type { FileSystem } from './ports.ts';
+import { TamperedError } from './errors.ts';
 
 const TAIL_BYTES = 64 * 1024;
 
@@ -62,7 +63,7 @@ function endOf(line: string, file: string): { seq: number; mac: string } {
   const parsed = parseLine(line);
   const seq = parsed.ok ? parsed.entry.seq : parsed.seq;
   if (!parsed.link || seq === undefined) {
-    throw new Error(`the last entry of ${file} is not an audit entry; run \`tray-cred audit verify\` to see where the log was damaged`);
+    throw new TamperedError(`the last entry of ${file} is not an audit entry, so the chain cannot go on from it and nothing is served unrecorded: run \`tray-cred audit verify\` to see where the log was damaged`);
   }
   return { seq, mac: parsed.link.mac };
 }

@@ -182,6 +182,16 @@ describe('Broker', () => {
     assert.match(r.ok ? '' : r.error.message, /audit log .* cannot be written/);
   });
 
+  it('does not serve past a last entry that is not an entry: TAMPERED, naming audit verify', async () => {
+    const { appendFile, readdir } = await import('node:fs/promises');
+    const [file] = (await readdir(w.audit.dir)).filter((n) => n.endsWith('.jsonl'));
+    await appendFile(`${w.audit.dir}/${file}`, 'not an audit entry\n');
+    // The writer sees the file grew and reads where the chain ends, as after another process wrote.
+    const r = await w.handle(ask('dev'));
+    assert.equal(errorCode(r), 'TAMPERED');
+    assert.match(r.ok ? '' : r.error.message, /is not an audit entry.*nothing is served unrecorded: run `tray-cred audit verify`/);
+  });
+
   it('records last-used times in the vault later, not on every request', async () => {
     await w.handle(ask('dev'));
     let [dev] = (await w.broker.profiles()).filter((p) => p.name === 'dev');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { POLICIES } from '../../../common/policy.ts';
 import { ProfileAdmin } from '../../core/admin.ts';
 import { checkPolicy, checkRememberMinutes, summarize } from '../../core/profile.ts';
 import { localTime, table, type CliContext } from '../context.ts';
@@ -67,7 +68,7 @@ function registerPolicy(program: Command, ctx: () => CliContext): void {
     .command('policy')
     .description('set what happens when a client asks for a profile: allow, ask (approve each time) or deny')
     .argument('<profile>')
-    .argument('<policy>', 'allow | ask | deny')
+    .argument('<policy>', POLICIES.join(' | '))
     .option('--remember <minutes>', 'with ask: an approval also covers the next N minutes (0 = ask every time)')
     .option('--notify', 'the tray app shows a notification for each access served without asking')
     .option('--no-notify', 'no notification (the default)')
