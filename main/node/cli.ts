@@ -21,6 +21,7 @@ import { registerProfiles } from './commands/profiles.ts';
 import { registerRecovery } from './commands/recovery.ts';
 import { registerRekey } from './commands/rekey.ts';
 import { registerSettings } from './commands/settings.ts';
+import { registerSetup } from './commands/setup.ts';
 import { registerSts } from './commands/sts.ts';
 import { agentPlace } from './agent-runtime.ts';
 import type { CliContext } from './context.ts';
@@ -86,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerSetup]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

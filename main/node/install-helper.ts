@@ -12,7 +12,7 @@ import { NodeFileSystem } from './node-file-system.ts';
 
 const NAME = 'tray-cred-helper';
 /** The second line of every launcher this module writes: how a later install knows the file is its own. */
-const LAUNCHER_MARK = '# tray-cred-helper launcher, written by tray-cred';
+const launcherMark = (name: string): string => `# ${name} launcher, written by tray-cred`;
 
 export interface InstallHelperOptions {
   /** The helper the app ships: its single executable, or dist/tray-cred-helper.cjs in a development checkout. */
@@ -23,6 +23,8 @@ export interface InstallHelperOptions {
   pathEnv?: string;
   /** The Node a launcher for the .cjs helper runs (default: `node` from PATH at run time). */
   node?: string;
+  /** The command's name: `tray-cred-helper` (the default) or `tray-cred` (then `helperPath` is the CLI). */
+  name?: 'tray-cred-helper' | 'tray-cred';
 }
 
 export interface InstallHelperResult {
@@ -50,10 +52,10 @@ async function existing(path: string): Promise<{ link: string } | { text: string
   return { other: true };
 }
 
-/** A link to some tray-cred helper (an older app location included) or a launcher with our mark. */
-function isOurs(found: NonNullable<Awaited<ReturnType<typeof existing>>>): boolean {
-  if ('link' in found) return /(^|[/\\])tray-cred-helper(\.cjs|\.exe)?$/.test(found.link);
-  if ('text' in found) return found.text.split('\n')[1] === LAUNCHER_MARK;
+/** A link to some tray-cred command (an older app location included) or a launcher with our mark. */
+function isOurs(found: NonNullable<Awaited<ReturnType<typeof existing>>>, name: string): boolean {
+  if ('link' in found) return /(^|[/\\])tray-cred(-helper)?(\.cjs|\.mjs|\.exe)?$/.test(found.link);
+  if ('text' in found) return found.text.split('\n')[1] === launcherMark(name);
   return false;
 }
 
@@ -66,17 +68,18 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
   if (process.platform === 'win32') throw new UsageError('installing the helper on Windows is not supported yet: add the app\'s resources\\bin folder to PATH');
   const helperPath = resolve(options.helperPath);
   const binDir = resolve(options.binDir ?? join(homedir(), '.local', 'bin'));
-  const command = join(binDir, NAME);
+  const name = options.name ?? NAME;
+  const command = join(binDir, name);
   await lstat(helperPath).catch(() => {
     throw new UsageError(`the helper ${helperPath} does not exist: reinstall tray-cred, or run \`node build/bundle.ts\` in a checkout`);
   });
   const kind = /\.(c|m)?js$/.test(helperPath) ? 'launcher' : 'symlink';
-  const launcher = `#!/bin/sh\n${LAUNCHER_MARK}\nexec ${options.node ? quote(options.node) : 'node'} ${quote(helperPath)} "$@"\n`;
+  const launcher = `#!/bin/sh\n${launcherMark(name)}\nexec ${options.node ? quote(options.node) : 'node'} ${quote(helperPath)} "$@"\n`;
 
   const found = await existing(command);
   let changed = true;
   if (found) {
-    if (!isOurs(found)) {
+    if (!isOurs(found, name)) {
       throw new UsageError(`${command} already exists and was not installed by tray-cred, so it was left alone: look at it, remove it (rm ${quote(command)}) and install again`);
     }
     changed = kind === 'symlink' ? !('link' in found && found.link === helperPath) : !('text' in found && found.text === launcher);
@@ -87,7 +90,7 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
       throw error;
     });
     // Built beside the target and renamed over it, so the command is never missing or half-written.
-    const temp = join(binDir, `.${NAME}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = join(binDir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       if (kind === 'symlink') await symlink(helperPath, temp);
       else {

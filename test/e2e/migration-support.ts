@@ -4,9 +4,14 @@
  * machine", and a scan of a directory tree for secrets in the forms they would leak in.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { TRAY_CRED, makeSandbox, run, type RunResult, type Sandbox } from './support.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { ROOT, TRAY_CRED, credentialsFile, makeSandbox, run, type RunResult, type Sandbox } from './support.ts';
+
+/** get_creds.sh (Step 2) and config (Step 3), copied byte for byte from the recipe's post. */
+export const RECIPE = join(ROOT, 'test', 'e2e', 'fixtures', 'recipe');
 
 /** A sandbox whose HOME is its own: ~/.aws is where the AWS CLI, the recipe and tray-cred look. */
 export interface HomeSandbox extends Sandbox {
@@ -155,3 +160,41 @@ export async function runOk(command: string, args: readonly string[], env: NodeJ
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
   return r;
 }
+
+export interface RecipeFiles {
+  keyFile: string;
+  enc: string;
+  script: string;
+  config: string;
+}
+
+/**
+ * The recipe's steps 1 to 3 as its reader runs them, each command by argument vector: the
+ * plain credentials file, the key from `openssl rand -base64 32`, `openssl enc -aes-256-cbc
+ * -pbkdf2 ... -pass file:KEY`, `rm` of the plain file, get_creds.sh (verbatim, made executable
+ * the way `chmod +x` does under umask 022) and the config of step 3.
+ */
+export async function followRecipe(s: HomeSandbox): Promise<RecipeFiles> {
+  const secrets = join(s.userHome, '.secrets');
+  const keyFile = join(secrets, 'aws-creds.key');
+  const enc = join(s.awsDir, 'static_credentials.enc');
+  const script = join(s.awsDir, 'get_creds.sh');
+  await mkdir(s.awsDir, { mode: 0o755 });
+  await writeFile(s.awsCredentials, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }), { mode: 0o644 });
+
+  await runOk('mkdir', ['-p', secrets], s.env);
+  const key = await runOk('openssl', ['rand', '-base64', '32'], s.env);
+  assert.match(key.stdout, /^[A-Za-z0-9+/]{43}=\n$/, 'openssl rand -base64 32 prints one line of base64');
+  await writeFile(keyFile, key.stdout); // the recipe's `> ~/.secrets/aws-creds.key`
+  await runOk('chmod', ['600', keyFile], s.env);
+  await runOk('openssl', ['enc', '-aes-256-cbc', '-pbkdf2', '-in', s.awsCredentials, '-out', enc, '-pass', `file:${keyFile}`], s.env);
+  await runOk('rm', [s.awsCredentials], s.env);
+
+  await copyFile(join(RECIPE, 'get_creds.sh'), script);
+  await chmod(script, 0o755);
+  await copyFile(join(RECIPE, 'config'), s.awsConfig);
+  await chmod(s.awsConfig, 0o644);
+  await chmod(enc, 0o644);
+  return { keyFile, enc, script, config: s.awsConfig };
+}
+

@@ -6,56 +6,17 @@
  * the AWS CLI the very same bytes, with no plaintext left behind and `doctor` content.
  */
 import assert from 'node:assert/strict';
-import { chmod, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { filesWithSecrets, makeHomeSandbox, runOk, type HomeSandbox } from './migration-support.ts';
-import { AWS_CLI, ROOT, auditEntries, credentialsFile, findSecrets, run, startAgent, type Agent, type RunResult } from './support.ts';
+import { RECIPE, filesWithSecrets, followRecipe, makeHomeSandbox, runOk, type HomeSandbox, type RecipeFiles } from './migration-support.ts';
+import { AWS_CLI, auditEntries, findSecrets, run, startAgent, type Agent, type RunResult } from './support.ts';
 
-/** get_creds.sh (Step 2) and config (Step 3), copied byte for byte from the recipe's post. */
-const RECIPE = join(ROOT, 'test', 'e2e', 'fixtures', 'recipe');
 const SECRET_KEYS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];
 const KEY_IDS = [DEV_KEYS.accessKeyId, PROD_KEYS.accessKeyId];
 const SECRETS = [...SECRET_KEYS, ...KEY_IDS];
-
-interface RecipeFiles {
-  keyFile: string;
-  enc: string;
-  script: string;
-  config: string;
-}
-
-/**
- * The recipe's steps 1 to 3 as its reader runs them, each command by argument vector: the
- * plain credentials file, the key from `openssl rand -base64 32`, `openssl enc -aes-256-cbc
- * -pbkdf2 ... -pass file:KEY`, `rm` of the plain file, get_creds.sh (verbatim, made executable
- * the way `chmod +x` does under umask 022) and the config of step 3.
- */
-async function followRecipe(s: HomeSandbox): Promise<RecipeFiles> {
-  const secrets = join(s.userHome, '.secrets');
-  const keyFile = join(secrets, 'aws-creds.key');
-  const enc = join(s.awsDir, 'static_credentials.enc');
-  const script = join(s.awsDir, 'get_creds.sh');
-  await mkdir(s.awsDir, { mode: 0o755 });
-  await writeFile(s.awsCredentials, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }), { mode: 0o644 });
-
-  await runOk('mkdir', ['-p', secrets], s.env);
-  const key = await runOk('openssl', ['rand', '-base64', '32'], s.env);
-  assert.match(key.stdout, /^[A-Za-z0-9+/]{43}=\n$/, 'openssl rand -base64 32 prints one line of base64');
-  await writeFile(keyFile, key.stdout); // the recipe's `> ~/.secrets/aws-creds.key`
-  await runOk('chmod', ['600', keyFile], s.env);
-  await runOk('openssl', ['enc', '-aes-256-cbc', '-pbkdf2', '-in', s.awsCredentials, '-out', enc, '-pass', `file:${keyFile}`], s.env);
-  await runOk('rm', [s.awsCredentials], s.env);
-
-  await copyFile(join(RECIPE, 'get_creds.sh'), script);
-  await chmod(script, 0o755);
-  await copyFile(join(RECIPE, 'config'), s.awsConfig);
-  await chmod(s.awsConfig, 0o644);
-  await chmod(enc, 0o644);
-  return { keyFile, enc, script, config: s.awsConfig };
-}
 
 function exportCredentials(s: HomeSandbox, profile: string): Promise<RunResult> {
   return run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: s.env });

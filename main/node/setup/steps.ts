@@ -1,0 +1,138 @@
+/**
+ * The steps of `tray-cred setup`, in order. Each step is idempotent (run again, it says it has
+ * nothing to do), says what it did, and changes nothing when it fails: the commands it runs are
+ * atomic themselves (the vault and ~/.aws/config are replaced whole, plaintext is retired last).
+ */
+import { openSync, closeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { EnvironmentError } from '../../core/errors.ts';
+import type { CliContext } from '../context.ts';
+import { installHelper } from '../install-helper.ts';
+import { discoverSources, type FoundSource } from './discover.ts';
+import { builtCommands, runCli, runCommand, type CliRun } from './run-cli.ts';
+
+/** What the steps share: the command's context, the sources imported so far, and how to talk. */
+export interface SetupRun {
+  c: CliContext;
+  dryRun: boolean;
+  /** Asks before importing; false when the user said no. */
+  confirm(question: string): Promise<boolean>;
+  say(text: string): void;
+  imported: FoundSource[];
+  /** The profile the check step served, when it served one. */
+  checked: string | undefined;
+}
+
+export interface SetupStep {
+  title: string;
+  run(s: SetupRun): Promise<void>;
+}
+
+/** A command a step ran: its output, indented under the step; a failure stops setup with its message. */
+async function cli(s: SetupRun, args: string[]): Promise<CliRun> {
+  const r = await runCli(args, s.c.env);
+  for (const line of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean)) s.say(`    ${line}`);
+  if (r.status !== 0) throw new EnvironmentError(`\`tray-cred ${args.join(' ')}\` exited ${r.status}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`);
+  return r;
+}
+
+const vault: SetupStep = {
+  title: 'vault',
+  async run(s) {
+    if (await s.c.vault.exists()) return s.say(`  a vault exists at ${s.c.vault.path}: kept`);
+    if (s.dryRun) return s.say(`  would run: tray-cred init (a new vault at ${s.c.vault.path}, its key in the OS keychain)`);
+    await cli(s, ['init']);
+  },
+};
+
+const importSources: SetupStep = {
+  title: 'import',
+  async run(s) {
+    const found = await discoverSources(s.c.fs, s.c.env, homedir());
+    if (found.length === 0) return s.say('  nothing to import: no plaintext keys in ~/.aws and no openssl recipe files');
+    for (const f of found) s.say(`  found ${f.file}: ${f.what}`);
+    if (s.dryRun) return s.say(`  would run: ${found.map((f) => `tray-cred import ${[f.file, ...f.args].join(' ')}`).join('; ')}`);
+    if (!(await s.confirm('Import these into the vault? The files stay until the last step has checked the vault [y/N] '))) {
+      return s.say('  not imported (you said no); import later with `tray-cred import <file>`');
+    }
+    for (const f of found) {
+      await cli(s, ['import', f.file, ...f.args]);
+      s.imported.push(f);
+    }
+  },
+};
+
+const commandsOnPath: SetupStep = {
+  title: 'commands',
+  async run(s) {
+    const { cli: cliPath, helper } = builtCommands();
+    const binDir = join(homedir(), '.local', 'bin');
+    if (s.dryRun) return s.say(`  would install tray-cred and tray-cred-helper into ${binDir}`);
+    let advice: string | undefined;
+    for (const [name, target] of [['tray-cred', cliPath], ['tray-cred-helper', helper]] as const) {
+      const r = await installHelper({ name, helperPath: target, binDir, node: process.execPath, pathEnv: s.c.env.PATH });
+      s.say(`  ${r.command}: ${r.changed ? 'installed' : 'already installed'}`);
+      advice = r.advice;
+    }
+    if (advice) s.say(`  ${advice}`);
+  },
+};
+
+const awsConfig: SetupStep = {
+  title: 'aws config',
+  async run(s) {
+    const names = (await s.c.vault.exists()) ? await s.c.withKey(async (key) => Object.keys((await s.c.vault.read(key)).data.profiles)) : [];
+    if (names.length === 0) return s.say('  the vault holds no profiles yet: add one with `tray-cred add <profile>`, then run setup again');
+    await cli(s, ['configure-aws', ...(s.dryRun ? ['--dry-run'] : [])]);
+  },
+};
+
+/** The agent: one that already answers is kept; otherwise started in the background with its log in the data directory. */
+const agent: SetupStep = {
+  title: 'agent',
+  async run(s) {
+    if ((await runCli(['status'], s.c.env)).status === 0) return s.say(`  an agent already answers on ${s.c.socket}`);
+    const log = join(s.c.dataDir, 'agent.log');
+    if (s.dryRun) return s.say(`  would start \`tray-cred agent\` in the background (log: ${log})`);
+    const fd = openSync(log, 'a', 0o600);
+    try {
+      spawn(process.execPath, [builtCommands().cli, 'agent'], { env: s.c.env, detached: true, stdio: ['ignore', fd, fd] }).unref();
+    } finally {
+      closeSync(fd);
+    }
+    for (let i = 0; i < 50; i += 1) {
+      if ((await runCli(['status'], s.c.env)).status === 0) return s.say(`  started \`tray-cred agent\` in the background (log: ${log}); it does not start again after a reboot`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new EnvironmentError(`the agent did not answer within 10 s: see ${log}`);
+  },
+};
+
+/** One real request through the installed helper, for a profile served without asking. */
+const check: SetupStep = {
+  title: 'check',
+  async run(s) {
+    const names = (await s.c.vault.exists()) ? await s.c.withKey(async (key) => Object.entries((await s.c.vault.read(key)).data.profiles).filter(([, p]) => p.policy === 'allow').map(([n]) => n).sort()) : [];
+    const profile = names[0];
+    if (!profile) return s.say('  no profile is served without asking (all ask or deny): the first `aws` call will ask; plaintext is kept until you run setup again after it');
+    if (s.dryRun) return s.say(`  would run: tray-cred-helper ${profile}`);
+    const r = await runCommand(join(homedir(), '.local', 'bin', 'tray-cred-helper'), [profile], s.c.env);
+    if (r.status !== 0 || !r.stdout.startsWith('{"Version":1,')) throw new EnvironmentError(`tray-cred-helper ${profile} failed (exit ${r.status}): ${r.stderr.trim()}`);
+    s.checked = profile;
+    s.say(`  tray-cred-helper ${profile}: served, and written to the audit log`);
+  },
+};
+
+/** Only after the check: the plaintext the vault now holds is removed (import --remove-source compares each profile first). */
+const retire: SetupStep = {
+  title: 'retire plaintext',
+  async run(s) {
+    if (s.imported.length === 0) return s.say('  nothing was imported in this run: nothing to retire');
+    if (!s.checked) return s.say(`  kept ${s.imported.map((f) => f.file).join(', ')}: no request was checked yet`);
+    for (const f of s.imported) await cli(s, ['import', f.file, ...f.args, '--remove-source']);
+  },
+};
+
+export const SETUP_STEPS: readonly SetupStep[] = [vault, importSources, commandsOnPath, awsConfig, agent, check, retire];

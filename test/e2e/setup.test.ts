@@ -1,0 +1,128 @@
+/**
+ * `tray-cred setup` from each starting point a user has (nothing, the plaintext file, the openssl
+ * recipe, a vault already), and stopped at each step that can fail: what came before the step is
+ * kept, and nothing of the step or after it happened. Real keychain, real openssl, real AWS CLI v2.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { EXIT_STATUS } from '../../common/errors.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
+import { AWS_CLI, TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
+
+const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+
+/** SIGTERM, then waits until the process is gone (the agent records its stop first). */
+async function stopProcess(pid: number): Promise<void> {
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && alive(); i += 1) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function home(t: TestContext): Promise<HomeSandbox> {
+  const s = await makeHomeSandbox();
+  t.after(async () => {
+    // setup leaves an agent running in the background: stop it through its pid.
+    const status = await run(TRAY_CRED, ['status', '--json'], { env: s.env });
+    if (status.status === 0) await stopProcess((JSON.parse(status.stdout) as { agentPid: number }).agentPid);
+    await s.cleanup();
+  });
+  return s;
+}
+
+const setup = (s: HomeSandbox, ...args: string[]): Promise<RunResult> => run(TRAY_CRED, ['setup', ...args], { env: s.env });
+
+async function plaintext(s: HomeSandbox): Promise<void> {
+  await mkdir(s.awsDir, { recursive: true });
+  await writeFile(s.awsCredentials, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+}
+
+/** The AWS CLI v2 with ~/.local/bin on PATH, as a new terminal would have it. */
+function exportCredentials(s: HomeSandbox, profile: string): Promise<RunResult> {
+  return run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: { ...s.env, PATH: `${join(s.userHome, '.local', 'bin')}:/usr/bin:/bin` } });
+}
+
+test('from the plaintext file: vault, import, commands, config, agent, one audited request, then the file is retired', { timeout: 120_000 }, async (t) => {
+  const s = await home(t);
+  await plaintext(s);
+  const r = await setup(s, '--yes');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /6\/7 check\n {2}tray-cred-helper dev: served, and written to the audit log\n/);
+  assert.equal(await exists(s.awsCredentials), false, 'the plaintext file is retired after the check');
+  assert.equal(await readFile(s.awsConfig, 'utf8'), '[profile dev]\ncredential_process = tray-cred-helper dev\n\n[profile prod]\ncredential_process = tray-cred-helper prod\n');
+  const cli = await exportCredentials(s, 'dev');
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.equal((JSON.parse(cli.stdout) as { AccessKeyId: string }).AccessKeyId, DEV_KEYS.accessKeyId);
+  const accesses = (await auditEntries(s)).filter((e) => e.event === 'access');
+  assert.deepEqual(accesses.map((e) => [e.profile, e.decision]), [['dev', 'allowed'], ['dev', 'allowed']], 'the check and the AWS CLI, both recorded');
+
+  const again = await setup(s, '--yes');
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /a vault exists at .*: kept\n[\s\S]*nothing to import[\s\S]*already installed[\s\S]*already points dev, prod at tray-cred-helper[\s\S]*an agent already answers/);
+});
+
+test('from nothing: a vault, and each later step says what it still needs', { timeout: 120_000 }, async (t) => {
+  const s = await home(t);
+  const dry = await setup(s, '--dry-run');
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /would run: tray-cred init/);
+  assert.equal(await exists(s.home), false, 'a dry run creates nothing');
+  const r = await setup(s, '--yes');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /Created an empty vault[\s\S]*nothing to import[\s\S]*the vault holds no profiles yet: add one with `tray-cred add <profile>`/);
+});
+
+test('from the openssl recipe: imported with its key file, its .enc retired after the check', { timeout: 120_000 }, async (t) => {
+  const s = await home(t);
+  const recipe = await followRecipe(s);
+  const r = await setup(s, '--yes');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /found .*static_credentials\.enc: encrypted with openssl/);
+  assert.equal(await exists(recipe.enc), false, 'the .enc file is retired');
+  assert.match(r.stdout, /Its key file is no longer needed: delete it too/);
+  assert.match(await readFile(recipe.config, 'utf8'), /credential_process = tray-cred-helper dev\n/);
+  assert.equal((JSON.parse((await exportCredentials(s, 'prod')).stdout || '{}') as { AccessKeyId?: string }).AccessKeyId, undefined, 'prod asks, and no approver answers: not served');
+});
+
+test('stopped at a step: what came before stays done, the step and what follows change nothing', { timeout: 180_000 }, async (t) => {
+  await t.test('no terminal and no --yes: stops before importing', async (t) => {
+    const s = await home(t);
+    await plaintext(s);
+    const r = await setup(s);
+    assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
+    assert.match(r.stderr, /setup stopped at step 2 \(import\): setup asks before it imports keys, and stdin is not a terminal: run it in a terminal, or pass --yes\. steps 1-1 are done/);
+    assert.equal(await exists(join(s.home, 'vault.json')), true, 'step 1 is done');
+    assert.equal(await exists(s.awsConfig), false);
+  });
+  await t.test('a command of someone else in ~/.local/bin: stops at step 3; the config and the plaintext are untouched', async (t) => {
+    const s = await home(t);
+    await plaintext(s);
+    await mkdir(join(s.userHome, '.local', 'bin'), { recursive: true });
+    await writeFile(join(s.userHome, '.local', 'bin', 'tray-cred'), '#!/bin/sh\necho mine\n');
+    const r = await setup(s, '--yes');
+    assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
+    assert.match(r.stderr, /setup stopped at step 3 \(commands\): .*already exists and was not installed by tray-cred/);
+    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+    assert.equal(await exists(s.awsConfig), false);
+  });
+  await t.test('an agent that is locked: the check fails at step 6 and the plaintext is kept', async (t) => {
+    const s = await home(t);
+    await plaintext(s);
+    assert.equal((await run(TRAY_CRED, ['init'], { env: s.env })).status, 0);
+    const agent = await startAgent(s, ['--locked']);
+    t.after(() => agent.stop());
+    const r = await setup(s, '--yes');
+    assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
+    assert.match(r.stderr, /setup stopped at step 6 \(check\): tray-cred-helper dev failed \(exit 4\): .*locked/);
+    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }), 'not retired');
+  });
+});
