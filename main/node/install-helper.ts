@@ -125,6 +125,12 @@ export interface CredentialProcessOptions {
   credentialsPath?: string;
   /** For the backup's name (default: now). */
   now?: Date;
+  /**
+   * The command to write (default `tray-cred-helper`, found on PATH). An absolute path works in
+   * every terminal and from apps started with a minimal PATH, at the price of naming this home
+   * directory in a file that may be shared between machines.
+   */
+  command?: string;
 }
 
 export interface CredentialProcessResult {
@@ -145,7 +151,9 @@ export async function addCredentialProcessLines(options: CredentialProcessOption
   if (options.profiles.length === 0) throw new UsageError('choose at least one profile');
   const fs = new NodeFileSystem(process.getuid?.());
   const before = (await fs.readFile(options.configPath))?.toString('utf8') ?? '';
-  const edit = setCredentialProcess(before, [...options.profiles], (p) => `${NAME} ${p}`);
+  const command = options.command ?? NAME;
+  if (/[\s'"\\]/.test(command)) throw new UsageError(`the helper's path ${command} has a space or quote, which credential_process cannot hold: put tray-cred-helper on PATH instead`);
+  const edit = setCredentialProcess(before, [...options.profiles], (p) => `${command} ${p}`);
   const creds = options.credentialsPath ? await fs.readFile(options.credentialsPath) : null;
   const shadowed = creds ? profilesWithSecrets(creds.toString('utf8'), 'credentials').filter((n) => options.profiles.includes(n)) : [];
   let backup: string | undefined;

@@ -58,7 +58,9 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /6\/7 check\n {2}tray-cred-helper dev: served, and written to the audit log\n/);
   assert.equal(await exists(s.awsCredentials), false, 'the plaintext file is retired after the check');
-  assert.equal(await readFile(s.awsConfig, 'utf8'), '[profile dev]\ncredential_process = tray-cred-helper dev\n\n[profile prod]\ncredential_process = tray-cred-helper prod\n');
+  // ~/.local/bin is not on this PATH, so the helper is named by its full path: aws works in any terminal.
+  const helper = join(s.userHome, '.local', 'bin', 'tray-cred-helper');
+  assert.equal(await readFile(s.awsConfig, 'utf8'), `[profile dev]\ncredential_process = ${helper} dev\n\n[profile prod]\ncredential_process = ${helper} prod\n`);
   const cli = await exportCredentials(s, 'dev');
   assert.equal(cli.status, 0, cli.stderr);
   assert.equal((JSON.parse(cli.stdout) as { AccessKeyId: string }).AccessKeyId, DEV_KEYS.accessKeyId);
@@ -67,7 +69,7 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
 
   const again = await setup(s, '--yes');
   assert.equal(again.status, 0, again.stderr);
-  assert.match(again.stdout, /a vault exists at .*: kept\n[\s\S]*nothing to import[\s\S]*already installed[\s\S]*already points dev, prod at tray-cred-helper[\s\S]*an agent already answers/);
+  assert.match(again.stdout, /a vault exists at .*: kept\n[\s\S]*nothing to import[\s\S]*already installed[\s\S]*already set for dev, prod[\s\S]*an agent already answers/);
 });
 
 test('from nothing: a vault, and each later step says what it still needs', { timeout: 120_000 }, async (t) => {

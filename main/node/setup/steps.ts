@@ -6,10 +6,11 @@
 import { openSync, closeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
+import { awsFiles } from '../../core/import-sources.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
-import { installHelper } from '../install-helper.ts';
+import { addCredentialProcessLines, installHelper } from '../install-helper.ts';
 import { discoverSources, type FoundSource } from './discover.ts';
 import { builtCommands, runCli, runCommand, type CliRun } from './run-cli.ts';
 
@@ -80,14 +81,31 @@ const commandsOnPath: SetupStep = {
   },
 };
 
+/**
+ * `credential_process = tray-cred-helper <profile>` for every vault profile, as configure-aws
+ * writes it; with the installed helper's full path when ~/.local/bin is not on PATH, so that
+ * `aws` works in this terminal, a new one, and apps started with a minimal PATH.
+ */
 const awsConfig: SetupStep = {
   title: 'aws config',
   async run(s) {
-    const names = (await s.c.vault.exists()) ? await s.c.withKey(async (key) => Object.keys((await s.c.vault.read(key)).data.profiles)) : [];
+    const names = (await s.c.vault.exists()) ? await s.c.withKey(async (key) => Object.keys((await s.c.vault.read(key)).data.profiles).sort()) : [];
     if (names.length === 0) return s.say('  the vault holds no profiles yet: add one with `tray-cred add <profile>`, then run setup again');
-    await cli(s, ['configure-aws', ...(s.dryRun ? ['--dry-run'] : [])]);
+    const helper = join(homedir(), '.local', 'bin', 'tray-cred-helper');
+    const command = onPath(join(homedir(), '.local', 'bin'), s.c.env.PATH) ? 'tray-cred-helper' : helper;
+    const { config, credentials } = awsFiles(s.c.env, homedir());
+    if (s.dryRun) return s.say(`  would set credential_process = ${command} <profile> in ${config} for ${names.join(', ')}`);
+    const r = await addCredentialProcessLines({ configPath: config, credentialsPath: credentials, profiles: names, command });
+    if (r.backup) s.say(`  backed up ${config} to ${r.backup}`);
+    if (r.changed.length) s.say(`  set credential_process = ${command} <profile> in ${config} for ${r.changed.join(', ')}`);
+    if (r.unchanged.length) s.say(`  already set for ${r.unchanged.join(', ')}`);
+    if (command !== 'tray-cred-helper') s.say(`  (the full path, as ~/.local/bin is not on PATH here; \`tray-cred configure-aws\` writes the bare name once it is)`);
   },
 };
+
+function onPath(dir: string, path: string | undefined): boolean {
+  return (path ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d)).includes(resolve(dir));
+}
 
 /** The agent: one that already answers is kept; otherwise started in the background with its log in the data directory. */
 const agent: SetupStep = {
