@@ -68,8 +68,8 @@ function newcomerEnv(s: HomeSandbox, runtime: string): NodeJS.ProcessEnv {
 }
 
 async function stopAgent(env: NodeJS.ProcessEnv, trayCred: string): Promise<void> {
-  const status = await run(trayCred, ['status', '--json'], { env });
-  if (status.status !== 0) return;
+  const status = await run(trayCred, ['status', '--json'], { env: { ...env, PATH: `${NODE_BIN}:/usr/bin:/bin` } }).catch(() => undefined);
+  if (status?.status !== 0) return;
   const pid = (JSON.parse(status.stdout) as { agentPid: number }).agentPid;
   process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 100; i += 1) {
@@ -82,31 +82,32 @@ async function stopAgent(env: NodeJS.ProcessEnv, trayCred: string): Promise<void
   }
 }
 
-async function sandbox(t: TestContext): Promise<{ s: HomeSandbox; runtime: string }> {
+/** A fresh home; when the test ends, the agent the lines left running is stopped, then everything removed. */
+async function sandbox(t: TestContext, trayCred: (s: HomeSandbox) => string): Promise<{ s: HomeSandbox; runtime: string; env: NodeJS.ProcessEnv }> {
   const s = await makeHomeSandbox();
   const runtime = join(s.root, 'run');
   await mkdir(runtime, { mode: 0o700 });
-  t.after(() => s.cleanup());
-  return { s, runtime };
+  const env = newcomerEnv(s, runtime);
+  t.after(async () => {
+    await stopAgent(env, trayCred(s));
+    await s.cleanup();
+  });
+  return { s, runtime, env };
 }
 
 test('the quick start, line by line, from a clone to an audited aws call; a new terminal works the same', { timeout: 300_000 }, async (t) => {
-  const { s, runtime } = await sandbox(t);
+  const { s, env } = await sandbox(t, (home) => join(home.userHome, '.local', 'bin', 'tray-cred'));
   await mkdir(s.awsDir, { recursive: true });
   await writeFile(s.awsCredentials, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
   const lines = await readmeBlock('quick-start: headless');
   assert.ok(lines.length <= 5, `the quick start has ${lines.length} commands; it promises at most five`);
   assert.match(lines[0]!, /^git clone <repository URL> tray-cred && cd tray-cred$/);
-  const clone = join(s.root, 'tray-cred');
   const prepared = [
     lines[0]!.replace('<repository URL>', ROOT),
     // Not a newcomer's step (see the top of this file): borrow node_modules, lockfile dated before it.
     `ln -s ${ROOT}/node_modules node_modules && touch -d '2000-01-01' package-lock.json`,
     ...lines.slice(1),
   ];
-  const env = newcomerEnv(s, runtime);
-  const trayCred = join(s.userHome, '.local', 'bin', 'tray-cred');
-  t.after(() => stopAgent(env, trayCred));
   await writeFile(join(s.root, 'quick-start.sh'), script(prepared));
   // Under a pseudo-terminal, as typed: setup asks before it imports, and "y" answers.
   const r = await run('script', ['-qec', `bash ${join(s.root, 'quick-start.sh')}`, '/dev/null'], { env, cwd: s.root, input: 'y\n' });
@@ -120,7 +121,6 @@ test('the quick start, line by line, from a clone to an audited aws call; a new 
   assert.equal(audit, 0, output);
   assert.match(output, /access\s+dev\s+allowed\s+vault\s+\d+ ms\s+\S*python3 \/usr\/bin\/aws s3 ls --profile dev/);
   assert.equal(await readFile(s.awsCredentials, 'utf8').catch(() => 'gone'), 'gone', 'the plaintext file was retired');
-  void clone;
 
   // A new terminal: nothing exported, the same PATH as before.
   const again = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'dev'], { env, cwd: s.userHome });
@@ -129,11 +129,11 @@ test('the quick start, line by line, from a clone to an audited aws call; a new 
 });
 
 test('the by-hand migration from the openssl recipe, line by line, ending with doctor content', { timeout: 300_000 }, async (t) => {
-  const { s, runtime } = await sandbox(t);
+  const { s, env: newcomer } = await sandbox(t, () => join(DIST_BIN, 'tray-cred'));
   const recipe = await followRecipe(s);
   const lines = await readmeBlock('migration: recipe');
-  const env = { ...newcomerEnv(s, runtime), PATH: `${DIST_BIN}:${NODE_BIN}:/usr/bin:/bin` };
-  t.after(() => stopAgent(env, join(DIST_BIN, 'tray-cred')));
+  // tray-cred on PATH, as setup or README's export line puts it.
+  const env = { ...newcomer, PATH: `${DIST_BIN}:${NODE_BIN}:/usr/bin:/bin` };
   await writeFile(join(s.root, 'migration.sh'), script(lines));
   const r = await runUntilExit('bash', [join(s.root, 'migration.sh')], env, s.userHome);
   const output = r.stdout + r.stderr;
