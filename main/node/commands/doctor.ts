@@ -4,7 +4,7 @@ import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { verifyAuditLog } from '../../core/audit-verify.ts';
-import { configProfiles, profilesWithSecrets } from '../../core/aws-config-edit.ts';
+import { configProfiles, isHelperFor, profilesWithSecrets } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { isOpensslEnc } from '../../core/openssl-enc.ts';
 import type { CliContext } from '../context.ts';
@@ -137,6 +137,9 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
   const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
   if (missing.length) f.act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
+  // A line left by `remove` (or a typo) fails every call of its profile with "no profile in the vault".
+  const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
+  if (orphans.length) f.act(`${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`);
   const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
   else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);

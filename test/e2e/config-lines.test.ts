@@ -1,0 +1,100 @@
+/**
+ * The lines tray-cred leaves in the AWS files, as a user meets them: `remove` and the
+ * credential_process line it would leave behind, and `doctor` finding such lines.
+ */
+import assert from 'node:assert/strict';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { DEV_KEYS } from '../fakes/world.ts';
+import { AWS_CLI, credentialsFile, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+
+const OPS_KEYS = { accessKeyId: 'AKIAOPSKEYSEXAMPLE01', secretAccessKey: 'opsSecret00000/K7MDENG+bPxRfiCYEXAMPLE4' };
+
+const CONFIG = [
+  '# my aws config',
+  '[default]',
+  'region = eu-west-1',
+  '',
+  '[profile dev]',
+  'region = us-west-2',
+  's3 =',
+  '  max_concurrent_requests = 20',
+  '# keep this',
+  '',
+  '[profile ops]',
+  'output = json',
+  '',
+].join('\n');
+
+/** A vault holding dev and ops, and a config pointing both at the helper. Returns the configured text. */
+async function configured(t: TestContext): Promise<{ sandbox: Sandbox; text: string }> {
+  const { sandbox } = await testSandbox(t);
+  assert.equal((await sandbox.trayCred(['init'])).status, 0);
+  const file = join(sandbox.root, 'to-import');
+  await writeFile(file, credentialsFile({ dev: DEV_KEYS, ops: OPS_KEYS }));
+  assert.equal((await sandbox.trayCred(['import', file])).status, 0);
+  await writeFile(sandbox.awsConfig, CONFIG);
+  const r = await sandbox.trayCred(['configure-aws']);
+  assert.equal(r.status, 0, r.stderr);
+  const text = await readFile(sandbox.awsConfig, 'utf8');
+  assert.equal(text, CONFIG.replace('# keep this', 'credential_process = tray-cred-helper dev\n# keep this').replace('output = json\n', 'output = json\ncredential_process = tray-cred-helper ops\n'));
+  return { sandbox, text };
+}
+
+/** The command between the last pair of backticks of a line, as an argument vector for tray-cred. */
+function offered(line: string): string[] {
+  const words = /`([^`]+)`[^`]*$/.exec(line)![1]!.split(' ');
+  assert.equal(words[0], 'tray-cred');
+  return words.slice(1);
+}
+
+const backups = async (s: Sandbox): Promise<string[]> => (await readdir(s.root)).filter((n) => n.startsWith('aws-config.tray-cred-backup-')).sort();
+
+test('remove says the config line remains, doctor lists it, and the offered command takes out only that line', { timeout: 120_000 }, async (t) => {
+  const { sandbox, text } = await configured(t);
+  const removed = await sandbox.trayCred(['remove', 'ops']);
+  assert.equal(removed.status, 0, removed.stderr);
+  assert.equal(removed.stdout, `Removed profile "ops".\n${sandbox.awsConfig} still runs tray-cred-helper for "ops", which now fails: take that line out with \`tray-cred configure-aws --unset ops\`\n`);
+  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text, 'without --config the file is left alone');
+
+  const todo = `  todo  ${sandbox.awsConfig}: ops run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ops\` (or import them again)\n`;
+  const doctor = await sandbox.trayCred(['doctor']);
+  assert.equal(doctor.status, 1, doctor.stdout);
+  assert.ok(doctor.stdout.includes(todo), doctor.stdout);
+  assert.deepEqual(doctor.stdout.split('\n').filter((l) => l.includes('tray-cred-helper')), [todo.trimEnd()], 'dev, still in the vault, is not listed');
+
+  const dry = await sandbox.trayCred([...offered(removed.stdout), '--dry-run']);
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /\n output = json\n-credential_process = tray-cred-helper ops\n/);
+  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text, '--dry-run writes nothing');
+
+  const before = await backups(sandbox);
+  const unset = await sandbox.trayCred(offered(removed.stdout));
+  assert.equal(unset.status, 0, unset.stderr);
+  const [backup] = (await backups(sandbox)).filter((n) => !before.includes(n));
+  assert.equal(unset.stdout, `Backed up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper <profile> out of ops in ${sandbox.awsConfig}.\n`);
+  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text.replace('credential_process = tray-cred-helper ops\n', ''));
+  assert.equal(await readFile(join(sandbox.root, backup!), 'utf8'), text);
+
+  const after = await sandbox.trayCred(['doctor']);
+  assert.ok(!after.stdout.includes('but the vault has no such profile'), after.stdout);
+  const again = await sandbox.trayCred(['configure-aws', '--unset', 'ops']);
+  assert.deepEqual([again.status, again.stdout], [0, `${sandbox.awsConfig} has no \`credential_process = tray-cred-helper <profile>\` line for ops.\n`]);
+  assert.equal((await backups(sandbox)).length, before.length + 1, 'nothing written, no second backup');
+});
+
+test('remove --config takes the line out too, and the AWS CLI reads the rest as before', { timeout: 120_000 }, async (t) => {
+  const { sandbox, text } = await configured(t);
+  const before = await backups(sandbox);
+  const r = await sandbox.trayCred(['remove', 'dev', '--config']);
+  assert.equal(r.status, 0, r.stderr);
+  const [backup] = (await backups(sandbox)).filter((n) => !before.includes(n));
+  assert.equal(r.stdout, `Removed profile "dev".\nBacked up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper dev out of ${sandbox.awsConfig}.\n`);
+  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text.replace('credential_process = tray-cred-helper dev\n', ''));
+  assert.equal(await readFile(join(sandbox.root, backup!), 'utf8'), text);
+  const cli = (key: string): Promise<RunResult> => run(AWS_CLI, ['configure', 'get', key, '--profile', 'dev'], { env: sandbox.env });
+  assert.deepEqual([(await cli('region')).stdout, (await cli('credential_process')).status], ['us-west-2\n', 1]);
+  const doctor = await sandbox.trayCred(['doctor']);
+  assert.ok(!doctor.stdout.includes('but the vault has no such profile'), doctor.stdout);
+});
