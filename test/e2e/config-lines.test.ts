@@ -1,13 +1,14 @@
 /**
  * The lines tray-cred leaves in the AWS files, as a user meets them: `remove` and the
- * credential_process line it would leave behind, and `doctor` finding such lines.
+ * credential_process line it would leave behind, `doctor` finding such lines, and plaintext keys
+ * that the real AWS CLI v2 still reads before the vault.
  */
 import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { AWS_CLI, credentialsFile, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+import { AWS_CLI, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
 
 const OPS_KEYS = { accessKeyId: 'AKIAOPSKEYSEXAMPLE01', secretAccessKey: 'opsSecret00000/K7MDENG+bPxRfiCYEXAMPLE4' };
 
@@ -97,4 +98,38 @@ test('remove --config takes the line out too, and the AWS CLI reads the rest as 
   assert.deepEqual([(await cli('region')).stdout, (await cli('credential_process')).status], ['us-west-2\n', 1]);
   const doctor = await sandbox.trayCred(['doctor']);
   assert.ok(!doctor.stdout.includes('but the vault has no such profile'), doctor.stdout);
+});
+
+test('plaintext keys the AWS CLI would use first: the last line says so, and its command makes the CLI use the vault', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await testSandbox(t);
+  assert.equal((await sandbox.trayCred(['init'])).status, 0);
+  // The usual migration: imported from the credentials file, which is still there.
+  await writeFile(sandbox.awsCredentials, credentialsFile({ dev: DEV_KEYS, ops: OPS_KEYS }));
+  assert.equal((await sandbox.trayCred(['import', sandbox.awsCredentials])).status, 0);
+  await writeFile(sandbox.awsConfig, '[profile dev]\nregion = us-west-2\n');
+  // stdout and stderr in one pipe, as a terminal shows them.
+  const r = await run('/bin/sh', ['-c', '"$@" 2>&1', 'sh', TRAY_CRED, 'configure-aws', '--profiles', 'dev'], { env: sandbox.env });
+  assert.equal(r.status, 0, r.stdout);
+  const warning = `warning: ${sandbox.awsCredentials} still has plaintext keys for "dev", and the AWS CLI uses them before credential_process: run \`tray-cred import ${sandbox.awsCredentials} --profiles dev --remove-source\``;
+  assert.equal(r.stdout.trimEnd().split('\n').at(-1), warning, 'the last line, naming only the profile configured');
+
+  await startAgent(['--approver', '/bin/true']);
+  const served = async (): Promise<number> => (await auditEntries(sandbox)).filter((e) => e.event === 'access' && e.profile === 'dev' && e.credentialId === DEV_KEYS.accessKeyId).length;
+  const exportDev = async (): Promise<unknown> => {
+    const got = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'dev'], { env: sandbox.env });
+    assert.equal(got.status, 0, got.stderr);
+    return JSON.parse(got.stdout);
+  };
+  const keys = { Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey };
+  assert.deepEqual(await exportDev(), keys);
+  assert.equal(await served(), 0, 'the plaintext file answered: the vault was never asked, and nothing was audited');
+
+  const retire = await sandbox.trayCred(offered(warning));
+  assert.equal(retire.status, 0, retire.stderr);
+  assert.match(retire.stdout, new RegExp(`Removed dev from ${sandbox.awsCredentials}; the rest of the file is unchanged\\.\n$`));
+  assert.equal(await readFile(sandbox.awsCredentials, 'utf8'), credentialsFile({ ops: OPS_KEYS }));
+  assert.deepEqual(await exportDev(), keys);
+  assert.equal(await served(), 1, 'now the vault served them, through the helper, and it is in the audit log');
+  const again = await sandbox.trayCred(['configure-aws', '--profiles', 'dev']);
+  assert.deepEqual([again.status, again.stderr], [0, '']);
 });

@@ -29,9 +29,9 @@ export function registerConfigureAws(program: Command, ctx: () => CliContext): v
       const files = awsFiles(c.env, homedir());
       if (options.unset !== undefined) return unset(c, files, options);
       const names = await chosenProfiles(c, options.profiles);
-      // The AWS CLI and SDKs take static keys in the credentials file over credential_process.
-      await warnShadowed(c, files, names);
       await set(c, files, names, options.dryRun);
+      // Last, so it is what the user sees: the AWS CLI and SDKs take static keys in the credentials file over credential_process.
+      await warnShadowed(c, files, names);
     });
 }
 
