@@ -1,10 +1,10 @@
 /**
  * The lines tray-cred leaves in the AWS files, as a user meets them: `remove` and the
- * credential_process line it would leave behind, `doctor` finding such lines, and plaintext keys
- * that the real AWS CLI v2 still reads before the vault.
+ * credential_process line it would leave behind, `doctor` finding such lines, an AWS CLI v1
+ * first on PATH, and plaintext keys that the real AWS CLI v2 still reads before the vault.
  */
 import assert from 'node:assert/strict';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS } from '../fakes/world.ts';
@@ -98,6 +98,27 @@ test('remove --config takes the line out too, and the AWS CLI reads the rest as 
   assert.deepEqual([(await cli('region')).stdout, (await cli('credential_process')).status], ['us-west-2\n', 1]);
   const doctor = await sandbox.trayCred(['doctor']);
   assert.ok(!doctor.stdout.includes('but the vault has no such profile'), doctor.stdout);
+});
+
+test('doctor and configure-aws say so when the aws first on PATH is v1, and name the v2 there is', { timeout: 120_000 }, async (t) => {
+  const { sandbox } = await configured(t);
+  const fake = join(sandbox.root, 'v1-bin');
+  await mkdir(fake);
+  await writeFile(join(fake, 'aws'), '#!/bin/sh\necho "aws-cli/1.45.11 Python/3.11.7 Linux/6.18.44 botocore/1.43.11"\n');
+  await chmod(join(fake, 'aws'), 0o755);
+  const v1Env = { ...sandbox.env, PATH: `${fake}:${sandbox.env.PATH}` };
+  const problem = `the AWS CLI first on PATH is v1 (aws-cli/1.45.11 at ${fake}/aws); tray-cred needs v2, since \`aws configure export-credentials\` and the \`external\` profiles' commands fail on v1: call /usr/bin/aws by its path, or put /usr/bin before ${fake} on PATH`;
+
+  const doctor = await run(TRAY_CRED, ['doctor'], { env: v1Env });
+  assert.equal(doctor.status, 1, doctor.stdout);
+  assert.ok(doctor.stdout.includes(`  todo  ${problem}\n`), doctor.stdout);
+  const configure = await run(TRAY_CRED, ['configure-aws'], { env: v1Env });
+  assert.deepEqual([configure.status, configure.stderr], [0, `warning: ${problem}\n`]);
+
+  // With the real v2 first (the sandbox's PATH), neither says a word about it.
+  const clean = await sandbox.trayCred(['doctor']);
+  assert.deepEqual([clean.status, clean.stdout.includes('AWS CLI')], [0, false], clean.stdout);
+  assert.equal((await sandbox.trayCred(['configure-aws'])).stderr, '');
 });
 
 test('plaintext keys the AWS CLI would use first: the last line says so, and its command makes the CLI use the vault', { timeout: 120_000 }, async (t) => {

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { homedir } from 'node:os';
+import { awsCliV1Problem } from '../../core/aws-cli-version.ts';
 import { helperCommand, maskSecrets, profilesWithSecrets, setCredentialProcess, unsetCredentialProcess } from '../../core/aws-config-edit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { awsFiles } from '../../core/import-sources.ts';
+import { probeAwsCli } from '../aws-cli.ts';
 import { readAwsConfig, rewriteAwsConfig } from '../aws-config-file.ts';
 import type { CliContext } from '../context.ts';
 
@@ -29,6 +31,9 @@ export function registerConfigureAws(program: Command, ctx: () => CliContext): v
       const files = awsFiles(c.env, homedir());
       if (options.unset !== undefined) return unset(c, files, options);
       const names = await chosenProfiles(c, options.profiles);
+      const aws = await probeAwsCli(c.env);
+      const v1 = awsCliV1Problem(aws.first, aws.v2Elsewhere);
+      if (v1) c.err(`warning: ${v1}`);
       await set(c, files, names, options.dryRun);
       // Last, so it is what the user sees: the AWS CLI and SDKs take static keys in the credentials file over credential_process.
       await warnShadowed(c, files, names);

@@ -4,9 +4,11 @@ import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { verifyAuditLog } from '../../core/audit-verify.ts';
+import { awsCliV1Problem } from '../../core/aws-cli-version.ts';
 import { configProfiles, isHelperFor, profilesWithSecrets } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { isOpensslEnc } from '../../core/openssl-enc.ts';
+import { probeAwsCli } from '../aws-cli.ts';
 import type { CliContext } from '../context.ts';
 
 interface Finding {
@@ -81,6 +83,9 @@ async function examine(c: CliContext): Promise<Finding[]> {
   const usingHelper = [...config].filter(([, cp]) => cp?.startsWith('tray-cred-helper')).map(([p]) => p);
   if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
   await checkVault(c, aws, config, f);
+  const cli = await probeAwsCli(c.env);
+  const v1 = awsCliV1Problem(cli.first, cli.v2Elsewhere);
+  if (v1) f.act(v1);
   return found;
 }
 
