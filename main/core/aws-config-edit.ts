@@ -195,3 +195,38 @@ const SECRET_LINE = /^(\s*(?:aws_secret_access_key|aws_session_token|aws_securit
 export function maskSecrets(text: string): string {
   return text.replace(SECRET_LINE, '$1 (hidden)');
 }
+
+/** The credential_process command tray-cred writes for a profile. */
+export const helperCommand = (profile: string): string => `tray-cred-helper ${profile}`;
+
+/** True when a credential_process value is tray-cred's own line for exactly this profile. */
+export function isHelperFor(value: string | undefined, profile: string): boolean {
+  const words = value?.trim().split(/\s+/) ?? [];
+  return words.length === 2 && words[0] === 'tray-cred-helper' && words[1] === profile;
+}
+
+export interface LineRemoval {
+  text: string;
+  /** Profiles whose tray-cred-helper line was taken out. */
+  removed: string[];
+}
+
+/**
+ * Takes `credential_process = tray-cred-helper <profile>` out of each named profile's sections.
+ * A credential_process that runs anything else stays, and so does every other byte.
+ */
+export function unsetCredentialProcess(text: string, profiles: string[]): LineRemoval {
+  const lines = split(text);
+  const drop = new Set<number>();
+  const removed: string[] = [];
+  for (const s of sections(lines, 'config')) {
+    if (s.profile === undefined || !profiles.includes(s.profile)) continue;
+    for (let i = s.start + 1; i < s.end; i += 1) {
+      const m = /^credential_process\s*=(.*)$/.exec(lines[i]!.text);
+      if (!m || !isHelperFor(m[1], s.profile)) continue;
+      drop.add(i);
+      if (!removed.includes(s.profile)) removed.push(s.profile);
+    }
+  }
+  return { text: join(lines.filter((_, i) => !drop.has(i))), removed };
+}

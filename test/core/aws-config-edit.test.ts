@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configProfiles, profilesWithSecrets, removeSections, setCredentialProcess } from '../../main/core/aws-config-edit.ts';
+import { configProfiles, isHelperFor, profilesWithSecrets, removeSections, setCredentialProcess, unsetCredentialProcess } from '../../main/core/aws-config-edit.ts';
 
 const helper = (p: string): string => `tray-cred-helper ${p}`;
 
@@ -75,5 +75,51 @@ describe('removeSections and profilesWithSecrets', () => {
   it('finds plaintext secrets in either file', () => {
     assert.deepEqual(profilesWithSecrets(creds, 'credentials'), ['dev', 'prod']);
     assert.deepEqual(profilesWithSecrets('[profile a]\naws_secret_access_key=x\n[b]\naws_secret_access_key=y\n', 'config'), ['a']);
+  });
+});
+
+describe('unsetCredentialProcess: only tray-cred\'s own line for the named profile goes, every other byte stays', () => {
+  const cases: { name: string; before: string; profiles: string[]; expect: string; removed: string[] }[] = [
+    {
+      name: 'the line configure-aws wrote, among comments and nested keys',
+      before: '# mine\n[profile dev]\nregion = us-west-2\ns3 =\n  max_concurrent_requests = 20\ncredential_process = tray-cred-helper dev\n# keep\n\n[profile prod]\ncredential_process = tray-cred-helper prod\n',
+      profiles: ['dev'],
+      expect: '# mine\n[profile dev]\nregion = us-west-2\ns3 =\n  max_concurrent_requests = 20\n# keep\n\n[profile prod]\ncredential_process = tray-cred-helper prod\n',
+      removed: ['dev'],
+    },
+    {
+      name: 'odd spacing, CRLF, no final newline, [default]',
+      before: '[default]\r\nregion = eu-west-1\r\ncredential_process=tray-cred-helper   default  ',
+      profiles: ['default'],
+      expect: '[default]\r\nregion = eu-west-1\r\n',
+      removed: ['default'],
+    },
+    {
+      name: 'a command that is not tray-cred\'s, or names another profile, or has more arguments, stays',
+      before: "[profile dev]\ncredential_process = sh -c 'tray-cred-helper dev'\n[profile ops]\ncredential_process = tray-cred-helper dev\n[profile qa]\ncredential_process = tray-cred-helper qa --debug\n  credential_process = tray-cred-helper qa\n",
+      profiles: ['dev', 'ops', 'qa'],
+      expect: "[profile dev]\ncredential_process = sh -c 'tray-cred-helper dev'\n[profile ops]\ncredential_process = tray-cred-helper dev\n[profile qa]\ncredential_process = tray-cred-helper qa --debug\n  credential_process = tray-cred-helper qa\n",
+      removed: [],
+    },
+    {
+      name: 'a profile in two sections, and a [dev] section of another kind that is not the profile',
+      before: '[sso-session dev]\ncredential_process = tray-cred-helper dev\n[profile dev]\ncredential_process = tray-cred-helper dev\n[profile dev]\nregion = x\ncredential_process = tray-cred-helper dev\n',
+      profiles: ['dev', 'absent'],
+      expect: '[sso-session dev]\ncredential_process = tray-cred-helper dev\n[profile dev]\n[profile dev]\nregion = x\n',
+      removed: ['dev'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const r = unsetCredentialProcess(c.before, c.profiles);
+      assert.equal(r.text, c.expect);
+      assert.deepEqual(r.removed, c.removed);
+    });
+  }
+  it('isHelperFor matches the command word for word', () => {
+    assert.deepEqual(
+      [' tray-cred-helper dev ', 'tray-cred-helper devx', 'tray-cred-helper', '/usr/bin/tray-cred-helper dev', undefined].map((v) => isHelperFor(v, 'dev')),
+      [true, false, false, false, false],
+    );
   });
 });

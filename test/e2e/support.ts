@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { AuditEntry } from '../../main/core/audit-codec.ts';
@@ -110,9 +110,14 @@ export async function makeSandbox(): Promise<Sandbox> {
   const awsCredentials = join(root, 'aws-credentials');
   await writeFile(awsCredentials, '');
   await writeFile(awsConfig, '');
+  // The real AWS CLI v2 is the `aws` the commands find, whatever comes first on this machine's PATH
+  // (an AWS CLI v1 would make doctor and configure-aws say so).
+  const awsBin = join(root, 'aws-bin');
+  await mkdir(awsBin);
+  await symlink(AWS_CLI, join(awsBin, 'aws'));
   const env: NodeJS.ProcessEnv = {
     ...baseEnv(),
-    PATH: [DIST_BIN, NODE_BIN, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
+    PATH: [DIST_BIN, NODE_BIN, awsBin, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
     TRAY_CRED_HOME: home,
     TRAY_CRED_SOCKET: socket,
     AWS_CONFIG_FILE: awsConfig,

@@ -4,9 +4,11 @@ import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { verifyAuditLog } from '../../core/audit-verify.ts';
-import { configProfiles, profilesWithSecrets } from '../../core/aws-config-edit.ts';
+import { awsCliV1Problem } from '../../core/aws-cli-version.ts';
+import { configProfiles, isHelperFor, profilesWithSecrets } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { isOpensslEnc } from '../../core/openssl-enc.ts';
+import { probeAwsCli } from '../aws-cli.ts';
 import type { CliContext } from '../context.ts';
 
 interface Finding {
@@ -81,6 +83,9 @@ async function examine(c: CliContext): Promise<Finding[]> {
   const usingHelper = [...config].filter(([, cp]) => cp?.startsWith('tray-cred-helper')).map(([p]) => p);
   if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
   await checkVault(c, aws, config, f);
+  const cli = await probeAwsCli(c.env);
+  const v1 = awsCliV1Problem(cli.first, cli.v2Elsewhere);
+  if (v1) f.act(v1);
   return found;
 }
 
@@ -137,6 +142,9 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
   const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
   if (missing.length) f.act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
+  // A line left by `remove` (or a typo) fails every call of its profile with "no profile in the vault".
+  const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
+  if (orphans.length) f.act(`${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`);
   const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
   else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
+import { homedir } from 'node:os';
 import { POLICIES } from '../../../common/policy.ts';
 import { ProfileAdmin } from '../../core/admin.ts';
+import { unsetCredentialProcess } from '../../core/aws-config-edit.ts';
+import { awsFiles } from '../../core/import-sources.ts';
 import { checkPolicy, checkRememberMinutes, summarize } from '../../core/profile.ts';
+import { readAwsConfig, rewriteAwsConfig } from '../aws-config-file.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
 export function registerProfiles(program: Command, ctx: () => CliContext): void {
@@ -56,11 +60,27 @@ function registerRemove(program: Command, ctx: () => CliContext): void {
     .command('remove')
     .description('delete a profile from the vault')
     .argument('<profile>')
-    .action(async (profile: string) => {
+    .option('--config', 'also take its `credential_process = tray-cred-helper <profile>` line out of ~/.aws/config', false)
+    .action(async (profile: string, options: { config: boolean }) => {
       const c = ctx();
       await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).remove(key, profile));
       c.out(`Removed profile "${profile}".\n`);
+      await removeConfigLine(c, profile, options.config);
     });
+}
+
+/** The helper line of a removed profile now fails every `aws` call: take it out, or say how. */
+async function removeConfigLine(c: CliContext, profile: string, remove: boolean): Promise<void> {
+  const files = awsFiles(c.env, homedir());
+  const before = await readAwsConfig(c, files);
+  const edit = unsetCredentialProcess(before, [profile]);
+  if (edit.removed.length === 0) return;
+  if (!remove) {
+    c.out(`${files.config} still runs tray-cred-helper for "${profile}", which now fails: take that line out with \`tray-cred configure-aws --unset ${profile}\`\n`);
+    return;
+  }
+  const backup = await rewriteAwsConfig(c, files, before, edit.text);
+  c.out(`${backup ? `Backed up ${files.config} to ${backup}\n` : ''}Took credential_process = tray-cred-helper ${profile} out of ${files.config}.\n`);
 }
 
 function registerPolicy(program: Command, ctx: () => CliContext): void {
