@@ -199,10 +199,20 @@ export function maskSecrets(text: string): string {
 /** The credential_process command tray-cred writes for a profile. */
 export const helperCommand = (profile: string): string => `tray-cred-helper ${profile}`;
 
+/**
+ * The helper a credential_process value runs: `tray-cred-helper` by name (found on PATH), or by
+ * its full path as `tray-cred setup` writes it where ~/.local/bin is not on PATH.
+ */
+export function helperIn(value: string | undefined): { profile: string | undefined; byName: boolean } | undefined {
+  const words = value?.trim().split(/\s+/) ?? [];
+  const first = words[0] ?? '';
+  if (first !== 'tray-cred-helper' && !/^\/\S*\/tray-cred-helper$/.test(first)) return undefined;
+  return { profile: words.length === 2 ? words[1] : undefined, byName: first === 'tray-cred-helper' };
+}
+
 /** True when a credential_process value is tray-cred's own line for exactly this profile. */
 export function isHelperFor(value: string | undefined, profile: string): boolean {
-  const words = value?.trim().split(/\s+/) ?? [];
-  return words.length === 2 && words[0] === 'tray-cred-helper' && words[1] === profile;
+  return helperIn(value)?.profile === profile;
 }
 
 export interface LineRemoval {

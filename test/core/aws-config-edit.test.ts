@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configProfiles, isHelperFor, profilesWithSecrets, removeSections, setCredentialProcess, unsetCredentialProcess } from '../../main/core/aws-config-edit.ts';
+import { configProfiles, helperIn, isHelperFor, profilesWithSecrets, removeSections, setCredentialProcess, unsetCredentialProcess } from '../../main/core/aws-config-edit.ts';
 
 const helper = (p: string): string => `tray-cred-helper ${p}`;
 
@@ -116,10 +116,28 @@ describe('unsetCredentialProcess: only tray-cred\'s own line for the named profi
       assert.deepEqual(r.removed, c.removed);
     });
   }
-  it('isHelperFor matches the command word for word', () => {
+  it('isHelperFor matches the command word for word, by name or by the full path setup writes', () => {
     assert.deepEqual(
-      [' tray-cred-helper dev ', 'tray-cred-helper devx', 'tray-cred-helper', '/usr/bin/tray-cred-helper dev', undefined].map((v) => isHelperFor(v, 'dev')),
-      [true, false, false, false, false],
+      [' tray-cred-helper dev ', 'tray-cred-helper devx', 'tray-cred-helper', '/usr/bin/tray-cred-helper dev', '/usr/bin/tray-cred-helper dev x', undefined].map((v) => isHelperFor(v, 'dev')),
+      [true, false, false, true, false, false],
     );
+  });
+});
+
+describe('helperIn', () => {
+  const cases: [string | undefined, ReturnType<typeof helperIn>][] = [
+    ['tray-cred-helper dev', { profile: 'dev', byName: true }],
+    ['  tray-cred-helper   prod ', { profile: 'prod', byName: true }],
+    ['/home/ann/.local/bin/tray-cred-helper dev', { profile: 'dev', byName: false }],
+    ['tray-cred-helper', { profile: undefined, byName: true }],
+    ['/usr/bin/not-tray-cred-helper dev', undefined],
+    ['relative/tray-cred-helper dev', undefined],
+    ["sh -c '$HOME/.aws/get_creds.sh dev'", undefined],
+    [undefined, undefined],
+  ];
+  for (const [value, expected] of cases) it(`reads ${JSON.stringify(value)}`, () => assert.deepEqual(helperIn(value), expected));
+  it('isHelperFor takes the full-path form too, for exactly its profile', () => {
+    assert.equal(isHelperFor('/home/ann/.local/bin/tray-cred-helper dev', 'dev'), true);
+    assert.equal(isHelperFor('/home/ann/.local/bin/tray-cred-helper dev', 'prod'), false);
   });
 });

@@ -67,6 +67,10 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
   const accesses = (await auditEntries(s)).filter((e) => e.event === 'access');
   assert.deepEqual(accesses.map((e) => [e.profile, e.decision]), [['dev', 'allowed'], ['dev', 'allowed']], 'the check and the AWS CLI, both recorded');
 
+  const doctor = await run(TRAY_CRED, ['doctor'], { env: s.env });
+  assert.equal(doctor.status, 0, `doctor after setup: ${doctor.stdout}${doctor.stderr}`);
+  assert.match(doctor.stdout, /Nothing to do\.\n$/);
+
   const again = await setup(s, '--yes');
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /a vault exists at .*: kept\n[\s\S]*nothing to import[\s\S]*already installed[\s\S]*already set for dev, prod[\s\S]*an agent already answers/);

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { verifyAuditLog } from '../../core/audit-verify.ts';
 import { awsCliV1Problem } from '../../core/aws-cli-version.ts';
-import { configProfiles, isHelperFor, profilesWithSecrets } from '../../core/aws-config-edit.ts';
+import { configProfiles, helperIn, isHelperFor, profilesWithSecrets } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { isOpensslEnc } from '../../core/openssl-enc.ts';
 import { probeAwsCli } from '../aws-cli.ts';
@@ -80,7 +80,7 @@ async function examine(c: CliContext): Promise<Finding[]> {
     if (mode !== undefined) f.act(`${file}: readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${file}\``);
   }
   const helperOnPath = await onPath(process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper', c.env.PATH);
-  const usingHelper = [...config].filter(([, cp]) => cp?.startsWith('tray-cred-helper')).map(([p]) => p);
+  const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
   if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
   await checkVault(c, aws, config, f);
   const cli = await probeAwsCli(c.env);
@@ -140,7 +140,7 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   }
   f.ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
   const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
-  const missing = names.filter((n) => !config.get(n)?.startsWith('tray-cred-helper'));
+  const missing = names.filter((n) => !helperIn(config.get(n)));
   if (missing.length) f.act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
   // A line left by `remove` (or a typo) fails every call of its profile with "no profile in the vault".
   const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
