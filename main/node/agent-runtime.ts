@@ -15,7 +15,7 @@ import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
 import { requestHandler } from './request-handler.ts';
 import { ShellCommandRunner } from './shell-command-runner.ts';
-import { SocketServer } from './socket-server.ts';
+import { openAgentSocket } from './agent-socket.ts';
 import { CryptoRandom, SystemClock } from './system-clock.ts';
 
 /** Where the agent keeps its files and listens, from the environment (TRAY_CRED_HOME, TRAY_CRED_SOCKET, XDG_*). */
@@ -49,6 +49,12 @@ export interface AgentRuntimeOptions {
    * missing vault is an error naming `tray-cred init`.
    */
   onNoVault?: (vault: Vault) => Promise<string | undefined>;
+  /** The socket file went and could not be brought back (see agent-socket.ts); without it, a warning. */
+  onSocketLost?: (message: string) => void;
+  /** Runs before the socket opens: a socket-activated agent must be unlocked before it reads the request that started it. */
+  beforeListen?: (broker: Broker) => Promise<void>;
+  /** Told when a request starts and ends (the headless agent's idle exit). */
+  activity?: { begin(): void; end(): void };
 }
 
 /** A running agent: the services the front end shows, and how to stop it. */
@@ -60,6 +66,8 @@ export interface AgentRuntime {
   vault: Vault;
   audit: AuditLog;
   broker: Broker;
+  /** Whether the socket was handed in (socket activation) rather than created. */
+  inherited: boolean;
   /** Closes the socket, locks (wiping keys and grants) and records the stop. */
   stop(reason: string): Promise<void>;
 }
@@ -84,9 +92,20 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
   const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock });
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
-  const server = new SocketServer({ path: place.socket, uid: place.uid, handle: requestHandler(broker, warn), warn });
-  await server.listen();
-  await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket}` });
+  await options.beforeListen?.(broker);
+  const handle = requestHandler(broker, warn);
+  const { activity } = options;
+  const server = await openAgentSocket({
+    path: place.socket,
+    uid: place.uid,
+    handle: activity ? (request) => (activity.begin(), handle(request).finally(() => activity.end())) : handle,
+    warn,
+    env: process.env,
+    pid: process.pid,
+    onLost: options.onSocketLost ?? warn,
+  });
+  const how = server.inherited ? 'handed in' : 'created';
+  await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket} (${how})` });
   let stopped: Promise<void> | undefined;
   return {
     place,
@@ -96,6 +115,7 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
     vault,
     audit,
     broker,
+    inherited: server.inherited,
     stop(reason) {
       stopped ??= (async () => {
         await server.close();
