@@ -66,11 +66,9 @@ export class SocketServer {
     server.maxConnections = 2048;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`)
-            : error,
-        );
+        if (error.code === 'EADDRINUSE') reject(new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`));
+        else if (fd !== undefined) reject(new EnvironmentError(`LISTEN_PID and LISTEN_FDS say a listening socket was handed in as fd ${fd}, but it cannot be used (${error.message}): start the agent through its socket unit, or without those variables`));
+        else reject(error);
       });
       if (fd === undefined) server.listen(path, () => resolve());
       else server.listen({ fd }, () => resolve());

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { HELPER, ROOT, auditEntries, run, testSandbox, type Sandbox } from './support.ts';
+import { HELPER, PYTHON, ROOT, auditEntries, run, testSandbox, type Sandbox } from './support.ts';
 
 const ACTIVATE = '/usr/bin/systemd-socket-activate';
 const SCRIPT = join(ROOT, 'dist', 'tray-cred.mjs');
@@ -77,6 +77,53 @@ test('socket activation: the first request starts the agent, which serves it unl
   assert.match(entries.at(-1)?.reason ?? '', /idle/);
 });
 
+/**
+ * What systemd does and systemd-socket-activate (which execs once) cannot: keep the listening
+ * socket across agent runs and start a new agent when a connection waits. Connections that
+ * arrive between two agents queue in the socket's backlog.
+ */
+const SUPERVISOR = `
+import os, select, socket, sys
+path, runs, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path); os.chmod(path, 0o600); s.listen(16)
+print('Listening on', path, file=sys.stderr, flush=True)
+for _ in range(runs):
+    select.select([s], [], [])
+    pid = os.fork()
+    if pid == 0:
+        if s.fileno() != 3: os.dup2(s.fileno(), 3)
+        os.set_inheritable(3, True)
+        os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1')
+        os.execv(argv[0], argv)
+    _, status = os.waitpid(pid, 0)
+    print('agent exited', os.waitstatus_to_exitcode(status), file=sys.stderr, flush=True)
+`;
+
+test('socket activation again after an idle exit: a new agent takes the same socket and serves the helper', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  await vaultWithDev(sandbox);
+  await mkdir(dirname(sandbox.socket), { mode: 0o700, recursive: true });
+  const child = spawn(PYTHON, ['-c', SUPERVISOR, sandbox.socket, '2', process.execPath, SCRIPT, 'agent', '--idle-exit', '0.02'], { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.after(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+  await until('the supervisor listening', () => /Listening on/.test(stderr), () => stderr);
+  for (const round of [1, 2]) {
+    const r = await helper(sandbox);
+    assert.equal(r.status, 0, `round ${round}: ${r.stderr}\n${stderr}`);
+    await until(`agent ${round} exiting when idle`, () => stderr.split('agent exited 0').length > round, () => stderr);
+  }
+  assert.equal(await exited, 0, stderr);
+  const entries = await auditEntries(sandbox);
+  assert.equal(entries.filter((e) => e.event === 'agent-start' && /\(handed in\)$/.test(e.reason ?? '')).length, 2, JSON.stringify(entries.map((e) => [e.event, e.reason])));
+  assert.equal(entries.filter((e) => e.event === 'access' && e.profile === 'dev').length, 2);
+});
+
 test('a handed-in socket file deleted: the agent says so and exits, rather than run on unreachable', async (t) => {
   const { sandbox } = await testSandbox(t);
   await vaultWithDev(sandbox);
@@ -114,4 +161,13 @@ test('tray-cred agent on a fresh machine leaves a private data directory, and in
   assert.equal(statSync(dir).mode & 0o777, 0o700);
   const init = await run(process.execPath, [SCRIPT, 'init'], { env, killAfterMs: 60_000 });
   assert.equal(init.status, 0, init.stderr);
+});
+
+test('LISTEN_FDS naming an fd that is no listening socket: a set-up error naming the variables, not an internal one', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  await vaultWithDev(sandbox);
+  // The shell's pid is the agent's after exec; fd 3 is /dev/null.
+  const r = await run('/bin/sh', ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@" 3</dev/null', process.execPath, SCRIPT, 'agent'], { env: sandbox.env, killAfterMs: 60_000 });
+  assert.equal(r.status, 14, r.stderr);
+  assert.match(r.stderr, /LISTEN_PID and LISTEN_FDS say a listening socket was handed in as fd 3, but it cannot be used .*: start the agent through its socket unit, or without those variables/);
 });
