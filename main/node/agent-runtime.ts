@@ -5,6 +5,7 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { dataDir, socketPath } from '../../helper/paths.ts';
+import type { Request, Response } from '../../helper/wire.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { Broker, type BrokerOptions } from '../core/broker.ts';
 import { CredentialSource } from '../core/credential-source.ts';
@@ -51,8 +52,11 @@ export interface AgentRuntimeOptions {
   onNoVault?: (vault: Vault) => Promise<string | undefined>;
   /** The socket file went and could not be brought back (see agent-socket.ts); without it, a warning. */
   onSocketLost?: (message: string) => void;
-  /** Runs before the socket opens: a socket-activated agent must be unlocked before it reads the request that started it. */
-  beforeListen?: (broker: Broker) => Promise<void>;
+  /**
+   * Runs once the agent listens and its start is recorded; requests wait until it is done. A
+   * socket-activated agent is started by a request, which must find it unlocked, not locked.
+   */
+  starting?: (broker: Broker) => Promise<void>;
   /** Told when a request starts and ends (the headless agent's idle exit). */
   activity?: { begin(): void; end(): void };
 }
@@ -92,8 +96,10 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
   const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock });
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
-  await options.beforeListen?.(broker);
-  const handle = requestHandler(broker, warn);
+  let ready = (): void => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const inner = requestHandler(broker, warn);
+  const handle = async (request: Request): Promise<Response> => (await started, inner(request));
   const { activity } = options;
   const server = await openAgentSocket({
     path: place.socket,
@@ -105,7 +111,12 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
     onLost: options.onSocketLost ?? warn,
   });
   const how = server.inherited ? 'handed in' : 'created';
-  await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket} (${how})` });
+  try {
+    await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket} (${how})` });
+    await options.starting?.(broker);
+  } finally {
+    ready();
+  }
   let stopped: Promise<void> | undefined;
   return {
     place,

@@ -51,7 +51,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
           void stop('socket file lost', 1);
         },
         ...(idle ? { activity: idle } : {}),
-        beforeListen: async (broker) => {
+        starting: async (broker) => {
           if (options.locked) return;
           try {
             await broker.unlock();
