@@ -5,6 +5,7 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { dataDir, socketPath } from '../../helper/paths.ts';
+import type { Request, Response } from '../../helper/wire.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { Broker, type BrokerOptions } from '../core/broker.ts';
 import { CredentialSource } from '../core/credential-source.ts';
@@ -15,7 +16,7 @@ import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
 import { requestHandler } from './request-handler.ts';
 import { ShellCommandRunner } from './shell-command-runner.ts';
-import { SocketServer } from './socket-server.ts';
+import { openAgentSocket } from './agent-socket.ts';
 import { CryptoRandom, SystemClock } from './system-clock.ts';
 
 /** Where the agent keeps its files and listens, from the environment (TRAY_CRED_HOME, TRAY_CRED_SOCKET, XDG_*). */
@@ -49,6 +50,15 @@ export interface AgentRuntimeOptions {
    * missing vault is an error naming `tray-cred init`.
    */
   onNoVault?: (vault: Vault) => Promise<string | undefined>;
+  /** The socket file went and could not be brought back (see agent-socket.ts); without it, a warning. */
+  onSocketLost?: (message: string) => void;
+  /**
+   * Runs once the agent listens and its start is recorded; requests wait until it is done. A
+   * socket-activated agent is started by a request, which must find it unlocked, not locked.
+   */
+  starting?: (broker: Broker) => Promise<void>;
+  /** Told when a request starts and ends (the headless agent's idle exit). */
+  activity?: { begin(): void; end(): void };
 }
 
 /** A running agent: the services the front end shows, and how to stop it. */
@@ -60,6 +70,8 @@ export interface AgentRuntime {
   vault: Vault;
   audit: AuditLog;
   broker: Broker;
+  /** Whether the socket was handed in (socket activation) rather than created. */
+  inherited: boolean;
   /** Closes the socket, locks (wiping keys and grants) and records the stop. */
   stop(reason: string): Promise<void>;
 }
@@ -84,9 +96,27 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
   const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock });
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
-  const server = new SocketServer({ path: place.socket, uid: place.uid, handle: requestHandler(broker, warn), warn });
-  await server.listen();
-  await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket}` });
+  let ready = (): void => undefined;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const inner = requestHandler(broker, warn);
+  const handle = async (request: Request): Promise<Response> => (await started, inner(request));
+  const { activity } = options;
+  const server = await openAgentSocket({
+    path: place.socket,
+    uid: place.uid,
+    handle: activity ? (request) => (activity.begin(), handle(request).finally(() => activity.end())) : handle,
+    warn,
+    env: process.env,
+    pid: process.pid,
+    onLost: options.onSocketLost ?? warn,
+  });
+  const how = server.inherited ? 'handed in' : 'created';
+  try {
+    await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket} (${how})` });
+    await options.starting?.(broker);
+  } finally {
+    ready();
+  }
   let stopped: Promise<void> | undefined;
   return {
     place,
@@ -96,6 +126,7 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
     vault,
     audit,
     broker,
+    inherited: server.inherited,
     stop(reason) {
       stopped ??= (async () => {
         await server.close();

@@ -20,6 +20,7 @@ import { registerInit } from './commands/init.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerRecovery } from './commands/recovery.ts';
 import { registerRekey } from './commands/rekey.ts';
+import { registerService } from './commands/service.ts';
 import { registerSettings } from './commands/settings.ts';
 import { registerSetup } from './commands/setup.ts';
 import { registerSts } from './commands/sts.ts';
@@ -87,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerSetup]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

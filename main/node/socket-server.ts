@@ -25,6 +25,11 @@ export interface SocketServerOptions {
   readTimeoutMs?: number;
   /** Problems that no client owns (the agent's log). */
   warn: (message: string) => void;
+  /**
+   * A listening socket this process was handed (systemd socket activation: fd 3). The server
+   * then neither creates nor removes the socket file; its owner (systemd) does.
+   */
+  fd?: number;
 }
 
 /**
@@ -42,9 +47,9 @@ export class SocketServer {
   }
 
   async listen(): Promise<void> {
-    const { path, uid } = this.options;
+    const { path, uid, fd } = this.options;
     const windows = process.platform === 'win32';
-    if (!windows) {
+    if (!windows && fd === undefined) {
       const max = MAX_SOCKET_PATH[process.platform] ?? 103;
       if (Buffer.byteLength(path) > max) {
         throw new EnvironmentError(`the socket path ${path} is longer than ${max} bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path`);
@@ -61,16 +66,15 @@ export class SocketServer {
     server.maxConnections = 2048;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`)
-            : error,
-        );
+        if (error.code === 'EADDRINUSE') reject(new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`));
+        else if (fd !== undefined) reject(new EnvironmentError(`LISTEN_PID and LISTEN_FDS say a listening socket was handed in as fd ${fd}, but it cannot be used (${error.message}): start the agent through its socket unit, or without those variables`));
+        else reject(error);
       });
-      server.listen(path, () => resolve());
+      if (fd === undefined) server.listen(path, () => resolve());
+      else server.listen({ fd }, () => resolve());
     });
     server.on('error', (error) => this.options.warn(`socket server: ${error.message}`));
-    if (!windows) await fsp.chmod(path, 0o600);
+    if (!windows && fd === undefined) await fsp.chmod(path, 0o600);
     this.server = server;
   }
 
@@ -153,10 +157,19 @@ export class SocketServer {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops listening; open connections are cut unless `keepConnections` (re-creating a deleted
+   * socket file must not drop the requests in flight).
+   */
+  async close(keepConnections = false): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    if (keepConnections) {
+      // Stops listening at once; the callback would wait for every open connection to end.
+      server.close();
+      return;
+    }
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const s of this.sockets) s.destroy();

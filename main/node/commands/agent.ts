@@ -2,19 +2,42 @@ import type { Command } from 'commander';
 import { CommandApprover } from '../command-approver.ts';
 import { startAgentRuntime } from '../agent-runtime.ts';
 import type { CliContext } from '../context.ts';
+import { IdleTimer } from '../idle-timer.ts';
 import { openSettings } from '../settings-file.ts';
+import { UsageError } from '../../core/errors.ts';
+
+interface AgentOptions {
+  approver?: string;
+  locked?: boolean;
+  unlockOnRequest?: boolean;
+  idleExit?: string;
+}
+
+/** `--idle-exit` in minutes, decimals allowed (0.5 is 30 s), as milliseconds. */
+export function idleExitMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const minutes = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(minutes > 0)) throw new UsageError(`--idle-exit takes a number of minutes above 0 (such as 10 or 0.5), not "${text}"`);
+  return Math.round(minutes * 60_000);
+}
 
 export function registerAgent(program: Command, ctx: () => CliContext): void {
   program
     .command('agent')
-    .description('run the headless agent in the foreground: the same core and socket as the tray app')
+    .description('run the headless agent in the foreground: the same core and socket as the tray app. Under systemd socket activation (`tray-cred service install`) it takes the socket systemd hands in')
     .option('--approver <command>', 'run for each `ask` request; exit 0 allows. TRAY_CRED_PROFILE and TRAY_CRED_CALLER describe the request. Without it, `ask` is denied')
     .option('--locked', 'start locked (unlock later with `tray-cred unlock`)')
     .option('--unlock-on-request', 'with --approver: a request that arrives while locked asks the approver to unlock and allow, instead of failing (the shared unlockOnRequest setting can still turn it off)')
-    .action(async (options: { approver?: string; locked?: boolean; unlockOnRequest?: boolean }) => {
+    .option('--idle-exit <minutes>', 'exit after this many minutes (decimals allowed) with no request. Only useful under socket activation, where the next request starts the agent again; without it the agent runs until stopped')
+    .action(async (options: AgentOptions) => {
       const c = ctx();
+      const idleMs = idleExitMs(options.idleExit);
       const warn = (message: string): void => c.err(`tray-cred agent: ${message}`);
+      // Before conf touches it: conf would create the data directory with the umask's mode, and `init` would then refuse it.
+      await c.fs.ensurePrivateDir(c.dataDir);
       const settings = openSettings(c.dataDir);
+      let stop: (reason: string, status?: number) => Promise<void> = () => Promise.resolve();
+      const idle = idleMs === undefined ? undefined : new IdleTimer(idleMs, () => void stop(`idle for ${options.idleExit} minute(s)`));
       const agent = await startAgentRuntime({
         place: { uid: c.uid, dataDir: c.dataDir, socket: c.socket },
         approver: new CommandApprover(options.approver),
@@ -23,30 +46,38 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
         // The tray's "Unlock when a request arrives" needs someone to answer: here, the approver command.
         // Opt-in on the command line: scripts that start a headless agent expect a locked one to refuse.
         broker: { unlockOnRequest: () => options.approver !== undefined && options.unlockOnRequest === true && settings.get('unlockOnRequest') },
+        onSocketLost: (message) => {
+          warn(message);
+          void stop('socket file lost', 1);
+        },
+        ...(idle ? { activity: idle } : {}),
+        starting: async (broker) => {
+          if (options.locked) return;
+          try {
+            await broker.unlock();
+          } catch (error) {
+            warn(`staying locked: ${(error as Error).message}`);
+          }
+        },
       });
-      if (!options.locked) {
-        try {
-          await agent.broker.unlock();
-        } catch (error) {
-          warn(`staying locked: ${(error as Error).message}`);
-        }
-      }
       let stopping = false;
-      const stop = async (signal: string): Promise<void> => {
+      stop = async (reason, status = 0) => {
         if (stopping) return;
         stopping = true;
-        let status = 0;
+        idle?.stop();
         try {
-          await agent.stop(signal);
+          await agent.stop(reason);
         } catch (error) {
           warn(`stopped, but could not record it: ${(error as Error).message}`);
           status = 1;
         }
+        warn(`stopped (${reason})`);
         process.exit(status);
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
-      c.err(`tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : '; `ask` profiles are denied (no --approver)'}. Ctrl-C stops it.`);
+      const how = agent.inherited ? 'The socket was handed in by the service manager.' : 'Ctrl-C stops it.';
+      c.err(`tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : '; `ask` profiles are denied (no --approver)'}. ${how}`);
       await new Promise<never>(() => {});
     });
 }
