@@ -1,0 +1,102 @@
+/**
+ * The command line as someone used to git, aws or kubectl expects it (issue 13, item 6): a typo
+ * is one line with the suggestion, `-v` says which build on which Node, completions for bash, zsh
+ * and fish come from the command definitions, messages use the flags the user typed, settings
+ * that do nothing say so, commands before `init` say there is no vault, and LAST USED is current.
+ * The built CLI runs against the real keychain in a sandbox.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EXIT_STATUS } from '../../common/errors.ts';
+import { ROOT, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+
+const VERSION = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+function has(shell: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${shell}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ok(sandbox: Sandbox, args: readonly string[], input?: string): Promise<RunResult> {
+  const r = await sandbox.trayCred(args, input);
+  assert.equal(r.status, 0, `tray-cred ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r;
+}
+
+
+test('a typo is one line with the suggestion and the help to see, exit 2, never the whole help', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  const cases = [
+    { args: ['lst'], says: "tray-cred: unknown command 'lst' (did you mean 'list'?); see tray-cred --help" },
+    { args: ['frobnicate'], says: "tray-cred: unknown command 'frobnicate'; see tray-cred --help" },
+    { args: ['list', '--jsn'], says: "tray-cred: unknown option '--jsn' (did you mean '--json'?); see tray-cred list --help" },
+    { args: ['audit', 'verify', '--jsno'], says: "tray-cred: unknown option '--jsno' (did you mean '--json'?); see tray-cred audit verify --help" },
+    { args: ['add'], says: "tray-cred: missing required argument 'profile'; see tray-cred add --help" },
+  ];
+  for (const c of cases) {
+    const r = await sandbox.trayCred(c.args);
+    assert.equal(r.status, EXIT_STATUS.USAGE, `${c.args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `${c.says}\n`);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('-v and --version print the version with Node and the platform', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  for (const flag of ['-v', '--version']) {
+    const r = await ok(sandbox, [flag]);
+    assert.match(r.stdout, new RegExp(`^tray-cred ${VERSION.replaceAll('.', '\\.')} \\(Node v24\\.\\d+\\.\\d+, ${process.platform}-${process.arch}\\)\\n$`));
+    assert.equal(r.stderr, '');
+  }
+});
+
+/** What the bash script offers for the words typed so far (the last one is being completed). */
+async function bashComplete(script: string, typed: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const words = ['tray-cred', ...typed].map((w) => `'${w}'`).join(' ');
+  const r = await run('bash', ['-c', `source "$1"; COMP_WORDS=(${words}); COMP_CWORD=${typed.length}; _tray_cred; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', script], { env });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+test('completion scripts for bash, zsh and fish parse; the bash one completes commands, options and profile names', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  await writeAwsConfig(sandbox, ['dev', 'prod']);
+  const scripts: Record<string, string> = {};
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    scripts[shell] = join(sandbox.root, `completion.${shell}`);
+    await writeFile(scripts[shell], (await ok(sandbox, ['completion', shell])).stdout);
+  }
+  await t.test('bash -n', async () => assert.equal((await run('bash', ['-n', scripts.bash!], { env: sandbox.env })).status, 0));
+  await t.test('zsh -n (skipped when zsh is not installed)', { skip: !has('zsh') && 'zsh is not installed' }, async () => {
+    const r = await run('zsh', ['-n', scripts.zsh!], { env: sandbox.env });
+    assert.equal(r.status, 0, r.stderr);
+  });
+  await t.test('fish -n, and fish completes `tray-cred li` (skipped when fish is not installed)', { skip: !has('fish') && 'fish is not installed' }, async () => {
+    assert.equal((await run('fish', ['-n', scripts.fish!], { env: sandbox.env })).status, 0);
+    const r = await run('fish', ['-c', `source ${scripts.fish}; complete -C 'tray-cred li'`], { env: sandbox.env });
+    assert.equal(r.stdout.split('\t')[0], 'list', r.stderr);
+  });
+  await t.test('bash completes what was typed', async () => {
+    const env = sandbox.env;
+    assert.deepEqual(await bashComplete(scripts.bash!, ['li'], env), ['list']);
+    assert.deepEqual(await bashComplete(scripts.bash!, ['audit', 've'], env), ['verify']);
+    assert.deepEqual(await bashComplete(scripts.bash!, ['list', '--j'], env), ['--json']);
+    assert.deepEqual(await bashComplete(scripts.bash!, ['policy', 'd'], env), ['dev']);
+    assert.deepEqual(await bashComplete(scripts.bash!, ['audit', '--profile', 'p'], env), ['prod']);
+    assert.deepEqual(await bashComplete(scripts.bash!, ['completion', 'z'], env), ['zsh']);
+  });
+  await t.test('every command in --help is completed: the script comes from the definitions', async () => {
+    const help = (await ok(sandbox, ['--help'])).stdout;
+    const commands = [...help.split('Commands:')[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    assert.ok(commands.length > 15, `commands found in --help: ${commands.join(' ')}`);
+    const offered = await bashComplete(scripts.bash!, [''], sandbox.env);
+    assert.deepEqual(commands.filter((c) => !offered.includes(c)), []);
+  });
+});
