@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
-import { ROOT, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+import { DEV_KEYS } from '../fakes/world.ts';
+import { ROOT, credentialsFile, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
 
 const VERSION = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -30,6 +31,15 @@ async function ok(sandbox: Sandbox, args: readonly string[], input?: string): Pr
   return r;
 }
 
+/** A vault holding "dev" (allow), imported from a credentials file. */
+async function withDev(t: TestContext) {
+  const fixture = await testSandbox(t);
+  await ok(fixture.sandbox, ['init']);
+  const file = join(fixture.sandbox.root, 'credentials');
+  await writeFile(file, credentialsFile({ dev: DEV_KEYS }));
+  await ok(fixture.sandbox, ['import', file]);
+  return fixture;
+}
 
 test('a typo is one line with the suggestion and the help to see, exit 2, never the whole help', async (t) => {
   const { sandbox } = await testSandbox(t);
@@ -99,4 +109,42 @@ test('completion scripts for bash, zsh and fish parse; the bash one completes co
     const offered = await bashComplete(scripts.bash!, [''], sandbox.env);
     assert.deepEqual(commands.filter((c) => !offered.includes(c)), []);
   });
+});
+
+test('messages name the flag and the values it takes, not the vault field', async (t) => {
+  const { sandbox } = await withDev(t);
+  const cases = [
+    { args: ['sts', 'dev', '--duration', '100'], says: 'tray-cred: profile "dev": --duration takes 900-129600 seconds (15 minutes to 36 hours), not 100' },
+    { args: ['sts', 'dev', '--duration', 'soon'], says: 'tray-cred: --duration takes 900-129600 seconds, not "soon"' },
+    { args: ['sts', 'dev', '--region', 'moon'], says: 'tray-cred: profile "dev": --region takes an AWS region like eu-west-1, or none, not "moon"' },
+    { args: ['role', 'ops', '--role-arn', 'arn:aws:iam::123456789012:role/ops', '--source-profile', 'dev', '--duration', '50000'], says: 'tray-cred: profile "ops": --duration takes 900-43200 seconds (15 minutes to 12 hours) for a role, not 50000' },
+    { args: ['role', 'ops', '--role-arn', 'ops', '--source-profile', 'dev'], says: 'tray-cred: profile "ops": --role-arn takes a role ARN like arn:aws:iam::123456789012:role/name, not "ops"' },
+    { args: ['settings', 'idleLockMinutes', '7'], says: 'tray-cred: idleLockMinutes takes off, 5, 15 or 60 (minutes), not "7"' },
+    { args: ['settings', 'unlockOnRequest', 'maybe'], says: 'tray-cred: unlockOnRequest takes on or off, not "maybe"' },
+  ];
+  for (const c of cases) {
+    const r = await sandbox.trayCred(c.args);
+    assert.equal(r.status, EXIT_STATUS.USAGE, `${c.args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `${c.says}\n`);
+    assert.doesNotMatch(r.stderr, /durationSeconds|roleArn|sts\.|source\./);
+  }
+  const off = await ok(sandbox, ['settings', 'idleLockMinutes', 'off']);
+  assert.equal(off.stdout, 'idleLockMinutes = 0\n');
+  assert.equal(JSON.parse(await readFile(join(sandbox.home, 'settings.json'), 'utf8')).idleLockMinutes, 0);
+});
+
+test('an option that does nothing under the policy is stored, and a warning on stderr says so', async (t) => {
+  const { sandbox } = await withDev(t);
+  const allow = await ok(sandbox, ['policy', 'dev', 'allow', '--remember', '15']);
+  assert.equal(allow.stdout, 'Profile "dev": allow.\n');
+  assert.equal(allow.stderr, 'tray-cred: warning: --remember applies only to ask: "dev" is allow, so 15 min is stored but does nothing until `tray-cred policy dev ask`\n');
+  const listed = JSON.parse((await ok(sandbox, ['list', '--json'])).stdout) as { rememberMinutes?: number }[];
+  assert.equal(listed[0]!.rememberMinutes, 15);
+
+  const ask = await ok(sandbox, ['policy', 'dev', 'ask', '--remember', '15']);
+  assert.equal(ask.stdout, 'Profile "dev": ask, approvals remembered for 15 min.\n');
+  assert.equal(ask.stderr, '', 'no warning where the option works');
+
+  const deny = await ok(sandbox, ['policy', 'dev', 'deny', '--notify']);
+  assert.match(deny.stderr, /^tray-cred: warning: --notify applies only to accesses served: "dev" is deny/);
 });
