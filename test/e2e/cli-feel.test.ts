@@ -148,3 +148,18 @@ test('an option that does nothing under the policy is stored, and a warning on s
   const deny = await ok(sandbox, ['policy', 'dev', 'deny', '--notify']);
   assert.match(deny.stderr, /^tray-cred: warning: --notify applies only to accesses served: "dev" is deny/);
 });
+
+test('audit, list and status before init say there is no vault and how to make one (exit 14); status after init without an agent is exit 3', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  for (const args of [['audit'], ['audit', '--json'], ['list'], ['status']]) {
+    const r = await sandbox.trayCred(args);
+    assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `tray-cred: there is no vault at ${join(sandbox.home, 'vault.json')}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)\n`);
+  }
+  await ok(sandbox, ['init']);
+  assert.equal((await ok(sandbox, ['audit'])).stdout.split('\n')[0]!.split(/ +/)[0], 'SEQ');
+  const status = await sandbox.trayCred(['status']);
+  assert.equal(status.status, EXIT_STATUS.NOT_RUNNING, status.stderr);
+  assert.match(status.stderr, /^tray-cred: no tray-cred agent answers at /);
+});
