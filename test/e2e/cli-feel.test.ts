@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { ROOT, credentialsFile, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+import { HELPER, ROOT, credentialsFile, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
 
 const VERSION = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -162,4 +162,19 @@ test('audit, list and status before init say there is no vault and how to make o
   const status = await sandbox.trayCred(['status']);
   assert.equal(status.status, EXIT_STATUS.NOT_RUNNING, status.stderr);
   assert.match(status.stderr, /^tray-cred: no tray-cred agent answers at /);
+});
+
+test('LAST USED in `tray-cred list` is current within about a second of a use', { timeout: 60_000 }, async (t) => {
+  const { sandbox, startAgent } = await withDev(t);
+  await startAgent();
+  const served = await run(HELPER, ['dev'], { env: sandbox.env });
+  assert.equal(served.status, 0, served.stderr);
+  const usedBy = Date.now();
+  let lastUsedAt: string | undefined;
+  // Each list takes a few hundred ms; the agent writes 1 s after the use.
+  while (lastUsedAt === undefined && Date.now() - usedBy < 1_800) {
+    lastUsedAt = (JSON.parse((await ok(sandbox, ['list', '--json'])).stdout) as { lastUsedAt?: string }[])[0]!.lastUsedAt;
+  }
+  assert.ok(lastUsedAt, 'list shows no last-used time 1.8 s after the use');
+  assert.ok(Math.abs(Date.parse(lastUsedAt) - usedBy) < 2_000, `last used ${lastUsedAt}, the use was at ${new Date(usedBy).toISOString()}`);
 });
