@@ -49,6 +49,7 @@ test('a typo is one line with the suggestion and the help to see, exit 2, never 
     { args: ['list', '--jsn'], says: "tray-cred: unknown option '--jsn' (did you mean '--json'?); see tray-cred list --help" },
     { args: ['audit', 'verify', '--jsno'], says: "tray-cred: unknown option '--jsno' (did you mean '--json'?); see tray-cred audit verify --help" },
     { args: ['add'], says: "tray-cred: missing required argument 'profile'; see tray-cred add --help" },
+    { args: ['completion', 'ksh'], says: "tray-cred: 'ksh' is not a <shell>: use bash, zsh or fish; see tray-cred completion --help" },
   ];
   for (const c of cases) {
     const r = await sandbox.trayCred(c.args);
