@@ -85,9 +85,19 @@ test('completion scripts for bash, zsh and fish parse; the bash one completes co
     await writeFile(scripts[shell], (await ok(sandbox, ['completion', shell])).stdout);
   }
   await t.test('bash -n', async () => assert.equal((await run('bash', ['-n', scripts.bash!], { env: sandbox.env })).status, 0));
-  await t.test('zsh -n (skipped when zsh is not installed)', { skip: !has('zsh') && 'zsh is not installed' }, async () => {
+  await t.test('zsh -n, and the zsh function offers commands, options and profiles (skipped when zsh is not installed)', { skip: !has('zsh') && 'zsh is not installed' }, async () => {
     const r = await run('zsh', ['-n', scripts.zsh!], { env: sandbox.env });
     assert.equal(r.status, 0, r.stderr);
+    // compadd stubbed to print what it is given: zsh filters by prefix itself.
+    const offered = async (typed: string[]): Promise<string[]> => {
+      const words = ['tray-cred', ...typed].map((w) => `'${w}'`).join(' ');
+      const z = await run('zsh', ['-c', `source "$1"; compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }; words=(${words}); CURRENT=${typed.length + 1}; _tray_cred`, 'zsh', scripts.zsh!], { env: sandbox.env });
+      assert.equal(z.status, 0, z.stderr);
+      return z.stdout.split('\n').filter(Boolean);
+    };
+    assert.ok((await offered([''])).includes('list'));
+    assert.deepEqual(await offered(['list', '']), ['--json', '-h', '--help']);
+    assert.deepEqual(await offered(['audit', '--profile', '']), ['dev', 'prod']);
   });
   await t.test('fish -n, and fish completes `tray-cred li` (skipped when fish is not installed)', { skip: !has('fish') && 'fish is not installed' }, async () => {
     assert.equal((await run('fish', ['-n', scripts.fish!], { env: sandbox.env })).status, 0);
