@@ -11,7 +11,7 @@ import { KeyCustody } from './key-custody.ts';
 import type { Approver, Clock } from './ports.ts';
 import { summarize, type ProfileRecord, type ProfileSummary } from './profile.ts';
 import type { SessionInfo } from './sessions.ts';
-import { UsageRecorder } from './usage-recorder.ts';
+import { LAST_USED_FLUSH_MS, UsageRecorder } from './usage-recorder.ts';
 import type { Vault } from './vault.ts';
 
 export interface BrokerDeps {
@@ -30,7 +30,7 @@ export interface BrokerDeps {
 export interface BrokerOptions {
   /** An approval nobody answers within this is a deny. */
   approvalTimeoutMs?: number;
-  /** How long `last used` times may wait in memory before they are written to the vault. */
+  /** How long `last used` times may wait in memory before they are written to the vault (default 1 s). */
   lastUsedFlushMs?: number;
   /** Asked on each request that arrives while locked: `true` shows one "Unlock and allow?" prompt instead of refusing. */
   unlockOnRequest?: () => boolean;
@@ -74,7 +74,7 @@ export class Broker {
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
     this.custody = new KeyCustody({ vault: deps.vault, audit: deps.audit, authorizeUnlock: options.authorizeUnlock, onUnlocked: () => this.emit('unlocked') });
     this.gate = new ApprovalGate({ approver: deps.approver, clock: deps.clock, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending') });
-    this.usage = new UsageRecorder({ custody: this.custody, vault: deps.vault, clock: deps.clock, flushMs: options.lastUsedFlushMs ?? 60_000, warn: deps.warn });
+    this.usage = new UsageRecorder({ custody: this.custody, vault: deps.vault, clock: deps.clock, flushMs: options.lastUsedFlushMs ?? LAST_USED_FLUSH_MS, warn: deps.warn });
   }
 
   get locked(): boolean {

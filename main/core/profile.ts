@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACCESS_KEY_ID, PROFILE_NAME } from '../../common/names.ts';
 import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../common/policy.ts';
 import { UsageError } from './errors.ts';
+import { fieldProblem } from './profile-messages.ts';
 
 export type { Policy };
 
@@ -164,6 +165,8 @@ export function checkRecord(name: string, record: unknown): ProfileRecord {
   const parsed = profileRecordSchema.safeParse(record);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
+  const words = issue && fieldProblem(record, issue.path);
+  if (words) throw new UsageError(`profile "${name}": ${words}`);
   const field = issue?.path.join('.') || 'profile';
   throw new UsageError(`profile "${name}": ${field} is not valid (${issue?.message ?? 'rejected'})`);
 }

@@ -2,6 +2,12 @@ import type { KeyCustody } from './key-custody.ts';
 import type { Clock } from './ports.ts';
 import type { Vault } from './vault.ts';
 
+/**
+ * How long a use waits before its time is written: short enough that `tray-cred list` right
+ * after an `aws` call shows it, long enough that a burst of requests is one vault write.
+ */
+export const LAST_USED_FLUSH_MS = 1_000;
+
 export interface UsageRecorderDeps {
   custody: KeyCustody;
   vault: Vault;
@@ -13,7 +19,8 @@ export interface UsageRecorderDeps {
 
 /**
  * Remembers when each profile was last served and writes the times into the vault in batches,
- * not on every request: a vault write re-encrypts the whole file.
+ * not on every request: a vault write re-encrypts the whole file. The first use starts the timer
+ * and later ones ride along, so under any load there is at most one write per `flushMs`.
  */
 export class UsageRecorder {
   private readonly deps: UsageRecorderDeps;

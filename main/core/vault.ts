@@ -45,6 +45,15 @@ export class Vault {
     return (await this.deps.fs.size(this.path)) !== null;
   }
 
+  /** For commands that read what only a vault makes (the audit log): no vault is the user's to fix, not "no entries". */
+  async requireExists(): Promise<void> {
+    if (!(await this.exists())) throw this.noVault();
+  }
+
+  private noVault(): VaultFileError {
+    return new VaultFileError(`there is no vault at ${this.path}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)`);
+  }
+
   /** Creates the master key and the audit key in the keychain and an empty vault. Refuses to overwrite. */
   async init(): Promise<string> {
     const { fs, keychain, random } = this.deps;
@@ -69,7 +78,7 @@ export class Vault {
   /** The vault's id, from the clear header. */
   async vaultId(): Promise<string> {
     const file = await this.deps.fs.readFile(this.path);
-    if (!file) throw new VaultFileError(`there is no vault at ${this.path}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)`);
+    if (!file) throw this.noVault();
     return readHeader(file).vaultId;
   }
 
@@ -80,7 +89,7 @@ export class Vault {
    */
   async loadMasterKey(): Promise<Buffer> {
     const file = await this.deps.fs.readFile(this.path);
-    if (!file) throw new VaultFileError(`there is no vault at ${this.path}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)`);
+    if (!file) throw this.noVault();
     const { vaultId, keyId } = readHeader(file);
     const { keychain } = this.deps;
     const stored = await keychain.get(masterKeyAccount(vaultId));

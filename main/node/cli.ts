@@ -2,7 +2,7 @@
  * `tray-cred`: the composition root of the command line and the headless agent. This is the
  * only place that constructs the Node implementations of the ports.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { join } from 'node:path';
 import { read } from 'read';
 import { EXIT_STATUS } from '../../common/errors.ts';
@@ -12,6 +12,7 @@ import { Vault } from '../core/vault.ts';
 import { registerAdd } from './commands/add.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerCompletion } from './commands/completion.ts';
 import { registerConfigureAws } from './commands/configure-aws.ts';
 import { registerControl } from './commands/control.ts';
 import { registerDoctor } from './commands/doctor.ts';
@@ -26,6 +27,7 @@ import { registerSetup } from './commands/setup.ts';
 import { registerSts } from './commands/sts.ts';
 import { agentPlace } from './agent-runtime.ts';
 import type { CliContext } from './context.ts';
+import { FriendlyCommand } from './friendly-command.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
 import { CryptoRandom, SystemClock } from './system-clock.ts';
@@ -81,14 +83,15 @@ function context(): CliContext {
 async function main(argv: string[]): Promise<void> {
   let ctx: CliContext | undefined;
   const lazy = (): CliContext => (ctx ??= context());
-  const program = new Command('tray-cred')
+  const version = typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev';
+  const program = new FriendlyCommand('tray-cred')
     .description('AWS credentials encrypted under a key in the OS keychain, served through credential_process, every access audited')
-    .version(typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev')
-    .showHelpAfterError()
+    // As bug reports need it: which build, on which Node, on which platform.
+    .version(`tray-cred ${version} (Node ${process.version}, ${process.platform}-${process.arch})`, '-v, --version', 'print the version, with Node and the platform')
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

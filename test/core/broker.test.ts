@@ -206,6 +206,28 @@ describe('Broker', () => {
     assert.ok(dev!.lastUsedAt);
   });
 
+  it('writes last-used times within a second, and a burst of uses as one vault write', async () => {
+    const key = await w.vault.loadMasterKey();
+    const update = w.vault.update.bind(w.vault);
+    let writes = 0;
+    w.vault.update = ((...args: Parameters<typeof update>) => {
+      writes += 1;
+      return update(...args);
+    }) as typeof update;
+    for (let i = 0; i < 20; i++) {
+      assert.equal((await w.handle(ask('dev', `r${i}`))).ok, true);
+      w.clock.advance(40); // 20 uses over 800 ms
+    }
+    await flush();
+    assert.equal(writes, 0, 'nothing is written before the second is up');
+    assert.equal((await w.vault.read(key)).data.profiles.dev!.lastUsedAt, undefined);
+    w.clock.advance(200); // one second after the first use
+    await flush();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(writes, 1, 'twenty uses, one vault write');
+    assert.equal((await w.vault.read(key)).data.profiles.dev!.lastUsedAt, new Date(w.clock.now() - 200 - 40).toISOString(), 'the vault holds the newest use');
+  });
+
   it('reports status and audits unlock and lock', async () => {
     assert.deepEqual(w.broker.status(), { locked: false, profiles: 3, pending: 0, agentPid: 4242 });
     await w.handle({ v: 1, id: 's', op: 'lock', caller });

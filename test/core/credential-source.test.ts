@@ -147,7 +147,7 @@ describe('temporary credentials', () => {
     const orphan = await w.handle(ask('orphan'));
     assert.match(orphan.ok ? '' : orphan.error.message, /takes its keys from "gone", which is not in the vault/);
     await assert.rejects(admin.setSource(key, 'self', { kind: 'role', roleArn: ROLE, sourceProfile: 'self' }), /its own source profile/);
-    await assert.rejects(admin.setSource(key, 'bad', { kind: 'role', roleArn: 'not-an-arn', sourceProfile: 'base' }), /source.roleArn is not valid/);
+    await assert.rejects(admin.setSource(key, 'bad', { kind: 'role', roleArn: 'not-an-arn', sourceProfile: 'base' }), /profile "bad": --role-arn takes a role ARN like arn:aws:iam::123456789012:role\/name, not "not-an-arn"/);
   });
 
   describe('external commands', () => {

@@ -22,6 +22,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number of entries, 1 or more');
+      await c.vault.requireExists();
       const entries = await queryAuditLog(c.fs, c.auditDir, { profile: options.profile, limit });
       if (options.json) {
         c.out(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));

@@ -13,6 +13,8 @@ async function call(c: CliContext, op: Request['op'], profile?: string): Promise
     response = await sendRequest(c.socket, request, 30_000);
   } catch (error) {
     if (error instanceof AgentUnreachableError) {
+      // Before `init` the missing agent is the lesser problem: say what to do first.
+      await c.vault.requireExists();
       throw new AgentNotRunningError(`${error.message}: start the tray app or \`tray-cred agent\`; set TRAY_CRED_SOCKET if it listens elsewhere`);
     }
     throw error;

@@ -4,7 +4,7 @@ import { POLICIES } from '../../../common/policy.ts';
 import { ProfileAdmin } from '../../core/admin.ts';
 import { unsetCredentialProcess } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
-import { checkPolicy, checkRememberMinutes, summarize } from '../../core/profile.ts';
+import { checkPolicy, checkRememberMinutes, summarize, type Policy } from '../../core/profile.ts';
 import { readAwsConfig, rewriteAwsConfig } from '../aws-config-file.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
@@ -83,6 +83,14 @@ async function removeConfigLine(c: CliContext, profile: string, remove: boolean)
   c.out(`${backup ? `Backed up ${files.config} to ${backup}\n` : ''}Took credential_process = tray-cred-helper ${profile} out of ${files.config}.\n`);
 }
 
+/** Options that are stored but change nothing under this policy: said, so nobody relies on them. */
+export function inertPolicyWarnings(profile: string, policy: Policy, remember: number | undefined, notify: boolean | undefined): string[] {
+  const warnings: string[] = [];
+  if (remember && policy !== 'ask') warnings.push(`--remember applies only to ask: "${profile}" is ${policy}, so ${remember} min is stored but does nothing until \`tray-cred policy ${profile} ask\``);
+  if (notify && policy === 'deny') warnings.push(`--notify applies only to accesses served: "${profile}" is deny, so no notification will ever be shown`);
+  return warnings;
+}
+
 function registerPolicy(program: Command, ctx: () => CliContext): void {
   program
     .command('policy')
@@ -98,5 +106,6 @@ function registerPolicy(program: Command, ctx: () => CliContext): void {
       const remember = options.remember === undefined ? undefined : checkRememberMinutes(Number(options.remember));
       const p = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember, options.notify));
       c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}${p.notify ? ', notifications on' : ''}.\n`);
+      for (const warning of inertPolicyWarnings(profile, p.policy, remember, options.notify)) c.err(`tray-cred: warning: ${warning}`);
     });
 }

@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
-import { SETTINGS_DEFAULTS, type Settings } from '../../core/settings.ts';
+import { IDLE_LOCK_CHOICES, SETTINGS_DEFAULTS, type Settings } from '../../core/settings.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { table } from '../context.ts';
 import { openSettings } from '../settings-file.ts';
 
 const KEYS = Object.keys(SETTINGS_DEFAULTS) as (keyof Settings)[];
+const IDLE_LOCK_WORDS = IDLE_LOCK_CHOICES.map((m) => (m === 0 ? 'off' : String(m))).join(', ').replace(/, (\w+)$/, ' or $1');
+
+/** A setting that is stored but changes nothing on this machine, said when it is set. */
+function inertWarning(key: keyof Settings, value: Settings[keyof Settings], platform: NodeJS.Platform): string | undefined {
+  if (key === 'touchId' && value === true && platform !== 'darwin') return 'touchId is stored, but Touch ID exists only on macOS: it changes nothing here';
+  return undefined;
+}
 
 function parseValue(key: keyof Settings, text: string): Settings[keyof Settings] {
   const kind = typeof SETTINGS_DEFAULTS[key];
@@ -14,9 +21,11 @@ function parseValue(key: keyof Settings, text: string): Settings[keyof Settings]
     if (/^(off|false|no)$/i.test(text)) return false;
     throw new UsageError(`${key} takes on or off, not "${text}"`);
   }
-  if (kind === 'number') {
-    if (!/^\d+$/.test(text)) throw new UsageError(`${key} takes a number of minutes, not "${text}"`);
-    return Number(text) as Settings[keyof Settings];
+  if (key === 'idleLockMinutes') {
+    // README and the tray menu call 0 "off"; both spellings work.
+    const minutes = /^(off|never)$/i.test(text) ? 0 : /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(IDLE_LOCK_CHOICES as readonly number[]).includes(minutes)) throw new UsageError(`idleLockMinutes takes ${IDLE_LOCK_WORDS} (minutes), not "${text}"`);
+    return minutes as Settings[keyof Settings];
   }
   return text;
 }
@@ -26,7 +35,7 @@ export function registerSettings(program: Command, ctx: () => CliContext): void 
     .command('settings')
     .description('show or change the settings the tray app and the headless agent share (settings.json in the data directory)')
     .argument('[name]', KEYS.join(' | '))
-    .argument('[value]', 'on/off, minutes (idleLockMinutes: 0, 5, 15 or 60), or a path')
+    .argument('[value]', `on/off, minutes (idleLockMinutes: ${IDLE_LOCK_WORDS}), or a path`)
     .action(async (name: string | undefined, value: string | undefined) => {
       const c = ctx();
       await c.fs.ensurePrivateDir(c.dataDir);
@@ -41,12 +50,15 @@ export function registerSettings(program: Command, ctx: () => CliContext): void 
         c.out(`${String(store.get(key))}\n`);
         return;
       }
+      const parsed = parseValue(key, value);
       try {
-        store.set(key, parseValue(key, value));
+        store.set(key, parsed);
       } catch (error) {
         if (error instanceof UsageError) throw error;
         throw new UsageError(`"${value}" is not a valid value for ${key} (${(error as Error).message.replace(/^Config schema violation: /, '')})`);
       }
       c.out(`${key} = ${String(store.get(key))}\n`);
+      const warning = inertWarning(key, parsed, process.platform);
+      if (warning) c.err(`tray-cred: warning: ${warning}`);
     });
 }

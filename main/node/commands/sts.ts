@@ -9,10 +9,10 @@ async function withAdmin<T>(c: CliContext, fn: (admin: ProfileAdmin, key: Buffer
   return c.withKey((key) => fn(admin, key));
 }
 
-const seconds = (value: string | undefined, flag: string): number | undefined => {
+const seconds = (value: string | undefined, flag: string, range: string): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a whole number of seconds`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes ${range} seconds, not "${value}"`);
   return n;
 };
 
@@ -47,7 +47,7 @@ function registerRole(program: Command, ctx: () => CliContext): void {
         sourceProfile: o.sourceProfile,
         ...(o.mfaSerial ? { mfaSerial: o.mfaSerial } : {}),
         ...(o.externalId ? { externalId: o.externalId } : {}),
-        ...(o.duration ? { durationSeconds: seconds(o.duration, '--duration') } : {}),
+        ...(o.duration ? { durationSeconds: seconds(o.duration, '--duration', '900-43200') } : {}),
         ...(o.sessionName ? { roleSessionName: o.sessionName } : {}),
       };
       const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source, o.replace));
@@ -66,7 +66,7 @@ function registerExternal(program: Command, ctx: () => CliContext): void {
     .action(async (name: string, o: { command: string; timeout?: string; replace: boolean }) => {
       const c = ctx();
       checkProfileName(name);
-      const source = { kind: 'command' as const, command: o.command, ...(o.timeout ? { timeoutSeconds: seconds(o.timeout, '--timeout') } : {}) };
+      const source = { kind: 'command' as const, command: o.command, ...(o.timeout ? { timeoutSeconds: seconds(o.timeout, '--timeout', '1-600') } : {}) };
       const done = await withAdmin(c, (admin, key) => admin.setSource(key, name, source, o.replace));
       c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": credentials from its command, gated and audited like any other.\n`);
     });
@@ -88,7 +88,7 @@ function registerStsSettings(program: Command, ctx: () => CliContext): void {
       const result = await withAdmin(c, (admin, key) =>
         admin.setSts(key, name, {
           ...(o.sessionMode !== undefined ? { sessionMode: o.sessionMode === 'on' } : {}),
-          ...(o.duration !== undefined ? { durationSeconds: seconds(o.duration, '--duration') } : {}),
+          ...(o.duration !== undefined ? { durationSeconds: seconds(o.duration, '--duration', '900-129600') } : {}),
           mfaSerial: optional(o.mfaSerial),
           region: optional(o.region),
           endpoint: optional(o.endpoint),
