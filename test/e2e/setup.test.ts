@@ -100,12 +100,43 @@ test('from the openssl recipe: imported with its key file, its .enc retired afte
 });
 
 test('stopped at a step: what came before stays done, the step and what follows change nothing', { timeout: 180_000 }, async (t) => {
+  await t.test('no keychain to keep the master key in: stops at step 1 and creates nothing', async (t) => {
+    const s = await home(t);
+    await plaintext(s);
+    const r = await run(TRAY_CRED, ['setup', '--yes'], { env: { ...s.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(s.root, 'no-bus')}` } });
+    assert.equal(r.status, EXIT_STATUS.KEYCHAIN, r.stderr);
+    assert.match(r.stderr, /setup stopped at step 1 \(vault\): .*Nothing was changed, and this step changed nothing/);
+    assert.equal(await exists(join(s.home, 'vault.json')), false);
+    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+  });
+  await t.test('~/.aws/config is a directory: stops at step 4; the vault has the keys and the plaintext is untouched', async (t) => {
+    const s = await home(t);
+    await plaintext(s);
+    await mkdir(s.awsConfig, { recursive: true });
+    const r = await setup(s, '--yes');
+    assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
+    assert.match(r.stderr, /setup stopped at step 4 \(aws config\): .*EISDIR.*Steps 1-3 are done/);
+    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+    assert.equal((await run(TRAY_CRED, ['list', '--json'], { env: s.env })).stdout.includes('"dev"'), true, 'step 2 stays done');
+  });
+  await t.test('an agent that cannot start: stops at step 5 after 10 s; config set, plaintext untouched', async (t) => {
+    const s = await home(t);
+    await plaintext(s);
+    const open = join(s.root, 'open');
+    await mkdir(open, { mode: 0o755 });
+    const env = { ...s.env, TRAY_CRED_SOCKET: join(open, 'agent.sock') };
+    const r = await run(TRAY_CRED, ['setup', '--yes'], { env });
+    assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
+    assert.match(r.stderr, /setup stopped at step 5 \(agent\): the agent \(see .*agent\.log\) did not answer on .* within 10 s/);
+    assert.match(await readFile(join(s.home, 'agent.log'), 'utf8'), /can be opened by other users/, 'the log says why');
+    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+  });
   await t.test('no terminal and no --yes: stops before importing', async (t) => {
     const s = await home(t);
     await plaintext(s);
     const r = await setup(s);
     assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
-    assert.match(r.stderr, /setup stopped at step 2 \(import\): setup asks before it imports keys, and stdin is not a terminal: run it in a terminal, or pass --yes\. steps 1-1 are done/);
+    assert.match(r.stderr, /setup stopped at step 2 \(import\): setup asks before it imports keys, and stdin is not a terminal: run it in a terminal, or pass --yes\. Step 1 is done/);
     assert.equal(await exists(join(s.home, 'vault.json')), true, 'step 1 is done');
     assert.equal(await exists(s.awsConfig), false);
   });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { TrayCredError, UsageError } from '../../core/errors.ts';
+import { EnvironmentError, TrayCredError, UsageError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { SETUP_STEPS, type SetupRun } from '../setup/steps.ts';
 
@@ -40,9 +40,12 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
         c.out(`${i + 1}/${SETUP_STEPS.length} ${step.title}\n`);
         try {
           await step.run(s);
-        } catch (error) {
+        } catch (caught) {
+          // A file the step could not read or write (a directory where a file should be, no permission) is the user's to fix.
+          const errno = (caught as NodeJS.ErrnoException)?.code;
+          const error = !(caught instanceof TrayCredError) && typeof errno === 'string' ? new EnvironmentError((caught as Error).message) : caught;
           if (!(error instanceof TrayCredError)) throw error;
-          const done = i === 0 ? 'nothing was changed' : `steps 1-${i} are done`;
+          const done = i === 0 ? 'Nothing was changed' : i === 1 ? 'Step 1 is done' : `Steps 1-${i} are done`;
           throw new StepFailed(error, `setup stopped at step ${i + 1} (${step.title}): ${error.message}. ${done}, and this step changed nothing: fix the cause and run \`tray-cred setup\` again (it keeps what is done)`);
         }
       }

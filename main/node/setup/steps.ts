@@ -11,6 +11,7 @@ import { awsFiles } from '../../core/import-sources.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { addCredentialProcessLines, installHelper } from '../install-helper.ts';
+import { managerAnswers, runCommand as runServiceCommand } from '../service/service-manager.ts';
 import { discoverSources, type FoundSource } from './discover.ts';
 import { builtCommands, runCli, runCommand, type CliRun } from './run-cli.ts';
 
@@ -31,11 +32,24 @@ export interface SetupStep {
   run(s: SetupRun): Promise<void>;
 }
 
+/** A command setup ran that failed: setup exits with that command's own status. */
+class CommandFailed extends EnvironmentError {
+  private readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+
+  override get exitStatus(): number {
+    return this.status;
+  }
+}
+
 /** A command a step ran: its output, indented under the step; a failure stops setup with its message. */
 async function cli(s: SetupRun, args: string[]): Promise<CliRun> {
   const r = await runCli(args, s.c.env);
   for (const line of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean)) s.say(`    ${line}`);
-  if (r.status !== 0) throw new EnvironmentError(`\`tray-cred ${args.join(' ')}\` exited ${r.status}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`);
+  if (r.status !== 0) throw new CommandFailed(`\`tray-cred ${args.join(' ')}\` exited ${r.status}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`, r.status);
   return r;
 }
 
@@ -107,26 +121,41 @@ function onPath(dir: string, path: string | undefined): boolean {
   return (path ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d)).includes(resolve(dir));
 }
 
-/** The agent: one that already answers is kept; otherwise started in the background with its log in the data directory. */
+/**
+ * The agent: one that already answers is kept; where a service manager answers (systemd's user
+ * instance, launchd), installed as a user service; otherwise started in the background with its
+ * log in the data directory, and setup says it will not come back after a reboot.
+ */
 const agent: SetupStep = {
   title: 'agent',
   async run(s) {
     if ((await runCli(['status'], s.c.env)).status === 0) return s.say(`  an agent already answers on ${s.c.socket}`);
+    const place = { env: s.c.env, platform: process.platform, home: homedir(), uid: s.c.uid ?? 0, node: process.execPath, script: builtCommands().cli, dataDir: s.c.dataDir, socket: s.c.socket };
+    if (await managerAnswers(place, runServiceCommand)) {
+      await cli(s, ['service', 'install', ...(s.dryRun ? ['--dry-run'] : [])]);
+      if (!s.dryRun) await untilAnswers(s, 'the user service');
+      return;
+    }
     const log = join(s.c.dataDir, 'agent.log');
-    if (s.dryRun) return s.say(`  would start \`tray-cred agent\` in the background (log: ${log})`);
+    if (s.dryRun) return s.say(`  would start \`tray-cred agent\` in the background (log: ${log}): no service manager answers here`);
     const fd = openSync(log, 'a', 0o600);
     try {
       spawn(process.execPath, [builtCommands().cli, 'agent'], { env: s.c.env, detached: true, stdio: ['ignore', fd, fd] }).unref();
     } finally {
       closeSync(fd);
     }
-    for (let i = 0; i < 50; i += 1) {
-      if ((await runCli(['status'], s.c.env)).status === 0) return s.say(`  started \`tray-cred agent\` in the background (log: ${log}); it does not start again after a reboot`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new EnvironmentError(`the agent did not answer within 10 s: see ${log}`);
+    await untilAnswers(s, `the agent (see ${log})`);
+    s.say(`  started \`tray-cred agent\` in the background (log: ${log}); no service manager answers here, so it does not start again after a reboot: \`tray-cred service install\` where one does`);
   },
 };
+
+async function untilAnswers(s: SetupRun, what: string): Promise<void> {
+  for (let i = 0; i < 50; i += 1) {
+    if ((await runCli(['status'], s.c.env)).status === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new EnvironmentError(`${what} did not answer on ${s.c.socket} within 10 s`);
+}
 
 /** One real request through the installed helper, for a profile served without asking. */
 const check: SetupStep = {
