@@ -7,6 +7,8 @@ import { openSync, closeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { maskSecrets, setCredentialProcess } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
@@ -108,7 +110,13 @@ const awsConfig: SetupStep = {
     const helper = join(homedir(), '.local', 'bin', 'tray-cred-helper');
     const command = onPath(join(homedir(), '.local', 'bin'), s.c.env.PATH) ? 'tray-cred-helper' : helper;
     const { config, credentials } = awsFiles(s.c.env, homedir());
-    if (s.dryRun) return s.say(`  would set credential_process = ${command} <profile> in ${config} for ${names.join(', ')}`);
+    // The diff first, as configure-aws --dry-run shows it (values of any keys left in the file hidden).
+    const before = (await s.c.fs.readFile(config))?.toString('utf8') ?? '';
+    const edit = setCredentialProcess(before, names, (p) => `${command} ${p}`);
+    if (edit.changed.length) {
+      for (const line of createTwoFilesPatch(config, config, maskSecrets(before), maskSecrets(edit.text), 'now', 'after setup').split('\n').slice(2)) s.say(`    ${line}`);
+    }
+    if (s.dryRun) return s.say(edit.changed.length ? `  would write that change to ${config}` : `  ${config} needs no change`);
     const r = await addCredentialProcessLines({ configPath: config, credentialsPath: credentials, profiles: names, command });
     if (r.backup) s.say(`  backed up ${config} to ${r.backup}`);
     if (r.changed.length) s.say(`  set credential_process = ${command} <profile> in ${config} for ${r.changed.join(', ')}`);
