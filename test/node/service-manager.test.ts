@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EnvironmentError } from '../../main/core/errors.ts';
-import { installService, uninstallService, type CommandResult } from '../../main/node/service/service-manager.ts';
+import type { CommandResult } from '../../main/node/run-command.ts';
+import { installService, uninstallService } from '../../main/node/service/service-manager.ts';
 import type { ServicePlace } from '../../main/node/service/service-files.ts';
 
 async function world(t: TestContext, platform: NodeJS.Platform, fail?: RegExp) {

@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { realpathSync } from 'node:fs';
 import type { CliContext } from '../context.ts';
 import { idleExitMs } from './agent.ts';
-import { runCommand, installService, uninstallService, type ServiceOptions } from '../service/service-manager.ts';
+import { runCommand } from '../run-command.ts';
+import { installService, uninstallService, type ServiceOptions } from '../service/service-manager.ts';
 import { describeStatus, serviceStatus } from '../service/service-status.ts';
 
 interface InstallOptions {

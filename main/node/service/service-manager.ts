@@ -3,32 +3,13 @@
  * service manager answers, loads them; where none does (a container, a CI box, SSH without a
  * user session), prints exactly the commands to run later. Exported for `tray-cred setup`.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EnvironmentError } from '../../core/errors.ts';
+import type { CommandResult } from '../run-command.ts';
 import { serviceCommands, serviceFiles, shellLine, type ServicePlace } from './service-files.ts';
 
-/** What a finished command left behind; `status` is null when it could not start. */
-export interface CommandResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 export type RunCommand = (argv: readonly string[]) => Promise<CommandResult>;
-
-/** Runs a command without a shell; a missing program is a result, not a throw. */
-export const runCommand: RunCommand = (argv) =>
-  new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', (error) => resolve({ status: null, stdout, stderr: error.message }));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
 
 export interface ServiceOptions {
   place: ServicePlace;

@@ -10,12 +10,14 @@ import { delimiter, join, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { maskSecrets, setCredentialProcess } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
+import { EXIT_STATUS } from '../../../common/errors.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { addCredentialProcessLines, installHelper } from '../install-helper.ts';
-import { managerAnswers, runCommand as runServiceCommand } from '../service/service-manager.ts';
+import { runCommand, type CommandResult } from '../run-command.ts';
+import { managerAnswers } from '../service/service-manager.ts';
 import { discoverSources, type FoundSource } from './discover.ts';
-import { builtCommands, runCli, runCommand, type CliRun } from './run-cli.ts';
+import { builtCommands, runCli } from './run-cli.ts';
 
 /** What the steps share: the command's context, the sources imported so far, and how to talk. */
 export interface SetupRun {
@@ -48,10 +50,10 @@ class CommandFailed extends EnvironmentError {
 }
 
 /** A command a step ran: its output, indented under the step; a failure stops setup with its message. */
-async function cli(s: SetupRun, args: string[]): Promise<CliRun> {
+async function cli(s: SetupRun, args: string[]): Promise<CommandResult> {
   const r = await runCli(args, s.c.env);
   for (const line of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean)) s.say(`    ${line}`);
-  if (r.status !== 0) throw new CommandFailed(`\`tray-cred ${args.join(' ')}\` exited ${r.status}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`, r.status);
+  if (r.status !== 0) throw new CommandFailed(`\`tray-cred ${args.join(' ')}\` exited ${r.status ?? 'without starting'}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`, r.status ?? EXIT_STATUS.INTERNAL);
   return r;
 }
 
@@ -139,7 +141,7 @@ const agent: SetupStep = {
   async run(s) {
     if ((await runCli(['status'], s.c.env)).status === 0) return s.say(`  an agent already answers on ${s.c.socket}`);
     const place = { env: s.c.env, platform: process.platform, home: homedir(), uid: s.c.uid ?? 0, node: process.execPath, script: builtCommands().cli, dataDir: s.c.dataDir, socket: s.c.socket };
-    if (await managerAnswers(place, runServiceCommand)) {
+    if (await managerAnswers(place, runCommand)) {
       await cli(s, ['service', 'install', ...(s.dryRun ? ['--dry-run'] : [])]);
       if (!s.dryRun) await untilAnswers(s, 'the user service');
       return;
@@ -173,7 +175,7 @@ const check: SetupStep = {
     const profile = names[0];
     if (!profile) return s.say('  no profile is served without asking (all ask or deny): the first `aws` call will ask; plaintext is kept until you run setup again after it');
     if (s.dryRun) return s.say(`  would run: tray-cred-helper ${profile}`);
-    const r = await runCommand(join(homedir(), '.local', 'bin', 'tray-cred-helper'), [profile], s.c.env);
+    const r = await runCommand([join(homedir(), '.local', 'bin', 'tray-cred-helper'), profile], s.c.env);
     if (r.status !== 0 || !r.stdout.startsWith('{"Version":1,')) throw new EnvironmentError(`tray-cred-helper ${profile} failed (exit ${r.status}): ${r.stderr.trim()}`);
     s.checked = profile;
     s.say(`  tray-cred-helper ${profile}: served, and written to the audit log`);
