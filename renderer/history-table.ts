@@ -4,6 +4,7 @@
  */
 import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from '@tanstack/virtual-core';
 import type { HistoryFilter, HistoryRow } from '../preload/api.ts';
+import { displayText } from '../common/display.ts';
 import { h } from './dom.ts';
 import { decisionTone, formatDuration, formatLocalTime } from './format.ts';
 import type { HistoryPages } from './history-pages.ts';
@@ -151,7 +152,9 @@ export class HistoryTable {
   }
 }
 
-function cell(text: string, className = ''): HTMLElement {
+/** A cell of text from the log: caller claims and reasons are shown through the one escaper, like every display. */
+function cell(raw: string, className = ''): HTMLElement {
+  const text = displayText(raw);
   const el = h('div', { className: `cell ${className}`.trim(), text, attrs: { role: 'cell' } });
   // The columns are narrow: the whole text is one hover away.
   if (text) el.title = text;
@@ -163,7 +166,7 @@ function fillRow(row: HTMLElement, data: HistoryRow): void {
   row.classList.remove('loading');
   const label = data.decision ?? data.event;
   const badge = h('span', { className: `badge ${decisionTone(data.decision)}`, text: label });
-  if (data.reason) badge.title = data.reason;
+  if (data.reason) badge.title = displayText(data.reason);
   const decision = h('div', { className: 'cell decision', attrs: { role: 'cell' } }, [badge]);
   row.replaceChildren(
     cell(formatLocalTime(data.time), 'time'),

@@ -3,6 +3,7 @@
  * on top. All data comes from `window.trayCred.history`; the page holds only what is on screen.
  */
 import type { ChainStatus, ExportFormat, HistoryFilter } from '../preload/api.ts';
+import { displayText } from '../common/display.ts';
 import { byId, h, messageOf, setStatus, trayCred } from './dom.ts';
 import { DECISION_CHOICES, formatCount, localInputToIso } from './format.ts';
 import { HistoryPages } from './history-pages.ts';
@@ -67,9 +68,9 @@ function updateProfileChoices(names: readonly string[]): void {
   if (have.length === names.length && have.every((n, i) => n === names[i])) return;
   const selected = profile.value;
   profile.replaceChildren(profile.options[0] ?? h('option', { text: 'All profiles', attrs: { value: '' } }));
-  for (const name of names) profile.append(h('option', { text: name, attrs: { value: name } }));
+  for (const name of names) profile.append(h('option', { text: displayText(name), attrs: { value: name } }));
   // A profile that was removed from the log still filters until the user picks another.
-  if (selected && !names.includes(selected)) profile.append(h('option', { text: selected, attrs: { value: selected } }));
+  if (selected && !names.includes(selected)) profile.append(h('option', { text: displayText(selected), attrs: { value: selected } }));
   profile.value = selected;
 }
 

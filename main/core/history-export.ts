@@ -1,3 +1,4 @@
+import { displayText } from '../../common/display.ts';
 import type { HistoryRow } from '../../common/history.ts';
 
 /** The exported columns, in order: exactly the fields of a HistoryRow, nothing more. */
@@ -20,23 +21,32 @@ export const EXPORT_COLUMNS: readonly (keyof HistoryRow)[] = [
 /** Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection"). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-function cell(value: string | number | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  // A caller's command line is the caller's claim: `=HYPERLINK(...)` must stay text when opened.
-  if (FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/** A field as the exports show it: text through the one escaper every display uses, numbers and nulls as they are. */
+function shown(value: string | number | null): string | number | null {
+  return typeof value === 'string' ? displayText(value) : value;
 }
 
-/** The rows as CSV (RFC 4180: CRLF line ends, a header line, quotes doubled inside quoted fields). */
+function cell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(shown(value));
+  // A caller's command line is the caller's claim: `=HYPERLINK(...)` must stay text when opened.
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  // `;` too: spreadsheets in locales whose decimal mark is a comma split on it.
+  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * The rows as CSV (RFC 4180: CRLF line ends, a header line, quotes doubled inside quoted fields).
+ * Text is escaped by common/display.ts, so a cell holds no control, bidi or invisible character.
+ */
 export function toCsv(rows: readonly HistoryRow[]): string {
   const lines = [EXPORT_COLUMNS.join(',')];
   for (const row of rows) lines.push(EXPORT_COLUMNS.map((c) => cell(row[c])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** The rows as a JSON array, each with exactly the HistoryRow fields. */
+/** The rows as a JSON array, each with exactly the HistoryRow fields, text escaped as in every display. */
 export function toJson(rows: readonly HistoryRow[]): string {
-  const picked = rows.map((row) => Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, row[c]])));
+  const picked = rows.map((row) => Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, shown(row[c])])));
   return `${JSON.stringify(picked, null, 2)}\n`;
 }

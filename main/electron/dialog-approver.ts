@@ -1,21 +1,21 @@
 import { app, dialog, type BaseWindow, type MessageBoxOptions, type MessageBoxReturnValue } from 'electron';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports.ts';
-import { claimText } from './claim-text.ts';
+import { displayText } from '../../common/display.ts';
 
 const DENY = 0;
 const ALLOW = 1;
 
 /** The native prompt for one request: Deny is the default and the cancel button. */
 export function approvalPrompt(request: ApprovalRequest): MessageBoxOptions {
-  const profile = claimText(request.profile, 64);
+  const profile = displayText(request.profile, 64);
   const caller = request.caller;
-  const what = caller ? `“${claimText(caller.command, 80)}”` : 'a caller that did not say who it is';
+  const what = caller ? `“${displayText(caller.command, 80)}”` : 'a caller that did not say who it is';
   const question = request.unlock ? `Unlock tray-cred and allow “${profile}” for ${what}?` : `Allow “${profile}” for ${what}?`;
   const claims = caller
     ? [
         'As claimed by tray-cred-helper (not verified):',
-        `Command: ${claimText(caller.command, 1000)}`,
-        `Working directory: ${claimText(caller.cwd, 500)}`,
+        `Command: ${displayText(caller.command, 1000)}`,
+        `Working directory: ${displayText(caller.cwd, 500)}`,
         `Process: pid ${caller.pid}, parent pid ${caller.ppid}`,
       ]
     : ['The helper sent no caller information.'];

@@ -1,6 +1,6 @@
 import { Notification } from 'electron';
 import type { AuditEntry } from '../core/audit-codec.ts';
-import { claimText } from './claim-text.ts';
+import { displayText } from '../../common/display.ts';
 
 export interface AccessNotifierDeps {
   audit: { onAppended(listener: (entries: readonly AuditEntry[]) => void): () => void };
@@ -32,8 +32,8 @@ export function startAccessNotifier(deps: AccessNotifierDeps): () => void {
       for (const e of served) {
         if (!notify.has(e.profile!)) continue;
         new Notification({
-          title: `tray-cred: ${claimText(e.profile!, 64)} was used`,
-          body: e.caller ? `by ${claimText(e.caller.command, 120)} (as claimed), in ${claimText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is',
+          title: `tray-cred: ${displayText(e.profile!, 64)} was used`,
+          body: e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is',
           silent: true,
         }).show();
       }

@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { HistoryRow } from '../../preload/api.ts';
 import { IDLE_LOCK_CHOICES, type IdleLockMinutes } from '../core/settings.ts';
-import { claimText } from './claim-text.ts';
+import { displayText } from '../../common/display.ts';
 
 /** A prompt that is open or waiting, as the menu names it. */
 export interface PendingPrompt {
@@ -50,7 +50,7 @@ function hhmm(iso: string): string {
 
 /** "prod — aws s3 ls — approved — 09:14". Claims are escaped and shortened: a menu line is no place for a whole command. */
 export function recentLabel(row: HistoryRow): string {
-  return [claimText(row.profile ?? '?', 40), claimText(row.command ?? 'unknown caller', 48), row.decision ?? row.event, hhmm(row.time)].join(' — ');
+  return [displayText(row.profile ?? '?', 40), displayText(row.command ?? 'unknown caller', 48), row.decision ?? row.event, hhmm(row.time)].join(' — ');
 }
 
 /** The tray menu for a state. Pure: the tray rebuilds it whenever the state changes. */
@@ -62,9 +62,9 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
   if (view.pending.length > 0) {
     items.push(separator);
     for (const p of view.pending) {
-      const caller = p.command === undefined ? '' : ` (${claimText(p.command, 48)})`;
+      const caller = p.command === undefined ? '' : ` (${displayText(p.command, 48)})`;
       // Information only: the prompt itself is the place to answer.
-      items.push({ label: `Waiting for approval: ${claimText(p.profile, 40)}${caller}`, enabled: false });
+      items.push({ label: `Waiting for approval: ${displayText(p.profile, 40)}${caller}`, enabled: false });
     }
   }
   const recent = view.recent.slice(0, RECENT);

@@ -72,8 +72,7 @@ describe('history export', () => {
   const quoting: [string, string, string][] = [
     ['a comma', 'aws s3 cp a,b .', '"aws s3 cp a,b ."'],
     ['quotes', 'echo "hi" there', '"echo ""hi"" there"'],
-    ['a newline', 'line one\nline two', '"line one\nline two"'],
-    ['a CRLF inside', 'a\r\nb', '"a\r\nb"'],
+    ['a semicolon', 'aws s3 ls; rm -rf ~', '"aws s3 ls; rm -rf ~"'],
     ['nothing special', 'aws sts get-caller-identity', 'aws sts get-caller-identity'],
   ];
   for (const [what, command, cell] of quoting) {
@@ -89,16 +88,40 @@ describe('history export', () => {
     ['+1+1', "'+1+1"],
     ['-2+3', "'-2+3"],
     ['@SUM(A1:A9)', "'@SUM(A1:A9)"],
-    ['\tcmd', "'\tcmd"],
-    ['\rcmd', "'\rcmd"],
+    ['\tcmd', '\\tcmd'],
+    ['\rcmd', '\\rcmd'],
     ['aws s3 ls =1', 'aws s3 ls =1'],
   ];
   for (const [command, shown] of formulas) {
-    it(`neutralises a cell starting with ${JSON.stringify(command[0])} so a spreadsheet shows it as text`, () => {
+    it(`neutralises a cell starting with ${JSON.stringify(command[0])} so a spreadsheet shows it as text (a tab or CR is escaped first)`, () => {
       const records = parseCsv(toCsv([row({ command, cwd: command, reason: command })]));
       assert.deepEqual([records[1]![5], records[1]![6], records[1]![10]], [shown, shown, shown]);
     });
   }
+
+  const hostile = 'ls \u202Eexe.xl \u001b[2J\nCommand: other';
+  const escaped = 'ls \\u202eexe.xl \\x1b[2J\\nCommand: other';
+  // eslint-disable-next-line no-control-regex -- asserting that none reach the file
+  const RAW = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+  it('CSV shows a right-to-left override, an ESC sequence and a newline in a claim as escapes, and cuts a long one', () => {
+    const csv = toCsv([row({ command: hostile, cwd: 'x'.repeat(5000), reason: 'said\u202Eon' })]);
+    assert.doesNotMatch(csv, RAW);
+    const [, record] = parseCsv(csv);
+    assert.equal(record![5], escaped);
+    assert.match(record![6]!, /^x{2000}…\(3000 more\)$/);
+    assert.equal(record![10], 'said\\u202eon');
+    assert.equal(parseCsv(csv).length, 2, 'one record per row: the newline did not start another');
+  });
+
+  it('JSON shows the same escapes (not only JSON\'s own, which read back as the raw characters)', () => {
+    const json = toJson([row({ command: hostile, cwd: '/tmp/\u2066x', reason: null })]);
+    assert.doesNotMatch(json, RAW);
+    assert.doesNotMatch(json, /(?<!\\)\\u(001b|202e)/i, 'no JSON escape that parses back to the control character');
+    const [parsed] = JSON.parse(json) as HistoryRow[];
+    assert.equal(parsed!.command, escaped);
+    assert.equal(parsed!.cwd, '/tmp/\\u2066x');
+  });
 
   it('JSON holds exactly the rows, and reads back equal', () => {
     const rows = [row(), row({ seq: 9, event: 'unlock', profile: null, decision: null, command: '=1+1', cwd: null, pid: null, ppid: null, durationMs: null })];

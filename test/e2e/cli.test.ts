@@ -294,6 +294,27 @@ test('a line of JSON that is not an entry: `audit` shows the entries around it, 
   assert.equal(verify.stderr, 'tray-cred: audit log NOT verified: audit-000000000001.jsonl line 2 (entry 1): not an audit entry: the line was edited or damaged. Entries before it (1) are intact.\n');
 });
 
+test('`audit` shows a caller\'s right-to-left override and ESC sequence as escapes, served or refused', async (t) => {
+  const { sandbox, startAgent } = await initialised(t);
+  await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS }))]);
+  await startAgent();
+  // The helper claims its parent's command line: a shell whose own arguments carry the hostile text.
+  const hostile = 'ls \u202Eexe.xl \u001b[2J\u001b]0;pwned\u0007';
+  const asked = await run('/bin/sh', ['-c', `"${HELPER}" dev; exit $?`, 'sh', hostile], { env: sandbox.env });
+  assert.equal(asked.status, 0, asked.stderr);
+  await run('/bin/sh', ['-c', `"${HELPER}" no-such-profile; exit $?`, 'sh', hostile], { env: sandbox.env });
+  const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access');
+  assert.ok(access.every((e) => e.caller?.command.includes(hostile)), 'the log keeps the exact claim');
+
+  const shown = await ok(sandbox, ['audit']);
+  // eslint-disable-next-line no-control-regex -- asserting that none reach the terminal
+  assert.doesNotMatch(shown.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
+  const escaped = 'ls \\u202eexe.xl \\x1b[2J\\x1b]0;pwned\\x07';
+  const lines = shown.stdout.split('\n').filter((l) => l.includes(escaped));
+  assert.equal(lines.length, 2, shown.stdout);
+  assert.match(lines[1]!, / no-such-profile +unknown-profile /);
+});
+
 test('audit verify --json prints the report as JSON', async (t) => {
   const { sandbox } = await initialised(t);
   const r = await tc(sandbox, ['audit', 'verify', '--json']);

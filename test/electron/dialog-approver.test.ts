@@ -146,15 +146,16 @@ describe('DialogApprover', () => {
   });
 
   it('escapes control characters and bidi overrides in the claims and caps their length', async () => {
-    const evil = { pid: 1, ppid: 2, command: `aws s3 ls\n\nCommand: harmless\u202Egnp.exe ${'x'.repeat(5000)}`, cwd: '/tmp\r\u0007' };
+    const evil = { pid: 1, ppid: 2, command: `aws s3 ls\n\nCommand: harmless\u202Egnp.exe \u001b[2J ${'x'.repeat(5000)}`, cwd: '/tmp\r\u0007' };
     const answer = new DialogApprover().ask(request({ caller: evil }), new AbortController().signal);
     const box = await electron.dialog.untilShown();
     const shown = `${box.options.message}\n${box.options.detail}`;
     // eslint-disable-next-line no-control-regex -- asserting that none reach the prompt
     assert.doesNotMatch(shown, /[\u0000-\u0009\u000b-\u001f\u202e]/u);
     assert.equal(box.options.detail!.split('\n').filter((l) => l.startsWith('Command:')).length, 1, 'no fake second Command line');
-    assert.match(box.options.detail!, /aws s3 ls\\n\\nCommand: harmless\\u202egnp\.exe/);
-    assert.match(box.options.detail!, /Working directory: \/tmp\\r\\u0007/);
+    assert.match(box.options.detail!, /aws s3 ls\\n\\nCommand: harmless\\u202egnp\.exe \\x1b\[2J x/);
+    assert.match(box.options.detail!, /x…\(\d+ more\)\n/, 'the cut is marked');
+    assert.match(box.options.detail!, /Working directory: \/tmp\\r\\x07/);
     assert.ok(box.options.message.length < 150, 'the question stays short');
     assert.ok(box.options.detail!.length < 2000, 'the detail is capped');
     box.click('Deny');

@@ -44,6 +44,14 @@ describe('access notifications', () => {
     assert.ok(!JSON.stringify(shown).includes(DEV_KEYS.secretAccessKey));
   });
 
+  it('shows a right-to-left override and an ESC sequence in the claims as escapes', async () => {
+    const hostile = { pid: 300, ppid: 200, command: 'ls \u202Eexe.xl \u001b[2J', cwd: '/tmp/\u001b]0;x\u0007' };
+    assert.ok((await w.handle({ v: 1, id: 'r', op: 'credentials', profile: 'dev', caller: hostile })).ok);
+    await settle();
+    const [shown] = electron.Notification.shown;
+    assert.equal(shown!.body, 'by ls \\u202eexe.xl \\x1b[2J (as claimed), in /tmp/\\x1b]0;x\\x07');
+  });
+
   it('says nothing for a profile not set to notify, for an approved (asked) access, or when turned off', async () => {
     assert.ok((await request('quiet')).ok);
     const asked = request('prod');

@@ -207,6 +207,30 @@ test('new entries appear live at the top; a reader further down keeps their rows
   }
 });
 
+test('a caller\'s right-to-left override and ESC sequence show as escapes in the cells and their hover text', async () => {
+  const opened = await openPage(harness, 'history', stub());
+  const { page } = opened;
+  try {
+    await showsFilter(opened, { events: 'access' });
+    await page.evaluate(
+      (f) => (globalThis as unknown as { __stub: { addRow(f: Partial<HistoryRow>): HistoryRow } }).__stub.addRow(f),
+      { profile: 'prod', decision: 'denied' as const, command: 'ls \u202Eexe.xl \u001b[2J', cwd: '/tmp/\u2066x\u001b]0;t\u0007', reason: 'said \u202Eon\u001b[31m' },
+    );
+    const rows = await waitFor(() => shown(page), (r) => r[0]?.cells[3]?.startsWith('ls ') === true, 'the hostile entry at the top');
+    assert.equal(rows[0]!.cells[3], 'ls \\u202eexe.xl \\x1b[2J');
+    assert.equal(rows[0]!.cells[4], '/tmp/\\u2066x\\x1b]0;t\\x07');
+    const titles = await page.locator('#rows .row').first().evaluate((row) => Array.from(row.querySelectorAll('[title]'), (el: { getAttribute(name: string): string | null }) => el.getAttribute('title')));
+    assert.ok(titles.includes('ls \\u202eexe.xl \\x1b[2J'), String(titles));
+    assert.ok(titles.includes('said \\u202eon\\x1b[31m'), 'the reason on the decision badge');
+    const all = await page.locator('#rows').evaluate((el) => `${el.textContent}${Array.from(el.querySelectorAll('[title]'), (t: { getAttribute(name: string): string | null }) => t.getAttribute('title')).join('')}`);
+    // eslint-disable-next-line no-control-regex -- asserting that none reach the page
+    assert.doesNotMatch(all, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u);
+    assert.deepEqual(await problems(opened), []);
+  } finally {
+    await opened.close();
+  }
+});
+
 test('100,000 entries scroll to the end and the middle with few row elements and few page fetches', async () => {
   const opened = await openPage(harness, 'history', stub());
   const { page } = opened;

@@ -3,11 +3,14 @@ import type { AuditEntry } from '../../core/audit-codec.ts';
 import { queryAuditLog } from '../../core/audit-reader.ts';
 import { verifyAuditLog } from '../../core/audit-verify.ts';
 import { TamperedError, UsageError } from '../../core/errors.ts';
-import { localTime, printable, table, type CliContext } from '../context.ts';
+import { displayText } from '../../../common/display.ts';
+import { localTime, table, type CliContext } from '../context.ts';
 
+/** Every cell through the one escaper: the caller's claims and reasons, and also the fields a hand-edited log could hold anything in. */
 function row(e: AuditEntry): string[] {
   const caller = e.caller ? `${e.caller.command || `pid ${e.caller.pid}`}${e.caller.cwd ? ` (in ${e.caller.cwd})` : ''}` : '';
-  return [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.served ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, printable([caller, e.reason].filter(Boolean).join(' — '))];
+  const cells = [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.served ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, [caller, e.reason].filter(Boolean).join(' — ')];
+  return cells.map((cell) => displayText(String(cell)));
 }
 
 export function registerAudit(program: Command, ctx: () => CliContext): void {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { AgentUnreachableError, sendRequest } from '../../../helper/client.ts';
 import { PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, type Request, type StatusResult } from '../../../helper/wire.ts';
 import { AgentNotRunningError, TrayCredError } from '../../core/errors.ts';
-import { localTime, printable, table, type CliContext } from '../context.ts';
+import { displayText } from '../../../common/display.ts';
+import { localTime, table, type CliContext } from '../context.ts';
 
 async function call(c: CliContext, op: Request['op'], profile?: string): Promise<unknown> {
   let response;
@@ -57,7 +58,7 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
       }
       c.out(
         sessions.length
-          ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), printable(s.mintedFor)]))
+          ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), displayText(s.mintedFor)]))
           : 'No live sessions.\n',
       );
     });
