@@ -6,6 +6,7 @@
  * copied, and the log holds no secret: names, decisions, key ids and the caller's claims.
  */
 import type { CallerClaim } from '../../common/caller.ts';
+import type { Decision, Served } from '../../common/decision.ts';
 import type { AuditRecord } from './audit-codec.ts';
 
 /** The version of {@link ShippedEntry}; a change to a field's name or meaning raises it. */
@@ -18,8 +19,8 @@ export interface ShippedEntry {
   time: string;
   event: string;
   profile?: string;
-  decision?: string;
-  served?: string;
+  decision?: Decision;
+  served?: Served;
   credentialId?: string;
   sessionName?: string;
   caller?: CallerClaim;
