@@ -89,3 +89,18 @@ test('audit --follow needs --json, and --limit 0 prints only what comes next', a
   f.child.kill('SIGINT');
   assert.deepEqual(await f.exited, { code: 0, signal: null });
 });
+
+test('audit --follow ends with status 0 when its reader goes away (EPIPE)', async (t) => {
+  const { sandbox } = await testSandbox(t);
+  assert.equal((await sandbox.trayCred(['init'])).status, 0);
+  const f = follow(sandbox.env, ['--limit', '1']);
+  t.after(() => f.child.kill('SIGKILL'));
+  await f.waitFor('the init entry', (e) => e.event === 'init');
+  // The shipper exits: the read end of the pipe closes, and the next line cannot be written.
+  f.child.stdout.destroy();
+  assert.equal((await run(TRAY_CRED, ['add', 'x', '--access-key-id', DEV_KEYS.accessKeyId], { env: sandbox.env, input: `${DEV_KEYS.secretAccessKey}\n` })).status, 0);
+  const guard = setTimeout(() => f.child.kill('SIGKILL'), 20_000);
+  assert.deepEqual(await f.exited, { code: 0, signal: null }, `stderr: ${f.output()}`);
+  clearTimeout(guard);
+  assert.doesNotMatch(f.output(), /error|EPIPE/i, 'no error reported');
+});
