@@ -38,8 +38,16 @@ export async function followAudit(c: CliContext, options: FollowOptions): Promis
     for (const e of await queryAuditLog(c.fs, c.auditDir, { profile: options.profile, limit: options.limit })) if (e.seq <= start.seq) print(e);
   }
   const follower = new AuditFollower({ fs: c.fs, dir: c.auditDir, onEntry: print, onReplaced: (message) => c.err(`tray-cred: ${message}`) }, start);
+  let said = '';
   while (!stopped) {
-    await follower.poll();
+    try {
+      await follower.poll();
+    } catch (error) {
+      // A file can go between its listing and its read (the log being replaced): the next poll sees what happened. Said once per cause.
+      const message = `tray-cred: reading the audit log failed (${(error as Error).message}); trying again`;
+      if (message !== said) c.err(message);
+      said = message;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, POLL_MS);
       wake = () => (clearTimeout(timer), resolve());
