@@ -22,6 +22,8 @@ export interface Settings {
   startAtLogin: boolean;
   /** Where the vault and the audit log live; empty means the standard place (or TRAY_CRED_HOME). */
   dataDir: string;
+  /** Each audit entry also goes to the system log (journald, else syslog), for a team's log pipeline. */
+  forwardToSystemLog: boolean;
 }
 
 export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
@@ -31,6 +33,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   touchId: true,
   startAtLogin: false,
   dataDir: '',
+  forwardToSystemLog: false,
 });
 
 /** The JSON schema conf validates every read and write against. */
@@ -41,4 +44,5 @@ export const SETTINGS_SCHEMA = {
   touchId: { type: 'boolean' },
   startAtLogin: { type: 'boolean' },
   dataDir: { type: 'string', maxLength: 4096 },
+  forwardToSystemLog: { type: 'boolean' },
 } satisfies Schema<Settings>;

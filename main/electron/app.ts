@@ -50,6 +50,7 @@ async function start(): Promise<void> {
       approver,
       warn,
       frontEnd: 'tray app',
+      forwardToSystemLog: () => settings.get('forwardToSystemLog'),
       broker: { unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: () => touchIdConfirmed(touchId) },
       onNoVault: async (vault) => {
         const firstRun = await offerVaultInit(vault);

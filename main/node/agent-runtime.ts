@@ -16,6 +16,7 @@ import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
 import { requestHandler } from './request-handler.ts';
 import { ShellCommandRunner } from './shell-command-runner.ts';
+import { systemLogForwarder } from './system-log-forwarder.ts';
 import { openAgentSocket } from './agent-socket.ts';
 import { CryptoRandom, SystemClock } from './system-clock.ts';
 
@@ -59,6 +60,8 @@ export interface AgentRuntimeOptions {
   starting?: (broker: Broker) => Promise<void>;
   /** Told when a request starts and ends (the headless agent's idle exit). */
   activity?: { begin(): void; end(): void };
+  /** The shared `forwardToSystemLog` setting, read for each batch of entries. */
+  forwardToSystemLog?: () => boolean;
 }
 
 /** A running agent: the services the front end shows, and how to stop it. */
@@ -92,6 +95,8 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   const created = options.onNoVault && !(await vault.exists()) ? await options.onNoVault(vault) : null;
   if (created === undefined) return undefined;
   const audit = new AuditLog({ fs, clock }, join(place.dataDir, 'audit'), await vault.loadAuditKey());
+  // A listener: the entries are on disk before the system log is asked, and its failure fails no access.
+  if (options.forwardToSystemLog) audit.onAppended(systemLogForwarder({ enabled: options.forwardToSystemLog, warn }));
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
   const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock });

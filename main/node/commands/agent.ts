@@ -46,6 +46,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
         // The tray's "Unlock when a request arrives" needs someone to answer: here, the approver command.
         // Opt-in on the command line: scripts that start a headless agent expect a locked one to refuse.
         broker: { unlockOnRequest: () => options.approver !== undefined && options.unlockOnRequest === true && settings.get('unlockOnRequest') },
+        forwardToSystemLog: () => settings.get('forwardToSystemLog'),
         onSocketLost: (message) => {
           warn(message);
           void stop('socket file lost', 1);

@@ -4,6 +4,7 @@ import { queryAuditLog } from '../../core/audit-reader.ts';
 import { verifyAuditLog } from '../../core/audit-verify.ts';
 import { TamperedError, UsageError } from '../../core/errors.ts';
 import { displayText } from '../../../common/display.ts';
+import { followAudit } from './audit-follow.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
 /** Every cell through the one escaper: the caller's claims and reasons, and also the fields a hand-edited log could hold anything in. */
@@ -19,13 +20,17 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .description('show the access history (newest last)')
     .option('--json', 'print JSON Lines')
     .option('--profile <profile>', 'only this profile')
-    .option('--limit <n>', 'only the newest N entries', '50')
+    .option('--limit <n>', 'only the newest N entries (with --follow, 0 prints only new ones)', '50')
+    .option('--follow', 'with --json: after the newest entries, print each new one as it is appended (a stable shape with a version field, for log shippers) until stopped')
     .enablePositionalOptions()
-    .action(async (options: { json?: boolean; profile?: string; limit: string }) => {
+    .action(async (options: { json?: boolean; profile?: string; limit: string; follow?: boolean }) => {
       const c = ctx();
       const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit takes a whole number of entries, 1 or more');
+      const least = options.follow ? 0 : 1;
+      if (!Number.isInteger(limit) || limit < least) throw new UsageError(`--limit takes a whole number of entries, ${least} or more`);
+      if (options.follow && !options.json) throw new UsageError('--follow prints JSON Lines for a log shipper: add --json');
       await c.vault.requireExists();
+      if (options.follow) return followAudit(c, { profile: options.profile, limit });
       const entries = await queryAuditLog(c.fs, c.auditDir, { profile: options.profile, limit });
       if (options.json) {
         c.out(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
