@@ -7,16 +7,21 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Request } from '../../helper/wire.ts';
+import { ProfileAdmin } from '../../main/core/admin.ts';
 import { MAX_LINE_CHARS, parseLine, parseRecord } from '../../main/core/audit-codec.ts';
 import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
 import { readTail } from '../../main/core/audit-tail.ts';
 import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { TamperedError, UsageError } from '../../main/core/errors.ts';
+import { TamperedError, UsageError, VaultFileError } from '../../main/core/errors.ts';
 import { LIMITS, readCapped } from '../../main/core/file-limits.ts';
+import { checkProfileName } from '../../main/core/profile.ts';
 import { openKit, sealKit } from '../../main/core/recovery-kit.ts';
-import { makeWorld } from '../fakes/world.ts';
+import { decryptVault, encryptVault, type VaultData } from '../../main/core/vault-codec.ts';
+import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
+const ask = (profile: string): Request => ({ v: 1, id: 'r1', op: 'credentials', profile, caller: { pid: 3, ppid: 2, command: 'aws s3 ls', cwd: '/' } });
 
 describe('hostile audit lines', () => {
   let w: World;
@@ -95,5 +100,56 @@ describe('hostile recovery kits', () => {
     } finally {
       await w.close();
     }
+  });
+});
+
+describe('a vault whose decrypted contents are wrong', () => {
+  it('names the profile and the field', () => {
+    const key = randomBytes(32);
+    const data = { profiles: { dev: { policy: 'sometimes', rememberMinutes: 0, createdAt: 'x', updatedAt: 'x' } } } as unknown as VaultData;
+    const file = Buffer.from(encryptVault(key, 'a'.repeat(32), randomBytes(12), data));
+    assert.throws(() => decryptVault(key, file), (e: unknown) => e instanceof VaultFileError && /profile "dev" has an invalid policy: restore vault.json/.test(e.message));
+  });
+
+  it('names the header field that is wrong', () => {
+    const key = randomBytes(32);
+    const header = JSON.parse(encryptVault(key, 'a'.repeat(32), randomBytes(12), { profiles: {} })) as Record<string, unknown>;
+    assert.throws(() => decryptVault(key, Buffer.from(JSON.stringify({ ...header, keyId: 'zz' }))), /not a tray-cred vault of a version this build reads \(keyId is not valid\)/);
+  });
+});
+
+describe('profile names that are also Object.prototype names', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await makeWorld();
+    await new ProfileAdmin(w.vault, w.audit).import(await w.vault.loadMasterKey(), new Map([['dev', DEV_KEYS]]), { replace: false, source: 'test' });
+    await w.broker.unlock();
+  });
+  afterEach(() => w.close());
+
+  for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+    it(`"${name}" is an unknown profile when absent, recorded as such`, async () => {
+      const r = await w.handle(ask(name));
+      assert.equal(r.ok ? undefined : r.error.code, 'UNKNOWN_PROFILE');
+      const access = (await w.entries()).filter((e) => e.event === 'access').at(-1)!;
+      assert.equal(access.decision, 'unknown-profile');
+    });
+  }
+
+  for (const name of ['constructor', 'toString']) {
+    it(`"${name}" is served like any profile when present, and survives a reread of the vault`, async () => {
+      const key = await w.vault.loadMasterKey();
+      await new ProfileAdmin(w.vault, w.audit).import(key, new Map([[name, DEV_KEYS]]), { replace: false, source: 'test' });
+      const r = await w.handle(ask(name));
+      assert.deepEqual(r.ok && r.result, { Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey });
+      const { data } = await w.vault.read(key);
+      assert.deepEqual(Object.keys(data.profiles).sort(), [name, 'dev'].sort());
+      assert.equal(Object.getPrototypeOf(data.profiles), null);
+    });
+  }
+
+  it('"__proto__" is refused at the door with a clear message (no build could ever store it)', () => {
+    assert.throws(() => checkProfileName('__proto__'), (e: unknown) => e instanceof UsageError && e.message === '"__proto__" is not a usable profile name: choose another name');
+    assert.equal(checkProfileName('constructor'), 'constructor');
   });
 });
