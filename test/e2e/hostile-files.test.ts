@@ -3,7 +3,7 @@
  * exits with its status, keeps memory bounded and leaves the vault as it was (issue 12, item 5).
  */
 import assert from 'node:assert/strict';
-import { appendFile, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, lchown, mkdir, readFile, readdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
@@ -11,6 +11,7 @@ import { DEV_KEYS } from '../fakes/world.ts';
 import { TRAY_CRED, credentialsFile, makeSandbox, run, type RunResult, type Sandbox } from './support.ts';
 
 const PASSPHRASE = 'correct horse battery staple zebra';
+const NOBODY = 65534;
 
 /** Runs `tray-cred` under /usr/bin/time and returns its result with the process's max RSS in KiB. */
 async function measured(s: Sandbox, args: string[], input = ''): Promise<RunResult & { maxRssKiB: number }> {
@@ -93,4 +94,75 @@ describe('hostile files given to tray-cred', () => {
     assert.equal(verify.status, EXIT_STATUS.TAMPERED);
     assert.match(verify.stderr, new RegExp(`audit-000000000001\\.jsonl line ${lines + 1} \\(entry 1\\): not an audit entry: the line was edited or damaged`));
   });
+});
+
+describe('TRAY_CRED_HOME is checked like the socket directory', () => {
+  let s: Sandbox;
+  before(async () => {
+    s = await makeSandbox();
+  });
+  after(() => s?.cleanup());
+
+  const listWith = (home: string): Promise<RunResult> => run(TRAY_CRED, ['list'], { env: { ...s.env, TRAY_CRED_HOME: home } });
+
+  test('a link of yours to a private directory of yours (a dotfiles checkout) is followed', async () => {
+    const real = join(s.root, 'dotfiles-tray-cred');
+    await mkdir(real, { mode: 0o700 });
+    const link = join(s.root, 'linked-home');
+    await symlink(real, link);
+    const init = await run(TRAY_CRED, ['init'], { env: { ...s.env, TRAY_CRED_HOME: link } });
+    assert.equal(init.status, 0, init.stderr);
+    assert.ok((await readdir(real)).includes('vault.json'));
+    assert.equal((await listWith(link)).status, 0);
+  });
+
+  const cases: { name: string; make: (at: string) => Promise<string>; says: RegExp }[] = [
+    {
+      name: 'a link made by another user',
+      make: async (at) => {
+        await mkdir(`${at}-real`, { mode: 0o700 });
+        await symlink(`${at}-real`, at);
+        await lchown(at, NOBODY, NOBODY);
+        return at;
+      },
+      says: /is a symbolic link made by uid 65534, not by you \(uid 0\): tray-cred will not follow it; point TRAY_CRED_HOME at a directory of your own$/,
+    },
+    {
+      name: 'a link of yours into a directory another user owns',
+      make: async (at) => {
+        await mkdir(`${at}-real`, { mode: 0o700 });
+        await chown(`${at}-real`, NOBODY, NOBODY);
+        await symlink(`${at}-real`, at);
+        return at;
+      },
+      says: /\(a link to .*-real\) belongs to uid 65534, not to you \(uid 0\): tray-cred will not keep secrets there; point TRAY_CRED_HOME at a directory of your own$/,
+    },
+    {
+      name: 'a directory another user owns',
+      make: async (at) => {
+        await mkdir(at, { mode: 0o700 });
+        await chown(at, NOBODY, NOBODY);
+        return at;
+      },
+      says: /belongs to uid 65534, not to you \(uid 0\)/,
+    },
+    {
+      name: 'a directory others can open',
+      make: async (at) => {
+        await mkdir(at);
+        await chmod(at, 0o755);
+        return at;
+      },
+      says: /can be opened by other users \(mode 755\): run `chmod 700 .*` and retry$/,
+    },
+  ];
+  for (const c of cases) {
+    test(`${c.name} is refused with the fix (exit ${EXIT_STATUS.ENVIRONMENT})`, async () => {
+      const home = await c.make(join(s.root, c.name.replace(/\W+/g, '-')));
+      const r = await listWith(home);
+      assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
+      assert.match(r.stderr.trimEnd(), c.says);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+    });
+  }
 });
