@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { TRAY_CRED, credentialsFile, makeSandbox, run, type RunResult, type Sandbox } from './support.ts';
+import { AWS_CLI, TRAY_CRED, credentialsFile, makeSandbox, run, type RunResult, type Sandbox } from './support.ts';
 
 const PASSPHRASE = 'correct horse battery staple zebra';
 const NOBODY = 65534;
@@ -164,5 +164,25 @@ describe('TRAY_CRED_HOME is checked like the socket directory', () => {
       assert.match(r.stderr.trimEnd(), c.says);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1);
     });
+  }
+});
+
+test('configure-aws replaces Credential_Process, and the AWS CLI v2 reads the result', async () => {
+  const s = await makeSandbox();
+  try {
+    assert.equal((await s.trayCred(['init'])).status, 0);
+    const creds = join(s.root, 'creds');
+    await writeFile(creds, credentialsFile({ dev: DEV_KEYS }));
+    assert.equal((await s.trayCred(['import', creds])).status, 0);
+    await writeFile(s.awsConfig, '[profile dev]\nregion = eu-west-1\nCredential_Process = old-tool dev\n');
+    const r = await s.trayCred(['configure-aws']);
+    assert.equal(r.status, 0, r.stderr);
+    const config = await readFile(s.awsConfig, 'utf8');
+    assert.equal(config, '[profile dev]\nregion = eu-west-1\ncredential_process = tray-cred-helper dev\n');
+    const aws = await run(AWS_CLI, ['configure', 'get', 'region', '--profile', 'dev'], { env: s.env });
+    assert.equal(aws.status, 0, aws.stderr);
+    assert.equal(aws.stdout, 'eu-west-1\n');
+  } finally {
+    await s.cleanup();
   }
 });
