@@ -59,6 +59,15 @@ export type ParsedLine = { ok: true; entry: AuditEntry; link: Link } | { ok: fal
 /** The `prev` of the first entry. */
 export const GENESIS = '0'.repeat(64);
 
+/**
+ * The longest line a reader parses. The writer's lines are a few hundred bytes: a caller's
+ * command is at most 8 KiB (helper/wire.ts) and the other fields are names and times. A longer
+ * line was not written by tray-cred; it is refused before JSON.parse builds anything from it.
+ */
+export const MAX_LINE_CHARS = 64 * 1024;
+/** Why a line over MAX_LINE_CHARS is not read. */
+export const TOO_LONG = `it is longer than ${MAX_LINE_CHARS / 1024} KiB, which tray-cred never writes`;
+
 const AUDIT_FILE = /^audit-\d{12}\.jsonl$/;
 
 /** Whether `name` is one of the log's files (named for their first entry, so they sort in chain order). */
@@ -198,6 +207,7 @@ function isEntry(o: Json, mac: string): o is Json & AuditEntry {
  * milliseconds, parsed once while checking it.
  */
 export function parseRecord(line: string): { ok: true; record: AuditRecord; at: number } | { ok: false; reason: string } {
+  if (line.length > MAX_LINE_CHARS) return { ok: false, reason: TOO_LONG };
   const o = parseObject(line);
   if (!o) return { ok: false, reason: 'it is not a JSON object' };
   const at = timeOf(o);
@@ -206,6 +216,7 @@ export function parseRecord(line: string): { ok: true; record: AuditRecord; at: 
 
 /** Reads a line as an entry: a record, the MAC of the entry before it, and its own MAC at the end. */
 export function parseLine(line: string): ParsedLine {
+  if (line.length > MAX_LINE_CHARS) return { ok: false, reason: TOO_LONG, seq: undefined, link: undefined };
   const o = parseObject(line);
   if (!o) return { ok: false, reason: 'it is not a JSON object', seq: undefined, link: undefined };
   const seq = isNumber(o.seq) ? o.seq : undefined;

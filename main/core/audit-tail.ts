@@ -28,11 +28,11 @@ export async function readTail(fs: FileSystem, dir: string, cached: Tail | undef
   const path = join(dir, last);
   const size = (await fs.size(path)) ?? 0;
   if (cached && cached.file === last && cached.size === size) return { tail: cached, repairs: [] };
-  let start = Math.max(0, size - TAIL_BYTES);
-  let chunk = await fs.readRange(path, start, size - start);
+  const start = Math.max(0, size - TAIL_BYTES);
+  const chunk = await fs.readRange(path, start, size - start);
   if (chunk.lastIndexOf(0x0a, chunk.length - 2) < 0 && start > 0) {
-    start = 0;
-    chunk = await fs.readRange(path, 0, size);
+    // The writer's lines are far shorter (MAX_LINE_CHARS): this one was not written by tray-cred, and is not read whole.
+    throw new TamperedError(`the last line of ${last} is longer than ${TAIL_BYTES / 1024} KiB, which tray-cred never writes, so the chain cannot go on from it and nothing is served unrecorded: run \`tray-cred audit verify\` to see where the log was damaged`);
   }
   const repairs: AuditInput[] = [];
   let end = chunk.length;

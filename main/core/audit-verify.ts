@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { GENESIS, intactMac, isAuditFile, linkHolds, parseLine, sameHex } from './audit-codec.ts';
+import { GENESIS, MAX_LINE_CHARS, TOO_LONG, intactMac, isAuditFile, linkHolds, parseLine, sameHex } from './audit-codec.ts';
 import { HEAD, readHead, type Head } from './audit-head.ts';
 import type { FileSystem } from './ports.ts';
 
@@ -73,7 +73,7 @@ function checkEntry(key: KeyObject, head: Head, walk: Walk, line: string): Check
   const parsed = parseLine(line);
   const seq = parsed.ok ? parsed.entry.seq : parsed.seq;
   const fail = (reason: string): Checked => ({ ok: false, seq, reason });
-  if (!parsed.link) return fail('not an audit entry: the line was edited or damaged');
+  if (!parsed.link) return fail(`not an audit entry: ${line.length > MAX_LINE_CHARS ? TOO_LONG : 'the line was edited or damaged'}`);
   // The MAC before the fields: an edit is named as one, whatever field it broke.
   if (!linkHolds(key, parsed.link)) return fail('its MAC does not match: the entry was edited, or was not written by this vault');
   if (!parsed.ok) return fail(`not an audit entry: ${parsed.reason}`);

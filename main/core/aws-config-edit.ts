@@ -63,7 +63,9 @@ function sections(lines: Line[], file: 'config' | 'credentials'): Section[] {
   return out;
 }
 
-const isKey = (text: string, key: string): boolean => new RegExp(`^${key}\\s*=`).test(text);
+// botocore reads keys through ConfigParser, which lowercases them: `Credential_Process` is
+// `credential_process`, and a second one makes it refuse the whole file (DuplicateOptionError).
+const isKey = (text: string, key: string): boolean => new RegExp(`^${key}\\s*=`, 'i').test(text);
 const isContent = (text: string): boolean => text.trim() !== '' && !/^\s*[#;]/.test(text);
 
 export interface ConfigEdit {
@@ -158,7 +160,7 @@ export function configProfiles(text: string): Map<string, string | undefined> {
     if (s.profile === undefined) continue;
     let cp = out.get(s.profile);
     for (let i = s.start + 1; i < s.end; i += 1) {
-      const m = /^credential_process\s*=\s*(.*)$/.exec(lines[i]!.text);
+      const m = /^credential_process\s*=\s*(.*)$/i.exec(lines[i]!.text);
       if (m) cp = m[1]!.trim();
     }
     out.set(s.profile, cp);
@@ -189,7 +191,7 @@ export function sectionNames(text: string): string[] {
     .filter((n): n is string => n !== undefined);
 }
 
-const SECRET_LINE = /^(\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=).*$/gm;
+const SECRET_LINE = /^(\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=).*$/gim;
 
 /** The file with the values of secret keys hidden, for showing it (a diff) to a person. */
 export function maskSecrets(text: string): string {
@@ -232,7 +234,7 @@ export function unsetCredentialProcess(text: string, profiles: string[]): LineRe
   for (const s of sections(lines, 'config')) {
     if (s.profile === undefined || !profiles.includes(s.profile)) continue;
     for (let i = s.start + 1; i < s.end; i += 1) {
-      const m = /^credential_process\s*=(.*)$/.exec(lines[i]!.text);
+      const m = /^credential_process\s*=(.*)$/i.exec(lines[i]!.text);
       if (!m || !isHelperFor(m[1], s.profile)) continue;
       drop.add(i);
       if (!removed.includes(s.profile)) removed.push(s.profile);

@@ -113,6 +113,8 @@ export function defaultPolicy(name: string): Policy {
 }
 
 export function checkProfileName(name: string): string {
+  // JavaScript gives `__proto__` a meaning of its own, so no earlier build could store it: refused at the door.
+  if (name === '__proto__') throw new UsageError('"__proto__" is not a usable profile name: choose another name');
   if (!PROFILE_NAME.test(name)) {
     throw new UsageError(`"${name}" is not a usable profile name: use 1-128 characters of A-Z a-z 0-9 _ . + = , @ : - (not starting with a punctuation mark)`);
   }

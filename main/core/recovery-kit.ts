@@ -21,7 +21,8 @@ const kitSchema = z.object({
   format: z.literal(KIT_FORMAT),
   version: z.literal(1),
   vaultId: z.string().regex(/^[0-9a-f]{32}$/),
-  kdf: z.object({ name: z.literal('scrypt'), N: z.number().int().min(2 ** 14).max(2 ** 22), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: z.base64() }),
+  // Bounded to what sealKit writes: a kit asking for more (N = 2^22, r = 32 would take 16 GiB) is not one of ours.
+  kdf: z.object({ name: z.literal('scrypt'), N: z.number().int().min(2 ** 14).max(SCRYPT.N), r: z.number().int().min(1).max(SCRYPT.r), p: z.number().int().min(1).max(SCRYPT.p), salt: z.base64() }),
   cipher: z.literal('aes-256-gcm'),
   nonce: z.base64(),
   data: z.base64(),
@@ -75,6 +76,15 @@ export async function sealKit(keys: VaultKeys, passphrase: string, random: (n: n
   return `${JSON.stringify(kit, null, 2)}\n`;
 }
 
+/** Names the first field that is wrong; scrypt parameters beyond ours get their own refusal, as they cost memory before any check. */
+function kitProblem(issue: z.core.$ZodIssue | undefined): UsageError {
+  const path = issue?.path.map(String).join('.') ?? '';
+  if (/^kdf\.[Nrp]$/.test(path)) {
+    return new UsageError(`the kit's scrypt parameter ${path.slice(4)} is outside what tray-cred's kits use (N from 16384 to ${SCRYPT.N}, r up to ${SCRYPT.r}, p ${SCRYPT.p}): it was not made by tray-cred, so nothing was derived; use the kit \`tray-cred recovery export\` wrote`);
+  }
+  return new UsageError(`this is not a tray-cred recovery kit of a version this build reads (${path || 'the whole file'} is not valid): use the kit \`tray-cred recovery export\` wrote`);
+}
+
 export async function openKit(text: string, passphrase: string): Promise<VaultKeys> {
   let json: unknown;
   try {
@@ -83,7 +93,7 @@ export async function openKit(text: string, passphrase: string): Promise<VaultKe
     throw new UsageError('this is not a tray-cred recovery kit (not JSON)');
   }
   const parsed = kitSchema.safeParse(json);
-  if (!parsed.success) throw new UsageError('this is not a tray-cred recovery kit of a version this build reads');
+  if (!parsed.success) throw kitProblem(parsed.error.issues[0]);
   const kit = parsed.data;
   const key = await derive(passphrase, Buffer.from(kit.kdf.salt, 'base64'), kit.kdf);
   const body = Buffer.from(kit.data, 'base64');

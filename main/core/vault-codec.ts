@@ -28,7 +28,27 @@ const headerSchema = z.object({
 });
 export type VaultHeader = Omit<z.infer<typeof headerSchema>, 'nonce' | 'data'>;
 
-const payloadSchema = z.object({ profiles: z.record(z.string(), profileRecordSchema) });
+/**
+ * The profiles, each checked on its own, in an object without a prototype: a lookup of
+ * `constructor` or `toString` finds only a profile of that name, never Object.prototype's.
+ * (zod's record would also drop a `__proto__` key.) A bad profile is named with its field.
+ */
+function readProfiles(payload: unknown): Record<string, ProfileRecord> {
+  const raw = typeof payload === 'object' && payload !== null ? (payload as { profiles?: unknown }).profiles : undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new VaultFileError('the vault decrypted but holds no profiles object: restore vault.json from your backup');
+  }
+  const profiles = Object.create(null) as Record<string, ProfileRecord>;
+  for (const [name, value] of Object.entries(raw)) {
+    const parsed = profileRecordSchema.safeParse(value);
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path.map(String).join('.') || '(the record)';
+      throw new VaultFileError(`the vault decrypted but profile ${JSON.stringify(name)} has an invalid ${field}: restore vault.json from your backup`);
+    }
+    profiles[name] = parsed.data;
+  }
+  return profiles;
+}
 
 function subkey(masterKey: Buffer, label: string, length: number): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `tray-cred ${label}`, length));
@@ -53,7 +73,8 @@ export function readHeader(file: Buffer): VaultHeader & { nonce: string; data: s
   }
   const parsed = headerSchema.safeParse(json);
   if (!parsed.success) {
-    throw new VaultFileError('the vault file is not a tray-cred vault of a version this build reads: restore vault.json from your backup, or update tray-cred');
+    const field = parsed.error.issues[0]?.path.map(String).join('.') || 'the whole file';
+    throw new VaultFileError(`the vault file is not a tray-cred vault of a version this build reads (${field} is not valid): restore vault.json from your backup, or update tray-cred`);
   }
   return parsed.data;
 }
@@ -88,7 +109,11 @@ export function decryptVault(masterKey: Buffer, file: Buffer): VaultData {
   } catch {
     throw new VaultFileError('the vault file was modified or damaged (its authentication tag does not match): restore vault.json from your backup');
   }
-  const parsed = payloadSchema.safeParse(JSON.parse(plain.toString('utf8')));
-  if (!parsed.success) throw new VaultFileError('the vault decrypted but its contents are not valid: restore vault.json from your backup');
-  return parsed.data;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(plain.toString('utf8'));
+  } catch {
+    throw new VaultFileError('the vault decrypted but its contents are not JSON: restore vault.json from your backup');
+  }
+  return { profiles: readProfiles(payload) };
 }

@@ -13,6 +13,7 @@ import type { Approver, Clock, FileSystem, Keychain } from '../core/ports.ts';
 import { Vault } from '../core/vault.ts';
 import { AwsSts } from './aws-sts.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
+import { resolveDataHome } from './data-home.ts';
 import { NodeFileSystem } from './node-file-system.ts';
 import { requestHandler } from './request-handler.ts';
 import { ShellCommandRunner } from './shell-command-runner.ts';
@@ -27,12 +28,14 @@ export interface AgentPlace {
   socket: string;
 }
 
+/** Throws EnvironmentError when the data directory is a foreign link, not yours, or open to others (see data-home.ts). */
 export function agentPlace(env: NodeJS.ProcessEnv = process.env): AgentPlace {
   const uid = process.getuid?.();
   // The user name only names the Windows pipe; elsewhere a uid without a passwd entry must not matter.
   const username = process.platform === 'win32' ? userInfo().username : '';
   const place = { env, platform: process.platform, uid: uid ?? 0, username, homedir: homedir() };
-  return { uid, dataDir: dataDir(place), socket: socketPath(place) };
+  // The socket path is computed from the place as named, as the helper computes it; files go to the checked real directory.
+  return { uid, dataDir: resolveDataHome(dataDir(place), uid), socket: socketPath(place) };
 }
 
 export interface AgentRuntimeOptions {

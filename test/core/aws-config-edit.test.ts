@@ -141,3 +141,24 @@ describe('helperIn', () => {
     assert.equal(isHelperFor('/home/ann/.local/bin/tray-cred-helper dev', 'prod'), false);
   });
 });
+
+// botocore lowercases keys (ConfigParser) and refuses a file whose section has a key twice.
+describe('keys in any case, as botocore reads them', () => {
+  it('replaces Credential_Process rather than adding a second credential_process', () => {
+    const before = '[profile dev]\nregion = eu-west-1\nCredential_Process = old-tool dev\n';
+    const edit = setCredentialProcess(before, ['dev'], helper);
+    assert.equal(edit.text, '[profile dev]\nregion = eu-west-1\ncredential_process = tray-cred-helper dev\n');
+    assert.deepEqual(edit.changed, ['dev']);
+  });
+
+  it('sees CREDENTIAL_PROCESS as the line it is, and takes out only its own', () => {
+    const text = '[profile dev]\nCREDENTIAL_PROCESS = tray-cred-helper dev\n[profile ops]\nCredential_Process = other-tool\n';
+    assert.deepEqual([...configProfiles(text)], [['dev', 'tray-cred-helper dev'], ['ops', 'other-tool']]);
+    assert.deepEqual(setCredentialProcess(text, ['dev'], helper).unchanged, []);
+    assert.deepEqual(unsetCredentialProcess(text, ['dev', 'ops']), { text: '[profile dev]\n[profile ops]\nCredential_Process = other-tool\n', removed: ['dev'] });
+  });
+
+  it('finds AWS_Secret_Access_Key as a plaintext secret', () => {
+    assert.deepEqual(profilesWithSecrets('[dev]\nAWS_Access_Key_Id = AKIAIOSFODNN7EXAMPLE\nAWS_Secret_Access_Key = x\n', 'credentials'), ['dev']);
+  });
+});

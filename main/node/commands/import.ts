@@ -5,6 +5,7 @@ import { ProfileAdmin } from '../../core/admin.ts';
 import { removeSections } from '../../core/aws-config-edit.ts';
 import { parseCredentialsFile, type ParsedCredentials } from '../../core/credentials-file.ts';
 import { UsageError } from '../../core/errors.ts';
+import { LIMITS, readCapped } from '../../core/file-limits.ts';
 import { SOURCE_FORMATS, detectFormat, readEnvironment, readSource, type SourceFormat } from '../../core/import-sources.ts';
 import { passphraseFromKeyFile } from '../../core/openssl-enc.ts';
 import type { NewCredentials, ProfileRecord } from '../../core/profile.ts';
@@ -82,13 +83,12 @@ function readEnv(c: CliContext, file: string | undefined, options: ImportOptions
 async function readFile(c: CliContext, file: string | undefined, options: ImportOptions): Promise<Omit<ReadSource, 'chosen'>> {
   if (!file) throw new UsageError('name the file to import (or use --format env --as <profile>)');
   const path = resolve(file);
-  const bytes = (await c.fs.readFile(path)) ?? undefined;
-  if (!bytes) throw new UsageError(`there is no file at ${path}`);
+  const bytes = await readSourceFile(c, path, options.format as SourceFormat | undefined);
   const format = (options.format as SourceFormat | undefined) ?? detectFormat(path, bytes);
   let passphrase: Buffer | undefined;
   if (format === 'openssl-enc') {
     if (options.passFile) {
-      const keyFile = await c.fs.readFile(resolve(options.passFile));
+      const keyFile = await readCapped(c.fs, resolve(options.passFile), LIMITS.keyFile);
       if (!keyFile) throw new UsageError(`there is no key file at ${resolve(options.passFile)}`);
       passphrase = passphraseFromKeyFile(keyFile);
     } else {
@@ -101,6 +101,18 @@ async function readFile(c: CliContext, file: string | undefined, options: Import
   } finally {
     passphrase?.fill(0);
   }
+}
+
+/**
+ * The file to import, within the cap of its format: its size is checked before it is read, and
+ * an undeclared format is told from the first bytes alone.
+ */
+async function readSourceFile(c: CliContext, path: string, format: SourceFormat | undefined): Promise<Buffer> {
+  if ((await c.fs.size(path)) === null) throw new UsageError(`there is no file at ${path}`);
+  const kind = format ?? detectFormat(path, await c.fs.readRange(path, 0, 16));
+  const bytes = await readCapped(c.fs, path, kind === 'openssl-enc' ? LIMITS.openssl : LIMITS.credentials);
+  if (!bytes) throw new UsageError(`there is no file at ${path}`);
+  return bytes;
 }
 
 /** Stores what was read, says what happened (names only), and retires the plaintext when asked. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
+import { LIMITS, readCapped } from '../../core/file-limits.ts';
 import { checkPassphrase, openKit, sealKit } from '../../core/recovery-kit.ts';
 import type { CliContext } from '../context.ts';
 
@@ -50,7 +51,7 @@ export function registerRecovery(program: Command, ctx: () => CliContext): void 
     .action(async (file: string, options: { replace: boolean }) => {
       const c = ctx();
       const path = resolve(file);
-      const text = await c.fs.readFile(path);
+      const text = await readCapped(c.fs, path, LIMITS.kit);
       if (!text) throw new UsageError(`there is no file at ${path}`);
       const keys = await openKit(text.toString('utf8'), await passphrase(c));
       try {
