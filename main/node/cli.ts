@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
     // A full disk is the user's to fix, not a bug: say so. Vault and settings writes are atomic, so the old files stand.
     const errno = (error as NodeJS.ErrnoException)?.code;
     if (errno === 'ENOSPC' || errno === 'EDQUOT') {
-      process.stderr.write(`tray-cred: not enough disk space (${(error as Error).message}): nothing was replaced; free disk space under ${agentPlace(process.env).dataDir} and retry\n`);
+      process.stderr.write(`tray-cred: not enough disk space (${(error as Error).message}): nothing was replaced; free disk space under ${ctx?.dataDir ?? 'the data directory'} and retry\n`);
       process.exit(EXIT_STATUS.ENVIRONMENT);
     }
     process.stderr.write(`tray-cred: internal error: ${(error as Error)?.message ?? String(error)}\n`);
