@@ -74,7 +74,7 @@ describe('AppService', () => {
     await rejectsWith(service.profilesList(), 'LOCKED', /Unlock/);
     await rejectsWith(service.profilesSave(input()), 'LOCKED', /locked/);
     await rejectsWith(service.profilesRemove('dev'), 'LOCKED', /locked/);
-    assert.deepEqual(await stored(), {}, 'nothing was written');
+    assert.deepEqual({ ...(await stored()) }, {}, 'nothing was written');
   });
 
   it('unlocks through the front end and reports the new state', async () => {
