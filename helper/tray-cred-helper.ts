@@ -12,6 +12,7 @@ import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { homedir, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { MAX_CALLER_ARG, MAX_CALLER_ARGS, MAX_CALLER_ARGV } from '../common/caller.ts';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
 import { PROTOCOL_VERSION, ProtocolError, parseCredentialsResult, type CallerClaim } from './wire.ts';
@@ -44,12 +45,29 @@ function fail(status: number, message: string): never {
   process.exit(status);
 }
 
+/** The NUL-separated arguments of a cmdline, cut to what the agent accepts: a cut argument ends in '…'. */
+function boundedArgv(cmdline: string): string[] {
+  const args = cmdline.split('\0');
+  if (args.at(-1) === '') args.pop();
+  const out: string[] = [];
+  let total = 0;
+  for (const arg of args.slice(0, MAX_CALLER_ARGS)) {
+    const kept = arg.length > MAX_CALLER_ARG ? `${arg.slice(0, MAX_CALLER_ARG - 1)}…` : arg;
+    if (total + kept.length > MAX_CALLER_ARGV) break;
+    total += kept.length;
+    out.push(kept);
+  }
+  return out;
+}
+
 /** What the helper can tell about the process that ran it. Claims, not proof. */
 async function callerOf(pid: number): Promise<CallerClaim> {
   const claim: CallerClaim = { pid, ppid: 0, command: '', cwd: '' };
   try {
     if (process.platform === 'linux') {
-      claim.command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+      // Sent as an array so the agent redacts whole arguments; quoting is lost once joined.
+      claim.argv = boundedArgv(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      claim.command = claim.argv.join(' ');
       claim.cwd = readlinkSync(`/proc/${pid}/cwd`);
       // Field 4 of stat; the command name in field 2 may hold spaces, so count from its ')'.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -9,7 +9,7 @@
  * that only validates load it without the socket client (helper/client.ts), and the helper
  * bundles it, whose start-up is paid before every `aws` command.
  */
-import type { CallerClaim } from '../common/caller.ts';
+import { MAX_CALLER_ARG, MAX_CALLER_ARGS, MAX_CALLER_ARGV, isCallerArgv, type CallerClaim } from '../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../common/credential-process.ts';
 import { isErrorCode, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME, PROFILE_NAME_RULE } from '../common/names.ts';
@@ -140,6 +140,7 @@ function parseObject(line: string, what: string): Json {
   return value;
 }
 
+/** A caller claim; `argv` is optional so that a helper from before it is still accepted. */
 function parseCaller(value: unknown): CallerClaim {
   if (
     !isObject(value) ||
@@ -148,9 +149,14 @@ function parseCaller(value: unknown): CallerClaim {
     !isText(value.command) ||
     !isText(value.cwd)
   ) {
-    throw new ProtocolError('BAD_REQUEST', 'caller must be { pid, ppid, command, cwd }');
+    throw new ProtocolError('BAD_REQUEST', 'caller must be { pid, ppid, command, cwd, argv? }');
   }
-  return { pid: value.pid, ppid: value.ppid, command: value.command, cwd: value.cwd };
+  if (value.argv !== undefined && !isCallerArgv(value.argv)) {
+    throw new ProtocolError('BAD_REQUEST', `caller argv must be an array of at most ${MAX_CALLER_ARGS} strings of at most ${MAX_CALLER_ARG} characters, ${MAX_CALLER_ARGV} in all`);
+  }
+  const claim: CallerClaim = { pid: value.pid, ppid: value.ppid, command: value.command, cwd: value.cwd };
+  if (value.argv !== undefined) claim.argv = [...value.argv];
+  return claim;
 }
 
 /**

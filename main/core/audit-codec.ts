@@ -149,7 +149,7 @@ const isEvent = (v: unknown): v is AuditEvent => typeof v === 'string' && (AUDIT
 function isCaller(v: unknown): v is CallerClaim {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Json;
-  return isNumber(c.pid) && isNumber(c.ppid) && isText(c.command) && isText(c.cwd);
+  return isNumber(c.pid) && isNumber(c.ppid) && isText(c.command) && isText(c.cwd) && (c.argv === undefined || (Array.isArray(c.argv) && c.argv.every(isText)));
 }
 
 /**

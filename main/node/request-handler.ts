@@ -5,6 +5,7 @@
  */
 import { PROTOCOL_VERSION, type Request, type Response, type SessionInfo, type StatusResult, type WireError } from '../../helper/wire.ts';
 import type { AgentStatus, Broker } from '../core/broker.ts';
+import { scrubCaller } from '../core/caller-redaction.ts';
 import { TrayCredError } from '../core/errors.ts';
 import type { SessionInfo as CoreSession } from '../core/sessions.ts';
 
@@ -21,18 +22,18 @@ const session = (s: CoreSession): SessionInfo => ({
 
 async function answer(broker: Broker, request: Request): Promise<unknown> {
   switch (request.op) {
-    case 'credentials':
+    case 'credentials': // the broker scrubs the caller itself
       return broker.credentials(request.id, request.profile, request.caller);
     case 'status':
       return status(broker.status());
     case 'lock':
-      return status(await broker.lock('asked by a client', request.caller));
+      return status(await broker.lock('asked by a client', scrubCaller(request.caller)));
     case 'unlock':
-      return status(await broker.unlock(request.caller));
+      return status(await broker.unlock(scrubCaller(request.caller)));
     case 'sessions':
       return broker.sessions().map(session);
     case 'forget':
-      return broker.forget(request.profile, request.caller);
+      return broker.forget(request.profile, scrubCaller(request.caller));
   }
 }
 

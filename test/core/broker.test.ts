@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Request, Response } from '../../helper/wire.ts';
+import type { CallerClaim, Request, Response } from '../../helper/wire.ts';
 import { ProfileAdmin } from '../../main/core/admin.ts';
 import { scrubCaller } from '../../main/core/caller-redaction.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/work' };
-const ask = (profile: string, id = 'r1', c = caller): Request => ({ v: 1, id, op: 'credentials', profile, caller: c });
+const ask = (profile: string, id = 'r1', c: CallerClaim = caller): Request => ({ v: 1, id, op: 'credentials', profile, caller: c });
 const errorCode = (r: Response): string | undefined => (r.ok ? undefined : r.error.code);
 const flush = () => new Promise((r) => setImmediate(r));
 
@@ -262,6 +262,14 @@ describe('Broker', () => {
     const [entry] = await accesses();
     assert.equal(entry!.caller!.command, 'aws sts get-session-token --token-code [redacted] --serial-number arn:x --password=[redacted]');
     assert.equal(scrubCaller(undefined), undefined);
+  });
+
+  it('records a caller\'s argv redacted by argument, and the command rebuilt from it', async () => {
+    const argv = ['aws', 'ssm', 'put-parameter', '--type', 'SecureString', '--value', 'two words', '--name', 'p'];
+    await w.handle(ask('dev', 'argv', { ...caller, command: argv.join(' '), argv }));
+    const [entry] = await accesses();
+    assert.deepEqual(entry!.caller!.argv, ['aws', 'ssm', 'put-parameter', '--type', 'SecureString', '--value', '[redacted]', '--name', 'p']);
+    assert.equal(entry!.caller!.command, 'aws ssm put-parameter --type SecureString --value [redacted] --name p');
   });
 
   it('two unlocks at once read the key once and record one unlock', async () => {

@@ -46,6 +46,11 @@ describe('parseRequest', () => {
     ['profile on status', '{"v":1,"id":"a","op":"status","profile":"dev"}', 'BAD_REQUEST'],
     ['caller with negative pid', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, pid: -1 } }), 'BAD_REQUEST'],
     ['caller with huge command', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, command: 'x'.repeat(9000) } }), 'BAD_REQUEST'],
+    ['caller argv that is not an array', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv: 'aws s3 ls' } }), 'BAD_REQUEST'],
+    ['caller argv with a number', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv: ['aws', 3] } }), 'BAD_REQUEST'],
+    ['caller argv with 257 arguments', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv: Array(257).fill('x') } }), 'BAD_REQUEST'],
+    ['caller argv with a 4097-character argument', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv: ['x'.repeat(4097)] } }), 'BAD_REQUEST'],
+    ['caller argv over 16 KiB in all', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv: Array(5).fill('x'.repeat(4000)) } }), 'BAD_REQUEST'],
     ['oversized frame', JSON.stringify({ v: 1, id: 'a', op: 'status', pad: 'x'.repeat(MAX_FRAME_BYTES) }), 'TOO_LARGE'],
   ];
   for (const [what, line, code] of bad) {
@@ -53,6 +58,13 @@ describe('parseRequest', () => {
       assert.throws(() => parseRequest(line), (e: unknown) => e instanceof ProtocolError && e.code === code && e.message.length > 10);
     });
   }
+
+  it('accepts a caller with argv, and the older shape without it (protocol 1 either way)', () => {
+    const argv = ['aws', 's3', 'ls', 'a b'];
+    assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv } })), { v: 1, id: 'a', op: 'status', caller: { ...caller, argv } });
+    assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'a', op: 'status', caller })), { v: 1, id: 'a', op: 'status', caller });
+    assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv: Array(256).fill('x'.repeat(64)) } })).caller?.argv?.length, 256);
+  });
 
   it('recovers the id of a bad request when it can', () => {
     assert.equal(requestIdOf('{"v":1,"id":"abc","op":"nope"}'), 'abc');

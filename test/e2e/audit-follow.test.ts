@@ -55,7 +55,8 @@ test('audit --follow --json streams each access as it happens, across a rotation
   assert.deepEqual(Object.keys(first!), ['v', 'seq', 'time', 'event', 'profile', 'decision', 'served', 'credentialId', 'caller', 'durationMs'], 'the shipped fields, in their order');
   assert.equal(first!.profile, 'dev');
   assert.equal(first!.decision, 'allowed');
-  assert.deepEqual(Object.keys(first!.caller!), ['pid', 'ppid', 'command', 'cwd']);
+  assert.deepEqual(Object.keys(first!.caller!), ['pid', 'ppid', 'command', 'argv', 'cwd']);
+  assert.deepEqual(first!.caller!.argv, ['/bin/sh', '-c', 'tray-cred-helper dev; true', 'sh', '--secret-access-key', '[redacted]']);
 
   // A rotation as the writer makes one: the chain goes on in a new file named for its first entry.
   const next = Math.max(...f.lines().map((e) => e.seq)) + 1;
