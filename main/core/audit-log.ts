@@ -1,7 +1,9 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { GENESIS, fileName, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
+import { GENESIS, fileName, isAuditFile, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
+import { ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
 import { readHead, writeHead } from './audit-head.ts';
+import { readAuditLog } from './audit-reader.ts';
 import { readTail, type Tail } from './audit-tail.ts';
 import { BugIndicatingError, EnvironmentError, TamperedError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
@@ -28,13 +30,23 @@ export class AuditLog {
   private queue: Pending[] = [];
   private writing = false;
   private readonly appendListeners = new Set<(entries: readonly AuditEntry[]) => void>();
+  private readonly anchor: ChainAnchor | undefined;
+  private readonly anchorPlace: AnchorPlace | undefined;
 
-  constructor(deps: { fs: FileSystem; clock: Clock }, dir: string, key: Buffer, options: { maxFileBytes?: number } = {}) {
+  /** `anchor` is where the keychain keeps the chain's anchor (audit-anchor.ts); every entry point passes it. */
+  constructor(deps: { fs: FileSystem; clock: Clock; anchor?: AnchorPlace }, dir: string, key: Buffer, options: { maxFileBytes?: number } = {}) {
     this.fs = deps.fs;
     this.clock = deps.clock;
+    this.anchorPlace = deps.anchor;
+    this.anchor = deps.anchor ? new ChainAnchor(deps.anchor, () => deps.clock.now()) : undefined;
     this.dir = dir;
     this.key = createSecretKey(key);
     this.maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
+  }
+
+  /** The keychain's anchor of this chain, for verify; `null` when there is none. */
+  async readAnchor(): Promise<AuditAnchor | null> {
+    return this.anchorPlace ? readAuditAnchor(this.anchorPlace) : null;
   }
 
   /**
@@ -119,6 +131,7 @@ export class AuditLog {
       await flush();
       this.tail = { file, size, seq, mac: prev };
       await writeHead(this.fs, this.dir, this.key, seq, prev);
+      await this.anchor?.written(entries, () => this.firstMac());
       return entries.slice(repairs.length);
     } finally {
       await release();
@@ -136,6 +149,17 @@ export class AuditLog {
     const { tail, repairs } = await readTail(this.fs, this.dir, cached);
     this.tail = tail;
     if (tail === cached) return repairs;
+    const lost = await this.anchor?.lost(tail.seq);
+    const found = await this.headProblems(tail, repairs);
+    return lost ? [...found, { event: 'tamper', reason: lost }] : found;
+  }
+
+  private async firstMac(): Promise<string | undefined> {
+    const first = (await this.fs.list(this.dir)).filter(isAuditFile).at(0);
+    return first ? (await readAuditLog(this.fs, this.dir, [first])).at(0)?.mac : undefined;
+  }
+
+  private async headProblems(tail: Tail, repairs: AuditInput[]): Promise<AuditInput[]> {
     const head = await readHead(this.fs, this.dir, this.key);
     if (!head.ok && head.reason === 'missing' && tail.seq === 0) {
       // A new log: its head exists before its first entry, so a missing head always means deletion.

@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { GENESIS, MAX_LINE_CHARS, TOO_LONG, intactMac, isAuditFile, linkHolds, parseLine, sameHex } from './audit-codec.ts';
+import type { AuditAnchor } from './audit-anchor.ts';
 import { HEAD, readHead, type Head } from './audit-head.ts';
 import type { FileSystem } from './ports.ts';
 
@@ -32,8 +33,12 @@ interface Walk {
 
 type Checked = { ok: true; mac: string; atHead: boolean } | { ok: false; seq: number | undefined; reason: string };
 
-/** Checks every entry's MAC, sequence and link, and the remembered chain head; names the first bad entry. */
-export async function verifyAuditLog(fs: FileSystem, dir: string, rawKey: Buffer, options: { requireEntries?: boolean } = {}): Promise<VerifyReport> {
+/**
+ * Checks every entry's MAC, sequence and link, the remembered chain head, and the keychain's
+ * anchor (`anchor`: the chain's first entry and the last anchored one); names the first bad entry.
+ */
+export async function verifyAuditLog(fs: FileSystem, dir: string, rawKey: Buffer, options: { requireEntries?: boolean; anchor?: AuditAnchor | null } = {}): Promise<VerifyReport> {
+  const anchor = options.anchor ?? null;
   const key = createSecretKey(rawKey);
   const files = (await fs.list(dir)).filter(isAuditFile);
   const head = await readHead(fs, dir, key);
@@ -41,13 +46,13 @@ export async function verifyAuditLog(fs: FileSystem, dir: string, rawKey: Buffer
   const report = (problem: VerifyProblem | undefined): VerifyReport => ({ ok: problem === undefined, entries: walk.entries, files: files.length, problem });
   for (const name of files) {
     const text = (await fs.readFile(join(dir, name)))?.toString('utf8') ?? '';
-    const problem = checkFile(key, head, walk, name, text);
+    const problem = checkFile(key, head, walk, name, text, anchor);
     if (problem) return report(problem);
   }
-  return report(checkEnd(head, walk, files, options.requireEntries === true));
+  return report(checkEnd(head, walk, files, options.requireEntries === true) ?? checkAnchorEnd(anchor, walk, files));
 }
 
-function checkFile(key: KeyObject, head: Head, walk: Walk, name: string, text: string): VerifyProblem | undefined {
+function checkFile(key: KeyObject, head: Head, walk: Walk, name: string, text: string, anchor: AuditAnchor | null): VerifyProblem | undefined {
   const lines = text.split('\n');
   const torn = lines.pop();
   for (let i = 0; i < lines.length; i += 1) {
@@ -60,6 +65,8 @@ function checkFile(key: KeyObject, head: Head, walk: Walk, name: string, text: s
       if (checked.atHead) walk.headSeen = true;
       entryMac = checked.mac;
     }
+    const unanchored = anchor && checkAnchored(anchor, walk.expected, entryMac);
+    if (unanchored) return { file: name, line: i + 1, seq: walk.expected, reason: unanchored };
     walk.prev = entryMac;
     walk.expected += 1;
     walk.entries += 1;
@@ -86,6 +93,21 @@ function checkEntry(key: KeyObject, head: Head, walk: Walk, line: string): Check
   if (atHead && !sameHex(head.mac, entry.mac)) return fail('it is not the entry the chain head recorded: the log was rewritten');
   if (entry.event === 'tamper') return fail(`tampering was detected and recorded here: ${String(entry.reason)}`);
   return { ok: true, mac: entry.mac, atHead };
+}
+
+/** Entry 1 must be the chain's first the keychain anchored, and the anchored entry the one it recorded. */
+function checkAnchored(anchor: AuditAnchor, seq: number, mac: string): string | undefined {
+  if (seq === 1 && !sameHex(anchor.first, mac)) return 'the log starts a different chain than the one the keychain anchored: the log was deleted or replaced and started again';
+  if (seq === anchor.seq && !sameHex(anchor.mac, mac)) return `it is not entry ${seq} as the keychain anchored it: the log was rewritten`;
+  return undefined;
+}
+
+/** The log must reach the entry the keychain anchored: else it was wiped or cut (whatever head.json says). */
+function checkAnchorEnd(anchor: AuditAnchor | null, walk: Walk, files: string[]): VerifyProblem | undefined {
+  const last = walk.expected - 1;
+  if (!anchor || last >= anchor.seq) return undefined;
+  const what = last === 0 ? 'the log was deleted' : `${anchor.seq - last} or more entries were cut off (an older head.json may have been put back)`;
+  return { file: files.at(-1) ?? '(no file)', line: 0, seq: anchor.seq, reason: `the log ends at entry ${last} but the keychain anchored entry ${anchor.seq}: ${what}` };
 }
 
 /** After the last line: a log that should not be empty, a missing or edited head, or entries cut off after the last one. */

@@ -15,6 +15,8 @@ const PAD = 4096;
 /** The decrypted contents. */
 export interface VaultData {
   profiles: Record<string, ProfileRecord>;
+  /** Bumped by every write and anchored in the keychain (vault-generation.ts); absent (0) in vaults made before it. */
+  generation?: number;
 }
 
 const headerSchema = z.object({
@@ -115,5 +117,12 @@ export function decryptVault(masterKey: Buffer, file: Buffer): VaultData {
   } catch {
     throw new VaultFileError('the vault decrypted but its contents are not JSON: restore vault.json from your backup');
   }
-  return { profiles: readProfiles(payload) };
+  return { profiles: readProfiles(payload), generation: readGeneration(payload) };
+}
+
+function readGeneration(payload: unknown): number {
+  const raw = (payload as { generation?: unknown }).generation;
+  if (raw === undefined) return 0;
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) throw new VaultFileError('the vault decrypted but its generation is not a whole number: restore vault.json from your backup');
+  return raw;
 }

@@ -3,6 +3,7 @@ import { KeychainError, UsageError, VaultFileError } from './errors.ts';
 import type { Clock, FileSystem, Keychain, Random } from './ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
+import { anchorGeneration, anchoredGeneration, checkGeneration, raiseAnchor } from './vault-generation.ts';
 
 /** Keychain account of a vault's master key. */
 export const masterKeyAccount = (vaultId: string): string => `master-key:${vaultId}`;
@@ -67,7 +68,7 @@ export class Vault {
       const masterKey = random.bytes(32);
       await keychain.set(masterKeyAccount(vaultId), masterKey.toString('base64'));
       await keychain.set(auditKeyAccount(vaultId), random.bytes(32).toString('base64'));
-      await fs.writeFileAtomic(this.path, encryptVault(masterKey, vaultId, random.bytes(12), { profiles: {} }));
+      await this.write(masterKey, vaultId, { profiles: {} });
       masterKey.fill(0);
       return vaultId;
     } finally {
@@ -121,7 +122,7 @@ export class Vault {
       const { data } = await this.read(oldKey);
       const newKey = random.bytes(32);
       await keychain.set(stagedKeyAccount(vaultId), newKey.toString('base64'));
-      await fs.writeFileAtomic(this.path, encryptVault(newKey, vaultId, random.bytes(12), data));
+      await this.write(newKey, vaultId, data);
       const check = await this.read(newKey);
       if (JSON.stringify(check.data) !== JSON.stringify(data)) throw new VaultFileError('the re-encrypted vault did not read back the same: the old key still opens the old contents');
       await keychain.set(masterKeyAccount(vaultId), newKey.toString('base64'));
@@ -159,6 +160,8 @@ export class Vault {
     }
     await keychain.set(masterKeyAccount(keys.vaultId), keys.masterKey.toString('base64'));
     await keychain.set(auditKeyAccount(keys.vaultId), keys.auditKey.toString('base64'));
+    // A new machine anchors the vault it restores; a later rollback is then caught here too.
+    if (file) await raiseAnchor(keychain, keys.vaultId, decryptVault(keys.masterKey, file).generation ?? 0);
   }
 
   /** Reads the audit chain's key from the keychain. */
@@ -187,7 +190,32 @@ export class Vault {
     const stamp = await fs.stamp(this.path);
     const file = await fs.readFile(this.path);
     if (!file) throw new VaultFileError(`the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``);
-    return { data: decryptVault(masterKey, file), stamp };
+    const data = decryptVault(masterKey, file);
+    await checkGeneration(this.deps.keychain, readHeader(file).vaultId, data.generation ?? 0, this.path);
+    return { data, stamp };
+  }
+
+  /** Writes the next generation, then anchors it (vault-generation.ts says what a failed anchor means). */
+  private async write(masterKey: Buffer, vaultId: string, data: VaultData): Promise<void> {
+    data.generation = (data.generation ?? 0) + 1;
+    await this.deps.fs.writeFileAtomic(this.path, encryptVault(masterKey, vaultId, this.deps.random.bytes(12), data));
+    await anchorGeneration(this.deps.keychain, vaultId, data.generation);
+  }
+
+  /** Anchors the vault on disk as it is, even below the anchor; both generations are for the audit entry. */
+  async acceptRollback(masterKey: Buffer): Promise<{ from: number | null; to: number }> {
+    const release = await this.deps.fs.lock(this.lockPath);
+    try {
+      const file = await this.deps.fs.readFile(this.path);
+      if (!file) throw this.noVault();
+      const vaultId = readHeader(file).vaultId;
+      const to = decryptVault(masterKey, file).generation ?? 0;
+      const from = await anchoredGeneration(this.deps.keychain, vaultId).catch(() => null);
+      await anchorGeneration(this.deps.keychain, vaultId, to);
+      return { from, to };
+    } finally {
+      await release();
+    }
   }
 
   /** The stamp of the file now, to tell whether a snapshot is stale. */
@@ -200,13 +228,13 @@ export class Vault {
    * `change` may throw to abandon the write.
    */
   async update<T>(masterKey: Buffer, change: (data: VaultData) => T): Promise<{ result: T; snapshot: VaultSnapshot }> {
-    const { fs, random } = this.deps;
+    const { fs } = this.deps;
     const release = await fs.lock(this.lockPath);
     try {
       const vaultId = await this.vaultId();
       const { data } = await this.read(masterKey);
       const result = change(data);
-      await fs.writeFileAtomic(this.path, encryptVault(masterKey, vaultId, random.bytes(12), data));
+      await this.write(masterKey, vaultId, data);
       return { result, snapshot: { data, stamp: await fs.stamp(this.path) } };
     } finally {
       await release();

@@ -117,7 +117,7 @@ export class AppService {
         throw error;
       }
       try {
-        const report = await verifyAuditLog(fs, audit.dir, key, { requireEntries: await vault.exists() });
+        const report = await verifyAuditLog(fs, audit.dir, key, { requireEntries: await vault.exists(), anchor: await audit.readAnchor() });
         const p = report.problem;
         if (report.ok || !p) return { state: 'verified', entries: report.entries };
         return { state: 'tampered', entries: report.entries, seq: p.seq ?? null, file: p.file, line: p.line, reason: p.reason };

@@ -97,7 +97,7 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   const vault = new Vault({ fs, keychain, random: new CryptoRandom(), clock }, place.dataDir);
   const created = options.onNoVault && !(await vault.exists()) ? await options.onNoVault(vault) : null;
   if (created === undefined) return undefined;
-  const audit = new AuditLog({ fs, clock }, join(place.dataDir, 'audit'), await vault.loadAuditKey());
+  const audit = new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, join(place.dataDir, 'audit'), await vault.loadAuditKey());
   // A listener: the entries are on disk before the system log is asked, and its failure fails no access.
   if (options.forwardToSystemLog) audit.onAppended(systemLogForwarder({ enabled: options.forwardToSystemLog, warn }));
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.

@@ -55,7 +55,7 @@ function context(): CliContext {
     vault,
     auditDir,
     async audit() {
-      audit ??= new AuditLog({ fs, clock }, auditDir, await vault.loadAuditKey());
+      audit ??= new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, auditDir, await vault.loadAuditKey());
       return audit;
     },
     async withKey(fn) {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AppService } from '../../main/electron/app-service.ts';
+import { AuditLog } from '../../main/core/audit-log.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import type { ProfileInput } from '../../preload/api.ts';
@@ -246,5 +247,27 @@ describe('AppService', () => {
     });
     await rejectsWith(broken.historyQuery({}, 0, 10), 'INTERNAL', /internal error/);
     await assert.rejects(broken.historyQuery({}, 0, 10), (e: Error) => !e.message.includes('EIO'));
+  });
+});
+
+describe("the History window's verify against the keychain's anchor", () => {
+  it('reports a wiped log, and after a restart the tamper entry the writer recorded instead of a new chain', async () => {
+    const w = await makeWorld();
+    try {
+      const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: {} as unknown as HistoryIndex, fs: w.fs, unlock: async () => {} });
+      await w.audit.append({ event: 'lock' });
+      assert.equal((await service.historyVerify()).state, 'verified');
+      for (const name of await readdir(w.audit.dir)) await rm(join(w.audit.dir, name));
+      const wiped = await service.historyVerify();
+      assert.equal(wiped.state, 'tampered');
+      assert.match(wiped.state === 'tampered' ? wiped.reason : '', /the keychain anchored entry 1: the log was deleted|the audit log is empty/);
+      const restarted = new AuditLog({ fs: w.fs, clock: w.clock, anchor: { keychain: w.keychain, vaultId: await w.vault.vaultId() } }, w.audit.dir, await w.auditKey());
+      await restarted.append({ event: 'agent-start' });
+      const after = await service.historyVerify();
+      assert.equal(after.state, 'tampered', 'the red banner stays');
+      assert.match(after.state === 'tampered' ? after.reason : '', /tampering was detected and recorded here: the audit log was deleted/);
+    } finally {
+      await w.close();
+    }
   });
 });

@@ -28,7 +28,7 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver }
   const random = new CryptoRandom();
   const vault = new Vault({ fs, keychain, random, clock }, join(dir, 'data'));
   await vault.init();
-  const audit = new AuditLog({ fs, clock }, join(dir, 'data', 'audit'), await vault.loadAuditKey());
+  const audit = new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, join(dir, 'data', 'audit'), await vault.loadAuditKey());
   const stub = new StubApprover();
   const sts = new FakeSts(clock);
   const source = new CredentialSource({ sts, runner: new ShellCommandRunner(), clock });

@@ -46,7 +46,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
       const key = await c.vault.loadAuditKey();
-      const report = await verifyAuditLog(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists() });
+      const report = await verifyAuditLog(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists(), anchor: await (await c.audit()).readAnchor() });
       key.fill(0);
       if (options.json) c.out(`${JSON.stringify(report)}\n`);
       if (report.ok) {

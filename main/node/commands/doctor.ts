@@ -8,6 +8,7 @@ import { awsCliV1Problem } from '../../core/aws-cli-version.ts';
 import { configProfiles, helperIn, isHelperFor, profilesWithSecrets } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { isOpensslEnc } from '../../core/openssl-enc.ts';
+import { VaultRollbackError } from '../../core/vault-generation.ts';
 import { probeAwsCli } from '../aws-cli.ts';
 import type { CliContext } from '../context.ts';
 
@@ -59,7 +60,7 @@ interface Findings {
 type AwsFiles = ReturnType<typeof awsFiles>;
 
 /** What in ~/.aws and the data directory is safe to back up, and what needs action. */
-async function examine(c: CliContext): Promise<Finding[]> {
+async function examine(c: CliContext, acceptRollback: boolean): Promise<Finding[]> {
   const home = homedir();
   const aws = awsFiles(c.env, home);
   const found: Finding[] = [];
@@ -82,7 +83,7 @@ async function examine(c: CliContext): Promise<Finding[]> {
   const helperOnPath = await onPath(process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper', c.env.PATH);
   const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
   if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
-  await checkVault(c, aws, config, f);
+  await checkVault(c, aws, config, f, acceptRollback);
   const cli = await probeAwsCli(c.env);
   const v1 = awsCliV1Problem(cli.first, cli.v2Elsewhere);
   if (v1) f.act(v1);
@@ -133,11 +134,12 @@ async function checkOtherAwsFiles(c: CliContext, aws: AwsFiles, f: Findings): Pr
 }
 
 /** The vault, the profiles the AWS config does not point at it, and the audit chain. */
-async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, string | undefined>, f: Findings): Promise<void> {
+async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, string | undefined>, f: Findings, acceptRollback: boolean): Promise<void> {
   if (!(await c.vault.exists())) {
     f.act(`no vault at ${c.vault.path}: run \`tray-cred init\``);
     return;
   }
+  if (!(await checkRollback(c, f, acceptRollback))) return;
   f.ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
   const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
   const missing = names.filter((n) => !helperIn(config.get(n)));
@@ -145,9 +147,27 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   // A line left by `remove` (or a typo) fails every call of its profile with "no profile in the vault".
   const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
   if (orphans.length) f.act(`${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`);
-  const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true });
+  const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true, anchor: await (await c.audit()).readAnchor() });
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
   else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
+}
+
+/** The vault against the keychain's generation anchor; `accept` re-anchors an older vault and records that. */
+async function checkRollback(c: CliContext, f: Findings, accept: boolean): Promise<boolean> {
+  try {
+    await c.withKey((key) => c.vault.read(key));
+    return true;
+  } catch (error) {
+    if (!(error instanceof VaultRollbackError)) throw error;
+    if (!accept) {
+      f.act(error.message);
+      return false;
+    }
+  }
+  const { from, to } = await c.withKey((key) => c.vault.acceptRollback(key));
+  await (await c.audit()).append({ event: 'rollback', reason: `vault.json was rolled back from generation ${from ?? '(none)'} to ${to}; accepted with \`tray-cred doctor --accept-rollback\`` });
+  f.ok(`${c.vault.path}: the rollback to generation ${to} was accepted (the keychain had seen ${from ?? 'none'}) and recorded in the audit log`);
+  return true;
 }
 
 export function registerDoctor(program: Command, ctx: () => CliContext): void {
@@ -155,9 +175,10 @@ export function registerDoctor(program: Command, ctx: () => CliContext): void {
     .command('doctor')
     .description('say what in ~/.aws and the data directory is safe to back up and what needs action; exit 1 when anything does')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
+    .option('--accept-rollback', 'accept an older vault.json than the keychain has seen (put back on purpose), and record it in the audit log')
+    .action(async (options: { json?: boolean; acceptRollback?: boolean }) => {
       const c = ctx();
-      const findings = await examine(c);
+      const findings = await examine(c, options.acceptRollback === true);
       const todo = findings.filter((f) => !f.ok);
       if (options.json) c.out(`${JSON.stringify(findings)}\n`);
       else {
