@@ -106,8 +106,7 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
       throw error;
     }
   }
-  const pathDirs = (options.pathEnv ?? process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d));
-  const onPath = pathDirs.includes(binDir);
+  const onPath = dirOnPath(binDir, options.pathEnv ?? process.env.PATH);
   return {
     command,
     kind,
@@ -115,6 +114,11 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
     onPath,
     advice: onPath ? undefined : `${binDir} is not on your PATH: add it, e.g. in ~/.profile: export PATH="${binDir}:$PATH", then open a new terminal`,
   };
+}
+
+/** Whether `dir` is one of the directories of a PATH value (compared as resolved paths). */
+export function dirOnPath(dir: string, path: string | undefined): boolean {
+  return (path ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d)).includes(resolve(dir));
 }
 
 export interface CredentialProcessOptions {

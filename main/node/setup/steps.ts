@@ -6,14 +6,14 @@
 import { openSync, closeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { maskSecrets, setCredentialProcess } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
 import { EXIT_STATUS } from '../../../common/errors.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
-import { addCredentialProcessLines, installHelper } from '../install-helper.ts';
+import { addCredentialProcessLines, dirOnPath, installHelper } from '../install-helper.ts';
 import { runCommand, type CommandResult } from '../run-command.ts';
 import { managerAnswers } from '../service/service-manager.ts';
 import { discoverSources, type FoundSource } from './discover.ts';
@@ -110,7 +110,7 @@ const awsConfig: SetupStep = {
     const names = (await s.c.vault.exists()) ? await s.c.withKey(async (key) => Object.keys((await s.c.vault.read(key)).data.profiles).sort()) : [];
     if (names.length === 0) return s.say('  the vault holds no profiles yet: add one with `tray-cred add <profile>`, then run setup again');
     const helper = join(homedir(), '.local', 'bin', 'tray-cred-helper');
-    const command = onPath(join(homedir(), '.local', 'bin'), s.c.env.PATH) ? 'tray-cred-helper' : helper;
+    const command = dirOnPath(join(homedir(), '.local', 'bin'), s.c.env.PATH) ? 'tray-cred-helper' : helper;
     const { config, credentials } = awsFiles(s.c.env, homedir());
     // The diff first, as configure-aws --dry-run shows it (values of any keys left in the file hidden).
     const before = (await s.c.fs.readFile(config))?.toString('utf8') ?? '';
@@ -127,9 +127,6 @@ const awsConfig: SetupStep = {
   },
 };
 
-function onPath(dir: string, path: string | undefined): boolean {
-  return (path ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d)).includes(resolve(dir));
-}
 
 /**
  * The agent: one that already answers is kept; where a service manager answers (systemd's user
