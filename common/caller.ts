@@ -38,3 +38,45 @@ export function isCallerArgv(value: unknown): value is string[] {
   }
   return total <= MAX_CALLER_ARGV;
 }
+
+/** What the agent read from the OS about one process (never what a client said). */
+export interface ProcessFacts {
+  pid: number;
+  /**
+   * When the process started, as the OS counts it (Linux: field 22 of /proc/<pid>/stat, clock
+   * ticks since boot). With `pid` it names one process instance: a reused pid has another.
+   */
+  startTime: string;
+  /** The executable's path (Linux: /proc/<pid>/exe; macOS: proc_pidpath). */
+  exe: string;
+  /** The arguments as the kernel holds them; redacted by the agent before they are kept. */
+  argv: string[];
+  /** The working directory. */
+  cwd: string;
+}
+
+/** One process in a requester's ancestry. */
+export interface AncestorFacts {
+  pid: number;
+  exe: string;
+  argv: string[];
+}
+
+/**
+ * A caller as the kernel names it: the socket peer's credentials (SO_PEERCRED, LOCAL_PEERPID with
+ * getpeereid) and what the agent itself read about the requesting program. Absent where the
+ * platform gives no verification (Windows today): then only the {@link CallerClaim} exists.
+ */
+export interface VerifiedCaller {
+  /** How the peer was identified, e.g. `SO_PEERCRED` or `LOCAL_PEERPID`. */
+  method: string;
+  /** The process on the other end of the socket (usually tray-cred-helper). */
+  peer: { pid: number; uid: number };
+  /**
+   * The requesting program: the first ancestor of the peer that is not the helper, a shell
+   * running `sh -c`, or an SDK's process wrapper.
+   */
+  requester: ProcessFacts;
+  /** The requester's ancestors up to the session leader, nearest first. */
+  ancestry: AncestorFacts[];
+}

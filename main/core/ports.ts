@@ -2,7 +2,7 @@
  * The ports through which the core reaches the outside world. The core never imports `fs`,
  * `net`, `child_process` or `electron`; each entry point passes implementations of these in.
  */
-import type { CallerClaim } from '../../common/caller.ts';
+import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 
 /**
  * The OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret Service).
@@ -74,10 +74,24 @@ export interface FileSystem {
   lock(path: string, waitMs?: number): Promise<Release>;
 }
 
+/**
+ * How far a person's "allow" reaches (issue 11). `once`: this request only. `run`: the requesting
+ * program instance (verified pid and start time) until it exits or `minutes` pass, which is what
+ * SDK refreshes and CLI retries need. `program-folder`: the same executable in the same working
+ * directory for `minutes`. `any`: any caller for `minutes`, offered only where the profile permits.
+ */
+export type ApprovalScopeKind = 'once' | 'run' | 'program-folder' | 'any';
+
+export type ApprovalScope = { kind: 'once' } | { kind: Exclude<ApprovalScopeKind, 'once'>; minutes: number };
+
 /** One access waiting for a person's decision. */
 export interface ApprovalRequest {
   profile: string;
   caller: CallerClaim | undefined;
+  /** The caller as the kernel names it; absent where the platform cannot verify (then `caller` is all there is, labelled claimed). */
+  verified?: VerifiedCaller | undefined;
+  /** The scopes the prompt may offer, and the minutes a timed one lasts. Always includes `once`. */
+  offer?: { kinds: readonly ApprovalScopeKind[]; minutes: number } | undefined;
   /** The profile's "remember for N minutes" setting; 0 when approvals are not remembered. */
   rememberMinutes: number;
   /** True when the agent is locked and allowing also means unlocking. */
@@ -90,6 +104,8 @@ export interface ApprovalRequest {
 export interface ApprovalAnswer {
   allow: boolean;
   rememberMinutes: number;
+  /** How far an allow reaches (one of the request's `offer.kinds`); absent means `once`. */
+  scope?: ApprovalScope | undefined;
   /** The one-time code, when the request asked for one. */
   mfaCode?: string | undefined;
   /** Why a deny came without a person's answer (e.g. the prompt cannot take an MFA code); recorded and told to the client. */
