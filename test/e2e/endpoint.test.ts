@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { AWS_CLI, NODE_BIN, PYTHON, ROOT, TRAY_CRED, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, type Agent, type Sandbox } from './support.ts';
 
 /** Python's own HTTP client, to send what a real SDK never would. Prints one status per probe. */
@@ -54,6 +54,13 @@ s = boto3.Session(); c = s.get_credentials()
 f = c.get_frozen_credentials()
 print(json.dumps({"method": c.method, "key": f.access_key, "token": bool(f.token)}))`;
 
+/** Two reads of one credentials object: a 15-minute session is inside botocore's advisory refresh window, so the second read refreshes. */
+const REFRESH = `import boto3, json
+c = boto3.Session().get_credentials()
+a = c.get_frozen_credentials().access_key
+b = c.get_frozen_credentials().access_key
+print(json.dumps([c.method, a, b]))`;
+
 const JS_SDK = `const { fromContainerMetadata, fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
 const a = await fromContainerMetadata()();
 const b = await fromNodeProviderChain()();
@@ -75,8 +82,10 @@ describe('the local credential endpoint', () => {
     sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
     sandbox = await makeSandbox();
     const creds = join(sandbox.root, 'creds');
-    await writeFile(creds, credentialsFile({ prod: PROD_KEYS }));
-    for (const args of [['init'], ['import', creds], ['sts', 'prod', '--session-mode', 'on'], ['policy', 'prod', 'allow']]) {
+    await writeFile(creds, credentialsFile({ prod: PROD_KEYS, short: DEV_KEYS }));
+    sts.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
+    // short: 15-minute sessions, always inside botocore's 15-minute advisory refresh window.
+    for (const args of [['init'], ['import', creds], ['sts', 'prod', '--session-mode', 'on'], ['policy', 'prod', 'allow'], ['sts', 'short', '--session-mode', 'on', '--duration', '900'], ['policy', 'short', 'allow']]) {
       const r = await sandbox.trayCred(args);
       assert.equal(r.status, 0, `tray-cred ${args.join(' ')}: ${r.stderr}`);
     }
@@ -97,6 +106,22 @@ describe('the local credential endpoint', () => {
     assert.equal(c.method, 'container-role');
     assert.match(c.key, /^ASIA/);
     assert.ok(c.token);
+  });
+
+  it('boto3 refreshes from it by itself: each refresh is a new fetch, decided and audited', async () => {
+    const before = (await auditEntries(sandbox)).filter((e) => e.profile === 'short').length;
+    const mintsBefore = sts.requests.filter((q) => q.accessKeyId === DEV_KEYS.accessKeyId).length;
+    const r = await run(TRAY_CRED, ['exec', '--server', 'short', '--', PYTHON, '-c', REFRESH], { env: sandbox.env });
+    assert.equal(r.status, 0, r.stderr);
+    const [method, first, second] = JSON.parse(r.stdout) as [string, string, string];
+    assert.equal(method, 'container-role');
+    assert.match(first, /^ASIA/);
+    assert.match(second, /^ASIA/);
+    assert.notEqual(second, first, 'the second read refreshed to a new session');
+    // botocore fetches once on load and once per refresh; each fetch minted a session and wrote one entry.
+    const fetches = (await auditEntries(sandbox)).filter((e) => e.profile === 'short').length - before;
+    assert.ok(fetches >= 2);
+    assert.equal(sts.requests.filter((q) => q.accessKeyId === DEV_KEYS.accessKeyId).length - mintsBefore, fetches);
   });
 
   it('the AWS CLI v2 gets them', async () => {
@@ -151,7 +176,8 @@ describe('the local credential endpoint', () => {
     assert.equal(accesses.length - before, 1000);
     assert.equal(new Set(accesses.slice(before).map((e) => e.requestId)).size, 1000, 'one entry per request');
     assert.ok(accesses.slice(before).every((e) => e.decision === 'allowed' && /exec --server prod -- /.test(e.caller?.command ?? '')));
-    const log = (await readFile(join(sandbox.home, 'audit', (await import('node:fs')).readdirSync(join(sandbox.home, 'audit')).find((f) => f.endsWith('.jsonl'))!), 'utf8')) + agent.stderr();
+    const files = (await readdir(join(sandbox.home, 'audit'))).filter((f) => f.endsWith('.jsonl'));
+    const log = (await Promise.all(files.map((f) => readFile(join(sandbox.home, 'audit', f), 'utf8')))).join('') + agent.stderr();
     const probe = JSON.parse(await readFile(join(sandbox.root, 'probe.json'), 'utf8')) as { token: string };
     assert.deepEqual(findSecrets(log + texts.join(''), [PROD_KEYS.secretAccessKey, PROD_KEYS.accessKeyId]), []);
     assert.deepEqual(findSecrets(log, [probe.token]), [], 'the token is nowhere in the log');
