@@ -156,6 +156,7 @@ describe('the local credential endpoint', () => {
       post: [405, 'FORBIDDEN'],
     });
     assert.equal((await auditEntries(sandbox)).length, before + 1, 'only the good request reached the agent');
+    assert.equal(r.stderr.match(/the credential endpoint refused a request: /g)?.length, 6, 'each refusal is said on stderr');
     const { url, token } = JSON.parse(await readFile(out, 'utf8')) as { url: string; token: string };
     texts.push(token);
     const afterExit = await new Promise<string>((resolve) => {

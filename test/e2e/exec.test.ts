@@ -71,6 +71,14 @@ describe('tray-cred exec and export', () => {
     assert.equal(entries.at(-1)!.decision, 'allowed');
   });
 
+  it("the child's arguments are recorded redacted, as the helper's caller's are", async () => {
+    const r = await tc(['exec', 'prod', '--', 'true', '--password', 'planted-exec-secret-1']);
+    assert.equal(r.status, 0, r.stderr);
+    const entry = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1)!;
+    assert.match(entry.caller?.command ?? '', /exec prod -- true --password \[redacted\]$/);
+    assert.deepEqual(findSecrets(JSON.stringify(await auditEntries(sandbox)) + agent.stderr(), ['planted-exec-secret-1']), []);
+  });
+
   it('boto3 as the child sees the session, the profile variable and the region from ~/.aws/config', async () => {
     const r = await tc(['exec', 'prod', '--', PYTHON, '-c', BOTO3]);
     assert.equal(r.status, 0, r.stderr);

@@ -23,7 +23,9 @@ interface ExecOptions {
 /** The endpoint of `exec --server` and `serve`: each fetch asks the agent as this command. */
 function endpointFor(c: CliContext, profile: string, duration: number | undefined): Promise<Endpoint> {
   const claim = selfClaim(process.argv.slice(2));
-  return startEndpoint(() => agentCredentials(c.socket, profile, claim)).then((endpoint) => {
+  // A refusal is worth a line: something local is probing the endpoint. The reason never holds the token.
+  const refused = (why: string): void => c.err(`tray-cred: the credential endpoint refused a request: ${why}`);
+  return startEndpoint(() => agentCredentials(c.socket, profile, claim), refused).then((endpoint) => {
     if (duration !== undefined) setTimeout(() => void endpoint.close(), duration).unref();
     return endpoint;
   });
