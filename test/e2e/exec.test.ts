@@ -119,6 +119,14 @@ describe('tray-cred exec and export', () => {
     assert.equal(allowed.stdout, 'prod\n');
   });
 
+  it('no agent answering: exit 3 with the fix, and the command does not run', async () => {
+    const marker = join(sandbox.root, 'ran-without-agent');
+    const r = await tc(['exec', 'prod', '--', 'touch', marker], { ...sandbox.env, TRAY_CRED_SOCKET: join(sandbox.root, 's', 'nobody.sock') });
+    assert.equal(r.status, EXIT_STATUS.NOT_RUNNING);
+    assert.match(r.stderr, /no tray-cred agent answers at .*nobody\.sock.*start the tray app or `tray-cred agent`/);
+    assert.equal(existsSync(marker), false);
+  });
+
   it("the child's exit status passes through", async () => {
     for (const status of [0, 1, 7, 42]) assert.equal((await tc(['exec', 'prod', '--', 'sh', '-c', `exit ${status}`])).status, status);
     const missing = await tc(['exec', 'prod', '--', 'no-such-command-here']);
