@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
+import { addSessionProfile, endpointVsHelper } from './bench/endpoint-figures.ts';
 import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
 import { describeMachine } from './bench/machine.ts';
 import { renderReport, type Figure } from './bench/report.ts';
@@ -57,6 +58,7 @@ async function measure(): Promise<void> {
   const figures: Figure[] = [];
   await withWorld('agent', async (world) => {
     await addProfile(world, 'dev', 'allow');
+    await addSessionProfile(world, 'session');
     const agent = await startAgent(world);
     try {
       step('figure 1: helper vs node -e 0 (hyperfine, 3 rounds)');
@@ -66,6 +68,8 @@ async function measure(): Promise<void> {
       step('figure 3: the agent under 1, 10 and 100 concurrent raw socket clients');
       const { figures: load } = await agentFigures(world.socket, 'dev');
       figures.push(...load);
+      step('figure 6: credentials for a running SDK, local endpoint vs helper process');
+      figures.push(...(await endpointVsHelper(world, 'session')));
     } finally {
       await agent.stop();
     }

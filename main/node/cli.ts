@@ -16,8 +16,10 @@ import { registerCompletion } from './commands/completion.ts';
 import { registerConfigureAws } from './commands/configure-aws.ts';
 import { registerControl } from './commands/control.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerExec } from './commands/exec.ts';
 import { registerImport } from './commands/import.ts';
 import { registerInit } from './commands/init.ts';
+import { registerLogin } from './commands/login.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerRecovery } from './commands/recovery.ts';
 import { registerRekey } from './commands/rekey.ts';
@@ -91,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerExec, registerLogin, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -48,6 +48,8 @@ const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
  */
 export class StsStandIn {
   readonly requests: StsRequestLog[] = [];
+  /** Each sign-in token the federation endpoint gave out, and for whom. */
+  readonly signins: { principal: string; sessionDuration: string | undefined; signinToken: string }[] = [];
   /** The MFA code it accepts for every device. */
   mfaCode = '123456';
   private readonly keys = new Map<string, Keys>();
@@ -72,6 +74,12 @@ export class StsStandIn {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.startsWith('/federation?')) {
+        const { status, body } = this.signin(new URL(req.url, 'http://stand-in').searchParams);
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(body);
+        return;
+      }
       void this.handle(req).then(({ status, body }) => {
         res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
         res.end(body);
@@ -145,7 +153,38 @@ export class StsStandIn {
       const creds = this.mint(seconds, assumed);
       return { status: 200, body: this.respond('AssumeRole', creds, `<AssumedRoleUser><Arn>${assumed}</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:${params.RoleSessionName}</AssumedRoleId></AssumedRoleUser>`) };
     }
+    if (params.Action === 'GetFederationToken') {
+      if (keys.sessionToken) return this.error(403, 'AccessDenied', 'Cannot call GetFederationToken with session credentials');
+      if (!params.Name || !/^[\w+=,.@-]{2,32}$/.test(params.Name)) return this.error(400, 'ValidationError', 'Name must be 2-32 characters');
+      const federated = `arn:aws:sts::123456789012:federated-user/${params.Name}`;
+      return { status: 200, body: this.respond('GetFederationToken', this.mint(seconds, federated), `<FederatedUser><Arn>${federated}</Arn><FederatedUserId>123456789012:${params.Name}</FederatedUserId></FederatedUser>`) };
+    }
     return this.error(400, 'InvalidAction', `Could not find operation ${params.Action}`);
+  }
+
+  /**
+   * The console federation endpoint's getSigninToken, as signin.aws.amazon.com answers it: the
+   * Session must be live keys this stand-in minted for a role or a federated user (GetSessionToken's
+   * are refused, as AWS does), and SessionDuration is refused for federated users.
+   */
+  private signin(q: URLSearchParams): { status: number; body: string } {
+    const refuse = (why: string): { status: number; body: string } => ({ status: 400, body: JSON.stringify({ error: why }) });
+    if (q.get('Action') !== 'getSigninToken') return refuse('unknown Action');
+    let session: { sessionId?: unknown; sessionKey?: unknown; sessionToken?: unknown };
+    try {
+      session = JSON.parse(q.get('Session') ?? '') as typeof session;
+    } catch {
+      return refuse('Session is not JSON');
+    }
+    const keys = typeof session.sessionId === 'string' ? this.keys.get(session.sessionId) : undefined;
+    if (!keys?.sessionToken || keys.secretAccessKey !== session.sessionKey || keys.sessionToken !== session.sessionToken) return refuse('invalid session');
+    if (keys.expiresAt !== undefined && keys.expiresAt <= Date.now()) return refuse('expired session');
+    const federated = keys.principal.includes(':federated-user/');
+    if (!federated && !keys.principal.includes(':assumed-role/')) return refuse('session credentials from GetSessionToken cannot sign in');
+    if (federated && q.has('SessionDuration')) return refuse('SessionDuration is not allowed for federated users');
+    const signinToken = `SIGNIN${randomBytes(24).toString('hex')}`;
+    this.signins.push({ principal: keys.principal, sessionDuration: q.get('SessionDuration') ?? undefined, signinToken });
+    return { status: 200, body: JSON.stringify({ SigninToken: signinToken }) };
   }
 
   private mint(seconds: number, principal: string): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string } {

@@ -1,0 +1,84 @@
+/**
+ * The AWS console sign-in URL for a profile, through the federation endpoint: role (or other
+ * session) credentials go to getSigninToken as they are; a long-term key first becomes a
+ * federation token (STS GetFederationToken, which only an IAM user's key may call). The URL is
+ * a bearer secret for 15 minutes: it goes to the browser or stdout only, never to a log.
+ */
+import type { CredentialProcessDocument } from '../../../common/credential-process.ts';
+import { UpstreamError } from '../../core/errors.ts';
+
+/** The commercial partition's federation endpoint; GovCloud and China have their own (`--signin-url`). */
+export const DEFAULT_SIGNIN_URL = 'https://signin.aws.amazon.com/federation';
+
+/** Allows what the IAM user may do; a federation token gets the intersection of this and the user's policies. */
+const FEDERATION_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+
+export interface LoginOptions {
+  profile: string;
+  region: string;
+  /** A console path such as `/s3/home`; the console's home page when absent. */
+  destination: string | undefined;
+  signinUrl: string;
+  /** Seconds the console session lasts (900-43200). */
+  durationSeconds: number;
+}
+
+interface Session {
+  sessionId: string;
+  sessionKey: string;
+  sessionToken: string;
+}
+
+/** A long-term key made into a federation token, with the SDK (which honours AWS_ENDPOINT_URL_STS). */
+async function federationToken(c: CredentialProcessDocument, o: LoginOptions): Promise<Session> {
+  const { STSClient, GetFederationTokenCommand } = await import('@aws-sdk/client-sts');
+  const client = new STSClient({ region: o.region, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey }, maxAttempts: 2 });
+  try {
+    const name = `tray-cred-${o.profile}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);
+    const out = await client.send(new GetFederationTokenCommand({ Name: name, Policy: FEDERATION_POLICY, DurationSeconds: o.durationSeconds }));
+    const t = out.Credentials;
+    if (!t?.AccessKeyId || !t.SecretAccessKey || !t.SessionToken) throw new UpstreamError('STS GetFederationToken answered without complete credentials');
+    return { sessionId: t.AccessKeyId, sessionKey: t.SecretAccessKey, sessionToken: t.SessionToken };
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    const e = error as { name?: string; message?: string };
+    throw new UpstreamError(`STS GetFederationToken failed for "${o.profile}": ${e.name ?? 'Error'}: ${(e.message ?? '').slice(0, 300)}; the IAM user needs sts:GetFederationToken`);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function signinToken(session: Session, o: LoginOptions, withDuration: boolean): Promise<string> {
+  const url = new URL(o.signinUrl);
+  url.searchParams.set('Action', 'getSigninToken');
+  // A federation token carries its own length; SessionDuration is for role sessions only.
+  if (withDuration) url.searchParams.set('SessionDuration', String(o.durationSeconds));
+  url.searchParams.set('Session', JSON.stringify(session));
+  let body: unknown;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) throw new UpstreamError(`the federation endpoint ${o.signinUrl} refused the session (HTTP ${res.status}): the profile's credentials must be a role session or an IAM user's key`);
+    body = await res.json();
+  } catch (error) {
+    if (error instanceof UpstreamError) throw error;
+    throw new UpstreamError(`the federation endpoint ${o.signinUrl} did not answer (${(error as Error).message}): check the network, or --signin-url for your partition`);
+  }
+  const token = (body as { SigninToken?: unknown } | null)?.SigninToken;
+  if (typeof token !== 'string' || !token) throw new UpstreamError(`the federation endpoint ${o.signinUrl} answered without a SigninToken`);
+  return token;
+}
+
+/** The console's sign-in URL for these credentials. A secret: the caller prints or opens it, nothing else. */
+export async function consoleUrl(c: CredentialProcessDocument, o: LoginOptions): Promise<string> {
+  const longTerm = c.SessionToken === undefined;
+  const session = longTerm ? await federationToken(c, o) : { sessionId: c.AccessKeyId, sessionKey: c.SecretAccessKey, sessionToken: c.SessionToken! };
+  const token = await signinToken(session, o, !longTerm);
+  const console = new URL(`https://${o.region}.console.aws.amazon.com${o.destination ?? '/console/home'}`);
+  console.searchParams.set('region', o.region);
+  const login = new URL(o.signinUrl);
+  login.searchParams.set('Action', 'login');
+  login.searchParams.set('Issuer', 'tray-cred');
+  login.searchParams.set('Destination', console.toString());
+  login.searchParams.set('SigninToken', token);
+  return login.toString();
+}

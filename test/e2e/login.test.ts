@@ -1,0 +1,119 @@
+/**
+ * `tray-cred login` against loopback stand-ins: STS (GetFederationToken, AssumeRole) and the
+ * console federation endpoint (getSigninToken), both in the STS stand-in, which checks that the
+ * session it is handed is one it minted. The browser is replaced at the port that opens URLs
+ * ($BROWSER): a script that records the URL. The sign-in URL must reach the browser or stdout
+ * and nothing else: not stderr, not the agent's log, not the audit log.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EXIT_STATUS } from '../../common/errors.ts';
+import { StsStandIn } from '../fakes/sts-stand-in.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { auditEntries, credentialsFile, findSecrets, makeSandbox, startAgent, type Agent, type RunResult, type Sandbox } from './support.ts';
+
+const ROLE = 'arn:aws:iam::123456789012:role/ProdAdmin';
+const BLOCKED_KEYS = { accessKeyId: 'AKIABLOCKEDEXAMPLE01', secretAccessKey: 'blocked-secret-never-served-000000000000' };
+
+describe('tray-cred login', () => {
+  let sandbox: Sandbox;
+  let agent: Agent;
+  let opened: string;
+  const sts = new StsStandIn();
+  const results: RunResult[] = [];
+  const login = async (args: readonly string[]) => {
+    const r = await sandbox.trayCred(['login', ...args, '--signin-url', `${sts.url}/federation`]);
+    results.push(r);
+    return r;
+  };
+
+  before(async () => {
+    await sts.start();
+    sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
+    sts.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
+    sandbox = await makeSandbox();
+    const creds = join(sandbox.root, 'creds');
+    await writeFile(creds, credentialsFile({ prod: PROD_KEYS, dev: DEV_KEYS, blocked: BLOCKED_KEYS }));
+    for (const args of [
+      ['init'],
+      ['import', creds],
+      ['sts', 'prod', '--session-mode', 'on'],
+      ['role', 'prod-admin', '--role-arn', ROLE, '--source-profile', 'prod'],
+      ['policy', 'prod', 'allow'],
+      ['policy', 'prod-admin', 'allow'],
+      ['policy', 'dev', 'allow'],
+      ['policy', 'blocked', 'deny'],
+    ]) {
+      const r = await sandbox.trayCred(args);
+      assert.equal(r.status, 0, `tray-cred ${args.join(' ')}: ${r.stderr}`);
+    }
+    opened = join(sandbox.root, 'opened-url');
+    const browser = join(sandbox.root, 'browser.sh');
+    await writeFile(browser, `#!/bin/sh\nprintf '%s' "$1" > ${opened}\n`, { mode: 0o700 });
+    sandbox.env.BROWSER = browser;
+    sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
+    agent = await startAgent(sandbox);
+  });
+  after(async () => {
+    await agent?.stop();
+    await sts.stop();
+    await sandbox?.cleanup();
+  });
+
+  it("an IAM user's key becomes a federation token; the browser gets the sign-in URL", async () => {
+    const r = await login(['dev']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    const url = new URL(await readFile(opened, 'utf8'));
+    assert.equal(url.origin, sts.url);
+    assert.equal(url.searchParams.get('Action'), 'login');
+    assert.equal(url.searchParams.get('Destination'), 'https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1');
+    const federation = sts.requests.filter((q) => q.action === 'GetFederationToken');
+    assert.deepEqual(federation.map((q) => [q.accessKeyId, q.params.Name]), [[DEV_KEYS.accessKeyId, 'tray-cred-dev']]);
+    assert.equal(sts.signins.length, 1);
+    assert.equal(url.searchParams.get('SigninToken'), sts.signins[0]!.signinToken);
+    assert.equal(sts.signins[0]!.principal, 'arn:aws:sts::123456789012:federated-user/tray-cred-dev');
+    const entry = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1)!;
+    assert.equal(entry.profile, 'dev');
+    assert.match(entry.caller?.command ?? '', /tray-cred login dev --signin-url /);
+  });
+
+  it('a role session goes to the federation endpoint as it is; --stdout prints the URL; --region and --path pick the page', async () => {
+    const r = await login(['prod-admin', '--stdout', '--region', 'eu-west-1', '--path', '/s3/home', '--duration', '2h']);
+    assert.equal(r.status, 0, r.stderr);
+    const url = new URL(r.stdout.trim());
+    assert.equal(url.searchParams.get('Destination'), 'https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1');
+    const signin = sts.signins.at(-1)!;
+    assert.equal(url.searchParams.get('SigninToken'), signin.signinToken);
+    assert.match(signin.principal, /:assumed-role\/ProdAdmin\//);
+    assert.equal(signin.sessionDuration, '7200');
+    assert.equal(sts.requests.filter((q) => q.action === 'GetFederationToken').length, 1, 'no federation token for a role');
+  });
+
+  it('GetSessionToken credentials cannot sign in: the federation endpoint refuses and the message says what works', async () => {
+    const r = await login(['prod']);
+    assert.equal(r.status, EXIT_STATUS.UPSTREAM);
+    assert.match(r.stderr, /refused the session \(HTTP 400\): the profile's credentials must be a role session or an IAM user's key/);
+  });
+
+  it('a deny policy is refused before anything reaches STS or the browser', async () => {
+    const before = sts.requests.length;
+    const beforeOpened = existsSync(opened) ? await readFile(opened, 'utf8') : '';
+    const r = await login(['blocked']);
+    assert.equal(r.status, EXIT_STATUS.DENIED);
+    assert.equal(sts.requests.length, before);
+    assert.equal(existsSync(opened) ? await readFile(opened, 'utf8') : '', beforeOpened);
+  });
+
+  it('the sign-in URL and its token are in no log: not stderr, not the agent, not the audit log', async () => {
+    const tokens = sts.signins.map((s) => s.signinToken);
+    assert.equal(tokens.length, 2);
+    const audit = JSON.stringify(await auditEntries(sandbox));
+    const logs = results.map((r) => r.stderr).join('') + agent.stderr() + audit;
+    assert.deepEqual(findSecrets(logs, tokens), []);
+    assert.deepEqual(findSecrets(logs + results.map((r) => r.stdout).join(''), [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey]), []);
+  });
+});
