@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { KeychainError, UsageError, VaultFileError } from './errors.ts';
+import { UsageError, VaultFileError } from './errors.ts';
 import type { Clock, FileSystem, Keychain, Random } from './ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
-import { anchorGeneration, anchoredGeneration, checkGeneration, raiseAnchor } from './vault-generation.ts';
+import { anchorGeneration, anchoredGeneration, GenerationGuard, raiseAnchor } from './vault-generation.ts';
+import { missingKey, readKeyEntry } from './vault-keys.ts';
 
 /** Keychain account of a vault's master key. */
 export const masterKeyAccount = (vaultId: string): string => `master-key:${vaultId}`;
@@ -19,10 +20,12 @@ export interface VaultDeps {
   clock: Clock;
 }
 
-/** A snapshot of the vault and the file stamp it was read at. */
+/** A snapshot of the vault, the file stamp it was read at, and the file itself (encrypted). */
 export interface VaultSnapshot {
   data: VaultData;
   stamp: string | null;
+  /** The file as read or written: what the agent keeps between requests instead of `data`. */
+  sealed: Buffer;
 }
 
 /**
@@ -33,10 +36,12 @@ export class Vault {
   readonly path: string;
   private readonly lockPath: string;
   private readonly deps: VaultDeps;
+  private readonly generations: GenerationGuard;
   readonly dir: string;
 
   constructor(deps: VaultDeps, dir: string) {
     this.deps = deps;
+    this.generations = new GenerationGuard(deps.keychain);
     this.dir = dir;
     this.path = join(dir, 'vault.json');
     this.lockPath = join(dir, 'vault.lock');
@@ -93,20 +98,18 @@ export class Vault {
     if (!file) throw this.noVault();
     const { vaultId, keyId } = readHeader(file);
     const { keychain } = this.deps;
-    const stored = await keychain.get(masterKeyAccount(vaultId));
-    const current = stored === null ? null : this.parseKey(stored, masterKeyAccount(vaultId));
+    const current = await readKeyEntry(keychain, masterKeyAccount(vaultId));
     if (current && keyIdOf(current) === keyId) return current;
-    const staged = await keychain.get(stagedKeyAccount(vaultId));
-    if (staged !== null) {
-      const next = this.parseKey(staged, stagedKeyAccount(vaultId));
-      if (keyIdOf(next) === keyId) {
-        await keychain.set(masterKeyAccount(vaultId), staged);
-        await keychain.delete(stagedKeyAccount(vaultId));
-        return next;
-      }
+    const next = await readKeyEntry(keychain, stagedKeyAccount(vaultId));
+    if (next && keyIdOf(next) === keyId) {
+      current?.fill(0);
+      await keychain.set(masterKeyAccount(vaultId), next.toString('base64'));
+      await keychain.delete(stagedKeyAccount(vaultId));
+      return next;
     }
+    next?.fill(0);
     if (current) return current; // decrypting reports the mismatch with its fix
-    return this.loadKey(masterKeyAccount(vaultId), 'master key');
+    throw missingKey(this.path, masterKeyAccount(vaultId), 'master key');
   }
 
   /**
@@ -170,18 +173,8 @@ export class Vault {
   }
 
   private async loadKey(account: string, what: string): Promise<Buffer> {
-    const stored = await this.deps.keychain.get(account);
-    if (stored === null) {
-      throw new KeychainError(
-        `the OS keychain holds no ${what} for the vault at ${this.path} (entry "${account}"): on a new machine run \`tray-cred recovery import <kit>\`; if this is a fresh setup, run \`tray-cred init\` with an empty TRAY_CRED_HOME`,
-      );
-    }
-    return this.parseKey(stored, account);
-  }
-
-  private parseKey(stored: string, account: string): Buffer {
-    const key = Buffer.from(stored, 'base64');
-    if (key.length !== 32) throw new KeychainError(`the keychain entry "${account}" is not a 256-bit key: it was changed outside tray-cred; restore it with \`tray-cred recovery import <kit>\``);
+    const key = await readKeyEntry(this.deps.keychain, account);
+    if (key === null) throw missingKey(this.path, account, what);
     return key;
   }
 
@@ -191,15 +184,23 @@ export class Vault {
     const file = await fs.readFile(this.path);
     if (!file) throw new VaultFileError(`the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``);
     const data = decryptVault(masterKey, file);
-    await checkGeneration(this.deps.keychain, readHeader(file).vaultId, data.generation ?? 0, this.path);
-    return { data, stamp };
+    await this.generations.check(readHeader(file).vaultId, data.generation ?? 0, stamp, this.path);
+    return { data, stamp, sealed: file };
   }
 
   /** Writes the next generation, then anchors it (vault-generation.ts says what a failed anchor means). */
-  private async write(masterKey: Buffer, vaultId: string, data: VaultData): Promise<void> {
+  private async write(masterKey: Buffer, vaultId: string, data: VaultData): Promise<Omit<VaultSnapshot, 'data'>> {
     data.generation = (data.generation ?? 0) + 1;
-    await this.deps.fs.writeFileAtomic(this.path, encryptVault(masterKey, vaultId, this.deps.random.bytes(12), data));
-    await anchorGeneration(this.deps.keychain, vaultId, data.generation);
+    const sealed = Buffer.from(encryptVault(masterKey, vaultId, this.deps.random.bytes(12), data));
+    await this.deps.fs.writeFileAtomic(this.path, sealed);
+    const stamp = await this.deps.fs.stamp(this.path);
+    await this.generations.written(vaultId, data.generation, stamp);
+    return { sealed, stamp };
+  }
+
+  /** Drops the cached rollback anchor (on lock): the next read asks the keychain. */
+  forgetAnchor(): void {
+    this.generations.forget();
   }
 
   /** Anchors the vault on disk as it is, even below the anchor; both generations are for the audit entry. */
@@ -212,6 +213,7 @@ export class Vault {
       const to = decryptVault(masterKey, file).generation ?? 0;
       const from = await anchoredGeneration(this.deps.keychain, vaultId).catch(() => null);
       await anchorGeneration(this.deps.keychain, vaultId, to);
+      this.generations.forget();
       return { from, to };
     } finally {
       await release();
@@ -234,8 +236,7 @@ export class Vault {
       const vaultId = await this.vaultId();
       const { data } = await this.read(masterKey);
       const result = change(data);
-      await this.write(masterKey, vaultId, data);
-      return { result, snapshot: { data, stamp: await fs.stamp(this.path) } };
+      return { result, snapshot: { data, ...(await this.write(masterKey, vaultId, data)) } };
     } finally {
       await release();
     }
