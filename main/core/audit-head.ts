@@ -9,6 +9,7 @@ import { sameHex, type MacKey } from './audit-codec.ts';
 import type { FileSystem } from './ports.ts';
 
 export const HEAD = 'head.json';
+const HEAD_MAX_BYTES = 64 * 1024;
 
 export type Head = { ok: true; seq: number; mac: string } | { ok: false; reason: 'missing' | 'edited' };
 
@@ -28,6 +29,9 @@ function parseHead(text: string): { seq: number; mac: string; headMac: string } 
 }
 
 export async function readHead(fs: FileSystem, dir: string, key: MacKey): Promise<Head> {
+  // A head is one short line: a big file there was not written by tray-cred, and is not read.
+  const size = await fs.size(join(dir, HEAD));
+  if (size !== null && size > HEAD_MAX_BYTES) return { ok: false, reason: 'edited' };
   const raw = await fs.readFile(join(dir, HEAD));
   if (!raw) return { ok: false, reason: 'missing' };
   const h = parseHead(raw.toString('utf8'));

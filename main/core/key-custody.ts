@@ -3,6 +3,7 @@ import type { AuditLog } from './audit-log.ts';
 import { KeyMismatchError, TrayCredError, VaultLockedError } from './errors.ts';
 import { withoutSecrets, type ProfileMeta, type ProfileRecord } from './profile.ts';
 import { decryptVault } from './vault-codec.ts';
+import { refusedRollback, VaultRollbackError } from './vault-generation.ts';
 import type { Vault, VaultSnapshot } from './vault.ts';
 
 /** What is kept between requests: the profiles without secrets, and the vault file to decrypt them from. */
@@ -38,6 +39,8 @@ export class KeyCustody {
   private key: Buffer | undefined;
   private snapshot: Held | undefined;
   private unlocking: Promise<void> | undefined;
+  /** The refused rollback last recorded, so a request after request against it is one entry. */
+  private refused: string | undefined;
 
   constructor(deps: KeyCustodyDeps) {
     this.deps = deps;
@@ -69,7 +72,7 @@ export class KeyCustody {
     const key = await this.deps.vault.loadMasterKey();
     let snapshot: VaultSnapshot;
     try {
-      snapshot = await this.deps.vault.read(key);
+      snapshot = await this.read(key);
     } catch (error) {
       key.fill(0);
       throw error;
@@ -151,9 +154,23 @@ export class KeyCustody {
     return fn(decryptVault(key, snapshot.sealed).profiles);
   }
 
-  private async readFresh(key: Buffer): Promise<VaultSnapshot | 'retry'> {
+  /** Reads the vault; a refused rollback is recorded in the audit log (once for each old generation seen) before it is thrown. */
+  private async read(key: Buffer): Promise<VaultSnapshot> {
     try {
       return await this.deps.vault.read(key);
+    } catch (error) {
+      const seen = error instanceof VaultRollbackError ? `${error.generation}/${error.anchored}` : undefined;
+      if (error instanceof VaultRollbackError && seen !== this.refused) {
+        this.refused = seen;
+        await this.deps.audit.append(refusedRollback(error));
+      }
+      throw error;
+    }
+  }
+
+  private async readFresh(key: Buffer): Promise<VaultSnapshot | 'retry'> {
+    try {
+      return await this.read(key);
     } catch (error) {
       if (!(error instanceof KeyMismatchError)) throw error;
     }
@@ -167,7 +184,7 @@ export class KeyCustody {
     }
     let fresh: VaultSnapshot;
     try {
-      fresh = await this.deps.vault.read(next);
+      fresh = await this.read(next);
     } catch (error) {
       next.fill(0);
       throw error;

@@ -27,6 +27,11 @@ export class VaultRollbackError extends TamperedError {
   }
 }
 
+/** The audit entry of a refused rollback: recorded once per process, so a log shows when an old vault.json appeared. */
+export function refusedRollback(error: VaultRollbackError): { event: 'rollback'; reason: string } {
+  return { event: 'rollback', reason: `vault.json at generation ${error.generation} was refused: this keychain has seen generation ${error.anchored} (an older copy was put back)` };
+}
+
 /** The highest generation this keychain has seen for the vault, or `null` before the first. */
 export async function anchoredGeneration(keychain: Keychain, vaultId: string): Promise<number | null> {
   const stored = await keychain.get(generationAccount(vaultId));

@@ -3,15 +3,11 @@ import { UsageError, VaultFileError } from './errors.ts';
 import type { Clock, FileSystem, Keychain, Random } from './ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
-import { anchorGeneration, anchoredGeneration, GenerationGuard, raiseAnchor } from './vault-generation.ts';
-import { missingKey, readKeyEntry } from './vault-keys.ts';
+import { anchorGeneration, anchoredGeneration, GenerationGuard } from './vault-generation.ts';
+import { auditKeyAccount, importKeys, masterKeyAccount, missingKey, readKeyEntry, stagedKeyAccount } from './vault-keys.ts';
+import { LIMITS, readCapped } from './file-limits.ts';
 
-/** Keychain account of a vault's master key. */
-export const masterKeyAccount = (vaultId: string): string => `master-key:${vaultId}`;
-/** Keychain account of a new master key while `rekey` is under way. */
-export const stagedKeyAccount = (vaultId: string): string => `master-key-next:${vaultId}`;
-/** Keychain account of the key that chains the vault's audit log. */
-export const auditKeyAccount = (vaultId: string): string => `audit-key:${vaultId}`;
+export { auditKeyAccount, masterKeyAccount, stagedKeyAccount };
 
 export interface VaultDeps {
   fs: FileSystem;
@@ -56,6 +52,17 @@ export class Vault {
     if (!(await this.exists())) throw this.noVault();
   }
 
+  /** vault.json within its size cap (file-limits.ts), or `null`. */
+  private file(): Promise<Buffer | null> {
+    return readCapped(this.deps.fs, this.path, LIMITS.vault);
+  }
+
+  private async requireFile(): Promise<Buffer> {
+    const file = await this.file();
+    if (!file) throw this.noVault();
+    return file;
+  }
+
   private noVault(): VaultFileError {
     return new VaultFileError(`there is no vault at ${this.path}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)`);
   }
@@ -83,9 +90,7 @@ export class Vault {
 
   /** The vault's id, from the clear header. */
   async vaultId(): Promise<string> {
-    const file = await this.deps.fs.readFile(this.path);
-    if (!file) throw this.noVault();
-    return readHeader(file).vaultId;
+    return readHeader(await this.requireFile()).vaultId;
   }
 
   /**
@@ -94,9 +99,7 @@ export class Vault {
    * in its staging entry: it is recognised by the vault's key id and put in place.
    */
   async loadMasterKey(): Promise<Buffer> {
-    const file = await this.deps.fs.readFile(this.path);
-    if (!file) throw this.noVault();
-    const { vaultId, keyId } = readHeader(file);
+    const { vaultId, keyId } = readHeader(await this.requireFile());
     const { keychain } = this.deps;
     const current = await readKeyEntry(keychain, masterKeyAccount(vaultId));
     if (current && keyIdOf(current) === keyId) return current;
@@ -146,25 +149,7 @@ export class Vault {
    * the vault here (when there is one). An existing different key is replaced only when asked.
    */
   async importKeys(keys: VaultKeys, replace: boolean): Promise<void> {
-    const file = await this.deps.fs.readFile(this.path);
-    if (file) {
-      const h = readHeader(file);
-      if (h.vaultId !== keys.vaultId) {
-        throw new UsageError(`the kit is for vault ${keys.vaultId}, but the vault at ${this.path} is ${h.vaultId}: use the kit made for this vault, or put the matching vault.json there first`);
-      }
-      if (keyIdOf(keys.masterKey) !== h.keyId) {
-        throw new UsageError('the kit holds an older master key than the one this vault is encrypted with (was `tray-cred rekey` run after the kit was made?): use the newest kit');
-      }
-    }
-    const { keychain } = this.deps;
-    const existing = await keychain.get(masterKeyAccount(keys.vaultId));
-    if (existing !== null && existing !== keys.masterKey.toString('base64') && !replace) {
-      throw new UsageError(`the keychain already holds a different master key for vault ${keys.vaultId}: pass --replace to overwrite it`);
-    }
-    await keychain.set(masterKeyAccount(keys.vaultId), keys.masterKey.toString('base64'));
-    await keychain.set(auditKeyAccount(keys.vaultId), keys.auditKey.toString('base64'));
-    // A new machine anchors the vault it restores; a later rollback is then caught here too.
-    if (file) await raiseAnchor(keychain, keys.vaultId, decryptVault(keys.masterKey, file).generation ?? 0);
+    await importKeys(this.deps.keychain, this.path, await this.file(), keys, replace);
   }
 
   /** Reads the audit chain's key from the keychain. */
@@ -181,7 +166,7 @@ export class Vault {
   async read(masterKey: Buffer): Promise<VaultSnapshot> {
     const { fs } = this.deps;
     const stamp = await fs.stamp(this.path);
-    const file = await fs.readFile(this.path);
+    const file = await this.file();
     if (!file) throw new VaultFileError(`the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``);
     const data = decryptVault(masterKey, file);
     await this.generations.check(readHeader(file).vaultId, data.generation ?? 0, stamp, this.path);
@@ -207,8 +192,7 @@ export class Vault {
   async acceptRollback(masterKey: Buffer): Promise<{ from: number | null; to: number }> {
     const release = await this.deps.fs.lock(this.lockPath);
     try {
-      const file = await this.deps.fs.readFile(this.path);
-      if (!file) throw this.noVault();
+      const file = await this.requireFile();
       const vaultId = readHeader(file).vaultId;
       const to = decryptVault(masterKey, file).generation ?? 0;
       const from = await anchoredGeneration(this.deps.keychain, vaultId).catch(() => null);

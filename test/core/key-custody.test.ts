@@ -47,4 +47,16 @@ describe('KeyCustody keeps no secret between requests', () => {
     await assert.rejects(custody.withSecrets(false, async () => 'served'), { code: 'LOCKED' });
     await assert.rejects(custody.profiles(), { code: 'LOCKED' });
   });
+
+  it('records a refused rollback in the audit log once, however many requests meet it', async () => {
+    const old = await w.fs.readFile(w.vault.path);
+    const key = await w.vault.loadMasterKey();
+    await new ProfileAdmin(w.vault, w.audit).setPolicy(key, 'dev', 'deny', 0);
+    key.fill(0);
+    await w.fs.writeFileAtomic(w.vault.path, old!);
+    for (let i = 0; i < 3; i += 1) await assert.rejects(custody.profiles(), { code: 'TAMPERED' });
+    const refused = (await w.entries()).filter((e) => e.event === 'rollback');
+    assert.equal(refused.length, 1);
+    assert.match(String(refused[0]!.reason), /^vault\.json at generation \d+ was refused: this keychain has seen generation \d+ \(an older copy was put back\)$/);
+  });
 });
