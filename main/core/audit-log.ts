@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GENESIS, fileName, isAuditFile, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
 import { AuditKey } from './audit-key.ts';
-import { ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
+import { ANCHOR_AT_ONCE, ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
 import { readHead, writeHead } from './audit-head.ts';
 import { readAuditLog } from './audit-reader.ts';
 import { readTail, type Tail } from './audit-tail.ts';
@@ -32,6 +32,7 @@ export class AuditLog {
   private readonly appendListeners = new Set<(entries: readonly AuditEntry[]) => void>();
   private readonly anchor: ChainAnchor | undefined;
   private readonly anchorPlace: AnchorPlace | undefined;
+  private anchoring: Promise<void> = Promise.resolve();
 
   /**
    * `anchor` is where the keychain keeps the chain's anchor (audit-anchor.ts); every entry point passes it.
@@ -85,7 +86,12 @@ export class AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          const entries = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
+          const { entries, written } = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
+          // The anchor is written after the lock is released. Only a lock, stop, rekey or tamper waits
+          // for it, and a process's first entry (a command's only one, before it exits).
+          const wait = this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
+          const anchored = this.anchorAfter(written);
+          if (wait) await anchored;
           batch.forEach((p, i) => p.resolve(entries[i]!));
           for (const listener of this.appendListeners) {
             try {
@@ -111,7 +117,21 @@ export class AuditLog {
     }
   }
 
-  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<AuditEntry[]> {
+  /**
+   * Moves the keychain anchor on after a batch (ChainAnchor decides whether it is due), one
+   * write after another. A request waits only for its entry's data sync, not for this.
+   */
+  private anchorAfter(written: readonly AuditEntry[]): Promise<void> {
+    const anchor = this.anchor;
+    if (!anchor) return Promise.resolve();
+    this.anchoring = this.anchoring
+      .then(() => anchor.written(written, () => this.firstMac()))
+      // A keychain that is away is ChainAnchor's to handle; an unreadable first file leaves the anchor behind until the next try.
+      .catch(() => undefined);
+    return this.anchoring;
+  }
+
+  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<{ entries: AuditEntry[]; written: AuditEntry[] }> {
     // Checked once, not per batch: this is on every access's path. A failed write checks again.
     if (!this.tail) await this.fs.ensurePrivateDir(this.dir);
     const release = await this.fs.lock(join(this.dir, 'audit.lock'));
@@ -144,8 +164,7 @@ export class AuditLog {
       await flush();
       this.tail = { file, size, seq, mac: prev };
       await writeHead(this.fs, this.dir, key, seq, prev);
-      await this.anchor?.written(entries, () => this.firstMac());
-      return entries.slice(repairs.length);
+      return { entries: entries.slice(repairs.length), written: entries };
     } finally {
       await release();
     }
