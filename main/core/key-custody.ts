@@ -2,7 +2,7 @@ import type { CallerClaim } from '../../common/caller.ts';
 import type { AuditLog } from './audit-log.ts';
 import { KeyMismatchError, TrayCredError, VaultLockedError } from './errors.ts';
 import { withoutSecrets, type ProfileMeta, type ProfileRecord } from './profile.ts';
-import { decryptVault } from './vault-codec.ts';
+import { reopenVault } from './vault-codec.ts';
 import { refusedRollback, VaultRollbackError } from './vault-generation.ts';
 import type { Vault, VaultSnapshot } from './vault.ts';
 
@@ -151,7 +151,7 @@ export class KeyCustody {
     if (recheck || !this.snapshot) await this.profiles();
     const { key, snapshot } = this;
     if (!key || !snapshot) throw new VaultLockedError();
-    return fn(decryptVault(key, snapshot.sealed).profiles);
+    return fn(reopenVault(key, snapshot.sealed));
   }
 
   /** Reads the vault; a refused rollback is recorded in the audit log (once for each old generation seen) before it is thrown. */
