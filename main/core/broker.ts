@@ -6,7 +6,7 @@ import { ApprovalGate, type GateResult } from './approval-gate.ts';
 import type { AuditLog } from './audit-log.ts';
 import { scrubCaller } from './caller-redaction.ts';
 import type { CredentialSource, Resolved } from './credential-source.ts';
-import { ApprovalDeniedError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
+import { ApprovalDeniedError, KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
 import { KeyCustody } from './key-custody.ts';
 import type { Approver, Clock } from './ports.ts';
 import { summarize, type ProfileRecord, type ProfileSummary } from './profile.ts';
@@ -128,7 +128,12 @@ export class Broker {
       this.custody.wipe();
       this.grants.clear();
       this.deps.source.clear();
-      await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
+      try {
+        await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
+      } finally {
+        // After the lock's own entry: recording it must not depend on reaching the keychain.
+        this.deps.audit.wipeKey();
+      }
       this.emit('locked');
     }
     return this.status();
@@ -159,7 +164,14 @@ export class Broker {
     const caller = scrubCaller(claimed);
     const started = this.deps.clock.now();
     const result = await this.decide(requestId, profile, caller).catch(failure);
-    await this.deps.audit.append(accessEntry({ requestId, profile, caller, durationMs: this.deps.clock.now() - started }, result));
+    try {
+      await this.deps.audit.append(accessEntry({ requestId, profile, caller, durationMs: this.deps.clock.now() - started }, result));
+    } catch (error) {
+      // While locked the audit key is read per write; a refusal (it serves nothing) is still answered
+      // when only the keychain kept it from the log, and the agent's log says so.
+      if (result.ok || !(error instanceof KeychainError)) throw error;
+      this.deps.warn(`a refused request for ${profile} was not recorded in the audit log: ${error.message}`);
+    }
     this.emit('access');
     if (!result.ok) throw result.error;
     this.usage.noteUse(profile);

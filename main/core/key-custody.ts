@@ -94,12 +94,11 @@ export class KeyCustody {
     this.epoch += 1;
   }
 
-  /** Zeroes the master key and the audit key, and drops the profiles and the cached rollback anchor. */
+  /** Zeroes the master key, and drops the profiles and the cached rollback anchor (the broker zeroes the audit key once the lock is recorded). */
   wipe(): void {
     this.key?.fill(0);
     this.key = undefined;
     this.snapshot = undefined;
-    this.deps.audit.wipeKey();
     this.deps.vault.forgetAnchor();
   }
 
