@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
 import { addSessionProfile, endpointVsHelper } from './bench/endpoint-figures.ts';
@@ -27,10 +28,10 @@ async function inPrivateSession(): Promise<number> {
   const script = [
     'eval "$(printf "\\n" | gnome-keyring-daemon --unlock --components=secrets --daemonize)"',
     'export GNOME_KEYRING_CONTROL',
-    'exec "$0" "$1"',
+    'exec "$0" "$@"',
   ].join('\n');
   try {
-    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, import.meta.filename], { env, stdio: 'inherit' });
+    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, import.meta.filename, ...process.argv.slice(2)], { env, stdio: 'inherit' });
     return await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -53,18 +54,34 @@ async function withWorld<T>(name: string, fn: (world: World) => Promise<T>): Pro
   }
 }
 
-async function measure(): Promise<void> {
+/** The parts of the run: `--only agent,vault` measures just those (the others take minutes). */
+const PARTS = ['helper', 'agent', 'audit', 'vault'] as const;
+type Part = (typeof PARTS)[number];
+
+function selectedParts(argv: readonly string[]): ReadonlySet<Part> {
+  const { values } = parseArgs({ args: [...argv], options: { only: { type: 'string' } } });
+  if (values.only === undefined) return new Set(PARTS);
+  const wanted = values.only.split(',').map((s) => s.trim());
+  const unknown = wanted.filter((w) => !(PARTS as readonly string[]).includes(w));
+  if (unknown.length > 0) throw new Error(`--only takes ${PARTS.join(', ')} (comma-separated), not ${unknown.join(', ')}`);
+  return new Set(wanted as Part[]);
+}
+
+async function measure(parts: ReadonlySet<Part>): Promise<void> {
   const machine = describeMachine();
   const figures: Figure[] = [];
-  await withWorld('agent', async (world) => {
+  if (parts.has('helper') || parts.has('agent')) await withWorld('agent', async (world) => {
     await addProfile(world, 'dev', 'allow');
     await addSessionProfile(world, 'session');
     const agent = await startAgent(world);
     try {
-      step('figure 1: helper vs node -e 0 (hyperfine, 3 rounds)');
-      figures.push(...(await helperVsNode(world, 'dev')));
-      step('figure 2: through the AWS CLI, helper vs the openssl recipe');
-      figures.push(...(await throughAwsCli(world, 'dev')));
+      if (parts.has('helper')) {
+        step('figure 1: helper vs node -e 0 (hyperfine, 3 rounds)');
+        figures.push(...(await helperVsNode(world, 'dev')));
+        step('figure 2: through the AWS CLI, helper vs the openssl recipe');
+        figures.push(...(await throughAwsCli(world, 'dev')));
+      }
+      if (!parts.has('agent')) return;
       step('figure 3: the agent under 1, 10 and 100 concurrent raw socket clients');
       const { figures: load } = await agentFigures(world.socket, 'dev');
       figures.push(...load);
@@ -77,15 +94,19 @@ async function measure(): Promise<void> {
     if (verified.status !== 0) throw new Error(`the audit log written under load does not verify: ${verified.stderr}`);
     step(verified.stdout.trim());
   });
-  step('figure 4: audit verify and history query on 100,000 entries');
-  figures.push(...(await withWorld('audit', auditFigures)));
-  step('figure 5: vault open and save with 100 and 1,000 profiles');
-  figures.push(...(await withWorld('vault', vaultFigures)));
+  if (parts.has('audit')) {
+    step('figure 4: audit verify and history query on 100,000 entries');
+    figures.push(...(await withWorld('audit', auditFigures)));
+  }
+  if (parts.has('vault')) {
+    step('figure 5: vault open and save with 100 and 1,000 profiles');
+    figures.push(...(await withWorld('vault', vaultFigures)));
+  }
   process.stdout.write(renderReport(machine, figures));
 }
 
 if (process.env[IN_SESSION] === '1') {
-  await measure();
+  await measure(selectedParts(process.argv.slice(2)));
 } else {
   process.exitCode = await inPrivateSession();
 }

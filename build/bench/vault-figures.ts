@@ -3,6 +3,7 @@
  * durable write) the vault with 100 and 1,000 profiles, through the real Vault and master key.
  */
 import type { ProfileRecord } from '../../main/core/profile.ts';
+import { reopenVault } from '../../main/core/vault-codec.ts';
 import { Vault } from '../../main/core/vault.ts';
 import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
@@ -29,6 +30,11 @@ export async function vaultFigures(world: World): Promise<Figure[]> {
         const { data } = await vault.read(key);
         if (Object.keys(data.profiles).length < count) throw new Error('the vault lost profiles');
       });
+      // What each request now pays to keep no secret between requests (issue 12): decrypting the sealed file it holds.
+      const { sealed } = await vault.read(key);
+      const decrypt = await medianOf(200, async () => {
+        if (Object.keys(reopenVault(key, sealed)).length < count) throw new Error('the vault lost profiles');
+      });
       let n = 0;
       const save = await medianOf(50, () =>
         vault.update(key, (data) => {
@@ -36,9 +42,9 @@ export async function vaultFigures(world: World): Promise<Figure[]> {
         }),
       );
       figures.push({
-        name: `vault with ${count.toLocaleString('en-US')} profiles: open / save`,
-        value: `${ms(open)} / ${ms(save)}`,
-        note: 'Vault.read (read, decrypt, validate; median of 200) and Vault.update (lock, read, decrypt, change one profile, encrypt, temp file + fsync + rename + directory fsync; median of 50), in process',
+        name: `vault with ${count.toLocaleString('en-US')} profiles: open / save / per-request decrypt`,
+        value: `${ms(open)} / ${ms(save)} / ${ms(decrypt)}`,
+        note: 'Vault.read (read, decrypt, validate, rollback anchor checked against the cached one; median of 200), Vault.update (lock, read, decrypt, change one profile, encrypt, temp file + fsync + rename + directory fsync, anchor written; median of 50) and the per-request decryption of the held file (decrypt and parse, validated when first read; median of 200), in process',
       });
     }
   } finally {

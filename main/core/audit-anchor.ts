@@ -76,6 +76,11 @@ export class ChainAnchor {
     this.now = now;
   }
 
+  /** True until the first anchor write was tried: a process's first entry (a command's only one) waits for its anchor. */
+  get untried(): boolean {
+    return this.triedAt === Number.NEGATIVE_INFINITY;
+  }
+
   /** A `tamper` reason when the log on disk ends below the anchored entry (wiped, restarted or cut), else `undefined`. */
   async lost(tailSeq: number): Promise<string | undefined> {
     if (this.known === undefined) this.known = await readAuditAnchor(this.place);

@@ -82,9 +82,12 @@ const MAC_KEY = ',"mac":"';
 /** `,"mac":"` + 64 hex digits + `"}` */
 const MAC_LINE_END = 74;
 
+/** A KeyObject for reading many lines; a Buffer where the writer must be able to zero the key (audit-key.ts). */
+export type MacKey = KeyObject | Buffer;
+
 // A KeyObject, made once: createHmac with a Buffer key re-imports it on every call, which is
 // most of the cost of an entry (4 to 5 times the HMAC itself, measured on Node 24).
-function mac(key: KeyObject, prev: string, body: string): string {
+function mac(key: MacKey, prev: string, body: string): string {
   return createHmac('sha256', key).update(prev).update('\n').update(body).digest('hex');
 }
 
@@ -94,12 +97,12 @@ export function sameHex(a: string, b: string): boolean {
 }
 
 /** Whether the line's MAC is the one `key` gives for what it covers. */
-export function linkHolds(key: KeyObject, link: Link): boolean {
+export function linkHolds(key: MacKey, link: Link): boolean {
   return sameHex(mac(key, link.prev, link.body), link.mac);
 }
 
 /** The entry `input` becomes as entry `seq` after `prev`, and its line (without the newline). */
-export function sealEntry(key: KeyObject, input: AuditInput, seq: number, time: string, prev: string): { entry: AuditEntry; line: string } {
+export function sealEntry(key: MacKey, input: AuditInput, seq: number, time: string, prev: string): { entry: AuditEntry; line: string } {
   // `seq` first and `prev` last: intactMac reads them by position.
   const unsealed = { seq, time, ...input, prev };
   const body = JSON.stringify(unsealed);
@@ -122,7 +125,7 @@ function splitMac(line: string): { body: string; mac: string } | undefined {
  * {@link sealEntry}, whose first key is `seq` and last `prev`, with no key twice. It only ever
  * accepts; every other line goes through verify's full checks, which name the problem.
  */
-export function intactMac(key: KeyObject, line: string, prev: string, seq: number): string | undefined {
+export function intactMac(key: MacKey, line: string, prev: string, seq: number): string | undefined {
   const split = splitMac(line);
   if (!split || !split.body.startsWith(`{"seq":${seq},`) || !split.body.endsWith(`,"prev":"${prev}"}`) || line.includes('"event":"tamper"')) return undefined;
   // Both sides are 64 hex digits here, so sameHex's format checks would only repeat work on verify's hot path.

@@ -3,16 +3,17 @@
  * the log. Entries cut off the end leave a chain that is intact up to where it stops; only a
  * head that names a later entry shows the cut.
  */
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { sameHex } from './audit-codec.ts';
+import { sameHex, type MacKey } from './audit-codec.ts';
 import type { FileSystem } from './ports.ts';
 
 export const HEAD = 'head.json';
+const HEAD_MAX_BYTES = 64 * 1024;
 
 export type Head = { ok: true; seq: number; mac: string } | { ok: false; reason: 'missing' | 'edited' };
 
-function headMac(key: KeyObject, seq: number, entryMac: string): string {
+function headMac(key: MacKey, seq: number, entryMac: string): string {
   return createHmac('sha256', key).update(`head|${seq}|${entryMac}`).digest('hex');
 }
 
@@ -27,7 +28,10 @@ function parseHead(text: string): { seq: number; mac: string; headMac: string } 
   return typeof h.seq === 'number' && typeof h.mac === 'string' && typeof h.headMac === 'string' ? { seq: h.seq, mac: h.mac, headMac: h.headMac } : undefined;
 }
 
-export async function readHead(fs: FileSystem, dir: string, key: KeyObject): Promise<Head> {
+export async function readHead(fs: FileSystem, dir: string, key: MacKey): Promise<Head> {
+  // A head is one short line: a big file there was not written by tray-cred, and is not read.
+  const size = await fs.size(join(dir, HEAD));
+  if (size !== null && size > HEAD_MAX_BYTES) return { ok: false, reason: 'edited' };
   const raw = await fs.readFile(join(dir, HEAD));
   if (!raw) return { ok: false, reason: 'missing' };
   const h = parseHead(raw.toString('utf8'));
@@ -41,6 +45,6 @@ export async function readHead(fs: FileSystem, dir: string, key: KeyObject): Pro
  * verify accepts; only a head ahead of the log means a cut. So the directory is not synced for
  * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
  */
-export async function writeHead(fs: FileSystem, dir: string, key: KeyObject, seq: number, entryMac: string): Promise<void> {
+export async function writeHead(fs: FileSystem, dir: string, key: MacKey, seq: number, entryMac: string): Promise<void> {
   await fs.writeFileAtomic(join(dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`, { replaceOnly: true });
 }

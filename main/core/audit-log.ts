@@ -1,11 +1,11 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { GENESIS, fileName, isAuditFile, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
-import { ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
+import { AuditKey } from './audit-key.ts';
+import { ANCHOR_AT_ONCE, ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
 import { readHead, writeHead } from './audit-head.ts';
 import { readAuditLog } from './audit-reader.ts';
 import { readTail, type Tail } from './audit-tail.ts';
-import { BugIndicatingError, EnvironmentError, TamperedError } from './errors.ts';
+import { BugIndicatingError, EnvironmentError, KeychainError, TamperedError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
 
 interface Pending {
@@ -24,7 +24,7 @@ export class AuditLog {
   readonly dir: string;
   private readonly fs: FileSystem;
   private readonly clock: Clock;
-  private readonly key: KeyObject;
+  private readonly key: AuditKey;
   private readonly maxFileBytes: number;
   private tail: Tail | undefined;
   private queue: Pending[] = [];
@@ -32,16 +32,30 @@ export class AuditLog {
   private readonly appendListeners = new Set<(entries: readonly AuditEntry[]) => void>();
   private readonly anchor: ChainAnchor | undefined;
   private readonly anchorPlace: AnchorPlace | undefined;
+  private anchoring: Promise<void> = Promise.resolve();
 
-  /** `anchor` is where the keychain keeps the chain's anchor (audit-anchor.ts); every entry point passes it. */
-  constructor(deps: { fs: FileSystem; clock: Clock; anchor?: AnchorPlace }, dir: string, key: Buffer, options: { maxFileBytes?: number } = {}) {
+  /**
+   * `anchor` is where the keychain keeps the chain's anchor (audit-anchor.ts); every entry point passes it.
+   * `key` is the audit key, or (the agent) how to read it from the keychain: see audit-key.ts.
+   */
+  constructor(deps: { fs: FileSystem; clock: Clock; anchor?: AnchorPlace }, dir: string, key: Buffer | (() => Promise<Buffer>), options: { maxFileBytes?: number } = {}) {
     this.fs = deps.fs;
     this.clock = deps.clock;
     this.anchorPlace = deps.anchor;
     this.anchor = deps.anchor ? new ChainAnchor(deps.anchor, () => deps.clock.now()) : undefined;
     this.dir = dir;
-    this.key = createSecretKey(key);
+    this.key = new AuditKey(key);
     this.maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
+  }
+
+  /** Keeps the audit key in memory between batches (on unlock). */
+  holdKey(): void {
+    this.key.hold();
+  }
+
+  /** Zeroes the audit key; each later batch reads it from the keychain and zeroes it after (on lock). */
+  wipeKey(): void {
+    this.key.wipe();
   }
 
   /** The keychain's anchor of this chain, for verify; `null` when there is none. */
@@ -72,7 +86,12 @@ export class AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          const entries = await this.writeBatch(batch.map((p) => p.input));
+          const { entries, written } = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
+          // The anchor is written after the lock is released. Only a lock, stop, rekey or tamper waits
+          // for it, and a process's first entry (a command's only one, before it exits).
+          const wait = this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
+          const anchored = this.anchorAfter(written);
+          if (wait) await anchored;
           batch.forEach((p, i) => p.resolve(entries[i]!));
           for (const listener of this.appendListeners) {
             try {
@@ -85,7 +104,7 @@ export class AuditLog {
           this.tail = undefined;
           // A damaged chain says so itself; anything else the file system refused is the user's to fix.
           const wrapped =
-            error instanceof TamperedError || error instanceof BugIndicatingError
+            error instanceof TamperedError || error instanceof BugIndicatingError || error instanceof KeychainError
               ? error
               : new EnvironmentError(
                   `the audit log in ${this.dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`,
@@ -98,12 +117,26 @@ export class AuditLog {
     }
   }
 
-  private async writeBatch(inputs: AuditInput[]): Promise<AuditEntry[]> {
+  /**
+   * Moves the keychain anchor on after a batch (ChainAnchor decides whether it is due), one
+   * write after another. A request waits only for its entry's data sync, not for this.
+   */
+  private anchorAfter(written: readonly AuditEntry[]): Promise<void> {
+    const anchor = this.anchor;
+    if (!anchor) return Promise.resolve();
+    this.anchoring = this.anchoring
+      .then(() => anchor.written(written, () => this.firstMac()))
+      // A keychain that is away is ChainAnchor's to handle; an unreadable first file leaves the anchor behind until the next try.
+      .catch(() => undefined);
+    return this.anchoring;
+  }
+
+  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<{ entries: AuditEntry[]; written: AuditEntry[] }> {
     // Checked once, not per batch: this is on every access's path. A failed write checks again.
     if (!this.tail) await this.fs.ensurePrivateDir(this.dir);
     const release = await this.fs.lock(join(this.dir, 'audit.lock'));
     try {
-      const repairs = await this.syncTail();
+      const repairs = await this.syncTail(key);
       const all = [...repairs, ...inputs];
       const entries: AuditEntry[] = [];
       if (!this.tail) throw new BugIndicatingError('the audit log wrote before it read where its chain ends');
@@ -115,7 +148,7 @@ export class AuditLog {
       };
       for (const input of all) {
         seq += 1;
-        const sealed = sealEntry(this.key, input, seq, new Date(this.clock.now()).toISOString(), prev);
+        const sealed = sealEntry(key, input, seq, new Date(this.clock.now()).toISOString(), prev);
         const line = `${sealed.line}\n`;
         const bytes = Buffer.byteLength(line);
         if (size > 0 && size + bytes > this.maxFileBytes) {
@@ -130,9 +163,8 @@ export class AuditLog {
       }
       await flush();
       this.tail = { file, size, seq, mac: prev };
-      await writeHead(this.fs, this.dir, this.key, seq, prev);
-      await this.anchor?.written(entries, () => this.firstMac());
-      return entries.slice(repairs.length);
+      await writeHead(this.fs, this.dir, key, seq, prev);
+      return { entries: entries.slice(repairs.length), written: entries };
     } finally {
       await release();
     }
@@ -144,13 +176,13 @@ export class AuditLog {
    * head: entries cut off the end, or a head that was edited or deleted, are recorded as
    * `tamper` entries before anything else, so the next write cannot quietly re-chain over them.
    */
-  private async syncTail(): Promise<AuditInput[]> {
+  private async syncTail(key: Buffer): Promise<AuditInput[]> {
     const cached = this.tail;
     const { tail, repairs } = await readTail(this.fs, this.dir, cached);
     this.tail = tail;
     if (tail === cached) return repairs;
     const lost = await this.anchor?.lost(tail.seq);
-    const found = await this.headProblems(tail, repairs);
+    const found = await this.headProblems(key, tail, repairs);
     return lost ? [...found, { event: 'tamper', reason: lost }] : found;
   }
 
@@ -159,11 +191,11 @@ export class AuditLog {
     return first ? (await readAuditLog(this.fs, this.dir, [first])).at(0)?.mac : undefined;
   }
 
-  private async headProblems(tail: Tail, repairs: AuditInput[]): Promise<AuditInput[]> {
-    const head = await readHead(this.fs, this.dir, this.key);
+  private async headProblems(key: Buffer, tail: Tail, repairs: AuditInput[]): Promise<AuditInput[]> {
+    const head = await readHead(this.fs, this.dir, key);
     if (!head.ok && head.reason === 'missing' && tail.seq === 0) {
       // A new log: its head exists before its first entry, so a missing head always means deletion.
-      await writeHead(this.fs, this.dir, this.key, 0, GENESIS);
+      await writeHead(this.fs, this.dir, key, 0, GENESIS);
       return repairs;
     }
     if (!head.ok) {

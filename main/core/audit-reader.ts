@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { isAuditFile, parseLine, type AuditEntry } from './audit-codec.ts';
+import { LIMITS, readCapped } from './file-limits.ts';
 import type { FileSystem } from './ports.ts';
 
 export interface AuditFilter {
@@ -16,7 +17,7 @@ export async function readAuditLog(fs: FileSystem, dir: string, only?: string[])
   const files = only ?? (await fs.list(dir)).filter(isAuditFile);
   const out: AuditEntry[] = [];
   for (const name of files) {
-    const text = (await fs.readFile(join(dir, name)))?.toString('utf8') ?? '';
+    const text = (await readCapped(fs, join(dir, name), LIMITS.auditFile))?.toString('utf8') ?? '';
     for (const line of text.split('\n')) {
       if (!line) continue;
       const parsed = parseLine(line);
@@ -36,7 +37,7 @@ export async function queryAuditLog(fs: FileSystem, dir: string, filter: AuditFi
   const files = (await fs.list(dir)).filter(isAuditFile);
   const newestFirst: AuditEntry[] = [];
   for (let f = files.length - 1; f >= 0 && newestFirst.length < limit; f -= 1) {
-    const lines = ((await fs.readFile(join(dir, files[f]!)))?.toString('utf8') ?? '').split('\n');
+    const lines = ((await readCapped(fs, join(dir, files[f]!), LIMITS.auditFile))?.toString('utf8') ?? '').split('\n');
     for (let i = lines.length - 1; i >= 0 && newestFirst.length < limit; i -= 1) {
       const parsed = lines[i] ? parseLine(lines[i]!) : undefined;
       if (parsed?.ok && (filter.profile === undefined || parsed.entry.profile === filter.profile)) newestFirst.push(parsed.entry);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { GENESIS, MAX_LINE_CHARS, TOO_LONG, intactMac, isAuditFile, linkHolds, parseLine, sameHex } from './audit-codec.ts';
 import type { AuditAnchor } from './audit-anchor.ts';
 import { HEAD, readHead, type Head } from './audit-head.ts';
+import { LIMITS, readCapped } from './file-limits.ts';
 import type { FileSystem } from './ports.ts';
 
 /** Where and why the chain breaks. */
@@ -45,7 +46,7 @@ export async function verifyAuditLog(fs: FileSystem, dir: string, rawKey: Buffer
   const walk: Walk = { prev: GENESIS, expected: 1, entries: 0, headSeen: false };
   const report = (problem: VerifyProblem | undefined): VerifyReport => ({ ok: problem === undefined, entries: walk.entries, files: files.length, problem });
   for (const name of files) {
-    const text = (await fs.readFile(join(dir, name)))?.toString('utf8') ?? '';
+    const text = (await readCapped(fs, join(dir, name), LIMITS.auditFile))?.toString('utf8') ?? '';
     const problem = checkFile(key, head, walk, name, text, anchor);
     if (problem) return report(problem);
   }

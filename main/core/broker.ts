@@ -6,7 +6,7 @@ import { ApprovalGate, type GateResult } from './approval-gate.ts';
 import type { AuditLog } from './audit-log.ts';
 import { scrubCaller } from './caller-redaction.ts';
 import type { CredentialSource, Resolved } from './credential-source.ts';
-import { ApprovalDeniedError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
+import { ApprovalDeniedError, KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
 import { KeyCustody } from './key-custody.ts';
 import type { Approver, Clock } from './ports.ts';
 import { summarize, type ProfileRecord, type ProfileSummary } from './profile.ts';
@@ -67,6 +67,8 @@ export class Broker {
   private readonly timeoutMs: number;
   private readonly unlockOnRequest: () => boolean;
   private readonly listeners = new Set<(event: BrokerEvent) => void>();
+  /** Prompts answered so far: a request that saw one re-reads the vault before its source stage. */
+  private prompts = 0;
 
   constructor(deps: BrokerDeps, options: BrokerOptions = {}) {
     this.deps = deps;
@@ -126,7 +128,12 @@ export class Broker {
       this.custody.wipe();
       this.grants.clear();
       this.deps.source.clear();
-      await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
+      try {
+        await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
+      } finally {
+        // After the lock's own entry: recording it must not depend on reaching the keychain.
+        this.deps.audit.wipeKey();
+      }
       this.emit('locked');
     }
     return this.status();
@@ -157,7 +164,14 @@ export class Broker {
     const caller = scrubCaller(claimed);
     const started = this.deps.clock.now();
     const result = await this.decide(requestId, profile, caller).catch(failure);
-    await this.deps.audit.append(accessEntry({ requestId, profile, caller, durationMs: this.deps.clock.now() - started }, result));
+    try {
+      await this.deps.audit.append(accessEntry({ requestId, profile, caller, durationMs: this.deps.clock.now() - started }, result));
+    } catch (error) {
+      // While locked the audit key is read per write; a refusal (it serves nothing) is still answered
+      // when only the keychain kept it from the log, and the agent's log says so.
+      if (result.ok || !(error instanceof KeychainError)) throw error;
+      this.deps.warn(`a refused request for ${profile} was not recorded in the audit log: ${error.message}`);
+    }
     this.emit('access');
     if (!result.ok) throw result.error;
     this.usage.noteUse(profile);
@@ -169,9 +183,11 @@ export class Broker {
     if (!unlocked.ok) return unlocked;
     const profiles = await this.custody.profiles();
     if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name));
+    const prompts = this.prompts;
     const permit = await this.permitStage(name, profiles, caller, unlocked.value);
     if (!permit.ok) return permit;
-    return this.sourceStage(requestId, name, caller, permit.value);
+    // Re-read the vault only when a prompt was answered meanwhile (any request's: safe, rarely needed).
+    return this.sourceStage(requestId, name, caller, permit.value, this.prompts !== prompts);
   }
 
   /** Lock: a request that arrives while locked is refused, or asks "Unlock and allow?" when the front end enables it. */
@@ -207,17 +223,22 @@ export class Broker {
 
   /** A prompt's result as a decision; an approval to remember starts its grant. */
   private outcome(asked: GateResult, ctx: Omit<PromptContext, 'timeoutMs'>): StageResult<Permit> {
+    this.prompts += 1;
     const permit = promptOutcome(asked, { ...ctx, timeoutMs: this.timeoutMs }, this.deps.warn);
     if (permit.ok && asked.kind === 'answered') this.grants.grant(ctx.profile, this.deps.clock.now(), asked.answer.rememberMinutes);
     return permit;
   }
 
-  /** Source: re-read (the vault may have changed while a person decided), then resolve. */
-  private async sourceStage(requestId: string, name: string, caller: CallerClaim | undefined, permit: Permit): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
-    const profiles = await this.custody.profiles();
-    if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name), 'removed while waiting for approval');
+  /**
+   * Source: decrypt the profiles for this request only (re-read first when a person was asked: the
+   * vault may have changed meanwhile), then resolve.
+   */
+  private async sourceStage(requestId: string, name: string, caller: CallerClaim | undefined, permit: Permit, recheck: boolean): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     try {
-      return pass({ permit, resolved: await this.deps.source.resolve(name, profiles, { requestId, caller, mfaCode: permit.mfaCode }) });
+      return await this.custody.withSecrets(recheck, async (profiles) => {
+        if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name), 'removed while waiting for approval');
+        return pass({ permit, resolved: await this.deps.source.resolve(name, profiles, { requestId, caller, mfaCode: permit.mfaCode }) });
+      });
     } catch (error) {
       return sourceFailure(error);
     }

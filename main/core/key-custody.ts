@@ -1,8 +1,19 @@
 import type { CallerClaim } from '../../common/caller.ts';
 import type { AuditLog } from './audit-log.ts';
 import { KeyMismatchError, TrayCredError, VaultLockedError } from './errors.ts';
-import type { ProfileRecord } from './profile.ts';
+import { withoutSecrets, type ProfileMeta, type ProfileRecord } from './profile.ts';
+import { reopenVault } from './vault-codec.ts';
+import { refusedRollback, VaultRollbackError } from './vault-generation.ts';
 import type { Vault, VaultSnapshot } from './vault.ts';
+
+/** What is kept between requests: the profiles without secrets, and the vault file to decrypt them from. */
+interface Held {
+  meta: Readonly<Record<string, ProfileMeta>>;
+  sealed: Buffer;
+  stamp: string | null;
+}
+
+const held = (s: VaultSnapshot): Held => ({ meta: withoutSecrets(s.data.profiles), sealed: s.sealed, stamp: s.stamp });
 
 export interface KeyCustodyDeps {
   vault: Vault;
@@ -17,7 +28,8 @@ export interface KeyCustodyDeps {
 }
 
 /**
- * Holds the master key and the decrypted vault, and only while unlocked. Counts locks (epochs),
+ * Holds the master key, and only while unlocked, with the profiles' metadata; the secrets stay
+ * encrypted between requests and are decrypted for each one ({@link withSecrets}). Counts locks (epochs),
  * so an unlock that was under way when a lock came does not undo it; picks up a key rotated by
  * `tray-cred rekey` when the vault no longer opens with the one it holds.
  */
@@ -25,8 +37,10 @@ export class KeyCustody {
   private readonly deps: KeyCustodyDeps;
   private epoch = 0;
   private key: Buffer | undefined;
-  private snapshot: VaultSnapshot | undefined;
+  private snapshot: Held | undefined;
   private unlocking: Promise<void> | undefined;
+  /** The refused rollback last recorded, so a request after request against it is one entry. */
+  private refused: string | undefined;
 
   constructor(deps: KeyCustodyDeps) {
     this.deps = deps;
@@ -38,7 +52,7 @@ export class KeyCustody {
 
   /** Profiles in the vault as last read; 0 while locked. */
   get profileCount(): number {
-    return this.snapshot ? Object.keys(this.snapshot.data.profiles).length : 0;
+    return this.snapshot ? Object.keys(this.snapshot.meta).length : 0;
   }
 
   /** Two unlocks at once read the key once and record one unlock. */
@@ -58,7 +72,7 @@ export class KeyCustody {
     const key = await this.deps.vault.loadMasterKey();
     let snapshot: VaultSnapshot;
     try {
-      snapshot = await this.deps.vault.read(key);
+      snapshot = await this.read(key);
     } catch (error) {
       key.fill(0);
       throw error;
@@ -68,8 +82,9 @@ export class KeyCustody {
       key.fill(0);
       throw new VaultLockedError();
     }
-    this.snapshot = snapshot;
+    this.snapshot = held(snapshot);
     this.key = key;
+    this.deps.audit.holdKey();
     await this.deps.audit.append({ event: 'unlock', ...(caller ? { caller } : {}) });
     this.deps.onUnlocked();
   }
@@ -79,11 +94,12 @@ export class KeyCustody {
     this.epoch += 1;
   }
 
-  /** Zeroes the key and drops the decrypted vault. */
+  /** Zeroes the master key, and drops the profiles and the cached rollback anchor (the broker zeroes the audit key once the lock is recorded). */
   wipe(): void {
     this.key?.fill(0);
     this.key = undefined;
     this.snapshot = undefined;
+    this.deps.vault.forgetAnchor();
   }
 
   /**
@@ -104,7 +120,7 @@ export class KeyCustody {
 
   /** Keeps a snapshot written with `key`, unless the vault was locked or rekeyed meanwhile. */
   adopt(key: Buffer, snapshot: VaultSnapshot): void {
-    if (this.key === key) this.snapshot = snapshot;
+    if (this.key === key) this.snapshot = held(snapshot);
   }
 
   /** The key itself, for writes that must not outlive a lock (last-used times). */
@@ -112,21 +128,48 @@ export class KeyCustody {
     return this.key;
   }
 
-  /** The vault's profiles as they are on disk now (re-read when the file changed). Throws LOCKED. */
-  async profiles(): Promise<Readonly<Record<string, ProfileRecord>>> {
+  /** The vault's profiles without secrets, as they are on disk now (re-read when the file changed). Throws LOCKED. */
+  async profiles(): Promise<Readonly<Record<string, ProfileMeta>>> {
     const key = this.key;
     if (!key) throw new VaultLockedError();
     const stamp = await this.deps.vault.stamp();
-    if (this.snapshot && stamp === this.snapshot.stamp) return this.snapshot.data.profiles;
+    if (this.snapshot && stamp === this.snapshot.stamp) return this.snapshot.meta;
     const fresh = await this.readFresh(key);
     if (fresh === 'retry') return this.profiles();
-    if (this.key !== undefined) this.snapshot = fresh;
-    return fresh.data.profiles;
+    const kept = held(fresh);
+    if (this.key !== undefined) this.snapshot = kept;
+    return kept.meta;
+  }
+
+  /**
+   * Runs `fn` with the profiles decrypted for this use only, secrets included; nothing of them is
+   * kept after. `recheck` re-reads a vault changed since {@link profiles} (a person was asked
+   * meanwhile); without it the profiles are those of the same file. Throws LOCKED.
+   */
+  async withSecrets<T>(recheck: boolean, fn: (profiles: Readonly<Record<string, ProfileRecord>>) => Promise<T>): Promise<T> {
+    if (recheck || !this.snapshot) await this.profiles();
+    const { key, snapshot } = this;
+    if (!key || !snapshot) throw new VaultLockedError();
+    return fn(reopenVault(key, snapshot.sealed));
+  }
+
+  /** Reads the vault; a refused rollback is recorded in the audit log (once for each old generation seen) before it is thrown. */
+  private async read(key: Buffer): Promise<VaultSnapshot> {
+    try {
+      return await this.deps.vault.read(key);
+    } catch (error) {
+      const seen = error instanceof VaultRollbackError ? `${error.generation}/${error.anchored}` : undefined;
+      if (error instanceof VaultRollbackError && seen !== this.refused) {
+        this.refused = seen;
+        await this.deps.audit.append(refusedRollback(error));
+      }
+      throw error;
+    }
   }
 
   private async readFresh(key: Buffer): Promise<VaultSnapshot | 'retry'> {
     try {
-      return await this.deps.vault.read(key);
+      return await this.read(key);
     } catch (error) {
       if (!(error instanceof KeyMismatchError)) throw error;
     }
@@ -140,7 +183,7 @@ export class KeyCustody {
     }
     let fresh: VaultSnapshot;
     try {
-      fresh = await this.deps.vault.read(next);
+      fresh = await this.read(next);
     } catch (error) {
       next.fill(0);
       throw error;

@@ -11,6 +11,11 @@ import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 export interface Keychain {
   /** The secret stored for `account`, or `null` when there is none. */
   get(account: string): Promise<string | null>;
+  /**
+   * The stored secret's bytes (UTF-8), or `null`, through the keychain's binary API where it
+   * has one, so a key read into memory is a Buffer the caller zeroes, not a string it cannot.
+   */
+  getBytes(account: string): Promise<Buffer | null>;
   /** Stores (or replaces) the secret for `account`. */
   set(account: string, secret: string): Promise<void>;
   /** Removes the secret; `false` when there was none. */

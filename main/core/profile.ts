@@ -58,6 +58,24 @@ export const profileRecordSchema = z
   });
 export type ProfileRecord = z.infer<typeof profileRecordSchema>;
 
+/** Stands where a session token is in what the agent keeps between requests: the token itself stays encrypted. */
+export const SEALED = '(sealed in the vault)';
+
+/** A profile as the agent keeps it between requests (issue 12): no secret key, no session token. */
+export type ProfileMeta = Omit<ProfileRecord, 'secretAccessKey' | 'sessionToken'> & { sessionToken?: typeof SEALED };
+
+/** The profiles without their secrets, in a prototype-free object like the vault's. */
+export function withoutSecrets(profiles: Readonly<Record<string, ProfileRecord>>): Record<string, ProfileMeta> {
+  const out = Object.create(null) as Record<string, ProfileMeta>;
+  for (const [name, p] of Object.entries(profiles)) {
+    const rest: ProfileMeta & { secretAccessKey?: string } = { ...p, sessionToken: p.sessionToken === undefined ? undefined : SEALED };
+    delete rest.secretAccessKey;
+    if (rest.sessionToken === undefined) delete rest.sessionToken;
+    out[name] = rest;
+  }
+  return out;
+}
+
 /** What `list` and every front end may see of a profile: no key, no secret. */
 export interface ProfileSummary {
   name: string;

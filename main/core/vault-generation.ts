@@ -27,6 +27,11 @@ export class VaultRollbackError extends TamperedError {
   }
 }
 
+/** The audit entry of a refused rollback: recorded once per process, so a log shows when an old vault.json appeared. */
+export function refusedRollback(error: VaultRollbackError): { event: 'rollback'; reason: string } {
+  return { event: 'rollback', reason: `vault.json at generation ${error.generation} was refused: this keychain has seen generation ${error.anchored} (an older copy was put back)` };
+}
+
 /** The highest generation this keychain has seen for the vault, or `null` before the first. */
 export async function anchoredGeneration(keychain: Keychain, vaultId: string): Promise<number | null> {
   const stored = await keychain.get(generationAccount(vaultId));
@@ -54,4 +59,43 @@ export async function checkGeneration(keychain: Keychain, vaultId: string, gener
 export async function raiseAnchor(keychain: Keychain, vaultId: string, generation: number): Promise<void> {
   const anchored = await anchoredGeneration(keychain, vaultId);
   if (anchored === null || generation > anchored) await anchorGeneration(keychain, vaultId, generation);
+}
+
+/**
+ * The anchor as one process last checked it (issue 16): a vault read asks the keychain only when
+ * the file is not the one last checked or written here (its stamp names the inode, size, mtime
+ * and ctime), so an agent reading its own vault again costs no keychain round trip. A changed file
+ * is checked against the keychain, which another process (a `tray-cred` command, `doctor
+ * --accept-rollback`) may have moved. Every write still anchors. `forget` on lock: the next
+ * unlock reads the keychain again.
+ */
+export class GenerationGuard {
+  private readonly keychain: Keychain;
+  private known: { vaultId: string; generation: number; stamp: string } | undefined;
+
+  constructor(keychain: Keychain) {
+    this.keychain = keychain;
+  }
+
+  async check(vaultId: string, generation: number, stamp: string | null, path: string): Promise<void> {
+    const k = this.known?.vaultId === vaultId ? this.known : undefined;
+    if (k && stamp !== null && k.stamp === stamp && k.generation === generation) return;
+    await checkGeneration(this.keychain, vaultId, generation, path);
+    this.remember(vaultId, generation, stamp);
+  }
+
+  /** After this process wrote `generation` (stamped `stamp`): anchors it. */
+  async written(vaultId: string, generation: number, stamp: string | null): Promise<void> {
+    this.known = undefined;
+    await anchorGeneration(this.keychain, vaultId, generation);
+    this.remember(vaultId, generation, stamp);
+  }
+
+  forget(): void {
+    this.known = undefined;
+  }
+
+  private remember(vaultId: string, generation: number, stamp: string | null): void {
+    this.known = stamp === null ? undefined : { vaultId, generation, stamp };
+  }
 }

@@ -1,16 +1,13 @@
 import { join } from 'node:path';
-import { KeychainError, UsageError, VaultFileError } from './errors.ts';
+import { UsageError, VaultFileError } from './errors.ts';
 import type { Clock, FileSystem, Keychain, Random } from './ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
-import { anchorGeneration, anchoredGeneration, checkGeneration, raiseAnchor } from './vault-generation.ts';
+import { anchorGeneration, anchoredGeneration, GenerationGuard } from './vault-generation.ts';
+import { auditKeyAccount, importKeys, masterKeyAccount, missingKey, readKeyEntry, stagedKeyAccount } from './vault-keys.ts';
+import { LIMITS, readCapped } from './file-limits.ts';
 
-/** Keychain account of a vault's master key. */
-export const masterKeyAccount = (vaultId: string): string => `master-key:${vaultId}`;
-/** Keychain account of a new master key while `rekey` is under way. */
-export const stagedKeyAccount = (vaultId: string): string => `master-key-next:${vaultId}`;
-/** Keychain account of the key that chains the vault's audit log. */
-export const auditKeyAccount = (vaultId: string): string => `audit-key:${vaultId}`;
+export { auditKeyAccount, masterKeyAccount, stagedKeyAccount };
 
 export interface VaultDeps {
   fs: FileSystem;
@@ -19,10 +16,12 @@ export interface VaultDeps {
   clock: Clock;
 }
 
-/** A snapshot of the vault and the file stamp it was read at. */
+/** A snapshot of the vault, the file stamp it was read at, and the file itself (encrypted). */
 export interface VaultSnapshot {
   data: VaultData;
   stamp: string | null;
+  /** The file as read or written: what the agent keeps between requests instead of `data`. */
+  sealed: Buffer;
 }
 
 /**
@@ -33,10 +32,12 @@ export class Vault {
   readonly path: string;
   private readonly lockPath: string;
   private readonly deps: VaultDeps;
+  private readonly generations: GenerationGuard;
   readonly dir: string;
 
   constructor(deps: VaultDeps, dir: string) {
     this.deps = deps;
+    this.generations = new GenerationGuard(deps.keychain);
     this.dir = dir;
     this.path = join(dir, 'vault.json');
     this.lockPath = join(dir, 'vault.lock');
@@ -49,6 +50,17 @@ export class Vault {
   /** For commands that read what only a vault makes (the audit log): no vault is the user's to fix, not "no entries". */
   async requireExists(): Promise<void> {
     if (!(await this.exists())) throw this.noVault();
+  }
+
+  /** vault.json within its size cap (file-limits.ts), or `null`. */
+  private file(): Promise<Buffer | null> {
+    return readCapped(this.deps.fs, this.path, LIMITS.vault);
+  }
+
+  private async requireFile(): Promise<Buffer> {
+    const file = await this.file();
+    if (!file) throw this.noVault();
+    return file;
   }
 
   private noVault(): VaultFileError {
@@ -78,9 +90,7 @@ export class Vault {
 
   /** The vault's id, from the clear header. */
   async vaultId(): Promise<string> {
-    const file = await this.deps.fs.readFile(this.path);
-    if (!file) throw this.noVault();
-    return readHeader(file).vaultId;
+    return readHeader(await this.requireFile()).vaultId;
   }
 
   /**
@@ -89,24 +99,20 @@ export class Vault {
    * in its staging entry: it is recognised by the vault's key id and put in place.
    */
   async loadMasterKey(): Promise<Buffer> {
-    const file = await this.deps.fs.readFile(this.path);
-    if (!file) throw this.noVault();
-    const { vaultId, keyId } = readHeader(file);
+    const { vaultId, keyId } = readHeader(await this.requireFile());
     const { keychain } = this.deps;
-    const stored = await keychain.get(masterKeyAccount(vaultId));
-    const current = stored === null ? null : this.parseKey(stored, masterKeyAccount(vaultId));
+    const current = await readKeyEntry(keychain, masterKeyAccount(vaultId));
     if (current && keyIdOf(current) === keyId) return current;
-    const staged = await keychain.get(stagedKeyAccount(vaultId));
-    if (staged !== null) {
-      const next = this.parseKey(staged, stagedKeyAccount(vaultId));
-      if (keyIdOf(next) === keyId) {
-        await keychain.set(masterKeyAccount(vaultId), staged);
-        await keychain.delete(stagedKeyAccount(vaultId));
-        return next;
-      }
+    const next = await readKeyEntry(keychain, stagedKeyAccount(vaultId));
+    if (next && keyIdOf(next) === keyId) {
+      current?.fill(0);
+      await keychain.set(masterKeyAccount(vaultId), next.toString('base64'));
+      await keychain.delete(stagedKeyAccount(vaultId));
+      return next;
     }
+    next?.fill(0);
     if (current) return current; // decrypting reports the mismatch with its fix
-    return this.loadKey(masterKeyAccount(vaultId), 'master key');
+    throw missingKey(this.path, masterKeyAccount(vaultId), 'master key');
   }
 
   /**
@@ -143,25 +149,7 @@ export class Vault {
    * the vault here (when there is one). An existing different key is replaced only when asked.
    */
   async importKeys(keys: VaultKeys, replace: boolean): Promise<void> {
-    const file = await this.deps.fs.readFile(this.path);
-    if (file) {
-      const h = readHeader(file);
-      if (h.vaultId !== keys.vaultId) {
-        throw new UsageError(`the kit is for vault ${keys.vaultId}, but the vault at ${this.path} is ${h.vaultId}: use the kit made for this vault, or put the matching vault.json there first`);
-      }
-      if (keyIdOf(keys.masterKey) !== h.keyId) {
-        throw new UsageError('the kit holds an older master key than the one this vault is encrypted with (was `tray-cred rekey` run after the kit was made?): use the newest kit');
-      }
-    }
-    const { keychain } = this.deps;
-    const existing = await keychain.get(masterKeyAccount(keys.vaultId));
-    if (existing !== null && existing !== keys.masterKey.toString('base64') && !replace) {
-      throw new UsageError(`the keychain already holds a different master key for vault ${keys.vaultId}: pass --replace to overwrite it`);
-    }
-    await keychain.set(masterKeyAccount(keys.vaultId), keys.masterKey.toString('base64'));
-    await keychain.set(auditKeyAccount(keys.vaultId), keys.auditKey.toString('base64'));
-    // A new machine anchors the vault it restores; a later rollback is then caught here too.
-    if (file) await raiseAnchor(keychain, keys.vaultId, decryptVault(keys.masterKey, file).generation ?? 0);
+    await importKeys(this.deps.keychain, this.path, await this.file(), keys, replace);
   }
 
   /** Reads the audit chain's key from the keychain. */
@@ -170,48 +158,46 @@ export class Vault {
   }
 
   private async loadKey(account: string, what: string): Promise<Buffer> {
-    const stored = await this.deps.keychain.get(account);
-    if (stored === null) {
-      throw new KeychainError(
-        `the OS keychain holds no ${what} for the vault at ${this.path} (entry "${account}"): on a new machine run \`tray-cred recovery import <kit>\`; if this is a fresh setup, run \`tray-cred init\` with an empty TRAY_CRED_HOME`,
-      );
-    }
-    return this.parseKey(stored, account);
-  }
-
-  private parseKey(stored: string, account: string): Buffer {
-    const key = Buffer.from(stored, 'base64');
-    if (key.length !== 32) throw new KeychainError(`the keychain entry "${account}" is not a 256-bit key: it was changed outside tray-cred; restore it with \`tray-cred recovery import <kit>\``);
+    const key = await readKeyEntry(this.deps.keychain, account);
+    if (key === null) throw missingKey(this.path, account, what);
     return key;
   }
 
   async read(masterKey: Buffer): Promise<VaultSnapshot> {
     const { fs } = this.deps;
     const stamp = await fs.stamp(this.path);
-    const file = await fs.readFile(this.path);
+    const file = await this.file();
     if (!file) throw new VaultFileError(`the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``);
     const data = decryptVault(masterKey, file);
-    await checkGeneration(this.deps.keychain, readHeader(file).vaultId, data.generation ?? 0, this.path);
-    return { data, stamp };
+    await this.generations.check(readHeader(file).vaultId, data.generation ?? 0, stamp, this.path);
+    return { data, stamp, sealed: file };
   }
 
   /** Writes the next generation, then anchors it (vault-generation.ts says what a failed anchor means). */
-  private async write(masterKey: Buffer, vaultId: string, data: VaultData): Promise<void> {
+  private async write(masterKey: Buffer, vaultId: string, data: VaultData): Promise<Omit<VaultSnapshot, 'data'>> {
     data.generation = (data.generation ?? 0) + 1;
-    await this.deps.fs.writeFileAtomic(this.path, encryptVault(masterKey, vaultId, this.deps.random.bytes(12), data));
-    await anchorGeneration(this.deps.keychain, vaultId, data.generation);
+    const sealed = Buffer.from(encryptVault(masterKey, vaultId, this.deps.random.bytes(12), data));
+    await this.deps.fs.writeFileAtomic(this.path, sealed);
+    const stamp = await this.deps.fs.stamp(this.path);
+    await this.generations.written(vaultId, data.generation, stamp);
+    return { sealed, stamp };
+  }
+
+  /** Drops the cached rollback anchor (on lock): the next read asks the keychain. */
+  forgetAnchor(): void {
+    this.generations.forget();
   }
 
   /** Anchors the vault on disk as it is, even below the anchor; both generations are for the audit entry. */
   async acceptRollback(masterKey: Buffer): Promise<{ from: number | null; to: number }> {
     const release = await this.deps.fs.lock(this.lockPath);
     try {
-      const file = await this.deps.fs.readFile(this.path);
-      if (!file) throw this.noVault();
+      const file = await this.requireFile();
       const vaultId = readHeader(file).vaultId;
       const to = decryptVault(masterKey, file).generation ?? 0;
       const from = await anchoredGeneration(this.deps.keychain, vaultId).catch(() => null);
       await anchorGeneration(this.deps.keychain, vaultId, to);
+      this.generations.forget();
       return { from, to };
     } finally {
       await release();
@@ -234,8 +220,7 @@ export class Vault {
       const vaultId = await this.vaultId();
       const { data } = await this.read(masterKey);
       const result = change(data);
-      await this.write(masterKey, vaultId, data);
-      return { result, snapshot: { data, stamp: await fs.stamp(this.path) } };
+      return { result, snapshot: { data, ...(await this.write(masterKey, vaultId, data)) } };
     } finally {
       await release();
     }

@@ -9,6 +9,7 @@ import { CHANNELS } from '../../preload/api.ts';
 import { AppService } from './app-service.ts';
 import { HistoryIndex } from '../core/history-index.ts';
 import { agentPlace, startAgentRuntime, type AgentRuntime } from '../node/agent-runtime.ts';
+import { dataHomeSetting } from '../node/data-home.ts';
 import { NodeFileSystem } from '../node/node-file-system.ts';
 import { DialogApprover } from './dialog-approver.ts';
 import { offerVaultInit } from './first-run.ts';
@@ -35,8 +36,6 @@ async function start(): Promise<void> {
   await fs.ensurePrivateDir(standard.dataDir);
   const host = { platform: process.platform, env: process.env, warn };
   const settings = new AppSettings(standard.dataDir, host);
-  // Only the data directory moves: the helper finds the socket from the environment alone.
-  const place = { ...standard, dataDir: settings.get('dataDir') || standard.dataDir };
   // Again at each start: an updated app may live at another path.
   applyStartAtLogin(settings.get('startAtLogin'), host.platform, host.env).catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
 
@@ -45,7 +44,8 @@ async function start(): Promise<void> {
   let runtime: AgentRuntime | undefined;
   try {
     runtime = await startAgentRuntime({
-      place,
+      // Only the data directory moves (the helper finds the socket from the environment alone), and it is checked like TRAY_CRED_HOME.
+      place: { ...standard, dataDir: dataHomeSetting(settings.get('dataDir'), standard.dataDir, standard.uid) },
       fs,
       approver,
       warn,

@@ -97,7 +97,10 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   const vault = new Vault({ fs, keychain, random: new CryptoRandom(), clock }, place.dataDir);
   const created = options.onNoVault && !(await vault.exists()) ? await options.onNoVault(vault) : null;
   if (created === undefined) return undefined;
-  const audit = new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, join(place.dataDir, 'audit'), await vault.loadAuditKey());
+  // Read once now so a keychain without the audit key stops the start here, before the socket opens;
+  // the log then reads it when it writes (and keeps it only while unlocked: audit-key.ts).
+  (await vault.loadAuditKey()).fill(0);
+  const audit = new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, join(place.dataDir, 'audit'), () => vault.loadAuditKey());
   // A listener: the entries are on disk before the system log is asked, and its failure fails no access.
   if (options.forwardToSystemLog) audit.onAppended(systemLogForwarder({ enabled: options.forwardToSystemLog, warn }));
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.

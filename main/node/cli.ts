@@ -9,6 +9,7 @@ import { EXIT_STATUS } from '../../common/errors.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { TrayCredError, UsageError } from '../core/errors.ts';
 import { Vault } from '../core/vault.ts';
+import { refusedRollback, VaultRollbackError } from '../core/vault-generation.ts';
 import { registerAdd } from './commands/add.ts';
 import { registerAgent } from './commands/agent.ts';
 import { registerAudit } from './commands/audit.ts';
@@ -45,6 +46,7 @@ function context(): CliContext {
   const vault = new Vault({ fs, keychain, random, clock }, dir);
   const auditDir = join(dir, 'audit');
   let audit: AuditLog | undefined;
+  const openAudit = async (): Promise<AuditLog> => (audit ??= new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, auditDir, await vault.loadAuditKey()));
   return {
     env: process.env,
     uid,
@@ -56,14 +58,15 @@ function context(): CliContext {
     random,
     vault,
     auditDir,
-    async audit() {
-      audit ??= new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, auditDir, await vault.loadAuditKey());
-      return audit;
-    },
+    audit: openAudit,
     async withKey(fn) {
       const key = await vault.loadMasterKey();
       try {
         return await fn(key);
+      } catch (error) {
+        // A command that found an old vault.json put back records it, as the agent does.
+        if (error instanceof VaultRollbackError) await (await openAudit()).append(refusedRollback(error));
+        throw error;
       } finally {
         key.fill(0);
       }

@@ -49,6 +49,17 @@ export class KeyringKeychain implements Keychain {
     return this.call(account, 'read', (e, signal) => e.getPassword(signal));
   }
 
+  getBytes(account: string): Promise<Buffer | null> {
+    return this.call(account, 'read', async (e, signal) => {
+      // The binding hands the bytes over as an array of numbers (no string); it is zeroed once copied.
+      const bytes = await e.getSecret(signal);
+      if (bytes === null) return null;
+      const out = Buffer.from(bytes);
+      bytes.fill(0);
+      return out;
+    });
+  }
+
   set(account: string, secret: string): Promise<void> {
     return this.call(account, 'store', (e, signal) => e.setPassword(secret, signal));
   }

@@ -128,6 +128,33 @@ describe('the audit chain anchored in the keychain', () => {
     assert.equal((await verify()).ok, true);
   });
 
+  it('an access waits for its own entry on disk, not for an interval anchor; a lock waits for its anchor', { timeout: 20_000 }, async () => {
+    const log = writer();
+    await fill(log, 1);
+    // From now on the keychain takes an anchor write only when the test lets it.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const set = keychain.set.bind(keychain);
+    keychain.set = async (account, secret) => {
+      await gate;
+      return set(account, secret);
+    };
+    clock.advance(60_000);
+    // Due an interval anchor whose keychain write hangs: answered all the same (else this hangs and the test times out).
+    await log.append({ event: 'access', profile: 'dev', decision: 'allowed' });
+    assert.equal((await readAuditAnchor(place))?.seq, 1, 'the interval anchor is still being written');
+    let answered = false;
+    const lock = log.append({ event: 'lock' }).then(() => (answered = true));
+    // Wait until the lock's entry and head are on disk, then let every pending callback run.
+    while (!(await readFile(join(dir, 'head.json'), 'utf8').catch(() => '')).includes('"seq":3')) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 50; i += 1) await new Promise((r) => setImmediate(r));
+    assert.equal(answered, false, 'a lock is answered only once its anchor is written');
+    release();
+    await lock;
+    assert.equal((await readAuditAnchor(place))?.seq, 3, 'the lock anchored after the interval write');
+    assert.equal((await verify()).ok, true);
+  });
+
   it('a new machine (a fresh keychain, the log restored from a backup) verifies, and its first write anchors the log', async () => {
     await fill(writer(), 4);
     const restored = await mkdtemp(join(tmpdir(), 'tray-cred-anchor-new-'));

@@ -51,6 +51,18 @@ describe('Broker', () => {
     assert.equal((await accesses())[0]!.reason, 'the profile policy is deny');
   });
 
+  it('reads the vault again after a prompt: a profile removed while a person decided is not served', async () => {
+    const pending = w.handle(ask('prod'));
+    await w.approver.untilOpen();
+    const key = await w.vault.loadMasterKey();
+    await new ProfileAdmin(w.vault, w.audit).remove(key, 'prod');
+    key.fill(0);
+    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    const r = await pending;
+    assert.equal(errorCode(r), 'UNKNOWN_PROFILE');
+    assert.equal((await accesses()).at(-1)!.reason, 'removed while waiting for approval');
+  });
+
   it('asks for an ask profile and serves it when approved', async () => {
     const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();

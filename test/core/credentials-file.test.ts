@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCredentialsFile } from '../../main/core/credentials-file.ts';
 import { UsageError } from '../../main/core/errors.ts';
@@ -62,5 +66,46 @@ describe('parseCredentialsFile', () => {
     for (const text of [`${doc}\n`, `${DEV_KEYS.secretAccessKey}\n`]) {
       assert.throws(() => parseCredentialsFile(text), (e: Error) => /a line outside any \[profile\] section/.test(e.message) && !e.message.includes(DEV_KEYS.secretAccessKey));
     }
+  });
+
+  /** What the real AWS CLI v2 makes of the same file: the keys it would use, or its refusal. */
+  function awsCliReads(text: string, profile: string): { AccessKeyId: string; SecretAccessKey: string } | 'refused' {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-creds-'));
+    try {
+      writeFileSync(join(dir, 'credentials'), text);
+      const env = { PATH: '/usr/bin:/bin', HOME: dir, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'none'), AWS_EC2_METADATA_DISABLED: 'true' };
+      const r = spawnSync('/usr/bin/aws', ['configure', 'export-credentials', '--profile', profile], { env, encoding: 'utf8' });
+      return r.status === 0 ? (JSON.parse(r.stdout) as { AccessKeyId: string; SecretAccessKey: string }) : 'refused';
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('reads keys in any case, and profile names exactly, as the AWS CLI does', () => {
+    const text = `[dev]\nAWS_Access_Key_ID = ${DEV_KEYS.accessKeyId}\nAws_Secret_Access_Key = ${DEV_KEYS.secretAccessKey}\n[Dev]\naws_access_key_id = ${PROD_KEYS.accessKeyId}\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n`;
+    const { profiles } = parseCredentialsFile(text);
+    assert.deepEqual(profiles.get('dev'), DEV_KEYS);
+    assert.deepEqual(profiles.get('Dev'), PROD_KEYS);
+    for (const name of ['dev', 'Dev']) {
+      const cli = awsCliReads(text, name);
+      assert.notEqual(cli, 'refused');
+      assert.deepEqual(cli !== 'refused' && { accessKeyId: cli.AccessKeyId, secretAccessKey: cli.SecretAccessKey }, profiles.get(name), `the AWS CLI reads [${name}] the same`);
+    }
+  });
+
+  it('refuses a key set twice in one section in any case, as the AWS CLI refuses the file, without quoting a value', () => {
+    for (const second of ['aws_secret_access_key', 'AWS_SECRET_ACCESS_KEY']) {
+      const text = `[dev]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n${second} = ${DEV_KEYS.secretAccessKey}\n`;
+      assert.equal(awsCliReads(text, 'dev'), 'refused', 'the AWS CLI does not pick one');
+      assert.throws(() => parseCredentialsFile(text), (e: unknown) => {
+        assert.ok(e instanceof UsageError);
+        assert.match(e.message, /profile "dev" sets aws_secret_access_key twice/);
+        assert.ok(!e.message.includes(DEV_KEYS.secretAccessKey) && !e.message.includes(PROD_KEYS.secretAccessKey));
+        return true;
+      });
+    }
+    // A repeated stray line is not named: what stands before its `=` may be a secret.
+    const stray = `[dev]\nwJalrXUtnFEMIK7MDENG = x\nwJalrXUtnFEMIK7MDENG = y\n`;
+    assert.throws(() => parseCredentialsFile(stray), { message: /^profile "dev" sets one key twice/ });
   });
 });

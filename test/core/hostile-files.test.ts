@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request } from '../../helper/wire.ts';
@@ -151,5 +151,51 @@ describe('profile names that are also Object.prototype names', () => {
   it('"__proto__" is refused at the door with a clear message (no build could ever store it)', () => {
     assert.throws(() => checkProfileName('__proto__'), (e: unknown) => e instanceof UsageError && e.message === '"__proto__" is not a usable profile name: choose another name');
     assert.equal(checkProfileName('constructor'), 'constructor');
+  });
+});
+
+describe('whole-file reads of what tray-cred wrote are capped too', () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await makeWorld();
+  });
+  afterEach(() => w.close());
+
+  /** A sparse file of `bytes`: its size says 1 GiB, and reading it would take that much memory. */
+  async function sparse(path: string, bytes: number): Promise<void> {
+    await writeFile(path, '');
+    await truncate(path, bytes);
+  }
+
+  it('refuses a vault.json far past any real vault before reading a byte, naming the fix', async () => {
+    await sparse(w.vault.path, 1024 ** 3);
+    const before = process.memoryUsage().rss;
+    for (const read of [() => w.vault.vaultId(), () => w.vault.loadMasterKey(), () => w.broker.unlock()]) {
+      await assert.rejects(read(), (e: unknown) => {
+        assert.ok(e instanceof VaultFileError);
+        assert.equal(e.message, `${w.vault.path} is 1024 MiB (1073741824 bytes), more than a tray-cred vault can be (16 MiB): it is not the vault tray-cred wrote; restore vault.json from your backup; nothing was read`);
+        return true;
+      });
+    }
+    assert.ok(process.memoryUsage().rss - before < LIMITS.vault.bytes, 'nothing near the file size was read');
+  });
+
+  it('refuses an audit file far past the rotation size in every whole-file reader, as tampering', async () => {
+    await w.audit.append({ event: 'lock' });
+    const planted = join(w.audit.dir, 'audit-000000000002.jsonl');
+    await sparse(planted, 1024 ** 3);
+    const message = `${planted} is 1024 MiB (1073741824 bytes), more than a tray-cred audit file (they rotate at 8 MiB) can be (64 MiB): tray-cred did not write it; move it out of the audit directory and run \`tray-cred audit verify\`; nothing was read`;
+    const key = await w.auditKey();
+    for (const read of [() => readAuditLog(w.fs, w.audit.dir), () => queryAuditLog(w.fs, w.audit.dir, { limit: 5 }), () => verifyAuditLog(w.fs, w.audit.dir, key)]) {
+      await assert.rejects(read(), (e: unknown) => e instanceof TamperedError && e.message === message);
+    }
+  });
+
+  it('takes a head.json that is not one short line as edited, without reading it', async () => {
+    await w.audit.append({ event: 'lock' });
+    await sparse(join(w.audit.dir, 'head.json'), 1024 ** 3);
+    const report = await verifyAuditLog(w.fs, w.audit.dir, await w.auditKey());
+    assert.equal(report.ok, false);
+    assert.match(JSON.stringify(report.problem), /head/);
   });
 });

@@ -92,4 +92,38 @@ describe('vault generation anchored in the keychain', async () => {
     await writeFile(w.vault.path, old);
     await assert.rejects(elsewhere.read(key), VaultRollbackError, 'and refuses an older one from then on');
   });
+
+  it('reads the keychain anchor once for the file it checked, and again for any changed file (another process\'s write, then an old copy)', async (t) => {
+    const fresh = await makeWorld();
+    t.after(() => fresh.close());
+    const other = fresh.vault; // another process's Vault over the same files
+    const vaultId = await other.vaultId();
+    const vault = new Vault({ fs: fresh.fs, keychain: fresh.keychain, random: { bytes: (n) => Buffer.alloc(n, 7) }, clock: fresh.clock }, other.dir);
+    const key = await vault.loadMasterKey();
+    await vault.update(key, (d) => void (d.profiles.dev = record('allow')));
+    let reads = 0;
+    const get = fresh.keychain.get.bind(fresh.keychain);
+    fresh.keychain.get = async (account) => {
+      if (account === generationAccount(vaultId)) reads += 1;
+      return get(account);
+    };
+    try {
+      for (let i = 0; i < 5; i += 1) await vault.read(key);
+      await vault.update(key, (d) => void (d.profiles.dev = record('allow')));
+      await vault.read(key);
+      assert.equal(reads, 0, 'its own file, read and written again: no keychain round trip');
+      const seen = await readFile(other.path);
+      // Another process (a `tray-cred policy`) writes a newer vault; then the one this process saw is put back.
+      await other.update(key, (d) => void (d.profiles.dev = record('deny')));
+      await writeFile(other.path, seen);
+      reads = 0;
+      await assert.rejects(vault.read(key), VaultRollbackError, 'the generation this process last saw, put back after a newer write, is still a rollback');
+      assert.equal(reads, 1, 'a changed file is checked against the keychain');
+      vault.forgetAnchor();
+      await assert.rejects(vault.read(key), VaultRollbackError);
+    } finally {
+      fresh.keychain.get = get;
+      key.fill(0);
+    }
+  });
 });

@@ -16,6 +16,12 @@ export class MemoryKeychain implements Keychain {
     return this.entries.get(account) ?? null;
   }
 
+  async getBytes(account: string): Promise<Buffer | null> {
+    this.check();
+    const stored = this.entries.get(account);
+    return stored === undefined ? null : Buffer.from(stored, 'utf8');
+  }
+
   async set(account: string, secret: string): Promise<void> {
     this.check();
     this.entries.set(account, secret);

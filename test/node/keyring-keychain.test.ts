@@ -81,8 +81,17 @@ describe('KeyringKeychain on the session Secret Service', () => {
       await keychain.set(acct, secret);
       assert.equal(await keychain.get(acct), secret);
       assert.equal(await secretToolLookup(acct), secret);
+      assert.deepEqual(await keychain.getBytes(acct), Buffer.from(secret, 'utf8'), 'the binary read gives the same secret as bytes');
     });
   }
+
+  test('getBytes of an entry stored by another program (secret-tool) is its bytes, and null for none', async () => {
+    const acct = account('bytes');
+    const secret = randomBytes(32).toString('base64');
+    await run('sh', ['-c', `printf %s "$1" | secret-tool store --label=test service ${KEYCHAIN_SERVICE} username ${acct}`, 'sh', secret]);
+    assert.deepEqual(await keychain.getBytes(acct), Buffer.from(secret));
+    assert.equal(await keychain.getBytes(uniqueAccount('missing')), null);
+  });
 
   test('set replaces the secret instead of adding a second entry', async () => {
     const acct = account('replace');
