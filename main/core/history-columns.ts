@@ -1,16 +1,20 @@
 import type { Decision } from '../../common/decision.ts';
-import type { HistoryRow } from '../../common/history.ts';
+import { FIRST_USE_DAYS, type HistoryRow } from '../../common/history.ts';
 import type { AuditRecord } from './audit-codec.ts';
+import { verifiedExe } from './audit-extras.ts';
 
 const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs'] as const;
 /** Few distinct values, and the filters compare them: interned, one id per row. */
-const CODES = ['event', 'profile', 'decision', 'served'] as const;
+const CODES = ['event', 'profile', 'decision', 'served', 'program'] as const;
 /** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
 const TEXTS = ['command', 'cwd', 'reason', 'credentialId'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
 /** Joins the searched fields, so a needle without it cannot match across two of them. */
 const SEP = '\u0000';
+const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
+/** The decisions that served credentials: a use of the profile. */
+export const SERVED_DECISIONS: ReadonlySet<string> = new Set(['allowed', 'approved', 'remembered']);
 
 type NumberColumn = (typeof NUMBERS)[number];
 type CodeColumn = (typeof CODES)[number];
@@ -34,12 +38,16 @@ export class HistoryColumns {
   readonly numbers = {} as Record<NumberColumn, Float64Array>;
   readonly codes = {} as Record<CodeColumn, Uint32Array>;
   private readonly texts = {} as Record<TextColumn, (string | null)[]>;
-  /** Per row, the lowercased profile, command, cwd and reason. */
+  /** Per row, the lowercased profile, command, cwd, reason and verified program. */
   readonly search: string[] = [];
   private readonly values: string[] = [''];
   private readonly ids = new Map<string, number>();
   private readonly profileNames = new Set<string>();
   private sortedProfiles: string[] | undefined;
+  /** Per row, 1 when its verified program had not been served its profile in FIRST_USE_DAYS. */
+  firstUse = new Uint8Array(1024);
+  /** The newest served access per profile and verified program (ids joined), in milliseconds. */
+  private readonly lastUse = new Map<number, number>();
 
   constructor() {
     for (const c of NUMBERS) this.numbers[c] = new Float64Array(1024);
@@ -52,10 +60,37 @@ export class HistoryColumns {
     return value === undefined || value === '' ? NULL : (this.ids.get(value) ?? -1);
   }
 
+  /** The string an id stands for, null for NULL or an id never given. */
+  text(id: number): string | null {
+    return id === NULL ? null : (this.values[id] ?? null);
+  }
+
   /** Every profile name seen, sorted. */
   profiles(): string[] {
     this.sortedProfiles ??= [...this.profileNames].sort((a, b) => a.localeCompare(b));
     return [...this.sortedProfiles];
+  }
+
+  /**
+   * Whether `exe` has not been served `profile` in the FIRST_USE_DAYS before `now`, as far as the
+   * rows read so far say: a program never seen, or not seen for that long.
+   */
+  firstUseBy(profile: string, exe: string, now: number): boolean {
+    const p = this.idOf(profile);
+    const e = this.idOf(exe);
+    if (p <= NULL || e <= NULL) return true;
+    const last = this.lastUse.get(p * 0x1_0000_0000 + e);
+    return last === undefined || now - last > FIRST_USE_MS;
+  }
+
+  private notePrograms(i: number, at: number, decision: string | undefined): void {
+    const p = this.codes.profile[i]!;
+    const e = this.codes.program[i]!;
+    if (p === NULL || e === NULL) return;
+    const key = p * 0x1_0000_0000 + e;
+    const last = this.lastUse.get(key);
+    this.firstUse[i] = last === undefined || at - last > FIRST_USE_MS ? 1 : 0;
+    if (decision !== undefined && SERVED_DECISIONS.has(decision) && (last === undefined || at > last)) this.lastUse.set(key, at);
   }
 
   private intern(value: string | undefined): number {
@@ -75,26 +110,35 @@ export class HistoryColumns {
     if (i + 1 > this.numbers.seq.length) {
       for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], i + 1);
       for (const c of CODES) this.codes[c] = grown(this.codes[c], i + 1);
+      const flags = new Uint8Array(this.numbers.seq.length);
+      flags.set(this.firstUse);
+      this.firstUse = flags;
     }
     this.numbers.seq[i] = e.seq;
     this.numbers.time[i] = at;
     this.numbers.pid[i] = e.caller?.pid ?? NaN;
     this.numbers.ppid[i] = e.caller?.ppid ?? NaN;
     this.numbers.durationMs[i] = e.durationMs ?? NaN;
-    for (const c of CODES) this.codes[c][i] = this.intern(e[c]);
-    this.addTexts(e);
+    const program = e.event === 'access' ? verifiedExe(e) : undefined;
+    this.codes.event[i] = this.intern(e.event);
+    this.codes.profile[i] = this.intern(e.profile);
+    this.codes.decision[i] = this.intern(e.decision);
+    this.codes.served[i] = this.intern(e.served);
+    this.codes.program[i] = this.intern(program);
+    if (program !== undefined) this.notePrograms(i, at, e.decision);
+    this.addTexts(e, program);
     this.noteProfile(e.profile);
     this.count = i + 1;
   }
 
-  private addTexts(e: AuditRecord): void {
+  private addTexts(e: AuditRecord, program: string | undefined): void {
     const command = e.caller?.command ?? null;
     const cwd = e.caller?.cwd ?? null;
     this.texts.command.push(command);
     this.texts.cwd.push(cwd);
     this.texts.reason.push(e.reason ?? null);
     this.texts.credentialId.push(e.credentialId ?? null);
-    this.search.push(`${e.profile ?? ''}${SEP}${command ?? ''}${SEP}${cwd ?? ''}${SEP}${e.reason ?? ''}`.toLowerCase());
+    this.search.push(`${e.profile ?? ''}${SEP}${command ?? ''}${SEP}${cwd ?? ''}${SEP}${e.reason ?? ''}${SEP}${program ?? ''}`.toLowerCase());
   }
 
   private noteProfile(profile: string | undefined): void {
@@ -129,6 +173,8 @@ export class HistoryColumns {
       reason: this.texts.reason[i]!,
       served: this.code('served', i) as HistoryRow['served'],
       credentialId: this.texts.credentialId[i]!,
+      program: this.code('program', i),
+      firstUse: this.firstUse[i] === 1,
     };
   }
 }
