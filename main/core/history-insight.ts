@@ -65,6 +65,19 @@ interface Tally {
   programs: Map<string, number>;
 }
 
+/** Adds one access to its profile's tally. */
+function count(t: Tally, row: { decision: Decision | null; at: number; exe: string | null }, now: number, since: number): void {
+  const { decision: d, at, exe } = row;
+  const served = d !== null && SERVED_DECISIONS.has(d);
+  if (served && at > t.lastUsed) t.lastUsed = at;
+  if (served && at <= now && now - at < DAY) t.uses24h += 1;
+  if (served && at <= now && now - at < 7 * DAY) t.uses7d += 1;
+  if (at < since || at > now || d === null) return;
+  t.byDecision[d] = (t.byDecision[d] ?? 0) + 1;
+  if (!served) t.denials += 1;
+  if (served && exe !== null) t.programs.set(exe, (t.programs.get(exe) ?? 0) + 1);
+}
+
 /** Per profile that has accesses: the figures of {@link ProfileActivity}, `since` bounding the decisions, denials and programs. */
 export function profileActivity(columns: HistoryColumns, now: number, since: number): ProfileActivity[] {
   const access = columns.idOf('access');
@@ -76,17 +89,7 @@ export function profileActivity(columns: HistoryColumns, now: number, since: num
     if (event[i] !== access || profile[i] === NULL) continue;
     let t = tallies.get(profile[i]!);
     if (!t) tallies.set(profile[i]!, (t = { lastUsed: -Infinity, uses24h: 0, uses7d: 0, denials: 0, byDecision: {}, programs: new Map() }));
-    const d = columns.text(decision[i]!) as Decision | null;
-    const at = time[i]!;
-    const served = d !== null && SERVED_DECISIONS.has(d);
-    if (served && at > t.lastUsed) t.lastUsed = at;
-    if (served && at <= now && now - at < DAY) t.uses24h += 1;
-    if (served && at <= now && now - at < 7 * DAY) t.uses7d += 1;
-    if (at < since || at > now || d === null) continue;
-    t.byDecision[d] = (t.byDecision[d] ?? 0) + 1;
-    if (!served) t.denials += 1;
-    const exe = columns.text(program[i]!);
-    if (served && exe !== null) t.programs.set(exe, (t.programs.get(exe) ?? 0) + 1);
+    count(t, { decision: columns.text(decision[i]!) as Decision | null, at: time[i]!, exe: columns.text(program[i]!) }, now, since);
   }
   return [...tallies]
     .map(([id, t]) => ({
