@@ -78,7 +78,7 @@ test('audit --summary counts per profile since a time, and audit show tells one 
   assert.equal(story.verified?.requester.exe, '/tmp/\u001b[2Jevil', 'JSON keeps the exact value');
   assert.equal(story.firstUse, true);
   const denied = await sandbox.trayCred(['audit', 'show', String(minted - 1)]);
-  assert.doesNotMatch(denied.stdout, /\u001b/, 'no raw escape reaches the terminal');
+  assert.ok(!denied.stdout.includes("\u001b"), "no raw escape reaches the terminal");
   const next = JSON.parse((await sandbox.trayCred(['audit', 'show', String(minted + 1), '--json'])).stdout) as AccessStory;
   assert.equal(next.firstUse, false, "terraform's next request is not flagged");
 
