@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
 import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
+import { historyScaleFigures } from './bench/history-scale.ts';
 import { describeMachine } from './bench/machine.ts';
 import { renderReport, type Figure } from './bench/report.ts';
 import { vaultFigures } from './bench/vault-figures.ts';
@@ -26,10 +27,10 @@ async function inPrivateSession(): Promise<number> {
   const script = [
     'eval "$(printf "\\n" | gnome-keyring-daemon --unlock --components=secrets --daemonize)"',
     'export GNOME_KEYRING_CONTROL',
-    'exec "$0" "$1"',
+    'exec "$0" "$@"',
   ].join('\n');
   try {
-    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, import.meta.filename], { env, stdio: 'inherit' });
+    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, import.meta.filename, ...process.argv.slice(2)], { env, stdio: 'inherit' });
     return await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -52,9 +53,18 @@ async function withWorld<T>(name: string, fn: (world: World) => Promise<T>): Pro
   }
 }
 
+/** `node build/bench.ts --only history` measures figure 6 alone (it takes a minute or two). */
+const ONLY_HISTORY = process.argv.includes('--only') && process.argv.includes('history');
+
 async function measure(): Promise<void> {
   const machine = describeMachine();
   const figures: Figure[] = [];
+  if (ONLY_HISTORY) {
+    step('figure 6: the history at 1,000,000 entries');
+    figures.push(...(await withWorld('history', (world) => historyScaleFigures(world, step))));
+    process.stdout.write(renderReport(machine, figures));
+    return;
+  }
   await withWorld('agent', async (world) => {
     await addProfile(world, 'dev', 'allow');
     const agent = await startAgent(world);
@@ -77,6 +87,8 @@ async function measure(): Promise<void> {
   figures.push(...(await withWorld('audit', auditFigures)));
   step('figure 5: vault open and save with 100 and 1,000 profiles');
   figures.push(...(await withWorld('vault', vaultFigures)));
+  step('figure 6: the history at 1,000,000 entries');
+  figures.push(...(await withWorld('history', (world) => historyScaleFigures(world, step))));
   process.stdout.write(renderReport(machine, figures));
 }
 
