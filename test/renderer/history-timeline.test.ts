@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { AccessStory, HistoryFilter, HistoryRow } from '../../preload/api.ts';
+import type { AccessStory, HistoryFilter, HistoryRow, ProfileView } from '../../preload/api.ts';
 import type { StubOptions } from '../fakes/stub-tray-cred-api.ts';
 import type { RendererHarness } from './support.ts';
 import { openPage, problems, screenshot, startHarness, waitFor } from './support.ts';
@@ -142,6 +142,26 @@ test('the detail pane tells each kind of access, the verified program apart from
   }
   await page.keyboard.press('Escape');
   await waitFor(() => page.locator('#detail').isHidden(), Boolean, 'Escape closing the pane');
+  assert.deepEqual(await problems(opened), []);
+  await opened.close();
+});
+
+test('the Profiles window shows each profile\'s activity from the history under its row, hostile program names escaped', async () => {
+  const made = new Date(Date.now() - 41 * 86_400_000).toISOString();
+  const view = (name: string): ProfileView => ({ name, kind: 'keys', accessKeyIdSuffix: 'MPLE', sessionMode: false, mfa: false, roleArn: null, sourceProfile: null, policy: 'ask', rememberMinutes: 0, notify: false, createdAt: made, updatedAt: made, lastUsedAt: null });
+  const opened = await openPage(harness, 'profiles', {
+    ...stub(),
+    rows: 10,
+    profiles: [view('prod'), view('quiet')],
+    activity: [{ profile: 'prod', lastUsed: '2026-11-26T11:00:00.000Z', uses24h: 3, uses7d: 12, denials: 2, byDecision: { approved: 12, denied: 2 }, programs: [{ exe: TF, uses: 9 }, { exe: '/tmp/\u202Eevil', uses: 3 }] }],
+  });
+  const { page } = opened;
+  const prod = page.locator('tr[data-activity-for="prod"]');
+  await waitFor(() => prod.count(), (n) => n === 1, 'the activity row of prod');
+  assert.equal(await prod.textContent(), `3 uses in 24 h, 12 uses in 7 days, 2 not served · programs: ${TF} (9), /tmp/\\u202eevil (3) · created 41 days ago, changed 41 days ago`);
+  assert.equal(await page.locator('tr[data-activity-for="quiet"]').textContent(), 'No accesses in the history · created 41 days ago, changed 41 days ago');
+  assert.equal((await opened.calls('history.activity')).length, 1);
+  await screenshot(page, 'profiles-activity');
   assert.deepEqual(await problems(opened), []);
   await opened.close();
 });
