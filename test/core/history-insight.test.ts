@@ -4,7 +4,7 @@
  * activity, and one access's full story with claimed and verified fields apart.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import type { HistoryFilter } from '../../common/history.ts';
 import { accessStory, readEntry } from '../../main/core/access-story.ts';
 import type { AuditInput } from '../../main/core/audit-codec.ts';
 import { AuditLog } from '../../main/core/audit-log.ts';
+import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
 import { accessInput } from '../fakes/access-history.ts';
@@ -152,5 +153,33 @@ describe('history insight', () => {
     const odd = await at(1000, { ...accessInput({ profile: 'dev', decision: 'allowed' }), verified: { method: 'SO_PEERCRED', peer: { pid: 1, uid: 0 }, requester: { exe: 42 }, ancestry: [] } } as AuditInput);
     const story = accessStory((await readEntry(fs, dir, odd))!, { anchoredSeq: 0, firstUse: false });
     assert.equal(story.verified, null, 'a verified field of the wrong shape is not shown as verified');
+  });
+});
+
+describe('queryAuditLog from the end', () => {
+  it('reads back across chunk boundaries and a hostile 300 KB line exactly what reading every file gives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tray-cred-tail-'));
+    try {
+      const clock = new FakeClock();
+      const log = new AuditLog({ fs, clock }, dir, key);
+      for (let n = 0; n < 1200; n += 1) {
+        clock.advance(1000);
+        await log.append(accessInput({ profile: n % 3 ? 'dev' : 'prod', decision: 'allowed', exe: AWS }));
+      }
+      // A hand-edited line longer than any read chunk, in the middle of the file.
+      const path = join(dir, (await fs.list(dir)).find((f) => f.endsWith('.jsonl'))!);
+      const lines = (await readFile(path, 'utf8')).split('\n');
+      lines.splice(600, 0, 'x'.repeat(300_000));
+      await writeFile(path, lines.join('\n'));
+      const all = await readAuditLog(fs, dir);
+      assert.equal(all.length, 1200);
+      assert.ok((await fs.size(join(dir, (await fs.list(dir)).find((f) => f.endsWith('.jsonl'))!)))! > 1_000_000, 'several chunks');
+      for (const limit of [1, 50, 599, 601, 1200, 5000]) {
+        assert.deepEqual((await queryAuditLog(fs, dir, { limit })).map((e) => e.seq), all.slice(-limit).map((e) => e.seq), `limit ${limit}`);
+      }
+      assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'prod', limit: 300 })).map((e) => e.seq), all.filter((e) => e.profile === 'prod').slice(-300).map((e) => e.seq));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
