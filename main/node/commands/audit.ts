@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AuditEntry } from '../../core/audit-codec.ts';
 import { queryAuditLog } from '../../core/audit-reader.ts';
-import { verifyAuditLog } from '../../core/audit-verify.ts';
+import { verifyAuditLogParallel } from '../audit-verify-parallel.ts';
 import { TamperedError, UsageError } from '../../core/errors.ts';
 import { displayText } from '../../../common/display.ts';
 import { followAudit } from './audit-follow.ts';
@@ -64,7 +64,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
       const key = await c.vault.loadAuditKey();
-      const report = await verifyAuditLog(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists(), anchor: await (await c.audit()).readAnchor() });
+      const report = await verifyAuditLogParallel(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists(), anchor: await (await c.audit()).readAnchor() });
       key.fill(0);
       if (options.json) c.out(`${JSON.stringify(report)}\n`);
       if (report.ok) {
