@@ -4,14 +4,14 @@ import type { AuditRecord } from './audit-codec.ts';
 import { verifiedExe } from './audit-extras.ts';
 
 const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs'] as const;
-/** Few distinct values, and the filters compare them: interned, one id per row. */
-const CODES = ['event', 'profile', 'decision', 'served', 'program'] as const;
+/** Few distinct values (the filters compare some; folders, reasons and key ids repeat): interned, one id per row. */
+const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId'] as const;
 /** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
-const TEXTS = ['command', 'cwd', 'reason', 'credentialId'] as const;
+const TEXTS = ['command'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
-/** Joins the searched fields, so a needle without it cannot match across two of them. */
-const SEP = '\u0000';
+/** The interned columns a text filter searches, beside each row's command. */
+export const SEARCHED_CODES = ['profile', 'cwd', 'reason', 'program'] as const;
 const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
 /** The decisions that served credentials: a use of the profile. */
 export const SERVED_DECISIONS: ReadonlySet<string> = new Set(['allowed', 'approved', 'remembered']);
@@ -38,8 +38,14 @@ export class HistoryColumns {
   readonly numbers = {} as Record<NumberColumn, Float64Array>;
   readonly codes = {} as Record<CodeColumn, Uint32Array>;
   private readonly texts = {} as Record<TextColumn, (string | null)[]>;
-  /** Per row, the lowercased profile, command, cwd, reason and verified program. */
-  readonly search: string[] = [];
+  /**
+   * Per row, the command lowercased for the text filter: the same string as the command when it
+   * has no capitals (most have none), so it costs a pointer. The interned columns are searched
+   * once per distinct value instead.
+   */
+  readonly commandLower: (string | null)[] = [];
+  /** Each interned value lowercased, by id, for the text filter. */
+  readonly lowerValues: string[] = [''];
   private readonly values: string[] = [''];
   private readonly ids = new Map<string, number>();
   private readonly profileNames = new Set<string>();
@@ -99,6 +105,7 @@ export class HistoryColumns {
     if (id === undefined) {
       id = this.values.length;
       this.values.push(value);
+      this.lowerValues.push(value.toLowerCase());
       this.ids.set(value, id);
     }
     return id;
@@ -125,20 +132,20 @@ export class HistoryColumns {
     this.codes.decision[i] = this.intern(e.decision);
     this.codes.served[i] = this.intern(e.served);
     this.codes.program[i] = this.intern(program);
+    this.codes.cwd[i] = this.intern(e.caller?.cwd);
+    this.codes.reason[i] = this.intern(e.reason);
+    // A key id repeats for every access served from the vault or one cached session.
+    this.codes.credentialId[i] = this.intern(e.credentialId);
     if (program !== undefined) this.notePrograms(i, at, e.decision);
-    this.addTexts(e, program);
+    this.addTexts(e);
     this.noteProfile(e.profile);
     this.count = i + 1;
   }
 
-  private addTexts(e: AuditRecord, program: string | undefined): void {
+  private addTexts(e: AuditRecord): void {
     const command = e.caller?.command ?? null;
-    const cwd = e.caller?.cwd ?? null;
     this.texts.command.push(command);
-    this.texts.cwd.push(cwd);
-    this.texts.reason.push(e.reason ?? null);
-    this.texts.credentialId.push(e.credentialId ?? null);
-    this.search.push(`${e.profile ?? ''}${SEP}${command ?? ''}${SEP}${cwd ?? ''}${SEP}${e.reason ?? ''}${SEP}${program ?? ''}`.toLowerCase());
+    this.commandLower.push(command === null ? null : command.toLowerCase());
   }
 
   private noteProfile(profile: string | undefined): void {
@@ -166,13 +173,13 @@ export class HistoryColumns {
       profile: this.code('profile', i),
       decision: this.code('decision', i) as Decision | null,
       command: this.texts.command[i]!,
-      cwd: this.texts.cwd[i]!,
+      cwd: this.code('cwd', i),
       pid: this.number('pid', i),
       ppid: this.number('ppid', i),
       durationMs: this.number('durationMs', i),
-      reason: this.texts.reason[i]!,
+      reason: this.code('reason', i),
       served: this.code('served', i) as HistoryRow['served'],
-      credentialId: this.texts.credentialId[i]!,
+      credentialId: this.code('credentialId', i),
       program: this.code('program', i),
       firstUse: this.firstUse[i] === 1,
     };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { HistoryFilter, HistoryPage, HistoryRow, ProfileActivity, TimelineBuckets } from '../../common/history.ts';
 import { isAuditFile, parseRecord } from './audit-codec.ts';
 import { UsageError } from './errors.ts';
-import { HistoryColumns, NULL, grown } from './history-columns.ts';
+import { HistoryColumns, NULL, SEARCHED_CODES, grown } from './history-columns.ts';
 import { profileActivity, timelineOf } from './history-insight.ts';
 import type { FileSystem } from './ports.ts';
 
@@ -139,7 +139,7 @@ export class HistoryIndex {
   /** Scans rows `start` .. `count`, appending matches to the scan. */
   private extend(scan: Scan, f: Compiled): void {
     const start = scan.scanned;
-    const { count, codes, numbers, search } = this.columns;
+    const { count, codes, numbers, commandLower } = this.columns;
     scan.scanned = count;
     if (f.profile === -1 || f.decision === -1) return;
     const access = f.access ? this.columns.idOf('access') : NULL;
@@ -147,13 +147,17 @@ export class HistoryIndex {
     const { event, profile, decision } = codes;
     const { time } = numbers;
     const needle = f.needle;
+    // Which interned values hold the needle, looked at once each rather than once per row.
+    const hit = needle === undefined ? undefined : this.columns.lowerValues.map((v) => v.includes(needle));
+    const [c1, c2, c3, c4] = SEARCHED_CODES.map((c) => codes[c]!);
+    const text = hit && ((i: number): boolean => hit[c1![i]!] || hit[c2![i]!] || hit[c3![i]!] || hit[c4![i]!] || commandLower[i]?.includes(needle!) === true);
     for (let i = start; i < count; i += 1) {
       if (access !== NULL && event[i] !== access) continue;
       if (f.profile !== NULL && profile[i] !== f.profile) continue;
       if (f.decision !== NULL && decision[i] !== f.decision) continue;
       const t = time[i]!;
       if (t < f.from || t >= f.to) continue;
-      if (needle !== undefined && !search[i]!.includes(needle)) continue;
+      if (text && !text(i)) continue;
       scan.matches = grown(scan.matches, scan.count + 1);
       scan.matches[scan.count] = i;
       scan.count += 1;
