@@ -51,7 +51,7 @@ export async function historyScaleFigures(world: World, step: (what: string) => 
   });
   step('audit --limit 50');
   const [cliTail] = await hyperfine([`${TRAY_CRED} audit --limit 50`], world.env, { warmup: 1, runs: 5 });
-  const [cliNode] = await hyperfine([`${NODE} -e 0`], world.env, { warmup: 1, runs: 5 });
+  const [cliNode, cliStart] = await hyperfine([`${NODE} -e 0`, `${TRAY_CRED} --version`], world.env, { warmup: 1, runs: 5 });
   const show = await medianOf(5, async () => {
     if (!(await readEntry(fs, dir, ENTRIES - 12_345))) throw new Error('audit show found no entry');
   });
@@ -63,7 +63,7 @@ export async function historyScaleFigures(world: World, step: (what: string) => 
   const size = `${ENTRIES.toLocaleString('en-US')} entries, ${files} files, ${(bytes / 1e6).toFixed(0)} MB`;
   return [
     { name: '`tray-cred audit verify`, 1,000,000 entries', value: ms(cliVerify!.mean), target: 'under 3 s', met: cliVerify!.mean < 3000, note: `${size}; the built CLI (hyperfine -N --runs 3, mean), every MAC checked; verifyAuditLog alone: ${ms(inProcess)}` },
-    { name: '`tray-cred audit --limit 50`, 1,000,000 entries', value: `${ms(cliTail!.mean)} (node -e 0: ${ms(cliNode!.mean)})`, target: 'under 300 ms', met: cliTail!.mean < 300, note: 'the built CLI (hyperfine -N --warmup 1 --runs 5, mean); it reads the newest file back from its end; `node -e 0` beside it is the floor of any Node command' },
+    { name: '`tray-cred audit --limit 50`, 1,000,000 entries', value: `${ms(cliTail!.mean)} (\`tray-cred --version\`: ${ms(cliStart!.mean)}; node -e 0: ${ms(cliNode!.mean)})`, target: 'under 300 ms', met: cliTail!.mean < 300, note: 'the built CLI (hyperfine -N --warmup 1 --runs 5, mean); it reads the newest file back from its end in 256 KiB chunks; `tray-cred --version` beside it is the CLI’s own start (loading its bundle), `node -e 0` the floor of any Node command' },
     { name: 'history window index, 1,000,000 entries: load / memory', value: `${ms(x.loadMs)} / ${x.heapMb.toFixed(0)} MB (process RSS ${x.rssMb.toFixed(0)} MB)`, target: 'under 2 s / under 250 MB', met: x.loadMs < 2000 && x.heapMb < 250, note: 'HistoryIndex.refresh() from nothing in a process of its own (node --expose-gc); memory is heap + array buffers after a GC, less the same before' },
     { name: 'history, 1,000,000 entries: text filter / profile filter (first page of 50)', value: `${ms(x.textMs)} / ${ms(x.profileMs)}`, target: 'text under 100 ms', met: x.textMs < 100, note: 'a new filter each time (median of 5), so each scans every row' },
     { name: 'timeline buckets, 1,000,000 entries: new filter / all accesses (240 buckets)', value: `${ms(x.timelineNewMs)} / ${ms(x.timelineAllMs)}`, target: 'under 500 ms', met: Math.max(x.timelineNewMs, x.timelineAllMs) < 500, note: 'HistoryIndex.timeline in main: a new profile filter (scan + count) and every access (1,000,000 rows counted); the page receives only the buckets' },
