@@ -56,10 +56,10 @@ module.exports = {
     },
     {
       name: 'renderer-is-a-sandboxed-page',
-      comment: 'Renderer code runs in a sandboxed page: no Node built-ins, only its own files, common/, types from preload/api.ts, and the browser libraries bundled into it (table virtualization).',
+      comment: 'Renderer code runs in a sandboxed page: no Node built-ins, only its own files, common/, types from preload/api.ts, and the browser libraries bundled into it (table virtualization, the timeline chart).',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { pathNot: '^renderer/|^common/|^preload/api\\.ts$|(^|/)node_modules/@tanstack/virtual-core/' },
+      to: { pathNot: '^renderer/|^common/|^preload/api\\.ts$|(^|/)node_modules/@tanstack/virtual-core/|(^|/)node_modules/uplot/' },
     },
     {
       name: 'preload-exposes-only-its-api',

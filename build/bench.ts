@@ -11,6 +11,7 @@ import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
 import { addSessionProfile, endpointVsHelper } from './bench/endpoint-figures.ts';
 import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
+import { historyScaleFigures } from './bench/history-scale.ts';
 import { describeMachine } from './bench/machine.ts';
 import { renderReport, type Figure } from './bench/report.ts';
 import { vaultFigures } from './bench/vault-figures.ts';
@@ -54,8 +55,8 @@ async function withWorld<T>(name: string, fn: (world: World) => Promise<T>): Pro
   }
 }
 
-/** The parts of the run: `--only agent,vault` measures just those (the others take minutes). */
-const PARTS = ['helper', 'agent', 'audit', 'vault'] as const;
+/** The parts of the run: `--only agent,vault` measures just those (the others take minutes; `history` alone takes a minute or two). */
+const PARTS = ['helper', 'agent', 'audit', 'vault', 'history'] as const;
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: readonly string[]): ReadonlySet<Part> {
@@ -101,6 +102,10 @@ async function measure(parts: ReadonlySet<Part>): Promise<void> {
   if (parts.has('vault')) {
     step('figure 5: vault open and save with 100 and 1,000 profiles');
     figures.push(...(await withWorld('vault', vaultFigures)));
+  }
+  if (parts.has('history')) {
+    step('figure 7: the history at 1,000,000 entries');
+    figures.push(...(await withWorld('history', (world) => historyScaleFigures(world, step))));
   }
   process.stdout.write(renderReport(machine, figures));
 }

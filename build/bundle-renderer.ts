@@ -36,4 +36,6 @@ export async function bundleRenderer(outDir: string = RENDERER_OUT_DIR): Promise
   for (const file of [...RENDERER_PAGES.map((page) => `${page}.html`), 'styles.css']) {
     copyFileSync(join(ROOT, 'renderer', file), join(outDir, file));
   }
+  // The timeline's chart library ships its stylesheet as a file: the CSP allows styles from the page's folder only.
+  copyFileSync(join(ROOT, 'node_modules/uplot/dist/uPlot.min.css'), join(outDir, 'uplot.css'));
 }

@@ -29,6 +29,8 @@ await Promise.all([
     external: ['@napi-rs/keyring', '@aws-sdk/client-sts'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
   }),
+  // `audit verify`'s worker threads (main/node/audit-verify-parallel.ts finds it beside the CLI).
+  build({ ...common, banner: {}, entryPoints: ['main/node/audit-verify-worker.ts'], outfile: 'dist/audit-verify-worker.mjs', format: 'esm' }),
   bundleApp(),
   bundleRenderer(),
 ]);

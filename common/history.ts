@@ -43,7 +43,14 @@ export interface HistoryRow {
   served: Served | null;
   /** The access key id handed out (not a secret; temporary ones name the session in CloudTrail). */
   credentialId: string | null;
+  /** The requesting program's executable as the agent verified it with the OS; null when unverified. */
+  program: string | null;
+  /** This program had not used this profile in the {@link FIRST_USE_DAYS} days before (derived from the history). */
+  firstUse: boolean;
 }
+
+/** A verified program that has not used a profile for this many days meets it "for the first time". */
+export const FIRST_USE_DAYS = 90;
 
 /** A window onto the filtered history, newest first. */
 export interface HistoryPage {
@@ -55,3 +62,69 @@ export interface HistoryPage {
   profiles: string[];
 }
 
+
+/** The decisions a timeline stacks, in the order of its series. */
+export type TimelineDecision = Decision;
+
+/**
+ * The filtered accesses counted per time bucket and decision, for the history window's timeline.
+ * Times are milliseconds since 1970; bucket `i` covers `from + i * bucketMs` up to the next.
+ */
+export interface TimelineBuckets {
+  from: number;
+  to: number;
+  bucketMs: number;
+  /** The decisions that occur, each with one count per bucket. */
+  series: { decision: Decision; counts: number[] }[];
+  /** Entries counted (those with a decision). */
+  total: number;
+}
+
+/** One profile's activity, from the history: the Profiles window, the tray and `audit --summary`. */
+export interface ProfileActivity {
+  profile: string;
+  /** ISO 8601 of the newest served access, null when never served. */
+  lastUsed: string | null;
+  uses24h: number;
+  uses7d: number;
+  /** Accesses not served (denied, timed out, locked, error...) since the summary's start. */
+  denials: number;
+  /** Accesses since the summary's start, per decision. */
+  byDecision: Partial<Record<Decision, number>>;
+  /** Verified programs that were served this profile since the summary's start, most uses first. */
+  programs: { exe: string; uses: number }[];
+}
+
+/** One process of a verified requester's ancestry, as the detail pane shows it. */
+export interface StoryProcess {
+  pid: number;
+  exe: string;
+  argv: string[];
+}
+
+/** Everything the agent recorded about one access, for the detail pane and `audit show`. */
+export interface AccessStory {
+  seq: number;
+  time: string;
+  event: string;
+  profile: string | null;
+  decision: Decision | null;
+  reason: string | null;
+  durationMs: number | null;
+  requestId: string | null;
+  /** What the client said about itself: claims, shown marked as such. */
+  claimed: { pid: number; ppid: number; command: string; cwd: string; argv: string[] | null } | null;
+  /** What the agent read from the OS: the requesting program, its ancestry and how the peer was named. */
+  verified: { method: string; peer: { pid: number; uid: number }; requester: StoryProcess & { cwd: string; startTime: string }; ancestry: StoryProcess[] } | null;
+  /** The approval this access was served under: its scope and the prompt (request id) that granted it. */
+  approval: { scope: string; grant: string } | null;
+  /** Where the credentials came from: vault, cache, minted (or what a newer build records). */
+  served: string | null;
+  credentialId: string | null;
+  sessionName: string | null;
+  /** A ready CloudTrail lookup of the access key id, when one was handed out. */
+  cloudTrail: string | null;
+  firstUse: boolean;
+  /** Whether the keychain's anchor covers this entry (entries after the last anchor are not yet covered). */
+  anchored: boolean;
+}

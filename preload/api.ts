@@ -8,11 +8,14 @@
  */
 import type { Decision, Served } from '../common/decision.ts';
 import type { ErrorCode } from '../common/errors.ts';
-import { MAX_PAGE, type HistoryFilter, type HistoryPage, type HistoryRow } from '../common/history.ts';
+import { MAX_PAGE, type AccessStory, type HistoryFilter, type HistoryPage, type HistoryRow, type ProfileActivity, type TimelineBuckets } from '../common/history.ts';
 import type { Policy } from '../common/policy.ts';
 
-export type { Decision, ErrorCode, HistoryFilter, HistoryPage, HistoryRow, Policy, Served };
+export type { AccessStory, Decision, ErrorCode, HistoryFilter, HistoryPage, HistoryRow, Policy, ProfileActivity, Served, TimelineBuckets };
 export { MAX_PAGE };
+
+/** The most buckets one timeline query returns. */
+export const MAX_TIMELINE_BUCKETS = 1000;
 
 /** The IPC channels, one const shared by preload and main. `*:changed` go main → page. */
 export const CHANNELS = {
@@ -22,6 +25,9 @@ export const CHANNELS = {
   historyQuery: 'history:query',
   historyVerify: 'history:verify',
   historyExport: 'history:export',
+  historyTimeline: 'history:timeline',
+  historyEntry: 'history:entry',
+  historyActivity: 'history:activity',
   historyChanged: 'history:changed',
   profilesList: 'profiles:list',
   profilesSave: 'profiles:save',
@@ -136,6 +142,12 @@ export interface TrayCredApi {
     /** Rows `offset` .. `offset + limit` of the filtered history, newest first. `limit` ≤ 500. */
     query(filter: HistoryFilter, offset: number, limit: number): Promise<HistoryPage>;
     verify(): Promise<ChainStatus>;
+    /** The filter's accesses counted per decision in at most `buckets` (≤ 1000) time buckets, computed in main. */
+    timeline(filter: HistoryFilter, buckets: number): Promise<TimelineBuckets>;
+    /** One entry's full story, for the detail pane. */
+    entry(seq: number): Promise<AccessStory>;
+    /** Each profile's activity over the last 7 days (uses, denials, verified programs). */
+    activity(): Promise<ProfileActivity[]>;
     /** Main asks where to save, then writes the filtered history (all of it, not just the rows on screen). */
     export(filter: HistoryFilter, format: ExportFormat): Promise<ExportResult>;
     /** New entries were recorded: re-query what is on screen. */

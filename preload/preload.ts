@@ -38,6 +38,9 @@ const api: TrayCredApi = {
   history: Object.freeze({
     query: (filter, offset, limit) => call(CHANNELS.historyQuery, filter, offset, limit),
     verify: () => call(CHANNELS.historyVerify),
+    timeline: (filter, buckets) => call(CHANNELS.historyTimeline, filter, buckets),
+    entry: (seq) => call(CHANNELS.historyEntry, seq),
+    activity: () => call(CHANNELS.historyActivity),
     export: (filter, format) => call(CHANNELS.historyExport, filter, format),
     onChanged: (listener: () => void) => subscribe(CHANNELS.historyChanged, () => listener()),
   } satisfies TrayCredApi['history']),

@@ -167,7 +167,8 @@ function fillRow(row: HTMLElement, data: HistoryRow): void {
   const label = data.decision ?? data.event;
   const badge = h('span', { className: `badge ${decisionTone(data.decision)}`, text: label });
   if (data.reason) badge.title = displayText(data.reason);
-  const decision = h('div', { className: 'cell decision', attrs: { role: 'cell' } }, [badge]);
+  const marks = data.firstUse && data.program ? [h('span', { className: 'badge first-use', text: 'new', attrs: { title: displayText(`First time ${data.program} asks for ${data.profile ?? '?'} in 90 days`) } })] : [];
+  const decision = h('div', { className: 'cell decision', attrs: { role: 'cell' } }, [badge, ...marks]);
   row.replaceChildren(
     cell(formatLocalTime(data.time), 'time'),
     cell(data.profile ?? '', 'profile'),

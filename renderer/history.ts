@@ -6,8 +6,10 @@ import type { ChainStatus, ExportFormat, HistoryFilter } from '../preload/api.ts
 import { displayText } from '../common/display.ts';
 import { byId, h, messageOf, setStatus, trayCred } from './dom.ts';
 import { DECISION_CHOICES, formatCount, localInputToIso } from './format.ts';
+import { DetailPane } from './history-detail.ts';
 import { HistoryPages } from './history-pages.ts';
 import { HistoryTable } from './history-table.ts';
+import { HistoryTimeline } from './history-timeline.ts';
 
 const TEXT_DEBOUNCE_MS = 250;
 const REVERIFY_DELAY_MS = 1000;
@@ -48,6 +50,46 @@ const table = new HistoryTable({
   },
 });
 
+const DAY_MS = 86_400_000;
+const SPANS: Record<string, number> = { day: DAY_MS, week: 7 * DAY_MS, month: 30 * DAY_MS, year: 365 * DAY_MS, all: 0 };
+const two = (n: number): string => String(n).padStart(2, '0');
+/** Milliseconds as a `datetime-local` value (local wall time, to the minute). */
+function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** Sets From/To (empty clears) and shows that range in the table and the timeline. */
+function setRange(fromMs: number | undefined, toMs: number | undefined): void {
+  from.value = fromMs === undefined ? '' : toLocalInput(fromMs);
+  // To is exclusive and the inputs hold minutes: round up, so the brushed range's last minute stays in.
+  to.value = toMs === undefined ? '' : toLocalInput(Math.ceil(toMs / 60_000) * 60_000);
+  applyFilter();
+}
+
+const timeline = new HistoryTimeline({
+  chart: byId('chart', HTMLElement),
+  legend: byId('timeline-legend', HTMLElement),
+  fetch: (filter, buckets) => api.history.timeline(filter, buckets),
+  onRange: (fromMs, toMs) => setRange(fromMs, toMs),
+  onReset: () => setRange(undefined, undefined),
+  onError: (error) => setStatus(status, messageOf(error), 'error'),
+});
+for (const button of document.querySelectorAll<HTMLButtonElement>('.spans button')) {
+  button.addEventListener('click', () => {
+    const span = SPANS[button.dataset.span ?? 'all'] ?? 0;
+    setRange(span ? Date.now() - span : undefined, undefined);
+  });
+}
+new DetailPane({
+  pane: byId('detail', HTMLElement),
+  body: byId('detail-body', HTMLElement),
+  close: byId('detail-close', HTMLElement),
+  rows: byId('rows', HTMLElement),
+  load: (seq) => api.history.entry(seq),
+  onError: (error) => setStatus(status, messageOf(error), 'error'),
+});
+
 /** The filter the controls describe; unset fields are left out, so main sees only what narrows. */
 function currentFilter(): HistoryFilter {
   const filter: HistoryFilter = { events: events.value === 'all' ? 'all' : 'access' };
@@ -76,7 +118,9 @@ function updateProfileChoices(names: readonly string[]): void {
 
 function applyFilter(): void {
   setStatus(status, '');
-  void table.show(currentFilter());
+  const filter = currentFilter();
+  void table.show(filter);
+  void timeline.show(filter);
 }
 
 let textTimer: ReturnType<typeof setTimeout> | undefined;
@@ -153,7 +197,7 @@ async function refreshLive(): Promise<void> {
   try {
     do {
       again = false;
-      await table.refresh();
+      await Promise.all([table.refresh(), timeline.show(currentFilter())]);
     } while (again);
   } finally {
     refreshing = false;

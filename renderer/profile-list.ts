@@ -3,7 +3,8 @@
  * notify editable in place, and Remove behind a confirm step. Never a key beyond its last four.
  */
 import { MAX_REMEMBER_MINUTES, POLICIES } from '../common/policy.ts';
-import type { PolicyInput, ProfileView } from '../preload/api.ts';
+import type { PolicyInput, ProfileActivity, ProfileView } from '../preload/api.ts';
+import { displayText } from '../common/display.ts';
 import { h } from './dom.ts';
 import { formatLocalTime } from './format.ts';
 import { rememberError } from './profile-validation.ts';
@@ -16,12 +17,30 @@ export interface ProfileListActions {
   invalid(message: string): void;
 }
 
-export function renderProfileList(body: HTMLElement, profiles: readonly ProfileView[], actions: ProfileListActions): void {
+export function renderProfileList(body: HTMLElement, profiles: readonly ProfileView[], actions: ProfileListActions, activity: readonly ProfileActivity[] = []): void {
   if (profiles.length === 0) {
     body.replaceChildren(h('tr', {}, [h('td', { className: 'none', text: 'No profiles yet: add one below or import a credentials file.', attrs: { colspan: '9' } })]));
     return;
   }
-  body.replaceChildren(...profiles.map((p) => profileRow(p, actions)));
+  const byName = new Map(activity.map((a) => [a.profile, a]));
+  body.replaceChildren(...profiles.flatMap((p) => [profileRow(p, actions), activityRow(p, byName.get(p.name))]));
+}
+
+const DAY_MS = 86_400_000;
+const plural = (n: number, one: string): string => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
+
+/** What the history says of the profile, under its row: uses, refusals, the verified programs, the profile's age. */
+export function activitySummary(p: ProfileView, a: ProfileActivity | undefined, now: number): string {
+  const age = Math.max(0, Math.floor((now - Date.parse(p.createdAt)) / DAY_MS));
+  const changed = Math.max(0, Math.floor((now - Date.parse(p.updatedAt)) / DAY_MS));
+  const ages = `created ${plural(age, 'day')} ago, changed ${changed === 0 ? 'today' : `${plural(changed, 'day')} ago`}`;
+  if (!a) return `No accesses in the history · ${ages}`;
+  const programs = a.programs.length ? a.programs.slice(0, 4).map((x) => `${x.exe} (${x.uses})`).join(', ') + (a.programs.length > 4 ? ` and ${a.programs.length - 4} more` : '') : 'none verified';
+  return `${plural(a.uses24h, 'use')} in 24 h, ${plural(a.uses7d, 'use')} in 7 days, ${a.denials.toLocaleString('en-US')} not served · programs: ${programs} · ${ages}`;
+}
+
+function activityRow(p: ProfileView, a: ProfileActivity | undefined): HTMLTableRowElement {
+  return h('tr', { className: 'activity', attrs: { 'data-activity-for': p.name } }, [h('td', { className: 'muted', text: displayText(activitySummary(p, a, Date.now()), 600), attrs: { colspan: '9' } })]);
 }
 
 function labelled<T extends HTMLElement>(el: T, label: string): T {

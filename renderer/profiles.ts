@@ -42,7 +42,8 @@ let generation = 0;
 async function load(): Promise<void> {
   const mine = ++generation;
   try {
-    const profiles = await api.profiles.list();
+    // The history's summary is extra: a history that cannot be read leaves the table as it was.
+    const [profiles, activity] = await Promise.all([api.profiles.list(), api.history.activity().catch(() => [])]);
     if (mine !== generation) return;
     locked.hidden = true;
     renderProfileList(rows, profiles, {
@@ -66,7 +67,7 @@ async function load(): Promise<void> {
         }
       },
       invalid: (message) => setStatus(status, message, 'error'),
-    });
+    }, activity);
   } catch (error) {
     if (mine === generation) fail(error);
   }

@@ -27,20 +27,51 @@ export async function readAuditLog(fs: FileSystem, dir: string, only?: string[])
   return out;
 }
 
+/** How much of a file `queryAuditLog` reads at a time, from its end back. */
+const BACK_CHUNK = 256 * 1024;
+
+/**
+ * The lines of `path` from its end back, newest first, read in chunks: `tray-cred audit` shows
+ * 50 entries of a log that may hold a million, so it reads the bytes those take, not the files.
+ * A line longer than a chunk grows the next read until it is whole.
+ */
+async function* linesFromEnd(fs: FileSystem, path: string): AsyncGenerator<string> {
+  let end = (await fs.size(path)) ?? 0;
+  let carry = Buffer.alloc(0);
+  let want = BACK_CHUNK;
+  while (end > 0) {
+    const start = Math.max(0, end - want);
+    const chunk = Buffer.concat([await fs.readRange(path, start, end - start), carry]);
+    end = start;
+    // The first line of the chunk may be cut: keep it for the next read, unless this is the file's start.
+    const cut = start === 0 ? -1 : chunk.indexOf(0x0a);
+    if (cut < 0 && start > 0) {
+      carry = chunk;
+      want *= 2;
+      continue;
+    }
+    want = BACK_CHUNK;
+    carry = chunk.subarray(0, cut + 1);
+    const lines = chunk.subarray(cut + 1).toString('utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i -= 1) if (lines[i]) yield lines[i]!;
+  }
+  const rest = carry.toString('utf8').split('\n');
+  for (let i = rest.length - 1; i >= 0; i -= 1) if (rest[i]) yield rest[i]!;
+}
+
 /**
  * The newest entries matching the filter, oldest first. Lines are read from the newest back and
- * only until the limit is reached: `tray-cred audit` shows 50 entries of a log that may hold
- * 100,000, and checking each line's shape costs as much again as parsing it.
+ * only until the limit is reached: checking each line's shape costs as much again as parsing it.
  */
 export async function queryAuditLog(fs: FileSystem, dir: string, filter: AuditFilter = {}): Promise<AuditEntry[]> {
   const limit = filter.limit ?? Infinity;
   const files = (await fs.list(dir)).filter(isAuditFile);
   const newestFirst: AuditEntry[] = [];
   for (let f = files.length - 1; f >= 0 && newestFirst.length < limit; f -= 1) {
-    const lines = ((await readCapped(fs, join(dir, files[f]!), LIMITS.auditFile))?.toString('utf8') ?? '').split('\n');
-    for (let i = lines.length - 1; i >= 0 && newestFirst.length < limit; i -= 1) {
-      const parsed = lines[i] ? parseLine(lines[i]!) : undefined;
-      if (parsed?.ok && (filter.profile === undefined || parsed.entry.profile === filter.profile)) newestFirst.push(parsed.entry);
+    for await (const line of linesFromEnd(fs, join(dir, files[f]!))) {
+      const parsed = parseLine(line);
+      if (parsed.ok && (filter.profile === undefined || parsed.entry.profile === filter.profile)) newestFirst.push(parsed.entry);
+      if (newestFirst.length >= limit) break;
     }
   }
   return newestFirst.reverse();

@@ -1,16 +1,20 @@
 import type { Decision } from '../../common/decision.ts';
-import type { HistoryRow } from '../../common/history.ts';
+import { FIRST_USE_DAYS, type HistoryRow } from '../../common/history.ts';
 import type { AuditRecord } from './audit-codec.ts';
+import { verifiedExe } from './audit-extras.ts';
 
 const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs'] as const;
-/** Few distinct values, and the filters compare them: interned, one id per row. */
-const CODES = ['event', 'profile', 'decision', 'served'] as const;
+/** Few distinct values (the filters compare some; folders, reasons and key ids repeat): interned, one id per row. */
+const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId'] as const;
 /** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
-const TEXTS = ['command', 'cwd', 'reason', 'credentialId'] as const;
+const TEXTS = ['command'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
-/** Joins the searched fields, so a needle without it cannot match across two of them. */
-const SEP = '\u0000';
+/** The interned columns a text filter searches, beside each row's command. */
+export const SEARCHED_CODES = ['profile', 'cwd', 'reason', 'program'] as const;
+const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
+/** The decisions that served credentials: a use of the profile. */
+export const SERVED_DECISIONS: ReadonlySet<string> = new Set(['allowed', 'approved', 'remembered']);
 
 type NumberColumn = (typeof NUMBERS)[number];
 type CodeColumn = (typeof CODES)[number];
@@ -34,12 +38,22 @@ export class HistoryColumns {
   readonly numbers = {} as Record<NumberColumn, Float64Array>;
   readonly codes = {} as Record<CodeColumn, Uint32Array>;
   private readonly texts = {} as Record<TextColumn, (string | null)[]>;
-  /** Per row, the lowercased profile, command, cwd and reason. */
-  readonly search: string[] = [];
+  /**
+   * Per row, the command lowercased for the text filter: the same string as the command when it
+   * has no capitals (most have none), so it costs a pointer. The interned columns are searched
+   * once per distinct value instead.
+   */
+  readonly commandLower: (string | null)[] = [];
+  /** Each interned value lowercased, by id, for the text filter. */
+  readonly lowerValues: string[] = [''];
   private readonly values: string[] = [''];
   private readonly ids = new Map<string, number>();
   private readonly profileNames = new Set<string>();
   private sortedProfiles: string[] | undefined;
+  /** Per row, 1 when its verified program had not been served its profile in FIRST_USE_DAYS. */
+  firstUse = new Uint8Array(1024);
+  /** The newest served access per profile and verified program (ids joined), in milliseconds. */
+  private readonly lastUse = new Map<number, number>();
 
   constructor() {
     for (const c of NUMBERS) this.numbers[c] = new Float64Array(1024);
@@ -52,10 +66,37 @@ export class HistoryColumns {
     return value === undefined || value === '' ? NULL : (this.ids.get(value) ?? -1);
   }
 
+  /** The string an id stands for, null for NULL or an id never given. */
+  text(id: number): string | null {
+    return id === NULL ? null : (this.values[id] ?? null);
+  }
+
   /** Every profile name seen, sorted. */
   profiles(): string[] {
     this.sortedProfiles ??= [...this.profileNames].sort((a, b) => a.localeCompare(b));
     return [...this.sortedProfiles];
+  }
+
+  /**
+   * Whether `exe` has not been served `profile` in the FIRST_USE_DAYS before `now`, as far as the
+   * rows read so far say: a program never seen, or not seen for that long.
+   */
+  firstUseBy(profile: string, exe: string, now: number): boolean {
+    const p = this.idOf(profile);
+    const e = this.idOf(exe);
+    if (p <= NULL || e <= NULL) return true;
+    const last = this.lastUse.get(p * 0x1_0000_0000 + e);
+    return last === undefined || now - last > FIRST_USE_MS;
+  }
+
+  private notePrograms(i: number, at: number, decision: string | undefined): void {
+    const p = this.codes.profile[i]!;
+    const e = this.codes.program[i]!;
+    if (p === NULL || e === NULL) return;
+    const key = p * 0x1_0000_0000 + e;
+    const last = this.lastUse.get(key);
+    this.firstUse[i] = last === undefined || at - last > FIRST_USE_MS ? 1 : 0;
+    if (decision !== undefined && SERVED_DECISIONS.has(decision) && (last === undefined || at > last)) this.lastUse.set(key, at);
   }
 
   private intern(value: string | undefined): number {
@@ -64,6 +105,7 @@ export class HistoryColumns {
     if (id === undefined) {
       id = this.values.length;
       this.values.push(value);
+      this.lowerValues.push(value.toLowerCase());
       this.ids.set(value, id);
     }
     return id;
@@ -75,13 +117,26 @@ export class HistoryColumns {
     if (i + 1 > this.numbers.seq.length) {
       for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], i + 1);
       for (const c of CODES) this.codes[c] = grown(this.codes[c], i + 1);
+      const flags = new Uint8Array(this.numbers.seq.length);
+      flags.set(this.firstUse);
+      this.firstUse = flags;
     }
     this.numbers.seq[i] = e.seq;
     this.numbers.time[i] = at;
     this.numbers.pid[i] = e.caller?.pid ?? NaN;
     this.numbers.ppid[i] = e.caller?.ppid ?? NaN;
     this.numbers.durationMs[i] = e.durationMs ?? NaN;
-    for (const c of CODES) this.codes[c][i] = this.intern(e[c]);
+    const program = e.event === 'access' ? verifiedExe(e) : undefined;
+    this.codes.event[i] = this.intern(e.event);
+    this.codes.profile[i] = this.intern(e.profile);
+    this.codes.decision[i] = this.intern(e.decision);
+    this.codes.served[i] = this.intern(e.served);
+    this.codes.program[i] = this.intern(program);
+    this.codes.cwd[i] = this.intern(e.caller?.cwd);
+    this.codes.reason[i] = this.intern(e.reason);
+    // A key id repeats for every access served from the vault or one cached session.
+    this.codes.credentialId[i] = this.intern(e.credentialId);
+    if (program !== undefined) this.notePrograms(i, at, e.decision);
     this.addTexts(e);
     this.noteProfile(e.profile);
     this.count = i + 1;
@@ -89,12 +144,8 @@ export class HistoryColumns {
 
   private addTexts(e: AuditRecord): void {
     const command = e.caller?.command ?? null;
-    const cwd = e.caller?.cwd ?? null;
     this.texts.command.push(command);
-    this.texts.cwd.push(cwd);
-    this.texts.reason.push(e.reason ?? null);
-    this.texts.credentialId.push(e.credentialId ?? null);
-    this.search.push(`${e.profile ?? ''}${SEP}${command ?? ''}${SEP}${cwd ?? ''}${SEP}${e.reason ?? ''}`.toLowerCase());
+    this.commandLower.push(command === null ? null : command.toLowerCase());
   }
 
   private noteProfile(profile: string | undefined): void {
@@ -122,13 +173,15 @@ export class HistoryColumns {
       profile: this.code('profile', i),
       decision: this.code('decision', i) as Decision | null,
       command: this.texts.command[i]!,
-      cwd: this.texts.cwd[i]!,
+      cwd: this.code('cwd', i),
       pid: this.number('pid', i),
       ppid: this.number('ppid', i),
       durationMs: this.number('durationMs', i),
-      reason: this.texts.reason[i]!,
+      reason: this.code('reason', i),
       served: this.code('served', i) as HistoryRow['served'],
-      credentialId: this.texts.credentialId[i]!,
+      credentialId: this.code('credentialId', i),
+      program: this.code('program', i),
+      firstUse: this.firstUse[i] === 1,
     };
   }
 }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import type { HistoryFilter, HistoryPage, HistoryRow } from '../../common/history.ts';
+import type { HistoryFilter, HistoryPage, HistoryRow, ProfileActivity, TimelineBuckets } from '../../common/history.ts';
 import { isAuditFile, parseRecord } from './audit-codec.ts';
 import { UsageError } from './errors.ts';
-import { HistoryColumns, NULL, grown } from './history-columns.ts';
+import { HistoryColumns, NULL, SEARCHED_CODES, grown } from './history-columns.ts';
+import { profileActivity, timelineOf } from './history-insight.ts';
 import type { FileSystem } from './ports.ts';
 
 const CHUNK = 1024 * 1024;
@@ -138,7 +139,7 @@ export class HistoryIndex {
   /** Scans rows `start` .. `count`, appending matches to the scan. */
   private extend(scan: Scan, f: Compiled): void {
     const start = scan.scanned;
-    const { count, codes, numbers, search } = this.columns;
+    const { count, codes, numbers, commandLower } = this.columns;
     scan.scanned = count;
     if (f.profile === -1 || f.decision === -1) return;
     const access = f.access ? this.columns.idOf('access') : NULL;
@@ -146,13 +147,17 @@ export class HistoryIndex {
     const { event, profile, decision } = codes;
     const { time } = numbers;
     const needle = f.needle;
+    // Which interned values hold the needle, looked at once each rather than once per row.
+    const hit = needle === undefined ? undefined : this.columns.lowerValues.map((v) => v.includes(needle));
+    const [c1, c2, c3, c4] = SEARCHED_CODES.map((c) => codes[c]!);
+    const text = hit && ((i: number): boolean => hit[c1![i]!] || hit[c2![i]!] || hit[c3![i]!] || hit[c4![i]!] || commandLower[i]?.includes(needle!) === true);
     for (let i = start; i < count; i += 1) {
       if (access !== NULL && event[i] !== access) continue;
       if (f.profile !== NULL && profile[i] !== f.profile) continue;
       if (f.decision !== NULL && decision[i] !== f.decision) continue;
       const t = time[i]!;
       if (t < f.from || t >= f.to) continue;
-      if (needle !== undefined && !search[i]!.includes(needle)) continue;
+      if (text && !text(i)) continue;
       scan.matches = grown(scan.matches, scan.count + 1);
       scan.matches[scan.count] = i;
       scan.count += 1;
@@ -167,6 +172,15 @@ export class HistoryIndex {
     if (!Number.isInteger(offset) || offset < 0 || !(Number.isInteger(limit) || limit === Infinity) || limit < 0) {
       throw new UsageError('a history page needs a whole offset and limit, 0 or more');
     }
+    const scan = this.matching(filter);
+    const rows: HistoryRow[] = [];
+    const end = Math.min(scan.count, offset + limit);
+    for (let k = offset; k < end; k += 1) rows.push(this.columns.row(scan.matches[scan.count - 1 - k]!));
+    return { total: scan.count, offset, rows, profiles: this.columns.profiles() };
+  }
+
+  /** The filter's matches, from the kept scan when the filter is the last one asked for. */
+  private matching(filter: HistoryFilter): Scan {
     const f = this.compile(filter);
     const key = JSON.stringify([filter.profile ?? '', filter.decision ?? '', f.needle ?? '', f.from, f.to, f.access]);
     let scan = this.scan;
@@ -175,10 +189,48 @@ export class HistoryIndex {
       this.scan = scan;
     }
     if (scan.scanned < this.columns.count) this.extend(scan, f);
-    const rows: HistoryRow[] = [];
-    const end = Math.min(scan.count, offset + limit);
-    for (let k = offset; k < end; k += 1) rows.push(this.columns.row(scan.matches[scan.count - 1 - k]!));
-    return { total: scan.count, offset, rows, profiles: this.columns.profiles() };
+    return scan;
+  }
+
+  /**
+   * The filter's accesses counted per decision in at most `buckets` time buckets over the
+   * filter's From..To (or the matches' own span): the timeline draws these, never the rows.
+   */
+  timeline(filter: HistoryFilter, buckets: number): TimelineBuckets {
+    const scan = this.matching(filter);
+    const f = this.compile(filter);
+    return timelineOf(this.columns, scan.matches.subarray(0, scan.count), { from: f.from, to: f.to, buckets });
+  }
+
+  /** Per profile: last use, uses in 24 h and 7 d, and since `since` the decisions and verified programs. */
+  activity(now: number, since: number): ProfileActivity[] {
+    return profileActivity(this.columns, now, since);
+  }
+
+  /** Whether the verified program `exe` has not been served `profile` in the 90 days before `now` (see HistoryColumns). */
+  firstUseBy(profile: string, exe: string, now: number): boolean {
+    return this.columns.firstUseBy(profile, exe, now);
+  }
+
+  /** Whether the entry `seq` is marked as a program's first use of its profile; `undefined` when not indexed. */
+  isFirstUse(seq: number): boolean | undefined {
+    const i = this.rowOf(seq);
+    return i === undefined ? undefined : this.columns.firstUse[i] === 1;
+  }
+
+  /** The row holding entry `seq` (seqs grow with rows, so a binary search). */
+  private rowOf(seq: number): number | undefined {
+    const { seq: seqs } = this.columns.numbers;
+    let lo = 0;
+    let hi = this.columns.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = seqs[mid]!;
+      if (v === seq) return mid;
+      if (v < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** The newest `n` credential requests, newest first (the tray menu's recent accesses). */

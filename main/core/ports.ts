@@ -103,6 +103,11 @@ export interface ApprovalRequest {
   unlock: boolean;
   /** Set when minting the credentials needs an MFA code from this device; the answer carries it. */
   mfaSerial?: string | undefined;
+  /**
+   * True when the verified program has not used this profile in the last 90 days (derived from
+   * the history: HistoryIndex.firstUseBy): the prompt says so in one line.
+   */
+  firstUse?: boolean | undefined;
 }
 
 /** A person's answer. `rememberMinutes` > 0 grants the profile for that long without asking. */

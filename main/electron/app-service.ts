@@ -1,16 +1,6 @@
-import type {
-  AppState,
-  ChainStatus,
-  ExportFormat,
-  ExportResult,
-  HistoryFilter,
-  HistoryPage,
-  ImportResult,
-  PolicyInput,
-  ProfileInput,
-  ProfileView,
-} from '../../preload/api.ts';
-import { MAX_PAGE } from '../../preload/api.ts';
+import type { AccessStory, AppState, ChainStatus, ExportFormat, ExportResult, HistoryFilter, HistoryPage, ImportResult, PolicyInput, ProfileActivity, ProfileInput, ProfileView, TimelineBuckets } from '../../preload/api.ts';
+import { MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
+import { accessStory, readEntry } from '../core/access-story.ts';
 import { ProfileAdmin } from '../core/admin.ts';
 import type { AuditLog } from '../core/audit-log.ts';
 import { verifyAuditLog } from '../core/audit-verify.ts';
@@ -31,7 +21,11 @@ export interface AppServiceDeps {
   history: HistoryIndex;
   fs: FileSystem;
   unlock: () => Promise<void>;
+  /** The time "last 24 h" and "7 d" count back from; the system clock when absent. */
+  now?: () => number;
 }
+
+const WEEK_MS = 7 * 86_400_000;
 
 /**
  * A failure that is tray-cred's own bug, not the user's: the window is told only that it
@@ -103,6 +97,35 @@ export class AppService {
       if (limit > MAX_PAGE) throw new UsageError(`a history page holds at most ${MAX_PAGE} rows`);
       await this.deps.history.refresh();
       return this.deps.history.query(filter, offset, limit);
+    });
+  }
+
+  /** The filter's accesses per decision in at most `buckets` time buckets: what the timeline draws. */
+  historyTimeline(filter: HistoryFilter, buckets: number): Promise<TimelineBuckets> {
+    return this.guard('counted the history', async () => {
+      if (buckets > MAX_TIMELINE_BUCKETS) throw new UsageError(`a timeline holds at most ${MAX_TIMELINE_BUCKETS} buckets`);
+      await this.deps.history.refresh();
+      return this.deps.history.timeline(filter, buckets);
+    });
+  }
+
+  /** Entry `seq` told in full, for the detail pane. */
+  historyEntry(seq: number): Promise<AccessStory> {
+    return this.guard('read the entry', async () => {
+      const { history, audit, fs } = this.deps;
+      const entry = await readEntry(fs, audit.dir, seq);
+      if (!entry) throw new UsageError(`entry ${seq} is not in the audit log any more: refresh the history`);
+      await history.refresh();
+      return accessStory(entry, { anchoredSeq: (await audit.readAnchor())?.seq ?? 0, firstUse: history.isFirstUse(seq) ?? false });
+    });
+  }
+
+  /** Each profile's activity over the last 7 days, for the Profiles window. */
+  historyActivity(): Promise<ProfileActivity[]> {
+    return this.guard('summed the history', async () => {
+      const now = (this.deps.now ?? Date.now)();
+      await this.deps.history.refresh();
+      return this.deps.history.activity(now, now - WEEK_MS);
     });
   }
 

@@ -81,7 +81,7 @@ async function start(): Promise<void> {
     warn,
     handlers: trayHandlers({ broker: runtime.broker, settings, windows, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
   });
-  const triggers = wireLockAndNotices(runtime, settings);
+  const triggers = wireLockAndNotices(runtime, settings, history);
   app.on('second-instance', () => void windows.show('history'));
   stopBeforeQuit(runtime, () => {
     triggers.stop();
@@ -121,12 +121,13 @@ function wireWindows(runtime: AgentRuntime, history: HistoryIndex, unlock: () =>
 }
 
 /** Lock on idle, suspend and screen lock, and notifications of accesses served without asking. */
-function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings): { stop(): void } {
+function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings, history: HistoryIndex): { stop(): void } {
   const { broker, audit } = runtime;
   const lock = (reason: string): void => void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
   const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock });
   settings.onChange(() => triggers.reschedule());
-  startAccessNotifier({ audit, profiles: () => broker.profiles(), enabled: () => settings.get('notifications'), warn });
+  const firstUse = async (seq: number): Promise<boolean> => (await history.refresh(), history.isFirstUse(seq) ?? false);
+  startAccessNotifier({ audit, profiles: () => broker.profiles(), enabled: () => settings.get('notifications'), warn, firstUse });
   return triggers;
 }
 

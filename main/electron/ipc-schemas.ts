@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DECISIONS } from '../../common/decision.ts';
 import { MAX_REMEMBER_MINUTES, POLICIES } from '../../common/policy.ts';
-import { CHANNELS, MAX_PAGE } from '../../preload/api.ts';
+import { CHANNELS, MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
 
 /**
  * The arguments each invoke channel accepts, as the preload passes them to
@@ -48,6 +48,9 @@ export const PAYLOADS = {
   [CHANNELS.historyQuery]: z.tuple([historyFilter, z.number().int().min(0).max(100_000_000), z.number().int().min(0).max(MAX_PAGE)]),
   [CHANNELS.historyVerify]: z.tuple([]),
   [CHANNELS.historyExport]: z.tuple([historyFilter, z.enum(['csv', 'json'])]),
+  [CHANNELS.historyTimeline]: z.tuple([historyFilter, z.number().int().min(1).max(MAX_TIMELINE_BUCKETS)]),
+  [CHANNELS.historyEntry]: z.tuple([z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)]),
+  [CHANNELS.historyActivity]: z.tuple([]),
   [CHANNELS.profilesList]: z.tuple([]),
   [CHANNELS.profilesSave]: z.tuple([profileInput]),
   [CHANNELS.profilesRemove]: z.tuple([name]),

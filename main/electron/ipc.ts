@@ -16,6 +16,9 @@ export type IpcService = Pick<
   | 'historyQuery'
   | 'historyVerify'
   | 'historyExport'
+  | 'historyTimeline'
+  | 'historyEntry'
+  | 'historyActivity'
   | 'profilesList'
   | 'profilesSave'
   | 'profilesRemove'
@@ -47,6 +50,9 @@ function handlers(service: IpcService, dialogs: IpcDialogs): Handlers {
     'state:unlock': () => service.unlock(),
     'history:query': ([filter, offset, limit]) => service.historyQuery(filter, offset, limit),
     'history:verify': () => service.historyVerify(),
+    'history:timeline': ([filter, buckets]) => service.historyTimeline(filter, buckets),
+    'history:entry': ([seq]) => service.historyEntry(seq),
+    'history:activity': () => service.historyActivity(),
     'history:export': async ([filter, format]): Promise<ExportResult> => {
       const path = await dialogs.saveFile(`tray-cred-history.${format}`, format);
       if (path === undefined) return { saved: false, rows: 0 };

@@ -1,5 +1,6 @@
 import { Notification } from 'electron';
 import type { AuditEntry } from '../core/audit-codec.ts';
+import { verifiedExe } from '../core/audit-extras.ts';
 import { displayText } from '../../common/display.ts';
 
 export interface AccessNotifierDeps {
@@ -9,6 +10,16 @@ export interface AccessNotifierDeps {
   /** The notifications setting, read for each access. */
   enabled: () => boolean;
   warn: (message: string) => void;
+  /** Whether entry `seq` is its verified program's first use of the profile in 90 days (the history index's mark). */
+  firstUse?: (seq: number) => Promise<boolean>;
+}
+
+/** The notification's body: the first use called out first, then the claims. */
+async function bodyOf(e: AuditEntry, firstUse: AccessNotifierDeps['firstUse']): Promise<string> {
+  const claim = e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is';
+  const exe = verifiedExe(e);
+  if (exe === undefined || !firstUse || !(await firstUse(e.seq))) return claim;
+  return `First time ${displayText(exe, 120)} asks for ${displayText(e.profile ?? '', 64)}. ${claim}`;
 }
 
 /**
@@ -31,11 +42,14 @@ export function startAccessNotifier(deps: AccessNotifierDeps): () => void {
       if (stopped) return;
       for (const e of served) {
         if (!notify.has(e.profile!)) continue;
-        new Notification({
-          title: `tray-cred: ${displayText(e.profile!, 64)} was used`,
-          body: e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is',
-          silent: true,
-        }).show();
+        let body: string;
+        try {
+          body = await bodyOf(e, deps.firstUse);
+        } catch (error) {
+          deps.warn(`the access notification could not read the history: ${(error as Error).message}`);
+          body = await bodyOf(e, undefined);
+        }
+        if (!stopped) new Notification({ title: `tray-cred: ${displayText(e.profile!, 64)} was used`, body, silent: true }).show();
       }
     })();
   });

@@ -17,6 +17,8 @@ const row = (over: Partial<HistoryRow> = {}): HistoryRow => ({
   reason: null,
   served: null,
   credentialId: null,
+  program: null,
+  firstUse: false,
   ...over,
 });
 
@@ -59,14 +61,14 @@ function parseCsv(text: string): string[][] {
 
 describe('history export', () => {
   it('writes a header and one CRLF-terminated record per row, nulls as empty cells', () => {
-    const csv = toCsv([row(), row({ seq: 8, decision: 'allowed', served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE', reason: 'ok' })]);
+    const csv = toCsv([row(), row({ seq: 8, decision: 'allowed', served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE', reason: 'ok', program: '/usr/bin/terraform', firstUse: true })]);
     assert.equal(
       csv,
-      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId\r\n' +
-        '7,2026-11-26T09:00:00.000Z,access,prod,denied,aws s3 ls,/home/ann,123,1,40,,,\r\n' +
-        '8,2026-11-26T09:00:00.000Z,access,prod,allowed,aws s3 ls,/home/ann,123,1,40,ok,vault,AKIAIOSFODNN7EXAMPLE\r\n',
+      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse\r\n' +
+        '7,2026-11-26T09:00:00.000Z,access,prod,denied,aws s3 ls,/home/ann,123,1,40,,,,,false\r\n' +
+        '8,2026-11-26T09:00:00.000Z,access,prod,allowed,aws s3 ls,/home/ann,123,1,40,ok,vault,AKIAIOSFODNN7EXAMPLE,/usr/bin/terraform,true\r\n',
     );
-    assert.equal(toCsv([]), 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId\r\n');
+    assert.equal(toCsv([]), 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse\r\n');
   });
 
   const quoting: [string, string, string][] = [

@@ -12,7 +12,7 @@ import { FakeClock } from '../fakes/fake-clock.ts';
 
 const fs = new NodeFileSystem(process.getuid?.());
 const key = Buffer.alloc(32, 3);
-const ROW_KEYS = ['seq', 'time', 'event', 'profile', 'decision', 'command', 'cwd', 'pid', 'ppid', 'durationMs', 'reason', 'served', 'credentialId'].sort();
+const ROW_KEYS = ['seq', 'time', 'event', 'profile', 'decision', 'command', 'cwd', 'pid', 'ppid', 'durationMs', 'reason', 'served', 'credentialId', 'program', 'firstUse'].sort();
 
 /** The FileSystem port, counting the bytes the index reads. */
 function counting(inner: FileSystem): FileSystem & { bytesRead: number } {
@@ -79,6 +79,8 @@ describe('HistoryIndex', () => {
       reason: null,
       served: 'vault',
       credentialId: 'AKIAIOSFODNN7EXAMPLE',
+      program: null,
+      firstUse: false,
     });
 
     const seqs = (filter: Parameters<HistoryIndex['query']>[0]): number[] => index.query(filter, 0, 50).rows.map((r) => r.seq);

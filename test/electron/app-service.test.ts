@@ -189,7 +189,7 @@ describe('AppService', () => {
     await mkdir(join(w.dir, 'out'));
     assert.deepEqual(await service.historyExport(filter, 'csv', csvPath), { saved: true, rows: 2, path: csvPath });
     const csv = (await readFile(csvPath, 'utf8')).split('\r\n');
-    assert.equal(csv[0], 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId');
+    assert.equal(csv[0], 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse');
     assert.deepEqual(csv.slice(1, -1).map((l) => l.split(',').slice(3, 6)), [
       ['ci', 'allowed', 'aws s3 cp a b'],
       ['ci', 'allowed', 'aws s3 ls'],
@@ -204,6 +204,23 @@ describe('AppService', () => {
     await rejectsWith(service.historyExport({}, 'csv', join(w.dir, 'no-such-dir', 'h.csv')), 'BAD_REQUEST', /could not be saved .*ENOENT/);
   });
 
+
+  it('counts the timeline, tells one entry in full and sums each profile, from the same history', async () => {
+    const ci = (await service.historyQuery({ profile: 'ci' }, 0, 10)).rows;
+    assert.ok(ci.length >= 3, 'the accesses of the test before');
+    const t = await service.historyTimeline({ profile: 'ci' }, 100);
+    assert.equal(t.total, ci.length);
+    assert.deepEqual(t.series.map((x) => [x.decision, x.counts.reduce((a, b) => a + b, 0)]), [['allowed', ci.length]]);
+    await rejectsWith(service.historyTimeline({}, 5000), 'BAD_REQUEST', /at most 1000 buckets/);
+    const story = await service.historyEntry(ci[0]!.seq);
+    assert.deepEqual([story.seq, story.profile, story.decision, story.claimed?.command, story.verified], [ci[0]!.seq, 'ci', 'allowed', ci[0]!.command, null]);
+    assert.equal(story.anchored, ((await w.audit.readAnchor())?.seq ?? 0) >= story.seq);
+    assertNoSecret(story);
+    await rejectsWith(service.historyEntry(987_654), 'BAD_REQUEST', /entry 987654 is not in the audit log any more: refresh the history/);
+    const activity = await new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => {}, now: () => w.clock.now() }).historyActivity();
+    assert.deepEqual(activity.find((a) => a.profile === 'ci')?.byDecision, { allowed: ci.length });
+    assertNoSecret(activity);
+  });
   it('verifies the chain, and names the entry after a line of the log is edited', async () => {
     const ok = await service.historyVerify();
     assert.equal(ok.state, 'verified');

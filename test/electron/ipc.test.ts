@@ -46,6 +46,9 @@ function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs>
     historyQuery: record('historyQuery', { total: 0, offset: 0, rows: [], profiles: [] }),
     historyVerify: record('historyVerify', { state: 'verified', entries: 3 }),
     historyExport: record('historyExport', { saved: true, rows: 2, path: '/tmp/h.csv' }),
+    historyTimeline: record('historyTimeline', { from: 0, to: 0, bucketMs: 3_600_000, series: [], total: 0 }),
+    historyEntry: record('historyEntry', { seq: 7 }),
+    historyActivity: record('historyActivity', []),
     profilesList: record('profilesList', []),
     profilesSave: record('profilesSave', { name: 'dev' }),
     profilesRemove: record('profilesRemove', undefined),
@@ -84,6 +87,9 @@ const GOOD: [string, unknown[], string, unknown[]][] = [
   [CHANNELS.stateUnlock, [], 'unlock', []],
   [CHANNELS.historyQuery, [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500], 'historyQuery', [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500]],
   [CHANNELS.historyVerify, [], 'historyVerify', []],
+  [CHANNELS.historyTimeline, [{ profile: 'prod' }, 240], 'historyTimeline', [{ profile: 'prod' }, 240]],
+  [CHANNELS.historyEntry, [7], 'historyEntry', [7]],
+  [CHANNELS.historyActivity, [], 'historyActivity', []],
   [CHANNELS.historyExport, [{ profile: 'dev' }, 'csv'], 'historyExport', [{ profile: 'dev' }, 'csv', '/home/ann/history.csv']],
   [CHANNELS.profilesList, [], 'profilesList', []],
   [CHANNELS.profilesSave, [profileInput], 'profilesSave', [profileInput]],
@@ -109,6 +115,13 @@ const BAD: [string, string, unknown[]][] = [
   ['a name that is a number', CHANNELS.profilesRemove, [42]],
   ['a remember time over a day', CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 100_000, notify: false }]],
   ['a path given by the page', CHANNELS.profilesImport, ['/etc/shadow']],
+  ['a timeline of 1,000,000 buckets', CHANNELS.historyTimeline, [{}, 1_000_000]],
+  ['a timeline of no buckets', CHANNELS.historyTimeline, [{}, 0]],
+  ['a timeline filter with an unknown key', CHANNELS.historyTimeline, [{ where: '1=1' }, 10]],
+  ['an entry number that is text', CHANNELS.historyEntry, ['7; rm -rf ~']],
+  ['an entry number of 0', CHANNELS.historyEntry, [0]],
+  ['a fractional entry number', CHANNELS.historyEntry, [1.5]],
+  ['an argument to activity', CHANNELS.historyActivity, ['prod']],
 ];
 
 describe('registerIpc', () => {

@@ -7,6 +7,8 @@ import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { startAccessNotifier } = await import('../../main/electron/notifier.ts');
+const { HistoryIndex } = await import('../../main/core/history-index.ts');
+const { accessInput } = await import('../fakes/access-history.ts');
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann' };
 
@@ -42,6 +44,25 @@ describe('access notifications', () => {
     assert.equal(shown!.title, 'tray-cred: dev was used');
     assert.equal(shown!.body, 'by aws s3 ls (as claimed), in /home/ann');
     assert.ok(!JSON.stringify(shown).includes(DEV_KEYS.secretAccessKey));
+  });
+
+  it('says when a verified program uses the profile for the first time in 90 days, from the history, and not the next time', async () => {
+    stop();
+    const history = new HistoryIndex({ fs: w.fs }, w.audit.dir);
+    stop = startAccessNotifier({
+      audit: w.audit, profiles: () => w.broker.profiles(), enabled: () => enabled, warn: (m) => assert.fail(m),
+      firstUse: async (seq) => (await history.refresh(), history.isFirstUse(seq) ?? false),
+    });
+    const tf = '/usr/local/bin/terraform';
+    for (const exe of [tf, tf, '/usr/bin/aws']) {
+      await w.audit.append(accessInput({ profile: 'dev', decision: 'allowed', exe, served: 'vault', command: 'terraform plan' }));
+      await settle();
+    }
+    assert.deepEqual(electron.Notification.shown.map((n) => n.body), [
+      `First time ${tf} asks for dev. by terraform plan (as claimed), in /home/ann/infra`,
+      'by terraform plan (as claimed), in /home/ann/infra',
+      'First time /usr/bin/aws asks for dev. by terraform plan (as claimed), in /home/ann/infra',
+    ]);
   });
 
   it('shows a right-to-left override and an ESC sequence in the claims as escapes', async () => {

@@ -15,7 +15,7 @@ describe('preload', () => {
     assert.ok(Object.isFrozen(api));
     assert.deepEqual(Object.keys(api).sort(), ['history', 'profiles', 'state']);
     assert.deepEqual(Object.keys(api.state).sort(), ['get', 'onChanged', 'unlock']);
-    assert.deepEqual(Object.keys(api.history).sort(), ['export', 'onChanged', 'query', 'verify']);
+    assert.deepEqual(Object.keys(api.history).sort(), ['activity', 'entry', 'export', 'onChanged', 'query', 'timeline', 'verify']);
     assert.deepEqual(Object.keys(api.profiles).sort(), ['importFile', 'list', 'onChanged', 'remove', 'save', 'setPolicy']);
     for (const group of Object.values(api)) {
       assert.ok(Object.isFrozen(group));
@@ -32,10 +32,16 @@ describe('preload', () => {
     assert.deepEqual(await api.history.query(filter, 100, 50), { channel: CHANNELS.historyQuery });
     await api.profiles.remove('old');
     await api.history.export(filter, 'csv');
-    assert.deepEqual(ipc.invoked.slice(-3), [
+    await api.history.timeline(filter, 240);
+    await api.history.entry(7);
+    await api.history.activity();
+    assert.deepEqual(ipc.invoked.slice(-6), [
       { channel: CHANNELS.historyQuery, args: [filter, 100, 50] },
       { channel: CHANNELS.profilesRemove, args: ['old'] },
       { channel: CHANNELS.historyExport, args: [filter, 'csv'] },
+      { channel: CHANNELS.historyTimeline, args: [filter, 240] },
+      { channel: CHANNELS.historyEntry, args: [7] },
+      { channel: CHANNELS.historyActivity, args: [] },
     ]);
   });
 

@@ -6,7 +6,7 @@ import { recentLabel, trayMenuTemplate, type TrayHandlers, type TrayView } from 
 
 const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
   seq, time: new Date(2026, 10, 26, 9, seq).toISOString(), event: 'access', profile: 'dev', decision: 'allowed', command: 'aws s3 ls', cwd: '/home/ann',
-  pid: 1, ppid: 2, durationMs: 3, reason: null, served: 'vault', credentialId: null, ...over,
+  pid: 1, ppid: 2, durationMs: 3, reason: null, served: 'vault', credentialId: null, program: null, firstUse: false, ...over,
 });
 const view = (over: Partial<TrayView> = {}): TrayView => ({
   locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: true, canTouchId: false, ...over,

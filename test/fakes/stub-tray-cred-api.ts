@@ -5,7 +5,7 @@
  * test to add entries, lock the agent or inspect state. It also records CSP violations in
  * `window.__violations`. The function is serialized into the page: it must not close over anything.
  */
-import type { ChainStatus, ImportResult, ProfileView } from '../../preload/api.ts';
+import type { AccessStory, ChainStatus, ImportResult, ProfileActivity, ProfileView } from '../../preload/api.ts';
 
 /** What the stub starts with. */
 export interface StubOptions {
@@ -15,6 +15,10 @@ export interface StubOptions {
   profiles: ProfileView[];
   locked: boolean;
   importResult: ImportResult;
+  /** What `history.entry(seq)` answers, by seq; any other seq is refused as main refuses a missing entry. */
+  stories?: Record<number, AccessStory>;
+  /** What `history.activity()` answers. */
+  activity?: ProfileActivity[];
 }
 
 /** One recorded call: `method` like `history.query`, `args` as sent. */
@@ -62,6 +66,8 @@ export function installStubTrayCred(options: StubOptions): void {
       reason: access && seq % 7 === 3 ? 'denied at the prompt' : null,
       served: null,
       credentialId: null,
+      program: access && seq % 11 === 0 ? '/usr/local/bin/terraform' : null,
+      firstUse: access && seq % 1100 === 0,
     };
   };
   const rows: Row[] = [];
@@ -140,6 +146,38 @@ export function installStubTrayCred(options: StubOptions): void {
         }
         const all = filtered(filter);
         return { total: all.length, offset, rows: all.slice(offset, offset + limit), profiles: profileNames.slice().sort() };
+      },
+      timeline: async (filter: Filter, buckets: number) => {
+        record('history.timeline', [filter, buckets]);
+        const all = filtered(filter).filter((r) => r.decision !== null);
+        const times = all.map((r) => Date.parse(r.time));
+        const to = filter.to ? Date.parse(filter.to) : times.reduce((a, b) => Math.max(a, b), -Infinity) + 1;
+        let from = filter.from ? Date.parse(filter.from) : times.reduce((a, b) => Math.min(a, b), Infinity);
+        if (!all.length || !(to > from)) return { from: 0, to: 0, bucketMs: 3_600_000, series: [], total: 0 };
+        const steps = [1, 5, 15, 60, 180, 360, 720, 1440, 10_080, 43_200].map((m) => m * 60_000);
+        const bucketMs = steps.find((st) => (to - from) / st <= buckets) ?? 43_200 * 60_000;
+        from = Math.floor(from / bucketMs) * bucketMs;
+        const n = Math.max(1, Math.ceil((to - from) / bucketMs));
+        const series = decisions
+          .map((decision) => {
+            const counts = new Array<number>(n).fill(0);
+            all.forEach((r, i) => {
+              if (r.decision === decision) counts[Math.floor((times[i]! - from) / bucketMs)]! += 1;
+            });
+            return { decision, counts };
+          })
+          .filter((x) => x.counts.some((c) => c > 0));
+        return { from, to: from + n * bucketMs, bucketMs, series, total: all.length };
+      },
+      entry: async (seq: number) => {
+        record('history.entry', [seq]);
+        const story = options.stories?.[seq];
+        if (!story) throw failure('BAD_REQUEST', `entry ${seq} is not in the audit log any more: refresh the history`);
+        return story;
+      },
+      activity: async () => {
+        record('history.activity', []);
+        return options.activity ?? [];
       },
       verify: async () => {
         record('history.verify', []);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import type { AuditEntry } from '../../core/audit-codec.ts';
 import { queryAuditLog } from '../../core/audit-reader.ts';
-import { verifyAuditLog } from '../../core/audit-verify.ts';
+import { verifyAuditLogParallel } from '../audit-verify-parallel.ts';
 import { TamperedError, UsageError } from '../../core/errors.ts';
 import { displayText } from '../../../common/display.ts';
 import { followAudit } from './audit-follow.ts';
+import { auditShow, auditSummary } from './audit-insight.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
 /** Every cell through the one escaper: the caller's claims and reasons, and also the fields a hand-edited log could hold anything in. */
@@ -22,9 +23,15 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .option('--profile <profile>', 'only this profile')
     .option('--limit <n>', 'only the newest N entries (with --follow, 0 prints only new ones)', '50')
     .option('--follow', 'with --json: after the newest entries, print each new one as it is appended (a stable shape with a version field, for log shippers) until stopped')
+    .option('--summary', 'per profile: last use, uses in 24 h and 7 d, decisions and the verified programs served, since --since')
+    .option('--since <duration>', 'with --summary: how far back, like 24h, 7d or 4w', '7d')
     .enablePositionalOptions()
-    .action(async (options: { json?: boolean; profile?: string; limit: string; follow?: boolean }) => {
+    .action(async (options: { json?: boolean; profile?: string; limit: string; follow?: boolean; summary?: boolean; since: string }) => {
       const c = ctx();
+      if (options.summary) {
+        await c.vault.requireExists();
+        return auditSummary(c, { since: options.since, json: options.json, now: Date.now() });
+      }
       const limit = Number(options.limit);
       const least = options.follow ? 0 : 1;
       if (!Number.isInteger(limit) || limit < least) throw new UsageError(`--limit takes a whole number of entries, ${least} or more`);
@@ -40,13 +47,24 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     });
 
   audit
+    .command('show')
+    .description("one access's full story: verified program and ancestry, the claim, the approval, the credentials' source, a CloudTrail lookup")
+    .argument('<seq>', 'the entry number (the SEQ column)')
+    .option('--json', 'print JSON')
+    .action(async (seq: string, options: { json?: boolean }) => {
+      const c = ctx();
+      await c.vault.requireExists();
+      await auditShow(c, seq, options);
+    });
+
+  audit
     .command('verify')
     .description('check the HMAC chain: edited, deleted, reordered or cut-off entries are found')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
       const key = await c.vault.loadAuditKey();
-      const report = await verifyAuditLog(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists(), anchor: await (await c.audit()).readAnchor() });
+      const report = await verifyAuditLogParallel(c.fs, c.auditDir, key, { requireEntries: await c.vault.exists(), anchor: await (await c.audit()).readAnchor() });
       key.fill(0);
       if (options.json) c.out(`${JSON.stringify(report)}\n`);
       if (report.ok) {
