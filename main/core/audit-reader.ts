@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { isAuditFile, parseLine, type AuditEntry } from './audit-codec.ts';
-import { LIMITS, readCapped } from './file-limits.ts';
+import { isAuditFile, MAX_LINE_CHARS, parseLine, type AuditEntry } from './audit-codec.ts';
+import { LIMITS, readCapped, tooLarge } from './file-limits.ts';
 import type { FileSystem } from './ports.ts';
 
 export interface AuditFilter {
@@ -29,14 +29,19 @@ export async function readAuditLog(fs: FileSystem, dir: string, only?: string[])
 
 /** How much of a file `queryAuditLog` reads at a time, from its end back. */
 const BACK_CHUNK = 256 * 1024;
+/** The most bytes a line tray-cred writes can take (4 per UTF-16 unit at worst). */
+const MAX_LINE_BYTES = MAX_LINE_CHARS * 4;
 
 /**
  * The lines of `path` from its end back, newest first, read in chunks: `tray-cred audit` shows
  * 50 entries of a log that may hold a million, so it reads the bytes those take, not the files.
- * A line longer than a chunk grows the next read until it is whole.
+ * A line longer than a chunk grows the next read until it is whole, up to the longest line
+ * tray-cred writes (UTF-8 of MAX_LINE_CHARS); a longer run without a newline is skipped, as the
+ * whole-file readers skip such a line. A file over the audit file cap is refused before reading.
  */
 async function* linesFromEnd(fs: FileSystem, path: string): AsyncGenerator<string> {
   let end = (await fs.size(path)) ?? 0;
+  if (end > LIMITS.auditFile.bytes) throw tooLarge(path, end, LIMITS.auditFile);
   let carry = Buffer.alloc(0);
   let want = BACK_CHUNK;
   while (end > 0) {
@@ -46,8 +51,9 @@ async function* linesFromEnd(fs: FileSystem, path: string): AsyncGenerator<strin
     // The first line of the chunk may be cut: keep it for the next read, unless this is the file's start.
     const cut = start === 0 ? -1 : chunk.indexOf(0x0a);
     if (cut < 0 && start > 0) {
-      carry = chunk;
-      want *= 2;
+      // No newline yet: a longer line than tray-cred writes is dropped instead of read to the file's start.
+      carry = chunk.length > MAX_LINE_BYTES ? Buffer.alloc(0) : chunk;
+      want = chunk.length > MAX_LINE_BYTES ? BACK_CHUNK : want * 2;
       continue;
     }
     want = BACK_CHUNK;
