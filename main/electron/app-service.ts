@@ -1,5 +1,7 @@
 import type {
   AppState,
+  ApprovalChoice,
+  ApprovalView,
   ChainStatus,
   ExportFormat,
   ExportResult,
@@ -31,6 +33,8 @@ export interface AppServiceDeps {
   history: HistoryIndex;
   fs: FileSystem;
   unlock: () => Promise<void>;
+  /** The request the approval window shows, and where its answer goes (approval-window.ts). */
+  approvals: { current(): ApprovalView | null; answer(choice: ApprovalChoice): void };
 }
 
 /**
@@ -84,6 +88,14 @@ export class AppService {
       if (error instanceof TrayCredError) throw error;
       throw new InternalAppError(what, error);
     }
+  }
+
+  approvalCurrent(): ApprovalView | null {
+    return this.deps.approvals.current();
+  }
+
+  approvalAnswer(choice: ApprovalChoice): void {
+    this.deps.approvals.answer(choice);
   }
 
   state(): AppState {

@@ -195,7 +195,7 @@ describe('registerIpc', () => {
 describe('registerIpc with the real AppService', async () => {
   const w = await makeWorld();
   after(() => w.close());
-  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()) });
+  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()), approvals: { current: () => null, answer: () => undefined } });
   const ipc = new FakeIpcMain();
   const warnings: string[] = [];
   registerIpc(ipc as IpcMainLike, service, { saveFile: async () => undefined, openFile: async () => undefined }, trusted, (m) => warnings.push(m));

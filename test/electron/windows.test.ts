@@ -21,7 +21,7 @@ describe('AppWindows', () => {
   let windows: InstanceType<typeof AppWindows>;
   beforeEach(() => {
     electron.reset();
-    windows = new AppWindows({ pagesDir, preload });
+    windows = new AppWindows({ pagesDir, preload, devTools: false });
   });
 
   it('opens the history page sandboxed, isolated, without Node, with the preload, and shows it when ready', async () => {
