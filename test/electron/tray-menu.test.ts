@@ -9,7 +9,7 @@ const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
   pid: 1, ppid: 2, durationMs: 3, reason: null, served: 'vault', credentialId: null, ...over,
 });
 const view = (over: Partial<TrayView> = {}): TrayView => ({
-  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: true, canTouchId: false, ...over,
+  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: true, canTouchId: false, mnemonics: false, ...over,
 });
 function recorder(): { calls: string[]; on: TrayHandlers } {
   const calls: string[] = [];
@@ -110,5 +110,18 @@ describe('trayMenuTemplate', () => {
     const items = trayMenuTemplate(view(), on);
     for (const label of ['Open Access History…', 'Profiles…', 'Install command-line helper…', 'Quit']) click(find(items, label));
     assert.deepEqual(calls, ['history', 'profiles', 'install', 'quit']);
+  });
+});
+
+describe('menu labels from callers', () => {
+  const noop = (): void => undefined;
+  const on = { unlock: noop, lock: noop, openHistory: noop, openProfiles: noop, setIdleLock: noop, setUnlockOnRequest: noop, setStartAtLogin: noop, setNotifications: noop, setTouchId: noop, installHelper: noop, quit: noop };
+  const base = { locked: false, recent: [], idleLockMinutes: 15 as const, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: false, canTouchId: false };
+  it('doubles & where Windows and Linux would read it as a mnemonic (a command "a&&b" must not lose its ampersands), and not on macOS', () => {
+    const pending = [{ profile: 'R&D', command: 'make deploy && aws s3 ls' }];
+    const winLinux = trayMenuTemplate({ ...base, pending, mnemonics: true }, on).map((i) => i.label);
+    assert.ok(winLinux.includes('Waiting for approval: R&&D (make deploy &&&& aws s3 ls)'), winLinux.join(' | '));
+    const mac = trayMenuTemplate({ ...base, pending, mnemonics: false }, on).map((i) => i.label);
+    assert.ok(mac.includes('Waiting for approval: R&D (make deploy && aws s3 ls)'), mac.join(' | '));
   });
 });
