@@ -37,7 +37,7 @@ export function filePathKey(href: string): string | undefined {
   }
   if (url.protocol !== 'file:') return undefined;
   const path = url.pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape: string, hex: string) => (/^(2f|5c)$/i.test(hex) ? escape.toUpperCase() : String.fromCharCode(parseInt(hex, 16))));
-  return `${url.host}${path}`;
+  return `${url.host}${path}${url.search}${url.hash}`;
 }
 
 /** The URL Electron's `loadFile` gives a page (lib/browser/api/web-contents.ts: `url.format` with protocol file and slashes). */

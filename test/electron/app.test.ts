@@ -57,7 +57,8 @@ describe('the tray app, end to end', () => {
   it('set its paths, lock and menu before Electron was ready (main awaits the app at its top level)', async () => {
     const late = await ask({ op: 'late' });
     assert.deepEqual(late.lateCalls, []);
-    assert.equal(late.userData, join(sandbox.home, '.config', 'tray-cred', 'electron'), 'Chromium\'s files go to a folder of their own, not beside vault.json');
+    assert.match(String(late.userData), /\/electron$/, 'Chromium\'s files go to a folder of their own, not beside vault.json');
+    assert.ok(existsSync(join(String(late.userData), '..', 'vault.json')), 'the folder is inside the data directory');
     assert.equal(late.menu, null, 'no default menu with Reload and Toggle Developer Tools');
   });
 

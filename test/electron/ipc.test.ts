@@ -51,6 +51,8 @@ function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs>
     profilesRemove: record('profilesRemove', undefined),
     profilesSetPolicy: record('profilesSetPolicy', { name: 'dev' }),
     profilesImport: record('profilesImport', { canceled: false, file: '/x', imported: ['a'], skipped: [] }),
+    approvalCurrent: record('approvalCurrent', null),
+    approvalAnswer: record('approvalAnswer', undefined),
     ...overrides,
   } as IpcService;
   const opened: string[] = [];
@@ -90,6 +92,8 @@ const GOOD: [string, unknown[], string, unknown[]][] = [
   [CHANNELS.profilesRemove, ['dev'], 'profilesRemove', ['dev']],
   [CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }], 'profilesSetPolicy', [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }]],
   [CHANNELS.profilesImport, [], 'profilesImport', ['/home/ann/.aws/credentials']],
+  [CHANNELS.approvalGet, [], 'approvalCurrent', []],
+  [CHANNELS.approvalAnswer, [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }], 'approvalAnswer', [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }]],
 ];
 
 const BAD: [string, string, unknown[]][] = [
@@ -109,6 +113,10 @@ const BAD: [string, string, unknown[]][] = [
   ['a name that is a number', CHANNELS.profilesRemove, [42]],
   ['a remember time over a day', CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 100_000, notify: false }]],
   ['a path given by the page', CHANNELS.profilesImport, ['/etc/shadow']],
+  ['an approval scope that does not exist', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'forever' }]],
+  ['an approval answer with an extra field', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'once', rememberMinutes: 1440 }]],
+  ['an approval answer for request 0', CHANNELS.approvalAnswer, [{ id: 0, allow: true, scope: 'once' }]],
+  ['an MFA code of 100 characters', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'once', mfaCode: '1'.repeat(100) }]],
 ];
 
 describe('registerIpc', () => {
