@@ -56,7 +56,7 @@ export interface OpenedPage {
 
 export async function openPage(
   harness: RendererHarness,
-  name: 'history' | 'profiles',
+  name: 'history' | 'profiles' | 'approval',
   stub: StubOptions,
   context: BrowserContextOptions = {},
   options: { fakeClock?: boolean } = {},
