@@ -52,7 +52,9 @@ function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs>
     profilesSetPolicy: record('profilesSetPolicy', { name: 'dev' }),
     profilesImport: record('profilesImport', { canceled: false, file: '/x', imported: ['a'], skipped: [] }),
     approvalCurrent: record('approvalCurrent', null),
-    approvalAnswer: record('approvalAnswer', undefined),
+    approvalAnswer: (...args: unknown[]) => {
+      calls.push(['approvalAnswer', args]);
+    },
     ...overrides,
   } as IpcService;
   const opened: string[] = [];

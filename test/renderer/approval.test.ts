@@ -45,7 +45,7 @@ test('shows the claimed requester labelled as claimed, the queue, and Deny focus
   assert.equal(await page.locator('#queued').textContent(), '1 more request waiting after this one');
   assert.equal(await page.locator('#mfa').isHidden(), true);
   assert.deepEqual(await page.locator('input[name="scope"]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)), ['once']);
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'deny');
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), 'deny');
   assert.equal(await page.locator('#allow').isDisabled(), true, 'Allow is not armed at once');
   await screenshot(page, 'approval-claimed');
   await page.keyboard.press('Enter');
