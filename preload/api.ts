@@ -32,6 +32,9 @@ export const CHANNELS = {
   approvalGet: 'approval:get',
   approvalAnswer: 'approval:answer',
   approvalChanged: 'approval:changed',
+  controlLock: 'control:lock',
+  controlOpen: 'control:open',
+  controlQuit: 'control:quit',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
@@ -152,6 +155,12 @@ export interface TrayCredApi {
     /** Main shows an open-file dialog and imports an AWS credentials file. */
     importFile(): Promise<ImportResult>;
     onChanged(listener: () => void): () => void;
+  };
+  /** The control window's (Linux with no tray host): what the tray menu would do. */
+  control: {
+    lock(): Promise<AppState>;
+    open(window: 'history' | 'profiles'): Promise<void>;
+    quit(): Promise<void>;
   };
   /** The approval window's: the request on screen (null when none waits) and the answer to it. */
   approval: {

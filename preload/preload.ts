@@ -49,6 +49,11 @@ const api: TrayCredApi = {
     importFile: () => call(CHANNELS.profilesImport),
     onChanged: (listener: () => void) => subscribe(CHANNELS.profilesChanged, () => listener()),
   } satisfies TrayCredApi['profiles']),
+  control: Object.freeze({
+    lock: () => call<AppState>(CHANNELS.controlLock),
+    open: (window) => call<void>(CHANNELS.controlOpen, window),
+    quit: () => call<void>(CHANNELS.controlQuit),
+  } satisfies TrayCredApi['control']),
   approval: Object.freeze({
     current: () => call<ApprovalView | null>(CHANNELS.approvalGet),
     answer: (choice) => call<void>(CHANNELS.approvalAnswer, choice),

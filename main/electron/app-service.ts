@@ -35,6 +35,8 @@ export interface AppServiceDeps {
   unlock: () => Promise<void>;
   /** The request the approval window shows, and where its answer goes (approval-window.ts). */
   approvals: { current(): ApprovalView | null; answer(choice: ApprovalChoice): void };
+  /** What the control window does beyond the agent: open a window, quit the app. */
+  control: { open(window: 'history' | 'profiles'): void; quit(): void };
 }
 
 /**
@@ -88,6 +90,19 @@ export class AppService {
       if (error instanceof TrayCredError) throw error;
       throw new InternalAppError(what, error);
     }
+  }
+
+  async controlLock(): Promise<AppState> {
+    await this.deps.broker.lock('locked from the control window');
+    return this.state();
+  }
+
+  controlOpen(window: 'history' | 'profiles'): void {
+    this.deps.control.open(window);
+  }
+
+  controlQuit(): void {
+    this.deps.control.quit();
   }
 
   approvalCurrent(): ApprovalView | null {

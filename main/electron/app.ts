@@ -6,9 +6,10 @@
 import { join } from 'node:path';
 import { app, dialog, ipcMain, powerMonitor } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import { AppService } from './app-service.ts';
+import { AppService, type AppServiceDeps } from './app-service.ts';
 import { HistoryIndex } from '../core/history-index.ts';
 import { agentPlace, startAgentRuntime, type AgentPlace, type AgentRuntime } from '../node/agent-runtime.ts';
+import { connectDesktopBus, type DesktopBus } from '../node/desktop-bus.ts';
 import { NodeFileSystem } from '../node/node-file-system.ts';
 import { setMinimalMenu } from './app-menu.ts';
 import { WindowApprover } from './approval-window.ts';
@@ -44,10 +45,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   setMinimalMenu(process.platform);
 
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
-  const approver = new WindowApprover({
-    surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', CHANNELS.approvalChanged) },
-    platform: process.platform,
-  });
+  const approver = new WindowApprover({ surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', CHANNELS.approvalChanged) }, platform: process.platform });
   let runtime: AgentRuntime | undefined;
   try {
     runtime = await startAgentRuntime({
@@ -72,7 +70,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   if (!runtime) return app.quit();
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   const history = new HistoryIndex({ fs: runtime.fs }, runtime.audit.dir);
-  wireWindows(runtime, windows, { history, unlock, approvals: approver });
+  wireWindows(runtime, windows, { history, unlock, approvals: approver, control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const tray = new AppTray({
     broker: runtime.broker,
@@ -88,20 +86,19 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     warn,
     handlers: trayHandlers({ broker: runtime.broker, settings, windows, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
   });
-  const triggers = wireLockAndNotices(runtime, settings);
-  stopBeforeQuit(runtime, () => {
-    triggers.stop();
-    tray.destroy();
-    windows.closeAll();
-  });
+  // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
+  const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
+  const triggers = wireLockAndNotices(runtime, settings, desktop);
+  await openControlWithoutTrayHost(desktop, windows);
+  stopBeforeQuit(runtime, () => [triggers.stop(), desktop?.close(), tray.destroy(), windows.closeAll()]);
   await unlock();
 }
 
 /** The IPC that serves the windows; every change the agent makes is broadcast to them. */
-function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history: HistoryIndex; unlock: () => Promise<boolean>; approvals: WindowApprover }): void {
+function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: Pick<AppServiceDeps, 'history' | 'approvals' | 'control'> & { unlock: () => Promise<boolean> }): void {
   const { broker, audit } = runtime;
-  const { history, unlock, approvals } = deps;
-  const service = new AppService({ broker, vault: runtime.vault, audit, history, fs: runtime.fs, unlock: async () => void (await unlock()), approvals });
+  const { unlock } = deps;
+  const service = new AppService({ ...deps, broker, vault: runtime.vault, audit, fs: runtime.fs, unlock: async () => void (await unlock()) });
   registerIpc(
     ipcMain,
     service,
@@ -126,13 +123,20 @@ function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history
 }
 
 /** Lock on idle, suspend and screen lock, and notifications of accesses served without asking. */
-function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings): { stop(): void } {
+function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings, desktop: DesktopBus | undefined): { stop(): void } {
   const { broker, audit } = runtime;
   const lock = (reason: string): void => void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
-  const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock });
+  const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock, screenLocks: desktop, warn });
   settings.onChange(() => triggers.reschedule());
   startAccessNotifier({ audit, profiles: () => broker.profiles(), enabled: () => settings.get('notifications'), warn });
   return triggers;
+}
+
+/** GNOME without the AppIndicator extension shows no tray icon: the control window stands in for it. */
+async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<void> {
+  if (!desktop || (await desktop.hasTrayHost().catch(() => true))) return;
+  warn('no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension');
+  windows.show('control');
 }
 
 function installHelper(broker: AgentRuntime['broker']): Promise<void> {
@@ -140,7 +144,7 @@ function installHelper(broker: AgentRuntime['broker']): Promise<void> {
 }
 
 /** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */
-function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => void): void {
+function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => unknown): void {
   let stopping = false;
   let stopped = false;
   app.on('before-quit', (event) => {

@@ -61,6 +61,9 @@ export const PAYLOADS = {
   [CHANNELS.profilesRemove]: z.tuple([name]),
   [CHANNELS.profilesSetPolicy]: z.tuple([policyInput]),
   [CHANNELS.profilesImport]: z.tuple([]),
+  [CHANNELS.controlLock]: z.tuple([]),
+  [CHANNELS.controlOpen]: z.tuple([z.enum(['history', 'profiles'])]),
+  [CHANNELS.controlQuit]: z.tuple([]),
   [CHANNELS.approvalGet]: z.tuple([]),
   [CHANNELS.approvalAnswer]: z.tuple([approvalChoice]),
 } as const;

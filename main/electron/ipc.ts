@@ -21,6 +21,9 @@ export type IpcService = Pick<
   | 'profilesRemove'
   | 'profilesSetPolicy'
   | 'profilesImport'
+  | 'controlLock'
+  | 'controlOpen'
+  | 'controlQuit'
   | 'approvalCurrent'
   | 'approvalAnswer'
 >;
@@ -63,6 +66,9 @@ function handlers(service: IpcService, dialogs: IpcDialogs): Handlers {
       if (path === undefined) return { canceled: true, file: null, imported: [], skipped: [] };
       return service.profilesImport(path);
     },
+    'control:lock': () => service.controlLock(),
+    'control:open': ([window]) => service.controlOpen(window),
+    'control:quit': () => service.controlQuit(),
     'approval:get': () => service.approvalCurrent(),
     'approval:answer': ([choice]) => service.approvalAnswer(choice),
   };

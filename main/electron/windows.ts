@@ -3,8 +3,8 @@ import { format } from 'node:url';
 import { BrowserWindow, type BrowserWindowConstructorOptions, type Session, type WebFrameMain } from 'electron';
 import { APPROVAL_CHANNELS } from './ipc-schemas.ts';
 
-/** The app's windows: history, profiles, and the approval window. */
-export type PageKind = 'history' | 'profiles' | 'approval';
+/** The app's windows: history, profiles, the approval window, and the control window (Linux with no tray host). */
+export type PageKind = 'history' | 'profiles' | 'approval' | 'control';
 
 /** The approval window: small, fixed, above everything (approval-window.ts brings it to the front). */
 const APPROVAL_WINDOW: BrowserWindowConstructorOptions = {
@@ -20,6 +20,7 @@ const PAGES: Record<PageKind, { file: string; title: string; width: number; heig
   history: { file: 'history.html', title: 'tray-cred: Access History', width: 1100, height: 700 },
   profiles: { file: 'profiles.html', title: 'tray-cred: Profiles', width: 900, height: 640 },
   approval: { file: 'approval.html', title: 'tray-cred: Approve access', width: 560, height: 600, options: APPROVAL_WINDOW },
+  control: { file: 'control.html', title: 'tray-cred', width: 420, height: 360, options: { resizable: false, maximizable: false, fullscreenable: false } },
 };
 
 /**

@@ -57,7 +57,7 @@ describe('AppService', () => {
   before(async () => {
     w = await makeWorld();
     service = new AppService({
-      approvals: { current: () => null, answer: () => undefined },
+      approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined },
       broker: w.broker,
       vault: w.vault,
       audit: w.audit,
@@ -239,7 +239,7 @@ describe('AppService', () => {
 
   it('turns an unexpected failure into INTERNAL with no detail of it', async () => {
     const broken = new AppService({
-      approvals: { current: () => null, answer: () => undefined },
+      approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined },
       broker: w.broker,
       vault: w.vault,
       audit: w.audit,
@@ -256,7 +256,7 @@ describe("the History window's verify against the keychain's anchor", () => {
   it('reports a wiped log, and after a restart the tamper entry the writer recorded instead of a new chain', async () => {
     const w = await makeWorld();
     try {
-      const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: {} as unknown as HistoryIndex, fs: w.fs, unlock: async () => {}, approvals: { current: () => null, answer: () => undefined } });
+      const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: {} as unknown as HistoryIndex, fs: w.fs, unlock: async () => {}, approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
       await w.audit.append({ event: 'lock' });
       assert.equal((await service.historyVerify()).state, 'verified');
       for (const name of await readdir(w.audit.dir)) await rm(join(w.audit.dir, name));

@@ -60,6 +60,8 @@ describe('the tray app, end to end', () => {
     assert.match(String(late.userData), /\/electron$/, 'Chromium\'s files go to a folder of their own, not beside vault.json');
     assert.ok(existsSync(join(String(late.userData), '..', 'vault.json')), 'the folder is inside the data directory');
     assert.equal(late.menu, null, 'no default menu with Reload and Toggle Developer Tools');
+    // The test's D-Bus session has no StatusNotifierWatcher, as GNOME without the AppIndicator extension.
+    assert.deepEqual(late.windows, ['control.html'], 'with no tray host the control window stands in for the invisible tray');
   });
 
   it('asks in the approval window when the AWS CLI wants prod, and serves it after Allow', async () => {

@@ -72,7 +72,7 @@ for await (const line of createInterface({ input: process.stdin })) {
         say(await fromApprovalPage('approval:answer', command.choice));
         break;
       case 'late':
-        say({ lateCalls: electron.app.lateCalls, userData: electron.app.userData, menu: electron.Menu.applicationMenu === null ? null : 'set' });
+        say({ lateCalls: electron.app.lateCalls, userData: electron.app.userData, menu: electron.Menu.applicationMenu === null ? null : 'set', windows: electron.BrowserWindow.getAllWindows().map((w) => w.loaded?.split('/').at(-1)) });
         break;
       case 'quit': {
         electron.app.quit();

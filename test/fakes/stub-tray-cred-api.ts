@@ -197,6 +197,16 @@ export function installStubTrayCred(options: StubOptions): void {
       },
       onChanged: on('profiles'),
     },
+    control: {
+      lock: async () => {
+        record('control.lock', []);
+        locked = true;
+        setTimeout(() => fire('state', state()), 0);
+        return state();
+      },
+      open: async (window: string) => record('control.open', [window]),
+      quit: async () => record('control.quit', []),
+    },
     approval: {
       current: async () => {
         record('approval.current', []);

@@ -56,7 +56,7 @@ export interface OpenedPage {
 
 export async function openPage(
   harness: RendererHarness,
-  name: 'history' | 'profiles' | 'approval',
+  name: 'history' | 'profiles' | 'approval' | 'control',
   stub: StubOptions,
   context: BrowserContextOptions = {},
   options: { fakeClock?: boolean } = {},
