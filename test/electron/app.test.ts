@@ -84,6 +84,14 @@ describe('the tray app, end to end', () => {
     assert.ok((after.labels as string[]).some((l) => /^prod — .*aws configure export-.*…\(\d+ more\) — approved — \d\d:\d\d$/.test(l)), String(after.labels));
   });
 
+  it('opens the history when started again (second-instance) or relaunched from Finder or Spotlight (macOS: activate)', async () => {
+    for (const event of ['activate', 'second-instance']) {
+      await ask({ op: 'emit', label: event });
+      const late = await ask({ op: 'late' });
+      assert.ok((late.windows as string[]).includes('history.html'), `${event}: ${JSON.stringify(late.windows)}`);
+    }
+  });
+
   it('locks from the tray menu and records the stop when quit', async () => {
     await ask({ op: 'menu', label: 'Lock' });
     await ask({ op: 'tray', icon: 'tray-locked-dark.png' });

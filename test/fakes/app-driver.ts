@@ -7,6 +7,7 @@
  *   {"op":"menu","label":"Lock"}  clicks a tray menu item
  *   {"op":"approval","id":1}      waits for approval request `id` in the approval window; answers its view (asked as the page asks)
  *   {"op":"answer","choice":{...}} answers from the approval window's page, through the IPC handler
+ *   {"op":"emit","event":"activate"}  the OS emits an app event (macOS relaunch from Finder: activate)
  *   {"op":"late"}                 calls that should have come before `ready` but came after it
  *   {"op":"quit"}                 app.quit() as Electron runs it (before-quit, prevented by the app until the agent stopped)
  * Usage: node test/fakes/app-driver.ts dist/app/main.mjs
@@ -70,6 +71,10 @@ for await (const line of createInterface({ input: process.stdin })) {
       }
       case 'answer':
         say(await fromApprovalPage('approval:answer', command.choice));
+        break;
+      case 'emit':
+        electron.app.emit(command.label!);
+        say({ ok: true });
         break;
       case 'late':
         say({ lateCalls: electron.app.lateCalls, userData: electron.app.userData, menu: electron.Menu.applicationMenu === null ? null : 'set', windows: electron.BrowserWindow.getAllWindows().map((w) => w.loaded?.split('/').at(-1)) });
