@@ -23,6 +23,7 @@ import { showError } from './show-error.ts';
 import { trayHandlers } from './tray-handlers.ts';
 import { AppTray } from './tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
+import { startUpdateChecks } from './updates.ts';
 import { AppWindows } from './windows.ts';
 
 /** The installer's appId (electron-builder.config.cjs): Windows shows notifications only for the AppUserModelID of the Start menu shortcut. */
@@ -90,7 +91,9 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
   const triggers = wireLockAndNotices(runtime, settings, desktop);
   await openControlWithoutTrayHost(desktop, windows);
-  stopBeforeQuit(runtime, () => [triggers.stop(), desktop?.close(), tray.destroy(), windows.closeAll()]);
+  // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
+  const updates = app.isPackaged ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn }) : undefined;
+  stopBeforeQuit(runtime, () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()]);
   await unlock();
 }
 

@@ -35,6 +35,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray 
   const quits: number[] = [];
 
   const warnings: string[] = [];
+  let locking: Promise<unknown> = Promise.resolve();
   function makeTray(iconDir = ICONS): InstanceType<typeof AppTray> {
     const history = new HistoryIndex({ fs: w.fs }, w.audit.dir);
     return new AppTray({
@@ -50,7 +51,8 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray 
       platform,
       warn: (m) => warnings.push(m),
       handlers: trayHandlers({
-        broker: w.broker,
+        // The lock's audit write finishes after the icon changes: kept, so the world is not removed under it.
+        broker: { lock: (reason) => (locking = w.broker.lock(reason)) },
         settings,
         windows: { show: (kind) => opened.push(kind) },
         unlock: () => w.broker.unlock(),
@@ -77,6 +79,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray 
   });
   afterEach(async () => {
     tray.destroy();
+    await locking;
     await w.close();
     assert.deepEqual(warnings, []);
   });

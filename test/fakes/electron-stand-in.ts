@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { format as formatUrl } from 'node:url';
 
 /** The platform the stand-in behaves as; `reset({ platform })` sets it. */
@@ -93,9 +94,14 @@ class FakeApp extends EventEmitter {
     this.beforeReady('setAppUserModelId');
     this.appUserModelId = id;
   }
+  version = '1.0.0';
   getVersion(): string {
-    return '0.0.0-stand-in';
+    return this.version;
   }
+  getName(): string {
+    return 'tray-cred';
+  }
+  relaunch(): void {}
   setLoginItemSettings(settings: { openAtLogin?: boolean }): void {
     this.loginItems.push(settings);
     this.loginItemState = { openAtLogin: settings.openAtLogin ?? false, status: settings.openAtLogin ? 'enabled' : 'not-registered' };
@@ -310,7 +316,19 @@ class FakeSession {
     this.permissionCheckHandler = h;
   }
 }
-export const session = { defaultSession: new FakeSession() };
+export const session = { defaultSession: new FakeSession(), fromPartition: (_partition: string) => new FakeSession() };
+
+/**
+ * `net.request` for electron-updater, over Node's http: loopback only, so a test can never
+ * download anything real. The request and response have the events electron-updater listens to.
+ */
+export const net = {
+  request(options: { protocol?: string; hostname?: string; host?: string; port?: number | string; path?: string; method?: string; headers?: Record<string, string> }): ClientRequest {
+    const hostname = options.hostname ?? options.host ?? '';
+    if (options.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(hostname)) throw new Error(`the stand-in's net.request reaches loopback http only, not ${options.protocol ?? '?'}//${hostname}`);
+    return httpRequest({ hostname, port: options.port, path: options.path, method: options.method ?? 'GET', headers: options.headers });
+  },
+};
 
 /** A frame as `event.senderFrame` gives it. */
 export interface FakeFrame {
@@ -491,6 +509,7 @@ export default {
   get powerMonitor() { return powerMonitor; },
   get ipcRenderer() { return ipcRenderer; },
   shell,
+  net,
   Menu,
   Tray,
   nativeImage,
