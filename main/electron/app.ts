@@ -178,15 +178,22 @@ function shippedHelper(): string {
 }
 
 /**
+ * What must happen before Electron is ready: Chromium's files and the single-instance lock go to
+ * a folder of their own, not beside vault.json; Windows gets the installer's AppUserModelID.
+ */
+export function beforeReady(platform: NodeJS.Platform, dataDir: string): void {
+  app.setPath('userData', join(dataDir, 'electron'));
+  if (platform === 'win32') app.setAppUserModelId(APP_ID);
+}
+
+/**
  * Starts the tray app; `appDir` is the folder of the entry bundle (dist/app, inside the ASAR when
  * packaged). main.ts awaits this module at its top level, so what runs here runs before `ready`.
  */
 export function runApp(appDir: string): void {
   here = appDir;
   const standard = agentPlace(process.env);
-  // Chromium's files and the single-instance lock go to a folder of their own, not beside vault.json.
-  app.setPath('userData', join(standard.dataDir, 'electron'));
-  if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
+  beforeReady(process.platform, standard.dataDir);
   if (!app.requestSingleInstanceLock()) {
     // The first instance hears 'second-instance' and opens its history window.
     app.quit();
