@@ -34,11 +34,19 @@ after(async () => {
 
 const answers = async (opened: OpenedPage) => (await opened.calls('approval.answer')).map((c) => c.args[0]);
 const armed = (opened: OpenedPage) => waitFor(() => opened.page.locator('#allow').isEnabled(), (on) => on, 'Allow to be armed');
+/** With a paused page clock: lets the page's timers (the stub's pushes, Allow's arming) run `ms` further. */
+const run = (opened: OpenedPage, ms: number) => opened.page.clock.runFor(ms);
+/** Waits for a page state while moving a paused clock a little at a time. */
+const until = <T>(opened: OpenedPage, probe: () => Promise<T>, ok: (v: T) => boolean, what: string) =>
+  waitFor(async () => {
+    await run(opened, 10);
+    return probe();
+  }, ok, what);
 
 test('shows the claimed requester labelled as claimed, the queue, and Deny focused; Enter denies', async () => {
-  const opened = await openPage(harness, 'approval', stub([claimed, { ...mfa, id: 9 }]));
+  const opened = await openPage(harness, 'approval', stub([claimed, { ...mfa, id: 9 }]), {}, { pausedClock: true });
   const { page } = opened;
-  await waitFor(() => page.locator('#question').textContent(), (t) => t === 'Allow “prod” for “aws s3 ls”?', 'the question');
+  await until(opened, () => page.locator('#question').textContent(), (t) => t === 'Allow “prod” for “aws s3 ls”?', 'the question');
   assert.equal(await page.locator('#provenance').textContent(), 'Requesting program, as claimed by tray-cred-helper, not verified');
   assert.equal(await page.locator('#provenance').getAttribute('class'), 'provenance claimed');
   assert.deepEqual(await page.locator('#facts dt').allTextContents(), ['Command', 'Working directory', 'Process']);
@@ -47,15 +55,21 @@ test('shows the claimed requester labelled as claimed, the queue, and Deny focus
   assert.deepEqual(await page.locator('input[name="scope"]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)), ['once']);
   assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), 'deny');
   assert.equal(await page.locator('#allow').isDisabled(), true, 'Allow is not armed at once');
+  await page.locator('#allow').click({ force: true });
+  await run(opened, 500);
+  assert.equal(await page.locator('#allow').isDisabled(), true, 'nor 0.5 s later');
+  assert.deepEqual(await answers(opened), [], 'a click on the disarmed Allow sends nothing');
+  await run(opened, 250);
+  assert.equal(await page.locator('#allow').isEnabled(), true, 'armed after 0.7 s');
   await screenshot(page, 'approval-claimed');
   await page.keyboard.press('Enter');
-  await waitFor(() => answers(opened), (a) => a.length === 1, 'the answer');
+  await until(opened, () => answers(opened), (a) => a.length === 1, 'the answer');
   assert.deepEqual(await answers(opened), [{ id: 7, allow: false, scope: 'once' }]);
   // The next request comes up with its own id; Escape denies it too.
-  await waitFor(() => page.locator('#question').textContent(), (t) => t === 'Allow “prod” for “python3 deploy.py”?', 'the next request');
+  await until(opened, () => page.locator('#question').textContent(), (t) => t === 'Allow “prod” for “python3 deploy.py”?', 'the next request');
   assert.equal(await page.locator('#queued').textContent(), '');
   await page.keyboard.press('Escape');
-  await waitFor(() => answers(opened), (a) => a.length === 2, 'the second answer');
+  await until(opened, () => answers(opened), (a) => a.length === 2, 'the second answer');
   assert.deepEqual((await answers(opened))[1], { id: 9, allow: false, scope: 'once' });
   assert.deepEqual(await problems(opened), []);
   await opened.close();
@@ -93,20 +107,22 @@ test('takes the MFA code in the same window, checks six digits before sending, a
 });
 
 test('a request that ends while shown (time-out) is replaced, and Allow is armed again for the new one', async () => {
-  const opened = await openPage(harness, 'approval', stub([claimed]));
+  const opened = await openPage(harness, 'approval', stub([claimed]), {}, { pausedClock: true });
   const { page } = opened;
-  await armed(opened);
+  await until(opened, () => page.locator('#question').textContent(), (t) => t === 'Allow “prod” for “aws s3 ls”?', 'the question');
+  await run(opened, 700);
+  assert.equal(await page.locator('#allow').isEnabled(), true);
   await page.evaluate((next) => {
     const stubApi = (globalThis as unknown as { __stub: { abortApproval(): void; pushApproval(v: unknown): void } }).__stub;
     stubApi.abortApproval();
     stubApi.pushApproval(next);
   }, { ...claimed, id: 11, profile: 'staging', unlock: true });
-  await waitFor(() => page.locator('#question').textContent(), (t) => t === 'Unlock tray-cred and allow “staging” for “aws s3 ls”?', 'the new request');
+  await until(opened, () => page.locator('#question').textContent(), (t) => t === 'Unlock tray-cred and allow “staging” for “aws s3 ls”?', 'the new request');
   assert.equal(await page.locator('#allow').textContent(), 'Unlock and allow');
   assert.equal(await page.locator('#allow').isDisabled(), true, 'a new request disarms Allow');
-  await armed(opened);
+  await run(opened, 700);
   await page.locator('#allow').click();
-  await waitFor(() => answers(opened), (a) => a.length === 1, 'the answer');
+  await until(opened, () => answers(opened), (a) => a.length === 1, 'the answer');
   assert.deepEqual(await answers(opened), [{ id: 11, allow: true, scope: 'once' }]);
   assert.deepEqual(await problems(opened), []);
   await opened.close();
