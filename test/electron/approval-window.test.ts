@@ -249,7 +249,8 @@ describe('the approval window with the real broker', () => {
     let v = (await t.view())!;
     assert.equal(v.mfaDevice, MFA);
     assert.equal(v.rejected, null);
-    await t.page('approval:answer', { id: v.id, allow: true, scope: 'once', mfaCode: '999999' });
+    w.sts.expectedCode = '864209';
+    await t.page('approval:answer', { id: v.id, allow: true, scope: 'once', mfaCode: '975310' });
     const refused = await pending;
     assert.match(message(refused), /MultiFactorAuthentication failed/);
     await until(() => electron.Notification.shown.some((n) => n.title === 'tray-cred: AWS rejected the MFA code'));
@@ -263,6 +264,8 @@ describe('the approval window with the real broker', () => {
     assert.ok(served.ok, message(served));
     assert.equal(w.sts.calls.at(-1)?.mfa?.tokenCode, w.sts.expectedCode);
 
+    const recorded = JSON.stringify(await w.entries());
+    assert.ok(!recorded.includes('975310') && !recorded.includes('864209'), 'no MFA code in the audit log');
     // Served: the rejection is forgotten.
     void w.handle(ask('prod'));
     await until(() => t.approver.current() !== null);
