@@ -85,7 +85,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker: runtime.broker, settings, windows, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
+    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
   });
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;

@@ -85,6 +85,11 @@ export class WindowApprover implements Approver {
     return () => this.listeners.delete(listener);
   }
 
+  /** Brings the approval window to the front again, when a request waits (the tray's "Waiting for approval" item). */
+  show(): void {
+    if (this.win && !this.win.isDestroyed()) bringToFront(this.win, this.deps.platform);
+  }
+
   /** The request on screen, as the window shows it; null when none waits. */
   current(): ApprovalView | null {
     const head = this.queue[0];

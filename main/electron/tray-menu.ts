@@ -34,6 +34,8 @@ export interface TrayHandlers {
   lock(): void;
   openHistory(): void;
   openProfiles(): void;
+  /** Brings the approval window to the front. */
+  showApproval(): void;
   setIdleLock(minutes: IdleLockMinutes): void;
   setUnlockOnRequest(on: boolean): void;
   setStartAtLogin(on: boolean): void;
@@ -70,8 +72,8 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
     items.push(separator);
     for (const p of view.pending) {
       const caller = p.command === undefined ? '' : ` (${displayText(p.command, 48)})`;
-      // Information only: the prompt itself is the place to answer.
-      items.push({ label: menuText(`Waiting for approval: ${displayText(p.profile, 40)}${caller}`, view.mnemonics), enabled: false });
+      // The approval window is the place to answer: a click brings it to the front.
+      items.push({ label: menuText(`Waiting for approval: ${displayText(p.profile, 40)}${caller}`, view.mnemonics), click: () => on.showApproval() });
     }
   }
   const recent = view.recent.slice(0, RECENT);

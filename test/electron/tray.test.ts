@@ -55,6 +55,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray 
         broker: { lock: (reason) => (locking = w.broker.lock(reason)) },
         settings,
         windows: { show: (kind) => opened.push(kind) },
+        approvals: approver,
         unlock: () => w.broker.unlock(),
         installHelper: async () => undefined,
         quit: () => quits.push(1),
@@ -120,6 +121,10 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray 
     assert.equal(icon(), iconOf(platform, 'pending'));
     assert.ok(labels().includes('Waiting for approval: prod (aws s3 ls)'), labels().join(' | '));
     assert.match(native().tooltip, /1 request waiting for approval/);
+    const win = electron.BrowserWindow.instances.at(-1)!;
+    const before = win.focused;
+    electron.clickMenu(native().menu, 'Waiting for approval: prod (aws s3 ls)');
+    assert.equal(win.focused, before + 1, 'the item brings the approval window to the front');
     approver.answer({ id: approver.current()!.id, allow: true, scope: 'once' });
     assert.ok((await pending).ok);
     await until('recent access', () => labels().some((l) => l.startsWith('prod — aws s3 ls — approved — ')));
