@@ -44,7 +44,10 @@ module.exports = {
   npmRebuild: false,
   nodeGypRebuild: false,
   buildDependenciesFromSource: false,
-  publish: null,
+  // Signed updates (main/electron/updates.ts): electron-builder writes app-update.yml from this into the
+  // package and latest*.yml (version, file, SHA-512) beside the installers; electron-updater reads both.
+  // `npm run dist` publishes nothing (`--publish never`): the release pipeline uploads the files.
+  publish: [{ provider: 'generic', url: 'https://updates.traycred.dev/${os}/${arch}', channel: 'latest' }],
   electronFuses: {
     runAsNode: false,
     enableCookieEncryption: true,
@@ -56,6 +59,11 @@ module.exports = {
   beforePack: async (context) => {
     // The helper SEA is the build machine's Node with the helper injected: it runs only on this platform and arch.
     const arch = ARCH_NAMES[context.arch];
+    // A macOS build that would not be notarized is refused unless asked for (Gatekeeper blocks it, and Squirrel.Mac then refuses its updates).
+    const notarizable = ['APPLE_API_KEY', 'APPLE_API_KEY_ID', 'APPLE_API_ISSUER'].every((name) => process.env[name]);
+    if (context.electronPlatformName === 'darwin' && !notarizable && process.env.TRAY_CRED_UNNOTARIZED !== '1') {
+      throw new Error('a macOS build must be notarized: set APPLE_API_KEY, APPLE_API_KEY_ID and APPLE_API_ISSUER (an App Store Connect API key), or TRAY_CRED_UNNOTARIZED=1 for a local build that will not be distributed');
+    }
     if (context.electronPlatformName !== process.platform || arch !== process.arch) {
       throw new Error(`tray-cred packs only for the build machine (${process.platform} ${process.arch}), not ${context.electronPlatformName} ${arch}: the helper SEA in dist/sea is a native binary of this machine. Build each platform's installer on that platform.`);
     }
@@ -69,6 +77,8 @@ module.exports = {
     category: 'public.app-category.developer-tools',
     icon: 'build/icons/icon.png',
     hardenedRuntime: true,
+    // Notarized with the App Store Connect API key in APPLE_API_* (beforePack refuses a build without it).
+    notarize: true,
     // V8 (Electron's and the helper's Node) needs JIT under the hardened runtime; nothing else is granted.
     entitlements: 'build/entitlements.mac.plist',
     entitlementsInherit: 'build/entitlements.mac.plist',
@@ -81,6 +91,11 @@ module.exports = {
   win: {
     target: 'nsis',
     icon: 'build/icons/icon.png',
+    // The keyring's .node addon is signed with the executables (SmartScreen and WDAC check every loaded module).
+    signExts: ['.node'],
+    // electron-updater installs an update only if its Authenticode signature names this publisher.
+    verifyUpdateCodeSignature: true,
+    signtoolOptions: { publisherName: ['tray-cred maintainers'] },
     extraResources: helperResource('win32'),
   },
   linux: {

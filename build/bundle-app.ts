@@ -47,7 +47,9 @@ export async function bundleApp(): Promise<void> {
         // Code split so that what the CLI loads lazily (the STS SDK) stays out of the start-up path.
         splitting: true,
         chunkNames: 'chunks/[name]-[hash]',
-        external: [...APP_EXTERNALS],
+        // dbus-next's optional dependencies, required only to find a bus through X11 or to reach an abstract
+        // socket: not installed, so left out; desktop-bus.ts then finds no bus and the tray polls instead.
+        external: [...APP_EXTERNALS, 'x11', 'usocket'],
         // ESM builds first: a CommonJS package split into its own chunk exposes only `default` to
         // `await import()`, which breaks the STS SDK's named exports; its ESM build splits cleanly.
         mainFields: ['module', 'main'],

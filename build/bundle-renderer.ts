@@ -1,5 +1,5 @@
 /**
- * Bundles the renderer pages (history, profiles) for the browser into dist/app/renderer/: one
+ * Bundles the renderer pages (history, profiles, approval, control) for the browser into dist/app/renderer/: one
  * classic-script IIFE per page, because sandboxed pages loaded from file:// cannot use ES
  * modules, and the CSP allows only scripts and styles from the page's own folder.
  */
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The windows of the tray app: renderer/<page>.ts + renderer/<page>.html each. */
-export const RENDERER_PAGES = ['history', 'profiles'] as const;
+export const RENDERER_PAGES = ['history', 'profiles', 'approval', 'control'] as const;
 
 /** Where the pages land; main loads them with `loadFile`. */
 export const RENDERER_OUT_DIR = join(ROOT, 'dist/app/renderer');

@@ -35,6 +35,12 @@ export const CHANNELS = {
   profilesSetPolicy: 'profiles:set-policy',
   profilesImport: 'profiles:import',
   profilesChanged: 'profiles:changed',
+  approvalGet: 'approval:get',
+  approvalAnswer: 'approval:answer',
+  approvalChanged: 'approval:changed',
+  controlLock: 'control:lock',
+  controlOpen: 'control:open',
+  controlQuit: 'control:quit',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
@@ -162,7 +168,69 @@ export interface TrayCredApi {
     importFile(): Promise<ImportResult>;
     onChanged(listener: () => void): () => void;
   };
+  /** The control window's (Linux with no tray host): what the tray menu would do. */
+  control: {
+    lock(): Promise<AppState>;
+    open(window: 'history' | 'profiles'): Promise<void>;
+    quit(): Promise<void>;
+  };
+  /** The approval window's: the request on screen (null when none waits) and the answer to it. */
+  approval: {
+    current(): Promise<ApprovalView | null>;
+    answer(choice: ApprovalChoice): Promise<void>;
+    /** The request on screen changed (answered, aborted, a new one queued): get it again. */
+    onChanged(listener: () => void): () => void;
+  };
 }
+
+/** How far an approval reaches (the core's ApprovalScopeKind, as the wire carries it). */
+export type ApprovalScopeKind = 'once' | 'run' | 'program-folder' | 'any';
+export const APPROVAL_SCOPE_KINDS = ['once', 'run', 'program-folder', 'any'] as const satisfies readonly ApprovalScopeKind[];
+
+/** One labelled line about the requesting program, already escaped for display. */
+export interface ApprovalFact {
+  label: string;
+  value: string;
+}
+
+/**
+ * The approval request on screen, as the approval window shows it: display text only (every
+ * caller-chosen string escaped by main), never a key. `id` names this request: an answer for
+ * another id is refused, so a click meant for one request never answers the next.
+ */
+export interface ApprovalView {
+  id: number;
+  profile: string;
+  /** Allowing also unlocks tray-cred. */
+  unlock: boolean;
+  /** The requesting program in a few words ("aws s3 ls"). */
+  program: string;
+  /** True when the facts come from the kernel; false when they are the helper's claim. */
+  verified: boolean;
+  /** Where the facts come from: "verified by the kernel (SO_PEERCRED)" or "claimed by tray-cred-helper, not verified". */
+  provenance: string;
+  facts: ApprovalFact[];
+  /** The scopes an Allow may take, `once` first; `minutes` is how long a timed one lasts. */
+  scopes: ApprovalScopeKind[];
+  minutes: number;
+  /** The MFA device whose six-digit code allowing needs, or null. */
+  mfaDevice: string | null;
+  /** Why the last code given for this profile failed (AWS rejected it), or null. */
+  rejected: string | null;
+  /** Requests waiting after this one. */
+  queued: number;
+}
+
+/** The person's answer to the request `id`: Deny, or Allow with one of the offered scopes (and the code). */
+export interface ApprovalChoice {
+  id: number;
+  allow: boolean;
+  scope: ApprovalScopeKind;
+  mfaCode?: string | undefined;
+}
+
+/** An MFA code as AWS takes it: exactly six digits. */
+export const MFA_CODE = /^\d{6}$/;
 
 /**
  * What every `ipcMain.handle` answers: the preload turns `ok: false` into a rejected

@@ -4,7 +4,7 @@
  * nothing else: the page never sees ipcRenderer, an IpcRendererEvent or a channel it did not ask for.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { API_KEY, CHANNELS, type ApiFailure, type AppState, type IpcReply, type TrayCredApi } from './api.ts';
+import { API_KEY, CHANNELS, type ApiFailure, type AppState, type ApprovalView, type IpcReply, type TrayCredApi } from './api.ts';
 
 /** A rejection the page can read: a frozen plain object, which crosses the contextBridge whole. */
 function failure(code: ApiFailure['code'], message: string): Promise<never> {
@@ -52,6 +52,16 @@ const api: TrayCredApi = {
     importFile: () => call(CHANNELS.profilesImport),
     onChanged: (listener: () => void) => subscribe(CHANNELS.profilesChanged, () => listener()),
   } satisfies TrayCredApi['profiles']),
+  control: Object.freeze({
+    lock: () => call<AppState>(CHANNELS.controlLock),
+    open: (window) => call<void>(CHANNELS.controlOpen, window),
+    quit: () => call<void>(CHANNELS.controlQuit),
+  } satisfies TrayCredApi['control']),
+  approval: Object.freeze({
+    current: () => call<ApprovalView | null>(CHANNELS.approvalGet),
+    answer: (choice) => call<void>(CHANNELS.approvalAnswer, choice),
+    onChanged: (listener: () => void) => subscribe(CHANNELS.approvalChanged, () => listener()),
+  } satisfies TrayCredApi['approval']),
 };
 
 contextBridge.exposeInMainWorld(API_KEY, Object.freeze(api));

@@ -1,4 +1,20 @@
-import type { AccessStory, AppState, ChainStatus, ExportFormat, ExportResult, HistoryFilter, HistoryPage, ImportResult, PolicyInput, ProfileActivity, ProfileInput, ProfileView, TimelineBuckets } from '../../preload/api.ts';
+import type {
+  AccessStory,
+  AppState,
+  ApprovalChoice,
+  ApprovalView,
+  ChainStatus,
+  ExportFormat,
+  ExportResult,
+  HistoryFilter,
+  HistoryPage,
+  ImportResult,
+  PolicyInput,
+  ProfileActivity,
+  ProfileInput,
+  ProfileView,
+  TimelineBuckets,
+} from '../../preload/api.ts';
 import { MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
 import { accessStory, readEntry } from '../core/access-story.ts';
 import { ProfileAdmin } from '../core/admin.ts';
@@ -23,6 +39,10 @@ export interface AppServiceDeps {
   unlock: () => Promise<void>;
   /** The time "last 24 h" and "7 d" count back from; the system clock when absent. */
   now?: () => number;
+  /** The request the approval window shows, and where its answer goes (approval-window.ts). */
+  approvals: { current(): ApprovalView | null; answer(choice: ApprovalChoice): void };
+  /** What the control window does beyond the agent: open a window, quit the app. */
+  control: { open(window: 'history' | 'profiles'): void; quit(): void };
 }
 
 const WEEK_MS = 7 * 86_400_000;
@@ -78,6 +98,27 @@ export class AppService {
       if (error instanceof TrayCredError) throw error;
       throw new InternalAppError(what, error);
     }
+  }
+
+  async controlLock(): Promise<AppState> {
+    await this.deps.broker.lock('locked from the control window');
+    return this.state();
+  }
+
+  controlOpen(window: 'history' | 'profiles'): void {
+    this.deps.control.open(window);
+  }
+
+  controlQuit(): void {
+    this.deps.control.quit();
+  }
+
+  approvalCurrent(): ApprovalView | null {
+    return this.deps.approvals.current();
+  }
+
+  approvalAnswer(choice: ApprovalChoice): void {
+    this.deps.approvals.answer(choice);
   }
 
   state(): AppState {

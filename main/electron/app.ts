@@ -4,43 +4,48 @@
  * file only decides what talks to what and in which order.
  */
 import { join } from 'node:path';
-import { app, dialog, ipcMain } from 'electron';
+import { app, dialog, ipcMain, powerMonitor } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import { AppService } from './app-service.ts';
+import { AppService, type AppServiceDeps } from './app-service.ts';
 import { HistoryIndex } from '../core/history-index.ts';
-import { agentPlace, startAgentRuntime, type AgentRuntime } from '../node/agent-runtime.ts';
+import { agentPlace, startAgentRuntime, type AgentPlace, type AgentRuntime } from '../node/agent-runtime.ts';
 import { dataHomeSetting } from '../node/data-home.ts';
+import { connectDesktopBus, type DesktopBus } from '../node/desktop-bus.ts';
 import { NodeFileSystem } from '../node/node-file-system.ts';
-import { DialogApprover } from './dialog-approver.ts';
+import { setMinimalMenu } from './app-menu.ts';
+import { WindowApprover } from './approval-window.ts';
 import { offerVaultInit } from './first-run.ts';
 import { runInstallHelperFlow } from './install-helper-flow.ts';
 import { registerIpc } from './ipc.ts';
-import { openPromptHost } from './prompt-host.ts';
 import { startLockTriggers } from './lock-triggers.ts';
 import { startAccessNotifier } from './notifier.ts';
-import { AppSettings, applyStartAtLogin } from './settings.ts';
+import { AppSettings, syncStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
 import { trayHandlers } from './tray-handlers.ts';
 import { AppTray } from './tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
+import { startUpdateChecks } from './updates.ts';
 import { AppWindows } from './windows.ts';
+
+/** The installer's appId (electron-builder.config.cjs): Windows shows notifications only for the AppUserModelID of the Start menu shortcut. */
+export const APP_ID = 'dev.traycred.app';
 
 /** dist/app: where main.mjs, preload.cjs, renderer/ and tray/ are (this module is a chunk below it). */
 let here = '';
 const warn = (message: string): void => void process.stderr.write(`tray-cred: ${message}\n`);
 
-async function start(): Promise<void> {
-  const standard = agentPlace(process.env);
+async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   const fs = new NodeFileSystem(standard.uid);
   // conf would create the directory with the umask's mode.
   await fs.ensurePrivateDir(standard.dataDir);
   const host = { platform: process.platform, env: process.env, warn };
   const settings = new AppSettings(standard.dataDir, host);
-  // Again at each start: an updated app may live at another path.
-  applyStartAtLogin(settings.get('startAtLogin'), host.platform, host.env).catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
+  // The OS's login item is the truth on macOS and Windows (the user may change it in System Settings); on Linux an AppImage may have moved.
+  syncStartAtLogin(settings, host).catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
+  setMinimalMenu(process.platform);
 
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
-  const approver = new DialogApprover(process.platform === 'darwin' ? { host: openPromptHost } : {});
+  const approver = new WindowApprover({ surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', CHANNELS.approvalChanged) }, platform: process.platform });
   let runtime: AgentRuntime | undefined;
   try {
     runtime = await startAgentRuntime({
@@ -66,7 +71,8 @@ async function start(): Promise<void> {
   if (!runtime) return app.quit();
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   const history = new HistoryIndex({ fs: runtime.fs }, runtime.audit.dir);
-  const windows = wireWindows(runtime, history, unlock);
+  wireWindows(runtime, windows, { history, unlock, approvals: approver, control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } });
+  runtime.audit.onAppended((entries) => approver.heard(entries));
   const tray = new AppTray({
     broker: runtime.broker,
     prompts: approver,
@@ -79,23 +85,23 @@ async function start(): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker: runtime.broker, settings, windows, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
+    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
   });
-  const triggers = wireLockAndNotices(runtime, settings, history);
-  app.on('second-instance', () => void windows.show('history'));
-  stopBeforeQuit(runtime, () => {
-    triggers.stop();
-    tray.destroy();
-    windows.closeAll();
-  });
+  // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
+  const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
+  const triggers = wireLockAndNotices(runtime, settings, history, desktop);
+  await openControlWithoutTrayHost(desktop, windows);
+  // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
+  const updates = app.isPackaged ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn }) : undefined;
+  stopBeforeQuit(runtime, () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()]);
   await unlock();
 }
 
-/** The windows and the IPC that serves them; every change the agent makes is broadcast to them. */
-function wireWindows(runtime: AgentRuntime, history: HistoryIndex, unlock: () => Promise<boolean>): AppWindows {
+/** The IPC that serves the windows; every change the agent makes is broadcast to them. */
+function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: Pick<AppServiceDeps, 'history' | 'approvals' | 'control'> & { unlock: () => Promise<boolean> }): void {
   const { broker, audit } = runtime;
-  const service = new AppService({ broker, vault: runtime.vault, audit, history, fs: runtime.fs, unlock: async () => void (await unlock()) });
-  const windows = new AppWindows({ pagesDir: join(here, 'renderer'), preload: join(here, 'preload.cjs') });
+  const { unlock } = deps;
+  const service = new AppService({ ...deps, broker, vault: runtime.vault, audit, fs: runtime.fs, unlock: async () => void (await unlock()) });
   registerIpc(
     ipcMain,
     service,
@@ -109,7 +115,7 @@ function wireWindows(runtime: AgentRuntime, history: HistoryIndex, unlock: () =>
         return r.canceled ? undefined : r.filePaths[0];
       },
     },
-    (frame) => windows.isTrustedSender(frame),
+    (frame, channel) => windows.isTrustedSender(frame, channel),
     warn,
   );
   broker.onChange((event) => {
@@ -117,18 +123,24 @@ function wireWindows(runtime: AgentRuntime, history: HistoryIndex, unlock: () =>
     if (event !== 'pending') windows.broadcast(CHANNELS.profilesChanged);
   });
   audit.onAppended(() => windows.broadcast(CHANNELS.historyChanged));
-  return windows;
 }
 
 /** Lock on idle, suspend and screen lock, and notifications of accesses served without asking. */
-function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings, history: HistoryIndex): { stop(): void } {
+function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings, history: HistoryIndex, desktop: DesktopBus | undefined): { stop(): void } {
   const { broker, audit } = runtime;
   const lock = (reason: string): void => void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
-  const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock });
+  const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock, screenLocks: desktop, warn });
   settings.onChange(() => triggers.reschedule());
   const firstUse = async (seq: number): Promise<boolean> => (await history.refresh(), history.isFirstUse(seq) ?? false);
   startAccessNotifier({ audit, profiles: () => broker.profiles(), enabled: () => settings.get('notifications'), warn, firstUse });
   return triggers;
+}
+
+/** GNOME without the AppIndicator extension shows no tray icon: the control window stands in for it. */
+async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<void> {
+  if (!desktop || (await desktop.hasTrayHost().catch(() => true))) return;
+  warn('no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension');
+  windows.show('control');
 }
 
 function installHelper(broker: AgentRuntime['broker']): Promise<void> {
@@ -136,7 +148,7 @@ function installHelper(broker: AgentRuntime['broker']): Promise<void> {
 }
 
 /** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */
-function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => void): void {
+function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => unknown): void {
   let stopping = false;
   let stopped = false;
   app.on('before-quit', (event) => {
@@ -153,6 +165,9 @@ function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => void): void {
         app.quit();
       });
   });
+  // Logout and shutdown on macOS and Linux: quit, which stops the agent and records it. (Windows says so
+  // only to an open window, 'session-end': README's platform notes.)
+  powerMonitor.on('shutdown', () => app.quit());
 }
 
 /**
@@ -163,18 +178,37 @@ function shippedHelper(): string {
   return app.isPackaged ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper') : join(here, '..', 'tray-cred-helper.cjs');
 }
 
-/** Starts the tray app; `appDir` is the folder of the entry bundle (dist/app, inside the ASAR when packaged). */
+/**
+ * What must happen before Electron is ready: Chromium's files and the single-instance lock go to
+ * a folder of their own, not beside vault.json; Windows gets the installer's AppUserModelID.
+ */
+export function beforeReady(platform: NodeJS.Platform, dataDir: string): void {
+  app.setPath('userData', join(dataDir, 'electron'));
+  if (platform === 'win32') app.setAppUserModelId(APP_ID);
+}
+
+/**
+ * Starts the tray app; `appDir` is the folder of the entry bundle (dist/app, inside the ASAR when
+ * packaged). main.ts awaits this module at its top level, so what runs here runs before `ready`.
+ */
 export function runApp(appDir: string): void {
   here = appDir;
+  const standard = agentPlace(process.env);
+  beforeReady(process.platform, standard.dataDir);
   if (!app.requestSingleInstanceLock()) {
     // The first instance hears 'second-instance' and opens its history window.
     app.quit();
   } else {
+    const windows = new AppWindows({ pagesDir: join(here, 'renderer'), preload: join(here, 'preload.cjs'), devTools: !app.isPackaged });
+    // A second start (Windows, Linux) and a relaunch from Finder, Spotlight or the Dock (macOS: 'activate') open the history.
+    const openHistory = (): void => void (app.isReady() && windows.show('history'));
+    app.on('second-instance', openHistory);
+    app.on('activate', openHistory);
     // A tray app lives on with no window open.
     app.on('window-all-closed', () => {});
     app
       .whenReady()
-      .then(start)
+      .then(() => start(standard, windows))
       .catch(async (error: unknown) => {
         warn(`could not start: ${(error as Error)?.message ?? String(error)}`);
         await showError('tray-cred could not start', error);

@@ -14,6 +14,8 @@ export interface InstallHelperFlowDeps {
   profiles: () => Promise<string[]>;
   env: NodeJS.ProcessEnv;
   home?: string;
+  /** The OS (default this one): Windows gets the folder to add to Path; macOS an absolute credential_process. */
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -23,6 +25,9 @@ export interface InstallHelperFlowDeps {
  * read-only path until it is moved to Applications ("App Translocation").
  */
 export async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEnv, home: string): Promise<string> {
+  if (helperPath.startsWith('/Volumes/')) {
+    throw new UsageError('tray-cred runs from its disk image, which is gone once ejected: drag tray-cred to Applications, open it from there, and install the helper again');
+  }
   if (helperPath.includes('/AppTranslocation/')) {
     throw new UsageError('tray-cred runs from a temporary copy that macOS made of the download: move tray-cred to Applications, open it from there, and install the helper again');
   }
@@ -45,6 +50,8 @@ export async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEn
  */
 export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise<void> {
   const home = deps.home ?? homedir();
+  const platform = deps.platform ?? process.platform;
+  if (platform === 'win32') return windowsPathAdvice(deps.helperPath);
   const consent = await showMessageBox({
     type: 'question',
     title: 'tray-cred',
@@ -72,7 +79,10 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   } catch {
     // Locked: the helper is installed; the config lines can be added later with `tray-cred configure-aws`.
   }
-  const where = `${installed.command} is ${installed.changed ? 'installed' : 'already installed'}.${installed.onPath ? '' : `\n\n${installed.advice ?? ''}`}`;
+  // macOS: apps started from the Dock or Finder get launchd's minimal PATH, and zsh reads ~/.zprofile, not ~/.profile.
+  const advice = platform === 'darwin' ? (installed.advice ?? '').replace('~/.profile', '~/.zprofile') : (installed.advice ?? '');
+  const where = `${installed.command} is ${installed.changed ? 'installed' : 'already installed'}.${installed.onPath ? '' : `\n\n${advice}`}`;
+  const command = platform === 'darwin' ? installed.command : 'tray-cred-helper';
   if (names.length === 0) {
     await showMessageBox({ type: 'info', title: 'tray-cred', message: 'Command-line helper installed', detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`, buttons: ['OK'], noLink: true });
     return;
@@ -82,15 +92,31 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
     type: 'question',
     title: 'tray-cred',
     message: 'Point your AWS profiles at tray-cred?',
-    detail: `${where}\n\nAdd "credential_process = tray-cred-helper <profile>" to ${config} for: ${names.join(', ')}? A backup of the file is made first; no other line changes.`,
+    detail: `${where}\n\nAdd "credential_process = ${command} <profile>" to ${config} for: ${names.join(', ')}? A backup of the file is made first; no other line changes.`,
     buttons: ['Not now', 'Add the lines'],
     defaultId: 1,
     cancelId: 0,
     noLink: true,
   });
   if (offer.response !== 1) return;
+  await addLines(config, credentials, names, command);
+}
+
+/** No ~/.local/bin on Windows, and credential_process cannot hold a path with spaces or backslashes: the user adds the folder to Path. */
+async function windowsPathAdvice(helperPath: string): Promise<void> {
+  await showMessageBox({
+    type: 'info',
+    title: 'tray-cred',
+    message: 'Put the helper on your Path',
+    detail: `The helper is ${helperPath}. Add its folder to your user Path (Settings → System → About → Advanced system settings → Environment Variables), open a new terminal, then run: tray-cred configure-aws`,
+    buttons: ['OK'],
+    noLink: true,
+  });
+}
+
+async function addLines(config: string, credentials: string, names: string[], command: string): Promise<void> {
   try {
-    const r = await addCredentialProcessLines({ configPath: config, credentialsPath: credentials, profiles: names });
+    const r = await addCredentialProcessLines({ configPath: config, credentialsPath: credentials, profiles: names, command });
     const lines = [
       r.changed.length ? `Set for: ${r.changed.join(', ')}.` : 'Every profile was set already.',
       r.backup ? `Backup: ${r.backup}` : '',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DECISIONS } from '../../common/decision.ts';
 import { MAX_REMEMBER_MINUTES, POLICIES } from '../../common/policy.ts';
-import { CHANNELS, MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
+import { APPROVAL_SCOPE_KINDS, CHANNELS, MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
 
 /**
  * The arguments each invoke channel accepts, as the preload passes them to
@@ -41,6 +41,14 @@ const profileInput = z.strictObject({
 
 const policyInput = z.strictObject({ name, policy, rememberMinutes, notify: z.boolean() });
 
+/** The code's six digits are checked again where the answer is built (approval-view.ts), with a message. */
+const approvalChoice = z.strictObject({
+  id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  allow: z.boolean(),
+  scope: z.enum(APPROVAL_SCOPE_KINDS),
+  mfaCode: z.string().max(16).optional(),
+});
+
 /** Per invoke channel, the tuple of its arguments. A channel missing here is not handled. */
 export const PAYLOADS = {
   [CHANNELS.stateGet]: z.tuple([]),
@@ -56,7 +64,15 @@ export const PAYLOADS = {
   [CHANNELS.profilesRemove]: z.tuple([name]),
   [CHANNELS.profilesSetPolicy]: z.tuple([policyInput]),
   [CHANNELS.profilesImport]: z.tuple([]),
+  [CHANNELS.controlLock]: z.tuple([]),
+  [CHANNELS.controlOpen]: z.tuple([z.enum(['history', 'profiles'])]),
+  [CHANNELS.controlQuit]: z.tuple([]),
+  [CHANNELS.approvalGet]: z.tuple([]),
+  [CHANNELS.approvalAnswer]: z.tuple([approvalChoice]),
 } as const;
+
+/** The channels only the approval window may call; the other windows may call all the rest and none of these. */
+export const APPROVAL_CHANNELS: ReadonlySet<string> = new Set([CHANNELS.approvalGet, CHANNELS.approvalAnswer]);
 
 /** The channels the page invokes (every channel but the `*:changed` pushes). */
 export type InvokeChannel = keyof typeof PAYLOADS;

@@ -24,6 +24,11 @@ export type IpcService = Pick<
   | 'profilesRemove'
   | 'profilesSetPolicy'
   | 'profilesImport'
+  | 'controlLock'
+  | 'controlOpen'
+  | 'controlQuit'
+  | 'approvalCurrent'
+  | 'approvalAnswer'
 >;
 
 /** Native file dialogs, shown by main: a page never names a path itself. `undefined` when cancelled. */
@@ -67,12 +72,18 @@ function handlers(service: IpcService, dialogs: IpcDialogs): Handlers {
       if (path === undefined) return { canceled: true, file: null, imported: [], skipped: [] };
       return service.profilesImport(path);
     },
+    'control:lock': () => service.controlLock(),
+    'control:open': ([window]) => service.controlOpen(window),
+    'control:quit': () => service.controlQuit(),
+    'approval:get': () => service.approvalCurrent(),
+    'approval:answer': ([choice]) => service.approvalAnswer(choice),
   };
 }
 
 /**
  * Registers every `ipcMain.handle` of the windows' API through one wrapper, which refuses a
- * sender frame that is missing or not one of the app's own pages (FORBIDDEN, and a warning),
+ * sender frame that is missing or not the app's own page for that channel (FORBIDDEN, and a
+ * warning: only the approval window may answer approvals),
  * refuses arguments that do not fit the channel's schema (BAD_REQUEST), and answers with an
  * {@link IpcReply}: a value, or a code and a message, never a stack or a cause. Returns the
  * function that removes the handlers.
@@ -81,13 +92,13 @@ export function registerIpc(
   ipcMain: IpcMainLike,
   service: IpcService,
   dialogs: IpcDialogs,
-  isTrustedSender: (frame: WebFrameMain | null) => boolean,
+  isTrustedSender: (frame: WebFrameMain | null, channel: InvokeChannel) => boolean,
   warn: (message: string) => void,
 ): () => void {
   const table = handlers(service, dialogs);
-  const trusted = (event: IpcMainInvokeEvent): boolean => {
+  const trusted = (event: IpcMainInvokeEvent, channel: InvokeChannel): boolean => {
     try {
-      return isTrustedSender(event.senderFrame ?? null);
+      return isTrustedSender(event.senderFrame ?? null, channel);
     } catch {
       return false; // a frame that cannot even be inspected is not trusted
     }
@@ -95,7 +106,7 @@ export function registerIpc(
   for (const channel of INVOKE_CHANNELS) {
     const run = table[channel] as (args: unknown) => unknown;
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<IpcReply<unknown>> => {
-      if (!trusted(event)) {
+      if (!trusted(event, channel)) {
         let url = 'no frame';
         try {
           url = event.senderFrame?.url ?? 'no frame';

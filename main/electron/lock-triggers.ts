@@ -10,17 +10,31 @@ export interface LockTriggerDeps {
   /** The idle-lock setting, read at each poll so a change applies without restarting; 0 is off. */
   idleLockMinutes(): number;
   clock: Clock;
+  /**
+   * The desktop's own screen-lock signals (Linux: the ScreenSaver ActiveChanged and logind Lock
+   * on D-Bus, main/node/desktop-bus.ts), where Electron's `lock-screen` never fires.
+   */
+  screenLocks?: { onScreenLock(listener: (source: string) => void): Promise<() => void> } | undefined;
+  warn?: (message: string) => void;
 }
 
 /**
- * Locks on system suspend and screen lock, and after the set idle minutes. Returns the handle to
- * re-read the idle setting (no timer runs while it is off) and to stop everything.
+ * Locks on system suspend and screen lock, and after the set idle minutes. The idle poll asks
+ * both the idle time and the idle state (the time is reported to read 0 under Wayland; a locked
+ * state also locks). Returns the handle to re-read the idle setting (no timer runs while it is
+ * off) and to stop everything.
  */
 export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; stop(): void } {
   const onSuspend = (): void => deps.lock('system suspend');
   const onLockScreen = (): void => deps.lock('screen locked');
   powerMonitor.on('suspend', onSuspend);
   powerMonitor.on('lock-screen', onLockScreen);
+  let stopped = false;
+  let stopBus: (() => void) | undefined;
+  deps.screenLocks
+    ?.onScreenLock(() => onLockScreen())
+    .then((stop) => (stopped ? stop() : (stopBus = stop)))
+    .catch((error: unknown) => deps.warn?.(`cannot hear the desktop's screen lock on D-Bus (${(error as Error).message}); the idle lock still works`));
   let cancel: (() => void) | undefined;
   const schedule = (): void => {
     cancel?.();
@@ -29,7 +43,11 @@ export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; 
     if (minutes <= 0) return;
     cancel = deps.clock.setTimer(IDLE_POLL_MS, () => {
       cancel = undefined;
-      if (!deps.isLocked() && powerMonitor.getSystemIdleTime() >= minutes * 60) deps.lock(`idle for ${minutes} min`);
+      if (!deps.isLocked()) {
+        const state = powerMonitor.getSystemIdleState(minutes * 60);
+        if (state === 'locked') deps.lock('screen locked');
+        else if (state === 'idle' || powerMonitor.getSystemIdleTime() >= minutes * 60) deps.lock(`idle for ${minutes} min`);
+      }
       schedule();
     });
   };
@@ -37,6 +55,8 @@ export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; 
   return {
     reschedule: schedule,
     stop() {
+      stopped = true;
+      stopBus?.();
       cancel?.();
       cancel = undefined;
       powerMonitor.removeListener('suspend', onSuspend);

@@ -5,9 +5,12 @@
  * dropped before anything native loads; the app itself is a separate chunk imported after.
  */
 delete process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
-import('./app.ts')
-  .then(({ runApp }) => runApp(import.meta.dirname))
-  .catch((error: unknown) => {
-    process.stderr.write(`tray-cred: could not start: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exit(1);
-  });
+// Awaited at the top level: Electron emits `ready` once this module has been evaluated, and the
+// app must set its paths, AppUserModelID and single-instance lock before that (Electron's ESM guide).
+try {
+  const { runApp } = await import('./app.ts');
+  runApp(import.meta.dirname);
+} catch (error) {
+  process.stderr.write(`tray-cred: could not start: ${(error as Error)?.message ?? String(error)}\n`);
+  process.exit(1);
+}

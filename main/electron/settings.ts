@@ -21,7 +21,8 @@ export class AppSettings {
 
   /** `dir`: the data directory (already private), where ARCHITECTURE.md puts settings.json beside the vault. */
   constructor(dir: string, host: SettingsHost) {
-    this.store = new Store<Settings>({ name: 'settings', cwd: dir, schema: SETTINGS_SCHEMA, defaults: { ...SETTINGS_DEFAULTS }, configFileMode: 0o600 });
+    // watch: `tray-cred settings idleLockMinutes 15` from a terminal reaches the running tray (onChange fires).
+    this.store = new Store<Settings>({ name: 'settings', cwd: dir, schema: SETTINGS_SCHEMA, defaults: { ...SETTINGS_DEFAULTS }, configFileMode: 0o600, watch: true });
     this.host = host;
   }
 
@@ -37,9 +38,35 @@ export class AppSettings {
     }
   }
 
-  /** Called after any setting changes. */
+  /** Stores a value the OS already holds, without applying it again. */
+  adopt<K extends keyof Settings>(key: K, value: Settings[K]): void {
+    if (this.store.get(key) !== value) this.store.set(key, value);
+  }
+
+  /** Called after any setting changes, here or in the file (another process). */
   onChange(listener: () => void): () => void {
     return this.store.onDidAnyChange(() => listener());
+  }
+
+  /** Stops watching the file. */
+  close(): void {
+    this.store._closeWatcher();
+  }
+}
+
+/**
+ * At start: on macOS and Windows the OS's login item is the truth (the user may have added or
+ * removed it in System Settings; macOS 13+ reports `requires-approval` as not yet on), so the
+ * setting adopts it and nothing is written. On Linux the autostart entry is ours: written again
+ * when on, because an AppImage may have moved.
+ */
+export async function syncStartAtLogin(settings: Pick<AppSettings, 'get' | 'adopt'>, host: Pick<SettingsHost, 'platform' | 'env'>): Promise<void> {
+  if (host.platform === 'darwin' || host.platform === 'win32') {
+    const os = app.getLoginItemSettings();
+    const status: string | undefined = os.status;
+    settings.adopt('startAtLogin', host.platform === 'darwin' && status !== undefined ? status === 'enabled' : os.openAtLogin);
+  } else if (host.platform === 'linux' && settings.get('startAtLogin')) {
+    await applyStartAtLogin(true, host.platform, host.env);
   }
 }
 

@@ -6,6 +6,7 @@ export interface TrayHandlerDeps {
   broker: { lock(reason: string): Promise<unknown> };
   settings: { set<K extends keyof Settings>(key: K, value: Settings[K]): void };
   windows: { show(kind: PageKind): unknown };
+  approvals: { show(): void };
   unlock: () => Promise<unknown>;
   installHelper: () => Promise<unknown>;
   quit: () => void;
@@ -23,6 +24,7 @@ export function trayHandlers(deps: TrayHandlerDeps): TrayHandlers {
     lock: run('lock', () => deps.broker.lock('locked from the tray menu')),
     openHistory: () => void deps.windows.show('history'),
     openProfiles: () => void deps.windows.show('profiles'),
+    showApproval: () => deps.approvals.show(),
     setIdleLock: (minutes: IdleLockMinutes) => deps.settings.set('idleLockMinutes', minutes),
     setUnlockOnRequest: (on) => deps.settings.set('unlockOnRequest', on),
     setStartAtLogin: (on) => deps.settings.set('startAtLogin', on),

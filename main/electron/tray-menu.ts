@@ -24,6 +24,8 @@ export interface TrayView {
   touchId: boolean;
   /** Touch ID is offered on macOS only. */
   canTouchId: boolean;
+  /** Windows and Linux read `&` in a label as a mnemonic marker: text from callers is escaped as `&&` there. */
+  mnemonics: boolean;
 }
 
 /** What the menu's items do; each is a thin call into the app. */
@@ -32,6 +34,8 @@ export interface TrayHandlers {
   lock(): void;
   openHistory(): void;
   openProfiles(): void;
+  /** Brings the approval window to the front. */
+  showApproval(): void;
   setIdleLock(minutes: IdleLockMinutes): void;
   setUnlockOnRequest(on: boolean): void;
   setStartAtLogin(on: boolean): void;
@@ -48,9 +52,14 @@ function hhmm(iso: string): string {
   return Number.isNaN(d.getTime()) ? '?' : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** A label's text as the menu should show it: `&` doubled where it would be a mnemonic marker. */
+export function menuText(text: string, mnemonics: boolean): string {
+  return mnemonics ? text.replace(/&/g, '&&') : text;
+}
+
 /** "prod — aws s3 ls — approved — 09:14". Claims are escaped and shortened: a menu line is no place for a whole command. */
-export function recentLabel(row: HistoryRow): string {
-  return [displayText(row.profile ?? '?', 40), displayText(row.command ?? 'unknown caller', 48), row.decision ?? row.event, hhmm(row.time)].join(' — ');
+export function recentLabel(row: HistoryRow, mnemonics = false): string {
+  return menuText([displayText(row.profile ?? '?', 40), displayText(row.command ?? 'unknown caller', 48), row.decision ?? row.event, hhmm(row.time)].join(' — '), mnemonics);
 }
 
 /** The tray menu for a state. Pure: the tray rebuilds it whenever the state changes. */
@@ -63,14 +72,14 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
     items.push(separator);
     for (const p of view.pending) {
       const caller = p.command === undefined ? '' : ` (${displayText(p.command, 48)})`;
-      // Information only: the prompt itself is the place to answer.
-      items.push({ label: `Waiting for approval: ${displayText(p.profile, 40)}${caller}`, enabled: false });
+      // The approval window is the place to answer: a click brings it to the front.
+      items.push({ label: menuText(`Waiting for approval: ${displayText(p.profile, 40)}${caller}`, view.mnemonics), click: () => on.showApproval() });
     }
   }
   const recent = view.recent.slice(0, RECENT);
   if (recent.length > 0) {
     items.push(separator, { label: 'Recent accesses', enabled: false });
-    for (const row of recent) items.push({ label: recentLabel(row), click: () => on.openHistory() });
+    for (const row of recent) items.push({ label: recentLabel(row, view.mnemonics), click: () => on.openHistory() });
   }
   items.push(
     separator,

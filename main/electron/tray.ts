@@ -24,10 +24,14 @@ export interface AppTrayDeps {
   warn: (message: string) => void;
 }
 
-/** The icon file for a state: a template image on macOS, else the light icon when the bar is dark. */
+/**
+ * The icon file for a state: a template image on macOS; on Linux the light glyph always (GNOME's
+ * top bar stays dark under a light theme, where the dark glyph would vanish); on Windows the
+ * light glyph when the taskbar is dark.
+ */
 export function trayIconFile(state: TrayState, platform: NodeJS.Platform, dark: boolean): string {
   if (platform === 'darwin') return `tray-${state}Template.png`;
-  return dark ? `tray-${state}-dark.png` : `tray-${state}.png`;
+  return dark || platform === 'linux' ? `tray-${state}-dark.png` : `tray-${state}.png`;
 }
 
 /** The tray icon and its menu, rebuilt whenever the broker, a prompt, the audit log, a setting or the theme changes. */
@@ -37,6 +41,7 @@ export class AppTray {
   private readonly stops: (() => void)[] = [];
   private recent: readonly HistoryRow[] = [];
   private destroyed = false;
+  private readonly missing = new Set<string>();
 
   constructor(deps: AppTrayDeps) {
     this.deps = deps;
@@ -81,7 +86,13 @@ export class AppTray {
   private icon(): NativeImage {
     const { platform } = this.deps;
     const dark = platform === 'win32' ? nativeTheme.shouldUseDarkColorsForSystemIntegratedUI : nativeTheme.shouldUseDarkColors;
-    const image = nativeImage.createFromPath(join(this.deps.iconDir, trayIconFile(this.state(), platform, dark)));
+    const file = join(this.deps.iconDir, trayIconFile(this.state(), platform, dark));
+    const image = nativeImage.createFromPath(file);
+    // An empty image is an invisible tray icon, and with no window the app cannot be reached: say so.
+    if (image.isEmpty() && !this.missing.has(file)) {
+      this.missing.add(file);
+      this.deps.warn(`the tray icon ${file} is missing or unreadable, so the tray icon is invisible: reinstall tray-cred`);
+    }
     if (platform === 'darwin') image.setTemplateImage(true);
     return image;
   }
@@ -99,6 +110,7 @@ export class AppTray {
       notifications: settings.get('notifications'),
       touchId: settings.get('touchId'),
       canTouchId: this.deps.platform === 'darwin',
+      mnemonics: this.deps.platform !== 'darwin',
     };
   }
 

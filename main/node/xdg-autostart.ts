@@ -15,9 +15,18 @@ export function autostartFile({ env, home = homedir() }: AutostartPlace): string
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'autostart', 'tray-cred.desktop');
 }
 
-/** A desktop entry's Exec value: arguments with spaces or specials quoted as the spec says. */
-function execValue(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["`$\\])/g, '\\$1')}"`)).join(' ');
+/**
+ * A desktop entry's Exec value, as the Desktop Entry spec reads it: `%` doubled (a lone `%` starts
+ * a field code), arguments with spaces or specials quoted, and inside quotes `"` `\`` `$` `\`
+ * escaped with a backslash that is itself written `\\` (the string unescaping comes first).
+ */
+export function execValue(argv: readonly string[]): string {
+  return argv
+    .map((a) => {
+      const arg = a.replace(/%/g, '%%');
+      return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/["`$\\]/g, (c) => (c === '\\' ? '\\\\\\\\' : `\\\\${c}`))}"`;
+    })
+    .join(' ');
 }
 
 /**

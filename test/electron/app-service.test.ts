@@ -57,6 +57,7 @@ describe('AppService', () => {
   before(async () => {
     w = await makeWorld();
     service = new AppService({
+      approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined },
       broker: w.broker,
       vault: w.vault,
       audit: w.audit,
@@ -217,7 +218,7 @@ describe('AppService', () => {
     assert.equal(story.anchored, ((await w.audit.readAnchor())?.seq ?? 0) >= story.seq);
     assertNoSecret(story);
     await rejectsWith(service.historyEntry(987_654), 'BAD_REQUEST', /entry 987654 is not in the audit log any more: refresh the history/);
-    const activity = await new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => {}, now: () => w.clock.now() }).historyActivity();
+    const activity = await new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => {}, now: () => w.clock.now(), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } }).historyActivity();
     assert.deepEqual(activity.find((a) => a.profile === 'ci')?.byDecision, { allowed: ci.length });
     assertNoSecret(activity);
   });
@@ -255,6 +256,7 @@ describe('AppService', () => {
 
   it('turns an unexpected failure into INTERNAL with no detail of it', async () => {
     const broken = new AppService({
+      approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined },
       broker: w.broker,
       vault: w.vault,
       audit: w.audit,
@@ -271,7 +273,7 @@ describe("the History window's verify against the keychain's anchor", () => {
   it('reports a wiped log, and after a restart the tamper entry the writer recorded instead of a new chain', async () => {
     const w = await makeWorld();
     try {
-      const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: {} as unknown as HistoryIndex, fs: w.fs, unlock: async () => {} });
+      const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: {} as unknown as HistoryIndex, fs: w.fs, unlock: async () => {}, approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
       await w.audit.append({ event: 'lock' });
       assert.equal((await service.historyVerify()).state, 'verified');
       for (const name of await readdir(w.audit.dir)) await rm(join(w.audit.dir, name));

@@ -45,38 +45,58 @@ describe('the tray app, end to end', () => {
     assert.equal(offer.message, 'Create a tray-cred vault?');
     assert.match(String(offer.detail), new RegExp(sandbox.home));
     await ask({ op: 'click', n: 1, label: 'Create vault' });
-    const tray = await ask({ op: 'tray', icon: 'tray-unlocked.png' });
-    assert.equal(tray.icon, join(ROOT, 'dist', 'app', 'tray', 'tray-unlocked.png'));
+    const tray = await ask({ op: 'tray', icon: 'tray-unlocked-dark.png' });
+    // Linux: the light glyph (for GNOME's dark top bar) whatever the theme.
+    assert.equal(tray.icon, join(ROOT, 'dist', 'app', 'tray', 'tray-unlocked-dark.png'));
     assert.equal((tray.labels as string[])[0], 'Lock');
     const status = await sandbox.trayCred(['status', '--json']);
     assert.equal(status.status, 0, status.stderr);
     assert.equal(JSON.parse(status.stdout).locked, false);
   });
 
-  it('asks at a native prompt when the AWS CLI wants prod, and serves it after Allow', async () => {
+  it('set its paths, lock and menu before Electron was ready (main awaits the app at its top level)', async () => {
+    const late = await ask({ op: 'late' });
+    assert.deepEqual(late.lateCalls, []);
+    assert.match(String(late.userData), /\/electron$/, 'Chromium\'s files go to a folder of their own, not beside vault.json');
+    assert.ok(existsSync(join(String(late.userData), '..', 'vault.json')), 'the folder is inside the data directory');
+    assert.equal(late.menu, null, 'no default menu with Reload and Toggle Developer Tools');
+    // The test's D-Bus session has no StatusNotifierWatcher, as GNOME without the AppIndicator extension.
+    assert.deepEqual(late.windows, ['control.html'], 'with no tray host the control window stands in for the invisible tray');
+  });
+
+  it('asks in the approval window when the AWS CLI wants prod, and serves it after Allow', async () => {
     await writeFile(join(sandbox.root, 'creds'), credentialsFile({ prod: PROD_KEYS }));
     const imported = await sandbox.trayCred(['import', join(sandbox.root, 'creds')]);
     assert.equal(imported.status, 0, imported.stderr);
     await writeAwsConfig(sandbox, ['prod']);
     const aws = run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'prod'], { env: sandbox.env, killAfterMs: 60_000 });
-    const prompt = await ask({ op: 'box', n: 2 });
-    assert.match(String(prompt.message), /^Allow “prod” for “.*aws configure export-credentials --profile prod”\?$/);
-    assert.match(String(prompt.detail), /As claimed by tray-cred-helper/);
-    const waiting = await ask({ op: 'tray', icon: 'tray-pending.png' });
+    const view = await ask({ op: 'approval', id: 1 });
+    assert.equal(view.profile, 'prod');
+    assert.match(String(view.program), /aws configure export-credentials --profile prod$/);
+    assert.deepEqual(view.scopes, ['once']);
+    const waiting = await ask({ op: 'tray', icon: 'tray-pending-dark.png' });
     assert.ok((waiting.labels as string[]).some((l) => l.startsWith('Waiting for approval: prod (')));
-    await ask({ op: 'click', n: 2, label: 'Allow once' });
+    assert.deepEqual(await ask({ op: 'answer', choice: { id: 1, allow: true, scope: 'once' } }), { ok: true });
     const result = await aws;
     assert.equal(result.status, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).AccessKeyId, PROD_KEYS.accessKeyId);
-    const after = await ask({ op: 'tray', icon: 'tray-unlocked.png' });
+    const after = await ask({ op: 'tray', icon: 'tray-unlocked-dark.png' });
     assert.ok((after.labels as string[]).some((l) => /^prod — .*aws configure export-.*…\(\d+ more\) — approved — \d\d:\d\d$/.test(l)), String(after.labels));
+  });
+
+  it('opens the history when started again (second-instance) or relaunched from Finder or Spotlight (macOS: activate)', async () => {
+    for (const event of ['activate', 'second-instance']) {
+      await ask({ op: 'emit', label: event });
+      const late = await ask({ op: 'late' });
+      assert.ok((late.windows as string[]).includes('history.html'), `${event}: ${JSON.stringify(late.windows)}`);
+    }
   });
 
   it('locks from the tray menu and records the stop when quit', async () => {
     await ask({ op: 'menu', label: 'Lock' });
-    await ask({ op: 'tray', icon: 'tray-locked.png' });
+    await ask({ op: 'tray', icon: 'tray-locked-dark.png' });
     const quit = await ask({ op: 'quit' });
-    assert.deepEqual(quit, { prevented: true, quitCalls: 1 });
+    assert.deepEqual(quit, { quitCalls: 2 }, 'the first quit was held back until the agent had stopped');
     assert.equal(await exited, 0);
     const audit = await sandbox.trayCred(['audit', '--json']);
     assert.equal(audit.status, 0, audit.stderr);

@@ -100,4 +100,40 @@ describe('tray menu: Install command-line helper…', () => {
     await flow;
     await assert.rejects(lstat(join(home, '.local', 'bin', 'tray-cred-helper')), { code: 'ENOENT' });
   });
+
+  it('on Windows says which folder to add to Path instead of offering ~/.local/bin', async () => {
+    electron.reset({ platform: 'win32' });
+    const flow = runInstallHelperFlow({ helperPath: 'C:\\Users\\Ann\\AppData\\Local\\Programs\\tray-cred\\resources\\bin\\tray-cred-helper.exe', profiles: async () => ['dev'], env, home, platform: 'win32' });
+    const box = await electron.dialog.untilShown();
+    assert.equal(box.options.message, 'Put the helper on your Path');
+    assert.match(box.options.detail!, /resources\\bin\\tray-cred-helper\.exe\. Add its folder to your user Path/);
+    box.click('OK');
+    await flow;
+    await assert.rejects(lstat(join(home, '.local')), { code: 'ENOENT' });
+  });
+
+  it('on macOS writes the absolute path into credential_process (apps from the Dock get a minimal PATH) and names ~/.zprofile', async () => {
+    electron.reset({ platform: 'darwin' });
+    await writeFile(env.AWS_CONFIG_FILE!, '[profile dev]\nregion = eu-west-1\n');
+    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev'], env, home, platform: 'darwin' });
+    (await electron.dialog.untilShown(1)).click('Install');
+    const offer = await electron.dialog.untilShown(2);
+    const command = join(home, '.local', 'bin', 'tray-cred-helper');
+    assert.match(offer.options.detail!, /~\/\.zprofile/);
+    assert.ok(offer.options.detail!.includes(`"credential_process = ${command} <profile>"`), offer.options.detail);
+    offer.click('Add the lines');
+    (await electron.dialog.untilShown(3)).click('OK');
+    await flow;
+    assert.match(await readFile(env.AWS_CONFIG_FILE!, 'utf8'), new RegExp(`^credential_process = ${command.replace(/[.]/g, '\\.')} dev$`, 'm'));
+  });
+
+  it('refuses to link into the disk image it was opened from (/Volumes), and says to drag it to Applications', async () => {
+    const flow = runInstallHelperFlow({ helperPath: '/Volumes/tray-cred 1.0.0/tray-cred.app/Contents/Resources/bin/tray-cred-helper', profiles: async () => [], env, home, platform: 'darwin' });
+    (await electron.dialog.untilShown(1)).click('Install');
+    const error = await electron.dialog.untilShown(2);
+    assert.match(`${error.options.message}\n${error.options.detail ?? ''}`, /runs from its disk image, which is gone once ejected: drag tray-cred to Applications/);
+    error.click('OK');
+    await flow;
+    await assert.rejects(lstat(join(home, '.local', 'bin', 'tray-cred-helper')), { code: 'ENOENT' });
+  });
 });

@@ -54,6 +54,17 @@ function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs>
     profilesRemove: record('profilesRemove', undefined),
     profilesSetPolicy: record('profilesSetPolicy', { name: 'dev' }),
     profilesImport: record('profilesImport', { canceled: false, file: '/x', imported: ['a'], skipped: [] }),
+    approvalCurrent: record('approvalCurrent', null),
+    controlLock: record('controlLock', { locked: true, pending: 0, profiles: 0 }),
+    controlOpen: (...args: unknown[]) => {
+      calls.push(['controlOpen', args]);
+    },
+    controlQuit: (...args: unknown[]) => {
+      calls.push(['controlQuit', args]);
+    },
+    approvalAnswer: (...args: unknown[]) => {
+      calls.push(['approvalAnswer', args]);
+    },
     ...overrides,
   } as IpcService;
   const opened: string[] = [];
@@ -96,6 +107,11 @@ const GOOD: [string, unknown[], string, unknown[]][] = [
   [CHANNELS.profilesRemove, ['dev'], 'profilesRemove', ['dev']],
   [CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }], 'profilesSetPolicy', [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }]],
   [CHANNELS.profilesImport, [], 'profilesImport', ['/home/ann/.aws/credentials']],
+  [CHANNELS.controlLock, [], 'controlLock', []],
+  [CHANNELS.controlOpen, ['history'], 'controlOpen', ['history']],
+  [CHANNELS.controlQuit, [], 'controlQuit', []],
+  [CHANNELS.approvalGet, [], 'approvalCurrent', []],
+  [CHANNELS.approvalAnswer, [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }], 'approvalAnswer', [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }]],
 ];
 
 const BAD: [string, string, unknown[]][] = [
@@ -122,6 +138,11 @@ const BAD: [string, string, unknown[]][] = [
   ['an entry number of 0', CHANNELS.historyEntry, [0]],
   ['a fractional entry number', CHANNELS.historyEntry, [1.5]],
   ['an argument to activity', CHANNELS.historyActivity, ['prod']],
+  ['a window the control window may not open', CHANNELS.controlOpen, ['approval']],
+  ['an approval scope that does not exist', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'forever' }]],
+  ['an approval answer with an extra field', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'once', rememberMinutes: 1440 }]],
+  ['an approval answer for request 0', CHANNELS.approvalAnswer, [{ id: 0, allow: true, scope: 'once' }]],
+  ['an MFA code of 100 characters', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'once', mfaCode: '1'.repeat(100) }]],
 ];
 
 describe('registerIpc', () => {
@@ -208,7 +229,7 @@ describe('registerIpc', () => {
 describe('registerIpc with the real AppService', async () => {
   const w = await makeWorld();
   after(() => w.close());
-  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()) });
+  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
   const ipc = new FakeIpcMain();
   const warnings: string[] = [];
   registerIpc(ipc as IpcMainLike, service, { saveFile: async () => undefined, openFile: async () => undefined }, trusted, (m) => warnings.push(m));

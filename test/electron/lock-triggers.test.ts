@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
+import dbus from 'dbus-next';
+import { connectDesktopBus } from '../../main/node/desktop-bus.ts';
 import { makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
@@ -75,4 +77,57 @@ describe('lock triggers', () => {
     assert.equal(w.clock.pending, 0);
     assert.equal(w.broker.locked, false);
   });
+
+  it('under Wayland, where the idle time reads 0, still locks by the idle state', async () => {
+    electron.powerMonitor.idleTimeBroken = true;
+    electron.powerMonitor.idleSeconds = 16 * 60;
+    assert.equal(electron.powerMonitor.getSystemIdleTime(), 0);
+    w.clock.advance(IDLE_POLL_MS);
+    await settle();
+    assert.deepEqual(await lastLock(), ['idle for 15 min']);
+  });
 });
+
+for (const platform of ['darwin', 'win32', 'linux'] as const) {
+  describe(`screen lock on ${platform}`, () => {
+    let w: Awaited<ReturnType<typeof makeWorld>>;
+    let triggers: ReturnType<typeof startLockTriggers> | undefined;
+    let desktop: dbus.MessageBus | undefined;
+    let bus: Awaited<ReturnType<typeof connectDesktopBus>>;
+    beforeEach(async () => {
+      electron.reset({ platform });
+      w = await makeWorld();
+      await w.broker.unlock();
+    });
+    afterEach(async () => {
+      triggers?.stop();
+      bus?.close();
+      desktop?.disconnect();
+      await w.close();
+    });
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+    };
+
+    it(platform === 'linux' ? 'Electron says nothing; the desktop bus\'s ScreenSaver signal locks' : 'Electron\'s lock-screen locks', async () => {
+      let reason: string | undefined;
+      if (platform === 'linux') {
+        assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'runs in a D-Bus session (/tmp/t.sh, build/test.sh)');
+        bus = await connectDesktopBus();
+        desktop = dbus.sessionBus();
+      }
+      triggers = startLockTriggers({ lock: (r) => (reason = r), isLocked: () => false, idleLockMinutes: () => 0, clock: w.clock, screenLocks: bus, warn: (m) => assert.fail(m) });
+      electron.powerMonitor.lockScreen();
+      if (platform !== 'linux') {
+        assert.equal(reason, 'screen locked');
+        return;
+      }
+      assert.equal(reason, undefined, 'real Electron emits no lock-screen on Linux');
+      // The triggers subscribe asynchronously; a second subscription on the same connection resolves after theirs.
+      (await bus!.onScreenLock(() => undefined))();
+      desktop!.send(dbus.Message.newSignal('/org/gnome/ScreenSaver', 'org.gnome.ScreenSaver', 'ActiveChanged', 'b', [true]));
+      await until(() => reason !== undefined);
+      assert.equal(reason, 'screen locked');
+    });
+  });
+}

@@ -138,7 +138,7 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
     const stray = names.filter((n) => n !== 'package.json' && !APP_FILE.test(n) && !KEYRING_FILE.test(n));
     assert.deepEqual(stray, [], 'no sources, tests, maps or other node_modules');
     assert.deepEqual(names.filter((n) => /\.(ts|map|md)$/.test(n)), []);
-    for (const f of ['package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
+    for (const f of ['package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'dist/app/renderer/approval.html', 'dist/app/renderer/control.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
       assert.ok(files.has(f), `${f} is packed`);
     }
     for (const state of ['locked', 'unlocked', 'pending']) {

@@ -13,7 +13,9 @@ describe('preload', () => {
   it('exposes exactly one frozen object, window.trayCred, with the TrayCredApi methods and nothing else', () => {
     assert.deepEqual([...electron.contextBridge.exposed.keys()], [API_KEY]);
     assert.ok(Object.isFrozen(api));
-    assert.deepEqual(Object.keys(api).sort(), ['history', 'profiles', 'state']);
+    assert.deepEqual(Object.keys(api).sort(), ['approval', 'control', 'history', 'profiles', 'state']);
+    assert.deepEqual(Object.keys(api.control).sort(), ['lock', 'open', 'quit']);
+    assert.deepEqual(Object.keys(api.approval).sort(), ['answer', 'current', 'onChanged']);
     assert.deepEqual(Object.keys(api.state).sort(), ['get', 'onChanged', 'unlock']);
     assert.deepEqual(Object.keys(api.history).sort(), ['activity', 'entry', 'export', 'onChanged', 'query', 'timeline', 'verify']);
     assert.deepEqual(Object.keys(api.profiles).sort(), ['importFile', 'list', 'onChanged', 'remove', 'save', 'setPolicy']);

@@ -8,7 +8,8 @@ import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
-const { AppSettings, canStartAtLogin } = await import('../../main/electron/settings.ts');
+const { AppSettings, canStartAtLogin, syncStartAtLogin } = await import('../../main/electron/settings.ts');
+const { setMinimalMenu } = await import('../../main/electron/app-menu.ts');
 
 describe('AppSettings', () => {
   let dir: string;
@@ -78,4 +79,48 @@ describe('AppSettings', () => {
     open().set('notifications', false);
     assert.equal((await stat(join(dir, 'settings.json'))).mode & 0o777, 0o600);
   });
+
+  it('hears a setting changed by the CLI in settings.json (watch), so a running tray applies it', async () => {
+    const s = open();
+    let calls = 0;
+    s.onChange(() => calls++);
+    const file = join(dir, 'settings.json');
+    s.set('notifications', true); // the file exists
+    calls = 0;
+    const stored = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...stored, idleLockMinutes: 60 }));
+    for (let i = 0; i < 400 && calls === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(calls >= 1, 'onChange fired');
+    assert.equal(s.get('idleLockMinutes'), 60);
+    s.close();
+  });
+
+  for (const platform of ['darwin', 'win32'] as const) {
+    it(`on ${platform}, a start adopts the OS's login item and never removes one the user set`, async () => {
+      electron.reset({ platform });
+      electron.app.loginItemState = { openAtLogin: true, status: 'enabled' };
+      const s = open(platform);
+      await syncStartAtLogin(s, { platform, env: {} });
+      assert.equal(s.get('startAtLogin'), true);
+      assert.deepEqual(electron.app.loginItems, [], 'nothing written at start');
+      // macOS 13+: registered but waiting for the user's approval in System Settings is not on yet.
+      electron.app.loginItemState = { openAtLogin: true, status: platform === 'darwin' ? 'requires-approval' : undefined };
+      await syncStartAtLogin(s, { platform, env: {} });
+      assert.equal(s.get('startAtLogin'), platform !== 'darwin');
+      assert.deepEqual(electron.app.loginItems, []);
+    });
+  }
+});
+
+describe('the application menu', () => {
+  for (const platform of ['darwin', 'win32', 'linux'] as const) {
+    it(`on ${platform} has no Reload or Toggle Developer Tools`, () => {
+      electron.reset({ platform });
+      assert.ok(JSON.stringify(electron.Menu.applicationMenu?.template).includes('Toggle Developer Tools'), 'Electron\'s default has them');
+      setMinimalMenu(platform);
+      const menu = electron.Menu.applicationMenu;
+      if (platform === 'darwin') assert.deepEqual(menu?.template, [{ role: 'appMenu' }, { role: 'editMenu' }]);
+      else assert.equal(menu, null);
+    });
+  }
 });

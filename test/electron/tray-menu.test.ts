@@ -9,12 +9,12 @@ const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
   pid: 1, ppid: 2, durationMs: 3, reason: null, served: 'vault', credentialId: null, program: null, firstUse: false, ...over,
 });
 const view = (over: Partial<TrayView> = {}): TrayView => ({
-  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: true, canTouchId: false, ...over,
+  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: true, canTouchId: false, mnemonics: false, ...over,
 });
 function recorder(): { calls: string[]; on: TrayHandlers } {
   const calls: string[] = [];
   const on: TrayHandlers = {
-    unlock: () => calls.push('unlock'), lock: () => calls.push('lock'), openHistory: () => calls.push('history'), openProfiles: () => calls.push('profiles'),
+    unlock: () => calls.push('unlock'), lock: () => calls.push('lock'), openHistory: () => calls.push('history'), openProfiles: () => calls.push('profiles'), showApproval: () => calls.push('approval'),
     setIdleLock: (m) => calls.push(`idle ${m}`), setUnlockOnRequest: (b) => calls.push(`unlockOnRequest ${b}`), setStartAtLogin: (b) => calls.push(`startAtLogin ${b}`),
     setNotifications: (b) => calls.push(`notifications ${b}`), setTouchId: (b) => calls.push(`touchId ${b}`),
     installHelper: () => calls.push('install'), quit: () => calls.push('quit'),
@@ -51,10 +51,13 @@ describe('trayMenuTemplate', () => {
     ]);
   });
 
-  it('lists open prompts as "Waiting for approval: prod (aws s3 ls)", for information only', () => {
-    const items = trayMenuTemplate(view({ pending: [{ profile: 'prod', command: 'aws s3 ls' }, { profile: 'billing', command: undefined }] }), recorder().on);
+  it('lists waiting requests as "Waiting for approval: prod (aws s3 ls)"; a click brings the approval window to the front', () => {
+    const { calls, on } = recorder();
+    const items = trayMenuTemplate(view({ pending: [{ profile: 'prod', command: 'aws s3 ls' }, { profile: 'billing', command: undefined }] }), on);
     const waiting = items.filter((i) => i.label?.startsWith('Waiting'));
-    assert.deepEqual(waiting.map((i) => [i.label, i.enabled]), [['Waiting for approval: prod (aws s3 ls)', false], ['Waiting for approval: billing', false]]);
+    assert.deepEqual(waiting.map((i) => i.label), ['Waiting for approval: prod (aws s3 ls)', 'Waiting for approval: billing']);
+    click(waiting[1]!);
+    assert.deepEqual(calls, ['approval']);
   });
 
   it('shows the five most recent accesses as "profile — command — decision — time" and opens the history on click', () => {
@@ -110,5 +113,18 @@ describe('trayMenuTemplate', () => {
     const items = trayMenuTemplate(view(), on);
     for (const label of ['Open Access History…', 'Profiles…', 'Install command-line helper…', 'Quit']) click(find(items, label));
     assert.deepEqual(calls, ['history', 'profiles', 'install', 'quit']);
+  });
+});
+
+describe('menu labels from callers', () => {
+  const noop = (): void => undefined;
+  const on = { unlock: noop, lock: noop, openHistory: noop, openProfiles: noop, showApproval: noop, setIdleLock: noop, setUnlockOnRequest: noop, setStartAtLogin: noop, setNotifications: noop, setTouchId: noop, installHelper: noop, quit: noop };
+  const base = { locked: false, recent: [], idleLockMinutes: 15 as const, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: false, canTouchId: false };
+  it('doubles & where Windows and Linux would read it as a mnemonic (a command "a&&b" must not lose its ampersands), and not on macOS', () => {
+    const pending = [{ profile: 'R&D', command: 'make deploy && aws s3 ls' }];
+    const winLinux = trayMenuTemplate({ ...base, pending, mnemonics: true }, on).map((i) => i.label);
+    assert.ok(winLinux.includes('Waiting for approval: R&&D (make deploy &&&& aws s3 ls)'), winLinux.join(' | '));
+    const mac = trayMenuTemplate({ ...base, pending, mnemonics: false }, on).map((i) => i.label);
+    assert.ok(mac.includes('Waiting for approval: R&D (make deploy && aws s3 ls)'), mac.join(' | '));
   });
 });

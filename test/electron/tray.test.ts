@@ -12,7 +12,12 @@ const electron = await import('../fakes/electron-stand-in.ts');
 const { AppTray, trayIconFile } = await import('../../main/electron/tray.ts');
 const { trayHandlers } = await import('../../main/electron/tray-handlers.ts');
 const { AppSettings } = await import('../../main/electron/settings.ts');
-const { DialogApprover } = await import('../../main/electron/dialog-approver.ts');
+const { WindowApprover } = await import('../../main/electron/approval-window.ts');
+
+const ICONS = join(import.meta.dirname, '../../build/tray');
+/** The locked icon per platform with a light theme: macOS a template, Windows the dark glyph, Linux the light one (GNOME's bar is dark). */
+const LOCKED: Record<string, string> = { darwin: 'tray-lockedTemplate.png', win32: 'tray-locked.png', linux: 'tray-locked-dark.png' };
+const iconOf = (platform: string, state: string) => LOCKED[platform]!.replace('locked', state);
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann' };
 
@@ -21,15 +26,17 @@ async function until(what: string, check: () => boolean): Promise<void> {
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
-describe('AppTray', () => {
+for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray on ${platform}`, () => {
   let w: Awaited<ReturnType<typeof makeWorld>>;
-  let approver: InstanceType<typeof DialogApprover>;
+  let approver: InstanceType<typeof WindowApprover>;
   let settings: InstanceType<typeof AppSettings>;
   let tray: InstanceType<typeof AppTray>;
   const opened: string[] = [];
   const quits: number[] = [];
 
-  function makeTray(platform: NodeJS.Platform = 'linux'): InstanceType<typeof AppTray> {
+  const warnings: string[] = [];
+  let locking: Promise<unknown> = Promise.resolve();
+  function makeTray(iconDir = ICONS): InstanceType<typeof AppTray> {
     const history = new HistoryIndex({ fs: w.fs }, w.audit.dir);
     return new AppTray({
       broker: w.broker,
@@ -40,13 +47,15 @@ describe('AppTray', () => {
         return history.recent(5);
       },
       settings,
-      iconDir: '/app/tray',
+      iconDir,
       platform,
-      warn: (m) => assert.fail(m),
+      warn: (m) => warnings.push(m),
       handlers: trayHandlers({
-        broker: w.broker,
+        // The lock's audit write finishes after the icon changes: kept, so the world is not removed under it.
+        broker: { lock: (reason) => (locking = w.broker.lock(reason)) },
         settings,
         windows: { show: (kind) => opened.push(kind) },
+        approvals: approver,
         unlock: () => w.broker.unlock(),
         installHelper: async () => undefined,
         quit: () => quits.push(1),
@@ -59,9 +68,10 @@ describe('AppTray', () => {
   const labels = () => native().menu!.template.map((i) => i.label ?? '---');
 
   beforeEach(async () => {
-    electron.reset();
+    electron.reset({ platform });
     opened.length = 0;
-    approver = new DialogApprover();
+    warnings.length = 0;
+    approver = new WindowApprover({ surface: { open: () => new electron.BrowserWindow({}) as never, changed: () => undefined }, platform });
     w = await makeWorld({ approver });
     const key = await w.vault.loadMasterKey();
     await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: false });
@@ -70,25 +80,35 @@ describe('AppTray', () => {
   });
   afterEach(async () => {
     tray.destroy();
+    await locking;
     await w.close();
+    assert.deepEqual(warnings, []);
   });
 
   it('names the icon file per state, theme and platform', () => {
-    assert.equal(trayIconFile('locked', 'linux', false), 'tray-locked.png');
-    assert.equal(trayIconFile('unlocked', 'win32', true), 'tray-unlocked-dark.png');
-    assert.equal(trayIconFile('pending', 'darwin', true), 'tray-pendingTemplate.png');
+    assert.equal(trayIconFile('locked', platform, false), LOCKED[platform]);
+    assert.equal(trayIconFile('unlocked', platform, true), platform === 'darwin' ? 'tray-unlockedTemplate.png' : 'tray-unlocked-dark.png');
+  });
+
+  it('warns that the icon is invisible when its file is missing (Electron makes an empty image, not an error)', () => {
+    tray.destroy();
+    tray = makeTray(join(w.dir, 'no-icons'));
+    assert.equal(native().image.isEmpty(), true);
+    assert.match(warnings.join('\n'), /tray icon .*no-icons.* is missing or unreadable, so the tray icon is invisible: reinstall tray-cred/);
+    warnings.length = 0;
   });
 
   it('shows locked, then unlocked after Unlock is clicked, then locked again after Lock, with the audit entries', async () => {
-    assert.equal(icon(), 'tray-locked.png');
-    assert.equal(native().image.path, join('/app/tray', 'tray-locked.png'));
+    assert.equal(icon(), iconOf(platform, 'locked'));
+    assert.equal(native().image.path, join(ICONS, iconOf(platform, 'locked')));
+    assert.equal(native().image.isEmpty(), false);
     assert.equal(native().tooltip, 'tray-cred: locked');
     electron.clickMenu(native().menu, 'Unlock');
-    await until('unlocked icon', () => icon() === 'tray-unlocked.png');
+    await until('unlocked icon', () => icon() === iconOf(platform, 'unlocked'));
     assert.equal(labels()[0], 'Lock');
     assert.equal(native().tooltip, 'tray-cred: unlocked, 2 profile(s)');
     electron.clickMenu(native().menu, 'Lock');
-    await until('locked icon', () => icon() === 'tray-locked.png');
+    await until('locked icon', () => icon() === iconOf(platform, 'locked'));
     assert.equal(labels()[0], 'Unlock');
     const events = (await w.entries()).map((e) => [e.event, e.reason ?? '']);
     assert.deepEqual(events.slice(-2), [['unlock', ''], ['lock', 'locked from the tray menu']]);
@@ -97,30 +117,29 @@ describe('AppTray', () => {
   it('shows the waiting icon and item while a prompt is open, and the access under recent ones once answered', async () => {
     await w.broker.unlock();
     const pending = w.handle({ v: 1, id: 'r1', op: 'credentials', profile: 'prod', caller });
-    const box = await electron.dialog.untilShown();
-    assert.equal(icon(), 'tray-pending.png');
+    await until('the approval window', () => approver.current() !== null);
+    assert.equal(icon(), iconOf(platform, 'pending'));
     assert.ok(labels().includes('Waiting for approval: prod (aws s3 ls)'), labels().join(' | '));
     assert.match(native().tooltip, /1 request waiting for approval/);
-    box.click('Allow once');
+    const win = electron.BrowserWindow.instances.at(-1)!;
+    const before = win.focused;
+    electron.clickMenu(native().menu, 'Waiting for approval: prod (aws s3 ls)');
+    assert.equal(win.focused, before + 1, 'the item brings the approval window to the front');
+    approver.answer({ id: approver.current()!.id, allow: true, scope: 'once' });
     assert.ok((await pending).ok);
     await until('recent access', () => labels().some((l) => l.startsWith('prod — aws s3 ls — approved — ')));
-    assert.equal(icon(), 'tray-unlocked.png');
+    assert.equal(icon(), iconOf(platform, 'unlocked'));
     assert.ok(!labels().some((l) => l.startsWith('Waiting')));
     electron.clickMenu(native().menu, labels().find((l) => l.startsWith('prod — '))!);
     assert.deepEqual(opened, ['history']);
   });
 
-  it('switches to the light icon when the theme turns dark', () => {
+  it('follows the theme where the bar follows it: Windows by its taskbar, Linux always light, macOS a template', () => {
     electron.nativeTheme.shouldUseDarkColors = true;
+    electron.nativeTheme.shouldUseDarkColorsForSystemIntegratedUI = true;
     electron.nativeTheme.emit('updated');
-    assert.equal(icon(), 'tray-locked-dark.png');
-  });
-
-  it('uses template images on macOS', () => {
-    tray.destroy();
-    tray = makeTray('darwin');
-    assert.equal(icon(), 'tray-lockedTemplate.png');
-    assert.equal(native().image.template, true);
+    assert.equal(icon(), platform === 'darwin' ? 'tray-lockedTemplate.png' : 'tray-locked-dark.png');
+    assert.equal(native().image.template, platform === 'darwin');
   });
 
   it('stores the idle lock chosen in the radio group in settings.json and checks it', async () => {

@@ -21,13 +21,14 @@ describe('AppWindows', () => {
   let windows: InstanceType<typeof AppWindows>;
   beforeEach(() => {
     electron.reset();
-    windows = new AppWindows({ pagesDir, preload });
+    windows = new AppWindows({ pagesDir, preload, devTools: false });
   });
 
   it('opens the history page sandboxed, isolated, without Node, with the preload, and shows it when ready', async () => {
     windows.show('history');
     const [win] = electron.BrowserWindow.instances;
-    assert.deepEqual(win!.options.webPreferences, { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, preload });
+    assert.deepEqual(win!.options.webPreferences, { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false, preload });
+    assert.equal(win!.menuRemoved, true, 'no menu bar with Reload and Toggle Developer Tools');
     assert.equal(win!.options.show, false);
     assert.equal(win!.loaded, join(pagesDir, 'history.html'));
     assert.equal(win!.shown, 0);
@@ -56,7 +57,7 @@ describe('AppWindows', () => {
     }
   });
 
-  it('keeps one window of each kind: opening again focuses (and restores) it', () => {
+  it('keeps one window of each kind: opening again focuses (and restores) it', async () => {
     const first = windows.show('history');
     const win = electron.BrowserWindow.instances[0]!;
     win.minimized = true;
@@ -67,6 +68,8 @@ describe('AppWindows', () => {
     windows.show('profiles');
     assert.equal(electron.BrowserWindow.instances.length, 2);
     win.close();
+    // As Electron: closing is asynchronous (a page may still cancel it).
+    await new Promise((r) => setImmediate(r));
     windows.show('history');
     assert.equal(electron.BrowserWindow.instances.length, 3, 'a closed window is opened anew');
   });
@@ -83,6 +86,18 @@ describe('AppWindows', () => {
     assert.equal(windows.isTrustedSender(asFrame({ url: own, parent: top })), false, 'a subframe, even of our URL');
     assert.equal(windows.isTrustedSender(null), false);
   });
+
+  for (const dir of ['/opt/Ann 50%off/renderer', '/home/a^b|c/Applications/tray-cred/resources/app.asar/renderer', '/opt/50%25/renderer']) {
+    it(`trusts its page loaded from ${dir} (loadFile's url.format and pathToFileURL write %, ^ and | differently)`, () => {
+      const w = new AppWindows({ pagesDir: dir, preload, devTools: false });
+      w.show('profiles');
+      const top = electron.BrowserWindow.instances.at(-1)!.webContents.mainFrame;
+      assert.equal(w.isTrustedSender(asFrame(top)), true, top.url);
+      // A folder really named "50%25" is ambiguous in a file URL (loadFile itself would read it as "50%"); the others match either way.
+      if (!dir.includes('%25')) assert.equal(w.isTrustedSender(asFrame({ url: pathToFileURL(join(dir, 'profiles.html')).href, parent: null })), true);
+      assert.equal(w.isTrustedSender(asFrame({ url: pathToFileURL(join(dir, '..', 'other', 'profiles.html')).href, parent: null })), false);
+    });
+  }
 
   it('with the IPC layer, refuses a call from a foreign frame and serves its own page', async () => {
     const service = { state: () => ({ locked: true, pending: 0, profiles: 0 }) } as unknown as IpcService;

@@ -5,7 +5,11 @@
  *   {"op":"click","n":2,"label":"Allow once"}
  *   {"op":"tray","icon":"tray-unlocked.png"}   waits for that icon; answers icon, tooltip, menu labels
  *   {"op":"menu","label":"Lock"}  clicks a tray menu item
- *   {"op":"quit"}                 quits as Electron does (before-quit, then again once app.quit() is called)
+ *   {"op":"approval","id":1}      waits for approval request `id` in the approval window; answers its view (asked as the page asks)
+ *   {"op":"answer","choice":{...}} answers from the approval window's page, through the IPC handler
+ *   {"op":"emit","event":"activate"}  the OS emits an app event (macOS relaunch from Finder: activate)
+ *   {"op":"late"}                 calls that should have come before `ready` but came after it
+ *   {"op":"quit"}                 app.quit() as Electron runs it (before-quit, prevented by the app until the agent stopped)
  * Usage: node test/fakes/app-driver.ts dist/app/main.mjs
  */
 import { resolve } from 'node:path';
@@ -22,9 +26,19 @@ async function until(what: string, check: () => boolean): Promise<void> {
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
-await import(pathToFileURL(resolve(process.argv[2]!)).href);
+/** Invokes a channel as the approval page would: the sender frame is the approval window's top frame. */
+async function fromApprovalPage(channel: string, ...args: unknown[]): Promise<unknown> {
+  const win = electron.BrowserWindow.getAllWindows().find((w) => w.loaded?.endsWith('approval.html'));
+  if (!win) throw new Error('no approval window is open');
+  const handler = electron.ipcMain.handlers.get(channel);
+  if (!handler) throw new Error(`no handler for ${channel}`);
+  return handler({ senderFrame: win.webContents.mainFrame }, ...args);
+}
+
+// As Electron: `ready` once the main module (with its top-level await) has been evaluated.
+await electron.app.runMain(() => import(pathToFileURL(resolve(process.argv[2]!)).href));
 for await (const line of createInterface({ input: process.stdin })) {
-  const command = JSON.parse(line) as { op: string; n?: number; label?: string; icon?: string };
+  const command = JSON.parse(line) as { op: string; n?: number; label?: string; icon?: string; id?: number; choice?: unknown };
   try {
     switch (command.op) {
       case 'box': {
@@ -46,12 +60,29 @@ for await (const line of createInterface({ input: process.stdin })) {
         electron.clickMenu(electron.Tray.instances[0]!.menu, command.label!);
         say({ ok: true });
         break;
+      case 'approval': {
+        let view: { ok: boolean; value?: { id: number } | null } = { ok: false };
+        await until(`approval request ${command.id}`, () => {
+          void fromApprovalPage('approval:get').then((v) => (view = v as typeof view), () => undefined);
+          return view.ok && view.value?.id === command.id;
+        });
+        say(view.value);
+        break;
+      }
+      case 'answer':
+        say(await fromApprovalPage('approval:answer', command.choice));
+        break;
+      case 'emit':
+        electron.app.emit(command.label!);
+        say({ ok: true });
+        break;
+      case 'late':
+        say({ lateCalls: electron.app.lateCalls, userData: electron.app.userData, menu: electron.Menu.applicationMenu === null ? null : 'set', windows: electron.BrowserWindow.getAllWindows().map((w) => w.loaded?.split('/').at(-1)) });
+        break;
       case 'quit': {
-        let prevented = false;
-        electron.app.emit('before-quit', { preventDefault: () => (prevented = true) });
-        await until('app.quit() after the stop', () => electron.app.quitCalls > 0);
-        electron.app.emit('before-quit', { preventDefault: () => (prevented = false) });
-        say({ prevented, quitCalls: electron.app.quitCalls });
+        electron.app.quit();
+        await until('the quit after the agent stopped', () => electron.app.quitted);
+        say({ quitCalls: electron.app.quitCalls });
         process.exit(0);
       }
     }

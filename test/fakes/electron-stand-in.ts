@@ -2,9 +2,22 @@
  * A small fake of the parts of `electron` the tray app uses, loaded in its place by
  * `electron-hooks.ts`. Each part records what the code under test did to it and lets the test act
  * as the user or the OS (answer a message box, click a menu item, suspend, go idle). `reset()`
- * between tests. Shapes follow node_modules/electron/electron.d.ts; only what we call exists.
+ * between tests, with the platform to behave as (`reset({ platform: 'darwin' })`). Shapes follow
+ * node_modules/electron/electron.d.ts; only what we call exists. Where real Electron differs by
+ * platform or timing, this does too (issue 17's list): `ready` comes after the main module has
+ * been evaluated, a parentless message box on macOS ignores its signal, a missing image file is an
+ * empty image, `lock-screen` never fires on Linux, Linux notifications need libnotify, `loadFile`
+ * builds its URL with `url.format`, `close()` is asynchronous and cancellable, the default
+ * application menu has the developer tools, and `app.quit()` emits `before-quit`.
  */
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { format as formatUrl } from 'node:url';
+
+/** The platform the stand-in behaves as; `reset({ platform })` sets it. */
+export let platform: NodeJS.Platform = 'linux';
 
 interface Item { label?: string; type?: string; checked?: boolean; enabled?: boolean; submenu?: Item[]; click?: (...args: unknown[]) => void }
 type Template = Item[];
@@ -13,30 +26,88 @@ type Template = Item[];
 class FakeApp extends EventEmitter {
   singleInstance = true;
   quitCalls = 0;
+  /** True once a quit went through (before-quit not prevented). */
+  quitted = false;
   loginItems: { openAtLogin?: boolean }[] = [];
+  /** What the OS holds as the login item (System Settings may change it). */
+  loginItemState = { openAtLogin: false, status: 'not-registered' as string | undefined };
   userData = '/nonexistent/tray-cred-stand-in';
   isPackaged = false;
+  appUserModelId: string | undefined;
+  focusCalls: ({ steal?: boolean } | undefined)[] = [];
+  /** Calls that only work before `ready` but came after it (what an un-awaited import in main does). */
+  lateCalls: string[] = [];
+  private ready = false;
+  private readyWaiters: (() => void)[] = [];
   getAppPath(): string {
     return '/src/tray-cred';
   }
+  isReady(): boolean {
+    return this.ready;
+  }
   whenReady(): Promise<void> {
-    return Promise.resolve();
+    return this.ready ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
+  }
+  /** Electron emits `ready` once the main module (and its top-level await) has been evaluated. */
+  emitReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    this.emit('ready');
+    for (const wake of this.readyWaiters.splice(0)) wake();
+  }
+  /** Loads the app's main module as Electron does: `ready` only after its evaluation ends. */
+  async runMain(load: () => Promise<unknown>): Promise<void> {
+    await load();
+    await new Promise((r) => setImmediate(r));
+    this.emitReady();
+  }
+  private beforeReady(call: string): void {
+    if (this.ready) this.lateCalls.push(call);
   }
   requestSingleInstanceLock(): boolean {
+    this.beforeReady('requestSingleInstanceLock');
     return this.singleInstance;
   }
+  /** As Electron: before-quit (cancellable), then will-quit and quit. */
   quit(): void {
     this.quitCalls++;
+    let prevented = false;
+    this.emit('before-quit', { preventDefault: () => (prevented = true) });
+    if (prevented) return;
+    this.quitted = true;
+    this.emit('will-quit', { preventDefault: () => {} });
+    this.emit('quit');
   }
-  focus(): void {}
+  focus(options?: { steal?: boolean }): void {
+    this.focusCalls.push(options);
+  }
   getPath(): string {
     return this.userData;
   }
-  getVersion(): string {
-    return '0.0.0-stand-in';
+  setPath(name: string, path: string): void {
+    if (name === 'userData') {
+      this.beforeReady('setPath(userData)');
+      this.userData = path;
+    }
   }
+  setAppUserModelId(id: string): void {
+    this.beforeReady('setAppUserModelId');
+    this.appUserModelId = id;
+  }
+  version = '1.0.0';
+  getVersion(): string {
+    return this.version;
+  }
+  getName(): string {
+    return 'tray-cred';
+  }
+  relaunch(): void {}
   setLoginItemSettings(settings: { openAtLogin?: boolean }): void {
     this.loginItems.push(settings);
+    this.loginItemState = { openAtLogin: settings.openAtLogin ?? false, status: settings.openAtLogin ? 'enabled' : 'not-registered' };
+  }
+  getLoginItemSettings(): { openAtLogin: boolean; status: string | undefined } {
+    return { ...this.loginItemState };
   }
 }
 export let app = new FakeApp();
@@ -82,8 +153,10 @@ class FakeDialog {
           resolve({ response, checkboxChecked: options.checkboxLabel ? checkboxChecked : false });
         },
       };
-      // Electron closes the box as if cancelled when its signal aborts.
-      options.signal?.addEventListener('abort', () => {
+      // Electron closes the box as if cancelled when its signal aborts; but on macOS a box with no
+      // parent window runs modally and ignores the signal (it stays until a person answers).
+      const honoursSignal = platform !== 'darwin' || args.length > 1;
+      if (honoursSignal) options.signal?.addEventListener('abort', () => {
         if (box.closed) return;
         box.closed = true;
         resolve({ response: options.cancelId ?? 0, checkboxChecked: false });
@@ -116,19 +189,36 @@ export class Menu {
   static buildFromTemplate(template: Template): Menu {
     return new Menu(template);
   }
+  /** Electron's default application menu until the app sets one: View has Reload and Toggle Developer Tools. */
+  static applicationMenu: Menu | null = Menu.defaultMenu();
+  static defaultMenu(): Menu {
+    return new Menu([{ label: 'File', submenu: [{ label: 'Quit' }] }, { label: 'View', submenu: [{ label: 'Reload' }, { label: 'Force Reload' }, { label: 'Toggle Developer Tools' }] }]);
+  }
+  static setApplicationMenu(menu: Menu | null): void {
+    Menu.applicationMenu = menu;
+  }
+  static getApplicationMenu(): Menu | null {
+    return Menu.applicationMenu;
+  }
 }
 
 export class NativeImage {
   readonly path: string;
   template = false;
-  constructor(path: string) {
+  private readonly empty: boolean;
+  constructor(path: string, empty: boolean) {
     this.path = path;
+    this.empty = empty;
   }
   setTemplateImage(on: boolean): void {
     this.template = on;
   }
+  /** As Electron: an image made from a file that is not there is empty (an invisible tray icon). */
+  isEmpty(): boolean {
+    return this.empty;
+  }
 }
-export const nativeImage = { createFromPath: (path: string) => new NativeImage(path) };
+export const nativeImage = { createFromPath: (path: string) => new NativeImage(path, !existsSync(path)) };
 
 export class Tray extends EventEmitter {
   static instances: Tray[] = [];
@@ -165,8 +255,20 @@ export let nativeTheme = new FakeNativeTheme();
 // ---- power, system preferences, notifications ----------------------------------------------
 class FakePowerMonitor extends EventEmitter {
   idleSeconds = 0;
+  /** Reported under Wayland: the idle time reads 0 whatever the user does. */
+  idleTimeBroken = false;
   getSystemIdleTime(): number {
-    return this.idleSeconds;
+    return this.idleTimeBroken ? 0 : this.idleSeconds;
+  }
+  getSystemIdleState(threshold: number): 'active' | 'idle' | 'locked' | 'unknown' {
+    if (this.screenLocked) return 'locked';
+    return this.idleSeconds >= threshold ? 'idle' : 'active';
+  }
+  screenLocked = false;
+  /** The user locks the screen: Electron emits `lock-screen` on macOS and Windows only. */
+  lockScreen(): void {
+    this.screenLocked = true;
+    if (platform === 'darwin' || platform === 'win32') this.emit('lock-screen');
   }
 }
 export let powerMonitor = new FakePowerMonitor();
@@ -186,7 +288,9 @@ export const systemPreferences = {
 };
 
 export class Notification extends EventEmitter {
+  /** Whether the OS shows notifications; on Linux it takes libnotify (see {@link libnotify}). */
   static supported = true;
+  static libnotify = true;
   static shown: Record<string, unknown>[] = [];
   readonly options: Record<string, unknown>;
   constructor(options: Record<string, unknown>) {
@@ -194,7 +298,7 @@ export class Notification extends EventEmitter {
     this.options = options;
   }
   static isSupported(): boolean {
-    return Notification.supported;
+    return Notification.supported && (platform !== 'linux' || Notification.libnotify);
   }
   show(): void {
     Notification.shown.push(this.options);
@@ -212,7 +316,19 @@ class FakeSession {
     this.permissionCheckHandler = h;
   }
 }
-export const session = { defaultSession: new FakeSession() };
+export const session = { defaultSession: new FakeSession(), fromPartition: (_partition: string) => new FakeSession() };
+
+/**
+ * `net.request` for electron-updater, over Node's http: loopback only, so a test can never
+ * download anything real. The request and response have the events electron-updater listens to.
+ */
+export const net = {
+  request(options: { protocol?: string; hostname?: string; host?: string; port?: number | string; path?: string; method?: string; headers?: Record<string, string> }): ClientRequest {
+    const hostname = options.hostname ?? options.host ?? '';
+    if (options.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(hostname)) throw new Error(`the stand-in's net.request reaches loopback http only, not ${options.protocol ?? '?'}//${hostname}`);
+    return httpRequest({ hostname, port: options.port, path: options.path, method: options.method ?? 'GET', headers: options.headers });
+  },
+};
 
 /** A frame as `event.senderFrame` gives it. */
 export interface FakeFrame {
@@ -259,15 +375,40 @@ export class BrowserWindow extends EventEmitter {
   static getAllWindows(): BrowserWindow[] {
     return BrowserWindow.instances.filter((w) => !w.destroyed);
   }
+  /** As Electron's webContents.loadFile (lib/browser/api/web-contents.ts): the legacy url.format, then the URL as Chromium reads it. */
   async loadFile(path: string): Promise<void> {
     this.loaded = path;
-    this.webContents.mainFrame.url = new URL(`file://${path}`).href;
+    this.webContents.mainFrame.url = new URL(formatUrl({ protocol: 'file', slashes: true, pathname: resolvePath(app.getAppPath(), path) })).href;
   }
   show(): void {
     this.shown++;
+    this.visible = true;
   }
+  visible = false;
   focus(): void {
     this.focused++;
+    this.emit('focus');
+  }
+  alwaysOnTop: { flag: boolean; level?: string } | undefined;
+  setAlwaysOnTop(flag: boolean, level?: string): void {
+    this.alwaysOnTop = { flag, ...(level ? { level } : {}) };
+  }
+  allWorkspaces: { visible: boolean; options?: Record<string, unknown> } | undefined;
+  /** Electron: does nothing on Windows. */
+  setVisibleOnAllWorkspaces(visible: boolean, options?: Record<string, unknown>): void {
+    if (platform !== 'win32') this.allWorkspaces = { visible, ...(options ? { options } : {}) };
+  }
+  movedTop = 0;
+  moveTop(): void {
+    this.movedTop++;
+  }
+  flashing = false;
+  flashFrame(flag: boolean): void {
+    this.flashing = flag;
+  }
+  menuRemoved = false;
+  removeMenu(): void {
+    this.menuRemoved = true;
   }
   isMinimized(): boolean {
     return this.minimized;
@@ -287,9 +428,13 @@ export class BrowserWindow extends EventEmitter {
   isDestroyed(): boolean {
     return this.destroyed;
   }
+  /** As Electron: `close` first (a listener may cancel it), then, later, `closed`. */
   close(): void {
-    this.destroyed = true;
-    this.emit('closed');
+    if (this.destroyed) return;
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    if (prevented) return;
+    setImmediate(() => this.destroy());
   }
 }
 
@@ -313,9 +458,12 @@ class FakeIpcRenderer extends EventEmitter {
 }
 export let ipcRenderer = new FakeIpcRenderer();
 
-/** Puts every part back as new, between tests. (The preload's exposure is kept: it runs once per import.) */
-export function reset(): void {
+/** Puts every part back as new, between tests, behaving as `options.platform` (Linux by default). (The preload's exposure is kept: it runs once per import.) */
+export function reset(options: { platform?: NodeJS.Platform } = {}): void {
+  platform = options.platform ?? 'linux';
   app = new FakeApp();
+  Menu.applicationMenu = Menu.defaultMenu();
+  Notification.libnotify = true;
   ipcMain = new FakeIpcMain();
   dialog = new FakeDialog();
   nativeTheme = new FakeNativeTheme();
@@ -361,6 +509,7 @@ export default {
   get powerMonitor() { return powerMonitor; },
   get ipcRenderer() { return ipcRenderer; },
   shell,
+  net,
   Menu,
   Tray,
   nativeImage,

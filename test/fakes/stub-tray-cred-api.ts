@@ -5,7 +5,7 @@
  * test to add entries, lock the agent or inspect state. It also records CSP violations in
  * `window.__violations`. The function is serialized into the page: it must not close over anything.
  */
-import type { AccessStory, ChainStatus, ImportResult, ProfileActivity, ProfileView } from '../../preload/api.ts';
+import type { AccessStory, ApprovalChoice, ApprovalView, ChainStatus, ImportResult, ProfileActivity, ProfileView } from '../../preload/api.ts';
 
 /** What the stub starts with. */
 export interface StubOptions {
@@ -19,6 +19,8 @@ export interface StubOptions {
   stories?: Record<number, AccessStory>;
   /** What `history.activity()` answers. */
   activity?: ProfileActivity[];
+  /** The approval queue, the request on screen first (the approval page). */
+  approvals?: ApprovalView[];
 }
 
 /** One recorded call: `method` like `history.query`, `args` as sent. */
@@ -93,7 +95,8 @@ export function installStubTrayCred(options: StubOptions): void {
     return cache.rows;
   };
 
-  const listeners: Record<string, Listener[]> = { history: [], profiles: [], state: [] };
+  const listeners: Record<string, Listener[]> = { history: [], profiles: [], state: [], approval: [] };
+  const approvals: ApprovalView[] = (options.approvals ?? []).map((v) => ({ ...v }));
   const on = (kind: string) => (fn: Listener) => {
     listeners[kind]?.push(fn);
     return () => {
@@ -232,9 +235,43 @@ export function installStubTrayCred(options: StubOptions): void {
       },
       onChanged: on('profiles'),
     },
+    control: {
+      lock: async () => {
+        record('control.lock', []);
+        locked = true;
+        setTimeout(() => fire('state', state()), 0);
+        return state();
+      },
+      open: async (window: string) => record('control.open', [window]),
+      quit: async () => record('control.quit', []),
+    },
+    approval: {
+      current: async () => {
+        record('approval.current', []);
+        const head = approvals[0];
+        return head ? { ...head, queued: approvals.length - 1 } : null;
+      },
+      answer: async (choice: ApprovalChoice) => {
+        record('approval.answer', [choice]);
+        if (approvals[0]?.id !== choice.id) throw failure('BAD_REQUEST', 'that request is no longer waiting');
+        approvals.shift();
+        setTimeout(() => fire('approval'), 0);
+      },
+      onChanged: on('approval'),
+    },
   };
   g.trayCred = api;
   g.__stub = {
+    /** Main queues another approval request and tells the page. */
+    pushApproval: (view: ApprovalView) => {
+      approvals.push(view);
+      fire('approval');
+    },
+    /** The request on screen ends without an answer (time-out, lock), as main tells the page. */
+    abortApproval: () => {
+      approvals.shift();
+      fire('approval');
+    },
     /** Records a new access at the top of the log and tells the page, as main does. */
     addRow: (fields: Partial<Row>) => {
       top += 1;

@@ -191,7 +191,7 @@ test('known secrets appear nowhere the system writes: outputs, logs, audit, vaul
 test('what the tray windows are sent (app-service results, exported history, errors) holds no secret', async (t) => {
   const w = await makeWorld({ approver: { ask: (r) => Promise.resolve({ allow: r.profile === 'prod', rememberMinutes: 0 }) } });
   t.after(() => w.close());
-  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: () => w.broker.unlock().then(() => undefined) });
+  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: () => w.broker.unlock().then(() => undefined), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
   const dev = { accessKeyId: keyId(), secretAccessKey: secretKey() };
   const prod = { accessKeyId: keyId(), secretAccessKey: secretKey(), sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(96).toString('base64')}` };
   const ops = { accessKeyId: keyId(), secretAccessKey: secretKey() };

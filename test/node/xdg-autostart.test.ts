@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { autostartFile, setAutostart } from '../../main/node/xdg-autostart.ts';
+import { autostartFile, execValue, setAutostart } from '../../main/node/xdg-autostart.ts';
 
 test('start at login on Linux writes and removes an XDG autostart entry', async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'tc-autostart-'));
@@ -19,4 +19,11 @@ test('start at login on Linux writes and removes an XDG autostart entry', async 
   await assert.rejects(stat(file), { code: 'ENOENT' });
   await setAutostart(false, [], place); // already gone: no error
   assert.equal(autostartFile({ env: { XDG_CONFIG_HOME: '/x/cfg' }, home }), '/x/cfg/autostart/tray-cred.desktop');
+});
+
+test('the Exec value escapes as the Desktop Entry spec reads it: % doubled, quotes and backslashes escaped twice', () => {
+  assert.equal(execValue(['/home/ann/Apps/tray-cred.AppImage']), '/home/ann/Apps/tray-cred.AppImage');
+  assert.equal(execValue(['/opt/50%off/tray-cred']), '/opt/50%%off/tray-cred', 'a lone % would be read as a field code');
+  assert.equal(execValue(['/opt/a "b" $c/tray-cred']), '"/opt/a \\\\"b\\\\" \\\\$c/tray-cred"');
+  assert.equal(execValue(['/opt/back\\slash 50%/x']), '"/opt/back\\\\\\\\slash 50%%/x"');
 });

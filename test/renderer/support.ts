@@ -56,10 +56,10 @@ export interface OpenedPage {
 
 export async function openPage(
   harness: RendererHarness,
-  name: 'history' | 'profiles',
+  name: 'history' | 'profiles' | 'approval' | 'control',
   stub: StubOptions,
   context: BrowserContextOptions = {},
-  options: { fakeClock?: boolean } = {},
+  options: { fakeClock?: boolean; pausedClock?: boolean } = {},
 ): Promise<OpenedPage> {
   const ctx = await harness.browser.newContext({ viewport: { width: 1100, height: 640 }, timezoneId: 'Europe/Berlin', ...context });
   const page = await ctx.newPage();
@@ -85,7 +85,9 @@ export async function openPage(
   });
   await page.addInitScript(installStubTrayCred, stub);
   // Playwright's clock: time still flows, and a test can jump it forward past the page's timers.
-  if (options.fakeClock) await page.clock.install();
+  if (options.fakeClock || options.pausedClock) await page.clock.install();
+  // Paused: the page's timers run only when the test moves the clock (page.clock.runFor).
+  if (options.pausedClock) await page.clock.pauseAt(new Date(Date.now() + 60_000));
   await page.goto(pathToFileURL(join(harness.dir, `${name}.html`)).href);
   return opened;
 }

@@ -1,0 +1,64 @@
+/**
+ * The desktop bus adapter against the real private D-Bus session of /tmp/t.sh (dbus-run-session):
+ * the test plays the desktop, owning the screen locker's and the tray host's names and sending
+ * the signals GNOME and KDE send.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import dbus from 'dbus-next';
+import { connectDesktopBus, type DesktopBus } from '../../main/node/desktop-bus.ts';
+
+describe('the desktop bus', { skip: process.env.DBUS_SESSION_BUS_ADDRESS ? false : 'no D-Bus session (run through /tmp/t.sh or build/test.sh)' }, () => {
+  let desktop: dbus.MessageBus;
+  let bus: DesktopBus;
+  before(async () => {
+    desktop = dbus.sessionBus();
+    bus = (await connectDesktopBus())!;
+    assert.ok(bus, 'connects to the session bus');
+  });
+  after(() => {
+    bus.close();
+    desktop.disconnect();
+  });
+
+  for (const locker of ['org.freedesktop.ScreenSaver', 'org.gnome.ScreenSaver']) {
+    it(`hears ${locker} ActiveChanged(true) as a screen lock, and not ActiveChanged(false) or another signal`, async () => {
+      await desktop.requestName(locker, 0);
+      const heard: string[] = [];
+      let wake: () => void = () => undefined;
+      const stop = await bus.onScreenLock((source) => {
+        heard.push(source);
+        wake();
+      });
+      const path = `/${locker.replace(/\./g, '/')}`;
+      desktop.send(dbus.Message.newSignal(path, locker, 'ActiveChanged', 'b', [false]));
+      desktop.send(dbus.Message.newSignal(path, locker, 'WakeUpScreen', '', []));
+      const locked = new Promise<void>((r) => (wake = r));
+      desktop.send(dbus.Message.newSignal(path, locker, 'ActiveChanged', 'b', [true]));
+      await locked;
+      assert.deepEqual(heard, [locker]);
+      stop();
+      await desktop.releaseName(locker);
+    });
+  }
+
+  it('says whether a StatusNotifierWatcher (tray host) is on the bus', async () => {
+    assert.equal(await bus.hasTrayHost(), false, 'GNOME without the AppIndicator extension');
+    await desktop.requestName('org.kde.StatusNotifierWatcher', 0);
+    assert.equal(await bus.hasTrayHost(), true);
+    await desktop.releaseName('org.kde.StatusNotifierWatcher');
+    assert.equal(await bus.hasTrayHost(), false);
+  });
+});
+
+describe('without a session bus', () => {
+  it('connects to nothing and says so (undefined), so the tray falls back to polling', async () => {
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    try {
+      assert.equal(await connectDesktopBus(), undefined);
+    } finally {
+      if (saved !== undefined) process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+  });
+});
