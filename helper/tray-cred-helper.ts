@@ -12,7 +12,7 @@ import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { homedir, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MAX_CALLER_ARG, MAX_CALLER_ARGS, MAX_CALLER_ARGV } from '../common/caller.ts';
+import { boundArgv } from '../common/caller.ts';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
 import { PROTOCOL_VERSION, ProtocolError, parseCredentialsResult, type CallerClaim } from './wire.ts';
@@ -49,15 +49,7 @@ function fail(status: number, message: string): never {
 function boundedArgv(cmdline: string): string[] {
   const args = cmdline.split('\0');
   if (args.at(-1) === '') args.pop();
-  const out: string[] = [];
-  let total = 0;
-  for (const arg of args.slice(0, MAX_CALLER_ARGS)) {
-    const kept = arg.length > MAX_CALLER_ARG ? `${arg.slice(0, MAX_CALLER_ARG - 1)}…` : arg;
-    if (total + kept.length > MAX_CALLER_ARGV) break;
-    total += kept.length;
-    out.push(kept);
-  }
-  return out;
+  return boundArgv(args);
 }
 
 /** What the helper can tell about the process that ran it. Claims, not proof. */

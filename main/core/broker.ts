@@ -1,10 +1,10 @@
-import type { CallerClaim } from '../../common/caller.ts';
+import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import { accessEntry, failure, pass, promptOutcome, refuse, sourceFailure, type Permit, type PromptContext, type StageResult } from './access-outcome.ts';
 import { Grants, judge, strictestPolicy } from './access-policy.ts';
 import { ApprovalGate, type GateResult } from './approval-gate.ts';
 import type { AuditLog } from './audit-log.ts';
-import { scrubCaller } from './caller-redaction.ts';
+import { scrubCaller, scrubVerified } from './caller-redaction.ts';
 import type { CredentialSource, Resolved } from './credential-source.ts';
 import { ApprovalDeniedError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
 import { KeyCustody } from './key-custody.ts';
@@ -118,7 +118,7 @@ export class Broker {
   }
 
   /** Wipes the key, the decrypted vault, every grant and cached session; open prompts are cancelled. */
-  async lock(reason: string, caller?: CallerClaim): Promise<AgentStatus> {
+  async lock(reason: string, caller?: CallerClaim, verified?: VerifiedCaller): Promise<AgentStatus> {
     this.custody.beginLock();
     this.gate.cancelAll();
     if (!this.custody.locked) {
@@ -126,7 +126,7 @@ export class Broker {
       this.custody.wipe();
       this.grants.clear();
       this.deps.source.clear();
-      await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
+      await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}), ...(verified ? { verified: scrubVerified(verified) } : {}) });
       this.emit('locked');
     }
     return this.status();
@@ -139,10 +139,10 @@ export class Broker {
   }
 
   /** Drops a profile's cached session; the next request mints a new one. Throws when locked. */
-  async forget(profile: string, caller: CallerClaim | undefined): Promise<{ forgotten: boolean }> {
+  async forget(profile: string, caller: CallerClaim | undefined, verified?: VerifiedCaller): Promise<{ forgotten: boolean }> {
     if (this.locked) throw new VaultLockedError();
     const forgotten = this.deps.source.forget(profile);
-    if (forgotten) await this.deps.audit.append({ event: 'forget', profile, ...(caller ? { caller } : {}) });
+    if (forgotten) await this.deps.audit.append({ event: 'forget', profile, ...(caller ? { caller } : {}), ...(verified ? { verified: scrubVerified(verified) } : {}) });
     this.emit('access');
     return { forgotten };
   }
@@ -152,33 +152,38 @@ export class Broker {
     return this.usage.flush();
   }
 
-  /** One credentials request, decided, recorded, then answered. */
-  async credentials(requestId: string, profile: string, claimed: CallerClaim | undefined): Promise<CredentialProcessDocument> {
+  /**
+   * One credentials request, decided, recorded, then answered. `claimed` is what the client said;
+   * `verified` what the kernel and the agent's own reading of the process table say (absent where
+   * the platform cannot tell).
+   */
+  async credentials(requestId: string, profile: string, claimed: CallerClaim | undefined, verified?: VerifiedCaller): Promise<CredentialProcessDocument> {
     const caller = scrubCaller(claimed);
+    const known = scrubVerified(verified);
     const started = this.deps.clock.now();
-    const result = await this.decide(requestId, profile, caller).catch(failure);
-    await this.deps.audit.append(accessEntry({ requestId, profile, caller, durationMs: this.deps.clock.now() - started }, result));
+    const result = await this.decide(requestId, profile, caller, known).catch(failure);
+    await this.deps.audit.append(accessEntry({ requestId, profile, caller, verified: known, durationMs: this.deps.clock.now() - started }, result));
     this.emit('access');
     if (!result.ok) throw result.error;
     this.usage.noteUse(profile);
     return result.value.resolved.result;
   }
 
-  private async decide(requestId: string, name: string, caller: CallerClaim | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
-    const unlocked = await this.unlockStage(name, caller);
+  private async decide(requestId: string, name: string, caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+    const unlocked = await this.unlockStage(name, caller, verified);
     if (!unlocked.ok) return unlocked;
     const profiles = await this.custody.profiles();
     if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name));
-    const permit = await this.permitStage(name, profiles, caller, unlocked.value);
+    const permit = await this.permitStage(name, profiles, { caller, verified }, unlocked.value);
     if (!permit.ok) return permit;
     return this.sourceStage(requestId, name, caller, permit.value);
   }
 
   /** Lock: a request that arrives while locked is refused, or asks "Unlock and allow?" when the front end enables it. */
-  private async unlockStage(name: string, caller: CallerClaim | undefined): Promise<StageResult<boolean>> {
+  private async unlockStage(name: string, caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): Promise<StageResult<boolean>> {
     if (!this.locked) return pass(false);
     if (!this.unlockOnRequest()) return refuse('locked', new VaultLockedError());
-    const asked = await this.gate.ask(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], { profile: name, caller, rememberMinutes: 0, unlock: true });
+    const asked = await this.gate.ask(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], { profile: name, caller, verified, rememberMinutes: 0, unlock: true });
     const permit = this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
     if (!permit.ok) return permit;
     try {
@@ -191,7 +196,8 @@ export class Broker {
   }
 
   /** Policy, then approval when the policy asks for it. */
-  private async permitStage(name: string, profiles: Profiles, caller: CallerClaim | undefined, unlockedByPrompt: boolean): Promise<StageResult<Permit>> {
+  private async permitStage(name: string, profiles: Profiles, who: { caller: CallerClaim | undefined; verified: VerifiedCaller | undefined }, unlockedByPrompt: boolean): Promise<StageResult<Permit>> {
+    const { caller, verified } = who;
     const { source, clock } = this.deps;
     const mfaSerial = source.mfaNeeded(name, profiles);
     const effective = strictestPolicy(name, profiles, source.chain(name, profiles));
@@ -200,7 +206,7 @@ export class Broker {
       const { decision, reason } = verdict;
       return decision === 'denied' ? refuse('denied', new ApprovalDeniedError(name, reason ?? 'denied'), reason) : pass({ decision, reason });
     }
-    const request = { profile: name, caller, rememberMinutes: profiles[name]!.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
+    const request = { profile: name, caller, verified, rememberMinutes: profiles[name]!.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
     const asked = await this.gate.ask([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? ''], request);
     return this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
   }

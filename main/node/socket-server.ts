@@ -12,6 +12,7 @@ import {
   type Request,
   type Response,
 } from '../../helper/wire.ts';
+import type { VerifiedCaller } from '../../common/caller.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import { checkPrivateDir } from './node-file-system.ts';
 
@@ -21,7 +22,13 @@ const MAX_SOCKET_PATH: Partial<Record<NodeJS.Platform, number>> = { linux: 107, 
 export interface SocketServerOptions {
   path: string;
   uid: number | undefined;
-  handle: (request: Request) => Promise<Response>;
+  /** Answers one request; `verified` is the caller as {@link identify} named it. */
+  handle: (request: Request, verified?: VerifiedCaller) => Promise<Response>;
+  /**
+   * Asks the OS who connected, started as soon as a connection is accepted (while the process
+   * is surely there); absent where the platform cannot tell (Windows).
+   */
+  identify?: ((socket: Socket) => Promise<VerifiedCaller | undefined>) | undefined;
   readTimeoutMs?: number;
   /** Problems that no client owns (the agent's log). */
   warn: (message: string) => void;
@@ -102,6 +109,8 @@ export class SocketServer {
   private serve(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
+    // Never rejects: a peer that cannot be named is recorded as unverified by identify itself.
+    const identity = this.options.identify ? this.options.identify(socket).catch(() => undefined) : Promise.resolve(undefined);
     socket.on('error', () => socket.destroy());
     const frame = new LineFrameReader('request');
     let done = false;
@@ -141,8 +150,8 @@ export class SocketServer {
         return;
       }
       // `answer` inside the chain: a response that cannot be encoded is an INTERNAL error, not an unhandled rejection.
-      this.options
-        .handle(request)
+      identity
+        .then((verified) => this.options.handle(request, verified))
         .then(answer)
         .catch((error: unknown) => {
           this.options.warn(`handler failed: ${(error as Error)?.message ?? String(error)}`);
