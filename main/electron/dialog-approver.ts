@@ -1,6 +1,7 @@
 import { app, dialog, type BaseWindow, type MessageBoxOptions, type MessageBoxReturnValue } from 'electron';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports.ts';
 import { displayText } from '../../common/display.ts';
+import { callerHeadline, callerLines } from '../../common/caller-text.ts';
 
 const DENY = 0;
 const ALLOW = 1;
@@ -8,17 +9,9 @@ const ALLOW = 1;
 /** The native prompt for one request: Deny is the default and the cancel button. */
 export function approvalPrompt(request: ApprovalRequest): MessageBoxOptions {
   const profile = displayText(request.profile, 64);
-  const caller = request.caller;
-  const what = caller ? `“${displayText(caller.command, 80)}”` : 'a caller that did not say who it is';
+  const what = callerHeadline(request.caller, request.verified);
   const question = request.unlock ? `Unlock tray-cred and allow “${profile}” for ${what}?` : `Allow “${profile}” for ${what}?`;
-  const claims = caller
-    ? [
-        'As claimed by tray-cred-helper (not verified):',
-        `Command: ${displayText(caller.command, 1000)}`,
-        `Working directory: ${displayText(caller.cwd, 500)}`,
-        `Process: pid ${caller.pid}, parent pid ${caller.ppid}`,
-      ]
-    : ['The helper sent no caller information.'];
+  const claims = callerLines(request.caller, request.verified);
   return {
     type: 'question',
     title: question,

@@ -1,6 +1,13 @@
 import { Notification } from 'electron';
 import type { AuditEntry } from '../core/audit-codec.ts';
 import { displayText } from '../../common/display.ts';
+import { verifiedProgram } from '../../common/caller-text.ts';
+
+/** Who used the profile: the verified program where the kernel named it, else the claim, labelled. */
+function accessBody(e: AuditEntry): string {
+  if (e.verified) return `by ${verifiedProgram(e.verified, 120)} (verified), in ${displayText(e.verified.requester.cwd, 80)}`;
+  return e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is';
+}
 
 export interface AccessNotifierDeps {
   audit: { onAppended(listener: (entries: readonly AuditEntry[]) => void): () => void };
@@ -13,7 +20,7 @@ export interface AccessNotifierDeps {
 
 /**
  * A system notification for each access served without asking (`allow` policy, decision
- * `allowed`) of a profile set to notify. Names and claims only, never a key. Returns the stop.
+ * `allowed`) of a profile set to notify. Names, verified callers and claims only, never a key. Returns the stop.
  */
 export function startAccessNotifier(deps: AccessNotifierDeps): () => void {
   let stopped = false;
@@ -33,7 +40,7 @@ export function startAccessNotifier(deps: AccessNotifierDeps): () => void {
         if (!notify.has(e.profile!)) continue;
         new Notification({
           title: `tray-cred: ${displayText(e.profile!, 64)} was used`,
-          body: e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is',
+          body: accessBody(e),
           silent: true,
         }).show();
       }
