@@ -183,7 +183,7 @@ export class Broker {
   private async unlockStage(name: string, caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): Promise<StageResult<boolean>> {
     if (!this.locked) return pass(false);
     if (!this.unlockOnRequest()) return refuse('locked', new VaultLockedError());
-    const asked = await this.gate.ask(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], { profile: name, caller, verified, rememberMinutes: 0, unlock: true });
+    const asked = await this.gate.ask(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], { profile: name, caller, ...(verified ? { verified } : {}), rememberMinutes: 0, unlock: true });
     const permit = this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
     if (!permit.ok) return permit;
     try {
@@ -206,7 +206,7 @@ export class Broker {
       const { decision, reason } = verdict;
       return decision === 'denied' ? refuse('denied', new ApprovalDeniedError(name, reason ?? 'denied'), reason) : pass({ decision, reason });
     }
-    const request = { profile: name, caller, verified, rememberMinutes: profiles[name]!.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
+    const request = { profile: name, caller, ...(verified ? { verified } : {}), rememberMinutes: profiles[name]!.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
     const asked = await this.gate.ask([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? ''], request);
     return this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
   }

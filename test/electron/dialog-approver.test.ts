@@ -36,6 +36,18 @@ describe('DialogApprover', () => {
     assert.deepEqual(await answer, { allow: true, rememberMinutes: 0 });
   });
 
+  it('names the verified program first, and a claim about another process as claimed', async () => {
+    const verified = { method: 'SO_PEERCRED', peer: { pid: 301, uid: 1000 }, requester: { pid: 299, startTime: '1', exe: '/usr/bin/python3.11', argv: ['/usr/bin/python3', '/usr/bin/aws', 's3', 'ls'], cwd: '/home/ann' }, ancestry: [] };
+    const answer = new DialogApprover().ask(request({ verified }), new AbortController().signal);
+    const box = await electron.dialog.untilShown();
+    assert.equal(box.options.message, 'Allow “prod” for “/usr/bin/python3 /usr/bin/aws s3 ls”?');
+    const lines = box.options.detail!.split('\n');
+    assert.equal(lines[0], 'requesting program (verified by the kernel): /usr/bin/python3 /usr/bin/aws s3 ls, executable /usr/bin/python3.11, in /home/ann, pid 299');
+    assert.equal(lines[1], 'As claimed by tray-cred-helper (not verified):', 'the claim names pid 300, not the verified 299');
+    box.click('Deny');
+    assert.deepEqual(await answer, { allow: false, rememberMinutes: 0 });
+  });
+
   const cases = [
     { button: 'Deny', checked: false, expected: { allow: false, rememberMinutes: 0 } },
     { button: 'Deny', checked: true, expected: { allow: false, rememberMinutes: 0 } },
