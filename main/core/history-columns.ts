@@ -1,12 +1,13 @@
 import type { Decision } from '../../common/decision.ts';
 import type { HistoryRow } from '../../common/history.ts';
+import { claimDiffers, programText } from '../../common/caller-text.ts';
 import type { AuditRecord } from './audit-codec.ts';
 
-const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs'] as const;
+const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const;
 /** Few distinct values, and the filters compare them: interned, one id per row. */
 const CODES = ['event', 'profile', 'decision', 'served'] as const;
 /** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
-const TEXTS = ['command', 'cwd', 'reason', 'credentialId'] as const;
+const TEXTS = ['command', 'cwd', 'reason', 'credentialId', 'claimed'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
 /** Joins the searched fields, so a needle without it cannot match across two of them. */
@@ -78,8 +79,11 @@ export class HistoryColumns {
     }
     this.numbers.seq[i] = e.seq;
     this.numbers.time[i] = at;
-    this.numbers.pid[i] = e.caller?.pid ?? NaN;
-    this.numbers.ppid[i] = e.caller?.ppid ?? NaN;
+    // The verified requester where the kernel named one; the claim otherwise.
+    const v = e.verified;
+    this.numbers.pid[i] = v ? v.requester.pid : (e.caller?.pid ?? NaN);
+    this.numbers.ppid[i] = v ? (v.ancestry[0]?.pid ?? NaN) : (e.caller?.ppid ?? NaN);
+    this.numbers.verified[i] = v ? 1 : 0;
     this.numbers.durationMs[i] = e.durationMs ?? NaN;
     for (const c of CODES) this.codes[c][i] = this.intern(e[c]);
     this.addTexts(e);
@@ -88,13 +92,16 @@ export class HistoryColumns {
   }
 
   private addTexts(e: AuditRecord): void {
-    const command = e.caller?.command ?? null;
-    const cwd = e.caller?.cwd ?? null;
+    const v = e.verified;
+    const command = v ? programText(v.requester) : (e.caller?.command ?? null);
+    const cwd = v ? v.requester.cwd : (e.caller?.cwd ?? null);
+    const claimed = v && e.caller && claimDiffers(e.caller, v) ? e.caller.command : null;
     this.texts.command.push(command);
     this.texts.cwd.push(cwd);
     this.texts.reason.push(e.reason ?? null);
     this.texts.credentialId.push(e.credentialId ?? null);
-    this.search.push(`${e.profile ?? ''}${SEP}${command ?? ''}${SEP}${cwd ?? ''}${SEP}${e.reason ?? ''}`.toLowerCase());
+    this.texts.claimed.push(claimed);
+    this.search.push(`${e.profile ?? ''}${SEP}${command ?? ''}${SEP}${cwd ?? ''}${SEP}${e.reason ?? ''}${SEP}${claimed ?? ''}`.toLowerCase());
   }
 
   private noteProfile(profile: string | undefined): void {
@@ -122,6 +129,8 @@ export class HistoryColumns {
       profile: this.code('profile', i),
       decision: this.code('decision', i) as Decision | null,
       command: this.texts.command[i]!,
+      verified: this.numbers.verified[i] === 1,
+      claimed: this.texts.claimed[i]!,
       cwd: this.texts.cwd[i]!,
       pid: this.number('pid', i),
       ppid: this.number('ppid', i),

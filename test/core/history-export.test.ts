@@ -17,6 +17,8 @@ const row = (over: Partial<HistoryRow> = {}): HistoryRow => ({
   reason: null,
   served: null,
   credentialId: null,
+  verified: false,
+  claimed: null,
   ...over,
 });
 
@@ -62,11 +64,11 @@ describe('history export', () => {
     const csv = toCsv([row(), row({ seq: 8, decision: 'allowed', served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE', reason: 'ok' })]);
     assert.equal(
       csv,
-      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId\r\n' +
-        '7,2026-11-26T09:00:00.000Z,access,prod,denied,aws s3 ls,/home/ann,123,1,40,,,\r\n' +
-        '8,2026-11-26T09:00:00.000Z,access,prod,allowed,aws s3 ls,/home/ann,123,1,40,ok,vault,AKIAIOSFODNN7EXAMPLE\r\n',
+      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,verified,claimed\r\n' +
+        '7,2026-11-26T09:00:00.000Z,access,prod,denied,aws s3 ls,/home/ann,123,1,40,,,,false,\r\n' +
+        '8,2026-11-26T09:00:00.000Z,access,prod,allowed,aws s3 ls,/home/ann,123,1,40,ok,vault,AKIAIOSFODNN7EXAMPLE,false,\r\n',
     );
-    assert.equal(toCsv([]), 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId\r\n');
+    assert.equal(toCsv([]), 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,verified,claimed\r\n');
   });
 
   const quoting: [string, string, string][] = [
