@@ -108,3 +108,19 @@ export const MAX_ANCESTORS = 8;
 export const MAX_ANCESTOR_ARGV = 1024;
 /** Longest path (executable, working directory) a verified caller records. */
 export const MAX_PATH = 4096;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPath = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_PATH;
+
+function isProcess(v: unknown, full: boolean): boolean {
+  if (!isObject(v) || typeof v.pid !== 'number' || !isPath(v.exe) || !isCallerArgv(v.argv)) return false;
+  return !full || (typeof v.startTime === 'string' && v.startTime.length <= 32 && isPath(v.cwd));
+}
+
+/** A verified caller within the bounds the agent records it in (the audit log's readers check every line with it). */
+export function isVerifiedCaller(v: unknown): v is VerifiedCaller {
+  if (!isObject(v) || typeof v.method !== 'string' || v.method.length > 64 || !isObject(v.peer) || typeof v.peer.pid !== 'number' || typeof v.peer.uid !== 'number') return false;
+  if (!isProcess(v.requester, true) || !Array.isArray(v.ancestry) || v.ancestry.length > MAX_ANCESTORS) return false;
+  return v.ancestry.every((a) => isProcess(a, false)) && (v.incomplete === undefined || (typeof v.incomplete === 'string' && v.incomplete.length <= 2048));
+}

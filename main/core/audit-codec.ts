@@ -7,7 +7,7 @@
  */
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { isDecision, isServed, type Decision, type Served } from '../../common/decision.ts';
-import { MAX_ANCESTORS, MAX_PATH, isCallerArgv, type CallerClaim, type VerifiedCaller } from '../../common/caller.ts';
+import { isVerifiedCaller, type CallerClaim, type VerifiedCaller } from '../../common/caller.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
 export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback'] as const;
@@ -154,19 +154,10 @@ function isCaller(v: unknown): v is CallerClaim {
   return isNumber(c.pid) && isNumber(c.ppid) && isText(c.command) && isText(c.cwd) && (c.argv === undefined || (Array.isArray(c.argv) && c.argv.every(isText)));
 }
 
-const isPath = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_PATH;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function isProcess(v: unknown, full: boolean): boolean {
-  if (!isObject(v) || !isNumber(v.pid) || !isPath(v.exe) || !isCallerArgv(v.argv)) return false;
-  return !full || (isText(v.startTime) && v.startTime.length <= 32 && isPath(v.cwd));
-}
-
-/** A verified caller within the bounds the agent records it in (common/caller.ts). */
-function isVerified(v: unknown): v is VerifiedCaller {
-  if (!isObject(v) || !isText(v.method) || v.method.length > 64 || !isObject(v.peer) || !isNumber(v.peer.pid) || !isNumber(v.peer.uid)) return false;
-  if (!isProcess(v.requester, true) || !Array.isArray(v.ancestry) || v.ancestry.length > MAX_ANCESTORS) return false;
-  return v.ancestry.every((a) => isProcess(a, false)) && (v.incomplete === undefined || (isText(v.incomplete) && v.incomplete.length <= 2048));
+/** The claimed or the verified caller, when one holds what tray-cred never writes there. */
+function badCallerField(o: Json): 'caller' | 'verified' | undefined {
+  if (o.caller !== undefined && !isCaller(o.caller)) return 'caller';
+  return o.verified !== undefined && !isVerifiedCaller(o.verified) ? 'verified' : undefined;
 }
 
 /**
@@ -178,8 +169,8 @@ function badOptionalField(o: Json): string | undefined {
   if (o.profile !== undefined && !isText(o.profile)) return 'profile';
   if (o.decision !== undefined && !isDecision(o.decision)) return 'decision';
   if (o.reason !== undefined && !isText(o.reason)) return 'reason';
-  if (o.caller !== undefined && !isCaller(o.caller)) return 'caller';
-  if (o.verified !== undefined && !isVerified(o.verified)) return 'verified';
+  const who = badCallerField(o);
+  if (who !== undefined) return who;
   if (o.durationMs !== undefined && !isNumber(o.durationMs)) return 'durationMs';
   if (o.requestId !== undefined && !isText(o.requestId)) return 'requestId';
   if (o.served !== undefined && !isServed(o.served)) return 'served';

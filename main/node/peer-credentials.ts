@@ -5,6 +5,7 @@
  * in Electron's main process with no compiler and no addon of our own to build and sign.
  */
 import type { Socket } from 'node:net';
+import type koffiModule from 'koffi';
 import type { PeerCredentials } from '../core/ports.ts';
 
 /**
@@ -22,7 +23,7 @@ export function socketFd(socket: Socket): number | undefined {
 /** Reads a connected socket's peer; throws with the call that failed. */
 export type PeerReader = (fd: number) => PeerCredentials;
 
-type Koffi = (typeof import('koffi'))['default'];
+type Koffi = typeof koffiModule;
 
 /** Linux: `struct ucred { pid_t pid; uid_t uid; gid_t gid; }` from getsockopt(SOL_SOCKET, SO_PEERCRED). */
 function linuxReader(koffi: Koffi): PeerReader {
