@@ -21,10 +21,17 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-its-wire-only',
-      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts) and the vocabulary in common/, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper)\\.ts$|^common/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/' },
+    },
+    {
+      name: 'helper-loads-koffi-only-for-the-windows-pipe-check',
+      comment: 'koffi (FFI) is the one npm module the helper may use: in helper/win32-pipe.ts, by type at build time and by require() at run time on Windows only, so the helper never loads it on Linux or macOS.',
+      severity: 'error',
+      from: { path: '^helper/', pathNot: '^helper/win32-pipe\\.ts$' },
+      to: { path: '(^|/)node_modules/koffi/' },
     },
     {
       name: 'core-reaches-io-through-ports',

@@ -135,13 +135,36 @@ function checkSocketDirectory(path: string): void {
   }
 }
 
+/** A pipe whose server is not this user's: nothing was sent to it. */
+class UntrustedServerError extends Error {}
+
+/**
+ * Windows: a check, run once connected, that the pipe's server runs as this user (helper/win32-pipe.ts,
+ * loaded only here so that Linux and macOS never load koffi). A check that cannot be loaded fails closed.
+ */
+async function pipeGuard(path: string): Promise<(() => Error | undefined) | undefined> {
+  if (process.platform !== 'win32') return undefined;
+  const { checkPipeServer, koffiWin32Pipes } = await import('./win32-pipe.ts');
+  let api: ReturnType<typeof koffiWin32Pipes>;
+  try {
+    api = koffiWin32Pipes();
+  } catch (error) {
+    fail(EXIT_STATUS.NOT_RUNNING, `cannot check who serves ${path}, so nothing was sent (${(error as Error).message}): reinstall tray-cred, whose helper needs the koffi module beside it`);
+  }
+  return () => {
+    const check = checkPipeServer(path, api);
+    return check.ok ? undefined : new UntrustedServerError(`${check.reason}, so nothing was sent to it: close the program holding the pipe name, then start the tray-cred app`);
+  };
+}
+
 /** The agent's answer to one credentials request; every failure ends the process with its status. */
 async function ask(path: string, profile: string, seconds: number): Promise<unknown> {
   const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
   let response;
   try {
-    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) }, seconds * 1000);
+    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) }, seconds * 1000, await pipeGuard(path));
   } catch (error) {
+    if (error instanceof UntrustedServerError) fail(EXIT_STATUS.NOT_RUNNING, error.message);
     if (error instanceof AgentUnreachableError) {
       fail(EXIT_STATUS.NOT_RUNNING, `${error.message}: start the tray-cred app (or \`tray-cred agent\` on a server); set TRAY_CRED_SOCKET if it listens elsewhere`);
     }
