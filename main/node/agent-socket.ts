@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { VerifiedCaller } from '../../common/caller.ts';
 import type { Request, Response } from '../../helper/wire.ts';
 import { SocketServer } from './socket-server.ts';
+import { windowsPipeGuard } from './win32-pipe-owner.ts';
 import { watchSocketFile, type SocketChange, type SocketWatch } from './socket-watch.ts';
 
 /**
@@ -46,7 +47,7 @@ export interface AgentSocket {
 export async function openAgentSocket(options: AgentSocketOptions): Promise<AgentSocket> {
   const { path, warn, onLost } = options;
   const fd = takeListenFd(options.env, options.pid);
-  const server = new SocketServer({ path, uid: options.uid, handle: options.handle, identify: options.identify, warn, ...(fd === undefined ? {} : { fd }) });
+  const server = new SocketServer({ path, uid: options.uid, handle: options.handle, identify: options.identify, pipeGuard: windowsPipeGuard(process.platform), warn, ...(fd === undefined ? {} : { fd }) });
   await server.listen();
   if (fd !== undefined && !existsSync(path)) {
     warn(`was handed a socket, but there is no socket file at ${path}, where the helper connects: set TRAY_CRED_SOCKET in the service to the socket unit's ListenStream path`);

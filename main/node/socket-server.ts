@@ -30,6 +30,11 @@ export interface SocketServerOptions {
    */
   identify?: ((socket: Socket) => Promise<VerifiedCaller | undefined>) | undefined;
   readTimeoutMs?: number;
+  /**
+   * Windows: runs around the listen (main/node/win32-pipe-owner.ts): `beforeListen` throws when
+   * anyone already serves the pipe name, `afterListen` gives the pipe an owner-only DACL.
+   */
+  pipeGuard?: { beforeListen(path: string): void; afterListen(path: string): void } | undefined;
   /** Problems that no client owns (the agent's log). */
   warn: (message: string) => void;
   /**
@@ -67,6 +72,7 @@ export class SocketServer {
       await checkPrivateDir(dir, uid);
       await this.clearStale(path);
     }
+    if (windows && fd === undefined) this.options.pipeGuard?.beforeListen(path);
     // Half-open: a client may end its side after the request line (`nc -N`, a shell pipe) and must
     // still get the answer; without it the answer to any request that awaits I/O was dropped.
     const server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
@@ -82,7 +88,17 @@ export class SocketServer {
     });
     server.on('error', (error) => this.options.warn(`socket server: ${error.message}`));
     if (!windows && fd === undefined) await fsp.chmod(path, 0o600);
+    if (windows) this.restrictPipe(path);
     this.server = server;
+  }
+
+  /** An owner-only DACL on the pipe; without it the default DACL (others may read, not write) still stands, so a failure is a warning. */
+  private restrictPipe(path: string): void {
+    try {
+      this.options.pipeGuard?.afterListen(path);
+    } catch (error) {
+      this.options.warn(`could not give ${path} an owner-only security descriptor (${(error as Error).message}): its default one stands`);
+    }
   }
 
   /** A socket file left by a dead agent is replaced; a live agent's is never stolen. */
