@@ -199,4 +199,6 @@ export interface ProcessRecord extends ProcessFacts {
  */
 export interface ProcessTable {
   read(pid: number): Promise<ProcessRecord | undefined>;
+  /** The OS's clock in the units of `startTime` (Linux: ticks since boot), or `undefined` where it cannot be read. */
+  now?(): Promise<string | undefined>;
 }

@@ -45,13 +45,15 @@ function startedLater(a: string, b: string): boolean {
 }
 
 /** The peer and its ancestors as far as they can be read; `problem` says where and why the walk stopped early. */
-async function walk(peer: PeerCredentials, table: ProcessTable): Promise<{ chain: ProcessRecord[]; problem?: string }> {
+async function walk(peer: PeerCredentials, table: ProcessTable, connectedBy: string | undefined): Promise<{ chain: ProcessRecord[]; problem?: string }> {
   const chain: ProcessRecord[] = [];
   let pid = peer.pid;
   for (let i = 0; i < MAX_WALK; i++) {
     const p = await table.read(pid);
     const child = chain.at(-1);
     if (!p) return { chain, problem: child ? `the parent (pid ${pid}) of pid ${child.pid} could not be read` : `the peer (pid ${pid}) exited before the agent could read it` };
+    // The peer connected before `connectedBy`: a process with its pid that started later took the pid after the peer exited.
+    if (!child && connectedBy !== undefined && startedLater(p.startTime, connectedBy)) return { chain, problem: `pid ${pid} started after the connection was accepted: the peer exited and its pid was reused` };
     // A parent exited and its pid was reused while the tree was read: a newer process is not the parent.
     if (child && startedLater(p.startTime, child.startTime)) return { chain, problem: `pid ${pid} started after its child ${child.pid}, so it is not the parent that started it` };
     chain.push(p);
@@ -66,10 +68,11 @@ const ancestor = (p: ProcessRecord): AncestorFacts => ({ pid: p.pid, exe: p.exe.
 
 /**
  * The verified caller of a connection whose peer the kernel named. Never throws and never falls
- * back to a claim: what could not be read is left empty and `incomplete` says why.
+ * back to a claim: what could not be read is left empty and `incomplete` says why. `connectedBy`
+ * is the OS clock (ProcessTable.now) read once the connection was accepted, when known.
  */
-export async function verifyCaller(peer: PeerCredentials, table: ProcessTable): Promise<VerifiedCaller> {
-  const { chain, problem } = await walk(peer, table);
+export async function verifyCaller(peer: PeerCredentials, table: ProcessTable, connectedBy?: string): Promise<VerifiedCaller> {
+  const { chain, problem } = await walk(peer, table, connectedBy);
   const base = { method: peer.method, peer: { pid: peer.pid, uid: peer.uid } };
   if (chain.length === 0) {
     return { ...base, requester: { pid: peer.pid, startTime: '', exe: '', argv: [], cwd: '' }, ancestry: [], incomplete: problem ?? 'the peer could not be read' };

@@ -28,7 +28,8 @@ export function identifierFrom(read: PeerReader, table: ProcessTable, warn: (mes
       warn(`cannot ask the kernel who connected (${(error as Error).message}): the caller is recorded as claimed only`);
       return Promise.resolve(undefined);
     }
-    return verifyCaller(peer, table);
+    const connected = peer;
+    return (table.now?.() ?? Promise.resolve(undefined)).then((by) => verifyCaller(connected, table, by));
   };
 }
 

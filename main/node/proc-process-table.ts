@@ -15,6 +15,8 @@ export interface StatFields {
 }
 
 const WHOLE = /^\d{1,20}$/;
+/** The unit of stat's start time: USER_HZ, 100 on every Linux architecture Node runs on (sysconf(_SC_CLK_TCK)). */
+const USER_HZ = 100;
 
 /**
  * Parses a /proc/<pid>/stat line of process `pid`, or `undefined` when it is not one. Field 2, the
@@ -54,6 +56,13 @@ export class ProcProcessTable implements ProcessTable {
   private async stat(pid: number): Promise<StatFields | undefined> {
     const text = await orEmpty(readFile(`${this.root}/${pid}/stat`, 'utf8'), '');
     return parseStat(text, pid);
+  }
+
+  /** Ticks since boot from /proc/uptime (seconds with two decimals), in the 1/100 s USER_HZ of stat's start times, rounded up. */
+  async now(): Promise<string | undefined> {
+    const text = await orEmpty(readFile(`${this.root}/uptime`, 'utf8'), '');
+    const m = /^(\d{1,15})\.(\d{2}) /.exec(text);
+    return m ? String(Number(m[1]) * USER_HZ + Number(m[2]) + 1) : undefined;
   }
 
   async read(pid: number): Promise<ProcessRecord | undefined> {

@@ -87,6 +87,15 @@ describe('verifyCaller: the requesting program', () => {
     assert.match(v.incomplete ?? '', /pid 20 started after its child 25/);
   });
 
+  it('a peer whose pid was reused before it was read (it started after the connection) is not named', async () => {
+    const impostor = proc(30, 10, '/usr/bin/evil', ['evil'], { startTime: '5000' });
+    const table = new TableOf([LOGIN_SHELL, impostor]);
+    const v = await verifyCaller(peer(30), table, '4000');
+    assert.deepEqual(v.requester, { pid: 30, startTime: '', exe: '', argv: [], cwd: '' });
+    assert.match(v.incomplete ?? '', /pid 30 started after the connection was accepted: the peer exited and its pid was reused/);
+    assert.equal((await verifyCaller(peer(30), table, '5000')).requester.exe, '/usr/bin/evil', 'started by then: it may be the peer');
+  });
+
   it('stops at the session leader and at pid 1, and cuts a runaway tree', async () => {
     const top = proc(2, 1, '/usr/bin/init-ish', ['x'], { sid: 2 });
     const v = await verifyCaller(peer(30), new TableOf([top, proc(20, 2, '/usr/bin/make', ['make']), HELPER_NODE(30, 20)]));

@@ -61,7 +61,8 @@ describe('the tray app, end to end', () => {
     const aws = run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'prod'], { env: sandbox.env, killAfterMs: 60_000 });
     const prompt = await ask({ op: 'box', n: 2 });
     assert.match(String(prompt.message), /^Allow “prod” for “.*aws configure export-credentials --profile prod”\?$/);
-    assert.match(String(prompt.detail), /As claimed by tray-cred-helper/);
+    // The kernel names the CLI (its Python running /usr/bin/aws); the helper's claim names the same process, so it is not repeated.
+    assert.match(String(prompt.detail), /^requesting program \(verified by the kernel\): \/usr\/bin\/python3 \/usr\/bin\/aws configure export-credentials --profile prod, executable \/usr\/bin\/python3\.\d+, in .*, pid \d+$/);
     const waiting = await ask({ op: 'tray', icon: 'tray-pending.png' });
     assert.ok((waiting.labels as string[]).some((l) => l.startsWith('Waiting for approval: prod (')));
     await ask({ op: 'click', n: 2, label: 'Allow once' });

@@ -88,6 +88,23 @@ describe('ProcProcessTable', () => {
     }
   });
 
+  it("now() is the boot clock in stat's start-time units: never before a running process started", async () => {
+    const table = new ProcProcessTable();
+    const self = await table.read(process.pid);
+    const now = await table.now();
+    assert.ok(self && now);
+    assert.ok(BigInt(now) >= BigInt(self.startTime), `${now} >= ${self.startTime}`);
+    const root = await mkdtemp(join(tmpdir(), 'tc-uptime-'));
+    try {
+      await writeFile(join(root, 'uptime'), '11098.37 7206.11\n');
+      assert.equal(await new ProcProcessTable(root).now(), '1109838');
+      await writeFile(join(root, 'uptime'), 'garbage');
+      assert.equal(await new ProcProcessTable(root).now(), undefined);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('a process that is gone reads as nothing, not as a guess', async () => {
     const child = spawn('/bin/true', [], { stdio: 'ignore' });
     await new Promise((r) => child.once('exit', r));
