@@ -57,8 +57,9 @@ function boundedArgv(cmdline: string): string[] {
  * verifies (Linux, macOS) it records them beside what the kernel says, and shows them only when
  * they name another process. On Linux they cost three /proc reads (0.03 ms against a 63 ms
  * start-up, measured), so they stay: an agent of an older release still shows them. On macOS
- * they cost a `ps` child process (and loading child_process), which the agent's own
- * LOCAL_PEERPID check makes redundant, so only the parent's pid is claimed there, as on
+ * they cost loading child_process and running `ps` (about 18 ms on this project's Linux machine;
+ * not measured on a Mac), which the agent's own LOCAL_PEERPID check makes redundant, so only the
+ * parent's pid is claimed there, as on
  * Windows (where the claim is all the agent has: reading another process's command line there
  * needs more than the helper should load before every `aws` command).
  */
