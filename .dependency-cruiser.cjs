@@ -21,10 +21,17 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-its-wire-only',
-      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts) and the vocabulary in common/, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper)\\.ts$|^common/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/' },
+    },
+    {
+      name: 'helper-loads-koffi-only-for-the-windows-pipe-check',
+      comment: 'koffi (FFI) is the one npm module the helper may use: in helper/win32-pipe.ts, by type at build time and by require() at run time on Windows only, so the helper never loads it on Linux or macOS.',
+      severity: 'error',
+      from: { path: '^helper/', pathNot: '^helper/win32-pipe\\.ts$' },
+      to: { path: '(^|/)node_modules/koffi/' },
     },
     {
       name: 'core-reaches-io-through-ports',
@@ -49,10 +56,10 @@ module.exports = {
     },
     {
       name: 'main-uses-the-wire-not-the-helper-program',
-      comment: 'The wire contract, its client, the socket paths and the frame reader are shared (the agent serves the wire, the CLI talks to the agent); the helper program itself is not.',
+      comment: 'The wire contract, its client, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!(wire|client|paths|line-frame)\\.ts$)' },
+      to: { path: '^helper/(?!(wire|client|paths|line-frame|win32-pipe)\\.ts$)' },
     },
     {
       name: 'renderer-is-a-sandboxed-page',

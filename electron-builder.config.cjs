@@ -35,11 +35,13 @@ module.exports = {
     '!node_modules/**/*',
     'node_modules/@napi-rs/keyring/**/*',
     'node_modules/@napi-rs/keyring-*/**/*',
+    'node_modules/koffi/**/*',
+    'node_modules/@koromix/koffi-*/**/*',
     '!node_modules/**/*.{md,d.ts,map}',
   ],
   asar: true,
   // A native addon cannot be dlopen()ed from inside an archive.
-  asarUnpack: ['node_modules/@napi-rs/keyring-*/**/*.node'],
+  asarUnpack: ['node_modules/@napi-rs/keyring-*/**/*.node', 'node_modules/@koromix/koffi-*/**/*.node'],
   // The keyring ships N-API prebuilds that load in Electron as they are; nothing is compiled.
   npmRebuild: false,
   nodeGypRebuild: false,

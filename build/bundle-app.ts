@@ -4,7 +4,7 @@
  * build/bundle-renderer.ts. Called by build/bundle.ts.
  *
  * npm dependencies are bundled, so the ASAR holds only code that runs; kept external only:
- * `electron` (the runtime provides it) and `@napi-rs/keyring`, whose native addon cannot be
+ * `electron` (the runtime provides it), `@napi-rs/keyring` and `koffi` (the peer-credential FFI), whose native addons cannot be
  * bundled and is shipped from node_modules (unpacked from the ASAR by electron-builder).
  */
 import { build } from 'esbuild';
@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'dist', 'app');
 /** Packages the app loads from node_modules at run time; electron-builder.config.cjs ships exactly these. */
-export const APP_EXTERNALS = ['electron', '@napi-rs/keyring'] as const;
+export const APP_EXTERNALS = ['electron', '@napi-rs/keyring', 'koffi'] as const;
 
 const MAIN_ENTRY = join(ROOT, 'main', 'electron', 'main.ts');
 const PRELOAD_ENTRY = join(ROOT, 'preload', 'preload.ts');

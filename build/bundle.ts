@@ -25,8 +25,8 @@ await Promise.all([
     entryPoints: ['main/node/cli.ts'],
     outfile: 'dist/tray-cred.mjs',
     format: 'esm',
-    // The keyring binding is a native addon, and the STS SDK is loaded only when a session is minted: both come from node_modules.
-    external: ['@napi-rs/keyring', '@aws-sdk/client-sts'],
+    // The keyring binding and koffi are native addons, and the STS SDK is loaded only when a session is minted: both come from node_modules.
+    external: ['@napi-rs/keyring', '@aws-sdk/client-sts', 'koffi'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
   }),
   // `audit verify`'s worker threads (main/node/audit-verify-parallel.ts finds it beside the CLI).

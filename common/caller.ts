@@ -79,4 +79,48 @@ export interface VerifiedCaller {
   requester: ProcessFacts;
   /** The requester's ancestors up to the session leader, nearest first. */
   ancestry: AncestorFacts[];
+  /**
+   * What could not be verified and why (the peer exited before the agent read it, a process
+   * changed while it was read): the kernel's pid and uid still hold, the rest is as far as it goes.
+   */
+  incomplete?: string;
+}
+
+/**
+ * `args` cut to at most `maxArgs` arguments of at most {@link MAX_CALLER_ARG} characters and
+ * `maxTotal` in all: a cut argument ends in '…', and arguments past the total are dropped.
+ */
+export function boundArgv(args: readonly string[], maxArgs = MAX_CALLER_ARGS, maxTotal = MAX_CALLER_ARGV): string[] {
+  const out: string[] = [];
+  let total = 0;
+  for (const arg of args.slice(0, maxArgs)) {
+    const limit = Math.min(MAX_CALLER_ARG, maxTotal);
+    const kept = arg.length > limit ? `${arg.slice(0, limit - 1)}…` : arg;
+    if (total + kept.length > maxTotal) break;
+    total += kept.length;
+    out.push(kept);
+  }
+  return out;
+}
+
+/** Most ancestors a verified caller records, and the most argv characters each keeps. */
+export const MAX_ANCESTORS = 8;
+export const MAX_ANCESTOR_ARGV = 1024;
+/** Longest path (executable, working directory) a verified caller records. */
+export const MAX_PATH = 4096;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPath = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_PATH;
+
+function isProcess(v: unknown, full: boolean): boolean {
+  if (!isObject(v) || typeof v.pid !== 'number' || !isPath(v.exe) || !isCallerArgv(v.argv)) return false;
+  return !full || (typeof v.startTime === 'string' && v.startTime.length <= 32 && isPath(v.cwd));
+}
+
+/** A verified caller within the bounds the agent records it in (the audit log's readers check every line with it). */
+export function isVerifiedCaller(v: unknown): v is VerifiedCaller {
+  if (!isObject(v) || typeof v.method !== 'string' || v.method.length > 64 || !isObject(v.peer) || typeof v.peer.pid !== 'number' || typeof v.peer.uid !== 'number') return false;
+  if (!isProcess(v.requester, true) || !Array.isArray(v.ancestry) || v.ancestry.length > MAX_ANCESTORS) return false;
+  return v.ancestry.every((a) => isProcess(a, false)) && (v.incomplete === undefined || (typeof v.incomplete === 'string' && v.incomplete.length <= 2048));
 }

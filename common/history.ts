@@ -10,7 +10,7 @@ export const MAX_PAGE = 500;
 
 /**
  * Which history rows to show. Every field narrows; an empty filter shows everything.
- * `text` matches case-insensitively anywhere in the profile, caller command, cwd and reason.
+ * `text` matches case-insensitively anywhere in the profile, caller command, cwd, reason and a differing claim.
  */
 export interface HistoryFilter {
   profile?: string | undefined;
@@ -24,7 +24,10 @@ export interface HistoryFilter {
   events?: 'access' | 'all' | undefined;
 }
 
-/** One audit entry as the history table shows it. The caller's fields are claims, not proof. */
+/**
+ * One audit entry as the history table shows it. Where the kernel named the caller (`verified`),
+ * command, cwd and pid are the verified requesting program's; elsewhere they are the helper's claims.
+ */
 export interface HistoryRow {
   seq: number;
   /** ISO 8601. */
@@ -32,8 +35,12 @@ export interface HistoryRow {
   event: string;
   profile: string | null;
   decision: Decision | null;
-  /** The command line the helper claims asked (secret-looking flags already redacted). */
+  /** The requesting program's command line: verified when `verified`, else as the helper claims it (secret-looking arguments redacted). */
   command: string | null;
+  /** True when command, cwd and pid were verified by the kernel and the agent's reading of the process table, not claimed. */
+  verified?: boolean | undefined;
+  /** The helper's claimed command line when it differs from the verified caller (another process), else null. */
+  claimed?: string | null | undefined;
   cwd: string | null;
   pid: number | null;
   ppid: number | null;

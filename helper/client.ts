@@ -22,9 +22,10 @@ export class AgentUnreachableError extends Error {
 /**
  * Sends one request and reads its one response, validated. Rejects with
  * {@link AgentUnreachableError} when nothing listens, and with {@link ProtocolError}
- * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails.
+ * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails. `beforeWrite`
+ * runs once connected; an error it returns is the rejection, and nothing is sent.
  */
-export function sendRequest(path: string, request: Request, timeoutMs: number): Promise<Response> {
+export function sendRequest(path: string, request: Request, timeoutMs: number, beforeWrite?: () => Error | undefined): Promise<Response> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     const frame = new LineFrameReader("the agent's answer");
@@ -42,6 +43,12 @@ export function sendRequest(path: string, request: Request, timeoutMs: number): 
     }, timeoutMs);
     socket.on('connect', () => {
       connected = true;
+      // The Windows helper checks who serves the pipe now, connected, before anything is sent.
+      const refused = beforeWrite?.();
+      if (refused) {
+        finish(() => reject(refused));
+        return;
+      }
       socket.write(encodeFrame(request));
     });
     socket.on('data', (chunk: Buffer) => {

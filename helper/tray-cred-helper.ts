@@ -12,7 +12,7 @@ import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { homedir, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MAX_CALLER_ARG, MAX_CALLER_ARGS, MAX_CALLER_ARGV } from '../common/caller.ts';
+import { boundArgv } from '../common/caller.ts';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
 import { PROTOCOL_VERSION, ProtocolError, parseCredentialsResult, type CallerClaim } from './wire.ts';
@@ -49,19 +49,21 @@ function fail(status: number, message: string): never {
 function boundedArgv(cmdline: string): string[] {
   const args = cmdline.split('\0');
   if (args.at(-1) === '') args.pop();
-  const out: string[] = [];
-  let total = 0;
-  for (const arg of args.slice(0, MAX_CALLER_ARGS)) {
-    const kept = arg.length > MAX_CALLER_ARG ? `${arg.slice(0, MAX_CALLER_ARG - 1)}…` : arg;
-    if (total + kept.length > MAX_CALLER_ARGV) break;
-    total += kept.length;
-    out.push(kept);
-  }
-  return out;
+  return boundArgv(args);
 }
 
-/** What the helper can tell about the process that ran it. Claims, not proof. */
-async function callerOf(pid: number): Promise<CallerClaim> {
+/**
+ * What the helper can tell about the process that ran it. Claims, not proof: where the agent
+ * verifies (Linux, macOS) it records them beside what the kernel says, and shows them only when
+ * they name another process. On Linux they cost three /proc reads (0.03 ms against a 63 ms
+ * start-up, measured), so they stay: an agent of an older release still shows them. On macOS
+ * they cost loading child_process and running `ps` (about 18 ms on this project's Linux machine;
+ * not measured on a Mac), which the agent's own LOCAL_PEERPID check makes redundant, so only the
+ * parent's pid is claimed there, as on
+ * Windows (where the claim is all the agent has: reading another process's command line there
+ * needs more than the helper should load before every `aws` command).
+ */
+function callerOf(pid: number): CallerClaim {
   const claim: CallerClaim = { pid, ppid: 0, command: '', cwd: '' };
   try {
     if (process.platform === 'linux') {
@@ -72,14 +74,6 @@ async function callerOf(pid: number): Promise<CallerClaim> {
       // Field 4 of stat; the command name in field 2 may hold spaces, so count from its ')'.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       claim.ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
-    } else if (process.platform === 'darwin') {
-      const { spawnSync } = await import('node:child_process');
-      const ps = spawnSync('/bin/ps', ['-o', 'ppid=,command=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000 });
-      const m = /^\s*(\d+)\s+(.*)$/s.exec(ps.stdout ?? '');
-      if (m) {
-        claim.ppid = Number(m[1]);
-        claim.command = m[2]!.trim();
-      }
     }
   } catch {
     // Best effort: a caller we cannot read is sent as what we know (its pid).
@@ -142,13 +136,36 @@ function checkSocketDirectory(path: string): void {
   }
 }
 
+/** A pipe whose server is not this user's: nothing was sent to it. */
+class UntrustedServerError extends Error {}
+
+/**
+ * Windows: a check, run once connected, that the pipe's server runs as this user (helper/win32-pipe.ts,
+ * loaded only here so that Linux and macOS never load koffi). A check that cannot be loaded fails closed.
+ */
+async function pipeGuard(path: string): Promise<(() => Error | undefined) | undefined> {
+  if (process.platform !== 'win32') return undefined;
+  const { checkPipeServer, koffiWin32Pipes } = await import('./win32-pipe.ts');
+  let api: ReturnType<typeof koffiWin32Pipes>;
+  try {
+    api = koffiWin32Pipes();
+  } catch (error) {
+    fail(EXIT_STATUS.NOT_RUNNING, `cannot check who serves ${path}, so nothing was sent (${(error as Error).message}): reinstall tray-cred, whose helper needs the koffi module beside it`);
+  }
+  return () => {
+    const check = checkPipeServer(path, api);
+    return check.ok ? undefined : new UntrustedServerError(`${check.reason}, so nothing was sent to it: close the program holding the pipe name, then start the tray-cred app`);
+  };
+}
+
 /** The agent's answer to one credentials request; every failure ends the process with its status. */
 async function ask(path: string, profile: string, seconds: number): Promise<unknown> {
   const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
   let response;
   try {
-    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: await callerOf(process.ppid) }, seconds * 1000);
+    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) }, seconds * 1000, await pipeGuard(path));
   } catch (error) {
+    if (error instanceof UntrustedServerError) fail(EXIT_STATUS.NOT_RUNNING, error.message);
     if (error instanceof AgentUnreachableError) {
       fail(EXIT_STATUS.NOT_RUNNING, `${error.message}: start the tray-cred app (or \`tray-cred agent\` on a server); set TRAY_CRED_SOCKET if it listens elsewhere`);
     }

@@ -161,6 +161,16 @@ function cell(raw: string, className = ''): HTMLElement {
   return el;
 }
 
+/** The caller's command, said to be verified (by the kernel) or claimed (by the client) on hover, with a differing claim. */
+function callerCell(data: HistoryRow): HTMLElement {
+  const el = cell(data.command ?? (data.reason ?? ''), data.verified ? 'command verified' : 'command');
+  if (data.command !== null && el.title) {
+    const claim = data.claimed ? `\nclaimed by the client: ${displayText(data.claimed)}` : '';
+    el.title = `${data.verified ? 'verified by the kernel' : 'as claimed by the client'}: ${el.title}${claim}`;
+  }
+  return el;
+}
+
 function fillRow(row: HTMLElement, data: HistoryRow): void {
   row.dataset.seq = String(data.seq);
   row.classList.remove('loading');
@@ -173,7 +183,7 @@ function fillRow(row: HTMLElement, data: HistoryRow): void {
     cell(formatLocalTime(data.time), 'time'),
     cell(data.profile ?? '', 'profile'),
     decision,
-    cell(data.command ?? (data.reason ?? ''), 'command'),
+    callerCell(data),
     cell(data.cwd ?? '', 'cwd'),
     cell(formatDuration(data.durationMs), 'duration'),
   );

@@ -3,7 +3,7 @@
  * stops the request with the decision the audit log records and the error the client gets. The
  * audit entry is built once, from the final result.
  */
-import type { CallerClaim } from '../../common/caller.ts';
+import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 import type { Decision } from '../../common/decision.ts';
 import type { Policy } from '../../common/policy.ts';
 import type { GateResult } from './approval-gate.ts';
@@ -85,7 +85,7 @@ export function promptOutcome(result: GateResult, ctx: PromptContext, warn: (mes
 
 /** The one audit entry of a credentials request, built from its final result. */
 export function accessEntry(
-  request: { requestId: string; profile: string; caller: CallerClaim | undefined; durationMs: number },
+  request: { requestId: string; profile: string; caller: CallerClaim | undefined; verified?: VerifiedCaller | undefined; durationMs: number },
   result: StageResult<{ permit: Permit; resolved: Resolved }>,
 ): AuditInput {
   const { decision, reason } = result.ok ? result.value.permit : result;
@@ -96,6 +96,7 @@ export function accessEntry(
     decision,
     ...(reason ? { reason } : {}),
     ...(request.caller ? { caller: request.caller } : {}),
+    ...(request.verified ? { verified: request.verified } : {}),
     durationMs: request.durationMs,
     requestId: request.requestId,
     ...(resolved ? { served: resolved.served, credentialId: resolved.credentialId } : {}),

@@ -7,7 +7,7 @@
  */
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { isDecision, isServed, type Decision, type Served } from '../../common/decision.ts';
-import type { CallerClaim } from '../../common/caller.ts';
+import { isVerifiedCaller, type CallerClaim, type VerifiedCaller } from '../../common/caller.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
 export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback'] as const;
@@ -22,6 +22,8 @@ export interface AuditInput {
   decision?: Decision;
   reason?: string;
   caller?: CallerClaim;
+  /** The caller as the kernel and the agent's own reading of the process table name it (never a claim). */
+  verified?: VerifiedCaller;
   durationMs?: number;
   requestId?: string;
   /** For served accesses: straight from the vault, a cached session, or minted now. */
@@ -155,6 +157,12 @@ function isCaller(v: unknown): v is CallerClaim {
   return isNumber(c.pid) && isNumber(c.ppid) && isText(c.command) && isText(c.cwd) && (c.argv === undefined || (Array.isArray(c.argv) && c.argv.every(isText)));
 }
 
+/** The claimed or the verified caller, when one holds what tray-cred never writes there. */
+function badCallerField(o: Json): 'caller' | 'verified' | undefined {
+  if (o.caller !== undefined && !isCaller(o.caller)) return 'caller';
+  return o.verified !== undefined && !isVerifiedCaller(o.verified) ? 'verified' : undefined;
+}
+
 /**
  * The first optional field of AuditInput that holds what tray-cred never writes there. Written
  * out field by field: a loop over a table of guards doubled the cost of these checks (Node 24,
@@ -164,7 +172,8 @@ function badOptionalField(o: Json): string | undefined {
   if (o.profile !== undefined && !isText(o.profile)) return 'profile';
   if (o.decision !== undefined && !isDecision(o.decision)) return 'decision';
   if (o.reason !== undefined && !isText(o.reason)) return 'reason';
-  if (o.caller !== undefined && !isCaller(o.caller)) return 'caller';
+  const who = badCallerField(o);
+  if (who !== undefined) return who;
   if (o.durationMs !== undefined && !isNumber(o.durationMs)) return 'durationMs';
   if (o.requestId !== undefined && !isText(o.requestId)) return 'requestId';
   if (o.served !== undefined && !isServed(o.served)) return 'served';

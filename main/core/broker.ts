@@ -1,10 +1,10 @@
-import type { CallerClaim } from '../../common/caller.ts';
+import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import { accessEntry, failure, pass, promptOutcome, refuse, sourceFailure, type Permit, type PromptContext, type StageResult } from './access-outcome.ts';
 import { Grants, judge, strictestPolicy } from './access-policy.ts';
 import { ApprovalGate, type GateResult } from './approval-gate.ts';
 import type { AuditLog } from './audit-log.ts';
-import { scrubCaller } from './caller-redaction.ts';
+import { scrubCaller, scrubVerified } from './caller-redaction.ts';
 import type { CredentialSource, Resolved } from './credential-source.ts';
 import { ApprovalDeniedError, KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
 import { KeyCustody } from './key-custody.ts';
@@ -120,7 +120,7 @@ export class Broker {
   }
 
   /** Wipes the key, the decrypted vault, every grant and cached session; open prompts are cancelled. */
-  async lock(reason: string, caller?: CallerClaim): Promise<AgentStatus> {
+  async lock(reason: string, caller?: CallerClaim, verified?: VerifiedCaller): Promise<AgentStatus> {
     this.custody.beginLock();
     this.gate.cancelAll();
     if (!this.custody.locked) {
@@ -129,7 +129,7 @@ export class Broker {
       this.grants.clear();
       this.deps.source.clear();
       try {
-        await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}) });
+        await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}), ...(verified ? { verified: scrubVerified(verified) } : {}) });
       } finally {
         // After the lock's own entry: recording it must not depend on reaching the keychain.
         this.deps.audit.wipeKey();
@@ -146,10 +146,10 @@ export class Broker {
   }
 
   /** Drops a profile's cached session; the next request mints a new one. Throws when locked. */
-  async forget(profile: string, caller: CallerClaim | undefined): Promise<{ forgotten: boolean }> {
+  async forget(profile: string, caller: CallerClaim | undefined, verified?: VerifiedCaller): Promise<{ forgotten: boolean }> {
     if (this.locked) throw new VaultLockedError();
     const forgotten = this.deps.source.forget(profile);
-    if (forgotten) await this.deps.audit.append({ event: 'forget', profile, ...(caller ? { caller } : {}) });
+    if (forgotten) await this.deps.audit.append({ event: 'forget', profile, ...(caller ? { caller } : {}), ...(verified ? { verified: scrubVerified(verified) } : {}) });
     this.emit('access');
     return { forgotten };
   }
@@ -159,13 +159,18 @@ export class Broker {
     return this.usage.flush();
   }
 
-  /** One credentials request, decided, recorded, then answered. */
-  async credentials(requestId: string, profile: string, claimed: CallerClaim | undefined): Promise<CredentialProcessDocument> {
+  /**
+   * One credentials request, decided, recorded, then answered. `claimed` is what the client said;
+   * `verified` what the kernel and the agent's own reading of the process table say (absent where
+   * the platform cannot tell).
+   */
+  async credentials(requestId: string, profile: string, claimed: CallerClaim | undefined, verified?: VerifiedCaller): Promise<CredentialProcessDocument> {
     const caller = scrubCaller(claimed);
+    const known = scrubVerified(verified);
     const started = this.deps.clock.now();
-    const result = await this.decide(requestId, profile, caller).catch(failure);
+    const result = await this.decide(requestId, profile, caller, known).catch(failure);
     try {
-      await this.deps.audit.append(accessEntry({ requestId, profile, caller, durationMs: this.deps.clock.now() - started }, result));
+      await this.deps.audit.append(accessEntry({ requestId, profile, caller, verified: known, durationMs: this.deps.clock.now() - started }, result));
     } catch (error) {
       // While locked the audit key is read per write; a refusal (it serves nothing) is still answered
       // when only the keychain kept it from the log, and the agent's log says so.
@@ -178,23 +183,23 @@ export class Broker {
     return result.value.resolved.result;
   }
 
-  private async decide(requestId: string, name: string, caller: CallerClaim | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
-    const unlocked = await this.unlockStage(name, caller);
+  private async decide(requestId: string, name: string, caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+    const unlocked = await this.unlockStage(name, caller, verified);
     if (!unlocked.ok) return unlocked;
     const profiles = await this.custody.profiles();
     if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name));
     const prompts = this.prompts;
-    const permit = await this.permitStage(name, profiles, caller, unlocked.value);
+    const permit = await this.permitStage(name, profiles, { caller, verified }, unlocked.value);
     if (!permit.ok) return permit;
     // Re-read the vault only when a prompt was answered meanwhile (any request's: safe, rarely needed).
     return this.sourceStage(requestId, name, caller, permit.value, this.prompts !== prompts);
   }
 
   /** Lock: a request that arrives while locked is refused, or asks "Unlock and allow?" when the front end enables it. */
-  private async unlockStage(name: string, caller: CallerClaim | undefined): Promise<StageResult<boolean>> {
+  private async unlockStage(name: string, caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): Promise<StageResult<boolean>> {
     if (!this.locked) return pass(false);
     if (!this.unlockOnRequest()) return refuse('locked', new VaultLockedError());
-    const asked = await this.gate.ask(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], { profile: name, caller, rememberMinutes: 0, unlock: true });
+    const asked = await this.gate.ask(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], { profile: name, caller, ...(verified ? { verified } : {}), rememberMinutes: 0, unlock: true });
     const permit = this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
     if (!permit.ok) return permit;
     try {
@@ -207,7 +212,8 @@ export class Broker {
   }
 
   /** Policy, then approval when the policy asks for it. */
-  private async permitStage(name: string, profiles: Profiles, caller: CallerClaim | undefined, unlockedByPrompt: boolean): Promise<StageResult<Permit>> {
+  private async permitStage(name: string, profiles: Profiles, who: { caller: CallerClaim | undefined; verified: VerifiedCaller | undefined }, unlockedByPrompt: boolean): Promise<StageResult<Permit>> {
+    const { caller, verified } = who;
     const { source, clock } = this.deps;
     const mfaSerial = source.mfaNeeded(name, profiles);
     const effective = strictestPolicy(name, profiles, source.chain(name, profiles));
@@ -216,7 +222,7 @@ export class Broker {
       const { decision, reason } = verdict;
       return decision === 'denied' ? refuse('denied', new ApprovalDeniedError(name, reason ?? 'denied'), reason) : pass({ decision, reason });
     }
-    const request = { profile: name, caller, rememberMinutes: profiles[name]!.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
+    const request = { profile: name, caller, ...(verified ? { verified } : {}), rememberMinutes: profiles[name]!.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
     const asked = await this.gate.ask([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? ''], request);
     return this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
   }

@@ -20,7 +20,7 @@
  * 4. Any argument that holds, by shape, an AWS secret access key (40 base64 characters of mixed
  *    case), a session token or other long base64 blob (100+), or a PEM private key.
  */
-import type { CallerClaim } from '../../common/caller.ts';
+import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 
 /** What a redacted value is replaced by. */
 export const REDACTED = '[redacted]';
@@ -105,4 +105,15 @@ export function scrubCaller(caller: CallerClaim | undefined): CallerClaim | unde
   if (!caller.argv) return { pid: caller.pid, ppid: caller.ppid, command: redactCommand(caller.command), cwd: caller.cwd };
   const argv = redactArgv(caller.argv);
   return { pid: caller.pid, ppid: caller.ppid, command: argv.join(' '), argv, cwd: caller.cwd };
+}
+
+/** A verified caller with every argv (the requester's and its ancestors') redacted as a claimed argv is. */
+export function scrubVerified(verified: VerifiedCaller | undefined): VerifiedCaller | undefined {
+  if (!verified) return undefined;
+  return {
+    ...verified,
+    peer: { ...verified.peer },
+    requester: { ...verified.requester, argv: redactArgv(verified.requester.argv) },
+    ancestry: verified.ancestry.map((a) => ({ ...a, argv: redactArgv(a.argv) })),
+  };
 }

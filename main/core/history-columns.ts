@@ -1,13 +1,14 @@
 import type { Decision } from '../../common/decision.ts';
 import { FIRST_USE_DAYS, type HistoryRow } from '../../common/history.ts';
+import { claimDiffers, programText } from '../../common/caller-text.ts';
 import type { AuditRecord } from './audit-codec.ts';
 import { verifiedExe } from './audit-extras.ts';
 
-const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs'] as const;
+const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const;
 /** Few distinct values (the filters compare some; folders, reasons and key ids repeat): interned, one id per row. */
 const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId'] as const;
 /** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
-const TEXTS = ['command'] as const;
+const TEXTS = ['command', 'claimed'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
 /** The interned columns a text filter searches, beside each row's command. */
@@ -123,8 +124,11 @@ export class HistoryColumns {
     }
     this.numbers.seq[i] = e.seq;
     this.numbers.time[i] = at;
-    this.numbers.pid[i] = e.caller?.pid ?? NaN;
-    this.numbers.ppid[i] = e.caller?.ppid ?? NaN;
+    // The verified requester where the kernel named one; the claim otherwise.
+    const v = e.verified;
+    this.numbers.pid[i] = v ? v.requester.pid : (e.caller?.pid ?? NaN);
+    this.numbers.ppid[i] = v ? (v.ancestry[0]?.pid ?? NaN) : (e.caller?.ppid ?? NaN);
+    this.numbers.verified[i] = v ? 1 : 0;
     this.numbers.durationMs[i] = e.durationMs ?? NaN;
     const program = e.event === 'access' ? verifiedExe(e) : undefined;
     this.codes.event[i] = this.intern(e.event);
@@ -132,7 +136,7 @@ export class HistoryColumns {
     this.codes.decision[i] = this.intern(e.decision);
     this.codes.served[i] = this.intern(e.served);
     this.codes.program[i] = this.intern(program);
-    this.codes.cwd[i] = this.intern(e.caller?.cwd);
+    this.codes.cwd[i] = this.intern(v ? v.requester.cwd : e.caller?.cwd);
     this.codes.reason[i] = this.intern(e.reason);
     // A key id repeats for every access served from the vault or one cached session.
     this.codes.credentialId[i] = this.intern(e.credentialId);
@@ -143,9 +147,14 @@ export class HistoryColumns {
   }
 
   private addTexts(e: AuditRecord): void {
-    const command = e.caller?.command ?? null;
+    const v = e.verified;
+    const command = v ? programText(v.requester) : (e.caller?.command ?? null);
+    const claimed = v && e.caller && claimDiffers(e.caller, v) ? e.caller.command : null;
     this.texts.command.push(command);
-    this.commandLower.push(command === null ? null : command.toLowerCase());
+    this.texts.claimed.push(claimed);
+    // The text filter finds a row by its claim too: both lowercased into one string (the same string as the command when nothing was claimed apart).
+    const searched = claimed === null ? command : `${command ?? ''}\u0000${claimed}`;
+    this.commandLower.push(searched === null ? null : searched.toLowerCase());
   }
 
   private noteProfile(profile: string | undefined): void {
@@ -173,6 +182,8 @@ export class HistoryColumns {
       profile: this.code('profile', i),
       decision: this.code('decision', i) as Decision | null,
       command: this.texts.command[i]!,
+      verified: this.numbers.verified[i] === 1,
+      claimed: this.texts.claimed[i]!,
       cwd: this.code('cwd', i),
       pid: this.number('pid', i),
       ppid: this.number('ppid', i),

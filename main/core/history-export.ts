@@ -18,18 +18,20 @@ export const EXPORT_COLUMNS: readonly (keyof HistoryRow)[] = [
   'credentialId',
   'program',
   'firstUse',
+  'verified',
+  'claimed',
 ];
 
 /** Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection"). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** A field as the exports show it: text through the one escaper every display uses, numbers and nulls as they are. */
-function shown(value: string | number | boolean | null): string | number | boolean | null {
-  return typeof value === 'string' ? displayText(value) : value;
+function shown(value: string | number | boolean | null | undefined): string | number | boolean | null {
+  return typeof value === 'string' ? displayText(value) : (value ?? null);
 }
 
-function cell(value: string | number | boolean | null): string {
-  if (value === null) return '';
+function cell(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
   let text = String(shown(value));
   // A caller's command line is the caller's claim: `=HYPERLINK(...)` must stay text when opened.
   if (FORMULA_START.test(text)) text = `'${text}`;

@@ -2,7 +2,7 @@
  * The ports through which the core reaches the outside world. The core never imports `fs`,
  * `net`, `child_process` or `electron`; each entry point passes implementations of these in.
  */
-import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
+import type { CallerClaim, ProcessFacts, VerifiedCaller } from '../../common/caller.ts';
 
 /**
  * The OS keychain (macOS Keychain, Windows Credential Manager, Linux Secret Service).
@@ -185,4 +185,30 @@ export interface CommandResult {
 /** Runs a profile's external credential command (1Password `op`, `vault`, `aws configure export-credentials`, ...). */
 export interface CommandRunner {
   run(command: string, timeoutMs: number): Promise<CommandResult>;
+}
+
+/** The process on the other end of a socket, as the kernel names it (Linux SO_PEERCRED, macOS LOCAL_PEERPID with getpeereid). */
+export interface PeerCredentials {
+  /** How the kernel was asked, e.g. `SO_PEERCRED`. */
+  method: string;
+  pid: number;
+  uid: number;
+}
+
+/** One process as the OS describes it: the facts the agent shows, and what it needs to walk up the tree. */
+export interface ProcessRecord extends ProcessFacts {
+  ppid: number;
+  /** The session id: the walk up the ancestry stops at the session leader (sid = pid). */
+  sid: number;
+}
+
+/**
+ * The OS's process table (Linux /proc, macOS libproc): the agent's own reading of a process, never
+ * a client's. `read` resolves `undefined` when the process is gone or cannot be read, and reads
+ * the start time before and after the rest, so a record never mixes two processes that shared a pid.
+ */
+export interface ProcessTable {
+  read(pid: number): Promise<ProcessRecord | undefined>;
+  /** The OS's clock in the units of `startTime` (Linux: ticks since boot), or `undefined` where it cannot be read. */
+  now?(): Promise<string | undefined>;
 }

@@ -2,6 +2,13 @@ import { Notification } from 'electron';
 import type { AuditEntry } from '../core/audit-codec.ts';
 import { verifiedExe } from '../core/audit-extras.ts';
 import { displayText } from '../../common/display.ts';
+import { verifiedProgram } from '../../common/caller-text.ts';
+
+/** Who used the profile: the verified program where the kernel named it, else the claim, labelled. */
+function accessBody(e: AuditEntry): string {
+  if (e.verified) return `by ${verifiedProgram(e.verified, 120)} (verified), in ${displayText(e.verified.requester.cwd, 80)}`;
+  return e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is';
+}
 
 export interface AccessNotifierDeps {
   audit: { onAppended(listener: (entries: readonly AuditEntry[]) => void): () => void };
@@ -14,9 +21,9 @@ export interface AccessNotifierDeps {
   firstUse?: (seq: number) => Promise<boolean>;
 }
 
-/** The notification's body: the first use called out first, then the claims. */
+/** The notification's body: the first use called out first, then who asked. */
 async function bodyOf(e: AuditEntry, firstUse: AccessNotifierDeps['firstUse']): Promise<string> {
-  const claim = e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is';
+  const claim = accessBody(e);
   const exe = verifiedExe(e);
   if (exe === undefined || !firstUse || !(await firstUse(e.seq))) return claim;
   return `First time ${displayText(exe, 120)} asks for ${displayText(e.profile ?? '', 64)}. ${claim}`;
@@ -24,7 +31,7 @@ async function bodyOf(e: AuditEntry, firstUse: AccessNotifierDeps['firstUse']): 
 
 /**
  * A system notification for each access served without asking (`allow` policy, decision
- * `allowed`) of a profile set to notify. Names and claims only, never a key. Returns the stop.
+ * `allowed`) of a profile set to notify. Names, verified callers and claims only, never a key. Returns the stop.
  */
 export function startAccessNotifier(deps: AccessNotifierDeps): () => void {
   let stopped = false;

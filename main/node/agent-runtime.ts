@@ -5,6 +5,7 @@
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { dataDir, socketPath } from '../../helper/paths.ts';
+import type { VerifiedCaller } from '../../common/caller.ts';
 import type { Request, Response } from '../../helper/wire.ts';
 import { AuditLog } from '../core/audit-log.ts';
 import { Broker, type BrokerOptions } from '../core/broker.ts';
@@ -19,6 +20,7 @@ import { requestHandler } from './request-handler.ts';
 import { ShellCommandRunner } from './shell-command-runner.ts';
 import { systemLogForwarder } from './system-log-forwarder.ts';
 import { openAgentSocket } from './agent-socket.ts';
+import { callerIdentifier } from './caller-identifier.ts';
 import { CryptoRandom, SystemClock } from './system-clock.ts';
 
 /** Where the agent keeps its files and listens, from the environment (TRAY_CRED_HOME, TRAY_CRED_SOCKET, XDG_*). */
@@ -109,13 +111,14 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
   let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const inner = requestHandler(broker, warn);
-  const handle = async (request: Request): Promise<Response> => (await started, inner(request));
+  const inner = requestHandler(broker, warn, { uid: place.uid, audit });
+  const handle = async (request: Request, verified?: VerifiedCaller): Promise<Response> => (await started, inner(request, verified));
   const { activity } = options;
   const server = await openAgentSocket({
     path: place.socket,
     uid: place.uid,
-    handle: activity ? (request) => (activity.begin(), handle(request).finally(() => activity.end())) : handle,
+    handle: activity ? (request, verified) => (activity.begin(), handle(request, verified).finally(() => activity.end())) : handle,
+    identify: await callerIdentifier(process.platform, warn),
     warn,
     env: process.env,
     pid: process.pid,

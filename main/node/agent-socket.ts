@@ -3,8 +3,11 @@
  * itself, and what happens when the file is deleted or replaced under it.
  */
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { VerifiedCaller } from '../../common/caller.ts';
 import type { Request, Response } from '../../helper/wire.ts';
 import { SocketServer } from './socket-server.ts';
+import { windowsPipeGuard } from './win32-pipe-owner.ts';
 import { watchSocketFile, type SocketChange, type SocketWatch } from './socket-watch.ts';
 
 /**
@@ -23,7 +26,9 @@ export function takeListenFd(env: NodeJS.ProcessEnv, pid: number): number | unde
 export interface AgentSocketOptions {
   path: string;
   uid: number | undefined;
-  handle: (request: Request) => Promise<Response>;
+  handle: (request: Request, verified?: VerifiedCaller) => Promise<Response>;
+  /** Who connected, as the OS says (see socket-server.ts). */
+  identify?: ((socket: Socket) => Promise<VerifiedCaller | undefined>) | undefined;
   warn: (message: string) => void;
   /** The environment holding LISTEN_PID/LISTEN_FDS (process.env); they are removed from it. */
   env: NodeJS.ProcessEnv;
@@ -42,7 +47,7 @@ export interface AgentSocket {
 export async function openAgentSocket(options: AgentSocketOptions): Promise<AgentSocket> {
   const { path, warn, onLost } = options;
   const fd = takeListenFd(options.env, options.pid);
-  const server = new SocketServer({ path, uid: options.uid, handle: options.handle, warn, ...(fd === undefined ? {} : { fd }) });
+  const server = new SocketServer({ path, uid: options.uid, handle: options.handle, identify: options.identify, pipeGuard: windowsPipeGuard(process.platform), warn, ...(fd === undefined ? {} : { fd }) });
   await server.listen();
   if (fd !== undefined && !existsSync(path)) {
     warn(`was handed a socket, but there is no socket file at ${path}, where the helper connects: set TRAY_CRED_SOCKET in the service to the socket unit's ListenStream path`);

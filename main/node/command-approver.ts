@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { programText } from '../../common/caller-text.ts';
 import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports.ts';
 
 /**
@@ -30,6 +31,9 @@ export class CommandApprover implements Approver {
           TRAY_CRED_CALLER: JSON.stringify(request.caller ?? null),
           TRAY_CRED_CALLER_COMMAND: request.caller?.command ?? '',
           TRAY_CRED_CALLER_CWD: request.caller?.cwd ?? '',
+          // What the kernel and the agent's reading of /proc say; null where the platform cannot verify.
+          TRAY_CRED_CALLER_VERIFIED: JSON.stringify(request.verified ?? null),
+          TRAY_CRED_PROGRAM: request.verified ? programText(request.verified.requester) : '',
           TRAY_CRED_REMEMBER_MINUTES: String(request.rememberMinutes),
           TRAY_CRED_MFA_SERIAL: request.mfaSerial ?? '',
         },

@@ -4,8 +4,10 @@
  * here and reported as INTERNAL, never with its stack or cause.
  */
 import { PROTOCOL_VERSION, type Request, type Response, type SessionInfo, type StatusResult, type WireError } from '../../helper/wire.ts';
+import type { VerifiedCaller } from '../../common/caller.ts';
+import type { AuditLog } from '../core/audit-log.ts';
 import type { AgentStatus, Broker } from '../core/broker.ts';
-import { scrubCaller } from '../core/caller-redaction.ts';
+import { scrubCaller, scrubVerified } from '../core/caller-redaction.ts';
 import { TrayCredError } from '../core/errors.ts';
 import type { SessionInfo as CoreSession } from '../core/sessions.ts';
 
@@ -20,20 +22,20 @@ const session = (s: CoreSession): SessionInfo => ({
   accessKeyIdSuffix: s.accessKeyIdSuffix,
 });
 
-async function answer(broker: Broker, request: Request): Promise<unknown> {
+async function answer(broker: Broker, request: Request, verified: VerifiedCaller | undefined): Promise<unknown> {
   switch (request.op) {
-    case 'credentials': // the broker scrubs the caller itself
-      return broker.credentials(request.id, request.profile, request.caller);
+    case 'credentials': // the broker scrubs the callers itself
+      return broker.credentials(request.id, request.profile, request.caller, verified);
     case 'status':
       return status(broker.status());
     case 'lock':
-      return status(await broker.lock('asked by a client', scrubCaller(request.caller)));
+      return status(await broker.lock('asked by a client', scrubCaller(request.caller), verified));
     case 'unlock':
       return status(await broker.unlock(scrubCaller(request.caller)));
     case 'sessions':
       return broker.sessions().map(session);
     case 'forget':
-      return broker.forget(request.profile, scrubCaller(request.caller));
+      return broker.forget(request.profile, scrubCaller(request.caller), verified);
   }
 }
 
@@ -44,11 +46,41 @@ export function toWire(error: unknown, warn: (message: string) => void): WireErr
   return { code: 'INTERNAL', message: 'the agent hit an internal error; its log has the details' };
 }
 
-/** Answers one validated request. Never throws: every failure becomes an error response. */
-export function requestHandler(broker: Broker, warn: (message: string) => void): (request: Request) => Promise<Response> {
-  return async (request) => {
+/** Who the agent serves: a peer the kernel names as another uid is refused before anything else. */
+export interface PeerRule {
+  /** The agent's uid; `undefined` where there is none (Windows). */
+  uid: number | undefined;
+  /** Where a refused peer is recorded. */
+  audit: AuditLog;
+}
+
+/** Refuses a peer of another uid: the agent's log and the audit log say so, the client gets FORBIDDEN and nothing else. */
+async function refuseForeign(request: Request, verified: VerifiedCaller, rule: PeerRule, warn: (message: string) => void): Promise<Response> {
+  const reason = `the connecting process (pid ${verified.peer.pid}) runs as uid ${verified.peer.uid}, not as the agent's uid ${rule.uid}`;
+  warn(`refused a ${request.op} request: ${reason}`);
+  const claimed = scrubCaller(request.caller);
+  await rule.audit.append({
+    event: 'access',
+    ...('profile' in request ? { profile: request.profile } : {}),
+    decision: 'denied',
+    reason: request.op === 'credentials' ? reason : `${request.op}: ${reason}`,
+    ...(claimed ? { caller: claimed } : {}),
+    verified: scrubVerified(verified)!,
+    requestId: request.id,
+  });
+  const message = `${reason}: tray-cred serves only the user it runs as; run the command as that user, or start that user's own tray-cred`;
+  return { v: PROTOCOL_VERSION, id: request.id, ok: false, error: { code: 'FORBIDDEN', message } };
+}
+
+/**
+ * Answers one validated request; `verified` is the caller as the kernel named it. Never throws:
+ * every failure becomes an error response.
+ */
+export function requestHandler(broker: Broker, warn: (message: string) => void, rule?: PeerRule): (request: Request, verified?: VerifiedCaller) => Promise<Response> {
+  return async (request, verified) => {
     try {
-      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await answer(broker, request) };
+      if (rule && verified && rule.uid !== undefined && verified.peer.uid !== rule.uid) return await refuseForeign(request, verified, rule, warn);
+      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await answer(broker, request, verified) };
     } catch (error) {
       return { v: PROTOCOL_VERSION, id: request.id, ok: false, error: toWire(error, warn) };
     }

@@ -12,6 +12,7 @@ import {
   type Request,
   type Response,
 } from '../../helper/wire.ts';
+import type { VerifiedCaller } from '../../common/caller.ts';
 import { EnvironmentError } from '../core/errors.ts';
 import { checkPrivateDir } from './node-file-system.ts';
 
@@ -21,8 +22,19 @@ const MAX_SOCKET_PATH: Partial<Record<NodeJS.Platform, number>> = { linux: 107, 
 export interface SocketServerOptions {
   path: string;
   uid: number | undefined;
-  handle: (request: Request) => Promise<Response>;
+  /** Answers one request; `verified` is the caller as {@link identify} named it. */
+  handle: (request: Request, verified?: VerifiedCaller) => Promise<Response>;
+  /**
+   * Asks the OS who connected, started as soon as a connection is accepted (while the process
+   * is surely there); absent where the platform cannot tell (Windows).
+   */
+  identify?: ((socket: Socket) => Promise<VerifiedCaller | undefined>) | undefined;
   readTimeoutMs?: number;
+  /**
+   * Windows: runs around the listen (main/node/win32-pipe-owner.ts): `beforeListen` throws when
+   * anyone already serves the pipe name, `afterListen` gives the pipe an owner-only DACL.
+   */
+  pipeGuard?: { beforeListen(path: string): void; afterListen(path: string): void } | undefined;
   /** Problems that no client owns (the agent's log). */
   warn: (message: string) => void;
   /**
@@ -60,6 +72,7 @@ export class SocketServer {
       await checkPrivateDir(dir, uid);
       await this.clearStale(path);
     }
+    if (windows && fd === undefined) this.options.pipeGuard?.beforeListen(path);
     // Half-open: a client may end its side after the request line (`nc -N`, a shell pipe) and must
     // still get the answer; without it the answer to any request that awaits I/O was dropped.
     const server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
@@ -75,7 +88,17 @@ export class SocketServer {
     });
     server.on('error', (error) => this.options.warn(`socket server: ${error.message}`));
     if (!windows && fd === undefined) await fsp.chmod(path, 0o600);
+    if (windows) this.restrictPipe(path);
     this.server = server;
+  }
+
+  /** An owner-only DACL on the pipe; without it the default DACL (others may read, not write) still stands, so a failure is a warning. */
+  private restrictPipe(path: string): void {
+    try {
+      this.options.pipeGuard?.afterListen(path);
+    } catch (error) {
+      this.options.warn(`could not give ${path} an owner-only security descriptor (${(error as Error).message}): its default one stands`);
+    }
   }
 
   /** A socket file left by a dead agent is replaced; a live agent's is never stolen. */
@@ -102,6 +125,8 @@ export class SocketServer {
   private serve(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
+    // Never rejects: a peer that cannot be named is recorded as unverified by identify itself.
+    const identity = this.options.identify ? this.options.identify(socket).catch(() => undefined) : Promise.resolve(undefined);
     socket.on('error', () => socket.destroy());
     const frame = new LineFrameReader('request');
     let done = false;
@@ -141,8 +166,8 @@ export class SocketServer {
         return;
       }
       // `answer` inside the chain: a response that cannot be encoded is an INTERNAL error, not an unhandled rejection.
-      this.options
-        .handle(request)
+      identity
+        .then((verified) => this.options.handle(request, verified))
         .then(answer)
         .catch((error: unknown) => {
           this.options.warn(`handler failed: ${(error as Error)?.message ?? String(error)}`);

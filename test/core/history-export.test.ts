@@ -19,6 +19,8 @@ const row = (over: Partial<HistoryRow> = {}): HistoryRow => ({
   credentialId: null,
   program: null,
   firstUse: false,
+  verified: false,
+  claimed: null,
   ...over,
 });
 
@@ -64,11 +66,11 @@ describe('history export', () => {
     const csv = toCsv([row(), row({ seq: 8, decision: 'allowed', served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE', reason: 'ok', program: '/usr/bin/terraform', firstUse: true })]);
     assert.equal(
       csv,
-      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse\r\n' +
-        '7,2026-11-26T09:00:00.000Z,access,prod,denied,aws s3 ls,/home/ann,123,1,40,,,,,false\r\n' +
-        '8,2026-11-26T09:00:00.000Z,access,prod,allowed,aws s3 ls,/home/ann,123,1,40,ok,vault,AKIAIOSFODNN7EXAMPLE,/usr/bin/terraform,true\r\n',
+      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed\r\n' +
+        '7,2026-11-26T09:00:00.000Z,access,prod,denied,aws s3 ls,/home/ann,123,1,40,,,,,false,false,\r\n' +
+        '8,2026-11-26T09:00:00.000Z,access,prod,allowed,aws s3 ls,/home/ann,123,1,40,ok,vault,AKIAIOSFODNN7EXAMPLE,/usr/bin/terraform,true,false,\r\n',
     );
-    assert.equal(toCsv([]), 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse\r\n');
+    assert.equal(toCsv([]), 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed\r\n');
   });
 
   const quoting: [string, string, string][] = [

@@ -12,7 +12,7 @@ import { FakeClock } from '../fakes/fake-clock.ts';
 
 const fs = new NodeFileSystem(process.getuid?.());
 const key = Buffer.alloc(32, 3);
-const ROW_KEYS = ['seq', 'time', 'event', 'profile', 'decision', 'command', 'cwd', 'pid', 'ppid', 'durationMs', 'reason', 'served', 'credentialId', 'program', 'firstUse'].sort();
+const ROW_KEYS = ['seq', 'time', 'event', 'profile', 'decision', 'command', 'verified', 'claimed', 'cwd', 'pid', 'ppid', 'durationMs', 'reason', 'served', 'credentialId', 'program', 'firstUse'].sort();
 
 /** The FileSystem port, counting the bytes the index reads. */
 function counting(inner: FileSystem): FileSystem & { bytesRead: number } {
@@ -56,6 +56,20 @@ describe('HistoryIndex', () => {
     { event: 'access', profile: 'dev', decision: 'allowed', caller: caller('aws sts get-caller-identity'), durationMs: 2, served: 'vault' },
   ];
 
+  it('shows the verified requesting program as verified, and a claim about another process beside it', async () => {
+    const verified = { method: 'SO_PEERCRED', peer: { pid: 301, uid: 0 }, requester: { pid: 299, startTime: '1', exe: '/usr/bin/node', argv: ['node', 'deploy.js'], cwd: '/srv/app' }, ancestry: [{ pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] }] };
+    await record([
+      { event: 'access', profile: 'prod', decision: 'allowed', caller: { pid: 300, ppid: 299, command: '/bin/sh -c tray-cred-helper prod', cwd: '/srv/app' }, verified },
+      { event: 'access', profile: 'prod', decision: 'allowed', caller: { pid: 299, ppid: 10, command: 'node deploy.js', cwd: '/srv/app' }, verified },
+    ]);
+    const index = new HistoryIndex({ fs }, dir);
+    await index.refresh();
+    const [same, other] = index.query({}, 0, 50).rows;
+    assert.deepEqual([other!.command, other!.verified, other!.claimed, other!.cwd, other!.pid, other!.ppid], ['node deploy.js', true, '/bin/sh -c tray-cred-helper prod', '/srv/app', 299, 10]);
+    assert.equal(same!.claimed, null, 'a claim about the verified process itself adds nothing');
+    assert.deepEqual(index.query({ text: 'TRAY-CRED-HELPER' }, 0, 50).rows.map((r) => r.seq), [other!.seq], 'the search finds the claim too');
+  });
+
   it('pages the access history newest first, and every filter narrows it', async () => {
     await record(sample);
     const index = new HistoryIndex({ fs }, dir);
@@ -72,6 +86,8 @@ describe('HistoryIndex', () => {
       profile: 'dev',
       decision: 'allowed',
       command: 'aws s3 ls',
+      verified: false,
+      claimed: null,
       cwd: '/home/ann/app',
       pid: 100,
       ppid: 1,

@@ -119,7 +119,7 @@ test('the quick start, line by line, from a clone to an audited aws call; a new 
   assert.match(output, /Could not connect to the endpoint URL|Failed to connect|Name or service not known|Temporary failure in name resolution/, 'it fails on the network');
   assert.doesNotMatch(output, /Unable to locate credentials|Error when retrieving credentials/, 'not on credentials');
   assert.equal(audit, 0, output);
-  assert.match(output, /access\s+dev\s+allowed\s+vault\s+\d+ ms\s+\S*python3 \/usr\/bin\/aws s3 ls --profile dev/);
+  assert.match(output, /access\s+dev\s+allowed\s+vault\s+\d+ ms\s+verified: \S*python3 \/usr\/bin\/aws s3 ls --profile dev/);
   assert.equal(await readFile(s.awsCredentials, 'utf8').catch(() => 'gone'), 'gone', 'the plaintext file was retired');
 
   // A new terminal: nothing exported, the same PATH as before.

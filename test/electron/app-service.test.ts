@@ -190,7 +190,7 @@ describe('AppService', () => {
     await mkdir(join(w.dir, 'out'));
     assert.deepEqual(await service.historyExport(filter, 'csv', csvPath), { saved: true, rows: 2, path: csvPath });
     const csv = (await readFile(csvPath, 'utf8')).split('\r\n');
-    assert.equal(csv[0], 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse');
+    assert.equal(csv[0], 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed');
     assert.deepEqual(csv.slice(1, -1).map((l) => l.split(',').slice(3, 6)), [
       ['ci', 'allowed', 'aws s3 cp a b'],
       ['ci', 'allowed', 'aws s3 ls'],

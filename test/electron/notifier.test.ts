@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ProfileAdmin } from '../../main/core/admin.ts';
+import { requestHandler } from '../../main/node/request-handler.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
@@ -59,10 +60,19 @@ describe('access notifications', () => {
       await settle();
     }
     assert.deepEqual(electron.Notification.shown.map((n) => n.body), [
-      `First time ${tf} asks for dev. by terraform plan (as claimed), in /home/ann/infra`,
-      'by terraform plan (as claimed), in /home/ann/infra',
-      'First time /usr/bin/aws asks for dev. by terraform plan (as claimed), in /home/ann/infra',
+      `First time ${tf} asks for dev. by ${tf} plan (verified), in /home/ann/infra`,
+      `by ${tf} plan (verified), in /home/ann/infra`,
+      'First time /usr/bin/aws asks for dev. by /usr/bin/aws plan (verified), in /home/ann/infra',
     ]);
+  });
+
+  it('names a verified caller as verified', async () => {
+    const verified = { method: 'SO_PEERCRED', peer: { pid: 9, uid: 0 }, requester: { pid: 8, startTime: '1', exe: '/usr/bin/node', argv: ['node', 'deploy.js'], cwd: '/srv/app' }, ancestry: [] };
+    const handle = requestHandler(w.broker, () => undefined);
+    assert.ok((await handle({ v: 1, id: 'r', op: 'credentials', profile: 'dev', caller }, verified)).ok);
+    await settle();
+    const [shown] = electron.Notification.shown;
+    assert.equal(shown!.body, 'by node deploy.js (verified), in /srv/app');
   });
 
   it('shows a right-to-left override and an ESC sequence in the claims as escapes', async () => {

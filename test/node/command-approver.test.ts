@@ -62,11 +62,20 @@ describe('CommandApprover', () => {
       },
     },
     { name: 'no caller', request: { profile: 'dev', caller: undefined, rememberMinutes: 0 } },
+    {
+      name: 'a verified caller',
+      request: {
+        profile: 'prod',
+        caller,
+        rememberMinutes: 0,
+        verified: { method: 'SO_PEERCRED', peer: { pid: 9, uid: 1000 }, requester: { pid: 8, startTime: '77', exe: '/usr/bin/python3.11', argv: ['/usr/bin/python3', '/usr/bin/aws', 's3', 'ls', '$(touch PWNED)'], cwd: '/home/me' }, ancestry: [] },
+      },
+    },
   ];
   for (const { name, request } of environments) {
     test(`the command gets the request in its environment, never in its command line: ${name}`, async () => {
       const dir = await mkdtemp(join(root, 'env-'));
-      const names = ['TRAY_CRED_PROFILE', 'TRAY_CRED_CALLER', 'TRAY_CRED_CALLER_COMMAND', 'TRAY_CRED_CALLER_CWD', 'TRAY_CRED_REMEMBER_MINUTES'];
+      const names = ['TRAY_CRED_PROFILE', 'TRAY_CRED_CALLER', 'TRAY_CRED_CALLER_COMMAND', 'TRAY_CRED_CALLER_CWD', 'TRAY_CRED_REMEMBER_MINUTES', 'TRAY_CRED_CALLER_VERIFIED', 'TRAY_CRED_PROGRAM'];
       const command = `cd '${dir}' && ${names.map((n) => `printf '%s' "$${n}" > ${n}`).join(' && ')}`;
       assert.deepEqual(await ask(command, request), { allow: true, rememberMinutes: request.rememberMinutes });
       const env = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n), 'utf8')])));
@@ -75,6 +84,9 @@ describe('CommandApprover', () => {
       assert.equal(env.TRAY_CRED_CALLER_COMMAND, request.caller?.command ?? '');
       assert.equal(env.TRAY_CRED_CALLER_CWD, request.caller?.cwd ?? '');
       assert.equal(env.TRAY_CRED_REMEMBER_MINUTES, String(request.rememberMinutes));
+      const verified = 'verified' in request ? request.verified : undefined;
+      assert.deepEqual(JSON.parse(env.TRAY_CRED_CALLER_VERIFIED), verified ?? null);
+      assert.equal(env.TRAY_CRED_PROGRAM, verified ? '/usr/bin/python3 /usr/bin/aws s3 ls $(touch PWNED)' : '');
       assert.equal(await exists(join(dir, 'PWNED')), false, 'nothing in the claims was run');
     });
   }

@@ -220,7 +220,7 @@ test('a caller\'s right-to-left override and ESC sequence show as escapes in the
     assert.equal(rows[0]!.cells[3], 'ls \\u202eexe.xl \\x1b[2J');
     assert.equal(rows[0]!.cells[4], '/tmp/\\u2066x\\x1b]0;t\\x07');
     const titles = await page.locator('#rows .row').first().evaluate((row) => Array.from(row.querySelectorAll('[title]'), (el: { getAttribute(name: string): string | null }) => el.getAttribute('title')));
-    assert.ok(titles.includes('ls \\u202eexe.xl \\x1b[2J'), String(titles));
+    assert.ok(titles.includes('as claimed by the client: ls \\u202eexe.xl \\x1b[2J'), String(titles));
     assert.ok(titles.includes('said \\u202eon\\x1b[31m'), 'the reason on the decision badge');
     const all = await page.locator('#rows').evaluate((el) => `${el.textContent}${Array.from(el.querySelectorAll('[title]'), (t: { getAttribute(name: string): string | null }) => t.getAttribute('title')).join('')}`);
     // eslint-disable-next-line no-control-regex -- asserting that none reach the page

@@ -4,13 +4,21 @@ import { queryAuditLog } from '../../core/audit-reader.ts';
 import { verifyAuditLogParallel } from '../audit-verify-parallel.ts';
 import { TamperedError, UsageError } from '../../core/errors.ts';
 import { displayText } from '../../../common/display.ts';
+import { claimDiffers, programText } from '../../../common/caller-text.ts';
 import { followAudit } from './audit-follow.ts';
 import { auditShow, auditSummary } from './audit-insight.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
+/** The verified requester, labelled, then a claim that names another process, labelled as claimed. */
+function callerCell(e: AuditEntry): string {
+  const verified = e.verified ? `verified: ${programText(e.verified.requester) || `pid ${e.verified.peer.pid}`}${e.verified.requester.cwd ? ` (in ${e.verified.requester.cwd})` : ''}` : '';
+  const claimed = e.caller && claimDiffers(e.caller, e.verified) ? `claimed: ${e.caller.command || `pid ${e.caller.pid}`}${e.caller.cwd ? ` (in ${e.caller.cwd})` : ''}` : '';
+  return [verified, claimed].filter(Boolean).join('; ');
+}
+
 /** Every cell through the one escaper: the caller's claims and reasons, and also the fields a hand-edited log could hold anything in. */
 function row(e: AuditEntry): string[] {
-  const caller = e.caller ? `${e.caller.command || `pid ${e.caller.pid}`}${e.caller.cwd ? ` (in ${e.caller.cwd})` : ''}` : '';
+  const caller = callerCell(e);
   const cells = [String(e.seq), localTime(e.time), e.event, e.profile ?? '', e.decision ?? '', e.served ?? '', e.durationMs === undefined ? '' : `${e.durationMs} ms`, [caller, e.reason].filter(Boolean).join(' — ')];
   return cells.map((cell) => displayText(String(cell)));
 }
@@ -43,7 +51,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
         c.out(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
         return;
       }
-      c.out(entries.length ? table(['SEQ', 'TIME', 'EVENT', 'PROFILE', 'DECISION', 'SERVED', 'TOOK', 'CALLER (CLAIMED) / REASON'], entries.map(row)) : 'No entries.\n');
+      c.out(entries.length ? table(['SEQ', 'TIME', 'EVENT', 'PROFILE', 'DECISION', 'SERVED', 'TOOK', 'CALLER (VERIFIED OR CLAIMED) / REASON'], entries.map(row)) : 'No entries.\n');
     });
 
   audit
