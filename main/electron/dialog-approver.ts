@@ -29,13 +29,14 @@ export function approvalPrompt(request: ApprovalRequest): MessageBoxOptions {
     cancelId: DENY,
     // Windows would otherwise turn "Allow once" into a command link that reads like the default.
     noLink: true,
-    ...(request.rememberMinutes > 0 ? { checkboxLabel: `Remember for ${request.rememberMinutes} minutes`, checkboxChecked: false } : {}),
+    ...(request.offer?.kinds.includes('run') ? { checkboxLabel: `Allow this run (this program instance, ${request.offer.minutes} minutes at most)`, checkboxChecked: false } : {}),
   };
 }
 
 function answerOf(request: ApprovalRequest, result: MessageBoxReturnValue): ApprovalAnswer {
-  if (result.response !== ALLOW) return { allow: false, rememberMinutes: 0 };
-  return { allow: true, rememberMinutes: result.checkboxChecked && request.rememberMinutes > 0 ? request.rememberMinutes : 0 };
+  if (result.response !== ALLOW) return { allow: false };
+  const offer = request.offer;
+  return result.checkboxChecked && offer?.kinds.includes('run') ? { allow: true, scope: { kind: 'run', minutes: offer.minutes } } : { allow: true };
 }
 
 interface Entry {
@@ -68,8 +69,7 @@ export class DialogApprover implements Approver {
       // A message box has no text field; asking anyway would approve a request that then fails for want of a code.
       return Promise.resolve({
         allow: false,
-        rememberMinutes: 0,
-        reason: `"${request.profile}" needs an MFA code, which the tray's prompt cannot take: serve it from the headless agent (\`tray-cred agent --approver …\`), or turn its MFA off (\`tray-cred sts ${request.profile} --mfa-serial none\`)`,
+        reason: `"${request.profile}" needs an MFA code, which the tray's prompt cannot take: enter it with \`tray-cred approve\` in a terminal, or serve it from the headless agent (\`tray-cred agent --approver …\`)`,
       });
     }
     if (signal.aborted) return Promise.reject(signal.reason);

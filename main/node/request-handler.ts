@@ -7,9 +7,10 @@ import { PROTOCOL_VERSION, type Request, type Response, type SessionInfo, type S
 import type { AgentStatus, Broker } from '../core/broker.ts';
 import { scrubCaller } from '../core/caller-redaction.ts';
 import { TrayCredError } from '../core/errors.ts';
+import { answerPrompt, waitForPrompts, wirePrompt } from './approval-ops.ts';
 import type { SessionInfo as CoreSession } from '../core/sessions.ts';
 
-const status = (s: AgentStatus): StatusResult => ({ locked: s.locked, profiles: s.profiles, pending: s.pending, agentPid: s.agentPid });
+const status = (s: AgentStatus): StatusResult => ({ locked: s.locked, profiles: s.profiles, pending: s.pending, waiting: s.waiting, agentPid: s.agentPid });
 
 const session = (s: CoreSession): SessionInfo => ({
   profile: s.profile,
@@ -34,6 +35,10 @@ async function answer(broker: Broker, request: Request): Promise<unknown> {
       return broker.sessions().map(session);
     case 'forget':
       return broker.forget(request.profile, scrubCaller(request.caller));
+    case 'approvals':
+      return { prompts: (await waitForPrompts(broker, request.wait)).map(wirePrompt) };
+    case 'approve':
+      return answerPrompt(broker, request);
   }
 }
 

@@ -12,7 +12,7 @@ const { DialogApprover } = await import('../../main/electron/dialog-approver.ts'
 const { openPromptHost, showMessageBox } = await import('../../main/electron/prompt-host.ts');
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann/infra' };
-const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ profile: 'prod', caller, rememberMinutes: 0, unlock: false, ...over });
+const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ profile: 'prod', caller, unlock: false, ...over });
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('DialogApprover', () => {
@@ -33,20 +33,20 @@ describe('DialogApprover', () => {
     assert.match(box.options.detail!, /pid 300, parent pid 200/);
     assert.ok(box.options.signal instanceof AbortSignal);
     box.click('Allow once');
-    assert.deepEqual(await answer, { allow: true, rememberMinutes: 0 });
+    assert.deepEqual(await answer, { allow: true });
   });
 
   const cases = [
-    { button: 'Deny', checked: false, expected: { allow: false, rememberMinutes: 0 } },
-    { button: 'Deny', checked: true, expected: { allow: false, rememberMinutes: 0 } },
-    { button: 'Allow once', checked: false, expected: { allow: true, rememberMinutes: 0 } },
-    { button: 'Allow once', checked: true, expected: { allow: true, rememberMinutes: 15 } },
+    { button: 'Deny', checked: false, expected: { allow: false } },
+    { button: 'Deny', checked: true, expected: { allow: false } },
+    { button: 'Allow once', checked: false, expected: { allow: true } },
+    { button: 'Allow once', checked: true, expected: { allow: true, scope: { kind: 'run', minutes: 15 } } },
   ];
   for (const c of cases) {
     it(`maps ${c.button}${c.checked ? ' with "Remember" ticked' : ''} to ${JSON.stringify(c.expected)}`, async () => {
-      const answer = new DialogApprover().ask(request({ rememberMinutes: 15 }), new AbortController().signal);
+      const answer = new DialogApprover().ask(request({ offer: { kinds: ['once', 'run'], minutes: 15 } }), new AbortController().signal);
       const box = await electron.dialog.untilShown();
-      assert.equal(box.options.checkboxLabel, 'Remember for 15 minutes');
+      assert.equal(box.options.checkboxLabel, 'Allow this run (this program instance, 15 minutes at most)');
       box.click(c.button, c.checked);
       assert.deepEqual(await answer, c.expected);
     });
@@ -58,7 +58,7 @@ describe('DialogApprover', () => {
     assert.equal(box.options.message, 'Unlock tray-cred and allow “prod” for “aws s3 ls”?');
     assert.deepEqual(box.options.buttons, ['Deny', 'Unlock and allow']);
     box.click('Unlock and allow');
-    assert.deepEqual(await answer, { allow: true, rememberMinutes: 0 });
+    assert.deepEqual(await answer, { allow: true });
   });
 
   it('shows one prompt at a time and the next after the first is answered', async () => {
@@ -70,11 +70,11 @@ describe('DialogApprover', () => {
     assert.equal(electron.dialog.boxes.length, 1, 'the second waits');
     assert.deepEqual(approver.pending().map((r) => r.profile), ['prod', 'billing']);
     electron.dialog.boxes[0]!.click('Deny');
-    assert.deepEqual(await first, { allow: false, rememberMinutes: 0 });
+    assert.deepEqual(await first, { allow: false });
     const box = await electron.dialog.untilShown(2);
     assert.match(box.options.message, /billing/);
     box.click('Allow once');
-    assert.deepEqual(await second, { allow: true, rememberMinutes: 0 });
+    assert.deepEqual(await second, { allow: true });
     await tick();
     assert.deepEqual(approver.pending(), []);
   });
@@ -88,7 +88,7 @@ describe('DialogApprover', () => {
     assert.equal(host.webContents.mainFrame.url, '', 'the host loads nothing');
     assert.deepEqual([host.shown, host.centered, host.options.alwaysOnTop, host.options.webPreferences?.javascript, host.options.webPreferences?.sandbox], [1, true, true, false, true]);
     box.click('Allow once');
-    assert.deepEqual(await answered, { allow: true, rememberMinutes: 0 });
+    assert.deepEqual(await answered, { allow: true });
     assert.equal(host.destroyed, true);
 
     const timeout = new AbortController();
