@@ -25,7 +25,9 @@ async function call(c: CliContext, op: Request['op'], profile?: string): Promise
 }
 
 function describe(s: StatusResult, socket: string): string {
-  return `agent ${s.agentPid} on ${socket}: ${s.locked ? 'locked' : `unlocked, ${s.profiles} profile(s)`}${s.pending ? `, ${s.pending} approval(s) waiting` : ''}\n`;
+  const waiting = (s.waiting ?? []).map((w) => `  waiting: "${displayText(w.profile)}" for ${displayText(w.who)}\n`).join('');
+  const hint = s.pending ? ' (answer with `tray-cred approve`)' : '';
+  return `agent ${s.agentPid} on ${socket}: ${s.locked ? 'locked' : `unlocked, ${s.profiles} profile(s)`}${s.pending ? `, ${s.pending} approval(s) waiting${hint}` : ''}\n${waiting}`;
 }
 
 export function registerControl(program: Command, ctx: () => CliContext): void {
