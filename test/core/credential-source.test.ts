@@ -137,6 +137,22 @@ describe('temporary credentials', () => {
     assert.equal(w.sts.calls.length, 2);
   });
 
+  it('a role with MFA over a source session with MFA on the same device takes one code, once per session, not per hop', async () => {
+    await admin.setSts(key, 'prod', { mfaSerial: MFA });
+    await admin.setSource(key, 'prodadmin', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod', mfaSerial: MFA });
+    await admin.setPolicy(key, 'prodadmin', 'allow', undefined);
+    w.sts.expectedCode = '914273';
+    const pending = w.handle(ask('prodadmin'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, mfaCode: '914273' });
+    creds(await pending);
+    // The code goes to GetSessionToken; AssumeRole runs on that MFA session without a second code.
+    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '914273'], ['AssumeRole', undefined]]);
+    creds(await w.handle(ask('prodadmin')));
+    assert.equal(w.approver.requests.length, 1, 'cached: no second prompt, no second code');
+    assert.equal(w.sts.calls.length, 2);
+  });
+
   it('refuses role loops and missing source profiles clearly', async () => {
     await admin.setSource(key, 'a', { kind: 'role', roleArn: ROLE, sourceProfile: 'b' });
     await admin.setSource(key, 'b', { kind: 'role', roleArn: ROLE, sourceProfile: 'a' });
