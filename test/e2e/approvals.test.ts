@@ -112,3 +112,26 @@ test('`tray-cred approve` answering n denies; a second terminal approver races t
   assert.match(r.stderr, /denied at the prompt/);
   assert.match(approve.screen(), /Denied\./);
 });
+
+test('refresh-aware issuance: --duration under an hour is refused unless --short-session, which says why; list warns of keys ending within 15 minutes', { timeout: 120_000 }, async (t) => {
+  const { sandbox } = await prepare(t);
+  const refused = await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--duration', '900']);
+  assert.equal(refused.status, EXIT_STATUS.USAGE, refused.stderr);
+  assert.match(refused.stderr, /--duration 900: a 900 s session leaves SDKs too little to cache: botocore runs the helper again whenever fewer than 15 minutes are left .* pass --short-session/);
+  const role = await sandbox.trayCred(['role', 'ops', '--role-arn', 'arn:aws:iam::123456789012:role/ops', '--source-profile', 'dev', '--duration', '1800']);
+  assert.equal(role.status, EXIT_STATUS.USAGE, role.stderr);
+  const short = await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--duration', '900', '--short-session']);
+  assert.equal(short.status, 0, short.stderr);
+  assert.match(short.stderr, /warning: a 900 s session .* every call mints a new session and asks again/);
+  assert.equal((await sandbox.trayCred(['sts', 'prod', '--duration', '3600'])).status, 0);
+
+  const soon = new Date(Date.now() + 12 * 60_000).toISOString();
+  const added = await sandbox.trayCred(['add', 'sess', '--access-key-id', 'ASIAIOSFODNN7EXAMPLE', '--expiration', soon], 'secret/abc\ntoken-abc\n');
+  assert.equal(added.status, 0, added.stderr);
+  const later = new Date(Date.now() + 50 * 60_000).toISOString();
+  assert.equal((await sandbox.trayCred(['add', 'later', '--access-key-id', 'ASIAIOSFODNN7EXAMPL2', '--expiration', later], 'secret/abc\ntoken-abc\n')).status, 0);
+  const list = await sandbox.trayCred(['list']);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stderr, /warning: "sess" expires in 1[12] min: SDKs refresh within the last 15 minutes/);
+  assert.doesNotMatch(list.stderr, /"later"|"dev"|"prod"/, 'only what ends within 15 minutes');
+});

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { expiryWarnings } from '../expiry-warning.ts';
 import { AgentUnreachableError, sendRequest } from '../../../helper/client.ts';
 import { PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, type Request, type StatusResult } from '../../../helper/wire.ts';
 import { AgentNotRunningError, TrayCredError } from '../../core/errors.ts';
@@ -63,6 +64,7 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
           ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), displayText(s.mintedFor)]))
           : 'No live sessions.\n',
       );
+      for (const w of expiryWarnings(sessions, c.clock.now(), (p) => `the next request for it mints a new one (\`tray-cred forget ${p}\` does it now)`)) c.err(`tray-cred: warning: ${w}`);
     });
 
   program

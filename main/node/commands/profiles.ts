@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { expiryWarnings } from '../expiry-warning.ts';
 import { homedir } from 'node:os';
 import { POLICIES } from '../../../common/policy.ts';
 import { ProfileAdmin } from '../../core/admin.ts';
@@ -52,6 +53,8 @@ function registerList(program: Command, ctx: () => CliContext): void {
           ]),
         ),
       );
+      const expiring = summaries.filter((s) => s.hasSessionToken).map((s) => ({ profile: s.name, expiration: s.expiration }));
+      for (const w of expiryWarnings(expiring, c.clock.now(), (p) => `store fresh ones with \`tray-cred add ${p} --replace\``)) c.err(`tray-cred: warning: ${w}`);
     });
 }
 
