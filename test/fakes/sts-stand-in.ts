@@ -59,6 +59,11 @@ export class StsStandIn {
     this.keys.set(accessKeyId, { secretAccessKey, principal });
   }
 
+  /** Registers session credentials minted elsewhere (a profile's stored session keys), good until `expiresAt`. */
+  addSession(accessKeyId: string, secretAccessKey: string, sessionToken: string, expiresAt: number): void {
+    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAt, principal: `arn:aws:sts::123456789012:assumed-role/Stored/${accessKeyId}` });
+  }
+
   /** Makes every session key minted so far count as expired. */
   expireSessions(): void {
     for (const k of this.keys.values()) if (k.sessionToken) k.expiresAt = 0;
@@ -144,6 +149,11 @@ export class StsStandIn {
       const assumed = `${params.RoleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/${params.RoleSessionName}`;
       const creds = this.mint(seconds, assumed);
       return { status: 200, body: this.respond('AssumeRole', creds, `<AssumedRoleUser><Arn>${assumed}</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:${params.RoleSessionName}</AssumedRoleId></AssumedRoleUser>`) };
+    }
+    if (params.Action === 'GetCallerIdentity') {
+      // What a client calls to use its credentials: the tests count these against prompts and mints.
+      const result = `<Arn>${keys.principal}</Arn><UserId>${accessKeyId}</UserId><Account>123456789012</Account>`;
+      return { status: 200, body: `<GetCallerIdentityResponse xmlns="${XMLNS}"><GetCallerIdentityResult>${result}</GetCallerIdentityResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>` };
     }
     return this.error(400, 'InvalidAction', `Could not find operation ${params.Action}`);
   }
