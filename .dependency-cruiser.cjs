@@ -21,10 +21,10 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-its-wire-only',
-      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts) and the vocabulary in common/, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, approval-wire.ts, client.ts, paths.ts, line-frame.ts) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper)\\.ts$|^common/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|approval-wire|client|paths|line-frame|tray-cred-helper)\\.ts$|^common/' },
     },
     {
       name: 'core-reaches-io-through-ports',
@@ -52,7 +52,7 @@ module.exports = {
       comment: 'The wire contract, its client, the socket paths and the frame reader are shared (the agent serves the wire, the CLI talks to the agent); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!(wire|client|paths|line-frame)\\.ts$)' },
+      to: { path: '^helper/(?!(wire|approval-wire|client|paths|line-frame)\\.ts$)' },
     },
     {
       name: 'renderer-is-a-sandboxed-page',

@@ -176,6 +176,11 @@ function badOptionalField(o: Json): string | undefined {
   if (o.durationMs !== undefined && !isNumber(o.durationMs)) return 'durationMs';
   if (o.requestId !== undefined && !isText(o.requestId)) return 'requestId';
   if (o.served !== undefined && !isServed(o.served)) return 'served';
+  return badServedField(o);
+}
+
+/** The fields only a served access carries (split from badOptionalField to keep each function small). */
+function badServedField(o: Json): string | undefined {
   if (o.credentialId !== undefined && !isText(o.credentialId)) return 'credentialId';
   if (o.sessionName !== undefined && !isText(o.sessionName)) return 'sessionName';
   if (o.approval !== undefined && !isApproval(o.approval)) return 'approval';

@@ -9,7 +9,7 @@ import type { CredentialSource, Resolved } from './credential-source.ts';
 import { TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
 import { KeyCustody } from './key-custody.ts';
 import type { ApprovalAnswer, Approver, Clock } from './ports.ts';
-import { summarize, type ProfileRecord, type ProfileSummary } from './profile.ts';
+import { summarize, type ProfileSummary } from './profile.ts';
 import type { SessionInfo } from './sessions.ts';
 import { LAST_USED_FLUSH_MS, UsageRecorder } from './usage-recorder.ts';
 import type { Vault } from './vault.ts';
@@ -55,8 +55,6 @@ export interface AgentStatus {
 
 /** The approval deadline: under the Go SDK's 60 s credential_process limit, so a late answer still reaches the client. */
 export const APPROVAL_TIMEOUT_MS = 50_000;
-
-type Profiles = Readonly<Record<string, ProfileRecord>>;
 
 /**
  * Decides every request as one pipeline: lock ▸ profile ▸ policy ▸ approval ▸ source ▸ audit.
