@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
+import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type Sandbox } from './support.ts';
 
@@ -134,4 +135,29 @@ test('refresh-aware issuance: --duration under an hour is refused unless --short
   assert.equal(list.status, 0, list.stderr);
   assert.match(list.stderr, /warning: "sess" expires in 1[12] min: SDKs refresh within the last 15 minutes/);
   assert.doesNotMatch(list.stderr, /"later"|"dev"|"prod"/, 'only what ends within 15 minutes');
+});
+
+test('`tray-cred approve` asks for the MFA code a session profile needs, refuses a malformed one, and STS gets the code typed', { timeout: 120_000 }, async (t) => {
+  const sts = new StsStandIn();
+  await sts.start();
+  t.after(() => sts.stop());
+  sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
+  sts.mfaCode = '402193';
+  const { sandbox, startAgent } = await prepare(t);
+  assert.equal((await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--mfa-serial', 'arn:aws:iam::123456789012:mfa/ann'])).status, 0);
+  sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
+  await startAgent();
+  const approve = terminalApprover(sandbox, ['--once']);
+  t.after(() => approve.kill());
+  await approve.until(/waiting for requests/);
+  const served = helper(sandbox);
+  await approve.type(/\[n\] deny: /, 'y');
+  await approve.type(/MFA code for arn:aws:iam::123456789012:mfa\/ann: /, '12ab');
+  await approve.type(/an MFA code is six digits/, '402193');
+  const r = await served;
+  assert.equal(r.status, 0, `${r.stderr}\n${approve.screen()}`);
+  assert.match((JSON.parse(r.stdout) as { AccessKeyId: string }).AccessKeyId, /^ASIA/);
+  assert.deepEqual(sts.requests.map((x) => [x.action, x.params.TokenCode]), [['GetSessionToken', '402193']]);
+  assert.match(approve.screen(), /needs a code from MFA device arn:aws:iam::123456789012:mfa\/ann/);
+  assert.ok(!JSON.stringify(await auditEntries(sandbox)).includes('402193'), 'the code is not recorded');
 });
