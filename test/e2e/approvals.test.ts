@@ -99,7 +99,7 @@ test('`tray-cred approve` in a pseudo-terminal lists the waiting request, labell
   assert.deepEqual(access?.approval, { scope: 'once', grant: access?.requestId });
 });
 
-test('`tray-cred approve` answering n denies; a second terminal approver races the approver command and the first answer wins', { timeout: 120_000 }, async (t) => {
+test('`tray-cred approve` answering n denies, racing an approver command that has not answered: the first answer wins; status lists who waits', { timeout: 120_000 }, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   // An approver command that never answers by itself: the terminal's answer comes first.
   await startAgent(['--approver', 'sleep 40']);
@@ -107,6 +107,9 @@ test('`tray-cred approve` answering n denies; a second terminal approver races t
   t.after(() => approve.kill());
   await approve.until(/waiting for requests/);
   const denied = helper(sandbox);
+  await approve.until(/\[n\] deny: /);
+  const status = await sandbox.trayCred(['status']);
+  assert.match(status.stdout, /1 approval\(s\) waiting \(answer with `tray-cred approve`\)\n {2}waiting: "prod" for .* \(pid \d+, claimed\) in /);
   await approve.type(/\[n\] deny: /, 'n');
   const r = await denied;
   assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
@@ -160,4 +163,16 @@ test('`tray-cred approve` asks for the MFA code a session profile needs, refuses
   assert.deepEqual(sts.requests.map((x) => [x.action, x.params.TokenCode]), [['GetSessionToken', '402193']]);
   assert.match(approve.screen(), /needs a code from MFA device arn:aws:iam::123456789012:mfa\/ann/);
   assert.ok(!JSON.stringify(await auditEntries(sandbox)).includes('402193'), 'the code is not recorded');
+});
+
+test('--approval-timeout: the deadline the agent keeps, refused outside 5-600 s, and a time-out that suggests no weaker policy', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  const bad = await sandbox.trayCred(['agent', '--approval-timeout', '2']);
+  assert.equal(bad.status, EXIT_STATUS.USAGE);
+  assert.match(bad.stderr, /--approval-timeout takes whole seconds from 5 to 600, not "2"/);
+  await startAgent(['--approver', 'sleep 40', '--approval-timeout', '5']);
+  const r = await helper(sandbox);
+  assert.equal(r.status, EXIT_STATUS.TIMEOUT, r.stderr);
+  assert.match(r.stderr, /nobody approved access to "prod" within 5 s, so it was denied: retry and answer the prompt in time/);
+  assert.doesNotMatch(r.stderr, /policy|allow`/);
 });
