@@ -21,10 +21,10 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-its-wire-only',
-      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, client.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, approval-wire.ts, client.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|client|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|approval-wire|client|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/' },
     },
     {
       name: 'helper-loads-koffi-only-for-the-windows-pipe-check',
@@ -59,7 +59,7 @@ module.exports = {
       comment: 'The wire contract, its client, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!(wire|client|paths|line-frame|win32-pipe)\\.ts$)' },
+      to: { path: '^helper/(?!(wire|approval-wire|client|paths|line-frame|win32-pipe)\\.ts$)' },
     },
     {
       name: 'renderer-is-a-sandboxed-page',

@@ -14,6 +14,8 @@ import { toCredentialProcessDocument, type CredentialProcessDocument } from '../
 import { isErrorCode, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME, PROFILE_NAME_RULE } from '../common/names.ts';
 
+import { parseApprovalOp, type ApprovalOpFields } from './approval-wire.ts';
+
 export type { CallerClaim };
 
 /** The protocol version spoken by this build. A peer with another version gets `VERSION`. */
@@ -26,16 +28,16 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const SERVER_READ_TIMEOUT_MS = 5_000;
 
 /** The operations the agent answers. */
-export type Op = 'credentials' | 'status' | 'lock' | 'unlock' | 'sessions' | 'forget';
-const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock', 'sessions', 'forget'];
+export type Op = 'credentials' | 'status' | 'lock' | 'unlock' | 'sessions' | 'forget' | 'approvals' | 'approve';
+const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock', 'sessions', 'forget', 'approvals', 'approve'];
 /** Ops that name a profile. */
 const PROFILE_OPS: readonly Op[] = ['credentials', 'forget'];
-
 
 /** A request on the wire. `profile` is present exactly when `op` is `credentials` or `forget`. */
 export type Request =
   | { v: number; id: string; op: 'credentials' | 'forget'; profile: string; caller?: CallerClaim }
-  | { v: number; id: string; op: 'status' | 'lock' | 'unlock' | 'sessions'; caller?: CallerClaim };
+  | { v: number; id: string; op: 'status' | 'lock' | 'unlock' | 'sessions'; caller?: CallerClaim }
+  | ({ v: number; id: string; caller?: CallerClaim } & ApprovalOpFields);
 
 
 /** The credential_process document the agent answers `credentials` with. */
@@ -48,6 +50,8 @@ export interface StatusResult {
   profiles: number;
   /** Approval prompts open now. */
   pending: number;
+  /** Who waits at those prompts, oldest first (absent from older agents). */
+  waiting?: { profile: string; who: string }[];
   /** pid of the agent, so `tray-cred status` can say which process answers. */
   agentPid: number;
 }
@@ -106,7 +110,6 @@ export class ProtocolError extends Error {
     this.code = code;
   }
 }
-
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_TEXT = 8 * 1024;
@@ -188,6 +191,11 @@ export function parseRequest(line: string): Request {
     return { ...base, op: o.op as 'credentials' | 'forget', profile: o.profile };
   }
   if (o.profile !== undefined) throw new ProtocolError('BAD_REQUEST', `op ${o.op} takes no profile`);
+  if (o.op === 'approvals' || o.op === 'approve') {
+    const fields = parseApprovalOp(o);
+    if (typeof fields === 'string') throw new ProtocolError('BAD_REQUEST', `${o.op}: ${fields}`);
+    return { ...base, ...fields };
+  }
   return { ...base, op: o.op as 'status' | 'lock' | 'unlock' | 'sessions' };
 }
 
@@ -229,16 +237,9 @@ export function parseCredentialsResult(value: unknown): CredentialsResult {
 
 /** Validates a status result. */
 export function parseStatusResult(value: unknown): StatusResult {
-  if (
-    !isObject(value) ||
-    typeof value.locked !== 'boolean' ||
-    !isCount(value.profiles) ||
-    !isCount(value.pending) ||
-    !isCount(value.agentPid)
-  ) {
-    throw new ProtocolError('BAD_REQUEST', 'the agent sent a malformed status');
-  }
-  return { locked: value.locked, profiles: value.profiles, pending: value.pending, agentPid: value.agentPid };
+  if (!isObject(value) || typeof value.locked !== 'boolean' || !isCount(value.profiles) || !isCount(value.pending) || !isCount(value.agentPid)) throw new ProtocolError('BAD_REQUEST', 'the agent sent a malformed status');
+  const waiting = Array.isArray(value.waiting) ? value.waiting.filter((w): w is { profile: string; who: string } => isObject(w) && isText(w.profile) && isText(w.who)) : undefined;
+  return { locked: value.locked, profiles: value.profiles, pending: value.pending, agentPid: value.agentPid, ...(waiting ? { waiting } : {}) };
 }
 
 /** Serialises one frame: JSON plus the terminating newline. */

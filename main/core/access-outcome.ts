@@ -9,7 +9,8 @@ import type { Policy } from '../../common/policy.ts';
 import type { GateResult } from './approval-gate.ts';
 import type { AuditInput } from './audit-codec.ts';
 import type { Resolved } from './credential-source.ts';
-import { ApprovalDeniedError, ApprovalTimeoutError, CredentialsExpiredError, TrayCredError, UpstreamError, VaultLockedError } from './errors.ts';
+import type { ApprovalScopeKind } from './ports.ts';
+import { NO_APPROVER_REASON, ApprovalDeniedError, ApprovalTimeoutError, CredentialsExpiredError, TrayCredError, UpstreamError, VaultLockedError } from './errors.ts';
 
 /** A request stopped: what is recorded, and what the client is told. */
 export interface Refusal {
@@ -21,11 +22,19 @@ export interface Refusal {
 
 export type StageResult<T> = { ok: true; value: T } | Refusal;
 
+/** Which approval an access was served under (audited as `approval`). */
+export interface AccessApproval {
+  scope: ApprovalScopeKind;
+  grant: string;
+}
+
 /** A request that may be served: the decision so far, and the MFA code given at the prompt (used once, never recorded). */
 export interface Permit {
   decision: Extract<Decision, 'allowed' | 'approved' | 'remembered'>;
   reason?: string | undefined;
   mfaCode?: string | undefined;
+  /** The approval this access rides on: its scope, and the request whose prompt's answer gave it. */
+  approval?: AccessApproval | undefined;
 }
 
 export function pass<T>(value: T): { ok: true; value: T } {
@@ -67,18 +76,17 @@ export function promptOutcome(result: GateResult, ctx: PromptContext, warn: (mes
       return refuse('timeout', new ApprovalTimeoutError(ctx.profile, Math.round(ctx.timeoutMs / 1000)), `no answer within ${Math.round(ctx.timeoutMs / 1000)} s`);
     case 'locked':
       return denied('locked while waiting for approval');
+    case 'no-approver':
+      warn(`refused "${ctx.profile}": ${NO_APPROVER_REASON}`);
+      return denied(NO_APPROVER_REASON);
     case 'failed':
-      warn(`approver failed: ${result.message}`);
-      return denied('the approver failed');
+      warn(`refused "${ctx.profile}": approver failed to run: ${result.message}`);
+      return denied(`approver failed to run: ${result.message}`);
     case 'answered': {
       const { answer } = result;
       if (!answer.allow) return denied(answer.reason ?? (ctx.unlock ? 'unlock declined at the prompt' : 'denied at the prompt'));
       if (ctx.mfaSerial && !/^\d{6}$/.test(answer.mfaCode ?? '')) return denied(`no valid 6-digit MFA code for ${ctx.mfaSerial} was given`);
-      return pass({
-        decision: ctx.policy === 'allow' ? 'allowed' : 'approved',
-        mfaCode: answer.mfaCode,
-        ...(answer.rememberMinutes > 0 ? { reason: `remembered for ${answer.rememberMinutes} min` } : {}),
-      });
+      return pass({ decision: ctx.policy === 'allow' ? 'allowed' : 'approved', mfaCode: answer.mfaCode });
     }
   }
 }
@@ -101,5 +109,6 @@ export function accessEntry(
     requestId: request.requestId,
     ...(resolved ? { served: resolved.served, credentialId: resolved.credentialId } : {}),
     ...(resolved?.sessionName ? { sessionName: resolved.sessionName } : {}),
+    ...(result.ok && result.value.permit.approval ? { approval: result.value.permit.approval } : {}),
   };
 }

@@ -34,7 +34,7 @@ export interface PolicyInput {
   effective: EffectivePolicy;
   /** The MFA device whose code minting needs now, if any: then even an allowed profile is asked. */
   mfaSerial: string | undefined;
-  /** Whether a remembered approval of this profile is still running. */
+  /** Whether a grant (an earlier answer's scope) covers this request. */
   granted: boolean;
   /** The request was unlocked by a person's "Unlock and allow?" answer. */
   unlockedByPrompt: boolean;
@@ -56,22 +56,4 @@ export function judge(input: PolicyInput): PolicyVerdict {
   if (effective.policy === 'allow') return { kind: 'decided', decision: 'allowed' };
   if (input.granted) return { kind: 'decided', decision: 'remembered' };
   return { kind: 'ask' };
-}
-
-/** Remembered approvals ("remember for N minutes"), by profile. All end on lock. */
-export class Grants {
-  private readonly until = new Map<string, number>();
-
-  grant(name: string, now: number, minutes: number): void {
-    if (minutes > 0) this.until.set(name, now + minutes * 60_000);
-  }
-
-  has(name: string, now: number): boolean {
-    const end = this.until.get(name);
-    return end !== undefined && end > now;
-  }
-
-  clear(): void {
-    this.until.clear();
-  }
 }

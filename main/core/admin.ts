@@ -93,7 +93,8 @@ export class ProfileAdmin {
     await this.audit.append({ event: 'remove', profile: name });
   }
 
-  async setPolicy(key: Buffer, name: string, policy: Policy, rememberMinutes: number | undefined, notify?: boolean): Promise<ProfileRecord> {
+  /** `anyCaller`: whether a prompt may offer "any caller for N minutes" (undefined keeps it). */
+  async setPolicy(key: Buffer, name: string, policy: Policy, rememberMinutes: number | undefined, notify?: boolean, anyCaller?: boolean): Promise<ProfileRecord> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const p = data.profiles[name];
@@ -101,10 +102,11 @@ export class ProfileAdmin {
       p.policy = policy;
       if (rememberMinutes !== undefined) p.rememberMinutes = rememberMinutes;
       if (notify !== undefined) p.notify = notify;
+      if (anyCaller !== undefined) p.anyCaller = anyCaller;
       p.updatedAt = now;
       return { ...p };
     });
-    await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${policy === 'ask' && result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}${result.notify ? ', notify' : ''}` });
+    await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${policy === 'ask' && result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}${result.anyCaller ? ', any caller' : ''}${result.notify ? ', notify' : ''}` });
     return result;
   }
 

@@ -8,6 +8,8 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { isDecision, isServed, type Decision, type Served } from '../../common/decision.ts';
 import { isVerifiedCaller, type CallerClaim, type VerifiedCaller } from '../../common/caller.ts';
+import { isApprovalScopeKind } from './approval-scope.ts';
+import type { ApprovalScopeKind } from './ports.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
 export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback'] as const;
@@ -32,6 +34,8 @@ export interface AuditInput {
   credentialId?: string;
   /** The role session name of an assumed role, as CloudTrail shows it. */
   sessionName?: string;
+  /** The approval a served access rides on: its scope and `grant`, the request id whose prompt's answer gave it. */
+  approval?: { scope: ApprovalScopeKind; grant: string };
 }
 
 /** What happened and when, without its place in the chain: what the history window shows. */
@@ -151,6 +155,13 @@ const isText = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 const isEvent = (v: unknown): v is AuditEvent => typeof v === 'string' && (AUDIT_EVENTS as readonly string[]).includes(v);
 
+/** A request id is at most 64 characters (the wire's rule), so a grant is too. */
+function isApproval(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const a = v as Json;
+  return isApprovalScopeKind(a.scope) && isText(a.grant) && a.grant.length <= 64;
+}
+
 function isCaller(v: unknown): v is CallerClaim {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Json;
@@ -177,8 +188,14 @@ function badOptionalField(o: Json): string | undefined {
   if (o.durationMs !== undefined && !isNumber(o.durationMs)) return 'durationMs';
   if (o.requestId !== undefined && !isText(o.requestId)) return 'requestId';
   if (o.served !== undefined && !isServed(o.served)) return 'served';
+  return badServedField(o);
+}
+
+/** The fields only a served access carries (split from badOptionalField to keep each function small). */
+function badServedField(o: Json): string | undefined {
   if (o.credentialId !== undefined && !isText(o.credentialId)) return 'credentialId';
   if (o.sessionName !== undefined && !isText(o.sessionName)) return 'sessionName';
+  if (o.approval !== undefined && !isApproval(o.approval)) return 'approval';
   return undefined;
 }
 

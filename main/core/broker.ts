@@ -1,15 +1,15 @@
 import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
-import { accessEntry, failure, pass, promptOutcome, refuse, sourceFailure, type Permit, type PromptContext, type StageResult } from './access-outcome.ts';
-import { Grants, judge, strictestPolicy } from './access-policy.ts';
-import { ApprovalGate, type GateResult } from './approval-gate.ts';
+import { accessEntry, failure, pass, refuse, sourceFailure, type Permit, type StageResult } from './access-outcome.ts';
+import type { PendingPrompt } from './approval-gate.ts';
+import { ApprovalStage, type Asker } from './approval-stage.ts';
 import type { AuditLog } from './audit-log.ts';
 import { scrubCaller, scrubVerified } from './caller-redaction.ts';
 import type { CredentialSource, Resolved } from './credential-source.ts';
-import { ApprovalDeniedError, KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
+import { KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
 import { KeyCustody } from './key-custody.ts';
-import type { Approver, Clock } from './ports.ts';
-import { summarize, type ProfileRecord, type ProfileSummary } from './profile.ts';
+import type { ApprovalAnswer, Approver, Clock } from './ports.ts';
+import { summarize, type ProfileSummary } from './profile.ts';
 import type { SessionInfo } from './sessions.ts';
 import { LAST_USED_FLUSH_MS, UsageRecorder } from './usage-recorder.ts';
 import type { Vault } from './vault.ts';
@@ -28,7 +28,7 @@ export interface BrokerDeps {
 }
 
 export interface BrokerOptions {
-  /** An approval nobody answers within this is a deny. */
+  /** An approval nobody answers within this is a deny (default {@link APPROVAL_TIMEOUT_MS}). */
   approvalTimeoutMs?: number;
   /** How long `last used` times may wait in memory before they are written to the vault (default 1 s). */
   lastUsedFlushMs?: number;
@@ -48,10 +48,13 @@ export interface AgentStatus {
   profiles: number;
   /** Approval prompts open now. */
   pending: number;
+  /** Who waits in the approval queue, oldest first (never a secret). */
+  waiting: { profile: string; who: string }[];
   agentPid: number;
 }
 
-type Profiles = Readonly<Record<string, ProfileRecord>>;
+/** The approval deadline: under the Go SDK's 60 s credential_process limit, so a late answer still reaches the client. */
+export const APPROVAL_TIMEOUT_MS = 50_000;
 
 /**
  * Decides every request as one pipeline: lock ▸ profile ▸ policy ▸ approval ▸ source ▸ audit.
@@ -61,21 +64,18 @@ type Profiles = Readonly<Record<string, ProfileRecord>>;
 export class Broker {
   private readonly deps: BrokerDeps;
   private readonly custody: KeyCustody;
-  private readonly gate: ApprovalGate;
-  private readonly grants = new Grants();
+  private readonly approvals: ApprovalStage;
   private readonly usage: UsageRecorder;
   private readonly timeoutMs: number;
   private readonly unlockOnRequest: () => boolean;
   private readonly listeners = new Set<(event: BrokerEvent) => void>();
-  /** Prompts answered so far: a request that saw one re-reads the vault before its source stage. */
-  private prompts = 0;
 
   constructor(deps: BrokerDeps, options: BrokerOptions = {}) {
     this.deps = deps;
-    this.timeoutMs = options.approvalTimeoutMs ?? 60_000;
+    this.timeoutMs = options.approvalTimeoutMs ?? APPROVAL_TIMEOUT_MS;
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
     this.custody = new KeyCustody({ vault: deps.vault, audit: deps.audit, authorizeUnlock: options.authorizeUnlock, onUnlocked: () => this.emit('unlocked') });
-    this.gate = new ApprovalGate({ approver: deps.approver, clock: deps.clock, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending') });
+    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, source: deps.source, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn });
     this.usage = new UsageRecorder({ custody: this.custody, vault: deps.vault, clock: deps.clock, flushMs: options.lastUsedFlushMs ?? LAST_USED_FLUSH_MS, warn: deps.warn });
   }
 
@@ -93,7 +93,19 @@ export class Broker {
   }
 
   status(): AgentStatus {
-    return { locked: this.locked, profiles: this.custody.profileCount, pending: this.gate.pending, agentPid: this.deps.pid };
+    const waiting = this.approvals.list().map((p) => ({ profile: p.request.profile, who: whoAsks(p.request) }));
+    return { locked: this.locked, profiles: this.custody.profileCount, pending: this.approvals.pending, waiting, agentPid: this.deps.pid };
+  }
+
+  /** The prompts waiting now, for a terminal approver; listing also tells the agent one listens for `listenMs`. */
+  pendingApprovals(listenMs: number): PendingPrompt[] {
+    this.approvals.terminalListening(this.deps.clock.now() + listenMs);
+    return this.approvals.list();
+  }
+
+  /** A terminal approver's answer to a pending prompt; `false` when it is no longer pending. */
+  answerApproval(ref: string, answer: ApprovalAnswer): boolean {
+    return this.approvals.answer(ref, answer);
   }
 
   /** Profiles without secrets, for list views. Throws when locked. */
@@ -122,11 +134,10 @@ export class Broker {
   /** Wipes the key, the decrypted vault, every grant and cached session; open prompts are cancelled. */
   async lock(reason: string, caller?: CallerClaim, verified?: VerifiedCaller): Promise<AgentStatus> {
     this.custody.beginLock();
-    this.gate.cancelAll();
+    this.approvals.clear();
     if (!this.custody.locked) {
       await this.usage.flush();
       this.custody.wipe();
-      this.grants.clear();
       this.deps.source.clear();
       try {
         await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}), ...(verified ? { verified: scrubVerified(verified) } : {}) });
@@ -168,7 +179,7 @@ export class Broker {
     const caller = scrubCaller(claimed);
     const known = scrubVerified(verified);
     const started = this.deps.clock.now();
-    const result = await this.decide(requestId, profile, caller, known).catch(failure);
+    const result = await this.decide(requestId, profile, { requestId, caller, verified: known }).catch(failure);
     try {
       await this.deps.audit.append(accessEntry({ requestId, profile, caller, verified: known, durationMs: this.deps.clock.now() - started }, result));
     } catch (error) {
@@ -183,56 +194,30 @@ export class Broker {
     return result.value.resolved.result;
   }
 
-  private async decide(requestId: string, name: string, caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
-    const unlocked = await this.unlockStage(name, caller, verified);
+  private async decide(requestId: string, name: string, who: Asker): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+    const unlocked = await this.unlockStage(name, who);
     if (!unlocked.ok) return unlocked;
     const profiles = await this.custody.profiles();
     if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name));
-    const prompts = this.prompts;
-    const permit = await this.permitStage(name, profiles, { caller, verified }, unlocked.value);
+    const permit = await this.approvals.permit(name, profiles, who, unlocked.value);
     if (!permit.ok) return permit;
-    // Re-read the vault only when a prompt was answered meanwhile (any request's: safe, rarely needed).
-    return this.sourceStage(requestId, name, caller, permit.value, this.prompts !== prompts);
+    // Re-read the vault only when this request waited for a person: the vault may have changed meanwhile.
+    return this.sourceStage(requestId, name, who.caller, permit.value, unlocked.value || permit.value.decision === 'approved');
   }
 
   /** Lock: a request that arrives while locked is refused, or asks "Unlock and allow?" when the front end enables it. */
-  private async unlockStage(name: string, caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): Promise<StageResult<boolean>> {
+  private async unlockStage(name: string, who: Asker): Promise<StageResult<boolean>> {
     if (!this.locked) return pass(false);
     if (!this.unlockOnRequest()) return refuse('locked', new VaultLockedError());
-    const asked = await this.gate.ask(['unlock', name, caller?.command ?? '', caller?.cwd ?? ''], { profile: name, caller, ...(verified ? { verified } : {}), rememberMinutes: 0, unlock: true });
-    const permit = this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
+    const permit = await this.approvals.unlock(name, who);
     if (!permit.ok) return permit;
     try {
-      await this.custody.unlock(caller, false);
+      await this.custody.unlock(who.caller, false);
     } catch (error) {
       if (!(error instanceof TrayCredError)) return failure(error);
       return refuse(error.code === 'DENIED' ? 'denied' : 'locked', error, `not unlocked: ${error.message}`);
     }
     return pass(true);
-  }
-
-  /** Policy, then approval when the policy asks for it. */
-  private async permitStage(name: string, profiles: Profiles, who: { caller: CallerClaim | undefined; verified: VerifiedCaller | undefined }, unlockedByPrompt: boolean): Promise<StageResult<Permit>> {
-    const { caller, verified } = who;
-    const { source, clock } = this.deps;
-    const mfaSerial = source.mfaNeeded(name, profiles);
-    const effective = strictestPolicy(name, profiles, source.chain(name, profiles));
-    const verdict = judge({ name, effective, mfaSerial, granted: this.grants.has(name, clock.now()), unlockedByPrompt });
-    if (verdict.kind === 'decided') {
-      const { decision, reason } = verdict;
-      return decision === 'denied' ? refuse('denied', new ApprovalDeniedError(name, reason ?? 'denied'), reason) : pass({ decision, reason });
-    }
-    const request = { profile: name, caller, ...(verified ? { verified } : {}), rememberMinutes: profiles[name]!.rememberMinutes, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
-    const asked = await this.gate.ask([name, caller?.command ?? '', caller?.cwd ?? '', mfaSerial ?? ''], request);
-    return this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
-  }
-
-  /** A prompt's result as a decision; an approval to remember starts its grant. */
-  private outcome(asked: GateResult, ctx: Omit<PromptContext, 'timeoutMs'>): StageResult<Permit> {
-    this.prompts += 1;
-    const permit = promptOutcome(asked, { ...ctx, timeoutMs: this.timeoutMs }, this.deps.warn);
-    if (permit.ok && asked.kind === 'answered') this.grants.grant(ctx.profile, this.deps.clock.now(), asked.answer.rememberMinutes);
-    return permit;
   }
 
   /**
@@ -249,4 +234,12 @@ export class Broker {
       return sourceFailure(error);
     }
   }
+}
+
+/** Who waits at a prompt, for `status`: the verified program where there is one, else the claim, labelled. */
+export function whoAsks(request: { caller: CallerClaim | undefined; verified?: VerifiedCaller | undefined }): string {
+  const r = request.verified?.requester;
+  if (r) return `${r.exe} (pid ${r.pid}, verified) in ${r.cwd}`;
+  const c = request.caller;
+  return c ? `${c.command} (pid ${c.pid}, claimed) in ${c.cwd}` : 'an unknown caller';
 }

@@ -62,7 +62,17 @@ export class ApprovalDeniedError extends TrayCredError {
 
 export class ApprovalTimeoutError extends TrayCredError {
   constructor(profile: string, seconds: number) {
-    super('TIMEOUT', `nobody approved access to "${profile}" within ${seconds} s, so it was denied: answer the prompt, or set \`tray-cred policy ${profile} allow\``);
+    super('TIMEOUT', `nobody approved access to "${profile}" within ${seconds} s, so it was denied: retry and answer the prompt in time (the tray, the --approver command, or \`tray-cred approve\` in another terminal)`);
+  }
+}
+
+/** How a request for approval is refused when nobody can be asked. Said to the client and in the agent's log. */
+export const NO_APPROVER_REASON = 'no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal';
+
+/** The agent has no way to ask a person (no approver command, no terminal approver listening). */
+export class NoApproverError extends TrayCredError {
+  constructor() {
+    super('DENIED', NO_APPROVER_REASON);
   }
 }
 

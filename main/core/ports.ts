@@ -97,8 +97,6 @@ export interface ApprovalRequest {
   verified?: VerifiedCaller | undefined;
   /** The scopes the prompt may offer, and the minutes a timed one lasts. Always includes `once`. */
   offer?: { kinds: readonly ApprovalScopeKind[]; minutes: number } | undefined;
-  /** The profile's "remember for N minutes" setting; 0 when approvals are not remembered. */
-  rememberMinutes: number;
   /** True when the agent is locked and allowing also means unlocking. */
   unlock: boolean;
   /** Set when minting the credentials needs an MFA code from this device; the answer carries it. */
@@ -110,10 +108,12 @@ export interface ApprovalRequest {
   firstUse?: boolean | undefined;
 }
 
-/** A person's answer. `rememberMinutes` > 0 grants the profile for that long without asking. */
+/**
+ * A person's answer. An allow with a `scope` other than `once` starts a grant bound to what the
+ * request's caller verified (see approval-scope.ts); a scope the request did not offer counts as `once`.
+ */
 export interface ApprovalAnswer {
   allow: boolean;
-  rememberMinutes: number;
   /** How far an allow reaches (one of the request's `offer.kinds`); absent means `once`. */
   scope?: ApprovalScope | undefined;
   /** The one-time code, when the request asked for one. */

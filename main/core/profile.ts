@@ -47,6 +47,8 @@ export const profileRecordSchema = z
     sts: stsSettingsSchema.optional(),
     policy: z.enum(POLICIES),
     rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
+    /** A prompt may offer "any caller for N minutes" (off by default; `tray-cred policy P ask --any-caller`). */
+    anyCaller: z.boolean().optional(),
     /** Tell the user (a system notification in the tray app) of every access served without asking. */
     notify: z.boolean().optional(),
     createdAt: z.iso.datetime({ offset: true }),
@@ -92,6 +94,8 @@ export interface ProfileSummary {
   expiration: string | undefined;
   policy: Policy;
   rememberMinutes: number;
+  /** Prompts may offer "any caller for N minutes". */
+  anyCaller: boolean;
   /** A notification is shown for each access served without asking. */
   notify: boolean;
   createdAt: string;
@@ -113,6 +117,7 @@ export function summarize(name: string, p: ProfileRecord): ProfileSummary {
     expiration: p.expiration,
     policy: p.policy,
     rememberMinutes: p.rememberMinutes,
+    anyCaller: p.anyCaller ?? false,
     notify: p.notify ?? false,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,

@@ -24,7 +24,12 @@ export interface Settings {
   dataDir: string;
   /** Each audit entry also goes to the system log (journald, else syslog), for a team's log pipeline. */
   forwardToSystemLog: boolean;
+  /** How long a prompt waits for an answer: under the Go SDK's 60 s credential_process limit by default. */
+  approvalTimeoutSeconds: number;
 }
+
+/** The bounds of `approvalTimeoutSeconds`. */
+export const APPROVAL_TIMEOUT_RANGE = { min: 5, max: 600 } as const;
 
 export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   idleLockMinutes: 15,
@@ -34,6 +39,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   startAtLogin: false,
   dataDir: '',
   forwardToSystemLog: false,
+  approvalTimeoutSeconds: 50,
 });
 
 /** The JSON schema conf validates every read and write against. */
@@ -45,4 +51,5 @@ export const SETTINGS_SCHEMA = {
   startAtLogin: { type: 'boolean' },
   dataDir: { type: 'string', maxLength: 4096 },
   forwardToSystemLog: { type: 'boolean' },
+  approvalTimeoutSeconds: { type: 'integer', minimum: APPROVAL_TIMEOUT_RANGE.min, maximum: APPROVAL_TIMEOUT_RANGE.max },
 } satisfies Schema<Settings>;

@@ -56,7 +56,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
       warn,
       frontEnd: 'tray app',
       forwardToSystemLog: () => settings.get('forwardToSystemLog'),
-      broker: { unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: () => touchIdConfirmed(touchId) },
+      broker: { approvalTimeoutMs: settings.get('approvalTimeoutSeconds') * 1000, unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: () => touchIdConfirmed(touchId) },
       onNoVault: async (vault) => {
         const firstRun = await offerVaultInit(vault);
         return firstRun.vault === 'created' ? firstRun.vaultId : undefined;

@@ -69,17 +69,16 @@ export function approvalView(id: number, request: ApprovalRequest, queued: numbe
 
 /**
  * The broker's answer to a choice, or a UsageError naming what is wrong: a scope the request did
- * not offer, or a missing or malformed MFA code. `rememberMinutes` follows the scope (N for a
- * timed one, 0 for once) for the broker that still reads it.
+ * not offer, or a missing or malformed MFA code. A timed scope lasts the minutes the request offered.
  */
 export function answerOf(request: ApprovalRequest, choice: ApprovalChoice): ApprovalAnswer {
-  if (!choice.allow) return { allow: false, rememberMinutes: 0 };
+  if (!choice.allow) return { allow: false };
   const offer = offeredScopes(request);
   if (!offer.kinds.includes(choice.scope)) throw new UsageError(`this request does not offer "${choice.scope}": choose one of ${offer.kinds.join(', ')}`);
   if (request.mfaSerial && !MFA_CODE.test(choice.mfaCode ?? '')) throw new UsageError('type the six-digit code your MFA device shows now, then Allow');
   const code = request.mfaSerial ? { mfaCode: choice.mfaCode } : {};
-  if (choice.scope === 'once') return { allow: true, rememberMinutes: 0, scope: { kind: 'once' }, ...code };
-  return { allow: true, rememberMinutes: offer.minutes, scope: { kind: choice.scope, minutes: offer.minutes }, ...code };
+  if (choice.scope === 'once') return { allow: true, scope: { kind: 'once' }, ...code };
+  return { allow: true, scope: { kind: choice.scope, minutes: offer.minutes }, ...code };
 }
 
 /** AWS's refusal of an MFA code, as STS words it ("MultiFactorAuthentication failed with invalid MFA one time pass code"). */

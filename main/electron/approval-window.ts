@@ -142,7 +142,7 @@ export class WindowApprover implements Approver {
         if (this.win !== win) return;
         this.win = undefined;
         const head = this.queue[0];
-        if (head) this.settle(head, () => head.resolve({ allow: false, rememberMinutes: 0 }));
+        if (head) this.settle(head, () => head.resolve({ allow: false }));
       });
     }
     bringToFront(win, this.deps.platform);

@@ -12,6 +12,7 @@ import { Vault } from '../core/vault.ts';
 import { refusedRollback, VaultRollbackError } from '../core/vault-generation.ts';
 import { registerAdd } from './commands/add.ts';
 import { registerAgent } from './commands/agent.ts';
+import { registerApprove } from './commands/approve.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerCompletion } from './commands/completion.ts';
 import { registerConfigureAws } from './commands/configure-aws.ts';
@@ -96,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerExec, registerLogin, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerApprove, registerControl, registerExec, registerLogin, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -9,9 +9,10 @@ import type { AuditLog } from '../core/audit-log.ts';
 import type { AgentStatus, Broker } from '../core/broker.ts';
 import { scrubCaller, scrubVerified } from '../core/caller-redaction.ts';
 import { TrayCredError } from '../core/errors.ts';
+import { answerPrompt, waitForPrompts, wirePrompt } from './approval-ops.ts';
 import type { SessionInfo as CoreSession } from '../core/sessions.ts';
 
-const status = (s: AgentStatus): StatusResult => ({ locked: s.locked, profiles: s.profiles, pending: s.pending, agentPid: s.agentPid });
+const status = (s: AgentStatus): StatusResult => ({ locked: s.locked, profiles: s.profiles, pending: s.pending, waiting: s.waiting, agentPid: s.agentPid });
 
 const session = (s: CoreSession): SessionInfo => ({
   profile: s.profile,
@@ -36,6 +37,10 @@ async function answer(broker: Broker, request: Request, verified: VerifiedCaller
       return broker.sessions().map(session);
     case 'forget':
       return broker.forget(request.profile, scrubCaller(request.caller), verified);
+    case 'approvals':
+      return { prompts: (await waitForPrompts(broker, request.wait)).map(wirePrompt) };
+    case 'approve':
+      return answerPrompt(broker, request);
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Grants, judge, strictestPolicy, type PolicyInput } from '../../main/core/access-policy.ts';
+import { judge, strictestPolicy, type PolicyInput } from '../../main/core/access-policy.ts';
 import type { ProfileRecord } from '../../main/core/profile.ts';
 
 const record = (policy: ProfileRecord['policy']): ProfileRecord => ({ policy, rememberMinutes: 0 }) as ProfileRecord;
@@ -34,21 +34,4 @@ describe('judge', () => {
     { what: 'the unlock prompt is a person approving even an allow profile', input: { unlockedByPrompt: true, effective: { policy: 'allow', from: 'prod' } }, expect: { kind: 'decided', decision: 'approved', reason: 'approved at the unlock prompt' } },
   ];
   for (const c of cases) it(c.what, () => assert.deepEqual(judge({ ...base, ...c.input }), c.expect));
-});
-
-describe('Grants', () => {
-  it('lasts the minutes given, no longer, and ends on clear', () => {
-    const grants = new Grants();
-    grants.grant('prod', 1_000, 15);
-    assert.equal(grants.has('prod', 1_000 + 15 * 60_000 - 1), true);
-    assert.equal(grants.has('prod', 1_000 + 15 * 60_000), false);
-    assert.equal(grants.has('dev', 1_000), false);
-    grants.clear();
-    assert.equal(grants.has('prod', 1_001), false);
-  });
-  it('grants nothing for 0 minutes', () => {
-    const grants = new Grants();
-    grants.grant('prod', 1_000, 0);
-    assert.equal(grants.has('prod', 1_000), false);
-  });
 });

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApprovalGate } from '../../main/core/approval-gate.ts';
+import { NoApproverError } from '../../main/core/errors.ts';
 import type { ApprovalRequest, Approver } from '../../main/core/ports.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { StubApprover } from '../fakes/stub-approver.ts';
 
-const request = (profile: string): ApprovalRequest => ({ profile, caller: undefined, rememberMinutes: 0, unlock: false });
+const request = (profile: string): ApprovalRequest => ({ profile, caller: undefined, unlock: false });
+const flush = () => new Promise((r) => setImmediate(r));
 
 function gate(approver: Approver, clock = new FakeClock()) {
   let pendingEvents = 0;
@@ -14,50 +16,100 @@ function gate(approver: Approver, clock = new FakeClock()) {
 }
 
 describe('ApprovalGate', () => {
-  it('shares one prompt among identical requests, and asks again for a different one', async () => {
+  it('shares one prompt only under the same share key; other requests queue for their own, one at a time', async () => {
     const stub = new StubApprover();
     const { g, events } = gate(stub);
-    const a = g.ask(['prod', 'aws s3 ls'], request('prod'));
-    const b = g.ask(['prod', 'aws s3 ls'], request('prod'));
-    const c = g.ask(['prod', 'aws s3 cp'], request('prod'));
-    await stub.untilOpen(2);
-    assert.equal(g.pending, 2);
-    stub.answer({ allow: true, rememberMinutes: 0 });
-    stub.answer({ allow: false, rememberMinutes: 0 });
-    assert.deepEqual(await a, { kind: 'answered', answer: { allow: true, rememberMinutes: 0 } });
-    assert.equal(await b, await a);
-    assert.deepEqual(await c, { kind: 'answered', answer: { allow: false, rememberMinutes: 0 } });
-    assert.equal(stub.requests.length, 2);
+    const a = g.ask('a', 'run-1', request('prod'));
+    const b = g.ask('b', 'run-1', request('prod'));
+    const c = g.ask('c', 'run-2', request('prod'));
+    const d = g.ask('d', undefined, request('prod'));
+    await stub.untilOpen();
+    await flush();
+    assert.equal(g.pending, 3, 'three prompts wait');
+    assert.equal(stub.open, 1, 'the approver sees one at a time');
+    stub.answer({ allow: true });
+    await stub.untilOpen();
+    stub.answer({ allow: false });
+    await stub.untilOpen();
+    stub.answer({ allow: true });
+    assert.deepEqual(await a, { result: { kind: 'answered', answer: { allow: true } }, promptId: 'a', shared: false });
+    assert.deepEqual(await b, { result: { kind: 'answered', answer: { allow: true } }, promptId: 'a', shared: true });
+    assert.deepEqual((await c).result, { kind: 'answered', answer: { allow: false } });
+    assert.deepEqual(await d, { result: { kind: 'answered', answer: { allow: true } }, promptId: 'd', shared: false });
+    assert.equal(stub.requests.length, 3);
     assert.equal(g.pending, 0);
-    assert.equal(events(), 4, 'two opened, two closed');
+    assert.equal(events(), 6, 'three opened, three closed');
   });
 
-  it('times out at the deadline and closes the prompt', async () => {
+  it('times out at the deadline, counted from arrival even while queued, and closes the prompt', async () => {
     const stub = new StubApprover();
     const { g, clock } = gate(stub);
-    const asked = g.ask(['prod'], request('prod'));
+    const first = g.ask('1', undefined, request('prod'));
     await stub.untilOpen();
-    clock.advance(49_999);
+    clock.advance(10_000);
+    const second = g.ask('2', undefined, request('prod'));
+    clock.advance(39_999);
     assert.equal(stub.open, 1);
     clock.advance(1);
-    assert.deepEqual(await asked, { kind: 'timeout' });
-    assert.equal(stub.aborted.length, 1);
+    assert.deepEqual((await first).result, { kind: 'timeout' });
+    await stub.untilOpen();
+    clock.advance(10_000);
+    assert.deepEqual((await second).result, { kind: 'timeout' });
+    assert.equal(stub.aborted.length, 2);
     assert.equal(clock.pending, 0, 'no timer left running');
   });
 
   it('closes every open prompt as locked on cancelAll', async () => {
     const stub = new StubApprover();
     const { g } = gate(stub);
-    const one = g.ask(['prod'], request('prod'));
-    const two = g.ask(['stage'], request('stage'));
-    await stub.untilOpen(2);
+    const one = g.ask('1', undefined, request('prod'));
+    const two = g.ask('2', undefined, request('stage'));
+    await stub.untilOpen();
     g.cancelAll();
-    assert.deepEqual([await one, await two], [{ kind: 'locked' }, { kind: 'locked' }]);
+    assert.deepEqual([(await one).result, (await two).result], [{ kind: 'locked' }, { kind: 'locked' }]);
   });
 
   it('reports an approver that throws as failed, with its message', async () => {
     const broken: Approver = { ask: () => Promise.reject(new Error('spawn zenity ENOENT')) };
     const { g } = gate(broken);
-    assert.deepEqual(await g.ask(['prod'], request('prod')), { kind: 'failed', message: 'spawn zenity ENOENT' });
+    assert.deepEqual((await g.ask('1', undefined, request('prod'))).result, { kind: 'failed', message: 'spawn zenity ENOENT' });
+  });
+
+  it('without an approver refuses at once, unless a terminal approver listens: then its answer counts', async () => {
+    const none: Approver = { ask: () => Promise.reject(new NoApproverError()) };
+    const { g, clock } = gate(none);
+    assert.deepEqual((await g.ask('1', undefined, request('prod'))).result, { kind: 'no-approver' });
+    g.terminalListening(clock.now() + 30_000);
+    const asked = g.ask('2', undefined, request('prod'));
+    await flush();
+    const [pending] = g.list();
+    assert.equal(pending?.id, '2');
+    assert.equal(g.answer('no-such-prompt', { allow: true }), false, 'only a pending prompt can be answered');
+    assert.equal(g.answer(pending!.ref, { allow: true }), true);
+    assert.equal(g.answer(pending!.ref, { allow: false }), false, 'the first answer wins');
+    assert.deepEqual((await asked).result, { kind: 'answered', answer: { allow: true } });
+  });
+
+  it('a terminal answer and the approver race: the first wins and the other prompt closes', async () => {
+    const stub = new StubApprover();
+    const { g } = gate(stub);
+    const asked = g.ask('1', undefined, request('prod'));
+    await stub.untilOpen();
+    assert.equal(g.answer(g.list()[0]!.ref, { allow: false }), true);
+    assert.deepEqual((await asked).result, { kind: 'answered', answer: { allow: false } });
+    assert.equal(stub.aborted.length, 1, 'the approver\'s prompt was closed');
+  });
+
+  it('names prompts by its own refs: two requests with one client-chosen id stay apart', async () => {
+    const stub = new StubApprover();
+    const { g } = gate(stub);
+    const victim = g.ask('same', undefined, request('prod'));
+    const forger = g.ask('same', undefined, request('prod'));
+    await stub.untilOpen();
+    const [v, f] = g.list();
+    assert.notEqual(v!.ref, f!.ref);
+    g.answer(v!.ref, { allow: true });
+    g.answer(f!.ref, { allow: false });
+    assert.deepEqual([(await victim).result, (await forger).result], [{ kind: 'answered', answer: { allow: true } }, { kind: 'answered', answer: { allow: false } }]);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request, Response } from '../../helper/wire.ts';
 import { ProfileAdmin } from '../../main/core/admin.ts';
+import { verifiedCaller } from '../fakes/verified.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
@@ -30,8 +31,8 @@ describe('Broker, unlock on request (the tray setting)', () => {
     assert.ok(w.broker.locked);
     const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, rememberMinutes: 0, unlock: true });
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, verified: undefined, offer: { kinds: ['once'], minutes: 0 }, unlock: true });
+    w.approver.answer({ allow: true });
     const r = await pending;
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal((r.result as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
@@ -45,7 +46,7 @@ describe('Broker, unlock on request (the tray setting)', () => {
   it('an allow profile served after the unlock prompt is recorded as approved by a person, not allowed unasked', async () => {
     const pending = w.handle(ask('dev'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: true });
     assert.ok((await pending).ok);
     assert.deepEqual((await accesses()).at(-1), ['dev', 'approved', 'approved at the unlock prompt']);
   });
@@ -53,18 +54,18 @@ describe('Broker, unlock on request (the tray setting)', () => {
   it('a declined unlock prompt leaves it locked and is recorded as denied', async () => {
     const pending = w.handle(ask('dev'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: false, rememberMinutes: 0 });
+    w.approver.answer({ allow: false });
     assert.equal(errorCode(await pending), 'DENIED');
     assert.ok(w.broker.locked);
     assert.deepEqual(await accesses(), [['dev', 'denied', 'unlock declined at the prompt']]);
   });
 
-  it('identical requests share one unlock prompt', async () => {
-    const both = [w.handle(ask('dev', 'a')), w.handle(ask('dev', 'b'))];
+  it('identical requests of one verified program instance share one unlock prompt', async () => {
+    const run = verifiedCaller();
+    const both = [w.broker.credentials('a', 'dev', caller, run), w.broker.credentials('b', 'dev', caller, run)];
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
-    const [a, b] = await Promise.all(both);
-    assert.ok(a!.ok && b!.ok);
+    w.approver.answer({ allow: true });
+    await Promise.all(both);
     assert.equal(w.approver.requests.length, 1);
     assert.equal((await w.entries()).filter((e) => e.event === 'unlock').length, 1);
   });
@@ -72,7 +73,7 @@ describe('Broker, unlock on request (the tray setting)', () => {
   it('unlocking does not override a deny policy', async () => {
     const pending = w.handle(ask('blocked'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: true });
     assert.equal(errorCode(await pending), 'DENIED');
     assert.equal(w.broker.locked, false);
     assert.deepEqual((await accesses()).at(-1), ['blocked', 'denied', 'the profile policy is deny']);
@@ -125,7 +126,7 @@ describe('Broker unlock: authorization and a lock that arrives meanwhile', () =>
       await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: false });
       const pending = w.handle(ask('dev'));
       await w.approver.untilOpen();
-      w.approver.answer({ allow: true, rememberMinutes: 0 });
+      w.approver.answer({ allow: true });
       assert.equal(errorCode(await pending), 'DENIED', 'the unlock prompt said yes, Touch ID said no');
       assert.equal(w.broker.locked, true);
       assert.deepEqual((await accesses(w)).at(-1)?.slice(0, 2), ['dev', 'denied']);

@@ -42,7 +42,7 @@ describe('the verified caller through the broker', () => {
     assert.deepEqual(request!.caller, claim);
     assert.equal(request!.verified?.requester.exe, '/usr/bin/python3.11');
     assert.deepEqual(request!.verified?.requester.argv.slice(4, 6), ['--value', '[redacted]'], 'the prompt never sees the secret either');
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: true });
     assert.equal((await pending).ok, true);
     const entry = (await w.entries()).find((e) => e.requestId === 'v1')!;
     assert.deepEqual(entry.caller, claim);

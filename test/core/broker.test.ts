@@ -15,7 +15,7 @@ describe('Broker', () => {
   let w: World;
 
   beforeEach(async () => {
-    w = await makeWorld({ approvalTimeoutMs: 60_000 });
+    w = await makeWorld();
     const key = await w.vault.loadMasterKey();
     await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS], ['blocked', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: true });
     await new ProfileAdmin(w.vault, w.audit).setPolicy(key, 'blocked', 'deny', undefined);
@@ -57,7 +57,7 @@ describe('Broker', () => {
     const key = await w.vault.loadMasterKey();
     await new ProfileAdmin(w.vault, w.audit).remove(key, 'prod');
     key.fill(0);
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: true });
     const r = await pending;
     assert.equal(errorCode(r), 'UNKNOWN_PROFILE');
     assert.equal((await accesses()).at(-1)!.reason, 'removed while waiting for approval');
@@ -66,9 +66,9 @@ describe('Broker', () => {
   it('asks for an ask profile and serves it when approved', async () => {
     const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, rememberMinutes: 0, unlock: false });
+    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, verified: undefined, offer: { kinds: ['once'], minutes: 0 }, unlock: false });
     assert.equal(w.broker.status().pending, 1);
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: true });
     const r = await pending;
     // prod is an ask profile with long-term keys, so session mode is on: the client gets STS session credentials.
     assert.ok(r.ok);
@@ -82,53 +82,50 @@ describe('Broker', () => {
     // not remembered: the next request asks again
     const again = w.handle(ask('prod', 'r2'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: false, rememberMinutes: 0 });
+    w.approver.answer({ allow: false });
     assert.equal(errorCode(await again), 'DENIED');
     assert.deepEqual((await accesses()).map((e) => e.decision), ['approved', 'denied']);
   });
 
-  it('denies after 60 s without an answer and closes the prompt', async () => {
+  it('denies after 50 s (the default) without an answer and closes the prompt', async () => {
     const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    w.clock.advance(59_999);
+    w.clock.advance(49_999);
     await flush();
     assert.equal(w.approver.open, 1);
     w.clock.advance(1);
     const r = await pending;
     assert.equal(errorCode(r), 'TIMEOUT');
-    assert.match(r.ok ? '' : r.error.message, /within 60 s/);
+    assert.match(r.ok ? '' : r.error.message, /within 50 s/);
     assert.equal(w.approver.aborted.length, 1);
     assert.equal((await accesses())[0]!.decision, 'timeout');
   });
 
-  it('shares one prompt between identical concurrent requests, not between different callers', async () => {
-    const same = [w.handle(ask('prod', 'a')), w.handle(ask('prod', 'b')), w.handle(ask('prod', 'c', { ...caller, pid: 301 }))];
-    const other = w.handle(ask('prod', 'd', { ...caller, command: 'terraform apply' }));
-    await w.approver.untilOpen(2);
-    await flush();
+  it('without a verified caller, identical requests each get their own prompt: a claim is not an identity', async () => {
+    const both = [w.handle(ask('prod', 'a')), w.handle(ask('prod', 'b'))];
+    await w.approver.untilOpen();
+    while (w.broker.status().pending < 2) await flush();
+    assert.equal(w.broker.status().pending, 2, 'both wait, in the queue');
+    assert.deepEqual(w.broker.status().waiting.map((x) => x.who), ['aws s3 ls (pid 300, claimed) in /work', 'aws s3 ls (pid 300, claimed) in /work']);
+    w.approver.answer({ allow: true });
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: false });
+    const results = await Promise.all(both);
+    assert.deepEqual(results.map((r) => r.ok), [true, false]);
     assert.equal(w.approver.requests.length, 2);
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
-    w.approver.answer({ allow: false, rememberMinutes: 0 });
-    const results = await Promise.all(same);
-    assert.deepEqual(results.map((r) => r.ok), [true, true, true]);
-    assert.equal(errorCode(await other), 'DENIED');
-    assert.equal((await accesses()).length, 4, 'every request is recorded, shared prompt or not');
+    assert.deepEqual(w.approver.requests[0]!.offer, { kinds: ['once'], minutes: 0 }, 'nothing broader than once is offered on a claim');
   });
 
-  it('remembers an approval for the minutes granted, then asks again', async () => {
+  it('an unverified answer asking for a broad scope is narrowed to once', async () => {
     const first = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 15 });
+    w.approver.answer({ allow: true, scope: { kind: 'any', minutes: 60 } });
     assert.equal((await first).ok, true);
-    w.clock.advance(14 * 60_000);
-    assert.equal((await w.handle(ask('prod', 'r2'))).ok, true);
-    assert.equal(w.approver.requests.length, 1);
-    w.clock.advance(60_000);
-    const third = w.handle(ask('prod', 'r3'));
+    const second = w.handle(ask('prod', 'r2'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: false, rememberMinutes: 0 });
-    assert.equal(errorCode(await third), 'DENIED');
-    assert.deepEqual((await accesses()).map((e) => e.decision), ['approved', 'remembered', 'denied']);
+    w.approver.answer({ allow: false });
+    assert.equal(errorCode(await second), 'DENIED');
+    assert.deepEqual((await accesses()).map((e) => [e.decision, e.approval]), [['approved', { scope: 'once', grant: 'r1' }], ['denied', undefined]]);
   });
 
   it('a lock while the batched last-used write runs waits for it: the vault opens after and holds the time', async () => {
@@ -145,14 +142,11 @@ describe('Broker', () => {
   it('lock wipes grants and cancels open prompts; requests while locked fail as LOCKED', async () => {
     const first = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 60 });
+    w.approver.answer({ allow: true });
     await first;
-    const waiting = w.handle(ask('prod', 'x', { ...caller, command: 'other' }));
-    // the grant covers it: no prompt
-    assert.equal((await waiting).ok, true);
     await w.broker.lock('test');
     assert.equal(w.broker.locked, true);
-    assert.deepEqual(w.broker.status(), { locked: true, profiles: 0, pending: 0, agentPid: 4242 });
+    assert.deepEqual(w.broker.status(), { locked: true, profiles: 0, pending: 0, waiting: [], agentPid: 4242 });
     const locked = await w.handle(ask('dev', 'l1'));
     assert.equal(errorCode(locked), 'LOCKED');
     assert.match(locked.ok ? '' : locked.error.message, /tray-cred unlock/);
@@ -163,7 +157,7 @@ describe('Broker', () => {
     assert.equal(errorCode(await afterUnlock), 'DENIED');
     await pendingLock;
     const decisions = (await w.entries()).map((e) => e.decision ?? e.event);
-    assert.deepEqual(decisions.slice(-7), ['approved', 'remembered', 'lock', 'locked', 'unlock', 'lock', 'denied']);
+    assert.deepEqual(decisions.slice(-6), ['approved', 'lock', 'locked', 'unlock', 'lock', 'denied']);
     assert.equal((await accesses()).at(-1)!.reason, 'locked while waiting for approval');
   });
 
@@ -241,7 +235,7 @@ describe('Broker', () => {
   });
 
   it('reports status and audits unlock and lock', async () => {
-    assert.deepEqual(w.broker.status(), { locked: false, profiles: 3, pending: 0, agentPid: 4242 });
+    assert.deepEqual(w.broker.status(), { locked: false, profiles: 3, pending: 0, waiting: [], agentPid: 4242 });
     await w.handle({ v: 1, id: 's', op: 'lock', caller });
     await w.handle({ v: 1, id: 's', op: 'unlock', caller });
     const admin = (await w.entries()).filter((e) => e.event === 'lock' || e.event === 'unlock').map((e) => e.event);

@@ -88,7 +88,7 @@ describe('temporary credentials', () => {
     const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
     assert.equal(w.approver.requests[0]!.mfaSerial, MFA);
-    w.approver.answer({ allow: true, rememberMinutes: 0, mfaCode: '914273' });
+    w.approver.answer({ allow: true, mfaCode: '914273' });
     creds(await pending);
     assert.deepEqual(w.sts.calls[0]!.mfa, { serialNumber: MFA, tokenCode: '914273' });
     // cached: no prompt, no MFA
@@ -101,13 +101,13 @@ describe('temporary credentials', () => {
     await admin.setSts(key, 'prod', { mfaSerial: MFA });
     const wrong = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 0, mfaCode: '000000' });
+    w.approver.answer({ allow: true, mfaCode: '000000' });
     const r = await wrong;
     assert.equal(code(r), 'UPSTREAM');
     assert.match(r.ok ? '' : r.error.message, /invalid MFA one time pass code/);
     const none = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: true });
     assert.equal(code(await none), 'DENIED');
     assert.deepEqual((await accesses()).map((e) => e.decision), ['error', 'denied']);
   });
@@ -120,7 +120,7 @@ describe('temporary credentials', () => {
     const request = ask('deep');
     const pending = w.handle(request);
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 0, mfaCode: '123456' });
+    w.approver.answer({ allow: true, mfaCode: '123456' });
     const r = creds(await pending);
     assert.deepEqual(
       w.sts.calls.map((c) => [c.op, c.with, c.roleArn, c.externalId, c.mfa?.tokenCode]),
@@ -134,6 +134,22 @@ describe('temporary credentials', () => {
     assert.deepEqual([entry.sessionName, entry.credentialId, entry.served], [`tray-cred-${request.id}`, r.AccessKeyId, 'minted']);
     // the intermediate role is cached too: asking for it needs no STS call
     creds(await w.handle(ask('admin')));
+    assert.equal(w.sts.calls.length, 2);
+  });
+
+  it('a role with MFA over a source session with MFA on the same device takes one code, once per session, not per hop', async () => {
+    await admin.setSts(key, 'prod', { mfaSerial: MFA });
+    await admin.setSource(key, 'prodadmin', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod', mfaSerial: MFA });
+    await admin.setPolicy(key, 'prodadmin', 'allow', undefined);
+    w.sts.expectedCode = '914273';
+    const pending = w.handle(ask('prodadmin'));
+    await w.approver.untilOpen();
+    w.approver.answer({ allow: true, mfaCode: '914273' });
+    creds(await pending);
+    // The code goes to GetSessionToken; AssumeRole runs on that MFA session without a second code.
+    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '914273'], ['AssumeRole', undefined]]);
+    creds(await w.handle(ask('prodadmin')));
+    assert.equal(w.approver.requests.length, 1, 'cached: no second prompt, no second code');
     assert.equal(w.sts.calls.length, 2);
   });
 
@@ -197,7 +213,7 @@ describe('temporary credentials', () => {
     await admin.setPolicy(key, 'base', 'ask', undefined);
     const pending = w.handle(ask('admin'));
     await w.approver.untilOpen();
-    w.approver.answer({ allow: true, rememberMinutes: 0 });
+    w.approver.answer({ allow: true });
     creds(await pending);
     assert.deepEqual((await accesses()).map((e) => e.decision), ['denied', 'approved']);
   });

@@ -126,3 +126,26 @@ it('gives every error code its own helper exit status, apart from success and us
   assert.equal(new Set(statuses).size, statuses.length);
   assert.ok(statuses.every((s) => s > 1 && s < 126));
 });
+
+describe('the approver ops (approvals, approve)', () => {
+  const line = (o: object): string => JSON.stringify({ v: 1, id: 'a1', ...o });
+  it('accepts a poll and an answer in their bounds', () => {
+    assert.deepEqual(parseRequest(line({ op: 'approvals' })), { v: 1, id: 'a1', op: 'approvals', wait: 0 });
+    assert.deepEqual(parseRequest(line({ op: 'approvals', wait: 25_000 })), { v: 1, id: 'a1', op: 'approvals', wait: 25_000 });
+    assert.deepEqual(parseRequest(line({ op: 'approve', prompt: '7', allow: true, scope: 'run', mfaCode: '123456' })), { v: 1, id: 'a1', op: 'approve', prompt: '7', allow: true, scope: 'run', mfaCode: '123456' });
+  });
+  const bad: [string, object, RegExp][] = [
+    ['a wait past 25 s', { op: 'approvals', wait: 25_001 }, /wait must be 0-25000 ms/],
+    ['a negative wait', { op: 'approvals', wait: -1 }, /wait must be/],
+    ['a prompt ref that is not the agent\'s', { op: 'approve', prompt: 'victim-request-id', allow: true }, /prompt must be the ref/],
+    ['no allow', { op: 'approve', prompt: '1' }, /allow must be true or false/],
+    ['an unknown scope', { op: 'approve', prompt: '1', allow: true, scope: 'forever' }, /scope must be one of once, run, program-folder, any/],
+    ['an MFA code that is not six digits', { op: 'approve', prompt: '1', allow: true, mfaCode: '12345x' }, /mfaCode must be six digits/],
+    ['a profile', { op: 'approvals', profile: 'prod' }, /takes no profile/],
+  ];
+  for (const [what, o, message] of bad) {
+    it(`refuses ${what} as BAD_REQUEST`, () => {
+      assert.throws(() => parseRequest(line(o)), (e: unknown) => e instanceof ProtocolError && e.code === 'BAD_REQUEST' && message.test(e.message));
+    });
+  }
+});

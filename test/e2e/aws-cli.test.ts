@@ -334,7 +334,7 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
     const lockEntries = await newEntries();
     assert.deepEqual(lockEntries.map((e) => [e.event, e.caller?.command]), [['lock', 'tray-cred lock']]);
     const status = await sandbox.trayCred(['status', '--json']);
-    assert.deepEqual(JSON.parse(status.stdout), { locked: true, profiles: 0, pending: 0, agentPid: agent.pid });
+    assert.deepEqual(JSON.parse(status.stdout), { locked: true, profiles: 0, pending: 0, waiting: [], agentPid: agent.pid });
 
     await expectRefused('dev', 'LOCKED', 'tray-cred is locked: run `tray-cred unlock`', 'locked');
     assert.equal((await approverLines()).length, approverCalls, 'a locked agent asks nobody');

@@ -147,7 +147,7 @@ test('policy and remove take effect in a running agent without a restart', async
   assert.equal((await ok(sandbox, ['policy', 'dev', 'ask', '--remember', '5'])).stdout, 'Profile "dev": ask, approvals remembered for 5 min.\n');
   r = await helper('dev');
   assert.equal(r.status, EXIT_STATUS.DENIED, 'without --approver nobody can approve');
-  assert.equal(r.stderr, 'tray-cred-helper: access to "dev" was denied: denied at the prompt\n');
+  assert.equal(r.stderr, 'tray-cred-helper: access to "dev" was denied: no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal\n');
 
   assert.equal((await ok(sandbox, ['policy', 'dev', 'allow'])).stdout, 'Profile "dev": allow.\n');
   r = await helper('dev');
@@ -174,7 +174,7 @@ test('policy and remove take effect in a running agent without a restart', async
   assert.match(gone.stderr, /^tray-cred: no profile "dev" in the tray-cred vault/);
 
   const status = JSON.parse((await ok(sandbox, ['status', '--json'])).stdout) as { agentPid: number; locked: boolean; profiles: number };
-  assert.deepEqual(status, { locked: false, profiles: 1, pending: 0, agentPid: agent.pid }, 'the same agent served it all');
+  assert.deepEqual(status, { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid }, 'the same agent served it all');
   assert.deepEqual(
     (await auditEntries(sandbox)).filter((e) => e.event === 'policy' || e.event === 'remove').map((e) => [e.event, e.profile, e.reason?.split(',')[0]]),
     [['policy', 'prod', 'sts: session mode off'], ['policy', 'dev', 'deny'], ['policy', 'dev', 'ask'], ['policy', 'dev', 'allow'], ['policy', 'prod', 'allow'], ['remove', 'dev', undefined]],

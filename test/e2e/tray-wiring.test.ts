@@ -56,7 +56,7 @@ describe('the tray app wiring, through the AWS CLI v2', () => {
     assert.equal(asked.profile, 'dev');
     assert.equal(asked.unlock, true);
     assert.match(asked.caller?.command ?? '', /configure export-credentials --profile dev/);
-    approver.answer({ allow: true, rememberMinutes: 0 });
+    approver.answer({ allow: true });
     const r = await pending;
     assert.equal(r.status, 0, r.stderr);
     assert.equal(keyOf(r), DEV_KEYS.accessKeyId);
@@ -74,14 +74,14 @@ describe('the tray app wiring, through the AWS CLI v2', () => {
     let pending = aws('prod');
     await approver.untilOpen();
     assert.deepEqual([approver.requests.at(-1)!.profile, approver.requests.at(-1)!.unlock], ['prod', false]);
-    approver.answer({ allow: true, rememberMinutes: 0 });
+    approver.answer({ allow: true });
     const allowed = await pending;
     assert.equal(allowed.status, 0, allowed.stderr);
     assert.equal(keyOf(allowed), PROD_KEYS.accessKeyId);
 
     pending = aws('prod');
     await approver.untilOpen();
-    approver.answer({ allow: false, rememberMinutes: 0 });
+    approver.answer({ allow: false });
     const denied = await pending;
     assert.notEqual(denied.status, 0);
     assert.match(denied.stderr, /denied/i);

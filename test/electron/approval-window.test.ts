@@ -22,7 +22,7 @@ const { registerIpc } = await import('../../main/electron/ipc.ts');
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann/infra' };
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';
-const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ profile: 'prod', caller, rememberMinutes: 0, unlock: false, ...over });
+const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ profile: 'prod', caller, unlock: false, ...over });
 const tick = () => new Promise((r) => setImmediate(r));
 // An install path with the characters loadFile's url.format and pathToFileURL write differently.
 const PAGES = '/opt/Ann 50%off ^|/tray-cred/resources/app.asar/renderer';
@@ -74,7 +74,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       assert.match(String(electron.Notification.shown[0]!.body), /aws s3 ls \(claimed by tray-cred-helper, not verified\) asks for “prod”/);
       const shown = (await t.view())!;
       assert.deepEqual(await t.page('approval:answer', { id: shown.id, allow: false, scope: 'once' }), { ok: true, value: undefined });
-      assert.deepEqual(await answer, { allow: false, rememberMinutes: 0 });
+      assert.deepEqual(await answer, { allow: false });
       assert.equal(win.destroyed, true, 'the window closes when nothing waits');
       assert.deepEqual(t.warnings, []);
     });
@@ -109,7 +109,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       assert.deepEqual(refused, { ok: false, error: { code: 'BAD_REQUEST', message: 'this request does not offer "run": choose one of once' } });
       assert.equal(t.approver.pending().length, 1, 'a refused answer answers nothing');
       await t.page('approval:answer', { id: v.id, allow: true, scope: 'once' });
-      assert.deepEqual(await plain, { allow: true, rememberMinutes: 0, scope: { kind: 'once' } });
+      assert.deepEqual(await plain, { allow: true, scope: { kind: 'once' } });
 
       const offered = { offer: { kinds: ['once', 'run', 'program-folder'] as const, minutes: 15 } };
       const timed = t.approver.ask(request(offered), new AbortController().signal);
@@ -118,7 +118,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       assert.equal(v.minutes, 15);
       assert.equal((await t.page('approval:answer', { id: v.id, allow: true, scope: 'any' })).ok, false, '"any" was not offered');
       await t.page('approval:answer', { id: v.id, allow: true, scope: 'run' });
-      assert.deepEqual(await timed, { allow: true, rememberMinutes: 15, scope: { kind: 'run', minutes: 15 } });
+      assert.deepEqual(await timed, { allow: true, scope: { kind: 'run', minutes: 15 } });
     });
 
     it('takes the six-digit MFA code in the same window and refuses anything else before answering', async () => {
@@ -131,7 +131,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       }
       assert.equal(t.approver.pending().length, 1);
       await t.page('approval:answer', { id: v.id, allow: true, scope: 'once', mfaCode: '123456' });
-      assert.deepEqual(await answer, { allow: true, rememberMinutes: 0, scope: { kind: 'once' }, mfaCode: '123456' });
+      assert.deepEqual(await answer, { allow: true, scope: { kind: 'once' }, mfaCode: '123456' });
     });
 
     it('queues requests one after another with the count visible, and a stale click never answers the next one', async () => {
@@ -177,7 +177,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       t.approvalWindow()!.close();
       assert.equal(t.approver.pending().length, 1, 'not yet closed');
       await tick();
-      assert.deepEqual(await answer, { allow: false, rememberMinutes: 0 });
+      assert.deepEqual(await answer, { allow: false });
     });
 
     it('answers approvals only from the approval page, and the approval page nothing else', async () => {

@@ -25,7 +25,7 @@ describe('AppSettings', () => {
   it('starts from the defaults: idle lock 15 min, unlock on request, notifications, Touch ID on; start at login off; standard data dir; no forwarding to the system log', () => {
     const s = open();
     assert.deepEqual(Object.fromEntries(Object.keys(SETTINGS_DEFAULTS).map((k) => [k, s.get(k as keyof typeof SETTINGS_DEFAULTS)])), {
-      idleLockMinutes: 15, unlockOnRequest: true, notifications: true, touchId: true, startAtLogin: false, dataDir: '', forwardToSystemLog: false,
+      idleLockMinutes: 15, unlockOnRequest: true, notifications: true, touchId: true, startAtLogin: false, dataDir: '', forwardToSystemLog: false, approvalTimeoutSeconds: 50,
     });
   });
 

@@ -61,6 +61,11 @@ export class StsStandIn {
     this.keys.set(accessKeyId, { secretAccessKey, principal });
   }
 
+  /** Registers session credentials minted elsewhere (a profile's stored session keys), good until `expiresAt`. */
+  addSession(accessKeyId: string, secretAccessKey: string, sessionToken: string, expiresAt: number): void {
+    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAt, principal: `arn:aws:sts::123456789012:assumed-role/Stored/${accessKeyId}` });
+  }
+
   /** Makes every session key minted so far count as expired. */
   expireSessions(): void {
     for (const k of this.keys.values()) if (k.sessionToken) k.expiresAt = 0;
@@ -158,6 +163,11 @@ export class StsStandIn {
       if (!params.Name || !/^[\w+=,.@-]{2,32}$/.test(params.Name)) return this.error(400, 'ValidationError', 'Name must be 2-32 characters');
       const federated = `arn:aws:sts::123456789012:federated-user/${params.Name}`;
       return { status: 200, body: this.respond('GetFederationToken', this.mint(seconds, federated), `<FederatedUser><Arn>${federated}</Arn><FederatedUserId>123456789012:${params.Name}</FederatedUserId></FederatedUser>`) };
+    }
+    if (params.Action === 'GetCallerIdentity') {
+      // What a client calls to use its credentials: the tests count these against prompts and mints.
+      const result = `<Arn>${keys.principal}</Arn><UserId>${accessKeyId}</UserId><Account>123456789012</Account>`;
+      return { status: 200, body: `<GetCallerIdentityResponse xmlns="${XMLNS}"><GetCallerIdentityResult>${result}</GetCallerIdentityResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>` };
     }
     return this.error(400, 'InvalidAction', `Could not find operation ${params.Action}`);
   }

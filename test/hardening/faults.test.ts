@@ -51,7 +51,7 @@ test(`the agent SIGKILLed ${KILLS} times mid-traffic: every acknowledged access 
     const agent = await startAgent();
     // The restarted agent opened the vault (status over the socket, no process to start on a busy machine).
     const status = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: `status-${round}`, op: 'status' }, 10_000);
-    assert.deepEqual(status.ok && status.result, { locked: false, profiles: 1, pending: 0, agentPid: agent.pid }, `the vault opens after ${round} kill(s)`);
+    assert.deepEqual(status.ok && status.result, { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid }, `the vault opens after ${round} kill(s)`);
     let running = true;
     const helperLoop = async (): Promise<void> => {
       while (running) {

@@ -200,7 +200,7 @@ test(`fuzzed frames on the agent's socket: ${CASES} cases, each a structured err
   assert.equal(helper.stdout, `${JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey })}\n`);
   const status = await sandbox.trayCred(['status', '--json']);
   assert.equal(status.status, 0, status.stderr);
-  assert.deepEqual(JSON.parse(status.stdout), { locked: false, profiles: 1, pending: 0, agentPid: agent.pid });
+  assert.deepEqual(JSON.parse(status.stdout), { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid });
   assert.doesNotMatch(agent.stderr(), /handler failed|internal error|Uncaught|at .*\.m?js:\d+/i, 'no bug reached the log');
 });
 

@@ -30,7 +30,7 @@ export class AssumeRoleProvider implements CredentialProvider {
     const { roleArn, durationSeconds, externalId, mfaSerial } = this.role;
     const creds = await this.deps.sts.assumeRole(
       source.creds,
-      { roleArn, roleSessionName: sessionName, durationSeconds: durationSeconds ?? 3600, externalId, mfa: mfaSerial ? this.deps.mfa(mfaSerial) : undefined },
+      { roleArn, roleSessionName: sessionName, durationSeconds: durationSeconds ?? 3600, externalId, mfa: mfaSerial ? this.deps.mfa(mfaSerial, 'role') : undefined },
       this.target,
     );
     return { served: 'minted', kind: 'assume-role', creds, sessionName };

@@ -23,7 +23,9 @@ export interface CredentialProvider {
 }
 
 /**
- * The MFA code of the request, for the device `serialNumber`; throws `ApprovalDeniedError` when
- * there is none to give (none was entered, or another step of the chain used it).
+ * The MFA code of the request, for the device `serialNumber`, asked by a `session` hop
+ * (GetSessionToken) or a `role` hop (AssumeRole). `undefined` means: call without MFA, because the
+ * credentials of this hop already come from a session minted with this device's code in the same
+ * walk (one code per session, not per hop). Throws `ApprovalDeniedError` when there is none to give.
  */
-export type MfaCodeFor = (serialNumber: string) => MfaInput;
+export type MfaCodeFor = (serialNumber: string, hop?: 'session' | 'role') => MfaInput | undefined;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { expiryWarnings } from '../expiry-warning.ts';
 import { AgentUnreachableError, sendRequest } from '../../../helper/client.ts';
 import { PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, type Request, type StatusResult } from '../../../helper/wire.ts';
 import { AgentNotRunningError, TrayCredError } from '../../core/errors.ts';
@@ -25,7 +26,9 @@ async function call(c: CliContext, op: Request['op'], profile?: string): Promise
 }
 
 function describe(s: StatusResult, socket: string): string {
-  return `agent ${s.agentPid} on ${socket}: ${s.locked ? 'locked' : `unlocked, ${s.profiles} profile(s)`}${s.pending ? `, ${s.pending} approval(s) waiting` : ''}\n`;
+  const waiting = (s.waiting ?? []).map((w) => `  waiting: "${displayText(w.profile)}" for ${displayText(w.who)}\n`).join('');
+  const hint = s.pending ? ' (answer with `tray-cred approve`)' : '';
+  return `agent ${s.agentPid} on ${socket}: ${s.locked ? 'locked' : `unlocked, ${s.profiles} profile(s)`}${s.pending ? `, ${s.pending} approval(s) waiting${hint}` : ''}\n${waiting}`;
 }
 
 export function registerControl(program: Command, ctx: () => CliContext): void {
@@ -61,6 +64,7 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
           ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), displayText(s.mintedFor)]))
           : 'No live sessions.\n',
       );
+      for (const w of expiryWarnings(sessions, c.clock.now(), (p) => `the next request for it mints a new one (\`tray-cred forget ${p}\` does it now)`)) c.err(`tray-cred: warning: ${w}`);
     });
 
   program

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { expiryWarnings } from '../expiry-warning.ts';
 import { homedir } from 'node:os';
 import { POLICIES } from '../../../common/policy.ts';
 import { ProfileAdmin } from '../../core/admin.ts';
@@ -52,6 +53,8 @@ function registerList(program: Command, ctx: () => CliContext): void {
           ]),
         ),
       );
+      const expiring = summaries.filter((s) => s.hasSessionToken).map((s) => ({ profile: s.name, expiration: s.expiration }));
+      for (const w of expiryWarnings(expiring, c.clock.now(), (p) => `store fresh ones with \`tray-cred add ${p} --replace\``)) c.err(`tray-cred: warning: ${w}`);
     });
 }
 
@@ -97,15 +100,17 @@ function registerPolicy(program: Command, ctx: () => CliContext): void {
     .description('set what happens when a client asks for a profile: allow, ask (approve each time) or deny')
     .argument('<profile>')
     .argument('<policy>', POLICIES.join(' | '))
-    .option('--remember <minutes>', 'with ask: an approval also covers the next N minutes (0 = ask every time)')
+    .option('--remember <minutes>', 'with ask: the N minutes a prompt may offer for "this program in this folder" (and "this run"; 0 = once or this run only, an hour at most)')
+    .option('--any-caller', 'with ask and --remember: a prompt may also offer "any caller for N minutes" (off by default)')
+    .option('--no-any-caller', 'prompts never offer "any caller" (the default)')
     .option('--notify', 'the tray app shows a notification for each access served without asking')
     .option('--no-notify', 'no notification (the default)')
-    .action(async (profile: string, policyText: string, options: { remember?: string; notify?: boolean }) => {
+    .action(async (profile: string, policyText: string, options: { remember?: string; notify?: boolean; anyCaller?: boolean }) => {
       const c = ctx();
       const policy = checkPolicy(policyText);
       const remember = options.remember === undefined ? undefined : checkRememberMinutes(Number(options.remember));
-      const p = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember, options.notify));
-      c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}${p.notify ? ', notifications on' : ''}.\n`);
+      const p = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember, options.notify, options.anyCaller));
+      c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}${p.policy === 'ask' && p.anyCaller ? ' (any caller may be offered)' : ''}${p.notify ? ', notifications on' : ''}.\n`);
       for (const warning of inertPolicyWarnings(profile, p.policy, remember, options.notify)) c.err(`tray-cred: warning: ${warning}`);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { IDLE_LOCK_CHOICES, SETTINGS_DEFAULTS, type Settings } from '../../core/settings.ts';
+import { APPROVAL_TIMEOUT_RANGE, IDLE_LOCK_CHOICES, SETTINGS_DEFAULTS, type Settings } from '../../core/settings.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { table } from '../context.ts';
@@ -11,6 +11,7 @@ const IDLE_LOCK_WORDS = IDLE_LOCK_CHOICES.map((m) => (m === 0 ? 'off' : String(m
 /** A setting that is stored but changes nothing on this machine, said when it is set. */
 function inertWarning(key: keyof Settings, value: Settings[keyof Settings], platform: NodeJS.Platform): string | undefined {
   if (key === 'touchId' && value === true && platform !== 'darwin') return 'touchId is stored, but Touch ID exists only on macOS: it changes nothing here';
+  if (key === 'approvalTimeoutSeconds' && typeof value === 'number' && value >= 60) return 'the Go SDK gives up on credential_process after 60 s: its programs will lose an answer given after that';
   return undefined;
 }
 
@@ -26,6 +27,11 @@ function parseValue(key: keyof Settings, text: string): Settings[keyof Settings]
     const minutes = /^(off|never)$/i.test(text) ? 0 : /^\d+$/.test(text) ? Number(text) : NaN;
     if (!(IDLE_LOCK_CHOICES as readonly number[]).includes(minutes)) throw new UsageError(`idleLockMinutes takes ${IDLE_LOCK_WORDS} (minutes), not "${text}"`);
     return minutes as Settings[keyof Settings];
+  }
+  if (key === 'approvalTimeoutSeconds') {
+    const { min, max } = APPROVAL_TIMEOUT_RANGE;
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`approvalTimeoutSeconds takes whole seconds from ${min} to ${max}, not "${text}"`);
+    return Number(text);
   }
   return text;
 }

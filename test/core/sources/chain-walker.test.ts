@@ -33,8 +33,14 @@ describe('walkChain', () => {
     assert.equal(deps.sts.calls.length, 0);
   });
 
-  it('uses the MFA code for one STS call only: a chain that needs two is refused after the first', async () => {
+  it('one code per session, not per hop: a role over an MFA session of the same device is assumed with that session, no second code', async () => {
     const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base', { mfaSerial: MFA }) };
+    await walk('admin', profiles, '123456');
+    assert.deepEqual(deps.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '123456'], ['AssumeRole', undefined]]);
+  });
+
+  it('uses the MFA code for one STS call only: a chain that needs codes of two devices is refused after the first', async () => {
+    const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base', { mfaSerial: `${MFA}-2` }) };
     await assert.rejects(walk('admin', profiles, '123456'), ApprovalDeniedError);
     assert.deepEqual(deps.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '123456']]);
   });

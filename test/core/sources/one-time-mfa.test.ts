@@ -16,6 +16,16 @@ describe('oneTimeMfaCode', () => {
     });
   });
 
+  it('a role hop over a session hop that used the same device needs no second code; any other second need is refused', () => {
+    const mfa = oneTimeMfaCode('deep', '914273');
+    assert.deepEqual(mfa(MFA, 'session'), { serialNumber: MFA, tokenCode: '914273' });
+    assert.equal(mfa(MFA, 'role'), undefined);
+    assert.throws(() => mfa('arn:aws:iam::123456789012:mfa/other', 'role'), ApprovalDeniedError);
+    const roleFirst = oneTimeMfaCode('deep', '914273');
+    roleFirst(MFA, 'role');
+    assert.throws(() => roleFirst(MFA, 'role'), ApprovalDeniedError);
+  });
+
   it('refuses when no code was given', () => {
     assert.throws(() => oneTimeMfaCode('deep', undefined)(MFA), ApprovalDeniedError);
     assert.throws(() => oneTimeMfaCode('deep', '')(MFA), ApprovalDeniedError);

@@ -1,0 +1,79 @@
+/**
+ * The approver's side of the wire (`tray-cred approve`): list the prompts waiting, answer one.
+ * It rides on the agent's socket, which only its owner can open, so only the same user can
+ * answer; the agent accepts an answer only for a prompt that is pending, by the agent's own ref.
+ * The helper never sends these ops and never sees an answer. Imports only common/.
+ */
+
+/** The scopes as the wire names them (main/core/ports.ts ApprovalScopeKind). */
+export const WIRE_SCOPES = ['once', 'run', 'program-folder', 'any'] as const;
+export type WireScope = (typeof WIRE_SCOPES)[number];
+
+/** The longest a client may ask `approvals` to wait for a prompt. */
+export const MAX_APPROVALS_WAIT_MS = 25_000;
+
+/** The approval ops' own fields, validated. */
+export type ApprovalOpFields = { op: 'approvals'; wait: number } | { op: 'approve'; prompt: string; allow: boolean; scope?: WireScope; mfaCode?: string };
+
+/** One waiting prompt as `approvals` lists it: names and claims, never a secret. */
+export interface WirePrompt {
+  ref: string;
+  profile: string;
+  /** ISO times. */
+  since: string;
+  deadline: string;
+  unlock: boolean;
+  /** The serial of the MFA device whose code the answer must carry, if any. */
+  mfaSerial?: string;
+  offer: { kinds: WireScope[]; minutes: number };
+  /** The requesting program as the kernel names it, where verified. */
+  verified?: { pid: number; exe: string; argv: string[]; cwd: string };
+  /** What the helper claims, labelled as such wherever shown. */
+  claimed?: { pid: number; command: string; cwd: string };
+}
+
+type Json = Record<string, unknown>;
+const PROMPT_REF = /^\d{1,16}$/;
+
+/** The fields of an `approvals` or `approve` request, or a sentence saying what is wrong. */
+export function parseApprovalOp(o: Json): ApprovalOpFields | string {
+  if (o.op === 'approvals') {
+    const wait = o.wait ?? 0;
+    if (typeof wait !== 'number' || !Number.isSafeInteger(wait) || wait < 0 || wait > MAX_APPROVALS_WAIT_MS) return `wait must be 0-${MAX_APPROVALS_WAIT_MS} ms`;
+    return { op: 'approvals', wait };
+  }
+  if (typeof o.prompt !== 'string' || !PROMPT_REF.test(o.prompt)) return 'prompt must be the ref `approvals` listed';
+  if (typeof o.allow !== 'boolean') return 'allow must be true or false';
+  if (o.scope !== undefined && !(WIRE_SCOPES as readonly unknown[]).includes(o.scope)) return `scope must be one of ${WIRE_SCOPES.join(', ')}`;
+  if (o.mfaCode !== undefined && (typeof o.mfaCode !== 'string' || !/^\d{6}$/.test(o.mfaCode))) return 'mfaCode must be six digits';
+  return {
+    op: 'approve',
+    prompt: o.prompt,
+    allow: o.allow,
+    ...(o.scope !== undefined ? { scope: o.scope as WireScope } : {}),
+    ...(o.mfaCode !== undefined ? { mfaCode: o.mfaCode as string } : {}),
+  };
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates an `approvals` result (the CLI side). */
+export function parseApprovalsResult(value: unknown): WirePrompt[] | undefined {
+  if (!isObject(value) || !Array.isArray(value.prompts)) return undefined;
+  const ok = value.prompts.every(
+    (p: unknown) =>
+      isObject(p) &&
+      typeof p.ref === 'string' &&
+      typeof p.profile === 'string' &&
+      typeof p.since === 'string' &&
+      typeof p.deadline === 'string' &&
+      typeof p.unlock === 'boolean' &&
+      isObject(p.offer) &&
+      Array.isArray(p.offer.kinds) &&
+      p.offer.kinds.every((k) => (WIRE_SCOPES as readonly unknown[]).includes(k)) &&
+      typeof p.offer.minutes === 'number',
+  );
+  return ok ? (value.prompts as WirePrompt[]) : undefined;
+}

@@ -1,0 +1,178 @@
+/**
+ * Headless approvals as a terminal user meets them: the refusal when nobody can be asked, the
+ * refusal when the approver command cannot run (both in the agent's log too), and `tray-cred
+ * approve` answering in a pseudo-terminal (`script`), y/n/scope and an MFA code.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { EXIT_STATUS } from '../../common/errors.ts';
+import { StsStandIn } from '../fakes/sts-stand-in.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type Sandbox } from './support.ts';
+
+async function prepare(t: TestContext): Promise<Awaited<ReturnType<typeof testSandbox>>> {
+  const box = await testSandbox(t);
+  const { sandbox } = box;
+  assert.equal((await sandbox.trayCred(['init'])).status, 0);
+  const file = join(sandbox.root, 'credentials');
+  await writeFile(file, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+  assert.equal((await sandbox.trayCred(['import', file])).status, 0);
+  // Stored keys, no STS: this file is about who answers, not what is minted (sts.test.ts and clients-refresh.test.ts mint).
+  assert.equal((await sandbox.trayCred(['sts', 'prod', '--session-mode', 'off'])).status, 0);
+  return box;
+}
+
+const helper = (sandbox: Sandbox) => run(HELPER, ['prod'], { env: sandbox.env, killAfterMs: 60_000 });
+
+/** `tray-cred approve` under a pseudo-terminal; `type` writes a line as typed once `when` shows on the terminal. */
+function terminalApprover(sandbox: Sandbox, args: string[]) {
+  const child = spawn('script', ['-qec', [TRAY_CRED, 'approve', ...args].join(' '), '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  const waiters: (() => void)[] = [];
+  child.stdout.on('data', (c: Buffer) => {
+    screen += c.toString('utf8').replace(/\r/g, '');
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const until = async (pattern: RegExp): Promise<void> => {
+    while (!pattern.test(screen)) {
+      const more = new Promise<void>((r) => waiters.push(r));
+      if ((await Promise.race([more.then(() => 'more'), exited.then(() => 'exit')])) === 'exit' && !pattern.test(screen)) throw new Error(`approve exited before showing ${pattern}:\n${screen}`);
+    }
+  };
+  return {
+    until,
+    async type(when: RegExp, line: string) {
+      await until(when);
+      child.stdin.write(`${line}\n`);
+    },
+    screen: () => screen,
+    exited,
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+test('no approver configured: the refusal says so at once, in the client and in the agent log, and suggests no weaker policy', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  const agent = await startAgent();
+  const r = await helper(sandbox);
+  assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
+  assert.match(r.stderr, /no approver configured: start the agent with --approver <command> or answer with `tray-cred approve`/);
+  assert.doesNotMatch(r.stderr, /denied at the prompt|policy \S+ allow/);
+  assert.match(agent.stderr(), /refused "prod": no approver configured/);
+  const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
+  assert.match(access?.reason ?? '', /^no approver configured/);
+});
+
+test('an approver command that cannot run: "approver failed to run: <reason>", in the client and the agent log', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  const agent = await startAgent(['--approver', '/nonexistent/approve-prod']);
+  const r = await helper(sandbox);
+  assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
+  assert.match(r.stderr, /approver failed to run: `\/nonexistent\/approve-prod`: the command was not found/);
+  assert.doesNotMatch(r.stderr, /denied at the prompt/);
+  assert.match(agent.stderr(), /approver failed to run/);
+});
+
+test('`tray-cred approve` in a pseudo-terminal lists the waiting request, labelled claimed, and its answer serves it', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  await startAgent();
+  const approve = terminalApprover(sandbox, ['--once']);
+  t.after(() => approve.kill());
+  await approve.until(/waiting for requests/);
+  const served = helper(sandbox);
+  await approve.type(/\[n\] deny: /, 'y');
+  const r = await served;
+  assert.equal(r.status, 0, `${r.stderr}\n${approve.screen()}`);
+  assert.equal((JSON.parse(r.stdout) as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
+  assert.equal(await approve.exited, 0, approve.screen());
+  const screen = approve.screen();
+  assert.match(screen, /Allow "prod"\? \(\d+ s left\)/);
+  assert.match(screen, /the helper claims \(not verified\): .* pid \d+ in /);
+  assert.match(screen, /\[y\] allow once, \[n\] deny: /, 'without verification only once is offered');
+  assert.match(screen, /Allowed: allow once\./);
+  const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
+  assert.equal(access?.decision, 'approved');
+  assert.deepEqual(access?.approval, { scope: 'once', grant: access?.requestId });
+});
+
+test('`tray-cred approve` answering n denies, racing an approver command that has not answered: the first answer wins; status lists who waits', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  // An approver command that never answers by itself: the terminal's answer comes first.
+  await startAgent(['--approver', 'sleep 40']);
+  const approve = terminalApprover(sandbox, ['--once']);
+  t.after(() => approve.kill());
+  await approve.until(/waiting for requests/);
+  const denied = helper(sandbox);
+  await approve.until(/\[n\] deny: /);
+  const status = await sandbox.trayCred(['status']);
+  assert.match(status.stdout, /1 approval\(s\) waiting \(answer with `tray-cred approve`\)\n {2}waiting: "prod" for .* \(pid \d+, claimed\) in /);
+  await approve.type(/\[n\] deny: /, 'n');
+  const r = await denied;
+  assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
+  assert.match(r.stderr, /denied at the prompt/);
+  assert.match(approve.screen(), /Denied\./);
+});
+
+test('refresh-aware issuance: --duration under an hour is refused unless --short-session, which says why; list warns of keys ending within 15 minutes', { timeout: 120_000 }, async (t) => {
+  const { sandbox } = await prepare(t);
+  const refused = await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--duration', '900']);
+  assert.equal(refused.status, EXIT_STATUS.USAGE, refused.stderr);
+  assert.match(refused.stderr, /--duration 900: a 900 s session leaves SDKs too little to cache: botocore runs the helper again whenever fewer than 15 minutes are left .* pass --short-session/);
+  const role = await sandbox.trayCred(['role', 'ops', '--role-arn', 'arn:aws:iam::123456789012:role/ops', '--source-profile', 'dev', '--duration', '1800']);
+  assert.equal(role.status, EXIT_STATUS.USAGE, role.stderr);
+  const short = await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--duration', '900', '--short-session']);
+  assert.equal(short.status, 0, short.stderr);
+  assert.match(short.stderr, /warning: a 900 s session .* every call mints a new session and asks again/);
+  assert.equal((await sandbox.trayCred(['sts', 'prod', '--duration', '3600'])).status, 0);
+
+  const soon = new Date(Date.now() + 12 * 60_000).toISOString();
+  const added = await sandbox.trayCred(['add', 'sess', '--access-key-id', 'ASIAIOSFODNN7EXAMPLE', '--expiration', soon], 'secret/abc\ntoken-abc\n');
+  assert.equal(added.status, 0, added.stderr);
+  const later = new Date(Date.now() + 50 * 60_000).toISOString();
+  assert.equal((await sandbox.trayCred(['add', 'later', '--access-key-id', 'ASIAIOSFODNN7EXAMPL2', '--expiration', later], 'secret/abc\ntoken-abc\n')).status, 0);
+  const list = await sandbox.trayCred(['list']);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stderr, /warning: "sess" expires in 1[12] min: SDKs refresh within the last 15 minutes/);
+  assert.doesNotMatch(list.stderr, /"later"|"dev"|"prod"/, 'only what ends within 15 minutes');
+});
+
+test('`tray-cred approve` asks for the MFA code a session profile needs, refuses a malformed one, and STS gets the code typed', { timeout: 120_000 }, async (t) => {
+  const sts = new StsStandIn();
+  await sts.start();
+  t.after(() => sts.stop());
+  sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
+  sts.mfaCode = '402193';
+  const { sandbox, startAgent } = await prepare(t);
+  assert.equal((await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--mfa-serial', 'arn:aws:iam::123456789012:mfa/ann'])).status, 0);
+  sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
+  await startAgent();
+  const approve = terminalApprover(sandbox, ['--once']);
+  t.after(() => approve.kill());
+  await approve.until(/waiting for requests/);
+  const served = helper(sandbox);
+  await approve.type(/\[n\] deny: /, 'y');
+  await approve.type(/MFA code for arn:aws:iam::123456789012:mfa\/ann: /, '12ab');
+  await approve.type(/an MFA code is six digits/, '402193');
+  const r = await served;
+  assert.equal(r.status, 0, `${r.stderr}\n${approve.screen()}`);
+  assert.match((JSON.parse(r.stdout) as { AccessKeyId: string }).AccessKeyId, /^ASIA/);
+  assert.deepEqual(sts.requests.map((x) => [x.action, x.params.TokenCode]), [['GetSessionToken', '402193']]);
+  assert.match(approve.screen(), /needs a code from MFA device arn:aws:iam::123456789012:mfa\/ann/);
+  assert.ok(!JSON.stringify(await auditEntries(sandbox)).includes('402193'), 'the code is not recorded');
+});
+
+test('--approval-timeout: the deadline the agent keeps, refused outside 5-600 s, and a time-out that suggests no weaker policy', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  const bad = await sandbox.trayCred(['agent', '--approval-timeout', '2']);
+  assert.equal(bad.status, EXIT_STATUS.USAGE);
+  assert.match(bad.stderr, /--approval-timeout takes whole seconds from 5 to 600, not "2"/);
+  await startAgent(['--approver', 'sleep 40', '--approval-timeout', '5']);
+  const r = await helper(sandbox);
+  assert.equal(r.status, EXIT_STATUS.TIMEOUT, r.stderr);
+  assert.match(r.stderr, /nobody approved access to "prod" within 5 s, so it was denied: retry and answer the prompt in time/);
+  assert.doesNotMatch(r.stderr, /policy|allow`/);
+});
