@@ -53,6 +53,8 @@ export interface ProcessFacts {
   argv: string[];
   /** The working directory. */
   cwd: string;
+  /** The controlling terminal's device number (Linux: field 7 of /proc/<pid>/stat), 0 for none; absent where the OS table does not say. */
+  tty?: number | undefined;
 }
 
 /** One process in a requester's ancestry. */
@@ -115,7 +117,7 @@ const isPath = (v: unknown): v is string => typeof v === 'string' && v.length <=
 
 function isProcess(v: unknown, full: boolean): boolean {
   if (!isObject(v) || typeof v.pid !== 'number' || !isPath(v.exe) || !isCallerArgv(v.argv)) return false;
-  return !full || (typeof v.startTime === 'string' && v.startTime.length <= 32 && isPath(v.cwd));
+  return !full || (typeof v.startTime === 'string' && v.startTime.length <= 32 && isPath(v.cwd) && (v.tty === undefined || (typeof v.tty === 'number' && Number.isSafeInteger(v.tty))));
 }
 
 /** A verified caller within the bounds the agent records it in (the audit log's readers check every line with it). */

@@ -63,7 +63,7 @@ async function walk(peer: PeerCredentials, table: ProcessTable, connectedBy: str
   return { chain, problem: `the process tree is deeper than ${MAX_WALK}` };
 }
 
-const facts = (p: ProcessRecord): ProcessFacts => ({ pid: p.pid, startTime: p.startTime, exe: p.exe.slice(0, MAX_PATH), argv: boundArgv(p.argv), cwd: p.cwd.slice(0, MAX_PATH) });
+const facts = (p: ProcessRecord): ProcessFacts => ({ pid: p.pid, startTime: p.startTime, exe: p.exe.slice(0, MAX_PATH), argv: boundArgv(p.argv), cwd: p.cwd.slice(0, MAX_PATH), ...(p.tty !== undefined ? { tty: p.tty } : {}) });
 const ancestor = (p: ProcessRecord): AncestorFacts => ({ pid: p.pid, exe: p.exe.slice(0, MAX_PATH), argv: boundArgv(p.argv, 32, MAX_ANCESTOR_ARGV) });
 
 /**

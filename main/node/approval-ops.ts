@@ -2,9 +2,12 @@
  * The `approvals` and `approve` ops (helper/approval-wire.ts) as broker calls: a terminal approver
  * lists the prompts waiting, waiting for one when there is none, and answers one by its ref.
  */
+import type { VerifiedCaller } from '../../common/caller.ts';
 import type { WirePrompt } from '../../helper/approval-wire.ts';
+import { answererRefusal } from '../core/approval-answerer.ts';
 import type { PendingPrompt } from '../core/approval-gate.ts';
 import type { Broker } from '../core/broker.ts';
+import { TrayCredError } from '../core/errors.ts';
 import type { ApprovalAnswer } from '../core/ports.ts';
 
 /**
@@ -48,10 +51,25 @@ export function wirePrompt(p: PendingPrompt): WirePrompt {
   };
 }
 
-/** Answers one pending prompt; `answered: false` when it is no longer pending (answered elsewhere, timed out, locked). */
-export function answerPrompt(broker: Broker, request: { prompt: string; allow: boolean; scope?: string; mfaCode?: string }): { answered: boolean } {
+/**
+ * Answers one pending prompt; `answered: false` when it is no longer pending (answered elsewhere,
+ * timed out, locked). `answerer` is the answering connection as the kernel named it; where the
+ * platform `verifies` callers, an answer from the requesting program's own line of processes or
+ * terminal, or from no terminal at all, is FORBIDDEN (approval-answerer.ts).
+ */
+export function answerPrompt(
+  broker: Broker,
+  request: { prompt: string; allow: boolean; scope?: string; mfaCode?: string },
+  answerer: { verified: VerifiedCaller | undefined; verifies: boolean; warn: (message: string) => void },
+): { answered: boolean } {
   const prompt = broker.pendingApprovals(LISTEN_AFTER_POLL_MS).find((p) => p.ref === request.prompt);
   if (!prompt) return { answered: false };
+  // A deny needs no check: anyone of the user's may refuse. An allow must come from a person's terminal.
+  const refusal = request.allow ? answererRefusal(answerer.verified, prompt.request, answerer.verifies) : undefined;
+  if (refusal) {
+    answerer.warn(`refused an answer to the prompt for "${prompt.request.profile}": ${refusal}`);
+    throw new TrayCredError('FORBIDDEN', refusal);
+  }
   const offer = prompt.request.offer ?? { kinds: ['once'], minutes: 0 };
   const kind = offer.kinds.find((k) => k === request.scope);
   const answer: ApprovalAnswer = {

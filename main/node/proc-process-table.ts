@@ -10,6 +10,8 @@ import type { ProcessRecord, ProcessTable } from '../core/ports.ts';
 export interface StatFields {
   ppid: number;
   sid: number;
+  /** Field 7: the controlling terminal's device number, 0 for none. */
+  tty: number;
   /** Field 22: clock ticks after boot, kept as the decimal text the kernel wrote. */
   startTime: string;
 }
@@ -30,10 +32,10 @@ export function parseStat(text: string, pid: number): StatFields | undefined {
   if (close < 0 || text[close + 1] !== ' ') return undefined;
   const fields = text.slice(close + 2).trimEnd().split(' ');
   // fields[n - 3] is field n
-  const [state, ppid, sid, startTime] = [fields[0], fields[4 - 3], fields[6 - 3], fields[22 - 3]];
+  const [state, ppid, sid, tty, startTime] = [fields[0], fields[4 - 3], fields[6 - 3], fields[7 - 3], fields[22 - 3]];
   if (state === undefined || !/^[A-Za-z]$/.test(state)) return undefined;
-  if (!WHOLE.test(ppid ?? '') || !WHOLE.test(sid ?? '') || !WHOLE.test(startTime ?? '')) return undefined;
-  return { ppid: Number(ppid), sid: Number(sid), startTime: startTime! };
+  if (!WHOLE.test(ppid ?? '') || !WHOLE.test(sid ?? '') || !WHOLE.test(tty ?? '') || !WHOLE.test(startTime ?? '')) return undefined;
+  return { ppid: Number(ppid), sid: Number(sid), tty: Number(tty), startTime: startTime! };
 }
 
 /** The NUL-separated arguments of /proc/<pid>/cmdline. */
@@ -113,6 +115,6 @@ export class ProcProcessTable implements ProcessTable {
     // Read the start time again: if the process exited and its pid was taken meanwhile, what was read may be the new one's.
     const after = this.stat(pid);
     if (!after || after.startTime !== before.startTime) return undefined;
-    return { pid, ppid: after.ppid, sid: after.sid, startTime: after.startTime, exe, argv: splitCmdline(cmdline), cwd };
+    return { pid, ppid: after.ppid, sid: after.sid, tty: after.tty, startTime: after.startTime, exe, argv: splitCmdline(cmdline), cwd };
   }
 }

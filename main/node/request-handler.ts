@@ -23,7 +23,7 @@ const session = (s: CoreSession): SessionInfo => ({
   accessKeyIdSuffix: s.accessKeyIdSuffix,
 });
 
-async function answer(broker: Broker, request: Request, verified: VerifiedCaller | undefined): Promise<unknown> {
+async function answer(broker: Broker, request: Request, verified: VerifiedCaller | undefined, answerer: { verifies: boolean; warn: (message: string) => void }): Promise<unknown> {
   switch (request.op) {
     case 'credentials': // the broker scrubs the callers itself
       return broker.credentials(request.id, request.profile, request.caller, verified);
@@ -40,7 +40,7 @@ async function answer(broker: Broker, request: Request, verified: VerifiedCaller
     case 'approvals':
       return { prompts: (await waitForPrompts(broker, request.wait)).map(wirePrompt) };
     case 'approve':
-      return answerPrompt(broker, request);
+      return answerPrompt(broker, request, { verified, ...answerer });
   }
 }
 
@@ -85,7 +85,7 @@ export function requestHandler(broker: Broker, warn: (message: string) => void, 
   return async (request, verified) => {
     try {
       if (rule && verified && rule.uid !== undefined && verified.peer.uid !== rule.uid) return await refuseForeign(request, verified, rule, warn);
-      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await answer(broker, request, verified) };
+      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await answer(broker, request, verified, { verifies: rule?.uid !== undefined, warn }) };
     } catch (error) {
       return { v: PROTOCOL_VERSION, id: request.id, ok: false, error: toWire(error, warn) };
     }

@@ -9,6 +9,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
+import { parseApprovalsResult, type WirePrompt } from '../../helper/approval-wire.ts';
+import { sendRequest } from '../../helper/client.ts';
+import { PROTOCOL_VERSION, type Request } from '../../helper/wire.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type Sandbox } from './support.ts';
@@ -77,7 +80,7 @@ test('an approver command that cannot run: "approver failed to run: <reason>", i
   assert.match(agent.stderr(), /approver failed to run/);
 });
 
-test('`tray-cred approve` in a pseudo-terminal lists the waiting request, labelled claimed, and its answer serves it', { timeout: 120_000 }, async (t) => {
+test('`tray-cred approve` in a pseudo-terminal lists the waiting request, the requesting program verified, and its answer serves it', { timeout: 120_000 }, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   await startAgent();
   const approve = terminalApprover(sandbox, ['--once']);
@@ -91,8 +94,9 @@ test('`tray-cred approve` in a pseudo-terminal lists the waiting request, labell
   assert.equal(await approve.exited, 0, approve.screen());
   const screen = approve.screen();
   assert.match(screen, /Allow "prod"\? \(\d+ s left\)/);
-  assert.match(screen, /the helper claims \(not verified\): .* pid \d+ in /);
-  assert.match(screen, /\[y\] allow once, \[n\] deny: /, 'without verification only once is offered');
+  assert.match(screen, /requested by \(verified\): \S+ pid \d+/);
+  assert.doesNotMatch(screen, /not verified/);
+  assert.match(screen, /\[y\] allow once, \[r\] this run \(this program instance, \d+ min at most\), \[n\] deny: /, 'a verified requester may be granted its run');
   assert.match(screen, /Allowed: allow once\./);
   const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
   assert.equal(access?.decision, 'approved');
@@ -109,7 +113,7 @@ test('`tray-cred approve` answering n denies, racing an approver command that ha
   const denied = helper(sandbox);
   await approve.until(/\[n\] deny: /);
   const status = await sandbox.trayCred(['status']);
-  assert.match(status.stdout, /1 approval\(s\) waiting \(answer with `tray-cred approve`\)\n {2}waiting: "prod" for .* \(pid \d+, claimed\) in /);
+  assert.match(status.stdout, /1 approval\(s\) waiting \(answer with `tray-cred approve`\)\n {2}waiting: "prod" for .* \(pid \d+, verified\) in /);
   await approve.type(/\[n\] deny: /, 'n');
   const r = await denied;
   assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
@@ -175,4 +179,32 @@ test('--approval-timeout: the deadline the agent keeps, refused outside 5-600 s,
   assert.equal(r.status, EXIT_STATUS.TIMEOUT, r.stderr);
   assert.match(r.stderr, /nobody approved access to "prod" within 5 s, so it was denied: retry and answer the prompt in time/);
   assert.doesNotMatch(r.stderr, /policy|allow`/);
+});
+
+test('the program that asked cannot answer its own prompt over the socket: an allow is FORBIDDEN, said in the agent log, and the prompt still waits', { timeout: 120_000 }, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  // An approver command that never answers by itself, so the prompt stays open for the attack.
+  const agent = await startAgent(['--approver', 'sleep 40']);
+  const asked = helper(sandbox);
+  // This test process, with no terminal between it and the agent, plays the asking program's accomplice:
+  // it lists the waiting prompt and answers it, as a hostile dependency of the asking program could.
+  let prompts: WirePrompt[] = [];
+  while (prompts.length === 0) {
+    const listed = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: 'list', op: 'approvals', wait: 5000 } as Request, 10_000);
+    assert.ok(listed.ok, JSON.stringify(listed));
+    prompts = parseApprovalsResult(listed.result) ?? [];
+  }
+  const forged = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: 'yes', op: 'approve', prompt: prompts[0]!.ref, allow: true, scope: 'once' } as Request, 10_000);
+  assert.equal(forged.ok, false);
+  assert.equal(!forged.ok && forged.error.code, 'FORBIDDEN');
+  assert.match(!forged.ok ? forged.error.message : '', /only from a terminal|cannot answer its own prompt/);
+  assert.match(agent.stderr(), /refused an answer to the prompt for "prod"/);
+  const status = await sandbox.trayCred(['status']);
+  assert.match(status.stdout, /1 approval\(s\) waiting/, 'the prompt is still open for a person');
+  // A deny needs no terminal: anyone of the user's may refuse.
+  const no = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: 'no', op: 'approve', prompt: prompts[0]!.ref, allow: false } as Request, 10_000);
+  assert.ok(no.ok, JSON.stringify(no));
+  const r = await asked;
+  assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
+  assert.equal(JSON.stringify(await auditEntries(sandbox)).includes(PROD_KEYS.secretAccessKey), false);
 });

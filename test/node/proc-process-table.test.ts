@@ -26,14 +26,14 @@ describe('parseStat', () => {
   const hostile = [') (', 'a) S 1 1 1 (', ') R 999 999 999 999', 'x y z', '((()))', '', ')', 'a\nb) 1 2', 'evil) S 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 12345'];
   for (const comm of hostile) {
     it(`a command name of ${JSON.stringify(comm)} cannot move the fields`, () => {
-      assert.deepEqual(parseStat(statLine(4242, comm, { ppid: 17, sid: 3, start: '8675309' }), 4242), { ppid: 17, sid: 3, startTime: '8675309' });
+      assert.deepEqual(parseStat(statLine(4242, comm, { ppid: 17, sid: 3, start: '8675309' }), 4242), { ppid: 17, sid: 3, tty: 0, startTime: '8675309' });
     });
   }
 
   it('any command name (fast-check)', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 15, unit: fc.constantFrom('a', ' ', '(', ')', 'S', '1', '\n', 'é') }), fc.nat(), fc.nat(), fc.bigInt({ min: 0n, max: 2n ** 63n }), (comm, ppid, sid, start) => {
-        assert.deepEqual(parseStat(statLine(99, comm, { ppid, sid, start: String(start) }), 99), { ppid, sid, startTime: String(start) });
+        assert.deepEqual(parseStat(statLine(99, comm, { ppid, sid, start: String(start) }), 99), { ppid, sid, tty: 0, startTime: String(start) });
       }),
     );
   });
@@ -124,7 +124,7 @@ describe('ProcProcessTable', () => {
       assert.equal(await new ProcProcessTable(root).read(77), undefined);
       await writeFile(join(root, '77', 'stat'), statLine(77, ') (evil) S 1', { ppid: 4, sid: 4, start: '5' }));
       const record = await new ProcProcessTable(root).read(77);
-      assert.deepEqual(record, { pid: 77, ppid: 4, sid: 4, startTime: '5', exe: '/usr/bin/env', argv: ['x'], cwd: '/' });
+      assert.deepEqual(record, { pid: 77, ppid: 4, sid: 4, tty: 0, startTime: '5', exe: '/usr/bin/env', argv: ['x'], cwd: '/' });
     } finally {
       await rm(root, { recursive: true, force: true });
     }
