@@ -30,6 +30,9 @@ export class ProfileAdmin {
     if (c.sessionToken) r.sessionToken = c.sessionToken;
     if (c.expiration) r.expiration = c.expiration;
     if (old?.lastUsedAt) r.lastUsedAt = old.lastUsedAt;
+    // A key handed over by hand is as old as its arrival here, as far as tray-cred can tell.
+    if (!c.sessionToken) r.keyCreatedAt = now;
+    if (old?.rotateAfterDays !== undefined) r.rotateAfterDays = old.rotateAfterDays;
     // Rotating keys keeps the profile's settings, the notify choice among them.
     if (old?.notify !== undefined) r.notify = old.notify;
     const sts = old ? old.sts : sessionMode ? defaultSts(policy, c.sessionToken !== undefined) : undefined;

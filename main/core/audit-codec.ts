@@ -10,7 +10,7 @@ import { isDecision, isServed, type Decision, type Served } from '../../common/d
 import type { CallerClaim } from '../../common/caller.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
-export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback'] as const;
+export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback', 'rotate', 'sso'] as const;
 
 /** What happened. */
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

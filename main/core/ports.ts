@@ -164,6 +164,33 @@ export interface Sts {
   ): Promise<TemporaryCredentials>;
 }
 
+/** One access key of an IAM user, as ListAccessKeys names it (never its secret). */
+export interface AccessKeyInfo {
+  accessKeyId: string;
+  status: string;
+  /** ISO 8601. */
+  createDate: string;
+}
+
+/** A new access key, secret included, as CreateAccessKey returns it once. */
+export interface NewAccessKey extends AwsCredentials {
+  /** ISO 8601. */
+  createDate: string;
+}
+
+/**
+ * The calls a key rotation makes: IAM's access-key calls for the user the keys belong to, and
+ * STS GetCallerIdentity to prove a key works. Failures throw `AwsServiceError` with the
+ * service's own code (a network failure throws `UpstreamError`).
+ */
+export interface AccessKeys {
+  list(credentials: AwsCredentials): Promise<AccessKeyInfo[]>;
+  create(credentials: AwsCredentials): Promise<NewAccessKey>;
+  delete(credentials: AwsCredentials, accessKeyId: string): Promise<void>;
+  /** The ARN STS says these keys act as. */
+  whoAmI(credentials: AwsCredentials, target: StsTarget): Promise<string>;
+}
+
 /** The result of an external credential command. */
 export interface CommandResult {
   exitCode: number | null;

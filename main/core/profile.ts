@@ -3,6 +3,7 @@ import { ACCESS_KEY_ID, PROFILE_NAME } from '../../common/names.ts';
 import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../common/policy.ts';
 import { UsageError } from './errors.ts';
 import { fieldProblem } from './profile-messages.ts';
+import { rotationIntentSchema } from './rotation-intent.ts';
 
 export type { Policy };
 
@@ -52,6 +53,12 @@ export const profileRecordSchema = z
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true }),
     lastUsedAt: z.iso.datetime({ offset: true }).optional(),
+    /** When the stored access key was made (by `rotate`) or stored (by add, import); absent for keys stored before tray-cred knew. */
+    keyCreatedAt: z.iso.datetime({ offset: true }).optional(),
+    /** `list`, `doctor` and the tray flag the key once it is older than this. */
+    rotateAfterDays: z.number().int().min(1).max(3650).optional(),
+    /** A rotation under way (rotation-intent.ts). */
+    rotation: rotationIntentSchema.optional(),
   })
   .refine((p) => p.source !== undefined || (p.accessKeyId !== undefined && p.secretAccessKey !== undefined), {
     message: 'a profile holds keys or names a source',
@@ -79,6 +86,11 @@ export interface ProfileSummary {
   createdAt: string;
   updatedAt: string;
   lastUsedAt: string | undefined;
+  /** When the stored key was made or stored (else when the profile was). */
+  keyCreatedAt?: string | undefined;
+  rotateAfterDays?: number | undefined;
+  /** A rotation was cut off and waits for `tray-cred rotate` or `doctor` to finish it. */
+  rotationPending?: boolean | undefined;
 }
 
 export function summarize(name: string, p: ProfileRecord): ProfileSummary {
@@ -99,7 +111,21 @@ export function summarize(name: string, p: ProfileRecord): ProfileSummary {
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     lastUsedAt: p.lastUsedAt,
+    keyCreatedAt: p.accessKeyId && !p.sessionToken ? (p.keyCreatedAt ?? p.createdAt) : undefined,
+    rotateAfterDays: p.rotateAfterDays,
+    rotationPending: p.rotation !== undefined,
   };
+}
+
+/** Whole days since the stored key was made, or undefined for a profile without long-term keys. */
+export function keyAgeDays(s: Pick<ProfileSummary, 'keyCreatedAt'>, now: number): number | undefined {
+  return s.keyCreatedAt === undefined ? undefined : Math.floor((now - Date.parse(s.keyCreatedAt)) / 86_400_000);
+}
+
+/** True when the key is older than the profile's rotate_after_days. */
+export function keyOverdue(s: Pick<ProfileSummary, 'keyCreatedAt' | 'rotateAfterDays'>, now: number): boolean {
+  const age = keyAgeDays(s, now);
+  return age !== undefined && s.rotateAfterDays !== undefined && age >= s.rotateAfterDays;
 }
 
 /** Session mode is on by default for guarded profiles with long-term keys: the CLI then only ever sees STS session credentials. */

@@ -21,6 +21,7 @@ import { registerInit } from './commands/init.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerRecovery } from './commands/recovery.ts';
 import { registerRekey } from './commands/rekey.ts';
+import { registerRotate } from './commands/rotate.ts';
 import { registerService } from './commands/service.ts';
 import { registerSettings } from './commands/settings.ts';
 import { registerSetup } from './commands/setup.ts';
@@ -91,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerRotate, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkKeys } from './doctor-keys.ts';
 import { constants } from 'node:fs';
 import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -147,6 +148,7 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   // A line left by `remove` (or a typo) fails every call of its profile with "no profile in the vault".
   const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
   if (orphans.length) f.act(`${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`);
+  await checkKeys(c, f);
   const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true, anchor: await (await c.audit()).readAnchor() });
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
   else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);

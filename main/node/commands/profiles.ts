@@ -4,7 +4,7 @@ import { POLICIES } from '../../../common/policy.ts';
 import { ProfileAdmin } from '../../core/admin.ts';
 import { unsetCredentialProcess } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
-import { checkPolicy, checkRememberMinutes, summarize, type Policy } from '../../core/profile.ts';
+import { checkPolicy, checkRememberMinutes, keyAgeDays, keyOverdue, summarize, type Policy, type ProfileSummary } from '../../core/profile.ts';
 import { readAwsConfig, rewriteAwsConfig } from '../aws-config-file.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
@@ -37,7 +37,7 @@ function registerList(program: Command, ctx: () => CliContext): void {
       }
       c.out(
         table(
-          ['PROFILE', 'POLICY', 'REMEMBER', 'SERVES', 'EXPIRES', 'LAST USED'],
+          ['PROFILE', 'POLICY', 'REMEMBER', 'SERVES', 'EXPIRES', 'LAST USED', 'KEY AGE'],
           summaries.map((s) => [
             s.name,
             s.policy,
@@ -49,10 +49,19 @@ function registerList(program: Command, ctx: () => CliContext): void {
                 : `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' session keys' : s.sessionMode ? ' as STS session' : ''}${s.mfa ? ' +MFA' : ''}`,
             localTime(s.expiration),
             localTime(s.lastUsedAt),
+            keyAge(s, c.clock.now()),
           ]),
         ),
       );
     });
+}
+
+/** The key's age in days, flagged when past rotate_after_days or when a rotation waits to be finished. */
+function keyAge(s: ProfileSummary, now: number): string {
+  const age = keyAgeDays(s, now);
+  if (age === undefined) return '-';
+  const flags = [keyOverdue(s, now) ? `rotate: over ${s.rotateAfterDays} d` : '', s.rotationPending ? 'rotation unfinished' : ''].filter(Boolean);
+  return `${age} d${flags.length ? ` (${flags.join(', ')})` : ''}`;
 }
 
 function registerRemove(program: Command, ctx: () => CliContext): void {
