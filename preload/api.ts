@@ -64,7 +64,7 @@ export interface ExportResult {
 /** A profile as the profiles window shows it: never a key, never a secret. */
 export interface ProfileView {
   name: string;
-  kind: 'keys' | 'role' | 'command';
+  kind: 'keys' | 'role' | 'command' | 'sso';
   /** The last four characters of the access key id, as the AWS console shows them. */
   accessKeyIdSuffix: string;
   sessionMode: boolean;

@@ -1,6 +1,7 @@
 import type { AuditLog } from './audit-log.ts';
 import { UnknownProfileError, UsageError } from './errors.ts';
 import { checkRecord, defaultPolicy, defaultSts, type CommandSource, type NewCredentials, type Policy, type ProfileRecord, type RoleSource, type StsSettings } from './profile.ts';
+import type { SsoSource } from './sso-schema.ts';
 import type { Vault } from './vault.ts';
 
 /** A change of STS settings; `null` clears an optional one. */
@@ -115,7 +116,7 @@ export class ProfileAdmin {
    * Makes `name` take its credentials from a role or a command instead of stored keys. A new
    * profile gets the default policy for its name; an existing one keeps its policy.
    */
-  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource, replace = false): Promise<'added' | 'updated'> {
+  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource | SsoSource, replace = false): Promise<'added' | 'updated'> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const old = data.profiles[name];
@@ -135,7 +136,7 @@ export class ProfileAdmin {
       data.profiles[name] = checkRecord(name, record);
       return old ? ('updated' as const) : ('added' as const);
     });
-    await this.audit.append({ event: 'add', profile: name, reason: source.kind === 'role' ? `assumes ${source.roleArn} from ${source.sourceProfile}` : 'credentials from a command' });
+    await this.audit.append({ event: 'add', profile: name, reason: sourceText(source) });
     return result;
   }
 
@@ -164,4 +165,10 @@ export class ProfileAdmin {
     });
     return result;
   }
+}
+
+function sourceText(source: RoleSource | CommandSource | SsoSource): string {
+  if (source.kind === 'role') return `assumes ${source.roleArn} from ${source.sourceProfile}`;
+  if (source.kind === 'sso') return `IAM Identity Center role ${source.roleName} in ${source.accountId} at ${source.startUrl}`;
+  return 'credentials from a command';
 }

@@ -4,6 +4,7 @@ import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../com
 import { UsageError } from './errors.ts';
 import { fieldProblem } from './profile-messages.ts';
 import { rotationIntentSchema } from './rotation-intent.ts';
+import { ssoSourceSchema, ssoTokenSchema } from './sso-schema.ts';
 
 export type { Policy };
 
@@ -44,7 +45,9 @@ export const profileRecordSchema = z
     sessionToken: z.string().min(1).max(16 * 1024).optional(),
     /** ISO 8601; only for session credentials. */
     expiration: z.iso.datetime({ offset: true }).optional(),
-    source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema]).optional(),
+    source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema, ssoSourceSchema]).optional(),
+    /** The IAM Identity Center sign-in of an `sso` profile. */
+    ssoToken: ssoTokenSchema.optional(),
     sts: stsSettingsSchema.optional(),
     policy: z.enum(POLICIES),
     rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
@@ -68,8 +71,8 @@ export type ProfileRecord = z.infer<typeof profileRecordSchema>;
 /** What `list` and every front end may see of a profile: no key, no secret. */
 export interface ProfileSummary {
   name: string;
-  /** keys: stored keys; role: an assumed role; command: an external credential command. */
-  kind: 'keys' | 'role' | 'command';
+  /** keys: stored keys; role: an assumed role; command: an external credential command; sso: an IAM Identity Center role. */
+  kind: 'keys' | 'role' | 'command' | 'sso';
   accessKeyIdSuffix: string;
   hasSessionToken: boolean;
   /** Session mode: the CLI gets STS session credentials, never the stored keys. */
@@ -96,7 +99,7 @@ export interface ProfileSummary {
 export function summarize(name: string, p: ProfileRecord): ProfileSummary {
   return {
     name,
-    kind: p.source?.kind === 'role' ? 'role' : p.source?.kind === 'command' ? 'command' : 'keys',
+    kind: p.source?.kind ?? 'keys',
     // The last four characters are what the AWS console shows too; they identify, they do not authorise.
     accessKeyIdSuffix: p.accessKeyId?.slice(-4) ?? '',
     hasSessionToken: p.sessionToken !== undefined,
@@ -111,10 +114,15 @@ export function summarize(name: string, p: ProfileRecord): ProfileSummary {
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     lastUsedAt: p.lastUsedAt,
-    keyCreatedAt: p.accessKeyId && !p.sessionToken ? (p.keyCreatedAt ?? p.createdAt) : undefined,
+    keyCreatedAt: keyCreatedAt(p),
     rotateAfterDays: p.rotateAfterDays,
     rotationPending: p.rotation !== undefined,
   };
+}
+
+/** When a profile's long-term key was made or stored; undefined for temporary keys and sources. */
+function keyCreatedAt(p: ProfileRecord): string | undefined {
+  return p.accessKeyId && !p.sessionToken ? (p.keyCreatedAt ?? p.createdAt) : undefined;
 }
 
 /** Whole days since the stored key was made, or undefined for a profile without long-term keys. */

@@ -1,6 +1,7 @@
 import type * as IamSdk from '@aws-sdk/client-iam';
 import type * as StsSdk from '@aws-sdk/client-sts';
-import { AwsServiceError, UpstreamError } from '../core/errors.ts';
+import { UpstreamError } from '../core/errors.ts';
+import { callAws } from './aws-errors.ts';
 import type { AccessKeyInfo, AccessKeys, AwsCredentials, NewAccessKey, StsTarget } from '../core/ports.ts';
 
 let iamSdk: Promise<typeof IamSdk> | undefined;
@@ -12,19 +13,8 @@ const sts = (): Promise<typeof StsSdk> => (stsSdk ??= import('@aws-sdk/client-st
 const sdkCredentials = (c: AwsCredentials): AwsCredentials => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) });
 const common = { maxAttempts: 2, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } };
 
-/** The SDK's error as one with AWS's own code (what the caller branches on) and a message without a secret. */
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof UpstreamError) throw error;
-    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    const text = `${what} failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${(e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300)}`;
-    // The SDK names IAM's NoSuchEntity `NoSuchEntityException`: the code is what IAM sends.
-    if (e.$metadata?.httpStatusCode !== undefined && e.name) throw new AwsServiceError(e.name.replace(/Exception$/, ''), text);
-    throw new UpstreamError(`${text}: check the network (and AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS if set), then run the command again`);
-  }
-}
+const FIX = 'check the network (and AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS if set), then run the command again';
+const call = <T>(what: string, fn: () => Promise<T>): Promise<T> => callAws(what, FIX, fn);
 
 /**
  * IAM's access-key calls and STS GetCallerIdentity through the AWS SDK for JavaScript v3. IAM

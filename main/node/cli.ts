@@ -25,6 +25,7 @@ import { registerRotate } from './commands/rotate.ts';
 import { registerService } from './commands/service.ts';
 import { registerSettings } from './commands/settings.ts';
 import { registerSetup } from './commands/setup.ts';
+import { registerSso } from './commands/sso.ts';
 import { registerSts } from './commands/sts.ts';
 import { agentPlace } from './agent-runtime.ts';
 import type { CliContext } from './context.ts';
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerRotate, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerControl, registerAudit, registerRecovery, registerRekey, registerRotate, registerSso, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {
