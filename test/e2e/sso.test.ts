@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -137,5 +137,26 @@ describe('IAM Identity Center profiles', () => {
     assert.equal(out.status, 0, out.stderr);
     assert.match((await sandbox.trayCred(['sso', 'status'])).stdout, /sign-in needed/);
     assert.equal((await run(HELPER, ['team'], { env: sandbox.env })).status, EXIT_STATUS.SIGN_IN);
+  });
+
+  it('doctor lists plaintext tokens in ~/.aws/sso/cache and unconverted sso_* profiles; --remove-sso-cache removes only converted ones', async () => {
+    const home = join(sandbox.root, 'home');
+    const cache = join(home, '.aws', 'sso', 'cache');
+    await mkdir(cache, { recursive: true });
+    const corp = join(cache, 'corp.json');
+    const other = join(cache, 'other.json');
+    await writeFile(corp, JSON.stringify({ startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', accessToken: 'plain-corp-token', expiresAt: '2030-01-01T00:00:00Z' }));
+    await writeFile(other, JSON.stringify({ startUrl: 'https://other.awsapps.com/start', region: 'eu-west-1', accessToken: 'plain-other-token', expiresAt: '2030-01-01T00:00:00Z' }));
+    await writeFile(sandbox.awsConfig, `[profile team]\ncredential_process = tray-cred-helper team\n\n[profile legacy]\nsso_start_url = https://other.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 444455556666\nsso_role_name = Ops\n`);
+    const env = { ...sandbox.env, HOME: home };
+    const doctor = await run(TRAY_CRED, ['doctor'], { env });
+    assert.match(doctor.stdout, /todo .*corp\.json: a plaintext IAM Identity Center token for https:\/\/corp\.awsapps\.com\/start, which the vault now covers: remove it with `tray-cred doctor --remove-sso-cache`/);
+    assert.match(doctor.stdout, /todo .*other\.json: a plaintext IAM Identity Center token for https:\/\/other\.awsapps\.com\/start: convert its profiles/);
+    assert.match(doctor.stdout, /todo .*: legacy sign in with IAM Identity Center outside tray-cred: convert each with `tray-cred sso add <profile> --from-config`/);
+    assert.doesNotMatch(doctor.stdout + doctor.stderr, /plain-corp-token|plain-other-token/);
+    const removed = await run(TRAY_CRED, ['doctor', '--remove-sso-cache'], { env });
+    assert.match(removed.stdout, /ok +.*corp\.json: removed a plaintext IAM Identity Center token/);
+    await assert.rejects(access(corp));
+    await access(other);
   });
 });
