@@ -67,7 +67,13 @@ async function sourceFor(c: CliContext, name: string, o: AddOptions): Promise<Ss
 
 export function registerSso(program: Command, ctx: () => CliContext): void {
   const sso = program.command('sso').description('IAM Identity Center profiles: add, sign in, sign out, status; tokens live only in the vault and the agent');
+  registerAdd(sso, ctx);
+  registerLogin(sso, ctx);
+  registerLogout(sso, ctx);
+  registerStatus(sso, ctx);
+}
 
+function registerAdd(sso: Command, ctx: () => CliContext): void {
   sso
     .command('add')
     .description('add a profile that takes a role through IAM Identity Center')
@@ -85,7 +91,9 @@ export function registerSso(program: Command, ctx: () => CliContext): void {
       const done = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setSource(key, name, source, o.replace));
       c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": role ${source.roleName} in ${source.accountId} through ${source.startUrl}. Sign in with \`tray-cred sso login ${name}\`.\n`);
     });
+}
 
+function registerLogin(sso: Command, ctx: () => CliContext): void {
   sso
     .command('login')
     .description('sign in through the browser (device authorization); the tokens are kept in the vault')
@@ -112,7 +120,9 @@ export function registerSso(program: Command, ctx: () => CliContext): void {
       await agentForget(c, name, `tray-cred sso login ${name}`);
       c.out(`Signed in: "${name}" is served until ${localTime(token.refreshToken ? token.clientSecretExpiresAt : token.expiresAt)} without signing in again.\n`);
     });
+}
 
+function registerLogout(sso: Command, ctx: () => CliContext): void {
   sso
     .command('logout')
     .description('sign out: end the session at the portal and delete the tokens from the vault')
@@ -131,7 +141,9 @@ export function registerSso(program: Command, ctx: () => CliContext): void {
       await agentForget(c, name, `tray-cred sso logout ${name}`);
       c.out(`Signed out of "${name}".\n`);
     });
+}
 
+function registerStatus(sso: Command, ctx: () => CliContext): void {
   sso
     .command('status')
     .description('show each Identity Center profile and whether it needs a sign-in')
