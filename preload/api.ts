@@ -77,6 +77,10 @@ export interface ProfileView {
   createdAt: string;
   updatedAt: string;
   lastUsedAt: string | null;
+  /** When the stored long-term key was made or stored (its age is shown); absent for roles, commands, Identity Center. */
+  keyCreatedAt?: string | null | undefined;
+  /** The key is flagged once it is this many days old. */
+  rotateAfterDays?: number | null | undefined;
 }
 
 /**
