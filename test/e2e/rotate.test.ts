@@ -154,7 +154,7 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
     assert.notEqual(await exactlyOneWorkingKey('prod', 'bob'), PROD_KEYS.accessKeyId);
   });
 
-  it('rotate_after_days: list and doctor flag an overdue key', async () => {
+  it("rotate-after stores the reminder, list shows the key's age, a bad value is a usage error", async () => {
     assert.equal((await sandbox.trayCred(['rotate-after', 'prod', '1'])).status, 0);
     const list = await sandbox.trayCred(['list']);
     assert.match(list.stdout, /prod .* 0 d\n/);

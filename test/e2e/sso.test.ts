@@ -80,6 +80,7 @@ describe('IAM Identity Center profiles', () => {
     const add = await sandbox.trayCred(['sso', 'add', 'team', '--from-config']);
     assert.equal(add.status, 0, add.stderr);
     assert.match(add.stdout, /role Dev in 111122223333 through https:\/\/corp\.awsapps\.com\/start/);
+    assert.match((await sandbox.trayCred(['list'])).stdout, /\nteam +allow +- +IAM Identity Center /);
     const before = await sandbox.trayCred(['sso', 'status']);
     assert.match(before.stdout, /team .* sign-in needed: tray-cred sso login team/);
     const unsigned = await run(HELPER, ['team'], { env: sandbox.env });

@@ -42,11 +42,7 @@ function registerList(program: Command, ctx: () => CliContext): void {
             s.name,
             s.policy,
             s.rememberMinutes ? `${s.rememberMinutes} min` : '-',
-            s.kind === 'role'
-              ? `role via ${s.sourceProfile}${s.mfa ? ' +MFA' : ''}`
-              : s.kind === 'command'
-                ? 'command'
-                : `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' session keys' : s.sessionMode ? ' as STS session' : ''}${s.mfa ? ' +MFA' : ''}`,
+            serves(s),
             localTime(s.expiration),
             localTime(s.lastUsedAt),
             keyAge(s, c.clock.now()),
@@ -54,6 +50,20 @@ function registerList(program: Command, ctx: () => CliContext): void {
         ),
       );
     });
+}
+
+/** What a profile hands the CLI, in a few words. */
+function serves(s: ProfileSummary): string {
+  switch (s.kind) {
+    case 'role':
+      return `role via ${s.sourceProfile}${s.mfa ? ' +MFA' : ''}`;
+    case 'command':
+      return 'command';
+    case 'sso':
+      return 'IAM Identity Center';
+    case 'keys':
+      return `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' session keys' : s.sessionMode ? ' as STS session' : ''}${s.mfa ? ' +MFA' : ''}`;
+  }
 }
 
 /** The key's age in days, flagged when past rotate_after_days or when a rotation waits to be finished. */
