@@ -33,7 +33,8 @@ const same = (c: NewCredentials, p: ProfileRecord | undefined): boolean =>
 
 /** Identity Center profiles in ~/.aws/config hold no keys to import: say how to convert them instead. */
 async function offerSsoConversion(c: CliContext, stored: Record<string, { source?: { kind: string } | undefined }>): Promise<void> {
-  const config = (await c.fs.readFile(awsFiles(c.env, homedir()).config))?.toString('utf8') ?? '';
+  // Only a hint: a config that cannot be read is configure-aws's to report, not a reason to fail the import.
+  const config = (await c.fs.readFile(awsFiles(c.env, homedir()).config).catch(() => null))?.toString('utf8') ?? '';
   for (const n of ssoProfileNames(config).filter((name) => stored[name]?.source?.kind !== 'sso')) {
     c.out(`"${n}" signs in with IAM Identity Center and leaves its token in ~/.aws/sso/cache: convert it with \`tray-cred sso add ${n} --from-config\`\n`);
   }
