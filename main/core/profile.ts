@@ -94,6 +94,8 @@ export interface ProfileSummary {
   rotateAfterDays?: number | undefined;
   /** A rotation was cut off and waits for `tray-cred rotate` or `doctor` to finish it. */
   rotationPending?: boolean | undefined;
+  /** Identity Center profiles: when the sign-in ends as far as tray-cred can tell; absent when there is none. */
+  ssoSignedInUntil?: string | undefined;
 }
 
 export function summarize(name: string, p: ProfileRecord): ProfileSummary {
@@ -117,7 +119,14 @@ export function summarize(name: string, p: ProfileRecord): ProfileSummary {
     keyCreatedAt: keyCreatedAt(p),
     rotateAfterDays: p.rotateAfterDays,
     rotationPending: p.rotation !== undefined,
+    ssoSignedInUntil: ssoUntil(p),
   };
+}
+
+/** When the sign-in of an Identity Center profile ends, as far as tray-cred can tell (the refresh token may end sooner). */
+export function ssoUntil(p: Pick<ProfileRecord, 'ssoToken'>): string | undefined {
+  const t = p.ssoToken;
+  return t ? (t.refreshToken ? t.clientSecretExpiresAt : t.expiresAt) : undefined;
 }
 
 /** When a profile's long-term key was made or stored; undefined for temporary keys and sources. */

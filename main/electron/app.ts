@@ -19,6 +19,7 @@ import { startLockTriggers } from './lock-triggers.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, applyStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
+import { ssoTray } from './sso-tray.ts';
 import { trayHandlers } from './tray-handlers.ts';
 import { AppTray } from './tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
@@ -67,8 +68,10 @@ async function start(): Promise<void> {
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   const history = new HistoryIndex({ fs: runtime.fs }, runtime.audit.dir);
   const windows = wireWindows(runtime, history, unlock);
+  const sso = ssoTray(runtime);
   const tray = new AppTray({
     broker: runtime.broker,
+    signInNeeded: sso.signInNeeded,
     prompts: approver,
     audit: runtime.audit,
     recent: async () => {
@@ -79,7 +82,7 @@ async function start(): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker: runtime.broker, settings, windows, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
+    handlers: trayHandlers({ broker: runtime.broker, settings, windows, unlock, installHelper: () => installHelper(runtime.broker), signIn: sso.signIn, quit: () => app.quit(), warn }),
   });
   const triggers = wireLockAndNotices(runtime, settings);
   app.on('second-instance', () => void windows.show('history'));

@@ -8,6 +8,8 @@ export interface TrayHandlerDeps {
   windows: { show(kind: PageKind): unknown };
   unlock: () => Promise<unknown>;
   installHelper: () => Promise<unknown>;
+  /** The Identity Center sign-in of a profile (opens the browser). */
+  signIn?: ((profile: string) => Promise<unknown>) | undefined;
   quit: () => void;
   warn: (message: string) => void;
 }
@@ -29,6 +31,7 @@ export function trayHandlers(deps: TrayHandlerDeps): TrayHandlers {
     setNotifications: (on) => deps.settings.set('notifications', on),
     setTouchId: (on) => deps.settings.set('touchId', on),
     installHelper: run('install helper', deps.installHelper),
+    signIn: (profile) => run(`the sign-in of "${profile}"`, () => deps.signIn?.(profile) ?? Promise.resolve())(),
     quit: deps.quit,
   };
 }

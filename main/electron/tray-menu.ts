@@ -24,6 +24,8 @@ export interface TrayView {
   touchId: boolean;
   /** Touch ID is offered on macOS only. */
   canTouchId: boolean;
+  /** IAM Identity Center profiles whose sign-in has ended (or never happened). */
+  signInNeeded?: readonly string[] | undefined;
 }
 
 /** What the menu's items do; each is a thin call into the app. */
@@ -38,6 +40,8 @@ export interface TrayHandlers {
   setNotifications(on: boolean): void;
   setTouchId(on: boolean): void;
   installHelper(): void;
+  /** Starts the Identity Center sign-in of a profile (the browser opens). */
+  signIn?(profile: string): void;
   quit(): void;
 }
 
@@ -66,6 +70,11 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
       // Information only: the prompt itself is the place to answer.
       items.push({ label: `Waiting for approval: ${displayText(p.profile, 40)}${caller}`, enabled: false });
     }
+  }
+  const signIn = view.signInNeeded ?? [];
+  if (signIn.length > 0) {
+    items.push(separator);
+    for (const profile of signIn) items.push({ label: `SSO sign-in needed: ${displayText(profile, 40)} — Sign in…`, click: () => on.signIn?.(profile) });
   }
   const recent = view.recent.slice(0, RECENT);
   if (recent.length > 0) {

@@ -4,13 +4,13 @@ import { homedir } from 'node:os';
 import { ProfileAdmin } from '../../core/admin.ts';
 import { UsageError } from '../../core/errors.ts';
 import { awsFiles } from '../../core/import-sources.ts';
-import { checkProfileName, type ProfileRecord } from '../../core/profile.ts';
+import { checkProfileName, ssoUntil, type ProfileRecord } from '../../core/profile.ts';
 import type { DeviceAuthorization } from '../../core/ports.ts';
 import { ssoSourceFromConfig } from '../../core/sso-config.ts';
-import { deviceSignIn } from '../../core/sso-login.ts';
 import { ssoSourceSchema, type SsoSource } from '../../core/sso-schema.ts';
 import { agentForget } from '../agent-gate.ts';
 import { AwsIdentityCenter } from '../aws-identity-center.ts';
+import { signInAndStore } from '../sso-sign-in.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
 /** Opens a URL in the desktop's browser; false when there is no opener to run. */
@@ -101,24 +101,16 @@ function registerLogin(sso: Command, ctx: () => CliContext): void {
     .option('--no-browser', 'print the sign-in URL instead of opening a browser')
     .action(async (name: string, o: { browser: boolean }) => {
       const c = ctx();
-      const p = await ssoProfile(c, name);
+      await ssoProfile(c, name);
       const show = async (a: DeviceAuthorization): Promise<void> => {
         const url = a.verificationUriComplete ?? a.verificationUri;
         const opened = o.browser && (await openBrowser(url));
         c.out(`${opened ? 'Opened' : 'Open'} ${url} ${opened ? 'in your browser; ' : 'and '}confirm the code ${a.userCode}. Waiting…\n`);
       };
-      const token = await keepAlive(() => deviceSignIn(new AwsIdentityCenter(), c.clock, name, p.source, show));
-      await c.withKey((key) =>
-        c.vault.update(key, (data) => {
-          const q = data.profiles[name];
-          if (q?.source?.kind !== 'sso') throw new UsageError(`profile "${name}" was changed while signing in: run the command again`);
-          q.ssoToken = token;
-          q.updatedAt = c.vault.nowIso();
-        }),
-      );
-      await (await c.audit()).append({ event: 'sso', profile: name, reason: `signed in at ${p.source.startUrl}` });
+      const deps = { vault: c.vault, withKey: c.withKey, audit: await c.audit(), center: new AwsIdentityCenter(), clock: c.clock };
+      const token = await keepAlive(() => signInAndStore(deps, name, show));
       await agentForget(c, name, `tray-cred sso login ${name}`);
-      c.out(`Signed in: "${name}" is served until ${localTime(token.refreshToken ? token.clientSecretExpiresAt : token.expiresAt)} without signing in again.\n`);
+      c.out(`Signed in: "${name}" is served until ${localTime(ssoUntil({ ssoToken: token }))} without signing in again.\n`);
     });
 }
 
@@ -155,8 +147,7 @@ function registerStatus(sso: Command, ctx: () => CliContext): void {
       const rows = Object.entries(profiles)
         .filter(([, p]) => p.source?.kind === 'sso')
         .map(([name, p]) => {
-          const t = p.ssoToken;
-          const until = t ? (t.refreshToken ? t.clientSecretExpiresAt : t.expiresAt) : undefined;
+          const until = ssoUntil(p);
           const signedIn = until !== undefined && Date.parse(until) > now;
           return { profile: name, startUrl: p.source?.kind === 'sso' ? p.source.startUrl : '', signedIn, until: signedIn ? until : undefined };
         });
