@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'ENVIRONMENT',
   'TAMPERED',
   'FORBIDDEN',
+  'KEY_LIMIT',
+  'SIGN_IN',
   'INTERNAL',
 ] as const;
 
@@ -26,7 +28,8 @@ export const ERROR_CODES = [
  * `FORBIDDEN` is a caller that may not ask at all (a page that is not ours);
  * `ENVIRONMENT` is a set-up problem the user can fix (a directory others can open, no vault, a
  * socket path in use); `TAMPERED` is an audit log or vault that fails its checks; `INTERNAL` is
- * only ever a bug in tray-cred.
+ * only ever a bug in tray-cred. `KEY_LIMIT` is an IAM user that already has two access keys, so a
+ * rotation cannot create a third; `SIGN_IN` is an IAM Identity Center sign-in that has ended.
  */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -55,4 +58,6 @@ export const EXIT_STATUS: Readonly<Record<ErrorCode | 'USAGE' | 'NOT_RUNNING', n
   ENVIRONMENT: 14,
   TAMPERED: 15,
   FORBIDDEN: 16,
+  KEY_LIMIT: 17,
+  SIGN_IN: 18,
 };

@@ -60,7 +60,7 @@ export interface StatusResult {
 export interface SessionInfo {
   profile: string;
   /** How they were made: STS GetSessionToken, STS AssumeRole, or an external command. */
-  kind: 'session-token' | 'assume-role' | 'command';
+  kind: 'session-token' | 'assume-role' | 'command' | 'sso';
   expiration: string;
   mintedAt: string;
   /** The command line of the caller whose request minted them, as claimed. */
@@ -71,7 +71,7 @@ export interface SessionInfo {
 
 /** Validates a `sessions` result. */
 export function parseSessionsResult(value: unknown): SessionInfo[] {
-  const kinds = ['session-token', 'assume-role', 'command'];
+  const kinds = ['session-token', 'assume-role', 'command', 'sso'];
   if (
     !Array.isArray(value) ||
     !value.every(

@@ -76,7 +76,7 @@ export interface ExportResult {
 /** A profile as the profiles window shows it: never a key, never a secret. */
 export interface ProfileView {
   name: string;
-  kind: 'keys' | 'role' | 'command';
+  kind: 'keys' | 'role' | 'command' | 'sso';
   /** The last four characters of the access key id, as the AWS console shows them. */
   accessKeyIdSuffix: string;
   sessionMode: boolean;
@@ -89,6 +89,10 @@ export interface ProfileView {
   createdAt: string;
   updatedAt: string;
   lastUsedAt: string | null;
+  /** When the stored long-term key was made or stored (its age is shown); absent for roles, commands, Identity Center. */
+  keyCreatedAt?: string | null | undefined;
+  /** The key is flagged once it is this many days old. */
+  rotateAfterDays?: number | null | undefined;
 }
 
 /**

@@ -70,7 +70,7 @@ function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowEl
   };
   for (const control of [policy, remember, notify]) control.addEventListener('change', send);
 
-  const sessionMode = p.kind === 'role' ? 'role session' : p.kind === 'command' ? 'external' : p.sessionMode ? 'on' : 'off';
+  const sessionMode = p.kind === 'role' ? 'role session' : p.kind === 'command' ? 'external' : p.kind === 'sso' ? 'IAM Identity Center' : p.sessionMode ? 'on' : 'off';
   const kindCell = h('td', { text: p.kind });
   if (p.roleArn) kindCell.title = `${p.roleArn}${p.sourceProfile ? ` via ${p.sourceProfile}` : ''}`;
   const actionsCell = h('td', { className: 'row-actions' });
@@ -78,7 +78,7 @@ function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowEl
   return h('tr', { attrs: { 'data-profile': p.name } }, [
     h('td', { text: p.name }),
     kindCell,
-    h('td', { className: 'key', text: p.accessKeyIdSuffix ? `…${p.accessKeyIdSuffix}` : '—' }),
+    keyCell(p),
     h('td', {}, [policy]),
     h('td', {}, [remember]),
     h('td', {}, [notify]),
@@ -86,6 +86,15 @@ function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowEl
     h('td', { className: 'muted', text: p.lastUsedAt ? formatLocalTime(p.lastUsedAt) : 'never' }),
     actionsCell,
   ]);
+}
+
+/** The key's last four characters and its age, marked once past the profile's rotate_after_days. */
+function keyCell(p: ProfileView): HTMLTableCellElement {
+  const days = p.keyCreatedAt ? Math.floor((Date.now() - Date.parse(p.keyCreatedAt)) / 86_400_000) : undefined;
+  const overdue = days !== undefined && typeof p.rotateAfterDays === 'number' && days >= p.rotateAfterDays;
+  const cell = h('td', { className: overdue ? 'key overdue' : 'key', text: `${p.accessKeyIdSuffix ? `…${p.accessKeyIdSuffix}` : '—'}${days === undefined ? '' : ` · ${days} d`}${overdue ? ' (rotate)' : ''}` });
+  if (overdue) cell.title = `Older than ${p.rotateAfterDays} days: run tray-cred rotate ${p.name}`;
+  return cell;
 }
 
 function showActions(cell: HTMLElement, p: ProfileView, actions: ProfileListActions): void {

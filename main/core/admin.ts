@@ -1,6 +1,7 @@
 import type { AuditLog } from './audit-log.ts';
 import { UnknownProfileError, UsageError } from './errors.ts';
 import { checkRecord, defaultPolicy, defaultSts, type CommandSource, type NewCredentials, type Policy, type ProfileRecord, type RoleSource, type StsSettings } from './profile.ts';
+import type { SsoSource } from './sso-schema.ts';
 import type { Vault } from './vault.ts';
 
 /** A change of STS settings; `null` clears an optional one. */
@@ -30,6 +31,9 @@ export class ProfileAdmin {
     if (c.sessionToken) r.sessionToken = c.sessionToken;
     if (c.expiration) r.expiration = c.expiration;
     if (old?.lastUsedAt) r.lastUsedAt = old.lastUsedAt;
+    // A key handed over by hand is as old as its arrival here, as far as tray-cred can tell.
+    if (!c.sessionToken) r.keyCreatedAt = now;
+    if (old?.rotateAfterDays !== undefined) r.rotateAfterDays = old.rotateAfterDays;
     // Rotating keys keeps the profile's settings, the notify choice among them.
     if (old?.notify !== undefined) r.notify = old.notify;
     const sts = old ? old.sts : sessionMode ? defaultSts(policy, c.sessionToken !== undefined) : undefined;
@@ -114,7 +118,7 @@ export class ProfileAdmin {
    * Makes `name` take its credentials from a role or a command instead of stored keys. A new
    * profile gets the default policy for its name; an existing one keeps its policy.
    */
-  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource, replace = false): Promise<'added' | 'updated'> {
+  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource | SsoSource, replace = false): Promise<'added' | 'updated'> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const old = data.profiles[name];
@@ -134,7 +138,7 @@ export class ProfileAdmin {
       data.profiles[name] = checkRecord(name, record);
       return old ? ('updated' as const) : ('added' as const);
     });
-    await this.audit.append({ event: 'add', profile: name, reason: source.kind === 'role' ? `assumes ${source.roleArn} from ${source.sourceProfile}` : 'credentials from a command' });
+    await this.audit.append({ event: 'add', profile: name, reason: sourceText(source) });
     return result;
   }
 
@@ -163,4 +167,10 @@ export class ProfileAdmin {
     });
     return result;
   }
+}
+
+function sourceText(source: RoleSource | CommandSource | SsoSource): string {
+  if (source.kind === 'role') return `assumes ${source.roleArn} from ${source.sourceProfile}`;
+  if (source.kind === 'sso') return `IAM Identity Center role ${source.roleName} in ${source.accountId} at ${source.startUrl}`;
+  return 'credentials from a command';
 }

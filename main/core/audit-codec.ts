@@ -12,7 +12,7 @@ import { isApprovalScopeKind } from './approval-scope.ts';
 import type { ApprovalScopeKind } from './ports.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
-export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback'] as const;
+export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback', 'rotate', 'sso'] as const;
 
 /** What happened. */
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -3,11 +3,12 @@ import type { CallerClaim } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
 import { VaultLockedError } from './errors.ts';
-import type { Clock, CommandRunner, Sts } from './ports.ts';
+import type { Clock, CommandRunner, IdentityCenter, Sts } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
 import { chainOf, mfaNeeded, walkChain } from './sources/chain-walker.ts';
 import { redact } from './sources/command.ts';
 import { REFRESH_WINDOW_MS, SessionCache } from './sources/session-cache.ts';
+import { SsoTokenMemory } from './sources/sso.ts';
 
 export { REFRESH_WINDOW_MS, redact };
 export type { Served };
@@ -36,11 +37,12 @@ type Profiles = Readonly<Record<string, ProfileRecord>>;
  * shared by concurrent requests.
  */
 export class CredentialSource {
-  private readonly deps: { sts: Sts; runner: CommandRunner; clock: Clock };
+  private readonly deps: { sts: Sts; runner: CommandRunner; clock: Clock; sso?: IdentityCenter | undefined };
   private readonly cache: SessionCache;
+  private readonly ssoTokens = new SsoTokenMemory();
   private readonly inflight = new Map<string, Promise<Resolved>>();
 
-  constructor(deps: { sts: Sts; runner: CommandRunner; clock: Clock }) {
+  constructor(deps: { sts: Sts; runner: CommandRunner; clock: Clock; sso?: IdentityCenter | undefined }) {
     this.deps = deps;
     this.cache = new SessionCache(deps.clock);
   }
@@ -67,6 +69,7 @@ export class CredentialSource {
   /** Wipes every cached session (on lock); mints under way are dropped when they finish. */
   clear(): void {
     this.cache.clear();
+    this.ssoTokens.clear();
     this.inflight.clear();
   }
 
@@ -81,7 +84,8 @@ export class CredentialSource {
 
   private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
     const ticket = this.cache.ticket(ctx.caller?.command ?? '');
-    const top = await walkChain(name, profiles, { ...this.deps, cache: this.cache }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket });
+    const { sso, ...rest } = this.deps;
+    const top = await walkChain(name, profiles, { ...rest, cache: this.cache, sso: sso ? { center: sso, tokens: this.ssoTokens } : undefined }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket });
     if (!this.cache.current(ticket)) throw new VaultLockedError();
     const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;

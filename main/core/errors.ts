@@ -99,6 +99,29 @@ export class UpstreamError extends TrayCredError {
   }
 }
 
+/** An AWS service refused a call; `awsCode` is its own error code (LimitExceeded, NoSuchEntity, InvalidClientTokenId, ...), so callers branch on the code, not the text. */
+export class AwsServiceError extends UpstreamError {
+  readonly awsCode: string;
+  constructor(awsCode: string, message: string) {
+    super(message);
+    this.awsCode = awsCode;
+  }
+}
+
+/** IAM's limit of two access keys per user stops a rotation; the message names the other key. */
+export class KeyLimitError extends TrayCredError {
+  constructor(message: string) {
+    super('KEY_LIMIT', message);
+  }
+}
+
+/** An IAM Identity Center sign-in has ended (or never happened): the fix is `tray-cred sso login`. */
+export class SignInNeededError extends TrayCredError {
+  constructor(message: string) {
+    super('SIGN_IN', message);
+  }
+}
+
 /** The vault file is missing, from another key, damaged or edited: restoring it is the user's fix, so not INTERNAL. */
 export class VaultFileError extends EnvironmentError {}
 

@@ -3,6 +3,8 @@ import { ACCESS_KEY_ID, PROFILE_NAME } from '../../common/names.ts';
 import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../common/policy.ts';
 import { UsageError } from './errors.ts';
 import { fieldProblem } from './profile-messages.ts';
+import { rotationIntentSchema } from './rotation-intent.ts';
+import { ssoSourceSchema, ssoTokenSchema } from './sso-schema.ts';
 
 export type { Policy };
 
@@ -43,7 +45,9 @@ export const profileRecordSchema = z
     sessionToken: z.string().min(1).max(16 * 1024).optional(),
     /** ISO 8601; only for session credentials. */
     expiration: z.iso.datetime({ offset: true }).optional(),
-    source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema]).optional(),
+    source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema, ssoSourceSchema]).optional(),
+    /** The IAM Identity Center sign-in of an `sso` profile. */
+    ssoToken: ssoTokenSchema.optional(),
     sts: stsSettingsSchema.optional(),
     policy: z.enum(POLICIES),
     rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
@@ -54,6 +58,12 @@ export const profileRecordSchema = z
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true }),
     lastUsedAt: z.iso.datetime({ offset: true }).optional(),
+    /** When the stored access key was made (by `rotate`) or stored (by add, import); absent for keys stored before tray-cred knew. */
+    keyCreatedAt: z.iso.datetime({ offset: true }).optional(),
+    /** `list`, `doctor` and the tray flag the key once it is older than this. */
+    rotateAfterDays: z.number().int().min(1).max(3650).optional(),
+    /** A rotation under way (rotation-intent.ts). */
+    rotation: rotationIntentSchema.optional(),
   })
   .refine((p) => p.source !== undefined || (p.accessKeyId !== undefined && p.secretAccessKey !== undefined), {
     message: 'a profile holds keys or names a source',
@@ -81,8 +91,8 @@ export function withoutSecrets(profiles: Readonly<Record<string, ProfileRecord>>
 /** What `list` and every front end may see of a profile: no key, no secret. */
 export interface ProfileSummary {
   name: string;
-  /** keys: stored keys; role: an assumed role; command: an external credential command. */
-  kind: 'keys' | 'role' | 'command';
+  /** keys: stored keys; role: an assumed role; command: an external credential command; sso: an IAM Identity Center role. */
+  kind: 'keys' | 'role' | 'command' | 'sso';
   accessKeyIdSuffix: string;
   hasSessionToken: boolean;
   /** Session mode: the CLI gets STS session credentials, never the stored keys. */
@@ -101,12 +111,19 @@ export interface ProfileSummary {
   createdAt: string;
   updatedAt: string;
   lastUsedAt: string | undefined;
+  /** When the stored key was made or stored (else when the profile was). */
+  keyCreatedAt?: string | undefined;
+  rotateAfterDays?: number | undefined;
+  /** A rotation was cut off and waits for `tray-cred rotate` or `doctor` to finish it. */
+  rotationPending?: boolean | undefined;
+  /** Identity Center profiles: when the sign-in ends as far as tray-cred can tell; absent when there is none. */
+  ssoSignedInUntil?: string | undefined;
 }
 
 export function summarize(name: string, p: ProfileRecord): ProfileSummary {
   return {
     name,
-    kind: p.source?.kind === 'role' ? 'role' : p.source?.kind === 'command' ? 'command' : 'keys',
+    kind: p.source?.kind ?? 'keys',
     // The last four characters are what the AWS console shows too; they identify, they do not authorise.
     accessKeyIdSuffix: p.accessKeyId?.slice(-4) ?? '',
     hasSessionToken: p.sessionToken !== undefined,
@@ -122,7 +139,33 @@ export function summarize(name: string, p: ProfileRecord): ProfileSummary {
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     lastUsedAt: p.lastUsedAt,
+    keyCreatedAt: keyCreatedAt(p),
+    rotateAfterDays: p.rotateAfterDays,
+    rotationPending: p.rotation !== undefined,
+    ssoSignedInUntil: ssoUntil(p),
   };
+}
+
+/** When the sign-in of an Identity Center profile ends, as far as tray-cred can tell (the refresh token may end sooner). */
+export function ssoUntil(p: Pick<ProfileRecord, 'ssoToken'>): string | undefined {
+  const t = p.ssoToken;
+  return t ? (t.refreshToken ? t.clientSecretExpiresAt : t.expiresAt) : undefined;
+}
+
+/** When a profile's long-term key was made or stored; undefined for temporary keys and sources. */
+function keyCreatedAt(p: ProfileRecord): string | undefined {
+  return p.accessKeyId && !p.sessionToken ? (p.keyCreatedAt ?? p.createdAt) : undefined;
+}
+
+/** Whole days since the stored key was made, or undefined for a profile without long-term keys. */
+export function keyAgeDays(s: Pick<ProfileSummary, 'keyCreatedAt'>, now: number): number | undefined {
+  return s.keyCreatedAt === undefined ? undefined : Math.floor((now - Date.parse(s.keyCreatedAt)) / 86_400_000);
+}
+
+/** True when the key is older than the profile's rotate_after_days. */
+export function keyOverdue(s: Pick<ProfileSummary, 'keyCreatedAt' | 'rotateAfterDays'>, now: number): boolean {
+  const age = keyAgeDays(s, now);
+  return age !== undefined && s.rotateAfterDays !== undefined && age >= s.rotateAfterDays;
 }
 
 /** Session mode is on by default for guarded profiles with long-term keys: the CLI then only ever sees STS session credentials. */

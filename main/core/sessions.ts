@@ -2,7 +2,7 @@
 export interface SessionInfo {
   profile: string;
   /** How they were made: STS GetSessionToken, STS AssumeRole, or an external command. */
-  kind: 'session-token' | 'assume-role' | 'command';
+  kind: 'session-token' | 'assume-role' | 'command' | 'sso';
   expiration: string;
   mintedAt: string;
   /** The command line of the caller whose request minted them, as claimed. */

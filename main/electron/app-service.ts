@@ -73,6 +73,8 @@ function view(p: ProfileSummary): ProfileView {
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     lastUsedAt: p.lastUsedAt ?? null,
+    keyCreatedAt: p.keyCreatedAt ?? null,
+    rotateAfterDays: p.rotateAfterDays ?? null,
   };
 }
 

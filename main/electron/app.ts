@@ -21,6 +21,7 @@ import { startLockTriggers } from './lock-triggers.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, syncStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
+import { ssoTray } from './sso-tray.ts';
 import { trayHandlers } from './tray-handlers.ts';
 import { AppTray } from './tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
@@ -73,8 +74,10 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   const history = new HistoryIndex({ fs: runtime.fs }, runtime.audit.dir);
   wireWindows(runtime, windows, { history, unlock, approvals: approver, control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } });
   runtime.audit.onAppended((entries) => approver.heard(entries));
+  const sso = ssoTray(runtime);
   const tray = new AppTray({
     broker: runtime.broker,
+    signInNeeded: sso.signInNeeded,
     prompts: approver,
     audit: runtime.audit,
     recent: async () => {
@@ -85,7 +88,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime.broker), quit: () => app.quit(), warn }),
+    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime.broker), signIn: sso.signIn, quit: () => app.quit(), warn }),
   });
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;

@@ -9,6 +9,8 @@ export interface TrayHandlerDeps {
   approvals: { show(): void };
   unlock: () => Promise<unknown>;
   installHelper: () => Promise<unknown>;
+  /** The Identity Center sign-in of a profile (opens the browser). */
+  signIn?: ((profile: string) => Promise<unknown>) | undefined;
   quit: () => void;
   warn: (message: string) => void;
 }
@@ -31,6 +33,7 @@ export function trayHandlers(deps: TrayHandlerDeps): TrayHandlers {
     setNotifications: (on) => deps.settings.set('notifications', on),
     setTouchId: (on) => deps.settings.set('touchId', on),
     installHelper: run('install helper', deps.installHelper),
+    signIn: (profile) => run(`the sign-in of "${profile}"`, () => deps.signIn?.(profile) ?? Promise.resolve())(),
     quit: deps.quit,
   };
 }

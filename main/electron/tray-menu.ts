@@ -26,6 +26,8 @@ export interface TrayView {
   canTouchId: boolean;
   /** Windows and Linux read `&` in a label as a mnemonic marker: text from callers is escaped as `&&` there. */
   mnemonics: boolean;
+  /** IAM Identity Center profiles whose sign-in has ended (or never happened). */
+  signInNeeded?: readonly string[] | undefined;
 }
 
 /** What the menu's items do; each is a thin call into the app. */
@@ -42,6 +44,8 @@ export interface TrayHandlers {
   setNotifications(on: boolean): void;
   setTouchId(on: boolean): void;
   installHelper(): void;
+  /** Starts the Identity Center sign-in of a profile (the browser opens). */
+  signIn?(profile: string): void;
   quit(): void;
 }
 
@@ -75,6 +79,11 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
       // The approval window is the place to answer: a click brings it to the front.
       items.push({ label: menuText(`Waiting for approval: ${displayText(p.profile, 40)}${caller}`, view.mnemonics), click: () => on.showApproval() });
     }
+  }
+  const signIn = view.signInNeeded ?? [];
+  if (signIn.length > 0) {
+    items.push(separator);
+    for (const profile of signIn) items.push({ label: `SSO sign-in needed: ${displayText(profile, 40)} — Sign in…`, click: () => on.signIn?.(profile) });
   }
   const recent = view.recent.slice(0, RECENT);
   if (recent.length > 0) {

@@ -16,6 +16,8 @@ export interface AppTrayDeps {
   audit: { onAppended(listener: () => void): () => void };
   /** The latest accesses, newest first. */
   recent: () => Promise<readonly HistoryRow[]>;
+  /** Identity Center profiles that need a sign-in (empty while locked). */
+  signInNeeded?: (() => Promise<readonly string[]>) | undefined;
   settings: { get<K extends keyof Settings>(key: K): Settings[K]; onChange(listener: () => void): () => void };
   handlers: TrayHandlers;
   /** Where the bundle put `tray-<state>[-dark|Template].png` (and their @2x variants, which nativeImage picks itself). */
@@ -40,6 +42,7 @@ export class AppTray {
   private readonly tray: Tray;
   private readonly stops: (() => void)[] = [];
   private recent: readonly HistoryRow[] = [];
+  private signInNeeded: readonly string[] = [];
   private destroyed = false;
   private readonly missing = new Set<string>();
 
@@ -52,7 +55,7 @@ export class AppTray {
     const onTheme = (): void => this.render();
     nativeTheme.on('updated', onTheme);
     this.stops.push(
-      deps.broker.onChange(render),
+      deps.broker.onChange(() => void this.reloadSignIn()),
       deps.prompts.onChange(render),
       deps.settings.onChange(render),
       deps.audit.onAppended(() => void this.reloadRecent()),
@@ -60,6 +63,16 @@ export class AppTray {
     );
     this.render();
     void this.reloadRecent();
+    void this.reloadSignIn();
+  }
+
+  private async reloadSignIn(): Promise<void> {
+    try {
+      this.signInNeeded = this.deps.broker.status().locked ? [] : ((await this.deps.signInNeeded?.()) ?? []);
+    } catch (error) {
+      if (!this.destroyed) this.deps.warn(`the tray could not tell which sign-ins ended: ${(error as Error).message}`);
+    }
+    if (!this.destroyed) this.render();
   }
 
   state(): TrayState {
@@ -111,6 +124,7 @@ export class AppTray {
       touchId: settings.get('touchId'),
       canTouchId: this.deps.platform === 'darwin',
       mnemonics: this.deps.platform !== 'darwin',
+      signInNeeded: this.signInNeeded,
     };
   }
 

@@ -13,6 +13,7 @@ import { CredentialSource } from '../core/credential-source.ts';
 import type { Approver, Clock, FileSystem, Keychain } from '../core/ports.ts';
 import { Vault } from '../core/vault.ts';
 import { AwsSts } from './aws-sts.ts';
+import { AwsIdentityCenter } from './aws-identity-center.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
 import { resolveDataHome } from './data-home.ts';
 import { NodeFileSystem } from './node-file-system.ts';
@@ -107,7 +108,7 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   if (options.forwardToSystemLog) audit.onAppended(systemLogForwarder({ enabled: options.forwardToSystemLog, warn }));
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
-  const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock });
+  const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock, sso: new AwsIdentityCenter() });
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
   let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));

@@ -25,9 +25,11 @@ import { registerLogin } from './commands/login.ts';
 import { registerProfiles } from './commands/profiles.ts';
 import { registerRecovery } from './commands/recovery.ts';
 import { registerRekey } from './commands/rekey.ts';
+import { registerRotate } from './commands/rotate.ts';
 import { registerService } from './commands/service.ts';
 import { registerSettings } from './commands/settings.ts';
 import { registerSetup } from './commands/setup.ts';
+import { registerSso } from './commands/sso.ts';
 import { registerSts } from './commands/sts.ts';
 import { agentPlace } from './agent-runtime.ts';
 import type { CliContext } from './context.ts';
@@ -97,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerApprove, registerControl, registerExec, registerLogin, registerAudit, registerRecovery, registerRekey, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
+  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerApprove, registerControl, registerExec, registerLogin, registerAudit, registerRecovery, registerRekey, registerRotate, registerSso, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -101,7 +101,7 @@ describe('AppService', () => {
     ]);
     assertNoSecret(list, true);
     assert.deepEqual(Object.keys(list[0]!).sort(), [
-      'accessKeyIdSuffix', 'createdAt', 'kind', 'lastUsedAt', 'mfa', 'name', 'notify', 'policy', 'rememberMinutes', 'roleArn', 'sessionMode', 'sourceProfile', 'updatedAt',
+      'accessKeyIdSuffix', 'createdAt', 'keyCreatedAt', 'kind', 'lastUsedAt', 'mfa', 'name', 'notify', 'policy', 'rememberMinutes', 'roleArn', 'rotateAfterDays', 'sessionMode', 'sourceProfile', 'updatedAt',
     ]);
     assert.equal(service.state().profiles, 2);
     const log = await events();

@@ -17,7 +17,7 @@ function recorder(): { calls: string[]; on: TrayHandlers } {
     unlock: () => calls.push('unlock'), lock: () => calls.push('lock'), openHistory: () => calls.push('history'), openProfiles: () => calls.push('profiles'), showApproval: () => calls.push('approval'),
     setIdleLock: (m) => calls.push(`idle ${m}`), setUnlockOnRequest: (b) => calls.push(`unlockOnRequest ${b}`), setStartAtLogin: (b) => calls.push(`startAtLogin ${b}`),
     setNotifications: (b) => calls.push(`notifications ${b}`), setTouchId: (b) => calls.push(`touchId ${b}`),
-    installHelper: () => calls.push('install'), quit: () => calls.push('quit'),
+    installHelper: () => calls.push('install'), signIn: (p) => calls.push(`sign in ${p}`), quit: () => calls.push('quit'),
   };
   return { calls, on };
 }
@@ -49,6 +49,15 @@ describe('trayMenuTemplate', () => {
     assert.deepEqual(labels(trayMenuTemplate(view(), recorder().on)), [
       'Lock', '---', 'Open Access History…', 'Profiles…', '---', 'Lock after idle', 'Unlock when a request arrives', 'Notify of accesses served without asking', 'Start at login', '---', 'Install command-line helper…', '---', 'Quit',
     ]);
+  });
+
+  it('an ended IAM Identity Center sign-in is a "SSO sign-in needed" item whose click starts the sign-in', () => {
+    const { calls, on } = recorder();
+    const items = trayMenuTemplate(view({ signInNeeded: ['team', 'ops\u202e'] }), on);
+    assert.deepEqual(labels(items).slice(0, 4), ['Lock', '---', 'SSO sign-in needed: team — Sign in…', 'SSO sign-in needed: ops\\u202e — Sign in…']);
+    click(find(items, 'SSO sign-in needed: team — Sign in…'));
+    assert.deepEqual(calls, ['sign in team']);
+    assert.ok(!labels(trayMenuTemplate(view({ signInNeeded: [] }), on)).some((l) => l.startsWith('SSO')));
   });
 
   it('lists waiting requests as "Waiting for approval: prod (aws s3 ls)"; a click brings the approval window to the front', () => {

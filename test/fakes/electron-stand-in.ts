@@ -122,7 +122,14 @@ class FakeIpcMain extends EventEmitter {
   }
 }
 export let ipcMain = new FakeIpcMain();
-export const shell = { openPath: async () => '' };
+export const shell = {
+  openPath: async () => '',
+  /** URLs handed to the browser, in order. */
+  opened: [] as string[],
+  openExternal: async (url: string): Promise<void> => {
+    shell.opened.push(url);
+  },
+};
 
 // ---- dialog --------------------------------------------------------------------------------
 /** One open message box: the test answers it as the user would. */

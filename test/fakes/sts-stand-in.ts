@@ -28,7 +28,17 @@ interface Keys {
   expiresAt?: number | undefined;
   /** The identity these keys act as: the long-term user, or what minted them. */
   principal: string;
+  /** For an IAM user's long-term keys: the user, and when the key was made. */
+  user?: string | undefined;
+  createDate?: string | undefined;
+  /** Eventual consistency: a new key is refused as unknown this many more times. */
+  unsettled?: number | undefined;
 }
+
+/** What a test's hook may do to a request: let it pass, or drop the connection unanswered ('before': not applied; 'after': applied). */
+export type StandInHook = (action: string, phase: 'before' | 'after') => Promise<'drop' | undefined> | 'drop' | undefined;
+
+type Answer = { status: number; body: string } | 'drop';
 
 export interface StsRequestLog {
   action: string;
@@ -38,6 +48,7 @@ export interface StsRequestLog {
 }
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
 /**
  * A stand-in for AWS STS on loopback, for end-to-end tests. It speaks the awsQuery protocol
@@ -52,13 +63,22 @@ export class StsStandIn {
   readonly signins: { principal: string; sessionDuration: string | undefined; signinToken: string }[] = [];
   /** The MFA code it accepts for every device. */
   mfaCode = '123456';
+  /** IAM's eventual consistency: a key CreateAccessKey made is refused as unknown for its first uses. */
+  unsettledUses = 2;
+  /** Called for every signed request (kill a client in the middle of its work). */
+  hook: StandInHook | undefined;
   private readonly keys = new Map<string, Keys>();
   private server: Server | undefined;
   private n = 0;
 
   /** Registers long-term keys STS should accept. */
   addUser(accessKeyId: string, secretAccessKey: string, principal = `arn:aws:iam::123456789012:user/${accessKeyId}`): void {
-    this.keys.set(accessKeyId, { secretAccessKey, principal });
+    this.keys.set(accessKeyId, { secretAccessKey, principal, user: principal.split('/').pop(), createDate: new Date(Date.now() - 400 * 86_400_000).toISOString() });
+  }
+
+  /** The IAM user's access keys, as IAM holds them. */
+  userKeys(user: string): { accessKeyId: string; secretAccessKey: string; createDate: string }[] {
+    return [...this.keys].filter(([, k]) => k.user === user).map(([accessKeyId, k]) => ({ accessKeyId, secretAccessKey: k.secretAccessKey, createDate: k.createDate! }));
   }
 
   /** Registers session credentials minted elsewhere (a profile's stored session keys), good until `expiresAt`. */
@@ -85,9 +105,13 @@ export class StsStandIn {
         res.end(body);
         return;
       }
-      void this.handle(req).then(({ status, body }) => {
-        res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
-        res.end(body);
+      void this.handle(req).then((answer) => {
+        if (answer === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(answer.status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+        res.end(answer.body);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -106,14 +130,14 @@ export class StsStandIn {
     };
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; body: string }> {
+  private async handle(req: IncomingMessage): Promise<Answer> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const auth = String(req.headers.authorization ?? '');
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/sts\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/(sts|iam)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
     if (!m) return this.error(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
-    const [, accessKeyId, , region, signedHeaders, signature] = m as unknown as [string, string, string, string, string, string];
+    const [, accessKeyId, , region, service, signedHeaders, signature] = m as unknown as [string, string, string, string, 'sts' | 'iam', string, string];
     const keys = this.keys.get(accessKeyId);
     if (!keys) return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
     const headers: Record<string, string> = {};
@@ -131,8 +155,10 @@ export class StsStandIn {
     const amzDate = headers['x-amz-date'] ?? '';
     const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
     const signer = new SignatureV4({
-      service: 'sts',
+      service,
       region,
+      // Sign exactly the headers the client signed: botocore sends no x-amz-content-sha256.
+      applyChecksum: false,
       credentials: { accessKeyId, secretAccessKey: keys.secretAccessKey, ...(keys.sessionToken ? { sessionToken: keys.sessionToken } : {}) },
       sha256: NodeSha256,
     });
@@ -142,8 +168,19 @@ export class StsStandIn {
     if (keys.sessionToken && headers['x-amz-security-token'] !== keys.sessionToken) return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
     if (keys.expiresAt !== undefined && keys.expiresAt <= Date.now()) return this.error(403, 'ExpiredToken', 'The security token included in the request is expired');
 
+    if (keys.unsettled) {
+      keys.unsettled -= 1;
+      return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    }
     const params = Object.fromEntries(new URLSearchParams(body));
     this.requests.push({ action: params.Action ?? '', accessKeyId, principal: keys.principal, params });
+    if ((await this.hook?.(params.Action ?? '', 'before')) === 'drop') return 'drop';
+    const answer = service === 'iam' ? this.iam(params, keys) : this.sts(params, keys);
+    if ((await this.hook?.(params.Action ?? '', 'after')) === 'drop') return 'drop';
+    return answer;
+  }
+
+  private sts(params: Record<string, string>, keys: Keys): { status: number; body: string } {
     if (params.SerialNumber !== undefined && params.TokenCode !== this.mfaCode) {
       return this.error(403, 'AccessDenied', 'MultiFactorAuthentication failed with invalid MFA one time pass code.');
     }
@@ -165,9 +202,39 @@ export class StsStandIn {
       return { status: 200, body: this.respond('GetFederationToken', this.mint(seconds, federated), `<FederatedUser><Arn>${federated}</Arn><FederatedUserId>123456789012:${params.Name}</FederatedUserId></FederatedUser>`) };
     }
     if (params.Action === 'GetCallerIdentity') {
-      // What a client calls to use its credentials: the tests count these against prompts and mints.
-      const result = `<Arn>${keys.principal}</Arn><UserId>${accessKeyId}</UserId><Account>123456789012</Account>`;
-      return { status: 200, body: `<GetCallerIdentityResponse xmlns="${XMLNS}"><GetCallerIdentityResult>${result}</GetCallerIdentityResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>` };
+      const body = `<GetCallerIdentityResult><Arn>${keys.principal}</Arn><UserId>AIDA${'X'.repeat(17)}</UserId><Account>123456789012</Account></GetCallerIdentityResult>`;
+      return { status: 200, body: `<GetCallerIdentityResponse xmlns="${XMLNS}">${body}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>` };
+    }
+    return this.error(400, 'InvalidAction', `Could not find operation ${params.Action}`);
+  }
+
+  /** IAM's access-key calls for the calling user, with its limit of two keys per user. */
+  private iam(params: Record<string, string>, keys: Keys): { status: number; body: string } {
+    const user = keys.user;
+    if (!user || keys.sessionToken) return this.error(403, 'AccessDenied', 'only IAM users manage their own keys here');
+    const wrap = (action: string, result: string): { status: number; body: string } => ({
+      status: 200,
+      body: `<${action}Response xmlns="${IAM_XMLNS}">${result ? `<${action}Result>${result}</${action}Result>` : ''}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
+    });
+    const mine = this.userKeys(user);
+    if (params.Action === 'ListAccessKeys') {
+      const members = mine.map((k) => `<member><UserName>${user}</UserName><AccessKeyId>${k.accessKeyId}</AccessKeyId><Status>Active</Status><CreateDate>${k.createDate}</CreateDate></member>`).join('');
+      return wrap('ListAccessKeys', `<UserName>${user}</UserName><AccessKeyMetadata>${members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`);
+    }
+    if (params.Action === 'CreateAccessKey') {
+      if (mine.length >= 2) return this.error(409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
+      this.n += 1;
+      const accessKeyId = `AKIA${String(this.n).padStart(4, '0')}${randomBytes(6).toString('hex').toUpperCase()}`;
+      const secretAccessKey = randomBytes(30).toString('base64');
+      const createDate = new Date().toISOString();
+      this.keys.set(accessKeyId, { secretAccessKey, principal: keys.principal, user, createDate, unsettled: this.unsettledUses });
+      return wrap('CreateAccessKey', `<AccessKey><UserName>${user}</UserName><AccessKeyId>${accessKeyId}</AccessKeyId><Status>Active</Status><SecretAccessKey>${secretAccessKey}</SecretAccessKey><CreateDate>${createDate}</CreateDate></AccessKey>`);
+    }
+    if (params.Action === 'DeleteAccessKey') {
+      const id = params.AccessKeyId ?? '';
+      if (!mine.some((k) => k.accessKeyId === id)) return this.error(404, 'NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
+      this.keys.delete(id);
+      return wrap('DeleteAccessKey', '');
     }
     return this.error(400, 'InvalidAction', `Could not find operation ${params.Action}`);
   }

@@ -223,3 +223,24 @@ test('a profile list that answers after the agent locked is dropped: no profile 
   assert.equal(await page.isVisible('#locked'), true);
   await done(opened);
 });
+
+test("a key's age shows beside it, marked once past rotate_after_days; an Identity Center profile says so", async () => {
+  const old = new Date(Date.now() - 400 * 86_400_000 - 60_000).toISOString();
+  const young = new Date(Date.now() - 3 * 86_400_000 - 60_000).toISOString();
+  const opened = await openPage(harness, 'profiles', {
+    ...stub(),
+    profiles: [
+      { ...PROFILES[0]!, name: 'old', accessKeyIdSuffix: 'OLD1', keyCreatedAt: old, rotateAfterDays: 90 },
+      { ...PROFILES[0]!, name: 'young', accessKeyIdSuffix: 'NEW1', keyCreatedAt: young, rotateAfterDays: 90 },
+      { ...PROFILES[2]!, name: 'team', kind: 'sso', roleArn: null, sourceProfile: null, mfa: false },
+    ],
+  });
+  const rows = await waitFor(() => listed(opened.page), (r) => r.length === 3, 'three profiles');
+  assert.deepEqual(rows.map((r) => [r[0], r[2], r[6]]), [
+    ['old', '…OLD1 · 400 d (rotate)', 'off'],
+    ['young', '…NEW1 · 3 d', 'off'],
+    ['team', '—', 'IAM Identity Center'],
+  ]);
+  assert.equal(await opened.page.getAttribute('tr[data-profile="old"] td.key', 'title'), 'Older than 90 days: run tray-cred rotate old');
+  await done(opened);
+});

@@ -1,5 +1,5 @@
 import { UnknownProfileError, UsageError } from '../errors.ts';
-import type { Clock, CommandRunner, Sts, StsTarget } from '../ports.ts';
+import type { Clock, CommandRunner, IdentityCenter, Sts, StsTarget } from '../ports.ts';
 import type { ProfileRecord } from '../profile.ts';
 import { AssumeRoleProvider } from './assume-role.ts';
 import { CachedSessionProvider, refreshWindow } from './cached-session.ts';
@@ -8,6 +8,7 @@ import { oneTimeMfaCode } from './one-time-mfa.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 import { REFRESH_WINDOW_MS, type CacheTicket, type SessionCache } from './session-cache.ts';
 import { SessionTokenProvider } from './session-token.ts';
+import { SsoProvider, type SsoTokenMemory } from './sso.ts';
 import { StoredKeysProvider } from './stored-keys.ts';
 import { StoredSessionProvider } from './stored-session.ts';
 
@@ -18,6 +19,8 @@ export interface ChainDeps {
   runner: CommandRunner;
   clock: Clock;
   cache: SessionCache;
+  /** IAM Identity Center, where the front end wires it, and the tokens refreshed in memory. */
+  sso?: { center: IdentityCenter; tokens: SsoTokenMemory } | undefined;
 }
 
 /** One request: its id (the role session name carries it), the code a person gave, the cache ticket it took. */
@@ -59,6 +62,11 @@ export function walkChain(name: string, profiles: Profiles, deps: ChainDeps, req
 
     if (p.source?.kind === 'command') {
       return new CommandProvider(n, p.source, deps);
+    }
+
+    if (p.source?.kind === 'sso') {
+      if (!deps.sso) throw new UsageError(`profile "${n}" signs in with IAM Identity Center, which this front end cannot reach: use the tray app or \`tray-cred agent\``);
+      return new SsoProvider(n, p.source, p.ssoToken, { sso: deps.sso.center, clock: deps.clock, tokens: deps.sso.tokens });
     }
 
     // A stored expiration ends the keys even without a token; a stored token is never put through session mode.

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { checkKeys } from './doctor-keys.ts';
+import { checkSso } from './doctor-sso.ts';
 import { constants } from 'node:fs';
 import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -60,7 +62,7 @@ interface Findings {
 type AwsFiles = ReturnType<typeof awsFiles>;
 
 /** What in ~/.aws and the data directory is safe to back up, and what needs action. */
-async function examine(c: CliContext, acceptRollback: boolean): Promise<Finding[]> {
+async function examine(c: CliContext, acceptRollback: boolean, removeSsoCache: boolean): Promise<Finding[]> {
   const home = homedir();
   const aws = awsFiles(c.env, home);
   const found: Finding[] = [];
@@ -84,6 +86,7 @@ async function examine(c: CliContext, acceptRollback: boolean): Promise<Finding[
   const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
   if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
   await checkVault(c, aws, config, f, acceptRollback);
+  await checkSso(c, home, f, removeSsoCache);
   const cli = await probeAwsCli(c.env);
   const v1 = awsCliV1Problem(cli.first, cli.v2Elsewhere);
   if (v1) f.act(v1);
@@ -147,6 +150,7 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   // A line left by `remove` (or a typo) fails every call of its profile with "no profile in the vault".
   const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
   if (orphans.length) f.act(`${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`);
+  await checkKeys(c, f);
   const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true, anchor: await (await c.audit()).readAnchor() });
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
   else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
@@ -176,9 +180,10 @@ export function registerDoctor(program: Command, ctx: () => CliContext): void {
     .description('say what in ~/.aws and the data directory is safe to back up and what needs action; exit 1 when anything does')
     .option('--json', 'print JSON')
     .option('--accept-rollback', 'accept an older vault.json than the keychain has seen (put back on purpose), and record it in the audit log')
-    .action(async (options: { json?: boolean; acceptRollback?: boolean }) => {
+    .option('--remove-sso-cache', 'delete plaintext IAM Identity Center tokens in ~/.aws/sso/cache whose start URL a vault profile now signs in to')
+    .action(async (options: { json?: boolean; acceptRollback?: boolean; removeSsoCache?: boolean }) => {
       const c = ctx();
-      const findings = await examine(c, options.acceptRollback === true);
+      const findings = await examine(c, options.acceptRollback === true, options.removeSsoCache === true);
       const todo = findings.filter((f) => !f.ok);
       if (options.json) c.out(`${JSON.stringify(findings)}\n`);
       else {

@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { ProfileAdmin } from '../../core/admin.ts';
 import { removeSections } from '../../core/aws-config-edit.ts';
 import { parseCredentialsFile, type ParsedCredentials } from '../../core/credentials-file.ts';
 import { UsageError } from '../../core/errors.ts';
 import { LIMITS, readCapped } from '../../core/file-limits.ts';
-import { SOURCE_FORMATS, detectFormat, readEnvironment, readSource, type SourceFormat } from '../../core/import-sources.ts';
+import { SOURCE_FORMATS, awsFiles, detectFormat, readEnvironment, readSource, type SourceFormat } from '../../core/import-sources.ts';
 import { passphraseFromKeyFile } from '../../core/openssl-enc.ts';
 import type { NewCredentials, ProfileRecord } from '../../core/profile.ts';
+import { ssoProfileNames } from '../../core/sso-config.ts';
 import type { CliContext } from '../context.ts';
 
 interface ImportOptions {
@@ -28,6 +30,15 @@ const same = (c: NewCredentials, p: ProfileRecord | undefined): boolean =>
   p.secretAccessKey === c.secretAccessKey &&
   (p.sessionToken ?? undefined) === (c.sessionToken ?? undefined) &&
   (p.expiration ?? undefined) === (c.expiration ?? undefined);
+
+/** Identity Center profiles in ~/.aws/config hold no keys to import: say how to convert them instead. */
+async function offerSsoConversion(c: CliContext, stored: Record<string, { source?: { kind: string } | undefined }>): Promise<void> {
+  // Only a hint: a config that cannot be read is configure-aws's to report, not a reason to fail the import.
+  const config = (await c.fs.readFile(awsFiles(c.env, homedir()).config).catch(() => null))?.toString('utf8') ?? '';
+  for (const n of ssoProfileNames(config).filter((name) => stored[name]?.source?.kind !== 'sso')) {
+    c.out(`"${n}" signs in with IAM Identity Center and leaves its token in ~/.aws/sso/cache: convert it with \`tray-cred sso add ${n} --from-config\`\n`);
+  }
+}
 
 export function registerImport(program: Command, ctx: () => CliContext): void {
   program
@@ -132,6 +143,7 @@ async function store(c: CliContext, key: Buffer, read: ReadSource, options: Impo
   const stored = (await c.vault.read(key)).data.profiles;
   const guarded = r.added.filter((n) => stored[n]?.policy === 'ask' && !stored[n]?.sts?.sessionMode && !stored[n]?.sessionToken);
   for (const n of guarded) c.out(`"${n}" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts ${n} --session-mode on\n`);
+  await offerSsoConversion(c, stored);
   if (!options.removeSource) return;
   // Retire the plaintext only for what the vault now holds, compared with the source.
   const verified = [...chosen].filter(([name, creds]) => same(creds, stored[name])).map(([name]) => name);

@@ -5,7 +5,7 @@ import { POLICIES } from '../../../common/policy.ts';
 import { ProfileAdmin } from '../../core/admin.ts';
 import { unsetCredentialProcess } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
-import { checkPolicy, checkRememberMinutes, summarize, type Policy } from '../../core/profile.ts';
+import { checkPolicy, checkRememberMinutes, keyAgeDays, keyOverdue, summarize, type Policy, type ProfileSummary } from '../../core/profile.ts';
 import { readAwsConfig, rewriteAwsConfig } from '../aws-config-file.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
@@ -38,24 +38,43 @@ function registerList(program: Command, ctx: () => CliContext): void {
       }
       c.out(
         table(
-          ['PROFILE', 'POLICY', 'REMEMBER', 'SERVES', 'EXPIRES', 'LAST USED'],
+          ['PROFILE', 'POLICY', 'REMEMBER', 'SERVES', 'EXPIRES', 'LAST USED', 'KEY AGE'],
           summaries.map((s) => [
             s.name,
             s.policy,
             s.rememberMinutes ? `${s.rememberMinutes} min` : '-',
-            s.kind === 'role'
-              ? `role via ${s.sourceProfile}${s.mfa ? ' +MFA' : ''}`
-              : s.kind === 'command'
-                ? 'command'
-                : `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' session keys' : s.sessionMode ? ' as STS session' : ''}${s.mfa ? ' +MFA' : ''}`,
+            serves(s),
             localTime(s.expiration),
             localTime(s.lastUsedAt),
+            keyAge(s, c.clock.now()),
           ]),
         ),
       );
       const expiring = summaries.filter((s) => s.hasSessionToken).map((s) => ({ profile: s.name, expiration: s.expiration }));
       for (const w of expiryWarnings(expiring, c.clock.now(), (p) => `store fresh ones with \`tray-cred add ${p} --replace\``)) c.err(`tray-cred: warning: ${w}`);
     });
+}
+
+/** What a profile hands the CLI, in a few words. */
+function serves(s: ProfileSummary): string {
+  switch (s.kind) {
+    case 'role':
+      return `role via ${s.sourceProfile}${s.mfa ? ' +MFA' : ''}`;
+    case 'command':
+      return 'command';
+    case 'sso':
+      return 'IAM Identity Center';
+    case 'keys':
+      return `…${s.accessKeyIdSuffix}${s.hasSessionToken ? ' session keys' : s.sessionMode ? ' as STS session' : ''}${s.mfa ? ' +MFA' : ''}`;
+  }
+}
+
+/** The key's age in days, flagged when past rotate_after_days or when a rotation waits to be finished. */
+function keyAge(s: ProfileSummary, now: number): string {
+  const age = keyAgeDays(s, now);
+  if (age === undefined) return '-';
+  const flags = [keyOverdue(s, now) ? `rotate: over ${s.rotateAfterDays} d` : '', s.rotationPending ? 'rotation unfinished' : ''].filter(Boolean);
+  return `${age} d${flags.length ? ` (${flags.join(', ')})` : ''}`;
 }
 
 function registerRemove(program: Command, ctx: () => CliContext): void {
