@@ -85,7 +85,7 @@ describe('the local credential endpoint', () => {
     await writeFile(creds, credentialsFile({ prod: PROD_KEYS, short: DEV_KEYS }));
     sts.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
     // short: 15-minute sessions, always inside botocore's 15-minute advisory refresh window.
-    for (const args of [['init'], ['import', creds], ['sts', 'prod', '--session-mode', 'on'], ['policy', 'prod', 'allow'], ['sts', 'short', '--session-mode', 'on', '--duration', '900'], ['policy', 'short', 'allow']]) {
+    for (const args of [['init'], ['import', creds], ['sts', 'prod', '--session-mode', 'on'], ['policy', 'prod', 'allow'], ['sts', 'short', '--session-mode', 'on', '--duration', '900', '--short-session'], ['policy', 'short', 'allow']]) {
       const r = await sandbox.trayCred(args);
       assert.equal(r.status, 0, `tray-cred ${args.join(' ')}: ${r.stderr}`);
     }
