@@ -31,9 +31,9 @@ async function plaintextTokens(dir: string): Promise<CachedToken[]> {
  * Plaintext IAM Identity Center tokens in ~/.aws/sso/cache and `sso_*` profiles not yet in the
  * vault. With `remove`, token files whose start URL a vault profile now signs in to are deleted.
  */
-export async function checkSso(c: CliContext, home: string, f: KeyFindings, remove: boolean): Promise<void> {
+export async function checkSso(c: CliContext, home: string, f: KeyFindings, remove: boolean, vaultReadable: boolean): Promise<void> {
   const aws = awsFiles(c.env, home);
-  const profiles = (await c.vault.exists()) ? await c.withKey(async (key) => (await c.vault.read(key)).data.profiles) : {};
+  const profiles = vaultReadable ? await c.withKey(async (key) => (await c.vault.read(key)).data.profiles) : {};
   const converted = new Set(Object.values(profiles).flatMap((p) => (p.source?.kind === 'sso' ? [p.source.startUrl] : [])));
   const config = (await c.fs.readFile(aws.config))?.toString('utf8') ?? '';
   const pending = ssoProfileNames(config).filter((n) => profiles[n]?.source?.kind !== 'sso');

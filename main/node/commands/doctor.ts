@@ -85,8 +85,9 @@ async function examine(c: CliContext, acceptRollback: boolean, removeSsoCache: b
   const helperOnPath = await onPath(process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper', c.env.PATH);
   const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
   if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
-  await checkVault(c, aws, config, f, acceptRollback);
-  await checkSso(c, home, f, removeSsoCache);
+  const readable = await checkVault(c, aws, config, f, acceptRollback);
+  // An unreadable vault (rolled back, none yet) is already a finding: the SSO check then goes by the files alone.
+  await checkSso(c, home, f, removeSsoCache, readable);
   const cli = await probeAwsCli(c.env);
   const v1 = awsCliV1Problem(cli.first, cli.v2Elsewhere);
   if (v1) f.act(v1);
@@ -136,13 +137,13 @@ async function checkOtherAwsFiles(c: CliContext, aws: AwsFiles, f: Findings): Pr
   }
 }
 
-/** The vault, the profiles the AWS config does not point at it, and the audit chain. */
-async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, string | undefined>, f: Findings, acceptRollback: boolean): Promise<void> {
+/** The vault, the profiles the AWS config does not point at it, and the audit chain. `false` when the vault cannot be read (said as a finding). */
+async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, string | undefined>, f: Findings, acceptRollback: boolean): Promise<boolean> {
   if (!(await c.vault.exists())) {
     f.act(`no vault at ${c.vault.path}: run \`tray-cred init\``);
-    return;
+    return false;
   }
-  if (!(await checkRollback(c, f, acceptRollback))) return;
+  if (!(await checkRollback(c, f, acceptRollback))) return false;
   f.ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
   const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
   const missing = names.filter((n) => !helperIn(config.get(n)));
@@ -154,6 +155,7 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true, anchor: await (await c.audit()).readAnchor() });
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
   else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
+  return true;
 }
 
 /** The vault against the keychain's generation anchor; `accept` re-anchors an older vault and records that. */
