@@ -35,7 +35,12 @@ module.exports = {
     '!node_modules/**/*',
     'node_modules/@napi-rs/keyring/**/*',
     'node_modules/@napi-rs/keyring-*/**/*',
-    'node_modules/koffi/**/*',
+    // koffi (the kernel's answer to "who connected": SO_PEERCRED, LOCAL_PEERPID) loads these files
+    // (its ESM entry for import(), its CommonJS one for require()) and its platform package; its
+    // C++ sources, CMake files and docs stay out.
+    'node_modules/koffi/{package.json,index.cjs,index.js,LICENSE.txt}',
+    'node_modules/koffi/src/koffi/index.{cjs,js}',
+    'node_modules/koffi/src/koffi/src/static.{cjs,js}',
     'node_modules/@koromix/koffi-*/**/*',
     '!node_modules/**/*.{md,d.ts,map}',
   ],

@@ -56,6 +56,8 @@ const OFF = '0'.charCodeAt(0);
 /** What dist/app may hold: bundles, code-split chunks, renderer pages and tray icons; never sources or maps. */
 const APP_FILE = /^dist\/app\/(main\.mjs|preload\.cjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|Template)?(@2x)?\.png)$/;
 const KEYRING_FILE = /^node_modules\/@napi-rs\/keyring(-[a-z0-9-]+)?\/[^/]+$/;
+/** koffi's loader (ESM and CommonJS entries) and its platform package with the addon (glibc and musl builds). */
+const KOFFI_FILE = /^node_modules\/(koffi\/(package\.json|index\.c?js|LICENSE\.txt|src\/koffi\/index\.c?js|src\/koffi\/src\/static\.c?js)|@koromix\/koffi-[a-z0-9-]+\/(index\.js|package\.json|[a-z0-9_]+\/koffi\.node))$/;
 
 function asarFiles(entry: AsarEntry, prefix = ''): Map<string, AsarEntry> {
   const out = new Map<string, AsarEntry>();
@@ -130,15 +132,15 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
   });
   after(() => rm(tmp, { recursive: true, force: true }));
 
-  test('app.asar holds exactly the bundles, pages, tray icons, package.json and the keyring addon', () => {
+  test('app.asar holds exactly the bundles, pages, tray icons, package.json, the keyring addon and koffi', () => {
     const files = asarFiles(getRawHeader(join(appDir, 'resources', 'app.asar')).header);
     const names = [...files.keys()].sort();
     const expectedApp = filesOnDisk(join(ROOT, 'dist', 'app')).filter((f) => !f.endsWith('.map')).sort();
     assert.deepEqual(names.filter((n) => n.startsWith('dist/')), expectedApp, 'the ASAR holds what dist/app holds');
-    const stray = names.filter((n) => n !== 'package.json' && !APP_FILE.test(n) && !KEYRING_FILE.test(n));
+    const stray = names.filter((n) => n !== 'package.json' && !APP_FILE.test(n) && !KEYRING_FILE.test(n) && !KOFFI_FILE.test(n));
     assert.deepEqual(stray, [], 'no sources, tests, maps or other node_modules');
     assert.deepEqual(names.filter((n) => /\.(ts|map|md)$/.test(n)), []);
-    for (const f of ['package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'dist/app/renderer/approval.html', 'dist/app/renderer/control.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
+    for (const f of ['node_modules/koffi/index.js', 'node_modules/koffi/src/koffi/src/static.js', 'node_modules/koffi/index.cjs', 'package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'dist/app/renderer/approval.html', 'dist/app/renderer/control.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
       assert.ok(files.has(f), `${f} is packed`);
     }
     for (const state of ['locked', 'unlocked', 'pending']) {
@@ -147,9 +149,13 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
       }
     }
     const addons = names.filter((n) => n.endsWith('.node'));
-    assert.equal(addons.length, 1, `one native addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`);
-    assert.equal(files.get(addons[0]!)!.unpacked, true, 'the addon is unpacked, as dlopen needs a real file');
-    assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', addons[0]!)));
+    assert.equal(addons.filter((n) => KEYRING_FILE.test(n)).length, 1, `one keyring addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`);
+    assert.ok(addons.some((n) => n.startsWith(`node_modules/@koromix/koffi-${process.platform}-${process.arch}/`)), `koffi's addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`);
+    assert.ok(addons.every((n) => KEYRING_FILE.test(n) || n.includes(`/koffi-${process.platform}-${process.arch}/`)), `no addon for another platform: ${addons.join(', ')}`);
+    for (const addon of addons) {
+      assert.equal(files.get(addon)!.unpacked, true, `${addon} is unpacked, as dlopen needs a real file`);
+      assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', addon)));
+    }
   });
 
   test('the executable has the fuses set: no RunAsNode, NODE_OPTIONS or --inspect; cookie encryption, ASAR integrity, ASAR only', async () => {
