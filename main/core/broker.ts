@@ -10,6 +10,7 @@ import { KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } f
 import { KeyCustody } from './key-custody.ts';
 import type { ApprovalAnswer, Approver, Clock } from './ports.ts';
 import { summarize, type ProfileSummary } from './profile.ts';
+import type { FirstUse } from './programs-seen.ts';
 import type { SessionInfo } from './sessions.ts';
 import { LAST_USED_FLUSH_MS, UsageRecorder } from './usage-recorder.ts';
 import type { Vault } from './vault.ts';
@@ -25,6 +26,8 @@ export interface BrokerDeps {
   pid: number;
   /** Where problems that no request owns are reported (the agent's log). Never given a secret. */
   warn: (message: string) => void;
+  /** Which verified programs have used which profile lately (programs-seen.ts); the prompt names a first use. */
+  firstUse?: FirstUse | undefined;
 }
 
 export interface BrokerOptions {
@@ -75,7 +78,7 @@ export class Broker {
     this.timeoutMs = options.approvalTimeoutMs ?? APPROVAL_TIMEOUT_MS;
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
     this.custody = new KeyCustody({ vault: deps.vault, audit: deps.audit, authorizeUnlock: options.authorizeUnlock, onUnlocked: () => this.emit('unlocked') });
-    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, source: deps.source, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn });
+    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, source: deps.source, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn, firstUse: deps.firstUse });
     this.usage = new UsageRecorder({ custody: this.custody, vault: deps.vault, clock: deps.clock, flushMs: options.lastUsedFlushMs ?? LAST_USED_FLUSH_MS, warn: deps.warn });
   }
 
