@@ -6,9 +6,9 @@
  * closing brace; the MAC covers the previous MAC and that JSON, so no field changes unseen.
  */
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { isDecision, isServed, type Decision, type Served } from '../../common/decision.ts';
-import { isVerifiedCaller, type CallerClaim, type VerifiedCaller } from '../../common/caller.ts';
-import { isApprovalScopeKind } from './approval-scope.ts';
+import type { Decision, Served } from '../../common/decision.ts';
+import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
+import { badOptionalField } from './audit-fields.ts';
 import type { ApprovalScopeKind } from './ports.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
@@ -17,7 +17,7 @@ export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'polic
 /** What happened. */
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
-/** What a caller asks to record. Never a secret: only names, decisions and the caller's claims. A new field needs its check in badOptionalField. */
+/** What a caller asks to record. Never a secret: only names, decisions and the caller's claims. A new field needs its check in badOptionalField (audit-fields.ts). */
 export interface AuditInput {
   event: AuditEvent;
   profile?: string;
@@ -154,50 +154,6 @@ const isText = (v: unknown): v is string => typeof v === 'string';
 // JSON has no NaN or Infinity, so a number from JSON.parse is finite.
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 const isEvent = (v: unknown): v is AuditEvent => typeof v === 'string' && (AUDIT_EVENTS as readonly string[]).includes(v);
-
-/** A request id is at most 64 characters (the wire's rule), so a grant is too. */
-function isApproval(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  const a = v as Json;
-  return isApprovalScopeKind(a.scope) && isText(a.grant) && a.grant.length <= 64;
-}
-
-function isCaller(v: unknown): v is CallerClaim {
-  if (typeof v !== 'object' || v === null) return false;
-  const c = v as Json;
-  return isNumber(c.pid) && isNumber(c.ppid) && isText(c.command) && isText(c.cwd) && (c.argv === undefined || (Array.isArray(c.argv) && c.argv.every(isText)));
-}
-
-/** The claimed or the verified caller, when one holds what tray-cred never writes there. */
-function badCallerField(o: Json): 'caller' | 'verified' | undefined {
-  if (o.caller !== undefined && !isCaller(o.caller)) return 'caller';
-  return o.verified !== undefined && !isVerifiedCaller(o.verified) ? 'verified' : undefined;
-}
-
-/**
- * The first optional field of AuditInput that holds what tray-cred never writes there. Written
- * out field by field: a loop over a table of guards doubled the cost of these checks (Node 24,
- * 100,000 lines), and the history window checks every line of the log when it opens.
- */
-function badOptionalField(o: Json): string | undefined {
-  if (o.profile !== undefined && !isText(o.profile)) return 'profile';
-  if (o.decision !== undefined && !isDecision(o.decision)) return 'decision';
-  if (o.reason !== undefined && !isText(o.reason)) return 'reason';
-  const who = badCallerField(o);
-  if (who !== undefined) return who;
-  if (o.durationMs !== undefined && !isNumber(o.durationMs)) return 'durationMs';
-  if (o.requestId !== undefined && !isText(o.requestId)) return 'requestId';
-  if (o.served !== undefined && !isServed(o.served)) return 'served';
-  return badServedField(o);
-}
-
-/** The fields only a served access carries (split from badOptionalField to keep each function small). */
-function badServedField(o: Json): string | undefined {
-  if (o.credentialId !== undefined && !isText(o.credentialId)) return 'credentialId';
-  if (o.sessionName !== undefined && !isText(o.sessionName)) return 'sessionName';
-  if (o.approval !== undefined && !isApproval(o.approval)) return 'approval';
-  return undefined;
-}
 
 /** `o.time` in milliseconds since 1970, NaN when it is not a time. */
 const timeOf = (o: Json): number => (isText(o.time) ? Date.parse(o.time) : NaN);

@@ -19,14 +19,14 @@ import { MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
 import { accessStory, readEntry } from '../core/access-story.ts';
 import { ProfileAdmin } from '../core/admin.ts';
 import type { AuditLog } from '../core/audit-log.ts';
-import { verifyAuditLog } from '../core/audit-verify.ts';
 import type { Broker } from '../core/broker.ts';
 import { TrayCredError, UnknownProfileError, UsageError } from '../core/errors.ts';
 import { toCsv, toJson } from '../core/history-export.ts';
 import type { HistoryIndex } from '../core/history-index.ts';
 import { detectFormat, readSource } from '../core/import-sources.ts';
 import type { FileSystem } from '../core/ports.ts';
-import { checkCredentials, checkPolicy, checkProfileName, checkRememberMinutes, type ProfileSummary } from '../core/profile.ts';
+import { checkCredentials, checkPolicy, checkProfileName, checkRememberMinutes } from '../core/profile.ts';
+import { profileView, verifyChain } from './app-service-parts.ts';
 import type { Vault } from '../core/vault.ts';
 
 /** What the windows' API is served from. `unlock` is the front end's own (it may ask for Touch ID first). */
@@ -56,26 +56,6 @@ export class InternalAppError extends TrayCredError {
     super('INTERNAL', `tray-cred hit an internal error while it ${what}; the app's log has the details`);
     this.cause = cause;
   }
-}
-
-function view(p: ProfileSummary): ProfileView {
-  return {
-    name: p.name,
-    kind: p.kind,
-    accessKeyIdSuffix: p.accessKeyIdSuffix,
-    sessionMode: p.sessionMode,
-    mfa: p.mfa,
-    roleArn: p.roleArn ?? null,
-    sourceProfile: p.sourceProfile ?? null,
-    policy: p.policy,
-    rememberMinutes: p.rememberMinutes,
-    notify: p.notify,
-    createdAt: p.createdAt,
-    updatedAt: p.updatedAt,
-    lastUsedAt: p.lastUsedAt ?? null,
-    keyCreatedAt: p.keyCreatedAt ?? null,
-    rotateAfterDays: p.rotateAfterDays ?? null,
-  };
 }
 
 /**
@@ -173,24 +153,7 @@ export class AppService {
   }
 
   historyVerify(): Promise<ChainStatus> {
-    return this.guard('verified the history', async () => {
-      const { vault, audit, fs } = this.deps;
-      let key: Buffer;
-      try {
-        key = await vault.loadAuditKey();
-      } catch (error) {
-        if (error instanceof TrayCredError) return { state: 'unavailable', reason: error.message };
-        throw error;
-      }
-      try {
-        const report = await verifyAuditLog(fs, audit.dir, key, { requireEntries: await vault.exists(), anchor: await audit.readAnchor() });
-        const p = report.problem;
-        if (report.ok || !p) return { state: 'verified', entries: report.entries };
-        return { state: 'tampered', entries: report.entries, seq: p.seq ?? null, file: p.file, line: p.line, reason: p.reason };
-      } finally {
-        key.fill(0);
-      }
-    });
+    return this.guard('verified the history', () => verifyChain(this.deps));
   }
 
   /** Writes every row the filter matches (not just one page) to `path`, which the user chose in a save dialog. */
@@ -209,13 +172,13 @@ export class AppService {
   }
 
   profilesList(): Promise<ProfileView[]> {
-    return this.guard('listed the profiles', async () => (await this.deps.broker.profiles()).map(view));
+    return this.guard('listed the profiles', async () => (await this.deps.broker.profiles()).map(profileView));
   }
 
   private async find(name: string): Promise<ProfileView> {
     const found = (await this.deps.broker.profiles()).find((p) => p.name === name);
     if (!found) throw new UnknownProfileError(name);
-    return view(found);
+    return profileView(found);
   }
 
   /** Adds a profile, or rotates its keys when `replace`; then applies the policy settings given. */
