@@ -10,9 +10,8 @@ import { ApprovalGate, type Asked, type PendingPrompt } from './approval-gate.ts
 import { offerFor, requesterKey, ScopedGrants, type GrantUse } from './approval-scope.ts';
 import type { CredentialSource } from './credential-source.ts';
 import { ApprovalDeniedError } from './errors.ts';
-import type { ApprovalAnswer, ApprovalRequest, ApprovalScope, ApprovalScopeKind, Approver, Clock } from './ports.ts';
+import type { ApprovalAnswer, ApprovalRequest, ApprovalScope, ApprovalScopeKind, Approver, Clock, FirstUse } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
-import type { FirstUse } from './programs-seen.ts';
 
 type Profiles = Readonly<Record<string, ProfileRecord>>;
 

@@ -10,18 +10,9 @@ import { linkHolds, type AuditRecord, type MacKey } from './audit-codec.ts';
 import { verifiedExe } from './audit-extras.ts';
 import { entriesFromEnd } from './audit-reader.ts';
 import { SERVED_DECISIONS } from './history-columns.ts';
-import type { FileSystem } from './ports.ts';
+import type { FileSystem, FirstUse } from './ports.ts';
 
 export const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
-
-/**
- * Whether a verified program asks for a profile for the first time (port-like: the broker takes
- * it as an optional dependency; the prompt says so in one line).
- */
-export interface FirstUse {
-  /** True when `exe` has not been served `profile` in the FIRST_USE_DAYS before `now`. */
-  isFirstUse(profile: string, exe: string, now: number): boolean;
-}
 
 const keyOf = (profile: string, exe: string): string => `${profile}\u0000${exe}`;
 
