@@ -33,7 +33,7 @@ test('the approver command sees TRAY_CRED_FIRST_USE for a new program, not for a
     assert.equal(r.status, 0, r.stderr);
   };
 
-  let agent = await startAgent(['--approver', approver]);
+  const agent = await startAgent(['--approver', approver]);
   await viaCli();
   await viaCli();
   await viaHelper();
@@ -45,7 +45,7 @@ test('the approver command sees TRAY_CRED_FIRST_USE for a new program, not for a
   assert.deepEqual(first, [[cliExe, '1'], [cliExe, ''], [testExe, '1']]);
 
   await agent.stop();
-  agent = await startAgent(['--approver', approver]);
+  await startAgent(['--approver', approver]);
   await viaHelper();
   await viaCli();
   assert.deepEqual((await asked()).slice(3), [[testExe, ''], [cliExe, '']], 'a restarted agent knows both from the log');
