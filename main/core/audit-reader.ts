@@ -70,13 +70,16 @@ async function* linesFromEnd(fs: FileSystem, path: string): AsyncGenerator<strin
  * a reader that needs only the recent past (the agent's programs seen) stops when it has it.
  */
 export async function* entriesFromEnd(fs: FileSystem, dir: string): AsyncGenerator<ParsedLine & { ok: true }> {
-  const files = (await fs.list(dir)).filter(isAuditFile);
-  for (let f = files.length - 1; f >= 0; f -= 1) {
-    for await (const line of linesFromEnd(fs, join(dir, files[f]!))) {
-      const parsed = parseLine(line);
-      if (parsed.ok) yield parsed;
-    }
+  for await (const line of auditLinesFromEnd(fs, dir)) {
+    const parsed = parseLine(line);
+    if (parsed.ok) yield parsed;
   }
+}
+
+/** Every line of the log, newest first, unparsed: for a reader that parses only the lines it needs. */
+export async function* auditLinesFromEnd(fs: FileSystem, dir: string): AsyncGenerator<string> {
+  const files = (await fs.list(dir)).filter(isAuditFile);
+  for (let f = files.length - 1; f >= 0; f -= 1) yield* linesFromEnd(fs, join(dir, files[f]!));
 }
 
 /**

@@ -99,6 +99,8 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
     const genuine = (await readFile(path, 'utf8')).trim().split('\n').reverse().find((l) => l.includes('"event":"access"'))!;
     // The attacker's copy of a genuine line, naming its own program: the MAC no longer holds.
     await appendFile(path, `${genuine.replace('/usr/local/bin/terraform', '/tmp/evil')}\n`);
+    // And a written-in line dated long ago, which would end the read before the genuine entries were it trusted.
+    await appendFile(path, `${genuine.replace(/"time":"[^"]+"/, '"time":"2020-01-01T00:00:00.000Z"')}\n`);
     const { fresh } = await reload(w.clock.now());
     assert.equal(fresh.isFirstUse('prod', '/tmp/evil', w.clock.now()), true);
     assert.equal(fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()), false, 'the genuine line still counts');
