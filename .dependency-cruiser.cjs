@@ -59,7 +59,7 @@ module.exports = {
       comment: 'The wire contract, its client, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!(wire|approval-wire|client|paths|line-frame|win32-pipe)\\.ts$)' },
+      to: { path: '^helper/(?!(wire|approval-wire|console-wire|client|paths|line-frame|win32-pipe)\\.ts$)' },
     },
     {
       name: 'renderer-is-a-sandboxed-page',

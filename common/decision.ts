@@ -9,10 +9,26 @@ export const DECISIONS = ['allowed', 'approved', 'remembered', 'denied', 'timeou
 /** The outcome of an access. The first three served credentials; the rest did not. */
 export type Decision = (typeof DECISIONS)[number];
 
-/** Where served credentials came from: straight from the vault, a cached session, or minted now. */
-export const SERVED_KINDS = ['vault', 'cache', 'minted'] as const;
+/**
+ * Where served credentials came from: straight from the vault, a cached session, minted now, or
+ * (`federated`) a federation token minted now for the console (`tray-cred login`), never cached.
+ */
+export const SERVED_KINDS = ['vault', 'cache', 'minted', 'federated'] as const;
 
 export type Served = (typeof SERVED_KINDS)[number];
+
+/**
+ * What a credentials request is for, when not for a client's API calls: `console` (`tray-cred
+ * login`) has the agent turn an IAM user's stored key into a federation token, which the console
+ * accepts (session-mode credentials it refuses), so the key never leaves the agent.
+ */
+export const CREDENTIAL_PURPOSES = ['console'] as const;
+
+export type CredentialPurpose = (typeof CREDENTIAL_PURPOSES)[number];
+
+export function isCredentialPurpose(value: unknown): value is CredentialPurpose {
+  return typeof value === 'string' && (CREDENTIAL_PURPOSES as readonly string[]).includes(value);
+}
 
 export function isDecision(value: unknown): value is Decision {
   return typeof value === 'string' && (DECISIONS as readonly string[]).includes(value);

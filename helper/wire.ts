@@ -11,6 +11,7 @@
  */
 import { MAX_CALLER_ARG, MAX_CALLER_ARGS, MAX_CALLER_ARGV, isCallerArgv, type CallerClaim } from '../common/caller.ts';
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../common/credential-process.ts';
+import { CREDENTIAL_PURPOSES, isCredentialPurpose, type CredentialPurpose } from '../common/decision.ts';
 import { isErrorCode, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME, PROFILE_NAME_RULE } from '../common/names.ts';
 
@@ -33,12 +34,11 @@ const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock', 'sessions
 /** Ops that name a profile. */
 const PROFILE_OPS: readonly Op[] = ['credentials', 'forget'];
 
-/** A request on the wire. `profile` is present exactly when `op` is `credentials` or `forget`. */
+/** A request on the wire. `profile` is present exactly when `op` is `credentials` or `forget`; `purpose` only on `credentials` (common/decision.ts). */
 export type Request =
-  | { v: number; id: string; op: 'credentials' | 'forget'; profile: string; caller?: CallerClaim }
+  | { v: number; id: string; op: 'credentials' | 'forget'; profile: string; caller?: CallerClaim; purpose?: CredentialPurpose }
   | { v: number; id: string; op: 'status' | 'lock' | 'unlock' | 'sessions'; caller?: CallerClaim }
   | ({ v: number; id: string; caller?: CallerClaim } & ApprovalOpFields);
-
 
 /** The credential_process document the agent answers `credentials` with. */
 export type CredentialsResult = CredentialProcessDocument;
@@ -188,7 +188,8 @@ export function parseRequest(line: string): Request {
     if (typeof o.profile !== 'string' || !PROFILE_NAME.test(o.profile)) {
       throw new ProtocolError('BAD_REQUEST', `profile must be ${PROFILE_NAME_RULE}`);
     }
-    return { ...base, op: o.op as 'credentials' | 'forget', profile: o.profile };
+    if (o.purpose !== undefined && (o.op !== 'credentials' || !isCredentialPurpose(o.purpose))) throw new ProtocolError('BAD_REQUEST', `purpose is for credentials only, one of ${CREDENTIAL_PURPOSES.join(', ')}`);
+    return { ...base, op: o.op as 'credentials' | 'forget', profile: o.profile, ...(o.purpose !== undefined ? { purpose: o.purpose as CredentialPurpose } : {}) };
   }
   if (o.profile !== undefined) throw new ProtocolError('BAD_REQUEST', `op ${o.op} takes no profile`);
   if (o.op === 'approvals' || o.op === 'approve') {

@@ -10,7 +10,7 @@ import { ApprovalGate, type Asked, type PendingPrompt } from './approval-gate.ts
 import { offerFor, requesterKey, ScopedGrants, type GrantUse } from './approval-scope.ts';
 import type { CredentialSource } from './credential-source.ts';
 import { ApprovalDeniedError } from './errors.ts';
-import type { ApprovalAnswer, ApprovalRequest, ApprovalScope, ApprovalScopeKind, Approver, Clock } from './ports.ts';
+import type { ApprovalAnswer, ApprovalRequest, ApprovalScope, ApprovalScopeKind, Approver, Clock, FirstUse } from './ports.ts';
 import type { ProfileRecord } from './profile.ts';
 
 type Profiles = Readonly<Record<string, ProfileRecord>>;
@@ -22,6 +22,8 @@ export interface ApprovalStageDeps {
   timeoutMs: number;
   onPending: () => void;
   warn: (message: string) => void;
+  /** Whether the verified program asks for the profile for the first time in 90 days; absent: never said. */
+  firstUse?: FirstUse | undefined;
 }
 
 /** Who asks: the claim (scrubbed) and, where the platform can tell, what the kernel verified. */
@@ -65,7 +67,7 @@ export class ApprovalStage {
 
   /** "Unlock and allow?" for a request that arrived while locked: a one-off answer, no grant. */
   async unlock(name: string, who: Asker): Promise<StageResult<Permit>> {
-    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer: { kinds: ['once'], minutes: 0 }, unlock: true };
+    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer: { kinds: ['once'], minutes: 0 }, unlock: true, ...this.firstUse(name, who) };
     const asked = await this.gate.ask(who.requestId, shareKey(who, ['unlock', name]), request);
     return this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
   }
@@ -84,7 +86,7 @@ export class ApprovalStage {
       return pass({ decision, reason, ...(decision === 'remembered' && found ? { approval: found } : {}) });
     }
     const offer = offerFor(record, who.verified);
-    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer, unlock: false, ...(mfaSerial ? { mfaSerial } : {}) };
+    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer, unlock: false, ...(mfaSerial ? { mfaSerial } : {}), ...this.firstUse(name, who) };
     const asked = await this.gate.ask(who.requestId, shareKey(who, [name, mfaSerial ?? '']), request);
     const permit = this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
     if (!permit.ok || asked.result.kind !== 'answered') return permit;
@@ -94,6 +96,12 @@ export class ApprovalStage {
     const approval = granted ?? { scope: 'once' as const, grant: asked.promptId };
     if (asked.shared) return pass({ ...permit.value, decision: 'remembered', reason: `shared the prompt of request ${asked.promptId}`, approval });
     return pass({ ...permit.value, approval, ...(granted ? { reason: `approved for ${describeScope(granted.scope)}` } : {}) });
+  }
+
+  /** `{ firstUse: true }` when the verified program has not been served `name` in 90 days. */
+  private firstUse(name: string, who: Asker): { firstUse?: true } {
+    const exe = who.verified?.requester.exe;
+    return exe && this.deps.firstUse?.isFirstUse(name, exe, this.deps.clock.now()) ? { firstUse: true } : {};
   }
 
   private outcome(asked: Asked, ctx: { profile: string; policy: ProfileRecord['policy']; mfaSerial: string | undefined; unlock: boolean }): StageResult<Permit> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isAuditFile, MAX_LINE_CHARS, parseLine, type AuditEntry } from './audit-codec.ts';
+import { isAuditFile, MAX_LINE_CHARS, parseLine, type AuditEntry, type ParsedLine } from './audit-codec.ts';
 import { LIMITS, readCapped, tooLarge } from './file-limits.ts';
 import type { FileSystem } from './ports.ts';
 
@@ -66,19 +66,33 @@ async function* linesFromEnd(fs: FileSystem, path: string): AsyncGenerator<strin
 }
 
 /**
+ * Every entry of the log, newest first, with the link its MAC covers, read from the end back:
+ * a reader that needs only the recent past (the agent's programs seen) stops when it has it.
+ */
+export async function* entriesFromEnd(fs: FileSystem, dir: string): AsyncGenerator<ParsedLine & { ok: true }> {
+  for await (const line of auditLinesFromEnd(fs, dir)) {
+    const parsed = parseLine(line);
+    if (parsed.ok) yield parsed;
+  }
+}
+
+/** Every line of the log, newest first, unparsed: for a reader that parses only the lines it needs. */
+export async function* auditLinesFromEnd(fs: FileSystem, dir: string): AsyncGenerator<string> {
+  const files = (await fs.list(dir)).filter(isAuditFile);
+  for (let f = files.length - 1; f >= 0; f -= 1) yield* linesFromEnd(fs, join(dir, files[f]!));
+}
+
+/**
  * The newest entries matching the filter, oldest first. Lines are read from the newest back and
  * only until the limit is reached: checking each line's shape costs as much again as parsing it.
  */
 export async function queryAuditLog(fs: FileSystem, dir: string, filter: AuditFilter = {}): Promise<AuditEntry[]> {
   const limit = filter.limit ?? Infinity;
-  const files = (await fs.list(dir)).filter(isAuditFile);
   const newestFirst: AuditEntry[] = [];
-  for (let f = files.length - 1; f >= 0 && newestFirst.length < limit; f -= 1) {
-    for await (const line of linesFromEnd(fs, join(dir, files[f]!))) {
-      const parsed = parseLine(line);
-      if (parsed.ok && (filter.profile === undefined || parsed.entry.profile === filter.profile)) newestFirst.push(parsed.entry);
-      if (newestFirst.length >= limit) break;
-    }
+  if (limit <= 0) return newestFirst;
+  for await (const { entry } of entriesFromEnd(fs, dir)) {
+    if (filter.profile === undefined || entry.profile === filter.profile) newestFirst.push(entry);
+    if (newestFirst.length >= limit) break;
   }
   return newestFirst.reverse();
 }

@@ -43,6 +43,11 @@ export interface Sts {
     input: { roleArn: string; roleSessionName: string; durationSeconds: number; externalId?: string | undefined; mfa?: MfaInput | undefined },
     target: StsTarget,
   ): Promise<TemporaryCredentials>;
+  /**
+   * A federated user's session for the console (`tray-cred login`): only an IAM user's long-term
+   * key may call it, and it takes no MFA. `policy` bounds it (intersected with the user's own).
+   */
+  getFederationToken(credentials: AwsCredentials, input: { name: string; policy: string; durationSeconds: number }, target: StsTarget): Promise<TemporaryCredentials>;
 }
 
 /** One access key of an IAM user, as ListAccessKeys names it (never its secret). */

@@ -1,14 +1,15 @@
 import type { CallerClaim, VerifiedCaller } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
+import type { CredentialPurpose } from '../../common/decision.ts';
 import { accessEntry, failure, pass, refuse, sourceFailure, type Permit, type StageResult } from './access-outcome.ts';
 import type { PendingPrompt } from './approval-gate.ts';
 import { ApprovalStage, type Asker } from './approval-stage.ts';
 import type { AuditLog } from './audit-log.ts';
 import { scrubCaller, scrubVerified } from './caller-redaction.ts';
-import type { CredentialSource, Resolved } from './credential-source.ts';
+import type { CredentialSource, Resolved, ResolveContext } from './credential-source.ts';
 import { KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } from './errors.ts';
 import { KeyCustody } from './key-custody.ts';
-import type { ApprovalAnswer, Approver, Clock } from './ports.ts';
+import type { ApprovalAnswer, Approver, Clock, FirstUse } from './ports.ts';
 import { summarize, type ProfileSummary } from './profile.ts';
 import type { SessionInfo } from './sessions.ts';
 import { LAST_USED_FLUSH_MS, UsageRecorder } from './usage-recorder.ts';
@@ -25,6 +26,8 @@ export interface BrokerDeps {
   pid: number;
   /** Where problems that no request owns are reported (the agent's log). Never given a secret. */
   warn: (message: string) => void;
+  /** Which verified programs have used which profile lately (programs-seen.ts); the prompt names a first use. */
+  firstUse?: FirstUse | undefined;
 }
 
 export interface BrokerOptions {
@@ -75,7 +78,7 @@ export class Broker {
     this.timeoutMs = options.approvalTimeoutMs ?? APPROVAL_TIMEOUT_MS;
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
     this.custody = new KeyCustody({ vault: deps.vault, audit: deps.audit, authorizeUnlock: options.authorizeUnlock, onUnlocked: () => this.emit('unlocked') });
-    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, source: deps.source, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn });
+    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, source: deps.source, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn, firstUse: deps.firstUse });
     this.usage = new UsageRecorder({ custody: this.custody, vault: deps.vault, clock: deps.clock, flushMs: options.lastUsedFlushMs ?? LAST_USED_FLUSH_MS, warn: deps.warn });
   }
 
@@ -176,10 +179,15 @@ export class Broker {
    * the platform cannot tell).
    */
   async credentials(requestId: string, profile: string, claimed: CallerClaim | undefined, verified?: VerifiedCaller): Promise<CredentialProcessDocument> {
+    return (await this.access(requestId, profile, claimed, verified)).result;
+  }
+
+  /** {@link credentials}, saying where they came from; `purpose` `console` is `tray-cred login`'s (a federation token for a user's key). */
+  async access(requestId: string, profile: string, claimed: CallerClaim | undefined, verified?: VerifiedCaller, purpose?: CredentialPurpose): Promise<Resolved> {
     const caller = scrubCaller(claimed);
     const known = scrubVerified(verified);
     const started = this.deps.clock.now();
-    const result = await this.decide(requestId, profile, { requestId, caller, verified: known }).catch(failure);
+    const result = await this.decide(requestId, profile, { requestId, caller, verified: known }, purpose).catch(failure);
     try {
       await this.deps.audit.append(accessEntry({ requestId, profile, caller, verified: known, durationMs: this.deps.clock.now() - started }, result));
     } catch (error) {
@@ -191,10 +199,10 @@ export class Broker {
     this.emit('access');
     if (!result.ok) throw result.error;
     this.usage.noteUse(profile);
-    return result.value.resolved.result;
+    return result.value.resolved;
   }
 
-  private async decide(requestId: string, name: string, who: Asker): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+  private async decide(requestId: string, name: string, who: Asker, purpose: CredentialPurpose | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     const unlocked = await this.unlockStage(name, who);
     if (!unlocked.ok) return unlocked;
     const profiles = await this.custody.profiles();
@@ -202,7 +210,7 @@ export class Broker {
     const permit = await this.approvals.permit(name, profiles, who, unlocked.value);
     if (!permit.ok) return permit;
     // Re-read the vault only when this request waited for a person: the vault may have changed meanwhile.
-    return this.sourceStage(requestId, name, who.caller, permit.value, unlocked.value || permit.value.decision === 'approved');
+    return this.sourceStage({ requestId, caller: who.caller, mfaCode: permit.value.mfaCode, purpose }, name, permit.value, unlocked.value || permit.value.decision === 'approved');
   }
 
   /** Lock: a request that arrives while locked is refused, or asks "Unlock and allow?" when the front end enables it. */
@@ -220,15 +228,12 @@ export class Broker {
     return pass(true);
   }
 
-  /**
-   * Source: decrypt the profiles for this request only (re-read first when a person was asked: the
-   * vault may have changed meanwhile), then resolve.
-   */
-  private async sourceStage(requestId: string, name: string, caller: CallerClaim | undefined, permit: Permit, recheck: boolean): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+  /** Source: decrypt the profiles for this request only (re-read first when a person was asked), then resolve. */
+  private async sourceStage(ctx: ResolveContext, name: string, permit: Permit, recheck: boolean): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     try {
       return await this.custody.withSecrets(recheck, async (profiles) => {
         if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name), 'removed while waiting for approval');
-        return pass({ permit, resolved: await this.deps.source.resolve(name, profiles, { requestId, caller, mfaCode: permit.mfaCode }) });
+        return pass({ permit, resolved: await this.deps.source.resolve(name, profiles, ctx) });
       });
     } catch (error) {
       return sourceFailure(error);

@@ -1,4 +1,4 @@
-import type { Served } from '../../common/decision.ts';
+import type { CredentialPurpose, Served } from '../../common/decision.ts';
 import type { CallerClaim } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
 import type { SessionInfo } from './sessions.ts';
@@ -26,6 +26,8 @@ export interface ResolveContext {
   requestId: string;
   caller: CallerClaim | undefined;
   mfaCode?: string | undefined;
+  /** `console`: an IAM user's key becomes a federation token (sources/federation-token.ts). */
+  purpose?: CredentialPurpose | undefined;
 }
 
 type Profiles = Readonly<Record<string, ProfileRecord>>;
@@ -75,17 +77,19 @@ export class CredentialSource {
 
   /** Resolves a profile. Concurrent requests for one profile share one mint. */
   resolve(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
-    const running = this.inflight.get(name);
+    // A console request shares no mint with the profile's clients: its token is not their session.
+    const key = ctx.purpose === undefined ? name : `${name}\u0000${ctx.purpose}`;
+    const running = this.inflight.get(key);
     if (running) return running.then((r) => ({ ...r, served: r.served === 'minted' ? 'cache' : r.served }));
-    const work = this.resolveNow(name, profiles, ctx).finally(() => this.inflight.delete(name));
-    this.inflight.set(name, work);
+    const work = this.resolveNow(name, profiles, ctx).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, work);
     return work;
   }
 
   private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
     const ticket = this.cache.ticket(ctx.caller?.command ?? '');
     const { sso, ...rest } = this.deps;
-    const top = await walkChain(name, profiles, { ...rest, cache: this.cache, sso: sso ? { center: sso, tokens: this.ssoTokens } : undefined }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket });
+    const top = await walkChain(name, profiles, { ...rest, cache: this.cache, sso: sso ? { center: sso, tokens: this.ssoTokens } : undefined }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket, purpose: ctx.purpose });
     if (!this.cache.current(ticket)) throw new VaultLockedError();
     const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;

@@ -159,3 +159,13 @@ export interface ProcessTable {
   /** The OS's clock in the units of `startTime` (Linux: ticks since boot), or `undefined` where it cannot be read. */
   now?(): Promise<string | undefined>;
 }
+
+/**
+ * Whether a verified program asks for a profile for the first time in FIRST_USE_DAYS (common/
+ * history.ts), derived from the audit log (programs-seen.ts in the agent): the broker takes it as
+ * an optional dependency and the prompt says so in one line.
+ */
+export interface FirstUse {
+  /** True when `exe` has not been served `profile` in the FIRST_USE_DAYS before `now`. */
+  isFirstUse(profile: string, exe: string, now: number): boolean;
+}

@@ -6,7 +6,9 @@
  */
 import { MAX_CALLER_ARG, MAX_CALLER_ARGS, MAX_CALLER_ARGV, type CallerClaim } from '../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../common/credential-process.ts';
+import type { CredentialPurpose } from '../../common/decision.ts';
 import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
+import { parseConsoleCredentials, type ConsoleCredentials } from '../../helper/console-wire.ts';
 import { PROTOCOL_VERSION, parseCredentialsResult } from '../../helper/wire.ts';
 import { AgentNotRunningError, ApprovalDeniedError, TrayCredError } from '../core/errors.ts';
 
@@ -36,11 +38,20 @@ let sequence = 0;
 
 /** One `credentials` request to the agent; refusals come back as the agent's own error. */
 export async function agentCredentials(socket: string, profile: string, caller: CallerClaim): Promise<CredentialProcessDocument> {
+  return parseCredentialsResult(await ask(socket, profile, caller, undefined));
+}
+
+/** `tray-cred login`'s request: for an IAM user's key the agent mints a federation token itself (the key stays in it). */
+export async function agentConsoleCredentials(socket: string, profile: string, caller: CallerClaim): Promise<ConsoleCredentials> {
+  return parseConsoleCredentials(await ask(socket, profile, caller, 'console'));
+}
+
+async function ask(socket: string, profile: string, caller: CallerClaim, purpose: CredentialPurpose | undefined): Promise<unknown> {
   sequence += 1;
   const id = `cli-${process.pid}-${sequence}`;
   let response;
   try {
-    response = await sendRequest(socket, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller }, REQUEST_TIMEOUT_MS);
+    response = await sendRequest(socket, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller, ...(purpose ? { purpose } : {}) }, REQUEST_TIMEOUT_MS);
   } catch (error) {
     if (error instanceof AgentUnreachableError) {
       throw new AgentNotRunningError(`${error.message}: start the tray app or \`tray-cred agent\`; set TRAY_CRED_SOCKET if it listens elsewhere`);
@@ -48,7 +59,7 @@ export async function agentCredentials(socket: string, profile: string, caller: 
     throw error;
   }
   if (!response.ok) throw new TrayCredError(response.error.code, response.error.message);
-  return parseCredentialsResult(response.result);
+  return response.result;
 }
 
 /** Whether credentials are a long-term key: no session token and no expiration. */

@@ -11,6 +11,7 @@ import { AuditLog } from '../core/audit-log.ts';
 import { Broker, type BrokerOptions } from '../core/broker.ts';
 import { CredentialSource } from '../core/credential-source.ts';
 import type { Approver, Clock, FileSystem, Keychain } from '../core/ports.ts';
+import { ProgramsSeen } from '../core/programs-seen.ts';
 import { Vault } from '../core/vault.ts';
 import { AwsSts } from './aws-sts.ts';
 import { AwsIdentityCenter } from './aws-identity-center.ts';
@@ -109,7 +110,8 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
   const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock, sso: new AwsIdentityCenter() });
-  const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn }, options.broker);
+  const firstUse = await programsSeen(fs, audit, vault, clock);
+  const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn, firstUse }, options.broker);
   let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
   const inner = requestHandler(broker, warn, { uid: place.uid, audit });
@@ -151,4 +153,21 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
       return stopped;
     },
   };
+}
+
+/**
+ * The programs that used each profile in the last 90 days, from the log (checked under the audit
+ * key, read from the keychain and zeroed after), then from each batch this agent writes. The
+ * listener comes first, so an entry written while the log is read is not missed.
+ */
+async function programsSeen(fs: FileSystem, audit: AuditLog, vault: Vault, clock: Clock): Promise<ProgramsSeen> {
+  const seen = new ProgramsSeen();
+  audit.onAppended((entries) => seen.note(entries));
+  const key = await vault.loadAuditKey();
+  try {
+    await seen.load(fs, audit.dir, key, clock.now());
+  } finally {
+    key.fill(0);
+  }
+  return seen;
 }

@@ -80,4 +80,16 @@ export class AwsSts implements Sts {
       }
     });
   }
+
+  getFederationToken(credentials: AwsCredentials, input: Parameters<Sts['getFederationToken']>[1], target: StsTarget): Promise<TemporaryCredentials> {
+    return this.call('GetFederationToken', target, async () => {
+      const { client, mod } = await this.client(credentials, target);
+      try {
+        const out = await client.send(new mod.GetFederationTokenCommand({ Name: input.name, Policy: input.policy, DurationSeconds: input.durationSeconds }));
+        return temporary(out, 'GetFederationToken');
+      } finally {
+        client.destroy();
+      }
+    });
+  }
 }

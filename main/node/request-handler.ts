@@ -4,10 +4,12 @@
  * here and reported as INTERNAL, never with its stack or cause.
  */
 import { PROTOCOL_VERSION, type Request, type Response, type SessionInfo, type StatusResult, type WireError } from '../../helper/wire.ts';
+import type { ConsoleCredentials } from '../../helper/console-wire.ts';
 import type { VerifiedCaller } from '../../common/caller.ts';
 import type { AuditLog } from '../core/audit-log.ts';
 import type { AgentStatus, Broker } from '../core/broker.ts';
 import { scrubCaller, scrubVerified } from '../core/caller-redaction.ts';
+import type { Resolved } from '../core/credential-source.ts';
 import { TrayCredError } from '../core/errors.ts';
 import { answerPrompt, waitForPrompts, wirePrompt } from './approval-ops.ts';
 import type { SessionInfo as CoreSession } from '../core/sessions.ts';
@@ -23,10 +25,13 @@ const session = (s: CoreSession): SessionInfo => ({
   accessKeyIdSuffix: s.accessKeyIdSuffix,
 });
 
+/** `tray-cred login`'s answer: the credentials, and whether they are a federation token (the console takes no SessionDuration for one). */
+const consoleCredentials = (r: Resolved): ConsoleCredentials => ({ credentials: r.result, federated: r.served === 'federated' });
+
 async function answer(broker: Broker, request: Request, verified: VerifiedCaller | undefined, answerer: { verifies: boolean; warn: (message: string) => void }): Promise<unknown> {
   switch (request.op) {
     case 'credentials': // the broker scrubs the callers itself
-      return broker.credentials(request.id, request.profile, request.caller, verified);
+      return request.purpose === 'console' ? consoleCredentials(await broker.access(request.id, request.profile, request.caller, verified, 'console')) : broker.credentials(request.id, request.profile, request.caller, verified);
     case 'status':
       return status(broker.status());
     case 'lock':

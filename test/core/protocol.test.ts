@@ -18,6 +18,7 @@ describe('parseRequest', () => {
     assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'a1', op: 'credentials', profile: 'prod', caller })), {
       v: 1, id: 'a1', op: 'credentials', profile: 'prod', caller,
     });
+    assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'a1', op: 'credentials', profile: 'prod', purpose: 'console' })), { v: 1, id: 'a1', op: 'credentials', profile: 'prod', purpose: 'console' });
     for (const op of ['status', 'lock', 'unlock']) {
       assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 'x', op })), { v: 1, id: 'x', op });
     }
@@ -44,6 +45,8 @@ describe('parseRequest', () => {
     ['profile with a newline', '{"v":1,"id":"a","op":"credentials","profile":"a\\nb"}', 'BAD_REQUEST'],
     ['profile with a path', '{"v":1,"id":"a","op":"credentials","profile":"../x"}', 'BAD_REQUEST'],
     ['profile on status', '{"v":1,"id":"a","op":"status","profile":"dev"}', 'BAD_REQUEST'],
+    ['an unknown purpose', '{"v":1,"id":"a","op":"credentials","profile":"dev","purpose":"key"}', 'BAD_REQUEST'],
+    ['a purpose on forget', '{"v":1,"id":"a","op":"forget","profile":"dev","purpose":"console"}', 'BAD_REQUEST'],
     ['caller with negative pid', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, pid: -1 } }), 'BAD_REQUEST'],
     ['caller with huge command', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, command: 'x'.repeat(9000) } }), 'BAD_REQUEST'],
     ['caller argv that is not an array', JSON.stringify({ v: 1, id: 'a', op: 'status', caller: { ...caller, argv: 'aws s3 ls' } }), 'BAD_REQUEST'],

@@ -13,7 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { auditEntries, credentialsFile, findSecrets, makeSandbox, startAgent, type Agent, type RunResult, type Sandbox } from './support.ts';
+import { agentCredentials, selfClaim } from '../../main/node/agent-credentials.ts';
+import { consoleUrl } from '../../main/node/exec/console-login.ts';
+import { HELPER, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, type Agent, type RunResult, type Sandbox } from './support.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ProdAdmin';
 const BLOCKED_KEYS = { accessKeyId: 'AKIABLOCKEDEXAMPLE01', secretAccessKey: 'blocked-secret-never-served-000000000000' };
@@ -78,6 +80,7 @@ describe('tray-cred login', () => {
     assert.equal(sts.signins[0]!.principal, 'arn:aws:sts::123456789012:federated-user/tray-cred-dev');
     const entry = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1)!;
     assert.equal(entry.profile, 'dev');
+    assert.equal(entry.served, 'federated', 'the agent minted the token: the key did not leave it');
     assert.match(entry.caller?.command ?? '', /tray-cred login dev --signin-url /);
   });
 
@@ -93,10 +96,32 @@ describe('tray-cred login', () => {
     assert.equal(sts.requests.filter((q) => q.action === 'GetFederationToken').length, 1, 'no federation token for a role');
   });
 
-  it('GetSessionToken credentials cannot sign in: the federation endpoint refuses and the message says what works', async () => {
-    const r = await login(['prod']);
-    assert.equal(r.status, EXIT_STATUS.UPSTREAM);
-    assert.match(r.stderr, /refused the session \(HTTP 400\): the profile's credentials must be a role session or an IAM user's key/);
+  it('a session-mode profile signs in too: the agent mints a federation token over its key (not GetSessionToken), audited as federated, never cached', async () => {
+    const before = sts.requests.length;
+    const r = await login(['prod', '--duration', '2h']);
+    assert.equal(r.status, 0, r.stderr);
+    const calls = sts.requests.slice(before).map((q) => [q.action, q.accessKeyId, q.params.Name]);
+    assert.deepEqual(calls, [['GetFederationToken', PROD_KEYS.accessKeyId, 'tray-cred-prod']], 'one federation token over the stored key, no session token');
+    const signin = sts.signins.at(-1)!;
+    assert.equal(signin.principal, 'arn:aws:sts::123456789012:federated-user/tray-cred-prod');
+    assert.equal(signin.sessionDuration, undefined, 'a federation token carries its own length');
+    assert.equal(new URL(await readFile(opened, 'utf8')).searchParams.get('SigninToken'), signin.signinToken);
+    const entry = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1)!;
+    assert.deepEqual([entry.profile, entry.decision, entry.served], ['prod', 'allowed', 'federated']);
+    // The console's token is not the profile's session: the helper still gets a GetSessionToken session.
+    const helper = await run(HELPER, ['prod'], { env: sandbox.env, killAfterMs: 60_000 });
+    assert.equal(helper.status, 0, helper.stderr);
+    const served = JSON.parse(helper.stdout) as { AccessKeyId: string };
+    assert.notEqual(served.AccessKeyId, entry.credentialId);
+    const next = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1)!;
+    assert.ok(next.served === 'cache' || next.served === 'minted', `the helper's access was served ${next.served}`);
+    assert.ok(sts.requests.some((q) => q.action === 'GetSessionToken' && q.accessKeyId === PROD_KEYS.accessKeyId), "prod's clients get GetSessionToken sessions");
+  });
+
+  it('an older client without purpose still gets session credentials, which the federation endpoint refuses: the message says what works', async () => {
+    const creds = await agentCredentials(sandbox.env.TRAY_CRED_SOCKET!, 'prod', selfClaim(['test']));
+    assert.ok(creds.SessionToken);
+    await assert.rejects(consoleUrl(creds, { profile: 'prod', region: 'us-east-1', destination: undefined, signinUrl: `${sts.url}/federation`, durationSeconds: 3600 }), /refused the session \(HTTP 400\): the profile's credentials must be a role session or an IAM user's key/);
   });
 
   it('a deny policy is refused before anything reaches STS or the browser', async () => {
@@ -110,7 +135,7 @@ describe('tray-cred login', () => {
 
   it('the sign-in URL and its token are in no log: not stderr, not the agent, not the audit log', async () => {
     const tokens = sts.signins.map((s) => s.signinToken);
-    assert.equal(tokens.length, 2);
+    assert.equal(tokens.length, 3);
     const audit = JSON.stringify(await auditEntries(sandbox));
     const logs = results.map((r) => r.stderr).join('') + agent.stderr() + audit;
     assert.deepEqual(findSecrets(logs, tokens), []);

@@ -2,7 +2,8 @@ import { UpstreamError } from '../../main/core/errors.ts';
 import type { AwsCredentials, Clock, MfaInput, Sts, StsTarget, TemporaryCredentials } from '../../main/core/ports.ts';
 
 export interface StsCall {
-  op: 'GetSessionToken' | 'AssumeRole';
+  op: 'GetSessionToken' | 'AssumeRole' | 'GetFederationToken';
+  name?: string | undefined;
   with: string;
   roleArn?: string | undefined;
   roleSessionName?: string | undefined;
@@ -51,6 +52,13 @@ export class FakeSts implements Sts {
   async assumeRole(credentials: AwsCredentials, input: Parameters<Sts['assumeRole']>[1], target: StsTarget): Promise<TemporaryCredentials> {
     this.calls.push({ op: 'AssumeRole', with: credentials.accessKeyId, ...input, target });
     this.check(input.mfa);
+    return this.mint(input.durationSeconds);
+  }
+
+  async getFederationToken(credentials: AwsCredentials, input: Parameters<Sts['getFederationToken']>[1], target: StsTarget): Promise<TemporaryCredentials> {
+    this.calls.push({ op: 'GetFederationToken', with: credentials.accessKeyId, name: input.name, durationSeconds: input.durationSeconds, target });
+    this.check(undefined);
+    if (credentials.sessionToken) throw new UpstreamError('STS GetFederationToken failed: AccessDenied: Cannot call GetFederationToken with session credentials');
     return this.mint(input.durationSeconds);
   }
 }

@@ -5,7 +5,7 @@ import { AuditLog } from '../../main/core/audit-log.ts';
 import { readAuditLog } from '../../main/core/audit-reader.ts';
 import { Broker, type BrokerOptions } from '../../main/core/broker.ts';
 import { CredentialSource } from '../../main/core/credential-source.ts';
-import type { Approver } from '../../main/core/ports.ts';
+import type { Approver, FirstUse } from '../../main/core/ports.ts';
 import { Vault } from '../../main/core/vault.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
 import { requestHandler } from '../../main/node/request-handler.ts';
@@ -20,7 +20,7 @@ import { StubApprover } from './stub-approver.ts';
  * A core wired for unit tests: the real file system adapter in a fresh temp dir, a fake clock,
  * an in-memory keychain and a stub approver. `close()` removes the dir.
  */
-export async function makeWorld(options: BrokerOptions & { approver?: Approver } = {}) {
+export async function makeWorld(options: BrokerOptions & { approver?: Approver; firstUse?: FirstUse } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'tray-cred-test-'));
   const fs = new NodeFileSystem(process.getuid?.());
   const keychain = new MemoryKeychain();
@@ -34,7 +34,7 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver }
   const source = new CredentialSource({ sts, runner: new ShellCommandRunner(), clock });
   const warnings: string[] = [];
   const broker = new Broker(
-    { vault, audit, source, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m) },
+    { vault, audit, source, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m), firstUse: options.firstUse },
     options,
   );
   return {

@@ -31,6 +31,17 @@ describe('AwsSts', () => {
     assert.deepEqual([second!.action, second!.accessKeyId, second!.params.RoleSessionName, second!.params.ExternalId], ['AssumeRole', session.accessKeyId, 'tray-cred-r1', 'ext']);
   });
 
+  it('mints a federation token with the stored key: name, policy and duration as asked; a session cannot', async () => {
+    const before = stand.requests.length;
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+    const token = await sts.getFederationToken(DEV_KEYS, { name: 'tray-cred-dev', policy, durationSeconds: 7200 }, target());
+    assert.match(token.accessKeyId, /^ASIA/);
+    assert.ok(token.sessionToken);
+    const q = stand.requests[before]!;
+    assert.deepEqual([q.action, q.accessKeyId, q.params.Name, q.params.Policy, q.params.DurationSeconds], ['GetFederationToken', DEV_KEYS.accessKeyId, 'tray-cred-dev', policy, '7200']);
+    await assert.rejects(sts.getFederationToken(token, { name: 'tray-cred-dev', policy, durationSeconds: 900 }, target()), (e: unknown) => e instanceof UpstreamError && /GetFederationToken failed .*session credentials/.test(e.message));
+  });
+
   const refusals: [string, () => Promise<unknown>, RegExp][] = [
     ['a wrong signature', () => sts.getSessionToken({ ...DEV_KEYS, secretAccessKey: 'not-the-secret' }, { durationSeconds: 900 }, target()), /SignatureDoesNotMatch/],
     ['an unknown key', () => sts.getSessionToken({ accessKeyId: 'AKIANOBODYKNOWSTHIS0', secretAccessKey: 'x' }, { durationSeconds: 900 }, target()), /InvalidClientTokenId/],

@@ -92,7 +92,7 @@ describe('CommandApprover', () => {
   for (const { name, request } of environments) {
     test(`the command gets the request in its environment, never in its command line: ${name}`, async () => {
       const dir = await mkdtemp(join(root, 'env-'));
-      const names = ['TRAY_CRED_PROFILE', 'TRAY_CRED_CALLER', 'TRAY_CRED_CALLER_COMMAND', 'TRAY_CRED_CALLER_CWD', 'TRAY_CRED_OFFER', 'TRAY_CRED_CALLER_VERIFIED', 'TRAY_CRED_PROGRAM'];
+      const names = ['TRAY_CRED_PROFILE', 'TRAY_CRED_CALLER', 'TRAY_CRED_CALLER_COMMAND', 'TRAY_CRED_CALLER_CWD', 'TRAY_CRED_OFFER', 'TRAY_CRED_CALLER_VERIFIED', 'TRAY_CRED_PROGRAM', 'TRAY_CRED_FIRST_USE'];
       const command = `cd '${dir}' && ${names.map((n) => `printf '%s' "$${n}" > ${n}`).join(' && ')}`;
       assert.deepEqual(await ask(command, request), { allow: true });
       const env = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n), 'utf8')])));
@@ -105,6 +105,10 @@ describe('CommandApprover', () => {
       assert.deepEqual(JSON.parse(env.TRAY_CRED_CALLER_VERIFIED), verified ?? null);
       assert.equal(env.TRAY_CRED_PROGRAM, verified ? '/usr/bin/python3 /usr/bin/aws s3 ls $(touch PWNED)' : '');
       assert.equal(await exists(join(dir, 'PWNED')), false, 'nothing in the claims was run');
+      assert.equal(env.TRAY_CRED_FIRST_USE, '');
+      // The same request, marked a first use: '1'.
+      assert.deepEqual(await ask(command, { ...request, firstUse: true }), { allow: true });
+      assert.equal(await readFile(join(dir, 'TRAY_CRED_FIRST_USE'), 'utf8'), '1');
     });
   }
 

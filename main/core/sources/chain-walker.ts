@@ -1,9 +1,11 @@
+import type { CredentialPurpose } from '../../../common/decision.ts';
 import { UnknownProfileError, UsageError } from '../errors.ts';
 import type { Clock, CommandRunner, IdentityCenter, Sts, StsTarget } from '../ports.ts';
 import type { ProfileRecord } from '../profile.ts';
 import { AssumeRoleProvider } from './assume-role.ts';
 import { CachedSessionProvider, refreshWindow } from './cached-session.ts';
 import { CommandProvider } from './command.ts';
+import { FederationTokenProvider } from './federation-token.ts';
 import { oneTimeMfaCode } from './one-time-mfa.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 import { REFRESH_WINDOW_MS, type CacheTicket, type SessionCache } from './session-cache.ts';
@@ -23,12 +25,16 @@ export interface ChainDeps {
   sso?: { center: IdentityCenter; tokens: SsoTokenMemory } | undefined;
 }
 
-/** One request: its id (the role session name carries it), the code a person gave, the cache ticket it took. */
+/** One request: its id (the role session name carries it), the code a person gave, the cache ticket it took, what it is for. */
 export interface ChainRequest {
   requestId: string;
   mfaCode: string | undefined;
   ticket: CacheTicket;
+  purpose?: CredentialPurpose | undefined;
 }
+
+/** A profile that holds an IAM user's key (no role, command, sign-in or stored session): what GetFederationToken needs. */
+const holdsUserKey = (p: ProfileRecord): boolean => p.source === undefined && p.sessionToken === undefined && p.expiration === undefined;
 
 /**
  * Resolves profile `name` for one request, as aws-vault's chain builder does: each profile's
@@ -48,11 +54,13 @@ export function walkChain(name: string, profiles: Profiles, deps: ChainDeps, req
       if (n === name) throw new UnknownProfileError(n);
       throw new UsageError(`profile "${visited.at(-2)}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
     }
+    // The console's federation token is for this one sign-in: minted over the key, past the session cache.
+    if (n === name && request.purpose === 'console' && holdsUserKey(p)) return new FederationTokenProvider(n, p, new StoredKeysProvider(n, p), targetOf(p), deps.sts).retrieve();
     return new CachedSessionProvider(n, refreshWindow(p), providerFor(n, p), { sessions: deps.cache, ticket: request.ticket }).retrieve();
   };
 
   const providerFor = (n: string, p: ProfileRecord): CredentialProvider => {
-    const target: StsTarget = { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
+    const target = targetOf(p);
 
     if (p.source?.kind === 'role') {
       const { sourceProfile } = p.source;
@@ -76,6 +84,10 @@ export function walkChain(name: string, profiles: Profiles, deps: ChainDeps, req
   };
 
   return step(name);
+}
+
+function targetOf(p: ProfileRecord): StsTarget {
+  return { region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint };
 }
 
 /**

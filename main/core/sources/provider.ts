@@ -14,6 +14,8 @@ export type Provided =
   | { served: 'vault'; creds: ProvidedCredentials; sessionName?: undefined }
   /** Made now by STS or a command; `kind` is how `tray-cred sessions` will list them once cached. */
   | { served: 'minted'; creds: ProvidedCredentials; kind: SessionInfo['kind']; sessionName?: string | undefined }
+  /** A federation token minted now for the console (`tray-cred login`); never cached. */
+  | { served: 'federated'; creds: ProvidedCredentials; sessionName: string }
   /** A session minted earlier for this profile, still fresh. */
   | { served: 'cache'; creds: TemporaryCredentials; sessionName?: string | undefined };
 

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.ts';
-import { agentCredentials, selfClaim } from '../agent-credentials.ts';
+import { agentConsoleCredentials, selfClaim } from '../agent-credentials.ts';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_SIGNIN_URL, consoleUrl } from '../exec/console-login.ts';
 import { parseDuration, regionFor } from '../exec/options.ts';
@@ -22,7 +22,7 @@ interface LoginFlags {
 export function registerLogin(program: Command, ctx: () => CliContext): void {
   program
     .command('login')
-    .description('open the AWS console signed in as the profile (a role session, or a federation token for an IAM user\'s key)')
+    .description('open the AWS console signed in as the profile (a role session, or a federation token the agent mints over an IAM user\'s key)')
     .argument('<profile>')
     .option('--stdout', 'print the sign-in URL instead of opening a browser (it signs anyone in for 15 minutes: keep it private)')
     .option('--region <region>', 'console region (default: the environment, else the profile in ~/.aws/config, else us-east-1)')
@@ -34,9 +34,9 @@ export function registerLogin(program: Command, ctx: () => CliContext): void {
       if (o.path !== undefined && !/^\/[\w\-./#?=&%]*$/.test(o.path)) throw new UsageError(`--path "${o.path}" is not a console path: start with / (like /s3/home)`);
       const seconds = Math.round(parseDuration(o.duration ?? '1h') / 1000);
       if (seconds < 900 || seconds > 43_200) throw new UsageError('--duration for the console is 15m to 12h');
-      const creds = await agentCredentials(c.socket, profile, selfClaim(process.argv.slice(2)));
+      const { credentials, federated } = await agentConsoleCredentials(c.socket, profile, selfClaim(process.argv.slice(2)));
       const region = (await regionFor(c, profile, o.region)) ?? 'us-east-1';
-      const url = await consoleUrl(creds, { profile, region, destination: o.path, signinUrl: o.signinUrl, durationSeconds: seconds });
+      const url = await consoleUrl(credentials, { profile, region, destination: o.path, signinUrl: o.signinUrl, durationSeconds: seconds, federated });
       if (o.stdout) {
         c.out(`${url}\n`);
         return;

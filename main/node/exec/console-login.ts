@@ -19,8 +19,10 @@ export interface LoginOptions {
   /** A console path such as `/s3/home`; the console's home page when absent. */
   destination: string | undefined;
   signinUrl: string;
-  /** Seconds the console session lasts (900-43200). */
+  /** Seconds the console session lasts (900-43200); a federation token carries its own. */
   durationSeconds: number;
+  /** The agent made the credentials a federation token (the profile's IAM user key, which stayed in the agent). */
+  federated?: boolean | undefined;
 }
 
 interface Session {
@@ -29,7 +31,11 @@ interface Session {
   sessionToken: string;
 }
 
-/** A long-term key made into a federation token, with the SDK (which honours AWS_ENDPOINT_URL_STS). */
+/**
+ * A long-term key made into a federation token here, with the SDK (which honours
+ * AWS_ENDPOINT_URL_STS): only for a key the agent served as it is (an external command's output);
+ * a vault profile's key is made into one inside the agent (sources/federation-token.ts).
+ */
 async function federationToken(c: CredentialProcessDocument, o: LoginOptions): Promise<Session> {
   const { STSClient, GetFederationTokenCommand } = await import('@aws-sdk/client-sts');
   const client = new STSClient({ region: o.region, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey }, maxAttempts: 2 });
@@ -72,7 +78,7 @@ async function signinToken(session: Session, o: LoginOptions, withDuration: bool
 export async function consoleUrl(c: CredentialProcessDocument, o: LoginOptions): Promise<string> {
   const longTerm = c.SessionToken === undefined;
   const session = longTerm ? await federationToken(c, o) : { sessionId: c.AccessKeyId, sessionKey: c.SecretAccessKey, sessionToken: c.SessionToken! };
-  const token = await signinToken(session, o, !longTerm);
+  const token = await signinToken(session, o, !longTerm && o.federated !== true);
   const console = new URL(`https://${o.region}.console.aws.amazon.com${o.destination ?? '/console/home'}`);
   console.searchParams.set('region', o.region);
   const login = new URL(o.signinUrl);
