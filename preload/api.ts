@@ -221,6 +221,8 @@ export interface ApprovalView {
   mfaDevice: string | null;
   /** Why the last code given for this profile failed (AWS rejected it), or null. */
   rejected: string | null;
+  /** "First time `/usr/local/bin/terraform` asks for prod" when the verified program has not used the profile in 90 days, else null. */
+  firstUse: string | null;
   /** Requests waiting after this one. */
   queued: number;
 }
