@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import { AppService } from '../../main/electron/app-service.ts';
+import { AppServiceWithRotation } from '../../main/electron/app-service-profiles-extra.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcService } from '../../main/electron/ipc.ts';
@@ -229,7 +229,7 @@ describe('registerIpc', () => {
 describe('registerIpc with the real AppService', async () => {
   const w = await makeWorld();
   after(() => w.close());
-  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
+  const service = new AppServiceWithRotation({ clock: w.clock, broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
   const ipc = new FakeIpcMain();
   const warnings: string[] = [];
   registerIpc(ipc as IpcMainLike, service, { saveFile: async () => undefined, openFile: async () => undefined }, trusted, (m) => warnings.push(m));
