@@ -32,8 +32,7 @@ let sequence = 0;
 
 /** The app as the caller of an action: what the prompt and the audit entry name. */
 export function appClaim(action: string, profile: string): CallerClaim {
-  const command = `tray-cred app: ${action} (${profile})`;
-  return { pid: process.pid, ppid: process.ppid, command, argv: ['tray-cred', 'app', action, profile], cwd: process.cwd() };
+  return { pid: process.pid, ppid: process.ppid, command: `tray-cred app: ${action} (${profile})`, cwd: process.cwd() };
 }
 
 /** One request through the broker's whole pipeline, as `action`. */
