@@ -83,7 +83,7 @@ export function trayProfileActions(deps: TrayProfileActionDeps): TrayProfileActi
         const url = await consoleSignInUrl(deps, profile);
         // The URL signs anyone in: a failure is told without it.
         await shell.openExternal(url).catch(() => {
-          throw new EnvironmentError('the browser could not be opened: run `tray-cred login ' + profile + ' --stdout` and open the URL yourself');
+          throw new EnvironmentError(`the browser could not be opened: run \`tray-cred login ${profile} --stdout\` and open the URL yourself`);
         });
       })(),
     openTerminal: (profile) =>
