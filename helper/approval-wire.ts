@@ -30,6 +30,8 @@ export interface WirePrompt {
   verified?: { pid: number; exe: string; argv: string[]; cwd: string };
   /** What the helper claims, labelled as such wherever shown. */
   claimed?: { pid: number; command: string; cwd: string };
+  /** True when the verified program has not used the profile in the last 90 days (absent otherwise). */
+  firstUse?: boolean;
 }
 
 type Json = Record<string, unknown>;

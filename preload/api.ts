@@ -34,6 +34,7 @@ export const CHANNELS = {
   profilesRemove: 'profiles:remove',
   profilesSetPolicy: 'profiles:set-policy',
   profilesImport: 'profiles:import',
+  profilesRotate: 'profiles:rotate',
   profilesChanged: 'profiles:changed',
   approvalGet: 'approval:get',
   approvalAnswer: 'approval:answer',
@@ -47,7 +48,6 @@ export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
 /** The name under which the preload exposes {@link TrayCredApi} on `window`. */
 export const API_KEY = 'trayCred';
-
 
 /** The agent as the windows show it. */
 export interface AppState {
@@ -118,6 +118,9 @@ export interface PolicyInput {
   notify: boolean;
 }
 
+/** What "Rotate now" did: the profile (its new key's last four) and one line per step finished. */
+export type RotateResult = { profile: ProfileView; done: string[] };
+
 /** What importing a credentials file did; `canceled` when the user closed the file dialog. */
 export interface ImportResult {
   canceled: boolean;
@@ -170,6 +173,8 @@ export interface TrayCredApi {
     setPolicy(input: PolicyInput): Promise<ProfileView>;
     /** Main shows an open-file dialog and imports an AWS credentials file. */
     importFile(): Promise<ImportResult>;
+    /** "Rotate now": a new IAM key through `tray-cred rotate`'s steps, approved like any use of the key. */
+    rotate(name: string): Promise<RotateResult>;
     onChanged(listener: () => void): () => void;
   };
   /** The control window's (Linux with no tray host): what the tray menu would do. */
@@ -221,6 +226,8 @@ export interface ApprovalView {
   mfaDevice: string | null;
   /** Why the last code given for this profile failed (AWS rejected it), or null. */
   rejected: string | null;
+  /** "First time `/usr/local/bin/terraform` asks for prod" when the verified program has not used the profile in 90 days, else null. */
+  firstUse: string | null;
   /** Requests waiting after this one. */
   queued: number;
 }
@@ -241,4 +248,3 @@ export const MFA_CODE = /^\d{6}$/;
  * {@link ApiFailure}. Only a code and a message cross, never a stack or a cause.
  */
 export type IpcReply<T> = { ok: true; value: T } | { ok: false; error: ApiFailure };
-

@@ -50,6 +50,7 @@ const api: TrayCredApi = {
     remove: (name) => call<void>(CHANNELS.profilesRemove, name),
     setPolicy: (input) => call(CHANNELS.profilesSetPolicy, input),
     importFile: () => call(CHANNELS.profilesImport),
+    rotate: (name) => call(CHANNELS.profilesRotate, name),
     onChanged: (listener: () => void) => subscribe(CHANNELS.profilesChanged, () => listener()),
   } satisfies TrayCredApi['profiles']),
   control: Object.freeze({

@@ -15,6 +15,7 @@ const ARM_MS = 700;
 const api = trayCred();
 const question = byId('question', HTMLElement);
 const provenance = byId('provenance', HTMLElement);
+const firstUse = byId('first-use', HTMLElement);
 const facts = byId('facts', HTMLElement);
 const rejected = byId('rejected', HTMLElement);
 const scopes = byId('scopes', HTMLFieldSetElement);
@@ -60,7 +61,7 @@ function render(view: ApprovalView | null): void {
   clearTimeout(arming);
   if (!view) {
     question.textContent = 'No request is waiting.';
-    for (const el of [provenance, facts, scopes, mfa, rejected]) el.hidden = true;
+    for (const el of [provenance, facts, scopes, mfa, rejected, firstUse]) el.hidden = true;
     allow.disabled = true;
     queued.textContent = '';
     return;
@@ -70,6 +71,9 @@ function render(view: ApprovalView | null): void {
   provenance.textContent = view.verified ? `Requesting program, ${view.provenance}` : `Requesting program, as ${view.provenance}`;
   provenance.className = `provenance ${view.verified ? 'verified' : 'claimed'}`;
   facts.replaceChildren(...view.facts.flatMap((f) => [h('dt', { text: f.label }), h('dd', { text: f.value })]));
+  // A program new to this profile is worth one line above everything else (issue 18).
+  firstUse.textContent = view.firstUse ?? '';
+  firstUse.hidden = !view.firstUse;
   rejected.textContent = view.rejected ?? '';
   rejected.hidden = view.rejected === null;
   queued.textContent = view.queued > 0 ? `${view.queued} more request${view.queued === 1 ? '' : 's'} waiting after this one` : '';

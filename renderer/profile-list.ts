@@ -11,6 +11,8 @@ import { rememberError } from './profile-validation.ts';
 
 export interface ProfileListActions {
   rotate(profile: ProfileView): void;
+  /** "Rotate now": a new key made in IAM (tray-cred rotate), not a pasted one. */
+  rotateNow(name: string): Promise<void>;
   remove(name: string): Promise<void>;
   setPolicy(input: PolicyInput): Promise<void>;
   /** A check in the page failed: say so where the user looks. */
@@ -105,7 +107,15 @@ function showActions(cell: HTMLElement, p: ProfileView, actions: ProfileListActi
   if (p.kind === 'keys') {
     const rotate = h('button', { text: 'Rotate keys…', attrs: { type: 'button', 'aria-label': `Rotate keys of ${p.name}` } });
     rotate.addEventListener('click', () => actions.rotate(p));
-    buttons.push(rotate);
+    const now = h('button', { text: 'Rotate now', attrs: { type: 'button', 'aria-label': `Rotate the key of ${p.name} now through IAM` } });
+    now.title = 'Creates a new key in IAM, proves it, stores it, then deletes the old one (as tray-cred rotate); approved like any use of the key';
+    now.addEventListener('click', () => {
+      now.disabled = true;
+      void actions.rotateNow(p.name).finally(() => {
+        now.disabled = false;
+      });
+    });
+    buttons.push(now, rotate);
   }
   buttons.push(remove);
   cell.replaceChildren(...buttons);

@@ -48,6 +48,16 @@ async function load(): Promise<void> {
     locked.hidden = true;
     renderProfileList(rows, profiles, {
       rotate: (profile) => form.rotate(profile),
+      rotateNow: async (name) => {
+        setStatus(status, `Rotating the key of ${name}… (an ask profile asks first)`);
+        try {
+          const result = await api.profiles.rotate(name);
+          setStatus(status, result.done.length ? result.done.map((l) => `${l[0]!.toUpperCase()}${l.slice(1)}.`).join(' ') : `${name}: nothing to rotate`);
+          await load();
+        } catch (error) {
+          fail(error);
+        }
+      },
       remove: async (name) => {
         try {
           await api.profiles.remove(name);

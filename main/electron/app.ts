@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { app, dialog, ipcMain, powerMonitor } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import { AppService, type AppServiceDeps } from './app-service.ts';
+import type { AppServiceDeps } from './app-service.ts';
+import { AppServiceWithRotation } from './app-service-profiles-extra.ts';
 import { HistoryIndex } from '../core/history-index.ts';
 import { agentPlace, startAgentRuntime, type AgentPlace, type AgentRuntime } from '../node/agent-runtime.ts';
 import { dataHomeSetting } from '../node/data-home.ts';
@@ -22,7 +23,10 @@ import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, syncStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
 import { ssoTray } from './sso-tray.ts';
+import { findTerminal } from '../node/profile-actions.ts';
 import { trayHandlers } from './tray-handlers.ts';
+import { trayProfileActions } from './tray-profile-actions.ts';
+import { trayProfile } from './tray-profile-menu.ts';
 import { AppTray } from './tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
 import { startUpdateChecks } from './updates.ts';
@@ -75,9 +79,13 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   wireWindows(runtime, windows, { history, unlock, approvals: approver, control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray(runtime);
+  const terminal = await findTerminal(process.env, process.platform);
+  const profileActions = trayProfileActions({ broker: runtime.broker, env: process.env, fs: runtime.fs, platform: process.platform, vault: runtime.vault, audit: runtime.audit, clock: runtime.clock, terminal, warn });
   const tray = new AppTray({
     broker: runtime.broker,
     signInNeeded: sso.signInNeeded,
+    profiles: async () => (await runtime.broker.profiles()).map((p) => trayProfile(p, runtime.clock.now())),
+    terminal: terminal !== undefined,
     prompts: approver,
     audit: runtime.audit,
     recent: async () => {
@@ -88,7 +96,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime.broker), signIn: sso.signIn, quit: () => app.quit(), warn }),
+    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime.broker), signIn: sso.signIn, profileActions, quit: () => app.quit(), warn }),
   });
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
@@ -104,7 +112,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
 function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: Pick<AppServiceDeps, 'history' | 'approvals' | 'control'> & { unlock: () => Promise<boolean> }): void {
   const { broker, audit } = runtime;
   const { unlock } = deps;
-  const service = new AppService({ ...deps, broker, vault: runtime.vault, audit, fs: runtime.fs, unlock: async () => void (await unlock()) });
+  const service = new AppServiceWithRotation({ ...deps, clock: runtime.clock, broker, vault: runtime.vault, audit, fs: runtime.fs, unlock: async () => void (await unlock()) });
   registerIpc(
     ipcMain,
     service,

@@ -51,6 +51,13 @@ function facts(request: ApprovalRequest): { program: string; verified: boolean; 
   };
 }
 
+/** The one line saying a verified program asks for the profile for the first time (in 90 days), or null. */
+export function firstUseLine(request: ApprovalRequest): string | null {
+  const exe = request.verified?.requester.exe;
+  if (request.firstUse !== true || exe === undefined) return null;
+  return `First time \`${displayText(exe, 300)}\` asks for ${displayText(request.profile, 64)}`;
+}
+
 /** The request as the window shows it; `rejected` is what AWS said of the last code for this profile. */
 export function approvalView(id: number, request: ApprovalRequest, queued: number, rejected: string | null): ApprovalView {
   const offer = offeredScopes(request);
@@ -63,6 +70,7 @@ export function approvalView(id: number, request: ApprovalRequest, queued: numbe
     minutes: offer.minutes,
     mfaDevice: request.mfaSerial ? displayText(request.mfaSerial, 256) : null,
     rejected,
+    firstUse: firstUseLine(request),
     queued,
   };
 }

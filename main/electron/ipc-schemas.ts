@@ -64,6 +64,7 @@ export const PAYLOADS = {
   [CHANNELS.profilesRemove]: z.tuple([name]),
   [CHANNELS.profilesSetPolicy]: z.tuple([policyInput]),
   [CHANNELS.profilesImport]: z.tuple([]),
+  [CHANNELS.profilesRotate]: z.tuple([name]),
   [CHANNELS.controlLock]: z.tuple([]),
   [CHANNELS.controlOpen]: z.tuple([z.enum(['history', 'profiles'])]),
   [CHANNELS.controlQuit]: z.tuple([]),

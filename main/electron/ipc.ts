@@ -2,6 +2,7 @@ import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { z } from 'zod';
 import type { ExportFormat, ExportResult, ImportResult, IpcReply } from '../../preload/api.ts';
 import type { AppService } from './app-service.ts';
+import type { AppServiceWithRotation } from './app-service-profiles-extra.ts';
 import { TrayCredError } from '../core/errors.ts';
 import { PAYLOADS, type InvokeChannel } from './ipc-schemas.ts';
 
@@ -29,7 +30,8 @@ export type IpcService = Pick<
   | 'controlQuit'
   | 'approvalCurrent'
   | 'approvalAnswer'
->;
+> &
+  Pick<AppServiceWithRotation, 'profilesRotate'>;
 
 /** Native file dialogs, shown by main: a page never names a path itself. `undefined` when cancelled. */
 export interface IpcDialogs {
@@ -72,6 +74,7 @@ function handlers(service: IpcService, dialogs: IpcDialogs): Handlers {
       if (path === undefined) return { canceled: true, file: null, imported: [], skipped: [] };
       return service.profilesImport(path);
     },
+    'profiles:rotate': ([name]) => service.profilesRotate(name),
     'control:lock': () => service.controlLock(),
     'control:open': ([window]) => service.controlOpen(window),
     'control:quit': () => service.controlQuit(),

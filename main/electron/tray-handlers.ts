@@ -1,6 +1,7 @@
 import type { IdleLockMinutes, Settings } from '../core/settings.ts';
 import type { TrayHandlers } from './tray-menu.ts';
 import type { PageKind } from './windows.ts';
+import type { TrayProfileActions } from './tray-profile-actions.ts';
 
 export interface TrayHandlerDeps {
   broker: { lock(reason: string): Promise<unknown> };
@@ -11,6 +12,8 @@ export interface TrayHandlerDeps {
   installHelper: () => Promise<unknown>;
   /** The Identity Center sign-in of a profile (opens the browser). */
   signIn?: ((profile: string) => Promise<unknown>) | undefined;
+  /** The "Use a profile" submenu's actions (tray-profile-actions.ts); each reports its own outcome. */
+  profileActions?: TrayProfileActions | undefined;
   quit: () => void;
   warn: (message: string) => void;
 }
@@ -34,6 +37,10 @@ export function trayHandlers(deps: TrayHandlerDeps): TrayHandlers {
     setTouchId: (on) => deps.settings.set('touchId', on),
     installHelper: run('install helper', deps.installHelper),
     signIn: (profile) => run(`the sign-in of "${profile}"`, () => deps.signIn?.(profile) ?? Promise.resolve())(),
+    copyExport: (profile) => void deps.profileActions?.copyExport(profile),
+    openConsole: (profile) => void deps.profileActions?.openConsole(profile),
+    openTerminal: (profile) => void deps.profileActions?.openTerminal(profile),
+    rotateNow: (profile) => void deps.profileActions?.rotateNow(profile),
     quit: deps.quit,
   };
 }

@@ -2,6 +2,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 import type { HistoryRow } from '../../preload/api.ts';
 import { IDLE_LOCK_CHOICES, type IdleLockMinutes } from '../core/settings.ts';
 import { displayText } from '../../common/display.ts';
+import { profileMenuItems, type TrayProfile, type TrayProfileHandlers } from './tray-profile-menu.ts';
 
 /** A prompt that is open or waiting, as the menu names it. */
 export interface PendingPrompt {
@@ -28,10 +29,14 @@ export interface TrayView {
   mnemonics: boolean;
   /** IAM Identity Center profiles whose sign-in has ended (or never happened). */
   signInNeeded?: readonly string[] | undefined;
+  /** The profiles for the "Use a profile" submenu (empty while locked). */
+  profiles?: readonly TrayProfile[] | undefined;
+  /** The platform has a terminal to open ("Run a terminal with this profile"). */
+  terminal?: boolean | undefined;
 }
 
 /** What the menu's items do; each is a thin call into the app. */
-export interface TrayHandlers {
+export interface TrayHandlers extends TrayProfileHandlers {
   unlock(): void;
   lock(): void;
   openHistory(): void;
@@ -94,6 +99,7 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
     separator,
     { label: 'Open Access History…', click: () => on.openHistory() },
     { label: 'Profiles…', click: () => on.openProfiles() },
+    ...(view.profiles?.length ? [{ label: 'Use a profile', submenu: profileMenuItems(view.profiles, on, { terminal: view.terminal === true, text: (s) => menuText(s, view.mnemonics) }) }] : []),
     separator,
     {
       label: 'Lock after idle',

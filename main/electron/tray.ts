@@ -6,6 +6,7 @@ import type { ApprovalRequest } from '../core/ports.ts';
 import type { Settings } from '../core/settings.ts';
 import { canStartAtLogin } from './settings.ts';
 import { trayMenuTemplate, type TrayHandlers, type TrayView } from './tray-menu.ts';
+import type { TrayProfile } from './tray-profile-menu.ts';
 
 /** What the tray shows: locked, unlocked, or a prompt waiting. */
 export type TrayState = 'locked' | 'unlocked' | 'pending';
@@ -18,6 +19,9 @@ export interface AppTrayDeps {
   recent: () => Promise<readonly HistoryRow[]>;
   /** Identity Center profiles that need a sign-in (empty while locked). */
   signInNeeded?: (() => Promise<readonly string[]>) | undefined;
+  /** The profiles for the "Use a profile" submenu (read while unlocked), and whether a terminal can be opened. */
+  profiles?: (() => Promise<readonly TrayProfile[]>) | undefined;
+  terminal?: boolean | undefined;
   settings: { get<K extends keyof Settings>(key: K): Settings[K]; onChange(listener: () => void): () => void };
   handlers: TrayHandlers;
   /** Where the bundle put `tray-<state>[-dark|Template].png` (and their @2x variants, which nativeImage picks itself). */
@@ -43,6 +47,7 @@ export class AppTray {
   private readonly stops: (() => void)[] = [];
   private recent: readonly HistoryRow[] = [];
   private signInNeeded: readonly string[] = [];
+  private profiles: readonly TrayProfile[] = [];
   private destroyed = false;
   private readonly missing = new Set<string>();
 
@@ -71,6 +76,11 @@ export class AppTray {
       this.signInNeeded = this.deps.broker.status().locked ? [] : ((await this.deps.signInNeeded?.()) ?? []);
     } catch (error) {
       if (!this.destroyed) this.deps.warn(`the tray could not tell which sign-ins ended: ${(error as Error).message}`);
+    }
+    try {
+      this.profiles = this.deps.broker.status().locked ? [] : ((await this.deps.profiles?.()) ?? []);
+    } catch {
+      this.profiles = []; // locked meanwhile: the next change reloads them
     }
     if (!this.destroyed) this.render();
   }
@@ -125,6 +135,8 @@ export class AppTray {
       canTouchId: this.deps.platform === 'darwin',
       mnemonics: this.deps.platform !== 'darwin',
       signInNeeded: this.signInNeeded,
+      profiles: this.profiles,
+      terminal: this.deps.terminal,
     };
   }
 

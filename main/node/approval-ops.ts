@@ -48,6 +48,7 @@ export function wirePrompt(p: PendingPrompt): WirePrompt {
     offer: { kinds: [...(request.offer?.kinds ?? ['once'])], minutes: request.offer?.minutes ?? 0 },
     ...(r ? { verified: { pid: r.pid, exe: r.exe, argv: r.argv, cwd: r.cwd } } : {}),
     ...(c ? { claimed: { pid: c.pid, command: c.command, cwd: c.cwd } } : {}),
+    ...(request.firstUse === true && r ? { firstUse: true } : {}),
   };
 }
 

@@ -24,8 +24,19 @@ export function answerOfExit(code: number | null, request: ApprovalRequest, prin
   return { allow: true, ...scope, ...(mfaCode ? { mfaCode } : {}) };
 }
 
-function environment(request: ApprovalRequest): NodeJS.ProcessEnv {
+/** What the kernel and /proc say about the requesting program; empty where nothing is verified. */
+function verifiedEnvironment(request: ApprovalRequest): NodeJS.ProcessEnv {
   const r = request.verified?.requester;
+  return {
+    TRAY_CRED_VERIFIED_EXE: r?.exe ?? '',
+    TRAY_CRED_VERIFIED_PID: r ? String(r.pid) : '',
+    TRAY_CRED_VERIFIED_CWD: r?.cwd ?? '',
+    // 1 when the verified program has not used this profile in the last 90 days; empty otherwise.
+    TRAY_CRED_FIRST_USE: request.firstUse === true && r ? '1' : '',
+  };
+}
+
+function environment(request: ApprovalRequest): NodeJS.ProcessEnv {
   return {
     ...process.env,
     TRAY_CRED_PROFILE: request.profile,
@@ -35,10 +46,7 @@ function environment(request: ApprovalRequest): NodeJS.ProcessEnv {
     // What the kernel and the agent's reading of /proc say; null where the platform cannot verify.
     TRAY_CRED_CALLER_VERIFIED: JSON.stringify(request.verified ?? null),
     TRAY_CRED_PROGRAM: request.verified ? programText(request.verified.requester) : '',
-    // What the kernel and /proc say about the requesting program; empty where nothing is verified.
-    TRAY_CRED_VERIFIED_EXE: r?.exe ?? '',
-    TRAY_CRED_VERIFIED_PID: r ? String(r.pid) : '',
-    TRAY_CRED_VERIFIED_CWD: r?.cwd ?? '',
+    ...verifiedEnvironment(request),
     TRAY_CRED_OFFER: (request.offer?.kinds ?? ['once']).join(','),
     TRAY_CRED_OFFER_MINUTES: String(request.offer?.minutes ?? 0),
     TRAY_CRED_MFA_SERIAL: request.mfaSerial ?? '',

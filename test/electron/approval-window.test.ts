@@ -99,6 +99,25 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       assert.equal(v.program, 'python3 deploy.py');
       assert.deepEqual(v.facts[0], { label: 'Program', value: '/usr/bin/python3.13' });
       assert.deepEqual(v.facts.at(-1), { label: 'Started by', value: 'bash' });
+      assert.equal(v.firstUse, null, 'no first-use line unless the broker says so');
+    });
+
+    it('says in one line when a verified program asks for the profile for the first time, never for a claim alone', async () => {
+      const verified = {
+        method: 'SO_PEERCRED',
+        peer: { pid: 301, uid: 1000 },
+        requester: { pid: 250, startTime: '81234', exe: '/usr/local/bin/terraform\u202Egnp', argv: ['terraform', 'plan'], cwd: '/home/ann/infra' },
+        ancestry: [],
+      };
+      void t.approver.ask(request({ verified, firstUse: true }), new AbortController().signal).catch(() => undefined);
+      let v = (await t.view())!;
+      assert.equal(v.firstUse, 'First time `/usr/local/bin/terraform\\u202egnp` asks for prod', 'escaped like every caller-chosen string');
+      // The broker only sets firstUse for a verified program; a claim alone never earns the line.
+      void t.approver.ask(request({ firstUse: true }), new AbortController().signal).catch(() => undefined);
+      await t.page('approval:answer', { id: v.id, allow: false, scope: 'once' });
+      v = (await t.view())!;
+      assert.equal(v.verified, false);
+      assert.equal(v.firstUse, null);
     });
 
     it('offers exactly the request\'s scopes (once only by default) and answers with the scope and matching minutes', async () => {

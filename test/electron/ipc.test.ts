@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import { AppService } from '../../main/electron/app-service.ts';
+import { AppServiceWithRotation } from '../../main/electron/app-service-profiles-extra.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcService } from '../../main/electron/ipc.ts';
@@ -54,6 +54,7 @@ function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs>
     profilesRemove: record('profilesRemove', undefined),
     profilesSetPolicy: record('profilesSetPolicy', { name: 'dev' }),
     profilesImport: record('profilesImport', { canceled: false, file: '/x', imported: ['a'], skipped: [] }),
+    profilesRotate: record('profilesRotate', { profile: { name: 'dev' }, done: [] }),
     approvalCurrent: record('approvalCurrent', null),
     controlLock: record('controlLock', { locked: true, pending: 0, profiles: 0 }),
     controlOpen: (...args: unknown[]) => {
@@ -107,6 +108,7 @@ const GOOD: [string, unknown[], string, unknown[]][] = [
   [CHANNELS.profilesRemove, ['dev'], 'profilesRemove', ['dev']],
   [CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }], 'profilesSetPolicy', [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }]],
   [CHANNELS.profilesImport, [], 'profilesImport', ['/home/ann/.aws/credentials']],
+  [CHANNELS.profilesRotate, ['prod'], 'profilesRotate', ['prod']],
   [CHANNELS.controlLock, [], 'controlLock', []],
   [CHANNELS.controlOpen, ['history'], 'controlOpen', ['history']],
   [CHANNELS.controlQuit, [], 'controlQuit', []],
@@ -131,6 +133,9 @@ const BAD: [string, string, unknown[]][] = [
   ['a name that is a number', CHANNELS.profilesRemove, [42]],
   ['a remember time over a day', CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 100_000, notify: false }]],
   ['a path given by the page', CHANNELS.profilesImport, ['/etc/shadow']],
+  ['a rotation of no profile', CHANNELS.profilesRotate, []],
+  ['a rotation of a name that is an object', CHANNELS.profilesRotate, [{ name: 'prod' }]],
+  ['a rotation of a name of 10,000 characters', CHANNELS.profilesRotate, ['p'.repeat(10_000)]],
   ['a timeline of 1,000,000 buckets', CHANNELS.historyTimeline, [{}, 1_000_000]],
   ['a timeline of no buckets', CHANNELS.historyTimeline, [{}, 0]],
   ['a timeline filter with an unknown key', CHANNELS.historyTimeline, [{ where: '1=1' }, 10]],
@@ -229,7 +234,7 @@ describe('registerIpc', () => {
 describe('registerIpc with the real AppService', async () => {
   const w = await makeWorld();
   after(() => w.close());
-  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
+  const service = new AppServiceWithRotation({ clock: w.clock, broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
   const ipc = new FakeIpcMain();
   const warnings: string[] = [];
   registerIpc(ipc as IpcMainLike, service, { saveFile: async () => undefined, openFile: async () => undefined }, trusted, (m) => warnings.push(m));
@@ -247,6 +252,14 @@ describe('registerIpc with the real AppService', async () => {
     assert.doesNotMatch(JSON.stringify(saved), /EXAMPLEKEY|AKIAIOSFODNN7EXAMPLE/);
     const page = await invoke(CHANNELS.historyQuery, { events: 'all' }, 0, 10);
     assert.deepEqual(page.ok && (page.value as { rows: { event: string }[] }).rows.map((r) => r.event), ['add', 'unlock']);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('Rotate now of a profile that is not there is refused through the broker with its code and the fix, not INTERNAL', async () => {
+    const reply = await invoke(CHANNELS.profilesRotate, 'ghost');
+    assert.equal(reply.ok, false);
+    assert.ok(!reply.ok && reply.error.code !== 'INTERNAL', JSON.stringify(reply));
+    assert.match(!reply.ok ? reply.error.message : '', /ghost/);
     assert.deepEqual(warnings, []);
   });
 });

@@ -18,7 +18,7 @@ describe('preload', () => {
     assert.deepEqual(Object.keys(api.approval).sort(), ['answer', 'current', 'onChanged']);
     assert.deepEqual(Object.keys(api.state).sort(), ['get', 'onChanged', 'unlock']);
     assert.deepEqual(Object.keys(api.history).sort(), ['activity', 'entry', 'export', 'onChanged', 'query', 'timeline', 'verify']);
-    assert.deepEqual(Object.keys(api.profiles).sort(), ['importFile', 'list', 'onChanged', 'remove', 'save', 'setPolicy']);
+    assert.deepEqual(Object.keys(api.profiles).sort(), ['importFile', 'list', 'onChanged', 'remove', 'rotate', 'save', 'setPolicy']);
     for (const group of Object.values(api)) {
       assert.ok(Object.isFrozen(group));
       for (const member of Object.values(group as object)) assert.equal(typeof member, 'function');
@@ -37,13 +37,15 @@ describe('preload', () => {
     await api.history.timeline(filter, 240);
     await api.history.entry(7);
     await api.history.activity();
-    assert.deepEqual(ipc.invoked.slice(-6), [
+    await api.profiles.rotate('prod');
+    assert.deepEqual(ipc.invoked.slice(-7), [
       { channel: CHANNELS.historyQuery, args: [filter, 100, 50] },
       { channel: CHANNELS.profilesRemove, args: ['old'] },
       { channel: CHANNELS.historyExport, args: [filter, 'csv'] },
       { channel: CHANNELS.historyTimeline, args: [filter, 240] },
       { channel: CHANNELS.historyEntry, args: [7] },
       { channel: CHANNELS.historyActivity, args: [] },
+      { channel: CHANNELS.profilesRotate, args: ['prod'] },
     ]);
   });
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import type { HistoryRow } from '../../preload/api.ts';
 import { recentLabel, trayMenuTemplate, type TrayHandlers, type TrayView } from '../../main/electron/tray-menu.ts';
+import { TRAY_PROFILES_MAX, trayProfile } from '../../main/electron/tray-profile-menu.ts';
 
 const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
   seq, time: new Date(2026, 10, 26, 9, seq).toISOString(), event: 'access', profile: 'dev', decision: 'allowed', command: 'aws s3 ls', cwd: '/home/ann',
@@ -18,6 +19,7 @@ function recorder(): { calls: string[]; on: TrayHandlers } {
     setIdleLock: (m) => calls.push(`idle ${m}`), setUnlockOnRequest: (b) => calls.push(`unlockOnRequest ${b}`), setStartAtLogin: (b) => calls.push(`startAtLogin ${b}`),
     setNotifications: (b) => calls.push(`notifications ${b}`), setTouchId: (b) => calls.push(`touchId ${b}`),
     installHelper: () => calls.push('install'), signIn: (p) => calls.push(`sign in ${p}`), quit: () => calls.push('quit'),
+    copyExport: (p) => calls.push(`copy ${p}`), openConsole: (p) => calls.push(`console ${p}`), openTerminal: (p) => calls.push(`terminal ${p}`), rotateNow: (p) => calls.push(`rotate ${p}`),
   };
   return { calls, on };
 }
@@ -135,5 +137,32 @@ describe('menu labels from callers', () => {
     assert.ok(winLinux.includes('Waiting for approval: R&&D (make deploy &&&& aws s3 ls)'), winLinux.join(' | '));
     const mac = trayMenuTemplate({ ...base, pending, mnemonics: false }, on).map((i) => i.label);
     assert.ok(mac.includes('Waiting for approval: R&D (make deploy && aws s3 ls)'), mac.join(' | '));
+  });
+
+  it('has a "Use a profile" submenu per profile: copy the export lines (saying they are secret and cleared), the console, a terminal, Rotate now for stored keys', () => {
+    const { calls, on } = recorder();
+    const profiles = [trayProfile({ name: 'dev', kind: 'keys', keyCreatedAt: '2026-08-18T09:00:00Z', rotateAfterDays: 90 }, Date.parse('2026-11-26T09:00:00Z')), trayProfile({ name: 'prod-admin', kind: 'role' }, 0)];
+    const items = trayMenuTemplate(view({ profiles, terminal: true }), on);
+    const use = find(items, 'Use a profile');
+    assert.equal(labels(items).indexOf('Use a profile'), labels(items).indexOf('Profiles…') + 1);
+    const sub = use.submenu as MenuItemConstructorOptions[];
+    assert.deepEqual(labels(sub), ['dev — key 100 d, rotate', 'prod-admin']);
+    const dev = sub[0]!.submenu as MenuItemConstructorOptions[];
+    assert.deepEqual(labels(dev), ['Copy `export` lines (secret keys; clipboard cleared after 60 s)', 'Open console…', 'Run a terminal with this profile', '---', 'Rotate now']);
+    for (const item of dev) if (item.type !== 'separator') click(item);
+    assert.deepEqual(calls, ['copy dev', 'console dev', 'terminal dev', 'rotate dev']);
+    assert.deepEqual(labels(sub[1]!.submenu as MenuItemConstructorOptions[]), ['Copy `export` lines (secret keys; clipboard cleared after 60 s)', 'Open console…', 'Run a terminal with this profile'], 'a role has no key to rotate');
+  });
+
+  it('leaves out the terminal where the platform has none, the submenu while there are no profiles (locked), and escapes & in names for mnemonics', () => {
+    const { on } = recorder();
+    const none = trayMenuTemplate(view({ profiles: [{ name: 'dev', rotatable: false }], terminal: false }), on);
+    assert.ok(!labels((find(none, 'Use a profile').submenu as MenuItemConstructorOptions[])[0]!.submenu as MenuItemConstructorOptions[]).includes('Run a terminal with this profile'));
+    assert.ok(!labels(trayMenuTemplate(view({ profiles: [] }), on)).includes('Use a profile'));
+    assert.ok(!labels(trayMenuTemplate(view({ locked: true }), on)).includes('Use a profile'));
+    const many = Array.from({ length: TRAY_PROFILES_MAX + 5 }, (_, i) => ({ name: `p${i}`, rotatable: false }));
+    assert.equal((find(trayMenuTemplate(view({ profiles: many }), on), 'Use a profile').submenu as unknown[]).length, TRAY_PROFILES_MAX);
+    const hostile = trayMenuTemplate(view({ profiles: [{ name: 'a\u202Eb', rotatable: false }], mnemonics: true }), on);
+    assert.equal((find(hostile, 'Use a profile').submenu as MenuItemConstructorOptions[])[0]!.label, 'a\\u202eb');
   });
 });

@@ -161,3 +161,57 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray 
     assert.equal(quits.length, 1);
   });
 });
+
+describe('AppTray: the "Use a profile" submenu follows the lock', () => {
+  it('lists the vault profiles with a key age while unlocked, none while locked, and the terminal item only where there is a terminal', async () => {
+    const { trayProfile } = await import('../../main/electron/tray-profile-menu.ts');
+    electron.reset({ platform: 'linux' });
+    const approver = new WindowApprover({ surface: { open: () => new electron.BrowserWindow({}) as never, changed: () => undefined }, platform: 'linux' });
+    const w = await makeWorld({ approver });
+    const key = await w.vault.loadMasterKey();
+    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+    const settings = new AppSettings(join(w.dir, 'data'), { platform: 'linux', env: { XDG_CONFIG_HOME: join(w.dir, 'config') }, warn: (m) => assert.fail(m) });
+    const clicks: string[] = [];
+    const tray = new AppTray({
+      broker: w.broker,
+      prompts: approver,
+      audit: w.audit,
+      recent: async () => [],
+      profiles: async () => (await w.broker.profiles()).map((p) => trayProfile(p, w.clock.now())),
+      terminal: false,
+      settings,
+      iconDir: ICONS,
+      platform: 'linux',
+      warn: (m) => assert.fail(m),
+      handlers: trayHandlers({
+        broker: w.broker,
+        settings,
+        windows: { show: () => undefined },
+        approvals: approver,
+        unlock: () => w.broker.unlock(),
+        installHelper: async () => undefined,
+        profileActions: { copyExport: async (p) => void clicks.push(`copy ${p}`), openConsole: async () => undefined, openTerminal: async () => undefined, rotateNow: async (p) => void clicks.push(`rotate ${p}`) },
+        quit: () => undefined,
+        warn: (m) => assert.fail(m),
+      }),
+    });
+    const menu = () => electron.Tray.instances.at(-1)!.menu;
+    const has = () => menu()!.template.some((i) => i.label === 'Use a profile');
+    try {
+      assert.equal(has(), false, 'locked: no profiles');
+      await w.broker.unlock();
+      await until('the profiles', has);
+      const use = electron.menuItem(menu(), 'Use a profile');
+      assert.deepEqual(use.submenu!.map((i) => i.label), ['dev — key 0 d', 'prod — key 0 d']);
+      assert.ok(!use.submenu![0]!.submenu!.some((i) => i.label === 'Run a terminal with this profile'));
+      electron.clickMenu(menu(), 'Copy `export` lines (secret keys; clipboard cleared after 60 s)');
+      electron.clickMenu(menu(), 'Rotate now');
+      assert.deepEqual(clicks, ['copy dev', 'rotate dev']);
+      await w.broker.lock('test');
+      await until('the profiles to go', () => !has());
+    } finally {
+      tray.destroy();
+      await w.close();
+    }
+  });
+});

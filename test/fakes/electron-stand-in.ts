@@ -126,10 +126,33 @@ export const shell = {
   openPath: async () => '',
   /** URLs handed to the browser, in order. */
   opened: [] as string[],
+  /** Set to make the next openExternal reject, as Electron's does when no handler opens the URL. */
+  openExternalError: null as Error | null,
   openExternal: async (url: string): Promise<void> => {
+    if (shell.openExternalError) throw shell.openExternalError;
     shell.opened.push(url);
   },
 };
+
+// ---- clipboard -----------------------------------------------------------------------------
+/** Electron 45's clipboard: readText and writeText return promises, clear() does not. */
+class FakeClipboard {
+  text = '';
+  writes: string[] = [];
+  clears = 0;
+  async writeText(text: string): Promise<void> {
+    this.writes.push(text);
+    this.text = text;
+  }
+  async readText(): Promise<string> {
+    return this.text;
+  }
+  clear(): void {
+    this.clears += 1;
+    this.text = '';
+  }
+}
+export let clipboard = new FakeClipboard();
 
 // ---- dialog --------------------------------------------------------------------------------
 /** One open message box: the test answers it as the user would. */
@@ -478,6 +501,8 @@ export function reset(options: { platform?: NodeJS.Platform } = {}): void {
   ipcRenderer = new FakeIpcRenderer();
   session.defaultSession = new FakeSession();
   Tray.instances = [];
+  clipboard = new FakeClipboard();
+  Object.assign(shell, { opened: [], openExternalError: null });
   BrowserWindow.instances = [];
   Notification.shown = [];
   Notification.supported = true;
@@ -515,6 +540,7 @@ export default {
   get nativeTheme() { return nativeTheme; },
   get powerMonitor() { return powerMonitor; },
   get ipcRenderer() { return ipcRenderer; },
+  get clipboard() { return clipboard; },
   shell,
   net,
   Menu,

@@ -21,6 +21,8 @@ export interface StubOptions {
   activity?: ProfileActivity[];
   /** The approval queue, the request on screen first (the approval page). */
   approvals?: ApprovalView[];
+  /** `profiles.rotate` is refused as main refuses a denied approval (DENIED). */
+  rotateDenied?: boolean;
 }
 
 /** One recorded call: `method` like `history.query`, `args` as sent. */
@@ -232,6 +234,17 @@ export function installStubTrayCred(options: StubOptions): void {
       importFile: async () => {
         record('profiles.importFile', []);
         return options.importResult;
+      },
+      rotate: async (name: string) => {
+        record('profiles.rotate', [name]);
+        if (locked) throw lockedError();
+        const p = find(name);
+        if (options.rotateDenied) throw failure('DENIED', `access to "${name}" was denied at the prompt`);
+        if (p.kind !== 'keys') throw failure('BAD_REQUEST', `profile "${name}" takes its credentials from a role, not stored keys: rotate the keys of its source instead`);
+        const old = p.accessKeyIdSuffix;
+        Object.assign(p, { accessKeyIdSuffix: 'NEW1', keyCreatedAt: new Date().toISOString(), updatedAt: '2026-11-26T12:30:00.000Z' });
+        setTimeout(() => fire('profiles'), 0);
+        return { profile: { ...p }, done: [`rotated the key of "${name}": …NEW1 is stored and works, …${old} is deleted in IAM`] };
       },
       onChanged: on('profiles'),
     },

@@ -112,6 +112,17 @@ describe('CommandApprover', () => {
     });
   }
 
+  test('TRAY_CRED_FIRST_USE is 1 when a verified program asks for the profile for the first time, empty otherwise', async () => {
+    const verified = { method: 'SO_PEERCRED', peer: { pid: 9, uid: 1000 }, requester: { pid: 8, startTime: '77', exe: '/usr/local/bin/terraform', argv: ['terraform'], cwd: '/home/me' }, ancestry: [] };
+    const seen: string[] = [];
+    for (const request of [{ verified, firstUse: true }, { verified, firstUse: false }, { verified }, { firstUse: true }]) {
+      const dir = await mkdtemp(join(root, 'first-'));
+      assert.deepEqual(await ask(`printf '%s' "$TRAY_CRED_FIRST_USE" > '${join(dir, 'first')}'`, request), { allow: true });
+      seen.push(await readFile(join(dir, 'first'), 'utf8'));
+    }
+    assert.deepEqual(seen, ['1', '', '', ''], 'only a verified first use sets it');
+  });
+
   const slow = [
     { name: '`sleep 30`', script: undefined },
     { name: 'a script that runs `sleep 30` and then allows', script: 'sleep 30\nexit 0' },

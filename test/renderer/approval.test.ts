@@ -14,13 +14,14 @@ import { openPage, problems, screenshot, startHarness, waitFor } from './support
 const claimed: ApprovalView = {
   id: 7, profile: 'prod', unlock: false, program: 'aws s3 ls', verified: false, provenance: 'claimed by tray-cred-helper, not verified',
   facts: [{ label: 'Command', value: 'aws s3 ls' }, { label: 'Working directory', value: '/home/ann/infra' }, { label: 'Process', value: 'pid 300, parent pid 200' }],
-  scopes: ['once'], minutes: 0, mfaDevice: null, rejected: null, queued: 0,
+  scopes: ['once'], minutes: 0, mfaDevice: null, rejected: null, firstUse: null, queued: 0,
 };
 const mfa: ApprovalView = {
   ...claimed, id: 8, program: 'python3 deploy.py', verified: true, provenance: 'verified by the kernel (SO_PEERCRED)',
   facts: [{ label: 'Program', value: '/usr/bin/python3.13' }, { label: 'Command', value: 'python3 deploy.py' }],
   scopes: ['once', 'run', 'program-folder'], minutes: 15, mfaDevice: 'arn:aws:iam::123456789012:mfa/ann',
   rejected: 'AWS rejected the last MFA code for “prod”: STS failed: AccessDenied: MultiFactorAuthentication failed. Wait for the next code and try again.',
+  firstUse: 'First time `/usr/bin/python3.13` asks for prod',
 };
 const stub = (approvals: ApprovalView[]): StubOptions => ({ rows: 0, verify: { state: 'verified', entries: 0 }, profiles: [], locked: false, importResult: { canceled: true, file: null, imported: [], skipped: [] }, approvals });
 
@@ -52,6 +53,7 @@ test('shows the claimed requester labelled as claimed, the queue, and Deny focus
   assert.deepEqual(await page.locator('#facts dt').allTextContents(), ['Command', 'Working directory', 'Process']);
   assert.equal(await page.locator('#queued').textContent(), '1 more request waiting after this one');
   assert.equal(await page.locator('#mfa').isHidden(), true);
+  assert.equal(await page.locator('#first-use').isHidden(), true, 'no first-use line for a request without one');
   assert.deepEqual(await page.locator('input[name="scope"]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)), ['once']);
   assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), 'deny');
   assert.equal(await page.locator('#allow').isDisabled(), true, 'Allow is not armed at once');
@@ -83,6 +85,8 @@ test('takes the MFA code in the same window, checks six digits before sending, a
   assert.equal(await page.locator('#provenance').textContent(), 'Requesting program, verified by the kernel (SO_PEERCRED)');
   assert.match((await page.locator('#rejected').textContent()) ?? '', /^AWS rejected the last MFA code for “prod”/);
   assert.equal(await page.locator('#rejected').isVisible(), true);
+  assert.equal(await page.locator('#first-use').textContent(), 'First time `/usr/bin/python3.13` asks for prod');
+  assert.equal(await page.locator('#first-use').isVisible(), true);
   assert.equal(await page.locator('#mfa-label').textContent(), 'Six-digit code from arn:aws:iam::123456789012:mfa/ann');
   assert.deepEqual(await page.locator('#scopes label').allTextContents(), ['Allow once: this request only', 'This run: this program instance, until it exits (at most 15 min)', 'This program in this folder for 15 min']);
   assert.equal(await page.locator('input[value="once"]').isChecked(), true, 'once is the default scope');

@@ -244,3 +244,29 @@ test("a key's age shows beside it, marked once past rotate_after_days; an Identi
   assert.equal(await opened.page.getAttribute('tr[data-profile="old"] td.key', 'title'), 'Older than 90 days: run tray-cred rotate old');
   await done(opened);
 });
+
+test('Rotate now asks main to rotate through IAM, shows what it did and the new key; a role has no such button', async () => {
+  const old = new Date(Date.now() - 400 * 86_400_000 - 60_000).toISOString();
+  const opened = await openPage(harness, 'profiles', { ...stub(), profiles: [{ ...PROFILES[0]!, name: 'old', accessKeyIdSuffix: 'OLD1', keyCreatedAt: old, rotateAfterDays: 90 }, PROFILES[2]!] });
+  const { page } = opened;
+  await waitFor(() => listed(page), (r) => r.length === 2, 'two profiles');
+  assert.equal(await page.locator('[aria-label="Rotate the key of prod-admin now through IAM"]').count(), 0, 'a role holds no key to rotate');
+  await page.click('[aria-label="Rotate the key of old now through IAM"]');
+  await waitFor(() => page.textContent('#status'), (t) => t === 'Rotated the key of "old": …NEW1 is stored and works, …OLD1 is deleted in IAM.', 'the rotation outcome');
+  assert.deepEqual((await opened.calls('profiles.rotate')).map((c) => c.args), [['old']]);
+  const rows = await waitFor(() => listed(page), (r) => r[0]?.[2] === '…NEW1 · 0 d', 'the new key, 0 days old');
+  assert.equal(rows[0]![0], 'old');
+  assert.equal(await page.locator('[aria-label="Rotate the key of old now through IAM"]').isEnabled(), true);
+  await done(opened);
+});
+
+test('Rotate now refused at the approval prompt says so, and the key stays as it was', async () => {
+  const opened = await openPage(harness, 'profiles', { ...stub(), rotateDenied: true });
+  const { page } = opened;
+  await waitFor(() => listed(page), (r) => r.length === 3, 'three profiles');
+  await page.click('[aria-label="Rotate the key of prod now through IAM"]');
+  await waitFor(() => page.textContent('#status'), (t) => /denied at the prompt/.test(t ?? ''), 'the refusal');
+  assert.match((await page.getAttribute('#status', 'class')) ?? '', /\berror\b/);
+  assert.equal((await listed(page))[1]![2], '…7QXZ');
+  await done(opened);
+});

@@ -30,6 +30,7 @@ async function call(c: CliContext, request: Request, timeoutMs: number): Promise
 /** The prompt as a person reads it: the verified caller where there is one, the claim labelled as such. */
 export function describePrompt(p: WirePrompt, now: number): string {
   const lines = [`${p.unlock ? 'Unlock tray-cred and allow' : 'Allow'} "${p.profile}"? (${Math.max(0, Math.round((Date.parse(p.deadline) - now) / 1000))} s left)`];
+  if (p.firstUse === true && p.verified) lines.push(`  First time \`${displayText(p.verified.exe)}\` asks for ${displayText(p.profile)}`);
   if (p.verified) lines.push(`  requested by (verified): ${displayText(p.verified.exe)} pid ${p.verified.pid}`, `    argv: ${displayText(p.verified.argv.join(' '))}`, `    in:   ${displayText(p.verified.cwd)}`);
   if (p.claimed) lines.push(`  the helper claims${p.verified ? '' : ' (not verified)'}: ${displayText(p.claimed.command)} pid ${p.claimed.pid} in ${displayText(p.claimed.cwd)}`);
   if (!p.verified && !p.claimed) lines.push('  the caller sent no information and nothing about it is verified');

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import type { AuditLog } from '../../core/audit-log.ts';
 import { UsageError } from '../../core/errors.ts';
+import type { AccessKeys, Clock } from '../../core/ports.ts';
 import { checkProfileName, type ProfileRecord } from '../../core/profile.ts';
 import { KeyRotation, type RotationOutcome } from '../../core/sources/key-rotation.ts';
 import { agentForget, passAgentGate } from '../agent-gate.ts';
 import { AwsAccessKeys } from '../aws-access-keys.ts';
 import type { CliContext } from '../context.ts';
+import type { Vault } from '../../core/vault.ts';
 
 const suffix = (id: string): string => `…${id.slice(-4)}`;
 
@@ -28,10 +31,25 @@ export function describeRotation(name: string, o: RotationOutcome): string | und
  * timer of our own keeps the command running until the steps are done.
  */
 export async function withRotation(c: CliContext, name: string, fn: (rotation: KeyRotation) => Promise<RotationOutcome[]>): Promise<string[]> {
-  const audit = await c.audit();
+  return runRotation({ audit: await c.audit(), withKey: (use) => c.withKey(use), vault: c.vault, clock: c.clock }, name, fn);
+}
+
+/** What a rotation needs: the CLI's context, or the tray app's broker (its "Rotate now"). */
+export interface RotationDeps {
+  audit: Pick<AuditLog, 'append'>;
+  withKey<T>(fn: (key: Buffer) => Promise<T>): Promise<T>;
+  vault: Vault;
+  clock: Clock;
+  /** IAM through the AWS SDK unless given. */
+  keys?: AccessKeys | undefined;
+}
+
+/** {@link withRotation} for any front end: the steps with the master key, each outcome (or where it stopped) audited. */
+export async function runRotation(d: RotationDeps, name: string, fn: (rotation: KeyRotation) => Promise<RotationOutcome[]>): Promise<string[]> {
+  const { audit } = d;
   const alive = setInterval(() => undefined, 60_000);
   try {
-    const outcomes = await c.withKey((key) => fn(new KeyRotation({ vault: c.vault, key, keys: new AwsAccessKeys(), clock: c.clock })));
+    const outcomes = await d.withKey((key) => fn(new KeyRotation({ vault: d.vault, key, keys: d.keys ?? new AwsAccessKeys(), clock: d.clock })));
     const lines = outcomes.map((o) => describeRotation(name, o)).filter((l): l is string => l !== undefined);
     for (const reason of lines) await audit.append({ event: 'rotate', profile: name, reason });
     return lines;

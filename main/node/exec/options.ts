@@ -16,7 +16,7 @@ export function parseDuration(text: string): number {
 }
 
 /** `--region`, else the one already in the environment, else the profile's region in the AWS config. */
-export async function regionFor(c: CliContext, profile: string, given: string | undefined): Promise<string | undefined> {
+export async function regionFor(c: Pick<CliContext, 'env' | 'fs'>, profile: string, given: string | undefined): Promise<string | undefined> {
   if (given) return given;
   const fromEnv = c.env.AWS_REGION || c.env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;
