@@ -67,7 +67,7 @@ export class ApprovalStage {
 
   /** "Unlock and allow?" for a request that arrived while locked: a one-off answer, no grant. */
   async unlock(name: string, who: Asker): Promise<StageResult<Permit>> {
-    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer: { kinds: ['once'], minutes: 0 }, unlock: true, ...this.firstUse(name, who) };
+    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer: { kinds: ['once'], minutes: 0 }, unlock: true, ...(await this.firstUse(name, who)) };
     const asked = await this.gate.ask(who.requestId, shareKey(who, ['unlock', name]), request);
     return this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
   }
@@ -86,7 +86,7 @@ export class ApprovalStage {
       return pass({ decision, reason, ...(decision === 'remembered' && found ? { approval: found } : {}) });
     }
     const offer = offerFor(record, who.verified);
-    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer, unlock: false, ...(mfaSerial ? { mfaSerial } : {}), ...this.firstUse(name, who) };
+    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer, unlock: false, ...(mfaSerial ? { mfaSerial } : {}), ...(await this.firstUse(name, who)) };
     const asked = await this.gate.ask(who.requestId, shareKey(who, [name, mfaSerial ?? '']), request);
     const permit = this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
     if (!permit.ok || asked.result.kind !== 'answered') return permit;
@@ -99,9 +99,9 @@ export class ApprovalStage {
   }
 
   /** `{ firstUse: true }` when the verified program has not been served `name` in 90 days. */
-  private firstUse(name: string, who: Asker): { firstUse?: true } {
+  private async firstUse(name: string, who: Asker): Promise<{ firstUse?: true }> {
     const exe = who.verified?.requester.exe;
-    return exe && this.deps.firstUse?.isFirstUse(name, exe, this.deps.clock.now()) ? { firstUse: true } : {};
+    return exe && (await this.deps.firstUse?.isFirstUse(name, exe, this.deps.clock.now())) ? { firstUse: true } : {};
   }
 
   private outcome(asked: Asked, ctx: { profile: string; policy: ProfileRecord['policy']; mfaSerial: string | undefined; unlock: boolean }): StageResult<Permit> {

@@ -166,6 +166,10 @@ export interface ProcessTable {
  * an optional dependency and the prompt says so in one line.
  */
 export interface FirstUse {
-  /** True when `exe` has not been served `profile` in the FIRST_USE_DAYS before `now`. */
-  isFirstUse(profile: string, exe: string, now: number): boolean;
+  /**
+   * True when `exe` has not been served `profile` in the FIRST_USE_DAYS before `now`. May wait
+   * while the history is still being read (the agent reads it in the background at start); asked
+   * only when a prompt is about to open, which waits for a person anyway.
+   */
+  isFirstUse(profile: string, exe: string, now: number): boolean | Promise<boolean>;
 }

@@ -41,15 +41,24 @@ function genuine(line: string, key: MacKey): boolean {
 
 export class ProgramsSeen implements FirstUse {
   private readonly last = new Map<string, number>();
+  /** Settles once the log has been read (or could not be): asked before that, the answer waits for it. */
+  private loaded: Promise<unknown> = Promise.resolve();
 
   /** Pairs known, for the agent's figures. */
   get size(): number {
     return this.last.size;
   }
 
-  isFirstUse(profile: string, exe: string, now: number): boolean {
+  async isFirstUse(profile: string, exe: string, now: number): Promise<boolean> {
+    await this.loaded;
     const at = this.last.get(keyOf(profile, exe));
     return at === undefined || now - at > FIRST_USE_MS;
+  }
+
+  /** Reads the log in the background ({@link load}); `isFirstUse` waits for it. A failure is the caller's to report. */
+  loadInBackground(read: () => Promise<unknown>): Promise<unknown> {
+    this.loaded = read().catch(() => undefined);
+    return this.loaded;
   }
 
   /** Notes entries this agent has just written (AuditLog.onAppended): they are its own, so trusted as they are. */

@@ -110,7 +110,7 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
   const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock, sso: new AwsIdentityCenter() });
-  const firstUse = await programsSeen(fs, audit, vault, clock);
+  const firstUse = programsSeen(fs, audit, vault, clock, warn);
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn, firstUse }, options.broker);
   let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
@@ -160,14 +160,20 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
  * key, read from the keychain and zeroed after), then from each batch this agent writes. The
  * listener comes first, so an entry written while the log is read is not missed.
  */
-async function programsSeen(fs: FileSystem, audit: AuditLog, vault: Vault, clock: Clock): Promise<ProgramsSeen> {
+function programsSeen(fs: FileSystem, audit: AuditLog, vault: Vault, clock: Clock, warn: (message: string) => void): ProgramsSeen {
   const seen = new ProgramsSeen();
   audit.onAppended((entries) => seen.note(entries));
-  const key = await vault.loadAuditKey();
-  try {
-    await seen.load(fs, audit.dir, key, clock.now());
-  } finally {
-    key.fill(0);
-  }
+  // In the background: a long log takes seconds to read (about 0.8 s per 100,000 entries), and no
+  // request but one about to prompt needs it; such a prompt waits for the read.
+  void seen.loadInBackground(async () => {
+    const key = await vault.loadAuditKey();
+    try {
+      await seen.load(fs, audit.dir, key, clock.now());
+    } catch (error) {
+      warn(`the programs that used each profile in the last 90 days could not be read from the audit log, so prompts say "first time" only for what this agent serves from now: ${(error as Error).message}`);
+    } finally {
+      key.fill(0);
+    }
+  });
   return seen;
 }

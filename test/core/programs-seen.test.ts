@@ -85,9 +85,9 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
     w.clock.advance(FIRST_USE_MS + DAY);
     await ask(TERRAFORM);
     const { fresh, read } = await reload(w.clock.now());
-    assert.equal(fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()), false);
-    assert.equal(fresh.isFirstUse('prod', PYTHON.requester.exe, w.clock.now()), true, 'its uses are older than 90 days');
-    assert.equal(fresh.isFirstUse('dev', TERRAFORM.requester.exe, w.clock.now()), true);
+    assert.equal(await fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()), false);
+    assert.equal(await fresh.isFirstUse('prod', PYTHON.requester.exe, w.clock.now()), true, 'its uses are older than 90 days');
+    assert.equal(await fresh.isFirstUse('dev', TERRAFORM.requester.exe, w.clock.now()), true);
     assert.ok(read < (await w.entries()).length, `read ${read} of ${(await w.entries()).length} entries: it stops at the window's start`);
     assert.equal(fresh.size, 1);
   });
@@ -102,7 +102,25 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
     // And a written-in line dated long ago, which would end the read before the genuine entries were it trusted.
     await appendFile(path, `${genuine.replace(/"time":"[^"]+"/, '"time":"2020-01-01T00:00:00.000Z"')}\n`);
     const { fresh } = await reload(w.clock.now());
-    assert.equal(fresh.isFirstUse('prod', '/tmp/evil', w.clock.now()), true);
-    assert.equal(fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()), false, 'the genuine line still counts');
+    assert.equal(await fresh.isFirstUse('prod', '/tmp/evil', w.clock.now()), true);
+    assert.equal(await fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()), false, 'the genuine line still counts');
+  });
+});
+
+describe('ProgramsSeen read in the background', () => {
+  it('answers only once the read has settled, so a prompt at start never calls a known program new', async () => {
+    const seen = new ProgramsSeen();
+    let finish: () => void = () => undefined;
+    void seen.loadInBackground(async () => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      seen.note([{ seq: 1, time: new Date(0).toISOString(), event: 'access', profile: 'prod', decision: 'approved', verified: TERRAFORM }]);
+    });
+    let answered: boolean | undefined;
+    const asked = Promise.resolve(seen.isFirstUse('prod', TERRAFORM.requester.exe, 1000)).then((v) => (answered = v));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(answered, undefined, 'no answer while the log is still being read');
+    finish();
+    await asked;
+    assert.equal(answered, false, 'after the read, the program is known');
   });
 });
