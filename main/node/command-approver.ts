@@ -50,8 +50,6 @@ function environment(request: ApprovalRequest): NodeJS.ProcessEnv {
     TRAY_CRED_OFFER: (request.offer?.kinds ?? ['once']).join(','),
     TRAY_CRED_OFFER_MINUTES: String(request.offer?.minutes ?? 0),
     TRAY_CRED_MFA_SERIAL: request.mfaSerial ?? '',
-    // '1' when the verified program has not used this profile in the last 90 days.
-    TRAY_CRED_FIRST_USE: request.firstUse === true ? '1' : '',
   };
 }
 

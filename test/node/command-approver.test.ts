@@ -106,9 +106,9 @@ describe('CommandApprover', () => {
       assert.equal(env.TRAY_CRED_PROGRAM, verified ? '/usr/bin/python3 /usr/bin/aws s3 ls $(touch PWNED)' : '');
       assert.equal(await exists(join(dir, 'PWNED')), false, 'nothing in the claims was run');
       assert.equal(env.TRAY_CRED_FIRST_USE, '');
-      // The same request, marked a first use: '1'.
+      // The same request, marked a first use: '1', but only for a verified program (a claim never sets it).
       assert.deepEqual(await ask(command, { ...request, firstUse: true }), { allow: true });
-      assert.equal(await readFile(join(dir, 'TRAY_CRED_FIRST_USE'), 'utf8'), '1');
+      assert.equal(await readFile(join(dir, 'TRAY_CRED_FIRST_USE'), 'utf8'), verified ? '1' : '');
     });
   }
 
