@@ -3,7 +3,7 @@ import { UsageError, VaultFileError } from './errors.ts';
 import type { Clock, FileSystem, Keychain, Random } from './ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
-import { anchorGeneration, anchoredGeneration, GenerationGuard } from './vault-generation.ts';
+import { anchorGeneration, anchoredGeneration, GenerationGuard, VaultRollbackError } from './vault-generation.ts';
 import { auditKeyAccount, importKeys, masterKeyAccount, missingKey, readKeyEntry, stagedKeyAccount } from './vault-keys.ts';
 import { LIMITS, readCapped } from './file-limits.ts';
 
@@ -164,13 +164,23 @@ export class Vault {
   }
 
   async read(masterKey: Buffer): Promise<VaultSnapshot> {
-    const { fs } = this.deps;
-    const stamp = await fs.stamp(this.path);
-    const file = await this.file();
-    if (!file) throw new VaultFileError(`the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``);
-    const data = decryptVault(masterKey, file);
-    await this.generations.check(readHeader(file).vaultId, data.generation ?? 0, stamp, this.path);
-    return { data, stamp, sealed: file };
+    // The file and the keychain's anchor are read one after the other: a writer that replaces the
+    // file and raises the anchor in between makes this read's file look older than the anchor.
+    // Such a file has been replaced since (its stamp changed): read again. Only a file that stays
+    // below the anchor is a rollback.
+    for (let attempt = 1; ; attempt += 1) {
+      const { fs } = this.deps;
+      const stamp = await fs.stamp(this.path);
+      const file = await this.file();
+      if (!file) throw new VaultFileError(`the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``);
+      const data = decryptVault(masterKey, file);
+      try {
+        await this.generations.check(readHeader(file).vaultId, data.generation ?? 0, stamp, this.path);
+        return { data, stamp, sealed: file };
+      } catch (error) {
+        if (!(error instanceof VaultRollbackError) || attempt >= 3 || (await fs.stamp(this.path)) === stamp) throw error;
+      }
+    }
   }
 
   /** Writes the next generation, then anchors it (vault-generation.ts says what a failed anchor means). */

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { KeychainError } from '../../main/core/errors.ts';
 import { decryptVault, encryptVault } from '../../main/core/vault-codec.ts';
 import { generationAccount, VaultRollbackError } from '../../main/core/vault-generation.ts';
 import { masterKeyAccount, Vault } from '../../main/core/vault.ts';
+import { CryptoRandom } from '../../main/node/system-clock.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
@@ -125,5 +127,35 @@ describe('vault generation anchored in the keychain', async () => {
       fresh.keychain.get = get;
       key.fill(0);
     }
+  });
+});
+
+describe('a reader racing a writer is not a rollback', async () => {
+  const w = await makeWorld();
+  after(() => w.close());
+
+  it('reads again when another process replaced the file and raised the anchor between its file read and its anchor check', async () => {
+    const key = await w.vault.loadMasterKey();
+    await w.vault.update(key, (d) => void (d.profiles.dev = record('allow')));
+    // A second process's view of the same vault (its own cache), whose file reads let the writer in between.
+    let raceOnce = true;
+    const racing = Object.create(w.fs) as typeof w.fs;
+    racing.readFile = async (path) => {
+      const bytes = await w.fs.readFile(path);
+      if (raceOnce && path === w.vault.path) {
+        raceOnce = false;
+        await w.vault.update(key, (d) => void (d.profiles.dev = record('deny')));
+      }
+      return bytes;
+    };
+    const reader = new Vault({ fs: racing, keychain: w.keychain, random: new CryptoRandom(), clock: w.clock }, join(w.dir, 'data'));
+    const read = await reader.read(key);
+    assert.equal(raceOnce, false, 'the writer did run between the file read and the check');
+    assert.equal(read.data.profiles.dev?.policy, 'deny', 'the newer file, read again');
+    // A file that stays below the anchor is still a rollback.
+    const old = await readFile(w.vault.path);
+    await w.vault.update(key, (d) => void (d.profiles.dev = record('allow')));
+    await writeFile(w.vault.path, old);
+    await assert.rejects(new Vault({ fs: w.fs, keychain: w.keychain, random: new CryptoRandom(), clock: w.clock }, join(w.dir, 'data')).read(key), VaultRollbackError);
   });
 });
