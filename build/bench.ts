@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
 import { addSessionProfile, endpointVsHelper } from './bench/endpoint-figures.ts';
+import { callerWalkFigure } from './bench/caller-walk.ts';
 import { burstFigures, helperVsFloor, rawCeiling, startInstantAgent } from './bench/floor-figures.ts';
 import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
 import { historyScaleFigures } from './bench/history-scale.ts';
@@ -93,8 +94,8 @@ async function measure(parts: ReadonlySet<Part>): Promise<void> {
       if (!parts.has('agent')) return;
       step('figure 3: the agent under 1, 10 and 100 concurrent raw socket clients (and the 100 against the instant agent)');
       const ceiling = await rawCeiling(instant, 'dev');
-      const { figures: load } = await agentFigures(world.socket, 'dev', ceiling);
-      figures.push(...load);
+      const { figures: load, rps } = await agentFigures(world.socket, 'dev', ceiling);
+      figures.push(...load, ...(await callerWalkFigure(rps)));
       step('figure 6: credentials for a running SDK, local endpoint vs helper process');
       figures.push(...(await endpointVsHelper(world, 'session')));
     } finally {

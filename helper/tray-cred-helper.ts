@@ -53,8 +53,10 @@ function boundedArgv(cmdline: string): string[] {
 /**
  * What the helper can tell about the process that ran it. Claims, not proof: where the agent
  * verifies (Linux, macOS) it records them beside what the kernel says, and shows them only when
- * they name another process. On Linux they cost three /proc reads (0.03 ms against a 63 ms
- * start-up, measured), so they stay: an agent of an older release still shows them. On macOS
+ * they name another process. On Linux they cost three /proc reads: 0.10 ms of a ~29 ms run
+ * (median of 40 in-process timings, issue 16), below what the benchmark can resolve, so they
+ * stay: an agent of an older release still shows them, and the audit's `caller` field, the
+ * approver's TRAY_CRED_CALLER and `sessions`' mintedFor keep their meaning. On macOS
  * they cost loading child_process and running `ps` (about 18 ms on this project's Linux machine;
  * not measured on a Mac), which the agent's own LOCAL_PEERPID check makes redundant, so only the
  * parent's pid is claimed there, as on

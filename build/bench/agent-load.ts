@@ -66,7 +66,7 @@ export async function load(socketPath: string, profile: string, clients: number,
  * target (15,000 req/s with every answer's audit entry on disk), beside `ceiling`: the same
  * clients against the instant agent (build/bench/instant-agent.ts), when measured.
  */
-export async function agentFigures(socketPath: string, profile: string, ceiling?: { rps: number; p99: number }): Promise<{ figures: Figure[]; served: number }> {
+export async function agentFigures(socketPath: string, profile: string, ceiling?: { rps: number; p99: number }): Promise<{ figures: Figure[]; served: number; rps: number }> {
   await load(socketPath, profile, 10, 200);
   const plan: [number, number][] = [
     [1, 500],
@@ -75,12 +75,14 @@ export async function agentFigures(socketPath: string, profile: string, ceiling?
   ];
   const figures: Figure[] = [];
   let served = 200;
+  let last = 0;
   for (const [clients, total] of plan) {
     const r = await load(socketPath, profile, clients, total);
     served += total;
     const p50 = quantile(r.latencies, 0.5);
     const p99 = quantile(r.latencies, 0.99);
     const rps = r.requests / r.seconds;
+    last = rps;
     figures.push({
       name: `agent, ${clients} concurrent client${clients === 1 ? '' : 's'}: req/s, p50, p99`,
       value: `${rps.toFixed(0)} req/s, p50 ${ms(p50)}, p99 ${ms(p99)}`,
@@ -92,5 +94,5 @@ export async function agentFigures(socketPath: string, profile: string, ceiling?
       }`,
     });
   }
-  return { figures, served };
+  return { figures, served, rps: last };
 }
