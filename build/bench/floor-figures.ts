@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { load } from './agent-load.ts';
 import { hyperfine, type Timing } from './hyperfine.ts';
 import { ms, quantile, type Figure } from './report.ts';
-import { HELPER, NODE, ROOT, run, type World } from './world.ts';
+import { HELPER, NODE, ROOT, type World } from './world.ts';
 
 const FLOOR_CLIENT = join(ROOT, 'build', 'bench', 'floor-client.cjs');
 const INSTANT_AGENT = join(ROOT, 'build', 'bench', 'instant-agent.ts');
@@ -89,15 +89,26 @@ export async function helperVsFloor(world: World, instant: InstantAgent, profile
   ];
 }
 
-/** Starts `n` processes at once (as fast as spawn returns) and resolves with each one's spawn-to-exit time; any failure rejects. */
-async function burstOnce(n: number, command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number[]> {
-  const runs = Array.from({ length: n }, async () => {
+/** One process of a burst, stdin closed (a fast child must not meet a write to its stdin): its spawn-to-exit time. */
+function timedRun(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((done, reject) => {
     const t0 = performance.now();
-    const r = await run(command, args, env);
-    if (r.status !== 0 || !r.stdout.includes('AKIA')) throw new Error(`${command} failed in a burst (${r.status}): ${r.stderr}`);
-    return performance.now() - t0;
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (status !== 0 || !out.includes('AKIA')) reject(new Error(`${command} failed in a burst (${status}): ${err}`));
+      else done(performance.now() - t0);
+    });
   });
-  return Promise.all(runs);
+}
+
+/** Starts `n` processes at once (as fast as spawn returns) and resolves with each one's spawn-to-exit time; any failure rejects. */
+function burstOnce(n: number, command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number[]> {
+  return Promise.all(Array.from({ length: n }, () => timedRun(command, args, env)));
 }
 
 /**
