@@ -11,7 +11,7 @@ import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
 import { addSessionProfile, endpointVsHelper } from './bench/endpoint-figures.ts';
 import { callerWalkFigure } from './bench/caller-walk.ts';
-import { burstFigures, helperVsFloor, rawCeiling, startInstantAgent } from './bench/floor-figures.ts';
+import { burstFigures, helperVsFloor, rawCeiling, seaVsFloor, startInstantAgent } from './bench/floor-figures.ts';
 import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
 import { historyScaleFigures } from './bench/history-scale.ts';
 import { describeMachine } from './bench/machine.ts';
@@ -83,6 +83,8 @@ async function measure(parts: ReadonlySet<Part>): Promise<void> {
       if (parts.has('helper')) {
         step('figure 1: helper vs the floor (a minimal Node client against an instant agent) and node -e 0 (hyperfine, 3 rounds)');
         figures.push(...(await helperVsFloor(world, instant, 'dev')));
+        step('figure 1b: the single-executable helper vs the floor');
+        figures.push(...(await seaVsFloor(world, instant, 'dev')));
         figures.push(...(await helperVsNode(world, 'dev')));
         step('figure 2: through the AWS CLI, helper vs the openssl recipe');
         figures.push(...(await throughAwsCli(world, 'dev')));

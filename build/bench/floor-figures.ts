@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { load } from './agent-load.ts';
 import { hyperfine, type Timing } from './hyperfine.ts';
+import { buildHelperSea } from '../helper-sea.ts';
 import { ms, quantile, type Figure } from './report.ts';
 import { HELPER, NODE, ROOT, type World } from './world.ts';
 
@@ -147,4 +148,38 @@ export async function rawCeiling(instant: InstantAgent, profile: string, total =
   await load(instant.socket, profile, 10, 200);
   const r = await load(instant.socket, profile, 100, total);
   return { rps: r.requests / r.seconds, p99: quantile(r.latencies, 0.99) };
+}
+
+/**
+ * The packaged app's helper: the single executable (build/helper-sea.ts, with its code cache)
+ * built from the same bundle into the world, against the floor client through its `#!` line,
+ * both against the real agent and the instant agent respectively, as figure 1.
+ */
+export async function seaVsFloor(world: World, instant: InstantAgent, profile: string, count = 3): Promise<Figure[]> {
+  let sea: string;
+  try {
+    sea = buildHelperSea(join(world.root, 'sea', 'tray-cred-helper'));
+  } catch (error) {
+    return [{ name: 'single-executable helper / floor', value: 'not measured', note: `the SEA could not be built here: ${(error as Error).message.split('\n')[0]}` }];
+  }
+  const floor = `${FLOOR_CLIENT} ${instant.socket} ${profile}`;
+  const helper = `${sea} ${profile}`;
+  const results: { helper: Timing; floor: Timing }[] = [];
+  for (let round = 0; round < count; round += 1) {
+    const t = await hyperfine(round % 2 === 1 ? [helper, floor] : [floor, helper], world.env, { warmup: 5, runs: 40 });
+    const by = new Map(t.map((x) => [x.command, x]));
+    results.push({ helper: by.get(helper)!, floor: by.get(floor)! });
+  }
+  const ratios = results.map((r) => r.helper.mean / r.floor.mean);
+  const mid = results[ratios.indexOf(median(ratios))]!;
+  const value = mid.helper.mean / mid.floor.mean;
+  return [
+    {
+      name: 'single-executable helper (the packaged app\'s) / floor',
+      value: `${value.toFixed(2)} (${ms(mid.helper.mean)} / ${ms(mid.floor.mean)})`,
+      target: 'at most 1.05',
+      met: value <= 1.05,
+      note: `build/helper-sea.ts (code cache, no \`#!\` line) against the real agent, the floor client through its \`#!\` line against the instant agent; hyperfine -N --warmup 5 --runs 40, ratio of means, median of ${count} rounds (${rounds(results, (r) => (r.helper.mean / r.floor.mean).toFixed(2))})`,
+    },
+  ];
 }
