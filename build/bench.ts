@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util';
 import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
 import { addSessionProfile, endpointVsHelper } from './bench/endpoint-figures.ts';
+import { callerWalkFigure } from './bench/caller-walk.ts';
+import { burstFigures, helperVsFloor, rawCeiling, seaVsFloor, startInstantAgent } from './bench/floor-figures.ts';
 import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
 import { historyScaleFigures } from './bench/history-scale.ts';
 import { describeMachine } from './bench/machine.ts';
@@ -56,7 +58,7 @@ async function withWorld<T>(name: string, fn: (world: World) => Promise<T>): Pro
 }
 
 /** The parts of the run: `--only agent,vault` measures just those (the others take minutes; `history` alone takes a minute or two). */
-const PARTS = ['helper', 'agent', 'audit', 'vault', 'history'] as const;
+const PARTS = ['helper', 'burst', 'agent', 'audit', 'vault', 'history'] as const;
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: readonly string[]): ReadonlySet<Part> {
@@ -71,24 +73,35 @@ function selectedParts(argv: readonly string[]): ReadonlySet<Part> {
 async function measure(parts: ReadonlySet<Part>): Promise<void> {
   const machine = describeMachine();
   const figures: Figure[] = [];
-  if (parts.has('helper') || parts.has('agent')) await withWorld('agent', async (world) => {
+  if (parts.has('helper') || parts.has('burst') || parts.has('agent')) await withWorld('agent', async (world) => {
     await addProfile(world, 'dev', 'allow');
     await addSessionProfile(world, 'session');
     const agent = await startAgent(world);
+    // Issue 16's floors run beside the real agent, in their own process: an agent that answers at once.
+    const instant = await startInstantAgent(world);
     try {
       if (parts.has('helper')) {
-        step('figure 1: helper vs node -e 0 (hyperfine, 3 rounds)');
+        step('figure 1: helper vs the floor (a minimal Node client against an instant agent) and node -e 0 (hyperfine, 3 rounds)');
+        figures.push(...(await helperVsFloor(world, instant, 'dev')));
+        step('figure 1b: the single-executable helper vs the floor');
+        figures.push(...(await seaVsFloor(world, instant, 'dev')));
         figures.push(...(await helperVsNode(world, 'dev')));
         step('figure 2: through the AWS CLI, helper vs the openssl recipe');
         figures.push(...(await throughAwsCli(world, 'dev')));
       }
+      if (parts.has('burst')) {
+        step('figure 3b: a burst of 100 helpers vs a burst of 100 minimal clients (5 rounds)');
+        figures.push(...(await burstFigures(world, instant, 'dev')));
+      }
       if (!parts.has('agent')) return;
-      step('figure 3: the agent under 1, 10 and 100 concurrent raw socket clients');
-      const { figures: load } = await agentFigures(world.socket, 'dev');
-      figures.push(...load);
+      step('figure 3: the agent under 1, 10 and 100 concurrent raw socket clients (and the 100 against the instant agent)');
+      const ceiling = await rawCeiling(instant, 'dev');
+      const { figures: load, rps } = await agentFigures(world.socket, 'dev', ceiling);
+      figures.push(...load, ...(await callerWalkFigure(rps)));
       step('figure 6: credentials for a running SDK, local endpoint vs helper process');
       figures.push(...(await endpointVsHelper(world, 'session')));
     } finally {
+      await instant.stop();
       await agent.stop();
     }
     const verified = await world.trayCred(['audit', 'verify']);

@@ -10,8 +10,6 @@
  */
 import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { homedir, userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { boundArgv } from '../common/caller.ts';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
@@ -55,8 +53,10 @@ function boundedArgv(cmdline: string): string[] {
 /**
  * What the helper can tell about the process that ran it. Claims, not proof: where the agent
  * verifies (Linux, macOS) it records them beside what the kernel says, and shows them only when
- * they name another process. On Linux they cost three /proc reads (0.03 ms against a 63 ms
- * start-up, measured), so they stay: an agent of an older release still shows them. On macOS
+ * they name another process. On Linux they cost three /proc reads: 0.10 ms of a ~29 ms run
+ * (median of 40 in-process timings, issue 16), below what the benchmark can resolve, so they
+ * stay: an agent of an older release still shows them, and the audit's `caller` field, the
+ * approver's TRAY_CRED_CALLER and `sessions`' mintedFor keep their meaning. On macOS
  * they cost loading child_process and running `ps` (about 18 ms on this project's Linux machine;
  * not measured on a Mac), which the agent's own LOCAL_PEERPID check makes redundant, so only the
  * parent's pid is claimed there, as on
@@ -87,11 +87,24 @@ const HINT: Partial<Record<ErrorCode, string>> = {
   VERSION: 'tray-cred-helper and the app come from different releases',
 };
 
-/** The profile and time-out to ask with, or `undefined` when --help or --version was answered. */
-function commandLine(): { profile: string; seconds: number } | undefined {
+/** The default --timeout, in seconds: long enough to answer an approval prompt. */
+const DEFAULT_SECONDS = 120;
+
+/**
+ * The profile and time-out to ask with, or `undefined` when --help or --version was answered.
+ * `credential_process = tray-cred-helper <profile>` passes exactly one argument, a profile name,
+ * which can never start with '-' (PROFILE_NAME): util.parseArgs would return it as the only
+ * positional and no option, so that line is taken as it is. Anything else goes to parseArgs,
+ * whose loading and first call cost 0.7 ms of the helper's ~29 ms (docs/performance.md).
+ */
+function commandLine(argv: readonly string[] = process.argv.slice(2)): { profile: string; seconds: number } | undefined {
+  const [only] = argv;
+  if (argv.length === 1 && only !== undefined && PROFILE_NAME.test(only)) return { profile: only, seconds: DEFAULT_SECONDS };
   let parsed;
   try {
+    const { parseArgs } = process.getBuiltinModule('node:util');
     parsed = parseArgs({
+      args: [...argv],
       allowPositionals: true,
       options: {
         timeout: { type: 'string' },
@@ -114,7 +127,7 @@ function commandLine(): { profile: string; seconds: number } | undefined {
   const profile = positionals[0];
   if (positionals.length !== 1 || profile === undefined) fail(EXIT_STATUS.USAGE, `expected exactly one profile name\n${USAGE}`);
   if (!PROFILE_NAME.test(profile)) fail(EXIT_STATUS.USAGE, `"${profile}" is not a valid profile name`);
-  const seconds = values.timeout === undefined ? 120 : Number(values.timeout);
+  const seconds = values.timeout === undefined ? DEFAULT_SECONDS : Number(values.timeout);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) fail(EXIT_STATUS.USAGE, '--timeout takes seconds from 1 to 3600');
   return { profile, seconds };
 }
@@ -188,8 +201,9 @@ async function main(): Promise<void> {
     env: process.env,
     platform: process.platform,
     uid: process.getuid?.() ?? 0,
-    username: process.platform === 'win32' ? userInfo().username : '',
-    homedir: homedir(),
+    // node:os only where the path is made from it (0.2 ms to load): Linux uses the environment alone.
+    username: process.platform === 'win32' ? process.getBuiltinModule('node:os').userInfo().username : '',
+    homedir: process.platform === 'linux' ? '' : process.getBuiltinModule('node:os').homedir(),
   });
   checkSocketDirectory(path);
   const result = await ask(path, args.profile, args.seconds);

@@ -61,8 +61,12 @@ export async function load(socketPath: string, profile: string, clients: number,
   return { clients, requests: total, seconds: (performance.now() - started) / 1000, latencies };
 }
 
-/** The three concurrency levels, after a warm-up; the 100-client p99 carries the target. */
-export async function agentFigures(socketPath: string, profile: string): Promise<{ figures: Figure[]; served: number }> {
+/**
+ * The three concurrency levels, after a warm-up. The 100-client throughput carries issue 16's
+ * target (15,000 req/s with every answer's audit entry on disk), beside `ceiling`: the same
+ * clients against the instant agent (build/bench/instant-agent.ts), when measured.
+ */
+export async function agentFigures(socketPath: string, profile: string, ceiling?: { rps: number; p99: number }): Promise<{ figures: Figure[]; served: number; rps: number }> {
   await load(socketPath, profile, 10, 200);
   const plan: [number, number][] = [
     [1, 500],
@@ -71,18 +75,24 @@ export async function agentFigures(socketPath: string, profile: string): Promise
   ];
   const figures: Figure[] = [];
   let served = 200;
+  let last = 0;
   for (const [clients, total] of plan) {
     const r = await load(socketPath, profile, clients, total);
     served += total;
     const p50 = quantile(r.latencies, 0.5);
     const p99 = quantile(r.latencies, 0.99);
     const rps = r.requests / r.seconds;
+    last = rps;
     figures.push({
       name: `agent, ${clients} concurrent client${clients === 1 ? '' : 's'}: req/s, p50, p99`,
       value: `${rps.toFixed(0)} req/s, p50 ${ms(p50)}, p99 ${ms(p99)}`,
-      ...(clients === 100 ? { target: 'p99 under 5 ms', met: p99 < 5 } : {}),
-      note: `${total} requests (connect, one credentials request, answer) by ${clients} closed-loop client${clients === 1 ? '' : 's'} in the benchmark's process; allow profile; each answered after its audit entry is on disk`,
+      ...(clients === 100 ? { target: 'at least 15,000 req/s', met: rps >= 15_000 } : {}),
+      note: `${total} requests (connect, one credentials request, answer) by ${clients} closed-loop client${clients === 1 ? '' : 's'} in the benchmark's process; allow profile; each answered after its audit entry is on disk (group commit: one fdatasync per batch)${
+        clients === 100
+          ? `. Floor: the same clients against the instant agent: ${ceiling ? `${ceiling.rps.toFixed(0)} req/s, p99 ${ms(ceiling.p99)}` : 'not measured in this run'}. Old target (issue 6, replaced by issue 16 as asking for more than 20,000 req/s by Little's law): p99 under 5 ms, ${p99 < 5 ? 'met' : 'not met'}`
+          : ''
+      }`,
     });
   }
-  return { figures, served };
+  return { figures, served, rps: last };
 }

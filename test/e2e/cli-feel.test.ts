@@ -189,3 +189,35 @@ test('LAST USED in `tray-cred list` is current within about a second of a use', 
   assert.ok(lastUsedAt, 'list shows no last-used time 1.8 s after the use');
   assert.ok(Math.abs(Date.parse(lastUsedAt) - usedBy) < 2_000, `last used ${lastUsedAt}, the use was at ${new Date(usedBy).toISOString()}`);
 });
+
+test("the helper's command line: one profile name is taken as it is, every other form goes through the parser with the same rules", { timeout: 60_000 }, async (t) => {
+  const { sandbox, startAgent } = await withDev(t);
+  await startAgent();
+  const helper = (args: readonly string[]): Promise<RunResult> => run(HELPER, args, { env: sandbox.env });
+  const served = (r: RunResult, form: string): void => {
+    assert.equal(r.status, 0, `${form}: ${r.stderr}`);
+    assert.equal((JSON.parse(r.stdout) as { AccessKeyId: string }).AccessKeyId, DEV_KEYS.accessKeyId, form);
+  };
+  served(await helper(['dev']), 'dev');
+  served(await helper(['--timeout', '5', 'dev']), '--timeout 5 dev');
+  served(await helper(['dev', '--timeout=5']), 'dev --timeout=5');
+  served(await helper(['--', 'dev']), '-- dev');
+  const usage = [
+    { args: ['bad name'], says: /^tray-cred-helper: "bad name" is not a valid profile name\n$/ },
+    { args: ['-dev'], says: /^tray-cred-helper: Unknown option '-d'/ },
+    { args: ['dev', 'prod'], says: /^tray-cred-helper: expected exactly one profile name\nusage: tray-cred-helper/ },
+    { args: [], says: /^tray-cred-helper: expected exactly one profile name\n/ },
+    { args: ['--timeout', '0', 'dev'], says: /^tray-cred-helper: --timeout takes seconds from 1 to 3600\n$/ },
+    { args: ['--timeout'], says: /^tray-cred-helper: Option '--timeout <value>' argument missing/ },
+  ];
+  for (const c of usage) {
+    const r = await helper(c.args);
+    assert.equal(r.status, EXIT_STATUS.USAGE, `${JSON.stringify(c.args)}: ${r.stderr}`);
+    assert.match(r.stderr, c.says, JSON.stringify(c.args));
+    assert.equal(r.stdout, '');
+  }
+  const version = await helper(['--version']);
+  assert.equal(version.stdout, `tray-cred-helper ${VERSION} (protocol 1)\n`);
+  const help = await helper(['-h']);
+  assert.match(help.stdout, /^usage: tray-cred-helper \[--timeout <seconds>\] <profile>\n/);
+});
