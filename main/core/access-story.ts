@@ -5,7 +5,6 @@
 import { join } from 'node:path';
 import type { AccessStory } from '../../common/history.ts';
 import { isAuditFile, parseLine, type AuditEntry } from './audit-codec.ts';
-import { approvalOf, textOf, verifiedOf } from './audit-extras.ts';
 import type { FileSystem } from './ports.ts';
 
 /** An access key id as AWS issues them: safe to paste into a shell as it is. */
@@ -41,8 +40,9 @@ export function cloudTrailLookup(credentialId: string | undefined): string | nul
 
 /** `entry` told in full; `anchoredSeq` is the keychain anchor's entry (0 without one), `firstUse` the history's mark. */
 export function accessStory(entry: AuditEntry, context: { anchoredSeq: number; firstUse: boolean }): AccessStory {
-  const v = verifiedOf(entry);
-  const a = approvalOf(entry);
+  // parseLine refused any line whose verified or approval field is not of the shape the agent writes.
+  const v = entry.verified;
+  const a = entry.approval;
   const c = entry.caller;
   return {
     seq: entry.seq,
@@ -63,7 +63,7 @@ export function accessStory(entry: AuditEntry, context: { anchoredSeq: number; f
         }
       : null,
     approval: a ? { scope: a.scope, grant: a.grant } : null,
-    served: textOf(entry, 'served') ?? null,
+    served: entry.served ?? null,
     credentialId: entry.credentialId ?? null,
     sessionName: entry.sessionName ?? null,
     cloudTrail: cloudTrailLookup(entry.credentialId),

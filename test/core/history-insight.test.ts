@@ -8,11 +8,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { isVerifiedCaller } from '../../common/caller.ts';
 import type { HistoryFilter } from '../../common/history.ts';
 import { accessStory, readEntry } from '../../main/core/access-story.ts';
 import type { AuditInput } from '../../main/core/audit-codec.ts';
 import { AuditLog } from '../../main/core/audit-log.ts';
-import { verifiedOf } from '../../main/core/audit-extras.ts';
 import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
@@ -154,7 +154,7 @@ describe('history insight', () => {
     // The codec does not read an entry whose verified field has a shape the agent never writes, so no story shows it as verified.
     const odd = { ...accessInput({ profile: 'dev', decision: 'allowed' }), verified: { method: 'SO_PEERCRED', peer: { pid: 1, uid: 0 }, requester: { exe: 42 }, ancestry: [] } } as unknown as AuditInput;
     assert.equal(await readEntry(fs, dir, await at(1000, odd)), undefined);
-    assert.equal(verifiedOf({ verified: odd.verified }), undefined, 'a verified field of the wrong shape is not shown as verified');
+    assert.equal(isVerifiedCaller(odd.verified), false, 'a verified field of the wrong shape is not shown as verified');
   });
 });
 
