@@ -74,9 +74,10 @@ export function checkPipeServer(path: string, api: Win32Pipes): PipeServerCheck 
 }
 
 const GENERIC_READ = 0x8000_0000;
-const OPEN_EXISTING = 3;
+/** CreateFileW's disposition for opening an existing pipe. */
+export const OPEN_EXISTING = 3;
 /** SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION: the server may learn who we are, never act as us. */
-const SQOS_IDENTIFICATION = 0x0010_0000 | 0x0001_0000;
+export const SQOS_IDENTIFICATION = 0x0010_0000 | 0x0001_0000;
 const ERROR_PIPE_BUSY = 231;
 const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
 const TOKEN_QUERY = 0x0008;

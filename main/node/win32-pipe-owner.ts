@@ -14,7 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import type koffiModule from 'koffi';
-import { Win32Error, checkPipeServer, koffiWin32Pipes, type Win32Pipes } from '../../helper/win32-pipe.ts';
+import { OPEN_EXISTING, SQOS_IDENTIFICATION, Win32Error, checkPipeServer, koffiWin32Pipes, type Win32Pipes } from '../../helper/win32-pipe.ts';
 import { EnvironmentError } from '../core/errors.ts';
 
 const ERROR_FILE_NOT_FOUND = 2;
@@ -34,8 +34,6 @@ export function claimPipeName(path: string, api: Win32Pipes): void {
 
 const READ_CONTROL = 0x0002_0000;
 const WRITE_DAC = 0x0004_0000;
-const OPEN_EXISTING = 3;
-const SQOS_IDENTIFICATION = 0x0010_0000 | 0x0001_0000;
 const SE_KERNEL_OBJECT = 6;
 const DACL_SECURITY_INFORMATION = 0x4;
 const PROTECTED_DACL_SECURITY_INFORMATION = 0x8000_0000;
