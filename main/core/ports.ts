@@ -103,7 +103,7 @@ export interface ApprovalRequest {
   mfaSerial?: string | undefined;
   /**
    * True when the verified program has not used this profile in the last 90 days (derived from
-   * the history: HistoryIndex.firstUseBy): the prompt says so in one line.
+   * the history by the agent's ProgramsSeen): the prompt says so in one line.
    */
   firstUse?: boolean | undefined;
 }
