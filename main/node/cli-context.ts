@@ -9,7 +9,7 @@ import { AuditLog } from '../core/audit-log.ts';
 import { UsageError } from '../core/errors.ts';
 import { Vault } from '../core/vault.ts';
 import { refusedRollback, VaultRollbackError } from '../core/vault-generation.ts';
-import { agentPlace } from './agent-runtime.ts';
+import { agentPlace } from './data-place.ts';
 import type { CliContext } from './context.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
 import { NodeFileSystem } from './node-file-system.ts';
