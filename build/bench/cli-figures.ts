@@ -32,8 +32,8 @@ export async function cliStartFigures(world: World, rounds = 3): Promise<Figure[
     return {
       name: `${c.name} / \`node -e 0\``,
       value: `${(mine.mean / node(mid).mean).toFixed(2)} (${ms(mine.mean)} / ${ms(node(mid).mean)})`,
-      target: c.args.startsWith('audit') ? 'under 300 ms (issue 16, at 1,000,000 entries: figure 7); near the floor' : 'near the floor (issue 16)',
-      met: c.args.startsWith('audit') ? mine.mean < 300 : undefined,
+      // Issue 16 asks for "near the floor" with no number; the 300 ms of `audit --limit 50` is at 1,000,000 entries (figure 7).
+      target: 'near `node -e 0` (issue 16)',
       note: `hyperfine -N --warmup 3 --runs 30, ratio of means, median of ${rounds} rounds in alternating order (rounds: ${results
         .map((r) => `${ms(r.get(commands[i]!)!.mean)} / ${ms(node(r).mean)}`)
         .join('; ')}); what it loads: ${c.what}`,
