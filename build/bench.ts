@@ -11,6 +11,7 @@ import { agentFigures } from './bench/agent-load.ts';
 import { auditFigures } from './bench/audit-figures.ts';
 import { addSessionProfile, endpointVsHelper } from './bench/endpoint-figures.ts';
 import { callerWalkFigure } from './bench/caller-walk.ts';
+import { cliStartFigures } from './bench/cli-figures.ts';
 import { burstFigures, helperVsFloor, rawCeiling, seaVsFloor, startInstantAgent } from './bench/floor-figures.ts';
 import { helperVsNode, throughAwsCli } from './bench/helper-figures.ts';
 import { historyScaleFigures } from './bench/history-scale.ts';
@@ -58,7 +59,7 @@ async function withWorld<T>(name: string, fn: (world: World) => Promise<T>): Pro
 }
 
 /** The parts of the run: `--only agent,vault` measures just those (the others take minutes; `history` alone takes a minute or two). */
-const PARTS = ['helper', 'burst', 'agent', 'audit', 'vault', 'history'] as const;
+const PARTS = ['helper', 'burst', 'agent', 'audit', 'vault', 'history', 'cli'] as const;
 type Part = (typeof PARTS)[number];
 
 function selectedParts(argv: readonly string[]): ReadonlySet<Part> {
@@ -119,6 +120,10 @@ async function measure(parts: ReadonlySet<Part>): Promise<void> {
   if (parts.has('history')) {
     step('figure 7: the history at 1,000,000 entries');
     figures.push(...(await withWorld('history', (world) => historyScaleFigures(world, step))));
+  }
+  if (parts.has('cli')) {
+    step('figure 8: the CLI\'s own start (--version, list, audit --limit 50) vs node -e 0 (hyperfine, 3 rounds)');
+    figures.push(...(await withWorld('cli', cliStartFigures)));
   }
   process.stdout.write(renderReport(machine, figures));
 }

@@ -8,6 +8,10 @@ import { bundleApp } from './bundle-app.ts';
 import { bundleRenderer } from './bundle-renderer.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+/** The CLI's chunks, beside dist/tray-cred.mjs; emptied first, so an old build's chunks do not pile up. */
+const CLI_CHUNKS = 'tray-cred-chunks';
+rmSync(`dist/${CLI_CHUNKS}`, { recursive: true, force: true });
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -22,15 +26,25 @@ await Promise.all([
   build({ ...common, entryPoints: ['helper/tray-cred-helper.ts'], outfile: 'dist/tray-cred-helper.cjs', format: 'cjs', minify: true }),
   build({
     ...common,
-    entryPoints: ['main/node/cli.ts'],
-    outfile: 'dist/tray-cred.mjs',
+    // dist/tray-cred.mjs stays the file users and npm's bin link run; each command's code is a chunk in dist/tray-cred-chunks/,
+    // loaded with import() only when that command is typed (main/node/command-table.ts).
+    entryPoints: { 'tray-cred': 'main/node/cli.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: `${CLI_CHUNKS}/[name]-[hash]`,
     format: 'esm',
     // The keyring binding and koffi are native addons, and the STS SDK is loaded only when a session is minted: both come from node_modules.
     external: ['@napi-rs/keyring', '@aws-sdk/client-sts', 'koffi'],
+    // ESM builds first: a CommonJS package split into a chunk of its own exposes only `default` to import() (as in bundle-app.ts).
+    mainFields: ['module', 'main'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
   }),
-  // `audit verify`'s worker threads (main/node/audit-verify-parallel.ts finds it beside the CLI).
-  build({ ...common, banner: {}, entryPoints: ['main/node/audit-verify-worker.ts'], outfile: 'dist/audit-verify-worker.mjs', format: 'esm' }),
+  // `audit verify`'s worker threads: main/node/audit-verify-parallel.ts finds it beside the module that starts them, which is
+  // in a chunk; the copy beside the CLI is for what runs that module from there.
+  ...['dist', `dist/${CLI_CHUNKS}`].map((dir) =>
+    build({ ...common, banner: {}, entryPoints: ['main/node/audit-verify-worker.ts'], outfile: `${dir}/audit-verify-worker.mjs`, format: 'esm' }),
+  ),
   bundleApp(),
   bundleRenderer(),
 ]);

@@ -3,94 +3,35 @@
  * only place that constructs the Node implementations of the ports.
  */
 import { CommanderError } from 'commander';
-import { join } from 'node:path';
-import { read } from 'read';
 import { EXIT_STATUS } from '../../common/errors.ts';
-import { AuditLog } from '../core/audit-log.ts';
-import { TrayCredError, UsageError } from '../core/errors.ts';
-import { Vault } from '../core/vault.ts';
-import { refusedRollback, VaultRollbackError } from '../core/vault-generation.ts';
-import { registerAdd } from './commands/add.ts';
-import { registerAgent } from './commands/agent.ts';
-import { registerApprove } from './commands/approve.ts';
-import { registerAudit } from './commands/audit.ts';
-import { registerCompletion } from './commands/completion.ts';
-import { registerConfigureAws } from './commands/configure-aws.ts';
-import { registerControl } from './commands/control.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerExec } from './commands/exec.ts';
-import { registerImport } from './commands/import.ts';
-import { registerInit } from './commands/init.ts';
-import { registerLogin } from './commands/login.ts';
-import { registerProfiles } from './commands/profiles.ts';
-import { registerRecovery } from './commands/recovery.ts';
-import { registerRekey } from './commands/rekey.ts';
-import { registerRotate } from './commands/rotate.ts';
-import { registerService } from './commands/service.ts';
-import { registerSettings } from './commands/settings.ts';
-import { registerSetup } from './commands/setup.ts';
-import { registerSso } from './commands/sso.ts';
-import { registerSts } from './commands/sts.ts';
-import { agentPlace } from './agent-runtime.ts';
+import { BugIndicatingError, EnvironmentError, TrayCredError } from '../core/errors.ts';
+import { modulesFor } from './command-table.ts';
 import type { CliContext } from './context.ts';
 import { FriendlyCommand } from './friendly-command.ts';
-import { KeyringKeychain } from './keyring-keychain.ts';
-import { NodeFileSystem } from './node-file-system.ts';
-import { CryptoRandom, SystemClock } from './system-clock.ts';
 
 declare const TRAY_CRED_VERSION: string | undefined;
 
-function context(): CliContext {
-  const { uid, dataDir: dir, socket } = agentPlace(process.env);
-  const fs = new NodeFileSystem(uid);
-  const keychain = new KeyringKeychain(process.platform);
-  const clock = new SystemClock();
-  const random = new CryptoRandom();
-  const vault = new Vault({ fs, keychain, random, clock }, dir);
-  const auditDir = join(dir, 'audit');
-  let audit: AuditLog | undefined;
-  const openAudit = async (): Promise<AuditLog> => (audit ??= new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, auditDir, await vault.loadAuditKey()));
-  return {
-    env: process.env,
-    uid,
-    dataDir: dir,
-    socket,
-    fs,
-    keychain,
-    clock,
-    random,
-    vault,
-    auditDir,
-    audit: openAudit,
-    async withKey(fn) {
-      const key = await vault.loadMasterKey();
-      try {
-        return await fn(key);
-      } catch (error) {
-        // A command that found an old vault.json put back records it, as the agent does.
-        if (error instanceof VaultRollbackError) await (await openAudit()).append(refusedRollback(error));
-        throw error;
-      } finally {
-        key.fill(0);
-      }
-    },
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(`${text}\n`),
-    async readStdin() {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
-    async ask(prompt, hidden) {
-      if (!process.stdin.isTTY) throw new UsageError('this needs an answer typed on a terminal, and stdin is not one');
-      return String(await read({ prompt, silent: hidden, output: process.stderr, replace: '' })).trim();
-    },
-  };
+/**
+ * A module of the bundle that cannot be loaded (a chunk or a package missing) is a broken
+ * install, not a bug: name what is missing and the fix.
+ */
+async function loadPart<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    const missing = /Cannot find (?:module|package) '([^']+)'/.exec((error as Error).message)?.[1] ?? 'a part of it';
+    throw new EnvironmentError(`this installation of tray-cred is incomplete (${missing} is missing): reinstall tray-cred`);
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
   let ctx: CliContext | undefined;
-  const lazy = (): CliContext => (ctx ??= context());
+  const lazy = (): CliContext => {
+    if (!ctx) throw new BugIndicatingError('a command asked for its context outside its action');
+    return ctx;
+  };
   const version = typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev';
   const program = new FriendlyCommand('tray-cred')
     .description('AWS credentials encrypted under a key in the OS keychain, served through credential_process, every access audited')
@@ -98,9 +39,15 @@ async function main(argv: string[]): Promise<void> {
     .version(`tray-cred ${version} (Node ${process.version}, ${process.platform}-${process.arch})`, '-v, --version', 'print the version, with Node and the platform')
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
-    .exitOverride();
-  for (const register of [registerInit, registerAdd, registerImport, registerProfiles, registerSts, registerConfigureAws, registerAgent, registerApprove, registerControl, registerExec, registerLogin, registerAudit, registerRecovery, registerRekey, registerRotate, registerSso, registerDoctor, registerSettings, registerService, registerSetup, registerCompletion]) register(program, lazy);
+    .exitOverride()
+    // The ports' implementations are loaded only when an action is about to run, never for `--help` or `--version`.
+    .hook('preAction', async () => {
+      ctx ??= (await loadPart(() => import('./cli-context.ts'))).nodeContext();
+    });
   try {
+    // Only the module of the command typed is loaded (command-table.ts); its registration is the same as when all are.
+    const registers = await Promise.all(modulesFor(argv.slice(2)).map((m) => loadPart(m.load)));
+    for (const register of registers) register(program, lazy);
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_STATUS.USAGE);
