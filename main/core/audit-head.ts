@@ -46,5 +46,14 @@ export async function readHead(fs: FileSystem, dir: string, key: MacKey): Promis
  * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
  */
 export async function writeHead(fs: FileSystem, dir: string, key: MacKey, seq: number, entryMac: string): Promise<void> {
-  await fs.writeFileAtomic(join(dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`, { replaceOnly: true });
+  await writeHeadText(fs, dir, headText(key, seq, entryMac));
+}
+
+/** The head's file contents for entry `seq`: sealed now, while the key is at hand, and written later by {@link writeHeadText}. */
+export function headText(key: MacKey, seq: number, entryMac: string): string {
+  return `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`;
+}
+
+export async function writeHeadText(fs: FileSystem, dir: string, text: string): Promise<void> {
+  await fs.writeFileAtomic(join(dir, HEAD), text, { replaceOnly: true });
 }

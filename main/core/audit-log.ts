@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { GENESIS, fileName, isAuditFile, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
 import { AuditKey } from './audit-key.ts';
 import { ANCHOR_AT_ONCE, ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
-import { readHead, writeHead } from './audit-head.ts';
+import { headText, readHead, writeHead, writeHeadText } from './audit-head.ts';
 import { readAuditLog } from './audit-reader.ts';
 import { readTail, type Tail } from './audit-tail.ts';
 import { BugIndicatingError, EnvironmentError, KeychainError, TamperedError } from './errors.ts';
@@ -33,6 +33,10 @@ export class AuditLog {
   private readonly anchor: ChainAnchor | undefined;
   private readonly anchorPlace: AnchorPlace | undefined;
   private anchoring: Promise<void> = Promise.resolve();
+  /** The newest chain head not yet written, and the writes of it, one after another. */
+  private headPending: string | undefined;
+  private heading: Promise<void> = Promise.resolve();
+  private answered = false;
 
   /**
    * `anchor` is where the keychain keeps the chain's anchor (audit-anchor.ts); every entry point passes it.
@@ -86,35 +90,65 @@ export class AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          const { entries, written } = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
-          // The anchor is written after the lock is released. Only a lock, stop, rekey or tamper waits
-          // for it, and a process's first entry (a command's only one, before it exits).
-          const wait = this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
+          const { entries, written, head } = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
+          // The entries are on disk: head and anchor follow the answers, except for a lock, stop, rekey,
+          // tamper or a process's first entry (a command's only one, before it exits).
+          const wait = !this.answered || this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
+          const headed = this.headAfter(head);
           const anchored = this.anchorAfter(written);
-          if (wait) await anchored;
+          if (wait) await Promise.all([headed, anchored]);
+          else headed.catch(() => undefined); // the next batch writes a newer head; verify accepts one behind the log
+          this.answered = true;
           batch.forEach((p, i) => p.resolve(entries[i]!));
-          for (const listener of this.appendListeners) {
-            try {
-              listener(entries);
-            } catch {
-              // A view that fails to update must not turn a recorded access into a failed one.
-            }
-          }
+          this.notify(entries);
         } catch (error) {
           this.tail = undefined;
-          // A damaged chain says so itself; anything else the file system refused is the user's to fix.
-          const wrapped =
-            error instanceof TamperedError || error instanceof BugIndicatingError || error instanceof KeychainError
-              ? error
-              : new EnvironmentError(
-                  `the audit log in ${this.dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`,
-                );
-          for (const p of batch) p.reject(wrapped);
+          for (const p of batch) p.reject(wrapWriteError(error, this.dir));
         }
       }
     } finally {
       this.writing = false;
     }
+  }
+
+  /** Resolves once every entry recorded so far has its chain head and anchor written. */
+  async flushed(): Promise<void> {
+    await Promise.all([this.heading, this.anchoring]);
+    if (this.headPending !== undefined) await this.headAfter(this.headPending).catch((error: unknown) => Promise.reject(wrapWriteError(error, this.dir)));
+  }
+
+  private notify(entries: readonly AuditEntry[]): void {
+    for (const listener of this.appendListeners) {
+      try {
+        listener(entries);
+      } catch {
+        // A view that fails to update must not turn a recorded access into a failed one.
+      }
+    }
+  }
+
+  /**
+   * Writes the chain head after a batch, off the request's path: a request waits only for its
+   * own entry's data sync. Writes are one after another and coalesce (a write that finds a newer
+   * head pending writes that one), so a head on disk is never ahead of the durable log and at
+   * most a batch or so behind it, which readers and verify accept (audit-head.ts). A head that
+   * fails stays pending for the next batch's write.
+   */
+  private headAfter(text: string): Promise<void> {
+    this.headPending = text;
+    const run = this.heading.then(async () => {
+      const next = this.headPending;
+      if (next === undefined) return; // written by the run before, which had it already
+      this.headPending = undefined;
+      try {
+        await writeHeadText(this.fs, this.dir, next);
+      } catch (error) {
+        this.headPending ??= next;
+        throw error;
+      }
+    });
+    this.heading = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -131,7 +165,7 @@ export class AuditLog {
     return this.anchoring;
   }
 
-  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<{ entries: AuditEntry[]; written: AuditEntry[] }> {
+  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<{ entries: AuditEntry[]; written: AuditEntry[]; head: string }> {
     // Checked once, not per batch: this is on every access's path. A failed write checks again.
     if (!this.tail) await this.fs.ensurePrivateDir(this.dir);
     const release = await this.fs.lock(join(this.dir, 'audit.lock'));
@@ -163,8 +197,7 @@ export class AuditLog {
       }
       await flush();
       this.tail = { file, size, seq, mac: prev };
-      await writeHead(this.fs, this.dir, key, seq, prev);
-      return { entries: entries.slice(repairs.length), written: entries };
+      return { entries: entries.slice(repairs.length), written: entries, head: headText(key, seq, prev) };
     } finally {
       await release();
     }
@@ -206,4 +239,11 @@ export class AuditLog {
     }
     return repairs;
   }
+}
+
+/** A damaged chain says so itself; anything else the file system refused is the user's to fix. */
+function wrapWriteError(error: unknown, dir: string): unknown {
+  return error instanceof TamperedError || error instanceof BugIndicatingError || error instanceof KeychainError
+    ? error
+    : new EnvironmentError(`the audit log in ${dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`);
 }

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fdatasync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -55,21 +55,26 @@ export class NodeFileSystem implements FileSystem {
     if (!options.replaceOnly) await syncDir(dir);
   }
 
+  /**
+   * Appends and waits for the data sync, the one step that waits on the device. Opening, writing
+   * into the page cache and closing are synchronous: microseconds each, where a round trip through
+   * the thread pool costs a waiting request more than the sync itself on a fast disk (issue 16).
+   */
   async appendDurable(path: string, data: string | Buffer): Promise<void> {
     let created = false;
-    let handle;
+    let fd: number;
     try {
-      handle = await fsp.open(path, constants.O_WRONLY | constants.O_APPEND);
+      fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
     } catch (error) {
       if (!isMissing(error)) throw error;
-      handle = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
       created = true;
     }
     try {
-      await handle.writeFile(data);
-      await handle.datasync();
+      writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     // fdatasync makes the bytes durable, not the new file's name: without this a power cut could
     // lose a whole new audit file whose appends were acknowledged. Only on creation, so rarely.
@@ -128,21 +133,7 @@ export class NodeFileSystem implements FileSystem {
     const deadline = Date.now() + waitMs;
     const mine = String(process.pid);
     for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-      // The pid is written first and the file linked into place, so a lock file never exists
-      // without its owner's pid, even when the process dies half-way.
-      const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-      try {
-        // Inside the try: on a full disk the file is created and the write fails; it must not stay behind.
-        await fsp.writeFile(temp, mine, { mode: 0o600, flag: 'wx' });
-        await fsp.link(temp, path);
-        return async () => {
-          if ((await this.readFile(path))?.toString('utf8') === mine) await fsp.rm(path, { force: true });
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      } finally {
-        await fsp.rm(temp, { force: true });
-      }
+      if (tryLock(path, mine)) return async () => unlockIfMine(path, mine);
       const seen = (await this.readFile(path))?.toString('utf8');
       if (seen === undefined) continue;
       const holder = /^\d+$/.test(seen) ? Number(seen) : 0;
@@ -157,6 +148,45 @@ export class NodeFileSystem implements FileSystem {
       await new Promise((r) => setTimeout(r, delay));
     }
   }
+}
+
+/** Writes all of `data` at the file's end (a write to a regular file can be short on a full disk: the next call says why). */
+function writeAll(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at);
+}
+
+/**
+ * One attempt at the lock. The pid is written first and the file linked into place, so a lock
+ * file never exists without its owner's pid, even when the process dies half-way. Synchronous
+ * on purpose: three system calls in a private local directory take tens of microseconds, where
+ * the same steps through the thread pool cost every audit batch (so every access) about a
+ * millisecond of round trips (issue 16, measured with strace).
+ */
+function tryLock(path: string, mine: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    // Inside the try: on a full disk the file is created and the write fails; it must not stay behind.
+    writeFileSync(temp, mine, { mode: 0o600, flag: 'wx' });
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Releases the lock if this process still holds it (a stale-lock breaker may have taken it). */
+function unlockIfMine(path: string, mine: string): void {
+  let seen: string;
+  try {
+    seen = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  if (seen === mine) rmSync(path, { force: true });
 }
 
 /**

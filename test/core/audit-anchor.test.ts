@@ -26,6 +26,7 @@ describe('the audit chain anchored in the keychain', () => {
   const verify = async () => verifyAuditLog(fs, dir, key, { anchor: await readAuditAnchor(place) });
   const fill = async (log: AuditLog, n: number) => {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: 'dev', decision: 'allowed' });
+    await log.flushed(); // the chain head follows the answers
   };
   const auditFiles = async () => (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
 

@@ -26,6 +26,8 @@ describe('AuditLog', () => {
 
   async function fill(n: number): Promise<void> {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: `p${i}`, decision: 'allowed', caller, durationMs: i });
+    // The chain head follows the answers (a request waits only for its own entry): the cut tests need it written.
+    await log.flushed();
   }
   async function lines(): Promise<{ file: string; lines: string[] }> {
     const file = join(dir, (await readdir(dir)).filter((n) => n.endsWith('.jsonl'))[0]!);
