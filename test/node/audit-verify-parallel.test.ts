@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { readAuditAnchor } from '../../main/core/audit-anchor.ts';
 import { chainHolds, scanAuditFile } from '../../main/core/audit-chain-scan.ts';
-import { GENESIS, isAuditFile } from '../../main/core/audit-codec.ts';
+import { GENESIS, MAX_LINE_CHARS, isAuditFile } from '../../main/core/audit-codec.ts';
+import { LineMac } from '../../main/core/audit-line-mac.ts';
 import { readHead } from '../../main/core/audit-head.ts';
 import { AuditLog } from '../../main/core/audit-log.ts';
 import { verifyAuditLog } from '../../main/core/audit-verify.ts';
@@ -48,7 +49,8 @@ describe('parallel audit verify', () => {
     const anchor = await readAuditAnchor(place);
     const head = await readHead(fs, dir, createSecretKey(key));
     const want = [1, ...(head.ok ? [head.seq] : []), ...(anchor ? [anchor.seq] : [])];
-    const scans = await Promise.all((await files()).map(async (f) => scanAuditFile(createSecretKey(key), await readFile(join(dir, f)), want)));
+    const mac = new LineMac(key, MAX_LINE_CHARS);
+    const scans = await Promise.all((await files()).map(async (f) => readFile(join(dir, f)).then((buf) => scanAuditFile(mac, buf, buf.length, want))));
     return chainHolds(scans, { head, anchor, requireEntries: true, genesis: GENESIS });
   }
   async function both() {
