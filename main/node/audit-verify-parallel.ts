@@ -60,7 +60,10 @@ async function scanAll(scripts: readonly string[], rawKey: Buffer, paths: string
   }
 }
 
-/** The same report as verifyAuditLog, computed on up to `threads` worker threads when the log is long. */
+/**
+ * The same report as verifyAuditLog, checked on up to `threads` threads (this one and workers;
+ * by default one per core) when the log has enough files to pay for a worker's start.
+ */
 export async function verifyAuditLogParallel(
   fs: FileSystem,
   dir: string,
