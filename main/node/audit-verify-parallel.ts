@@ -33,7 +33,9 @@ function workerScript(): string | undefined {
 }
 
 function startWorker(script: string, rawKey: Buffer, job: ScanJob): { done: Promise<IndexedScan[]>; stop: () => Promise<number> } {
-  const worker = new Worker(script, { workerData: { ...job, key: new Uint8Array(rawKey) } });
+  const key = new Uint8Array(rawKey);
+  const worker = new Worker(script, { workerData: { ...job, key } });
+  key.fill(0); // workerData was copied into the worker's message when it was made; the worker zeroes its own copy
   const done = new Promise<IndexedScan[]>((resolve, reject) => {
     worker.once('message', (scans: IndexedScan[]) => resolve(scans));
     worker.once('error', reject);
