@@ -5,6 +5,8 @@
  * every damaged one, leaving the report to the full checks.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { createSecretKey } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +21,7 @@ import { TamperedError } from '../../main/core/errors.ts';
 import { LIMITS } from '../../main/core/file-limits.ts';
 import { AuditLog } from '../../main/core/audit-log.ts';
 import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { scanQueue } from '../../main/node/audit-scan-queue.ts';
+import { scanQueue, type IndexedScan } from '../../main/node/audit-scan-queue.ts';
 import { verifyAuditLogParallel } from '../../main/node/audit-verify-parallel.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
 import { accessInput } from '../fakes/access-history.ts';
@@ -222,4 +224,26 @@ describe('parallel audit verify', () => {
     const scans = scanQueue(new Uint8Array(key), job);
     assert.deepEqual(scans.map(([i, scan]) => [i, scan.ok]), [[0, true], [1, false]]);
   });
+
+  // A worker that failed to load or computed another MAC would only send every log through the slow full checks, unseen in the reports above.
+  for (const [what, script] of [
+    ['the worker script', join(import.meta.dirname, '../../main/node/audit-verify-worker.ts')],
+    ['the bundled worker beside the CLI (dist/, built before the tests)', join(import.meta.dirname, '../../dist/audit-verify-worker.mjs')],
+  ] as const) {
+    it(`${what} accepts every file of an intact log on its own, and refuses an edited one`, async () => {
+      const run = async (): Promise<IndexedScan[]> => {
+        const paths = (await files()).map((f) => join(dir, f));
+        const worker = new Worker(script, { workerData: { paths, want: [1], next: new Int32Array(new SharedArrayBuffer(4)), key: new Uint8Array(key) } });
+        const [scans] = (await once(worker, 'message')) as [IndexedScan[]];
+        await once(worker, 'exit');
+        return scans;
+      };
+      const scans = await run();
+      assert.equal(scans.length, (await files()).length);
+      assert.ok(scans.every(([, scan]) => scan.ok));
+      assert.equal(scans.reduce((n, [, scan]) => n + (scan.ok ? scan.count : 0), 0), 121);
+      await edit(2, (l) => l.map((x, i) => (i === 3 ? x.replace('"decision":"allowed"', '"decision":"denied"') : x)));
+      assert.ok((await run()).some(([, scan]) => !scan.ok));
+    });
+  }
 });
