@@ -64,7 +64,9 @@ async function scanAll(scripts: readonly string[], rawKey: Buffer, paths: string
 
 /**
  * The same report as verifyAuditLog, checked on up to `threads` threads (this one and workers;
- * by default one per core) when the log has enough files to pay for a worker's start.
+ * by default one per core) when the log has enough files to pay for a worker's start. This
+ * thread's share is synchronous, so its event loop waits: for a short-lived command like
+ * `tray-cred audit verify`, not for the agent or the app's main process.
  */
 export async function verifyAuditLogParallel(
   fs: FileSystem,
