@@ -5,7 +5,8 @@
  * a file it cannot accept whole goes through verifyAuditLog's full checks, which say what is
  * wrong. Every MAC is checked either way.
  */
-import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { MAX_LINE_CHARS } from './audit-codec.ts';
+import type { LineMac } from './audit-line-mac.ts';
 
 /** What a file holds, as far as the scan accepted it. */
 export type FileScan =
@@ -26,57 +27,85 @@ export type FileScan =
 const NL = 0x0a;
 const SEQ_KEY = Buffer.from('{"seq":');
 const TAMPER = Buffer.from('"event":"tamper"');
-/** `,"prev":"` + 64 hex + `","mac":"` + 64 hex + `"}` */
-const TAIL = 9 + 64 + 9 + 64 + 2;
 const PREV_KEY = Buffer.from(',"prev":"');
 const MAC_KEY = Buffer.from('","mac":"');
-const NEWLINE = Buffer.from('\n');
-const CLOSE = Buffer.from('}');
-const HEX = /^[0-9a-f]{64}$/;
+const HEX_CHARS = 64;
+/** `,"prev":"` + 64 hex + `","mac":"` + 64 hex + `"}` */
+const TAIL = PREV_KEY.length + HEX_CHARS + MAC_KEY.length + HEX_CHARS + 2;
+/** Where the MAC starts, from the start of the tail. */
+const MAC_AT = PREV_KEY.length + HEX_CHARS + MAC_KEY.length;
+/** Past 15 digits a number is no longer exact in a double; the writer's never get there. */
+const MAX_SEQ_DIGITS = 15;
 
-/** The number after `{"seq":` at `at`, or -1. */
-function seqAt(buf: Buffer, at: number, end: number): number {
-  if (buf.compare(SEQ_KEY, 0, SEQ_KEY.length, at, at + SEQ_KEY.length) !== 0) return -1;
-  let n = 0;
-  let i = at + SEQ_KEY.length;
-  for (; i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39 && i - at < 24; i += 1) n = n * 10 + (buf[i]! - 0x30);
-  return i > at + SEQ_KEY.length && buf[i] === 0x2c ? n : -1;
+/** Whether `buf` holds `key`'s bytes at `at` (compared here: a native call per field costs more than the compare). */
+function has(buf: Buffer, at: number, key: Buffer): boolean {
+  for (let i = 0; i < key.length; i += 1) if (buf[at + i] !== key[i]) return false;
+  return true;
 }
 
-/** Scans `buf`, a whole audit file; `want` are the entry numbers whose MACs to return. */
-export function scanAuditFile(key: KeyObject, buf: Buffer, want: readonly number[]): FileScan {
+/** The 64 hex digits at `at`. */
+const text = (buf: Buffer, at: number): string => buf.toString('latin1', at, at + HEX_CHARS);
+
+/** Whether the 64 bytes at `a` and at `b` are the same. */
+function same64(buf: Buffer, a: number, b: number): boolean {
+  for (let i = 0; i < HEX_CHARS; i += 1) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
+/** The number after `{"seq":` at `at` as the writer prints it (digits, no leading zero, then a comma), or -1. */
+function seqAt(buf: Buffer, at: number, end: number): number {
+  if (!has(buf, at, SEQ_KEY)) return -1;
+  const first = at + SEQ_KEY.length;
+  let n = 0;
+  let i = first;
+  for (; i < end && i - first < MAX_SEQ_DIGITS && buf[i]! >= 0x30 && buf[i]! <= 0x39; i += 1) n = n * 10 + (buf[i]! - 0x30);
+  return i > first && buf[first] !== 0x30 && buf[i] === 0x2c ? n : -1;
+}
+
+/** Where the line from `at` to the newline at `end` has its tail (`,"prev":"`...), or -1 when it is not laid out as the writer lays it out. */
+function tailOf(buf: Buffer, at: number, end: number): number {
+  const tail = end - TAIL;
+  if (tail <= at || end - at > MAX_LINE_CHARS) return -1;
+  return has(buf, tail, PREV_KEY) && has(buf, tail + PREV_KEY.length + HEX_CHARS, MAC_KEY) && buf[end - 2] === 0x22 && buf[end - 1] === 0x7d ? tail : -1;
+}
+
+/**
+ * Scans `buf[0, length)`, a whole audit file; `want` are the entry numbers whose MACs to return.
+ * The MAC check compares bytes and builds no strings: only the file's first `prev`, its last MAC
+ * and the wanted MACs become text.
+ */
+export function scanAuditFile(mac: LineMac, buf: Buffer, length: number, want: readonly number[]): FileScan {
+  // A tamper entry fails verify (it names what was detected): such a file is left to the full checks.
+  if (buf.subarray(0, length).indexOf(TAMPER) >= 0) return { ok: false };
   const macs: Record<number, string> = {};
   let count = 0;
   let firstSeq = 0;
-  let firstPrev = '';
   let seq = 0;
-  let prev = '';
-  for (let at = 0; at < buf.length; ) {
-    const nl = buf.indexOf(NL, at);
-    if (nl < 0) return { ok: false }; // a torn last line
-    const end = nl;
-    const tail = end - TAIL;
-    const lineSeq = tail > at ? seqAt(buf, at, tail) : -1;
-    if (lineSeq < 1 || buf.compare(PREV_KEY, 0, PREV_KEY.length, tail, tail + PREV_KEY.length) !== 0 || buf.compare(MAC_KEY, 0, MAC_KEY.length, tail + 73, tail + 82) !== 0 || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22) return { ok: false };
-    const linePrev = buf.toString('latin1', tail + 9, tail + 73);
-    const lineMac = buf.toString('latin1', tail + 82, tail + 146);
-    if (!HEX.test(linePrev) || !HEX.test(lineMac)) return { ok: false };
+  /** Where the previous line's MAC is in `buf`. */
+  let prevMacAt = -1;
+  let firstPrevAt = -1;
+  for (let at = 0; at < length; ) {
+    const end = buf.indexOf(NL, at);
+    if (end < 0 || end >= length) return { ok: false }; // a torn last line
+    const tail = tailOf(buf, at, end);
+    const lineSeq = tail < 0 ? -1 : seqAt(buf, at, tail);
+    if (lineSeq < 1) return { ok: false };
+    const prevAt = tail + PREV_KEY.length;
     if (count === 0) {
       firstSeq = lineSeq;
-      firstPrev = linePrev;
-    } else if (lineSeq !== seq + 1 || linePrev !== prev) return { ok: false };
+      firstPrevAt = prevAt;
+    } else if (lineSeq !== seq + 1 || !same64(buf, prevAt, prevMacAt)) return { ok: false };
+    const macAt = tail + MAC_AT;
     // The MAC covers the previous MAC, a newline, and the line up to its MAC with the object closed.
-    const body = buf.subarray(at, tail + 73 + 1);
-    if (body.indexOf(TAMPER) >= 0) return { ok: false };
-    const computed = createHmac('sha256', key).update(linePrev).update(NEWLINE).update(body).update(CLOSE).digest();
-    if (!timingSafeEqual(computed, Buffer.from(lineMac, 'hex'))) return { ok: false };
-    if (want.includes(lineSeq)) macs[lineSeq] = lineMac;
+    if (!mac.holds(buf, prevAt, at, prevAt + HEX_CHARS + 1, macAt)) return { ok: false };
+    if (want.includes(lineSeq)) macs[lineSeq] = text(buf, macAt);
     seq = lineSeq;
-    prev = lineMac;
+    prevMacAt = macAt;
     count += 1;
-    at = nl + 1;
+    at = end + 1;
   }
-  return { ok: true, count, firstSeq, firstPrev, lastSeq: seq, lastMac: prev, macs };
+  if (count === 0) return { ok: true, count, firstSeq: 0, firstPrev: '', lastSeq: 0, lastMac: '', macs };
+  return { ok: true, count, firstSeq, firstPrev: text(buf, firstPrevAt), lastSeq: seq, lastMac: text(buf, prevMacAt), macs };
 }
 
 /**
