@@ -30,6 +30,7 @@ describe("the agent's audit key: held while unlocked, read per write while locke
   });
   afterEach(async () => {
     await broker.flushLastUsed();
+    await audit.flushed().catch(() => undefined);
     await w.close();
   });
 

@@ -38,7 +38,10 @@ describe('HistoryIndex', () => {
     clock = new FakeClock();
     log = new AuditLog({ fs, clock }, dir, key);
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await log.flushed(); // the chain head follows the answers: let it land before the dir goes
+    await rm(dir, { recursive: true, force: true });
+  });
 
   async function record(inputs: AuditInput[]): Promise<void> {
     for (const input of inputs) {

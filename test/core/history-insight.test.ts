@@ -37,7 +37,10 @@ describe('history insight', () => {
     log = new AuditLog({ fs, clock }, dir, key, { maxFileBytes: 4096 });
     index = new HistoryIndex({ fs }, dir);
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await log.flushed(); // the chain head follows the answers: let it land before the dir goes
+    await rm(dir, { recursive: true, force: true });
+  });
 
   async function at(ms: number, input: AuditInput): Promise<number> {
     clock.advance(ms);

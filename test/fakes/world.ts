@@ -56,6 +56,7 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver; 
     /** Waits for the broker's last-used write (a timer may have started one), then removes the dir. */
     close: async () => {
       await broker.flushLastUsed();
+      await audit.flushed().catch(() => undefined); // the chain head follows the answers: let it land before the dir goes
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -30,6 +30,7 @@ describe('AuditFollower', () => {
   const follower = async (): Promise<AuditFollower> => new AuditFollower({ fs, dir, onEntry: (e) => seen.push(e), onReplaced: (m) => said.push(m) }, await endOfLog(fs, dir));
   const fill = async (log: AuditLog, n: number, from = 0): Promise<void> => {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: `p${from + i}`, decision: 'allowed' });
+    await log.flushed(); // the chain head follows the answers: these tests replace the files under it
   };
 
   it('gives each appended entry once, in order, across files the writer rotates to', async () => {

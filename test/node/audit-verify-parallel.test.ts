@@ -45,6 +45,7 @@ describe('parallel audit verify', () => {
       clock.advance(1000);
       await log.append(accessInput({ profile: n % 2 ? 'dev' : 'prod', decision: 'allowed', exe: '/usr/bin/aws' }));
     }
+    await log.flushed(); // the chain head follows the answers: the attacks below edit it
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
