@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { verifyAuditLog } from '../../core/audit-verify.ts';
+import { verifyAuditLogParallel } from '../audit-verify-parallel.ts';
 import { awsCliV1Problem } from '../../core/aws-cli-version.ts';
 import { configProfiles, helperIn, isHelperFor, profilesWithSecrets } from '../../core/aws-config-edit.ts';
 import { awsFiles } from '../../core/import-sources.ts';
@@ -152,7 +152,9 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
   if (orphans.length) f.act(`${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`);
   await checkKeys(c, f);
-  const report = await verifyAuditLog(c.fs, c.auditDir, await c.vault.loadAuditKey(), { requireEntries: true, anchor: await (await c.audit()).readAnchor() });
+  // As `audit verify` does: every MAC checked on every core, and the key zeroed after.
+  const auditKey = await c.vault.loadAuditKey();
+  const report = await verifyAuditLogParallel(c.fs, c.auditDir, auditKey, { requireEntries: true, anchor: await (await c.audit()).readAnchor() }).finally(() => auditKey.fill(0));
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
   else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
   return true;
