@@ -1,12 +1,7 @@
 import type { Decision } from '../../common/decision.ts';
 import { FIRST_USE_DAYS, type HistoryRow } from '../../common/history.ts';
-import { claimDiffers, programText } from '../../common/caller-text.ts';
-import type { AuditRecord } from './audit-codec.ts';
-import { verifiedExe } from './audit-extras.ts';
+import { CODES, NUMBERS, type CodeColumn, type HistoryBatch, type NumberColumn } from './history-batch.ts';
 
-const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const;
-/** Few distinct values (the filters compare some; folders, reasons and key ids repeat): interned, one id per row. */
-const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId'] as const;
 /** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
 const TEXTS = ['command', 'claimed'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
@@ -17,8 +12,6 @@ const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
 /** The decisions that served credentials: a use of the profile. */
 export const SERVED_DECISIONS: ReadonlySet<string> = new Set(['allowed', 'approved', 'remembered']);
 
-type NumberColumn = (typeof NUMBERS)[number];
-type CodeColumn = (typeof CODES)[number];
 type TextColumn = (typeof TEXTS)[number];
 
 /** `array`, or a copy at least `need` long (doubling), for columns that grow a row at a time. */
@@ -112,44 +105,34 @@ export class HistoryColumns {
     return id;
   }
 
-  /** Appends one entry; `at` is its time in milliseconds, as the codec parsed it. */
-  add(e: AuditRecord, at: number): void {
-    const i = this.count;
-    if (i + 1 > this.numbers.seq.length) {
-      for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], i + 1);
-      for (const c of CODES) this.codes[c] = grown(this.codes[c], i + 1);
+  /** Appends a batch of rows read from the log (history-batch.ts), its interned ids mapped to this index's. */
+  append(b: HistoryBatch): void {
+    const start = this.count;
+    const count = start + b.count;
+    if (count > this.numbers.seq.length) {
+      for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], count);
+      for (const c of CODES) this.codes[c] = grown(this.codes[c], count);
       const flags = new Uint8Array(this.numbers.seq.length);
       flags.set(this.firstUse);
       this.firstUse = flags;
     }
-    this.numbers.seq[i] = e.seq;
-    this.numbers.time[i] = at;
-    // The verified requester where the kernel named one; the claim otherwise.
-    const v = e.verified;
-    this.numbers.pid[i] = v ? v.requester.pid : (e.caller?.pid ?? NaN);
-    this.numbers.ppid[i] = v ? (v.ancestry[0]?.pid ?? NaN) : (e.caller?.ppid ?? NaN);
-    this.numbers.verified[i] = v ? 1 : 0;
-    this.numbers.durationMs[i] = e.durationMs ?? NaN;
-    const program = e.event === 'access' ? verifiedExe(e) : undefined;
-    this.codes.event[i] = this.intern(e.event);
-    this.codes.profile[i] = this.intern(e.profile);
-    this.codes.decision[i] = this.intern(e.decision);
-    this.codes.served[i] = this.intern(e.served);
-    this.codes.program[i] = this.intern(program);
-    this.codes.cwd[i] = this.intern(v ? v.requester.cwd : e.caller?.cwd);
-    this.codes.reason[i] = this.intern(e.reason);
-    // A key id repeats for every access served from the vault or one cached session.
-    this.codes.credentialId[i] = this.intern(e.credentialId);
-    if (program !== undefined) this.notePrograms(i, at, e.decision);
-    this.addTexts(e);
-    this.noteProfile(e.profile);
-    this.count = i + 1;
+    for (const c of NUMBERS) this.numbers[c].set(b.numbers[c], start);
+    const ids = b.values.map((v, id) => (id === NULL ? NULL : this.intern(v)));
+    for (const c of CODES) {
+      const from = b.codes[c];
+      const to = this.codes[c];
+      for (let k = 0; k < b.count; k += 1) to[start + k] = ids[from[k]!]!;
+    }
+    for (const id of new Set(b.codes.profile)) if (id !== NULL) this.noteProfile(b.values[id]!);
+    const { program, decision } = this.codes;
+    for (let i = start; i < count; i += 1) {
+      if (program[i] !== NULL) this.notePrograms(i, this.numbers.time[i]!, this.text(decision[i]!) ?? undefined);
+    }
+    for (let k = 0; k < b.count; k += 1) this.addTexts(b.command[k]!, b.claimed[k]!);
+    this.count = count;
   }
 
-  private addTexts(e: AuditRecord): void {
-    const v = e.verified;
-    const command = v ? programText(v.requester) : (e.caller?.command ?? null);
-    const claimed = v && e.caller && claimDiffers(e.caller, v) ? e.caller.command : null;
+  private addTexts(command: string | null, claimed: string | null): void {
     this.texts.command.push(command);
     this.texts.claimed.push(claimed);
     // The text filter finds a row by its claim too: both lowercased into one string (the same string as the command when nothing was claimed apart).
