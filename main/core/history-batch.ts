@@ -1,39 +1,25 @@
 /**
- * A run of audit lines read into the history index's columns (history-columns.ts), with strings
- * interned per batch: a plain object of typed arrays and string lists, so a worker thread can
+ * Audit lines read into a HistoryBatch (ports.ts) for the history index's columns
+ * (history-columns.ts): a plain object of typed arrays and string lists, so a worker thread can
  * build it and post it (the arrays transferred, not copied) and the index appends it whole.
  * Reading a range of a file into a batch is the same code on every thread.
  */
 import { claimDiffers, programText } from '../../common/caller-text.ts';
 import { parseRecord, type AuditRecord } from './audit-codec.ts';
 import { verifiedExe } from './audit-extras.ts';
-import type { FileSystem } from './ports.ts';
+import type { BatchJob, BatchReader, FileSystem, HistoryBatch, HistoryCodeColumn, HistoryNumberColumn } from './ports.ts';
 
-export const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const;
-/** Few distinct values (the filters compare some; folders, reasons and key ids repeat): interned, one id per row. */
-export const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId'] as const;
-export type NumberColumn = (typeof NUMBERS)[number];
-export type CodeColumn = (typeof CODES)[number];
-
-/** Lines of one file read from `offset`: `end` is the offset after the last whole line. */
-export interface HistoryBatch {
-  end: number;
-  count: number;
-  numbers: Record<NumberColumn, Float64Array>;
-  /** Ids into `values`; 0 stands for null. */
-  codes: Record<CodeColumn, Uint32Array>;
-  values: string[];
-  /** Per row: the program's command line (verified where the kernel named it), and a claim about another process. */
-  command: (string | null)[];
-  claimed: (string | null)[];
-}
-
-/** One job for a batch reader: the bytes `offset` .. `size` of the audit file at `path`. */
-export interface BatchJob {
-  path: string;
-  offset: number;
-  size: number;
-}
+export const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const satisfies readonly HistoryNumberColumn[];
+/**
+ * Interned, one id per row: the filters compare some; folders, reasons and key ids repeat, and
+ * so do command lines (the same `terraform plan` or `aws s3 ls` over and over), which then cost
+ * one string each and are searched once each; where they do not repeat, an id costs no more
+ * than the pointer a list of strings would hold.
+ */
+export const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId', 'command', 'claimed'] as const satisfies readonly HistoryCodeColumn[];
+export type NumberColumn = HistoryNumberColumn;
+export type CodeColumn = HistoryCodeColumn;
+export type { BatchJob, BatchReader, HistoryBatch };
 
 /** The first read; a line longer than this (tray-cred writes none) doubles it until it fits. */
 const CHUNK = 4 * 1024 * 1024;
@@ -45,8 +31,6 @@ class BatchBuilder {
   private codes = {} as Record<CodeColumn, Uint32Array>;
   private readonly values: string[] = [''];
   private readonly ids = new Map<string, number>();
-  private readonly command: (string | null)[] = [];
-  private readonly claimed: (string | null)[] = [];
 
   /** `rows`: how many rows to make room for at first (the arrays double when they fill). */
   constructor(rows: number) {
@@ -89,8 +73,8 @@ class BatchBuilder {
     codes.reason[i] = this.intern(e.reason);
     // A key id repeats for every access served from the vault or one cached session.
     codes.credentialId[i] = this.intern(e.credentialId);
-    this.command.push(v ? programText(v.requester) : (e.caller?.command ?? null));
-    this.claimed.push(v && e.caller && claimDiffers(e.caller, v) ? e.caller.command : null);
+    codes.command[i] = this.intern(v ? programText(v.requester) : e.caller?.command);
+    codes.claimed[i] = this.intern(v && e.caller && claimDiffers(e.caller, v) ? e.caller.command : undefined);
     this.count = i + 1;
   }
 
@@ -101,7 +85,7 @@ class BatchBuilder {
     const codes = {} as Record<CodeColumn, Uint32Array>;
     for (const c of NUMBERS) numbers[c] = this.numbers[c].subarray(0, n);
     for (const c of CODES) codes[c] = this.codes[c].subarray(0, n);
-    return { end, count: n, numbers, codes, values: this.values, command: this.command, claimed: this.claimed };
+    return { end, count: n, numbers, codes, values: this.values };
   }
 }
 
@@ -130,7 +114,8 @@ export async function readBatch(fs: FileSystem, job: BatchJob): Promise<HistoryB
     const chunk = await fs.readRange(job.path, at, Math.min(want, job.size - at));
     const end = chunk.lastIndexOf(0x0a);
     if (end < 0) {
-      if (at + chunk.length >= job.size) break; // a torn last line: the rest comes with a later write
+      // A torn last line (the rest comes with a later write), or a file cut short since its size was read.
+      if (at + chunk.length >= job.size || chunk.length < Math.min(want, job.size - at)) break;
       want *= 2; // one line longer than a chunk
       continue;
     }
@@ -143,12 +128,6 @@ export async function readBatch(fs: FileSystem, job: BatchJob): Promise<HistoryB
     want = CHUNK;
   }
   return builder.finish(at);
-}
-
-/** Reads audit files into batches, in order; an implementation may read several at once on other threads. */
-export interface BatchReader {
-  /** One batch per job, in the order of `jobs`. */
-  read(jobs: readonly BatchJob[]): Promise<HistoryBatch>[];
 }
 
 /** Reads each job on this thread, one after the other. */

@@ -2,42 +2,31 @@ import type { Decision } from '../../common/decision.ts';
 import { FIRST_USE_DAYS, type HistoryRow } from '../../common/history.ts';
 import { CODES, NUMBERS, type CodeColumn, type HistoryBatch, type NumberColumn } from './history-batch.ts';
 
-/** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
-const TEXTS = ['command', 'claimed'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
-/** The interned columns a text filter searches, beside each row's command. */
-export const SEARCHED_CODES = ['profile', 'cwd', 'reason', 'program'] as const;
+/** The interned columns a text filter searches. */
+export const SEARCHED_CODES = ['profile', 'cwd', 'reason', 'program', 'command', 'claimed'] as const;
 const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
 /** The decisions that served credentials: a use of the profile. */
 export const SERVED_DECISIONS: ReadonlySet<string> = new Set(['allowed', 'approved', 'remembered']);
 
-type TextColumn = (typeof TEXTS)[number];
-
-/** `array`, or a copy at least `need` long (doubling), for columns that grow a row at a time. */
-export function grown<T extends Float64Array | Uint32Array>(array: T, need: number): T {
+/** `array`, or a copy at least `need` long (doubling, or by `factor`), for columns that grow a row at a time. */
+export function grown<T extends Float64Array | Uint32Array>(array: T, need: number, factor = 2): T {
   if (need <= array.length) return array;
-  const next = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
+  const next = new (array.constructor as new (n: number) => T)(Math.max(need, Math.floor(array.length * factor)));
   next.set(array);
   return next;
 }
 
 /**
- * The audit entries as columns: typed arrays for numbers and the filtered codes (interned
- * strings, one id per row), plain arrays for the mostly distinct texts, and per row the searched
- * text lowercased once at load, so a new filter is one pass over them.
+ * The audit entries as columns: typed arrays for numbers and for every text (interned strings,
+ * one id per row), each distinct text lowercased once at load, so a new text filter looks at
+ * each distinct text once and then at one id per row and column.
  */
 export class HistoryColumns {
   count = 0;
   readonly numbers = {} as Record<NumberColumn, Float64Array>;
   readonly codes = {} as Record<CodeColumn, Uint32Array>;
-  private readonly texts = {} as Record<TextColumn, (string | null)[]>;
-  /**
-   * Per row, the command lowercased for the text filter: the same string as the command when it
-   * has no capitals (most have none), so it costs a pointer. The interned columns are searched
-   * once per distinct value instead.
-   */
-  readonly commandLower: (string | null)[] = [];
   /** Each interned value lowercased, by id, for the text filter. */
   readonly lowerValues: string[] = [''];
   private readonly values: string[] = [''];
@@ -52,7 +41,6 @@ export class HistoryColumns {
   constructor() {
     for (const c of NUMBERS) this.numbers[c] = new Float64Array(1024);
     for (const c of CODES) this.codes[c] = new Uint32Array(1024);
-    for (const c of TEXTS) this.texts[c] = [];
   }
 
   /** The id of an interned string, NULL for none, -1 for a string no row holds. */
@@ -109,13 +97,7 @@ export class HistoryColumns {
   append(b: HistoryBatch): void {
     const start = this.count;
     const count = start + b.count;
-    if (count > this.numbers.seq.length) {
-      for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], count);
-      for (const c of CODES) this.codes[c] = grown(this.codes[c], count);
-      const flags = new Uint8Array(this.numbers.seq.length);
-      flags.set(this.firstUse);
-      this.firstUse = flags;
-    }
+    if (count > this.numbers.seq.length) this.reserve(Math.max(count, this.numbers.seq.length * 2));
     for (const c of NUMBERS) this.numbers[c].set(b.numbers[c], start);
     const ids = b.values.map((v, id) => (id === NULL ? NULL : this.intern(v)));
     for (const c of CODES) {
@@ -128,16 +110,21 @@ export class HistoryColumns {
     for (let i = start; i < count; i += 1) {
       if (program[i] !== NULL) this.notePrograms(i, this.numbers.time[i]!, this.text(decision[i]!) ?? undefined);
     }
-    for (let k = 0; k < b.count; k += 1) this.addTexts(b.command[k]!, b.claimed[k]!);
     this.count = count;
   }
 
-  private addTexts(command: string | null, claimed: string | null): void {
-    this.texts.command.push(command);
-    this.texts.claimed.push(claimed);
-    // The text filter finds a row by its claim too: both lowercased into one string (the same string as the command when nothing was claimed apart).
-    const searched = claimed === null ? command : `${command ?? ''}\u0000${claimed}`;
-    this.commandLower.push(searched === null ? null : searched.toLowerCase());
+  /**
+   * Makes room for `rows` rows in all, when there is less: the index asks for what the bytes
+   * still to read will hold, so a long log is not copied at each doubling and its columns are
+   * not left half empty.
+   */
+  reserve(rows: number): void {
+    if (rows <= this.numbers.seq.length) return;
+    for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], rows, 1);
+    for (const c of CODES) this.codes[c] = grown(this.codes[c], rows, 1);
+    const flags = new Uint8Array(rows);
+    flags.set(this.firstUse);
+    this.firstUse = flags;
   }
 
   private noteProfile(profile: string | undefined): void {
@@ -164,9 +151,9 @@ export class HistoryColumns {
       event: this.code('event', i)!,
       profile: this.code('profile', i),
       decision: this.code('decision', i) as Decision | null,
-      command: this.texts.command[i]!,
+      command: this.code('command', i),
       verified: this.numbers.verified[i] === 1,
-      claimed: this.texts.claimed[i]!,
+      claimed: this.code('claimed', i),
       cwd: this.code('cwd', i),
       pid: this.number('pid', i),
       ppid: this.number('ppid', i),

@@ -102,8 +102,12 @@ export class HistoryIndex {
     const batches = this.reader.read(jobs);
     // When one fails the refresh fails with it; those after it are not awaited, so their failures are caught here.
     for (const batch of batches) batch.catch(() => undefined);
+    let bytes = jobs.reduce((sum, job) => sum + job.size - job.offset, 0);
     for (const [k, job] of jobs.entries()) {
       const batch = await batches[k]!;
+      // Room for the rows still to come, at the bytes per row of this batch (2% more, and a doubling when that falls short).
+      bytes -= batch.end - job.offset;
+      if (batch.count > 0) this.columns.reserve(Math.ceil((this.columns.count + batch.count + (bytes * batch.count) / (batch.end - job.offset)) * 1.02));
       this.columns.append(batch);
       this.offsets.set(job.name, batch.end);
     }
@@ -125,7 +129,7 @@ export class HistoryIndex {
   /** Scans rows `start` .. `count`, appending matches to the scan. */
   private extend(scan: Scan, f: Compiled): void {
     const start = scan.scanned;
-    const { count, codes, numbers, commandLower } = this.columns;
+    const { count, codes, numbers } = this.columns;
     scan.scanned = count;
     if (f.profile === -1 || f.decision === -1) return;
     const access = f.access ? this.columns.idOf('access') : NULL;
@@ -135,8 +139,8 @@ export class HistoryIndex {
     const needle = f.needle;
     // Which interned values hold the needle, looked at once each rather than once per row.
     const hit = needle === undefined ? undefined : this.columns.lowerValues.map((v) => v.includes(needle));
-    const [c1, c2, c3, c4] = SEARCHED_CODES.map((c) => codes[c]!);
-    const text = hit && ((i: number): boolean => hit[c1![i]!] || hit[c2![i]!] || hit[c3![i]!] || hit[c4![i]!] || commandLower[i]?.includes(needle!) === true);
+    const [c1, c2, c3, c4, c5, c6] = SEARCHED_CODES.map((c) => codes[c]);
+    const text = hit && ((i: number): boolean => hit[c1![i]!]! || hit[c2![i]!]! || hit[c3![i]!]! || hit[c4![i]!]! || hit[c5![i]!]! || hit[c6![i]!]!);
     for (let i = start; i < count; i += 1) {
       if (access !== NULL && event[i] !== access) continue;
       if (f.profile !== NULL && profile[i] !== f.profile) continue;
