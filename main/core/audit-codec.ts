@@ -169,6 +169,9 @@ function digits(s: string, at: number, end: number): number {
   return n;
 }
 
+/** Whether `s` has the separators of `toISOString`'s `YYYY-MM-DDTHH:MM:SS.sssZ` (its digits unchecked). */
+const isIsoShape = (s: string): boolean => s.length === 24 && s[4] === '-' && s[7] === '-' && s[10] === 'T' && s[13] === ':' && s[16] === ':' && s[19] === '.' && s[23] === 'Z';
+
 /**
  * `Date.parse(s)`, with the form the writer writes (`toISOString`: `YYYY-MM-DDTHH:MM:SS.sssZ`)
  * computed from its digits: Date.parse was a tenth of reading a line for the history. Anything
@@ -176,7 +179,7 @@ function digits(s: string, at: number, end: number): number {
  * compares the two on random and hostile times).
  */
 export function parseTime(s: string): number {
-  if (s.length !== 24 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':' || s[19] !== '.' || s[23] !== 'Z') return Date.parse(s);
+  if (!isIsoShape(s)) return Date.parse(s);
   const [y, mo, d, h, mi, sec, ms] = [digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10), digits(s, 11, 13), digits(s, 14, 16), digits(s, 17, 19), digits(s, 20, 23)] as const;
   // Date.UTC reads years 0 to 99 as 1900 to 1999, and Date.parse takes hour 24 and rolls days over: those take the slow path.
   if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > 28 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0) return Date.parse(s);

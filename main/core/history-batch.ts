@@ -24,6 +24,14 @@ export type { BatchJob, BatchReader, HistoryBatch };
 /** The first read; a line longer than this (tray-cred writes none) doubles it until it fits. */
 const CHUNK = 4 * 1024 * 1024;
 
+/** The verified requester where the kernel named one, the claim otherwise; and a claim about another process beside it. */
+function callerOf(e: AuditRecord): { pid: number; ppid: number; cwd: string | undefined; command: string | undefined; claimed: string | undefined } {
+  const v = e.verified;
+  const c = e.caller;
+  if (!v) return { pid: c?.pid ?? NaN, ppid: c?.ppid ?? NaN, cwd: c?.cwd, command: c?.command, claimed: undefined };
+  return { pid: v.requester.pid, ppid: v.ancestry[0]?.pid ?? NaN, cwd: v.requester.cwd, command: programText(v.requester), claimed: c && claimDiffers(c, v) ? c.command : undefined };
+}
+
 /** Collects rows into a batch, growing its arrays by doubling. */
 class BatchBuilder {
   private count = 0;
@@ -58,23 +66,22 @@ class BatchBuilder {
     const { numbers, codes } = this;
     numbers.seq[i] = e.seq;
     numbers.time[i] = at;
-    // The verified requester where the kernel named one; the claim otherwise.
-    const v = e.verified;
-    numbers.pid[i] = v ? v.requester.pid : (e.caller?.pid ?? NaN);
-    numbers.ppid[i] = v ? (v.ancestry[0]?.pid ?? NaN) : (e.caller?.ppid ?? NaN);
-    numbers.verified[i] = v ? 1 : 0;
+    const who = callerOf(e);
+    numbers.pid[i] = who.pid;
+    numbers.ppid[i] = who.ppid;
+    numbers.verified[i] = e.verified ? 1 : 0;
     numbers.durationMs[i] = e.durationMs ?? NaN;
     codes.event[i] = this.intern(e.event);
     codes.profile[i] = this.intern(e.profile);
     codes.decision[i] = this.intern(e.decision);
     codes.served[i] = this.intern(e.served);
     codes.program[i] = this.intern(e.event === 'access' ? verifiedExe(e) : undefined);
-    codes.cwd[i] = this.intern(v ? v.requester.cwd : e.caller?.cwd);
+    codes.cwd[i] = this.intern(who.cwd);
     codes.reason[i] = this.intern(e.reason);
     // A key id repeats for every access served from the vault or one cached session.
     codes.credentialId[i] = this.intern(e.credentialId);
-    codes.command[i] = this.intern(v ? programText(v.requester) : e.caller?.command);
-    codes.claimed[i] = this.intern(v && e.caller && claimDiffers(e.caller, v) ? e.caller.command : undefined);
+    codes.command[i] = this.intern(who.command);
+    codes.claimed[i] = this.intern(who.claimed);
     this.count = i + 1;
   }
 
