@@ -10,10 +10,10 @@ const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
 /** The decisions that served credentials: a use of the profile. */
 export const SERVED_DECISIONS: ReadonlySet<string> = new Set(['allowed', 'approved', 'remembered']);
 
-/** `array`, or a copy at least `need` long (doubling, or by `factor`), for columns that grow a row at a time. */
-export function grown<T extends Float64Array | Uint32Array>(array: T, need: number, factor = 2): T {
+/** `array`, or a copy at least `need` long (doubling), for columns that grow a row at a time. */
+export function grown<T extends Float64Array | Uint32Array>(array: T, need: number): T {
   if (need <= array.length) return array;
-  const next = new (array.constructor as new (n: number) => T)(Math.max(need, Math.floor(array.length * factor)));
+  const next = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
   next.set(array);
   return next;
 }
@@ -97,7 +97,7 @@ export class HistoryColumns {
   append(b: HistoryBatch): void {
     const start = this.count;
     const count = start + b.count;
-    if (count > this.numbers.seq.length) this.reserve(Math.max(count, this.numbers.seq.length * 2));
+    if (count > this.numbers.seq.length) this.reserve(Math.max(count, Math.ceil(this.numbers.seq.length * 1.5)));
     for (const c of NUMBERS) this.numbers[c].set(b.numbers[c], start);
     const ids = b.values.map((v, id) => (id === NULL ? NULL : this.intern(v)));
     for (const c of CODES) {
@@ -116,15 +116,18 @@ export class HistoryColumns {
   /**
    * Makes room for `rows` rows in all, when there is less: the index asks for what the bytes
    * still to read will hold, so a long log is not copied at each doubling and its columns are
-   * not left half empty.
+   * not left half empty (a batch past the room grows them by half).
    */
   reserve(rows: number): void {
     if (rows <= this.numbers.seq.length) return;
-    for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], rows, 1);
-    for (const c of CODES) this.codes[c] = grown(this.codes[c], rows, 1);
-    const flags = new Uint8Array(rows);
-    flags.set(this.firstUse);
-    this.firstUse = flags;
+    const resized = <T extends Float64Array | Uint32Array | Uint8Array>(array: T): T => {
+      const next = new (array.constructor as new (n: number) => T)(rows);
+      next.set(array);
+      return next;
+    };
+    for (const c of NUMBERS) this.numbers[c] = resized(this.numbers[c]);
+    for (const c of CODES) this.codes[c] = resized(this.codes[c]);
+    this.firstUse = resized(this.firstUse);
   }
 
   private noteProfile(profile: string | undefined): void {

@@ -102,12 +102,12 @@ export class HistoryIndex {
     const batches = this.reader.read(jobs);
     // When one fails the refresh fails with it; those after it are not awaited, so their failures are caught here.
     for (const batch of batches) batch.catch(() => undefined);
-    let bytes = jobs.reduce((sum, job) => sum + job.size - job.offset, 0);
+    const bytes = jobs.reduce((sum, job) => sum + job.size - job.offset, 0);
     for (const [k, job] of jobs.entries()) {
       const batch = await batches[k]!;
-      // Room for the rows still to come, at the bytes per row of this batch (2% more, and a doubling when that falls short).
-      bytes -= batch.end - job.offset;
-      if (batch.count > 0) this.columns.reserve(Math.ceil((this.columns.count + batch.count + (bytes * batch.count) / (batch.end - job.offset)) * 1.02));
+      // Room, once per refresh, for the rows to come at the first batch's bytes per row and 5% more: columns grow by that
+      // much at a time however small the refreshes, and are not copied at each doubling while a long log loads.
+      if (k === 0 && batch.count > 0) this.columns.reserve(Math.ceil((this.columns.count + (bytes * batch.count) / (batch.end - job.offset)) * 1.05));
       this.columns.append(batch);
       this.offsets.set(job.name, batch.end);
     }
