@@ -35,10 +35,10 @@ type Answer = { batch: HistoryBatch } | { error: string };
  * Runs `jobs` on up to `threads` workers, each taking the next job when done with its last, and
  * stops them when all are done. When the last worker is gone, what is left is read on this thread.
  */
-function runPool(fs: FileSystem, script: string, threads: number, jobs: readonly BatchJob[]): Promise<HistoryBatch>[] {
+function runPool(fs: FileSystem, workers: Worker[], jobs: readonly BatchJob[]): Promise<HistoryBatch>[] {
   const queue: Pending[] = [];
   const results = jobs.map((job) => new Promise<HistoryBatch>((resolve) => queue.push({ job, resolve })));
-  let live = threads;
+  let live = workers.length;
   const inThread = (pending: Pending[]): void => {
     const batches = threadReader(fs).read(pending.map((p) => p.job));
     pending.forEach((p, k) => p.resolve(batches[k]!));
@@ -69,8 +69,20 @@ function runPool(fs: FileSystem, script: string, threads: number, jobs: readonly
     worker.once('exit', dead);
     worker.postMessage(pending.job);
   };
-  for (let k = 0; k < threads; k += 1) next(new Worker(script));
+  for (const worker of workers) next(worker);
   return results;
+}
+
+/** `n` workers running `script`, or `undefined` when one cannot be started (those started are stopped). */
+function startWorkers(script: string, n: number): Worker[] | undefined {
+  const workers: Worker[] = [];
+  try {
+    for (let k = 0; k < n; k += 1) workers.push(new Worker(script));
+    return workers;
+  } catch {
+    for (const worker of workers) void worker.terminate();
+    return undefined;
+  }
 }
 
 /**
@@ -84,8 +96,8 @@ export function workerReader(fs: FileSystem, options: { threads?: number; minByt
       const bytes = jobs.reduce((sum, j) => sum + j.size - j.offset, 0);
       const threads = Math.min(options.threads ?? availableParallelism(), jobs.length);
       const script = workerScript();
-      if (!script || threads < 2 || bytes < (options.minBytes ?? MIN_BYTES)) return inThread.read(jobs);
-      return runPool(fs, script, threads, jobs);
+      const workers = script && threads >= 2 && bytes >= (options.minBytes ?? MIN_BYTES) ? startWorkers(script, threads) : undefined;
+      return workers ? runPool(fs, workers, jobs) : inThread.read(jobs);
     },
   };
 }
