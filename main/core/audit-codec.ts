@@ -174,7 +174,7 @@ const isIsoShape = (s: string): boolean => s.length === 24 && s[4] === '-' && s[
 
 /**
  * `Date.parse(s)`, with the form the writer writes (`toISOString`: `YYYY-MM-DDTHH:MM:SS.sssZ`)
- * computed from its digits: Date.parse was a tenth of reading a line for the history. Anything
+ * computed from its digits: Date.parse was 7% of reading a line for the history. Anything
  * else, or a field out of the ranges below, goes to Date.parse (test/core/audit-time.test.ts
  * compares the two on random and hostile times).
  */
