@@ -1,6 +1,6 @@
 /**
  * Audit lines read into a HistoryBatch (ports.ts) for the history index's columns
- * (history-columns.ts): a plain object of typed arrays and string lists, so a worker thread can
+ * (history-columns.ts): a plain object of typed arrays and one list of strings, so a worker thread can
  * build it and post it (the arrays transferred, not copied) and the index appends it whole.
  * Reading a range of a file into a batch is the same code on every thread.
  */
