@@ -5,6 +5,7 @@
  */
 import { HistoryIndex } from '../../main/core/history-index.ts';
 import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { workerReader } from '../../main/node/history-workers.ts';
 
 const dir = process.argv[2]!;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -18,7 +19,9 @@ const time = (fn: () => unknown): number => {
 
 gc();
 const before = process.memoryUsage();
-const index = new HistoryIndex({ fs: new NodeFileSystem(process.getuid?.()) }, dir);
+const fs = new NodeFileSystem(process.getuid?.());
+// As the history window loads it: the files parsed on worker threads (main/node/history-workers.ts).
+const index = new HistoryIndex({ fs, reader: workerReader(fs) }, dir);
 const t0 = performance.now();
 await index.refresh();
 const loadMs = performance.now() - t0;

@@ -1,25 +1,14 @@
 import type { Decision } from '../../common/decision.ts';
 import { FIRST_USE_DAYS, type HistoryRow } from '../../common/history.ts';
-import { claimDiffers, programText } from '../../common/caller-text.ts';
-import type { AuditRecord } from './audit-codec.ts';
-import { verifiedExe } from './audit-extras.ts';
+import { CODES, NUMBERS, type CodeColumn, type HistoryBatch, type NumberColumn } from './history-batch.ts';
 
-const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const;
-/** Few distinct values (the filters compare some; folders, reasons and key ids repeat): interned, one id per row. */
-const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId'] as const;
-/** Mostly distinct per row (a command names its file or bucket): interning them costs more than it saves. */
-const TEXTS = ['command', 'claimed'] as const;
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
-/** The interned columns a text filter searches, beside each row's command. */
-export const SEARCHED_CODES = ['profile', 'cwd', 'reason', 'program'] as const;
+/** The interned columns a text filter searches. */
+export const SEARCHED_CODES = ['profile', 'cwd', 'reason', 'program', 'command', 'claimed'] as const;
 const FIRST_USE_MS = FIRST_USE_DAYS * 24 * 3600 * 1000;
 /** The decisions that served credentials: a use of the profile. */
 export const SERVED_DECISIONS: ReadonlySet<string> = new Set(['allowed', 'approved', 'remembered']);
-
-type NumberColumn = (typeof NUMBERS)[number];
-type CodeColumn = (typeof CODES)[number];
-type TextColumn = (typeof TEXTS)[number];
 
 /** `array`, or a copy at least `need` long (doubling), for columns that grow a row at a time. */
 export function grown<T extends Float64Array | Uint32Array>(array: T, need: number): T {
@@ -30,21 +19,14 @@ export function grown<T extends Float64Array | Uint32Array>(array: T, need: numb
 }
 
 /**
- * The audit entries as columns: typed arrays for numbers and the filtered codes (interned
- * strings, one id per row), plain arrays for the mostly distinct texts, and per row the searched
- * text lowercased once at load, so a new filter is one pass over them.
+ * The audit entries as columns: typed arrays for numbers and for every text (interned strings,
+ * one id per row), each distinct text lowercased once at load, so a new text filter looks at
+ * each distinct text once and then at one id per row and column.
  */
 export class HistoryColumns {
   count = 0;
   readonly numbers = {} as Record<NumberColumn, Float64Array>;
   readonly codes = {} as Record<CodeColumn, Uint32Array>;
-  private readonly texts = {} as Record<TextColumn, (string | null)[]>;
-  /**
-   * Per row, the command lowercased for the text filter: the same string as the command when it
-   * has no capitals (most have none), so it costs a pointer. The interned columns are searched
-   * once per distinct value instead.
-   */
-  readonly commandLower: (string | null)[] = [];
   /** Each interned value lowercased, by id, for the text filter. */
   readonly lowerValues: string[] = [''];
   private readonly values: string[] = [''];
@@ -59,7 +41,6 @@ export class HistoryColumns {
   constructor() {
     for (const c of NUMBERS) this.numbers[c] = new Float64Array(1024);
     for (const c of CODES) this.codes[c] = new Uint32Array(1024);
-    for (const c of TEXTS) this.texts[c] = [];
   }
 
   /** The id of an interned string, NULL for none, -1 for a string no row holds. */
@@ -112,49 +93,41 @@ export class HistoryColumns {
     return id;
   }
 
-  /** Appends one entry; `at` is its time in milliseconds, as the codec parsed it. */
-  add(e: AuditRecord, at: number): void {
-    const i = this.count;
-    if (i + 1 > this.numbers.seq.length) {
-      for (const c of NUMBERS) this.numbers[c] = grown(this.numbers[c], i + 1);
-      for (const c of CODES) this.codes[c] = grown(this.codes[c], i + 1);
-      const flags = new Uint8Array(this.numbers.seq.length);
-      flags.set(this.firstUse);
-      this.firstUse = flags;
+  /** Appends a batch of rows read from the log (history-batch.ts), its interned ids mapped to this index's. */
+  append(b: HistoryBatch): void {
+    const start = this.count;
+    const count = start + b.count;
+    if (count > this.numbers.seq.length) this.reserve(Math.max(count, Math.ceil(this.numbers.seq.length * 1.5)));
+    for (const c of NUMBERS) this.numbers[c].set(b.numbers[c], start);
+    const ids = b.values.map((v, id) => (id === NULL ? NULL : this.intern(v)));
+    for (const c of CODES) {
+      const from = b.codes[c];
+      const to = this.codes[c];
+      for (let k = 0; k < b.count; k += 1) to[start + k] = ids[from[k]!]!;
     }
-    this.numbers.seq[i] = e.seq;
-    this.numbers.time[i] = at;
-    // The verified requester where the kernel named one; the claim otherwise.
-    const v = e.verified;
-    this.numbers.pid[i] = v ? v.requester.pid : (e.caller?.pid ?? NaN);
-    this.numbers.ppid[i] = v ? (v.ancestry[0]?.pid ?? NaN) : (e.caller?.ppid ?? NaN);
-    this.numbers.verified[i] = v ? 1 : 0;
-    this.numbers.durationMs[i] = e.durationMs ?? NaN;
-    const program = e.event === 'access' ? verifiedExe(e) : undefined;
-    this.codes.event[i] = this.intern(e.event);
-    this.codes.profile[i] = this.intern(e.profile);
-    this.codes.decision[i] = this.intern(e.decision);
-    this.codes.served[i] = this.intern(e.served);
-    this.codes.program[i] = this.intern(program);
-    this.codes.cwd[i] = this.intern(v ? v.requester.cwd : e.caller?.cwd);
-    this.codes.reason[i] = this.intern(e.reason);
-    // A key id repeats for every access served from the vault or one cached session.
-    this.codes.credentialId[i] = this.intern(e.credentialId);
-    if (program !== undefined) this.notePrograms(i, at, e.decision);
-    this.addTexts(e);
-    this.noteProfile(e.profile);
-    this.count = i + 1;
+    for (const id of new Set(b.codes.profile)) if (id !== NULL) this.noteProfile(b.values[id]!);
+    const { program, decision } = this.codes;
+    for (let i = start; i < count; i += 1) {
+      if (program[i] !== NULL) this.notePrograms(i, this.numbers.time[i]!, this.text(decision[i]!) ?? undefined);
+    }
+    this.count = count;
   }
 
-  private addTexts(e: AuditRecord): void {
-    const v = e.verified;
-    const command = v ? programText(v.requester) : (e.caller?.command ?? null);
-    const claimed = v && e.caller && claimDiffers(e.caller, v) ? e.caller.command : null;
-    this.texts.command.push(command);
-    this.texts.claimed.push(claimed);
-    // The text filter finds a row by its claim too: both lowercased into one string (the same string as the command when nothing was claimed apart).
-    const searched = claimed === null ? command : `${command ?? ''}\u0000${claimed}`;
-    this.commandLower.push(searched === null ? null : searched.toLowerCase());
+  /**
+   * Makes room for `rows` rows in all, when there is less: the index asks for what the bytes
+   * still to read will hold, so a long log is not copied at each doubling and its columns are
+   * not left half empty (a batch past the room grows them by half).
+   */
+  reserve(rows: number): void {
+    if (rows <= this.numbers.seq.length) return;
+    const resized = <T extends Float64Array | Uint32Array | Uint8Array>(array: T): T => {
+      const next = new (array.constructor as new (n: number) => T)(rows);
+      next.set(array);
+      return next;
+    };
+    for (const c of NUMBERS) this.numbers[c] = resized(this.numbers[c]);
+    for (const c of CODES) this.codes[c] = resized(this.codes[c]);
+    this.firstUse = resized(this.firstUse);
   }
 
   private noteProfile(profile: string | undefined): void {
@@ -181,9 +154,9 @@ export class HistoryColumns {
       event: this.code('event', i)!,
       profile: this.code('profile', i),
       decision: this.code('decision', i) as Decision | null,
-      command: this.texts.command[i]!,
+      command: this.code('command', i),
       verified: this.numbers.verified[i] === 1,
-      claimed: this.texts.claimed[i]!,
+      claimed: this.code('claimed', i),
       cwd: this.code('cwd', i),
       pid: this.number('pid', i),
       ppid: this.number('ppid', i),

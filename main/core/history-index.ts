@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import type { HistoryFilter, HistoryPage, HistoryRow, ProfileActivity, TimelineBuckets } from '../../common/history.ts';
-import { isAuditFile, parseRecord } from './audit-codec.ts';
+import { isAuditFile } from './audit-codec.ts';
+import { threadReader, type BatchJob, type BatchReader } from './history-batch.ts';
 import { UsageError } from './errors.ts';
 import { HistoryColumns, NULL, SEARCHED_CODES, grown } from './history-columns.ts';
 import { profileActivity, timelineOf } from './history-insight.ts';
 import type { FileSystem } from './ports.ts';
-
-const CHUNK = 1024 * 1024;
 
 interface Scan {
   key: string;
@@ -44,6 +43,7 @@ function timeBound(value: string | undefined, which: 'from' | 'to'): number {
  */
 export class HistoryIndex {
   private readonly fs: FileSystem;
+  private readonly reader: BatchReader;
   private readonly dir: string;
   private offsets = new Map<string, number>();
   private generation = 0;
@@ -51,8 +51,10 @@ export class HistoryIndex {
   private scan: Scan | undefined;
   private refreshing: Promise<void> = Promise.resolve();
 
-  constructor(deps: { fs: FileSystem }, dir: string) {
+  /** `reader` reads the files (default: on this thread; main/node/history-workers.ts reads them on worker threads). */
+  constructor(deps: { fs: FileSystem; reader?: BatchReader }, dir: string) {
     this.fs = deps.fs;
+    this.reader = deps.reader ?? threadReader(deps.fs);
     this.dir = dir;
   }
 
@@ -84,6 +86,7 @@ export class HistoryIndex {
     const known = [...this.offsets.keys()];
     const last = known.at(-1);
     if (known.some((n) => !names.includes(n)) || names.some((n) => !this.offsets.has(n) && last !== undefined && n < last)) this.reset();
+    const jobs: (BatchJob & { name: string })[] = [];
     for (const name of names) {
       const path = join(this.dir, name);
       const offset = this.offsets.get(name) ?? 0;
@@ -93,34 +96,21 @@ export class HistoryIndex {
         return this.readNew();
       }
       this.offsets.set(name, offset);
-      await this.readFile(name, path, offset, size);
+      if (size > offset) jobs.push({ name, path, offset, size });
     }
-  }
-
-  /** Reads whole lines from `offset` to `size` in chunks, so a big file never sits in memory twice. */
-  private async readFile(name: string, path: string, offset: number, size: number): Promise<void> {
-    let at = offset;
-    let want = CHUNK;
-    while (at < size) {
-      const chunk = await this.fs.readRange(path, at, Math.min(want, size - at));
-      const end = chunk.lastIndexOf(0x0a);
-      if (end < 0) {
-        if (at + chunk.length >= size) return; // a torn last line: the rest comes with a later write
-        want *= 2; // one line longer than a chunk
-        continue;
-      }
-      for (const line of chunk.subarray(0, end).toString('utf8').split('\n')) this.add(line);
-      at += end + 1;
-      want = CHUNK;
-      this.offsets.set(name, at);
+    // Batches come in file order; each is appended as soon as it and those before it are read.
+    const batches = this.reader.read(jobs);
+    // When one fails the refresh fails with it; those after it are not awaited, so their failures are caught here.
+    for (const batch of batches) batch.catch(() => undefined);
+    const bytes = jobs.reduce((sum, job) => sum + job.size - job.offset, 0);
+    for (const [k, job] of jobs.entries()) {
+      const batch = await batches[k]!;
+      // Room, once per refresh, for the rows to come at the first batch's bytes per row and 5% more: columns grow by that
+      // much at a time however small the refreshes, and are not copied at each doubling while a long log loads.
+      if (k === 0 && batch.count > 0) this.columns.reserve(Math.ceil((this.columns.count + (bytes * batch.count) / (batch.end - job.offset)) * 1.05));
+      this.columns.append(batch);
+      this.offsets.set(job.name, batch.end);
     }
-  }
-
-  private add(line: string): void {
-    if (!line) return;
-    const parsed = parseRecord(line);
-    if (parsed.ok) this.columns.add(parsed.record, parsed.at);
-    // else a damaged line, or JSON that is not an entry: `audit verify` names it
   }
 
   private compile(filter: HistoryFilter): Compiled {
@@ -139,7 +129,7 @@ export class HistoryIndex {
   /** Scans rows `start` .. `count`, appending matches to the scan. */
   private extend(scan: Scan, f: Compiled): void {
     const start = scan.scanned;
-    const { count, codes, numbers, commandLower } = this.columns;
+    const { count, codes, numbers } = this.columns;
     scan.scanned = count;
     if (f.profile === -1 || f.decision === -1) return;
     const access = f.access ? this.columns.idOf('access') : NULL;
@@ -149,8 +139,8 @@ export class HistoryIndex {
     const needle = f.needle;
     // Which interned values hold the needle, looked at once each rather than once per row.
     const hit = needle === undefined ? undefined : this.columns.lowerValues.map((v) => v.includes(needle));
-    const [c1, c2, c3, c4] = SEARCHED_CODES.map((c) => codes[c]!);
-    const text = hit && ((i: number): boolean => hit[c1![i]!] || hit[c2![i]!] || hit[c3![i]!] || hit[c4![i]!] || commandLower[i]?.includes(needle!) === true);
+    const [c1, c2, c3, c4, c5, c6] = SEARCHED_CODES.map((c) => codes[c]);
+    const text = hit && ((i: number): boolean => hit[c1![i]!]! || hit[c2![i]!]! || hit[c3![i]!]! || hit[c4![i]!]! || hit[c5![i]!]! || hit[c6![i]!]!);
     for (let i = start; i < count; i += 1) {
       if (access !== NULL && event[i] !== access) continue;
       if (f.profile !== NULL && profile[i] !== f.profile) continue;

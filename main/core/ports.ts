@@ -173,3 +173,39 @@ export interface FirstUse {
    */
   isFirstUse(profile: string, exe: string, now: number): boolean | Promise<boolean>;
 }
+
+/** The history index's number columns (history-columns.ts); `verified` is 1 or 0. */
+export type HistoryNumberColumn = 'seq' | 'time' | 'pid' | 'ppid' | 'durationMs' | 'verified';
+/** The history index's interned columns, one id per row: the program's command line (verified where the kernel named it) and a claim about another process among them. */
+export type HistoryCodeColumn = 'event' | 'profile' | 'decision' | 'served' | 'program' | 'cwd' | 'reason' | 'credentialId' | 'command' | 'claimed';
+
+/** The bytes `offset` .. `size` of the audit file at `path`, for a {@link BatchReader}. */
+export interface BatchJob {
+  path: string;
+  offset: number;
+  size: number;
+}
+
+/**
+ * Lines of one audit file read into the history index's columns (history-batch.ts), with
+ * strings interned per batch: typed arrays and string lists only, so another thread can build
+ * it and post it. `end` is the offset after the last whole line read.
+ */
+export interface HistoryBatch {
+  end: number;
+  count: number;
+  numbers: Record<HistoryNumberColumn, Float64Array>;
+  /** Ids into `values`; 0 stands for null. */
+  codes: Record<HistoryCodeColumn, Uint32Array>;
+  values: string[];
+}
+
+/**
+ * Reads audit files into history batches for the history index: on this thread by default
+ * (history-batch.ts), on worker threads in the app (main/node/history-workers.ts). Either way
+ * each batch is what `readBatch` makes of the same bytes.
+ */
+export interface BatchReader {
+  /** One batch per job, in the order of `jobs`; each settles as soon as it is read. */
+  read(jobs: readonly BatchJob[]): Promise<HistoryBatch>[];
+}

@@ -9,6 +9,7 @@ import { CHANNELS } from '../../preload/api.ts';
 import type { AppServiceDeps } from './app-service.ts';
 import { AppServiceWithRotation } from './app-service-profiles-extra.ts';
 import { HistoryIndex } from '../core/history-index.ts';
+import { workerReader } from '../node/history-workers.ts';
 import { agentPlace, startAgentRuntime, type AgentPlace, type AgentRuntime } from '../node/agent-runtime.ts';
 import { dataHomeSetting } from '../node/data-home.ts';
 import { connectDesktopBus, type DesktopBus } from '../node/desktop-bus.ts';
@@ -75,7 +76,8 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   // No vault, and the user chose not to create one.
   if (!runtime) return app.quit();
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
-  const history = new HistoryIndex({ fs: runtime.fs }, runtime.audit.dir);
+  // A long log is parsed on worker threads when the index first loads it (issue 16 item 3).
+  const history = new HistoryIndex({ fs: runtime.fs, reader: workerReader(runtime.fs) }, runtime.audit.dir);
   wireWindows(runtime, windows, { history, unlock, approvals: approver, control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray(runtime);
