@@ -54,7 +54,7 @@ const ON = '1'.charCodeAt(0);
 const OFF = '0'.charCodeAt(0);
 
 /** What dist/app may hold: bundles, code-split chunks, renderer pages and tray icons; never sources or maps. */
-const APP_FILE = /^dist\/app\/(main\.mjs|preload\.cjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|Template)?(@2x)?\.png)$/;
+const APP_FILE = /^dist\/app\/(main\.mjs|preload\.cjs|history-worker\.mjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|Template)?(@2x)?\.png)$/;
 const KEYRING_FILE = /^node_modules\/@napi-rs\/keyring(-[a-z0-9-]+)?\/[^/]+$/;
 /** koffi's loader (ESM and CommonJS entries) and its platform package with the addon (glibc and musl builds). */
 const KOFFI_FILE = /^node_modules\/(koffi\/(package\.json|index\.c?js|LICENSE\.txt|src\/koffi\/index\.c?js|src\/koffi\/src\/static\.c?js)|@koromix\/koffi-[a-z0-9-]+\/(index\.js|package\.json|[a-z0-9_]+\/koffi\.node))$/;
@@ -140,7 +140,7 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
     const stray = names.filter((n) => n !== 'package.json' && !APP_FILE.test(n) && !KEYRING_FILE.test(n) && !KOFFI_FILE.test(n));
     assert.deepEqual(stray, [], 'no sources, tests, maps or other node_modules');
     assert.deepEqual(names.filter((n) => /\.(ts|map|md)$/.test(n)), []);
-    for (const f of ['node_modules/koffi/index.js', 'node_modules/koffi/src/koffi/src/static.js', 'node_modules/koffi/index.cjs', 'package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'dist/app/renderer/approval.html', 'dist/app/renderer/control.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
+    for (const f of ['dist/app/history-worker.mjs', 'node_modules/koffi/index.js', 'node_modules/koffi/src/koffi/src/static.js', 'node_modules/koffi/index.cjs', 'package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'dist/app/renderer/approval.html', 'dist/app/renderer/control.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
       assert.ok(files.has(f), `${f} is packed`);
     }
     for (const state of ['locked', 'unlocked', 'pending']) {
