@@ -46,5 +46,11 @@ export async function readHead(fs: FileSystem, dir: string, key: MacKey): Promis
  * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
  */
 export async function writeHead(fs: FileSystem, dir: string, key: MacKey, seq: number, entryMac: string): Promise<void> {
-  await fs.writeFileAtomic(join(dir, HEAD), `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`, { replaceOnly: true });
+  await sealedHead(key, seq, entryMac)(fs, dir);
+}
+
+/** The head MACed now, written later (the key may be wiped meanwhile): the agent writes it after answering. */
+export function sealedHead(key: MacKey, seq: number, entryMac: string): (fs: FileSystem, dir: string) => Promise<void> {
+  const text = `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`;
+  return (fs, dir) => fs.writeFileAtomic(join(dir, HEAD), text, { replaceOnly: true });
 }

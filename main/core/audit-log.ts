@@ -2,11 +2,21 @@ import { join } from 'node:path';
 import { GENESIS, fileName, isAuditFile, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
 import { AuditKey } from './audit-key.ts';
 import { ANCHOR_AT_ONCE, ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
-import { readHead, writeHead } from './audit-head.ts';
+import { readHead, sealedHead, writeHead } from './audit-head.ts';
 import { readAuditLog } from './audit-reader.ts';
 import { readTail, type Tail } from './audit-tail.ts';
 import { BugIndicatingError, EnvironmentError, KeychainError, TamperedError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
+
+/** Under load the chain head is written at most this long after the last one (and always when the queue empties). */
+export const HEAD_EVERY_MS = 1_000;
+
+/** A batch on disk and synced: its entries, and what is left to do under the lock (the head, when due, and the release). */
+interface Written {
+  entries: AuditEntry[];
+  written: AuditEntry[];
+  finish: (headDue: boolean) => Promise<void>;
+}
 
 interface Pending {
   input: AuditInput;
@@ -33,6 +43,8 @@ export class AuditLog {
   private readonly anchor: ChainAnchor | undefined;
   private readonly anchorPlace: AnchorPlace | undefined;
   private anchoring: Promise<void> = Promise.resolve();
+  private drained: Promise<void> = Promise.resolve();
+  private headAt = Number.NEGATIVE_INFINITY;
 
   /**
    * `anchor` is where the keychain keeps the chain's anchor (audit-anchor.ts); every entry point passes it.
@@ -76,8 +88,13 @@ export class AuditLog {
   append(input: AuditInput): Promise<AuditEntry> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (!this.writing) this.drained = this.drain();
     });
+  }
+
+  /** Resolves once every entry appended so far is written and the chain head (written after answering) with it. */
+  idle(): Promise<void> {
+    return this.drained;
   }
 
   private async drain(): Promise<void> {
@@ -86,10 +103,13 @@ export class AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          const { entries, written } = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
-          // The anchor is written after the lock is released. Only a lock, stop, rekey or tamper waits
-          // for it, and a process's first entry (a command's only one, before it exits).
+          const { entries, written, finish } = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
+          // A request waits for its entry's data sync and nothing else: the chain head is written after
+          // the answer (when the queue is empty, or HEAD_EVERY_MS after the last), the anchor after the
+          // lock is released. A lock, stop, rekey or tamper waits for both, and so does a process's
+          // first entry (a command's only one, before it exits).
           const wait = this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
+          if (wait) await finish(true);
           const anchored = this.anchorAfter(written);
           if (wait) await anchored;
           batch.forEach((p, i) => p.resolve(entries[i]!));
@@ -100,6 +120,7 @@ export class AuditLog {
               // A view that fails to update must not turn a recorded access into a failed one.
             }
           }
+          if (!wait) await finish(this.queue.length === 0 || this.clock.now() - this.headAt >= HEAD_EVERY_MS);
         } catch (error) {
           this.tail = undefined;
           // A damaged chain says so itself; anything else the file system refused is the user's to fix.
@@ -131,10 +152,12 @@ export class AuditLog {
     return this.anchoring;
   }
 
-  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<{ entries: AuditEntry[]; written: AuditEntry[] }> {
+  /** Appends and syncs a batch under the lock; the lock is held until `finish`, which a throw here does itself. */
+  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<Written> {
     // Checked once, not per batch: this is on every access's path. A failed write checks again.
     if (!this.tail) await this.fs.ensurePrivateDir(this.dir);
     const release = await this.fs.lock(join(this.dir, 'audit.lock'));
+    let finished = false;
     try {
       const repairs = await this.syncTail(key);
       const all = [...repairs, ...inputs];
@@ -163,10 +186,21 @@ export class AuditLog {
       }
       await flush();
       this.tail = { file, size, seq, mac: prev };
-      await writeHead(this.fs, this.dir, key, seq, prev);
-      return { entries: entries.slice(repairs.length), written: entries };
+      const head = sealedHead(key, seq, prev);
+      finished = true;
+      const finish = async (headDue: boolean): Promise<void> => {
+        try {
+          if (headDue) {
+            this.headAt = this.clock.now();
+            await head(this.fs, this.dir);
+          }
+        } finally {
+          await release();
+        }
+      };
+      return { entries: entries.slice(repairs.length), written: entries, finish };
     } finally {
-      await release();
+      if (!finished) await release();
     }
   }
 

@@ -24,8 +24,10 @@ describe('the audit chain anchored in the keychain', () => {
   const writer = (anchored = true) => new AuditLog({ fs, clock, ...(anchored ? { anchor: place } : {}) }, dir, key);
   // Without requireEntries: the anchor alone must tell a wipe from a log never written.
   const verify = async () => verifyAuditLog(fs, dir, key, { anchor: await readAuditAnchor(place) });
+  /** `n` accesses, and the chain head after them (written once they are answered). */
   const fill = async (log: AuditLog, n: number) => {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: 'dev', decision: 'allowed' });
+    await log.idle();
   };
   const auditFiles = async () => (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
 

@@ -24,8 +24,10 @@ describe('AuditLog', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  /** Appends `n` accesses, and waits for the chain head too (written after they are answered). */
   async function fill(n: number): Promise<void> {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: `p${i}`, decision: 'allowed', caller, durationMs: i });
+    await log.idle();
   }
   async function lines(): Promise<{ file: string; lines: string[] }> {
     const file = join(dir, (await readdir(dir)).filter((n) => n.endsWith('.jsonl'))[0]!);
