@@ -57,3 +57,51 @@ export function headText(key: MacKey, seq: number, entryMac: string): string {
 export async function writeHeadText(fs: FileSystem, dir: string, text: string): Promise<void> {
   await fs.writeFileAtomic(join(dir, HEAD), text, { replaceOnly: true });
 }
+
+/**
+ * Writes the chain head off the request's path (AuditLog answers first). Writes run one after
+ * another and each takes the newest head pending, so the head on disk is never ahead of the
+ * durable log and readers and verify accept one behind it; one not `due` waits for a later write,
+ * and one that fails stays pending for the next.
+ */
+export class HeadWriter {
+  /** When the last write was started (the clock's milliseconds). */
+  startedAt = Number.NEGATIVE_INFINITY;
+  private pending: string | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly fs: FileSystem;
+  private readonly dir: string;
+  private readonly now: () => number;
+
+  constructor(fs: FileSystem, dir: string, now: () => number) {
+    this.fs = fs;
+    this.dir = dir;
+    this.now = now;
+  }
+
+  /** Takes `text` (from {@link headText}) as the newest head; writes it now when `due`. */
+  write(text: string, due: boolean): Promise<void> {
+    this.pending = text;
+    if (!due) return Promise.resolve();
+    this.startedAt = this.now();
+    const run = this.chain.then(async () => {
+      const next = this.pending;
+      if (next === undefined) return; // the write before took it
+      this.pending = undefined;
+      try {
+        await writeHeadText(this.fs, this.dir, next);
+      } catch (error) {
+        this.pending ??= next;
+        throw error;
+      }
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once the newest head taken is on disk (written now if it was waiting). */
+  async flushed(): Promise<void> {
+    await this.chain;
+    if (this.pending !== undefined) await this.write(this.pending, true);
+  }
+}

@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import { GENESIS, fileName, isAuditFile, sealEntry, type AuditEntry, type AuditInput } from './audit-codec.ts';
 import { AuditKey } from './audit-key.ts';
 import { ANCHOR_AT_ONCE, ChainAnchor, readAuditAnchor, type AnchorPlace, type AuditAnchor } from './audit-anchor.ts';
-import { headText, readHead, writeHead, writeHeadText } from './audit-head.ts';
+import { HeadWriter, headText, readHead, writeHead } from './audit-head.ts';
 import { readAuditLog } from './audit-reader.ts';
 import { readTail, type Tail } from './audit-tail.ts';
 import { BugIndicatingError, EnvironmentError, KeychainError, TamperedError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
+
+/** Under load the chain head is written this long after the last one (and whenever the queue empties). */
+export const HEAD_EVERY_MS = 1_000;
 
 interface Pending {
   input: AuditInput;
@@ -33,9 +36,7 @@ export class AuditLog {
   private readonly anchor: ChainAnchor | undefined;
   private readonly anchorPlace: AnchorPlace | undefined;
   private anchoring: Promise<void> = Promise.resolve();
-  /** The newest chain head not yet written, and the writes of it, one after another. */
-  private headPending: string | undefined;
-  private heading: Promise<void> = Promise.resolve();
+  private readonly head: HeadWriter;
   private answered = false;
 
   /**
@@ -49,6 +50,7 @@ export class AuditLog {
     this.anchor = deps.anchor ? new ChainAnchor(deps.anchor, () => deps.clock.now()) : undefined;
     this.dir = dir;
     this.key = new AuditKey(key);
+    this.head = new HeadWriter(deps.fs, dir, () => deps.clock.now());
     this.maxFileBytes = options.maxFileBytes ?? 8 * 1024 * 1024;
   }
 
@@ -94,7 +96,8 @@ export class AuditLog {
           // The entries are on disk: head and anchor follow the answers, except for a lock, stop, rekey,
           // tamper or a process's first entry (a command's only one, before it exits).
           const wait = !this.answered || this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
-          const headed = this.headAfter(head);
+          // Under load the head is written once the queue empties, or a second after the last one.
+          const headed = this.head.write(head, wait || this.queue.length === 0 || this.clock.now() - this.head.startedAt >= HEAD_EVERY_MS);
           const anchored = this.anchorAfter(written);
           if (wait) await Promise.all([headed, anchored]);
           else headed.catch(() => undefined); // the next batch writes a newer head; verify accepts one behind the log
@@ -113,8 +116,7 @@ export class AuditLog {
 
   /** Resolves once every entry recorded so far has its chain head and anchor written. */
   async flushed(): Promise<void> {
-    await Promise.all([this.heading, this.anchoring]);
-    if (this.headPending !== undefined) await this.headAfter(this.headPending).catch((error: unknown) => Promise.reject(wrapWriteError(error, this.dir)));
+    await Promise.all([this.head.flushed().catch((error: unknown) => Promise.reject(wrapWriteError(error, this.dir))), this.anchoring]);
   }
 
   private notify(entries: readonly AuditEntry[]): void {
@@ -125,30 +127,6 @@ export class AuditLog {
         // A view that fails to update must not turn a recorded access into a failed one.
       }
     }
-  }
-
-  /**
-   * Writes the chain head after a batch, off the request's path: a request waits only for its
-   * own entry's data sync. Writes are one after another and coalesce (a write that finds a newer
-   * head pending writes that one), so a head on disk is never ahead of the durable log and at
-   * most a batch or so behind it, which readers and verify accept (audit-head.ts). A head that
-   * fails stays pending for the next batch's write.
-   */
-  private headAfter(text: string): Promise<void> {
-    this.headPending = text;
-    const run = this.heading.then(async () => {
-      const next = this.headPending;
-      if (next === undefined) return; // written by the run before, which had it already
-      this.headPending = undefined;
-      try {
-        await writeHeadText(this.fs, this.dir, next);
-      } catch (error) {
-        this.headPending ??= next;
-        throw error;
-      }
-    });
-    this.heading = run.catch(() => undefined);
-    return run;
   }
 
   /**

@@ -44,6 +44,9 @@ function hasSecretShape(text: string): boolean {
 
 /** One argument with rules 3 and 4 applied. */
 function redactPairs(arg: string): string {
+  // Shorter than any shape of rule 4 (40 characters at least) and without the `=` or `:` of rule 3:
+  // nothing to find. Most arguments are, and the agent redacts every ancestor's argv per request.
+  if (arg.length < 40 && !arg.includes('=') && !arg.includes(':')) return arg;
   if (hasSecretShape(arg)) return REDACTED;
   return arg.replace(SECRET_PAIR, `$1=${REDACTED}`).replace(SECRET_JSON, `$1"${REDACTED}"`);
 }

@@ -2,7 +2,7 @@ import type { CallerClaim } from '../../common/caller.ts';
 import type { AuditLog } from './audit-log.ts';
 import { KeyMismatchError, TrayCredError, VaultLockedError } from './errors.ts';
 import { withoutSecrets, type ProfileMeta, type ProfileRecord } from './profile.ts';
-import { reopenVault } from './vault-codec.ts';
+import { reopenVault, vaultKeyOf } from './vault-codec.ts';
 import { refusedRollback, VaultRollbackError } from './vault-generation.ts';
 import type { Vault, VaultSnapshot } from './vault.ts';
 
@@ -37,6 +37,8 @@ export class KeyCustody {
   private readonly deps: KeyCustodyDeps;
   private epoch = 0;
   private key: Buffer | undefined;
+  /** The vault key derived from {@link key} (vault-codec.ts), held and wiped with it: derived once per key, not per request. */
+  private vaultKey: Buffer | undefined;
   private snapshot: Held | undefined;
   private unlocking: Promise<void> | undefined;
   /** The refused rollback last recorded, so a request after request against it is one entry. */
@@ -83,7 +85,7 @@ export class KeyCustody {
       throw new VaultLockedError();
     }
     this.snapshot = held(snapshot);
-    this.key = key;
+    this.hold(key);
     this.deps.audit.holdKey();
     await this.deps.audit.append({ event: 'unlock', ...(caller ? { caller } : {}) });
     this.deps.onUnlocked();
@@ -98,6 +100,8 @@ export class KeyCustody {
   wipe(): void {
     this.key?.fill(0);
     this.key = undefined;
+    this.vaultKey?.fill(0);
+    this.vaultKey = undefined;
     this.snapshot = undefined;
     this.deps.vault.forgetAnchor();
   }
@@ -148,9 +152,17 @@ export class KeyCustody {
    */
   async withSecrets<T>(recheck: boolean, fn: (profiles: Readonly<Record<string, ProfileRecord>>) => Promise<T>): Promise<T> {
     if (recheck || !this.snapshot) await this.profiles();
-    const { key, snapshot } = this;
-    if (!key || !snapshot) throw new VaultLockedError();
-    return fn(reopenVault(key, snapshot.sealed));
+    const { vaultKey, snapshot } = this;
+    if (!vaultKey || !snapshot) throw new VaultLockedError();
+    return fn(reopenVault(vaultKey, snapshot.sealed));
+  }
+
+  /** Takes `key` as the master key, with the vault key derived from it; zeroes the ones held before. */
+  private hold(key: Buffer): void {
+    if (this.key !== key) this.key?.fill(0);
+    this.vaultKey?.fill(0);
+    this.key = key;
+    this.vaultKey = vaultKeyOf(key);
   }
 
   /** Reads the vault; a refused rollback is recorded in the audit log (once for each old generation seen) before it is thrown. */
@@ -188,8 +200,7 @@ export class KeyCustody {
       next.fill(0);
       throw error;
     }
-    key.fill(0);
-    this.key = next;
+    this.hold(next);
     return fresh;
   }
 }

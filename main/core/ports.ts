@@ -155,7 +155,11 @@ export interface ProcessRecord extends ProcessFacts {
  * the start time before and after the rest, so a record never mixes two processes that shared a pid.
  */
 export interface ProcessTable {
-  read(pid: number): Promise<ProcessRecord | undefined>;
+  /**
+   * `cwd: false` leaves the working directory out (read as ''): the caller walk needs it only up to
+   * the requesting program, not for the ancestors above it (one readlink less per ancestor).
+   */
+  read(pid: number, options?: { cwd?: boolean }): Promise<ProcessRecord | undefined>;
   /** The OS's clock in the units of `startTime` (Linux: ticks since boot), or `undefined` where it cannot be read. */
   now?(): Promise<string | undefined>;
 }

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { KeyMismatchError, VaultFileError } from './errors.ts';
-import { hkdf32 } from './key-bytes.ts';
+import { hkdf32, secretBuffer } from './key-bytes.ts';
 import { profileRecordSchema, type ProfileRecord } from './profile.ts';
 
 /**
@@ -63,6 +63,19 @@ export function keyIdOf(masterKey: Buffer): string {
   return subkey(masterKey, 'key id v1', 8).toString('hex');
 }
 
+/**
+ * The key the vault's contents are encrypted with, derived from the master key, in a buffer of
+ * its own (key-bytes.ts) that the caller zeroes: the agent derives it once per unlock and holds
+ * it exactly as it holds the master key (wiped on lock), instead of deriving it per request.
+ */
+export function vaultKeyOf(masterKey: Buffer): Buffer {
+  const derived = subkey(masterKey, 'vault v1', 32);
+  const key = secretBuffer(32);
+  derived.copy(key);
+  derived.fill(0);
+  return key;
+}
+
 function aad(h: VaultHeader): Buffer {
   return Buffer.from(`${h.format}|${h.version}|${h.vaultId}|${h.keyId}|${h.cipher}`);
 }
@@ -103,30 +116,36 @@ export function decryptVault(masterKey: Buffer, file: Buffer): VaultData {
       'the vault was encrypted with a different master key than the one in this keychain: import the recovery kit made for this vault (`tray-cred recovery import`), or use the vault that belongs to this keychain',
     );
   }
-  const payload = decryptPayload(masterKey, h);
+  const key = subkey(masterKey, 'vault v1', 32);
+  let payload: unknown;
+  try {
+    payload = decryptPayload(key, h);
+  } finally {
+    key.fill(0);
+  }
   return { profiles: readProfiles(payload), generation: readGeneration(payload) };
 }
 
 /**
  * The profiles of a file this process already opened with {@link decryptVault} (the agent's
  * per-request read of the file it holds): the same authenticated bytes, so the header and every
- * profile are not validated again, which for 1,000 profiles is most of the cost.
+ * profile are not validated again, which for 1,000 profiles is most of the cost. `vaultKey` is
+ * {@link vaultKeyOf} the master key.
  */
-export function reopenVault(masterKey: Buffer, file: Buffer): Record<string, ProfileRecord> {
+export function reopenVault(vaultKey: Buffer, file: Buffer): Record<string, ProfileRecord> {
   const h = JSON.parse(file.toString('utf8')) as VaultHeader & { nonce: string; data: string };
-  const raw = (decryptPayload(masterKey, h) as { profiles: Record<string, ProfileRecord> }).profiles;
+  const raw = (decryptPayload(vaultKey, h) as { profiles: Record<string, ProfileRecord> }).profiles;
   const profiles = Object.create(null) as Record<string, ProfileRecord>;
   for (const [name, value] of Object.entries(raw)) profiles[name] = value;
   return profiles;
 }
 
-function decryptPayload(masterKey: Buffer, h: VaultHeader & { nonce: string; data: string }): unknown {
+/** The payload, with the vault key (not the master key). */
+function decryptPayload(key: Buffer, h: VaultHeader & { nonce: string; data: string }): unknown {
   const body = Buffer.from(h.data, 'base64');
   const nonce = Buffer.from(h.nonce, 'base64');
   if (body.length < 17 || nonce.length !== 12) throw new VaultFileError('the vault file is truncated: restore vault.json from your backup');
-  const key = subkey(masterKey, 'vault v1', 32);
   const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-  key.fill(0);
   decipher.setAAD(aad(h));
   decipher.setAuthTag(body.subarray(body.length - 16));
   // The plaintext is zeroed once parsed; the strings JSON.parse made from it cannot be (README says what that leaves).

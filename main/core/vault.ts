@@ -6,6 +6,7 @@ import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from 
 import { anchorGeneration, anchoredGeneration, GenerationGuard, VaultRollbackError } from './vault-generation.ts';
 import { auditKeyAccount, importKeys, masterKeyAccount, missingKey, readKeyEntry, stagedKeyAccount } from './vault-keys.ts';
 import { LIMITS, readCapped } from './file-limits.ts';
+import { FreshRead } from './fresh-read.ts';
 
 export { auditKeyAccount, masterKeyAccount, stagedKeyAccount };
 
@@ -33,6 +34,7 @@ export class Vault {
   private readonly lockPath: string;
   private readonly deps: VaultDeps;
   private readonly generations: GenerationGuard;
+  private readonly stamps: FreshRead<string | null>;
   readonly dir: string;
 
   constructor(deps: VaultDeps, dir: string) {
@@ -41,6 +43,7 @@ export class Vault {
     this.dir = dir;
     this.path = join(dir, 'vault.json');
     this.lockPath = join(dir, 'vault.lock');
+    this.stamps = new FreshRead(() => deps.fs.stamp(this.path));
   }
 
   async exists(): Promise<boolean> {
@@ -214,9 +217,9 @@ export class Vault {
     }
   }
 
-  /** The stamp of the file now, to tell whether a snapshot is stale. */
+  /** The stamp of the file now (taken after this call; concurrent callers share one stat), to tell whether a snapshot is stale. */
   stamp(): Promise<string | null> {
-    return this.deps.fs.stamp(this.path);
+    return this.stamps.get();
   }
 
   /**

@@ -48,8 +48,10 @@ function startedLater(a: string, b: string): boolean {
 async function walk(peer: PeerCredentials, table: ProcessTable, connectedBy: string | undefined): Promise<{ chain: ProcessRecord[]; problem?: string }> {
   const chain: ProcessRecord[] = [];
   let pid = peer.pid;
+  // The working directory is read up to the requesting program (the first that does not pass the request on), not above it.
+  let requesterRead = false;
   for (let i = 0; i < MAX_WALK; i++) {
-    const p = await table.read(pid);
+    const p = await table.read(pid, { cwd: !requesterRead });
     const child = chain.at(-1);
     if (!p) return { chain, problem: child ? `the parent (pid ${pid}) of pid ${child.pid} could not be read` : `the peer (pid ${pid}) exited before the agent could read it` };
     // The peer connected before `connectedBy`: a process with its pid that started later took the pid after the peer exited.
@@ -57,6 +59,7 @@ async function walk(peer: PeerCredentials, table: ProcessTable, connectedBy: str
     // A parent exited and its pid was reused while the tree was read: a newer process is not the parent.
     if (child && startedLater(p.startTime, child.startTime)) return { chain, problem: `pid ${pid} started after its child ${child.pid}, so it is not the parent that started it` };
     chain.push(p);
+    requesterRead ||= !passesOn(p);
     if (p.sid === p.pid || p.pid <= 1 || p.ppid <= 0) return { chain };
     pid = p.ppid;
   }

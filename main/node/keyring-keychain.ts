@@ -34,11 +34,38 @@ export class KeyringKeychain implements Keychain {
     this.timeoutMs = timeoutMs;
   }
 
+  /**
+   * One entry per account, made once: on Linux the binding's constructor blocks the event loop
+   * for 6 to 15 ms (it reaches the Secret Service on the main thread; measured under the agent's
+   * load, where the audit anchor and the last-used times made one every few hundred requests),
+   * while an operation on an entry made before blocks it for about 0.05 ms.
+   */
+  private readonly entries = new Map<string, AsyncEntry>();
+
+  private entry(account: string): AsyncEntry {
+    let entry = this.entries.get(account);
+    if (!entry) {
+      entry = new AsyncEntry(KEYCHAIN_SERVICE, account, this.options);
+      this.entries.set(account, entry);
+    }
+    return entry;
+  }
+
   private async call<T>(account: string, what: string, fn: (entry: AsyncEntry, signal: AbortSignal) => Promise<T>): Promise<T> {
     const signal = AbortSignal.timeout(this.timeoutMs);
+    const reused = this.entries.has(account);
     try {
-      return await fn(new AsyncEntry(KEYCHAIN_SERVICE, account, this.options), signal);
+      try {
+        return await fn(this.entry(account), signal);
+      } catch (error) {
+        // An entry kept from before may be bound to a keyring that has since gone away and come
+        // back: it is dropped, and the call is made once more with a new one.
+        this.entries.delete(account);
+        if (!reused || signal.aborted) throw error;
+        return await fn(this.entry(account), signal);
+      }
     } catch (error) {
+      this.entries.delete(account);
       const backend = BACKEND[this.platform] ?? 'OS keychain';
       const cause = signal.aborted ? `no answer within ${this.timeoutMs / 1000} s` : oneLine((error as Error)?.message ?? String(error));
       throw new KeychainError(`could not ${what} "${account}" in the ${backend} (${cause}): ${FIX[this.platform] ?? 'unlock your keychain, then retry'}`);

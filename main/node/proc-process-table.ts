@@ -100,18 +100,18 @@ export class ProcProcessTable implements ProcessTable {
     return Promise.resolve(m ? String(Number(m[1]) * USER_HZ + Number(m[2]) + 1) : undefined);
   }
 
-  read(pid: number): Promise<ProcessRecord | undefined> {
-    return Promise.resolve(this.readNow(pid));
+  read(pid: number, options: { cwd?: boolean } = {}): Promise<ProcessRecord | undefined> {
+    return Promise.resolve(this.readNow(pid, options.cwd !== false));
   }
 
-  private readNow(pid: number): ProcessRecord | undefined {
+  private readNow(pid: number, withCwd: boolean): ProcessRecord | undefined {
     if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
     const before = this.stat(pid);
     if (!before) return undefined;
     const dir = `${this.root}/${pid}`;
     const exe = orEmpty(() => readlinkSync(`${dir}/exe`));
     const cmdline = orEmpty(() => this.readProcFile(`${dir}/cmdline`));
-    const cwd = orEmpty(() => readlinkSync(`${dir}/cwd`));
+    const cwd = withCwd ? orEmpty(() => readlinkSync(`${dir}/cwd`)) : '';
     // Read the start time again: if the process exited and its pid was taken meanwhile, what was read may be the new one's.
     const after = this.stat(pid);
     if (!after || after.startTime !== before.startTime) return undefined;

@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { auditAnchorAccount, readAuditAnchor, type AnchorPlace } from '../../main/core/audit-anchor.ts';
+import { ANCHOR_EVERY, auditAnchorAccount, readAuditAnchor, type AnchorPlace } from '../../main/core/audit-anchor.ts';
 import { AuditLog } from '../../main/core/audit-log.ts';
 import { readAuditLog } from '../../main/core/audit-reader.ts';
 import { verifyAuditLog } from '../../main/core/audit-verify.ts';
@@ -24,9 +24,10 @@ describe('the audit chain anchored in the keychain', () => {
   const writer = (anchored = true) => new AuditLog({ fs, clock, ...(anchored ? { anchor: place } : {}) }, dir, key);
   // Without requireEntries: the anchor alone must tell a wipe from a log never written.
   const verify = async () => verifyAuditLog(fs, dir, key, { anchor: await readAuditAnchor(place) });
+  /** `n` accesses, and the chain head after them (written once they are answered). */
   const fill = async (log: AuditLog, n: number) => {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: 'dev', decision: 'allowed' });
-    await log.flushed(); // the chain head follows the answers
+    await log.flushed();
   };
   const auditFiles = async () => (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
 
@@ -43,7 +44,7 @@ describe('the audit chain anchored in the keychain', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('anchors the first batch, then at once on lock, stop and rekey, else once per 100 entries or 60 s', async () => {
+  it('anchors the first batch, then at once on lock, stop and rekey, else once per 100 entries (at most once a second) or 60 s', async () => {
     const log = writer();
     await fill(log, 1);
     assert.equal(writes, 1);
@@ -55,7 +56,11 @@ describe('the audit chain anchored in the keychain', () => {
     await fill(log, 99);
     assert.equal(writes, 2);
     await fill(log, 1);
-    assert.equal(writes, 3, '100 entries after the last anchor');
+    assert.equal(writes, 2, '100 entries after the last anchor, but within a second of it (a load of more than 100 entries a second)');
+    clock.advance(ANCHOR_EVERY.minMs);
+    await fill(log, 1);
+    assert.equal(writes, 3, '100 entries after the last anchor and a second after it');
+    assert.equal((await readAuditAnchor(place))?.seq, 153);
     clock.advance(60_000);
     await fill(log, 1);
     assert.equal(writes, 4, '60 s after the last anchor');

@@ -6,13 +6,18 @@ import { isHelper, isShellCommand, verifyCaller } from '../../main/core/verify-c
 /** A process table at the port: the records given, each read once per call like /proc would be. */
 class TableOf implements ProcessTable {
   readonly reads: number[] = [];
+  /** The pids read with their working directory. */
+  readonly cwdReads: number[] = [];
   private readonly byPid: Map<number, ProcessRecord>;
   constructor(records: ProcessRecord[]) {
     this.byPid = new Map(records.map((r) => [r.pid, r]));
   }
-  read(pid: number): Promise<ProcessRecord | undefined> {
+  read(pid: number, options: { cwd?: boolean } = {}): Promise<ProcessRecord | undefined> {
     this.reads.push(pid);
-    return Promise.resolve(this.byPid.get(pid));
+    const r = this.byPid.get(pid);
+    if (options.cwd === false) return Promise.resolve(r && { ...r, cwd: '' });
+    this.cwdReads.push(pid);
+    return Promise.resolve(r);
   }
 }
 
@@ -56,6 +61,26 @@ describe('verifyCaller: the requesting program', () => {
     const helper = proc(30, 25, '/opt/tray-cred/bin/tray-cred-helper', ['tray-cred-helper', 'prod']);
     const v = await verifyCaller(peer(30), new TableOf([LOGIN_SHELL, terraform, bash, helper]));
     assert.equal(v.requester.exe, '/usr/local/bin/terraform');
+  });
+
+  it('reads the working directory up to the requester only: the ancestors above it are reported without one', async () => {
+    const aws = proc(20, 15, '/usr/bin/python3.11', ['/usr/bin/python3', '/usr/bin/aws', 's3', 'ls'], { cwd: '/srv/project' });
+    const make = proc(15, 10, '/usr/bin/make', ['make', 'deploy']);
+    const sh = proc(25, 20, '/usr/bin/dash', ['/bin/sh', '-c', 'tray-cred-helper prod']);
+    const table = new TableOf([LOGIN_SHELL, make, aws, sh, HELPER_NODE(30, 25)]);
+    const v = await verifyCaller(peer(30), table);
+    assert.deepEqual(table.reads, [30, 25, 20, 15, 10]);
+    assert.deepEqual(table.cwdReads, [30, 25, 20], 'the helper, its shell and the requester');
+    assert.equal(v.requester.cwd, '/srv/project');
+    assert.deepEqual(v.ancestry, [{ pid: 15, exe: '/usr/bin/make', argv: ['make', 'deploy'] }, { pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] }]);
+  });
+
+  it('when every process passes the request on, the last one named keeps its working directory', async () => {
+    const leader = proc(10, 1, '/usr/bin/bash', ['bash', '-c', 'tray-cred-helper prod'], { startTime: '900', sid: 10, cwd: '/root' });
+    const table = new TableOf([leader, HELPER_NODE(30, 10)]);
+    const v = await verifyCaller(peer(30), table);
+    assert.equal(v.requester.pid, 10);
+    assert.equal(v.requester.cwd, '/root');
   });
 
   it('a raw client (not the helper) is its own requester', async () => {

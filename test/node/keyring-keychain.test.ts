@@ -337,6 +337,13 @@ describe('KeyringKeychain when the keyring goes away and comes back', () => {
     assert.deepEqual(await proc.call('get', acct), { ok: true, value: secret });
     assert.equal(await secretToolLookup(acct, session.env), secret);
 
+    // Gone and back between two calls: the entry the process keeps for the account (made once, as
+    // its constructor blocks the event loop) is not stuck to the keyring that went away.
+    await session.stop();
+    await session.start(true);
+    assert.deepEqual(await proc.call('get', acct), { ok: true, value: secret }, 'a kept entry reads after a restart');
+    assert.deepEqual(await proc.call('set', acct, secret), { ok: true, value: null }, 'and writes');
+
     await session.stop();
     assertKeychainFailure(await proc.call('get', acct), secret);
     assertKeychainFailure(await proc.call('set', acct, 'replacement'), secret);

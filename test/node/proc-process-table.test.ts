@@ -65,6 +65,8 @@ describe('ProcProcessTable', () => {
       assert.equal(record.cwd, '/tmp');
       assert.equal(record.ppid, process.pid);
       assert.match(record.startTime, /^\d+$/);
+      const withoutCwd = await new ProcProcessTable().read(child.pid!, { cwd: false });
+      assert.deepEqual(withoutCwd, { ...record, cwd: '' }, 'asked not to, it leaves the working directory out and reads the rest the same');
     } finally {
       child.kill();
     }
