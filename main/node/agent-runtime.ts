@@ -2,9 +2,7 @@
  * The agent's wiring, shared by both front ends: the headless `tray-cred agent` and the Electron
  * tray app call this with their own approver, so the credential path is the same code in both.
  */
-import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { dataDir, socketPath } from '../../helper/paths.ts';
 import type { VerifiedCaller } from '../../common/caller.ts';
 import type { Request, Response } from '../../helper/wire.ts';
 import { AuditLog } from '../core/audit-log.ts';
@@ -16,7 +14,6 @@ import { Vault } from '../core/vault.ts';
 import { AwsSts } from './aws-sts.ts';
 import { AwsIdentityCenter } from './aws-identity-center.ts';
 import { KeyringKeychain } from './keyring-keychain.ts';
-import { resolveDataHome } from './data-home.ts';
 import { NodeFileSystem } from './node-file-system.ts';
 import { requestHandler } from './request-handler.ts';
 import { ShellCommandRunner } from './shell-command-runner.ts';
@@ -25,22 +22,9 @@ import { openAgentSocket } from './agent-socket.ts';
 import { callerIdentifier } from './caller-identifier.ts';
 import { CryptoRandom, SystemClock } from './system-clock.ts';
 
-/** Where the agent keeps its files and listens, from the environment (TRAY_CRED_HOME, TRAY_CRED_SOCKET, XDG_*). */
-export interface AgentPlace {
-  uid: number | undefined;
-  dataDir: string;
-  socket: string;
-}
-
-/** Throws EnvironmentError when the data directory is a foreign link, not yours, or open to others (see data-home.ts). */
-export function agentPlace(env: NodeJS.ProcessEnv = process.env): AgentPlace {
-  const uid = process.getuid?.();
-  // The user name only names the Windows pipe; elsewhere a uid without a passwd entry must not matter.
-  const username = process.platform === 'win32' ? userInfo().username : '';
-  const place = { env, platform: process.platform, uid: uid ?? 0, username, homedir: homedir() };
-  // The socket path is computed from the place as named, as the helper computes it; files go to the checked real directory.
-  return { uid, dataDir: resolveDataHome(dataDir(place), uid), socket: socketPath(place) };
-}
+// Where the agent keeps its files and listens: data-place.ts computes it without loading the agent, for the CLI.
+export { agentPlace, type AgentPlace } from './data-place.ts';
+import type { AgentPlace } from './data-place.ts';
 
 export interface AgentRuntimeOptions {
   place: AgentPlace;

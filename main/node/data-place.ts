@@ -1,7 +1,7 @@
 /**
  * Where the agent keeps its files and listens, computed without loading the agent: the CLI's
  * commands need the place on every run, the agent's code (socket server, broker, AWS SDK) only
- * for `tray-cred agent`. agent-runtime.ts has the same function (to become a re-export of this one).
+ * for `tray-cred agent`. agent-runtime.ts re-exports it.
  */
 import { homedir, userInfo } from 'node:os';
 import { dataDir, socketPath } from '../../helper/paths.ts';
