@@ -38,6 +38,8 @@ export function nodeContext(): CliContext {
     vault,
     auditDir,
     audit: openAudit,
+    // A failure on the head's or anchor's write is the next command's to meet; an exit does not wait on it twice.
+    settled: async () => audit?.flushed().catch(() => undefined),
     async withKey(fn) {
       const key = await vault.loadMasterKey();
       try {

@@ -50,6 +50,8 @@ async function main(argv: string[]): Promise<void> {
     for (const register of registers) register(program, lazy);
     await program.parseAsync(argv);
   } catch (error) {
+    // The exits below do not wait for pending writes: the chain head of a command's last entries would be left behind.
+    await ctx?.settled();
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT_STATUS.USAGE);
     if (error instanceof TrayCredError) {
       process.stderr.write(`tray-cred: ${error.message}\n`);

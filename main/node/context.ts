@@ -17,6 +17,8 @@ export interface CliContext {
   auditDir: string;
   /** The audit log, with its key read from the keychain. */
   audit(): Promise<AuditLog>;
+  /** Resolves once what the audit log wrote after answering (its chain head, its anchor) is on disk; before an exit. */
+  settled(): Promise<void>;
   /** Runs `fn` with the master key from the keychain and wipes the key afterwards. */
   withKey<T>(fn: (key: Buffer) => Promise<T>): Promise<T>;
   /** Writes to stdout. Commands never print a secret. */
