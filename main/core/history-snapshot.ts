@@ -7,13 +7,13 @@
  * Trust: HMAC-SHA256 under the audit key over all of it (format version, the audit dir, the
  * per-file records, the columns); and before use each file it covers must still be there, at
  * least as long as its offset, with the line that ends at the offset carrying the MAC recorded
- * for it. Anything else (no key, a bad MAC, another version, a wrong length, a file changed at
+ * for it (and the same bytes: their SHA-256 is recorded beside the MAC). Anything else (no key, a bad MAC, another version, a wrong length, a file changed at
  * its boundary) and the snapshot is not used: the index reads the files from the start.
  *
  * Layout: u32 LE header length, the header (JSON), zeros to a multiple of 8, each number column
  * (float64 LE), each code column (uint32 LE), the first-use column (uint8), then the 32-byte MAC.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MAX_LINE_CHARS, isAuditFile } from './audit-codec.ts';
@@ -55,15 +55,21 @@ export interface Restored {
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-/** The MAC of the line that ends at `offset` in `path` ('' at offset 0), or `undefined` when no audit line ends there. */
-export async function lineMacAt(fs: FileSystem, path: string, offset: number): Promise<string | undefined> {
+/**
+ * The MAC of the line that ends at `offset` in `path` and the SHA-256 of that whole line (so an edit
+ * that keeps the MAC is seen too), '' at offset 0; `undefined` when no audit line ends there.
+ */
+export async function lineMacAt(fs: FileSystem, path: string, offset: number, back = 4096): Promise<string | undefined> {
   if (offset === 0) return '';
-  const start = Math.max(0, offset - LINE_BYTES - 1);
+  const start = Math.max(0, offset - back);
   const bytes = await fs.readRange(path, start, offset - start);
   if (bytes.length !== offset - start || bytes[bytes.length - 1] !== 0x0a) return undefined;
   const from = bytes.lastIndexOf(0x0a, bytes.length - 2);
-  if (from < 0 && start > 0) return undefined;
-  return LINE_MAC.exec(bytes.toString('utf8', from + 1, bytes.length - 1))?.[1];
+  // A line longer than the first look back (tray-cred writes none): once more, as far back as a line can be.
+  if (from < 0 && start > 0) return back < LINE_BYTES ? lineMacAt(fs, path, offset, LINE_BYTES + 1) : undefined;
+  const line = bytes.subarray(from + 1, bytes.length - 1);
+  const mac = LINE_MAC.exec(line.toString('utf8'))?.[1];
+  return mac && `${mac} ${createHash('sha256').update(line).digest('hex')}`;
 }
 
 async function withKey<T>(place: SnapshotPlace, use: (key: Buffer) => T): Promise<T | undefined> {
