@@ -98,7 +98,7 @@ export class HistoryIndex {
   }
 
   private async writeSnapshot(): Promise<void> {
-    if (!this.snapshot || this.snapshotRows === this.size) return;
+    if (!this.snapshot || this.snapshotRows === undefined || this.snapshotRows === this.size) return; // never loaded, or no news
     if (await writeSnapshot(this.fs, this.snapshot, this.dir, { offsets: this.offsets, columns: this.columns })) this.snapshotRows = this.size;
   }
 

@@ -238,6 +238,18 @@ describe('HistoryIndex from a sealed snapshot', () => {
     await assertFullLoad();
   });
 
+  it('saving before the index has loaded keeps the snapshot there (never an empty one in its place)', async () => {
+    log = new AuditLog({ fs, clock }, dir, KEY, { maxFileBytes: 40_000 });
+    await record(0, 60);
+    await snapshot();
+    const before = await readFile(place.path);
+    await new HistoryIndex({ fs, snapshot: place }, dir).saveSnapshot();
+    assert.deepEqual(await readFile(place.path), before);
+    const { fromSnapshot, fromFiles, auditRead } = await loadBoth();
+    assert.ok(auditRead < (await auditBytes()) / 2, 'the snapshot is still used');
+    assert.deepEqual(fromSnapshot, fromFiles);
+  });
+
   it('reads the files as before when no audit key comes (a locked keychain), and writes no snapshot then', async () => {
     await record(0, 30);
     await snapshot();
