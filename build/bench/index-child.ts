@@ -62,10 +62,13 @@ const snapshotMb = mb((await fs.size(snapshot.path)) ?? NaN);
 const rows = index.size;
 const probe = JSON.stringify(index.query({ text: 'bucket-3', events: 'all' }, 0, 50));
 index = new HistoryIndex({ fs, reader: workerReader(fs), snapshot }, dir);
-gc();
 const t2 = performance.now();
 await index.refresh();
 const snapshotLoadMs = performance.now() - t2;
+gc();
+const afterSnapshot = process.memoryUsage();
+// Against the same baseline as heapMb (before anything was loaded): the first index is gone by now.
+const snapshotHeapMb = mb(afterSnapshot.heapUsed + afterSnapshot.arrayBuffers - before.heapUsed - before.arrayBuffers);
 const snapshotSame = index.size === rows && JSON.stringify(index.query({ text: 'bucket-3', events: 'all' }, 0, 50)) === probe;
 await rm(scratch, { recursive: true, force: true });
 process.stdout.write(
@@ -83,6 +86,7 @@ process.stdout.write(
     snapshotLoadMs,
     snapshotWriteMs,
     snapshotMb,
+    snapshotHeapMb,
     snapshotSame,
   })}\n`,
 );
