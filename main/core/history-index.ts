@@ -74,10 +74,9 @@ export class HistoryIndex {
   }
 
   private reset(): void {
-    this.offsets = new Map();
+    [this.offsets, this.columns, this.scan] = [new Map(), new HistoryColumns(), undefined];
     this.generation += 1;
-    this.columns = new HistoryColumns();
-    this.scan = undefined;
+    this.snapshotRows &&= 0; // the snapshot no longer matches the files: write a new one once the index has grown again
   }
 
   /**
