@@ -2,6 +2,13 @@ import type { Decision } from '../../common/decision.ts';
 import { FIRST_USE_DAYS, type HistoryRow } from '../../common/history.ts';
 import { CODES, NUMBERS, type CodeColumn, type HistoryBatch, type NumberColumn } from './history-batch.ts';
 
+/** A snapshot's tables: interned texts by id (id 0 is null), profile names, last uses as key, time pairs. */
+export interface ColumnTables {
+  values: string[];
+  profiles: string[];
+  lastUse: number[];
+}
+
 /** Code 0 stands for null, so a column of codes needs no second array for "absent". */
 export const NULL = 0;
 /** The interned columns a text filter searches. */
@@ -93,6 +100,29 @@ export class HistoryColumns {
     return id;
   }
 
+  /** What a snapshot of the index holds besides the columns (history-snapshot.ts): the interned texts, profiles and last uses. */
+  tables(): ColumnTables {
+    return { values: [...this.values], profiles: [...this.profileNames], lastUse: [...this.lastUse].flat() };
+  }
+
+  /** Columns rebuilt from a snapshot's arrays (each `count` long) and tables, as they were when it was taken. */
+  static restored(count: number, arrays: Pick<HistoryColumns, 'numbers' | 'codes' | 'firstUse'>, tables: ColumnTables): HistoryColumns {
+    const c = new HistoryColumns();
+    c.count = count;
+    Object.assign(c.numbers, arrays.numbers);
+    Object.assign(c.codes, arrays.codes);
+    c.firstUse = arrays.firstUse;
+    for (const [id, value] of tables.values.entries()) {
+      if (id === NULL) continue;
+      c.values.push(value);
+      c.lowerValues.push(value.toLowerCase());
+      c.ids.set(value, id);
+    }
+    for (const p of tables.profiles) c.profileNames.add(p);
+    for (let k = 0; k + 1 < tables.lastUse.length; k += 2) c.lastUse.set(tables.lastUse[k]!, tables.lastUse[k + 1]!);
+    return c;
+  }
+
   /** Appends a batch of rows read from the log (history-batch.ts), its interned ids mapped to this index's. */
   append(b: HistoryBatch): void {
     const start = this.count;
@@ -144,6 +174,21 @@ export class HistoryColumns {
   private number(c: NumberColumn, i: number): number | null {
     const v = this.numbers[c][i]!;
     return Number.isNaN(v) ? null : v;
+  }
+
+  /** The row holding entry `seq` (seqs grow with rows, so a binary search). */
+  rowOf(seq: number): number | undefined {
+    const { seq: seqs } = this.numbers;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = seqs[mid]!;
+      if (v === seq) return mid;
+      if (v < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** Built field by field, so nothing but the HistoryRow shape ever leaves the index. */

@@ -5,6 +5,7 @@ import { threadReader, type BatchJob, type BatchReader } from './history-batch.t
 import { UsageError } from './errors.ts';
 import { HistoryColumns, NULL, SEARCHED_CODES, grown } from './history-columns.ts';
 import { profileActivity, timelineOf } from './history-insight.ts';
+import { readSnapshot, writeSnapshot, type SnapshotPlace } from './history-snapshot.ts';
 import type { FileSystem } from './ports.ts';
 
 interface Scan {
@@ -26,6 +27,8 @@ interface Compiled {
   from: number;
   to: number;
 }
+
+export const SNAPSHOT_ROWS = 100_000; // rows the index grows by, after a snapshot was read or written, before it writes another
 
 function timeBound(value: string | undefined, which: 'from' | 'to'): number {
   if (value === undefined || value === '') return which === 'from' ? -Infinity : Infinity;
@@ -50,12 +53,19 @@ export class HistoryIndex {
   private columns = new HistoryColumns();
   private scan: Scan | undefined;
   private refreshing: Promise<void> = Promise.resolve();
+  private readonly snapshot: SnapshotPlace | undefined;
+  private snapshotRows: number | undefined; // when a snapshot was last read or written; undefined before the first refresh
 
-  /** `reader` reads the files (default: on this thread; main/node/history-workers.ts reads them on worker threads). */
-  constructor(deps: { fs: FileSystem; reader?: BatchReader }, dir: string) {
+  /**
+   * `reader` reads the files (default: on this thread; main/node/history-workers.ts uses worker threads). `snapshot`: where
+   * a sealed snapshot of the index is kept (history-snapshot.ts), read at the first refresh, written when the index has
+   * grown by SNAPSHOT_ROWS since, and by {@link HistoryIndex.saveSnapshot}.
+   */
+  constructor(deps: { fs: FileSystem; reader?: BatchReader; snapshot?: SnapshotPlace }, dir: string) {
     this.fs = deps.fs;
     this.reader = deps.reader ?? threadReader(deps.fs);
     this.dir = dir;
+    this.snapshot = deps.snapshot;
   }
 
   /** Rows indexed so far. */
@@ -64,10 +74,9 @@ export class HistoryIndex {
   }
 
   private reset(): void {
-    this.offsets = new Map();
+    [this.offsets, this.columns, this.scan] = [new Map(), new HistoryColumns(), undefined];
     this.generation += 1;
-    this.columns = new HistoryColumns();
-    this.scan = undefined;
+    this.snapshotRows &&= 0; // the snapshot no longer matches the files: write a new one once the index has grown again
   }
 
   /**
@@ -77,11 +86,30 @@ export class HistoryIndex {
    */
   refresh(): Promise<void> {
     const run = this.refreshing.then(() => this.readNew());
-    this.refreshing = run.catch(() => undefined);
+    // A snapshot is written after the refresh that grew the index by much, before the next refresh reads.
+    this.refreshing = run.then(() => (this.size - (this.snapshotRows ?? 0) >= SNAPSHOT_ROWS ? this.writeSnapshot() : undefined)).catch(() => undefined);
     return run;
   }
 
+  /** Writes the sealed snapshot of what is indexed (at quit), when the index has a place for one. */
+  saveSnapshot(): Promise<void> {
+    return (this.refreshing = this.refreshing.then(() => this.writeSnapshot()).catch(() => undefined));
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    if (!this.snapshot || this.snapshotRows === undefined || this.snapshotRows === this.size) return; // never loaded, or no news
+    if (await writeSnapshot(this.fs, this.snapshot, this.dir, { offsets: this.offsets, columns: this.columns })) this.snapshotRows = this.size;
+  }
+
+  /** The index from the sealed snapshot, when there is one that holds (history-snapshot.ts); else it starts empty. */
+  private async readSnapshot(): Promise<void> {
+    const restored = this.snapshot && (await readSnapshot(this.fs, this.snapshot, this.dir).catch(() => undefined));
+    if (restored) [this.offsets, this.columns, this.generation] = [restored.offsets, restored.columns, this.generation + 1];
+    this.snapshotRows = this.size;
+  }
+
   private async readNew(): Promise<void> {
+    if (this.snapshotRows === undefined) await this.readSnapshot();
     const names = (await this.fs.list(this.dir)).filter(isAuditFile);
     const known = [...this.offsets.keys()];
     const last = known.at(-1);
@@ -204,23 +232,8 @@ export class HistoryIndex {
 
   /** Whether the entry `seq` is marked as a program's first use of its profile; `undefined` when not indexed. */
   isFirstUse(seq: number): boolean | undefined {
-    const i = this.rowOf(seq);
+    const i = this.columns.rowOf(seq);
     return i === undefined ? undefined : this.columns.firstUse[i] === 1;
-  }
-
-  /** The row holding entry `seq` (seqs grow with rows, so a binary search). */
-  private rowOf(seq: number): number | undefined {
-    const { seq: seqs } = this.columns.numbers;
-    let lo = 0;
-    let hi = this.columns.count - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = seqs[mid]!;
-      if (v === seq) return mid;
-      if (v < seq) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
   }
 
   /** The newest `n` credential requests, newest first (the tray menu's recent accesses). */

@@ -3,12 +3,13 @@
  * that constructs services. Everything it wires is a module of its own with its own tests; this
  * file only decides what talks to what and in which order.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { app, dialog, ipcMain, powerMonitor } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
 import type { AppServiceDeps } from './app-service.ts';
 import { AppServiceWithRotation } from './app-service-profiles-extra.ts';
 import { HistoryIndex } from '../core/history-index.ts';
+import type { SnapshotPlace } from '../core/history-snapshot.ts';
 import { workerReader } from '../node/history-workers.ts';
 import { agentPlace, startAgentRuntime, type AgentPlace, type AgentRuntime } from '../node/agent-runtime.ts';
 import { dataHomeSetting } from '../node/data-home.ts';
@@ -76,8 +77,8 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   // No vault, and the user chose not to create one.
   if (!runtime) return app.quit();
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
-  // A long log is parsed on worker threads when the index first loads it (issue 16 item 3).
-  const history = new HistoryIndex({ fs: runtime.fs, reader: workerReader(runtime.fs) }, runtime.audit.dir);
+  // A long log is parsed on worker threads when the index first loads it, after a sealed snapshot of it when one holds (issue 16 item 3).
+  const history = new HistoryIndex({ fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) }, runtime.audit.dir);
   wireWindows(runtime, windows, { history, unlock, approvals: approver, control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray(runtime);
@@ -106,8 +107,13 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   await openControlWithoutTrayHost(desktop, windows);
   // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
   const updates = app.isPackaged ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn }) : undefined;
-  stopBeforeQuit(runtime, () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()]);
+  stopBeforeQuit(runtime, () => history.saveSnapshot(), () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()]);
   await unlock();
+}
+
+/** Where the tray app keeps the history index's sealed snapshot (outside audit/, 0600), and the audit key that seals it. */
+function historySnapshot(runtime: AgentRuntime): SnapshotPlace {
+  return { path: join(dirname(runtime.audit.dir), 'history-index.snapshot'), auditKey: () => runtime.vault.loadAuditKey() };
 }
 
 /** The IPC that serves the windows; every change the agent makes is broadcast to them. */
@@ -161,7 +167,7 @@ function installHelper(broker: AgentRuntime['broker']): Promise<void> {
 }
 
 /** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */
-function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => unknown): void {
+function stopBeforeQuit(runtime: AgentRuntime, saveSnapshot: () => Promise<void>, closeUi: () => unknown): void {
   let stopping = false;
   let stopped = false;
   app.on('before-quit', (event) => {
@@ -170,8 +176,9 @@ function stopBeforeQuit(runtime: AgentRuntime, closeUi: () => unknown): void {
     if (stopping) return;
     stopping = true;
     closeUi();
-    void runtime
-      .stop('quit from the tray')
+    // The history index's snapshot first (it never fails: without a key or a place it writes nothing), then the agent.
+    void saveSnapshot()
+      .then(() => runtime.stop('quit from the tray'))
       .catch((error: unknown) => warn(`stopped, but could not record it: ${(error as Error).message}`))
       .finally(() => {
         stopped = true;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -107,5 +107,9 @@ describe('the tray app, end to end', () => {
     assert.ok(events.includes('lock: locked from the tray menu'), events.join('\n'));
     assert.ok(events.includes('agent-stop: quit from the tray'), events.join('\n'));
     assert.ok(!stderr.join('').includes(PROD_KEYS.secretAccessKey));
+    // The history index (loaded by the approval's first-use check and the history window) left its sealed snapshot at quit.
+    const snapshot = await stat(join(sandbox.home, 'history-index.snapshot'));
+    assert.equal(snapshot.mode & 0o777, 0o600);
+    assert.ok(!(await readFile(join(sandbox.home, 'history-index.snapshot'))).includes(PROD_KEYS.secretAccessKey));
   });
 });
