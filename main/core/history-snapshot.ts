@@ -56,6 +56,14 @@ export interface Restored {
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /**
+ * Put before the snapshot's bytes under its MAC: the audit key also MACs the log's lines and its
+ * head, and no snapshot's MAC may ever pass for one of theirs (nor the reverse), whatever the
+ * entries it was built from say.
+ */
+const DOMAIN = Buffer.from('tray-cred history-index snapshot\n');
+const seal = (key: Buffer, body: Buffer): Buffer => createHmac('sha256', key).update(DOMAIN).update(body).digest();
+
+/**
  * The MAC of the line that ends at `offset` in `path` and the SHA-256 of that whole line (so an edit
  * that keeps the MAC is seen too), '' at offset 0; `undefined` when no audit line ends there.
  */
@@ -109,7 +117,7 @@ export async function writeSnapshot(fs: FileSystem, place: SnapshotPlace, dir: s
   for (const c of NUMBERS) put(columns.numbers[c]);
   for (const c of CODES) put(columns.codes[c]);
   put(columns.firstUse);
-  const sealed = await withKey(place, (key) => createHmac('sha256', key).update(out.subarray(0, at)).digest().copy(out, at));
+  const sealed = await withKey(place, (key) => seal(key, out.subarray(0, at)).copy(out, at));
   if (sealed === undefined) return false;
   await fs.writeFileAtomic(place.path, out, { replaceOnly: true });
   return true;
@@ -119,7 +127,7 @@ export async function writeSnapshot(fs: FileSystem, place: SnapshotPlace, dir: s
 function decode(bytes: Buffer, key: Buffer, dir: string): (Restored & { files: Header['files'] }) | undefined {
   if (bytes.length < 4 + MAC_BYTES) return undefined;
   const body = bytes.subarray(0, bytes.length - MAC_BYTES);
-  const mac = createHmac('sha256', key).update(body).digest();
+  const mac = seal(key, body);
   if (!timingSafeEqual(mac, bytes.subarray(body.length))) return undefined;
   const jsonLength = bytes.readUInt32LE(0);
   if (4 + jsonLength > body.length) return undefined;

@@ -109,7 +109,9 @@ describe('HistoryIndex from a sealed snapshot', () => {
   }
 
   /** The snapshot's parts (see history-snapshot.ts's layout), edited by `edit`, sealed under `key`. */
-  async function reseal(key: Buffer, edit: (header: Record<string, unknown> & { count: number }, columns: Buffer[]) => Buffer[]): Promise<void> {
+  /** What the snapshot's MAC is computed over before its bytes (history-snapshot.ts). */
+  const DOMAIN = 'tray-cred history-index snapshot\n';
+  async function reseal(key: Buffer, edit: (header: Record<string, unknown> & { count: number }, columns: Buffer[]) => Buffer[], domain = DOMAIN): Promise<void> {
     const bytes = await readFile(place.path);
     const length = bytes.readUInt32LE(0);
     const header = JSON.parse(bytes.toString('utf8', 4, 4 + length)) as Record<string, unknown> & { count: number };
@@ -122,7 +124,7 @@ describe('HistoryIndex from a sealed snapshot', () => {
     head.writeUInt32LE(json.length, 0);
     json.copy(head, 4);
     const body = Buffer.concat([head, ...edited]);
-    await writeFile(place.path, Buffer.concat([body, createHmac('sha256', key).update(body).digest()]));
+    await writeFile(place.path, Buffer.concat([body, createHmac('sha256', key).update(domain).update(body).digest()]));
   }
 
   async function assertFullLoad(): Promise<void> {
@@ -155,6 +157,13 @@ describe('HistoryIndex from a sealed snapshot', () => {
     await reseal(KEY, (h, columns) => columns.map((c) => Buffer.from(c)).map((c, k) => (k === 0 ? (c.writeDoubleLE(9999, 0), c) : c)));
     const { fromSnapshot, fromFiles } = await loadBoth();
     assert.notDeepEqual(fromSnapshot, fromFiles);
+  });
+
+  it('refuses a snapshot sealed under the audit key without its domain label: no MAC the key makes for the log or its head passes for a snapshot', async () => {
+    await record(0, 60);
+    await snapshot();
+    await reseal(KEY, (h, columns) => columns.map((c) => Buffer.from(c)).map((c, k) => (k === 0 ? (c.writeDoubleLE(9999, 0), c) : c)), '');
+    await assertFullLoad();
   });
 
   it('refuses a snapshot with a row removed and its MAC recomputed under another key', async () => {
