@@ -179,6 +179,7 @@ describe('Broker', () => {
   });
 
   it('does not serve what it cannot record', async () => {
+    await w.audit.flushed(); // a chain head still being written would land in the directory removed below
     await w.fs.remove(`${w.audit.dir}/head.json`);
     const { rm, writeFile } = await import('node:fs/promises');
     await rm(w.audit.dir, { recursive: true, force: true });
