@@ -58,6 +58,9 @@ function subkey(masterKey: Buffer, label: string, length: number): Buffer {
   return hkdf32(masterKey, `tray-cred ${label}`, length);
 }
 
+/** The key the vault's contents are encrypted with (the caller zeroes it): derived here only, so every use derives the same. */
+const vaultSubkey = (masterKey: Buffer): Buffer => subkey(masterKey, 'vault v1', 32);
+
 /** A short, one-way fingerprint of the master key, so "wrong key" and "file edited" are told apart. */
 export function keyIdOf(masterKey: Buffer): string {
   return subkey(masterKey, 'key id v1', 8).toString('hex');
@@ -69,7 +72,7 @@ export function keyIdOf(masterKey: Buffer): string {
  * it exactly as it holds the master key (wiped on lock), instead of deriving it per request.
  */
 export function vaultKeyOf(masterKey: Buffer): Buffer {
-  const derived = subkey(masterKey, 'vault v1', 32);
+  const derived = vaultSubkey(masterKey);
   const key = secretBuffer(32);
   derived.copy(key);
   derived.fill(0);
@@ -100,7 +103,7 @@ export function encryptVault(masterKey: Buffer, vaultId: string, nonce: Buffer, 
   const header: VaultHeader = { format: VAULT_FORMAT, version: VAULT_VERSION, vaultId, keyId: keyIdOf(masterKey), cipher: 'aes-256-gcm' };
   const json = JSON.stringify(data);
   const padded = json + ' '.repeat(PAD - (Buffer.byteLength(json) % PAD));
-  const key = subkey(masterKey, 'vault v1', 32);
+  const key = vaultSubkey(masterKey);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   key.fill(0);
   cipher.setAAD(aad(header));
@@ -116,7 +119,7 @@ export function decryptVault(masterKey: Buffer, file: Buffer): VaultData {
       'the vault was encrypted with a different master key than the one in this keychain: import the recovery kit made for this vault (`tray-cred recovery import`), or use the vault that belongs to this keychain',
     );
   }
-  const key = subkey(masterKey, 'vault v1', 32);
+  const key = vaultSubkey(masterKey);
   let payload: unknown;
   try {
     payload = decryptPayload(key, h);
