@@ -6,11 +6,10 @@
  * refuse: whenever the fast pass cannot accept the whole log, the sequential verifyAuditLog runs
  * and names the problem.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from './worker-script.ts';
 import { createSecretKey } from 'node:crypto';
 import type { AuditAnchor } from '../core/audit-anchor.ts';
 import { chainHolds, type FileScan } from '../core/audit-chain-scan.ts';
@@ -24,13 +23,7 @@ import { scanQueue, type IndexedScan, type ScanJob } from './audit-scan-queue.ts
 const MIN_FILES = 4;
 
 /** The worker's script: beside this module in the source tree, beside the bundle in dist/. */
-function workerScript(): string | undefined {
-  for (const name of ['./audit-verify-worker.mjs', './audit-verify-worker.ts']) {
-    const path = fileURLToPath(new URL(name, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  return undefined;
-}
+const findScript = (): string | undefined => workerScript(import.meta.url, ['./audit-verify-worker.mjs', './audit-verify-worker.ts']);
 
 function startWorker(script: string, rawKey: Buffer, job: ScanJob): { done: Promise<IndexedScan[]>; stop: () => Promise<number> } {
   const key = new Uint8Array(rawKey);
@@ -77,7 +70,7 @@ export async function verifyAuditLogParallel(
   const files = (await fs.list(dir)).filter(isAuditFile);
   if (files.length === 0) return verifyAuditLog(fs, dir, rawKey, options);
   // This thread scans too; a worker per other core (and file) when the log is long enough to pay for starting one.
-  const script = files.length >= MIN_FILES ? workerScript() : undefined;
+  const script = files.length >= MIN_FILES ? findScript() : undefined;
   const scripts: string[] = script ? Array.from({ length: Math.min(options.threads ?? availableParallelism(), files.length) - 1 }, () => script) : [];
   const anchor = options.anchor ?? null;
   const head = await readHead(fs, dir, createSecretKey(rawKey));

@@ -5,10 +5,9 @@
  * The batches are what readBatch makes on this thread; a job a worker cannot do (its script
  * missing, the worker gone) is read here instead.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from './worker-script.ts';
 import { readBatch, threadReader } from '../core/history-batch.ts';
 import type { BatchJob, BatchReader, FileSystem, HistoryBatch } from '../core/ports.ts';
 
@@ -16,13 +15,7 @@ import type { BatchJob, BatchReader, FileSystem, HistoryBatch } from '../core/po
 const MIN_BYTES = 16 * 1024 * 1024;
 
 /** The worker's script: beside this module in the source tree, beside the bundle in dist/ (or one level up from a chunk). */
-function workerScript(): string | undefined {
-  for (const name of ['./history-worker.mjs', '../history-worker.mjs', './history-worker.ts']) {
-    const path = fileURLToPath(new URL(name, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  return undefined;
-}
+const findScript = (): string | undefined => workerScript(import.meta.url, ['./history-worker.mjs', '../history-worker.mjs', './history-worker.ts']);
 
 interface Pending {
   job: BatchJob;
@@ -95,7 +88,7 @@ export function workerReader(fs: FileSystem, options: { threads?: number; minByt
     read(jobs) {
       const bytes = jobs.reduce((sum, j) => sum + j.size - j.offset, 0);
       const threads = Math.min(options.threads ?? availableParallelism(), jobs.length);
-      const script = workerScript();
+      const script = findScript();
       const workers = script && threads >= 2 && bytes >= (options.minBytes ?? MIN_BYTES) ? startWorkers(script, threads) : undefined;
       return workers ? runPool(fs, workers, jobs) : inThread.read(jobs);
     },
