@@ -58,15 +58,18 @@ export async function writeHeadText(fs: FileSystem, dir: string, text: string): 
   await fs.writeFileAtomic(join(dir, HEAD), text, { replaceOnly: true });
 }
 
+/** Under load the chain head is written this long after the last one (and whenever the queue empties). */
+export const HEAD_EVERY_MS = 1_000;
+
 /**
  * Writes the chain head off the request's path (AuditLog answers first). Writes run one after
  * another and each takes the newest head pending, so the head on disk is never ahead of the
- * durable log and readers and verify accept one behind it; one not `due` waits for a later write,
+ * durable log and readers and verify accept one behind it; one not due yet waits for a later write,
  * and one that fails stays pending for the next.
  */
 export class HeadWriter {
   /** When the last write was started (the clock's milliseconds). */
-  startedAt = Number.NEGATIVE_INFINITY;
+  private startedAt = Number.NEGATIVE_INFINITY;
   private pending: string | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly fs: FileSystem;
@@ -79,10 +82,13 @@ export class HeadWriter {
     this.now = now;
   }
 
-  /** Takes `text` (from {@link headText}) as the newest head; writes it now when `due`. */
-  write(text: string, due: boolean): Promise<void> {
+  /**
+   * Takes `text` (from {@link headText}) as the newest head; writes it now when `urgent` (the
+   * queue is empty, or something waits for it) or {@link HEAD_EVERY_MS} after the last write.
+   */
+  write(text: string, urgent: boolean): Promise<void> {
     this.pending = text;
-    if (!due) return Promise.resolve();
+    if (!urgent && this.now() - this.startedAt < HEAD_EVERY_MS) return Promise.resolve();
     this.startedAt = this.now();
     const run = this.chain.then(async () => {
       const next = this.pending;

@@ -8,9 +8,6 @@ import { readTail, type Tail } from './audit-tail.ts';
 import { BugIndicatingError, EnvironmentError, KeychainError, TamperedError } from './errors.ts';
 import type { Clock, FileSystem } from './ports.ts';
 
-/** Under load the chain head is written this long after the last one (and whenever the queue empties). */
-export const HEAD_EVERY_MS = 1_000;
-
 interface Pending {
   input: AuditInput;
   resolve: (entry: AuditEntry) => void;
@@ -97,7 +94,7 @@ export class AuditLog {
           // tamper or a process's first entry (a command's only one, before it exits).
           const wait = !this.answered || this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
           // Under load the head is written once the queue empties, or a second after the last one.
-          const headed = this.head.write(head, wait || this.queue.length === 0 || this.clock.now() - this.head.startedAt >= HEAD_EVERY_MS);
+          const headed = this.head.write(head, wait || this.queue.length === 0);
           const anchored = this.anchorAfter(written);
           if (wait) await Promise.all([headed, anchored]);
           else headed.catch(() => undefined); // the next batch writes a newer head; verify accepts one behind the log
