@@ -3,7 +3,7 @@
  * main/core/profile.ts checkCredentials): they save a round trip and say which field is wrong.
  * Main checks again; these are a courtesy, not the gate.
  */
-import { ACCESS_KEY_ID, PROFILE_NAME } from '../common/names.ts';
+import { ACCESS_KEY_ID, PROFILE_NAME, RESERVED_PROFILE_NAME } from '../common/names.ts';
 import { MAX_REMEMBER_MINUTES } from '../common/policy.ts';
 import type { ProfileInput } from '../preload/api.ts';
 
@@ -18,7 +18,9 @@ export function rememberError(value: number): string | undefined {
 
 export function validateProfileInput(input: ProfileInput): FieldErrors {
   const errors: FieldErrors = {};
-  if (!PROFILE_NAME.test(input.name)) {
+  if (input.name === RESERVED_PROFILE_NAME) {
+    errors.name = `"${RESERVED_PROFILE_NAME}" cannot be a profile name: choose another`;
+  } else if (!PROFILE_NAME.test(input.name)) {
     errors.name = 'Letters, digits and _ . + = , @ : - (up to 128), starting with a letter, digit or _';
   }
   if (!ACCESS_KEY_ID.test(input.accessKeyId)) {

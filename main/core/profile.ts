@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACCESS_KEY_ID, PROFILE_NAME } from '../../common/names.ts';
+import { ACCESS_KEY_ID, PROFILE_NAME, RESERVED_PROFILE_NAME } from '../../common/names.ts';
 import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../common/policy.ts';
 import { UsageError } from './errors.ts';
 import { fieldProblem } from './profile-messages.ts';
@@ -180,7 +180,7 @@ export function defaultPolicy(name: string): Policy {
 
 export function checkProfileName(name: string): string {
   // JavaScript gives `__proto__` a meaning of its own, so no earlier build could store it: refused at the door.
-  if (name === '__proto__') throw new UsageError('"__proto__" is not a usable profile name: choose another name');
+  if (name === RESERVED_PROFILE_NAME) throw new UsageError(`"${RESERVED_PROFILE_NAME}" is not a usable profile name: choose another name`);
   if (!PROFILE_NAME.test(name)) {
     throw new UsageError(`"${name}" is not a usable profile name: use 1-128 characters of A-Z a-z 0-9 _ . + = , @ : - (not starting with a punctuation mark)`);
   }

@@ -28,7 +28,8 @@ const input = (name: string, rememberMinutes: number) => ({
 });
 
 test('the profiles form accepts exactly the profile names main accepts', () => {
-  const names = fc.oneof(fc.string({ maxLength: 140 }), fc.stringMatching(/^[A-Za-z0-9_.+=,@:-]{1,130}$/));
+  // The reserved name every time, not only when the random strings happen on it (a seed found it once).
+  const names = fc.oneof(fc.constant('__proto__'), fc.string({ maxLength: 140 }), fc.stringMatching(/^[A-Za-z0-9_.+=,@:-]{1,130}$/));
   fc.assert(
     fc.property(names, (name) => {
       assert.equal(validateProfileInput(input(name, 0)).name === undefined, accepts(() => checkProfileName(name)), `name ${JSON.stringify(name)}`);
