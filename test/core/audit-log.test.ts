@@ -22,7 +22,8 @@ describe('AuditLog', () => {
     dir = await mkdtemp(join(tmpdir(), 'tray-cred-audit-'));
     log = new AuditLog({ fs, clock }, dir, key);
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  // Retried: a chain head a test's writer answered before writing may still land while the directory goes.
+  afterEach(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
 
   async function fill(n: number): Promise<void> {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: `p${i}`, decision: 'allowed', caller, durationMs: i });
