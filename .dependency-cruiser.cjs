@@ -3,6 +3,68 @@
  * not reach; `npm run lint` prints the offending import.
  */
 const CORE_BUILTINS_ALLOWED = '^(node:)?(crypto|path)$';
+/**
+ * The sub-folders of main/core and main/node and what each may not reach (ARCHITECTURE.md). Core,
+ * bottom to top: the kernel (main/core/*.ts: errors, limits, settings) and ports/; profiles/ (the
+ * record); aws/ (the user's AWS files); audit/; history/ (reads audit, never the reverse);
+ * approval/; vault/; sources/ (one provider per file); pipeline/ (the broker, the only place that
+ * composes the stages). Node: platform/ (the ports' implementations) at the bottom; audit/, aws/,
+ * client/ (the one agent client), service/ above it; agent/, setup/, exec/, app/; cli/ on top.
+ * cli/context.ts is the contract a command's helpers take, so any folder may name its type.
+ */
+const CORE_FOLDERS = ['ports', 'profiles', 'aws', 'audit', 'history', 'approval', 'vault', 'sources', 'pipeline'];
+const NODE_FOLDERS = ['platform', 'audit', 'aws', 'client', 'service', 'agent', 'setup', 'exec', 'app', 'cli'];
+/** A rule that `folder` reaches no sibling but `allowed` (and the core's ports, which every core folder may use). */
+const only = (layer, folder, allowed, why) => ({
+  name: `${layer.split('/')[1]}-${folder}-reaches-only-${allowed.length ? allowed.join('-') : 'the-kernel'}`,
+  comment: why,
+  severity: 'error',
+  from: { path: `^${layer}/${folder}/` },
+  to: {
+    path: `^${layer}/(${(layer === 'main/core' ? CORE_FOLDERS : NODE_FOLDERS).filter((f) => f !== folder && f !== 'ports' && !allowed.includes(f)).join('|')})/`,
+    pathNot: '^main/node/cli/context\\.ts$',
+  },
+});
+const FOLDER_RULES = [
+  {
+    name: 'core-kernel-is-the-bottom',
+    comment: 'The core\'s own vocabulary (main/core/*.ts: errors, limits, settings) and its ports import no concern folder.',
+    severity: 'error',
+    from: { path: '^main/core/([^/]+\\.ts$|ports/)' },
+    to: { path: `^main/core/(${CORE_FOLDERS.filter((f) => f !== 'ports').join('|')})/` },
+  },
+  only('main/core', 'profiles', [], 'A profile record and its checks: the vocabulary the other folders share.'),
+  only('main/core', 'aws', ['profiles'], 'The user\'s AWS files (config, credentials, the openssl recipe) know profiles, nothing of the agent.'),
+  only('main/core', 'audit', [], 'The audit log knows nothing above it: history reads audit, never the reverse.'),
+  only('main/core', 'history', ['audit'], 'The history reads the audit log and nothing else of the core.'),
+  only('main/core', 'approval', ['profiles'], 'Who asks and how far an allow reaches: it knows profiles only; the pipeline joins it to the rest.'),
+  only('main/core', 'vault', ['profiles', 'audit'], 'The vault, its keys and their custody: profiles inside it, the audit log it writes to.'),
+  only('main/core', 'sources', ['profiles', 'aws', 'vault'], 'One credential provider per file; the pipeline picks them.'),
+  {
+    name: 'core-only-the-pipeline-composes-the-stages',
+    comment: 'main/core/pipeline/ (the broker and its stages) is the top of the core: no other core folder imports it.',
+    severity: 'error',
+    from: { path: '^main/core/', pathNot: '^main/core/pipeline/' },
+    to: { path: '^main/core/pipeline/' },
+  },
+  only('main/node', 'platform', [], 'The ports\' implementations on Node: the keychain, files, clock, D-Bus, the Windows pipe, autostart.'),
+  only('main/node', 'audit', ['platform'], 'Audit and history workers, the follower and the system-log forwarder.'),
+  only('main/node', 'client', ['platform'], 'The one agent client: every command and the tray call the agent through it.'),
+  only('main/node', 'aws', ['platform', 'client'], 'The AWS SDK adapters and the flows on them (rotation, sign-in).'),
+  only('main/node', 'service', ['platform'], 'systemd and launchd units.'),
+  only('main/node', 'agent', ['platform', 'audit', 'aws'], 'The agent: socket, peer verification, the wire↔core mapping.'),
+  only('main/node', 'setup', ['platform', 'service', 'aws', 'client'], 'Setup and the helper\'s install.'),
+  only('main/node', 'exec', ['platform', 'aws', 'client'], '`exec`, its endpoint and the console sign-in.'),
+  only('main/node', 'app', ['platform', 'audit', 'aws', 'client', 'exec'], 'The windows\' services, Electron-free.'),
+  {
+    name: 'node-cli-is-the-top',
+    comment: 'main/node/cli/ (the commands and their composition root) is imported by nothing else, but for the contract its helpers take (cli/context.ts).',
+    severity: 'error',
+    from: { path: '^main/node/', pathNot: '^main/node/cli/' },
+    to: { path: '^main/node/cli/(?!context\\.ts$)' },
+  },
+];
+
 module.exports = {
   forbidden: [
     {
@@ -49,11 +111,26 @@ module.exports = {
     },
     {
       name: 'node-layer-stays-electron-free',
-      comment: 'main/node runs in plain Node (CLI, headless agent): it may not use main/electron, and speaks the wire, not the windows\' API.',
+      comment: 'main/node runs in plain Node (CLI, headless agent): it may not use main/electron. Only main/node/app/ (the windows\' services, Electron-free) speaks the windows\' API, preload/api.ts.',
       severity: 'error',
-      from: { path: '^main/node/' },
+      from: { path: '^main/node/', pathNot: '^main/node/app/' },
       to: { path: '^(main/electron|renderer|preload)/' },
     },
+    {
+      name: 'node-app-uses-only-the-windows-api',
+      comment: 'main/node/app/ may use preload/api.ts (the windows\' API it serves), never the preload script, the pages or main/electron.',
+      severity: 'error',
+      from: { path: '^main/node/app/' },
+      to: { path: '^(main/electron|renderer)/|^preload/(?!api\\.ts$)' },
+    },
+    {
+      name: 'node-layer-speaks-the-windows-api-only-in-app',
+      comment: 'The windows\' API (preload/api.ts) is served from main/node/app/ and nowhere else in main/node.',
+      severity: 'error',
+      from: { path: '^main/node/', pathNot: '^main/node/app/' },
+      to: { path: '^preload/' },
+    },
+    ...FOLDER_RULES,
     {
       name: 'main-uses-the-wire-not-the-helper-program',
       comment: 'The wire contract, its client, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',

@@ -58,8 +58,8 @@ export async function bundleApp(): Promise<void> {
       }),
     );
   }
-  // The history index's worker threads (main/node/history-workers.ts finds it beside the main bundle).
-  builds.push(build({ ...common, entryPoints: [join(ROOT, 'main', 'node', 'history-worker.ts')], outfile: join(OUT, 'history-worker.mjs'), format: 'esm' }));
+  // The history index's worker threads (main/node/audit/history-workers.ts finds it beside the main bundle).
+  builds.push(build({ ...common, entryPoints: [join(ROOT, 'main', 'node', 'audit', 'history-worker.ts')], outfile: join(OUT, 'history-worker.mjs'), format: 'esm' }));
   if (existsSync(PRELOAD_ENTRY)) {
     builds.push(build({ ...common, entryPoints: [PRELOAD_ENTRY], outfile: join(OUT, 'preload.cjs'), format: 'cjs', external: ['electron'] }));
   }

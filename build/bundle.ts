@@ -27,8 +27,8 @@ await Promise.all([
   build({
     ...common,
     // dist/tray-cred.mjs stays the file users and npm's bin link run; each command's code is a chunk in dist/tray-cred-chunks/,
-    // loaded with import() only when that command is typed (main/node/command-table.ts).
-    entryPoints: { 'tray-cred': 'main/node/cli.ts' },
+    // loaded with import() only when that command is typed (main/node/cli/command-table.ts).
+    entryPoints: { 'tray-cred': 'main/node/cli/cli.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     splitting: true,
@@ -40,10 +40,10 @@ await Promise.all([
     mainFields: ['module', 'main'],
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
   }),
-  // `audit verify`'s worker threads: main/node/audit-verify-parallel.ts finds it beside the module that starts them, which is
+  // `audit verify`'s worker threads: main/node/audit/audit-verify-parallel.ts finds it beside the module that starts them, which is
   // in a chunk; the copy beside the CLI is for what runs that module from there.
   ...['dist', `dist/${CLI_CHUNKS}`].map((dir) =>
-    build({ ...common, banner: {}, entryPoints: ['main/node/audit-verify-worker.ts'], outfile: `${dir}/audit-verify-worker.mjs`, format: 'esm' }),
+    build({ ...common, banner: {}, entryPoints: ['main/node/audit/audit-verify-worker.ts'], outfile: `${dir}/audit-verify-worker.mjs`, format: 'esm' }),
   ),
   bundleApp(),
   bundleRenderer(),

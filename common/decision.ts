@@ -37,3 +37,15 @@ export function isDecision(value: unknown): value is Decision {
 export function isServed(value: unknown): value is Served {
   return typeof value === 'string' && (SERVED_KINDS as readonly string[]).includes(value);
 }
+
+/**
+ * How far a person's "allow" reaches, narrowest first: the order prompts list them in. The core,
+ * the wire, the windows' API and the approver command's exit statuses all use these names.
+ */
+export const APPROVAL_SCOPE_KINDS = ['once', 'run', 'program-folder', 'any'] as const;
+
+export type ApprovalScopeKind = (typeof APPROVAL_SCOPE_KINDS)[number];
+
+export function isApprovalScopeKind(value: unknown): value is ApprovalScopeKind {
+  return typeof value === 'string' && (APPROVAL_SCOPE_KINDS as readonly string[]).includes(value);
+}

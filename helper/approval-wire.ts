@@ -4,16 +4,14 @@
  * answer; the agent accepts an answer only for a prompt that is pending, by the agent's own ref.
  * The helper never sends these ops and never sees an answer. Imports only common/.
  */
+import { APPROVAL_SCOPE_KINDS, isApprovalScopeKind, type ApprovalScopeKind } from '../common/decision.ts';
 
-/** The scopes as the wire names them (main/core/ports.ts ApprovalScopeKind). */
-export const WIRE_SCOPES = ['once', 'run', 'program-folder', 'any'] as const;
-export type WireScope = (typeof WIRE_SCOPES)[number];
 
 /** The longest a client may ask `approvals` to wait for a prompt. */
 export const MAX_APPROVALS_WAIT_MS = 25_000;
 
 /** The approval ops' own fields, validated. */
-export type ApprovalOpFields = { op: 'approvals'; wait: number } | { op: 'approve'; prompt: string; allow: boolean; scope?: WireScope; mfaCode?: string };
+export type ApprovalOpFields = { op: 'approvals'; wait: number } | { op: 'approve'; prompt: string; allow: boolean; scope?: ApprovalScopeKind; mfaCode?: string };
 
 /** One waiting prompt as `approvals` lists it: names and claims, never a secret. */
 export interface WirePrompt {
@@ -25,7 +23,7 @@ export interface WirePrompt {
   unlock: boolean;
   /** The serial of the MFA device whose code the answer must carry, if any. */
   mfaSerial?: string;
-  offer: { kinds: WireScope[]; minutes: number };
+  offer: { kinds: ApprovalScopeKind[]; minutes: number };
   /** The requesting program as the kernel names it, where verified. */
   verified?: { pid: number; exe: string; argv: string[]; cwd: string };
   /** What the helper claims, labelled as such wherever shown. */
@@ -46,13 +44,13 @@ export function parseApprovalOp(o: Json): ApprovalOpFields | string {
   }
   if (typeof o.prompt !== 'string' || !PROMPT_REF.test(o.prompt)) return 'prompt must be the ref `approvals` listed';
   if (typeof o.allow !== 'boolean') return 'allow must be true or false';
-  if (o.scope !== undefined && !(WIRE_SCOPES as readonly unknown[]).includes(o.scope)) return `scope must be one of ${WIRE_SCOPES.join(', ')}`;
+  if (o.scope !== undefined && !isApprovalScopeKind(o.scope)) return `scope must be one of ${APPROVAL_SCOPE_KINDS.join(', ')}`;
   if (o.mfaCode !== undefined && (typeof o.mfaCode !== 'string' || !/^\d{6}$/.test(o.mfaCode))) return 'mfaCode must be six digits';
   return {
     op: 'approve',
     prompt: o.prompt,
     allow: o.allow,
-    ...(o.scope !== undefined ? { scope: o.scope as WireScope } : {}),
+    ...(o.scope !== undefined ? { scope: o.scope as ApprovalScopeKind } : {}),
     ...(o.mfaCode !== undefined ? { mfaCode: o.mfaCode as string } : {}),
   };
 }
@@ -74,7 +72,7 @@ export function parseApprovalsResult(value: unknown): WirePrompt[] | undefined {
       typeof p.unlock === 'boolean' &&
       isObject(p.offer) &&
       Array.isArray(p.offer.kinds) &&
-      p.offer.kinds.every((k) => (WIRE_SCOPES as readonly unknown[]).includes(k)) &&
+      p.offer.kinds.every(isApprovalScopeKind) &&
       typeof p.offer.minutes === 'number',
   );
   return ok ? (value.prompts as WirePrompt[]) : undefined;

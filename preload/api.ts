@@ -6,7 +6,7 @@
  *
  * The renderer may import types from this file and the shared vocabulary in common/.
  */
-import type { Decision, Served } from '../common/decision.ts';
+import type { ApprovalScopeKind, Decision, Served } from '../common/decision.ts';
 import type { ErrorCode } from '../common/errors.ts';
 import { MAX_PAGE, type AccessStory, type HistoryFilter, type HistoryPage, type HistoryRow, type ProfileActivity, type TimelineBuckets } from '../common/history.ts';
 import type { Policy } from '../common/policy.ts';
@@ -192,9 +192,6 @@ export interface TrayCredApi {
   };
 }
 
-/** How far an approval reaches (the core's ApprovalScopeKind, as the wire carries it). */
-export type ApprovalScopeKind = 'once' | 'run' | 'program-folder' | 'any';
-export const APPROVAL_SCOPE_KINDS = ['once', 'run', 'program-folder', 'any'] as const satisfies readonly ApprovalScopeKind[];
 
 /** One labelled line about the requesting program, already escaped for display. */
 export interface ApprovalFact {

@@ -5,7 +5,8 @@
  * Allow is armed a moment after a request appears, so a click or a keystroke meant for the window
  * that was in front cannot allow it. All text arrives escaped from main and is set as textContent.
  */
-import type { ApprovalScopeKind, ApprovalView } from '../preload/api.ts';
+import type { ApprovalScopeKind } from '../common/decision.ts';
+import type { ApprovalView } from '../preload/api.ts';
 import { MFA_CODE } from '../preload/api.ts';
 import { byId, h, messageOf, setStatus, trayCred } from './dom.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The profiles form's checks, the same rules main applies (common/names.ts, common/policy.ts,
- * main/core/profile.ts checkCredentials): they save a round trip and say which field is wrong.
+ * main/core/profiles/profile.ts checkCredentials): they save a round trip and say which field is wrong.
  * Main checks again; these are a courtesy, not the gate.
  */
 import { ACCESS_KEY_ID, PROFILE_NAME, RESERVED_PROFILE_NAME } from '../common/names.ts';

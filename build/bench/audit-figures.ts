@@ -3,15 +3,15 @@
  * written by the real AuditLog with the vault's audit key from the real keychain.
  */
 import { join } from 'node:path';
-import type { AuditInput } from '../../main/core/audit-codec.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { queryAuditLog } from '../../main/core/audit-reader.ts';
-import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
-import { Vault } from '../../main/core/vault.ts';
-import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
-import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
+import type { AuditInput } from '../../main/core/audit/audit-codec.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { queryAuditLog } from '../../main/core/audit/audit-reader.ts';
+import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
+import { Vault } from '../../main/core/vault/vault.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
+import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
 import { hyperfine } from './hyperfine.ts';
 import { medianOf, ms, type Figure } from './report.ts';
 import { TRAY_CRED, runOk, type World } from './world.ts';
@@ -81,7 +81,7 @@ export async function auditFigures(world: World): Promise<Figure[]> {
     {
       name: 'history window, 100,000 entries: load / filter by profile / text search (first page of 50)',
       value: `${ms(load)} / ${ms(byProfile)} / ${ms(byText)}`,
-      note: 'HistoryIndex from main/core/history-index.ts in process: a new index read from the files (median of 3), then a new filter over all rows (median of 5)',
+      note: 'HistoryIndex from main/core/history/history-index.ts in process: a new index read from the files (median of 3), then a new filter over all rows (median of 5)',
     },
     {
       name: '`tray-cred audit --limit 50`, 100,000 entries',

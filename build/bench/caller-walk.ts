@@ -1,11 +1,11 @@
 /**
  * What verifying a caller costs the agent per connection on Linux: the walk up /proc from the
- * peer (main/core/verify-caller.ts over main/node/proc-process-table.ts), here from this
+ * peer (main/core/approval/verify-caller.ts over main/node/agent/proc-process-table.ts), here from this
  * benchmark's own process, in this process, without the socket. Beside the 100-client
  * throughput it says what share of the agent's time per request the walk takes.
  */
-import { verifyCaller } from '../../main/core/verify-caller.ts';
-import { ProcProcessTable } from '../../main/node/proc-process-table.ts';
+import { verifyCaller } from '../../main/core/approval/verify-caller.ts';
+import { ProcProcessTable } from '../../main/node/agent/proc-process-table.ts';
 import { ms, quantile, type Figure } from './report.ts';
 
 export async function callerWalkFigure(agentRps?: number): Promise<Figure[]> {

@@ -1,6 +1,6 @@
 /**
  * Figure 8 (issue 16): the `tray-cred` CLI's own start. Each command pays only for the module of
- * the command typed (main/node/command-table.ts), so the three commands a user runs most often are
+ * the command typed (main/node/cli/command-table.ts), so the three commands a user runs most often are
  * timed beside `node -e 0`, the floor of any Node command, in the same hyperfine run.
  */
 import { hyperfine, type Timing } from './hyperfine.ts';

@@ -4,13 +4,13 @@
  * its own), a text filter, the timeline's buckets, and one entry's story, each beside its target.
  */
 import { join } from 'node:path';
-import { readEntry } from '../../main/core/access-story.ts';
-import { isAuditFile } from '../../main/core/audit-codec.ts';
-import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { Vault } from '../../main/core/vault.ts';
-import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
-import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
+import { readEntry } from '../../main/core/history/access-story.ts';
+import { isAuditFile } from '../../main/core/audit/audit-codec.ts';
+import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
+import { Vault } from '../../main/core/vault/vault.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
+import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
 import { writeHistory } from './history-write.ts';
 import { hyperfine } from './hyperfine.ts';
 import { medianOf, ms, type Figure } from './report.ts';

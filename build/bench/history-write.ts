@@ -7,9 +7,9 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { createSecretKey } from 'node:crypto';
 import { join } from 'node:path';
-import { fileName, parseLine, sealEntry, type AuditInput } from '../../main/core/audit-codec.ts';
-import { writeHead } from '../../main/core/audit-head.ts';
-import type { FileSystem } from '../../main/core/ports.ts';
+import { fileName, parseLine, sealEntry, type AuditInput } from '../../main/core/audit/audit-codec.ts';
+import { writeHead } from '../../main/core/audit/audit-head.ts';
+import type { FileSystem } from '../../main/core/ports/ports.ts';
 
 const FILE_BYTES = 8 * 1024 * 1024;
 const DECISIONS = ['allowed', 'allowed', 'allowed', 'approved', 'remembered', 'remembered', 'denied', 'timeout', 'locked', 'error'] as const;

@@ -10,12 +10,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { HistoryIndex } from '../../main/core/history-index.ts';
-import { Vault } from '../../main/core/vault.ts';
-import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
-import { workerReader } from '../../main/node/history-workers.ts';
-import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
+import { Vault } from '../../main/core/vault/vault.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
+import { workerReader } from '../../main/node/audit/history-workers.ts';
+import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
 
 const dir = process.argv[2]!;
 const keyFile = process.argv[3];
@@ -35,7 +35,7 @@ const vault = new Vault({ fs, keychain: new KeyringKeychain(process.platform), r
 const auditKey = async (): Promise<Buffer> => (keyFile ? readFile(keyFile) : vault.loadAuditKey());
 const scratch = await mkdtemp(join(tmpdir(), 'tray-cred-index-child-'));
 const snapshot = { path: join(scratch, 'history-index.snapshot'), auditKey };
-// As the history window loads it: the files parsed on worker threads (main/node/history-workers.ts), no snapshot yet.
+// As the history window loads it: the files parsed on worker threads (main/node/audit/history-workers.ts), no snapshot yet.
 let index = new HistoryIndex({ fs, reader: workerReader(fs), snapshot }, dir);
 const t0 = performance.now();
 await index.refresh();

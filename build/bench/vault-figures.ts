@@ -2,12 +2,12 @@
  * Figure 5: opening (read and decrypt) and saving (locked read, change, encrypt, atomic
  * durable write) the vault with 100 and 1,000 profiles, through the real Vault and master key.
  */
-import type { ProfileRecord } from '../../main/core/profile.ts';
-import { reopenVault, vaultKeyOf } from '../../main/core/vault-codec.ts';
-import { Vault } from '../../main/core/vault.ts';
-import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
-import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
+import type { ProfileRecord } from '../../main/core/profiles/profile.ts';
+import { reopenVault, vaultKeyOf } from '../../main/core/vault/vault-codec.ts';
+import { Vault } from '../../main/core/vault/vault.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
+import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
 import { medianOf, ms, type Figure } from './report.ts';
 import { BENCH_KEYS, type World } from './world.ts';
 

@@ -1,5 +1,5 @@
 import { TamperedError, UsageError, VaultFileError, type TrayCredError } from './errors.ts';
-import type { FileSystem } from './ports.ts';
+import type { FileSystem } from './ports/ports.ts';
 
 /**
  * Size caps for the files a user hands tray-cred, checked with the file's size before a byte is

@@ -1,9 +1,9 @@
 import { app, Notification, type BrowserWindow } from 'electron';
 import type { ApprovalChoice, ApprovalView } from '../../preload/api.ts';
-import type { AuditEntry } from '../core/audit-codec.ts';
+import type { AuditEntry } from '../core/audit/audit-codec.ts';
 import { UsageError } from '../core/errors.ts';
-import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports.ts';
-import { answerOf, approvalView, mfaVerdict } from './approval-view.ts';
+import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports/ports.ts';
+import { answerOf, approvalView, mfaVerdict } from '../node/app/approval-view.ts';
 
 /** Where the approval window comes from: AppWindows in the app. */
 export interface ApprovalSurface {

@@ -2,9 +2,9 @@ import { showMessageBox } from './prompt-host.ts';
 import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { awsFiles } from '../core/import-sources.ts';
+import { awsFiles } from '../core/aws/import-sources.ts';
 import { UsageError } from '../core/errors.ts';
-import { addCredentialProcessLines, installHelper } from '../node/install-helper.ts';
+import { addCredentialProcessLines, installHelper } from '../node/setup/install-helper.ts';
 import { showError } from './show-error.ts';
 
 export interface InstallHelperFlowDeps {

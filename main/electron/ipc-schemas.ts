@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DECISIONS } from '../../common/decision.ts';
 import { MAX_REMEMBER_MINUTES, POLICIES } from '../../common/policy.ts';
-import { APPROVAL_SCOPE_KINDS, CHANNELS, MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
+import { APPROVAL_SCOPE_KINDS } from '../../common/decision.ts';
+import { CHANNELS, MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
 
 /**
  * The arguments each invoke channel accepts, as the preload passes them to

@@ -1,8 +1,8 @@
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { z } from 'zod';
 import type { ExportFormat, ExportResult, ImportResult, IpcReply } from '../../preload/api.ts';
-import type { AppService } from './app-service.ts';
-import type { AppServiceWithRotation } from './app-service-profiles-extra.ts';
+import type { AppService } from '../node/app/app-service.ts';
+import type { AppServiceWithRotation } from '../node/app/app-service-profiles-extra.ts';
 import { TrayCredError } from '../core/errors.ts';
 import { PAYLOADS, type InvokeChannel } from './ipc-schemas.ts';
 

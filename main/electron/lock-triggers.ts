@@ -1,5 +1,5 @@
 import { powerMonitor } from 'electron';
-import type { Clock } from '../core/ports.ts';
+import type { Clock } from '../core/ports/ports.ts';
 
 /** How often the system idle time is read: a lock comes at most this late. */
 export const IDLE_POLL_MS = 30_000;
@@ -12,7 +12,7 @@ export interface LockTriggerDeps {
   clock: Clock;
   /**
    * The desktop's own screen-lock signals (Linux: the ScreenSaver ActiveChanged and logind Lock
-   * on D-Bus, main/node/desktop-bus.ts), where Electron's `lock-screen` never fires.
+   * on D-Bus, main/node/platform/desktop-bus.ts), where Electron's `lock-screen` never fires.
    */
   screenLocks?: { onScreenLock(listener: (source: string) => void): Promise<() => void> } | undefined;
   warn?: (message: string) => void;

@@ -1,6 +1,6 @@
 import { Notification } from 'electron';
-import type { AuditEntry } from '../core/audit-codec.ts';
-import { verifiedExe } from '../core/audit-extras.ts';
+import type { AuditEntry } from '../core/audit/audit-codec.ts';
+import { verifiedExe } from '../core/audit/audit-extras.ts';
 import { displayText } from '../../common/display.ts';
 import { verifiedProgram } from '../../common/caller-text.ts';
 

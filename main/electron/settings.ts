@@ -1,7 +1,7 @@
 import { app } from 'electron';
 import Store from 'electron-store';
 import { SETTINGS_DEFAULTS, SETTINGS_SCHEMA, type Settings } from '../core/settings.ts';
-import { setAutostart } from '../node/xdg-autostart.ts';
+import { setAutostart } from '../node/platform/xdg-autostart.ts';
 
 /** Where the settings apply: the OS, its environment (XDG_CONFIG_HOME, APPIMAGE) and the log. */
 export interface SettingsHost {
@@ -13,7 +13,7 @@ export interface SettingsHost {
 /**
  * The tray app's settings in `settings.json` (electron-store over conf, validated by the core's
  * schema): the same file, schema and mode as `tray-cred settings` and the headless agent
- * (main/node/settings-file.ts). Start at login is the OS's own setting too, so storing it applies it.
+ * (main/node/platform/settings-file.ts). Start at login is the OS's own setting too, so storing it applies it.
  */
 export class AppSettings {
   private readonly store: Store<Settings>;

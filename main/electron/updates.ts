@@ -1,6 +1,6 @@
 import { Notification } from 'electron';
 import type { AppUpdater, UpdateDownloadedEvent } from 'electron-updater';
-import type { Clock } from '../core/ports.ts';
+import type { Clock } from '../core/ports/ports.ts';
 
 /** How often the update feed is read after the first check at start. */
 export const UPDATE_CHECK_MS = 6 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { judge, strictestPolicy, type PolicyInput } from '../../main/core/access-policy.ts';
-import type { ProfileRecord } from '../../main/core/profile.ts';
+import { judge, strictestPolicy, type PolicyInput } from '../../main/core/pipeline/access-policy.ts';
+import type { ProfileRecord } from '../../main/core/profiles/profile.ts';
 
 const record = (policy: ProfileRecord['policy']): ProfileRecord => ({ policy, rememberMinutes: 0 }) as ProfileRecord;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { checkPolicy, checkProfileName, checkRememberMinutes, defaultPolicy } from '../../main/core/profile.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { checkPolicy, checkProfileName, checkRememberMinutes, defaultPolicy } from '../../main/core/profiles/profile.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 describe('ProfileAdmin', async () => {

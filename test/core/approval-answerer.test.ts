@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { VerifiedCaller } from '../../common/caller.ts';
-import { answererRefusal } from '../../main/core/approval-answerer.ts';
-import type { ApprovalRequest } from '../../main/core/ports.ts';
+import { answererRefusal } from '../../main/core/approval/approval-answerer.ts';
+import type { ApprovalRequest } from '../../main/core/ports/ports.ts';
 
 const proc = (pid: number, tty: number | undefined, exe = '/usr/bin/node'): VerifiedCaller['requester'] => ({ pid, startTime: String(pid * 10), exe, argv: [exe], cwd: '/home/ann', ...(tty === undefined ? {} : { tty }) });
 const caller = (peer: number, requester: VerifiedCaller['requester'], ancestors: number[] = []): VerifiedCaller => ({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApprovalGate } from '../../main/core/approval-gate.ts';
+import { ApprovalGate } from '../../main/core/approval/approval-gate.ts';
 import { NoApproverError } from '../../main/core/errors.ts';
-import type { ApprovalRequest, Approver } from '../../main/core/ports.ts';
+import type { ApprovalRequest, Approver } from '../../main/core/ports/ports.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { StubApprover } from '../fakes/stub-approver.ts';
 

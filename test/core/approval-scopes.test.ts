@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { VerifiedCaller } from '../../common/caller.ts';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { parseRecord } from '../../main/core/audit-codec.ts';
-import type { ApprovalAnswer } from '../../main/core/ports.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { parseRecord } from '../../main/core/audit/audit-codec.ts';
+import type { ApprovalAnswer } from '../../main/core/ports/ports.ts';
 import { verifiedCaller } from '../fakes/verified.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 

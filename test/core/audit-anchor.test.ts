@@ -3,11 +3,11 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ANCHOR_EVERY, auditAnchorAccount, readAuditAnchor, type AnchorPlace } from '../../main/core/audit-anchor.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { readAuditLog } from '../../main/core/audit-reader.ts';
-import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { ANCHOR_EVERY, auditAnchorAccount, readAuditAnchor, type AnchorPlace } from '../../main/core/audit/audit-anchor.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { readAuditLog } from '../../main/core/audit/audit-reader.ts';
+import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
 

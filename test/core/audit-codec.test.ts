@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, createSecretKey } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { GENESIS, fileName, intactMac, isAuditFile, linkHolds, parseLine, parseRecord, sealEntry, type AuditInput } from '../../main/core/audit-codec.ts';
+import { GENESIS, fileName, intactMac, isAuditFile, linkHolds, parseLine, parseRecord, sealEntry, type AuditInput } from '../../main/core/audit/audit-codec.ts';
 
 const key = createSecretKey(Buffer.alloc(32, 7));
 const otherKey = createSecretKey(Buffer.alloc(32, 8));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { Broker } from '../../main/core/broker.ts';
-import { auditKeyAccount } from '../../main/core/vault.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { Broker } from '../../main/core/pipeline/broker.ts';
+import { auditKeyAccount } from '../../main/core/vault/vault.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
 describe("the agent's audit key: held while unlocked, read per write while locked", () => {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { GENESIS, sealEntry } from '../../main/core/audit-codec.ts';
-import { LineMac } from '../../main/core/audit-line-mac.ts';
+import { GENESIS, sealEntry } from '../../main/core/audit/audit-codec.ts';
+import { LineMac } from '../../main/core/audit/audit-line-mac.ts';
 
 /** `prev` then a newline then the body in one buffer, with the MAC (hex) after it, as holds() reads them. */
 function laidOut(prev: string, body: Buffer, mac: string): { buf: Buffer; bodyAt: number; macAt: number } {

@@ -8,11 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { HEAD_EVERY_MS } from '../../main/core/audit-head.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import type { AuditEntry } from '../../main/core/audit-codec.ts';
-import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { HEAD_EVERY_MS } from '../../main/core/audit/audit-head.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
+import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 
 const key = Buffer.alloc(32, 5);

@@ -3,10 +3,10 @@ import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
-import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { queryAuditLog, readAuditLog } from '../../main/core/audit/audit-reader.ts';
+import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 
 const fs = new NodeFileSystem(process.getuid?.());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseRecord, parseTime } from '../../main/core/audit-codec.ts';
+import { parseRecord, parseTime } from '../../main/core/audit/audit-codec.ts';
 
 /** `YYYY-MM-DDTHH:MM:SS.sssZ` with each field any digits, in and out of range. */
 const isoLike = fc

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AWS_CLI_INSTALL_URL, awsCliV1Problem, parseAwsCliVersion } from '../../main/core/aws-cli-version.ts';
+import { AWS_CLI_INSTALL_URL, awsCliV1Problem, parseAwsCliVersion } from '../../main/core/aws/aws-cli-version.ts';
 
 describe('parseAwsCliVersion', () => {
   const cases: [string, string, ReturnType<typeof parseAwsCliVersion>][] = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configProfiles, helperIn, isHelperFor, profilesWithSecrets, removeSections, setCredentialProcess, unsetCredentialProcess } from '../../main/core/aws-config-edit.ts';
+import { configProfiles, helperIn, isHelperFor, profilesWithSecrets, removeSections, setCredentialProcess, unsetCredentialProcess } from '../../main/core/aws/aws-config-edit.ts';
 
 const helper = (p: string): string => `tray-cred-helper ${p}`;
 

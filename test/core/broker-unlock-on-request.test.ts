@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request, Response } from '../../helper/wire.ts';
-import { ProfileAdmin } from '../../main/core/admin.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { verifiedCaller } from '../fakes/verified.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 

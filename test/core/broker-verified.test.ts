@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { VerifiedCaller } from '../../common/caller.ts';
 import type { Request } from '../../helper/wire.ts';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { parseLine } from '../../main/core/audit-codec.ts';
-import { requestHandler } from '../../main/node/request-handler.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { parseLine } from '../../main/core/audit/audit-codec.ts';
+import { requestHandler } from '../../main/node/agent/request-handler.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;

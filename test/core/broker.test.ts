@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { CallerClaim, Request, Response } from '../../helper/wire.ts';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { scrubCaller } from '../../main/core/caller-redaction.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { scrubCaller } from '../../main/core/approval/caller-redaction.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REDACTED, redactArgv, scrubCaller } from '../../main/core/caller-redaction.ts';
+import { REDACTED, redactArgv, scrubCaller } from '../../main/core/approval/caller-redaction.ts';
 
 const R = REDACTED;
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseCredentialsFile } from '../../main/core/credentials-file.ts';
+import { parseCredentialsFile } from '../../main/core/aws/credentials-file.ts';
 import { UsageError } from '../../main/core/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toCsv, toJson } from '../../main/core/history-export.ts';
+import { toCsv, toJson } from '../../main/core/history/history-export.ts';
 import type { HistoryRow } from '../../preload/api.ts';
 
 const row = (over: Partial<HistoryRow> = {}): HistoryRow => ({

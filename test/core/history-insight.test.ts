@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isVerifiedCaller } from '../../common/caller.ts';
 import type { HistoryFilter } from '../../common/history.ts';
-import { accessStory, readEntry } from '../../main/core/access-story.ts';
-import type { AuditInput } from '../../main/core/audit-codec.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { accessStory, readEntry } from '../../main/core/history/access-story.ts';
+import type { AuditInput } from '../../main/core/audit/audit-codec.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { queryAuditLog, readAuditLog } from '../../main/core/audit/audit-reader.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { accessInput } from '../fakes/access-history.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 

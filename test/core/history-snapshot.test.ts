@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { HistoryFilter } from '../../common/history.ts';
-import type { AuditInput } from '../../main/core/audit-codec.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
-import { SNAPSHOT_VERSION, type SnapshotPlace } from '../../main/core/history-snapshot.ts';
-import type { FileSystem } from '../../main/core/ports.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import type { AuditInput } from '../../main/core/audit/audit-codec.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
+import { SNAPSHOT_VERSION, type SnapshotPlace } from '../../main/core/history/history-snapshot.ts';
+import type { FileSystem } from '../../main/core/ports/ports.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 
 const fs = new NodeFileSystem(process.getuid?.());

@@ -8,16 +8,16 @@ import { appendFile, readFile, readdir, truncate, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request } from '../../helper/wire.ts';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { MAX_LINE_CHARS, parseLine, parseRecord } from '../../main/core/audit-codec.ts';
-import { queryAuditLog, readAuditLog } from '../../main/core/audit-reader.ts';
-import { readTail } from '../../main/core/audit-tail.ts';
-import { verifyAuditLog } from '../../main/core/audit-verify.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { MAX_LINE_CHARS, parseLine, parseRecord } from '../../main/core/audit/audit-codec.ts';
+import { queryAuditLog, readAuditLog } from '../../main/core/audit/audit-reader.ts';
+import { readTail } from '../../main/core/audit/audit-tail.ts';
+import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
 import { TamperedError, UsageError, VaultFileError } from '../../main/core/errors.ts';
 import { LIMITS, readCapped } from '../../main/core/file-limits.ts';
-import { checkProfileName } from '../../main/core/profile.ts';
-import { openKit, sealKit } from '../../main/core/recovery-kit.ts';
-import { decryptVault, encryptVault, type VaultData } from '../../main/core/vault-codec.ts';
+import { checkProfileName } from '../../main/core/profiles/profile.ts';
+import { openKit, sealKit } from '../../main/core/vault/recovery-kit.ts';
+import { decryptVault, encryptVault, type VaultData } from '../../main/core/vault/vault-codec.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Decision } from '../../common/decision.ts';
-import { shippedEntry } from '../../main/core/audit-shipped.ts';
-import { escapeLine, journalExport, journalFields, syslogLine } from '../../main/core/journal-fields.ts';
+import { shippedEntry } from '../../main/core/audit/audit-shipped.ts';
+import { escapeLine, journalExport, journalFields, syslogLine } from '../../main/core/audit/journal-fields.ts';
 
 const access = shippedEntry({
   seq: 42,

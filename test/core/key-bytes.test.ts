@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeBase64Bytes, hkdf32, secretBuffer } from '../../main/core/key-bytes.ts';
+import { decodeBase64Bytes, hkdf32, secretBuffer } from '../../main/core/vault/key-bytes.ts';
 
 describe('key bytes', () => {
   it('decodes base64 bytes as Node decodes the same text', () => {

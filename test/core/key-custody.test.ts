@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { KeyCustody } from '../../main/core/key-custody.ts';
-import { SEALED } from '../../main/core/profile.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { KeyCustody } from '../../main/core/vault/key-custody.ts';
+import { SEALED } from '../../main/core/profiles/profile.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
 const SESSION = { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY', sessionToken: 'FwoGZXIvYXdzEXAMPLEtokenEXAMPLEtoken' };

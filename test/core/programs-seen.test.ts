@@ -8,9 +8,9 @@ import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { VerifiedCaller } from '../../common/caller.ts';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { FIRST_USE_MS, ProgramsSeen } from '../../main/core/programs-seen.ts';
-import type { ApprovalAnswer } from '../../main/core/ports.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { FIRST_USE_MS, ProgramsSeen } from '../../main/core/history/programs-seen.ts';
+import type { ApprovalAnswer } from '../../main/core/ports/ports.ts';
 import { verifiedCaller } from '../fakes/verified.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { UsageError } from '../../main/core/errors.ts';
-import { checkPassphrase, openKit, sealKit } from '../../main/core/recovery-kit.ts';
-import { masterKeyAccount, stagedKeyAccount, Vault } from '../../main/core/vault.ts';
-import { ProfileAdmin } from '../../main/core/admin.ts';
+import { checkPassphrase, openKit, sealKit } from '../../main/core/vault/recovery-kit.ts';
+import { masterKeyAccount, stagedKeyAccount, Vault } from '../../main/core/vault/vault.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 

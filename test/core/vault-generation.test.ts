@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { KeychainError } from '../../main/core/errors.ts';
-import { decryptVault, encryptVault } from '../../main/core/vault-codec.ts';
-import { generationAccount, VaultRollbackError } from '../../main/core/vault-generation.ts';
-import { masterKeyAccount, Vault } from '../../main/core/vault.ts';
-import { CryptoRandom } from '../../main/node/system-clock.ts';
+import { decryptVault, encryptVault } from '../../main/core/vault/vault-codec.ts';
+import { generationAccount, VaultRollbackError } from '../../main/core/vault/vault-generation.ts';
+import { masterKeyAccount, Vault } from '../../main/core/vault/vault.ts';
+import { CryptoRandom } from '../../main/node/platform/system-clock.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 

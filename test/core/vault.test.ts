@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { KeychainError, UsageError, VaultFileError } from '../../main/core/errors.ts';
-import { decryptVault, encryptVault } from '../../main/core/vault-codec.ts';
-import { masterKeyAccount } from '../../main/core/vault.ts';
+import { decryptVault, encryptVault } from '../../main/core/vault/vault-codec.ts';
+import { masterKeyAccount } from '../../main/core/vault/vault.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
 const now = '2026-11-26T09:00:00.000Z';
@@ -82,7 +82,7 @@ describe('Vault', async () => {
 
   it('says how to start when there is no vault', async () => {
     await writeFile(`${w.dir}/empty`, '');
-    const { Vault } = await import('../../main/core/vault.ts');
+    const { Vault } = await import('../../main/core/vault/vault.ts');
     const v = new Vault({ fs: w.fs, keychain: w.keychain, random: { bytes: (n) => Buffer.alloc(n) }, clock: w.clock }, `${w.dir}/nowhere`);
     await assert.rejects(v.loadMasterKey(), /tray-cred init/);
   });

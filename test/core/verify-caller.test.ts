@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PeerCredentials, ProcessRecord, ProcessTable } from '../../main/core/ports.ts';
-import { isHelper, isShellCommand, verifyCaller } from '../../main/core/verify-caller.ts';
+import type { PeerCredentials, ProcessRecord, ProcessTable } from '../../main/core/ports/ports.ts';
+import { isHelper, isShellCommand, verifyCaller } from '../../main/core/approval/verify-caller.ts';
 
 /** A process table at the port: the records given, each read once per call like /proc would be. */
 class TableOf implements ProcessTable {

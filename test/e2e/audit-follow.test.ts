@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileName } from '../../main/core/audit-codec.ts';
-import type { ShippedEntry } from '../../main/core/audit-shipped.ts';
+import { fileName } from '../../main/core/audit/audit-codec.ts';
+import type { ShippedEntry } from '../../main/core/audit/audit-shipped.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { ROOT, TRAY_CRED, credentialsFile, findSecrets, run, testSandbox } from './support.ts';
 

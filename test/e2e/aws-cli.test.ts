@@ -13,7 +13,7 @@ import { fromProcess } from '@aws-sdk/credential-providers';
 import { EXIT_STATUS, type ErrorCode } from '../../common/errors.ts';
 import type { Decision } from '../../common/decision.ts';
 import type { CallerClaim } from '../../helper/wire.ts';
-import type { AuditEntry } from '../../main/core/audit-codec.ts';
+import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import {
   AWS_CLI,

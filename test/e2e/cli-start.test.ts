@@ -1,5 +1,5 @@
 /**
- * The built CLI loads only the chunk of the command typed (main/node/command-table.ts): what a user
+ * The built CLI loads only the chunk of the command typed (main/node/cli/command-table.ts): what a user
  * sees must not depend on it. `tray-cred <cmd> --help` (that command's chunk alone) against
  * `tray-cred help <cmd>` (every command loaded), a missing chunk named as a broken install, and
  * `audit verify`'s worker beside the chunk that starts it.

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { agentCredentials, selfClaim } from '../../main/node/agent-credentials.ts';
+import { agentCredentials, selfClaim } from '../../main/node/client/agent-credentials.ts';
 import { consoleUrl } from '../../main/node/exec/console-login.ts';
 import { HELPER, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, type Agent, type RunResult, type Sandbox } from './support.ts';
 

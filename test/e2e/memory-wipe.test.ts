@@ -13,9 +13,9 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { auditKeyAccount, masterKeyAccount } from '../../main/core/vault.ts';
-import { readHeader } from '../../main/core/vault-codec.ts';
-import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
+import { auditKeyAccount, masterKeyAccount } from '../../main/core/vault/vault.ts';
+import { readHeader } from '../../main/core/vault/vault-codec.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { scanMemory, type Needle } from './memory-scan.ts';
 import { HELPER, credentialsFile, run, testSandbox, writeAwsConfig } from './support.ts';
 

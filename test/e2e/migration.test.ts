@@ -142,7 +142,7 @@ describe('the openssl recipe, migrated as a new user would', () => {
       `${join(s.home, 'vault.json')}: encrypted; names no key, secret or profile`,
       `${join(s.home, 'audit')}: audit chain verified (${entries.length} entries)`,
     ]);
-    // PRODUCT BUG (main/node/commands/doctor.ts, examine(), the `everyFile` loop): every file in
+    // PRODUCT BUG (main/node/cli/commands/doctor.ts, examine(), the `everyFile` loop): every file in
     // ~/.aws that others may read counts as "needs action", whatever it holds. The recipe's
     // get_creds.sh, made executable with `chmod +x` (0755 under the usual umask 022), holds no
     // secret and is no longer used after the migration, yet doctor reports "readable by other

@@ -13,9 +13,9 @@ import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
-import { keyIdOf, readHeader } from '../../main/core/vault-codec.ts';
-import { masterKeyAccount, stagedKeyAccount } from '../../main/core/vault.ts';
-import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
+import { keyIdOf, readHeader } from '../../main/core/vault/vault-codec.ts';
+import { masterKeyAccount, stagedKeyAccount } from '../../main/core/vault/vault.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { ROOT, TRAY_CRED, auditEntries, auditVerify, credentialsFile, makeSandbox, type Sandbox } from './support.ts';
 

@@ -11,9 +11,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { AuditEntry } from '../../main/core/audit-codec.ts';
-import type { ProfileRecord } from '../../main/core/profile.ts';
-import type { VaultData } from '../../main/core/vault-codec.ts';
+import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
+import type { ProfileRecord } from '../../main/core/profiles/profile.ts';
+import type { VaultData } from '../../main/core/vault/vault-codec.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const DIST_BIN = join(ROOT, 'dist', 'bin');

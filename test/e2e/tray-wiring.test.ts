@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { agentPlace, startAgentRuntime, type AgentRuntime } from '../../main/node/agent-runtime.ts';
+import { agentPlace, startAgentRuntime, type AgentRuntime } from '../../main/node/agent/agent-runtime.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { StubApprover } from '../fakes/stub-approver.ts';
 import { AWS_CLI, credentialsFile, findSecrets, makeSandbox, run, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';

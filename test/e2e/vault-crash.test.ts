@@ -11,10 +11,10 @@ import { spawn } from 'node:child_process';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Vault } from '../../main/core/vault.ts';
-import { KeyringKeychain } from '../../main/node/keyring-keychain.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
-import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
+import { Vault } from '../../main/core/vault/vault.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
+import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { ROOT, counterOf, counterProfiles, makeSandbox, testSandbox, type Sandbox } from './support.ts';
 

@@ -8,9 +8,9 @@
  * On Linux a write to a pipe is synchronous in Node, so a number the parent reads was written
  * before the kill.
  */
-import { CryptoRandom, SystemClock } from '../../main/node/system-clock.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
-import { Vault, masterKeyAccount } from '../../main/core/vault.ts';
+import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
+import { Vault, masterKeyAccount } from '../../main/core/vault/vault.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
 import { counterOf, counterProfiles } from './support.ts';
 

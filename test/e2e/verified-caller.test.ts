@@ -13,7 +13,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromIni, fromProcess } from '@aws-sdk/credential-providers';
 import type { VerifiedCaller } from '../../common/caller.ts';
-import type { AuditEntry } from '../../main/core/audit-codec.ts';
+import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { AWS_CLI, PYTHON, auditEntries, credentialsFile, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type Sandbox } from './support.ts';
 

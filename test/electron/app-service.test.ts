@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AppService } from '../../main/electron/app-service.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
+import { AppService } from '../../main/node/app/app-service.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
 import type { ProfileInput } from '../../preload/api.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import { AppServiceWithRotation } from '../../main/electron/app-service-profiles-extra.ts';
+import { AppServiceWithRotation } from '../../main/node/app/app-service-profiles-extra.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
 import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcService } from '../../main/electron/ipc.ts';
 import { CHANNELS, type IpcReply, type ProfileInput } from '../../preload/api.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import dbus from 'dbus-next';
-import { connectDesktopBus } from '../../main/node/desktop-bus.ts';
+import { connectDesktopBus } from '../../main/node/platform/desktop-bus.ts';
 import { makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { requestHandler } from '../../main/node/request-handler.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { requestHandler } from '../../main/node/agent/request-handler.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { startAccessNotifier } = await import('../../main/electron/notifier.ts');
-const { HistoryIndex } = await import('../../main/core/history-index.ts');
+const { HistoryIndex } = await import('../../main/core/history/history-index.ts');
 const { accessInput } = await import('../fakes/access-history.ts');
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann' };

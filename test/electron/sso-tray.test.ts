@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ProfileAdmin } from '../../main/core/admin.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { IdentityCenterStandIn } from '../fakes/identity-center-stand-in.ts';
 import { makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
-const { ssoTray } = await import('../../main/electron/sso-tray.ts');
+const { ssoTray } = await import('../../main/electron/tray/sso-tray.ts');
 
 describe('ssoTray', () => {
   const center = new IdentityCenterStandIn();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
 import type { HistoryRow } from '../../preload/api.ts';
-import { recentLabel, trayMenuTemplate, type TrayHandlers, type TrayView } from '../../main/electron/tray-menu.ts';
-import { TRAY_PROFILES_MAX, trayProfile } from '../../main/electron/tray-profile-menu.ts';
+import { recentLabel, trayMenuTemplate, type TrayHandlers, type TrayView } from '../../main/electron/tray/tray-menu.ts';
+import { TRAY_PROFILES_MAX, trayProfile } from '../../main/electron/tray/tray-profile-menu.ts';
 
 const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
   seq, time: new Date(2026, 10, 26, 9, seq).toISOString(), event: 'access', profile: 'dev', decision: 'allowed', command: 'aws s3 ls', cwd: '/home/ann',

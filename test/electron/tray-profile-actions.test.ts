@@ -10,17 +10,17 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import type { Clock } from '../../main/core/ports.ts';
-import { findTerminal, terminalArgs, terminalScript } from '../../main/node/profile-actions.ts';
-import { SystemClock } from '../../main/node/system-clock.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import type { Clock } from '../../main/core/ports/ports.ts';
+import { findTerminal, terminalArgs, terminalScript } from '../../main/node/app/profile-actions.ts';
+import { SystemClock } from '../../main/node/platform/system-clock.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
-const { CLIPBOARD_CLEAR_MS, trayProfileActions } = await import('../../main/electron/tray-profile-actions.ts');
+const { CLIPBOARD_CLEAR_MS, trayProfileActions } = await import('../../main/electron/tray/tray-profile-actions.ts');
 
 const TEMP = { accessKeyId: 'ASIATEMPORARYEXAMPLE', secretAccessKey: 'TeMpSeCrEtKeY/0123456789abcdefghijKLMNOP', sessionToken: 'FwoGZXIvYXdzTEMPORARYsessionTOKENexample0123456789' };
 const ANN = 'arn:aws:iam::123456789012:user/ann';

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ProfileAdmin } from '../../main/core/admin.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
+import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
-const { AppTray, trayIconFile } = await import('../../main/electron/tray.ts');
-const { trayHandlers } = await import('../../main/electron/tray-handlers.ts');
+const { AppTray, trayIconFile } = await import('../../main/electron/tray/tray.ts');
+const { trayHandlers } = await import('../../main/electron/tray/tray-handlers.ts');
 const { AppSettings } = await import('../../main/electron/settings.ts');
 const { WindowApprover } = await import('../../main/electron/approval-window.ts');
 
@@ -164,7 +164,7 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray 
 
 describe('AppTray: the "Use a profile" submenu follows the lock', () => {
   it('lists the vault profiles with a key age while unlocked, none while locked, and the terminal item only where there is a terminal', async () => {
-    const { trayProfile } = await import('../../main/electron/tray-profile-menu.ts');
+    const { trayProfile } = await import('../../main/electron/tray/tray-profile-menu.ts');
     electron.reset({ platform: 'linux' });
     const approver = new WindowApprover({ surface: { open: () => new electron.BrowserWindow({}) as never, changed: () => undefined }, platform: 'linux' });
     const w = await makeWorld({ approver });

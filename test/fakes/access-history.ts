@@ -3,7 +3,7 @@
  * `verified` and `approval` fields (common/caller.ts, the approval contract) added to what
  * AuditInput types today. Shared by the history tests, the CLI tests and the bench.
  */
-import type { AuditInput } from '../../main/core/audit-codec.ts';
+import type { AuditInput } from '../../main/core/audit/audit-codec.ts';
 
 export interface AccessSpec {
   profile: string;

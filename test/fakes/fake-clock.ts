@@ -1,4 +1,4 @@
-import type { Clock } from '../../main/core/ports.ts';
+import type { Clock } from '../../main/core/ports/ports.ts';
 
 /** A clock that moves only when told; timers fire in order as time passes them. */
 export class FakeClock implements Clock {

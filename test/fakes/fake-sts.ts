@@ -1,5 +1,5 @@
 import { UpstreamError } from '../../main/core/errors.ts';
-import type { AwsCredentials, Clock, MfaInput, Sts, StsTarget, TemporaryCredentials } from '../../main/core/ports.ts';
+import type { AwsCredentials, Clock, MfaInput, Sts, StsTarget, TemporaryCredentials } from '../../main/core/ports/ports.ts';
 
 export interface StsCall {
   op: 'GetSessionToken' | 'AssumeRole' | 'GetFederationToken';

@@ -1,5 +1,5 @@
 import { KeychainError } from '../../main/core/errors.ts';
-import type { Keychain } from '../../main/core/ports.ts';
+import type { Keychain } from '../../main/core/ports/ports.ts';
 
 /** An in-memory keychain (like 99designs/keyring's ArrayKeyring), for unit tests only. */
 export class MemoryKeychain implements Keychain {

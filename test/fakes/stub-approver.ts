@@ -1,4 +1,4 @@
-import type { ApprovalAnswer, ApprovalRequest, Approver } from '../../main/core/ports.ts';
+import type { ApprovalAnswer, ApprovalRequest, Approver } from '../../main/core/ports/ports.ts';
 
 /**
  * An approver whose prompts the test answers by hand. Each `ask` waits until `answer()` is

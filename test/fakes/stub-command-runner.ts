@@ -1,4 +1,4 @@
-import type { CommandResult, CommandRunner } from '../../main/core/ports.ts';
+import type { CommandResult, CommandRunner } from '../../main/core/ports/ports.ts';
 
 /** A credential command at the port boundary: answers every run with `result` and records what was run. */
 export class StubCommandRunner implements CommandRunner {

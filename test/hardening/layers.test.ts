@@ -22,6 +22,13 @@ const CLEAN: Record<string, string> = {
   'main/core/logic.ts': "import { createHash } from 'node:crypto';\nimport { WORD } from '../../common/words.ts';\nexport const logic = [createHash, WORD];\n",
   'main/node/adapter.ts': "import { readFileSync } from 'node:fs';\nimport { wire } from '../../helper/wire.ts';\nimport { logic } from '../core/logic.ts';\nexport const adapter = [readFileSync, wire, logic];\n",
   'renderer/page.ts': "import { WORD } from '../common/words.ts';\nexport const page = WORD;\n",
+  'main/core/audit/log.ts': "import { logic } from '../logic.ts';\nexport const log = logic;\n",
+  'main/core/history/index.ts': "import { log } from '../audit/log.ts';\nexport const index = log;\n",
+  'main/core/pipeline/broker.ts': "import { index } from '../history/index.ts';\nexport const broker = index;\n",
+  'main/node/platform/files.ts': "import { logic } from '../../core/logic.ts';\nexport const files = logic;\n",
+  'main/node/cli/context.ts': 'export interface Context { out(text: string): void }\n',
+  'main/node/cli/cli.ts': "import { broker } from '../../core/pipeline/broker.ts';\nimport { files } from '../platform/files.ts';\nexport const cli = [broker, files];\n",
+  'main/node/app/service.ts': "import type { Context } from '../cli/context.ts';\nexport const service = (c: Context): void => c.out('');\n",
 };
 
 /** Each file breaks one rule, named beside it. */
@@ -33,6 +40,11 @@ const VIOLATIONS: { file: string; text: string; rule: string }[] = [
   { file: 'common/up-probe.ts', text: "import { logic } from '../main/core/logic.ts';\nexport const e = logic;\n", rule: 'common-imports-nothing' },
   { file: 'renderer/core-probe.ts', text: "import { logic } from '../main/core/logic.ts';\nexport const f = logic;\n", rule: 'renderer-is-a-sandboxed-page' },
   { file: 'main/node/electron-probe.ts', text: "import { app } from 'electron';\nexport const g = app;\n", rule: 'electron-only-in-electron-layers' },
+  { file: 'main/core/audit/history-probe.ts', text: "import { index } from '../history/index.ts';\nexport const h = index;\n", rule: 'core-audit-reaches-only-the-kernel' },
+  { file: 'main/core/vault/pipeline-probe.ts', text: "import { broker } from '../pipeline/broker.ts';\nexport const i = broker;\n", rule: 'core-only-the-pipeline-composes-the-stages' },
+  { file: 'main/core/ports/audit-probe.ts', text: "import { log } from '../audit/log.ts';\nexport const j = log;\n", rule: 'core-kernel-is-the-bottom' },
+  { file: 'main/node/platform/cli-probe.ts', text: "import { cli } from '../cli/cli.ts';\nexport const k = cli;\n", rule: 'node-cli-is-the-top' },
+  { file: 'main/node/agent/app-probe.ts', text: "import { service } from '../app/service.ts';\nexport const l = service;\n", rule: 'node-agent-reaches-only-platform-audit-aws' },
 ];
 
 async function tree(files: Record<string, string>): Promise<string> {

@@ -6,7 +6,7 @@
  * and hex form: zero hits. Only the helper's and the AWS CLI's credential documents may carry
  * keys, and only their own profile's.
  *
- * A second test does the same for what the tray's windows are sent: main/core/app-service.ts's
+ * A second test does the same for what the tray's windows are sent: main/node/app/app-service.ts's
  * results (profiles, history pages, the chain status, exported history files, error messages).
  */
 import assert from 'node:assert/strict';
@@ -18,8 +18,8 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { PROTOCOL_VERSION } from '../../helper/wire.ts';
 import { MAX_PAGE } from '../../preload/api.ts';
-import { AppService } from '../../main/electron/app-service.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
+import { AppService } from '../../main/node/app/app-service.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
 import { makeWorld } from '../fakes/world.ts';
 import { AWS_CLI, HELPER, TRAY_CRED, run, writeAwsConfig, type RunResult } from '../e2e/support.ts';
 import { seededSandbox } from './support.ts';

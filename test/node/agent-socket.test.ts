@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { takeListenFd } from '../../main/node/agent-socket.ts';
+import { takeListenFd } from '../../main/node/agent/agent-socket.ts';
 
 test('takeListenFd: fd 3 only when LISTEN_PID is this process, and the variables never reach children', () => {
   for (const [env, expected] of [

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PendingPrompt } from '../../main/core/approval-gate.ts';
-import { wirePrompt } from '../../main/node/approval-ops.ts';
-import { describePrompt } from '../../main/node/commands/approve.ts';
+import type { PendingPrompt } from '../../main/core/approval/approval-gate.ts';
+import { wirePrompt } from '../../main/node/agent/approval-ops.ts';
+import { describePrompt } from '../../main/node/cli/commands/approve.ts';
 
 const verified = { method: 'SO_PEERCRED', peer: { pid: 9, uid: 1000 }, requester: { pid: 8, startTime: '77', exe: '/usr/local/bin/terraform', argv: ['terraform', 'plan'], cwd: '/srv/infra' }, ancestry: [] };
 const caller = { pid: 8, ppid: 7, command: 'terraform plan', cwd: '/srv/infra' };

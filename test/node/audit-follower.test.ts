@@ -7,10 +7,10 @@ import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { AuditEntry } from '../../main/core/audit-codec.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { AuditFollower, endOfLog } from '../../main/node/audit-follower.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { AuditFollower, endOfLog } from '../../main/node/audit/audit-follower.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 
 const fs = new NodeFileSystem(process.getuid?.());

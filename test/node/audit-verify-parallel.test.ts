@@ -12,18 +12,18 @@ import { mkdir, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { readAuditAnchor } from '../../main/core/audit-anchor.ts';
-import { chainHolds, scanAuditFile } from '../../main/core/audit-chain-scan.ts';
-import { GENESIS, MAX_LINE_CHARS, fileName, isAuditFile, sealEntry } from '../../main/core/audit-codec.ts';
-import { LineMac } from '../../main/core/audit-line-mac.ts';
-import { readHead, writeHead } from '../../main/core/audit-head.ts';
+import { readAuditAnchor } from '../../main/core/audit/audit-anchor.ts';
+import { chainHolds, scanAuditFile } from '../../main/core/audit/audit-chain-scan.ts';
+import { GENESIS, MAX_LINE_CHARS, fileName, isAuditFile, sealEntry } from '../../main/core/audit/audit-codec.ts';
+import { LineMac } from '../../main/core/audit/audit-line-mac.ts';
+import { readHead, writeHead } from '../../main/core/audit/audit-head.ts';
 import { TamperedError } from '../../main/core/errors.ts';
 import { LIMITS } from '../../main/core/file-limits.ts';
-import { AuditLog } from '../../main/core/audit-log.ts';
-import { verifyAuditLog } from '../../main/core/audit-verify.ts';
-import { scanQueue, type IndexedScan } from '../../main/node/audit-scan-queue.ts';
-import { verifyAuditLogParallel } from '../../main/node/audit-verify-parallel.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { AuditLog } from '../../main/core/audit/audit-log.ts';
+import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
+import { scanQueue, type IndexedScan } from '../../main/node/audit/audit-scan-queue.ts';
+import { verifyAuditLogParallel } from '../../main/node/audit/audit-verify-parallel.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { accessInput } from '../fakes/access-history.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
@@ -228,7 +228,7 @@ describe('parallel audit verify', () => {
 
   // A worker that failed to load or computed another MAC would only send every log through the slow full checks, unseen in the reports above.
   for (const [what, script] of [
-    ['the worker script', join(import.meta.dirname, '../../main/node/audit-verify-worker.ts')],
+    ['the worker script', join(import.meta.dirname, '../../main/node/audit/audit-verify-worker.ts')],
     ['the bundled worker beside the CLI (dist/, built before the tests)', join(import.meta.dirname, '../../dist/audit-verify-worker.mjs')],
   ] as const) {
     it(`${what} accepts every file of an intact log on its own, and refuses an edited one`, async () => {

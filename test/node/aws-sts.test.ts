@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UpstreamError } from '../../main/core/errors.ts';
-import { AwsSts } from '../../main/node/aws-sts.ts';
+import { AwsSts } from '../../main/node/aws/aws-sts.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CallerClaim } from '../../helper/wire.ts';
-import type { ApprovalRequest } from '../../main/core/ports.ts';
-import { CommandApprover } from '../../main/node/command-approver.ts';
+import type { ApprovalRequest } from '../../main/core/ports/ports.ts';
+import { CommandApprover } from '../../main/node/agent/command-approver.ts';
 import { NoApproverError } from '../../main/core/errors.ts';
 import { bounded, eventually, isRunning } from './processes.ts';
 

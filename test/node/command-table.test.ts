@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { COMMAND_MODULES, modulesFor } from '../../main/node/command-table.ts';
-import { FriendlyCommand } from '../../main/node/friendly-command.ts';
-import type { CliContext } from '../../main/node/context.ts';
+import { COMMAND_MODULES, modulesFor } from '../../main/node/cli/command-table.ts';
+import { FriendlyCommand } from '../../main/node/cli/friendly-command.ts';
+import type { CliContext } from '../../main/node/cli/context.ts';
 
 const noContext = (): CliContext => {
   throw new Error('registration must not ask for the context');

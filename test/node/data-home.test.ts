@@ -3,7 +3,7 @@ import { chmod, chown, lchown, mkdir, mkdtemp, realpath, rm, symlink } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dataHomeSetting } from '../../main/node/data-home.ts';
+import { dataHomeSetting } from '../../main/node/platform/data-home.ts';
 
 const uid = process.getuid!();
 const SETTING = /the data folder setting \(`dataDir` in settings\.json\)/;

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createSecretKey } from 'node:crypto';
-import { fileName, parseRecord, sealEntry, GENESIS, type AuditInput } from '../../main/core/audit-codec.ts';
-import { readBatch, threadReader } from '../../main/core/history-batch.ts';
-import { HistoryIndex } from '../../main/core/history-index.ts';
-import type { BatchJob, HistoryBatch } from '../../main/core/ports.ts';
-import { workerReader } from '../../main/node/history-workers.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { fileName, parseRecord, sealEntry, GENESIS, type AuditInput } from '../../main/core/audit/audit-codec.ts';
+import { readBatch, threadReader } from '../../main/core/history/history-batch.ts';
+import { HistoryIndex } from '../../main/core/history/history-index.ts';
+import type { BatchJob, HistoryBatch } from '../../main/core/ports/ports.ts';
+import { workerReader } from '../../main/node/audit/history-workers.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 
 const fs = new NodeFileSystem(process.getuid?.());
 const key = createSecretKey(Buffer.alloc(32, 5));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readlink, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { addCredentialProcessLines, installHelper } from '../../main/node/install-helper.ts';
+import { addCredentialProcessLines, installHelper } from '../../main/node/setup/install-helper.ts';
 import { NODE_BIN, ROOT, run } from '../e2e/support.ts';
 
 const HELPER_CJS = join(ROOT, 'dist', 'tray-cred-helper.cjs');

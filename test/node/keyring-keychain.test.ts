@@ -13,11 +13,11 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { KEYCHAIN_SERVICE, KeyringKeychain } from '../../main/node/keyring-keychain.ts';
+import { KEYCHAIN_SERVICE, KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { bounded, eventually, isRunning, waitForExit } from './processes.ts';
 
 const run = promisify(execFile);
-const KEYCHAIN_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/keyring-keychain.ts')).href;
+const KEYCHAIN_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/platform/keyring-keychain.ts')).href;
 const ERRORS_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/core/errors.ts')).href;
 /** How long a child may take before the test calls it hung. Far below KeyringKeychain's 30 s default. */
 const HANG_MS = 15_000;

@@ -7,9 +7,9 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { TrayCredError } from '../../main/core/errors.ts';
-import { NodeFileSystem } from '../../main/node/node-file-system.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 
-const FS_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/node-file-system.ts')).href;
+const FS_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/platform/node-file-system.ts')).href;
 const uid = process.getuid?.();
 const fs = new NodeFileSystem(uid);
 const NOBODY = 65534;

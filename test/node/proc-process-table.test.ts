@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ProcProcessTable, parseStat, splitCmdline } from '../../main/node/proc-process-table.ts';
+import { ProcProcessTable, parseStat, splitCmdline } from '../../main/node/agent/proc-process-table.ts';
 
 /** A stat line as the kernel writes it: pid, (comm), then fields 3 to 52. */
 function statLine(pid: number, comm: string, fields: { ppid: number; sid: number; start: string }): string {

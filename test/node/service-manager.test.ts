@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EnvironmentError } from '../../main/core/errors.ts';
-import type { CommandResult } from '../../main/node/run-command.ts';
+import type { CommandResult } from '../../main/node/platform/run-command.ts';
 import { installService, uninstallService } from '../../main/node/service/service-manager.ts';
 import type { ServicePlace } from '../../main/node/service/service-files.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ShellCommandRunner } from '../../main/node/shell-command-runner.ts';
+import { ShellCommandRunner } from '../../main/node/platform/shell-command-runner.ts';
 
 describe('ShellCommandRunner', () => {
   const runner = new ShellCommandRunner();

@@ -19,9 +19,9 @@ import {
   type Response,
 } from '../../helper/wire.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
-import { SocketServer, type SocketServerOptions } from '../../main/node/socket-server.ts';
+import { SocketServer, type SocketServerOptions } from '../../main/node/agent/socket-server.ts';
 
-const SERVER_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/socket-server.ts')).href;
+const SERVER_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/agent/socket-server.ts')).href;
 const uid = process.getuid?.();
 const NOBODY = 65534;
 /** Bound on every exchange: a server that neither answers nor closes within it has hung. */

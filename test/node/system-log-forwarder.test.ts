@@ -7,8 +7,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { AuditEntry } from '../../main/core/audit-codec.ts';
-import { systemLogForwarder } from '../../main/node/system-log-forwarder.ts';
+import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
+import { systemLogForwarder } from '../../main/node/audit/system-log-forwarder.ts';
 
 const entry = (seq: number, reason: string): AuditEntry => ({ seq, time: '2026-11-30T12:00:00.000Z', event: 'access', profile: 'dev', decision: 'allowed', reason, prev: '0'.repeat(64), mac: 'a'.repeat(64) });
 

@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { sendRequest } from '../../helper/client.ts';
 import { Win32Error, checkPipeServer, type Win32Pipes } from '../../helper/win32-pipe.ts';
 import { EnvironmentError } from '../../main/core/errors.ts';
-import { claimPipeName } from '../../main/node/win32-pipe-owner.ts';
+import { claimPipeName } from '../../main/node/agent/win32-pipe-owner.ts';
 
 const ME = Buffer.from('S-1-5-21-1-1001');
 const OTHER = Buffer.from('S-1-5-21-1-1002');

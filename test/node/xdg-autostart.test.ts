@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { autostartFile, execValue, setAutostart } from '../../main/node/xdg-autostart.ts';
+import { autostartFile, execValue, setAutostart } from '../../main/node/platform/xdg-autostart.ts';
 
 test('start at login on Linux writes and removes an XDG autostart entry', async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'tc-autostart-'));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { checkProfileName, checkRememberMinutes } from '../../main/core/profile.ts';
+import { checkProfileName, checkRememberMinutes } from '../../main/core/profiles/profile.ts';
 import { rememberError, validateProfileInput } from '../../renderer/profile-validation.ts';
 
 const accepts = (fn: () => unknown): boolean => {

@@ -1,5 +1,5 @@
-import type { Sts, StsTarget } from '../ports.ts';
-import type { RoleSource } from '../profile.ts';
+import type { Sts, StsTarget } from '../ports/ports.ts';
+import type { RoleSource } from '../profiles/profile.ts';
 import type { CredentialProvider, MfaCodeFor, Provided } from './provider.ts';
 
 /** CloudTrail shows the role session name: ours carries the request id, within STS's 64 characters. */

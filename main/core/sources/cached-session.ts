@@ -1,4 +1,4 @@
-import type { ProfileRecord } from '../profile.ts';
+import type { ProfileRecord } from '../profiles/profile.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, type CacheTicket, type SessionCache } from './session-cache.ts';
 

@@ -1,7 +1,7 @@
 import type { CredentialPurpose } from '../../../common/decision.ts';
 import { UnknownProfileError, UsageError } from '../errors.ts';
-import type { Clock, CommandRunner, IdentityCenter, Sts, StsTarget } from '../ports.ts';
-import type { ProfileRecord } from '../profile.ts';
+import type { Clock, CommandRunner, IdentityCenter, Sts, StsTarget } from '../ports/ports.ts';
+import type { ProfileRecord } from '../profiles/profile.ts';
 import { AssumeRoleProvider } from './assume-role.ts';
 import { CachedSessionProvider, refreshWindow } from './cached-session.ts';
 import { CommandProvider } from './command.ts';

@@ -1,7 +1,7 @@
 import { toCredentialProcessDocument, type CredentialProcessDocument } from '../../../common/credential-process.ts';
 import { CredentialsExpiredError, UpstreamError, type TrayCredError } from '../errors.ts';
-import type { Clock, CommandResult, CommandRunner } from '../ports.ts';
-import type { CommandSource } from '../profile.ts';
+import type { Clock, CommandResult, CommandRunner } from '../ports/ports.ts';
+import type { CommandSource } from '../profiles/profile.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 
 /** Scrubs what looks like a key or token out of a command's stderr before it is recorded. */

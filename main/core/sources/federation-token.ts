@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.ts';
-import type { Sts, StsTarget } from '../ports.ts';
-import type { ProfileRecord } from '../profile.ts';
+import type { Sts, StsTarget } from '../ports/ports.ts';
+import type { ProfileRecord } from '../profiles/profile.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 
 /** Allows what the IAM user may do: a federation token gets the intersection of this and the user's own policies. */

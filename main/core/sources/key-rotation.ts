@@ -1,8 +1,8 @@
 import { AwsServiceError, KeyLimitError, UnknownProfileError, UpstreamError, UsageError } from '../errors.ts';
-import type { AccessKeyInfo, AccessKeys, AwsCredentials, Clock, StsTarget } from '../ports.ts';
-import type { ProfileRecord } from '../profile.ts';
-import type { RotationIntent } from '../rotation-intent.ts';
-import type { Vault } from '../vault.ts';
+import type { AccessKeyInfo, AccessKeys, AwsCredentials, Clock, StsTarget } from '../ports/ports.ts';
+import type { ProfileRecord } from '../profiles/profile.ts';
+import type { RotationIntent } from '../profiles/rotation-intent.ts';
+import type { Vault } from '../vault/vault.ts';
 import { settled, type SettleOptions } from './key-settling.ts';
 
 /** What a rotation (or the finishing of one cut off) did; key ids only, never a secret. */

@@ -1,5 +1,5 @@
 import { AwsServiceError } from '../errors.ts';
-import type { Clock } from '../ports.ts';
+import type { Clock } from '../ports/ports.ts';
 
 /** How long a new IAM key is given to be accepted everywhere (IAM is eventually consistent: seconds, sometimes more). */
 export interface SettleOptions {

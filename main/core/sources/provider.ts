@@ -2,8 +2,8 @@
  * What every credential source (one per file in this folder, as aws-vault's `vault/` has one
  * provider per file) gives back, and the one method they share.
  */
-import type { SessionInfo } from '../sessions.ts';
-import type { AwsCredentials, MfaInput, TemporaryCredentials } from '../ports.ts';
+import type { SessionInfo } from './sessions.ts';
+import type { AwsCredentials, MfaInput, TemporaryCredentials } from '../ports/ports.ts';
 
 /** Keys as a provider hands them on; `expiration` (ISO 8601) only where they end. */
 export type ProvidedCredentials = AwsCredentials & { expiration?: string | undefined };

@@ -1,5 +1,5 @@
-import type { SessionInfo } from '../sessions.ts';
-import type { Clock, TemporaryCredentials } from '../ports.ts';
+import type { SessionInfo } from './sessions.ts';
+import type { Clock, TemporaryCredentials } from '../ports/ports.ts';
 
 /** Minted credentials are reused while more than this remains: the window botocore refreshes in. */
 export const REFRESH_WINDOW_MS = 15 * 60_000;

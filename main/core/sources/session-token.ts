@@ -1,5 +1,5 @@
-import type { Sts, StsTarget } from '../ports.ts';
-import type { StsSettings } from '../profile.ts';
+import type { Sts, StsTarget } from '../ports/ports.ts';
+import type { StsSettings } from '../profiles/profile.ts';
 import type { CredentialProvider, MfaCodeFor, Provided } from './provider.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { AwsServiceError, SignInNeededError } from '../errors.ts';
-import type { Clock, IdentityCenter } from '../ports.ts';
-import type { SsoSource, SsoToken } from '../sso-schema.ts';
+import type { Clock, IdentityCenter } from '../ports/ports.ts';
+import type { SsoSource, SsoToken } from '../profiles/sso-schema.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 
 /** An access token is refreshed when less than this remains of it. */

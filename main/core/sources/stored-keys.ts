@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.ts';
-import type { AwsCredentials } from '../ports.ts';
-import type { ProfileRecord } from '../profile.ts';
+import type { AwsCredentials } from '../ports/ports.ts';
+import type { ProfileRecord } from '../profiles/profile.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 
 /** The profile's long-term keys; a profile that should hold them and does not is the user's to fix. */

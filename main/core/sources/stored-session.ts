@@ -1,6 +1,6 @@
 import { CredentialsExpiredError } from '../errors.ts';
-import type { Clock } from '../ports.ts';
-import type { ProfileRecord } from '../profile.ts';
+import type { Clock } from '../ports/ports.ts';
+import type { ProfileRecord } from '../profiles/profile.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 import { storedKeysOf } from './stored-keys.ts';
 

@@ -1,9 +1,9 @@
 /** Options shared by `exec`, `export`, `serve` and `login`: the region and a duration. */
 import { homedir } from 'node:os';
 import { parse } from 'ini';
-import { awsFiles } from '../../core/import-sources.ts';
+import { awsFiles } from '../../core/aws/import-sources.ts';
 import { UsageError } from '../../core/errors.ts';
-import type { CliContext } from '../context.ts';
+import type { CliContext } from '../cli/context.ts';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EnvironmentError } from '../../core/errors.ts';
-import type { CommandResult } from '../run-command.ts';
+import type { CommandResult } from '../platform/run-command.ts';
 import { serviceCommands, serviceFiles, shellLine, type ServicePlace } from './service-files.ts';
 
 export type RunCommand = (argv: readonly string[]) => Promise<CommandResult>;

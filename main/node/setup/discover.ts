@@ -3,10 +3,10 @@
  * encrypted file and its key file, and the recipe's `credential_<profile>` files. Names only.
  */
 import { join } from 'node:path';
-import { profilesWithSecrets } from '../../core/aws-config-edit.ts';
-import { awsFiles } from '../../core/import-sources.ts';
-import { isOpensslEnc } from '../../core/openssl-enc.ts';
-import type { FileSystem } from '../../core/ports.ts';
+import { profilesWithSecrets } from '../../core/aws/aws-config-edit.ts';
+import { awsFiles } from '../../core/aws/import-sources.ts';
+import { isOpensslEnc } from '../../core/aws/openssl-enc.ts';
+import type { FileSystem } from '../../core/ports/ports.ts';
 
 /** One file `tray-cred import` can read, with the arguments it needs. */
 export interface FoundSource {

@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runCommand, type CommandResult } from '../run-command.ts';
+import { runCommand, type CommandResult } from '../platform/run-command.ts';
 
 /** The built CLI (dist/tray-cred.mjs) and the helper beside it, found from the running script. */
 export function builtCommands(): { cli: string; helper: string } {

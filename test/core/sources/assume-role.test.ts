@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { UpstreamError } from '../../../main/core/errors.ts';
-import type { MfaInput } from '../../../main/core/ports.ts';
-import type { RoleSource } from '../../../main/core/profile.ts';
+import type { MfaInput } from '../../../main/core/ports/ports.ts';
+import type { RoleSource } from '../../../main/core/profiles/profile.ts';
 import { AssumeRoleProvider } from '../../../main/core/sources/assume-role.ts';
 import type { CredentialProvider, MfaCodeFor } from '../../../main/core/sources/provider.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';

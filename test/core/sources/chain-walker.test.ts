@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { ApprovalDeniedError, UnknownProfileError, UsageError } from '../../../main/core/errors.ts';
-import type { ProfileRecord, RoleSource } from '../../../main/core/profile.ts';
+import type { ProfileRecord, RoleSource } from '../../../main/core/profiles/profile.ts';
 import { chainOf, mfaNeeded, walkChain, type ChainDeps } from '../../../main/core/sources/chain-walker.ts';
 import { SessionCache } from '../../../main/core/sources/session-cache.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { UpstreamError, type TrayCredError } from '../../../main/core/errors.ts';
-import type { CommandResult } from '../../../main/core/ports.ts';
+import type { CommandResult } from '../../../main/core/ports/ports.ts';
 import { CommandProvider, redact } from '../../../main/core/sources/command.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 import { StubCommandRunner } from '../../fakes/stub-command-runner.ts';

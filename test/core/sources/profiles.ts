@@ -1,4 +1,4 @@
-import type { ProfileRecord } from '../../../main/core/profile.ts';
+import type { ProfileRecord } from '../../../main/core/profiles/profile.ts';
 
 /** A stored profile as the vault would hold it, for the provider tests; `extra` sets the parts a test is about. */
 export function profile(extra: Partial<ProfileRecord> = {}): ProfileRecord {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { REFRESH_WINDOW_MS, SessionCache } from '../../../main/core/sources/session-cache.ts';
-import type { TemporaryCredentials } from '../../../main/core/ports.ts';
+import type { TemporaryCredentials } from '../../../main/core/ports/ports.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 
 describe('SessionCache', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { ApprovalDeniedError, UpstreamError, UsageError } from '../../../main/core/errors.ts';
-import type { MfaInput } from '../../../main/core/ports.ts';
+import type { MfaInput } from '../../../main/core/ports/ports.ts';
 import type { MfaCodeFor } from '../../../main/core/sources/provider.ts';
 import { SessionTokenProvider } from '../../../main/core/sources/session-token.ts';
 import { StoredKeysProvider } from '../../../main/core/sources/stored-keys.ts';

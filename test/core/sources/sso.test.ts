@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AwsServiceError, SignInNeededError } from '../../../main/core/errors.ts';
-import type { IdentityCenter, OidcTokens } from '../../../main/core/ports.ts';
-import { keyAgeDays, keyOverdue } from '../../../main/core/profile.ts';
+import type { IdentityCenter, OidcTokens } from '../../../main/core/ports/ports.ts';
+import { keyAgeDays, keyOverdue } from '../../../main/core/profiles/profile.ts';
 import { SsoProvider, SsoTokenMemory } from '../../../main/core/sources/sso.ts';
-import { ssoSourceFromConfig } from '../../../main/core/sso-config.ts';
-import { deviceSignIn } from '../../../main/core/sso-login.ts';
-import type { SsoToken } from '../../../main/core/sso-schema.ts';
+import { ssoSourceFromConfig } from '../../../main/core/aws/sso-config.ts';
+import { deviceSignIn } from '../../../main/core/aws/sso-login.ts';
+import type { SsoToken } from '../../../main/core/profiles/sso-schema.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 
 const SOURCE = { kind: 'sso' as const, startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', accountId: '111122223333', roleName: 'Dev' };

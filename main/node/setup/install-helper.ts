@@ -1,0 +1,173 @@
+/**
+ * "Install command-line helper…": puts `tray-cred-helper` on the user's PATH and points chosen
+ * AWS profiles at it. Electron-free, so the tray menu and tests call the same code.
+ */
+import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { profilesWithSecrets, setCredentialProcess } from '../../core/aws/aws-config-edit.ts';
+import { UsageError } from '../../core/errors.ts';
+import { NodeFileSystem } from '../platform/node-file-system.ts';
+
+const NAME = 'tray-cred-helper';
+/** The second line of every launcher this module writes: how a later install knows the file is its own. */
+const launcherMark = (name: string): string => `# ${name} launcher, written by tray-cred`;
+
+export interface InstallHelperOptions {
+  /** The helper the app ships: its single executable, or dist/tray-cred-helper.cjs in a development checkout. */
+  helperPath: string;
+  /** Where the command goes. Default `~/.local/bin`; `/usr/local/bin` only when the user chose it. */
+  binDir?: string;
+  /** The PATH to report on (default: this process's). */
+  pathEnv?: string;
+  /** The Node a launcher for the .cjs helper runs (default: `node` from PATH at run time). */
+  node?: string;
+  /** The command's name: `tray-cred-helper` (the default) or `tray-cred` (then `helperPath` is the CLI). */
+  name?: 'tray-cred-helper' | 'tray-cred';
+}
+
+export interface InstallHelperResult {
+  /** The command's path, `<binDir>/tray-cred-helper`. */
+  command: string;
+  /** A symlink to the single executable, or a launcher script for the .cjs helper. */
+  kind: 'symlink' | 'launcher';
+  /** False when exactly this was installed already. */
+  changed: boolean;
+  /** Whether `binDir` is on PATH; when it is not, `advice` says how to add it. */
+  onPath: boolean;
+  advice: string | undefined;
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+async function existing(path: string): Promise<{ link: string } | { text: string } | { other: true } | null> {
+  const stat = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (!stat) return null;
+  if (stat.isSymbolicLink()) return { link: await readlink(path) };
+  if (stat.isFile() && stat.size < 4096) return { text: await readFile(path, 'utf8') };
+  return { other: true };
+}
+
+/** A link to some tray-cred command (an older app location included) or a launcher with our mark. */
+function isOurs(found: NonNullable<Awaited<ReturnType<typeof existing>>>, name: string): boolean {
+  if ('link' in found) return /(^|[/\\])tray-cred(-helper)?(\.cjs|\.mjs|\.exe)?$/.test(found.link);
+  if ('text' in found) return found.text.split('\n')[1] === launcherMark(name);
+  return false;
+}
+
+/**
+ * Installs `tray-cred-helper` into `binDir`: a symlink to the single executable (so an app
+ * update is picked up), or a small sh launcher for the .cjs bundle. Never replaces a file it did
+ * not create; the error says how to remove it.
+ */
+export async function installHelper(options: InstallHelperOptions): Promise<InstallHelperResult> {
+  if (process.platform === 'win32') throw new UsageError('installing the helper on Windows is not supported yet: add the app\'s resources\\bin folder to PATH');
+  const helperPath = resolve(options.helperPath);
+  const binDir = resolve(options.binDir ?? join(homedir(), '.local', 'bin'));
+  const name = options.name ?? NAME;
+  const command = join(binDir, name);
+  await lstat(helperPath).catch(() => {
+    throw new UsageError(`the helper ${helperPath} does not exist: reinstall tray-cred, or run \`node build/bundle.ts\` in a checkout`);
+  });
+  const kind = /\.(c|m)?js$/.test(helperPath) ? 'launcher' : 'symlink';
+  const launcher = `#!/bin/sh\n${launcherMark(name)}\nexec ${options.node ? quote(options.node) : 'node'} ${quote(helperPath)} "$@"\n`;
+
+  const found = await existing(command);
+  let changed = true;
+  if (found) {
+    if (!isOurs(found, name)) {
+      throw new UsageError(`${command} already exists and was not installed by tray-cred, so it was left alone: look at it, remove it (rm ${quote(command)}) and install again`);
+    }
+    changed = kind === 'symlink' ? !('link' in found && found.link === helperPath) : !('text' in found && found.text === launcher);
+  }
+  if (changed) {
+    await mkdir(binDir, { recursive: true, mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EACCES' || error.code === 'EPERM') throw new UsageError(`cannot create ${binDir}: choose ~/.local/bin, or install there as an administrator`);
+      throw error;
+    });
+    // Built beside the target and renamed over it, so the command is never missing or half-written.
+    const temp = join(binDir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      if (kind === 'symlink') await symlink(helperPath, temp);
+      else {
+        await writeFile(temp, launcher, { flag: 'wx' });
+        // Explicitly, as writeFile's mode is cut by the umask: everyone may run the launcher.
+        await chmod(temp, 0o755);
+      }
+      await rename(temp, command);
+    } catch (error) {
+      await rm(temp, { force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`cannot write to ${binDir}: choose ~/.local/bin, or install there as an administrator`);
+      throw error;
+    }
+  }
+  const onPath = dirOnPath(binDir, options.pathEnv ?? process.env.PATH);
+  return {
+    command,
+    kind,
+    changed,
+    onPath,
+    advice: onPath ? undefined : `${binDir} is not on your PATH: add it, e.g. in ~/.profile: export PATH="${binDir}:$PATH", then open a new terminal`,
+  };
+}
+
+/** Whether `dir` is one of the directories of a PATH value (compared as resolved paths). */
+export function dirOnPath(dir: string, path: string | undefined): boolean {
+  return (path ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d)).includes(resolve(dir));
+}
+
+export interface CredentialProcessOptions {
+  /** The AWS config file (honour AWS_CONFIG_FILE: see `awsFiles` in main/core/aws/import-sources.ts). */
+  configPath: string;
+  profiles: readonly string[];
+  /** The AWS credentials file: profiles that still have plaintext keys there are reported, as the CLI prefers those keys. */
+  credentialsPath?: string;
+  /** For the backup's name (default: now). */
+  now?: Date;
+  /**
+   * The command to write (default `tray-cred-helper`, found on PATH). An absolute path works in
+   * every terminal and from apps started with a minimal PATH, at the price of naming this home
+   * directory in a file that may be shared between machines.
+   */
+  command?: string;
+}
+
+export interface CredentialProcessResult {
+  changed: string[];
+  unchanged: string[];
+  /** The copy of the file as it was, when there was one and it changed. */
+  backup: string | undefined;
+  /** Chosen profiles whose plaintext keys in the credentials file win over credential_process. */
+  shadowed: string[];
+}
+
+/**
+ * Sets `credential_process = tray-cred-helper <profile>` for each profile with the same surgical
+ * edit as `tray-cred configure-aws`: a backup first, no other line changed, a symlinked file
+ * edited where it lives.
+ */
+export async function addCredentialProcessLines(options: CredentialProcessOptions): Promise<CredentialProcessResult> {
+  if (options.profiles.length === 0) throw new UsageError('choose at least one profile');
+  const fs = new NodeFileSystem(process.getuid?.());
+  const before = (await fs.readFile(options.configPath))?.toString('utf8') ?? '';
+  const command = options.command ?? NAME;
+  if (/[\s'"\\]/.test(command)) throw new UsageError(`the helper's path ${command} has a space or quote, which credential_process cannot hold: put tray-cred-helper on PATH instead`);
+  const edit = setCredentialProcess(before, [...options.profiles], (p) => `${command} ${p}`);
+  const creds = options.credentialsPath ? await fs.readFile(options.credentialsPath) : null;
+  const shadowed = creds ? profilesWithSecrets(creds.toString('utf8'), 'credentials').filter((n) => options.profiles.includes(n)) : [];
+  let backup: string | undefined;
+  if (edit.changed.length > 0) {
+    await mkdir(dirname(options.configPath), { recursive: true, mode: 0o700 });
+    if (before) {
+      backup = `${options.configPath}.tray-cred-backup-${(options.now ?? new Date()).toISOString().replace(/[:.]/g, '-')}`;
+      await fs.writeFileAtomic(backup, before);
+    }
+    await fs.writeFileAtomic(before ? await realpath(options.configPath) : options.configPath, edit.text);
+  }
+  return { changed: edit.changed, unchanged: edit.unchanged, backup, shadowed };
+}
