@@ -1,6 +1,7 @@
 /**
- * README is a contract: its quick start and its by-hand migration are run here line by line, as a
- * newcomer types them, on a fresh home directory with the real keychain, openssl and AWS CLI v2.
+ * README is a contract: its quick start and the by-hand migration it links to (docs/migration.md)
+ * are run here line by line, as a newcomer types them, on a fresh home directory with the real
+ * keychain, openssl and AWS CLI v2.
  *
  * Three things differ from a newcomer's machine, each because this machine cannot do otherwise:
  * `git clone` clones this checkout instead of `<repository URL>`; the clone borrows this
@@ -40,11 +41,11 @@ function runUntilExit(command: string, args: readonly string[], env: NodeJS.Proc
   });
 }
 
-/** The lines of the ```sh block after `<!-- marker -->` in README.md. */
-async function readmeBlock(marker: string): Promise<string[]> {
-  const text = await readFile(join(ROOT, 'README.md'), 'utf8');
+/** The lines of the ```sh block after `<!-- marker -->` in a page of the docs (README.md unless named). */
+async function readmeBlock(marker: string, page = 'README.md'): Promise<string[]> {
+  const text = await readFile(join(ROOT, page), 'utf8');
   const at = text.indexOf(`<!-- ${marker} -->`);
-  assert.ok(at >= 0, `README.md has no <!-- ${marker} --> block`);
+  assert.ok(at >= 0, `${page} has no <!-- ${marker} --> block`);
   const block = /```sh\n([\s\S]*?)```/.exec(text.slice(at));
   assert.ok(block, `no sh block after <!-- ${marker} -->`);
   return block[1]!.split('\n').filter((l) => l.trim() !== '');
@@ -95,6 +96,15 @@ async function sandbox(t: TestContext, trayCred: (s: HomeSandbox) => string): Pr
   return { s, runtime, env };
 }
 
+test('README is a first ten minutes: at most 250 lines, its quick start within the first 40', async () => {
+  const lines = (await readFile(join(ROOT, 'README.md'), 'utf8')).trimEnd().split('\n');
+  assert.ok(lines.length <= 250, `README.md has ${lines.length} lines`);
+  const at = lines.indexOf('<!-- quick-start: headless -->');
+  assert.ok(at >= 0, 'README.md has no <!-- quick-start: headless --> block');
+  const end = lines.indexOf('```', at + 2) + 1;
+  assert.ok(end > at + 2 && end <= 40, `the quick start's block ends on line ${end}, not within the first 40`);
+});
+
 test('the quick start, line by line, from a clone to an audited aws call; a new terminal works the same', { timeout: 300_000 }, async (t) => {
   const { s, env } = await sandbox(t, (home) => join(home.userHome, '.local', 'bin', 'tray-cred'));
   await mkdir(s.awsDir, { recursive: true });
@@ -131,7 +141,7 @@ test('the quick start, line by line, from a clone to an audited aws call; a new 
 test('the by-hand migration from the openssl recipe, line by line, ending with doctor content', { timeout: 300_000 }, async (t) => {
   const { s, env: newcomer } = await sandbox(t, () => join(DIST_BIN, 'tray-cred'));
   const recipe = await followRecipe(s);
-  const lines = await readmeBlock('migration: recipe');
+  const lines = await readmeBlock('migration: recipe', join('docs', 'migration.md'));
   // tray-cred on PATH, as setup or README's export line puts it.
   const env = { ...newcomer, PATH: `${DIST_BIN}:${NODE_BIN}:/usr/bin:/bin` };
   await writeFile(join(s.root, 'migration.sh'), script(lines));
