@@ -186,7 +186,7 @@ function stopBeforeQuit(runtime: AgentRuntime, saveSnapshot: () => Promise<void>
       });
   });
   // Logout and shutdown on macOS and Linux: quit, which stops the agent and records it. (Windows says so
-  // only to an open window, 'session-end': README's platform notes.)
+  // only to an open window, 'session-end': docs/platforms.md.)
   powerMonitor.on('shutdown', () => app.quit());
 }
 

@@ -151,7 +151,7 @@ function decryptPayload(key: Buffer, h: VaultHeader & { nonce: string; data: str
   const decipher = createDecipheriv('aes-256-gcm', key, nonce);
   decipher.setAAD(aad(h));
   decipher.setAuthTag(body.subarray(body.length - 16));
-  // The plaintext is zeroed once parsed; the strings JSON.parse made from it cannot be (README says what that leaves).
+  // The plaintext is zeroed once parsed; the strings JSON.parse made from it cannot be (docs/lock-wipe.md says what that leaves).
   const plain = decipher.update(body.subarray(0, body.length - 16));
   let payload: unknown;
   try {

@@ -1,6 +1,6 @@
 /**
  * `tray-cred setup` runs the same commands a person would type (init, import, configure-aws, …)
- * as child processes of the built CLI: what setup does is exactly what README's migration section
+ * as child processes of the built CLI: what setup does is exactly what docs/migration.md
  * does by hand, each step with its own output, exit status and atomicity.
  */
 import { realpathSync } from 'node:fs';
