@@ -61,11 +61,9 @@ let sequence = 0;
 
 /** A client of the agent at one socket path, asking as one caller. */
 export class AgentClient {
-  readonly socket: string;
   private readonly options: AgentClientOptions;
 
   constructor(options: AgentClientOptions) {
-    this.socket = options.socket;
     this.options = options;
   }
 
@@ -77,7 +75,7 @@ export class AgentClient {
     sequence += 1;
     const request = { ...ask, v: PROTOCOL_VERSION, id: `cli-${process.pid}-${sequence}`, caller: this.options.caller } as Request;
     try {
-      const response = await sendRequest(this.socket, request, timeoutFor(ask));
+      const response = await sendRequest(this.options.socket, request, timeoutFor(ask));
       if (!response.ok) throw new TrayCredError(response.error.code, words.refused ? `${words.refused}: ${response.error.message}` : response.error.message);
       return parse(response.result);
     } catch (error) {
