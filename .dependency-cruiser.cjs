@@ -51,7 +51,7 @@ const FOLDER_RULES = [
   only('main/node', 'audit', ['platform'], 'Audit and history workers, the follower and the system-log forwarder.'),
   only('main/node', 'client', ['platform'], 'The one agent client: every command and the tray call the agent through it.'),
   only('main/node', 'aws', ['platform', 'client'], 'The AWS SDK adapters and the flows on them (rotation, sign-in).'),
-  only('main/node', 'service', ['platform'], 'systemd and launchd units.'),
+  only('main/node', 'service', ['platform', 'client'], 'systemd and launchd units; `service status` asks the agent through the client.'),
   only('main/node', 'agent', ['platform', 'audit', 'aws'], 'The agent: socket, peer verification, the wire↔core mapping.'),
   only('main/node', 'setup', ['platform', 'service', 'aws', 'client'], 'Setup and the helper\'s install.'),
   only('main/node', 'exec', ['platform', 'aws', 'client'], '`exec`, its endpoint and the console sign-in.'),
@@ -62,6 +62,40 @@ const FOLDER_RULES = [
     severity: 'error',
     from: { path: '^main/node/', pathNot: '^main/node/cli/' },
     to: { path: '^main/node/cli/(?!context\\.ts$)' },
+  },
+];
+
+/**
+ * The single places of issue 23: one way to reach the agent, one way to claim a caller. They hold
+ * the production folders; test/ and build/ are exempt, as their fuzzers and the load benchmark
+ * speak raw (and forged) frames to the agent on purpose. What they cannot see: a module loaded by
+ * `process.getBuiltinModule`, and a claim written out as an object literal (review catches those).
+ */
+const PRODUCTION = '^(common|helper|main|preload|renderer)/';
+const SINGLE_PLACES = [
+  {
+    name: 'only-the-wire-client-and-the-listeners-open-sockets',
+    comment:
+      'Connecting to the agent\'s socket is helper/client.ts\'s job: node:net (and http, https, http2, tls, which connect to a socket path as well) may be loaded only there and by the two listeners, the agent\'s socket server (which also probes its own path for a live agent) and exec\'s local credential endpoint. A type from them (Socket, AddressInfo) is fine anywhere.',
+    severity: 'error',
+    from: { path: PRODUCTION, pathNot: '^(helper/client|main/node/agent/socket-server|main/node/exec/credential-endpoint)\\.ts$' },
+    to: { path: '^(node:)?(net|http|https|http2|tls)$', dependencyTypesNot: ['type-only'] },
+  },
+  {
+    name: 'only-the-agent-client-calls-the-agent',
+    comment:
+      'In main/, only main/node/client/agent-client.ts uses the wire client (helper/client.ts): every command and service calls the agent through it, with its request ids, time-outs and one mapping of failures to exit statuses. The helper program has its own, in its own bundle.',
+    severity: 'error',
+    from: { path: '^main/', pathNot: '^main/node/client/agent-client\\.ts$' },
+    to: { path: '^helper/client\\.ts$' },
+  },
+  {
+    name: 'only-the-caller-builders-make-a-caller-claim',
+    comment:
+      'A caller claim is made by helper/caller-claim.ts, used by the two that know a caller: the helper (its parent, from /proc) and main/node/client/this-process.ts (this process: a command through the agent client, the tray app to its broker). Everything else takes the claim they make.',
+    severity: 'error',
+    from: { path: PRODUCTION, pathNot: '^(helper/tray-cred-helper|main/node/client/this-process)\\.ts$' },
+    to: { path: '^helper/caller-claim\\.ts$' },
   },
 ];
 
@@ -83,10 +117,10 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-its-wire-only',
-      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, paths and frame reader (helper/wire.ts, approval-wire.ts, client.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
+      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, caller claim, paths and frame reader (helper/wire.ts, approval-wire.ts, client.ts, caller-claim.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|approval-wire|client|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/' },
+      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|approval-wire|client|caller-claim|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/' },
     },
     {
       name: 'helper-loads-koffi-only-for-the-windows-pipe-check',
@@ -133,11 +167,12 @@ module.exports = {
     ...FOLDER_RULES,
     {
       name: 'main-uses-the-wire-not-the-helper-program',
-      comment: 'The wire contract, its client, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',
+      comment: 'The wire contract, its client, the caller claim, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!(wire|approval-wire|console-wire|client|paths|line-frame|win32-pipe)\\.ts$)' },
+      to: { path: '^helper/(?!(wire|approval-wire|console-wire|client|caller-claim|paths|line-frame|win32-pipe)\\.ts$)' },
     },
+    ...SINGLE_PLACES,
     {
       name: 'renderer-is-a-sandboxed-page',
       comment: 'Renderer code runs in a sandboxed page: no Node built-ins, only its own files, common/, types from preload/api.ts, and the browser libraries bundled into it (table virtualization, the timeline chart).',

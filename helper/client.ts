@@ -1,6 +1,7 @@
 /**
  * The client side of the wire: one connection, one request, one validated response. The
- * helper and the `tray-cred` CLI's control commands talk to the agent through it.
+ * helper talks to the agent through it, and so does `tray-cred`, by main/node/client/agent-client.ts
+ * alone (a dependency-cruiser rule).
  *
  * Only Node built-ins and the wire contract: the helper bundles it, and its start-up is paid
  * before every `aws` command.

@@ -10,11 +10,11 @@
  */
 import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { boundArgv } from '../common/caller.ts';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
 import { PROTOCOL_VERSION, ProtocolError, parseCredentialsResult, type CallerClaim } from './wire.ts';
 import { AgentUnreachableError, sendRequest } from './client.ts';
+import { callerClaim, type ClaimFacts } from './caller-claim.ts';
 import { socketPath } from './paths.ts';
 
 declare const TRAY_CRED_VERSION: string | undefined;
@@ -43,11 +43,11 @@ function fail(status: number, message: string): never {
   process.exit(status);
 }
 
-/** The NUL-separated arguments of a cmdline, cut to what the agent accepts: a cut argument ends in '…'. */
-function boundedArgv(cmdline: string): string[] {
+/** The NUL-separated arguments of a cmdline. */
+function splitCmdline(cmdline: string): string[] {
   const args = cmdline.split('\0');
   if (args.at(-1) === '') args.pop();
-  return boundArgv(args);
+  return args;
 }
 
 /**
@@ -64,23 +64,19 @@ function boundedArgv(cmdline: string): string[] {
  * needs more than the helper should load before every `aws` command).
  */
 function callerOf(pid: number): CallerClaim {
-  const claim: CallerClaim = { pid, ppid: 0, command: '', cwd: '' };
+  const facts: ClaimFacts = { pid, ppid: 0, cwd: '' };
   try {
     if (process.platform === 'linux') {
-      // Sent as an array so the agent redacts whole arguments; quoting is lost once joined.
-      claim.argv = boundedArgv(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-      claim.command = claim.argv.join(' ');
-      claim.cwd = readlinkSync(`/proc/${pid}/cwd`);
+      facts.argv = splitCmdline(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      facts.cwd = readlinkSync(`/proc/${pid}/cwd`);
       // Field 4 of stat; the command name in field 2 may hold spaces, so count from its ')'.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      claim.ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
+      facts.ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
     }
   } catch {
     // Best effort: a caller we cannot read is sent as what we know (its pid).
   }
-  claim.command = claim.command.slice(0, 4096);
-  claim.cwd = claim.cwd.slice(0, 4096);
-  return claim;
+  return callerClaim(facts);
 }
 
 const HINT: Partial<Record<ErrorCode, string>> = {

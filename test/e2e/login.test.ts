@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { agentCredentials, selfClaim } from '../../main/node/client/agent-credentials.ts';
+import { AgentClient } from '../../main/node/client/agent-client.ts';
+import { thisProcessAsCaller } from '../../main/node/client/this-process.ts';
 import { consoleUrl } from '../../main/node/exec/console-login.ts';
 import { HELPER, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, type Agent, type RunResult, type Sandbox } from './support.ts';
 
@@ -119,7 +120,7 @@ describe('tray-cred login', () => {
   });
 
   it('an older client without purpose still gets session credentials, which the federation endpoint refuses: the message says what works', async () => {
-    const creds = await agentCredentials(sandbox.env.TRAY_CRED_SOCKET!, 'prod', selfClaim(['test']));
+    const creds = await new AgentClient({ socket: sandbox.env.TRAY_CRED_SOCKET!, caller: thisProcessAsCaller(['test']) }).credentials('prod');
     assert.ok(creds.SessionToken);
     await assert.rejects(consoleUrl(creds, { profile: 'prod', region: 'us-east-1', destination: undefined, signinUrl: `${sts.url}/federation`, durationSeconds: 3600 }), /refused the session \(HTTP 400\): the profile's credentials must be a role session or an IAM user's key/);
   });

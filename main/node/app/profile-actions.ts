@@ -13,11 +13,12 @@ import type { CredentialProcessDocument } from '../../../common/credential-proce
 import type { Broker } from '../../core/pipeline/broker.ts';
 import type { FileSystem } from '../../core/ports/ports.ts';
 import { checkProfileName } from '../../core/profiles/profile.ts';
-import { requireSession } from '../client/agent-credentials.ts';
+import { thisProcessAsCaller } from '../client/this-process.ts';
 import { runRotation, type RotationDeps } from '../aws/rotation-run.ts';
 import { credentialVars, formatExport } from '../exec/child-env.ts';
 import { DEFAULT_SIGNIN_URL, consoleUrl } from '../exec/console-login.ts';
 import { regionFor } from '../exec/options.ts';
+import { requireSession } from '../exec/session-only.ts';
 
 export interface ProfileActionDeps {
   broker: Pick<Broker, 'credentials' | 'withKey' | 'forget'>;
@@ -32,7 +33,7 @@ let sequence = 0;
 
 /** The app as the caller of an action: what the prompt and the audit entry name. */
 export function appClaim(action: string, profile: string): CallerClaim {
-  return { pid: process.pid, ppid: process.ppid, command: `tray-cred app: ${action} (${profile})`, cwd: process.cwd() };
+  return thisProcessAsCaller(`tray-cred app: ${action} (${profile})`);
 }
 
 /** One request through the broker's whole pipeline, as `action`. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { sendRequest } from '../../../helper/client.ts';
-import { PROTOCOL_VERSION, parseStatusResult } from '../../../helper/wire.ts';
+import { parseStatusResult } from '../../../helper/wire.ts';
+import { AgentClient } from '../client/agent-client.ts';
+import { thisCommandAsCaller } from '../client/this-process.ts';
 import { LAUNCHD_LABEL } from './launchd-plist.ts';
 import { managerAnswers, type ServiceOptions } from './service-manager.ts';
 import { serviceFiles } from './service-files.ts';
@@ -16,13 +17,9 @@ export interface ServiceStatus {
   agentPid: number | null;
 }
 
-async function agentPid(socket: string): Promise<number | null> {
-  try {
-    const r = await sendRequest(socket, { v: PROTOCOL_VERSION, id: `service-status-${process.pid}`, op: 'status' }, 5_000);
-    return r.ok ? parseStatusResult(r.result).agentPid : null;
-  } catch {
-    return null;
-  }
+/** The pid of the agent that answers `status`; null for any failure, which the report states as "none answers". */
+function agentPid(socket: string): Promise<number | null> {
+  return new AgentClient({ socket, caller: thisCommandAsCaller() }).call({ op: 'status' }, (r) => parseStatusResult(r).agentPid).catch(() => null);
 }
 
 export async function serviceStatus({ place, run }: ServiceOptions): Promise<ServiceStatus> {

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import type { ApprovalScopeKind } from '../../../../common/decision.ts';
 import { parseApprovalsResult, type WirePrompt } from '../../../../helper/approval-wire.ts';
-import { AgentUnreachableError, sendRequest } from '../../../../helper/client.ts';
-import { PROTOCOL_VERSION, type Request } from '../../../../helper/wire.ts';
 import { displayText } from '../../../../common/display.ts';
-import { AgentNotRunningError, TrayCredError } from '../../../core/errors.ts';
+import { TrayCredError } from '../../../core/errors.ts';
+import { commandAgent, type AgentClient } from '../../client/agent-client.ts';
 import type { CliContext } from '../context.ts';
 
 /** How long one `approvals` poll waits for a prompt before asking again. */
@@ -16,17 +15,6 @@ const LETTERS: Record<ApprovalScopeKind, { key: string; words: (minutes: number)
   'program-folder': { key: 'p', words: (m) => `this program in this folder for ${m} min` },
   any: { key: 'a', words: (m) => `any caller for ${m} min` },
 };
-
-async function call(c: CliContext, request: Request, timeoutMs: number): Promise<unknown> {
-  try {
-    const response = await sendRequest(c.socket, request, timeoutMs);
-    if (!response.ok) throw new TrayCredError(response.error.code, response.error.message);
-    return response.result;
-  } catch (error) {
-    if (error instanceof AgentUnreachableError) throw new AgentNotRunningError(`${error.message}: start the tray app or \`tray-cred agent\`, then \`tray-cred approve\``);
-    throw error;
-  }
-}
 
 /** The prompt as a person reads it: the verified caller where there is one, the claim labelled as such. */
 export function describePrompt(p: WirePrompt, now: number): string {
@@ -58,12 +46,12 @@ async function askCode(c: CliContext, serial: string): Promise<string> {
   }
 }
 
-async function answerOne(c: CliContext, p: WirePrompt, id: string): Promise<void> {
+async function answerOne(c: CliContext, agent: AgentClient, p: WirePrompt): Promise<void> {
   c.out(describePrompt(p, Date.now()));
   const scope = await askScope(c, p);
   const mfaCode = scope !== 'deny' && p.mfaSerial ? await askCode(c, p.mfaSerial) : undefined;
-  const request: Request = { v: PROTOCOL_VERSION, id, op: 'approve', prompt: p.ref, allow: scope !== 'deny', ...(scope !== 'deny' ? { scope } : {}), ...(mfaCode ? { mfaCode } : {}) };
-  const r = (await call(c, request, 10_000)) as { answered?: unknown };
+  const answer = { op: 'approve', prompt: p.ref, allow: scope !== 'deny', ...(scope !== 'deny' ? { scope } : {}), ...(mfaCode ? { mfaCode } : {}) } as const;
+  const r = await agent.call(answer, (result) => result as { answered?: unknown });
   if (r.answered !== true) c.out('That request is no longer waiting (answered elsewhere, timed out, or the agent locked).\n');
   else c.out(scope === 'deny' ? 'Denied.\n' : `Allowed: ${LETTERS[scope].words(p.offer.minutes)}.\n`);
 }
@@ -75,16 +63,16 @@ export function registerApprove(program: Command, ctx: () => CliContext): void {
     .option('--once', 'exit after answering one request')
     .action(async (options: { once?: boolean }) => {
       const c = ctx();
+      const agent = commandAgent(c);
       for (let n = 1; ; n += 1) {
-        const id = `approve-${process.pid}-${n}`;
         // The first poll returns at once: the agent then knows this terminal listens before it says so.
         const wait = n === 1 ? 0 : POLL_MS;
-        const prompts = parseApprovalsResult(await call(c, { v: PROTOCOL_VERSION, id, op: 'approvals', wait }, wait + 10_000));
+        const prompts = await agent.call({ op: 'approvals', wait }, parseApprovalsResult);
         if (n === 1) c.err(`tray-cred approve: waiting for requests at ${c.socket} (Ctrl-C stops)`);
         if (!prompts) throw new TrayCredError('BAD_REQUEST', 'the agent sent a malformed list of approvals: update tray-cred and the app to the same release');
         const [oldest] = prompts;
         if (!oldest) continue;
-        await answerOne(c, oldest, `${id}-a`);
+        await answerOne(c, agent, oldest);
         if (options.once) return;
       }
     });

@@ -1,29 +1,9 @@
 import type { Command } from 'commander';
 import { expiryWarnings } from '../expiry-warning.ts';
-import { AgentUnreachableError, sendRequest } from '../../../../helper/client.ts';
-import { PROTOCOL_VERSION, parseSessionsResult, parseStatusResult, type Request, type StatusResult } from '../../../../helper/wire.ts';
-import { AgentNotRunningError, TrayCredError } from '../../../core/errors.ts';
+import { parseSessionsResult, parseStatusResult, type StatusResult } from '../../../../helper/wire.ts';
+import { commandAgent } from '../../client/agent-client.ts';
 import { displayText } from '../../../../common/display.ts';
 import { localTime, table, type CliContext } from '../context.ts';
-
-async function call(c: CliContext, op: Request['op'], profile?: string): Promise<unknown> {
-  let response;
-  const caller = { pid: process.pid, ppid: process.ppid, command: `tray-cred ${op}${profile ? ` ${profile}` : ''}`, cwd: process.cwd() };
-  const id = `cli-${process.pid}`;
-  const request: Request = profile !== undefined && (op === 'forget' || op === 'credentials') ? { v: PROTOCOL_VERSION, id, op, profile, caller } : ({ v: PROTOCOL_VERSION, id, op, caller } as Request);
-  try {
-    response = await sendRequest(c.socket, request, 30_000);
-  } catch (error) {
-    if (error instanceof AgentUnreachableError) {
-      // Before `init` the missing agent is the lesser problem: say what to do first.
-      await c.vault.requireExists();
-      throw new AgentNotRunningError(`${error.message}: start the tray app or \`tray-cred agent\`; set TRAY_CRED_SOCKET if it listens elsewhere`);
-    }
-    throw error;
-  }
-  if (!response.ok) throw new TrayCredError(response.error.code, response.error.message);
-  return response.result;
-}
 
 function describe(s: StatusResult, socket: string): string {
   const waiting = (s.waiting ?? []).map((w) => `  waiting: "${displayText(w.profile)}" for ${displayText(w.who)}\n`).join('');
@@ -43,7 +23,7 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
       .option('--json', 'print JSON')
       .action(async (options: { json?: boolean }) => {
         const c = ctx();
-        const s = parseStatusResult(await call(c, op));
+        const s = await commandAgent(c).call({ op }, parseStatusResult);
         c.out(options.json ? `${JSON.stringify(s)}\n` : describe(s, c.socket));
       });
   }
@@ -54,7 +34,7 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const c = ctx();
-      const sessions = parseSessionsResult(await call(c, 'sessions'));
+      const sessions = await commandAgent(c).call({ op: 'sessions' }, parseSessionsResult);
       if (options.json) {
         c.out(`${JSON.stringify(sessions)}\n`);
         return;
@@ -73,7 +53,7 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
     .argument('<profile>')
     .action(async (profile: string) => {
       const c = ctx();
-      const r = (await call(c, 'forget', profile)) as { forgotten?: unknown };
+      const r = await commandAgent(c).call({ op: 'forget', profile }, (result) => result as { forgotten?: unknown });
       c.out(r.forgotten === true ? `Forgot the session of "${profile}".\n` : `The agent held no session for "${profile}".\n`);
     });
 }

@@ -5,12 +5,13 @@
  */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../../core/errors.ts';
-import { agentCredentials, requireSession, selfClaim } from '../../client/agent-credentials.ts';
+import { commandAgent } from '../../client/agent-client.ts';
 import type { CliContext } from '../context.ts';
 import { EXPORT_FORMATS, checkNesting, childEnv, credentialVars, endpointVars, formatExport, type ExportFormat } from '../../exec/child-env.ts';
 import { startEndpoint, type Endpoint } from '../../exec/credential-endpoint.ts';
 import { parseDuration, regionFor } from '../../exec/options.ts';
 import { endAsChild, runChild } from '../../exec/run-child.ts';
+import { requireSession } from '../../exec/session-only.ts';
 
 interface ExecOptions {
   server?: boolean;
@@ -22,17 +23,17 @@ interface ExecOptions {
 
 /** The endpoint of `exec --server` and `serve`: each fetch asks the agent as this command. */
 function endpointFor(c: CliContext, profile: string, duration: number | undefined): Promise<Endpoint> {
-  const claim = selfClaim(process.argv.slice(2));
+  const agent = commandAgent(c);
   // A refusal is worth a line: something local is probing the endpoint. The reason never holds the token.
   const refused = (why: string): void => c.err(`tray-cred: the credential endpoint refused a request: ${why}`);
-  return startEndpoint(() => agentCredentials(c.socket, profile, claim), refused).then((endpoint) => {
+  return startEndpoint(() => agent.credentials(profile), refused).then((endpoint) => {
     if (duration !== undefined) setTimeout(() => void endpoint.close(), duration).unref();
     return endpoint;
   });
 }
 
 async function envCredentials(c: CliContext, profile: string, o: ExecOptions, duration: number | undefined): Promise<Record<string, string>> {
-  const creds = requireSession(profile, await agentCredentials(c.socket, profile, selfClaim(process.argv.slice(2))), o.longTermKey === true);
+  const creds = requireSession(profile, await commandAgent(c).credentials(profile), o.longTermKey === true);
   if (duration !== undefined && creds.Expiration && Date.parse(creds.Expiration) < Date.now() + duration) {
     throw new UsageError(`the credentials of "${profile}" expire at ${creds.Expiration}, before --duration ends: use --server (the SDK then refreshes) or lengthen the session with \`tray-cred sts ${profile} --duration\``);
   }

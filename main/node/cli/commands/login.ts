@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.ts';
-import { agentConsoleCredentials, selfClaim } from '../../client/agent-credentials.ts';
+import { commandAgent } from '../../client/agent-client.ts';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_SIGNIN_URL, consoleUrl } from '../../exec/console-login.ts';
 import { parseDuration, regionFor } from '../../exec/options.ts';
@@ -34,7 +34,7 @@ export function registerLogin(program: Command, ctx: () => CliContext): void {
       if (o.path !== undefined && !/^\/[\w\-./#?=&%]*$/.test(o.path)) throw new UsageError(`--path "${o.path}" is not a console path: start with / (like /s3/home)`);
       const seconds = Math.round(parseDuration(o.duration ?? '1h') / 1000);
       if (seconds < 900 || seconds > 43_200) throw new UsageError('--duration for the console is 15m to 12h');
-      const { credentials, federated } = await agentConsoleCredentials(c.socket, profile, selfClaim(process.argv.slice(2)));
+      const { credentials, federated } = await commandAgent(c).consoleCredentials(profile);
       const region = (await regionFor(c, profile, o.region)) ?? 'us-east-1';
       const url = await consoleUrl(credentials, { profile, region, destination: o.path, signinUrl: o.signinUrl, durationSeconds: seconds, federated });
       if (o.stdout) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../core/errors.ts';
 import { checkProfileName, type ProfileRecord } from '../../../core/profiles/profile.ts';
 import type { KeyRotation, RotationOutcome } from '../../../core/sources/key-rotation.ts';
-import { agentForget, passAgentGate } from '../../client/agent-gate.ts';
+import { commandAgent } from '../../client/agent-client.ts';
 import { runRotation } from '../../aws/rotation-run.ts';
 import type { CliContext } from '../context.ts';
 
@@ -19,7 +19,13 @@ export function registerRotate(program: Command, ctx: () => CliContext): void {
     .action(async (name: string) => {
       const c = ctx();
       checkProfileName(name);
-      await passAgentGate(c, name, `tray-cred rotate ${name}`);
+      const agent = commandAgent(c);
+      // The use of the key goes through the agent's pipeline like a client's request (lock, policy,
+      // approval prompt, audit entry) before anything changes; what it answers is dropped.
+      await agent.credentials(name, {
+        needs: 'rotating uses the key, so the agent decides it like any use (policy, approval, audit)',
+        refused: 'not approved',
+      });
       try {
         const lines = await withRotation(c, name, async (r) => {
           const { earlier, now } = await r.rotate(name);
@@ -27,7 +33,7 @@ export function registerRotate(program: Command, ctx: () => CliContext): void {
         });
         for (const line of lines) c.out(`${line[0]!.toUpperCase()}${line.slice(1)}.\n`);
       } finally {
-        await agentForget(c, name, `tray-cred rotate ${name}`);
+        await agent.forgetQuietly(name);
       }
     });
 

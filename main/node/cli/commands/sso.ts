@@ -8,7 +8,7 @@ import { checkProfileName, ssoUntil, type ProfileRecord } from '../../../core/pr
 import type { DeviceAuthorization } from '../../../core/ports/ports.ts';
 import { ssoSourceFromConfig } from '../../../core/aws/sso-config.ts';
 import { ssoSourceSchema, type SsoSource } from '../../../core/profiles/sso-schema.ts';
-import { agentForget } from '../../client/agent-gate.ts';
+import { commandAgent } from '../../client/agent-client.ts';
 import { AwsIdentityCenter } from '../../aws/aws-identity-center.ts';
 import { signInAndStore } from '../../aws/sso-sign-in.ts';
 import { localTime, table, type CliContext } from '../context.ts';
@@ -109,7 +109,7 @@ function registerLogin(sso: Command, ctx: () => CliContext): void {
       };
       const deps = { vault: c.vault, withKey: c.withKey, audit: await c.audit(), center: new AwsIdentityCenter(), clock: c.clock };
       const token = await keepAlive(() => signInAndStore(deps, name, show));
-      await agentForget(c, name, `tray-cred sso login ${name}`);
+      await commandAgent(c).forgetQuietly(name);
       c.out(`Signed in: "${name}" is served until ${localTime(ssoUntil({ ssoToken: token }))} without signing in again.\n`);
     });
 }
@@ -130,7 +130,7 @@ function registerLogout(sso: Command, ctx: () => CliContext): void {
         }),
       );
       await (await c.audit()).append({ event: 'sso', profile: name, reason: 'signed out' });
-      await agentForget(c, name, `tray-cred sso logout ${name}`);
+      await commandAgent(c).forgetQuietly(name);
       c.out(`Signed out of "${name}".\n`);
     });
 }
