@@ -35,6 +35,8 @@ export interface Permit {
   mfaCode?: string | undefined;
   /** The approval this access rides on: its scope, and the request whose prompt's answer gave it. */
   approval?: AccessApproval | undefined;
+  /** A person answered a prompt for this request (its own or one it shared): the vault may have changed meanwhile. */
+  prompted?: boolean | undefined;
 }
 
 export function pass<T>(value: T): { ok: true; value: T } {

@@ -5,21 +5,18 @@
  */
 import type { CallerClaim, VerifiedCaller } from '../../../common/caller.ts';
 import { pass, promptOutcome, refuse, type Permit, type StageResult } from './access-outcome.ts';
-import { judge, strictestPolicy } from './access-policy.ts';
+import { judge } from './access-policy.ts';
 import { ApprovalGate, type Asked, type PendingPrompt } from '../approval/approval-gate.ts';
 import { offerFor, requesterKey, ScopedGrants, type GrantUse } from '../approval/approval-scope.ts';
-import type { CredentialSource } from './credential-source.ts';
 import { ApprovalDeniedError } from '../errors.ts';
 import type { ApprovalScopeKind } from '../../../common/decision.ts';
 import type { ApprovalAnswer, ApprovalRequest, ApprovalScope, Approver, Clock, FirstUse } from '../ports/ports.ts';
 import type { ProfileRecord } from '../profiles/profile.ts';
-
-type Profiles = Readonly<Record<string, ProfileRecord>>;
+import type { RequestPlan } from './request-plan.ts';
 
 export interface ApprovalStageDeps {
   approver: Approver;
   clock: Clock;
-  source: CredentialSource;
   timeoutMs: number;
   onPending: () => void;
   warn: (message: string) => void;
@@ -52,6 +49,11 @@ export class ApprovalStage {
     return this.gate.list();
   }
 
+  /** Who waits in the queue, oldest first, for `status`. */
+  waiting(): { profile: string; who: string }[] {
+    return this.gate.list().map((p) => ({ profile: p.request.profile, who: whoAsks(p.request) }));
+  }
+
   answer(ref: string, answer: ApprovalAnswer): boolean {
     return this.gate.answer(ref, answer);
   }
@@ -73,12 +75,10 @@ export class ApprovalStage {
     return this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
   }
 
-  /** Policy, then a grant, then a prompt when the policy asks for one. */
-  async permit(name: string, profiles: Profiles, who: Asker, unlockedByPrompt: boolean): Promise<StageResult<Permit>> {
-    const { source, clock } = this.deps;
-    const record = profiles[name]!;
-    const mfaSerial = source.mfaNeeded(name, profiles);
-    const effective = strictestPolicy(name, profiles, source.chain(name, profiles));
+  /** Policy, then a grant, then a prompt when the policy asks for one: all as the request's plan says. */
+  async permit(plan: RequestPlan, who: Asker, unlockedByPrompt: boolean): Promise<StageResult<Permit>> {
+    const { clock } = this.deps;
+    const { name, record, mfaSerial, policy: effective } = plan;
     const found = this.grants.find(name, record, who.verified, clock.now());
     const verdict = judge({ name, effective, mfaSerial, granted: found !== undefined, unlockedByPrompt });
     if (verdict.kind === 'decided') {
@@ -89,14 +89,15 @@ export class ApprovalStage {
     const offer = offerFor(record, who.verified);
     const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer, unlock: false, ...(mfaSerial ? { mfaSerial } : {}), ...(await this.firstUse(name, who)) };
     const asked = await this.gate.ask(who.requestId, shareKey(who, [name, mfaSerial ?? '']), request);
-    const permit = this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
-    if (!permit.ok || asked.result.kind !== 'answered') return permit;
+    const answered = this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
+    if (!answered.ok || asked.result.kind !== 'answered') return answered;
+    const permit: Permit = { ...answered.value, prompted: true };
     const scope = asked.result.answer.scope;
     // Only the request that opened the prompt starts the grant: one click, one approval in the log.
     const granted = asked.shared ? sharedGrant(scope, offer, asked.promptId) : this.grants.grant({ profile: name, record, verified: who.verified, scope, requestId: asked.promptId, now: clock.now() });
     const approval = granted ?? { scope: 'once' as const, grant: asked.promptId };
-    if (asked.shared) return pass({ ...permit.value, decision: 'remembered', reason: `shared the prompt of request ${asked.promptId}`, approval });
-    return pass({ ...permit.value, approval, ...(granted ? { reason: `approved for ${describeScope(granted.scope)}` } : {}) });
+    if (asked.shared) return pass({ ...permit, decision: 'remembered', reason: `shared the prompt of request ${asked.promptId}`, approval });
+    return pass({ ...permit, approval, ...(granted ? { reason: `approved for ${describeScope(granted.scope)}` } : {}) });
   }
 
   /** `{ firstUse: true }` when the verified program has not been served `name` in 90 days. */
@@ -123,4 +124,12 @@ function shareKey(who: Asker, parts: string[]): string | undefined {
 
 function describeScope(kind: string): string {
   return kind === 'run' ? 'this run' : kind === 'program-folder' ? 'this program in this folder' : 'any caller';
+}
+
+/** Who waits at a prompt, for `status`: the verified program where there is one, else the claim, labelled. */
+function whoAsks(request: { caller: CallerClaim | undefined; verified?: VerifiedCaller | undefined }): string {
+  const r = request.verified?.requester;
+  if (r) return `${r.exe} (pid ${r.pid}, verified) in ${r.cwd}`;
+  const c = request.caller;
+  return c ? `${c.command} (pid ${c.pid}, claimed) in ${c.cwd}` : 'an unknown caller';
 }

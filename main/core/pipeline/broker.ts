@@ -4,10 +4,11 @@ import type { CredentialPurpose } from '../../../common/decision.ts';
 import { accessEntry, failure, pass, refuse, sourceFailure, type Permit, type StageResult } from './access-outcome.ts';
 import type { PendingPrompt } from '../approval/approval-gate.ts';
 import { ApprovalStage, type Asker } from './approval-stage.ts';
+import { planDeps, planStage, replanned, type PlanDeps, type RequestPlan } from './request-plan.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { scrubCaller, scrubVerified } from '../approval/caller-redaction.ts';
 import type { CredentialSource, Resolved, ResolveContext } from './credential-source.ts';
-import { KeychainError, TrayCredError, UnknownProfileError, VaultLockedError } from '../errors.ts';
+import { KeychainError, TrayCredError, VaultLockedError } from '../errors.ts';
 import { KeyCustody } from '../vault/key-custody.ts';
 import type { ApprovalAnswer, Approver, Clock, FirstUse } from '../ports/ports.ts';
 import { summarize, type ProfileSummary } from '../profiles/profile.ts';
@@ -28,6 +29,8 @@ export interface BrokerDeps {
   warn: (message: string) => void;
   /** Which verified programs have used which profile lately (programs-seen.ts); the prompt names a first use. */
   firstUse?: FirstUse | undefined;
+  /** The walk of a profile's role chain that a request's plan is made from (default: sources/chain-walker.ts's `chainOf`). */
+  walkChain?: PlanDeps['walk'] | undefined;
 }
 
 export interface BrokerOptions {
@@ -61,8 +64,9 @@ export const APPROVAL_TIMEOUT_MS = 50_000;
 
 /**
  * Decides every request as one pipeline: lock ▸ profile ▸ policy ▸ approval ▸ source ▸ audit.
- * Each stage returns a typed result; the audit entry is written once from the final one, before
- * anything is returned, so an access that cannot be recorded is not served.
+ * The profile stage makes the request's plan (request-plan.ts) and the stages after take it; each
+ * returns a typed result; the audit entry is written once from the final one, before anything is
+ * returned, so an access that cannot be recorded is not served.
  */
 export class Broker {
   private readonly deps: BrokerDeps;
@@ -71,14 +75,16 @@ export class Broker {
   private readonly usage: UsageRecorder;
   private readonly timeoutMs: number;
   private readonly unlockOnRequest: () => boolean;
+  private readonly planDeps: PlanDeps;
   private readonly listeners = new Set<(event: BrokerEvent) => void>();
 
   constructor(deps: BrokerDeps, options: BrokerOptions = {}) {
     this.deps = deps;
     this.timeoutMs = options.approvalTimeoutMs ?? APPROVAL_TIMEOUT_MS;
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
+    this.planDeps = planDeps(deps.source, deps.walkChain);
     this.custody = new KeyCustody({ vault: deps.vault, audit: deps.audit, authorizeUnlock: options.authorizeUnlock, onUnlocked: () => this.emit('unlocked') });
-    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, source: deps.source, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn, firstUse: deps.firstUse });
+    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn, firstUse: deps.firstUse });
     this.usage = new UsageRecorder({ custody: this.custody, vault: deps.vault, clock: deps.clock, flushMs: options.lastUsedFlushMs ?? LAST_USED_FLUSH_MS, warn: deps.warn });
   }
 
@@ -96,8 +102,7 @@ export class Broker {
   }
 
   status(): AgentStatus {
-    const waiting = this.approvals.list().map((p) => ({ profile: p.request.profile, who: whoAsks(p.request) }));
-    return { locked: this.locked, profiles: this.custody.profileCount, pending: this.approvals.pending, waiting, agentPid: this.deps.pid };
+    return { locked: this.locked, profiles: this.custody.profileCount, pending: this.approvals.pending, waiting: this.approvals.waiting(), agentPid: this.deps.pid };
   }
 
   /** The prompts waiting now, for a terminal approver; listing also tells the agent one listens for `listenMs`. */
@@ -205,12 +210,11 @@ export class Broker {
   private async decide(requestId: string, name: string, who: Asker, purpose: CredentialPurpose | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     const unlocked = await this.unlockStage(name, who);
     if (!unlocked.ok) return unlocked;
-    const profiles = await this.custody.profiles();
-    if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name));
-    const permit = await this.approvals.permit(name, profiles, who, unlocked.value);
+    const plan = planStage(name, await this.custody.profiles(), this.planDeps);
+    if (!plan.ok) return plan;
+    const permit = await this.approvals.permit(plan.value, who, unlocked.value);
     if (!permit.ok) return permit;
-    // Re-read the vault only when this request waited for a person: the vault may have changed meanwhile.
-    return this.sourceStage({ requestId, caller: who.caller, mfaCode: permit.value.mfaCode, purpose }, name, permit.value, unlocked.value || permit.value.decision === 'approved');
+    return this.sourceStage({ requestId, caller: who.caller, mfaCode: permit.value.mfaCode, purpose }, plan.value, permit.value);
   }
 
   /** Lock: a request that arrives while locked is refused, or asks "Unlock and allow?" when the front end enables it. */
@@ -228,23 +232,15 @@ export class Broker {
     return pass(true);
   }
 
-  /** Source: decrypt the profiles for this request only (re-read first when a person was asked), then resolve. */
-  private async sourceStage(ctx: ResolveContext, name: string, permit: Permit, recheck: boolean): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+  /** Source: decrypt the profiles for this request only (read again if a person was asked: a changed vault is planned again), then resolve. */
+  private async sourceStage(ctx: ResolveContext, planned: RequestPlan, permitted: Permit): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     try {
-      return await this.custody.withSecrets(recheck, async (profiles) => {
-        if (!profiles[name]) return refuse('unknown-profile', new UnknownProfileError(name), 'removed while waiting for approval');
-        return pass({ permit, resolved: await this.deps.source.resolve(name, profiles, ctx) });
+      return await this.custody.withSecrets(permitted.prompted === true, async (secrets, profiles) => {
+        const now = replanned(planned, profiles, permitted, this.planDeps);
+        return now.ok ? pass({ permit: now.value.permit, resolved: await this.deps.source.resolve(now.value.plan, secrets, ctx) }) : now;
       });
     } catch (error) {
       return sourceFailure(error);
     }
   }
-}
-
-/** Who waits at a prompt, for `status`: the verified program where there is one, else the claim, labelled. */
-export function whoAsks(request: { caller: CallerClaim | undefined; verified?: VerifiedCaller | undefined }): string {
-  const r = request.verified?.requester;
-  if (r) return `${r.exe} (pid ${r.pid}, verified) in ${r.cwd}`;
-  const c = request.caller;
-  return c ? `${c.command} (pid ${c.pid}, claimed) in ${c.cwd}` : 'an unknown caller';
 }

@@ -5,7 +5,7 @@ import type { SessionInfo } from '../sources/sessions.ts';
 import { VaultLockedError } from '../errors.ts';
 import type { Clock, CommandRunner, IdentityCenter, Sts } from '../ports/ports.ts';
 import type { ProfileRecord } from '../profiles/profile.ts';
-import { chainOf, mfaNeeded, walkChain } from '../sources/chain-walker.ts';
+import { mfaNeeded, retrieveChain } from '../sources/chain-walker.ts';
 import { redact } from '../sources/command.ts';
 import { REFRESH_WINDOW_MS, SessionCache } from '../sources/session-cache.ts';
 import { SsoTokenMemory } from '../sources/sso.ts';
@@ -32,6 +32,9 @@ export interface ResolveContext {
 
 type Profiles = Readonly<Record<string, ProfileRecord>>;
 
+/** What of a request's plan (request-plan.ts) the source follows: the profile and its role chain. */
+type Plan = { name: string; chain: readonly string[] };
+
 /**
  * Turns a profile into the credentials a client gets: stored keys, STS session credentials
  * minted over them (session mode), an assumed role (chains allowed), or an external command's
@@ -49,14 +52,9 @@ export class CredentialSource {
     this.cache = new SessionCache(deps.clock);
   }
 
-  /** The MFA device whose code a request for this profile needs now (nothing cached to reuse), if any. */
-  mfaNeeded(name: string, profiles: Profiles, seen = new Set<string>()): string | undefined {
-    return mfaNeeded(name, profiles, this.cache, seen);
-  }
-
-  /** The profiles a request for `name` draws on: itself, then each source profile of a role chain. */
-  chain(name: string, profiles: Profiles): string[] {
-    return chainOf(name, profiles);
+  /** The MFA device whose code a request along this role chain needs now (nothing cached to reuse), if any. */
+  mfaNeeded(chain: readonly string[], profiles: Profiles): string | undefined {
+    return mfaNeeded(chain, profiles, this.cache);
   }
 
   /** Live sessions, newest first. */
@@ -75,21 +73,21 @@ export class CredentialSource {
     this.inflight.clear();
   }
 
-  /** Resolves a profile. Concurrent requests for one profile share one mint. */
-  resolve(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
+  /** Resolves a request's plan: its profile, down the role chain the plan walked. Concurrent requests for one profile share one mint. */
+  resolve(plan: Plan, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
     // A console request shares no mint with the profile's clients: its token is not their session.
-    const key = ctx.purpose === undefined ? name : `${name}\u0000${ctx.purpose}`;
+    const key = ctx.purpose === undefined ? plan.name : `${plan.name}\u0000${ctx.purpose}`;
     const running = this.inflight.get(key);
     if (running) return running.then((r) => ({ ...r, served: r.served === 'minted' ? 'cache' : r.served }));
-    const work = this.resolveNow(name, profiles, ctx).finally(() => this.inflight.delete(key));
+    const work = this.resolveNow(plan, profiles, ctx).finally(() => this.inflight.delete(key));
     this.inflight.set(key, work);
     return work;
   }
 
-  private async resolveNow(name: string, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
+  private async resolveNow(plan: Plan, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
     const ticket = this.cache.ticket(ctx.caller?.command ?? '');
     const { sso, ...rest } = this.deps;
-    const top = await walkChain(name, profiles, { ...rest, cache: this.cache, sso: sso ? { center: sso, tokens: this.ssoTokens } : undefined }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket, purpose: ctx.purpose });
+    const top = await retrieveChain(plan.chain, profiles, { ...rest, cache: this.cache, sso: sso ? { center: sso, tokens: this.ssoTokens } : undefined }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket, purpose: ctx.purpose });
     if (!this.cache.current(ticket)) throw new VaultLockedError();
     const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;

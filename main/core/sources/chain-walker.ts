@@ -1,5 +1,5 @@
 import type { CredentialPurpose } from '../../../common/decision.ts';
-import { UnknownProfileError, UsageError } from '../errors.ts';
+import { BugIndicatingError, UnknownProfileError, UsageError } from '../errors.ts';
 import type { Clock, CommandRunner, IdentityCenter, Sts, StsTarget } from '../ports/ports.ts';
 import type { ProfileRecord } from '../profiles/profile.ts';
 import { AssumeRoleProvider } from './assume-role.ts';
@@ -37,34 +37,60 @@ export interface ChainRequest {
 const holdsUserKey = (p: ProfileRecord): boolean => p.source === undefined && p.sessionToken === undefined && p.expiration === undefined;
 
 /**
- * Resolves profile `name` for one request, as aws-vault's chain builder does: each profile's
- * provider (stored keys or session, session token, assumed role over its source profile, command)
- * under the session cache, role → source profile → … until a profile holds keys or a command.
- * The MFA code serves at most one STS call of the chain.
+ * The one walk of a profile's role chain: the profile, then each role's source profile, until a
+ * profile holds keys or a command, a source profile is missing (it is listed, so the retrieval can
+ * name it) or the chain comes back on itself. A request walks it once, when its plan is made
+ * (pipeline/request-plan.ts); everything after follows the list.
  */
-export function walkChain(name: string, profiles: Profiles, deps: ChainDeps, request: ChainRequest): Promise<Provided> {
-  const visited: string[] = [];
+export function chainOf(name: string, profiles: Profiles): string[] {
+  const out: string[] = [];
+  for (let n: string | undefined = name; n !== undefined && !out.includes(n); ) {
+    out.push(n);
+    const p: ProfileRecord | undefined = profiles[n];
+    n = p?.source?.kind === 'role' ? p.source.sourceProfile : undefined;
+  }
+  return out;
+}
+
+/** {@link chainOf}'s shape, for whoever is given the walk rather than importing it. */
+export type ChainWalker = (name: string, profiles: Profiles) => readonly string[];
+
+/**
+ * Retrieves the credentials of `chain[0]` for one request, as aws-vault's chain builder does: each
+ * profile's provider (stored keys or session, session token, assumed role over its source profile,
+ * command) under the session cache, down the chain {@link chainOf} walked in these same `profiles`
+ * until a profile holds keys or a command. The MFA code serves at most one STS call of the chain.
+ */
+export function retrieveChain(chain: readonly string[], profiles: Profiles, deps: ChainDeps, request: ChainRequest): Promise<Provided> {
+  const name = chain[0];
+  if (name === undefined) throw new BugIndicatingError('a role chain starts with its profile');
   const mfa = oneTimeMfaCode(name, request.mfaCode);
 
-  const step = async (n: string): Promise<Provided> => {
-    if (visited.includes(n)) throw new UsageError(`the role chain ${[...visited, n].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
-    visited.push(n);
+  const step = async (i: number): Promise<Provided> => {
+    const n = chain[i]!;
     const p = profiles[n];
     if (!p) {
-      if (n === name) throw new UnknownProfileError(n);
-      throw new UsageError(`profile "${visited.at(-2)}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
+      if (i === 0) throw new UnknownProfileError(n);
+      throw new UsageError(`profile "${chain[i - 1]}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
     }
     // The console's federation token is for this one sign-in: minted over the key, past the session cache.
-    if (n === name && request.purpose === 'console' && holdsUserKey(p)) return new FederationTokenProvider(n, p, new StoredKeysProvider(n, p), targetOf(p), deps.sts).retrieve();
-    return new CachedSessionProvider(n, refreshWindow(p), providerFor(n, p), { sessions: deps.cache, ticket: request.ticket }).retrieve();
+    if (i === 0 && request.purpose === 'console' && holdsUserKey(p)) return new FederationTokenProvider(n, p, new StoredKeysProvider(n, p), targetOf(p), deps.sts).retrieve();
+    return new CachedSessionProvider(n, refreshWindow(p), providerFor(i, n, p), { sessions: deps.cache, ticket: request.ticket }).retrieve();
   };
 
-  const providerFor = (n: string, p: ProfileRecord): CredentialProvider => {
+  /** The link after `i`, reached only when the role's own session is not cached. */
+  const sourceOf = async (i: number, sourceProfile: string): Promise<Provided> => {
+    if (i + 1 === chain.length) throw new UsageError(`the role chain ${[...chain, sourceProfile].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
+    if (chain[i + 1] !== sourceProfile) throw new BugIndicatingError(`the role chain ${chain.join(' -> ')} was walked in other profiles than those retrieved`);
+    return step(i + 1);
+  };
+
+  const providerFor = (i: number, n: string, p: ProfileRecord): CredentialProvider => {
     const target = targetOf(p);
 
     if (p.source?.kind === 'role') {
       const { sourceProfile } = p.source;
-      const base: CredentialProvider = { retrieve: () => step(sourceProfile) };
+      const base: CredentialProvider = { retrieve: () => sourceOf(i, sourceProfile) };
       return new AssumeRoleProvider(base, p.source, target, { sts: deps.sts, mfa, requestId: request.requestId });
     }
 
@@ -83,7 +109,7 @@ export function walkChain(name: string, profiles: Profiles, deps: ChainDeps, req
     return new SessionTokenProvider(vault, p.sts, target, { sts: deps.sts, mfa });
   };
 
-  return step(name);
+  return step(0);
 }
 
 function targetOf(p: ProfileRecord): StsTarget {
@@ -91,26 +117,19 @@ function targetOf(p: ProfileRecord): StsTarget {
 }
 
 /**
- * The MFA device whose code a request for this profile needs now (nothing cached to reuse), if
- * any: the broker asks for the code with the approval. Follows the same choices as `walkChain`.
+ * The MFA device whose code a request for this chain needs now (nothing cached to reuse), if any:
+ * the broker asks for the code with the approval. Follows the same choices as {@link retrieveChain}.
  */
-export function mfaNeeded(name: string, profiles: Profiles, cache: SessionCache, seen = new Set<string>()): string | undefined {
-  const p = profiles[name];
-  if (!p || seen.has(name)) return undefined;
-  seen.add(name);
-  if (cache.fresh(name, REFRESH_WINDOW_MS)) return undefined;
-  if (p.source?.kind === 'role') return p.source.mfaSerial ?? mfaNeeded(p.source.sourceProfile, profiles, cache, seen);
-  if (p.source === undefined && p.sts?.sessionMode && !p.sessionToken) return p.sts.mfaSerial;
-  return undefined;
-}
-
-/** The profiles a request for `name` draws on: itself, then each source profile of a role chain. */
-export function chainOf(name: string, profiles: Profiles): string[] {
-  const out: string[] = [];
-  for (let n: string | undefined = name; n !== undefined && !out.includes(n); ) {
-    out.push(n);
-    const p: ProfileRecord | undefined = profiles[n];
-    n = p?.source?.kind === 'role' ? p.source.sourceProfile : undefined;
+export function mfaNeeded(chain: readonly string[], profiles: Profiles, cache: SessionCache): string | undefined {
+  for (const n of chain) {
+    const p = profiles[n];
+    if (!p || cache.fresh(n, REFRESH_WINDOW_MS)) return undefined;
+    if (p.source?.kind === 'role') {
+      if (p.source.mfaSerial) return p.source.mfaSerial;
+      continue;
+    }
+    if (p.source === undefined && p.sts?.sessionMode && !p.sessionToken) return p.sts.mfaSerial;
+    return undefined;
   }
-  return out;
+  return undefined;
 }

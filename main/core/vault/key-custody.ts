@@ -148,13 +148,18 @@ export class KeyCustody {
   /**
    * Runs `fn` with the profiles decrypted for this use only, secrets included; nothing of them is
    * kept after. `recheck` re-reads a vault changed since {@link profiles} (a person was asked
-   * meanwhile); without it the profiles are those of the same file. Throws LOCKED.
+   * meanwhile); without it the profiles are those of the same file. `fn` also gets the profiles
+   * without secrets of that same file, as {@link profiles} returned them: the object differs only
+   * when the file does. Throws LOCKED.
    */
-  async withSecrets<T>(recheck: boolean, fn: (profiles: Readonly<Record<string, ProfileRecord>>) => Promise<T>): Promise<T> {
+  async withSecrets<T>(
+    recheck: boolean,
+    fn: (profiles: Readonly<Record<string, ProfileRecord>>, meta: Readonly<Record<string, ProfileMeta>>) => Promise<T>,
+  ): Promise<T> {
     if (recheck || !this.snapshot) await this.profiles();
     const { vaultKey, snapshot } = this;
     if (!vaultKey || !snapshot) throw new VaultLockedError();
-    return fn(reopenVault(vaultKey, snapshot.sealed));
+    return fn(reopenVault(vaultKey, snapshot.sealed), snapshot.meta);
   }
 
   /** Takes `key` as the master key, with the vault key derived from it; zeroes the ones held before. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { ApprovalDeniedError, UnknownProfileError, UsageError } from '../../../main/core/errors.ts';
 import type { ProfileRecord, RoleSource } from '../../../main/core/profiles/profile.ts';
-import { chainOf, mfaNeeded, walkChain, type ChainDeps } from '../../../main/core/sources/chain-walker.ts';
+import { chainOf, mfaNeeded, retrieveChain, type ChainDeps } from '../../../main/core/sources/chain-walker.ts';
 import { SessionCache } from '../../../main/core/sources/session-cache.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 import { FakeSts } from '../../fakes/fake-sts.ts';
@@ -14,11 +14,11 @@ const MFA = 'arn:aws:iam::123456789012:mfa/ann';
 const role = (sourceProfile: string, extra: Partial<RoleSource> = {}): ProfileRecord =>
   profile({ source: { kind: 'role', roleArn: 'arn:aws:iam::123456789012:role/Admin', sourceProfile, ...extra } });
 
-describe('walkChain', () => {
+describe('retrieveChain', () => {
   let deps: ChainDeps & { sts: FakeSts };
   let n = 0;
   const walk = (name: string, profiles: Record<string, ProfileRecord>, mfaCode?: string) =>
-    walkChain(name, profiles, deps, { requestId: `req-${++n}`, mfaCode, ticket: deps.cache.ticket('aws s3 ls') });
+    retrieveChain(chainOf(name, profiles), profiles, deps, { requestId: `req-${++n}`, mfaCode, ticket: deps.cache.ticket('aws s3 ls') });
 
   beforeEach(() => {
     const clock = new FakeClock();
@@ -56,10 +56,10 @@ describe('walkChain', () => {
 
   it('mfaNeeded names the first device the chain will ask for, none once its session is cached; chainOf lists the chain', async () => {
     const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base'), loop: role('loop') };
-    assert.equal(mfaNeeded('admin', profiles, deps.cache), MFA);
-    assert.equal(mfaNeeded('loop', profiles, deps.cache), undefined);
+    assert.equal(mfaNeeded(chainOf('admin', profiles), profiles, deps.cache), MFA);
+    assert.equal(mfaNeeded(chainOf('loop', profiles), profiles, deps.cache), undefined);
     await walk('admin', profiles, '123456');
-    assert.equal(mfaNeeded('admin', profiles, deps.cache), undefined);
+    assert.equal(mfaNeeded(chainOf('admin', profiles), profiles, deps.cache), undefined);
     assert.deepEqual(chainOf('admin', profiles), ['admin', 'base']);
     assert.deepEqual(chainOf('loop', profiles), ['loop']);
   });
