@@ -6,6 +6,7 @@ import { readAuditLog } from '../../main/core/audit/audit-reader.ts';
 import { Broker, type BrokerOptions } from '../../main/core/pipeline/broker.ts';
 import { CredentialSource } from '../../main/core/pipeline/credential-source.ts';
 import type { Approver, FirstUse } from '../../main/core/ports/ports.ts';
+import type { ChainWalker } from '../../main/core/sources/chain-walker.ts';
 import { Vault } from '../../main/core/vault/vault.ts';
 import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { requestHandler } from '../../main/node/agent/request-handler.ts';
@@ -20,7 +21,7 @@ import { StubApprover } from './stub-approver.ts';
  * A core wired for unit tests: the real file system adapter in a fresh temp dir, a fake clock,
  * an in-memory keychain and a stub approver. `close()` removes the dir.
  */
-export async function makeWorld(options: BrokerOptions & { approver?: Approver; firstUse?: FirstUse } = {}) {
+export async function makeWorld(options: BrokerOptions & { approver?: Approver; firstUse?: FirstUse; walkChain?: ChainWalker } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'tray-cred-test-'));
   const fs = new NodeFileSystem(process.getuid?.());
   const keychain = new MemoryKeychain();
@@ -34,7 +35,7 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver; 
   const source = new CredentialSource({ sts, runner: new ShellCommandRunner(), clock });
   const warnings: string[] = [];
   const broker = new Broker(
-    { vault, audit, source, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m), firstUse: options.firstUse },
+    { vault, audit, source, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m), firstUse: options.firstUse, walkChain: options.walkChain },
     options,
   );
   return {
