@@ -3,6 +3,7 @@
  * the helper checks what the agent sends before printing it, and the agent checks what an
  * external credential command prints. This file imports nothing.
  */
+import { MAX_SECRET_ACCESS_KEY, MAX_SESSION_TOKEN } from './credentials.ts';
 import { ACCESS_KEY_ID } from './names.ts';
 
 /** The credential_process JSON document. */
@@ -28,9 +29,9 @@ export function toCredentialProcessDocument(value: unknown): CredentialProcessDo
     value.Version !== 1 ||
     typeof value.AccessKeyId !== 'string' ||
     !ACCESS_KEY_ID.test(value.AccessKeyId) ||
-    !isText(value.SecretAccessKey, 1024) ||
+    !isText(value.SecretAccessKey, MAX_SECRET_ACCESS_KEY) ||
     value.SecretAccessKey.length === 0 ||
-    (value.SessionToken !== undefined && !isText(value.SessionToken, 16 * 1024)) ||
+    (value.SessionToken !== undefined && !isText(value.SessionToken, MAX_SESSION_TOKEN)) ||
     (value.Expiration !== undefined && (typeof value.Expiration !== 'string' || Number.isNaN(Date.parse(value.Expiration))))
   ) {
     return undefined;

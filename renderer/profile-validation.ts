@@ -1,9 +1,10 @@
 /**
- * The profiles form's checks, the same rules main applies (common/names.ts, common/policy.ts,
- * main/core/profiles/profile.ts checkCredentials): they save a round trip and say which field is wrong.
- * Main checks again; these are a courtesy, not the gate.
+ * The profiles form's checks, the same rules main applies (common/names.ts, common/policy.ts, and
+ * common/credentials.ts for the keys: trim, then check): they save a round trip and say which
+ * field is wrong. Main checks again; these are a courtesy, not the gate.
  */
-import { ACCESS_KEY_ID, PROFILE_NAME, RESERVED_PROFILE_NAME } from '../common/names.ts';
+import { credentialProblem, MAX_SECRET_ACCESS_KEY, MAX_SESSION_TOKEN } from '../common/credentials.ts';
+import { PROFILE_NAME, RESERVED_PROFILE_NAME } from '../common/names.ts';
 import { MAX_REMEMBER_MINUTES } from '../common/policy.ts';
 import type { ProfileInput } from '../preload/api.ts';
 
@@ -23,15 +24,14 @@ export function validateProfileInput(input: ProfileInput): FieldErrors {
   } else if (!PROFILE_NAME.test(input.name)) {
     errors.name = 'Letters, digits and _ . + = , @ : - (up to 128), starting with a letter, digit or _';
   }
-  if (!ACCESS_KEY_ID.test(input.accessKeyId)) {
+  if (credentialProblem('accessKeyId', input.accessKeyId)) {
     errors.accessKeyId = '16 to 128 capital letters and digits, like AKIA…';
   }
-  if (input.secretAccessKey.length === 0) errors.secretAccessKey = 'Required';
-  else if (input.secretAccessKey.length > 1024 || /\s/.test(input.secretAccessKey)) {
-    errors.secretAccessKey = 'At most 1024 characters, no spaces';
-  }
-  if (input.sessionToken !== undefined && (input.sessionToken.length > 16 * 1024 || /\s/.test(input.sessionToken))) {
-    errors.sessionToken = 'At most 16 KiB, no spaces';
+  const secret = credentialProblem('secretAccessKey', input.secretAccessKey);
+  if (secret === 'empty') errors.secretAccessKey = 'Required';
+  else if (secret) errors.secretAccessKey = `At most ${MAX_SECRET_ACCESS_KEY} characters, no spaces`;
+  if (input.sessionToken !== undefined && credentialProblem('sessionToken', input.sessionToken)) {
+    errors.sessionToken = `At most ${MAX_SESSION_TOKEN / 1024} KiB, no spaces`;
   }
   const remember = rememberError(input.rememberMinutes);
   if (remember) errors.rememberMinutes = remember;

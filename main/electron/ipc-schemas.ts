@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialProblem, MAX_SECRET_ACCESS_KEY, MAX_SESSION_TOKEN, type CredentialField } from '../../common/credentials.ts';
 import { DECISIONS } from '../../common/decision.ts';
 import { MAX_REMEMBER_MINUTES, POLICIES } from '../../common/policy.ts';
 import { APPROVAL_SCOPE_KINDS } from '../../common/decision.ts';
@@ -7,8 +8,8 @@ import { CHANNELS, MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
 /**
  * The arguments each invoke channel accepts, as the preload passes them to
  * `ipcRenderer.invoke(channel, ...args)`: the TrayCredApi method's own parameters, in order.
- * Shapes and bounds only; the formats (profile names, key ids) are checked by the core, whose
- * messages say how to fix them.
+ * Shapes and bounds only, but for the keys, checked by the rule the form and the core share; the
+ * other formats (profile names) are checked by the core, whose messages say how to fix them.
  */
 
 const time = z
@@ -29,11 +30,21 @@ const name = z.string().min(1).max(128);
 const policy = z.enum(POLICIES);
 const rememberMinutes = z.number().int().min(0).max(MAX_REMEMBER_MINUTES);
 
+/** What each key field must be, for the BAD_REQUEST message (the form says it first, in its own words). */
+const CREDENTIAL_RULE: Record<CredentialField, string> = {
+  accessKeyId: '16-128 capital letters and digits',
+  secretAccessKey: `1-${MAX_SECRET_ACCESS_KEY} characters, no spaces`,
+  sessionToken: `at most ${MAX_SESSION_TOKEN} characters, no spaces`,
+};
+
+/** A key field, checked by the rule the form and the core apply (common/credentials.ts: trim, then check), so none of the three refuses what another takes. */
+const credential = (field: CredentialField) => z.string().refine((value) => credentialProblem(field, value) === undefined, { message: CREDENTIAL_RULE[field] });
+
 const profileInput = z.strictObject({
   name,
-  accessKeyId: z.string().min(1).max(128),
-  secretAccessKey: z.string().min(1).max(1024),
-  sessionToken: z.string().max(16 * 1024).optional(),
+  accessKeyId: credential('accessKeyId'),
+  secretAccessKey: credential('secretAccessKey'),
+  sessionToken: credential('sessionToken').optional(),
   policy,
   rememberMinutes,
   notify: z.boolean(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialProblem, MAX_SECRET_ACCESS_KEY, MAX_SESSION_TOKEN } from '../../../common/credentials.ts';
 import { ACCESS_KEY_ID, PROFILE_NAME, RESERVED_PROFILE_NAME } from '../../../common/names.ts';
 import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../../common/policy.ts';
 import { UsageError } from '../errors.ts';
@@ -41,8 +42,8 @@ export type StsSettings = z.infer<typeof stsSettingsSchema>;
 export const profileRecordSchema = z
   .object({
     accessKeyId: z.string().regex(ACCESS_KEY_ID).optional(),
-    secretAccessKey: z.string().min(1).max(1024).optional(),
-    sessionToken: z.string().min(1).max(16 * 1024).optional(),
+    secretAccessKey: z.string().min(1).max(MAX_SECRET_ACCESS_KEY).optional(),
+    sessionToken: z.string().min(1).max(MAX_SESSION_TOKEN).optional(),
     /** ISO 8601; only for session credentials. */
     expiration: z.iso.datetime({ offset: true }).optional(),
     source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema, ssoSourceSchema]).optional(),
@@ -207,17 +208,21 @@ export interface NewCredentials {
   expiration?: string | undefined;
 }
 
-/** Checks keys handed over by a user; the message never repeats the secret. */
+/**
+ * Checks keys handed over by a user with the rule every layer shares (common/credentials.ts: trim,
+ * then check) and returns them trimmed; the message never repeats the secret.
+ */
 export function checkCredentials(profile: string, c: NewCredentials): NewCredentials {
-  const id = c.accessKeyId.trim();
-  const secret = c.secretAccessKey.trim();
-  if (!ACCESS_KEY_ID.test(id)) {
+  if (credentialProblem('accessKeyId', c.accessKeyId)) {
     throw new UsageError(`profile "${profile}": aws_access_key_id must be 16-128 capital letters and digits (like AKIA...)`);
   }
-  if (secret.length === 0 || secret.length > 1024 || /\s/.test(secret)) {
+  if (credentialProblem('secretAccessKey', c.secretAccessKey)) {
     throw new UsageError(`profile "${profile}": aws_secret_access_key is empty, too long or contains spaces`);
   }
-  const out: NewCredentials = { accessKeyId: id, secretAccessKey: secret };
+  if (c.sessionToken !== undefined && credentialProblem('sessionToken', c.sessionToken)) {
+    throw new UsageError(`profile "${profile}": aws_session_token is over ${MAX_SESSION_TOKEN / 1024} KiB or contains spaces: give the token alone, as AWS issued it`);
+  }
+  const out: NewCredentials = { accessKeyId: c.accessKeyId.trim(), secretAccessKey: c.secretAccessKey.trim() };
   const token = c.sessionToken?.trim();
   if (token) out.sessionToken = token;
   if (c.expiration) {

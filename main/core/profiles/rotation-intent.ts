@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SECRET_ACCESS_KEY } from '../../../common/credentials.ts';
 import { ACCESS_KEY_ID } from '../../../common/names.ts';
 
 /**
@@ -18,7 +19,7 @@ export const rotationIntentSchema = z.discriminatedUnion('step', [
     oldKeyId: z.string().regex(ACCESS_KEY_ID),
     startedAt: z.iso.datetime({ offset: true }),
     newKeyId: z.string().regex(ACCESS_KEY_ID),
-    newSecret: z.string().min(1).max(1024),
+    newSecret: z.string().min(1).max(MAX_SECRET_ACCESS_KEY),
     newCreatedAt: z.iso.datetime({ offset: true }),
   }),
   z.object({ step: z.literal('deleting'), oldKeyId: z.string().regex(ACCESS_KEY_ID), startedAt: z.iso.datetime({ offset: true }) }),
