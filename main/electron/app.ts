@@ -6,8 +6,9 @@
 import { dirname, join } from 'node:path';
 import { app, dialog, ipcMain, powerMonitor } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import type { AppServiceDeps } from '../node/app/app-service.ts';
-import { AppServiceWithRotation } from '../node/app/app-service-profiles-extra.ts';
+import { ControlService } from '../node/app/control-service.ts';
+import { HistoryService } from '../node/app/history-service.ts';
+import { ProfilesService } from '../node/app/profiles-service.ts';
 import { HistoryIndex } from '../core/history/history-index.ts';
 import type { SnapshotPlace } from '../core/history/history-snapshot.ts';
 import { workerReader } from '../node/audit/history-workers.ts';
@@ -19,7 +20,7 @@ import { setMinimalMenu } from './app-menu.ts';
 import { WindowApprover } from './approval-window.ts';
 import { offerVaultInit } from './first-run.ts';
 import { runInstallHelperFlow } from './install-helper-flow.ts';
-import { registerIpc } from './ipc.ts';
+import { registerIpc, type IpcServices } from './ipc.ts';
 import { startLockTriggers } from './lock-triggers.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, syncStartAtLogin } from './settings.ts';
@@ -79,7 +80,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   // A long log is parsed on worker threads when the index first loads it, after a sealed snapshot of it when one holds (issue 16 item 3).
   const history = new HistoryIndex({ fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) }, runtime.audit.dir);
-  wireWindows(runtime, windows, { history, unlock, approvals: approver, control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } });
+  wireWindows(runtime, windows, { history, unlock, approval: approver });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray(runtime);
   const terminal = await findTerminal(process.env, process.platform);
@@ -116,14 +117,19 @@ function historySnapshot(runtime: AgentRuntime): SnapshotPlace {
   return { path: join(dirname(runtime.audit.dir), 'history-index.snapshot'), auditKey: () => runtime.vault.loadAuditKey() };
 }
 
-/** The IPC that serves the windows; every change the agent makes is broadcast to them. */
-function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: Pick<AppServiceDeps, 'history' | 'approvals' | 'control'> & { unlock: () => Promise<boolean> }): void {
-  const { broker, audit } = runtime;
-  const { unlock } = deps;
-  const service = new AppServiceWithRotation({ ...deps, clock: runtime.clock, broker, vault: runtime.vault, audit, fs: runtime.fs, unlock: async () => void (await unlock()) });
+/** The IPC that serves the windows, one service per window; every change the agent makes is broadcast to them. */
+function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history: HistoryIndex; unlock: () => Promise<boolean>; approval: IpcServices['approval'] }): void {
+  const { broker, audit, vault, fs, clock } = runtime;
+  const { history } = deps;
+  const services = {
+    control: new ControlService({ broker, unlock: async () => void (await deps.unlock()), control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } }),
+    history: new HistoryService({ history, audit, vault, fs }),
+    profiles: new ProfilesService({ broker, vault, audit, history, fs, clock }),
+    approval: deps.approval,
+  };
   registerIpc(
     ipcMain,
-    service,
+    services,
     {
       saveFile: async (defaultName, format) => {
         const r = await dialog.showSaveDialog({ defaultPath: defaultName, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
@@ -138,7 +144,7 @@ function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: Pick<AppS
     warn,
   );
   broker.onChange((event) => {
-    windows.broadcast(CHANNELS.stateChanged, service.state());
+    windows.broadcast(CHANNELS.stateChanged, services.control.state());
     if (event !== 'pending') windows.broadcast(CHANNELS.profilesChanged);
   });
   audit.onAppended(() => windows.broadcast(CHANNELS.historyChanged));

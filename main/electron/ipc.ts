@@ -1,37 +1,27 @@
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { z } from 'zod';
-import type { ExportFormat, ExportResult, ImportResult, IpcReply } from '../../preload/api.ts';
-import type { AppService } from '../node/app/app-service.ts';
-import type { AppServiceWithRotation } from '../node/app/app-service-profiles-extra.ts';
+import type { ApprovalChoice, ApprovalView, ExportFormat, ExportResult, ImportResult, IpcReply } from '../../preload/api.ts';
+import type { ControlService } from '../node/app/control-service.ts';
+import type { HistoryService } from '../node/app/history-service.ts';
+import type { ProfilesService } from '../node/app/profiles-service.ts';
 import { TrayCredError } from '../core/errors.ts';
 import { PAYLOADS, type InvokeChannel } from './ipc-schemas.ts';
 
 /** The part of `ipcMain` this needs, so tests can pass a plain object. */
 export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler'>;
 
-/** What the windows may call in main: the Electron-free AppService, or a stand-in with its methods. */
-export type IpcService = Pick<
-  AppService,
-  | 'state'
-  | 'unlock'
-  | 'historyQuery'
-  | 'historyVerify'
-  | 'historyExport'
-  | 'historyTimeline'
-  | 'historyEntry'
-  | 'historyActivity'
-  | 'profilesList'
-  | 'profilesSave'
-  | 'profilesRemove'
-  | 'profilesSetPolicy'
-  | 'profilesImport'
-  | 'controlLock'
-  | 'controlOpen'
-  | 'controlQuit'
-  | 'approvalCurrent'
-  | 'approvalAnswer'
-> &
-  Pick<AppServiceWithRotation, 'profilesRotate'>;
+/**
+ * What the windows may call in main, one service per window (the Electron-free services of
+ * main/node/app, or stand-ins with their methods): the control window's and the state every
+ * window shows, the History window's, the Profiles window's, and the approval window's (the
+ * request on screen and the answer to it: the WindowApprover itself).
+ */
+export interface IpcServices {
+  control: Pick<ControlService, 'state' | 'unlock' | 'lock' | 'open' | 'quit'>;
+  history: Pick<HistoryService, 'query' | 'verify' | 'export' | 'timeline' | 'entry'>;
+  profiles: Pick<ProfilesService, 'list' | 'save' | 'remove' | 'setPolicy' | 'importFile' | 'rotate' | 'activity'>;
+  approval: { current(): ApprovalView | null; answer(choice: ApprovalChoice): void };
+}
 
 /** Native file dialogs, shown by main: a page never names a path itself. `undefined` when cancelled. */
 export interface IpcDialogs {
@@ -51,35 +41,35 @@ function clip(text: string): string {
   return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}…` : text;
 }
 
-function handlers(service: IpcService, dialogs: IpcDialogs): Handlers {
+function handlers({ control, history, profiles, approval }: IpcServices, dialogs: IpcDialogs): Handlers {
   return {
-    'state:get': () => service.state(),
-    'state:unlock': () => service.unlock(),
-    'history:query': ([filter, offset, limit]) => service.historyQuery(filter, offset, limit),
-    'history:verify': () => service.historyVerify(),
-    'history:timeline': ([filter, buckets]) => service.historyTimeline(filter, buckets),
-    'history:entry': ([seq]) => service.historyEntry(seq),
-    'history:activity': () => service.historyActivity(),
+    'state:get': () => control.state(),
+    'state:unlock': () => control.unlock(),
+    'history:query': ([filter, offset, limit]) => history.query(filter, offset, limit),
+    'history:verify': () => history.verify(),
+    'history:timeline': ([filter, buckets]) => history.timeline(filter, buckets),
+    'history:entry': ([seq]) => history.entry(seq),
+    'history:activity': () => profiles.activity(),
     'history:export': async ([filter, format]): Promise<ExportResult> => {
       const path = await dialogs.saveFile(`tray-cred-history.${format}`, format);
       if (path === undefined) return { saved: false, rows: 0 };
-      return service.historyExport(filter, format, path);
+      return history.export(filter, format, path);
     },
-    'profiles:list': () => service.profilesList(),
-    'profiles:save': ([input]) => service.profilesSave(input),
-    'profiles:remove': ([name]) => service.profilesRemove(name),
-    'profiles:set-policy': ([input]) => service.profilesSetPolicy(input),
+    'profiles:list': () => profiles.list(),
+    'profiles:save': ([input]) => profiles.save(input),
+    'profiles:remove': ([name]) => profiles.remove(name),
+    'profiles:set-policy': ([input]) => profiles.setPolicy(input),
     'profiles:import': async (): Promise<ImportResult> => {
       const path = await dialogs.openFile();
       if (path === undefined) return { canceled: true, file: null, imported: [], skipped: [] };
-      return service.profilesImport(path);
+      return profiles.importFile(path);
     },
-    'profiles:rotate': ([name]) => service.profilesRotate(name),
-    'control:lock': () => service.controlLock(),
-    'control:open': ([window]) => service.controlOpen(window),
-    'control:quit': () => service.controlQuit(),
-    'approval:get': () => service.approvalCurrent(),
-    'approval:answer': ([choice]) => service.approvalAnswer(choice),
+    'profiles:rotate': ([name]) => profiles.rotate(name),
+    'control:lock': () => control.lock(),
+    'control:open': ([window]) => control.open(window),
+    'control:quit': () => control.quit(),
+    'approval:get': () => approval.current(),
+    'approval:answer': ([choice]) => approval.answer(choice),
   };
 }
 
@@ -93,12 +83,12 @@ function handlers(service: IpcService, dialogs: IpcDialogs): Handlers {
  */
 export function registerIpc(
   ipcMain: IpcMainLike,
-  service: IpcService,
+  services: IpcServices,
   dialogs: IpcDialogs,
   isTrustedSender: (frame: WebFrameMain | null, channel: InvokeChannel) => boolean,
   warn: (message: string) => void,
 ): () => void {
-  const table = handlers(service, dialogs);
+  const table = handlers(services, dialogs);
   const trusted = (event: IpcMainInvokeEvent, channel: InvokeChannel): boolean => {
     try {
       return isTrustedSender(event.senderFrame ?? null, channel);

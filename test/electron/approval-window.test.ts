@@ -32,7 +32,7 @@ function wire(platform: NodeJS.Platform) {
   const windows = new AppWindows({ pagesDir: PAGES, preload: '/opt/x/preload.cjs', devTools: false });
   const approver = new WindowApprover({ surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', 'approval:changed') }, platform });
   const warnings: string[] = [];
-  const service = { approvalCurrent: () => approver.current(), approvalAnswer: (c: never) => approver.answer(c), profilesList: () => [] };
+  const service = { approval: approver, profiles: { list: () => [] } };
   registerIpc(electron.ipcMain as never, service as never, { saveFile: async () => undefined, openFile: async () => undefined }, (f, c) => windows.isTrustedSender(f, c), (m) => warnings.push(m));
   const approvalWindow = () => electron.BrowserWindow.instances.filter((w) => w.loaded?.endsWith('approval.html')).at(-1);
   const invoke = async <T>(frame: unknown, channel: string, ...args: unknown[]): Promise<IpcReply<T>> =>

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import { AppServiceWithRotation } from '../../main/node/app/app-service-profiles-extra.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
-import { HistoryIndex } from '../../main/core/history/history-index.ts';
-import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcService } from '../../main/electron/ipc.ts';
+import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcServices } from '../../main/electron/ipc.ts';
 import { CHANNELS, type IpcReply, type ProfileInput } from '../../preload/api.ts';
+import { windowServices } from '../fakes/window-services.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
 type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
@@ -29,7 +28,9 @@ const trusted = (f: WebFrameMain | null): boolean => f !== null && f.parent === 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const profileInput: ProfileInput = { name: 'dev', accessKeyId: DEV_KEYS.accessKeyId, secretAccessKey: SECRET, policy: 'allow', rememberMinutes: 0, notify: false, replace: false };
 
-function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs> = {}, isTrusted: (f: WebFrameMain | null) => boolean = trusted) {
+type Overrides = { [K in keyof IpcServices]?: Partial<IpcServices[K]> };
+
+function setup(overrides: Overrides = {}, dialogs: Partial<IpcDialogs> = {}, isTrusted: (f: WebFrameMain | null) => boolean = trusted) {
   const calls: [string, unknown[]][] = [];
   const record =
     (name: string, value: unknown) =>
@@ -37,37 +38,45 @@ function setup(overrides: Partial<IpcService> = {}, dialogs: Partial<IpcDialogs>
       calls.push([name, args]);
       return Promise.resolve(value);
     };
+  const plain =
+    (name: string, value?: unknown) =>
+    (...args: unknown[]) => {
+      calls.push([name, args]);
+      return value;
+    };
   const service = {
-    state: (...args: unknown[]) => {
-      calls.push(['state', args]);
-      return { locked: false, pending: 0, profiles: 1 };
+    control: {
+      state: plain('control.state', { locked: false, pending: 0, profiles: 1 }),
+      unlock: record('control.unlock', { locked: false, pending: 0, profiles: 1 }),
+      lock: record('control.lock', { locked: true, pending: 0, profiles: 0 }),
+      open: plain('control.open'),
+      quit: plain('control.quit'),
+      ...overrides.control,
     },
-    unlock: record('unlock', { locked: false, pending: 0, profiles: 1 }),
-    historyQuery: record('historyQuery', { total: 0, offset: 0, rows: [], profiles: [] }),
-    historyVerify: record('historyVerify', { state: 'verified', entries: 3 }),
-    historyExport: record('historyExport', { saved: true, rows: 2, path: '/tmp/h.csv' }),
-    historyTimeline: record('historyTimeline', { from: 0, to: 0, bucketMs: 3_600_000, series: [], total: 0 }),
-    historyEntry: record('historyEntry', { seq: 7 }),
-    historyActivity: record('historyActivity', []),
-    profilesList: record('profilesList', []),
-    profilesSave: record('profilesSave', { name: 'dev' }),
-    profilesRemove: record('profilesRemove', undefined),
-    profilesSetPolicy: record('profilesSetPolicy', { name: 'dev' }),
-    profilesImport: record('profilesImport', { canceled: false, file: '/x', imported: ['a'], skipped: [] }),
-    profilesRotate: record('profilesRotate', { profile: { name: 'dev' }, done: [] }),
-    approvalCurrent: record('approvalCurrent', null),
-    controlLock: record('controlLock', { locked: true, pending: 0, profiles: 0 }),
-    controlOpen: (...args: unknown[]) => {
-      calls.push(['controlOpen', args]);
+    history: {
+      query: record('history.query', { total: 0, offset: 0, rows: [], profiles: [] }),
+      verify: record('history.verify', { state: 'verified', entries: 3 }),
+      export: record('history.export', { saved: true, rows: 2, path: '/tmp/h.csv' }),
+      timeline: record('history.timeline', { from: 0, to: 0, bucketMs: 3_600_000, series: [], total: 0 }),
+      entry: record('history.entry', { seq: 7 }),
+      ...overrides.history,
     },
-    controlQuit: (...args: unknown[]) => {
-      calls.push(['controlQuit', args]);
+    profiles: {
+      list: record('profiles.list', []),
+      save: record('profiles.save', { name: 'dev' }),
+      remove: record('profiles.remove', undefined),
+      setPolicy: record('profiles.setPolicy', { name: 'dev' }),
+      importFile: record('profiles.importFile', { canceled: false, file: '/x', imported: ['a'], skipped: [] }),
+      rotate: record('profiles.rotate', { profile: { name: 'dev' }, done: [] }),
+      activity: record('profiles.activity', []),
+      ...overrides.profiles,
     },
-    approvalAnswer: (...args: unknown[]) => {
-      calls.push(['approvalAnswer', args]);
+    approval: {
+      current: plain('approval.current', null),
+      answer: plain('approval.answer'),
+      ...overrides.approval,
     },
-    ...overrides,
-  } as IpcService;
+  } as IpcServices;
   const opened: string[] = [];
   const allDialogs: IpcDialogs = {
     saveFile: (name, format) => {
@@ -95,25 +104,25 @@ const invokeChannels = Object.values(CHANNELS).filter((c) => !c.endsWith(':chang
 
 /** A valid call of each invoke channel and the service call it must become. */
 const GOOD: [string, unknown[], string, unknown[]][] = [
-  [CHANNELS.stateGet, [], 'state', []],
-  [CHANNELS.stateUnlock, [], 'unlock', []],
-  [CHANNELS.historyQuery, [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500], 'historyQuery', [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500]],
-  [CHANNELS.historyVerify, [], 'historyVerify', []],
-  [CHANNELS.historyTimeline, [{ profile: 'prod' }, 240], 'historyTimeline', [{ profile: 'prod' }, 240]],
-  [CHANNELS.historyEntry, [7], 'historyEntry', [7]],
-  [CHANNELS.historyActivity, [], 'historyActivity', []],
-  [CHANNELS.historyExport, [{ profile: 'dev' }, 'csv'], 'historyExport', [{ profile: 'dev' }, 'csv', '/home/ann/history.csv']],
-  [CHANNELS.profilesList, [], 'profilesList', []],
-  [CHANNELS.profilesSave, [profileInput], 'profilesSave', [profileInput]],
-  [CHANNELS.profilesRemove, ['dev'], 'profilesRemove', ['dev']],
-  [CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }], 'profilesSetPolicy', [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }]],
-  [CHANNELS.profilesImport, [], 'profilesImport', ['/home/ann/.aws/credentials']],
-  [CHANNELS.profilesRotate, ['prod'], 'profilesRotate', ['prod']],
-  [CHANNELS.controlLock, [], 'controlLock', []],
-  [CHANNELS.controlOpen, ['history'], 'controlOpen', ['history']],
-  [CHANNELS.controlQuit, [], 'controlQuit', []],
-  [CHANNELS.approvalGet, [], 'approvalCurrent', []],
-  [CHANNELS.approvalAnswer, [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }], 'approvalAnswer', [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }]],
+  [CHANNELS.stateGet, [], 'control.state', []],
+  [CHANNELS.stateUnlock, [], 'control.unlock', []],
+  [CHANNELS.historyQuery, [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500], 'history.query', [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500]],
+  [CHANNELS.historyVerify, [], 'history.verify', []],
+  [CHANNELS.historyTimeline, [{ profile: 'prod' }, 240], 'history.timeline', [{ profile: 'prod' }, 240]],
+  [CHANNELS.historyEntry, [7], 'history.entry', [7]],
+  [CHANNELS.historyActivity, [], 'profiles.activity', []],
+  [CHANNELS.historyExport, [{ profile: 'dev' }, 'csv'], 'history.export', [{ profile: 'dev' }, 'csv', '/home/ann/history.csv']],
+  [CHANNELS.profilesList, [], 'profiles.list', []],
+  [CHANNELS.profilesSave, [profileInput], 'profiles.save', [profileInput]],
+  [CHANNELS.profilesRemove, ['dev'], 'profiles.remove', ['dev']],
+  [CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }], 'profiles.setPolicy', [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }]],
+  [CHANNELS.profilesImport, [], 'profiles.importFile', ['/home/ann/.aws/credentials']],
+  [CHANNELS.profilesRotate, ['prod'], 'profiles.rotate', ['prod']],
+  [CHANNELS.controlLock, [], 'control.lock', []],
+  [CHANNELS.controlOpen, ['history'], 'control.open', ['history']],
+  [CHANNELS.controlQuit, [], 'control.quit', []],
+  [CHANNELS.approvalGet, [], 'approval.current', []],
+  [CHANNELS.approvalAnswer, [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }], 'approval.answer', [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }]],
 ];
 
 const BAD: [string, string, unknown[]][] = [
@@ -216,8 +225,8 @@ describe('registerIpc', () => {
 
   it('passes an expected error on as its code and message, and hides anything else behind INTERNAL, never with a stack', async () => {
     const { invoke, warnings } = setup({
-      profilesList: () => Promise.reject(new TrayCredError('LOCKED', 'tray-cred is locked: choose Unlock from the tray menu')),
-      historyVerify: () => Promise.reject(new Error(`EACCES reading /home/ann/secret ${SECRET}`)),
+      profiles: { list: () => Promise.reject(new TrayCredError('LOCKED', 'tray-cred is locked: choose Unlock from the tray menu')) },
+      history: { verify: () => Promise.reject(new Error(`EACCES reading /home/ann/secret ${SECRET}`)) },
     });
     assert.deepEqual(await invoke(CHANNELS.profilesList, []), { ok: false, error: { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' } });
     const reply = await invoke(CHANNELS.historyVerify, []);
@@ -231,10 +240,10 @@ describe('registerIpc', () => {
   });
 });
 
-describe('registerIpc with the real AppService', async () => {
+describe("registerIpc with the real windows' services", async () => {
   const w = await makeWorld();
   after(() => w.close());
-  const service = new AppServiceWithRotation({ clock: w.clock, broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: async () => void (await w.broker.unlock()), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
+  const service = windowServices(w);
   const ipc = new FakeIpcMain();
   const warnings: string[] = [];
   registerIpc(ipc as IpcMainLike, service, { saveFile: async () => undefined, openFile: async () => undefined }, trusted, (m) => warnings.push(m));

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, it } from 'node:test';
 import type { WebFrameMain } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import type { IpcService } from '../../main/electron/ipc.ts';
+import type { IpcServices } from '../../main/electron/ipc.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import type { FakeFrame } from '../fakes/electron-stand-in.ts';
 
@@ -100,7 +100,7 @@ describe('AppWindows', () => {
   }
 
   it('with the IPC layer, refuses a call from a foreign frame and serves its own page', async () => {
-    const service = { state: () => ({ locked: true, pending: 0, profiles: 0 }) } as unknown as IpcService;
+    const service = { control: { state: () => ({ locked: true, pending: 0, profiles: 0 }) } } as unknown as IpcServices;
     const warnings: string[] = [];
     registerIpc(electron.ipcMain as never, service, { saveFile: async () => undefined, openFile: async () => undefined }, (f) => windows.isTrustedSender(f), (m) => warnings.push(m));
     const handle = electron.ipcMain.handlers.get(CHANNELS.stateGet)!;

@@ -6,7 +6,7 @@
  * and hex form: zero hits. Only the helper's and the AWS CLI's credential documents may carry
  * keys, and only their own profile's.
  *
- * A second test does the same for what the tray's windows are sent: main/node/app/app-service.ts's
+ * A second test does the same for what the tray's windows are sent: the windows' services' (main/node/app)
  * results (profiles, history pages, the chain status, exported history files, error messages).
  */
 import assert from 'node:assert/strict';
@@ -18,8 +18,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { PROTOCOL_VERSION } from '../../helper/wire.ts';
 import { MAX_PAGE } from '../../preload/api.ts';
-import { AppService } from '../../main/node/app/app-service.ts';
-import { HistoryIndex } from '../../main/core/history/history-index.ts';
+import { windowServices } from '../fakes/window-services.ts';
 import { makeWorld } from '../fakes/world.ts';
 import { AWS_CLI, HELPER, TRAY_CRED, run, writeAwsConfig, type RunResult } from '../e2e/support.ts';
 import { seededSandbox } from './support.ts';
@@ -191,7 +190,7 @@ test('known secrets appear nowhere the system writes: outputs, logs, audit, vaul
 test('what the tray windows are sent (app-service results, exported history, errors) holds no secret', async (t) => {
   const w = await makeWorld({ approver: { ask: (r) => Promise.resolve({ allow: r.profile === 'prod', rememberMinutes: 0 }) } });
   t.after(() => w.close());
-  const service = new AppService({ broker: w.broker, vault: w.vault, audit: w.audit, history: new HistoryIndex({ fs: w.fs }, w.audit.dir), fs: w.fs, unlock: () => w.broker.unlock().then(() => undefined), approvals: { current: () => null, answer: () => undefined }, control: { open: () => undefined, quit: () => undefined } });
+  const service = windowServices(w, { unlock: () => w.broker.unlock().then(() => undefined) });
   const dev = { accessKeyId: keyId(), secretAccessKey: secretKey() };
   const prod = { accessKeyId: keyId(), secretAccessKey: secretKey(), sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(96).toString('base64')}` };
   const ops = { accessKeyId: keyId(), secretAccessKey: secretKey() };
@@ -204,27 +203,27 @@ test('what the tray windows are sent (app-service results, exported history, err
       sent.push({ what: `${what} (error)`, value: (error as Error).message });
     }
   };
-  await keep('unlock', service.unlock());
+  await keep('unlock', service.control.unlock());
   const base = { rememberMinutes: 0, notify: false, replace: false };
-  await keep('save dev', service.profilesSave({ name: 'dev', ...dev, policy: 'allow', ...base }));
-  await keep('save prod', service.profilesSave({ name: 'prod', ...prod, policy: 'ask', ...base }));
-  await keep('save ops', service.profilesSave({ name: 'ops', ...ops, policy: 'ask', ...base }));
-  await keep('save dev again', service.profilesSave({ name: 'dev', ...dev, policy: 'allow', ...base }));
-  await keep('save bad key id', service.profilesSave({ name: 'bad', accessKeyId: dev.secretAccessKey, secretAccessKey: dev.secretAccessKey, policy: 'allow', ...base }));
+  await keep('save dev', service.profiles.save({ name: 'dev', ...dev, policy: 'allow', ...base }));
+  await keep('save prod', service.profiles.save({ name: 'prod', ...prod, policy: 'ask', ...base }));
+  await keep('save ops', service.profiles.save({ name: 'ops', ...ops, policy: 'ask', ...base }));
+  await keep('save dev again', service.profiles.save({ name: 'dev', ...dev, policy: 'allow', ...base }));
+  await keep('save bad key id', service.profiles.save({ name: 'bad', accessKeyId: dev.secretAccessKey, secretAccessKey: dev.secretAccessKey, policy: 'allow', ...base }));
   const served = [];
   for (const [i, profile] of ['dev', 'prod', 'ops', 'nope'].entries()) {
     served.push(await w.handle({ v: PROTOCOL_VERSION, id: `app-${i}`, op: 'credentials', profile, caller: { pid: 1, ppid: 1, command: `aws sts get-caller-identity --profile ${profile}`, cwd: '/' } }));
   }
   assert.deepEqual(served.map((r) => (r.ok ? 'ok' : r.error.code)), ['ok', 'ok', 'DENIED', 'UNKNOWN_PROFILE'], 'the world served as its policies say');
-  await keep('state', Promise.resolve(service.state()));
-  await keep('profiles', service.profilesList());
-  await keep('policy', service.profilesSetPolicy({ name: 'ops', policy: 'deny', rememberMinutes: 0, notify: false }));
-  await keep('history', service.historyQuery({ events: 'all' }, 0, MAX_PAGE));
-  await keep('verify', service.historyVerify());
+  await keep('state', Promise.resolve(service.control.state()));
+  await keep('profiles', service.profiles.list());
+  await keep('policy', service.profiles.setPolicy({ name: 'ops', policy: 'deny', rememberMinutes: 0, notify: false }));
+  await keep('history', service.history.query({ events: 'all' }, 0, MAX_PAGE));
+  await keep('verify', service.history.verify());
   const exported = [join(w.dir, 'history.json'), join(w.dir, 'history.csv')];
-  await keep('export json', service.historyExport({ events: 'all' }, 'json', exported[0]!));
-  await keep('export csv', service.historyExport({ events: 'all' }, 'csv', exported[1]!));
-  await service.historyExport({ events: 'all' }, 'json', join(w.dir, 'no-such-dir', 'x.json')).catch((e: Error) => sent.push({ what: 'export error', value: e.message }));
+  await keep('export json', service.history.export({ events: 'all' }, 'json', exported[0]!));
+  await keep('export csv', service.history.export({ events: 'all' }, 'csv', exported[1]!));
+  await service.history.export({ events: 'all' }, 'json', join(w.dir, 'no-such-dir', 'x.json')).catch((e: Error) => sent.push({ what: 'export error', value: e.message }));
 
   const history = sent.find((s) => s.what === 'history')?.value as { rows?: unknown[] } | undefined;
   assert.ok((history?.rows?.length ?? 0) >= 8, 'the history shows the accesses and changes');
