@@ -99,6 +99,43 @@ const SINGLE_PLACES = [
   },
 ];
 
+/**
+ * One composition root per kind of process builds its services, once (ARCHITECTURE.md):
+ * main/node/cli/cli-context.ts for a `tray-cred` command and the headless agent (a command too),
+ * main/electron/app.ts for the tray app. Depcruise sees imports, not `new`: a module that builds
+ * a service imports its class as a value; every other module may name it by type only.
+ */
+const ROOTS = '^main/node/cli/cli-context\\.ts$|^main/electron/app\\.ts$';
+const COMPOSITION_RULES = [
+  {
+    name: 'only-the-composition-roots-compose',
+    comment: 'node-services.ts (the ports\' Node adapters, the vault, the audit log) and aws-clients.ts (the AWS SDK adapters) are called by the composition roots alone; everything else is handed what it needs.',
+    severity: 'error',
+    from: { path: '^main/', pathNot: ROOTS },
+    to: { path: '^main/node/(platform/node-services|aws/aws-clients)\\.ts$', dependencyTypesNot: ['type-only'] },
+  },
+  {
+    name: 'only-the-composition-builds-adapters',
+    comment: 'The ports\' Node adapters are constructed in node-services.ts and aws-clients.ts alone; a worker thread, which cannot be handed one, builds its own file system (history-worker.ts).',
+    severity: 'error',
+    from: { path: '^main/', pathNot: '^main/node/(platform/node-services|aws/aws-clients|audit/history-worker)\\.ts$' },
+    to: {
+      path: '^main/node/(platform/(keyring-keychain|node-file-system|system-clock|shell-command-runner)|aws/(aws-sts|aws-identity-center|aws-access-keys))\\.ts$',
+      dependencyTypesNot: ['type-only'],
+    },
+  },
+  {
+    name: 'only-the-composition-builds-services',
+    comment: 'The vault and the audit log are built in node-services.ts, the history index by the roots, and the agent\'s own services (the broker, its credential source, the programs seen) in agent-runtime.ts, the agent\'s part of both roots that run one.',
+    severity: 'error',
+    from: { path: '^main/', pathNot: `${ROOTS}|^main/node/(platform/node-services|agent/agent-runtime)\\.ts$` },
+    to: {
+      path: '^main/core/(vault/vault|audit/audit-log|pipeline/broker|pipeline/credential-source|history/history-index|history/programs-seen)\\.ts$',
+      dependencyTypesNot: ['type-only'],
+    },
+  },
+];
+
 module.exports = {
   forbidden: [
     {
@@ -165,6 +202,7 @@ module.exports = {
       to: { path: '^preload/' },
     },
     ...FOLDER_RULES,
+    ...COMPOSITION_RULES,
     {
       name: 'main-uses-the-wire-not-the-helper-program',
       comment: 'The wire contract, its client, the caller claim, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',

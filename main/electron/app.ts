@@ -1,7 +1,7 @@
 /**
- * The tray app's composition root, bundled to dist/app/main.mjs: the one place in main/electron
- * that constructs services. Everything it wires is a module of its own with its own tests; this
- * file only decides what talks to what and in which order.
+ * The tray app's composition root, bundled to dist/app/main.mjs: the one place in its process that
+ * constructs services (the Node ones once, through node-services.ts and aws-clients.ts). Everything
+ * it wires is a module of its own with its own tests; this file decides what talks to what, and when.
  */
 import { dirname, join } from 'node:path';
 import { app, dialog, ipcMain, powerMonitor } from 'electron';
@@ -15,7 +15,9 @@ import { workerReader } from '../node/audit/history-workers.ts';
 import { agentPlace, startAgentRuntime, type AgentPlace, type AgentRuntime } from '../node/agent/agent-runtime.ts';
 import { dataHomeSetting } from '../node/platform/data-home.ts';
 import { connectDesktopBus, type DesktopBus } from '../node/platform/desktop-bus.ts';
-import { NodeFileSystem } from '../node/platform/node-file-system.ts';
+import { nodeServices } from '../node/platform/node-services.ts';
+import { ensurePrivateDir } from '../node/platform/private-dir.ts';
+import { awsClients, type AwsClients } from '../node/aws/aws-clients.ts';
 import { setMinimalMenu } from './app-menu.ts';
 import { WindowApprover } from './approval-window.ts';
 import { offerVaultInit } from './first-run.ts';
@@ -43,9 +45,8 @@ let here = '';
 const warn = (message: string): void => void process.stderr.write(`tray-cred: ${message}\n`);
 
 async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
-  const fs = new NodeFileSystem(standard.uid);
   // conf would create the directory with the umask's mode.
-  await fs.ensurePrivateDir(standard.dataDir);
+  await ensurePrivateDir(standard.dataDir, standard.uid);
   const host = { platform: process.platform, env: process.env, warn };
   const settings = new AppSettings(standard.dataDir, host);
   // The OS's login item is the truth on macOS and Windows (the user may change it in System Settings); on Linux an AppImage may have moved.
@@ -54,37 +55,17 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
 
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
   const approver = new WindowApprover({ surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', CHANNELS.approvalChanged) }, platform: process.platform });
-  let runtime: AgentRuntime | undefined;
-  try {
-    runtime = await startAgentRuntime({
-      // Only the data directory moves (the helper finds the socket from the environment alone), and it is checked like TRAY_CRED_HOME.
-      place: { ...standard, dataDir: dataHomeSetting(settings.get('dataDir'), standard.dataDir, standard.uid) },
-      fs,
-      approver,
-      warn,
-      frontEnd: 'tray app',
-      forwardToSystemLog: () => settings.get('forwardToSystemLog'),
-      broker: { approvalTimeoutMs: settings.get('approvalTimeoutSeconds') * 1000, unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: () => touchIdConfirmed(touchId) },
-      onNoVault: async (vault) => {
-        const firstRun = await offerVaultInit(vault);
-        return firstRun.vault === 'created' ? firstRun.vaultId : undefined;
-      },
-    });
-  } catch (error) {
-    // Most often: another agent already listens, or the keychain is unreachable. The message says which and what to do.
-    await showError('tray-cred cannot start', error);
-    return app.quit();
-  }
-  // No vault, and the user chose not to create one.
+  const aws = awsClients();
+  const runtime = await startAgent(standard, settings, { approver, aws, authorizeUnlock: () => touchIdConfirmed(touchId) });
   if (!runtime) return app.quit();
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   // A long log is parsed on worker threads when the index first loads it, after a sealed snapshot of it when one holds (issue 16 item 3).
   const history = new HistoryIndex({ fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) }, runtime.audit.dir);
-  wireWindows(runtime, windows, { history, unlock, approval: approver });
+  wireWindows(runtime, windows, { history, unlock, approval: approver, keys: aws.accessKeys });
   runtime.audit.onAppended((entries) => approver.heard(entries));
-  const sso = ssoTray(runtime);
+  const sso = ssoTray({ ...runtime, identityCenter: aws.identityCenter });
   const terminal = await findTerminal(process.env, process.platform);
-  const profileActions = trayProfileActions({ broker: runtime.broker, env: process.env, fs: runtime.fs, platform: process.platform, vault: runtime.vault, audit: runtime.audit, clock: runtime.clock, terminal, warn });
+  const profileActions = trayProfileActions({ broker: runtime.broker, env: process.env, fs: runtime.fs, platform: process.platform, vault: runtime.vault, audit: runtime.audit, clock: runtime.clock, keys: aws.accessKeys, terminal, warn });
   const tray = new AppTray({
     broker: runtime.broker,
     signInNeeded: sso.signInNeeded,
@@ -100,7 +81,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime.broker), signIn: sso.signIn, profileActions, quit: () => app.quit(), warn }),
+    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime), signIn: sso.signIn, profileActions, quit: () => app.quit(), warn }),
   });
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
@@ -112,19 +93,44 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   await unlock();
 }
 
+/** The agent on the services built here once; `undefined` when it did not start (the user was told why) or a vault was declined. */
+async function startAgent(standard: AgentPlace, settings: AppSettings, deps: { approver: WindowApprover; aws: AwsClients; authorizeUnlock: () => Promise<boolean> }): Promise<AgentRuntime | undefined> {
+  try {
+    return await startAgentRuntime({
+      // Only the data directory moves (the helper finds the socket from the environment alone), and it is checked like TRAY_CRED_HOME.
+      services: nodeServices({ uid: standard.uid, dataDir: dataHomeSetting(settings.get('dataDir'), standard.dataDir, standard.uid) }),
+      aws: deps.aws,
+      socket: standard.socket,
+      approver: deps.approver,
+      warn,
+      frontEnd: 'tray app',
+      forwardToSystemLog: () => settings.get('forwardToSystemLog'),
+      broker: { approvalTimeoutMs: settings.get('approvalTimeoutSeconds') * 1000, unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: deps.authorizeUnlock },
+      onNoVault: async (vault) => {
+        const firstRun = await offerVaultInit(vault);
+        return firstRun.vault === 'created' ? firstRun.vaultId : undefined;
+      },
+    });
+  } catch (error) {
+    // Most often: another agent already listens, or the keychain is unreachable. The message says which and what to do.
+    await showError('tray-cred cannot start', error);
+    return undefined;
+  }
+}
+
 /** Where the tray app keeps the history index's sealed snapshot (outside audit/, 0600), and the audit key that seals it. */
 function historySnapshot(runtime: AgentRuntime): SnapshotPlace {
   return { path: join(dirname(runtime.audit.dir), 'history-index.snapshot'), auditKey: () => runtime.vault.loadAuditKey() };
 }
 
 /** The IPC that serves the windows, one service per window; every change the agent makes is broadcast to them. */
-function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history: HistoryIndex; unlock: () => Promise<boolean>; approval: IpcServices['approval'] }): void {
+function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history: HistoryIndex; unlock: () => Promise<boolean>; approval: IpcServices['approval']; keys: AwsClients['accessKeys'] }): void {
   const { broker, audit, vault, fs, clock } = runtime;
   const { history } = deps;
-  const services = {
+  const services: IpcServices & { control: ControlService } = {
     control: new ControlService({ broker, unlock: async () => void (await deps.unlock()), control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } }),
     history: new HistoryService({ history, audit, vault, fs }),
-    profiles: new ProfilesService({ broker, vault, audit, history, fs, clock }),
+    profiles: new ProfilesService({ broker, vault, audit, history, fs, clock, keys: deps.keys }),
     approval: deps.approval,
   };
   registerIpc(
@@ -168,8 +174,8 @@ async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windo
   windows.show('control');
 }
 
-function installHelper(broker: AgentRuntime['broker']): Promise<void> {
-  return runInstallHelperFlow({ helperPath: shippedHelper(), profiles: async () => (await broker.profiles()).map((p) => p.name), env: process.env });
+function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
+  return runInstallHelperFlow({ helperPath: shippedHelper(), profiles: async () => (await broker.profiles()).map((p) => p.name), env: process.env, fs });
 }
 
 /** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { awsFiles } from '../core/aws/import-sources.ts';
 import { UsageError } from '../core/errors.ts';
+import type { FileSystem } from '../core/ports/ports.ts';
 import { addCredentialProcessLines, installHelper } from '../node/setup/install-helper.ts';
 import { showError } from './show-error.ts';
 
@@ -13,6 +14,8 @@ export interface InstallHelperFlowDeps {
   /** Profile names (no secrets); throws LOCKED while locked. */
   profiles: () => Promise<string[]>;
   env: NodeJS.ProcessEnv;
+  /** The app's file system, for the AWS config file's backup and atomic rewrite. */
+  fs: FileSystem;
   home?: string;
   /** The OS (default this one): Windows gets the folder to add to Path; macOS an absolute credential_process. */
   platform?: NodeJS.Platform;
@@ -99,7 +102,7 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
     noLink: true,
   });
   if (offer.response !== 1) return;
-  await addLines(config, credentials, names, command);
+  await addLines(deps.fs, config, credentials, names, command);
 }
 
 /** No ~/.local/bin on Windows, and credential_process cannot hold a path with spaces or backslashes: the user adds the folder to Path. */
@@ -114,9 +117,9 @@ async function windowsPathAdvice(helperPath: string): Promise<void> {
   });
 }
 
-async function addLines(config: string, credentials: string, names: string[], command: string): Promise<void> {
+async function addLines(fs: FileSystem, config: string, credentials: string, names: string[], command: string): Promise<void> {
   try {
-    const r = await addCredentialProcessLines({ configPath: config, credentialsPath: credentials, profiles: names, command });
+    const r = await addCredentialProcessLines({ fs, configPath: config, credentialsPath: credentials, profiles: names, command });
     const lines = [
       r.changed.length ? `Set for: ${r.changed.join(', ')}.` : 'Every profile was set already.',
       r.backup ? `Backup: ${r.backup}` : '',

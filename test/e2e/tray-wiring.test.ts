@@ -1,7 +1,8 @@
 /**
  * The real AWS CLI v2 through the real helper against the core wired the way the tray app wires
- * it: `startAgentRuntime` in this process with `unlockOnRequest` on (the tray's default), and the
- * tray's native prompt replaced at the Approver port by the test's StubApprover. What the tray
+ * it: `startAgentRuntime` on the services `nodeServices` builds, in this process, with
+ * `unlockOnRequest` on (the tray's default), and the tray's native prompt replaced at the
+ * Approver port by the test's StubApprover. What the tray
  * adds on top (menu, dialogs, windows) is tested in test/electron with a stand-in `electron`.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { agentPlace, startAgentRuntime, type AgentRuntime } from '../../main/node/agent/agent-runtime.ts';
+import { awsClients } from '../../main/node/aws/aws-clients.ts';
+import { nodeServices } from '../../main/node/platform/node-services.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { StubApprover } from '../fakes/stub-approver.ts';
 import { AWS_CLI, credentialsFile, findSecrets, makeSandbox, run, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
@@ -35,8 +38,11 @@ describe('the tray app wiring, through the AWS CLI v2', () => {
     const imported = await sandbox.trayCred(['import', file]);
     assert.equal(imported.status, 0, imported.stderr);
     await writeAwsConfig(sandbox, ['dev', 'prod']);
+    const place = agentPlace(sandbox.env);
     agent = await startAgentRuntime({
-      place: agentPlace(sandbox.env),
+      services: nodeServices(place),
+      aws: awsClients(),
+      socket: place.socket,
       approver,
       warn: (m) => warnings.push(m),
       frontEnd: 'tray app',

@@ -3,11 +3,13 @@ import { lstat, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { runInstallHelperFlow } = await import('../../main/electron/install-helper-flow.ts');
+const fs = new NodeFileSystem(process.getuid?.());
 
 describe('tray menu: Install command-line helper…', () => {
   let home: string;
@@ -24,7 +26,7 @@ describe('tray menu: Install command-line helper…', () => {
   afterEach(() => rm(home, { recursive: true, force: true }));
 
   it('installs nothing without consent', async () => {
-    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev'], env, home });
+    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev'], env, home });
     const box = await electron.dialog.untilShown();
     assert.equal(box.options.message, 'Install the command-line helper?');
     assert.equal(box.options.cancelId, 0);
@@ -37,7 +39,7 @@ describe('tray menu: Install command-line helper…', () => {
   it('links the helper, says the folder is not on PATH, and adds credential_process lines with a backup', async () => {
     await writeFile(env.AWS_CONFIG_FILE!, '[profile dev]\nregion = eu-west-1\n');
     await writeFile(env.AWS_SHARED_CREDENTIALS_FILE!, '[prod]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = x\n');
-    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev', 'prod'], env, home });
+    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev', 'prod'], env, home });
     (await electron.dialog.untilShown(1)).click('Install');
     const offer = await electron.dialog.untilShown(2);
     assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred-helper')), helper);
@@ -57,7 +59,7 @@ describe('tray menu: Install command-line helper…', () => {
   });
 
   it('while locked it installs the helper and says how to add the lines later', async () => {
-    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => { throw Object.assign(new Error('tray-cred is locked'), { code: 'LOCKED' }); }, env, home });
+    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => { throw Object.assign(new Error('tray-cred is locked'), { code: 'LOCKED' }); }, env, home });
     (await electron.dialog.untilShown(1)).click('Install');
     const info = await electron.dialog.untilShown(2);
     assert.match(info.options.detail!, /tray-cred configure-aws/);
@@ -70,7 +72,7 @@ describe('tray menu: Install command-line helper…', () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(home, '.local', 'bin'), { recursive: true });
     await writeFile(join(home, '.local', 'bin', 'tray-cred-helper'), 'mine\n');
-    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev'], env, home });
+    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev'], env, home });
     (await electron.dialog.untilShown(1)).click('Install');
     const error = await electron.dialog.untilShown(2);
     assert.match(`${error.options.message} ${error.options.detail}`, /rm '/);
@@ -80,7 +82,7 @@ describe('tray menu: Install command-line helper…', () => {
   });
 
   it('from an AppImage it copies the helper out of the app\'s temporary mount and links the copy', async () => {
-    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => [], env: { ...env, APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' }, home });
+    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => [], env: { ...env, APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' }, home });
     (await electron.dialog.untilShown(1)).click('Install');
     (await electron.dialog.untilShown(2)).click('OK');
     await flow;
@@ -92,7 +94,7 @@ describe('tray menu: Install command-line helper…', () => {
 
   it('refuses to link into macOS\'s temporary copy of a downloaded app, and says to move it to Applications', async () => {
     const translocated = '/private/var/folders/x/AppTranslocation/ABC/d/tray-cred.app/Contents/Resources/bin/tray-cred-helper';
-    const flow = runInstallHelperFlow({ helperPath: translocated, profiles: async () => [], env, home });
+    const flow = runInstallHelperFlow({ fs, helperPath: translocated, profiles: async () => [], env, home });
     (await electron.dialog.untilShown(1)).click('Install');
     const error = await electron.dialog.untilShown(2);
     assert.match(error.options.detail!, /move tray-cred to Applications/);
@@ -103,7 +105,7 @@ describe('tray menu: Install command-line helper…', () => {
 
   it('on Windows says which folder to add to Path instead of offering ~/.local/bin', async () => {
     electron.reset({ platform: 'win32' });
-    const flow = runInstallHelperFlow({ helperPath: 'C:\\Users\\Ann\\AppData\\Local\\Programs\\tray-cred\\resources\\bin\\tray-cred-helper.exe', profiles: async () => ['dev'], env, home, platform: 'win32' });
+    const flow = runInstallHelperFlow({ fs, helperPath: 'C:\\Users\\Ann\\AppData\\Local\\Programs\\tray-cred\\resources\\bin\\tray-cred-helper.exe', profiles: async () => ['dev'], env, home, platform: 'win32' });
     const box = await electron.dialog.untilShown();
     assert.equal(box.options.message, 'Put the helper on your Path');
     assert.match(box.options.detail!, /resources\\bin\\tray-cred-helper\.exe\. Add its folder to your user Path/);
@@ -115,7 +117,7 @@ describe('tray menu: Install command-line helper…', () => {
   it('on macOS writes the absolute path into credential_process (apps from the Dock get a minimal PATH) and names ~/.zprofile', async () => {
     electron.reset({ platform: 'darwin' });
     await writeFile(env.AWS_CONFIG_FILE!, '[profile dev]\nregion = eu-west-1\n');
-    const flow = runInstallHelperFlow({ helperPath: helper, profiles: async () => ['dev'], env, home, platform: 'darwin' });
+    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev'], env, home, platform: 'darwin' });
     (await electron.dialog.untilShown(1)).click('Install');
     const offer = await electron.dialog.untilShown(2);
     const command = join(home, '.local', 'bin', 'tray-cred-helper');
@@ -128,7 +130,7 @@ describe('tray menu: Install command-line helper…', () => {
   });
 
   it('refuses to link into the disk image it was opened from (/Volumes), and says to drag it to Applications', async () => {
-    const flow = runInstallHelperFlow({ helperPath: '/Volumes/tray-cred 1.0.0/tray-cred.app/Contents/Resources/bin/tray-cred-helper', profiles: async () => [], env, home, platform: 'darwin' });
+    const flow = runInstallHelperFlow({ fs, helperPath: '/Volumes/tray-cred 1.0.0/tray-cred.app/Contents/Resources/bin/tray-cred-helper', profiles: async () => [], env, home, platform: 'darwin' });
     (await electron.dialog.untilShown(1)).click('Install');
     const error = await electron.dialog.untilShown(2);
     assert.match(`${error.options.message}\n${error.options.detail ?? ''}`, /runs from its disk image, which is gone once ejected: drag tray-cred to Applications/);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
+import { AwsIdentityCenter } from '../../main/node/aws/aws-identity-center.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { IdentityCenterStandIn } from '../fakes/identity-center-stand-in.ts';
 import { makeWorld } from '../fakes/world.ts';
@@ -31,7 +32,7 @@ describe('ssoTray', () => {
       await w.broker.unlock();
       const source = { kind: 'sso' as const, startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', accountId: '111122223333', roleName: 'Dev' };
       await w.broker.withKey((key) => new ProfileAdmin(w.vault, w.audit).setSource(key, 'team', source));
-      const tray = ssoTray({ broker: w.broker, vault: w.vault, audit: w.audit, clock: w.clock });
+      const tray = ssoTray({ broker: w.broker, vault: w.vault, audit: w.audit, clock: w.clock, identityCenter: new AwsIdentityCenter() });
       assert.deepEqual(await tray.signInNeeded(), ['team']);
 
       center.interval = 1;

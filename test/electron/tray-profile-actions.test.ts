@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import type { Clock } from '../../main/core/ports/ports.ts';
 import { findTerminal, terminalArgs, terminalScript } from '../../main/node/app/profile-actions.ts';
+import { AwsAccessKeys } from '../../main/node/aws/aws-access-keys.ts';
 import { SystemClock } from '../../main/node/platform/system-clock.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
@@ -24,6 +25,8 @@ const { CLIPBOARD_CLEAR_MS, trayProfileActions } = await import('../../main/elec
 
 const TEMP = { accessKeyId: 'ASIATEMPORARYEXAMPLE', secretAccessKey: 'TeMpSeCrEtKeY/0123456789abcdefghijKLMNOP', sessionToken: 'FwoGZXIvYXdzTEMPORARYsessionTOKENexample0123456789' };
 const ANN = 'arn:aws:iam::123456789012:user/ann';
+/** IAM through the AWS SDK, pointed at the stand-in by AWS_ENDPOINT_URL_IAM, as the tray app's root builds it. */
+const accessKeys = new AwsAccessKeys();
 const BOB = 'arn:aws:iam::123456789012:user/bob';
 
 describe('the tray profile actions with the real broker', () => {
@@ -60,7 +63,7 @@ describe('the tray profile actions with the real broker', () => {
     await w?.close();
     await aws.stop();
   });
-  const make = (clock: Clock = w.clock) => trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock, terminal: undefined, warn: (m) => warnings.push(m), signinUrl: `${aws.url}/federation` });
+  const make = (clock: Clock = w.clock) => trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock, keys: accessKeys, terminal: undefined, warn: (m) => warnings.push(m), signinUrl: `${aws.url}/federation` });
   const lastAccess = async () => (await w.entries()).filter((e) => e.event === 'access').at(-1);
   const everythingLogged = async () => JSON.stringify([warnings, await w.entries(), electron.Notification.shown]);
 
@@ -119,7 +122,7 @@ describe('the tray profile actions with the real broker', () => {
     const locked = await makeWorld();
     try {
       await locked.broker.lock('test');
-      const a = trayProfileActions({ broker: locked.broker, env, fs: locked.fs, platform: 'linux', vault: locked.vault, audit: locked.audit, clock: locked.clock, terminal: undefined, warn: (m) => warnings.push(m) });
+      const a = trayProfileActions({ broker: locked.broker, env, fs: locked.fs, platform: 'linux', vault: locked.vault, audit: locked.audit, clock: locked.clock, keys: accessKeys, terminal: undefined, warn: (m) => warnings.push(m) });
       await a.copyExport('temp');
       await a.openConsole('temp');
       assert.deepEqual(electron.clipboard.writes, []);
@@ -230,7 +233,7 @@ describe('the terminal of "Run a terminal with this profile"', () => {
     try {
       const env = { PATH: `${dir}:/usr/bin:/bin` };
       const warnings: string[] = [];
-      const actions = trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock: w.clock, terminal: await findTerminal(env, 'linux'), warn: (m) => warnings.push(m) });
+      const actions = trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock: w.clock, keys: accessKeys, terminal: await findTerminal(env, 'linux'), warn: (m) => warnings.push(m) });
       await actions.openTerminal('prod');
       let ran = '';
       for (let i = 0; i < 400 && !ran; i++) {
@@ -240,7 +243,7 @@ describe('the terminal of "Run a terminal with this profile"', () => {
       assert.equal(ran, '-e\ntray-cred\nexec\nprod\n');
       assert.equal(warnings.length, 0, warnings.join('\n'));
       // None found: the action says how to do it by hand.
-      await trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock: w.clock, terminal: undefined, warn: (m) => warnings.push(m) }).openTerminal('prod');
+      await trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock: w.clock, keys: accessKeys, terminal: undefined, warn: (m) => warnings.push(m) }).openTerminal('prod');
       assert.match(warnings[0]!, /no terminal to open on this system: run `tray-cred exec prod`/);
     } finally {
       await w.close();

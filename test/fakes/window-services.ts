@@ -3,6 +3,7 @@
  * wires them; the approval window's and the control window's own actions are stubs.
  */
 import { HistoryIndex } from '../../main/core/history/history-index.ts';
+import { AwsAccessKeys } from '../../main/node/aws/aws-access-keys.ts';
 import { ControlService } from '../../main/node/app/control-service.ts';
 import { HistoryService } from '../../main/node/app/history-service.ts';
 import { ProfilesService } from '../../main/node/app/profiles-service.ts';
@@ -15,7 +16,7 @@ export function windowServices(w: World, over: { history?: HistoryIndex; unlock?
   return {
     control: new ControlService({ broker: w.broker, unlock: over.unlock ?? (async () => void (await w.broker.unlock())), control: { open: () => undefined, quit: () => undefined } }),
     history: new HistoryService({ history, audit: w.audit, vault: w.vault, fs: w.fs }),
-    profiles: new ProfilesService({ broker: w.broker, vault: w.vault, audit: w.audit, history, fs: w.fs, clock: w.clock }),
+    profiles: new ProfilesService({ broker: w.broker, vault: w.vault, audit: w.audit, history, fs: w.fs, clock: w.clock, keys: new AwsAccessKeys() }),
     approval: { current: () => null, answer: () => undefined },
   };
 }

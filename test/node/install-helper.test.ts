@@ -8,6 +8,7 @@ import { chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readlink, readdir, rm
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { addCredentialProcessLines, installHelper } from '../../main/node/setup/install-helper.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { NODE_BIN, ROOT, run } from '../e2e/support.ts';
 
 const HELPER_CJS = join(ROOT, 'dist', 'tray-cred-helper.cjs');
@@ -110,7 +111,7 @@ test('adds credential_process lines with a backup, changing no other line, and n
   await writeFile(credentialsPath, '[prod]\naws_access_key_id = AKIAEXAMPLEPROD00001\naws_secret_access_key = prodsecretEXAMPLE\n');
   const now = new Date('2026-11-26T08:00:00.000Z');
 
-  const result = await addCredentialProcessLines({ configPath, credentialsPath, profiles: ['dev', 'prod'], now });
+  const result = await addCredentialProcessLines({ fs: new NodeFileSystem(process.getuid?.()), configPath, credentialsPath, profiles: ['dev', 'prod'], now });
   assert.deepEqual(result.changed, ['dev', 'prod']);
   assert.deepEqual(result.shadowed, ['prod']);
   assert.equal(result.backup, `${configPath}.tray-cred-backup-2026-11-26T08-00-00-000Z`);
@@ -120,7 +121,7 @@ test('adds credential_process lines with a backup, changing no other line, and n
     '# my settings\n[default]\nregion = eu-west-1\n\n[profile dev]\noutput = json\ncredential_process = tray-cred-helper dev\n\n[profile prod]\ncredential_process = tray-cred-helper prod\n',
   );
 
-  const again = await addCredentialProcessLines({ configPath, profiles: ['dev'], now });
+  const again = await addCredentialProcessLines({ fs: new NodeFileSystem(process.getuid?.()), configPath, profiles: ['dev'], now });
   assert.deepEqual({ changed: again.changed, unchanged: again.unchanged, backup: again.backup }, { changed: [], unchanged: ['dev'], backup: undefined });
   assert.equal((await readdir(aws)).length, 3, 'config, credentials and one backup');
 });

@@ -1,13 +1,13 @@
 import { shell } from 'electron';
 import type { AgentRuntime } from '../../node/agent/agent-runtime.ts';
-import { AwsIdentityCenter } from '../../node/aws/aws-identity-center.ts';
+import type { IdentityCenter } from '../../core/ports/ports.ts';
 import { signInAndStore } from '../../node/aws/sso-sign-in.ts';
 
 /**
  * The tray's "SSO sign-in needed" items: which Identity Center profiles need a sign-in, and one
  * click that opens the browser at the device sign-in and stores the tokens in the vault.
  */
-export function ssoTray(runtime: Pick<AgentRuntime, 'broker' | 'vault' | 'audit' | 'clock'>): { signInNeeded: () => Promise<readonly string[]>; signIn: (profile: string) => Promise<void> } {
+export function ssoTray(runtime: Pick<AgentRuntime, 'broker' | 'vault' | 'audit' | 'clock'> & { identityCenter: IdentityCenter }): { signInNeeded: () => Promise<readonly string[]>; signIn: (profile: string) => Promise<void> } {
   const { broker } = runtime;
   return {
     async signInNeeded() {
@@ -15,7 +15,7 @@ export function ssoTray(runtime: Pick<AgentRuntime, 'broker' | 'vault' | 'audit'
       return (await broker.profiles()).filter((s) => s.kind === 'sso' && !(s.ssoSignedInUntil !== undefined && Date.parse(s.ssoSignedInUntil) > now)).map((s) => s.name);
     },
     async signIn(profile) {
-      const deps = { vault: runtime.vault, withKey: <T>(fn: (key: Buffer) => Promise<T>) => broker.withKey(fn), audit: runtime.audit, center: new AwsIdentityCenter(), clock: runtime.clock };
+      const deps = { vault: runtime.vault, withKey: <T>(fn: (key: Buffer) => Promise<T>) => broker.withKey(fn), audit: runtime.audit, center: runtime.identityCenter, clock: runtime.clock };
       await signInAndStore(deps, profile, async (a) => {
         await shell.openExternal(a.verificationUriComplete ?? a.verificationUri);
       });

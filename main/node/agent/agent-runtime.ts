@@ -1,41 +1,41 @@
 /**
  * The agent's wiring, shared by both front ends: the headless `tray-cred agent` and the Electron
- * tray app call this with their own approver, so the credential path is the same code in both.
+ * tray app call this with the services their composition root built and their own approver, so
+ * the credential path is the same code in both. It builds what only an agent has (its audit log
+ * writer, the credential source, the broker, the socket) and nothing its root already built.
  */
-import { join } from 'node:path';
 import type { VerifiedCaller } from '../../../common/caller.ts';
 import type { Request, Response } from '../../../helper/wire.ts';
-import { AuditLog } from '../../core/audit/audit-log.ts';
+import type { AuditLog } from '../../core/audit/audit-log.ts';
 import { Broker, type BrokerOptions } from '../../core/pipeline/broker.ts';
 import { CredentialSource } from '../../core/pipeline/credential-source.ts';
 import type { Approver, Clock, FileSystem, Keychain } from '../../core/ports/ports.ts';
 import { ProgramsSeen } from '../../core/history/programs-seen.ts';
-import { Vault } from '../../core/vault/vault.ts';
-import { AwsSts } from '../aws/aws-sts.ts';
-import { AwsIdentityCenter } from '../aws/aws-identity-center.ts';
-import { KeyringKeychain } from '../platform/keyring-keychain.ts';
-import { NodeFileSystem } from '../platform/node-file-system.ts';
+import type { Vault } from '../../core/vault/vault.ts';
+import type { AwsClients } from '../aws/aws-clients.ts';
+import type { NodeServices } from '../platform/node-services.ts';
 import { requestHandler } from './request-handler.ts';
-import { ShellCommandRunner } from '../platform/shell-command-runner.ts';
 import { systemLogForwarder } from '../audit/system-log-forwarder.ts';
 import { openAgentSocket } from './agent-socket.ts';
 import { callerIdentifier } from './caller-identifier.ts';
-import { CryptoRandom, SystemClock } from '../platform/system-clock.ts';
 
 // Where the agent keeps its files and listens: data-place.ts computes it without loading the agent, for the CLI.
 export { agentPlace, type AgentPlace } from '../platform/data-place.ts';
 import type { AgentPlace } from '../platform/data-place.ts';
 
 export interface AgentRuntimeOptions {
-  place: AgentPlace;
+  /** The socket to listen on; the data directory and the uid are the services'. */
+  socket: string;
+  /** What the front end's composition root built (node-services.ts): the ports' adapters, the vault. */
+  services: NodeServices;
+  /** STS and Identity Center, for the credential source. */
+  aws: Pick<AwsClients, 'sts' | 'identityCenter'>;
   approver: Approver;
   /** Problems no request owns (the agent's log). Never given a secret. */
   warn: (message: string) => void;
   /** Who runs the agent, for the audit log's agent-start entry ("headless agent", "tray app"). */
   frontEnd: string;
   broker?: BrokerOptions;
-  /** The file system adapter, when the front end has made one already (the tray needs it before the agent starts, for its settings). */
-  fs?: FileSystem;
   /**
    * Asked when there is no vault yet (the tray app's first run): creates one and resolves with its
    * id, or with `undefined` when the user declined, and then nothing starts. Without it, a
@@ -78,22 +78,20 @@ export interface AgentRuntime {
 export function startAgentRuntime(options: AgentRuntimeOptions & { onNoVault?: undefined }): Promise<AgentRuntime>;
 export function startAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime | undefined>;
 export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime | undefined> {
-  const { place, approver, warn } = options;
-  const fs = options.fs ?? new NodeFileSystem(place.uid);
-  const keychain = new KeyringKeychain(process.platform);
-  const clock = new SystemClock();
-  const vault = new Vault({ fs, keychain, random: new CryptoRandom(), clock }, place.dataDir);
+  const { services, approver, warn } = options;
+  const { fs, keychain, clock, vault } = services;
+  const place: AgentPlace = { uid: services.uid, dataDir: services.dataDir, socket: options.socket };
   const created = options.onNoVault && !(await vault.exists()) ? await options.onNoVault(vault) : null;
   if (created === undefined) return undefined;
   // Read once now so a keychain without the audit key stops the start here, before the socket opens;
   // the log then reads it when it writes (and keeps it only while unlocked: audit-key.ts).
   (await vault.loadAuditKey()).fill(0);
-  const audit = new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, join(place.dataDir, 'audit'), () => vault.loadAuditKey());
+  const audit = await services.openAuditLog(() => vault.loadAuditKey());
   // A listener: the entries are on disk before the system log is asked, and its failure fails no access.
   if (options.forwardToSystemLog) audit.onAppended(systemLogForwarder({ enabled: options.forwardToSystemLog, warn }));
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
-  const source = new CredentialSource({ sts: new AwsSts(), runner: new ShellCommandRunner(), clock, sso: new AwsIdentityCenter() });
+  const source = new CredentialSource({ sts: options.aws.sts, runner: services.runner, clock, sso: options.aws.identityCenter });
   const firstUse = programsSeen(fs, audit, vault, clock, warn);
   const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn, firstUse }, options.broker);
   let ready = (): void => undefined;

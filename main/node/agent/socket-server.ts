@@ -14,7 +14,7 @@ import {
 } from '../../../helper/wire.ts';
 import type { VerifiedCaller } from '../../../common/caller.ts';
 import { EnvironmentError } from '../../core/errors.ts';
-import { checkPrivateDir } from '../platform/node-file-system.ts';
+import { checkPrivateDir } from '../platform/private-dir.ts';
 
 /** Longest usable socket path: sun_path is 108 bytes on Linux and 104 on macOS, with a NUL. */
 const MAX_SOCKET_PATH: Partial<Record<NodeJS.Platform, number>> = { linux: 107, darwin: 103 };

@@ -21,8 +21,8 @@ export interface ProfilesServiceDeps {
   fs: FileSystem;
   /** The time "7 d" counts back from, and the rotation's waits. */
   clock: Clock;
-  /** IAM through the AWS SDK unless given ("Rotate now"). */
-  keys?: AccessKeys | undefined;
+  /** IAM's access keys, for "Rotate now". */
+  keys: AccessKeys;
 }
 
 const WEEK_MS = 7 * 86_400_000;

@@ -6,7 +6,6 @@ import type { AuditLog } from '../../core/audit/audit-log.ts';
 import type { AccessKeys, Clock } from '../../core/ports/ports.ts';
 import { KeyRotation, type RotationOutcome } from '../../core/sources/key-rotation.ts';
 import type { Vault } from '../../core/vault/vault.ts';
-import { AwsAccessKeys } from './aws-access-keys.ts';
 
 const suffix = (id: string): string => `…${id.slice(-4)}`;
 
@@ -30,8 +29,8 @@ export interface RotationDeps {
   withKey<T>(fn: (key: Buffer) => Promise<T>): Promise<T>;
   vault: Vault;
   clock: Clock;
-  /** IAM through the AWS SDK unless given. */
-  keys?: AccessKeys | undefined;
+  /** IAM's access keys (the composition root's aws-clients.ts). */
+  keys: AccessKeys;
 }
 
 /**
@@ -43,7 +42,7 @@ export async function runRotation(d: RotationDeps, name: string, fn: (rotation: 
   const { audit } = d;
   const alive = setInterval(() => undefined, 60_000);
   try {
-    const outcomes = await d.withKey((key) => fn(new KeyRotation({ vault: d.vault, key, keys: d.keys ?? new AwsAccessKeys(), clock: d.clock })));
+    const outcomes = await d.withKey((key) => fn(new KeyRotation({ vault: d.vault, key, keys: d.keys, clock: d.clock })));
     const lines = outcomes.map((o) => describeRotation(name, o)).filter((l): l is string => l !== undefined);
     for (const reason of lines) await audit.append({ event: 'rotate', profile: name, reason });
     return lines;

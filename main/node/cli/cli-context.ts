@@ -1,43 +1,38 @@
 /**
- * The Node implementations of the ports, put together for a `tray-cred` command: loaded by cli.ts
- * only when a command's action runs, so `--version` and `--help` never load the vault's code or
- * the keychain's native addon.
+ * The composition root of a `tray-cred` process, the headless agent's included: the one place a
+ * command's services are built (node-services.ts, aws-clients.ts), once per process, and handed
+ * to the command as its context. Loaded by cli.ts only when a command's action runs, so
+ * `--version` and `--help` never load the vault's code or the keychain's native addon.
  */
-import { join } from 'node:path';
 import { read } from 'read';
-import { AuditLog } from '../../core/audit/audit-log.ts';
+import type { AuditLog } from '../../core/audit/audit-log.ts';
 import { UsageError } from '../../core/errors.ts';
-import { Vault } from '../../core/vault/vault.ts';
+import type { HistoryIndex } from '../../core/history/history-index.ts';
 import { refusedRollback, VaultRollbackError } from '../../core/vault/vault-generation.ts';
+import { awsClients } from '../aws/aws-clients.ts';
 import { agentPlace } from '../platform/data-place.ts';
+import { nodeServices } from '../platform/node-services.ts';
 import type { CliContext } from './context.ts';
-import { KeyringKeychain } from '../platform/keyring-keychain.ts';
-import { NodeFileSystem } from '../platform/node-file-system.ts';
-import { CryptoRandom, SystemClock } from '../platform/system-clock.ts';
 
 /** The context of the process running: its environment, its data directory, stdout and stderr. */
 export function nodeContext(): CliContext {
-  const { uid, dataDir: dir, socket } = agentPlace(process.env);
-  const fs = new NodeFileSystem(uid);
-  const keychain = new KeyringKeychain(process.platform);
-  const clock = new SystemClock();
-  const random = new CryptoRandom();
-  const vault = new Vault({ fs, keychain, random, clock }, dir);
-  const auditDir = join(dir, 'audit');
+  const { uid, dataDir, socket } = agentPlace(process.env);
+  const services = nodeServices({ uid, dataDir });
+  const { fs, vault } = services;
   let audit: AuditLog | undefined;
-  const openAudit = async (): Promise<AuditLog> => (audit ??= new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, auditDir, await vault.loadAuditKey()));
+  const openAudit = async (): Promise<AuditLog> => (audit ??= await services.openAuditLog(await vault.loadAuditKey()));
+  let history: HistoryIndex | undefined;
   return {
+    ...services,
     env: process.env,
-    uid,
-    dataDir: dir,
     socket,
-    fs,
-    keychain,
-    clock,
-    random,
-    vault,
-    auditDir,
+    aws: awsClients(),
     audit: openAudit,
+    async history() {
+      // The index's code (its columns, the batch reader) loads only for the commands that read it.
+      const { HistoryIndex } = await import('../../core/history/history-index.ts');
+      return (history ??= new HistoryIndex({ fs }, services.auditDir));
+    },
     // A failure on the head's or anchor's write is the next command's to meet; an exit does not wait on it twice.
     settled: async () => audit?.flushed().catch(() => undefined),
     async withKey(fn) {

@@ -1,6 +1,7 @@
 /**
- * `tray-cred`: the composition root of the command line and the headless agent. This is the
- * only place that constructs the Node implementations of the ports.
+ * `tray-cred`: the entry of the command line and the headless agent. It loads only the module of
+ * the command typed; the process's services are built by its composition root, cli-context.ts,
+ * when an action is about to run.
  */
 import { CommanderError } from 'commander';
 import { EXIT_STATUS } from '../../../common/errors.ts';

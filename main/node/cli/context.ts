@@ -1,22 +1,18 @@
 import type { AuditLog } from '../../core/audit/audit-log.ts';
-import type { FileSystem, Keychain, Clock, Random } from '../../core/ports/ports.ts';
-import type { Vault } from '../../core/vault/vault.ts';
+import type { HistoryIndex } from '../../core/history/history-index.ts';
+import type { AwsClients } from '../aws/aws-clients.ts';
+import type { NodeServices } from '../platform/node-services.ts';
 
-/** What every `tray-cred` command is handed by the composition root (cli.ts). */
-export interface CliContext {
+/** What every `tray-cred` command is handed by the composition root (cli-context.ts): the process's services, and how to talk. */
+export interface CliContext extends NodeServices {
   env: NodeJS.ProcessEnv;
-  uid: number | undefined;
-  dataDir: string;
   socket: string;
-  fs: FileSystem;
-  keychain: Keychain;
-  clock: Clock;
-  random: Random;
-  vault: Vault;
-  /** Where the audit log's files are; reading them needs no key. */
-  auditDir: string;
+  /** The AWS SDK adapters, one of each for the process. */
+  aws: AwsClients;
   /** The audit log, with its key read from the keychain. */
   audit(): Promise<AuditLog>;
+  /** The audit log's index (the history window's), for the commands that summarise it. */
+  history(): Promise<HistoryIndex>;
   /** Resolves once what the audit log wrote after answering (its chain head, its anchor) is on disk; before an exit. */
   settled(): Promise<void>;
   /** Runs `fn` with the master key from the keychain and wipes the key afterwards. */

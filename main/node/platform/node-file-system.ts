@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { FileSystem, Release } from '../../core/ports/ports.ts';
+import { ensurePrivateDir } from './private-dir.ts';
 
 const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
@@ -119,10 +120,8 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async ensurePrivateDir(dir: string): Promise<void> {
-    const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    if (created !== undefined && process.platform !== 'win32') await fsp.chmod(dir, 0o700);
-    await checkPrivateDir(dir, this.uid);
+  ensurePrivateDir(dir: string): Promise<void> {
+    return ensurePrivateDir(dir, this.uid);
   }
 
   async remove(path: string): Promise<void> {
@@ -225,19 +224,5 @@ async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-/**
- * Refuses a directory that is a link, belongs to another user or can be opened by others:
- * whoever controls it could swap the vault or sit on the socket.
- */
-export async function checkPrivateDir(dir: string, uid: number | undefined): Promise<void> {
-  if (process.platform === 'win32' || uid === undefined) return;
-  const s = await fsp.lstat(dir);
-  if (!s.isDirectory()) throw new EnvironmentError(`${dir} is not a directory (it may be a symbolic link): remove it and retry`);
-  if (s.uid !== uid) throw new EnvironmentError(`${dir} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets or a socket there; use a directory of your own`);
-  if ((s.mode & 0o077) !== 0) {
-    throw new EnvironmentError(`${dir} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${dir}\` and retry`);
   }
 }

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { profilesWithSecrets, setCredentialProcess } from '../../core/aws/aws-config-edit.ts';
 import { UsageError } from '../../core/errors.ts';
-import { NodeFileSystem } from '../platform/node-file-system.ts';
+import type { FileSystem } from '../../core/ports/ports.ts';
 
 const NAME = 'tray-cred-helper';
 /** The second line of every launcher this module writes: how a later install knows the file is its own. */
@@ -122,6 +122,8 @@ export function dirOnPath(dir: string, path: string | undefined): boolean {
 }
 
 export interface CredentialProcessOptions {
+  /** The process's file system (its composition root's): the backup and the new file are written atomically, 0600. */
+  fs: FileSystem;
   /** The AWS config file (honour AWS_CONFIG_FILE: see `awsFiles` in main/core/aws/import-sources.ts). */
   configPath: string;
   profiles: readonly string[];
@@ -153,7 +155,7 @@ export interface CredentialProcessResult {
  */
 export async function addCredentialProcessLines(options: CredentialProcessOptions): Promise<CredentialProcessResult> {
   if (options.profiles.length === 0) throw new UsageError('choose at least one profile');
-  const fs = new NodeFileSystem(process.getuid?.());
+  const { fs } = options;
   const before = (await fs.readFile(options.configPath))?.toString('utf8') ?? '';
   const command = options.command ?? NAME;
   if (/[\s'"\\]/.test(command)) throw new UsageError(`the helper's path ${command} has a space or quote, which credential_process cannot hold: put tray-cred-helper on PATH instead`);

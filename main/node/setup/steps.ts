@@ -119,7 +119,7 @@ const awsConfig: SetupStep = {
       for (const line of createTwoFilesPatch(config, config, maskSecrets(before), maskSecrets(edit.text), 'now', 'after setup').split('\n').slice(2)) s.say(`    ${line}`);
     }
     if (s.dryRun) return s.say(edit.changed.length ? `  would write that change to ${config}` : `  ${config} needs no change`);
-    const r = await addCredentialProcessLines({ configPath: config, credentialsPath: credentials, profiles: names, command });
+    const r = await addCredentialProcessLines({ fs: s.c.fs, configPath: config, credentialsPath: credentials, profiles: names, command });
     if (r.backup) s.say(`  backed up ${config} to ${r.backup}`);
     if (r.changed.length) s.say(`  set credential_process = ${command} <profile> in ${config} for ${r.changed.join(', ')}`);
     if (r.unchanged.length) s.say(`  already set for ${r.unchanged.join(', ')}`);

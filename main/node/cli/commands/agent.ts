@@ -51,7 +51,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       let stop: (reason: string, status?: number) => Promise<void> = () => Promise.resolve();
       const idle = idleMs === undefined ? undefined : new IdleTimer(idleMs, () => void stop(`idle for ${options.idleExit} minute(s)`));
       const agent = await startAgentRuntime({
-        place: { uid: c.uid, dataDir: c.dataDir, socket: c.socket },
+        services: c, aws: c.aws, socket: c.socket,
         approver: new CommandApprover(options.approver),
         warn,
         frontEnd: 'headless agent',

@@ -8,7 +8,6 @@ import { displayText } from '../../../../common/display.ts';
 import type { AccessStory, ProfileActivity } from '../../../../common/history.ts';
 import { accessStory, readEntry } from '../../../core/history/access-story.ts';
 import { UsageError } from '../../../core/errors.ts';
-import { HistoryIndex } from '../../../core/history/history-index.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
@@ -33,7 +32,7 @@ function summaryRow(a: ProfileActivity): string[] {
 /** Per-profile counts by decision and the verified programs seen, since `since` ago. */
 export async function auditSummary(c: CliContext, options: { since: string; json?: boolean; now: number }): Promise<void> {
   const since = options.now - sinceMs(options.since);
-  const index = new HistoryIndex({ fs: c.fs }, c.auditDir);
+  const index = await c.history();
   await index.refresh();
   const activity = index.activity(options.now, since);
   if (options.json) {
@@ -74,7 +73,7 @@ export async function auditShow(c: CliContext, seqText: string, options: { json?
   if (!Number.isSafeInteger(seq) || seq < 1) throw new UsageError(`\`audit show\` takes an entry number (the SEQ column of \`tray-cred audit\`), not "${seqText}"`);
   const entry = await readEntry(c.fs, c.auditDir, seq);
   if (!entry) throw new UsageError(`there is no audit entry ${seq}: run \`tray-cred audit\` to see the entries' numbers`);
-  const index = new HistoryIndex({ fs: c.fs }, c.auditDir);
+  const index = await c.history();
   await index.refresh();
   const anchor = await (await c.audit()).readAnchor();
   const story = accessStory(entry, { anchoredSeq: anchor?.seq ?? 0, firstUse: index.isFirstUse(seq) ?? false });

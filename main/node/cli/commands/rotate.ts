@@ -8,7 +8,7 @@ import type { CliContext } from '../context.ts';
 
 /** {@link runRotation} with the CLI's context. */
 export async function withRotation(c: CliContext, name: string, fn: (rotation: KeyRotation) => Promise<RotationOutcome[]>): Promise<string[]> {
-  return runRotation({ audit: await c.audit(), withKey: (use) => c.withKey(use), vault: c.vault, clock: c.clock }, name, fn);
+  return runRotation({ audit: await c.audit(), withKey: (use) => c.withKey(use), vault: c.vault, clock: c.clock, keys: c.aws.accessKeys }, name, fn);
 }
 
 export function registerRotate(program: Command, ctx: () => CliContext): void {

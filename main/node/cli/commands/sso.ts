@@ -9,7 +9,6 @@ import type { DeviceAuthorization } from '../../../core/ports/ports.ts';
 import { ssoSourceFromConfig } from '../../../core/aws/sso-config.ts';
 import { ssoSourceSchema, type SsoSource } from '../../../core/profiles/sso-schema.ts';
 import { commandAgent } from '../../client/agent-client.ts';
-import { AwsIdentityCenter } from '../../aws/aws-identity-center.ts';
 import { signInAndStore } from '../../aws/sso-sign-in.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
@@ -107,7 +106,7 @@ function registerLogin(sso: Command, ctx: () => CliContext): void {
         const opened = o.browser && (await openBrowser(url));
         c.out(`${opened ? 'Opened' : 'Open'} ${url} ${opened ? 'in your browser; ' : 'and '}confirm the code ${a.userCode}. Waiting…\n`);
       };
-      const deps = { vault: c.vault, withKey: c.withKey, audit: await c.audit(), center: new AwsIdentityCenter(), clock: c.clock };
+      const deps = { vault: c.vault, withKey: c.withKey, audit: await c.audit(), center: c.aws.identityCenter, clock: c.clock };
       const token = await keepAlive(() => signInAndStore(deps, name, show));
       await commandAgent(c).forgetQuietly(name);
       c.out(`Signed in: "${name}" is served until ${localTime(ssoUntil({ ssoToken: token }))} without signing in again.\n`);
@@ -122,7 +121,7 @@ function registerLogout(sso: Command, ctx: () => CliContext): void {
     .action(async (name: string) => {
       const c = ctx();
       const p = await ssoProfile(c, name);
-      if (p.ssoToken) await new AwsIdentityCenter().logout(p.source.region, p.ssoToken.accessToken).catch((e: unknown) => c.err(`tray-cred: warning: the portal was not told (${(e as Error).message}); the tokens are deleted here all the same`));
+      if (p.ssoToken) await c.aws.identityCenter.logout(p.source.region, p.ssoToken.accessToken).catch((e: unknown) => c.err(`tray-cred: warning: the portal was not told (${(e as Error).message}); the tokens are deleted here all the same`));
       await c.withKey((key) =>
         c.vault.update(key, (data) => {
           const q = data.profiles[name];
