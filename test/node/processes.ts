@@ -1,6 +1,77 @@
-/** Small helpers for tests that start, watch and stop real processes. */
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+/**
+ * Small helpers for tests that start, watch and stop real processes. A test that starts a
+ * process starts it with spawnGroup(), so the process and everything it starts can be ended
+ * with one kill and none outlives the test.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+
+/** The fields of /proc/<pid>/stat after `pid (comm)`: comm may hold spaces and parentheses. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The live (not zombie) processes in process group `pgid` (Linux `/proc`). */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(name);
+    // fields: state ppid pgrp ...
+    if (fields && fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(name));
+  }
+  return members;
+}
+
+/** SIGKILL to every process of the group `pgid`; a group that is already gone is fine. */
+export function killGroup(pgid: number | undefined): void {
+  if (pgid === undefined) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Groups spawnGroup() started and has not killed yet: killed when this test file's process exits, whatever happened. */
+const liveGroups = new Set<number>();
+process.on('exit', () => {
+  for (const pgid of liveGroups) killGroup(pgid);
+});
+
+/** When spawnGroup() kills the group, besides at the exit of this test file's process. */
+export interface GroupEnd {
+  /** Also when this test (or suite: pass its context) ends. */
+  owner?: Pick<TestContext, 'after'>;
+  /** Not when the leader exits: what it left running (`cmd &` in a script) stays until `owner` ends. */
+  outliveLeader?: boolean;
+}
+
+/**
+ * spawn(), with the child leading a new process group (a new session on POSIX, so without a
+ * terminal), so the test can end it and everything it started with one kill. By default the
+ * whole group is killed as soon as the leader exits: what is left there would hold the test's
+ * pipes open, and `close` would never come.
+ */
+export function spawnGroup(command: string, args: readonly string[], options: SpawnOptions, end: GroupEnd = {}): ChildProcess {
+  const child = spawn(command, args, { ...options, detached: true });
+  const pgid = child.pid;
+  if (pgid === undefined) return child;
+  liveGroups.add(pgid);
+  const kill = (): void => {
+    if (!liveGroups.delete(pgid)) return;
+    killGroup(pgid);
+  };
+  if (!end.outliveLeader) child.once('exit', kill);
+  end.owner?.after(kill);
+  return child;
+}
 
 /** False for a pid that is gone or a zombie (Linux `/proc`). */
 export function isRunning(pid: number): boolean {
