@@ -73,6 +73,12 @@ export function spawnGroup(command: string, args: readonly string[], options: Sp
   return child;
 }
 
+/**
+ * Options for spawnSync()/execFileSync(): they block this process's event loop, so no test
+ * timeout can fire while they wait; their own limit kills a command that hangs.
+ */
+export const SYNC_LIMIT = { timeout: 60_000, killSignal: 'SIGKILL' } as const;
+
 /** False for a pid that is gone or a zombie (Linux `/proc`). */
 export function isRunning(pid: number): boolean {
   try {
