@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -167,6 +167,26 @@ describe('tray-cred exec and signals', () => {
       }
     }
     t.diagnostic(seen.join('; '));
+  });
+
+  it('Ctrl-C at a terminal reaches the child once: the terminal gives it to the child, exec does not pass it on again', async (t) => {
+    // A child that counts its SIGINTs (Node counts each; sh would merge two that come close together).
+    const counter = join(sandbox.root, 'count-sigints.cjs');
+    await writeFile(counter, "let n = 0; process.on('SIGINT', () => { if (++n === 1) setTimeout(() => { console.log(`sigints=${n}`); process.exit(7); }, 500); }); console.log('ready'); setInterval(() => {}, 1000);\n");
+    for (const round of [1, 2]) {
+      // exec runs under strace, which slows it: a second SIGINT could not come so close after the terminal's that the kernel merges the two.
+      const log = join(sandbox.root, `ctrl-c-${round}.strace`);
+      const command = `strace -f -qq -e trace=kill -e signal=none -o ${log} ${TRAY_CRED} exec prod -- ${process.execPath} ${counter}`;
+      // script gives the command a terminal (a pseudo-terminal) with it in the foreground; \x03 typed there is Ctrl-C.
+      const terminal = spawnGroup('script', ['-qec', command, '/dev/null'], { env: sandbox.env, cwd: sandbox.root, stdio: ['pipe', 'pipe', 'pipe'] }, { owner: t });
+      let screen = '';
+      terminal.stdout!.on('data', (c: Buffer) => (screen += c.toString()));
+      const closed = new Promise<number | null>((resolve) => terminal.once('close', (code) => resolve(code)));
+      await eventually('the child to be ready', () => screen.includes('ready'), 30_000);
+      terminal.stdin!.write('\x03');
+      assert.equal(await bounded('the terminal session to end', closed, 30_000), 7, screen);
+      assert.match(screen, /sigints=1\r?\n/, `round ${round}: the child got Ctrl-C ${/sigints=(\d+)/.exec(screen)?.[1]} times; exec's kill calls: ${await readFile(log, 'utf8')}`);
+    }
   });
 
   it('exec ended by a crash while its child runs takes the child with it', async (t) => {

@@ -5,12 +5,14 @@
  * an approval, STS) until it exits, so none of them can end it by its default action and leave
  * a child running with the caller's pipes open. Before the child starts, one of them stops
  * `exec` at once with 128 + its number and nothing is started; while the child runs, it is
- * passed on; once the child has ended, `exec` ends as it did (its exit status, or the same
- * signal raised on itself). If `exec` goes down some other way (a crash), the child is killed
+ * passed on (except a Ctrl-C or Ctrl-\ the terminal already gave the child: see
+ * terminalGaveItToo); once the child has ended, `exec` ends as it did (its exit status, or the
+ * same signal raised on itself). If `exec` goes down some other way (a crash), the child is killed
  * first. Only SIGKILL to `exec` can still leave it behind: kill the process group for that.
  * Like aws-vault's execCmd, which calls signal.Notify before cmd.Start for the same reason.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { EnvironmentError } from '../../core/errors.ts';
 
@@ -27,6 +29,33 @@ function statusOf(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }
 
+/** The process group of `pid` and the foreground process group of its terminal (-1 without one), from Linux's /proc. */
+function groupsOf(pid: number | 'self'): { pgrp: number; tpgid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (comm) ": state ppid pgrp session tty_nr tpgid ...; comm may hold spaces and parentheses.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pgrp: Number(f[2]), tpgid: Number(f[5]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the child already has this SIGINT or SIGQUIT from the terminal: its keys (Ctrl-C,
+ * Ctrl-\) signal the whole foreground process group, so when `exec` and the child are both in
+ * it, passing the signal on would deliver it twice, and to many tools (terraform among them) a
+ * second Ctrl-C means "stop now, whatever it breaks". sudo tells the two apart by the sender;
+ * Node cannot see it, so a `kill -INT` aimed at `exec` alone while it is in the foreground is not
+ * passed on either: signal the child or the group. Where there is no /proc, it is passed on.
+ */
+function terminalGaveItToo(signal: NodeJS.Signals, child: number | undefined): boolean {
+  if ((signal !== 'SIGINT' && signal !== 'SIGQUIT') || child === undefined) return false;
+  const own = groupsOf('self');
+  const theirs = groupsOf(child);
+  return own !== undefined && theirs !== undefined && own.pgrp === own.tpgid && theirs.pgrp === own.pgrp;
+}
+
 /** The signal handling of one `exec`, from its first wait to its exit. */
 class ChildSignals {
   private child: ChildProcess | undefined;
@@ -40,7 +69,7 @@ class ChildSignals {
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     if (this.end) endAsChild(this.end);
     if (this.child) {
-      this.child.kill(signal);
+      if (!terminalGaveItToo(signal, this.child.pid)) this.child.kill(signal);
       return;
     }
     process.stderr.write(`tray-cred: stopped by ${signal} before the command started; it did not run\n`);
