@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ProcProcessTable, parseStat, splitCmdline } from '../../main/node/proc-process-table.ts';
-import { killGroup, spawnGroup } from './processes.ts';
 
 /** A stat line as the kernel writes it: pid, (comm), then fields 3 to 52. */
 function statLine(pid: number, comm: string, fields: { ppid: number; sid: number; start: string }): string {
@@ -54,9 +54,11 @@ describe('splitCmdline', () => {
   });
 });
 
+// These children are spawned directly, not with spawnGroup(): each test reads /proc the moment
+// spawn() returns, before a wrapper would have exec'd the command, and sleep starts nothing of its own.
 describe('ProcProcessTable', () => {
   it('reads a live child: exe, argv, cwd, parent and start time', async () => {
-    const child = spawnGroup('/bin/sleep', ['30'], { cwd: '/tmp', stdio: 'ignore' });
+    const child = spawn('/bin/sleep', ['30'], { cwd: '/tmp', stdio: 'ignore' });
     try {
       const record = await new ProcProcessTable().read(child.pid!);
       assert.ok(record);
@@ -68,7 +70,7 @@ describe('ProcProcessTable', () => {
       const withoutCwd = await new ProcProcessTable().read(child.pid!, { cwd: false });
       assert.deepEqual(withoutCwd, { ...record, cwd: '' }, 'asked not to, it leaves the working directory out and reads the rest the same');
     } finally {
-      killGroup(child.pid);
+      child.kill('SIGKILL');
     }
   });
 
@@ -77,7 +79,7 @@ describe('ProcProcessTable', () => {
     const exe = join(dir, 'x) (S 1 2 3 4');
     await copyFile('/bin/sleep', exe);
     await chmod(exe, 0o755);
-    const child = spawnGroup(exe, ['30'], { stdio: 'ignore' });
+    const child = spawn(exe, ['30'], { stdio: 'ignore' });
     try {
       await new Promise((r) => child.once('spawn', r));
       assert.match(await readFile(`/proc/${child.pid}/stat`, 'utf8'), /\(x\) \(S 1 2 3 4\)/, 'the kernel shows the name as is');
@@ -85,7 +87,7 @@ describe('ProcProcessTable', () => {
       assert.equal(record?.ppid, process.pid);
       assert.equal(record?.exe, exe);
     } finally {
-      killGroup(child.pid);
+      child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -108,7 +110,7 @@ describe('ProcProcessTable', () => {
   });
 
   it('a process that is gone reads as nothing, not as a guess', async () => {
-    const child = spawnGroup('/bin/true', [], { stdio: 'ignore' });
+    const child = spawn('/bin/true', [], { stdio: 'ignore' });
     await new Promise((r) => child.once('exit', r));
     assert.equal(await new ProcProcessTable().read(child.pid!), undefined);
     assert.equal(await new ProcProcessTable().read(0), undefined);

@@ -29,20 +29,27 @@ export function groupMembers(pgid: number): number[] {
   return members;
 }
 
-/** SIGKILL to every process of the group `pgid`; a group that is already gone is fine. */
-export function killGroup(pgid: number | undefined): void {
+/**
+ * SIGKILL to every process of the group `pgid` leads, and to its leader by pid (a child of
+ * spawnGroup() that has not made its group yet); a group that is already gone is fine.
+ */
+export function killGroup(pgid: number | undefined, leaderToo = true): void {
   if (pgid === undefined) return;
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  for (const target of leaderToo ? [-pgid, pgid] : [-pgid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
   }
 }
 
-/** Groups spawnGroup() started and has not killed yet: killed when this test file's process exits, whatever happened. */
-const liveGroups = new Set<number>();
+/** Groups spawnGroup() started and has not killed yet, by their leader: killed when this test file's process exits, whatever happened. */
+const liveGroups = new Map<number, ChildProcess>();
+/** Whether `child` has not exited: only then is its pid still its own to signal. */
+const running = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
 process.on('exit', () => {
-  for (const pgid of liveGroups) killGroup(pgid);
+  for (const [pgid, leader] of liveGroups) killGroup(pgid, running(leader));
 });
 
 /** When spawnGroup() kills the group, besides at the exit of this test file's process. */
@@ -54,19 +61,35 @@ export interface GroupEnd {
 }
 
 /**
- * spawn(), with the child leading a new process group (a new session on POSIX, so without a
- * terminal), so the test can end it and everything it started with one kill. By default the
- * whole group is killed as soon as the leader exits: what is left there would hold the test's
- * pipes open, and `close` would never come.
+ * Runs as `perl -e NEW_GROUP <drop PERL_BADLANG?> <command> <args...>`: puts itself in a new
+ * process group, then execs the command, which keeps the pid, the parent and the session. Node's
+ * `detached` would start a new session too, and the agent's caller check stops at a session
+ * leader: the tests would see another ancestry than a user's. perl is in every Debian and macOS.
+ * PERL_BADLANG quiets perl's warning about a locale that is not installed, and is not passed on.
+ */
+const NEW_GROUP = [
+  'setpgrp(0, 0) or die "setpgrp: $!\\n";',
+  'delete $ENV{PERL_BADLANG} if shift @ARGV;',
+  'exec { $ARGV[0] } @ARGV or do { print STDERR "$ARGV[0]: $!\\n"; exit 127 };',
+].join(' ');
+
+/**
+ * spawn(), with the child leading a new process group, so the test can end it and everything it
+ * started with one kill (killGroup). By default the whole group is killed as soon as the leader
+ * exits: what is left there would hold the test's pipes open, and `close` would never come. A
+ * command that cannot be run exits 127 with the reason on stderr, as in a shell, rather than
+ * emitting 'error'; and for the millisecond before perl has exec'd it, /proc shows perl under
+ * its pid (a test that reads /proc the moment spawn returns spawns a lone process directly).
  */
 export function spawnGroup(command: string, args: readonly string[], options: SpawnOptions, end: GroupEnd = {}): ChildProcess {
-  const child = spawn(command, args, { ...options, detached: true });
+  const env = options.env ?? process.env;
+  const quiet = env.PERL_BADLANG === undefined;
+  const child = spawn('perl', ['-e', NEW_GROUP, quiet ? '1' : '', command, ...args], { ...options, env: quiet ? { ...env, PERL_BADLANG: '0' } : env });
   const pgid = child.pid;
   if (pgid === undefined) return child;
-  liveGroups.add(pgid);
+  liveGroups.set(pgid, child);
   const kill = (): void => {
-    if (!liveGroups.delete(pgid)) return;
-    killGroup(pgid);
+    if (liveGroups.delete(pgid)) killGroup(pgid, running(child));
   };
   if (!end.outliveLeader) child.once('exit', kill);
   end.owner?.after(kill);
