@@ -26,7 +26,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     concurrency: { type: 'string', default: '2' },
-    'test-timeout': { type: 'string', default: '120000' },
+    'test-timeout': { type: 'string', default: '180000' },
     'file-timeout': { type: 'string', default: '600000' },
     'test-name-pattern': { type: 'string', multiple: true },
     'test-reporter': { type: 'string', default: 'spec' },

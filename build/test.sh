@@ -30,6 +30,6 @@ dbus-run-session -- sh -c '
   export GNOME_KEYRING_CONTROL
   set -f
   exec node build/run-tests.ts --concurrency=2 \
-    --test-timeout="${TEST_TIMEOUT_MS:-120000}" --file-timeout="${TEST_FILE_TIMEOUT_MS:-600000}" \
+    --test-timeout="${TEST_TIMEOUT_MS:-180000}" --file-timeout="${TEST_FILE_TIMEOUT_MS:-600000}" \
     ${TEST_TIMES:+--times="$TEST_TIMES"} ${TEST_FILES:-test/**/*.test.ts}
 '
