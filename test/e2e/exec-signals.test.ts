@@ -89,7 +89,7 @@ describe('tray-cred exec and signals', () => {
        */
       async end(): Promise<End> {
         const end = await bounded('exec to exit', exited, 30_000);
-        await eventually(`exec's process group ${pid} to be empty (left: ${groupMembers(pid).join(', ')})`, () => groupMembers(pid).length === 0, 3_000).catch(() => {
+        await eventually(`exec's process group ${pid} to be empty`, () => groupMembers(pid).length === 0, 3_000).catch(() => {
           assert.fail(`exec (${JSON.stringify(end)}) left processes running in its group: ${groupMembers(pid).join(', ')}`);
         });
         await bounded('exec output to close', closed, 5_000);
