@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parseCredentialsFile } from '../../main/core/aws/credentials-file.ts';
 import { UsageError } from '../../main/core/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { SYNC_LIMIT } from '../node/processes.ts';
 
 describe('parseCredentialsFile', () => {
   it('reads every profile, literally named, with session tokens and expirations', () => {
@@ -74,7 +75,7 @@ describe('parseCredentialsFile', () => {
     try {
       writeFileSync(join(dir, 'credentials'), text);
       const env = { PATH: '/usr/bin:/bin', HOME: dir, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'none'), AWS_EC2_METADATA_DISABLED: 'true' };
-      const r = spawnSync('/usr/bin/aws', ['configure', 'export-credentials', '--profile', profile], { env, encoding: 'utf8' });
+      const r = spawnSync('/usr/bin/aws', ['configure', 'export-credentials', '--profile', profile], { ...SYNC_LIMIT, env, encoding: 'utf8' });
       return r.status === 0 ? (JSON.parse(r.stdout) as { AccessKeyId: string; SecretAccessKey: string }) : 'refused';
     } finally {
       rmSync(dir, { recursive: true, force: true });

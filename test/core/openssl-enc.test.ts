@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { detectFormat, readSource } from '../../main/core/aws/import-sources.ts';
 import { decryptOpensslEnc, isOpensslEnc, passphraseFromKeyFile } from '../../main/core/aws/openssl-enc.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { SYNC_LIMIT } from '../node/processes.ts';
 
 const credentials = `[dev]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n\n[prod]\naws_access_key_id = ${PROD_KEYS.accessKeyId}\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n`;
 
@@ -15,7 +16,7 @@ describe('openssl enc files, made by openssl itself', () => {
   let dir: string;
   const path = (n: string): string => join(dir, n);
   const openssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { stdio: 'pipe' });
+    execFileSync('openssl', args, { ...SYNC_LIMIT, stdio: 'pipe' });
   };
 
   before(async () => {

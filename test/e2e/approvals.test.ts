@@ -4,7 +4,6 @@
  * approve` answering in a pseudo-terminal (`script`), y/n/scope and an MFA code.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -15,6 +14,7 @@ import { PROTOCOL_VERSION, type Request } from '../../helper/wire.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type Sandbox } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 async function prepare(t: TestContext): Promise<Awaited<ReturnType<typeof testSandbox>>> {
   const box = await testSandbox(t);
@@ -32,10 +32,10 @@ const helper = (sandbox: Sandbox) => run(HELPER, ['prod'], { env: sandbox.env, k
 
 /** `tray-cred approve` under a pseudo-terminal; `type` writes a line as typed once `when` shows on the terminal. */
 function terminalApprover(sandbox: Sandbox, args: string[]) {
-  const child = spawn('script', ['-qec', [TRAY_CRED, 'approve', ...args].join(' '), '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnGroup('script', ['-qec', [TRAY_CRED, 'approve', ...args].join(' '), '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   const waiters: (() => void)[] = [];
-  child.stdout.on('data', (c: Buffer) => {
+  child.stdout!.on('data', (c: Buffer) => {
     screen += c.toString('utf8').replace(/\r/g, '');
     for (const w of waiters.splice(0)) w();
   });
@@ -50,11 +50,11 @@ function terminalApprover(sandbox: Sandbox, args: string[]) {
     until,
     async type(when: RegExp, line: string) {
       await until(when);
-      child.stdin.write(`${line}\n`);
+      child.stdin!.write(`${line}\n`);
     },
     screen: () => screen,
     exited,
-    kill: () => child.kill('SIGKILL'),
+    kill: () => killGroup(child.pid),
   };
 }
 

@@ -4,7 +4,6 @@
  * rotation, with no secret in it, and SIGTERM ends it with exit 0.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,16 +11,17 @@ import { fileName } from '../../main/core/audit/audit-codec.ts';
 import type { ShippedEntry } from '../../main/core/audit/audit-shipped.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { ROOT, TRAY_CRED, credentialsFile, findSecrets, run, testSandbox } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 const PLANTED = 'planted-Secret-9f3a7c';
 
 /** A `tray-cred audit --follow --json` child whose lines are collected as they come. */
 function follow(env: NodeJS.ProcessEnv, args: string[]) {
-  const child = spawn(TRAY_CRED, ['audit', '--follow', '--json', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnGroup(TRAY_CRED, ['audit', '--follow', '--json', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const lines = (): ShippedEntry[] => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ShippedEntry);
   /** Waits (generously: a guard, not a timing claim) until `count` lines match. */
@@ -43,7 +43,7 @@ test('audit --follow --json streams each access as it happens, across a rotation
   assert.equal((await sandbox.trayCred(['import', creds])).status, 0);
   await startAgent();
   const f = follow(sandbox.env, ['--limit', '1']);
-  t.after(() => f.child.kill('SIGKILL'));
+  t.after(() => killGroup(f.child.pid));
   const [newest] = await f.waitFor('the newest entry already in the log', () => true);
   assert.equal(newest!.v, 1);
   assert.equal(f.lines().length, 1, '--limit 1 prints one entry already in the log');
@@ -81,7 +81,7 @@ test('audit --follow needs --json, and --limit 0 prints only what comes next', a
   assert.equal(noJson.status, 2);
   assert.match(noJson.stderr, /--follow prints JSON Lines for a log shipper: add --json/);
   const f = follow(sandbox.env, ['--limit', '0']);
-  t.after(() => f.child.kill('SIGKILL'));
+  t.after(() => killGroup(f.child.pid));
   await new Promise((r) => setTimeout(r, 1000));
   assert.equal((await run(TRAY_CRED, ['add', 'x', '--access-key-id', DEV_KEYS.accessKeyId], { env: sandbox.env, input: `${DEV_KEYS.secretAccessKey}\n` })).status, 0);
   const [added] = await f.waitFor('the add', (e) => e.event === 'add');
@@ -95,12 +95,12 @@ test('audit --follow ends with status 0 when its reader goes away (EPIPE)', asyn
   const { sandbox } = await testSandbox(t);
   assert.equal((await sandbox.trayCred(['init'])).status, 0);
   const f = follow(sandbox.env, ['--limit', '1']);
-  t.after(() => f.child.kill('SIGKILL'));
+  t.after(() => killGroup(f.child.pid));
   await f.waitFor('the init entry', (e) => e.event === 'init');
   // The shipper exits: the read end of the pipe closes, and the next line cannot be written.
-  f.child.stdout.destroy();
+  f.child.stdout!.destroy();
   assert.equal((await run(TRAY_CRED, ['add', 'x', '--access-key-id', DEV_KEYS.accessKeyId], { env: sandbox.env, input: `${DEV_KEYS.secretAccessKey}\n` })).status, 0);
-  const guard = setTimeout(() => f.child.kill('SIGKILL'), 20_000);
+  const guard = setTimeout(() => killGroup(f.child.pid), 20_000);
   assert.deepEqual(await f.exited, { code: 0, signal: null }, `stderr: ${f.output()}`);
   clearTimeout(guard);
   assert.doesNotMatch(f.output(), /error|EPIPE/i, 'no error reported');

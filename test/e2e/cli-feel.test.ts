@@ -13,12 +13,13 @@ import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { HELPER, ROOT, credentialsFile, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+import { SYNC_LIMIT } from '../node/processes.ts';
 
 const VERSION = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 function has(shell: string): boolean {
   try {
-    execFileSync('sh', ['-c', `command -v ${shell}`], { stdio: 'ignore' });
+    execFileSync('sh', ['-c', `command -v ${shell}`], { ...SYNC_LIMIT, stdio: 'ignore' });
     return true;
   } catch {
     return false;

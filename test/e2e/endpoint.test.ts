@@ -6,7 +6,6 @@
  * the token or a key in the log.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { AWS_CLI, NODE_BIN, PYTHON, ROOT, TRAY_CRED, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, type Agent, type Sandbox } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 /** Python's own HTTP client, to send what a real SDK never would. Prints one status per probe. */
 const PROBES = `import http.client, json, os, urllib.parse
@@ -184,12 +184,12 @@ describe('the local credential endpoint', () => {
     assert.deepEqual(findSecrets(log, [probe.token]), [], 'the token is nowhere in the log');
   });
 
-  it('serve prints the two variables and serves until SIGTERM', async () => {
-    const child = spawn(TRAY_CRED, ['serve', 'prod', '--format', 'json'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  it('serve prints the two variables and serves until SIGTERM', async (t) => {
+    const child = spawnGroup(TRAY_CRED, ['serve', 'prod', '--format', 'json'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }, { owner: t });
+    const guard = setTimeout(() => killGroup(child.pid), 60_000);
     let text = '';
     const vars = await new Promise<Record<string, string>>((resolve) => {
-      child.stdout.on('data', (c: Buffer) => {
+      child.stdout!.on('data', (c: Buffer) => {
         text += c.toString();
         if (text.endsWith('\n')) resolve(JSON.parse(text) as Record<string, string>);
       });

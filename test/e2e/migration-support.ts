@@ -3,12 +3,12 @@
  * `tray-cred doctor` look in ~/.aws and ~/.secrets), a second private keychain for "a new
  * machine", and a scan of a directory tree for secrets in the forms they would leak in.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { ROOT, TRAY_CRED, credentialsFile, makeSandbox, run, type RunResult, type Sandbox } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 /** get_creds.sh (Step 2) and config (Step 3), copied byte for byte from the recipe's post. */
 export const RECIPE = join(ROOT, 'test', 'e2e', 'fixtures', 'recipe');
@@ -74,24 +74,26 @@ export async function startPrivateKeychain(baseEnv: NodeJS.ProcessEnv): Promise<
   const env: NodeJS.ProcessEnv = { ...baseEnv, HOME: home, XDG_RUNTIME_DIR: runtime };
   delete env.DBUS_SESSION_BUS_ADDRESS;
   delete env.GNOME_KEYRING_CONTROL;
-  const child: ChildProcessWithoutNullStreams = spawn('dbus-run-session', ['--', 'sh', '-c', KEYRING_SESSION], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Stopped by closing its stdin (stop()); its group is killed then, or when the test file's process exits.
+  const child = spawnGroup('dbus-run-session', ['--', 'sh', '-c', KEYRING_SESSION], { env, stdio: ['pipe', 'pipe', 'pipe'] }, { outliveLeader: true });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let out = '';
   let err = '';
-  child.stderr.on('data', (c: Buffer) => {
+  child.stderr!.on('data', (c: Buffer) => {
     err += c.toString('utf8');
   });
   const stop = async (): Promise<void> => {
-    child.stdin.end();
-    const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.stdin!.end();
+    const guard = setTimeout(() => killGroup(child.pid), 10_000);
     await exited;
     clearTimeout(guard);
+    killGroup(child.pid);
     await rm(home, { recursive: true, force: true });
   };
   try {
     await new Promise<void>((resolve, reject) => {
       const guard = setTimeout(() => reject(new Error(`the private keyring did not start within 20 s:\n${err}`)), 20_000);
-      child.stdout.on('data', (c: Buffer) => {
+      child.stdout!.on('data', (c: Buffer) => {
         out += c.toString('utf8');
         if (out.includes('ready\n')) {
           clearTimeout(guard);

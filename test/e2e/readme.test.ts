@@ -10,31 +10,32 @@
  * after getting its credentials, which the audit log shows.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
 import { AWS_CLI, DIST_BIN, NODE_BIN, ROOT, auditEntries, credentialsFile, run, type RunResult } from './support.ts';
+import { spawnGroup } from '../node/processes.ts';
 
 /**
  * Like run(), but done when the shell exits, not when every copy of its stdout closes: the block
- * leaves `tray-cred agent &` running, which holds them open.
+ * leaves `tray-cred agent &` running, which holds them open. That agent is in the shell's
+ * process group, killed when the test ends.
  */
-function runUntilExit(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
+function runUntilExit(t: TestContext, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGroup(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }, { owner: t, outliveLeader: true });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
     child.on('exit', (status, signal) => {
       // What the shell itself wrote is in; the agent's own output goes on into the void.
       setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        child.stdout!.destroy();
+        child.stderr!.destroy();
         resolve({ status, signal, stdout, stderr });
       }, 200);
     });
@@ -145,7 +146,7 @@ test('the by-hand migration from the openssl recipe, line by line, ending with d
   // tray-cred on PATH, as setup or README's export line puts it.
   const env = { ...newcomer, PATH: `${DIST_BIN}:${NODE_BIN}:/usr/bin:/bin` };
   await writeFile(join(s.root, 'migration.sh'), script(lines));
-  const r = await runUntilExit('bash', [join(s.root, 'migration.sh')], env, s.userHome);
+  const r = await runUntilExit(t, 'bash', [join(s.root, 'migration.sh')], env, s.userHome);
   const output = r.stdout + r.stderr;
   assert.deepEqual(exits(r.stdout), lines.map(() => 0), output);
   assert.match(r.stdout, /Nothing to do\.\n/, 'doctor finds nothing left to do');

@@ -7,7 +7,6 @@
  * made before all this is refused because it holds an older key.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { watch } from 'node:fs';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { masterKeyAccount, stagedKeyAccount } from '../../main/core/vault/vault.
 import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { ROOT, TRAY_CRED, auditEntries, auditVerify, credentialsFile, makeSandbox, type Sandbox } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 const ROUNDS = 25;
 const MAX_DELAY_MS = 300;
@@ -45,7 +45,7 @@ function killedRekey(from: 'spawn' | 'lock', delayMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
     let locked = false;
     let timer: NodeJS.Timeout | undefined;
-    const child = spawn(TRAY_CRED, ['rekey'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGroup(TRAY_CRED, ['rekey'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const kill = (): void => {
       child.kill('SIGKILL');
     };
@@ -56,11 +56,11 @@ function killedRekey(from: 'spawn' | 'lock', delayMs: number): Promise<Round> {
     });
     if (from === 'spawn') timer = setTimeout(kill, delayMs);
     // Not an assertion: a rekey stuck on something would otherwise hang the test.
-    const guard = setTimeout(kill, 60_000);
+    const guard = setTimeout(() => killGroup(child.pid), 60_000);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
     child.on('close', (status, signal) => {
       watcher.close();

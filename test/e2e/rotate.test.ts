@@ -6,7 +6,6 @@
  * one key in IAM.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +13,7 @@ import { EXIT_STATUS } from '../../common/errors.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { AWS_CLI, ROOT, TRAY_CRED, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type Sandbox } from './support.ts';
+import { spawnGroup } from '../node/processes.ts';
 
 const ANN = 'arn:aws:iam::123456789012:user/ann';
 const BOB = 'arn:aws:iam::123456789012:user/bob';
@@ -97,8 +97,8 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
   const cases = steps.flatMap((action) => (['before', 'after'] as const).map((phase) => ({ action, phase })));
   for (const [i, { action, phase }] of cases.entries()) {
     const then = i % 2 === 0 ? 'doctor' : 'rotate';
-    it(`SIGKILL ${phase} ${action} is applied, then \`${then}\`: one working key stored, one key in IAM`, async () => {
-      const child = spawn(TRAY_CRED, ['rotate', 'svc'], { env: sandbox.env, cwd: ROOT, stdio: 'ignore' });
+    it(`SIGKILL ${phase} ${action} is applied, then \`${then}\`: one working key stored, one key in IAM`, async (t) => {
+      const child = spawnGroup(TRAY_CRED, ['rotate', 'svc'], { env: sandbox.env, cwd: ROOT, stdio: 'ignore' }, { owner: t });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
       let killed = false;
       aws.hook = async (got, when) => {

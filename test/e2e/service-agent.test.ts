@@ -5,13 +5,13 @@
  * bug: `tray-cred agent` before `init` must leave a data directory `init` accepts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { HELPER, PYTHON, ROOT, auditEntries, run, testSandbox, type Sandbox } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 const ACTIVATE = '/usr/bin/systemd-socket-activate';
 const SCRIPT = join(ROOT, 'dist', 'tray-cred.mjs');
@@ -36,13 +36,15 @@ async function activate(t: TestContext, sandbox: Sandbox, args: readonly string[
   // What the socket unit's DirectoryMode=0700 does; systemd-socket-activate leaves it to the umask.
   await mkdir(dirname(sandbox.socket), { mode: 0o700, recursive: true });
   const pass = Object.keys(sandbox.env).flatMap((name) => ['-E', name]);
-  const child = spawn(ACTIVATE, [...pass, '-l', sandbox.socket, process.execPath, SCRIPT, 'agent', ...args], { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnGroup(ACTIVATE, [...pass, '-l', sandbox.socket, process.execPath, SCRIPT, 'agent', ...args], { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.after(async () => {
     child.kill('SIGTERM');
+    const guard = setTimeout(() => killGroup(child.pid), 15_000);
     await exited;
+    clearTimeout(guard);
   });
   for (let i = 0; i < 300 && !/Listening on/.test(stderr); i += 1) await new Promise((r) => setTimeout(r, 50));
   assert.match(stderr, /Listening on/, 'systemd-socket-activate did not open the socket');
@@ -104,12 +106,12 @@ test('socket activation again after an idle exit: a new agent takes the same soc
   const { sandbox } = await testSandbox(t);
   await vaultWithDev(sandbox);
   await mkdir(dirname(sandbox.socket), { mode: 0o700, recursive: true });
-  const child = spawn(PYTHON, ['-c', SUPERVISOR, sandbox.socket, '2', process.execPath, SCRIPT, 'agent', '--idle-exit', '0.02'], { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnGroup(PYTHON, ['-c', SUPERVISOR, sandbox.socket, '2', process.execPath, SCRIPT, 'agent', '--idle-exit', '0.02'], { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.after(async () => {
-    child.kill('SIGKILL');
+    killGroup(child.pid);
     await exited;
   });
   await until('the supervisor listening', () => /Listening on/.test(stderr), () => stderr);

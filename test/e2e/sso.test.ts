@@ -5,7 +5,6 @@
  * get the role credentials through the helper; no token is ever in a file outside the vault.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { IdentityCenterStandIn } from '../fakes/identity-center-stand-in.ts';
 import { AWS_CLI, HELPER, PYTHON, ROOT, TRAY_CRED, auditEntries, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type Sandbox } from './support.ts';
+import { spawnGroup } from '../node/processes.ts';
 
 const BOTO3 = `
 import boto3, json, sys
@@ -39,11 +39,11 @@ async function filesContaining(dir: string, needles: readonly string[]): Promise
 
 /** `tray-cred sso login --no-browser`, with the sign-in URL it prints handed to `onUrl`. */
 function login(sandbox: Sandbox, profile: string, onUrl: (url: string) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(TRAY_CRED, ['sso', 'login', profile, '--no-browser'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnGroup(TRAY_CRED, ['sso', 'login', profile, '--no-browser'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let told = false;
-  child.stdout.on('data', (c: Buffer) => {
+  child.stdout!.on('data', (c: Buffer) => {
     stdout += c.toString('utf8');
     const m = /Open (\S+) and confirm the code/.exec(stdout);
     if (m && !told) {
@@ -51,7 +51,7 @@ function login(sandbox: Sandbox, profile: string, onUrl: (url: string) => void):
       onUrl(m[1]!);
     }
   });
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
 }
 

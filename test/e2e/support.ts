@@ -6,7 +6,7 @@
  * The tests run the bundles in dist/ (build/test.sh builds them first) against the real
  * gnome-keyring of the D-Bus session they inherit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import type { TestContext } from 'node:test';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
 import type { ProfileRecord } from '../../main/core/profiles/profile.ts';
 import type { VaultData } from '../../main/core/vault/vault-codec.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const DIST_BIN = join(ROOT, 'dist', 'bin');
@@ -38,19 +39,22 @@ export interface RunOptions {
   /** Written to stdin, which is then closed. Without it stdin is an empty pipe (not a TTY). */
   input?: string;
   cwd?: string;
-  /** A guard against a hung process, not an assertion: the process is killed and the result shows the signal. */
+  /** A guard against a hung process, not an assertion: its whole process group is killed and the result shows the signal. */
   killAfterMs?: number;
 }
 
-/** Runs a command with an argument vector (never through a shell) and collects its output. */
+/**
+ * Runs a command with an argument vector (never through a shell) and collects its output. The
+ * command leads its own process group, killed when it exits: nothing it started outlives it.
+ */
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env: options.env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGroup(command, args, { env: options.env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const guard = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 120_000);
+    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
+    const guard = setTimeout(() => killGroup(child.pid), options.killAfterMs ?? 120_000);
     child.on('error', (error) => {
       clearTimeout(guard);
       reject(error);
@@ -59,10 +63,10 @@ export function run(command: string, args: readonly string[], options: RunOption
       clearTimeout(guard);
       resolvePromise({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
-    child.stdin.on('error', () => {
+    child.stdin!.on('error', () => {
       // a command that exits without reading stdin closes the pipe; its result says what happened
     });
-    child.stdin.end(options.input ?? '');
+    child.stdin!.end(options.input ?? '');
   });
 }
 
@@ -155,13 +159,16 @@ export interface Agent {
   pid: number;
   /** Everything it has written to stderr so far. */
   stderr(): string;
-  /** SIGTERM, then the exit; SIGKILL only if it does not stop. Safe to call twice. */
+  /** SIGTERM, then the exit; SIGKILL to its process group only if it does not stop. Safe to call twice. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `tray-cred agent` and resolves once it says it is listening. */
+/**
+ * Starts `tray-cred agent` and resolves once it says it is listening. It leads its own process
+ * group, killed when it exits and at the latest when the test file's process does.
+ */
 export async function startAgent(sandbox: Sandbox, args: readonly string[] = []): Promise<Agent> {
-  const child: ChildProcess = spawn(TRAY_CRED, ['agent', ...args], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawnGroup(TRAY_CRED, ['agent', ...args], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString('utf8');
@@ -183,7 +190,7 @@ export async function startAgent(sandbox: Sandbox, args: readonly string[] = [])
       reject(new Error(`the agent exited (${how.code ?? how.signal}) before listening; stderr:\n${stderr}`));
     });
   }).catch((error: unknown) => {
-    child.kill('SIGKILL');
+    killGroup(child.pid);
     throw error;
   });
   let stopping: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
@@ -193,7 +200,7 @@ export async function startAgent(sandbox: Sandbox, args: readonly string[] = [])
     stop() {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const guard = setTimeout(() => killGroup(child.pid), 15_000);
         try {
           return await exited;
         } finally {

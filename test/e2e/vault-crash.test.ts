@@ -7,7 +7,6 @@
  * allowed; a torn or mixed vault is not.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,6 +16,7 @@ import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { ROOT, counterOf, counterProfiles, makeSandbox, testSandbox, type Sandbox } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 const ROUNDS = 40;
 /** Kills land anywhere from right after start-up to this many ms into the write loop. */
@@ -52,15 +52,15 @@ interface Round {
 /** Starts a writer, waits until it has read the vault, lets it write for `delayMs`, then SIGKILLs it. */
 function killedWriter(delayMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, sandbox.home], { env: sandbox.env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGroup(process.execPath, [WRITER, sandbox.home], { env: sandbox.env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let started = false;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.stderr.on('data', (c: Buffer) => {
+    const guard = setTimeout(() => killGroup(child.pid), 30_000);
+    child.stderr!.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');
     });
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString('utf8');
       if (!started && /^start \d+\n/.test(stdout)) {
         started = true;
@@ -77,7 +77,7 @@ function killedWriter(delayMs: number): Promise<Round> {
         .map((line) => Number(line.replace(/^start /, '')));
       resolve({ reported: numbers.at(-1) ?? Number.NaN, signal, code, stderr });
     });
-    child.stdin.end(key.toString('base64'));
+    child.stdin!.end(key.toString('base64'));
   });
 }
 

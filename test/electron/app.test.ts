@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { AWS_CLI, ROOT, credentialsFile, makeSandbox, run, writeAwsConfig, type Sandbox } from '../e2e/support.ts';
 import { PROD_KEYS } from '../fakes/world.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 
 const MAIN = join(ROOT, 'dist', 'app', 'main.mjs');
 
@@ -18,6 +18,7 @@ describe('the tray app, end to end', () => {
   let sandbox: Sandbox;
   let ask: (command: object) => Promise<Record<string, unknown>>;
   let exited: Promise<number | null>;
+  let appGroup: number | undefined;
   const stderr: string[] = [];
 
   before(async () => {
@@ -25,12 +26,13 @@ describe('the tray app, end to end', () => {
     sandbox = await makeSandbox();
     // A planted native-library path: the app must drop it, or the keyring addon would load it (and fail here).
     const env = { ...sandbox.env, NAPI_RS_NATIVE_LIBRARY_PATH: join(sandbox.root, 'planted.node') };
-    const child = spawn(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
+    const child = spawnGroup(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    appGroup = child.pid;
+    child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
     exited = new Promise((r) => child.on('exit', (code) => r(code)));
-    const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     ask = async (command) => {
-      child.stdin.write(`${JSON.stringify(command)}\n`);
+      child.stdin!.write(`${JSON.stringify(command)}\n`);
       const next = await answers.next();
       assert.ok(!next.done, `the app exited: ${stderr.join('')}`);
       const answer = JSON.parse(next.value) as Record<string, unknown>;
@@ -38,7 +40,10 @@ describe('the tray app, end to end', () => {
       return answer;
     };
   });
-  after(() => sandbox.cleanup());
+  after(() => {
+    killGroup(appGroup);
+    return sandbox.cleanup();
+  });
 
   it('offers to create a vault on first run, then unlocks and shows the tray', async () => {
     const offer = await ask({ op: 'box', n: 1 });

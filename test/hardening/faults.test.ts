@@ -7,7 +7,7 @@
  * down.)
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { appendFile, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,22 +16,24 @@ import { promisify } from 'node:util';
 import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
 import { PROTOCOL_VERSION } from '../../helper/wire.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { bounded, eventually, isRunning, waitForExit } from '../node/processes.ts';
+import { bounded, eventually, isRunning, killGroup, spawnGroup, waitForExit } from '../node/processes.ts';
 import { HELPER, TRAY_CRED, auditEntries, auditVerify, run, startAgent as startAgentIn, testSandbox, type Agent, type Sandbox } from '../e2e/support.ts';
 import { helperIdPrefix, seededSandbox, size } from './support.ts';
 
-const execFileP = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** execFile with a time limit: a command that never returns fails the test instead of holding it. */
+const execFileP = (file: string, args: readonly string[]) => execFileAsync(file, args, { timeout: 30_000, killSignal: 'SIGKILL' });
 const KILLS = size(50, 10);
 const DEV_JSON = `${JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey })}\n`;
 
 /** A helper run that remembers its pid: its request id starts with the pid in base 36. */
 function helperRun(env: NodeJS.ProcessEnv, profile: string): Promise<{ pid: number; status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(HELPER, ['--timeout', '20', profile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGroup(HELPER, ['--timeout', '20', profile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('close', (status) => resolve({ pid: child.pid!, status, stdout, stderr }));
   });
 }
@@ -140,17 +142,17 @@ test('the keychain daemon killed under a running agent: clear KEYCHAIN errors, n
   const children: ChildProcess[] = [];
   t.after(async () => {
     for (const c of children.reverse()) {
-      c.kill('SIGKILL');
+      killGroup(c.pid);
       await waitForExit(c);
     }
   });
-  const bus = spawn('dbus-daemon', [`--config-file=${join(sandbox.root, 'bus.conf')}`, '--nofork', '--nopidfile', '--print-address=1'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const bus = spawnGroup('dbus-daemon', [`--config-file=${join(sandbox.root, 'bus.conf')}`, '--nofork', '--nopidfile', '--print-address=1'], { env, stdio: ['ignore', 'pipe', 'ignore'] }, { outliveLeader: true });
   children.push(bus);
-  await bounded('dbus-daemon', new Promise((r) => bus.stdout.once('data', r)), 15_000);
+  await bounded('dbus-daemon', new Promise((r) => bus.stdout!.once('data', r)), 15_000);
   const startKeyring = async (): Promise<ChildProcess> => {
-    const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    const keyring = spawnGroup('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] }, { outliveLeader: true });
     children.push(keyring);
-    keyring.stdin.end('\n');
+    keyring.stdin!.end('\n');
     await eventually('gnome-keyring on the bus', () => nameOwned(address), 15_000);
     return keyring;
   };

@@ -75,7 +75,7 @@ async function tree(files: Record<string, string>): Promise<string> {
 
 async function cruise(dir: string): Promise<{ status: number; output: string }> {
   try {
-    const r = await promisify(execFile)(DEPCRUISE, ['--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'err', 'common', 'helper', 'main', 'renderer'], { cwd: dir });
+    const r = await promisify(execFile)(DEPCRUISE, ['--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'err', 'common', 'helper', 'main', 'renderer'], { cwd: dir, timeout: 120_000, killSignal: 'SIGKILL' });
     return { status: 0, output: r.stdout + r.stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -23,7 +23,9 @@ import { makeWorld } from '../fakes/world.ts';
 import { AWS_CLI, HELPER, TRAY_CRED, run, writeAwsConfig, type RunResult } from '../e2e/support.ts';
 import { seededSandbox } from './support.ts';
 
-const execFileP = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** execFile with a time limit: a command that never returns fails the test instead of holding it. */
+const execFileP = (file: string, args: readonly string[]) => execFileAsync(file, args, { timeout: 60_000, killSignal: 'SIGKILL' });
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 /** A secret access key shaped like AWS's: 40 characters of base64's alphabet, fresh per run. */

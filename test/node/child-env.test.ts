@@ -7,13 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { EXEC_PROFILE_VAR, checkNesting, childEnv, credentialVars, formatExport } from '../../main/node/exec/child-env.ts';
 import { parseDuration } from '../../main/node/exec/options.ts';
+import { SYNC_LIMIT } from './processes.ts';
 
 const HOSTILE = `a'b"c $(touch /tmp/pwned) \`id\` \\ ;\nnext`;
 
 describe('child environment and export formats', () => {
   it('the env format is data to sh, whatever the value holds', () => {
     const lines = formatExport({ AWS_SESSION_TOKEN: HOSTILE, AWS_ACCESS_KEY_ID: 'ASIAX' }, 'env');
-    const r = spawnSync('/bin/sh', ['-c', `${lines}printf '%s' "$AWS_SESSION_TOKEN"`], { encoding: 'utf8', env: {} });
+    const r = spawnSync('/bin/sh', ['-c', `${lines}printf '%s' "$AWS_SESSION_TOKEN"`], { ...SYNC_LIMIT, encoding: 'utf8', env: {} });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, HOSTILE);
   });

@@ -4,7 +4,7 @@
  * keyring absent, going away, coming back and locked.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,9 +14,12 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { KEYCHAIN_SERVICE, KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
-import { bounded, eventually, isRunning, waitForExit } from './processes.ts';
+import { bounded, eventually, isRunning, killGroup, spawnGroup, waitForExit } from './processes.ts';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** execFile with a time limit: a D-Bus call that never answers fails the test instead of holding it. */
+const run = (file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
+  execFileAsync(file, args, { ...options, timeout: 30_000, killSignal: 'SIGKILL' });
 const KEYCHAIN_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/platform/keyring-keychain.ts')).href;
 const ERRORS_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/core/errors.ts')).href;
 /** How long a child may take before the test calls it hung. Far below KeyringKeychain's 30 s default. */
@@ -150,7 +153,7 @@ class KeychainProcess {
         process.stdout.write(JSON.stringify(answer) + '\\n');
       }
     `;
-    this.child = spawn(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = spawnGroup(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['pipe', 'pipe', 'inherit'] });
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
   }
@@ -164,7 +167,7 @@ class KeychainProcess {
 
   async close(): Promise<void> {
     this.child.stdin!.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), HANG_MS);
+    const timer = setTimeout(() => killGroup(this.child.pid), HANG_MS);
     await this.exited;
     clearTimeout(timer);
   }
@@ -210,20 +213,21 @@ class PrivateSession {
   }
 
   async start(withKeyring: boolean): Promise<void> {
-    const bus = spawn('dbus-daemon', ['--session', `--address=${this.address}`, '--nofork', '--nopidfile', '--print-address=1'], {
+    // The bus and the keyring stop in order (stop()); their groups are killed only when this file's process exits.
+    const bus = spawnGroup('dbus-daemon', ['--session', `--address=${this.address}`, '--nofork', '--nopidfile', '--print-address=1'], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    }, { outliveLeader: true });
     this.bus = bus;
     await bounded('dbus-daemon listening', new Promise((resolve, reject) => {
       bus.stdout!.once('data', resolve);
       bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
     }), HANG_MS);
     if (!withKeyring) return;
-    const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], {
+    const keyring = spawnGroup('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], {
       env: this.env,
       stdio: ['pipe', 'ignore', 'ignore'],
-    });
+    }, { outliveLeader: true });
     this.keyring = keyring;
     keyring.stdin!.end('\n');
     // Calling the service before gnome-keyring owns its name would make the bus start a second, locked one.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
+import { killGroup, spawnGroup } from './processes.ts';
 
 const FS_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/platform/node-file-system.ts')).href;
 const uid = process.getuid?.();
@@ -36,13 +37,13 @@ async function withOpenUmask<T>(fn: () => Promise<T>): Promise<T> {
 function runChild(script: string, shellPrefix = ''): Promise<{ code: number | null; stdout: string }> {
   const args = ['--input-type=module', '-e', script];
   const child = shellPrefix
-    ? spawn('/bin/sh', ['-c', `${shellPrefix}; exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    ? spawnGroup('/bin/sh', ['-c', `${shellPrefix}; exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawnGroup(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      killGroup(child.pid);
       reject(new Error(`child did not finish within ${CHILD_MS / 1000} s`));
     }, CHILD_MS);
     child.once('exit', (code) => {
@@ -299,7 +300,7 @@ describe('lock', () => {
       console.log('locked');
       setInterval(() => {}, 1000);
     `;
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawnGroup(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const lines = createInterface({ input: holder.stdout! })[Symbol.asyncIterator]();
       const first = await Promise.race([
@@ -316,19 +317,19 @@ describe('lock', () => {
       });
       assert.equal(await readFile(path, 'utf8'), String(holder.pid), 'a live holder keeps its lock');
 
-      holder.kill('SIGKILL');
+      killGroup(holder.pid);
       await waitForExit(holder);
       const release = await fs.lock(path, 5_000);
       assert.equal(await readFile(path, 'utf8'), String(process.pid));
       await release();
     } finally {
-      holder.kill('SIGKILL');
+      killGroup(holder.pid);
     }
   });
 
   test('a lock file left by a process that has exited is broken at once', async () => {
     const path = join(await fresh(), 'audit.lock');
-    const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    const gone = spawnGroup(process.execPath, ['-e', ''], { stdio: 'ignore' });
     await waitForExit(gone);
     await writeFile(path, String(gone.pid), { mode: 0o600 });
     const release = await fs.lock(path, 1_000);

@@ -54,6 +54,8 @@ describe('splitCmdline', () => {
   });
 });
 
+// These children are spawned directly, not with spawnGroup(): each test reads /proc the moment
+// spawn() returns, before a wrapper would have exec'd the command, and sleep starts nothing of its own.
 describe('ProcProcessTable', () => {
   it('reads a live child: exe, argv, cwd, parent and start time', async () => {
     const child = spawn('/bin/sleep', ['30'], { cwd: '/tmp', stdio: 'ignore' });
@@ -68,7 +70,7 @@ describe('ProcProcessTable', () => {
       const withoutCwd = await new ProcProcessTable().read(child.pid!, { cwd: false });
       assert.deepEqual(withoutCwd, { ...record, cwd: '' }, 'asked not to, it leaves the working directory out and reads the rest the same');
     } finally {
-      child.kill();
+      child.kill('SIGKILL');
     }
   });
 
@@ -85,7 +87,7 @@ describe('ProcProcessTable', () => {
       assert.equal(record?.ppid, process.pid);
       assert.equal(record?.exe, exe);
     } finally {
-      child.kill();
+      child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
   });

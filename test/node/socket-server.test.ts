@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { ErrorCode } from '../../common/errors.ts';
 import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
@@ -20,6 +20,7 @@ import {
 } from '../../helper/wire.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 import { SocketServer, type SocketServerOptions } from '../../main/node/agent/socket-server.ts';
+import { killGroup, spawnGroup } from './processes.ts';
 
 const SERVER_MODULE = pathToFileURL(join(import.meta.dirname, '../../main/node/agent/socket-server.ts')).href;
 const uid = process.getuid?.();
@@ -405,7 +406,7 @@ describe('SocketServer with sendRequest as the client', () => {
 });
 
 /** A SocketServer in a child process: a real agent that can be killed without cleaning up. */
-async function agentInChild(path: string): Promise<ReturnType<typeof spawn>> {
+async function agentInChild(path: string, t: TestContext): Promise<ChildProcess> {
   const script = `
     import { SocketServer } from ${JSON.stringify(SERVER_MODULE)};
     const server = new SocketServer({
@@ -415,7 +416,7 @@ async function agentInChild(path: string): Promise<ReturnType<typeof spawn>> {
     await server.listen();
     console.log('listening');
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnGroup(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }, { owner: t });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -427,7 +428,7 @@ async function agentInChild(path: string): Promise<ReturnType<typeof spawn>> {
     ]);
     assert.equal(first.value, 'listening');
   } catch (error) {
-    child.kill('SIGKILL');
+    killGroup(child.pid);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -456,11 +457,11 @@ describe('SocketServer: the socket file and its directory', () => {
     }
   });
 
-  test('a socket left by a killed agent is replaced', async () => {
+  test('a socket left by a killed agent is replaced', async (t) => {
     const { path } = await place();
-    const child = await agentInChild(path);
+    const child = await agentInChild(path, t);
     assert.deepEqual(await sendRequest(path, { v: 1, id: 'c', op: 'status' }, 5_000), { v: 1, id: 'c', ok: true, result: 'child' });
-    child.kill('SIGKILL');
+    killGroup(child.pid);
     await new Promise((r) => child.once('exit', r));
     assert.ok((await lstat(path)).isSocket(), 'the killed agent left its socket file');
     await assert.rejects(sendRequest(path, { v: 1, id: 'd', op: 'status' }, 2_000), (error: unknown) => {
@@ -476,9 +477,9 @@ describe('SocketServer: the socket file and its directory', () => {
     }
   });
 
-  test("a live agent's socket is not stolen", async () => {
+  test("a live agent's socket is not stolen", async (t) => {
     const { path } = await place();
-    const child = await agentInChild(path);
+    const child = await agentInChild(path, t);
     try {
       const second = new SocketServer({ path, uid, warn: () => undefined, handle: async (r) => ({ v: 1, id: r.id, ok: true, result: 'thief' }) });
       await assert.rejects(second.listen(), (error: unknown) => {
@@ -488,7 +489,7 @@ describe('SocketServer: the socket file and its directory', () => {
       });
       assert.deepEqual(await sendRequest(path, { v: 1, id: 'still', op: 'status' }, 5_000), { v: 1, id: 'still', ok: true, result: 'child' });
     } finally {
-      child.kill('SIGKILL');
+      killGroup(child.pid);
     }
   });
 

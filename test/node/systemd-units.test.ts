@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EnvironmentError } from '../../main/core/errors.ts';
 import { SERVICE_UNIT, SOCKET_UNIT, execWord, listenStream, serviceUnit, socketUnit, type UnitPlace } from '../../main/node/service/systemd-units.ts';
+import { SYNC_LIMIT } from './processes.ts';
 
 async function tempDir(t: TestContext, prefix: string): Promise<string> {
   const dir = await mkdtemp(join('/tmp', prefix));
@@ -23,7 +24,7 @@ async function verify(t: TestContext, dir: string, place: UnitPlace): Promise<{ 
   await chmod(runtime, 0o700);
   await writeFile(join(dir, SOCKET_UNIT), socketUnit(place));
   await writeFile(join(dir, SERVICE_UNIT), serviceUnit(place));
-  const r = spawnSync('systemd-analyze', ['verify', '--user', SOCKET_UNIT, SERVICE_UNIT], { cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: runtime }, encoding: 'utf8' });
+  const r = spawnSync('systemd-analyze', ['verify', '--user', SOCKET_UNIT, SERVICE_UNIT], { ...SYNC_LIMIT, cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: runtime }, encoding: 'utf8' });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 

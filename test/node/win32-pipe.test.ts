@@ -15,6 +15,7 @@ import { sendRequest } from '../../helper/client.ts';
 import { Win32Error, checkPipeServer, type Win32Pipes } from '../../helper/win32-pipe.ts';
 import { EnvironmentError } from '../../main/core/errors.ts';
 import { claimPipeName } from '../../main/node/agent/win32-pipe-owner.ts';
+import { SYNC_LIMIT } from './processes.ts';
 
 const ME = Buffer.from('S-1-5-21-1-1001');
 const OTHER = Buffer.from('S-1-5-21-1-1002');
@@ -164,10 +165,10 @@ describe('a refused server is sent nothing', () => {
     try {
       const helper = resolve(import.meta.dirname, '..', '..', 'dist', 'tray-cred-helper.cjs');
       const env = { PATH: process.env.PATH, TRAY_CRED_SOCKET: join(dir, 'none', 'agent.sock') };
-      const run = spawnSync(process.execPath, ['-r', probe, helper, 'dev'], { env, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['-r', probe, helper, 'dev'], { ...SYNC_LIMIT, env, encoding: 'utf8' });
       assert.equal(run.status, 3, run.stderr);
       assert.doesNotMatch(run.stderr, /LOADED koffi/);
-      const control = spawnSync(process.execPath, ['-r', probe, '-e', "require('koffi')"], { encoding: 'utf8', cwd: resolve(import.meta.dirname, '..', '..') });
+      const control = spawnSync(process.execPath, ['-r', probe, '-e', "require('koffi')"], { ...SYNC_LIMIT, encoding: 'utf8', cwd: resolve(import.meta.dirname, '..', '..') });
       assert.match(control.stderr, /LOADED koffi/, 'the probe can see a load');
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -71,7 +71,8 @@ async function perDecision(page: Page, filter: HistoryFilter): Promise<Record<st
 
 const sorted = (o: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
-test('the timeline counts the filter\'s entries per decision, brushing sets From/To, no CSP violation', async () => {
+// Two color schemes over a long history in Chromium: 156 s on a busy 2-core machine, past the default per-test limit.
+test('the timeline counts the filter\'s entries per decision, brushing sets From/To, no CSP violation', { timeout: 300_000 }, async () => {
   for (const colorScheme of ['light', 'dark'] as const) {
     const opened = await openPage(harness, 'history', stub(), { colorScheme });
     const { page } = opened;

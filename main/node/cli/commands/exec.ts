@@ -44,15 +44,21 @@ async function exec(c: CliContext, profile: string, command: string[], o: ExecOp
   checkNesting(c.env, profile, o.allowNested === true);
   const duration = o.duration === undefined ? undefined : parseDuration(o.duration);
   const [file, ...args] = command.length ? command : [c.env.SHELL || '/bin/sh'];
-  if (!o.server) endAsChild(await runChild(file!, args, childEnv(c.env, await envCredentials(c, profile, o, duration))));
+  // runChild owns the signals before the first wait, so the credentials and the endpoint are made inside it.
+  if (!o.server) endAsChild(await runChild(file!, args, async () => childEnv(c.env, await envCredentials(c, profile, o, duration))));
   if (o.longTermKey) throw new UsageError('--server serves session credentials only (the container protocol has no place for a long-term key): drop --long-term-key');
-  const endpoint = await endpointFor(c, profile, duration);
+  // The endpoint starts inside runChild (so under its signal handling); this holds it for closing.
+  const endpoints: Endpoint[] = [];
   try {
-    const end = await runChild(file!, args, childEnv(c.env, endpointVars(profile, endpoint.url, endpoint.token, await regionFor(c, profile, o.region))));
-    await endpoint.close();
+    const end = await runChild(file!, args, async () => {
+      const endpoint = await endpointFor(c, profile, duration);
+      endpoints.push(endpoint);
+      return childEnv(c.env, endpointVars(profile, endpoint.url, endpoint.token, await regionFor(c, profile, o.region)));
+    });
+    await Promise.all(endpoints.map((e) => e.close()));
     endAsChild(end);
   } finally {
-    await endpoint.close();
+    await Promise.all(endpoints.map((e) => e.close()));
   }
 }
 
