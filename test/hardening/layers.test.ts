@@ -29,6 +29,9 @@ const CLEAN: Record<string, string> = {
   'main/node/cli/context.ts': 'export interface Context { out(text: string): void }\n',
   'main/node/cli/cli.ts': "import { broker } from '../../core/pipeline/broker.ts';\nimport { files } from '../platform/files.ts';\nexport const cli = [broker, files];\n",
   'main/node/app/service.ts': "import type { Context } from '../cli/context.ts';\nexport const service = (c: Context): void => c.out('');\n",
+  'main/core/file-limits.ts': 'export const cap = 1;\n',
+  'main/core/audit/audit-lines.ts': "import { cap } from '../file-limits.ts';\nexport const lines = cap;\n",
+  'main/node/audit/audit-lines-sync.ts': "import { readSync } from 'node:fs';\nimport { cap } from '../../core/file-limits.ts';\nexport const linesSync = [readSync, cap];\n",
 };
 
 /** Each file breaks one rule, named beside it. */
@@ -45,6 +48,8 @@ const VIOLATIONS: { file: string; text: string; rule: string }[] = [
   { file: 'main/core/ports/audit-probe.ts', text: "import { log } from '../audit/log.ts';\nexport const j = log;\n", rule: 'core-kernel-is-the-bottom' },
   { file: 'main/node/platform/cli-probe.ts', text: "import { cli } from '../cli/cli.ts';\nexport const k = cli;\n", rule: 'node-cli-is-the-top' },
   { file: 'main/node/agent/app-probe.ts', text: "import { service } from '../app/service.ts';\nexport const l = service;\n", rule: 'node-agent-reaches-only-platform-audit-aws' },
+  { file: 'main/node/audit/read-probe.ts', text: "import { openSync } from 'node:fs';\nexport const m = openSync;\n", rule: 'node-audit-files-opened-only-by-the-line-reader' },
+  { file: 'main/core/history/cap-probe.ts', text: "import { cap } from '../file-limits.ts';\nexport const n = cap;\n", rule: 'audit-file-cap-only-in-the-line-reader' },
 ];
 
 async function tree(files: Record<string, string>): Promise<string> {
