@@ -11,7 +11,7 @@ import { basename, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createSecretKey } from 'node:crypto';
 import { isAuditFile } from '../../main/core/audit/audit-codec.ts';
-import { blockLines, eachLine, fileLines, linesForward, linesFromEnd } from '../../main/core/audit/audit-lines.ts';
+import { blockLines, fileLines, lineEnd, linesForward, linesFromEnd } from '../../main/core/audit/audit-lines.ts';
 import { AuditLog } from '../../main/core/audit/audit-log.ts';
 import { queryAuditLog, readAuditLog } from '../../main/core/audit/audit-reader.ts';
 import { readTail } from '../../main/core/audit/audit-tail.ts';
@@ -78,13 +78,11 @@ describe('the audit line reader', () => {
     assert.deepEqual(blocks.map((b) => [blockLines(b), b.start, b.end, b.torn]), [[['two'], 4, 8, false]]);
   });
 
-  it('walks the lines of a buffer up to its length, taking no newline from the bytes after it', () => {
+  it('finds where each line of a buffer ends up to its length, taking no newline from the bytes after it', () => {
     const buf = Buffer.from('ab\ncd\nef\n');
-    const seen: string[] = [];
-    assert.equal(eachLine(buf, buf.length, (s, e) => seen.push(buf.toString('latin1', s, e)) > 0), true);
-    assert.deepEqual(seen, ['ab', 'cd', 'ef']);
-    assert.equal(eachLine(buf, 7, () => true), false, 'the line cut at the length is torn, though a newline follows it in the buffer');
-    assert.equal(eachLine(buf, buf.length, (s) => s === 0), false, 'the walk stops when told to');
+    assert.deepEqual([lineEnd(buf, 0, buf.length), lineEnd(buf, 3, buf.length), lineEnd(buf, 6, buf.length)], [2, 5, 8]);
+    assert.equal(lineEnd(buf, 6, 7), -1, 'the line cut at the length is torn, though a newline follows it in the buffer');
+    assert.equal(lineEnd(Buffer.from('ab'), 0, 2), -1);
   });
 });
 

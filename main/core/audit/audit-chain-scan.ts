@@ -1,12 +1,12 @@
 /**
  * The fast, accept-only pass over one audit file that parallel verification runs per file: each
- * line (walked by audit-lines.ts's eachLine) read by position from its bytes (the writer's own
+ * line (framed by audit-lines.ts's lineEnd) read by position from its bytes (the writer's own
  * layout, see audit-codec.ts sealEntry), its MAC checked over the bytes it covers, and its link
  * to the line before. It names nothing: a file it cannot accept whole goes through
  * verifyAuditLog's full checks, which say what is wrong. Every MAC is checked either way.
  */
 import { MAX_LINE_CHARS } from './audit-codec.ts';
-import { eachLine } from './audit-lines.ts';
+import { lineEnd } from './audit-lines.ts';
 import type { LineMac } from './audit-line-mac.ts';
 
 /** What a file holds, as far as the scan accepted it. */
@@ -84,26 +84,26 @@ export function scanAuditFile(mac: LineMac, buf: Buffer, length: number, want: r
   /** Where the previous line's MAC is in `buf`. */
   let prevMacAt = -1;
   let firstPrevAt = -1;
-  // A torn last line stops the walk as a bad line does.
-  const whole = eachLine(buf, length, (at, end) => {
+  for (let at = 0; at < length; ) {
+    const end = lineEnd(buf, at, length);
+    if (end < 0) return { ok: false }; // a torn last line
     const tail = tailOf(buf, at, end);
     const lineSeq = tail < 0 ? -1 : seqAt(buf, at, tail);
-    if (lineSeq < 1) return false;
+    if (lineSeq < 1) return { ok: false };
     const prevAt = tail + PREV_KEY.length;
     if (count === 0) {
       firstSeq = lineSeq;
       firstPrevAt = prevAt;
-    } else if (lineSeq !== seq + 1 || !same64(buf, prevAt, prevMacAt)) return false;
+    } else if (lineSeq !== seq + 1 || !same64(buf, prevAt, prevMacAt)) return { ok: false };
     const macAt = tail + MAC_AT;
     // The MAC covers the previous MAC, a newline, and the line up to its MAC with the object closed.
-    if (!mac.holds(buf, prevAt, at, prevAt + HEX_CHARS + 1, macAt)) return false;
+    if (!mac.holds(buf, prevAt, at, prevAt + HEX_CHARS + 1, macAt)) return { ok: false };
     if (want.includes(lineSeq)) macs[lineSeq] = text(buf, macAt);
     seq = lineSeq;
     prevMacAt = macAt;
     count += 1;
-    return true;
-  });
-  if (!whole) return { ok: false };
+    at = end + 1;
+  }
   if (count === 0) return { ok: true, count, firstSeq: 0, firstPrev: '', lastSeq: 0, lastMac: '', macs };
   return { ok: true, count, firstSeq, firstPrev: text(buf, firstPrevAt), lastSeq: seq, lastMac: text(buf, prevMacAt), macs };
 }

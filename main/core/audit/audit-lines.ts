@@ -18,7 +18,7 @@
  * Forwards and backwards it works on the bytes as read, without a string per line where the
  * caller does not need one. Following a growing log is main/node/audit/audit-follower.ts, over
  * {@link linesForward}; the threads of parallel verify read whole files through
- * main/node/audit/audit-lines-sync.ts and walk them with {@link eachLine}.
+ * main/node/audit/audit-lines-sync.ts and walk them with {@link lineEnd}.
  */
 import { join } from 'node:path';
 import { MAX_LINE_CHARS, isAuditFile } from './audit-codec.ts';
@@ -54,13 +54,14 @@ export function blockLines(block: LineBlock): string[] {
 
 /**
  * The whole lines of `path` between `from` and `to` (its size when the read began), in blocks,
- * in order. The line after the last newline is torn (the rest comes with a later write): it is
- * left, the last block's `end` stopping before it, unless `torn` asks for it. A file cut short
- * since `to` was read ends the read, instead of waiting for bytes that never come.
+ * in order, read `first` bytes at a time (then 4 MiB). The line after the last newline is torn
+ * (the rest comes with a later write): it is left, the last block's `end` stopping before it,
+ * unless `torn` asks for it. A file cut short since `to` was read ends the read, instead of
+ * waiting for bytes that never come.
  */
-export async function* linesForward(fs: FileSystem, path: string, from: number, to: number, options: { torn?: boolean } = {}): AsyncGenerator<LineBlock> {
+export async function* linesForward(fs: FileSystem, path: string, from: number, to: number, options: { torn?: boolean; first?: number } = {}): AsyncGenerator<LineBlock> {
   let at = from;
-  let want = CHUNK;
+  let want = options.first ?? CHUNK;
   while (at < to) {
     const ask = Math.min(want, to - at);
     const chunk = await fs.readRange(path, at, ask);
@@ -82,13 +83,14 @@ export async function* linesForward(fs: FileSystem, path: string, from: number, 
 
 /**
  * Every line of the audit file at `path`, its torn last line included (marked), in blocks; nothing
- * when there is no file. A file over the audit file cap is refused by its size before reading.
+ * when there is no file. The file is read whole, in one read, when it is within the audit file
+ * cap, and refused by its size before reading when it is over.
  */
 export async function* fileLines(fs: FileSystem, path: string): AsyncGenerator<LineBlock> {
   const size = await fs.size(path);
   if (size === null) return;
   if (size > LIMITS.auditFile.bytes) throw tooLarge(path, size, LIMITS.auditFile);
-  yield* linesForward(fs, path, 0, size, { torn: true });
+  yield* linesForward(fs, path, 0, size, { torn: true, first: size });
 }
 
 /**
@@ -191,17 +193,12 @@ export async function lineEndingAt(fs: FileSystem, path: string, offset: number,
 }
 
 /**
- * Walks the lines of `buf[0, length)`, a whole file already read: `visit` gets where each line
- * starts and where its newline is, in order, while it returns true. True when every line was
- * whole and visited; false when `visit` stopped or the last line is torn. Bytes past `length` (a
- * buffer reused from file to file) are never taken for a newline.
+ * Where the line that starts at `at` in `buf[0, length)`, a whole file already read, has its
+ * newline; -1 when it has none there (a torn last line). Bytes past `length` (a buffer reused from
+ * file to file) are never taken for a newline. A loop over a buffer's lines steps from one line's
+ * newline to the next line: parallel verify's scan, whose loop is its hot path, walks files so.
  */
-export function eachLine(buf: Buffer, length: number, visit: (start: number, newline: number) => boolean): boolean {
-  for (let at = 0; at < length; ) {
-    const newline = buf.indexOf(NL, at);
-    if (newline < 0 || newline >= length) return false;
-    if (!visit(at, newline)) return false;
-    at = newline + 1;
-  }
-  return true;
+export function lineEnd(buf: Buffer, at: number, length: number): number {
+  const newline = buf.indexOf(NL, at);
+  return newline < length ? newline : -1;
 }
