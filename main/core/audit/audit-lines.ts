@@ -9,9 +9,9 @@
  * - a torn last line (no newline yet) is left for later by a read of a range, and handed over
  *   marked torn by a read of a whole file, for verify to name it and the readers to try it;
  * - a file cut short while it is read ends the read at the bytes there were;
- * - a line longer than a read grows the read forwards until it fits (a whole-file read is capped
- *   by the file's size); backwards, a run without a newline longer than any line tray-cred writes
- *   is skipped instead of read to the file's start;
+ * - a line longer than a read grows the read forwards until it fits (a whole file is one read);
+ *   backwards, a run without a newline longer than any line tray-cred writes is skipped instead
+ *   of read to the file's start;
  * - a whole file or a read from the end is refused when the file is over the audit file cap,
  *   before a byte of it is read.
  *
@@ -36,14 +36,14 @@ export const MAX_LINE_BYTES = MAX_LINE_CHARS * 4;
 const LOOK_BACK = 4096;
 
 /** A run of lines read from a file, as bytes. */
-export interface LineBlock {
+interface LineBlock {
   /** Whole lines, each with its newline; or, when `torn`, the last line of the file, which has none. */
   bytes: Buffer;
   /** Where `bytes` starts in the file. */
   start: number;
   /** Where it ends: after its last newline, or at the end of the torn line. */
   end: number;
-  /** Only ever the last block of a whole-file read ({@link fileLines}). */
+  /** Only the last block of a read that asked for the torn line ({@link fileLines}) can be. */
   torn: boolean;
 }
 
@@ -109,12 +109,12 @@ export async function* linesStartingWith(fs: FileSystem, path: string, prefix: s
 }
 
 /**
- * The lines of `path` from `end` (by default its end) back, newest first, read in chunks: the
- * `audit` command shows 50 entries of a log that may hold a million, so it reads the bytes those
- * take, not the files. A line longer than a chunk grows the next read until it is whole, up to
- * {@link MAX_LINE_BYTES}; a longer run without a newline is dropped, as the whole-file reads skip
- * such a line. A torn last line comes first, as it is. A file over the audit file cap is refused
- * before reading.
+ * The lines of `path` from the offset `from` (by default its end) back, newest first, read in
+ * chunks: the `audit` command shows 50 entries of a log that may hold a million, so it reads the
+ * bytes those take, not the files. A line longer than a chunk grows the next read until it is
+ * whole, up to {@link MAX_LINE_BYTES}; a longer run without a newline is dropped, as the
+ * whole-file reads skip such a line. A torn last line comes first, as it is. A file over the
+ * audit file cap is refused before reading.
  */
 export async function* linesFromEnd(fs: FileSystem, path: string, from?: number): AsyncGenerator<string> {
   const size = (await fs.size(path)) ?? 0;
@@ -158,7 +158,7 @@ export async function* auditLinesFromEnd(fs: FileSystem, dir: string, from?: { f
 }
 
 /** The end of an audit file as the writer goes on from it: see {@link lastLine}. */
-export type FileEnd = { whole: true; end: number; torn: number; line: string | undefined } | { whole: false };
+type FileEnd = { whole: true; end: number; torn: number; line: string | undefined } | { whole: false };
 
 /**
  * The last `window` bytes of `path`, which was `size` bytes long: `end` is the offset after its
