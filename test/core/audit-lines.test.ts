@@ -59,6 +59,8 @@ describe('the audit line reader', () => {
     ['a line longer than a read from the end', Buffer.from(`a\n${'x'.repeat(300_000)}\nb\n`)],
     ['no newline at all', Buffer.from('x'.repeat(70_000))],
     ['nothing', Buffer.alloc(0)],
+    // Lines across the 256 KiB reads from the end, with valid and broken multi-byte characters at every offset.
+    ['1 MB of lines with multi-byte and broken characters', Buffer.concat(Array.from({ length: 2500 }, (_, i) => Buffer.concat([Buffer.from(`${i} é😀 ${'y'.repeat(i % 700)}`), bad.subarray(0, i % 6), Buffer.from(i % 9 ? '\n' : '\n\n')])))],
   ];
   for (const [name, bytes] of cases) {
     it(`reads ${name} forwards and backwards as the same lines, as splitting the whole text does`, async () => {

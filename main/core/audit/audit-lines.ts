@@ -120,11 +120,12 @@ export async function* linesFromEnd(fs: FileSystem, path: string, from?: number)
   const size = (await fs.size(path)) ?? 0;
   if (size > LIMITS.auditFile.bytes) throw tooLarge(path, size, LIMITS.auditFile);
   let end = Math.min(from ?? size, size);
-  let carry = Buffer.alloc(0);
+  let carry: Buffer = Buffer.alloc(0);
   let want = BACK_CHUNK;
   while (end > 0) {
     const start = Math.max(0, end - want);
-    const chunk = Buffer.concat([await fs.readRange(path, start, end - start), carry]);
+    const read = await fs.readRange(path, start, end - start);
+    const chunk = carry.length > 0 ? Buffer.concat([read, carry]) : read;
     end = start;
     // The first line of the chunk may be cut: keep it for the next read, unless this is the file's start.
     const cut = start === 0 ? -1 : chunk.indexOf(NL);
@@ -136,11 +137,24 @@ export async function* linesFromEnd(fs: FileSystem, path: string, from?: number)
     }
     want = BACK_CHUNK;
     carry = chunk.subarray(0, cut + 1);
-    const lines = chunk.subarray(cut + 1).toString('utf8').split('\n');
-    for (let i = lines.length - 1; i >= 0; i -= 1) if (lines[i]) yield lines[i]!;
+    yield* backwardsIn(chunk, cut + 1);
   }
-  const rest = carry.toString('utf8').split('\n');
-  for (let i = rest.length - 1; i >= 0; i -= 1) if (rest[i]) yield rest[i]!;
+  yield* backwardsIn(carry, 0);
+}
+
+/**
+ * The non-empty lines of `bytes` from `from` on, last first, each decoded alone: a reader that
+ * stops after a few (`audit --limit 50`) decodes those, not the whole chunk. `from` and the end
+ * of `bytes` are line boundaries, so each line decodes as it would in the whole text.
+ */
+function* backwardsIn(bytes: Buffer, from: number): Generator<string> {
+  for (let stop = bytes.length; ; ) {
+    const newline = stop > from ? bytes.lastIndexOf(NL, stop - 1) : -1;
+    const start = newline < from ? from : newline + 1;
+    if (stop > start) yield bytes.toString('utf8', start, stop);
+    if (newline < from) return;
+    stop = newline;
+  }
 }
 
 /**
