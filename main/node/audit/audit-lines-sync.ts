@@ -1,8 +1,9 @@
 /**
  * The audit line reader's synchronous read (core/audit/audit-lines.ts is the rest of it), for the
  * threads of parallel `audit verify`: a whole file read into a buffer the thread keeps from file
- * to file, without a round through the event loop per read. The threads then walk its lines with
- * the core's eachLine. Nothing else in main/node/audit opens an audit file (a dependency-cruiser rule).
+ * to file, without a round through the event loop per read. The threads then step through its
+ * lines with the core's lineEnd. Nothing else in main/node/audit opens an audit file (a
+ * dependency-cruiser rule).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { LIMITS } from '../../core/file-limits.ts';
