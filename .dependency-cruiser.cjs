@@ -57,6 +57,22 @@ const FOLDER_RULES = [
   only('main/node', 'exec', ['platform', 'aws', 'client'], '`exec`, its endpoint and the console sign-in.'),
   only('main/node', 'app', ['platform', 'audit', 'aws', 'client', 'exec'], 'The windows\' services, Electron-free.'),
   {
+    name: 'audit-file-cap-only-in-the-line-reader',
+    comment:
+      'Of the log\'s modules (main/core/audit, main/core/history, main/node/audit), only the line reader (audit-lines.ts, audit-lines-sync.ts) reads whole files or applies the audit file cap (file-limits.ts): every other reader goes through it.',
+    severity: 'error',
+    from: { path: '^main/(core/audit|core/history|node/audit)/', pathNot: '^main/(core/audit/audit-lines|node/audit/audit-lines-sync)\\.ts$' },
+    to: { path: '^main/core/file-limits\\.ts$' },
+  },
+  {
+    name: 'node-audit-files-opened-only-by-the-line-reader',
+    comment:
+      'Audit files are read line by line in one place: main/core/audit/audit-lines.ts through the FileSystem port (test/core/audit-lines.test.ts checks that no other module calls the port\'s reads on them), and its synchronous read for parallel verify\'s threads, main/node/audit/audit-lines-sync.ts, the only module of main/node/audit that opens a file. system-log-forwarder.ts only asks whether journald\'s socket exists.',
+    severity: 'error',
+    from: { path: '^main/node/audit/', pathNot: '^main/node/audit/(audit-lines-sync|system-log-forwarder)\\.ts$' },
+    to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
+  },
+  {
     name: 'node-cli-is-the-top',
     comment: 'main/node/cli/ (the commands and their composition root) is imported by nothing else, but for the contract its helpers take (cli/context.ts).',
     severity: 'error',

@@ -39,6 +39,9 @@ const CLEAN: Record<string, string> = {
   'main/node/platform/node-services.ts': "import { Vault } from '../../core/vault/vault.ts';\nimport { NodeFileSystem } from './node-file-system.ts';\nexport const nodeServices = () => [new Vault(), new NodeFileSystem()];\n",
   // A composition root: it may build the broker, and call node-services.ts.
   'main/node/cli/cli-context.ts': "import { broker } from '../../core/pipeline/broker.ts';\nimport { files } from '../platform/files.ts';\nimport { nodeServices } from '../platform/node-services.ts';\nexport const cli = [broker, files, nodeServices()];\n",
+  'main/core/file-limits.ts': 'export const cap = 1;\n',
+  'main/core/audit/audit-lines.ts': "import { cap } from '../file-limits.ts';\nexport const lines = cap;\n",
+  'main/node/audit/audit-lines-sync.ts': "import { readSync } from 'node:fs';\nimport { cap } from '../../core/file-limits.ts';\nexport const linesSync = [readSync, cap];\n",
 };
 
 /** Each file breaks one rule, named beside it. */
@@ -62,6 +65,8 @@ const VIOLATIONS: { file: string; text: string; rule: string }[] = [
   { file: 'main/node/agent/compose-probe.ts', text: "import { nodeServices } from '../platform/node-services.ts';\nexport const m = nodeServices();\n", rule: 'only-the-composition-roots-compose' },
   { file: 'main/node/app/adapter-probe.ts', text: "import { NodeFileSystem } from '../platform/node-file-system.ts';\nexport const n = new NodeFileSystem();\n", rule: 'only-the-composition-builds-adapters' },
   { file: 'main/node/app/vault-probe.ts', text: "import { Vault } from '../../core/vault/vault.ts';\nexport const o = new Vault();\n", rule: 'only-the-composition-builds-services' },
+  { file: 'main/node/audit/read-probe.ts', text: "import { openSync } from 'node:fs';\nexport const m = openSync;\n", rule: 'node-audit-files-opened-only-by-the-line-reader' },
+  { file: 'main/core/history/cap-probe.ts', text: "import { cap } from '../file-limits.ts';\nexport const n = cap;\n", rule: 'audit-file-cap-only-in-the-line-reader' },
 ];
 
 async function tree(files: Record<string, string>): Promise<string> {

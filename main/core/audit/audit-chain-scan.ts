@@ -1,11 +1,12 @@
 /**
  * The fast, accept-only pass over one audit file that parallel verification runs per file: each
- * line read by position from its bytes (the writer's own layout, see audit-codec.ts sealEntry),
- * its MAC checked over the bytes it covers, and its link to the line before. It names nothing:
- * a file it cannot accept whole goes through verifyAuditLog's full checks, which say what is
- * wrong. Every MAC is checked either way.
+ * line (framed by audit-lines.ts's lineEnd) read by position from its bytes (the writer's own
+ * layout, see audit-codec.ts sealEntry), its MAC checked over the bytes it covers, and its link
+ * to the line before. It names nothing: a file it cannot accept whole goes through
+ * verifyAuditLog's full checks, which say what is wrong. Every MAC is checked either way.
  */
 import { MAX_LINE_CHARS } from './audit-codec.ts';
+import { lineEnd } from './audit-lines.ts';
 import type { LineMac } from './audit-line-mac.ts';
 
 /** What a file holds, as far as the scan accepted it. */
@@ -24,7 +25,6 @@ export type FileScan =
     }
   | { ok: false };
 
-const NL = 0x0a;
 const SEQ_KEY = Buffer.from('{"seq":');
 const TAMPER = Buffer.from('"event":"tamper"');
 const PREV_KEY = Buffer.from(',"prev":"');
@@ -85,8 +85,8 @@ export function scanAuditFile(mac: LineMac, buf: Buffer, length: number, want: r
   let prevMacAt = -1;
   let firstPrevAt = -1;
   for (let at = 0; at < length; ) {
-    const end = buf.indexOf(NL, at);
-    if (end < 0 || end >= length) return { ok: false }; // a torn last line
+    const end = lineEnd(buf, at, length);
+    if (end < 0) return { ok: false }; // a torn last line
     const tail = tailOf(buf, at, end);
     const lineSeq = tail < 0 ? -1 : seqAt(buf, at, tail);
     if (lineSeq < 1) return { ok: false };

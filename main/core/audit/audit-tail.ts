@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { GENESIS, fileName, isAuditFile, parseLine, type AuditInput } from './audit-codec.ts';
 import { readAuditLog } from './audit-reader.ts';
+import { lastLine } from './audit-lines.ts';
 import type { FileSystem } from '../ports/ports.ts';
 import { TamperedError } from '../errors.ts';
 
@@ -28,23 +29,18 @@ export async function readTail(fs: FileSystem, dir: string, cached: Tail | undef
   const path = join(dir, last);
   const size = (await fs.size(path)) ?? 0;
   if (cached && cached.file === last && cached.size === size) return { tail: cached, repairs: [] };
-  const start = Math.max(0, size - TAIL_BYTES);
-  const chunk = await fs.readRange(path, start, size - start);
-  if (chunk.lastIndexOf(0x0a, chunk.length - 2) < 0 && start > 0) {
+  const end = await lastLine(fs, path, size, TAIL_BYTES);
+  if (!end.whole) {
     // The writer's lines are far shorter (MAX_LINE_CHARS): this one was not written by tray-cred, and is not read whole.
     throw new TamperedError(`the last line of ${last} is longer than ${TAIL_BYTES / 1024} KiB, which tray-cred never writes, so the chain cannot go on from it and nothing is served unrecorded: run \`tray-cred audit verify\` to see where the log was damaged`);
   }
   const repairs: AuditInput[] = [];
-  let end = chunk.length;
-  if (end > 0 && chunk[end - 1] !== 0x0a) {
-    const cut = chunk.lastIndexOf(0x0a) + 1;
-    await fs.truncate(path, start + cut);
-    repairs.push({ event: 'repair', reason: `dropped a torn last line of ${end - cut} bytes in ${last}: a write was cut off by a crash` });
-    end = cut;
+  if (end.torn > 0) {
+    await fs.truncate(path, end.end);
+    repairs.push({ event: 'repair', reason: `dropped a torn last line of ${end.torn} bytes in ${last}: a write was cut off by a crash` });
   }
-  const lastLine = chunk.subarray(0, end).toString('utf8').split('\n').filter(Boolean).at(-1);
-  const position = lastLine === undefined ? await endBefore(fs, dir, files.at(-2)) : endOf(lastLine, last);
-  return { tail: { file: last, size: start + end, ...position }, repairs };
+  const position = end.line === undefined ? await endBefore(fs, dir, files.at(-2)) : endOf(end.line, last);
+  return { tail: { file: last, size: end.end, ...position }, repairs };
 }
 
 /** The newest file is empty (or only held the torn line): the chain ends in the file before it. */

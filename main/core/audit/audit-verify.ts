@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GENESIS, MAX_LINE_CHARS, TOO_LONG, intactMac, isAuditFile, linkHolds, parseLine, sameHex } from './audit-codec.ts';
 import type { AuditAnchor } from './audit-anchor.ts';
 import { HEAD, readHead, type Head } from './audit-head.ts';
-import { LIMITS, readCapped } from '../file-limits.ts';
+import { blockLines, fileLines } from './audit-lines.ts';
 import type { FileSystem } from '../ports/ports.ts';
 
 /** Where and why the chain breaks. */
@@ -46,33 +46,36 @@ export async function verifyAuditLog(fs: FileSystem, dir: string, rawKey: Buffer
   const walk: Walk = { prev: GENESIS, expected: 1, entries: 0, headSeen: false };
   const report = (problem: VerifyProblem | undefined): VerifyReport => ({ ok: problem === undefined, entries: walk.entries, files: files.length, problem });
   for (const name of files) {
-    const text = (await readCapped(fs, join(dir, name), LIMITS.auditFile))?.toString('utf8') ?? '';
-    const problem = checkFile(key, head, walk, name, text, anchor);
-    if (problem) return report(problem);
+    let line = 0;
+    for await (const block of fileLines(fs, join(dir, name))) {
+      if (block.torn) return report({ file: name, line: line + 1, seq: undefined, reason: 'the last line is torn (a write was cut off); the agent repairs and records this on its next write' });
+      const lines = blockLines(block);
+      const problem = checkLines(key, head, walk, name, lines, line, anchor);
+      if (problem) return report(problem);
+      line += lines.length;
+    }
   }
   return report(checkEnd(head, walk, files, options.requireEntries === true) ?? checkAnchorEnd(anchor, walk, files));
 }
 
-function checkFile(key: KeyObject, head: Head, walk: Walk, name: string, text: string, anchor: AuditAnchor | null): VerifyProblem | undefined {
-  const lines = text.split('\n');
-  const torn = lines.pop();
+/** Checks whole `lines` of file `name`, the first of them its line `before + 1`. */
+function checkLines(key: KeyObject, head: Head, walk: Walk, name: string, lines: string[], before: number, anchor: AuditAnchor | null): VerifyProblem | undefined {
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!;
     // The entry the head names gets the full checks: they compare it with the head.
     let entryMac = head.ok && head.seq === walk.expected ? undefined : intactMac(key, line, walk.prev, walk.expected);
     if (entryMac === undefined) {
       const checked = checkEntry(key, head, walk, line);
-      if (!checked.ok) return { file: name, line: i + 1, seq: checked.seq, reason: checked.reason };
+      if (!checked.ok) return { file: name, line: before + i + 1, seq: checked.seq, reason: checked.reason };
       if (checked.atHead) walk.headSeen = true;
       entryMac = checked.mac;
     }
     const unanchored = anchor && checkAnchored(anchor, walk.expected, entryMac);
-    if (unanchored) return { file: name, line: i + 1, seq: walk.expected, reason: unanchored };
+    if (unanchored) return { file: name, line: before + i + 1, seq: walk.expected, reason: unanchored };
     walk.prev = entryMac;
     walk.expected += 1;
     walk.entries += 1;
   }
-  if (torn) return { file: name, line: lines.length + 1, seq: undefined, reason: 'the last line is torn (a write was cut off); the agent repairs and records this on its next write' };
   return undefined;
 }
 

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { AccessStory } from '../../../common/history.ts';
 import { isAuditFile, parseLine, type AuditEntry } from '../audit/audit-codec.ts';
+import { linesStartingWith } from '../audit/audit-lines.ts';
 import type { FileSystem } from '../ports/ports.ts';
 
 /** An access key id as AWS issues them: safe to paste into a shell as it is. */
@@ -12,22 +13,16 @@ const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
 
 /**
  * Entry `seq` as its file holds it, unverified (verify vouches for the chain), or `undefined`.
- * Files are named for their first entry, so only the one file that can hold it is read.
+ * Files are named for their first entry, so only the one file that can hold it is read, and
+ * only the lines that begin with its number are decoded.
  */
 export async function readEntry(fs: FileSystem, dir: string, seq: number): Promise<AuditEntry | undefined> {
   const files = (await fs.list(dir)).filter(isAuditFile);
   const file = files.findLast((name) => Number(name.slice(6, 18)) <= seq);
   if (!file) return undefined;
-  const text = (await fs.readFile(join(dir, file)))?.toString('utf8') ?? '';
-  const prefix = `{"seq":${seq},`;
-  for (let at = 0; at < text.length; ) {
-    const end = text.indexOf('\n', at);
-    const stop = end < 0 ? text.length : end;
-    if (text.startsWith(prefix, at)) {
-      const parsed = parseLine(text.slice(at, stop));
-      if (parsed.ok && parsed.entry.seq === seq) return parsed.entry;
-    }
-    at = stop + 1;
+  for await (const line of linesStartingWith(fs, join(dir, file), `{"seq":${seq},`)) {
+    const parsed = parseLine(line);
+    if (parsed.ok && parsed.entry.seq === seq) return parsed.entry;
   }
   return undefined;
 }

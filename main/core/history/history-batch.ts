@@ -7,6 +7,7 @@
 import { claimDiffers, programText } from '../../../common/caller-text.ts';
 import { parseRecord, type AuditRecord } from '../audit/audit-codec.ts';
 import { verifiedExe } from '../audit/audit-extras.ts';
+import { blockLines, linesForward } from '../audit/audit-lines.ts';
 import type { BatchJob, BatchReader, FileSystem, HistoryBatch, HistoryCodeColumn, HistoryNumberColumn } from '../ports/ports.ts';
 
 export const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const satisfies readonly HistoryNumberColumn[];
@@ -20,9 +21,6 @@ export const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd'
 export type NumberColumn = HistoryNumberColumn;
 export type CodeColumn = HistoryCodeColumn;
 export type { BatchJob, BatchReader, HistoryBatch };
-
-/** The first read; a line longer than this (tray-cred writes none) doubles it until it fits. */
-const CHUNK = 4 * 1024 * 1024;
 
 /** The verified requester where the kernel named one, the claim otherwise; and a claim about another process beside it. */
 function callerOf(e: AuditRecord): { pid: number; ppid: number; cwd: string | undefined; command: string | undefined; claimed: string | undefined } {
@@ -108,33 +106,23 @@ export function batchBuffers(batch: HistoryBatch): ArrayBuffer[] {
 }
 
 /**
- * Reads whole lines of `job` into a batch, in chunks, so a big file never sits in memory twice.
- * A torn last line is left (`end` stops before it) for a later read. A line that is not a
- * record is skipped: `audit verify` names it.
+ * Reads whole lines of `job` into a batch, in chunks (audit-lines.ts), so a big file never sits in
+ * memory twice. A torn last line is left (`end` stops before it) for a later read. A line that is
+ * not a record is skipped: `audit verify` names it.
  */
 export async function readBatch(fs: FileSystem, job: BatchJob): Promise<HistoryBatch> {
   // Lines are 300 to 600 bytes as tray-cred writes them: room for about as many rows as there are, grown if shorter.
   const builder = new BatchBuilder(Math.ceil((job.size - job.offset) / 400) + 16);
-  let at = job.offset;
-  let want = CHUNK;
-  while (at < job.size) {
-    const chunk = await fs.readRange(job.path, at, Math.min(want, job.size - at));
-    const end = chunk.lastIndexOf(0x0a);
-    if (end < 0) {
-      // A torn last line (the rest comes with a later write), or a file cut short since its size was read.
-      if (at + chunk.length >= job.size || chunk.length < Math.min(want, job.size - at)) break;
-      want *= 2; // one line longer than a chunk
-      continue;
-    }
-    for (const line of chunk.toString('utf8', 0, end).split('\n')) {
+  let end = job.offset;
+  for await (const block of linesForward(fs, job.path, job.offset, job.size)) {
+    for (const line of blockLines(block)) {
       if (!line) continue;
       const parsed = parseRecord(line);
       if (parsed.ok) builder.add(parsed.record, parsed.at);
     }
-    at += end + 1;
-    want = CHUNK;
+    end = block.end;
   }
-  return builder.finish(at);
+  return builder.finish(end);
 }
 
 /** Reads each job on this thread, one after the other. */

@@ -16,7 +16,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { MAX_LINE_CHARS, isAuditFile } from '../audit/audit-codec.ts';
+import { isAuditFile } from '../audit/audit-codec.ts';
+import { MAX_LINE_BYTES, lineEndingAt } from '../audit/audit-lines.ts';
 import { CODES, NUMBERS } from './history-batch.ts';
 import { HistoryColumns } from './history-columns.ts';
 import type { FileSystem } from '../ports/ports.ts';
@@ -27,8 +28,6 @@ const MAC_BYTES = 32;
 const ROW_BYTES = NUMBERS.length * 8 + CODES.length * 4 + 1;
 /** A line ends with `,"mac":"` + 64 hex digits + `"}`. */
 const LINE_MAC = /"mac":"([0-9a-f]{64})"\}$/;
-/** A line's bytes at most (its characters up to 4 bytes each in UTF-8), and the newline before it. */
-const LINE_BYTES = MAX_LINE_CHARS * 4 + 1;
 
 /** Where the snapshot lives and how to get the audit key (a copy the snapshot code zeroes after use). */
 export interface SnapshotPlace {
@@ -67,16 +66,11 @@ const seal = (key: Buffer, body: Buffer): Buffer => createHmac('sha256', key).up
  * The MAC of the line that ends at `offset` in `path` and the SHA-256 of that whole line (so an edit
  * that keeps the MAC is seen too), '' at offset 0; `undefined` when no audit line ends there.
  */
-export async function lineMacAt(fs: FileSystem, path: string, offset: number, back = 4096): Promise<string | undefined> {
+export async function lineMacAt(fs: FileSystem, path: string, offset: number): Promise<string | undefined> {
   if (offset === 0) return '';
-  const start = Math.max(0, offset - back);
-  const bytes = await fs.readRange(path, start, offset - start);
-  if (bytes.length !== offset - start || bytes[bytes.length - 1] !== 0x0a) return undefined;
-  const from = bytes.lastIndexOf(0x0a, bytes.length - 2);
-  // A line longer than the first look back (tray-cred writes none): once more, as far back as a line can be.
-  if (from < 0 && start > 0) return back < LINE_BYTES ? lineMacAt(fs, path, offset, LINE_BYTES + 1) : undefined;
-  const line = bytes.subarray(from + 1, bytes.length - 1);
-  const mac = LINE_MAC.exec(line.toString('utf8'))?.[1];
+  // As far back as a line can be, and the newline before it.
+  const line = await lineEndingAt(fs, path, offset, MAX_LINE_BYTES + 1);
+  const mac = line && LINE_MAC.exec(line.toString('utf8'))?.[1];
   return mac && `${mac} ${createHash('sha256').update(line).digest('hex')}`;
 }
 

@@ -8,7 +8,7 @@
 import { FIRST_USE_DAYS } from '../../../common/history.ts';
 import { linkHolds, parseLine, type AuditRecord, type MacKey } from '../audit/audit-codec.ts';
 import { verifiedExe } from '../audit/audit-extras.ts';
-import { auditLinesFromEnd } from '../audit/audit-reader.ts';
+import { auditLinesFromEnd } from '../audit/audit-lines.ts';
 import { SERVED_DECISIONS } from './history-columns.ts';
 import type { FileSystem, FirstUse } from '../ports/ports.ts';
 

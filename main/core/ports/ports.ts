@@ -45,7 +45,8 @@ export type Release = () => Promise<void>;
 
 /**
  * Files, as the core needs them. Paths are absolute. Everything created is private to the user
- * (directories 0700, files 0600) whatever the umask.
+ * (directories 0700, files 0600) whatever the umask. Audit files are read only through the audit
+ * line reader (main/core/audit/audit-lines.ts), never with `readFile` or `readRange` directly.
  */
 export interface FileSystem {
   /** The whole file, or `null` when it does not exist. */

@@ -4,10 +4,13 @@
  * directory listing and a size; bytes are read only when the newest file grew. A new file is a
  * rotation (the chain goes on in it); a file that shrank or went away, or a sequence number
  * that goes back, means the log was replaced: that is said, and following goes on from the new end.
+ * It is the follow side of the one audit line reader (core/audit/audit-lines.ts), whose reads of
+ * a range leave a line still being written for the next poll.
  */
 import { join } from 'node:path';
 import { isAuditFile, parseLine, type AuditEntry } from '../../core/audit/audit-codec.ts';
-import { queryAuditLog } from '../../core/audit/audit-reader.ts';
+import { blockLines, linesForward } from '../../core/audit/audit-lines.ts';
+import { entriesFromEnd } from '../../core/audit/audit-reader.ts';
 import type { FileSystem } from '../../core/ports/ports.ts';
 
 /** Where reading stands: the file, the bytes of it already read, and the last entry given out. */
@@ -33,21 +36,10 @@ export interface FollowerDeps {
  */
 export async function endOfLog(fs: FileSystem, dir: string): Promise<FollowPosition> {
   const file = (await fs.list(dir)).filter(isAuditFile).at(-1);
-  const pos = { file, offset: file === undefined ? 0 : ((await fs.size(join(dir, file))) ?? 0), seq: 0 };
-  pos.seq = (await lastSeqBefore(fs, dir, pos)) || ((await queryAuditLog(fs, dir, { limit: 1 })).at(-1)?.seq ?? 0);
-  return pos;
-}
-
-/** The sequence number of the last whole entry in the newest file before `pos.offset`, for a position taken after a replacement. */
-async function lastSeqBefore(fs: FileSystem, dir: string, pos: FollowPosition): Promise<number> {
-  if (pos.file === undefined || pos.offset === 0) return 0;
-  const start = Math.max(0, pos.offset - 64 * 1024);
-  const lines = (await fs.readRange(join(dir, pos.file), start, pos.offset - start)).toString('utf8').split('\n');
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const parsed = lines[i] ? parseLine(lines[i]!) : undefined;
-    if (parsed?.ok) return parsed.entry.seq;
-  }
-  return 0;
+  if (file === undefined) return { file, offset: 0, seq: 0 };
+  const offset = (await fs.size(join(dir, file))) ?? 0;
+  for await (const { entry } of entriesFromEnd(fs, dir, { file, offset })) return { file, offset, seq: entry.seq };
+  return { file, offset, seq: 0 };
 }
 
 export class AuditFollower {
@@ -76,23 +68,22 @@ export class AuditFollower {
   /** Gives out the whole lines after the offset; `false` when the log turned out to be replaced. */
   private async readFrom(file: string): Promise<boolean> {
     const { fs, dir } = this.deps;
-    const size = (await fs.size(join(dir, file))) ?? 0;
-    if (size <= this.pos.offset) return true;
-    const chunk = await fs.readRange(join(dir, file), this.pos.offset, size - this.pos.offset);
+    const path = join(dir, file);
     // A line still being written waits for its newline.
-    const end = chunk.lastIndexOf(0x0a) + 1;
-    for (const line of chunk.subarray(0, end).toString('utf8').split('\n')) {
-      const parsed = line ? parseLine(line) : undefined;
-      if (!parsed?.ok) continue;
-      if (parsed.entry.seq <= this.pos.seq) {
-        // The files hold an entry at or before one already given out: a different chain now.
-        await this.replaced(`entry ${parsed.entry.seq} follows entry ${this.pos.seq}`);
-        return false;
+    for await (const block of linesForward(fs, path, this.pos.offset, (await fs.size(path)) ?? 0)) {
+      for (const line of blockLines(block)) {
+        const parsed = line ? parseLine(line) : undefined;
+        if (!parsed?.ok) continue;
+        if (parsed.entry.seq <= this.pos.seq) {
+          // The files hold an entry at or before one already given out: a different chain now.
+          await this.replaced(`entry ${parsed.entry.seq} follows entry ${this.pos.seq}`);
+          return false;
+        }
+        this.pos.seq = parsed.entry.seq;
+        this.deps.onEntry(parsed.entry);
       }
-      this.pos.seq = parsed.entry.seq;
-      this.deps.onEntry(parsed.entry);
+      this.pos.offset = block.end;
     }
-    this.pos.offset += end;
     return true;
   }
 
