@@ -33,7 +33,7 @@ export function verifiedLine(verified: VerifiedCaller, max = 1000): string {
 }
 
 /** A claim, labelled as one: the lines the tray's prompt has always shown for it. */
-export function claimedLines(caller: CallerClaim): string[] {
+function claimedLines(caller: CallerClaim): string[] {
   return [
     'As claimed by tray-cred-helper (not verified):',
     `Command: ${displayText(caller.command, 1000)}`,

@@ -13,7 +13,7 @@ export type Decision = (typeof DECISIONS)[number];
  * Where served credentials came from: straight from the vault, a cached session, minted now, or
  * (`federated`) a federation token minted now for the console (`tray-cred login`), never cached.
  */
-export const SERVED_KINDS = ['vault', 'cache', 'minted', 'federated'] as const;
+const SERVED_KINDS = ['vault', 'cache', 'minted', 'federated'] as const;
 
 export type Served = (typeof SERVED_KINDS)[number];
 

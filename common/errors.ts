@@ -5,7 +5,7 @@
  */
 
 /** Codes of expected failures. Each crosses the wire and the windows' IPC as it is. */
-export const ERROR_CODES = [
+const ERROR_CODES = [
   'LOCKED',
   'DENIED',
   'TIMEOUT',

@@ -70,8 +70,6 @@ export interface HistoryPage {
 }
 
 
-/** The decisions a timeline stacks, in the order of its series. */
-export type TimelineDecision = Decision;
 
 /**
  * The filtered accesses counted per time bucket and decision, for the history window's timeline.

@@ -8,7 +8,7 @@ import { APPROVAL_SCOPE_KINDS, isApprovalScopeKind, type ApprovalScopeKind } fro
 
 
 /** The longest a client may ask `approvals` to wait for a prompt. */
-export const MAX_APPROVALS_WAIT_MS = 25_000;
+const MAX_APPROVALS_WAIT_MS = 25_000;
 
 /** The approval ops' own fields, validated. */
 export type ApprovalOpFields = { op: 'approvals'; wait: number } | { op: 'approve'; prompt: string; allow: boolean; scope?: ApprovalScopeKind; mfaCode?: string };

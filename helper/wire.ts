@@ -29,7 +29,7 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const SERVER_READ_TIMEOUT_MS = 5_000;
 
 /** The operations the agent answers. */
-export type Op = 'credentials' | 'status' | 'lock' | 'unlock' | 'sessions' | 'forget' | 'approvals' | 'approve';
+type Op = 'credentials' | 'status' | 'lock' | 'unlock' | 'sessions' | 'forget' | 'approvals' | 'approve';
 const OPS: readonly Op[] = ['credentials', 'status', 'lock', 'unlock', 'sessions', 'forget', 'approvals', 'approve'];
 /** Ops that name a profile. */
 const PROFILE_OPS: readonly Op[] = ['credentials', 'forget'];

@@ -6,12 +6,12 @@
  *
  * The renderer may import types from this file and the shared vocabulary in common/.
  */
-import type { ApprovalScopeKind, Decision, Served } from '../common/decision.ts';
+import type { ApprovalScopeKind, Decision } from '../common/decision.ts';
 import type { ErrorCode } from '../common/errors.ts';
 import { MAX_PAGE, type AccessStory, type HistoryFilter, type HistoryPage, type HistoryRow, type ProfileActivity, type TimelineBuckets } from '../common/history.ts';
 import type { Policy } from '../common/policy.ts';
 
-export type { AccessStory, Decision, ErrorCode, HistoryFilter, HistoryPage, HistoryRow, Policy, ProfileActivity, Served, TimelineBuckets };
+export type { AccessStory, Decision,  HistoryFilter, HistoryPage, HistoryRow,  ProfileActivity,  TimelineBuckets };
 export { MAX_PAGE };
 
 /** The most buckets one timeline query returns. */
@@ -44,7 +44,6 @@ export const CHANNELS = {
   controlQuit: 'control:quit',
 } as const;
 
-export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
 /** The name under which the preload exposes {@link TrayCredApi} on `window`. */
 export const API_KEY = 'trayCred';

@@ -72,7 +72,7 @@ function credentialsSection(s: AccessStory): HTMLElement | undefined {
 }
 
 /** The pane's content for `s`. */
-export function storyView(s: AccessStory): HTMLElement[] {
+function storyView(s: AccessStory): HTMLElement[] {
   const title = `Entry ${s.seq}: ${s.event}${s.profile ? ` of ${s.profile}` : ''}${s.decision ? `, ${s.decision}` : ''}`;
   const head: HTMLElement[] = [h('h2', { text: displayText(title, 200) }), h('p', { className: 'muted', text: `${formatLocalTime(s.time)}${s.durationMs === null ? '' : `, took ${formatDuration(s.durationMs)}`}` })];
   if (s.firstUse && s.verified) head.push(h('p', { className: 'first-use', text: displayText(`First time ${s.verified.requester.exe} asks for ${s.profile ?? '?'} (in 90 days)`, 300) }));

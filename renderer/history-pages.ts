@@ -7,7 +7,7 @@ import type { HistoryFilter, HistoryPage, HistoryRow } from '../preload/api.ts';
 type Query = (filter: HistoryFilter, offset: number, limit: number) => Promise<HistoryPage>;
 
 /** Rows per query: a few screens, well under main's MAX_PAGE (500). */
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
 
 export class HistoryPages {
   readonly #query: Query;

@@ -10,7 +10,7 @@ import { decisionTone, formatDuration, formatLocalTime } from './format.ts';
 import type { HistoryPages } from './history-pages.ts';
 
 /** Fixed, so that scroll maths never needs to measure a row. Keep in step with `.row` in styles.css. */
-export const ROW_HEIGHT = 26;
+const ROW_HEIGHT = 26;
 const OVERSCAN = 6;
 const SCROLL_PAUSE_MS = 60;
 

@@ -32,7 +32,7 @@ const DAY_MS = 86_400_000;
 const plural = (n: number, one: string): string => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
 
 /** What the history says of the profile, under its row: uses, refusals, the verified programs, the profile's age. */
-export function activitySummary(p: ProfileView, a: ProfileActivity | undefined, now: number): string {
+function activitySummary(p: ProfileView, a: ProfileActivity | undefined, now: number): string {
   const age = Math.max(0, Math.floor((now - Date.parse(p.createdAt)) / DAY_MS));
   const changed = Math.max(0, Math.floor((now - Date.parse(p.updatedAt)) / DAY_MS));
   const ages = `created ${plural(age, 'day')} ago, changed ${changed === 0 ? 'today' : `${plural(changed, 'day')} ago`}`;

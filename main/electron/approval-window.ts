@@ -6,7 +6,7 @@ import type { ApprovalAnswer, ApprovalRequest, Approver } from '../core/ports/po
 import { answerOf, approvalView, mfaVerdict } from '../node/app/approval-view.ts';
 
 /** Where the approval window comes from: AppWindows in the app. */
-export interface ApprovalSurface {
+interface ApprovalSurface {
   /** Opens the approval window, or returns the open one. */
   open(): BrowserWindow;
   /** Tells the open approval window that the request on screen changed. */
@@ -32,7 +32,7 @@ interface Entry {
  * full-screen Spaces (macOS, Linux), focused (macOS: the app takes focus, which a tray app never
  * has), and flashing in the taskbar where focus stealing is refused (Windows, some Linux WMs).
  */
-export function bringToFront(win: BrowserWindow, platform: NodeJS.Platform): void {
+function bringToFront(win: BrowserWindow, platform: NodeJS.Platform): void {
   win.setAlwaysOnTop(true, 'screen-saver');
   if (platform !== 'win32') win.setVisibleOnAllWorkspaces(true, { visibleOnFullScreen: true });
   if (platform === 'darwin') app.focus({ steal: true });

@@ -27,7 +27,7 @@ export interface InstallHelperFlowDeps {
  * install, which is how an update reaches it). macOS runs a downloaded app from a random
  * read-only path until it is moved to Applications ("App Translocation").
  */
-export async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEnv, home: string): Promise<string> {
+async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEnv, home: string): Promise<string> {
   if (helperPath.startsWith('/Volumes/')) {
     throw new UsageError('tray-cred runs from its disk image, which is gone once ejected: drag tray-cred to Applications, open it from there, and install the helper again');
   }

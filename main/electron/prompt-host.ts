@@ -6,7 +6,7 @@ import { BrowserWindow, dialog, type MessageBoxOptions, type MessageBoxReturnVal
  * agent's socket and the 60 s time-out, and it ignores `signal`. A sheet on a window runs
  * asynchronously and closes when the broker aborts. The window loads nothing and runs no script.
  */
-export function openPromptHost(): BrowserWindow {
+function openPromptHost(): BrowserWindow {
   const host = new BrowserWindow({
     width: 480,
     height: 120,

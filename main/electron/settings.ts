@@ -71,7 +71,7 @@ export async function syncStartAtLogin(settings: Pick<AppSettings, 'get' | 'adop
 }
 
 /** Login items on macOS and Windows; on Linux, where Electron has none, an XDG autostart entry. */
-export async function applyStartAtLogin(on: boolean, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function applyStartAtLogin(on: boolean, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (platform === 'darwin' || platform === 'win32') {
     app.setLoginItemSettings({ openAtLogin: on });
   } else if (platform === 'linux') {

@@ -29,7 +29,7 @@ const PAGES: Record<PageKind, { file: string; title: string; width: number; heig
  * `^` and `|` as they are) and Chromium canonicalises it; `pathToFileURL` escapes them. Both sides
  * are put through this, so an install path with `50%off` or `a^b` in it is still ours.
  */
-export function filePathKey(href: string): string | undefined {
+function filePathKey(href: string): string | undefined {
   let url: URL;
   try {
     url = new URL(href);
@@ -42,7 +42,7 @@ export function filePathKey(href: string): string | undefined {
 }
 
 /** The URL Electron's `loadFile` gives a page (lib/browser/api/web-contents.ts: `url.format` with protocol file and slashes). */
-export function loadFileUrl(path: string): string {
+function loadFileUrl(path: string): string {
   return new URL(format({ protocol: 'file', slashes: true, pathname: path })).href;
 }
 

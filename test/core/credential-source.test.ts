@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request, Response } from '../../helper/wire.ts';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
-import { redact } from '../../main/core/pipeline/credential-source.ts';
+import { redact } from '../../main/core/sources/command.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;

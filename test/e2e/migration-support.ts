@@ -123,7 +123,7 @@ export async function startPrivateKeychain(baseEnv: NodeJS.ProcessEnv): Promise<
  * the three byte alignments it can have inside a longer base64 text (the partial groups at the
  * edges depend on the neighbours, so only the whole groups are searched for).
  */
-export function secretForms(secret: string): string[] {
+function secretForms(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const forms = [secret, bytes.toString('hex'), bytes.toString('hex').toUpperCase()];
   for (let shift = 0; shift < 3; shift += 1) {
@@ -135,7 +135,7 @@ export function secretForms(secret: string): string[] {
 }
 
 /** Every regular file under `dir`, recursively. */
-export async function filesUnder(dir: string): Promise<string[]> {
+async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) out.push(join(entry.parentPath, entry.name));

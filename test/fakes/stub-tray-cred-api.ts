@@ -31,10 +31,6 @@ export interface StubCall {
   args: unknown[];
 }
 
-/** The generated log's newest entry time; entry `seq` is `(newest seq - seq)` minutes before it. */
-export const STUB_NEWEST = '2026-11-26T12:00:00.000Z';
-export const STUB_PROFILES = ['dev', 'prod', 'staging', 'ci-deploy', 'sandbox'];
-export const STUB_DECISIONS = ['allowed', 'approved', 'remembered', 'denied', 'timeout', 'locked', 'error'];
 
 export function installStubTrayCred(options: StubOptions): void {
   type Row = Record<string, unknown> & { seq: number; time: string; event: string; profile: string | null; decision: string | null };

@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import { credentialsFile, testSandbox, type Agent, type Sandbox } from '../e2e/support.ts';
 
 /** True under `npm run test:hardening`: the issue's full numbers. */
-export const FULL = process.env.HARDENING === 'full';
+const FULL = process.env.HARDENING === 'full';
 
 /** The issue's figure in the full run, a CI-sized one otherwise. */
 export function size(full: number, small: number): number {

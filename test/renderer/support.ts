@@ -14,7 +14,7 @@ import { bundleRenderer } from '../../build/bundle-renderer.ts';
 import type { StubCall, StubOptions } from '../fakes/stub-tray-cred-api.ts';
 import { installStubTrayCred } from '../fakes/stub-tray-cred-api.ts';
 
-export const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/renderer');
+const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/renderer');
 
 /** One browser and one bundle per test file. */
 export interface RendererHarness {

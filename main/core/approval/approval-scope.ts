@@ -10,7 +10,7 @@ import type { ApprovalScope } from '../ports/ports.ts';
 import type { ProfileRecord } from '../profiles/profile.ts';
 
 /** The minutes a *this run* grant lasts at most when the profile remembers nothing (remember 0): the run's end usually comes first. */
-export const RUN_MINUTES_WITHOUT_REMEMBER = 60;
+const RUN_MINUTES_WITHOUT_REMEMBER = 60;
 
 /**
  * Who asked, as one string, or `undefined` when nothing about the caller is verified. A program
@@ -34,7 +34,7 @@ export function offerFor(record: Pick<ProfileRecord, 'rememberMinutes' | 'anyCal
 }
 
 /** What a grant was made under: any change to it (policy, remember, keys, re-add) ends the grant. */
-export function profileStamp(record: ProfileRecord): string {
+function profileStamp(record: ProfileRecord): string {
   const { policy, rememberMinutes, anyCaller, createdAt, updatedAt, accessKeyId, source, sts } = record;
   return JSON.stringify([policy, rememberMinutes, anyCaller ?? false, createdAt, updatedAt, accessKeyId ?? '', source ?? null, sts ?? null]);
 }

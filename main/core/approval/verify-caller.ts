@@ -37,7 +37,7 @@ export function isShellCommand(p: { exe: string; argv: readonly string[] }): boo
 }
 
 /** Processes that pass a request on rather than make it. */
-export const passesOn = (p: { exe: string; argv: readonly string[] }): boolean => isHelper(p) || isShellCommand(p);
+const passesOn = (p: { exe: string; argv: readonly string[] }): boolean => isHelper(p) || isShellCommand(p);
 
 /** `a` started later than `b`, when both are start times of this OS (whole numbers); `false` when they cannot be compared. */
 function startedLater(a: string, b: string): boolean {

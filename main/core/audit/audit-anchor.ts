@@ -53,7 +53,7 @@ export async function readAuditAnchor(place: AnchorPlace): Promise<AuditAnchor |
   return { vaultId: a.vaultId, first: a.first, seq: a.seq!, mac: a.mac };
 }
 
-export async function writeAuditAnchor(place: AnchorPlace, anchor: Omit<AuditAnchor, 'vaultId'>): Promise<void> {
+async function writeAuditAnchor(place: AnchorPlace, anchor: Omit<AuditAnchor, 'vaultId'>): Promise<void> {
   await place.keychain.set(auditAnchorAccount(place.vaultId), JSON.stringify({ vaultId: place.vaultId, ...anchor }));
 }
 

@@ -12,10 +12,10 @@ import { badOptionalField } from './audit-fields.ts';
 import type { ApprovalScopeKind } from '../../../common/decision.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
-export const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback', 'rotate', 'sso'] as const;
+const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback', 'rotate', 'sso'] as const;
 
 /** What happened. */
-export type AuditEvent = (typeof AUDIT_EVENTS)[number];
+type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 /** What a caller asks to record. Never a secret: only names, decisions and the caller's claims. A new field needs its check in badOptionalField (audit-fields.ts). */
 export interface AuditInput {

@@ -54,7 +54,7 @@ export function headText(key: MacKey, seq: number, entryMac: string): string {
   return `${JSON.stringify({ seq, mac: entryMac, headMac: headMac(key, seq, entryMac) })}\n`;
 }
 
-export async function writeHeadText(fs: FileSystem, dir: string, text: string): Promise<void> {
+async function writeHeadText(fs: FileSystem, dir: string, text: string): Promise<void> {
   await fs.writeFileAtomic(join(dir, HEAD), text, { replaceOnly: true });
 }
 

@@ -10,7 +10,7 @@ import type { Decision, Served } from '../../../common/decision.ts';
 import type { AuditRecord } from './audit-codec.ts';
 
 /** The version of {@link ShippedEntry}; a change to a field's name or meaning raises it. */
-export const SHIPPED_VERSION = 1;
+const SHIPPED_VERSION = 1;
 
 /** One entry as shippers see it. Absent fields are left out, as in the log. */
 export interface ShippedEntry {

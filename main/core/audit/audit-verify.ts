@@ -7,7 +7,7 @@ import { blockLines, fileLines } from './audit-lines.ts';
 import type { FileSystem } from '../ports/ports.ts';
 
 /** Where and why the chain breaks. */
-export interface VerifyProblem {
+interface VerifyProblem {
   file: string;
   line: number;
   seq: number | undefined;

@@ -28,7 +28,7 @@ export async function readEntry(fs: FileSystem, dir: string, seq: number): Promi
 }
 
 /** The CloudTrail lookup of what was done with `credentialId`. */
-export function cloudTrailLookup(credentialId: string | undefined): string | null {
+function cloudTrailLookup(credentialId: string | undefined): string | null {
   if (credentialId === undefined || !ACCESS_KEY_ID.test(credentialId)) return null;
   return `aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=${credentialId}`;
 }

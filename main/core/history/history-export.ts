@@ -2,7 +2,7 @@ import { displayText } from '../../../common/display.ts';
 import type { HistoryRow } from '../../../common/history.ts';
 
 /** The exported columns, in order: exactly the fields of a HistoryRow, nothing more. */
-export const EXPORT_COLUMNS: readonly (keyof HistoryRow)[] = [
+const EXPORT_COLUMNS: readonly (keyof HistoryRow)[] = [
   'seq',
   'time',
   'event',

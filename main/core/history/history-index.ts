@@ -28,7 +28,7 @@ interface Compiled {
   to: number;
 }
 
-export const SNAPSHOT_ROWS = 100_000; // rows the index grows by, after a snapshot was read or written, before it writes another
+const SNAPSHOT_ROWS = 100_000; // rows the index grows by, after a snapshot was read or written, before it writes another
 
 function timeBound(value: string | undefined, which: 'from' | 'to'): number {
   if (value === undefined || value === '') return which === 'from' ? -Infinity : Infinity;

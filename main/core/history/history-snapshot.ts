@@ -66,7 +66,7 @@ const seal = (key: Buffer, body: Buffer): Buffer => createHmac('sha256', key).up
  * The MAC of the line that ends at `offset` in `path` and the SHA-256 of that whole line (so an edit
  * that keeps the MAC is seen too), '' at offset 0; `undefined` when no audit line ends there.
  */
-export async function lineMacAt(fs: FileSystem, path: string, offset: number): Promise<string | undefined> {
+async function lineMacAt(fs: FileSystem, path: string, offset: number): Promise<string | undefined> {
   if (offset === 0) return '';
   // As far back as a line can be, and the newline before it.
   const line = await lineEndingAt(fs, path, offset, MAX_LINE_BYTES + 1);

@@ -23,7 +23,7 @@ export interface Refusal {
 export type StageResult<T> = { ok: true; value: T } | Refusal;
 
 /** Which approval an access was served under (audited as `approval`). */
-export interface AccessApproval {
+interface AccessApproval {
   scope: ApprovalScopeKind;
   grant: string;
 }

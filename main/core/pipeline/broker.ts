@@ -60,7 +60,7 @@ export interface AgentStatus {
 }
 
 /** The approval deadline: under the Go SDK's 60 s credential_process limit, so a late answer still reaches the client. */
-export const APPROVAL_TIMEOUT_MS = 50_000;
+const APPROVAL_TIMEOUT_MS = 50_000;
 
 /**
  * Decides every request as one pipeline: lock ▸ profile ▸ policy ▸ approval ▸ source ▸ audit.

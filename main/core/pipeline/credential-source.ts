@@ -6,12 +6,9 @@ import { VaultLockedError } from '../errors.ts';
 import type { Clock, CommandRunner, IdentityCenter, Sts } from '../ports/ports.ts';
 import type { ProfileRecord } from '../profiles/profile.ts';
 import { mfaNeeded, retrieveChain } from '../sources/chain-walker.ts';
-import { redact } from '../sources/command.ts';
-import { REFRESH_WINDOW_MS, SessionCache } from '../sources/session-cache.ts';
+import { SessionCache } from '../sources/session-cache.ts';
 import { SsoTokenMemory } from '../sources/sso.ts';
 
-export { REFRESH_WINDOW_MS, redact };
-export type { Served };
 
 export interface Resolved {
   result: CredentialProcessDocument;

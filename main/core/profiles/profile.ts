@@ -10,7 +10,7 @@ import { ssoSourceSchema, ssoTokenSchema } from './sso-schema.ts';
 export type { Policy };
 
 /** Where a profile's credentials come from when it holds no keys of its own. */
-export const roleSourceSchema = z.object({
+const roleSourceSchema = z.object({
   kind: z.literal('role'),
   roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/),
   sourceProfile: z.string().regex(PROFILE_NAME),
@@ -19,7 +19,7 @@ export const roleSourceSchema = z.object({
   durationSeconds: z.number().int().min(900).max(43_200).optional(),
   roleSessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
 });
-export const commandSourceSchema = z.object({
+const commandSourceSchema = z.object({
   kind: z.literal('command'),
   /** Run with the platform shell, like credential_process itself. */
   command: z.string().min(1).max(4096),
@@ -29,7 +29,7 @@ export type RoleSource = z.infer<typeof roleSourceSchema>;
 export type CommandSource = z.infer<typeof commandSourceSchema>;
 
 /** STS settings of a profile: session mode (GetSessionToken over the stored keys), MFA, region, endpoint. */
-export const stsSettingsSchema = z.object({
+const stsSettingsSchema = z.object({
   sessionMode: z.boolean(),
   durationSeconds: z.number().int().min(900).max(129_600),
   mfaSerial: z.string().min(9).max(256).optional(),

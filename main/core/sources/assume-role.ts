@@ -3,7 +3,7 @@ import type { RoleSource } from '../profiles/profile.ts';
 import type { CredentialProvider, MfaCodeFor, Provided } from './provider.ts';
 
 /** CloudTrail shows the role session name: ours carries the request id, within STS's 64 characters. */
-export function roleSessionName(role: RoleSource, requestId: string): string {
+function roleSessionName(role: RoleSource, requestId: string): string {
   return role.roleSessionName ?? `tray-cred-${requestId}`.slice(0, 64);
 }
 

@@ -10,7 +10,7 @@ export function redact(text: string): string {
 }
 
 /** The document a finished command printed, or why it cannot be served. */
-export type CommandOutput = { ok: true; document: CredentialProcessDocument } | { ok: false; error: TrayCredError };
+type CommandOutput = { ok: true; document: CredentialProcessDocument } | { ok: false; error: TrayCredError };
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
@@ -21,7 +21,7 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** Checks what the command of profile `name` did, given `seconds` to do it, at time `now`. Pure: no I/O. */
-export function readCommandOutput(name: string, seconds: number, run: CommandResult, now: number): CommandOutput {
+function readCommandOutput(name: string, seconds: number, run: CommandResult, now: number): CommandOutput {
   const upstream = (what: string): CommandOutput => ({ ok: false, error: new UpstreamError(`the credential command of "${name}" ${what}`, redact(run.stderr)) });
   if (run.timedOut) return upstream(`did not finish within ${seconds} s`);
   if (run.exitCode !== 0) return upstream(`failed with exit status ${run.exitCode}: run it yourself to see why`);

@@ -10,7 +10,7 @@ const FEDERATION_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ 
 const consoleSeconds = (p: ProfileRecord): number => Math.min(43_200, Math.max(900, p.sts?.durationSeconds ?? 3600));
 
 /** A federated user's name: 2-32 of STS's characters, naming the profile (CloudTrail shows it). */
-export const federatedName = (profile: string): string => `tray-cred-${profile}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);
+const federatedName = (profile: string): string => `tray-cred-${profile}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);
 
 /**
  * For the console only (`tray-cred login`, purpose `console`): STS GetFederationToken over the

@@ -10,7 +10,7 @@ export interface SettleOptions {
   totalMs: number;
 }
 
-export const DEFAULT_SETTLE: SettleOptions = { firstDelayMs: 500, maxDelayMs: 5_000, totalMs: 60_000 };
+const DEFAULT_SETTLE: SettleOptions = { firstDelayMs: 500, maxDelayMs: 5_000, totalMs: 60_000 };
 
 /** What AWS answers while a new key has not reached every endpoint yet. */
 const NOT_YET = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnrecognizedClientException']);

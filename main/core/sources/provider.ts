@@ -6,7 +6,7 @@ import type { SessionInfo } from './sessions.ts';
 import type { AwsCredentials, MfaInput, TemporaryCredentials } from '../ports/ports.ts';
 
 /** Keys as a provider hands them on; `expiration` (ISO 8601) only where they end. */
-export type ProvidedCredentials = AwsCredentials & { expiration?: string | undefined };
+type ProvidedCredentials = AwsCredentials & { expiration?: string | undefined };
 
 /** How a provider came by its credentials, and what the audit entry says of them. */
 export type Provided =

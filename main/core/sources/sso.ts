@@ -4,7 +4,7 @@ import type { SsoSource, SsoToken } from '../profiles/sso-schema.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 
 /** An access token is refreshed when less than this remains of it. */
-export const TOKEN_REFRESH_WINDOW_MS = 5 * 60_000;
+const TOKEN_REFRESH_WINDOW_MS = 5 * 60_000;
 
 /**
  * Tokens refreshed by the agent, in memory only (the vault keeps the sign-in's own); each is
@@ -28,7 +28,7 @@ export class SsoTokenMemory {
 }
 
 /** The one-line message of an ended sign-in, in the CLI, the helper and the tray alike. */
-export function signInAgain(name: string, why: string): SignInNeededError {
+function signInAgain(name: string, why: string): SignInNeededError {
   return new SignInNeededError(`the IAM Identity Center sign-in of "${name}" ${why}: sign in again with \`tray-cred sso login ${name}\``);
 }
 

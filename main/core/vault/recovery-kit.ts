@@ -8,7 +8,7 @@ import { UsageError } from '../errors.ts';
  * (N = 2^17, r = 8, p = 1: 128 MiB and about half a second per guess here) and AES-256-GCM.
  * The kit alone reveals nothing without the passphrase; the vault alone nothing without the key.
  */
-export const KIT_FORMAT = 'tray-cred-recovery-kit';
+const KIT_FORMAT = 'tray-cred-recovery-kit';
 const SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
 
 export interface VaultKeys {

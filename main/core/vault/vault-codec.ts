@@ -9,8 +9,8 @@ import { profileRecordSchema, type ProfileRecord } from '../profiles/profile.ts'
  * Profile names, counts and sizes are inside the ciphertext, padded to 4 KiB steps, so the
  * file can sit in a public dotfiles repo and say nothing but "a tray-cred vault".
  */
-export const VAULT_FORMAT = 'tray-cred-vault';
-export const VAULT_VERSION = 1;
+const VAULT_FORMAT = 'tray-cred-vault';
+const VAULT_VERSION = 1;
 const PAD = 4096;
 
 /** The decrypted contents. */

@@ -49,7 +49,7 @@ export async function anchorGeneration(keychain: Keychain, vaultId: string, gene
 }
 
 /** Refuses a vault below the anchor; moves the anchor up to a vault above it. */
-export async function checkGeneration(keychain: Keychain, vaultId: string, generation: number, path: string): Promise<void> {
+async function checkGeneration(keychain: Keychain, vaultId: string, generation: number, path: string): Promise<void> {
   const anchored = await anchoredGeneration(keychain, vaultId);
   if (anchored !== null && generation < anchored) throw new VaultRollbackError(path, generation, anchored);
   if (anchored === null || generation > anchored) await anchorGeneration(keychain, vaultId, generation);

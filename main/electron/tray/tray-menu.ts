@@ -5,7 +5,7 @@ import { displayText } from '../../../common/display.ts';
 import { profileMenuItems, type TrayProfile, type TrayProfileHandlers } from './tray-profile-menu.ts';
 
 /** A prompt that is open or waiting, as the menu names it. */
-export interface PendingPrompt {
+interface PendingPrompt {
   profile: string;
   command: string | undefined;
 }
@@ -62,7 +62,7 @@ function hhmm(iso: string): string {
 }
 
 /** A label's text as the menu should show it: `&` doubled where it would be a mnemonic marker. */
-export function menuText(text: string, mnemonics: boolean): string {
+function menuText(text: string, mnemonics: boolean): string {
   return mnemonics ? text.replace(/&/g, '&&') : text;
 }
 

@@ -20,7 +20,6 @@ import { openAgentSocket } from './agent-socket.ts';
 import { callerIdentifier } from './caller-identifier.ts';
 
 // Where the agent keeps its files and listens: data-place.ts computes it without loading the agent, for the CLI.
-export { agentPlace, type AgentPlace } from '../platform/data-place.ts';
 import type { AgentPlace } from '../platform/data-place.ts';
 
 export interface AgentRuntimeOptions {

@@ -13,7 +13,7 @@ import { ProcProcessTable } from './proc-process-table.ts';
 export type CallerIdentifier = (socket: Socket) => Promise<VerifiedCaller | undefined>;
 
 /** Names each connection's caller with `read` and `table`; what cannot be named goes to `warn` and is left unverified. */
-export function identifierFrom(read: PeerReader, table: ProcessTable, warn: (message: string) => void): CallerIdentifier {
+function identifierFrom(read: PeerReader, table: ProcessTable, warn: (message: string) => void): CallerIdentifier {
   return (socket) => {
     const fd = socketFd(socket);
     if (fd === undefined) {

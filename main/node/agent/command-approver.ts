@@ -9,13 +9,13 @@ import type { ApprovalAnswer, ApprovalRequest, Approver } from '../../core/ports
  * old meaning, allow, and now reaches no further than this request. A scope the request did not
  * offer (TRAY_CRED_OFFER) counts as once. Anything else denies.
  */
-export const APPROVER_EXIT_SCOPES: Readonly<Record<number, ApprovalScopeKind>> = Object.freeze({ 0: 'once', 10: 'run', 11: 'program-folder', 12: 'any' });
+const APPROVER_EXIT_SCOPES: Readonly<Record<number, ApprovalScopeKind>> = Object.freeze({ 0: 'once', 10: 'run', 11: 'program-folder', 12: 'any' });
 
 /** sh's statuses for a command it could not run: 126 found but not executable, 127 not found. */
 const CANNOT_RUN: Readonly<Record<number, string>> = { 126: 'the command is not executable (sh exit 126)', 127: 'the command was not found (sh exit 127)' };
 
 /** The answer an exit status gives, or `undefined` when the command could not run at all. */
-export function answerOfExit(code: number | null, request: ApprovalRequest, printed: string): ApprovalAnswer | undefined {
+function answerOfExit(code: number | null, request: ApprovalRequest, printed: string): ApprovalAnswer | undefined {
   if (code !== null && CANNOT_RUN[code]) return undefined;
   const kind = code === null ? undefined : APPROVER_EXIT_SCOPES[code];
   if (kind === undefined) return { allow: false };

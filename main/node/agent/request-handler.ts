@@ -50,7 +50,7 @@ async function answer(broker: Broker, request: Request, verified: VerifiedCaller
 }
 
 /** An error as the client may see it. `warn` gets the details of anything unexpected. */
-export function toWire(error: unknown, warn: (message: string) => void): WireError {
+function toWire(error: unknown, warn: (message: string) => void): WireError {
   if (error instanceof TrayCredError) return { code: error.code, message: error.message };
   warn(`internal error: ${(error as Error)?.stack ?? String(error)}`);
   return { code: 'INTERNAL', message: 'the agent hit an internal error; its log has the details' };

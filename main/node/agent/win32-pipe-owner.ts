@@ -40,7 +40,7 @@ const PROTECTED_DACL_SECURITY_INFORMATION = 0x8000_0000;
 const SDDL_REVISION_1 = 1;
 
 /** Gives the pipe at `path` a protected DACL granting GENERIC_ALL to this user's SID alone. Throws Win32Error. */
-export function restrictPipeToUser(path: string, require: NodeJS.Require = createRequire(import.meta.url)): void {
+function restrictPipeToUser(path: string, require: NodeJS.Require = createRequire(import.meta.url)): void {
   const koffi = require('koffi') as typeof koffiModule;
   const kernel32 = koffi.load('kernel32.dll');
   const advapi32 = koffi.load('advapi32.dll');

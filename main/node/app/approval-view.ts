@@ -12,10 +12,10 @@ import { UsageError } from '../../core/errors.ts';
 import type { ApprovalAnswer, ApprovalRequest } from '../../core/ports/ports.ts';
 
 /** What the window says when the facts are the helper's word only. */
-export const CLAIMED = 'claimed by tray-cred-helper, not verified';
+const CLAIMED = 'claimed by tray-cred-helper, not verified';
 
 /** The scopes a request offers, `once` always first; `once` only when it offers none. */
-export function offeredScopes(request: ApprovalRequest): { kinds: ApprovalScopeKind[]; minutes: number } {
+function offeredScopes(request: ApprovalRequest): { kinds: ApprovalScopeKind[]; minutes: number } {
   const kinds = (request.offer?.kinds ?? []).filter((k) => k !== 'once');
   return { kinds: ['once', ...new Set(kinds)], minutes: request.offer?.minutes ?? 0 };
 }
@@ -53,7 +53,7 @@ function facts(request: ApprovalRequest): { program: string; verified: boolean; 
 }
 
 /** The one line saying a verified program asks for the profile for the first time (in 90 days), or null. */
-export function firstUseLine(request: ApprovalRequest): string | null {
+function firstUseLine(request: ApprovalRequest): string | null {
   const exe = request.verified?.requester.exe;
   if (request.firstUse !== true || exe === undefined) return null;
   return `First time \`${displayText(exe, 300)}\` asks for ${displayText(request.profile, 64)}`;

@@ -4,7 +4,7 @@ import { TrayCredError } from '../../core/errors.ts';
  * A failure that is tray-cred's own bug, not the user's: the window is told only that it
  * happened; `cause` stays in main for the log.
  */
-export class InternalAppError extends TrayCredError {
+class InternalAppError extends TrayCredError {
   constructor(what: string, cause: unknown) {
     super('INTERNAL', `tray-cred hit an internal error while it ${what}; the app's log has the details`);
     this.cause = cause;

@@ -32,12 +32,12 @@ export interface ProfileActionDeps {
 let sequence = 0;
 
 /** The app as the caller of an action: what the prompt and the audit entry name. */
-export function appClaim(action: string, profile: string): CallerClaim {
+function appClaim(action: string, profile: string): CallerClaim {
   return thisProcessAsCaller(`tray-cred app: ${action} (${profile})`);
 }
 
 /** One request through the broker's whole pipeline, as `action`. */
-export function gatedCredentials(broker: ProfileActionDeps['broker'], profile: string, action: string): Promise<CredentialProcessDocument> {
+function gatedCredentials(broker: ProfileActionDeps['broker'], profile: string, action: string): Promise<CredentialProcessDocument> {
   sequence += 1;
   return broker.credentials(`app-${process.pid}-${sequence}`, checkProfileName(profile), appClaim(action, profile));
 }

@@ -22,7 +22,7 @@ export interface ForwarderOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
+const JOURNAL_SOCKET = '/run/systemd/journal/socket';
 
 /** An `onAppended` listener that forwards entries in the order they were written. */
 export function systemLogForwarder(options: ForwarderOptions): (entries: readonly AuditEntry[]) => void {

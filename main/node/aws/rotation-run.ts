@@ -10,7 +10,7 @@ import type { Vault } from '../../core/vault/vault.ts';
 const suffix = (id: string): string => `…${id.slice(-4)}`;
 
 /** One line for the terminal and the audit entry: key ids by their last four characters, as the console shows them. */
-export function describeRotation(name: string, o: RotationOutcome): string | undefined {
+function describeRotation(name: string, o: RotationOutcome): string | undefined {
   switch (o.kind) {
     case 'rotated':
       return `rotated the key of "${name}": ${suffix(o.newKeyId)} is stored and works, ${suffix(o.oldKeyId)} is deleted in IAM`;

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 
-export type Register = (program: Command, ctx: () => CliContext) => void;
+type Register = (program: Command, ctx: () => CliContext) => void;
 
 interface CommandModule {
   /** The top-level commands the module registers, as typed. */

@@ -33,7 +33,7 @@ interface CommandSpec {
 const HELP: OptionSpec = { long: '--help', short: '-h', takesValue: false, profileValue: false, description: 'show help' };
 
 /** Every command of the tree under `root`, parents before children. */
-export function commandSpecs(root: Command, path: string[] = []): CommandSpec[] {
+function commandSpecs(root: Command, path: string[] = []): CommandSpec[] {
   const options = root.options
     .filter((o) => !o.hidden)
     .map((o) => ({ long: o.long, short: o.short, takesValue: o.required || o.optional, profileValue: /<profile>/.test(o.flags), description: o.description }));

@@ -6,7 +6,7 @@
 import { displayText } from '../../../common/display.ts';
 
 /** botocore's refresh window: from this much before the end, every call asks for credentials again. */
-export const EXPIRY_WARNING_MS = 15 * 60_000;
+const EXPIRY_WARNING_MS = 15 * 60_000;
 
 /** One line per credential that ends within {@link EXPIRY_WARNING_MS} (and has not ended). */
 export function expiryWarnings(items: readonly { profile: string; expiration: string | undefined }[], now: number, fix: (profile: string) => string): string[] {

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 
 /** Rewrites commander's "error: unknown command 'lst'\n(Did you mean list?)" as one line. */
-export function oneLineError(message: string, commandPath: string): string {
+function oneLineError(message: string, commandPath: string): string {
   const [first = '', ...rest] = message.split('\n').map((l) => l.trim()).filter(Boolean);
   const suggestion = rest.map((l) => /^\(Did you mean (?:one of )?(.+)\?\)$/.exec(l)?.[1]).find(Boolean);
   const quoted = suggestion?.split(', ').map((s) => `'${s}'`).join(' or ');

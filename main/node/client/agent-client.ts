@@ -34,7 +34,7 @@ export const ANSWER_MS = 30_000;
 export const PERSON_MS = APPROVAL_TIMEOUT_RANGE.max * 1000 + 60_000;
 
 /** How long the client waits for the answer to `ask`. */
-export function timeoutFor(ask: AgentAsk): number {
+function timeoutFor(ask: AgentAsk): number {
   if (ask.op === 'credentials' || ask.op === 'unlock') return PERSON_MS;
   if (ask.op === 'approvals') return ask.wait + ANSWER_MS;
   return ANSWER_MS;

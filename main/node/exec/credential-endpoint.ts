@@ -29,7 +29,7 @@ export interface Endpoint {
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /** Why a request is refused before the agent is asked, or undefined when it may go on. */
-export function refusal(req: Pick<IncomingMessage, 'method' | 'headers'>, port: number, tokenDigest: Buffer): { status: number; why: string } | undefined {
+function refusal(req: Pick<IncomingMessage, 'method' | 'headers'>, port: number, tokenDigest: Buffer): { status: number; why: string } | undefined {
   if (req.method !== 'GET') return { status: 405, why: 'only GET is served' };
   const host = (req.headers.host ?? '').toLowerCase();
   if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return { status: 403, why: 'the Host header is not this loopback endpoint' };

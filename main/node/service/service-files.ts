@@ -36,7 +36,7 @@ export interface ServiceCommands {
   forget: string[][];
 }
 
-export function systemdUserDir(env: NodeJS.ProcessEnv, home: string): string {
+function systemdUserDir(env: NodeJS.ProcessEnv, home: string): string {
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'systemd', 'user');
 }
 

@@ -18,7 +18,7 @@ export interface FoundSource {
 }
 
 /** The openssl recipe's key file (`openssl enc -pass file:~/.secrets/aws-creds.key`). */
-export const RECIPE_KEY_FILE = (home: string): string => join(home, '.secrets', 'aws-creds.key');
+const RECIPE_KEY_FILE = (home: string): string => join(home, '.secrets', 'aws-creds.key');
 
 export async function discoverSources(fs: FileSystem, env: Readonly<Record<string, string | undefined>>, home: string): Promise<FoundSource[]> {
   const aws = awsFiles(env, home);
