@@ -32,16 +32,6 @@ export function verifiedLine(verified: VerifiedCaller, max = 1000): string {
   return verified.incomplete ? `${line} (not all verified: ${displayText(verified.incomplete, 300)})` : line;
 }
 
-/** A claim, labelled as one: the lines the tray's prompt has always shown for it. */
-function claimedLines(caller: CallerClaim): string[] {
-  return [
-    'As claimed by tray-cred-helper (not verified):',
-    `Command: ${displayText(caller.command, 1000)}`,
-    `Working directory: ${displayText(caller.cwd, 500)}`,
-    `Process: pid ${caller.pid}, parent pid ${caller.ppid}`,
-  ];
-}
-
 /**
  * Whether a claim says something the verified caller does not: it names another process than
  * the verified requester. The helper claims its parent, which is the requester unless a shell or
@@ -49,17 +39,3 @@ function claimedLines(caller: CallerClaim): string[] {
  */
 export const claimDiffers = (caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): boolean =>
   caller !== undefined && (verified === undefined || caller.pid !== verified.requester.pid);
-
-/** Every line a prompt or a detail view shows about a caller: the verified requester first, then a claim that differs from it. */
-export function callerLines(caller: CallerClaim | undefined, verified: VerifiedCaller | undefined): string[] {
-  const lines = verified ? [verifiedLine(verified)] : [];
-  if (caller && claimDiffers(caller, verified)) lines.push(...claimedLines(caller));
-  if (lines.length === 0) lines.push('The helper sent no caller information.');
-  return lines;
-}
-
-/** The caller in a few words, for a question ("Allow prod for …?"): the verified program, else the claimed command; the detail says which. */
-export function callerHeadline(caller: CallerClaim | undefined, verified: VerifiedCaller | undefined, max = 80): string {
-  if (verified) return `“${verifiedProgram(verified, max)}”`;
-  return caller ? `“${displayText(caller.command, max)}”` : 'a caller that did not say who it is';
-}
