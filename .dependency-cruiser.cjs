@@ -28,18 +28,39 @@ const only = (layer, folder, allowed, why) => ({
 const FOLDER_RULES = [
   {
     name: 'core-kernel-is-the-bottom',
-    comment: 'The core\'s own vocabulary (main/core/*.ts: errors, limits, settings) and its ports import no concern folder.',
+    comment:
+      "The core's own vocabulary (main/core/*.ts: errors, limits, settings) and its ports import no concern folder.",
     severity: 'error',
     from: { path: '^main/core/([^/]+\\.ts$|ports/)' },
     to: { path: `^main/core/(${CORE_FOLDERS.filter((f) => f !== 'ports').join('|')})/` },
   },
   only('main/core', 'profiles', [], 'A profile record and its checks: the vocabulary the other folders share.'),
-  only('main/core', 'aws', ['profiles'], 'The user\'s AWS files (config, credentials, the openssl recipe) know profiles, nothing of the agent.'),
+  only(
+    'main/core',
+    'aws',
+    ['profiles'],
+    "The user's AWS files (config, credentials, the openssl recipe) know profiles, nothing of the agent.",
+  ),
   only('main/core', 'audit', [], 'The audit log knows nothing above it: history reads audit, never the reverse.'),
   only('main/core', 'history', ['audit'], 'The history reads the audit log and nothing else of the core.'),
-  only('main/core', 'approval', ['profiles'], 'Who asks and how far an allow reaches: it knows profiles only; the pipeline joins it to the rest.'),
-  only('main/core', 'vault', ['profiles', 'audit'], 'The vault, its keys and their custody: profiles inside it, the audit log it writes to.'),
-  only('main/core', 'sources', ['profiles', 'aws', 'vault'], 'One credential provider per file; the pipeline picks them.'),
+  only(
+    'main/core',
+    'approval',
+    ['profiles'],
+    'Who asks and how far an allow reaches: it knows profiles only; the pipeline joins it to the rest.',
+  ),
+  only(
+    'main/core',
+    'vault',
+    ['profiles', 'audit'],
+    'The vault, its keys and their custody: profiles inside it, the audit log it writes to.',
+  ),
+  only(
+    'main/core',
+    'sources',
+    ['profiles', 'aws', 'vault'],
+    'One credential provider per file; the pipeline picks them.',
+  ),
   {
     name: 'core-only-the-pipeline-composes-the-stages',
     comment: 'main/core/pipeline/ (the broker and its stages) is the top of the core: no other core folder imports it.',
@@ -47,34 +68,58 @@ const FOLDER_RULES = [
     from: { path: '^main/core/', pathNot: '^main/core/pipeline/' },
     to: { path: '^main/core/pipeline/' },
   },
-  only('main/node', 'platform', [], 'The ports\' implementations on Node: the keychain, files, clock, D-Bus, the Windows pipe, autostart.'),
+  only(
+    'main/node',
+    'platform',
+    [],
+    "The ports' implementations on Node: the keychain, files, clock, D-Bus, the Windows pipe, autostart.",
+  ),
   only('main/node', 'audit', ['platform'], 'Audit and history workers, the follower and the system-log forwarder.'),
-  only('main/node', 'client', ['platform'], 'The one agent client: every command and the tray call the agent through it.'),
+  only(
+    'main/node',
+    'client',
+    ['platform'],
+    'The one agent client: every command and the tray call the agent through it.',
+  ),
   only('main/node', 'aws', ['platform', 'client'], 'The AWS SDK adapters and the flows on them (rotation, sign-in).'),
-  only('main/node', 'service', ['platform', 'client'], 'systemd and launchd units; `service status` asks the agent through the client.'),
-  only('main/node', 'agent', ['platform', 'audit', 'aws'], 'The agent: socket, peer verification, the wire↔core mapping.'),
-  only('main/node', 'setup', ['platform', 'service', 'aws', 'client'], 'Setup and the helper\'s install.'),
+  only(
+    'main/node',
+    'service',
+    ['platform', 'client'],
+    'systemd and launchd units; `service status` asks the agent through the client.',
+  ),
+  only(
+    'main/node',
+    'agent',
+    ['platform', 'audit', 'aws'],
+    'The agent: socket, peer verification, the wire↔core mapping.',
+  ),
+  only('main/node', 'setup', ['platform', 'service', 'aws', 'client'], "Setup and the helper's install."),
   only('main/node', 'exec', ['platform', 'aws', 'client'], '`exec`, its endpoint and the console sign-in.'),
-  only('main/node', 'app', ['platform', 'audit', 'aws', 'client', 'exec'], 'The windows\' services, Electron-free.'),
+  only('main/node', 'app', ['platform', 'audit', 'aws', 'client', 'exec'], "The windows' services, Electron-free."),
   {
     name: 'audit-file-cap-only-in-the-line-reader',
     comment:
-      'Of the log\'s modules (main/core/audit, main/core/history, main/node/audit), only the line reader (audit-lines.ts, audit-lines-sync.ts) reads whole files or applies the audit file cap (file-limits.ts): every other reader goes through it.',
+      "Of the log's modules (main/core/audit, main/core/history, main/node/audit), only the line reader (audit-lines.ts, audit-lines-sync.ts) reads whole files or applies the audit file cap (file-limits.ts): every other reader goes through it.",
     severity: 'error',
-    from: { path: '^main/(core/audit|core/history|node/audit)/', pathNot: '^main/(core/audit/audit-lines|node/audit/audit-lines-sync)\\.ts$' },
+    from: {
+      path: '^main/(core/audit|core/history|node/audit)/',
+      pathNot: '^main/(core/audit/audit-lines|node/audit/audit-lines-sync)\\.ts$',
+    },
     to: { path: '^main/core/file-limits\\.ts$' },
   },
   {
     name: 'node-audit-files-opened-only-by-the-line-reader',
     comment:
-      'Audit files are read line by line in one place: main/core/audit/audit-lines.ts through the FileSystem port (test/core/audit-lines.test.ts checks that no other module calls the port\'s reads on them), and its synchronous read for parallel verify\'s threads, main/node/audit/audit-lines-sync.ts, the only module of main/node/audit that opens a file. system-log-forwarder.ts only asks whether journald\'s socket exists.',
+      "Audit files are read line by line in one place: main/core/audit/audit-lines.ts through the FileSystem port (test/core/audit-lines.test.ts checks that no other module calls the port's reads on them), and its synchronous read for parallel verify's threads, main/node/audit/audit-lines-sync.ts, the only module of main/node/audit that opens a file. system-log-forwarder.ts only asks whether journald's socket exists.",
     severity: 'error',
     from: { path: '^main/node/audit/', pathNot: '^main/node/audit/(audit-lines-sync|system-log-forwarder)\\.ts$' },
     to: { dependencyTypes: ['core'], path: '^(node:)?fs(/promises)?$' },
   },
   {
     name: 'node-cli-is-the-top',
-    comment: 'main/node/cli/ (the commands and their composition root) is imported by nothing else, but for the contract its helpers take (cli/context.ts).',
+    comment:
+      'main/node/cli/ (the commands and their composition root) is imported by nothing else, but for the contract its helpers take (cli/context.ts).',
     severity: 'error',
     from: { path: '^main/node/', pathNot: '^main/node/cli/' },
     to: { path: '^main/node/cli/(?!context\\.ts$)' },
@@ -92,9 +137,12 @@ const SINGLE_PLACES = [
   {
     name: 'only-the-wire-client-and-the-listeners-open-sockets',
     comment:
-      'Connecting to the agent\'s socket is helper/client.ts\'s job: node:net (and http, https, http2, tls, which connect to a socket path as well) may be loaded only there and by the two listeners, the agent\'s socket server (which also probes its own path for a live agent) and exec\'s local credential endpoint. A type from them (Socket, AddressInfo) is fine anywhere.',
+      "Connecting to the agent's socket is helper/client.ts's job: node:net (and http, https, http2, tls, which connect to a socket path as well) may be loaded only there and by the two listeners, the agent's socket server (which also probes its own path for a live agent) and exec's local credential endpoint. A type from them (Socket, AddressInfo) is fine anywhere.",
     severity: 'error',
-    from: { path: PRODUCTION, pathNot: '^(helper/client|main/node/agent/socket-server|main/node/exec/credential-endpoint)\\.ts$' },
+    from: {
+      path: PRODUCTION,
+      pathNot: '^(helper/client|main/node/agent/socket-server|main/node/exec/credential-endpoint)\\.ts$',
+    },
     to: { path: '^(node:)?(net|http|https|http2|tls)$', dependencyTypesNot: ['type-only'] },
   },
   {
@@ -125,14 +173,16 @@ const ROOTS = '^main/node/cli/cli-context\\.ts$|^main/electron/app\\.ts$';
 const COMPOSITION_RULES = [
   {
     name: 'only-the-composition-roots-compose',
-    comment: 'node-services.ts (the ports\' Node adapters, the vault, the audit log) and aws-clients.ts (the AWS SDK adapters) are called by the composition roots alone; everything else is handed what it needs.',
+    comment:
+      "node-services.ts (the ports' Node adapters, the vault, the audit log) and aws-clients.ts (the AWS SDK adapters) are called by the composition roots alone; everything else is handed what it needs.",
     severity: 'error',
     from: { path: '^main/', pathNot: ROOTS },
     to: { path: '^main/node/(platform/node-services|aws/aws-clients)\\.ts$', dependencyTypesNot: ['type-only'] },
   },
   {
     name: 'only-the-composition-builds-adapters',
-    comment: 'The ports\' Node adapters are constructed in node-services.ts and aws-clients.ts alone; a worker thread, which cannot be handed one, builds its own file system (history-worker.ts).',
+    comment:
+      "The ports' Node adapters are constructed in node-services.ts and aws-clients.ts alone; a worker thread, which cannot be handed one, builds its own file system (history-worker.ts).",
     severity: 'error',
     from: { path: '^main/', pathNot: '^main/node/(platform/node-services|aws/aws-clients|audit/history-worker)\\.ts$' },
     to: {
@@ -142,7 +192,8 @@ const COMPOSITION_RULES = [
   },
   {
     name: 'only-the-composition-builds-services',
-    comment: 'The vault and the audit log are built in node-services.ts, the history index by the roots, and the agent\'s own services (the broker, its credential source, the programs seen) in agent-runtime.ts, the agent\'s part of both roots that run one.',
+    comment:
+      "The vault and the audit log are built in node-services.ts, the history index by the roots, and the agent's own services (the broker, its credential source, the programs seen) in agent-runtime.ts, the agent's part of both roots that run one.",
     severity: 'error',
     from: { path: '^main/', pathNot: `${ROOTS}|^main/node/(platform/node-services|agent/agent-runtime)\\.ts$` },
     to: {
@@ -156,7 +207,8 @@ module.exports = {
   forbidden: [
     {
       name: 'common-imports-nothing',
-      comment: 'common/ is the vocabulary every layer imports, the sandboxed pages included: it imports only its own files, no Node or DOM API and no library.',
+      comment:
+        'common/ is the vocabulary every layer imports, the sandboxed pages included: it imports only its own files, no Node or DOM API and no library.',
       severity: 'error',
       from: { path: '^common/' },
       to: { pathNot: '^common/' },
@@ -170,14 +222,20 @@ module.exports = {
     },
     {
       name: 'helper-imports-builtins-and-its-wire-only',
-      comment: 'The helper bundles into one small file: Node built-ins, its own wire contract, client, caller claim, paths and frame reader (helper/wire.ts, approval-wire.ts, client.ts, caller-claim.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
+      comment:
+        'The helper bundles into one small file: Node built-ins, its own wire contract, client, caller claim, paths and frame reader (helper/wire.ts, approval-wire.ts, client.ts, caller-claim.ts, paths.ts, line-frame.ts), the Windows pipe check (win32-pipe.ts, loaded on Windows only) and the vocabulary in common/, nothing else.',
       severity: 'error',
       from: { path: '^helper/' },
-      to: { dependencyTypesNot: ['core'], pathNot: '^helper/(wire|approval-wire|client|caller-claim|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/' },
+      to: {
+        dependencyTypesNot: ['core'],
+        pathNot:
+          '^helper/(wire|approval-wire|client|caller-claim|paths|line-frame|tray-cred-helper|win32-pipe)\\.ts$|^common/|(^|/)node_modules/koffi/',
+      },
     },
     {
       name: 'helper-loads-koffi-only-for-the-windows-pipe-check',
-      comment: 'koffi (FFI) is the one npm module the helper may use: in helper/win32-pipe.ts, by type at build time and by require() at run time on Windows only, so the helper never loads it on Linux or macOS.',
+      comment:
+        'koffi (FFI) is the one npm module the helper may use: in helper/win32-pipe.ts, by type at build time and by require() at run time on Windows only, so the helper never loads it on Linux or macOS.',
       severity: 'error',
       from: { path: '^helper/', pathNot: '^helper/win32-pipe\\.ts$' },
       to: { path: '(^|/)node_modules/koffi/' },
@@ -191,28 +249,31 @@ module.exports = {
     },
     {
       name: 'core-depends-on-nothing-above-it',
-      comment: 'main/core knows neither the wire nor the windows: it may use common/ and npm libraries, never helper/, preload/, main/node, main/electron or renderer.',
+      comment:
+        'main/core knows neither the wire nor the windows: it may use common/ and npm libraries, never helper/, preload/, main/node, main/electron or renderer.',
       severity: 'error',
       from: { path: '^main/core/' },
       to: { path: '^(main/node|main/electron|renderer|preload|helper)/' },
     },
     {
       name: 'node-layer-stays-electron-free',
-      comment: 'main/node runs in plain Node (CLI, headless agent): it may not use main/electron. Only main/node/app/ (the windows\' services, Electron-free) speaks the windows\' API, preload/api.ts.',
+      comment:
+        "main/node runs in plain Node (CLI, headless agent): it may not use main/electron. Only main/node/app/ (the windows' services, Electron-free) speaks the windows' API, preload/api.ts.",
       severity: 'error',
       from: { path: '^main/node/', pathNot: '^main/node/app/' },
       to: { path: '^(main/electron|renderer|preload)/' },
     },
     {
       name: 'node-app-uses-only-the-windows-api',
-      comment: 'main/node/app/ may use preload/api.ts (the windows\' API it serves), never the preload script, the pages or main/electron.',
+      comment:
+        "main/node/app/ may use preload/api.ts (the windows' API it serves), never the preload script, the pages or main/electron.",
       severity: 'error',
       from: { path: '^main/node/app/' },
       to: { path: '^(main/electron|renderer)/|^preload/(?!api\\.ts$)' },
     },
     {
       name: 'node-layer-speaks-the-windows-api-only-in-app',
-      comment: 'The windows\' API (preload/api.ts) is served from main/node/app/ and nowhere else in main/node.',
+      comment: "The windows' API (preload/api.ts) is served from main/node/app/ and nowhere else in main/node.",
       severity: 'error',
       from: { path: '^main/node/', pathNot: '^main/node/app/' },
       to: { path: '^preload/' },
@@ -221,22 +282,30 @@ module.exports = {
     ...COMPOSITION_RULES,
     {
       name: 'main-uses-the-wire-not-the-helper-program',
-      comment: 'The wire contract, its client, the caller claim, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',
+      comment:
+        'The wire contract, its client, the caller claim, the socket paths, the frame reader and the Windows pipe check are shared (the agent serves the wire, the CLI talks to the agent, the agent probes its pipe name); the helper program itself is not.',
       severity: 'error',
       from: { path: '^main/' },
-      to: { path: '^helper/(?!(wire|approval-wire|console-wire|client|caller-claim|paths|line-frame|win32-pipe)\\.ts$)' },
+      to: {
+        path: '^helper/(?!(wire|approval-wire|console-wire|client|caller-claim|paths|line-frame|win32-pipe)\\.ts$)',
+      },
     },
     ...SINGLE_PLACES,
     {
       name: 'renderer-is-a-sandboxed-page',
-      comment: 'Renderer code runs in a sandboxed page: no Node built-ins, only its own files, common/, types from preload/api.ts, and the browser libraries bundled into it (table virtualization, the timeline chart).',
+      comment:
+        'Renderer code runs in a sandboxed page: no Node built-ins, only its own files, common/, types from preload/api.ts, and the browser libraries bundled into it (table virtualization, the timeline chart).',
       severity: 'error',
       from: { path: '^renderer/' },
-      to: { pathNot: '^renderer/|^common/|^preload/api\\.ts$|(^|/)node_modules/@tanstack/virtual-core/|(^|/)node_modules/uplot/' },
+      to: {
+        pathNot:
+          '^renderer/|^common/|^preload/api\\.ts$|(^|/)node_modules/@tanstack/virtual-core/|(^|/)node_modules/uplot/',
+      },
     },
     {
       name: 'preload-exposes-only-its-api',
-      comment: 'The sandboxed preload may use electron (contextBridge, ipcRenderer), preload/api.ts and common/, nothing else.',
+      comment:
+        'The sandboxed preload may use electron (contextBridge, ipcRenderer), preload/api.ts and common/, nothing else.',
       severity: 'error',
       from: { path: '^preload/' },
       to: { pathNot: '^preload/|^common/|^electron$|(^|/)node_modules/electron/' },

@@ -69,14 +69,19 @@ module.exports = {
     // A macOS build that would not be notarized is refused unless asked for (Gatekeeper blocks it, and Squirrel.Mac then refuses its updates).
     const notarizable = ['APPLE_API_KEY', 'APPLE_API_KEY_ID', 'APPLE_API_ISSUER'].every((name) => process.env[name]);
     if (context.electronPlatformName === 'darwin' && !notarizable && process.env.TRAY_CRED_UNNOTARIZED !== '1') {
-      throw new Error('a macOS build must be notarized: set APPLE_API_KEY, APPLE_API_KEY_ID and APPLE_API_ISSUER (an App Store Connect API key), or TRAY_CRED_UNNOTARIZED=1 for a local build that will not be distributed');
+      throw new Error(
+        'a macOS build must be notarized: set APPLE_API_KEY, APPLE_API_KEY_ID and APPLE_API_ISSUER (an App Store Connect API key), or TRAY_CRED_UNNOTARIZED=1 for a local build that will not be distributed',
+      );
     }
     if (context.electronPlatformName !== process.platform || arch !== process.arch) {
-      throw new Error(`tray-cred packs only for the build machine (${process.platform} ${process.arch}), not ${context.electronPlatformName} ${arch}: the helper SEA in dist/sea is a native binary of this machine. Build each platform's installer on that platform.`);
+      throw new Error(
+        `tray-cred packs only for the build machine (${process.platform} ${process.arch}), not ${context.electronPlatformName} ${arch}: the helper SEA in dist/sea is a native binary of this machine. Build each platform's installer on that platform.`,
+      );
     }
     for (const { from } of context.packager.platformSpecificBuildOptions.extraResources ?? []) {
       const file = path.resolve(context.packager.projectDir, from);
-      if (!existsSync(file)) throw new Error(`${from} is missing: run \`node build/helper-sea.ts\` first (npm run dist does)`);
+      if (!existsSync(file))
+        throw new Error(`${from} is missing: run \`node build/helper-sea.ts\` first (npm run dist does)`);
     }
   },
   mac: {

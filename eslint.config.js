@@ -3,7 +3,11 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 /** node:test's test(), describe() and hooks return promises the runner itself awaits. */
-const NODE_TEST = { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] };
+const NODE_TEST = {
+  from: 'package',
+  package: 'node:test',
+  name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+};
 
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'test-artifacts/'] },
@@ -32,15 +36,23 @@ export default defineConfig(
   {
     // The pages compile against the DOM: their own tsconfig.
     files: ['renderer/**/*.ts'],
-    languageOptions: { parserOptions: { projectService: false, project: './tsconfig.renderer.json', tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './tsconfig.renderer.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
   },
   {
-    // Size limits where today's well-shaped files already are, so the next god class is caught as
-    // it starts. A file that must be bigger says why at its top and disables the rule there.
+    // Size limits, so the next god class is caught as it starts. They count code lines as the
+    // formatter (Biome, 120 columns) lays them out, comments and blank lines aside: a limit on
+    // lines a person packs would only teach packing. A file split to stay under it is worse than
+    // a long file that is one job: such a file says why at its top and disables the rule there.
     files: ['common/**/*.ts', 'helper/**/*.ts', 'main/**/*.ts', 'preload/**/*.ts', 'renderer/**/*.ts'],
     rules: {
-      'max-lines': ['error', { max: 250 }],
-      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+      'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 100, skipBlankLines: true, skipComments: true }],
       complexity: ['error', 20],
     },
   },

@@ -35,7 +35,11 @@ async function inPrivateSession(): Promise<number> {
     'exec "$0" "$@"',
   ].join('\n');
   try {
-    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, import.meta.filename, ...process.argv.slice(2)], { env, stdio: 'inherit' });
+    const child = spawn(
+      'dbus-run-session',
+      ['--', 'sh', '-c', script, process.execPath, import.meta.filename, ...process.argv.slice(2)],
+      { env, stdio: 'inherit' },
+    );
     return await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -67,48 +71,55 @@ function selectedParts(argv: readonly string[]): ReadonlySet<Part> {
   if (values.only === undefined) return new Set(PARTS);
   const wanted = values.only.split(',').map((s) => s.trim());
   const unknown = wanted.filter((w) => !(PARTS as readonly string[]).includes(w));
-  if (unknown.length > 0) throw new Error(`--only takes ${PARTS.join(', ')} (comma-separated), not ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`--only takes ${PARTS.join(', ')} (comma-separated), not ${unknown.join(', ')}`);
   return new Set(wanted as Part[]);
 }
 
 async function measure(parts: ReadonlySet<Part>): Promise<void> {
   const machine = describeMachine();
   const figures: Figure[] = [];
-  if (parts.has('helper') || parts.has('burst') || parts.has('agent')) await withWorld('agent', async (world) => {
-    await addProfile(world, 'dev', 'allow');
-    await addSessionProfile(world, 'session');
-    const agent = await startAgent(world);
-    // Issue 16's floors run beside the real agent, in their own process: an agent that answers at once.
-    const instant = await startInstantAgent(world);
-    try {
-      if (parts.has('helper')) {
-        step('figure 1: helper vs the floor (a minimal Node client against an instant agent) and node -e 0 (hyperfine, 3 rounds)');
-        figures.push(...(await helperVsFloor(world, instant, 'dev')));
-        step('figure 1b: the single-executable helper vs the floor');
-        figures.push(...(await seaVsFloor(world, instant, 'dev')));
-        figures.push(...(await helperVsNode(world, 'dev')));
-        step('figure 2: through the AWS CLI, helper vs the openssl recipe');
-        figures.push(...(await throughAwsCli(world, 'dev')));
+  if (parts.has('helper') || parts.has('burst') || parts.has('agent'))
+    await withWorld('agent', async (world) => {
+      await addProfile(world, 'dev', 'allow');
+      await addSessionProfile(world, 'session');
+      const agent = await startAgent(world);
+      // Issue 16's floors run beside the real agent, in their own process: an agent that answers at once.
+      const instant = await startInstantAgent(world);
+      try {
+        if (parts.has('helper')) {
+          step(
+            'figure 1: helper vs the floor (a minimal Node client against an instant agent) and node -e 0 (hyperfine, 3 rounds)',
+          );
+          figures.push(...(await helperVsFloor(world, instant, 'dev')));
+          step('figure 1b: the single-executable helper vs the floor');
+          figures.push(...(await seaVsFloor(world, instant, 'dev')));
+          figures.push(...(await helperVsNode(world, 'dev')));
+          step('figure 2: through the AWS CLI, helper vs the openssl recipe');
+          figures.push(...(await throughAwsCli(world, 'dev')));
+        }
+        if (parts.has('burst')) {
+          step('figure 3b: a burst of 100 helpers vs a burst of 100 minimal clients (5 rounds)');
+          figures.push(...(await burstFigures(world, instant, 'dev')));
+        }
+        if (!parts.has('agent')) return;
+        step(
+          'figure 3: the agent under 1, 10 and 100 concurrent raw socket clients (and the 100 against the instant agent)',
+        );
+        const ceiling = await rawCeiling(instant, 'dev');
+        const { figures: load, rps } = await agentFigures(world.socket, 'dev', ceiling);
+        figures.push(...load, ...(await callerWalkFigure(rps)));
+        step('figure 6: credentials for a running SDK, local endpoint vs helper process');
+        figures.push(...(await endpointVsHelper(world, 'session')));
+      } finally {
+        await instant.stop();
+        await agent.stop();
       }
-      if (parts.has('burst')) {
-        step('figure 3b: a burst of 100 helpers vs a burst of 100 minimal clients (5 rounds)');
-        figures.push(...(await burstFigures(world, instant, 'dev')));
-      }
-      if (!parts.has('agent')) return;
-      step('figure 3: the agent under 1, 10 and 100 concurrent raw socket clients (and the 100 against the instant agent)');
-      const ceiling = await rawCeiling(instant, 'dev');
-      const { figures: load, rps } = await agentFigures(world.socket, 'dev', ceiling);
-      figures.push(...load, ...(await callerWalkFigure(rps)));
-      step('figure 6: credentials for a running SDK, local endpoint vs helper process');
-      figures.push(...(await endpointVsHelper(world, 'session')));
-    } finally {
-      await instant.stop();
-      await agent.stop();
-    }
-    const verified = await world.trayCred(['audit', 'verify']);
-    if (verified.status !== 0) throw new Error(`the audit log written under load does not verify: ${verified.stderr}`);
-    step(verified.stdout.trim());
-  });
+      const verified = await world.trayCred(['audit', 'verify']);
+      if (verified.status !== 0)
+        throw new Error(`the audit log written under load does not verify: ${verified.stderr}`);
+      step(verified.stdout.trim());
+    });
   if (parts.has('audit')) {
     step('figure 4: audit verify and history query on 100,000 entries');
     figures.push(...(await withWorld('audit', auditFigures)));
@@ -122,7 +133,7 @@ async function measure(parts: ReadonlySet<Part>): Promise<void> {
     figures.push(...(await withWorld('history', (world) => historyScaleFigures(world, step))));
   }
   if (parts.has('cli')) {
-    step('figure 8: the CLI\'s own start (--version, list, audit --limit 50) vs node -e 0 (hyperfine, 3 rounds)');
+    step("figure 8: the CLI's own start (--version, list, audit --limit 50) vs node -e 0 (hyperfine, 3 rounds)");
     figures.push(...(await withWorld('cli', cliStartFigures)));
   }
   process.stdout.write(renderReport(machine, figures));

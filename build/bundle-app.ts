@@ -54,14 +54,31 @@ export async function bundleApp(): Promise<void> {
         // `await import()`, which breaks the STS SDK's named exports; its ESM build splits cleanly.
         mainFields: ['module', 'main'],
         // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require of its own.
-        banner: { js: "import { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
+        banner: {
+          js: "import { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);",
+        },
       }),
     );
   }
   // The history index's worker threads (main/node/audit/history-workers.ts finds it beside the main bundle).
-  builds.push(build({ ...common, entryPoints: [join(ROOT, 'main', 'node', 'audit', 'history-worker.ts')], outfile: join(OUT, 'history-worker.mjs'), format: 'esm' }));
+  builds.push(
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'main', 'node', 'audit', 'history-worker.ts')],
+      outfile: join(OUT, 'history-worker.mjs'),
+      format: 'esm',
+    }),
+  );
   if (existsSync(PRELOAD_ENTRY)) {
-    builds.push(build({ ...common, entryPoints: [PRELOAD_ENTRY], outfile: join(OUT, 'preload.cjs'), format: 'cjs', external: ['electron'] }));
+    builds.push(
+      build({
+        ...common,
+        entryPoints: [PRELOAD_ENTRY],
+        outfile: join(OUT, 'preload.cjs'),
+        format: 'cjs',
+        external: ['electron'],
+      }),
+    );
   }
   await Promise.all(builds);
   copyTrayIcons();

@@ -7,7 +7,9 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs
 import { bundleApp } from './bundle-app.ts';
 import { bundleRenderer } from './bundle-renderer.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 /** The CLI's chunks, beside dist/tray-cred.mjs; emptied first, so an old build's chunks do not pile up. */
 const CLI_CHUNKS = 'tray-cred-chunks';
 rmSync(`dist/${CLI_CHUNKS}`, { recursive: true, force: true });
@@ -23,7 +25,13 @@ const common = {
 } as const;
 
 await Promise.all([
-  build({ ...common, entryPoints: ['helper/tray-cred-helper.ts'], outfile: 'dist/tray-cred-helper.cjs', format: 'cjs', minify: true }),
+  build({
+    ...common,
+    entryPoints: ['helper/tray-cred-helper.ts'],
+    outfile: 'dist/tray-cred-helper.cjs',
+    format: 'cjs',
+    minify: true,
+  }),
   build({
     ...common,
     // dist/tray-cred.mjs stays the file users and npm's bin link run; each command's code is a chunk in dist/tray-cred-chunks/,
@@ -38,12 +46,20 @@ await Promise.all([
     external: ['@napi-rs/keyring', '@aws-sdk/client-sts', 'koffi'],
     // ESM builds first: a CommonJS package split into a chunk of its own exposes only `default` to import() (as in bundle-app.ts).
     mainFields: ['module', 'main'],
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);" },
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __trayCredRequire } from 'node:module'; const require = __trayCredRequire(import.meta.url);",
+    },
   }),
   // `audit verify`'s worker threads: main/node/audit/audit-verify-parallel.ts finds it beside the module that starts them, which is
   // in a chunk; the copy beside the CLI is for what runs that module from there.
   ...['dist', `dist/${CLI_CHUNKS}`].map((dir) =>
-    build({ ...common, banner: {}, entryPoints: ['main/node/audit/audit-verify-worker.ts'], outfile: `${dir}/audit-verify-worker.mjs`, format: 'esm' }),
+    build({
+      ...common,
+      banner: {},
+      entryPoints: ['main/node/audit/audit-verify-worker.ts'],
+      outfile: `${dir}/audit-verify-worker.mjs`,
+      format: 'esm',
+    }),
   ),
   bundleApp(),
   bundleRenderer(),
@@ -51,7 +67,10 @@ await Promise.all([
 
 // `dist/bin` holds the two commands under the names users type, for PATH (npm link does the same from "bin").
 mkdirSync('dist/bin', { recursive: true });
-for (const [name, target] of [['tray-cred', '../tray-cred.mjs'], ['tray-cred-helper', '../tray-cred-helper.cjs']] as const) {
+for (const [name, target] of [
+  ['tray-cred', '../tray-cred.mjs'],
+  ['tray-cred-helper', '../tray-cred-helper.cjs'],
+] as const) {
   rmSync(`dist/bin/${name}`, { force: true });
   symlinkSync(target, `dist/bin/${name}`);
   chmodSync(`dist/bin/${target}`, 0o755);

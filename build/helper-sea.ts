@@ -14,12 +14,26 @@
  * installer is built on that platform (electron-builder.config.cjs refuses a cross build).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Where the release build puts the SEA; electron-builder.config.cjs ships it from here. */
-export const SEA_OUTPUT = join(ROOT, 'dist', 'sea', process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper');
+export const SEA_OUTPUT = join(
+  ROOT,
+  'dist',
+  'sea',
+  process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper',
+);
 /** The bundle that becomes the SEA's main script (built by build/bundle.ts). */
 export const HELPER_BUNDLE = join(ROOT, 'dist', 'tray-cred-helper.cjs');
 /** Node's documented sentinel: the binary looks for this fuse to know a blob was injected. */
@@ -39,14 +53,30 @@ function runOrThrow(command: string, args: readonly string[], what: string): voi
 export function buildHelperSea(output: string = SEA_OUTPUT): string {
   if (!existsSync(HELPER_BUNDLE)) throw new Error(`${HELPER_BUNDLE} is missing: run \`node build/bundle.ts\` first`);
   const major = Number(process.versions.node.split('.')[0]);
-  if (major < 24) throw new Error(`the helper SEA is built from the running Node, ${process.version}; run it with Node 24 (export PATH="$PWD/node_modules/.bin:$PATH")`);
+  if (major < 24)
+    throw new Error(
+      `the helper SEA is built from the running Node, ${process.version}; run it with Node 24 (export PATH="$PWD/node_modules/.bin:$PATH")`,
+    );
   mkdirSync(dirname(output), { recursive: true });
   const work = mkdtempSync(join(dirname(output), '.sea-'));
   try {
     const blob = join(work, 'helper.blob');
     const config = join(work, 'sea-config.json');
     // The code cache saves V8 from compiling the bundle on each start: the helper runs before every `aws` command.
-    writeFileSync(config, JSON.stringify({ main: HELPER_BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }, null, 2));
+    writeFileSync(
+      config,
+      JSON.stringify(
+        {
+          main: HELPER_BUNDLE,
+          output: blob,
+          disableExperimentalSEAWarning: true,
+          useCodeCache: true,
+          useSnapshot: false,
+        },
+        null,
+        2,
+      ),
+    );
     runOrThrow(process.execPath, ['--experimental-sea-config', config], 'node --experimental-sea-config');
 
     const binary = join(work, 'tray-cred-helper');
@@ -57,7 +87,19 @@ export function buildHelperSea(output: string = SEA_OUTPUT): string {
     // The release pipeline signs it again with the Developer ID when electron-builder signs the app.
     if (mac) runOrThrow('codesign', ['--remove-signature', binary], 'codesign --remove-signature');
     const postject = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
-    runOrThrow(process.execPath, [postject, binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, ...(mac ? ['--macho-segment-name', 'NODE_SEA'] : [])], 'postject');
+    runOrThrow(
+      process.execPath,
+      [
+        postject,
+        binary,
+        'NODE_SEA_BLOB',
+        blob,
+        '--sentinel-fuse',
+        SEA_FUSE,
+        ...(mac ? ['--macho-segment-name', 'NODE_SEA'] : []),
+      ],
+      'postject',
+    );
     if (mac) runOrThrow('codesign', ['--sign', '-', binary], 'codesign --sign -');
     renameSync(binary, output);
     return output;

@@ -12,7 +12,15 @@ import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 
 const BUILD = resolve(import.meta.dirname);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** The states the tray shows, each with its SVG source in build/tray/<state>.svg. */
 export const TRAY_STATES = ['locked', 'unlocked', 'pending'] as const;
@@ -33,7 +41,9 @@ const TRAY_VARIANTS = [
 async function render(page: Page, svg: string, size: number, color: string, accent: string): Promise<Buffer> {
   await page.setViewportSize({ width: size, height: size });
   const sized = svg.replace('<svg ', `<svg width="${size}" height="${size}" `);
-  await page.setContent(`<!doctype html><html><body style="margin:0;background:transparent;color:${color};--accent:${accent}">${sized}</body></html>`);
+  await page.setContent(
+    `<!doctype html><html><body style="margin:0;background:transparent;color:${color};--accent:${accent}">${sized}</body></html>`,
+  );
   return page.locator('svg').screenshot({ omitBackground: true, type: 'png' });
 }
 
@@ -56,7 +66,10 @@ export async function makeIcons(): Promise<string[]> {
     for (const state of TRAY_STATES) {
       const svg = readFileSync(join(BUILD, 'tray', `${state}.svg`), 'utf8');
       for (const v of TRAY_VARIANTS) {
-        for (const [scale, size] of [['', 16], ['@2x', 32]] as const) {
+        for (const [scale, size] of [
+          ['', 16],
+          ['@2x', 32],
+        ] as const) {
           const name = `tray-${state}${v.suffix}${scale}.png`;
           writeFileSync(join(BUILD, 'tray', name), await render(page, svg, size, v.color, v.accent));
           written.push(join('build', 'tray', name));

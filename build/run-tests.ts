@@ -36,7 +36,8 @@ const { values, positionals } = parseArgs({
 
 function milliseconds(name: string, text: string): number {
   const ms = Number(text);
-  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`--${name} must be a positive number of milliseconds, not "${text}"`);
+  if (!Number.isInteger(ms) || ms <= 0)
+    throw new Error(`--${name} must be a positive number of milliseconds, not "${text}"`);
   return ms;
 }
 
@@ -61,10 +62,14 @@ const fileTimeout = milliseconds('file-timeout', values['file-timeout']);
 const guard = new FileGuard(fileTimeout, {
   stuck(file, limitMs, others) {
     process.exitCode = 1;
-    process.stderr.write(`\n✖ ${file}: still running after the per-file limit of ${limitMs / 1000} s: killed it and ${others} process(es) it started\n\n`);
+    process.stderr.write(
+      `\n✖ ${file}: still running after the per-file limit of ${limitMs / 1000} s: killed it and ${others} process(es) it started\n\n`,
+    );
   },
   leftovers(file, commands) {
-    process.stderr.write(`⚠ ${file} ended leaving ${commands.length} process(es) running, now killed: ${commands.join('; ')}\n`);
+    process.stderr.write(
+      `⚠ ${file} ended leaving ${commands.length} process(es) running, now killed: ${commands.join('; ')}\n`,
+    );
   },
 });
 
@@ -88,7 +93,9 @@ stream.on('test:summary', (data) => {
 stream.once('end', () => {
   guard.close();
   if (values.times) {
-    const slowest = [...guard.times].sort((a, b) => b.ms - a.ms).map((t) => ({ ...t, file: relative(process.cwd(), t.file) }));
+    const slowest = [...guard.times]
+      .sort((a, b) => b.ms - a.ms)
+      .map((t) => ({ ...t, file: relative(process.cwd(), t.file) }));
     void writeFile(values.times, JSON.stringify(slowest, null, 2) + '\n');
   }
 });

@@ -29,8 +29,12 @@ function electronRuntime(): Runtime {
   const pathFile = join(pkg, 'path.txt');
   const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : undefined;
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  if (override) return existsSync(join(override, name ?? 'electron')) ? { path: join(override, name ?? 'electron') } : { missing: `ELECTRON_OVERRIDE_DIST_PATH names ${override}, which holds no Electron executable` };
-  if (name === undefined) return { missing: `Electron's runtime was never downloaded (${pathFile} is missing)`, downloadable: pkg };
+  if (override)
+    return existsSync(join(override, name ?? 'electron'))
+      ? { path: join(override, name ?? 'electron') }
+      : { missing: `ELECTRON_OVERRIDE_DIST_PATH names ${override}, which holds no Electron executable` };
+  if (name === undefined)
+    return { missing: `Electron's runtime was never downloaded (${pathFile} is missing)`, downloadable: pkg };
   const path = join(pkg, 'dist', name);
   return existsSync(path) ? { path } : { missing: `Electron's runtime is missing (no ${path})`, downloadable: pkg };
 }
@@ -39,7 +43,10 @@ function electronRuntime(): Runtime {
 function download(pkg: string): string | undefined {
   const r = spawnSync(process.execPath, [join(pkg, 'install.js')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   if (r.status === 0) return undefined;
-  const said = `${r.stdout ?? ''}\n${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const said = `${r.stdout ?? ''}\n${r.stderr ?? ''}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return said.at(-1) ?? r.error?.message ?? `install.js exited ${r.status ?? r.signal}`;
 }
 
@@ -47,12 +54,15 @@ let runtime = electronRuntime();
 if ('missing' in runtime && runtime.downloadable) {
   const failed = download(runtime.downloadable);
   const again = electronRuntime();
-  runtime = 'missing' in again ? { missing: `${again.missing}, and downloading it now failed (${failed ?? 'it is still not there'})` } : again;
+  runtime =
+    'missing' in again
+      ? { missing: `${again.missing}, and downloading it now failed (${failed ?? 'it is still not there'})` }
+      : again;
 }
 if ('missing' in runtime) {
   process.stderr.write(
     `tray-cred: cannot start the tray app: ${runtime.missing}. ` +
-      'Get it on a machine that can download Electron\'s binary (`npm start` does so on its first run; ELECTRON_MIRROR names a mirror you can reach), ' +
+      "Get it on a machine that can download Electron's binary (`npm start` does so on its first run; ELECTRON_MIRROR names a mirror you can reach), " +
       'or install the packaged app (`npm run dist` on such a machine builds it). ' +
       'Nothing was started: a headless agent in this terminal instead of a tray icon would surprise a desktop user. ' +
       'Meanwhile `npm run agent` runs the headless agent, which serves tray-cred-helper and asks for approvals with `--approver`.\n',

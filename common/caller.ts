@@ -117,12 +117,29 @@ const isPath = (v: unknown): v is string => typeof v === 'string' && v.length <=
 
 function isProcess(v: unknown, full: boolean): boolean {
   if (!isObject(v) || typeof v.pid !== 'number' || !isPath(v.exe) || !isCallerArgv(v.argv)) return false;
-  return !full || (typeof v.startTime === 'string' && v.startTime.length <= 32 && isPath(v.cwd) && (v.tty === undefined || (typeof v.tty === 'number' && Number.isSafeInteger(v.tty))));
+  return (
+    !full ||
+    (typeof v.startTime === 'string' &&
+      v.startTime.length <= 32 &&
+      isPath(v.cwd) &&
+      (v.tty === undefined || (typeof v.tty === 'number' && Number.isSafeInteger(v.tty))))
+  );
 }
 
 /** A verified caller within the bounds the agent records it in (the audit log's readers check every line with it). */
 export function isVerifiedCaller(v: unknown): v is VerifiedCaller {
-  if (!isObject(v) || typeof v.method !== 'string' || v.method.length > 64 || !isObject(v.peer) || typeof v.peer.pid !== 'number' || typeof v.peer.uid !== 'number') return false;
+  if (
+    !isObject(v) ||
+    typeof v.method !== 'string' ||
+    v.method.length > 64 ||
+    !isObject(v.peer) ||
+    typeof v.peer.pid !== 'number' ||
+    typeof v.peer.uid !== 'number'
+  )
+    return false;
   if (!isProcess(v.requester, true) || !Array.isArray(v.ancestry) || v.ancestry.length > MAX_ANCESTORS) return false;
-  return v.ancestry.every((a) => isProcess(a, false)) && (v.incomplete === undefined || (typeof v.incomplete === 'string' && v.incomplete.length <= 2048));
+  return (
+    v.ancestry.every((a) => isProcess(a, false)) &&
+    (v.incomplete === undefined || (typeof v.incomplete === 'string' && v.incomplete.length <= 2048))
+  );
 }

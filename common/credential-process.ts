@@ -32,11 +32,16 @@ export function toCredentialProcessDocument(value: unknown): CredentialProcessDo
     !isText(value.SecretAccessKey, MAX_SECRET_ACCESS_KEY) ||
     value.SecretAccessKey.length === 0 ||
     (value.SessionToken !== undefined && !isText(value.SessionToken, MAX_SESSION_TOKEN)) ||
-    (value.Expiration !== undefined && (typeof value.Expiration !== 'string' || Number.isNaN(Date.parse(value.Expiration))))
+    (value.Expiration !== undefined &&
+      (typeof value.Expiration !== 'string' || Number.isNaN(Date.parse(value.Expiration))))
   ) {
     return undefined;
   }
-  const doc: CredentialProcessDocument = { Version: 1, AccessKeyId: value.AccessKeyId, SecretAccessKey: value.SecretAccessKey };
+  const doc: CredentialProcessDocument = {
+    Version: 1,
+    AccessKeyId: value.AccessKeyId,
+    SecretAccessKey: value.SecretAccessKey,
+  };
   if (value.SessionToken !== undefined) doc.SessionToken = value.SessionToken;
   if (typeof value.Expiration === 'string') doc.Expiration = value.Expiration;
   return doc;

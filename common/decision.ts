@@ -4,7 +4,17 @@
  */
 
 /** Every outcome of an access, in the order the history window lists them. */
-export const DECISIONS = ['allowed', 'approved', 'remembered', 'denied', 'timeout', 'locked', 'unknown-profile', 'expired', 'error'] as const;
+export const DECISIONS = [
+  'allowed',
+  'approved',
+  'remembered',
+  'denied',
+  'timeout',
+  'locked',
+  'unknown-profile',
+  'expired',
+  'error',
+] as const;
 
 /** The outcome of an access. The first three served credentials; the rest did not. */
 export type Decision = (typeof DECISIONS)[number];

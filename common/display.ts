@@ -33,7 +33,8 @@ export const DISPLAY_MAX_CHARS = 2000;
 
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u115f\u1160\u3164\uffa0]/u;
 /** The combining grapheme joiner and the variation selectors: marks that show nothing. */
-const INVISIBLE_MARK = (code: number): boolean => code === 0x34f || (code >= 0xfe00 && code <= 0xfe0f) || (code >= 0xe0100 && code <= 0xe01ef);
+const INVISIBLE_MARK = (code: number): boolean =>
+  code === 0x34f || (code >= 0xfe00 && code <= 0xfe0f) || (code >= 0xe0100 && code <= 0xe01ef);
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** How one character is shown: itself, or its escape when it is one of the unsafe ones. */

@@ -69,8 +69,6 @@ export interface HistoryPage {
   profiles: string[];
 }
 
-
-
 /**
  * The filtered accesses counted per time bucket and decision, for the history window's timeline.
  * Times are milliseconds since 1970; bucket `i` covers `from + i * bucketMs` up to the next.
@@ -120,7 +118,12 @@ export interface AccessStory {
   /** What the client said about itself: claims, shown marked as such. */
   claimed: { pid: number; ppid: number; command: string; cwd: string; argv: string[] | null } | null;
   /** What the agent read from the OS: the requesting program, its ancestry and how the peer was named. */
-  verified: { method: string; peer: { pid: number; uid: number }; requester: StoryProcess & { cwd: string; startTime: string }; ancestry: StoryProcess[] } | null;
+  verified: {
+    method: string;
+    peer: { pid: number; uid: number };
+    requester: StoryProcess & { cwd: string; startTime: string };
+    ancestry: StoryProcess[];
+  } | null;
   /** The approval this access was served under: its scope and the prompt (request id) that granted it. */
   approval: { scope: string; grant: string } | null;
   /** Where the credentials came from: vault, cache, minted (or what a newer build records). */

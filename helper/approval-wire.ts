@@ -6,12 +6,13 @@
  */
 import { APPROVAL_SCOPE_KINDS, isApprovalScopeKind, type ApprovalScopeKind } from '../common/decision.ts';
 
-
 /** The longest a client may ask `approvals` to wait for a prompt. */
 const MAX_APPROVALS_WAIT_MS = 25_000;
 
 /** The approval ops' own fields, validated. */
-export type ApprovalOpFields = { op: 'approvals'; wait: number } | { op: 'approve'; prompt: string; allow: boolean; scope?: ApprovalScopeKind; mfaCode?: string };
+export type ApprovalOpFields =
+  | { op: 'approvals'; wait: number }
+  | { op: 'approve'; prompt: string; allow: boolean; scope?: ApprovalScopeKind; mfaCode?: string };
 
 /** One waiting prompt as `approvals` lists it: names and claims, never a secret. */
 export interface WirePrompt {
@@ -39,13 +40,16 @@ const PROMPT_REF = /^\d{1,16}$/;
 export function parseApprovalOp(o: Json): ApprovalOpFields | string {
   if (o.op === 'approvals') {
     const wait = o.wait ?? 0;
-    if (typeof wait !== 'number' || !Number.isSafeInteger(wait) || wait < 0 || wait > MAX_APPROVALS_WAIT_MS) return `wait must be 0-${MAX_APPROVALS_WAIT_MS} ms`;
+    if (typeof wait !== 'number' || !Number.isSafeInteger(wait) || wait < 0 || wait > MAX_APPROVALS_WAIT_MS)
+      return `wait must be 0-${MAX_APPROVALS_WAIT_MS} ms`;
     return { op: 'approvals', wait };
   }
   if (typeof o.prompt !== 'string' || !PROMPT_REF.test(o.prompt)) return 'prompt must be the ref `approvals` listed';
   if (typeof o.allow !== 'boolean') return 'allow must be true or false';
-  if (o.scope !== undefined && !isApprovalScopeKind(o.scope)) return `scope must be one of ${APPROVAL_SCOPE_KINDS.join(', ')}`;
-  if (o.mfaCode !== undefined && (typeof o.mfaCode !== 'string' || !/^\d{6}$/.test(o.mfaCode))) return 'mfaCode must be six digits';
+  if (o.scope !== undefined && !isApprovalScopeKind(o.scope))
+    return `scope must be one of ${APPROVAL_SCOPE_KINDS.join(', ')}`;
+  if (o.mfaCode !== undefined && (typeof o.mfaCode !== 'string' || !/^\d{6}$/.test(o.mfaCode)))
+    return 'mfaCode must be six digits';
   return {
     op: 'approve',
     prompt: o.prompt,

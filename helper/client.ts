@@ -26,7 +26,12 @@ export class AgentUnreachableError extends Error {
  * (`TIMEOUT`, `TOO_LARGE`, `BAD_REQUEST`, `VERSION`) when the exchange fails. `beforeWrite`
  * runs once connected; an error it returns is the rejection, and nothing is sent.
  */
-export function sendRequest(path: string, request: Request, timeoutMs: number, beforeWrite?: () => Error | undefined): Promise<Response> {
+export function sendRequest(
+  path: string,
+  request: Request,
+  timeoutMs: number,
+  beforeWrite?: () => Error | undefined,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     const frame = new LineFrameReader("the agent's answer");
@@ -40,7 +45,9 @@ export function sendRequest(path: string, request: Request, timeoutMs: number, b
       fn();
     };
     const timer = setTimeout(() => {
-      finish(() => reject(new ProtocolError('TIMEOUT', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)));
+      finish(() =>
+        reject(new ProtocolError('TIMEOUT', `the agent did not answer within ${Math.round(timeoutMs / 1000)} s`)),
+      );
     }, timeoutMs);
     socket.on('connect', () => {
       connected = true;
@@ -69,7 +76,11 @@ export function sendRequest(path: string, request: Request, timeoutMs: number, b
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       finish(() =>
-        reject(connected ? new ProtocolError('BAD_REQUEST', `the connection to the agent failed (${error.code ?? error.message})`) : new AgentUnreachableError(path, error.code ?? error.message)),
+        reject(
+          connected
+            ? new ProtocolError('BAD_REQUEST', `the connection to the agent failed (${error.code ?? error.message})`)
+            : new AgentUnreachableError(path, error.code ?? error.message),
+        ),
       );
     });
     socket.on('close', () => {

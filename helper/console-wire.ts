@@ -13,7 +13,11 @@ export interface ConsoleCredentials {
 
 /** Validates a console credentials result. */
 export function parseConsoleCredentials(value: unknown): ConsoleCredentials {
-  if (typeof value !== 'object' || value === null || typeof (value as { federated?: unknown }).federated !== 'boolean') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { federated?: unknown }).federated !== 'boolean'
+  ) {
     throw new ProtocolError('BAD_REQUEST', 'the agent sent console credentials of the wrong shape');
   }
   const v = value as { credentials?: unknown; federated: boolean };

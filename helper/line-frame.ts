@@ -40,7 +40,10 @@ export class LineFrameReader {
     const nl = chunk.indexOf(0x0a);
     this.size += nl < 0 ? chunk.length : nl + 1;
     if (this.size > MAX_FRAME_BYTES) {
-      return this.settle({ kind: 'too-large', error: new ProtocolError('TOO_LARGE', `${this.what} is larger than ${MAX_FRAME_BYTES} bytes`) });
+      return this.settle({
+        kind: 'too-large',
+        error: new ProtocolError('TOO_LARGE', `${this.what} is larger than ${MAX_FRAME_BYTES} bytes`),
+      });
     }
     if (nl < 0) {
       this.chunks.push(chunk);

@@ -40,6 +40,7 @@ export function dataDir(place: SocketPlace): string {
   const override = place.env.TRAY_CRED_HOME;
   if (override) return override;
   if (place.platform === 'darwin') return join(place.homedir, 'Library', 'Application Support', 'tray-cred');
-  if (place.platform === 'win32') return join(place.env.APPDATA ?? join(place.homedir, 'AppData', 'Roaming'), 'tray-cred');
+  if (place.platform === 'win32')
+    return join(place.env.APPDATA ?? join(place.homedir, 'AppData', 'Roaming'), 'tray-cred');
   return join(place.env.XDG_CONFIG_HOME || join(place.homedir, '.config'), 'tray-cred');
 }

@@ -93,9 +93,12 @@ const DEFAULT_SECONDS = 120;
  * positional and no option, so that line is taken as it is. Anything else goes to parseArgs,
  * whose loading and first call cost 0.7 ms of the helper's ~29 ms (measured for issue 16; git log -p docs/performance.md).
  */
-function commandLine(argv: readonly string[] = process.argv.slice(2)): { profile: string; seconds: number } | undefined {
+function commandLine(
+  argv: readonly string[] = process.argv.slice(2),
+): { profile: string; seconds: number } | undefined {
   const [only] = argv;
-  if (argv.length === 1 && only !== undefined && PROFILE_NAME.test(only)) return { profile: only, seconds: DEFAULT_SECONDS };
+  if (argv.length === 1 && only !== undefined && PROFILE_NAME.test(only))
+    return { profile: only, seconds: DEFAULT_SECONDS };
   let parsed;
   try {
     const { parseArgs } = process.getBuiltinModule('node:util');
@@ -121,10 +124,12 @@ function commandLine(argv: readonly string[] = process.argv.slice(2)): { profile
     return undefined;
   }
   const profile = positionals[0];
-  if (positionals.length !== 1 || profile === undefined) fail(EXIT_STATUS.USAGE, `expected exactly one profile name\n${USAGE}`);
+  if (positionals.length !== 1 || profile === undefined)
+    fail(EXIT_STATUS.USAGE, `expected exactly one profile name\n${USAGE}`);
   if (!PROFILE_NAME.test(profile)) fail(EXIT_STATUS.USAGE, `"${profile}" is not a valid profile name`);
   const seconds = values.timeout === undefined ? DEFAULT_SECONDS : Number(values.timeout);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) fail(EXIT_STATUS.USAGE, '--timeout takes seconds from 1 to 3600');
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    fail(EXIT_STATUS.USAGE, '--timeout takes seconds from 1 to 3600');
   return { profile, seconds };
 }
 
@@ -141,7 +146,10 @@ function checkSocketDirectory(path: string): void {
     return; // nothing there: connecting reports that no agent runs
   }
   if (!dir.isDirectory() || dir.uid !== process.getuid?.() || (dir.mode & 0o077) !== 0) {
-    fail(EXIT_STATUS.NOT_RUNNING, `${dirname(path)} is not a private directory of yours (owner uid ${dir.uid}, mode ${(dir.mode & 0o777).toString(8)}), so whatever listens there is not trusted: remove it, then start the agent`);
+    fail(
+      EXIT_STATUS.NOT_RUNNING,
+      `${dirname(path)} is not a private directory of yours (owner uid ${dir.uid}, mode ${(dir.mode & 0o777).toString(8)}), so whatever listens there is not trusted: remove it, then start the agent`,
+    );
   }
 }
 
@@ -159,11 +167,18 @@ async function pipeGuard(path: string): Promise<(() => Error | undefined) | unde
   try {
     api = koffiWin32Pipes();
   } catch (error) {
-    fail(EXIT_STATUS.NOT_RUNNING, `cannot check who serves ${path}, so nothing was sent (${(error as Error).message}): reinstall tray-cred, whose helper needs the koffi module beside it`);
+    fail(
+      EXIT_STATUS.NOT_RUNNING,
+      `cannot check who serves ${path}, so nothing was sent (${(error as Error).message}): reinstall tray-cred, whose helper needs the koffi module beside it`,
+    );
   }
   return () => {
     const check = checkPipeServer(path, api);
-    return check.ok ? undefined : new UntrustedServerError(`${check.reason}, so nothing was sent to it: close the program holding the pipe name, then start the tray-cred app`);
+    return check.ok
+      ? undefined
+      : new UntrustedServerError(
+          `${check.reason}, so nothing was sent to it: close the program holding the pipe name, then start the tray-cred app`,
+        );
   };
 }
 
@@ -172,14 +187,27 @@ async function ask(path: string, profile: string, seconds: number): Promise<unkn
   const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
   let response;
   try {
-    response = await sendRequest(path, { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) }, seconds * 1000, await pipeGuard(path));
+    response = await sendRequest(
+      path,
+      { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) },
+      seconds * 1000,
+      await pipeGuard(path),
+    );
   } catch (error) {
     if (error instanceof UntrustedServerError) fail(EXIT_STATUS.NOT_RUNNING, error.message);
     if (error instanceof AgentUnreachableError) {
-      fail(EXIT_STATUS.NOT_RUNNING, `${error.message}: start the tray-cred app (or \`tray-cred agent\` on a server); set TRAY_CRED_SOCKET if it listens elsewhere`);
+      fail(
+        EXIT_STATUS.NOT_RUNNING,
+        `${error.message}: start the tray-cred app (or \`tray-cred agent\` on a server); set TRAY_CRED_SOCKET if it listens elsewhere`,
+      );
     }
     if (error instanceof ProtocolError) {
-      fail(EXIT_STATUS[error.code], error.code === 'TIMEOUT' ? `${error.message}: answer the approval prompt sooner, or raise --timeout` : error.message);
+      fail(
+        EXIT_STATUS[error.code],
+        error.code === 'TIMEOUT'
+          ? `${error.message}: answer the approval prompt sooner, or raise --timeout`
+          : error.message,
+      );
     }
     fail(EXIT_STATUS.INTERNAL, `unexpected failure: ${(error as Error)?.message ?? String(error)}`);
   }

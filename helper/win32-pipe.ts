@@ -58,9 +58,15 @@ export function checkPipeServer(path: string, api: Win32Pipes): PipeServerCheck 
     } catch (error) {
       // Another user's process (or an elevated one) cannot be opened by us: that is the answer too.
       const denied = error instanceof Win32Error && error.code === ERROR_ACCESS_DENIED;
-      return { ok: false, reason: denied ? `the process serving ${path} (pid ${pid}) belongs to another user` : `cannot tell who runs the process serving ${path} (pid ${pid}): ${(error as Error).message}` };
+      return {
+        ok: false,
+        reason: denied
+          ? `the process serving ${path} (pid ${pid}) belongs to another user`
+          : `cannot tell who runs the process serving ${path} (pid ${pid}): ${(error as Error).message}`,
+      };
     }
-    if (!api.equalSid(theirs, api.userSid('self'))) return { ok: false, reason: `the process serving ${path} (pid ${pid}) runs as another user` };
+    if (!api.equalSid(theirs, api.userSid('self')))
+      return { ok: false, reason: `the process serving ${path} (pid ${pid}) runs as another user` };
     return { ok: true, pid };
   } catch (error) {
     return { ok: false, reason: `cannot check who serves ${path} (${(error as Error).message})` };
@@ -86,9 +92,18 @@ const TOKEN_USER = 1;
 type Koffi = typeof koffiModule;
 
 /** The TokenUser SID of a process handle's token, as bytes (OpenProcessToken, GetTokenInformation, GetLengthSid). */
-function tokenUserSid(koffi: Koffi, advapi32: ReturnType<Koffi['load']>, CloseHandle: (h: unknown) => unknown, fail: (call: string) => never): (process: unknown) => Buffer {
-  const OpenProcessToken = advapi32.func('bool __stdcall OpenProcessToken(void *process, uint32_t access, _Out_ void **token)');
-  const GetTokenInformation = advapi32.func('bool __stdcall GetTokenInformation(void *token, int cls, _Out_ void *info, uint32_t length, _Out_ uint32_t *returned)');
+function tokenUserSid(
+  koffi: Koffi,
+  advapi32: ReturnType<Koffi['load']>,
+  CloseHandle: (h: unknown) => unknown,
+  fail: (call: string) => never,
+): (process: unknown) => Buffer {
+  const OpenProcessToken = advapi32.func(
+    'bool __stdcall OpenProcessToken(void *process, uint32_t access, _Out_ void **token)',
+  );
+  const GetTokenInformation = advapi32.func(
+    'bool __stdcall GetTokenInformation(void *token, int cls, _Out_ void *info, uint32_t length, _Out_ uint32_t *returned)',
+  );
   const GetLengthSid = advapi32.func('uint32_t __stdcall GetLengthSid(void *sid)');
   return (process) => {
     const token: unknown[] = [null];
@@ -106,19 +121,26 @@ function tokenUserSid(koffi: Koffi, advapi32: ReturnType<Koffi['load']>, CloseHa
 }
 
 /** The port through koffi (kernel32, advapi32). `require` resolves koffi beside the helper (node_modules, or the app's resources). */
-export function koffiWin32Pipes(require: NodeJS.Require = createRequire(typeof __filename === 'string' ? __filename : process.execPath)): Win32Pipes {
+export function koffiWin32Pipes(
+  require: NodeJS.Require = createRequire(typeof __filename === 'string' ? __filename : process.execPath),
+): Win32Pipes {
   const koffi = require('koffi') as Koffi;
   const kernel32 = koffi.load('kernel32.dll');
   const advapi32 = koffi.load('advapi32.dll');
-  const CreateFileW = kernel32.func('void *__stdcall CreateFileW(str16 name, uint32_t access, uint32_t share, void *sa, uint32_t disposition, uint32_t flags, void *template)');
+  const CreateFileW = kernel32.func(
+    'void *__stdcall CreateFileW(str16 name, uint32_t access, uint32_t share, void *sa, uint32_t disposition, uint32_t flags, void *template)',
+  );
   const WaitNamedPipeW = kernel32.func('bool __stdcall WaitNamedPipeW(str16 name, uint32_t timeout)');
-  const GetNamedPipeServerProcessId = kernel32.func('bool __stdcall GetNamedPipeServerProcessId(void *pipe, _Out_ uint32_t *pid)');
+  const GetNamedPipeServerProcessId = kernel32.func(
+    'bool __stdcall GetNamedPipeServerProcessId(void *pipe, _Out_ uint32_t *pid)',
+  );
   const OpenProcess = kernel32.func('void *__stdcall OpenProcess(uint32_t access, bool inherit, uint32_t pid)');
   const GetCurrentProcess = kernel32.func('void *__stdcall GetCurrentProcess()');
   const CloseHandle = kernel32.func('bool __stdcall CloseHandle(void *handle)');
   const GetLastError = kernel32.func('uint32_t __stdcall GetLastError()');
   const EqualSid = advapi32.func('bool __stdcall EqualSid(void *a, void *b)');
-  const invalid = (h: unknown): boolean => h === null || koffi.address(h) === 0n || koffi.address(h) === 0xffff_ffff_ffff_ffffn;
+  const invalid = (h: unknown): boolean =>
+    h === null || koffi.address(h) === 0n || koffi.address(h) === 0xffff_ffff_ffff_ffffn;
   const fail = (call: string): never => {
     throw new Win32Error(call, GetLastError() as number);
   };

@@ -36,7 +36,14 @@ const PROFILE_OPS: readonly Op[] = ['credentials', 'forget'];
 
 /** A request on the wire. `profile` is present exactly when `op` is `credentials` or `forget`; `purpose` only on `credentials` (common/decision.ts). */
 export type Request =
-  | { v: number; id: string; op: 'credentials' | 'forget'; profile: string; caller?: CallerClaim; purpose?: CredentialPurpose }
+  | {
+      v: number;
+      id: string;
+      op: 'credentials' | 'forget';
+      profile: string;
+      caller?: CallerClaim;
+      purpose?: CredentialPurpose;
+    }
   | { v: number; id: string; op: 'status' | 'lock' | 'unlock' | 'sessions'; caller?: CallerClaim }
   | ({ v: number; id: string; caller?: CallerClaim } & ApprovalOpFields);
 
@@ -145,17 +152,14 @@ function parseObject(line: string, what: string): Json {
 
 /** A caller claim; `argv` is optional so that a helper from before it is still accepted. */
 function parseCaller(value: unknown): CallerClaim {
-  if (
-    !isObject(value) ||
-    !isCount(value.pid) ||
-    !isCount(value.ppid) ||
-    !isText(value.command) ||
-    !isText(value.cwd)
-  ) {
+  if (!isObject(value) || !isCount(value.pid) || !isCount(value.ppid) || !isText(value.command) || !isText(value.cwd)) {
     throw new ProtocolError('BAD_REQUEST', 'caller must be { pid, ppid, command, cwd, argv? }');
   }
   if (value.argv !== undefined && !isCallerArgv(value.argv)) {
-    throw new ProtocolError('BAD_REQUEST', `caller argv must be an array of at most ${MAX_CALLER_ARGS} strings of at most ${MAX_CALLER_ARG} characters, ${MAX_CALLER_ARGV} in all`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `caller argv must be an array of at most ${MAX_CALLER_ARGS} strings of at most ${MAX_CALLER_ARG} characters, ${MAX_CALLER_ARGV} in all`,
+    );
   }
   const claim: CallerClaim = { pid: value.pid, ppid: value.ppid, command: value.command, cwd: value.cwd };
   if (value.argv !== undefined) claim.argv = [...value.argv];
@@ -188,8 +192,17 @@ export function parseRequest(line: string): Request {
     if (typeof o.profile !== 'string' || !PROFILE_NAME.test(o.profile)) {
       throw new ProtocolError('BAD_REQUEST', `profile must be ${PROFILE_NAME_RULE}`);
     }
-    if (o.purpose !== undefined && (o.op !== 'credentials' || !isCredentialPurpose(o.purpose))) throw new ProtocolError('BAD_REQUEST', `purpose is for credentials only, one of ${CREDENTIAL_PURPOSES.join(', ')}`);
-    return { ...base, op: o.op as 'credentials' | 'forget', profile: o.profile, ...(o.purpose !== undefined ? { purpose: o.purpose as CredentialPurpose } : {}) };
+    if (o.purpose !== undefined && (o.op !== 'credentials' || !isCredentialPurpose(o.purpose)))
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `purpose is for credentials only, one of ${CREDENTIAL_PURPOSES.join(', ')}`,
+      );
+    return {
+      ...base,
+      op: o.op as 'credentials' | 'forget',
+      profile: o.profile,
+      ...(o.purpose !== undefined ? { purpose: o.purpose as CredentialPurpose } : {}),
+    };
   }
   if (o.profile !== undefined) throw new ProtocolError('BAD_REQUEST', `op ${o.op} takes no profile`);
   if (o.op === 'approvals' || o.op === 'approve') {
@@ -232,15 +245,36 @@ export function parseResponse(line: string, id: string): Response {
 /** Validates a credentials result: what the helper prints must be exactly a credential_process document. */
 export function parseCredentialsResult(value: unknown): CredentialsResult {
   const doc = toCredentialProcessDocument(value);
-  if (!doc) throw new ProtocolError('BAD_REQUEST', 'the agent sent credentials that are not a valid credential_process document');
+  if (!doc)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      'the agent sent credentials that are not a valid credential_process document',
+    );
   return doc;
 }
 
 /** Validates a status result. */
 export function parseStatusResult(value: unknown): StatusResult {
-  if (!isObject(value) || typeof value.locked !== 'boolean' || !isCount(value.profiles) || !isCount(value.pending) || !isCount(value.agentPid)) throw new ProtocolError('BAD_REQUEST', 'the agent sent a malformed status');
-  const waiting = Array.isArray(value.waiting) ? value.waiting.filter((w): w is { profile: string; who: string } => isObject(w) && isText(w.profile) && isText(w.who)) : undefined;
-  return { locked: value.locked, profiles: value.profiles, pending: value.pending, agentPid: value.agentPid, ...(waiting ? { waiting } : {}) };
+  if (
+    !isObject(value) ||
+    typeof value.locked !== 'boolean' ||
+    !isCount(value.profiles) ||
+    !isCount(value.pending) ||
+    !isCount(value.agentPid)
+  )
+    throw new ProtocolError('BAD_REQUEST', 'the agent sent a malformed status');
+  const waiting = Array.isArray(value.waiting)
+    ? value.waiting.filter(
+        (w): w is { profile: string; who: string } => isObject(w) && isText(w.profile) && isText(w.who),
+      )
+    : undefined;
+  return {
+    locked: value.locked,
+    profiles: value.profiles,
+    pending: value.pending,
+    agentPid: value.agentPid,
+    ...(waiting ? { waiting } : {}),
+  };
 }
 
 /** Serialises one frame: JSON plus the terminating newline. */

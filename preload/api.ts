@@ -8,10 +8,18 @@
  */
 import type { ApprovalScopeKind, Decision } from '../common/decision.ts';
 import type { ErrorCode } from '../common/errors.ts';
-import { MAX_PAGE, type AccessStory, type HistoryFilter, type HistoryPage, type HistoryRow, type ProfileActivity, type TimelineBuckets } from '../common/history.ts';
+import {
+  MAX_PAGE,
+  type AccessStory,
+  type HistoryFilter,
+  type HistoryPage,
+  type HistoryRow,
+  type ProfileActivity,
+  type TimelineBuckets,
+} from '../common/history.ts';
 import type { Policy } from '../common/policy.ts';
 
-export type { AccessStory, Decision,  HistoryFilter, HistoryPage, HistoryRow,  ProfileActivity,  TimelineBuckets };
+export type { AccessStory, Decision, HistoryFilter, HistoryPage, HistoryRow, ProfileActivity, TimelineBuckets };
 export { MAX_PAGE };
 
 /** The most buckets one timeline query returns. */
@@ -43,7 +51,6 @@ export const CHANNELS = {
   controlOpen: 'control:open',
   controlQuit: 'control:quit',
 } as const;
-
 
 /** The name under which the preload exposes {@link TrayCredApi} on `window`. */
 export const API_KEY = 'trayCred';
@@ -190,7 +197,6 @@ export interface TrayCredApi {
     onChanged(listener: () => void): () => void;
   };
 }
-
 
 /** One labelled line about the requesting program, already escaped for display. */
 export interface ApprovalFact {

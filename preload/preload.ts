@@ -4,7 +4,15 @@
  * nothing else: the page never sees ipcRenderer, an IpcRendererEvent or a channel it did not ask for.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { API_KEY, CHANNELS, type ApiFailure, type AppState, type ApprovalView, type IpcReply, type TrayCredApi } from './api.ts';
+import {
+  API_KEY,
+  CHANNELS,
+  type ApiFailure,
+  type AppState,
+  type ApprovalView,
+  type IpcReply,
+  type TrayCredApi,
+} from './api.ts';
 
 /** A rejection the page can read: a frozen plain object, which crosses the contextBridge whole. */
 function failure(code: ApiFailure['code'], message: string): Promise<never> {
@@ -15,7 +23,8 @@ function failure(code: ApiFailure['code'], message: string): Promise<never> {
 
 async function call<T>(channel: string, ...args: unknown[]): Promise<T> {
   const reply = (await ipcRenderer.invoke(channel, ...args)) as IpcReply<T> | undefined;
-  if (!reply || typeof reply !== 'object' || typeof reply.ok !== 'boolean') return failure('INTERNAL', `tray-cred answered ${channel} with something this window cannot read`);
+  if (!reply || typeof reply !== 'object' || typeof reply.ok !== 'boolean')
+    return failure('INTERNAL', `tray-cred answered ${channel} with something this window cannot read`);
   if (!reply.ok) return failure(reply.error.code, reply.error.message);
   return reply.value;
 }
@@ -33,7 +42,8 @@ const api: TrayCredApi = {
   state: Object.freeze({
     get: () => call<AppState>(CHANNELS.stateGet),
     unlock: () => call<AppState>(CHANNELS.stateUnlock),
-    onChanged: (listener: (state: AppState) => void) => subscribe<AppState>(CHANNELS.stateChanged, (state) => listener(state)),
+    onChanged: (listener: (state: AppState) => void) =>
+      subscribe<AppState>(CHANNELS.stateChanged, (state) => listener(state)),
   }),
   history: Object.freeze({
     query: (filter, offset, limit) => call(CHANNELS.historyQuery, filter, offset, limit),

@@ -69,7 +69,9 @@ function render(view: ApprovalView | null): void {
   }
   document.title = `Approve “${view.profile}” — tray-cred`;
   question.textContent = `${view.unlock ? 'Unlock tray-cred and allow' : 'Allow'} “${view.profile}” for “${view.program}”?`;
-  provenance.textContent = view.verified ? `Requesting program, ${view.provenance}` : `Requesting program, as ${view.provenance}`;
+  provenance.textContent = view.verified
+    ? `Requesting program, ${view.provenance}`
+    : `Requesting program, as ${view.provenance}`;
   provenance.className = `provenance ${view.verified ? 'verified' : 'claimed'}`;
   facts.replaceChildren(...view.facts.flatMap((f) => [h('dt', { text: f.label }), h('dd', { text: f.value })]));
   // A program new to this profile is worth one line above everything else (issue 18).
@@ -77,7 +79,8 @@ function render(view: ApprovalView | null): void {
   firstUse.hidden = !view.firstUse;
   rejected.textContent = view.rejected ?? '';
   rejected.hidden = view.rejected === null;
-  queued.textContent = view.queued > 0 ? `${view.queued} more request${view.queued === 1 ? '' : 's'} waiting after this one` : '';
+  queued.textContent =
+    view.queued > 0 ? `${view.queued} more request${view.queued === 1 ? '' : 's'} waiting after this one` : '';
   for (const el of [provenance, facts, scopes]) el.hidden = false;
   mfa.hidden = view.mfaDevice === null;
   allow.textContent = view.unlock ? 'Unlock and allow' : 'Allow';
@@ -116,7 +119,12 @@ async function send(allowIt: boolean): Promise<void> {
   }
   sending = true;
   try {
-    await api.approval.answer({ id: view.id, allow: allowIt, scope: allowIt ? chosenScope() : 'once', ...(allowIt && view.mfaDevice !== null ? { mfaCode: code } : {}) });
+    await api.approval.answer({
+      id: view.id,
+      allow: allowIt,
+      scope: allowIt ? chosenScope() : 'once',
+      ...(allowIt && view.mfaDevice !== null ? { mfaCode: code } : {}),
+    });
     mfaCode.value = '';
     setStatus(status, allowIt ? 'Allowed.' : 'Denied.');
   } catch (error) {

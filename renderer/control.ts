@@ -15,7 +15,9 @@ let locked = true;
 
 function render(s: AppState): void {
   locked = s.locked;
-  state.textContent = s.locked ? 'tray-cred is locked' : `tray-cred is unlocked: ${s.profiles} profile${s.profiles === 1 ? '' : 's'}`;
+  state.textContent = s.locked
+    ? 'tray-cred is locked'
+    : `tray-cred is unlocked: ${s.profiles} profile${s.profiles === 1 ? '' : 's'}`;
   pending.textContent = s.pending > 0 ? `${s.pending} request${s.pending === 1 ? '' : 's'} waiting for approval` : '';
   lock.textContent = s.locked ? 'Unlock' : 'Lock';
 }
@@ -26,9 +28,21 @@ function run(task: () => Promise<unknown>): () => void {
   };
 }
 
-lock.addEventListener('click', run(async () => render(locked ? await api.state.unlock() : await api.control.lock())));
-byId('history', HTMLButtonElement).addEventListener('click', run(() => api.control.open('history')));
-byId('profiles', HTMLButtonElement).addEventListener('click', run(() => api.control.open('profiles')));
-byId('quit', HTMLButtonElement).addEventListener('click', run(() => api.control.quit()));
+lock.addEventListener(
+  'click',
+  run(async () => render(locked ? await api.state.unlock() : await api.control.lock())),
+);
+byId('history', HTMLButtonElement).addEventListener(
+  'click',
+  run(() => api.control.open('history')),
+);
+byId('profiles', HTMLButtonElement).addEventListener(
+  'click',
+  run(() => api.control.open('profiles')),
+);
+byId('quit', HTMLButtonElement).addEventListener(
+  'click',
+  run(() => api.control.quit()),
+);
 api.state.onChanged(render);
 run(async () => render(await api.state.get()))();

@@ -28,7 +28,10 @@ function list(items: Item[]): HTMLElement {
   return h(
     'dl',
     {},
-    items.flatMap(([label, value]) => [h('dt', { text: label }), typeof value === 'string' ? h('dd', { text: displayText(value, 500) }) : h('dd', {}, [value])]),
+    items.flatMap(([label, value]) => [
+      h('dt', { text: label }),
+      typeof value === 'string' ? h('dd', { text: displayText(value, 500) }) : h('dd', {}, [value]),
+    ]),
   );
 }
 
@@ -41,29 +44,56 @@ const proc = (p: StoryProcess): string => `${p.exe} (pid ${p.pid}): ${p.argv.joi
 
 function verifiedSection(s: AccessStory): HTMLElement {
   const v = s.verified;
-  if (!v) return section('Requesting program', 'verified none', [h('p', { className: 'muted', text: 'Not verified: the OS could not name the caller, so only its claims below are known.' })]);
-  const ancestry = h('ol', { className: 'ancestry' }, v.ancestry.map((p) => h('li', { text: displayText(proc(p), 300) })));
-  return section('Requesting program', 'verified', [
-    list([
-      ['Program', v.requester.exe],
-      ['Arguments', v.requester.argv.join(' ')],
-      ['Folder', v.requester.cwd],
-      ['Process', `pid ${v.requester.pid}, started at tick ${v.requester.startTime}`],
-      ['Connected', `pid ${v.peer.pid}, uid ${v.peer.uid}, named by ${v.method}`],
-      ['Ancestry', ancestry],
-    ]),
-  ], 'verified');
+  if (!v)
+    return section('Requesting program', 'verified none', [
+      h('p', {
+        className: 'muted',
+        text: 'Not verified: the OS could not name the caller, so only its claims below are known.',
+      }),
+    ]);
+  const ancestry = h(
+    'ol',
+    { className: 'ancestry' },
+    v.ancestry.map((p) => h('li', { text: displayText(proc(p), 300) })),
+  );
+  return section(
+    'Requesting program',
+    'verified',
+    [
+      list([
+        ['Program', v.requester.exe],
+        ['Arguments', v.requester.argv.join(' ')],
+        ['Folder', v.requester.cwd],
+        ['Process', `pid ${v.requester.pid}, started at tick ${v.requester.startTime}`],
+        ['Connected', `pid ${v.peer.pid}, uid ${v.peer.uid}, named by ${v.method}`],
+        ['Ancestry', ancestry],
+      ]),
+    ],
+    'verified',
+  );
 }
 
 function claimedSection(s: AccessStory): HTMLElement | undefined {
   const c = s.claimed;
   if (!c) return undefined;
-  return section('What the client said', 'claimed', [list([['Command', c.command], ['Folder', c.cwd], ['Process', `pid ${c.pid}, parent ${c.ppid}`]])], 'claimed, not proof');
+  return section(
+    'What the client said',
+    'claimed',
+    [
+      list([
+        ['Command', c.command],
+        ['Folder', c.cwd],
+        ['Process', `pid ${c.pid}, parent ${c.ppid}`],
+      ]),
+    ],
+    'claimed, not proof',
+  );
 }
 
 function credentialsSection(s: AccessStory): HTMLElement | undefined {
   const items: Item[] = [];
-  if (s.approval) items.push(['Approval', `${SCOPES[s.approval.scope] ?? s.approval.scope}, granted at prompt ${s.approval.grant}`]);
+  if (s.approval)
+    items.push(['Approval', `${SCOPES[s.approval.scope] ?? s.approval.scope}, granted at prompt ${s.approval.grant}`]);
   if (s.served) items.push(['Came from', SOURCES[s.served] ?? s.served]);
   if (s.credentialId) items.push(['Access key id', s.credentialId]);
   if (s.sessionName) items.push(['Role session', s.sessionName]);
@@ -74,8 +104,20 @@ function credentialsSection(s: AccessStory): HTMLElement | undefined {
 /** The pane's content for `s`. */
 function storyView(s: AccessStory): HTMLElement[] {
   const title = `Entry ${s.seq}: ${s.event}${s.profile ? ` of ${s.profile}` : ''}${s.decision ? `, ${s.decision}` : ''}`;
-  const head: HTMLElement[] = [h('h2', { text: displayText(title, 200) }), h('p', { className: 'muted', text: `${formatLocalTime(s.time)}${s.durationMs === null ? '' : `, took ${formatDuration(s.durationMs)}`}` })];
-  if (s.firstUse && s.verified) head.push(h('p', { className: 'first-use', text: displayText(`First time ${s.verified.requester.exe} asks for ${s.profile ?? '?'} (in 90 days)`, 300) }));
+  const head: HTMLElement[] = [
+    h('h2', { text: displayText(title, 200) }),
+    h('p', {
+      className: 'muted',
+      text: `${formatLocalTime(s.time)}${s.durationMs === null ? '' : `, took ${formatDuration(s.durationMs)}`}`,
+    }),
+  ];
+  if (s.firstUse && s.verified)
+    head.push(
+      h('p', {
+        className: 'first-use',
+        text: displayText(`First time ${s.verified.requester.exe} asks for ${s.profile ?? '?'} (in 90 days)`, 300),
+      }),
+    );
   if (s.reason) head.push(h('p', { className: 'reason', text: displayText(s.reason, 500) }));
   const chain = section('Place in the chain', 'chain', [
     list([
@@ -84,7 +126,12 @@ function storyView(s: AccessStory): HTMLElement[] {
       ...(s.requestId ? ([['Request id', s.requestId]] as Item[]) : []),
     ]),
   ]);
-  return [...head, verifiedSection(s), ...[claimedSection(s), credentialsSection(s)].filter((x): x is HTMLElement => x !== undefined), chain];
+  return [
+    ...head,
+    verifiedSection(s),
+    ...[claimedSection(s), credentialsSection(s)].filter((x): x is HTMLElement => x !== undefined),
+    chain,
+  ];
 }
 
 /** The pane itself: opens on a row's click or Enter, closes on its button or Escape. */
@@ -95,7 +142,14 @@ export class DetailPane {
   readonly #onError: (error: unknown) => void;
   #asked = 0;
 
-  constructor(parts: { pane: HTMLElement; body: HTMLElement; close: HTMLElement; rows: HTMLElement; load(seq: number): Promise<AccessStory>; onError(error: unknown): void }) {
+  constructor(parts: {
+    pane: HTMLElement;
+    body: HTMLElement;
+    close: HTMLElement;
+    rows: HTMLElement;
+    load(seq: number): Promise<AccessStory>;
+    onError(error: unknown): void;
+  }) {
     this.#pane = parts.pane;
     this.#body = parts.body;
     this.#load = parts.load;

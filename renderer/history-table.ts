@@ -125,7 +125,10 @@ export class HistoryTable {
       let row = this.#rows.get(item.index);
       if (!row) {
         // Striped by list position, not DOM order, which changes as rows are recycled.
-        row = h('div', { className: item.index % 2 ? 'row alt' : 'row', attrs: { role: 'row', 'aria-rowindex': String(item.index + 2) } });
+        row = h('div', {
+          className: item.index % 2 ? 'row alt' : 'row',
+          attrs: { role: 'row', 'aria-rowindex': String(item.index + 2) },
+        });
         row.style.transform = `translateY(${item.start}px)`;
         this.#rows.set(item.index, row);
         body.append(row);
@@ -163,7 +166,7 @@ function cell(raw: string, className = ''): HTMLElement {
 
 /** The caller's command, said to be verified (by the kernel) or claimed (by the client) on hover, with a differing claim. */
 function callerCell(data: HistoryRow): HTMLElement {
-  const el = cell(data.command ?? (data.reason ?? ''), data.verified ? 'command verified' : 'command');
+  const el = cell(data.command ?? data.reason ?? '', data.verified ? 'command verified' : 'command');
   if (data.command !== null && el.title) {
     const claim = data.claimed ? `\nclaimed by the client: ${displayText(data.claimed)}` : '';
     el.title = `${data.verified ? 'verified by the kernel' : 'as claimed by the client'}: ${el.title}${claim}`;
@@ -177,7 +180,16 @@ function fillRow(row: HTMLElement, data: HistoryRow): void {
   const label = data.decision ?? data.event;
   const badge = h('span', { className: `badge ${decisionTone(data.decision)}`, text: label });
   if (data.reason) badge.title = displayText(data.reason);
-  const marks = data.firstUse && data.program ? [h('span', { className: 'badge first-use', text: 'new', attrs: { title: displayText(`First time ${data.program} asks for ${data.profile ?? '?'} in 90 days`) } })] : [];
+  const marks =
+    data.firstUse && data.program
+      ? [
+          h('span', {
+            className: 'badge first-use',
+            text: 'new',
+            attrs: { title: displayText(`First time ${data.program} asks for ${data.profile ?? '?'} in 90 days`) },
+          }),
+        ]
+      : [];
   const decision = h('div', { className: 'cell decision', attrs: { role: 'cell' } }, [badge, ...marks]);
   row.replaceChildren(
     cell(formatLocalTime(data.time), 'time'),

@@ -75,12 +75,18 @@ export class HistoryTimeline {
   #legend(t: TimelineBuckets): void {
     const items = t.series.map((s) => {
       const total = s.counts.reduce((a, b) => a + b, 0);
-      return h('span', { className: `legend-item d-${s.decision}`, attrs: { 'data-decision': s.decision, 'data-count': String(total) } }, [
-        h('span', { className: 'swatch' }),
-        h('span', { text: `${s.decision} ${formatCount(total)}` }),
-      ]);
+      return h(
+        'span',
+        {
+          className: `legend-item d-${s.decision}`,
+          attrs: { 'data-decision': s.decision, 'data-count': String(total) },
+        },
+        [h('span', { className: 'swatch' }), h('span', { text: `${s.decision} ${formatCount(total)}` })],
+      );
     });
-    this.#parts.legend.replaceChildren(...(items.length ? items : [h('span', { className: 'muted', text: 'No accesses in this range' })]));
+    this.#parts.legend.replaceChildren(
+      ...(items.length ? items : [h('span', { className: 'muted', text: 'No accesses in this range' })]),
+    );
   }
 
   #draw(t: TimelineBuckets): void {

@@ -112,7 +112,8 @@ function updateProfileChoices(names: readonly string[]): void {
   profile.replaceChildren(profile.options[0] ?? h('option', { text: 'All profiles', attrs: { value: '' } }));
   for (const name of names) profile.append(h('option', { text: displayText(name), attrs: { value: name } }));
   // A profile that was removed from the log still filters until the user picks another.
-  if (selected && !names.includes(selected)) profile.append(h('option', { text: displayText(selected), attrs: { value: selected } }));
+  if (selected && !names.includes(selected))
+    profile.append(h('option', { text: displayText(selected), attrs: { value: selected } }));
   profile.value = selected;
 }
 
@@ -171,7 +172,11 @@ async function exportView(format: ExportFormat, button: HTMLButtonElement): Prom
   button.disabled = true;
   try {
     const result = await api.history.export(currentFilter(), format);
-    if (result.saved) setStatus(status, `Exported ${formatCount(result.rows)} ${result.rows === 1 ? 'entry' : 'entries'} to ${result.path ?? 'the chosen file'}`);
+    if (result.saved)
+      setStatus(
+        status,
+        `Exported ${formatCount(result.rows)} ${result.rows === 1 ? 'entry' : 'entries'} to ${result.path ?? 'the chosen file'}`,
+      );
     else setStatus(status, 'Export cancelled');
   } catch (error) {
     setStatus(status, messageOf(error), 'error');
@@ -180,7 +185,10 @@ async function exportView(format: ExportFormat, button: HTMLButtonElement): Prom
   }
 }
 
-for (const [id, format] of [['export-csv', 'csv'], ['export-json', 'json']] as const) {
+for (const [id, format] of [
+  ['export-csv', 'csv'],
+  ['export-json', 'json'],
+] as const) {
   const button = byId(id, HTMLButtonElement);
   button.addEventListener('click', () => void exportView(format, button));
 }
@@ -208,10 +216,13 @@ let verifyTimer: ReturnType<typeof setTimeout> | undefined;
 api.history.onChanged(() => {
   void refreshLive();
   if (verifyTimer !== undefined) return;
-  verifyTimer = setTimeout(() => {
-    verifyTimer = undefined;
-    void verifyChain();
-  }, Math.max(REVERIFY_DELAY_MS, lastVerify + REVERIFY_MIN_INTERVAL_MS - Date.now()));
+  verifyTimer = setTimeout(
+    () => {
+      verifyTimer = undefined;
+      void verifyChain();
+    },
+    Math.max(REVERIFY_DELAY_MS, lastVerify + REVERIFY_MIN_INTERVAL_MS - Date.now()),
+  );
 });
 
 applyFilter();

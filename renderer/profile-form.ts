@@ -107,7 +107,10 @@ export class ProfileForm {
   }
 
   #showErrors(errors: FieldErrors): void {
-    for (const [field, [input, message]] of Object.entries(this.#errors) as [keyof FieldErrors, [HTMLInputElement, HTMLElement]][]) {
+    for (const [field, [input, message]] of Object.entries(this.#errors) as [
+      keyof FieldErrors,
+      [HTMLInputElement, HTMLElement],
+    ][]) {
       const text = errors[field];
       message.textContent = text ?? '';
       if (text) input.setAttribute('aria-invalid', 'true');

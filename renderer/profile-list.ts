@@ -19,9 +19,22 @@ export interface ProfileListActions {
   invalid(message: string): void;
 }
 
-export function renderProfileList(body: HTMLElement, profiles: readonly ProfileView[], actions: ProfileListActions, activity: readonly ProfileActivity[] = []): void {
+export function renderProfileList(
+  body: HTMLElement,
+  profiles: readonly ProfileView[],
+  actions: ProfileListActions,
+  activity: readonly ProfileActivity[] = [],
+): void {
   if (profiles.length === 0) {
-    body.replaceChildren(h('tr', {}, [h('td', { className: 'none', text: 'No profiles yet: add one below or import a credentials file.', attrs: { colspan: '9' } })]));
+    body.replaceChildren(
+      h('tr', {}, [
+        h('td', {
+          className: 'none',
+          text: 'No profiles yet: add one below or import a credentials file.',
+          attrs: { colspan: '9' },
+        }),
+      ]),
+    );
     return;
   }
   const byName = new Map(activity.map((a) => [a.profile, a]));
@@ -37,12 +50,19 @@ function activitySummary(p: ProfileView, a: ProfileActivity | undefined, now: nu
   const changed = Math.max(0, Math.floor((now - Date.parse(p.updatedAt)) / DAY_MS));
   const ages = `created ${plural(age, 'day')} ago, changed ${changed === 0 ? 'today' : `${plural(changed, 'day')} ago`}`;
   if (!a) return `No accesses in the history · ${ages}`;
-  const programs = a.programs.length ? a.programs.slice(0, 4).map((x) => `${x.exe} (${x.uses})`).join(', ') + (a.programs.length > 4 ? ` and ${a.programs.length - 4} more` : '') : 'none verified';
+  const programs = a.programs.length
+    ? a.programs
+        .slice(0, 4)
+        .map((x) => `${x.exe} (${x.uses})`)
+        .join(', ') + (a.programs.length > 4 ? ` and ${a.programs.length - 4} more` : '')
+    : 'none verified';
   return `${plural(a.uses24h, 'use')} in 24 h, ${plural(a.uses7d, 'use')} in 7 days, ${a.denials.toLocaleString('en-US')} not served · programs: ${programs} · ${ages}`;
 }
 
 function activityRow(p: ProfileView, a: ProfileActivity | undefined): HTMLTableRowElement {
-  return h('tr', { className: 'activity', attrs: { 'data-activity-for': p.name } }, [h('td', { className: 'muted', text: displayText(activitySummary(p, a, Date.now()), 600), attrs: { colspan: '9' } })]);
+  return h('tr', { className: 'activity', attrs: { 'data-activity-for': p.name } }, [
+    h('td', { className: 'muted', text: displayText(activitySummary(p, a, Date.now()), 600), attrs: { colspan: '9' } }),
+  ]);
 }
 
 function labelled<T extends HTMLElement>(el: T, label: string): T {
@@ -54,7 +74,10 @@ function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowEl
   const policy = labelled(h('select'), `Policy of ${p.name}`);
   for (const choice of POLICIES) policy.append(h('option', { text: choice, attrs: { value: choice } }));
   policy.value = p.policy;
-  const remember = labelled(h('input', { attrs: { type: 'number', min: '0', max: String(MAX_REMEMBER_MINUTES), step: '1' } }), `Remember approvals of ${p.name} for minutes`);
+  const remember = labelled(
+    h('input', { attrs: { type: 'number', min: '0', max: String(MAX_REMEMBER_MINUTES), step: '1' } }),
+    `Remember approvals of ${p.name} for minutes`,
+  );
   remember.value = String(p.rememberMinutes);
   const notify = labelled(h('input', { attrs: { type: 'checkbox' } }), `Notify of each access to ${p.name}`);
   notify.checked = p.notify;
@@ -72,7 +95,16 @@ function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowEl
   };
   for (const control of [policy, remember, notify]) control.addEventListener('change', send);
 
-  const sessionMode = p.kind === 'role' ? 'role session' : p.kind === 'command' ? 'external' : p.kind === 'sso' ? 'IAM Identity Center' : p.sessionMode ? 'on' : 'off';
+  const sessionMode =
+    p.kind === 'role'
+      ? 'role session'
+      : p.kind === 'command'
+        ? 'external'
+        : p.kind === 'sso'
+          ? 'IAM Identity Center'
+          : p.sessionMode
+            ? 'on'
+            : 'off';
   const kindCell = h('td', { text: p.kind });
   if (p.roleArn) kindCell.title = `${p.roleArn}${p.sourceProfile ? ` via ${p.sourceProfile}` : ''}`;
   const actionsCell = h('td', { className: 'row-actions' });
@@ -94,7 +126,10 @@ function profileRow(p: ProfileView, actions: ProfileListActions): HTMLTableRowEl
 function keyCell(p: ProfileView): HTMLTableCellElement {
   const days = p.keyCreatedAt ? Math.floor((Date.now() - Date.parse(p.keyCreatedAt)) / 86_400_000) : undefined;
   const overdue = days !== undefined && typeof p.rotateAfterDays === 'number' && days >= p.rotateAfterDays;
-  const cell = h('td', { className: overdue ? 'key overdue' : 'key', text: `${p.accessKeyIdSuffix ? `…${p.accessKeyIdSuffix}` : '—'}${days === undefined ? '' : ` · ${days} d`}${overdue ? ' (rotate)' : ''}` });
+  const cell = h('td', {
+    className: overdue ? 'key overdue' : 'key',
+    text: `${p.accessKeyIdSuffix ? `…${p.accessKeyIdSuffix}` : '—'}${days === undefined ? '' : ` · ${days} d`}${overdue ? ' (rotate)' : ''}`,
+  });
   if (overdue) cell.title = `Older than ${p.rotateAfterDays} days: run tray-cred rotate ${p.name}`;
   return cell;
 }
@@ -105,10 +140,17 @@ function showActions(cell: HTMLElement, p: ProfileView, actions: ProfileListActi
   const buttons: HTMLElement[] = [];
   // Only stored keys can be rotated here; roles and commands hold no key of their own.
   if (p.kind === 'keys') {
-    const rotate = h('button', { text: 'Rotate keys…', attrs: { type: 'button', 'aria-label': `Rotate keys of ${p.name}` } });
+    const rotate = h('button', {
+      text: 'Rotate keys…',
+      attrs: { type: 'button', 'aria-label': `Rotate keys of ${p.name}` },
+    });
     rotate.addEventListener('click', () => actions.rotate(p));
-    const now = h('button', { text: 'Rotate now', attrs: { type: 'button', 'aria-label': `Rotate the key of ${p.name} now through IAM` } });
-    now.title = 'Creates a new key in IAM, proves it, stores it, then deletes the old one (as tray-cred rotate); approved like any use of the key';
+    const now = h('button', {
+      text: 'Rotate now',
+      attrs: { type: 'button', 'aria-label': `Rotate the key of ${p.name} now through IAM` },
+    });
+    now.title =
+      'Creates a new key in IAM, proves it, stores it, then deletes the old one (as tray-cred rotate); approved like any use of the key';
     now.addEventListener('click', () => {
       now.disabled = true;
       void actions.rotateNow(p.name).finally(() => {
@@ -122,7 +164,11 @@ function showActions(cell: HTMLElement, p: ProfileView, actions: ProfileListActi
 }
 
 function confirmRemove(cell: HTMLElement, p: ProfileView, actions: ProfileListActions): void {
-  const yes = h('button', { className: 'danger', text: 'Remove', attrs: { type: 'button', 'aria-label': `Remove ${p.name} and its keys from the vault` } });
+  const yes = h('button', {
+    className: 'danger',
+    text: 'Remove',
+    attrs: { type: 'button', 'aria-label': `Remove ${p.name} and its keys from the vault` },
+  });
   yes.title = 'Deletes the profile and its keys from the vault';
   const no = h('button', { text: 'Keep', attrs: { type: 'button' } });
   yes.addEventListener('click', () => {

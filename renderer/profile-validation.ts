@@ -9,7 +9,9 @@ import { MAX_REMEMBER_MINUTES } from '../common/policy.ts';
 import type { ProfileInput } from '../preload/api.ts';
 
 /** What is wrong, by field; empty when the input may be sent. Messages never repeat a secret. */
-export type FieldErrors = Partial<Record<'name' | 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'rememberMinutes', string>>;
+export type FieldErrors = Partial<
+  Record<'name' | 'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'rememberMinutes', string>
+>;
 
 export function rememberError(value: number): string | undefined {
   return Number.isInteger(value) && value >= 0 && value <= MAX_REMEMBER_MINUTES

@@ -46,38 +46,51 @@ async function load(): Promise<void> {
     const [profiles, activity] = await Promise.all([api.profiles.list(), api.history.activity().catch(() => [])]);
     if (mine !== generation) return;
     locked.hidden = true;
-    renderProfileList(rows, profiles, {
-      rotate: (profile) => form.rotate(profile),
-      rotateNow: async (name) => {
-        setStatus(status, `Rotating the key of ${name}… (an ask profile asks first)`);
-        try {
-          const result = await api.profiles.rotate(name);
-          setStatus(status, result.done.length ? result.done.map((l) => `${l[0]!.toUpperCase()}${l.slice(1)}.`).join(' ') : `${name}: nothing to rotate`);
-          await load();
-        } catch (error) {
-          fail(error);
-        }
+    renderProfileList(
+      rows,
+      profiles,
+      {
+        rotate: (profile) => form.rotate(profile),
+        rotateNow: async (name) => {
+          setStatus(status, `Rotating the key of ${name}… (an ask profile asks first)`);
+          try {
+            const result = await api.profiles.rotate(name);
+            setStatus(
+              status,
+              result.done.length
+                ? result.done.map((l) => `${l[0]!.toUpperCase()}${l.slice(1)}.`).join(' ')
+                : `${name}: nothing to rotate`,
+            );
+            await load();
+          } catch (error) {
+            fail(error);
+          }
+        },
+        remove: async (name) => {
+          try {
+            await api.profiles.remove(name);
+            setStatus(status, `Removed ${name}`);
+            await load();
+          } catch (error) {
+            fail(error);
+          }
+        },
+        setPolicy: async (input: PolicyInput) => {
+          try {
+            const saved = await api.profiles.setPolicy(input);
+            setStatus(
+              status,
+              `${saved.name}: ${saved.policy}, remember ${saved.rememberMinutes} min, notify ${saved.notify ? 'on' : 'off'}`,
+            );
+          } catch (error) {
+            fail(error);
+            await load();
+          }
+        },
+        invalid: (message) => setStatus(status, message, 'error'),
       },
-      remove: async (name) => {
-        try {
-          await api.profiles.remove(name);
-          setStatus(status, `Removed ${name}`);
-          await load();
-        } catch (error) {
-          fail(error);
-        }
-      },
-      setPolicy: async (input: PolicyInput) => {
-        try {
-          const saved = await api.profiles.setPolicy(input);
-          setStatus(status, `${saved.name}: ${saved.policy}, remember ${saved.rememberMinutes} min, notify ${saved.notify ? 'on' : 'off'}`);
-        } catch (error) {
-          fail(error);
-          await load();
-        }
-      },
-      invalid: (message) => setStatus(status, message, 'error'),
-    }, activity);
+      activity,
+    );
   } catch (error) {
     if (mine === generation) fail(error);
   }
@@ -87,7 +100,10 @@ const form = new ProfileForm(async (input: ProfileInput) => {
   setStatus(status, '');
   try {
     const saved = await api.profiles.save(input);
-    setStatus(status, input.replace ? `New keys saved for ${saved.name} (…${saved.accessKeyIdSuffix})` : `Saved ${saved.name}`);
+    setStatus(
+      status,
+      input.replace ? `New keys saved for ${saved.name} (…${saved.accessKeyIdSuffix})` : `Saved ${saved.name}`,
+    );
     await load();
   } catch (error) {
     fail(error);
@@ -143,7 +159,11 @@ function applyState(state: AppState): void {
   if (state.locked) {
     generation += 1;
     showLocked(LOCKED_HINT);
-    rows.replaceChildren(h('tr', {}, [h('td', { className: 'none', text: 'Profiles are hidden while tray-cred is locked.', attrs: { colspan: '9' } })]));
+    rows.replaceChildren(
+      h('tr', {}, [
+        h('td', { className: 'none', text: 'Profiles are hidden while tray-cred is locked.', attrs: { colspan: '9' } }),
+      ]),
+    );
   } else {
     locked.hidden = true;
     void load();

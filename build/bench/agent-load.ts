@@ -15,7 +15,18 @@ function request(socketPath: string, profile: string, n: number): Promise<void> 
     const chunks: Buffer[] = [];
     socket.on('connect', () => {
       socket.write(
-        encodeFrame({ v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: { pid: process.pid, ppid: process.ppid, command: '/usr/bin/python3 /usr/bin/aws s3 ls --profile bench', cwd: '/tmp' } }),
+        encodeFrame({
+          v: PROTOCOL_VERSION,
+          id,
+          op: 'credentials',
+          profile,
+          caller: {
+            pid: process.pid,
+            ppid: process.ppid,
+            command: '/usr/bin/python3 /usr/bin/aws s3 ls --profile bench',
+            cwd: '/tmp',
+          },
+        }),
       );
     });
     socket.on('data', (chunk: Buffer) => {
@@ -26,7 +37,10 @@ function request(socketPath: string, profile: string, n: number): Promise<void> 
         try {
           const response = parseResponse(line.slice(0, line.indexOf('\n')), id);
           if (response.ok) resolve();
-          else reject(new Error(`the agent refused a benchmark request: ${response.error.code} ${response.error.message}`));
+          else
+            reject(
+              new Error(`the agent refused a benchmark request: ${response.error.code} ${response.error.message}`),
+            );
         } catch (error) {
           reject(error as Error);
         }
@@ -66,7 +80,11 @@ export async function load(socketPath: string, profile: string, clients: number,
  * target (15,000 req/s with every answer's audit entry on disk), beside `ceiling`: the same
  * clients against the instant agent (build/bench/instant-agent.ts), when measured.
  */
-export async function agentFigures(socketPath: string, profile: string, ceiling?: { rps: number; p99: number }): Promise<{ figures: Figure[]; served: number; rps: number }> {
+export async function agentFigures(
+  socketPath: string,
+  profile: string,
+  ceiling?: { rps: number; p99: number },
+): Promise<{ figures: Figure[]; served: number; rps: number }> {
   await load(socketPath, profile, 10, 200);
   const plan: [number, number][] = [
     [1, 500],

@@ -28,15 +28,22 @@ function access(n: number): AuditInput {
     credentialId: 'AKIAIOSFODNN7EXAMPLE',
     durationMs: 1,
     requestId: `bench-${n}`,
-    caller: { pid: 4242, ppid: 4241, command: `/usr/bin/python3 /usr/bin/aws s3 ls s3://bucket-${n % 7} --profile profile-${n % 20}`, cwd: '/home/ann/src/project' },
+    caller: {
+      pid: 4242,
+      ppid: 4241,
+      command: `/usr/bin/python3 /usr/bin/aws s3 ls s3://bucket-${n % 7} --profile profile-${n % 20}`,
+      cwd: '/home/ann/src/project',
+    },
   };
 }
-
 
 export async function auditFigures(world: World): Promise<Figure[]> {
   const fs = new NodeFileSystem(process.getuid?.());
   const clock = new SystemClock();
-  const vault = new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock }, world.home);
+  const vault = new Vault(
+    { fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock },
+    world.home,
+  );
   const key = await vault.loadAuditKey();
   const dir = join(world.home, 'audit');
   const log = new AuditLog({ fs, clock }, dir, key);
@@ -51,11 +58,13 @@ export async function auditFigures(world: World): Promise<Figure[]> {
   const buildSeconds = (performance.now() - t0) / 1000;
 
   const verifyOut = await runOk(TRAY_CRED, ['audit', 'verify'], world.env);
-  if (!verifyOut.stdout.includes(`${ENTRIES} entries`)) throw new Error(`tray-cred audit verify did not check ${ENTRIES} entries: ${verifyOut.stdout}`);
+  if (!verifyOut.stdout.includes(`${ENTRIES} entries`))
+    throw new Error(`tray-cred audit verify did not check ${ENTRIES} entries: ${verifyOut.stdout}`);
   const [cli] = await hyperfine([`${TRAY_CRED} audit verify`], world.env, { warmup: 1, runs: 5 });
   const inProcess = await medianOf(3, async () => {
     const report = await verifyAuditLog(fs, dir, key);
-    if (!report.ok || report.entries !== ENTRIES) throw new Error(`the benchmark's audit log did not verify: ${JSON.stringify(report.problem)}`);
+    if (!report.ok || report.entries !== ENTRIES)
+      throw new Error(`the benchmark's audit log did not verify: ${JSON.stringify(report.problem)}`);
   });
   let index = new HistoryIndex({ fs }, dir);
   const load = await medianOf(3, async () => {
@@ -66,7 +75,9 @@ export async function auditFigures(world: World): Promise<Figure[]> {
   // Each filter is new to the index, so each query scans all rows rather than reading a cached scan.
   let round = 0;
   const byProfile = await medianOf(5, async () => index.query({ profile: `profile-${(round += 1)}` }, 0, 50));
-  const byText = await medianOf(5, async () => index.query({ text: `bucket-${(round += 1) % 7}`, events: 'all' }, 0, 50));
+  const byText = await medianOf(5, async () =>
+    index.query({ text: `bucket-${(round += 1) % 7}`, events: 'all' }, 0, 50),
+  );
   const newest = await medianOf(5, () => queryAuditLog(fs, dir, { limit: 50 }));
   const [cliQuery] = await hyperfine([`${TRAY_CRED} audit --limit 50`], world.env, { warmup: 1, runs: 5 });
   key.fill(0);

@@ -25,7 +25,10 @@ export async function callerWalkFigure(agentRps?: number): Promise<Figure[]> {
     rounds.push((performance.now() - t0) / 1000);
   }
   const walk = quantile(rounds, 0.5);
-  const share = agentRps === undefined ? '' : `; at the 100-client rate above (${agentRps.toFixed(0)} req/s) that is ${((walk * agentRps) / 10).toFixed(0)}% of one core`;
+  const share =
+    agentRps === undefined
+      ? ''
+      : `; at the 100-client rate above (${agentRps.toFixed(0)} req/s) that is ${((walk * agentRps) / 10).toFixed(0)}% of one core`;
   return [
     {
       name: 'verified caller: the /proc walk per connection',

@@ -8,9 +8,21 @@ import { ms, quantile, type Figure } from './report.ts';
 import { NODE, TRAY_CRED, addProfile, type World } from './world.ts';
 
 const COMMANDS = [
-  { args: '--version', name: '`tray-cred --version`', what: 'commander and the entry file; no command module, no vault, no keychain' },
-  { args: 'list', name: '`tray-cred list` (2 profiles)', what: 'the profiles module, the vault (zod), the keychain addon, the master key read from gnome-keyring and the vault decrypted' },
-  { args: 'audit --limit 50', name: '`tray-cred audit --limit 50` (a small log)', what: 'the audit module and the vault’s existence check; the log read back from its end' },
+  {
+    args: '--version',
+    name: '`tray-cred --version`',
+    what: 'commander and the entry file; no command module, no vault, no keychain',
+  },
+  {
+    args: 'list',
+    name: '`tray-cred list` (2 profiles)',
+    what: 'the profiles module, the vault (zod), the keychain addon, the master key read from gnome-keyring and the vault decrypted',
+  },
+  {
+    args: 'audit --limit 50',
+    name: '`tray-cred audit --limit 50` (a small log)',
+    what: 'the audit module and the vault’s existence check; the log read back from its end',
+  },
 ] as const;
 
 /** The start of `--version`, `list` and `audit --limit 50`, each against `node -e 0`, median of `rounds` rounds in alternating order. */

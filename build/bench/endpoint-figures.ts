@@ -10,12 +10,21 @@ import { fromContainerMetadata, fromProcess } from '@aws-sdk/credential-provider
 import { ms, medianOf, type Figure } from './report.ts';
 import { TRAY_CRED, runOk, type World } from './world.ts';
 
-const SESSION = { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', sessionToken: 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN' };
+const SESSION = {
+  accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN',
+};
 
 /** Stores a session (key, secret, token, expiration in 12 h) as `profile`, allowed without asking. */
 export async function addSessionProfile(world: World, profile: string): Promise<void> {
   const expiration = new Date(Date.now() + 12 * 3600_000).toISOString();
-  await runOk(TRAY_CRED, ['add', profile, '--access-key-id', SESSION.accessKeyId, '--expiration', expiration], world.env, `${SESSION.secretAccessKey}\n${SESSION.sessionToken}\n`);
+  await runOk(
+    TRAY_CRED,
+    ['add', profile, '--access-key-id', SESSION.accessKeyId, '--expiration', expiration],
+    world.env,
+    `${SESSION.secretAccessKey}\n${SESSION.sessionToken}\n`,
+  );
   await runOk(TRAY_CRED, ['policy', profile, 'allow'], world.env);
 }
 
@@ -32,8 +41,14 @@ async function withEnv<T>(env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise
 }
 
 export async function endpointVsHelper(world: World, profile: string): Promise<Figure[]> {
-  await writeFile(world.env.AWS_CONFIG_FILE!, `[profile ${profile}]\ncredential_process = tray-cred-helper ${profile}\n`);
-  const serve = spawn(TRAY_CRED, ['serve', profile, '--format', 'json'], { env: world.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  await writeFile(
+    world.env.AWS_CONFIG_FILE!,
+    `[profile ${profile}]\ncredential_process = tray-cred-helper ${profile}\n`,
+  );
+  const serve = spawn(TRAY_CRED, ['serve', profile, '--format', 'json'], {
+    env: world.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const vars = await new Promise<Record<string, string>>((resolve, reject) => {
       let text = '';

@@ -27,7 +27,10 @@ export interface InstantAgent {
 
 export async function startInstantAgent(world: World): Promise<InstantAgent> {
   const socket = join(world.root, 's', 'instant.sock');
-  const child: ChildProcess = spawn(NODE, [INSTANT_AGENT, socket], { env: world.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(NODE, [INSTANT_AGENT, socket], {
+    env: world.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((ready, reject) => {
     child.stdout!.once('data', () => ready());
@@ -52,7 +55,12 @@ const rounds = <T>(results: readonly T[], fn: (r: T) => string): string => resul
  * one environment per run, so the helper's agent is chosen per run by TRAY_CRED_SOCKET and the
  * floor client is given its socket as an argument.
  */
-export async function helperVsFloor(world: World, instant: InstantAgent, profile: string, count = 3): Promise<Figure[]> {
+export async function helperVsFloor(
+  world: World,
+  instant: InstantAgent,
+  profile: string,
+  count = 3,
+): Promise<Figure[]> {
   const floor = `${FLOOR_CLIENT} ${instant.socket} ${profile}`;
   const helper = `${HELPER} ${profile}`;
   const bare = `${NODE} -e 0`;
@@ -64,7 +72,11 @@ export async function helperVsFloor(world: World, instant: InstantAgent, profile
     const a = await hyperfine(flip ? [helper, floor, bare] : [bare, floor, helper], world.env, { warmup: 5, runs: 40 });
     const byA = new Map(a.map((t) => [t.command, t]));
     real.push({ helper: byA.get(helper)!, floor: byA.get(floor)!, node: byA.get(bare)! });
-    const b = await hyperfine(flip ? [direct, helper, floor] : [floor, helper, direct], { ...world.env, TRAY_CRED_SOCKET: instant.socket }, { warmup: 5, runs: 40 });
+    const b = await hyperfine(
+      flip ? [direct, helper, floor] : [floor, helper, direct],
+      { ...world.env, TRAY_CRED_SOCKET: instant.socket },
+      { warmup: 5, runs: 40 },
+    );
     const byB = new Map(b.map((t) => [t.command, t]));
     own.push({ helper: byB.get(helper)!, floor: byB.get(floor)!, direct: byB.get(direct)! });
   }
@@ -83,7 +95,7 @@ export async function helperVsFloor(world: World, instant: InstantAgent, profile
       note: `hyperfine -N --warmup 5 --runs 40, ratio of means, median of ${count} rounds in alternating order (${rounds(real, (r) => `${ms(r.helper.mean)} / ${ms(r.floor.mean)} = ${ratio(r.helper, r.floor).toFixed(2)}`)}); ratio of medians in that round ${(mid.helper.median / mid.floor.median).toFixed(2)}, of minimums ${(mid.helper.min / mid.floor.min).toFixed(2)}. The helper runs through its \`#!/usr/bin/env node\` line against the real agent (allow profile, audited); the floor is build/bench/floor-client.cjs through the same \`#!\` line against build/bench/instant-agent.ts`,
     },
     {
-      name: 'the helper\'s own work: helper / floor, both against the instant agent',
+      name: "the helper's own work: helper / floor, both against the instant agent",
       value: `${ratio(ownMid.helper, ownMid.floor).toFixed(2)} (${ms(ownMid.helper.mean)} / ${ms(ownMid.floor.mean)}); \`node dist/tray-cred-helper.cjs\` without the \`#!\` line: ${ms(ownMid.direct.mean)}`,
       note: `same method, TRAY_CRED_SOCKET at the instant agent (rounds: ${rounds(own, (r) => ratio(r.helper, r.floor).toFixed(2))}): what is left is the helper's argument check, socket directory check, /proc claim, request and answer validation, not the agent`,
     },
@@ -117,14 +129,23 @@ function burstOnce(n: number, command: string, args: readonly string[], env: Nod
  * audited), against 100 floor clients started at once against the instant agent; p99 of each
  * process's spawn-to-exit time, per round, median of the rounds, the two bursts alternating.
  */
-export async function burstFigures(world: World, instant: InstantAgent, profile: string, count = 5, n = 100): Promise<Figure[]> {
+export async function burstFigures(
+  world: World,
+  instant: InstantAgent,
+  profile: string,
+  count = 5,
+  n = 100,
+): Promise<Figure[]> {
   const results: { helper: number; floor: number }[] = [];
   await burstOnce(10, HELPER, [profile], world.env);
   for (let round = 0; round < count; round += 1) {
     const order = round % 2 === 0 ? ['floor', 'helper'] : ['helper', 'floor'];
     const r = { helper: 0, floor: 0 };
     for (const which of order) {
-      const times = which === 'helper' ? await burstOnce(n, HELPER, [profile], world.env) : await burstOnce(n, FLOOR_CLIENT, [instant.socket, profile], world.env);
+      const times =
+        which === 'helper'
+          ? await burstOnce(n, HELPER, [profile], world.env)
+          : await burstOnce(n, FLOOR_CLIENT, [instant.socket, profile], world.env);
       r[which as 'helper' | 'floor'] = quantile(times, 0.99);
     }
     results.push(r);
@@ -144,7 +165,11 @@ export async function burstFigures(world: World, instant: InstantAgent, profile:
 }
 
 /** Figure 3's 100 raw clients against the instant agent: the ceiling of this client on this machine. */
-export async function rawCeiling(instant: InstantAgent, profile: string, total = 5000): Promise<{ rps: number; p99: number }> {
+export async function rawCeiling(
+  instant: InstantAgent,
+  profile: string,
+  total = 5000,
+): Promise<{ rps: number; p99: number }> {
   await load(instant.socket, profile, 10, 200);
   const r = await load(instant.socket, profile, 100, total);
   return { rps: r.requests / r.seconds, p99: quantile(r.latencies, 0.99) };
@@ -160,7 +185,13 @@ export async function seaVsFloor(world: World, instant: InstantAgent, profile: s
   try {
     sea = buildHelperSea(join(world.root, 'sea', 'tray-cred-helper'));
   } catch (error) {
-    return [{ name: 'single-executable helper / floor', value: 'not measured', note: `the SEA could not be built here: ${(error as Error).message.split('\n')[0]}` }];
+    return [
+      {
+        name: 'single-executable helper / floor',
+        value: 'not measured',
+        note: `the SEA could not be built here: ${(error as Error).message.split('\n')[0]}`,
+      },
+    ];
   }
   const floor = `${FLOOR_CLIENT} ${instant.socket} ${profile}`;
   const helper = `${sea} ${profile}`;
@@ -175,7 +206,7 @@ export async function seaVsFloor(world: World, instant: InstantAgent, profile: s
   const value = mid.helper.mean / mid.floor.mean;
   return [
     {
-      name: 'single-executable helper (the packaged app\'s) / floor',
+      name: "single-executable helper (the packaged app's) / floor",
       value: `${value.toFixed(2)} (${ms(mid.helper.mean)} / ${ms(mid.floor.mean)})`,
       target: 'at most 1.05',
       met: value <= 1.05,

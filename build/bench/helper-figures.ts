@@ -39,12 +39,14 @@ export async function helperVsNode(world: World, profile: string, rounds = 3): P
       met: median <= 1.1,
       note: `hyperfine -N --warmup 5 --runs 40, ratio of means, median of ${rounds} rounds in alternating order (rounds: ${results
         .map((r) => `${ms(r.helper.mean)} / ${ms(r.node.mean)} = ${ratio(r.helper, r.node).toFixed(2)}`)
-        .join('; ')}); ratio of medians in that round ${(mid.helper.median / mid.node.median).toFixed(2)}, of minimums ${(mid.helper.min / mid.node.min).toFixed(2)}; allow profile, agent warm, process start to JSON on stdout`,
+        .join(
+          '; ',
+        )}); ratio of medians in that round ${(mid.helper.median / mid.node.median).toFixed(2)}, of minimums ${(mid.helper.min / mid.node.min).toFixed(2)}; allow profile, agent warm, process start to JSON on stdout`,
     },
     {
       name: 'helper cost over bare Node: all / loading `net`',
       value: `${ms(mid.helper.mean - mid.node.mean)} / ${ms(mid.net.mean - mid.node.mean)}`,
-      note: 'differences of means in the median round; `net` is `node -e "require(\'node:net\')"` less `node -e 0`. The rest is the request and its audited answer (see the agent\'s 1-client latency), the caller lookup in /proc and argument parsing',
+      note: "differences of means in the median round; `net` is `node -e \"require('node:net')\"` less `node -e 0`. The rest is the request and its audited answer (see the agent's 1-client latency), the caller lookup in /proc and argument parsing",
     },
   ];
 }
@@ -63,8 +65,26 @@ async function buildRecipe(world: World, userHome: string): Promise<void> {
   const plain = join(aws, 'credentials');
   const env = { ...world.env, HOME: userHome };
   await writeFile(keyFile, (await runOk('openssl', ['rand', '-base64', '32'], env)).stdout, { mode: 0o600 });
-  await writeFile(plain, `[dev]\naws_access_key_id = ${BENCH_KEYS.accessKeyId}\naws_secret_access_key = ${BENCH_KEYS.secretAccessKey}\n`, { mode: 0o600 });
-  await runOk('openssl', ['enc', '-aes-256-cbc', '-pbkdf2', '-in', plain, '-out', join(aws, 'static_credentials.enc'), '-pass', `file:${keyFile}`], env);
+  await writeFile(
+    plain,
+    `[dev]\naws_access_key_id = ${BENCH_KEYS.accessKeyId}\naws_secret_access_key = ${BENCH_KEYS.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  await runOk(
+    'openssl',
+    [
+      'enc',
+      '-aes-256-cbc',
+      '-pbkdf2',
+      '-in',
+      plain,
+      '-out',
+      join(aws, 'static_credentials.enc'),
+      '-pass',
+      `file:${keyFile}`,
+    ],
+    env,
+  );
   await rm(plain);
   const script = join(aws, 'get_creds.sh');
   await copyFile(join(ROOT, 'test', 'e2e', 'fixtures', 'recipe', 'get_creds.sh'), script);
@@ -86,7 +106,10 @@ export async function throughAwsCli(world: World, profile: string): Promise<Figu
   const env = { ...world.env, HOME: userHome };
   const viaTray = await runOk(AWS_CLI, ['configure', 'export-credentials', '--profile', 'tray'], env);
   const viaRecipe = await runOk(AWS_CLI, ['configure', 'export-credentials', '--profile', 'recipe'], env);
-  if (viaTray.stdout !== viaRecipe.stdout) throw new Error(`the AWS CLI printed different keys through the helper and the recipe:\n${viaTray.stdout}\n${viaRecipe.stdout}`);
+  if (viaTray.stdout !== viaRecipe.stdout)
+    throw new Error(
+      `the AWS CLI printed different keys through the helper and the recipe:\n${viaTray.stdout}\n${viaRecipe.stdout}`,
+    );
   const tray = `${AWS_CLI} configure export-credentials --profile tray`;
   const recipe = `${AWS_CLI} configure export-credentials --profile recipe`;
   const script = `/bin/sh -c '${join(userHome, '.aws', 'get_creds.sh')} dev'`;
@@ -100,7 +123,7 @@ export async function throughAwsCli(world: World, profile: string): Promise<Figu
       value: `${cli.toFixed(2)} (${ms(t!.mean)} / ${ms(r!.mean)})`,
       target: 'at most 1.00',
       met: cli <= 1,
-      note: '`/usr/bin/aws configure export-credentials --profile P`, hyperfine -N --warmup 3 --runs 20, ratio of means; the recipe is built by the benchmark with openssl rand/enc and the post\'s get_creds.sh',
+      note: "`/usr/bin/aws configure export-credentials --profile P`, hyperfine -N --warmup 3 --runs 20, ratio of means; the recipe is built by the benchmark with openssl rand/enc and the post's get_creds.sh",
     },
     {
       name: 'helper alone / recipe script alone',

@@ -12,8 +12,26 @@ import { writeHead } from '../../main/core/audit/audit-head.ts';
 import type { FileSystem } from '../../main/core/ports/ports.ts';
 
 const FILE_BYTES = 8 * 1024 * 1024;
-const DECISIONS = ['allowed', 'allowed', 'allowed', 'approved', 'remembered', 'remembered', 'denied', 'timeout', 'locked', 'error'] as const;
-const PROGRAMS = ['/usr/bin/aws', '/usr/local/bin/terraform', '/usr/bin/python3', '/opt/homebrew/bin/aws', '/usr/bin/node', '/home/ann/go/bin/app'];
+const DECISIONS = [
+  'allowed',
+  'allowed',
+  'allowed',
+  'approved',
+  'remembered',
+  'remembered',
+  'denied',
+  'timeout',
+  'locked',
+  'error',
+] as const;
+const PROGRAMS = [
+  '/usr/bin/aws',
+  '/usr/local/bin/terraform',
+  '/usr/bin/python3',
+  '/opt/homebrew/bin/aws',
+  '/usr/bin/node',
+  '/home/ann/go/bin/app',
+];
 
 /** Entry n of the generated history: 20 profiles, mostly served, a verified requester on half of them. */
 export function generatedAccess(n: number): AuditInput {
@@ -28,13 +46,24 @@ export function generatedAccess(n: number): AuditInput {
     ...(served ? { served: 'vault' as const, credentialId: 'AKIAIOSFODNN7EXAMPLE' } : {}),
     durationMs: 1 + (n % 9),
     requestId: `bench-${n}`,
-    caller: { pid: 4242, ppid: 4241, command: `/usr/bin/python3 /usr/bin/aws s3 ls s3://bucket-${n % 7} --profile ${profile}`, cwd: '/home/ann/src/project' },
+    caller: {
+      pid: 4242,
+      ppid: 4241,
+      command: `/usr/bin/python3 /usr/bin/aws s3 ls s3://bucket-${n % 7} --profile ${profile}`,
+      cwd: '/home/ann/src/project',
+    },
   };
   if (n % 2 === 0) {
     input.verified = {
       method: 'SO_PEERCRED',
       peer: { pid: 5000 + (n % 1000), uid: 1000 },
-      requester: { pid: 4242, startTime: String(100000 + n), exe, argv: [exe, 's3', 'ls'], cwd: '/home/ann/src/project' },
+      requester: {
+        pid: 4242,
+        startTime: String(100000 + n),
+        exe,
+        argv: [exe, 's3', 'ls'],
+        cwd: '/home/ann/src/project',
+      },
       ancestry: [{ pid: 4241, exe: '/usr/bin/bash', argv: ['bash'] }],
     };
   }
@@ -45,7 +74,13 @@ export function generatedAccess(n: number): AuditInput {
  * Appends entries until the log holds `total`, spread evenly over the `spanMs` before now.
  * Returns how many files the log has.
  */
-export async function writeHistory(fs: FileSystem, dir: string, rawKey: Buffer, total: number, spanMs: number): Promise<number> {
+export async function writeHistory(
+  fs: FileSystem,
+  dir: string,
+  rawKey: Buffer,
+  total: number,
+  spanMs: number,
+): Promise<number> {
   const key = createSecretKey(rawKey);
   const first = (await readFile(join(dir, fileName(1)), 'utf8')).split('\n')[0]!;
   const parsed = parseLine(first);
@@ -57,7 +92,13 @@ export async function writeHistory(fs: FileSystem, dir: string, rawKey: Buffer, 
   let text = '';
   const start = Date.now() - spanMs;
   for (let seq = 2; seq <= total; seq += 1) {
-    const sealed = sealEntry(key, generatedAccess(seq), seq, new Date(start + (spanMs * seq) / total).toISOString(), prev);
+    const sealed = sealEntry(
+      key,
+      generatedAccess(seq),
+      seq,
+      new Date(start + (spanMs * seq) / total).toISOString(),
+      prev,
+    );
     const line = `${sealed.line}\n`;
     if (size + line.length > FILE_BYTES) {
       await appendFile(join(dir, file), text);

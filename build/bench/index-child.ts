@@ -31,7 +31,10 @@ const time = (fn: () => unknown): number => {
 gc();
 const before = process.memoryUsage();
 const fs = new NodeFileSystem(process.getuid?.());
-const vault = new Vault({ fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, dirname(dir));
+const vault = new Vault(
+  { fs, keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() },
+  dirname(dir),
+);
 const auditKey = async (): Promise<Buffer> => (keyFile ? readFile(keyFile) : vault.loadAuditKey());
 const scratch = await mkdtemp(join(tmpdir(), 'tray-cred-index-child-'));
 const snapshot = { path: join(scratch, 'history-index.snapshot'), auditKey };
@@ -44,12 +47,22 @@ gc();
 const after = process.memoryUsage();
 let round = 0;
 // Each needle is new, so each query scans every row (the index keeps the last filter's scan).
-const textMs = median(Array.from({ length: 5 }, () => time(() => index.query({ text: `bucket-${(round += 1) % 7}`, events: 'all' }, 0, 50))));
-const profileMs = median(Array.from({ length: 5 }, () => time(() => index.query({ profile: `profile-${(round += 1) % 20}` }, 0, 50))));
-const timelineNewMs = median(Array.from({ length: 5 }, () => time(() => index.timeline({ profile: `profile-${(round += 1) % 20}` }, 240))));
+const textMs = median(
+  Array.from({ length: 5 }, () =>
+    time(() => index.query({ text: `bucket-${(round += 1) % 7}`, events: 'all' }, 0, 50)),
+  ),
+);
+const profileMs = median(
+  Array.from({ length: 5 }, () => time(() => index.query({ profile: `profile-${(round += 1) % 20}` }, 0, 50))),
+);
+const timelineNewMs = median(
+  Array.from({ length: 5 }, () => time(() => index.timeline({ profile: `profile-${(round += 1) % 20}` }, 240))),
+);
 index.query({}, 0, 50);
 const timelineAllMs = median(Array.from({ length: 5 }, () => time(() => index.timeline({}, 240))));
-const activityMs = median(Array.from({ length: 3 }, () => time(() => index.activity(Date.now(), Date.now() - 7 * 86_400_000))));
+const activityMs = median(
+  Array.from({ length: 3 }, () => time(() => index.activity(Date.now(), Date.now() - 7 * 86_400_000))),
+);
 const firstUseUs = time(() => {
   for (let i = 0; i < 1000; i += 1) index.firstUseBy(`profile-${i % 20}`, '/usr/local/bin/terraform', Date.now());
 });
@@ -70,7 +83,8 @@ gc(); // twice: the first index's transferred buffers are sometimes freed only b
 const afterSnapshot = process.memoryUsage();
 // Against the same baseline as heapMb (before anything was loaded): the first index is gone by now.
 const snapshotHeapMb = mb(afterSnapshot.heapUsed + afterSnapshot.arrayBuffers - before.heapUsed - before.arrayBuffers);
-const snapshotSame = index.size === rows && JSON.stringify(index.query({ text: 'bucket-3', events: 'all' }, 0, 50)) === probe;
+const snapshotSame =
+  index.size === rows && JSON.stringify(index.query({ text: 'bucket-3', events: 'all' }, 0, 50)) === probe;
 await rm(scratch, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({

@@ -8,7 +8,11 @@ import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 
 const path = process.argv[2]!;
-const result = { Version: 1, AccessKeyId: 'AKIAIOSFODNN7EXAMPLE', SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const result = {
+  Version: 1,
+  AccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 rmSync(path, { force: true });
 const server = createServer({ allowHalfOpen: true }, (socket) => {
   let text = '';

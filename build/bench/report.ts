@@ -29,7 +29,10 @@ export function renderReport(machine: Machine, figures: readonly Figure[]): stri
     '',
     '| figure | measured | target | met |',
     '| --- | --- | --- | --- |',
-    ...figures.map((f) => `| ${cell(f.name)} | ${cell(f.value)} | ${cell(f.target ?? '—')} | ${f.met === undefined ? '—' : f.met ? 'met' : '**not met**'} |`),
+    ...figures.map(
+      (f) =>
+        `| ${cell(f.name)} | ${cell(f.value)} | ${cell(f.target ?? '—')} | ${f.met === undefined ? '—' : f.met ? 'met' : '**not met**'} |`,
+    ),
   ];
   const notes = figures.filter((f) => f.note);
   if (notes.length) {

@@ -13,12 +13,26 @@ import { BENCH_KEYS, type World } from './world.ts';
 
 function record(n: number): ProfileRecord {
   const now = new Date().toISOString();
-  return { accessKeyId: `AKIA${String(n).padStart(16, '0')}`, secretAccessKey: `${BENCH_KEYS.secretAccessKey.slice(0, 30)}${String(n).padStart(10, '0')}`, policy: 'allow', rememberMinutes: 0, createdAt: now, updatedAt: now };
+  return {
+    accessKeyId: `AKIA${String(n).padStart(16, '0')}`,
+    secretAccessKey: `${BENCH_KEYS.secretAccessKey.slice(0, 30)}${String(n).padStart(10, '0')}`,
+    policy: 'allow',
+    rememberMinutes: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
-
 export async function vaultFigures(world: World): Promise<Figure[]> {
-  const vault = new Vault({ fs: new NodeFileSystem(process.getuid?.()), keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, world.home);
+  const vault = new Vault(
+    {
+      fs: new NodeFileSystem(process.getuid?.()),
+      keychain: new KeyringKeychain(process.platform),
+      random: new CryptoRandom(),
+      clock: new SystemClock(),
+    },
+    world.home,
+  );
   const key = await vault.loadMasterKey();
   const figures: Figure[] = [];
   try {

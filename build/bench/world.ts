@@ -16,7 +16,10 @@ export const HELPER = join(DIST_BIN, 'tray-cred-helper');
 export const NODE = join(NODE_BIN, 'node');
 
 /** A made-up key pair in the AWS documentation's format; it opens nothing. */
-export const BENCH_KEYS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+export const BENCH_KEYS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 
 export interface RunResult {
   status: number | null;
@@ -33,7 +36,9 @@ export function run(command: string, args: readonly string[], env: NodeJS.Proces
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    child.on('close', (status) => done({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (status) =>
+      done({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
     // A command that reads no input may exit before its stdin is closed: EPIPE then says nothing about the command.
     child.stdin.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') reject(error);
@@ -43,7 +48,12 @@ export function run(command: string, args: readonly string[], env: NodeJS.Proces
 }
 
 /** `run` for a command that must succeed. */
-export async function runOk(command: string, args: readonly string[], env: NodeJS.ProcessEnv, input = ''): Promise<RunResult> {
+export async function runOk(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  input = '',
+): Promise<RunResult> {
   const r = await run(command, args, env, input);
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return r;
@@ -70,7 +80,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 /** A fresh data directory with `tray-cred init` run in it. */
 export async function makeWorld(name: string): Promise<World> {
   for (const file of [TRAY_CRED, HELPER]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: run \`node build/bundle.ts\` first (npm run bench does)`);
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: run \`node build/bundle.ts\` first (npm run bench does)`);
   }
   // /tmp explicitly: a long TMPDIR would push the socket past sun_path's limit.
   const root = await mkdtemp(`/tmp/tc-bench-${name}-`);
@@ -99,8 +110,17 @@ export async function makeWorld(name: string): Promise<World> {
 }
 
 /** Stores the benchmark's key pair as `profile` with the given policy. */
-export async function addProfile(world: World, profile: string, policy: 'allow' | 'ask' | 'deny' = 'allow'): Promise<void> {
-  await runOk(TRAY_CRED, ['add', profile, '--access-key-id', BENCH_KEYS.accessKeyId], world.env, `${BENCH_KEYS.secretAccessKey}\n`);
+export async function addProfile(
+  world: World,
+  profile: string,
+  policy: 'allow' | 'ask' | 'deny' = 'allow',
+): Promise<void> {
+  await runOk(
+    TRAY_CRED,
+    ['add', profile, '--access-key-id', BENCH_KEYS.accessKeyId],
+    world.env,
+    `${BENCH_KEYS.secretAccessKey}\n`,
+  );
   await runOk(TRAY_CRED, ['policy', profile, policy], world.env);
 }
 

@@ -175,7 +175,11 @@ export class FileGuard {
     if (!HAS_PROC) return;
     const left = this.stillAlive(w);
     for (const p of left) kill(p.pid);
-    if (left.length > 0) this.events.leftovers(file, left.map((p) => `${p.pid} ${p.command}`));
+    if (left.length > 0)
+      this.events.leftovers(
+        file,
+        left.map((p) => `${p.pid} ${p.command}`),
+      );
   }
 
   /** Stops watching (the run is over). */

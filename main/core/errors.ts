@@ -50,7 +50,10 @@ export class VaultLockedError extends TrayCredError {
 
 export class UnknownProfileError extends TrayCredError {
   constructor(profile: string) {
-    super('UNKNOWN_PROFILE', `no profile "${profile}" in the tray-cred vault: add it with \`tray-cred add ${profile}\` or \`tray-cred import <file>\``);
+    super(
+      'UNKNOWN_PROFILE',
+      `no profile "${profile}" in the tray-cred vault: add it with \`tray-cred add ${profile}\` or \`tray-cred import <file>\``,
+    );
   }
 }
 
@@ -62,12 +65,16 @@ export class ApprovalDeniedError extends TrayCredError {
 
 export class ApprovalTimeoutError extends TrayCredError {
   constructor(profile: string, seconds: number) {
-    super('TIMEOUT', `nobody approved access to "${profile}" within ${seconds} s, so it was denied: retry and answer the prompt in time (the tray, the --approver command, or \`tray-cred approve\` in another terminal)`);
+    super(
+      'TIMEOUT',
+      `nobody approved access to "${profile}" within ${seconds} s, so it was denied: retry and answer the prompt in time (the tray, the --approver command, or \`tray-cred approve\` in another terminal)`,
+    );
   }
 }
 
 /** How a request for approval is refused when nobody can be asked. Said to the client and in the agent's log. */
-export const NO_APPROVER_REASON = 'no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal';
+export const NO_APPROVER_REASON =
+  'no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal';
 
 /** The agent has no way to ask a person (no approver command, no terminal approver listening). */
 export class NoApproverError extends TrayCredError {
@@ -77,7 +84,11 @@ export class NoApproverError extends TrayCredError {
 }
 
 export class CredentialsExpiredError extends TrayCredError {
-  constructor(profile: string, expiredAt: string, how = `store fresh ones with \`tray-cred add ${profile} --replace\``) {
+  constructor(
+    profile: string,
+    expiredAt: string,
+    how = `store fresh ones with \`tray-cred add ${profile} --replace\``,
+  ) {
     super('EXPIRED', `the session credentials of "${profile}" expired at ${expiredAt}: ${how}`);
   }
 }

@@ -30,7 +30,12 @@ export const LIMITS = {
   openssl: { bytes: 2 * 1024 * 1024, what: 'an openssl-encrypted credentials file' },
   keyFile: { bytes: 64 * 1024, what: 'an openssl key file' },
   kit: { bytes: 64 * 1024, what: 'a tray-cred recovery kit' },
-  vault: { bytes: 16 * 1024 * 1024, what: 'a tray-cred vault', fix: 'it is not the vault tray-cred wrote; restore vault.json from your backup', kind: 'vault' },
+  vault: {
+    bytes: 16 * 1024 * 1024,
+    what: 'a tray-cred vault',
+    fix: 'it is not the vault tray-cred wrote; restore vault.json from your backup',
+    kind: 'vault',
+  },
   auditFile: {
     bytes: 64 * 1024 * 1024,
     what: 'a tray-cred audit file (they rotate at 8 MiB)',
@@ -39,12 +44,21 @@ export const LIMITS = {
   },
 } as const satisfies Record<string, Limit>;
 
-const human = (n: number): string => (n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`);
+const human = (n: number): string =>
+  n >= 1024 * 1024
+    ? `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`
+    : n >= 1024
+      ? `${Math.round(n / 1024)} KiB`
+      : `${n} bytes`;
 
 /** The refusal of a file over its cap: the file, its size, the cap, and what to do. */
 export function tooLarge(path: string, size: number, limit: Limit): TrayCredError {
   const message = `${path} is ${human(size)} (${size} bytes), more than ${limit.what} can be (${human(limit.bytes)}): ${limit.fix ?? 'check the path'}; nothing was read`;
-  return limit.kind === 'vault' ? new VaultFileError(message) : limit.kind === 'tampered' ? new TamperedError(message) : new UsageError(message);
+  return limit.kind === 'vault'
+    ? new VaultFileError(message)
+    : limit.kind === 'tampered'
+      ? new TamperedError(message)
+      : new UsageError(message);
 }
 
 /**

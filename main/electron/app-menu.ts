@@ -5,5 +5,7 @@ import { Menu } from 'electron';
  * Developer Tools), and on macOS only the app menu and Edit (so ⌘V pastes an MFA code and ⌘Q quits).
  */
 export function setMinimalMenu(platform: NodeJS.Platform): void {
-  Menu.setApplicationMenu(platform === 'darwin' ? Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }]) : null);
+  Menu.setApplicationMenu(
+    platform === 'darwin' ? Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }]) : null,
+  );
 }

@@ -2,7 +2,10 @@
  * The tray app's composition root, bundled to dist/app/main.mjs: the one place in its process that
  * constructs services (the Node ones once, through node-services.ts and aws-clients.ts). Everything
  * it wires is a module of its own with its own tests; this file decides what talks to what, and when.
+ * It is one job, the process's wiring in start-up order, so it is longer than the size limit: split
+ * across files, that order would have to be read in several places.
  */
+/* eslint-disable max-lines -- the composition root of the tray app's process: one job (see above) */
 import { dirname, join } from 'node:path';
 import { app, dialog, ipcMain, powerMonitor } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
@@ -51,22 +54,48 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   const host = { platform: process.platform, env: process.env, warn };
   const settings = new AppSettings(standard.dataDir, host);
   // The OS's login item is the truth on macOS and Windows (the user may change it in System Settings); on Linux an AppImage may have moved.
-  syncStartAtLogin(settings, host).catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
+  syncStartAtLogin(settings, host).catch((error: unknown) =>
+    warn(`could not set start at login: ${(error as Error).message}`),
+  );
   setMinimalMenu(process.platform);
 
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
-  const approver = new WindowApprover({ surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', CHANNELS.approvalChanged) }, platform: process.platform });
+  const approver = new WindowApprover({
+    surface: {
+      open: () => windows.show('approval'),
+      changed: () => windows.send('approval', CHANNELS.approvalChanged),
+    },
+    platform: process.platform,
+  });
   const aws = awsClients();
-  const runtime = await startAgent(standard, settings, { approver, aws, authorizeUnlock: () => touchIdConfirmed(touchId) });
+  const runtime = await startAgent(standard, settings, {
+    approver,
+    aws,
+    authorizeUnlock: () => touchIdConfirmed(touchId),
+  });
   if (!runtime) return app.quit();
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   // A long log is parsed on worker threads when the index first loads it, after a sealed snapshot of it when one holds (issue 16 item 3).
-  const history = new HistoryIndex({ fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) }, runtime.audit.dir);
+  const history = new HistoryIndex(
+    { fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) },
+    runtime.audit.dir,
+  );
   wireWindows(runtime, windows, { history, unlock, approval: approver, keys: aws.accessKeys });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray({ ...runtime, identityCenter: aws.identityCenter });
   const terminal = await findTerminal(process.env, process.platform);
-  const profileActions = trayProfileActions({ broker: runtime.broker, env: process.env, fs: runtime.fs, platform: process.platform, vault: runtime.vault, audit: runtime.audit, clock: runtime.clock, keys: aws.accessKeys, terminal, warn });
+  const profileActions = trayProfileActions({
+    broker: runtime.broker,
+    env: process.env,
+    fs: runtime.fs,
+    platform: process.platform,
+    vault: runtime.vault,
+    audit: runtime.audit,
+    clock: runtime.clock,
+    keys: aws.accessKeys,
+    terminal,
+    warn,
+  });
   const tray = new AppTray({
     broker: runtime.broker,
     signInNeeded: sso.signInNeeded,
@@ -82,31 +111,59 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     iconDir: join(here, 'tray'),
     platform: process.platform,
     warn,
-    handlers: trayHandlers({ broker: runtime.broker, settings, windows, approvals: approver, unlock, installHelper: () => installHelper(runtime), signIn: sso.signIn, profileActions, quit: () => app.quit(), warn }),
+    handlers: trayHandlers({
+      broker: runtime.broker,
+      settings,
+      windows,
+      approvals: approver,
+      unlock,
+      installHelper: () => installHelper(runtime),
+      signIn: sso.signIn,
+      profileActions,
+      quit: () => app.quit(),
+      warn,
+    }),
   });
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
   const triggers = wireLockAndNotices(runtime, settings, history, desktop);
   await openControlWithoutTrayHost(desktop, windows);
   // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
-  const updates = app.isPackaged ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn }) : undefined;
-  stopBeforeQuit(runtime, () => history.saveSnapshot(), () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()]);
+  const updates = app.isPackaged
+    ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn })
+    : undefined;
+  stopBeforeQuit(
+    runtime,
+    () => history.saveSnapshot(),
+    () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()],
+  );
   await unlock();
 }
 
 /** The agent on the services built here once; `undefined` when it did not start (the user was told why) or a vault was declined. */
-async function startAgent(standard: AgentPlace, settings: AppSettings, deps: { approver: WindowApprover; aws: AwsClients; authorizeUnlock: () => Promise<boolean> }): Promise<AgentRuntime | undefined> {
+async function startAgent(
+  standard: AgentPlace,
+  settings: AppSettings,
+  deps: { approver: WindowApprover; aws: AwsClients; authorizeUnlock: () => Promise<boolean> },
+): Promise<AgentRuntime | undefined> {
   try {
     return await startAgentRuntime({
       // Only the data directory moves (the helper finds the socket from the environment alone), and it is checked like TRAY_CRED_HOME.
-      services: nodeServices({ uid: standard.uid, dataDir: dataHomeSetting(settings.get('dataDir'), standard.dataDir, standard.uid) }),
+      services: nodeServices({
+        uid: standard.uid,
+        dataDir: dataHomeSetting(settings.get('dataDir'), standard.dataDir, standard.uid),
+      }),
       aws: deps.aws,
       socket: standard.socket,
       approver: deps.approver,
       warn,
       frontEnd: 'tray app',
       forwardToSystemLog: () => settings.get('forwardToSystemLog'),
-      broker: { approvalTimeoutMs: settings.get('approvalTimeoutSeconds') * 1000, unlockOnRequest: () => settings.get('unlockOnRequest'), authorizeUnlock: deps.authorizeUnlock },
+      broker: {
+        approvalTimeoutMs: settings.get('approvalTimeoutSeconds') * 1000,
+        unlockOnRequest: () => settings.get('unlockOnRequest'),
+        authorizeUnlock: deps.authorizeUnlock,
+      },
       onNoVault: async (vault) => {
         const firstRun = await offerVaultInit(vault);
         return firstRun.vault === 'created' ? firstRun.vaultId : undefined;
@@ -121,15 +178,31 @@ async function startAgent(standard: AgentPlace, settings: AppSettings, deps: { a
 
 /** Where the tray app keeps the history index's sealed snapshot (outside audit/, 0600), and the audit key that seals it. */
 function historySnapshot(runtime: AgentRuntime): SnapshotPlace {
-  return { path: join(dirname(runtime.audit.dir), 'history-index.snapshot'), auditKey: () => runtime.vault.loadAuditKey() };
+  return {
+    path: join(dirname(runtime.audit.dir), 'history-index.snapshot'),
+    auditKey: () => runtime.vault.loadAuditKey(),
+  };
 }
 
 /** The IPC that serves the windows, one service per window; every change the agent makes is broadcast to them. */
-function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history: HistoryIndex; unlock: () => Promise<boolean>; approval: IpcServices['approval']; keys: AwsClients['accessKeys'] }): void {
+function wireWindows(
+  runtime: AgentRuntime,
+  windows: AppWindows,
+  deps: {
+    history: HistoryIndex;
+    unlock: () => Promise<boolean>;
+    approval: IpcServices['approval'];
+    keys: AwsClients['accessKeys'];
+  },
+): void {
   const { broker, audit, vault, fs, clock } = runtime;
   const { history } = deps;
   const services: IpcServices & { control: ControlService } = {
-    control: new ControlService({ broker, unlock: async () => void (await deps.unlock()), control: { open: (kind) => void windows.show(kind), quit: () => app.quit() } }),
+    control: new ControlService({
+      broker,
+      unlock: async () => void (await deps.unlock()),
+      control: { open: (kind) => void windows.show(kind), quit: () => app.quit() },
+    }),
     history: new HistoryService({ history, audit, vault, fs }),
     profiles: new ProfilesService({ broker, vault, audit, history, fs, clock, keys: deps.keys }),
     approval: deps.approval,
@@ -139,11 +212,17 @@ function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history
     services,
     {
       saveFile: async (defaultName, format) => {
-        const r = await dialog.showSaveDialog({ defaultPath: defaultName, filters: [{ name: format.toUpperCase(), extensions: [format] }] });
+        const r = await dialog.showSaveDialog({
+          defaultPath: defaultName,
+          filters: [{ name: format.toUpperCase(), extensions: [format] }],
+        });
         return r.canceled || !r.filePath ? undefined : r.filePath;
       },
       openFile: async () => {
-        const r = await dialog.showOpenDialog({ title: 'Import an AWS credentials file', properties: ['openFile', 'showHiddenFiles'] });
+        const r = await dialog.showOpenDialog({
+          title: 'Import an AWS credentials file',
+          properties: ['openFile', 'showHiddenFiles'],
+        });
         return r.canceled ? undefined : r.filePaths[0];
       },
     },
@@ -158,25 +237,51 @@ function wireWindows(runtime: AgentRuntime, windows: AppWindows, deps: { history
 }
 
 /** Lock on idle, suspend and screen lock, and notifications of accesses served without asking. */
-function wireLockAndNotices(runtime: AgentRuntime, settings: AppSettings, history: HistoryIndex, desktop: DesktopBus | undefined): { stop(): void } {
+function wireLockAndNotices(
+  runtime: AgentRuntime,
+  settings: AppSettings,
+  history: HistoryIndex,
+  desktop: DesktopBus | undefined,
+): { stop(): void } {
   const { broker, audit } = runtime;
-  const lock = (reason: string): void => void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
-  const triggers = startLockTriggers({ lock, isLocked: () => broker.locked, idleLockMinutes: () => settings.get('idleLockMinutes'), clock: runtime.clock, screenLocks: desktop, warn });
+  const lock = (reason: string): void =>
+    void broker.lock(reason).catch((error: unknown) => warn(`lock (${reason}) failed: ${(error as Error).message}`));
+  const triggers = startLockTriggers({
+    lock,
+    isLocked: () => broker.locked,
+    idleLockMinutes: () => settings.get('idleLockMinutes'),
+    clock: runtime.clock,
+    screenLocks: desktop,
+    warn,
+  });
   settings.onChange(() => triggers.reschedule());
   const firstUse = async (seq: number): Promise<boolean> => (await history.refresh(), history.isFirstUse(seq) ?? false);
-  startAccessNotifier({ audit, profiles: () => broker.profiles(), enabled: () => settings.get('notifications'), warn, firstUse });
+  startAccessNotifier({
+    audit,
+    profiles: () => broker.profiles(),
+    enabled: () => settings.get('notifications'),
+    warn,
+    firstUse,
+  });
   return triggers;
 }
 
 /** GNOME without the AppIndicator extension shows no tray icon: the control window stands in for it. */
 async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<void> {
   if (!desktop || (await desktop.hasTrayHost().catch(() => true))) return;
-  warn('no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension');
+  warn(
+    'no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension',
+  );
   windows.show('control');
 }
 
 function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
-  return runInstallHelperFlow({ helperPath: shippedHelper(), profiles: async () => (await broker.profiles()).map((p) => p.name), env: process.env, fs });
+  return runInstallHelperFlow({
+    helperPath: shippedHelper(),
+    profiles: async () => (await broker.profiles()).map((p) => p.name),
+    env: process.env,
+    fs,
+  });
 }
 
 /** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */
@@ -208,7 +313,9 @@ function stopBeforeQuit(runtime: AgentRuntime, saveSnapshot: () => Promise<void>
  * RunAsNode fuse is off, so the app binary cannot run it), or the bundle in a checkout.
  */
 function shippedHelper(): string {
-  return app.isPackaged ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper') : join(here, '..', 'tray-cred-helper.cjs');
+  return app.isPackaged
+    ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper')
+    : join(here, '..', 'tray-cred-helper.cjs');
 }
 
 /**
@@ -232,7 +339,11 @@ export function runApp(appDir: string): void {
     // The first instance hears 'second-instance' and opens its history window.
     app.quit();
   } else {
-    const windows = new AppWindows({ pagesDir: join(here, 'renderer'), preload: join(here, 'preload.cjs'), devTools: !app.isPackaged });
+    const windows = new AppWindows({
+      pagesDir: join(here, 'renderer'),
+      preload: join(here, 'preload.cjs'),
+      devTools: !app.isPackaged,
+    });
     // A second start (Windows, Linux) and a relaunch from Finder, Spotlight or the Dock (macOS: 'activate') open the history.
     const openHistory = (): void => void (app.isReady() && windows.show('history'));
     app.on('second-instance', openHistory);

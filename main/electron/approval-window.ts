@@ -93,13 +93,18 @@ export class WindowApprover implements Approver {
   /** The request on screen, as the window shows it; null when none waits. */
   current(): ApprovalView | null {
     const head = this.queue[0];
-    return head ? approvalView(head.id, head.request, this.queue.length - 1, this.rejected.get(head.request.profile) ?? null) : null;
+    return head
+      ? approvalView(head.id, head.request, this.queue.length - 1, this.rejected.get(head.request.profile) ?? null)
+      : null;
   }
 
   /** The window's answer; refused (and nothing answered) when `choice.id` is not the request on screen or the choice is not valid for it. */
   answer(choice: ApprovalChoice): void {
     const head = this.queue[0];
-    if (!head || head.id !== choice.id) throw new UsageError('that request is no longer waiting (it was answered, timed out or tray-cred locked): look at the request on screen now');
+    if (!head || head.id !== choice.id)
+      throw new UsageError(
+        'that request is no longer waiting (it was answered, timed out or tray-cred locked): look at the request on screen now',
+      );
     const answer = answerOf(head.request, choice);
     this.settle(head, () => head.resolve(answer));
   }
@@ -116,7 +121,8 @@ export class WindowApprover implements Approver {
       }
       this.rejected.set(verdict.profile, verdict.rejected);
       shown = true;
-      if (Notification.isSupported()) new Notification({ title: 'tray-cred: AWS rejected the MFA code', body: verdict.rejected }).show();
+      if (Notification.isSupported())
+        new Notification({ title: 'tray-cred: AWS rejected the MFA code', body: verdict.rejected }).show();
     }
     if (shown) this.deps.surface.changed();
   }
@@ -148,7 +154,10 @@ export class WindowApprover implements Approver {
     bringToFront(win, this.deps.platform);
     if (Notification.isSupported()) {
       const view = approvalView(entry.id, entry.request, 0, null);
-      const note = new Notification({ title: `tray-cred: approve “${view.profile}”?`, body: `${view.program} (${view.provenance}) asks for “${view.profile}”. The approval window is open.` });
+      const note = new Notification({
+        title: `tray-cred: approve “${view.profile}”?`,
+        body: `${view.program} (${view.provenance}) asks for “${view.profile}”. The approval window is open.`,
+      });
       note.on('click', () => {
         if (this.win && !this.win.isDestroyed()) bringToFront(this.win, this.deps.platform);
       });

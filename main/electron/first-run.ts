@@ -8,7 +8,11 @@ export type FirstRun = { vault: 'exists' } | { vault: 'created'; vaultId: string
  * With no vault yet, offers to create one (the master key goes into the OS keychain). A failure
  * is shown with the core's message, which names the fix. Nothing is created without a yes.
  */
-export async function offerVaultInit(vault: { path: string; exists(): Promise<boolean>; init(): Promise<string> }): Promise<FirstRun> {
+export async function offerVaultInit(vault: {
+  path: string;
+  exists(): Promise<boolean>;
+  init(): Promise<string>;
+}): Promise<FirstRun> {
   if (await vault.exists()) return { vault: 'exists' };
   const { response } = await showMessageBox({
     type: 'question',

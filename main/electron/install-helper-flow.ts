@@ -29,10 +29,14 @@ export interface InstallHelperFlowDeps {
  */
 async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEnv, home: string): Promise<string> {
   if (helperPath.startsWith('/Volumes/')) {
-    throw new UsageError('tray-cred runs from its disk image, which is gone once ejected: drag tray-cred to Applications, open it from there, and install the helper again');
+    throw new UsageError(
+      'tray-cred runs from its disk image, which is gone once ejected: drag tray-cred to Applications, open it from there, and install the helper again',
+    );
   }
   if (helperPath.includes('/AppTranslocation/')) {
-    throw new UsageError('tray-cred runs from a temporary copy that macOS made of the download: move tray-cred to Applications, open it from there, and install the helper again');
+    throw new UsageError(
+      'tray-cred runs from a temporary copy that macOS made of the download: move tray-cred to Applications, open it from there, and install the helper again',
+    );
   }
   if (!env.APPIMAGE) return helperPath;
   const dir = join(home, '.local', 'share', 'tray-cred', 'bin');
@@ -71,7 +75,11 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   let installed;
   try {
     const helperPath = await stableHelperPath(deps.helperPath, deps.env, home);
-    installed = await installHelper({ helperPath, binDir: `${home}/.local/bin`, ...(deps.env.PATH ? { pathEnv: deps.env.PATH } : {}) });
+    installed = await installHelper({
+      helperPath,
+      binDir: `${home}/.local/bin`,
+      ...(deps.env.PATH ? { pathEnv: deps.env.PATH } : {}),
+    });
   } catch (error) {
     await showError('tray-cred could not install the helper', error);
     return;
@@ -83,11 +91,19 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
     // Locked: the helper is installed; the config lines can be added later with `tray-cred configure-aws`.
   }
   // macOS: apps started from the Dock or Finder get launchd's minimal PATH, and zsh reads ~/.zprofile, not ~/.profile.
-  const advice = platform === 'darwin' ? (installed.advice ?? '').replace('~/.profile', '~/.zprofile') : (installed.advice ?? '');
+  const advice =
+    platform === 'darwin' ? (installed.advice ?? '').replace('~/.profile', '~/.zprofile') : (installed.advice ?? '');
   const where = `${installed.command} is ${installed.changed ? 'installed' : 'already installed'}.${installed.onPath ? '' : `\n\n${advice}`}`;
   const command = platform === 'darwin' ? installed.command : 'tray-cred-helper';
   if (names.length === 0) {
-    await showMessageBox({ type: 'info', title: 'tray-cred', message: 'Command-line helper installed', detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`, buttons: ['OK'], noLink: true });
+    await showMessageBox({
+      type: 'info',
+      title: 'tray-cred',
+      message: 'Command-line helper installed',
+      detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`,
+      buttons: ['OK'],
+      noLink: true,
+    });
     return;
   }
   const { config, credentials } = awsFiles(deps.env, home);
@@ -117,15 +133,36 @@ async function windowsPathAdvice(helperPath: string): Promise<void> {
   });
 }
 
-async function addLines(fs: FileSystem, config: string, credentials: string, names: string[], command: string): Promise<void> {
+async function addLines(
+  fs: FileSystem,
+  config: string,
+  credentials: string,
+  names: string[],
+  command: string,
+): Promise<void> {
   try {
-    const r = await addCredentialProcessLines({ fs, configPath: config, credentialsPath: credentials, profiles: names, command });
+    const r = await addCredentialProcessLines({
+      fs,
+      configPath: config,
+      credentialsPath: credentials,
+      profiles: names,
+      command,
+    });
     const lines = [
       r.changed.length ? `Set for: ${r.changed.join(', ')}.` : 'Every profile was set already.',
       r.backup ? `Backup: ${r.backup}` : '',
-      r.shadowed.length ? `Still in plaintext in ${credentials}, which the AWS CLI reads first: ${r.shadowed.join(', ')}. Remove them with tray-cred import ${credentials} --remove-source.` : '',
+      r.shadowed.length
+        ? `Still in plaintext in ${credentials}, which the AWS CLI reads first: ${r.shadowed.join(', ')}. Remove them with tray-cred import ${credentials} --remove-source.`
+        : '',
     ].filter(Boolean);
-    await showMessageBox({ type: r.shadowed.length ? 'warning' : 'info', title: 'tray-cred', message: `Updated ${config}`, detail: lines.join('\n\n'), buttons: ['OK'], noLink: true });
+    await showMessageBox({
+      type: r.shadowed.length ? 'warning' : 'info',
+      title: 'tray-cred',
+      message: `Updated ${config}`,
+      detail: lines.join('\n\n'),
+      buttons: ['OK'],
+      noLink: true,
+    });
   } catch (error) {
     await showError(`tray-cred could not edit ${config}`, error);
   }

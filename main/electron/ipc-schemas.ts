@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { credentialProblem, MAX_SECRET_ACCESS_KEY, MAX_SESSION_TOKEN, type CredentialField } from '../../common/credentials.ts';
+import {
+  credentialProblem,
+  MAX_SECRET_ACCESS_KEY,
+  MAX_SESSION_TOKEN,
+  type CredentialField,
+} from '../../common/credentials.ts';
 import { DECISIONS } from '../../common/decision.ts';
 import { MAX_REMEMBER_MINUTES, POLICIES } from '../../common/policy.ts';
 import { APPROVAL_SCOPE_KINDS } from '../../common/decision.ts';
@@ -38,7 +43,8 @@ const CREDENTIAL_RULE: Record<CredentialField, string> = {
 };
 
 /** A key field, checked by the rule the form and the core apply (common/credentials.ts: trim, then check), so none of the three refuses what another takes. */
-const credential = (field: CredentialField) => z.string().refine((value) => credentialProblem(field, value) === undefined, { message: CREDENTIAL_RULE[field] });
+const credential = (field: CredentialField) =>
+  z.string().refine((value) => credentialProblem(field, value) === undefined, { message: CREDENTIAL_RULE[field] });
 
 const profileInput = z.strictObject({
   name,
@@ -65,7 +71,11 @@ const approvalChoice = z.strictObject({
 export const PAYLOADS = {
   [CHANNELS.stateGet]: z.tuple([]),
   [CHANNELS.stateUnlock]: z.tuple([]),
-  [CHANNELS.historyQuery]: z.tuple([historyFilter, z.number().int().min(0).max(100_000_000), z.number().int().min(0).max(MAX_PAGE)]),
+  [CHANNELS.historyQuery]: z.tuple([
+    historyFilter,
+    z.number().int().min(0).max(100_000_000),
+    z.number().int().min(0).max(MAX_PAGE),
+  ]),
   [CHANNELS.historyVerify]: z.tuple([]),
   [CHANNELS.historyExport]: z.tuple([historyFilter, z.enum(['csv', 'json'])]),
   [CHANNELS.historyTimeline]: z.tuple([historyFilter, z.number().int().min(1).max(MAX_TIMELINE_BUCKETS)]),

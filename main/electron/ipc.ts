@@ -1,6 +1,13 @@
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import type { z } from 'zod';
-import type { ApprovalChoice, ApprovalView, ExportFormat, ExportResult, ImportResult, IpcReply } from '../../preload/api.ts';
+import type {
+  ApprovalChoice,
+  ApprovalView,
+  ExportFormat,
+  ExportResult,
+  ImportResult,
+  IpcReply,
+} from '../../preload/api.ts';
 import type { ControlService } from '../node/app/control-service.ts';
 import type { HistoryService } from '../node/app/history-service.ts';
 import type { ProfilesService } from '../node/app/profiles-service.ts';
@@ -113,15 +120,27 @@ export function registerIpc(
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue?.path.length ? issue.path.join('.') : 'arguments';
-        return { ok: false, error: { code: 'BAD_REQUEST', message: clip(`the window sent ${channel} a request tray-cred cannot use (${where}: ${issue?.message ?? 'invalid'})`) } };
+        return {
+          ok: false,
+          error: {
+            code: 'BAD_REQUEST',
+            message: clip(
+              `the window sent ${channel} a request tray-cred cannot use (${where}: ${issue?.message ?? 'invalid'})`,
+            ),
+          },
+        };
       }
       try {
         return { ok: true, value: await run(parsed.data) };
       } catch (error) {
-        if (error instanceof TrayCredError && error.code !== 'INTERNAL') return { ok: false, error: { code: error.code, message: error.message } };
+        if (error instanceof TrayCredError && error.code !== 'INTERNAL')
+          return { ok: false, error: { code: error.code, message: error.message } };
         const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
         warn(`${channel} failed: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
-        const message = error instanceof TrayCredError ? error.message : 'tray-cred hit an internal error; the app\'s log has the details';
+        const message =
+          error instanceof TrayCredError
+            ? error.message
+            : "tray-cred hit an internal error; the app's log has the details";
         return { ok: false, error: { code: 'INTERNAL', message } };
       }
     });

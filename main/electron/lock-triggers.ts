@@ -34,7 +34,11 @@ export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; 
   deps.screenLocks
     ?.onScreenLock(() => onLockScreen())
     .then((stop) => (stopped ? stop() : (stopBus = stop)))
-    .catch((error: unknown) => deps.warn?.(`cannot hear the desktop's screen lock on D-Bus (${(error as Error).message}); the idle lock still works`));
+    .catch((error: unknown) =>
+      deps.warn?.(
+        `cannot hear the desktop's screen lock on D-Bus (${(error as Error).message}); the idle lock still works`,
+      ),
+    );
   let cancel: (() => void) | undefined;
   const schedule = (): void => {
     cancel?.();
@@ -46,7 +50,8 @@ export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; 
       if (!deps.isLocked()) {
         const state = powerMonitor.getSystemIdleState(minutes * 60);
         if (state === 'locked') deps.lock('screen locked');
-        else if (state === 'idle' || powerMonitor.getSystemIdleTime() >= minutes * 60) deps.lock(`idle for ${minutes} min`);
+        else if (state === 'idle' || powerMonitor.getSystemIdleTime() >= minutes * 60)
+          deps.lock(`idle for ${minutes} min`);
       }
       schedule();
     });

@@ -6,8 +6,11 @@ import { verifiedProgram } from '../../common/caller-text.ts';
 
 /** Who used the profile: the verified program where the kernel named it, else the claim, labelled. */
 function accessBody(e: AuditEntry): string {
-  if (e.verified) return `by ${verifiedProgram(e.verified, 120)} (verified), in ${displayText(e.verified.requester.cwd, 80)}`;
-  return e.caller ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}` : 'by a caller that did not say who it is';
+  if (e.verified)
+    return `by ${verifiedProgram(e.verified, 120)} (verified), in ${displayText(e.verified.requester.cwd, 80)}`;
+  return e.caller
+    ? `by ${displayText(e.caller.command, 120)} (as claimed), in ${displayText(e.caller.cwd, 80)}`
+    : 'by a caller that did not say who it is';
 }
 
 export interface AccessNotifierDeps {
@@ -56,7 +59,8 @@ export function startAccessNotifier(deps: AccessNotifierDeps): () => void {
           deps.warn(`the access notification could not read the history: ${(error as Error).message}`);
           body = await bodyOf(e, undefined);
         }
-        if (!stopped) new Notification({ title: `tray-cred: ${displayText(e.profile!, 64)} was used`, body, silent: true }).show();
+        if (!stopped)
+          new Notification({ title: `tray-cred: ${displayText(e.profile!, 64)} was used`, body, silent: true }).show();
       }
     })();
   });

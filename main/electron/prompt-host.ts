@@ -30,7 +30,10 @@ function openPromptHost(): BrowserWindow {
  * host window (see {@link openPromptHost}); elsewhere a plain box. For every box the tray shows
  * while it serves requests: errors, the install flow, first run.
  */
-export async function showMessageBox(options: MessageBoxOptions, platform: NodeJS.Platform = process.platform): Promise<MessageBoxReturnValue> {
+export async function showMessageBox(
+  options: MessageBoxOptions,
+  platform: NodeJS.Platform = process.platform,
+): Promise<MessageBoxReturnValue> {
   if (platform !== 'darwin') return dialog.showMessageBox(options);
   const host = openPromptHost();
   try {

@@ -22,7 +22,14 @@ export class AppSettings {
   /** `dir`: the data directory (already private), where ARCHITECTURE.md puts settings.json beside the vault. */
   constructor(dir: string, host: SettingsHost) {
     // watch: `tray-cred settings idleLockMinutes 15` from a terminal reaches the running tray (onChange fires).
-    this.store = new Store<Settings>({ name: 'settings', cwd: dir, schema: SETTINGS_SCHEMA, defaults: { ...SETTINGS_DEFAULTS }, configFileMode: 0o600, watch: true });
+    this.store = new Store<Settings>({
+      name: 'settings',
+      cwd: dir,
+      schema: SETTINGS_SCHEMA,
+      defaults: { ...SETTINGS_DEFAULTS },
+      configFileMode: 0o600,
+      watch: true,
+    });
     this.host = host;
   }
 
@@ -34,7 +41,9 @@ export class AppSettings {
     this.store.set(key, value);
     if (key === 'startAtLogin') {
       const { platform, env, warn } = this.host;
-      applyStartAtLogin(value as boolean, platform, env).catch((error: unknown) => warn(`could not change start at login: ${(error as Error).message}`));
+      applyStartAtLogin(value as boolean, platform, env).catch((error: unknown) =>
+        warn(`could not change start at login: ${(error as Error).message}`),
+      );
     }
   }
 
@@ -60,18 +69,28 @@ export class AppSettings {
  * setting adopts it and nothing is written. On Linux the autostart entry is ours: written again
  * when on, because an AppImage may have moved.
  */
-export async function syncStartAtLogin(settings: Pick<AppSettings, 'get' | 'adopt'>, host: Pick<SettingsHost, 'platform' | 'env'>): Promise<void> {
+export async function syncStartAtLogin(
+  settings: Pick<AppSettings, 'get' | 'adopt'>,
+  host: Pick<SettingsHost, 'platform' | 'env'>,
+): Promise<void> {
   if (host.platform === 'darwin' || host.platform === 'win32') {
     const os = app.getLoginItemSettings();
     const status: string | undefined = os.status;
-    settings.adopt('startAtLogin', host.platform === 'darwin' && status !== undefined ? status === 'enabled' : os.openAtLogin);
+    settings.adopt(
+      'startAtLogin',
+      host.platform === 'darwin' && status !== undefined ? status === 'enabled' : os.openAtLogin,
+    );
   } else if (host.platform === 'linux' && settings.get('startAtLogin')) {
     await applyStartAtLogin(true, host.platform, host.env);
   }
 }
 
 /** Login items on macOS and Windows; on Linux, where Electron has none, an XDG autostart entry. */
-async function applyStartAtLogin(on: boolean, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function applyStartAtLogin(
+  on: boolean,
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   if (platform === 'darwin' || platform === 'win32') {
     app.setLoginItemSettings({ openAtLogin: on });
   } else if (platform === 'linux') {

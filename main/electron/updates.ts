@@ -28,7 +28,10 @@ export function startUpdateChecks(deps: UpdateCheckDeps): { check(): Promise<voi
   updater.logger = null;
   const onDownloaded = (info: UpdateDownloadedEvent): void => {
     if (!Notification.isSupported()) return;
-    new Notification({ title: `tray-cred ${info.version} is ready`, body: 'It is installed when you quit tray-cred.' }).show();
+    new Notification({
+      title: `tray-cred ${info.version} is ready`,
+      body: 'It is installed when you quit tray-cred.',
+    }).show();
   };
   // electron-updater both emits 'error' and rejects with the same error: said once.
   const said = new WeakSet<object>();

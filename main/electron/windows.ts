@@ -16,11 +16,26 @@ const APPROVAL_WINDOW: BrowserWindowConstructorOptions = {
   center: true,
 };
 
-const PAGES: Record<PageKind, { file: string; title: string; width: number; height: number; options?: BrowserWindowConstructorOptions }> = {
+const PAGES: Record<
+  PageKind,
+  { file: string; title: string; width: number; height: number; options?: BrowserWindowConstructorOptions }
+> = {
   history: { file: 'history.html', title: 'tray-cred: Access History', width: 1100, height: 700 },
   profiles: { file: 'profiles.html', title: 'tray-cred: Profiles', width: 900, height: 640 },
-  approval: { file: 'approval.html', title: 'tray-cred: Approve access', width: 560, height: 600, options: APPROVAL_WINDOW },
-  control: { file: 'control.html', title: 'tray-cred', width: 420, height: 360, options: { resizable: false, maximizable: false, fullscreenable: false } },
+  approval: {
+    file: 'approval.html',
+    title: 'tray-cred: Approve access',
+    width: 560,
+    height: 600,
+    options: APPROVAL_WINDOW,
+  },
+  control: {
+    file: 'control.html',
+    title: 'tray-cred',
+    width: 420,
+    height: 360,
+    options: { resizable: false, maximizable: false, fullscreenable: false },
+  },
 };
 
 /**
@@ -37,7 +52,9 @@ function filePathKey(href: string): string | undefined {
     return undefined;
   }
   if (url.protocol !== 'file:') return undefined;
-  const path = url.pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape: string, hex: string) => (/^(2f|5c)$/i.test(hex) ? escape.toUpperCase() : String.fromCharCode(parseInt(hex, 16))));
+  const path = url.pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape: string, hex: string) =>
+    /^(2f|5c)$/i.test(hex) ? escape.toUpperCase() : String.fromCharCode(parseInt(hex, 16)),
+  );
   return `${url.host}${path}${url.search}${url.hash}`;
 }
 
@@ -97,7 +114,14 @@ export class AppWindows {
       height: page.height,
       show: false,
       ...page.options,
-      webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: this.options.devTools, preload: this.options.preload },
+      webPreferences: {
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        devTools: this.options.devTools,
+        preload: this.options.preload,
+      },
     });
     // No menu bar on Windows and Linux: the default one has Reload and Toggle Developer Tools.
     win.removeMenu();

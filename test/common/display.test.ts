@@ -5,7 +5,11 @@ import { DISPLAY_MAX_CHARS, displayText } from '../../common/display.ts';
 describe('displayText', () => {
   const table: [string, string, string][] = [
     ['ordinary text, untouched', 'aws s3 ls s3://bucket --profile prod', 'aws s3 ls s3://bucket --profile prod'],
-    ['non-Latin letters and emoji without joiners, untouched', 'café ünïcode 日本語 حساب 🙂', 'café ünïcode 日本語 حساب 🙂'],
+    [
+      'non-Latin letters and emoji without joiners, untouched',
+      'café ünïcode 日本語 حساب 🙂',
+      'café ünïcode 日本語 حساب 🙂',
+    ],
     ['a Windows path, backslashes as they are', 'C:\\Users\\ann\\aws.exe', 'C:\\Users\\ann\\aws.exe'],
     ['text that already looks escaped, shown as typed', 'echo \\x1b[31m \\u202e \\n', 'echo \\x1b[31m \\u202e \\n'],
     ['an ESC sequence (C0)', 'aws\u001b[2J\u001b]0;title\u0007', 'aws\\x1b[2J\\x1b]0;title\\x07'],
@@ -17,7 +21,11 @@ describe('displayText', () => {
       '\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c',
       '\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069\\u200e\\u200f\\u061c',
     ],
-    ['zero-width space, joiners, word joiner, BOM, soft hyphen', 'r\u200bm\u200c\u200d\u2060\ufeff\u00ad', 'r\\u200bm\\u200c\\u200d\\u2060\\ufeff\\xad'],
+    [
+      'zero-width space, joiners, word joiner, BOM, soft hyphen',
+      'r\u200bm\u200c\u200d\u2060\ufeff\u00ad',
+      'r\\u200bm\\u200c\\u200d\\u2060\\ufeff\\xad',
+    ],
     ['line and paragraph separators', 'a\u2028b\u2029c', 'a\\u2028b\\u2029c'],
     ['look-alike spaces and blank letters', 'a\u00a0b\u2009c\u3000d\u3164e', 'a\\xa0b\\u2009c\\u3000d\\u3164e'],
     ['variation selectors and the grapheme joiner', 'l\ufe0fs\u034f', 'l\\ufe0fs\\u034f'],

@@ -19,19 +19,65 @@ describe('strictestPolicy', () => {
 });
 
 describe('judge', () => {
-  const base: PolicyInput = { name: 'prod', effective: { policy: 'ask', from: 'prod' }, mfaSerial: undefined, granted: false, unlockedByPrompt: false };
+  const base: PolicyInput = {
+    name: 'prod',
+    effective: { policy: 'ask', from: 'prod' },
+    mfaSerial: undefined,
+    granted: false,
+    unlockedByPrompt: false,
+  };
   const cases: { what: string; input: Partial<PolicyInput>; expect: ReturnType<typeof judge> }[] = [
     { what: 'ask asks', input: {}, expect: { kind: 'ask' } },
-    { what: 'allow allows', input: { effective: { policy: 'allow', from: 'prod' } }, expect: { kind: 'decided', decision: 'allowed' } },
-    { what: 'a running grant is remembered', input: { granted: true }, expect: { kind: 'decided', decision: 'remembered' } },
-    { what: 'deny denies, naming the profile', input: { effective: { policy: 'deny', from: 'prod' } }, expect: { kind: 'decided', decision: 'denied', reason: 'the profile policy is deny' } },
-    { what: 'deny of a source names the source', input: { effective: { policy: 'deny', from: 'base' } }, expect: { kind: 'decided', decision: 'denied', reason: 'the policy of its source profile "base" is deny' } },
-    { what: 'deny wins over a grant and the unlock prompt', input: { effective: { policy: 'deny', from: 'prod' }, granted: true, unlockedByPrompt: true }, expect: { kind: 'decided', decision: 'denied', reason: 'the profile policy is deny' } },
-    { what: 'an MFA code is needed even when allowed', input: { effective: { policy: 'allow', from: 'prod' }, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' }, expect: { kind: 'ask' } },
-    { what: 'an MFA code is needed even with a grant', input: { granted: true, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' }, expect: { kind: 'ask' } },
-    { what: 'an MFA code is needed even after the unlock prompt', input: { unlockedByPrompt: true, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' }, expect: { kind: 'ask' } },
-    { what: 'the unlock prompt approves an ask profile', input: { unlockedByPrompt: true }, expect: { kind: 'decided', decision: 'approved', reason: 'approved at the unlock prompt' } },
-    { what: 'the unlock prompt is a person approving even an allow profile', input: { unlockedByPrompt: true, effective: { policy: 'allow', from: 'prod' } }, expect: { kind: 'decided', decision: 'approved', reason: 'approved at the unlock prompt' } },
+    {
+      what: 'allow allows',
+      input: { effective: { policy: 'allow', from: 'prod' } },
+      expect: { kind: 'decided', decision: 'allowed' },
+    },
+    {
+      what: 'a running grant is remembered',
+      input: { granted: true },
+      expect: { kind: 'decided', decision: 'remembered' },
+    },
+    {
+      what: 'deny denies, naming the profile',
+      input: { effective: { policy: 'deny', from: 'prod' } },
+      expect: { kind: 'decided', decision: 'denied', reason: 'the profile policy is deny' },
+    },
+    {
+      what: 'deny of a source names the source',
+      input: { effective: { policy: 'deny', from: 'base' } },
+      expect: { kind: 'decided', decision: 'denied', reason: 'the policy of its source profile "base" is deny' },
+    },
+    {
+      what: 'deny wins over a grant and the unlock prompt',
+      input: { effective: { policy: 'deny', from: 'prod' }, granted: true, unlockedByPrompt: true },
+      expect: { kind: 'decided', decision: 'denied', reason: 'the profile policy is deny' },
+    },
+    {
+      what: 'an MFA code is needed even when allowed',
+      input: { effective: { policy: 'allow', from: 'prod' }, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' },
+      expect: { kind: 'ask' },
+    },
+    {
+      what: 'an MFA code is needed even with a grant',
+      input: { granted: true, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' },
+      expect: { kind: 'ask' },
+    },
+    {
+      what: 'an MFA code is needed even after the unlock prompt',
+      input: { unlockedByPrompt: true, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' },
+      expect: { kind: 'ask' },
+    },
+    {
+      what: 'the unlock prompt approves an ask profile',
+      input: { unlockedByPrompt: true },
+      expect: { kind: 'decided', decision: 'approved', reason: 'approved at the unlock prompt' },
+    },
+    {
+      what: 'the unlock prompt is a person approving even an allow profile',
+      input: { unlockedByPrompt: true, effective: { policy: 'allow', from: 'prod' } },
+      expect: { kind: 'decided', decision: 'approved', reason: 'approved at the unlock prompt' },
+    },
   ];
   for (const c of cases) it(c.what, () => assert.deepEqual(judge({ ...base, ...c.input }), c.expect));
 });

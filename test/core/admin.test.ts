@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
-import { checkPolicy, checkProfileName, checkRememberMinutes, defaultPolicy } from '../../main/core/profiles/profile.ts';
+import {
+  checkPolicy,
+  checkProfileName,
+  checkRememberMinutes,
+  defaultPolicy,
+} from '../../main/core/profiles/profile.ts';
 import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 describe('ProfileAdmin', async () => {
@@ -12,12 +17,26 @@ describe('ProfileAdmin', async () => {
   const profiles = async () => (await w.vault.read(key)).data.profiles;
 
   it('imports with default policies, skips existing profiles unless replace, and keeps policies on replace', async () => {
-    const first = await admin.import(key, new Map([['dev', DEV_KEYS], ['prod-eu', PROD_KEYS]]), { replace: false, source: 'creds' });
+    const first = await admin.import(
+      key,
+      new Map([
+        ['dev', DEV_KEYS],
+        ['prod-eu', PROD_KEYS],
+      ]),
+      { replace: false, source: 'creds' },
+    );
     assert.deepEqual(first, { added: ['dev', 'prod-eu'], replaced: [], skipped: [] });
     assert.equal((await profiles())['prod-eu']!.policy, 'ask');
     assert.equal((await profiles()).dev!.policy, 'allow');
     await admin.setPolicy(key, 'dev', 'deny', 5);
-    const second = await admin.import(key, new Map([['dev', PROD_KEYS], ['new', DEV_KEYS]]), { replace: false, source: 'creds' });
+    const second = await admin.import(
+      key,
+      new Map([
+        ['dev', PROD_KEYS],
+        ['new', DEV_KEYS],
+      ]),
+      { replace: false, source: 'creds' },
+    );
     assert.deepEqual(second, { added: ['new'], replaced: [], skipped: ['dev'] });
     assert.equal((await profiles()).dev!.accessKeyId, DEV_KEYS.accessKeyId);
     const third = await admin.import(key, new Map([['dev', PROD_KEYS]]), { replace: true, source: 'creds' });
@@ -40,7 +59,10 @@ describe('ProfileAdmin', async () => {
 
   it('audits every change, never with a secret', async () => {
     const entries = await w.entries();
-    assert.deepEqual(entries.map((e) => e.event), ['import', 'policy', 'import', 'import', 'add', 'add', 'remove']);
+    assert.deepEqual(
+      entries.map((e) => e.event),
+      ['import', 'policy', 'import', 'import', 'add', 'add', 'remove'],
+    );
     const text = JSON.stringify(entries);
     for (const secret of [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey]) assert.ok(!text.includes(secret));
   });
@@ -48,7 +70,13 @@ describe('ProfileAdmin', async () => {
 
 describe('profile checks', () => {
   it('guards names containing prod by default', () => {
-    assert.deepEqual(['prod', 'my-PROD-eu', 'production', 'dev', 'staging'].map(defaultPolicy), ['ask', 'ask', 'ask', 'allow', 'allow']);
+    assert.deepEqual(['prod', 'my-PROD-eu', 'production', 'dev', 'staging'].map(defaultPolicy), [
+      'ask',
+      'ask',
+      'ask',
+      'allow',
+      'allow',
+    ]);
   });
   it('rejects bad input with the fix in the message', () => {
     assert.throws(() => checkProfileName('-x'), /not a usable profile name/);

@@ -72,7 +72,10 @@ describe('ApprovalGate', () => {
   it('reports an approver that throws as failed, with its message', async () => {
     const broken: Approver = { ask: () => Promise.reject(new Error('spawn zenity ENOENT')) };
     const { g } = gate(broken);
-    assert.deepEqual((await g.ask('1', undefined, request('prod'))).result, { kind: 'failed', message: 'spawn zenity ENOENT' });
+    assert.deepEqual((await g.ask('1', undefined, request('prod'))).result, {
+      kind: 'failed',
+      message: 'spawn zenity ENOENT',
+    });
   });
 
   it('without an approver refuses at once, unless a terminal approver listens: then its answer counts', async () => {
@@ -97,7 +100,7 @@ describe('ApprovalGate', () => {
     await stub.untilOpen();
     assert.equal(g.answer(g.list()[0]!.ref, { allow: false }), true);
     assert.deepEqual((await asked).result, { kind: 'answered', answer: { allow: false } });
-    assert.equal(stub.aborted.length, 1, 'the approver\'s prompt was closed');
+    assert.equal(stub.aborted.length, 1, "the approver's prompt was closed");
   });
 
   it('names prompts by its own refs: two requests with one client-chosen id stay apart', async () => {
@@ -110,6 +113,12 @@ describe('ApprovalGate', () => {
     assert.notEqual(v!.ref, f!.ref);
     g.answer(v!.ref, { allow: true });
     g.answer(f!.ref, { allow: false });
-    assert.deepEqual([(await victim).result, (await forger).result], [{ kind: 'answered', answer: { allow: true } }, { kind: 'answered', answer: { allow: false } }]);
+    assert.deepEqual(
+      [(await victim).result, (await forger).result],
+      [
+        { kind: 'answered', answer: { allow: true } },
+        { kind: 'answered', answer: { allow: false } },
+      ],
+    );
   });
 });

@@ -3,7 +3,12 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ANCHOR_EVERY, auditAnchorAccount, readAuditAnchor, type AnchorPlace } from '../../main/core/audit/audit-anchor.ts';
+import {
+  ANCHOR_EVERY,
+  auditAnchorAccount,
+  readAuditAnchor,
+  type AnchorPlace,
+} from '../../main/core/audit/audit-anchor.ts';
 import { AuditLog } from '../../main/core/audit/audit-log.ts';
 import { readAuditLog } from '../../main/core/audit/audit-reader.ts';
 import { verifyAuditLog } from '../../main/core/audit/audit-verify.ts';
@@ -57,7 +62,11 @@ describe('the audit chain anchored in the keychain', () => {
     await fill(log, 99);
     assert.equal(writes, 2);
     await fill(log, 1);
-    assert.equal(writes, 2, '100 entries after the last anchor, but within a second of it (a load of more than 100 entries a second)');
+    assert.equal(
+      writes,
+      2,
+      '100 entries after the last anchor, but within a second of it (a load of more than 100 entries a second)',
+    );
     clock.advance(ANCHOR_EVERY.minMs);
     await fill(log, 1);
     assert.equal(writes, 3, '100 entries after the last anchor and a second after it');
@@ -80,11 +89,17 @@ describe('the audit chain anchored in the keychain', () => {
     for (const name of await readdir(dir)) await rm(join(dir, name));
     const wiped = await verify();
     assert.equal(wiped.ok, false);
-    assert.match(wiped.problem!.reason, /the log ends at entry 0 but the keychain anchored entry 4: the log was deleted/);
+    assert.match(
+      wiped.problem!.reason,
+      /the log ends at entry 0 but the keychain anchored entry 4: the log was deleted/,
+    );
 
     await writer().append({ event: 'agent-start' }); // the agent starting again
     const all = await readAuditLog(fs, dir);
-    assert.deepEqual(all.map((e) => e.event), ['tamper', 'agent-start']);
+    assert.deepEqual(
+      all.map((e) => e.event),
+      ['tamper', 'agent-start'],
+    );
     assert.match(String(all[0]!.reason), /the audit log was deleted: the keychain had anchored entry 4/);
     const after = await verify();
     assert.equal(after.ok, false, 'the new chain carries the tamper entry: never "chain intact" again');
@@ -112,14 +127,29 @@ describe('the audit chain anchored in the keychain', () => {
     await log.append({ event: 'lock' }); // anchored at 6
     await writeFile(join(dir, file!), oldLog);
     await writeFile(join(dir, 'head.json'), oldHead);
-    assert.equal((await verifyAuditLog(fs, dir, key, { requireEntries: true })).ok, true, 'without the anchor the old head hides the cut');
+    assert.equal(
+      (await verifyAuditLog(fs, dir, key, { requireEntries: true })).ok,
+      true,
+      'without the anchor the old head hides the cut',
+    );
     const r = await verify();
     assert.equal(r.ok, false);
-    assert.match(r.problem!.reason, /the log ends at entry 2 but the keychain anchored entry 6: 4 or more entries were cut off \(an older head\.json may have been put back\)/);
+    assert.match(
+      r.problem!.reason,
+      /the log ends at entry 2 but the keychain anchored entry 6: 4 or more entries were cut off \(an older head\.json may have been put back\)/,
+    );
 
     await writer().append({ event: 'agent-start' });
     const all = await readAuditLog(fs, dir);
-    assert.deepEqual(all.map((e) => [e.seq, e.event]), [[1, 'access'], [2, 'access'], [3, 'tamper'], [4, 'agent-start']]);
+    assert.deepEqual(
+      all.map((e) => [e.seq, e.event]),
+      [
+        [1, 'access'],
+        [2, 'access'],
+        [3, 'tamper'],
+        [4, 'agent-start'],
+      ],
+    );
     assert.match(String(all[2]!.reason), /the log ends at entry 2 but the keychain had anchored entry 6/);
   });
 
@@ -135,7 +165,9 @@ describe('the audit chain anchored in the keychain', () => {
     assert.equal((await verify()).ok, true);
   });
 
-  it('an access waits for its own entry on disk, not for an interval anchor; a lock waits for its anchor', { timeout: 20_000 }, async () => {
+  it('an access waits for its own entry on disk, not for an interval anchor; a lock waits for its anchor', {
+    timeout: 20_000,
+  }, async () => {
     const log = writer();
     await fill(log, 1);
     // From now on the keychain takes an anchor write only when the test lets it.
@@ -153,7 +185,8 @@ describe('the audit chain anchored in the keychain', () => {
     let answered = false;
     const lock = log.append({ event: 'lock' }).then(() => (answered = true));
     // Wait until the lock's entry and head are on disk, then let every pending callback run.
-    while (!(await readFile(join(dir, 'head.json'), 'utf8').catch(() => '')).includes('"seq":3')) await new Promise((r) => setTimeout(r, 5));
+    while (!(await readFile(join(dir, 'head.json'), 'utf8').catch(() => '')).includes('"seq":3'))
+      await new Promise((r) => setTimeout(r, 5));
     for (let i = 0; i < 50; i += 1) await new Promise((r) => setImmediate(r));
     assert.equal(answered, false, 'a lock is answered only once its anchor is written');
     release();
@@ -168,7 +201,10 @@ describe('the audit chain anchored in the keychain', () => {
     try {
       for (const name of await readdir(dir)) await copyFile(join(dir, name), join(restored, name));
       const fresh: AnchorPlace = { keychain: new MemoryKeychain(), vaultId };
-      assert.equal((await verifyAuditLog(fs, restored, key, { requireEntries: true, anchor: await readAuditAnchor(fresh) })).ok, true);
+      assert.equal(
+        (await verifyAuditLog(fs, restored, key, { requireEntries: true, anchor: await readAuditAnchor(fresh) })).ok,
+        true,
+      );
       await new AuditLog({ fs, clock, anchor: fresh }, restored, key).append({ event: 'agent-start' });
       const anchor = await readAuditAnchor(fresh);
       assert.equal(anchor?.seq, 5);

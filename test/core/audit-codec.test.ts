@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHmac, createSecretKey } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { GENESIS, fileName, intactMac, isAuditFile, linkHolds, parseLine, parseRecord, sealEntry, type AuditInput } from '../../main/core/audit/audit-codec.ts';
+import {
+  GENESIS,
+  fileName,
+  intactMac,
+  isAuditFile,
+  linkHolds,
+  parseLine,
+  parseRecord,
+  sealEntry,
+  type AuditInput,
+} from '../../main/core/audit/audit-codec.ts';
 
 const key = createSecretKey(Buffer.alloc(32, 7));
 const otherKey = createSecretKey(Buffer.alloc(32, 8));
@@ -55,7 +65,11 @@ describe('audit codec', () => {
     assert.equal(intactMac(otherKey, line, 'a'.repeat(64), 5), undefined, 'another key');
     assert.equal(intactMac(key, line.replace('"dev"', '"prd"'), 'a'.repeat(64), 5), undefined, 'an edit');
     const tamper = sealEntry(key, { event: 'tamper', reason: 'x' }, 5, TIME, 'a'.repeat(64));
-    assert.equal(intactMac(key, tamper.line, 'a'.repeat(64), 5), undefined, 'a tamper entry always gets the full checks');
+    assert.equal(
+      intactMac(key, tamper.line, 'a'.repeat(64), 5),
+      undefined,
+      'a tamper entry always gets the full checks',
+    );
   });
 
   it('keeps fields it does not know, as another build may write them', () => {
@@ -108,7 +122,10 @@ describe('audit codec', () => {
     ['a whole record without its chain fields', JSON.stringify({ seq: 1, time: TIME, event: 'lock' })],
     ['a MAC in capitals', lineOf(good).replace(/"mac":"([0-9a-f]+)"/, (_, m: string) => `"mac":"${m.toUpperCase()}"`)],
     ['a MAC one digit short', lineOf(good).replace(/[0-9a-f]"\}$/, '"}')],
-    ['the MAC not last', `${JSON.stringify({ seq: 1, mac: 'a'.repeat(64), time: TIME, event: 'lock', prev: GENESIS })}`],
+    [
+      'the MAC not last',
+      `${JSON.stringify({ seq: 1, mac: 'a'.repeat(64), time: TIME, event: 'lock', prev: GENESIS })}`,
+    ],
   ];
   for (const [what, line] of unframed) {
     it(`rejects ${what}: no MAC at the end, so nothing to check`, () => {
@@ -127,8 +144,14 @@ describe('audit codec', () => {
   });
 
   it('reads a record without its chain fields, for the history window', () => {
-    const parsed = parseRecord(JSON.stringify({ seq: 4, time: TIME, event: 'access', profile: 'dev', decision: 'denied' }));
-    assert.deepEqual(parsed, { ok: true, record: { seq: 4, time: TIME, event: 'access', profile: 'dev', decision: 'denied' }, at: Date.parse(TIME) });
+    const parsed = parseRecord(
+      JSON.stringify({ seq: 4, time: TIME, event: 'access', profile: 'dev', decision: 'denied' }),
+    );
+    assert.deepEqual(parsed, {
+      ok: true,
+      record: { seq: 4, time: TIME, event: 'access', profile: 'dev', decision: 'denied' },
+      at: Date.parse(TIME),
+    });
     assert.deepEqual(parseRecord('{"seq":1}').ok, false);
     assert.deepEqual(parseRecord('not json'), { ok: false, reason: 'it is not a JSON object' });
   });
@@ -138,6 +161,13 @@ describe('audit codec', () => {
     assert.equal(fileName(123_456), 'audit-000000123456.jsonl');
     assert.ok(fileName(9) < fileName(10));
     assert.ok(isAuditFile(fileName(1)));
-    for (const other of ['head.json', 'audit.lock', 'audit-1.jsonl', 'audit-000000000001.jsonl.tmp', 'xaudit-000000000001.jsonl']) assert.ok(!isAuditFile(other), other);
+    for (const other of [
+      'head.json',
+      'audit.lock',
+      'audit-1.jsonl',
+      'audit-000000000001.jsonl.tmp',
+      'xaudit-000000000001.jsonl',
+    ])
+      assert.ok(!isAuditFile(other), other);
   });
 });

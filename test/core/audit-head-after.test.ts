@@ -30,7 +30,11 @@ class GatedHeadFs extends NodeFileSystem {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  override async writeFileAtomic(path: string, data: string | Buffer, options: { replaceOnly?: boolean } = {}): Promise<void> {
+  override async writeFileAtomic(
+    path: string,
+    data: string | Buffer,
+    options: { replaceOnly?: boolean } = {},
+  ): Promise<void> {
     if (basename(path) === 'head.json') {
       if (!this.open) await new Promise<void>((r) => this.waiters.push(r));
       if (this.failing > 0) {
@@ -39,7 +43,11 @@ class GatedHeadFs extends NodeFileSystem {
       }
       const dir = join(path, '..');
       const files = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
-      const onDisk = (await Promise.all(files.map(async (f) => (await readFile(join(dir, f), 'utf8')).split('\n').filter(Boolean).length))).reduce((a, b) => a + b, 0);
+      const onDisk = (
+        await Promise.all(
+          files.map(async (f) => (await readFile(join(dir, f), 'utf8')).split('\n').filter(Boolean).length),
+        )
+      ).reduce((a, b) => a + b, 0);
       this.written.push({ seq: (JSON.parse(String(data)) as { seq: number }).seq, onDisk });
     }
     return super.writeFileAtomic(path, data, options);
@@ -62,7 +70,9 @@ describe('the chain head follows the answers (issue 16 item 2)', () => {
   // Retried: a chain head a test's writer answered before writing may still land while the directory goes.
   afterEach(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
 
-  it('answers an access once its entry is on disk while the head write is held, then coalesces the heads it missed', { timeout: 20_000 }, async () => {
+  it('answers an access once its entry is on disk while the head write is held, then coalesces the heads it missed', {
+    timeout: 20_000,
+  }, async () => {
     await access('first'); // a process's first entry waits for its head
     assert.equal(await headSeq(), 1);
     fs.open = false;
@@ -74,7 +84,10 @@ describe('the chain head follows the answers (issue 16 item 2)', () => {
     await log.flushed();
     assert.equal(await headSeq(), 4);
     // The new log's head (0), 1, then the held write of 2, then one write for 3 and 4 together.
-    assert.deepEqual(fs.written.map((w) => w.seq), [0, 1, 2, 4]);
+    assert.deepEqual(
+      fs.written.map((w) => w.seq),
+      [0, 1, 2, 4],
+    );
     for (const w of fs.written) assert.ok(w.seq <= w.onDisk, `a head named entry ${w.seq} with ${w.onDisk} on disk`);
   });
 
@@ -106,7 +119,9 @@ describe('the chain head follows the answers (issue 16 item 2)', () => {
     assert.match(report.problem!.reason, /entries were cut off/);
   });
 
-  it('a head write that fails leaves the head behind, never ahead; the access stands and a later write catches up', { timeout: 20_000 }, async () => {
+  it('a head write that fails leaves the head behind, never ahead; the access stands and a later write catches up', {
+    timeout: 20_000,
+  }, async () => {
     await access('first');
     fs.failing = 1;
     const entry = await access('a'); // served: its entry is on disk

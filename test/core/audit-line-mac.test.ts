@@ -17,7 +17,8 @@ function laidOut(prev: string, body: Buffer, mac: string): { buf: Buffer; bodyAt
 }
 
 /** What the writer computes: createHmac over prev, "\n", the body and "}". */
-const writerMac = (key: Buffer, prev: string, body: Buffer): string => createHmac('sha256', key).update(prev).update('\n').update(body).update('}').digest('hex');
+const writerMac = (key: Buffer, prev: string, body: Buffer): string =>
+  createHmac('sha256', key).update(prev).update('\n').update(body).update('}').digest('hex');
 
 describe('LineMac (the fast pass HMAC)', () => {
   it('accepts the MAC sealEntry wrote on a real line, and the chain of such lines', () => {
@@ -25,7 +26,13 @@ describe('LineMac (the fast pass HMAC)', () => {
     const mac = new LineMac(key, 64 * 1024);
     let prev = GENESIS;
     for (let seq = 1; seq <= 20; seq += 1) {
-      const { line, entry } = sealEntry(key, { event: 'access', profile: `p${seq}`, decision: 'allowed', reason: 'ü€ 😀 "quoted"' }, seq, new Date(seq).toISOString(), prev);
+      const { line, entry } = sealEntry(
+        key,
+        { event: 'access', profile: `p${seq}`, decision: 'allowed', reason: 'ü€ 😀 "quoted"' },
+        seq,
+        new Date(seq).toISOString(),
+        prev,
+      );
       const bytes = Buffer.from(line);
       // The body is the line up to `,"mac":"`, closed by holds() with `}`.
       const bodyEnd = bytes.length - 74;
@@ -37,11 +44,16 @@ describe('LineMac (the fast pass HMAC)', () => {
 
   it('agrees with createHmac on any key, prev and body (fast-check)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.stringMatching(/^[0-9a-f]{64}$/), fc.uint8Array({ maxLength: 3000 }), (key, prev, body) => {
-        const right = writerMac(Buffer.from(key), prev, Buffer.from(body));
-        const { buf, bodyAt, macAt } = laidOut(prev, Buffer.from(body), right);
-        assert.equal(new LineMac(key, 3000).holds(buf, 0, bodyAt, bodyAt + body.length, macAt), true);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.stringMatching(/^[0-9a-f]{64}$/),
+        fc.uint8Array({ maxLength: 3000 }),
+        (key, prev, body) => {
+          const right = writerMac(Buffer.from(key), prev, Buffer.from(body));
+          const { buf, bodyAt, macAt } = laidOut(prev, Buffer.from(body), right);
+          assert.equal(new LineMac(key, 3000).holds(buf, 0, bodyAt, bodyAt + body.length, macAt), true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -53,14 +53,28 @@ describe('the audit line reader', () => {
 
   const bad = Buffer.from([0xc3, 0x28, 0xff, 0xe2, 0x82]);
   const cases: [string, Buffer][] = [
-    ['bad UTF-8 inside and at the end of lines', Buffer.concat([Buffer.from('{"a":"'), bad, Buffer.from('"}\n'), bad, Buffer.from('\nnext\n')])],
+    [
+      'bad UTF-8 inside and at the end of lines',
+      Buffer.concat([Buffer.from('{"a":"'), bad, Buffer.from('"}\n'), bad, Buffer.from('\nnext\n')]),
+    ],
     ['a torn last line', Buffer.from('one\ntwo\n{"seq":3,"tor')],
     ['empty lines', Buffer.from('\n\none\n\n\ntwo\n\n')],
     ['a line longer than a read from the end', Buffer.from(`a\n${'x'.repeat(300_000)}\nb\n`)],
     ['no newline at all', Buffer.from('x'.repeat(70_000))],
     ['nothing', Buffer.alloc(0)],
     // Lines across the 256 KiB reads from the end, with valid and broken multi-byte characters at every offset.
-    ['1 MB of lines with multi-byte and broken characters', Buffer.concat(Array.from({ length: 2500 }, (_, i) => Buffer.concat([Buffer.from(`${i} é😀 ${'y'.repeat(i % 700)}`), bad.subarray(0, i % 6), Buffer.from(i % 9 ? '\n' : '\n\n')])))],
+    [
+      '1 MB of lines with multi-byte and broken characters',
+      Buffer.concat(
+        Array.from({ length: 2500 }, (_, i) =>
+          Buffer.concat([
+            Buffer.from(`${i} é😀 ${'y'.repeat(i % 700)}`),
+            bad.subarray(0, i % 6),
+            Buffer.from(i % 9 ? '\n' : '\n\n'),
+          ]),
+        ),
+      ),
+    ],
   ];
   for (const [name, bytes] of cases) {
     it(`reads ${name} forwards and backwards as the same lines, as splitting the whole text does`, async () => {
@@ -77,13 +91,23 @@ describe('the audit line reader', () => {
     await writeFile(path, 'one\ntwo\nthr');
     const blocks = [];
     for await (const block of linesForward(fs, path, 4, 1_000_000)) blocks.push(block);
-    assert.deepEqual(blocks.map((b) => [blockLines(b), b.start, b.end, b.torn]), [[['two'], 4, 8, false]]);
+    assert.deepEqual(
+      blocks.map((b) => [blockLines(b), b.start, b.end, b.torn]),
+      [[['two'], 4, 8, false]],
+    );
   });
 
   it('finds where each line of a buffer ends up to its length, taking no newline from the bytes after it', () => {
     const buf = Buffer.from('ab\ncd\nef\n');
-    assert.deepEqual([lineEnd(buf, 0, buf.length), lineEnd(buf, 3, buf.length), lineEnd(buf, 6, buf.length)], [2, 5, 8]);
-    assert.equal(lineEnd(buf, 6, 7), -1, 'the line cut at the length is torn, though a newline follows it in the buffer');
+    assert.deepEqual(
+      [lineEnd(buf, 0, buf.length), lineEnd(buf, 3, buf.length), lineEnd(buf, 6, buf.length)],
+      [2, 5, 8],
+    );
+    assert.equal(
+      lineEnd(buf, 6, 7),
+      -1,
+      'the line cut at the length is torn, though a newline follows it in the buffer',
+    );
     assert.equal(lineEnd(Buffer.from('ab'), 0, 2), -1);
   });
 });
@@ -98,7 +122,10 @@ function caller(): string {
     const module = relative(ROOT, m[1]!);
     if (module.startsWith('main/')) return module;
   }
-  return relative(ROOT, /(?:file:\/\/)?(\/[^\s():]+\.ts):\d+:\d+/.exec(stack.split('\n').slice(2).join('\n'))?.[1] ?? '?');
+  return relative(
+    ROOT,
+    /(?:file:\/\/)?(\/[^\s():]+\.ts):\d+:\d+/.exec(stack.split('\n').slice(2).join('\n'))?.[1] ?? '?',
+  );
 }
 
 /** The FileSystem port, noting which module reads each audit file (head.json and other files are not audit files). */
@@ -153,40 +180,62 @@ describe('only the line reader reads audit files', () => {
       ['queryAuditLog', () => queryAuditLog(probe, dir, { limit: 5 })],
       ['readEntry', () => readEntry(probe, dir, seq)],
       ['ProgramsSeen.load', () => new ProgramsSeen().load(probe, dir, createSecretKey(key), Date.now())],
-      ['HistoryIndex, its snapshot written and read', async () => {
-        const snapshot = { path: join(dir, '..', `${basename(dir)}.snapshot`), auditKey: async () => Buffer.from(key) };
-        try {
-          const index = new HistoryIndex({ fs: probe, snapshot }, dir);
-          await index.refresh();
-          await index.saveSnapshot();
-          await new HistoryIndex({ fs: probe, snapshot }, dir).refresh();
-        } finally {
-          await rm(snapshot.path, { force: true });
-        }
-      }],
-      ['the follower', async () => {
-        const follower = new AuditFollower({ fs: probe, dir, onEntry: () => undefined, onReplaced: () => undefined }, { file: (await files())[0], offset: 0, seq: 0 });
-        await follower.poll();
-        await endOfLog(probe, dir);
-      }],
-      ['verify (and parallel verify, which falls back to it here)', async () => {
-        await appendFile(last, '{"seq":99,"torn');
-        await verifyAuditLog(probe, dir, key);
-        await verifyAuditLogParallel(probe, dir, key, { threads: 1 });
-      }],
-      ['the writer: its tail, a torn line repaired, a log rotated to an empty file', async () => {
-        await readTail(probe, dir, undefined);
-        await writeFile(join(dir, 'audit-000000001000.jsonl'), '');
-        const log = new AuditLog({ fs: probe, clock: new FakeClock() }, dir, key);
-        await log.append({ event: 'lock' });
-        await log.flushed();
-      }],
+      [
+        'HistoryIndex, its snapshot written and read',
+        async () => {
+          const snapshot = {
+            path: join(dir, '..', `${basename(dir)}.snapshot`),
+            auditKey: async () => Buffer.from(key),
+          };
+          try {
+            const index = new HistoryIndex({ fs: probe, snapshot }, dir);
+            await index.refresh();
+            await index.saveSnapshot();
+            await new HistoryIndex({ fs: probe, snapshot }, dir).refresh();
+          } finally {
+            await rm(snapshot.path, { force: true });
+          }
+        },
+      ],
+      [
+        'the follower',
+        async () => {
+          const follower = new AuditFollower(
+            { fs: probe, dir, onEntry: () => undefined, onReplaced: () => undefined },
+            { file: (await files())[0], offset: 0, seq: 0 },
+          );
+          await follower.poll();
+          await endOfLog(probe, dir);
+        },
+      ],
+      [
+        'verify (and parallel verify, which falls back to it here)',
+        async () => {
+          await appendFile(last, '{"seq":99,"torn');
+          await verifyAuditLog(probe, dir, key);
+          await verifyAuditLogParallel(probe, dir, key, { threads: 1 });
+        },
+      ],
+      [
+        'the writer: its tail, a torn line repaired, a log rotated to an empty file',
+        async () => {
+          await readTail(probe, dir, undefined);
+          await writeFile(join(dir, 'audit-000000001000.jsonl'), '');
+          const log = new AuditLog({ fs: probe, clock: new FakeClock() }, dir, key);
+          await log.append({ event: 'lock' });
+          await log.flushed();
+        },
+      ],
     ];
     for (const [name, read] of readers) {
       probe.readers.clear();
       await read().catch(() => undefined); // a reader may refuse this log: who read it is what counts here
       assert.ok(probe.readers.size > 0, `${name} read no audit file`);
-      assert.deepEqual([...probe.readers.keys()], LINE_READER, `${name}: audit files read by ${[...probe.readers.keys()].join(', ')}`);
+      assert.deepEqual(
+        [...probe.readers.keys()],
+        LINE_READER,
+        `${name}: audit files read by ${[...probe.readers.keys()].join(', ')}`,
+      );
     }
   });
 });
@@ -195,7 +244,8 @@ describe('only the line reader reads audit files', () => {
  * The file reads the source holds outside the line reader: the FileSystem port's, the audit
  * file cap's, and Node's own. Read calls are matched by name on each line of code.
  */
-const READ = /\.(readFile|readRange)\(|\breadCapped\(|\b(readFileSync|readSync|openSync|createReadStream|readFile)\(|\bfsp?\.open\(/;
+const READ =
+  /\.(readFile|readRange)\(|\breadCapped\(|\b(readFileSync|readSync|openSync|createReadStream|readFile)\(|\bfsp?\.open\(/;
 /** The log's folders, where every reader of it lives, and the reads of other files there. */
 const LOG_FOLDERS = ['main/core/audit', 'main/core/history', 'main/node/audit'];
 const NOT_AUDIT_FILES: Record<string, string[]> = {
@@ -212,13 +262,14 @@ async function sources(folder: string): Promise<string[]> {
 }
 
 describe('no other module reads audit files, in the source', () => {
-  it('in the log\'s folders, only the line reader reads a file, but for head.json and the history snapshot', async () => {
+  it("in the log's folders, only the line reader reads a file, but for head.json and the history snapshot", async () => {
     const found: string[] = [];
     for (const folder of LOG_FOLDERS) {
       for (const module of await sources(folder)) {
         if (module === 'main/core/audit/audit-lines.ts' || module === 'main/node/audit/audit-lines-sync.ts') continue;
         for (const line of (await readFile(join(ROOT, module), 'utf8')).split('\n')) {
-          if (READ.test(line) && !line.trimStart().startsWith('*') && !NOT_AUDIT_FILES[module]?.includes(line.trim())) found.push(`${module}: ${line.trim()}`);
+          if (READ.test(line) && !line.trimStart().startsWith('*') && !NOT_AUDIT_FILES[module]?.includes(line.trim()))
+            found.push(`${module}: ${line.trim()}`);
         }
       }
     }

@@ -43,7 +43,11 @@ class HeldFileSystem extends NodeFileSystem {
     return super.appendDurable(path, data);
   }
 
-  override async writeFileAtomic(path: string, data: string | Buffer, options?: { replaceOnly?: boolean }): Promise<void> {
+  override async writeFileAtomic(
+    path: string,
+    data: string | Buffer,
+    options?: { replaceOnly?: boolean },
+  ): Promise<void> {
     if (basename(path) === 'head.json') {
       this.heads.push((JSON.parse(String(data)) as { seq: number }).seq);
       await this.gate(this.holdHeads);
@@ -81,7 +85,8 @@ describe('AuditLog: the chain head after the answer', () => {
     }
     await turns();
   };
-  const access = (n: number): Promise<AuditEntry> => log.append({ event: 'access', profile: `p${n}`, decision: 'allowed' });
+  const access = (n: number): Promise<AuditEntry> =>
+    log.append({ event: 'access', profile: `p${n}`, decision: 'allowed' });
 
   it('under load the head is skipped while more entries wait, but written once the queue empties and at least every HEAD_EVERY_MS', async () => {
     fs.holdAppends = true;
@@ -99,7 +104,11 @@ describe('AuditLog: the chain head after the answer', () => {
     fs.release();
     await c;
     await log.flushed();
-    assert.deepEqual(fs.heads.filter((s) => s > 0), [1, 3], 'the first batch (no head yet) and the last (the queue empty); not the middle one');
+    assert.deepEqual(
+      fs.heads.filter((s) => s > 0),
+      [1, 3],
+      'the first batch (no head yet) and the last (the queue empty); not the middle one',
+    );
 
     // The same, HEAD_EVERY_MS after the last head: a batch with more waiting writes it all the same.
     fs.heads.length = 0;

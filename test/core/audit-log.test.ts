@@ -26,7 +26,8 @@ describe('AuditLog', () => {
   afterEach(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
 
   async function fill(n: number): Promise<void> {
-    for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: `p${i}`, decision: 'allowed', caller, durationMs: i });
+    for (let i = 0; i < n; i += 1)
+      await log.append({ event: 'access', profile: `p${i}`, decision: 'allowed', caller, durationMs: i });
     // The chain head follows the answers (a request waits only for its own entry): the cut tests need it written.
     await log.flushed();
   }
@@ -39,7 +40,10 @@ describe('AuditLog', () => {
   it('numbers, times and chains entries, and verifies them', async () => {
     await fill(5);
     const all = await readAuditLog(fs, dir);
-    assert.deepEqual(all.map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      all.map((e) => e.seq),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(all[0]!.prev, '0'.repeat(64));
     assert.equal(all[3]!.prev, all[2]!.mac);
     assert.deepEqual(all[2]!.caller, caller);
@@ -52,14 +56,29 @@ describe('AuditLog', () => {
   });
 
   it('writes concurrent appends in order with no gaps (group commit)', async () => {
-    const entries = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append({ event: 'access', profile: `c${i}`, decision: 'allowed' })));
-    assert.deepEqual(entries.map((e) => e.seq), Array.from({ length: 200 }, (_, i) => i + 1));
+    const entries = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => log.append({ event: 'access', profile: `c${i}`, decision: 'allowed' })),
+    );
+    assert.deepEqual(
+      entries.map((e) => e.seq),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
     assert.equal((await verify()).entries, 200);
   });
 
   const tampers: [string, (l: string[]) => string[], number, RegExp][] = [
-    ['an edited decision', (l) => l.map((x, i) => (i === 2 ? x.replace('"allowed"', '"denied"') : x)), 3, /MAC does not match/],
-    ['an edited caller', (l) => l.map((x, i) => (i === 1 ? x.replace('aws s3 ls', 'aws s3 rb') : x)), 2, /MAC does not match/],
+    [
+      'an edited decision',
+      (l) => l.map((x, i) => (i === 2 ? x.replace('"allowed"', '"denied"') : x)),
+      3,
+      /MAC does not match/,
+    ],
+    [
+      'an edited caller',
+      (l) => l.map((x, i) => (i === 1 ? x.replace('aws s3 ls', 'aws s3 rb') : x)),
+      2,
+      /MAC does not match/,
+    ],
     ['a deleted entry', (l) => l.filter((_, i) => i !== 2), 4, /entries 3\.\.3 are missing/],
     ['two swapped entries', (l) => [l[0]!, l[2]!, l[1]!, l[3]!, l[4]!], 3, /broken/],
     ['a line of junk', (l) => [l[0]!, 'junk', ...l.slice(1)], undefined as unknown as number, /not an audit entry/],
@@ -81,10 +100,21 @@ describe('AuditLog', () => {
     await fill(3);
     const { file, lines: l } = await lines();
     await writeFile(file, `${[l[0], '{"seq":1}', l[1], l[2]].join('\n')}\n`);
-    assert.deepEqual((await readAuditLog(fs, dir)).map((e) => e.seq), [1, 2, 3]);
-    assert.deepEqual((await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq), [2, 3]);
+    assert.deepEqual(
+      (await readAuditLog(fs, dir)).map((e) => e.seq),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      (await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq),
+      [2, 3],
+    );
     const report = await verify();
-    assert.deepEqual(report.problem, { file: basename(file), line: 2, seq: 1, reason: 'not an audit entry: the line was edited or damaged' });
+    assert.deepEqual(report.problem, {
+      file: basename(file),
+      line: 2,
+      seq: 1,
+      reason: 'not an audit entry: the line was edited or damaged',
+    });
     assert.equal(report.entries, 1);
   });
 
@@ -92,9 +122,12 @@ describe('AuditLog', () => {
     await fill(3);
     const { file, lines: l } = await lines();
     await writeFile(file, `${[l[0], l[1], l[2]!.replace('"allowed"', '"maybe"')].join('\n')}\n`);
-    assert.deepEqual((await readAuditLog(fs, dir)).map((e) => e.seq), [1, 2]);
+    assert.deepEqual(
+      (await readAuditLog(fs, dir)).map((e) => e.seq),
+      [1, 2],
+    );
     const next = await new AuditLog({ fs, clock }, dir, key).append({ event: 'lock' });
-    assert.equal(next.seq, 4, 'the writer needs only the last line\'s number and MAC to go on');
+    assert.equal(next.seq, 4, "the writer needs only the last line's number and MAC to go on");
     const report = await verify();
     assert.equal(report.problem!.line, 3);
     assert.equal(report.problem!.seq, 3);
@@ -117,7 +150,10 @@ describe('AuditLog', () => {
     const fresh = new AuditLog({ fs, clock }, dir, key);
     const next = await fresh.append({ event: 'policy', profile: 'dev' });
     const all = await readAuditLog(fs, dir);
-    assert.deepEqual(all.map((e) => e.event), ['access', 'access', 'access', 'tamper', 'policy']);
+    assert.deepEqual(
+      all.map((e) => e.event),
+      ['access', 'access', 'access', 'tamper', 'policy'],
+    );
     assert.equal(next.seq, 5);
     assert.match(all[3]!.reason!, /ended at entry 3 but entry 5 had been written: 2 entries were cut off/);
     const report = await verify();
@@ -195,8 +231,14 @@ describe('AuditLog', () => {
     await fill(6);
     await log.append({ event: 'access', profile: 'p1', decision: 'denied' });
     const p1 = await queryAuditLog(fs, dir, { profile: 'p1' });
-    assert.deepEqual(p1.map((e) => e.decision), ['allowed', 'denied']);
-    assert.deepEqual((await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq), [6, 7]);
+    assert.deepEqual(
+      p1.map((e) => e.decision),
+      ['allowed', 'denied'],
+    );
+    assert.deepEqual(
+      (await queryAuditLog(fs, dir, { limit: 2 })).map((e) => e.seq),
+      [6, 7],
+    );
   });
 
   it('queries the newest entries across files, as reading them all and keeping the last would', async () => {
@@ -205,10 +247,17 @@ describe('AuditLog', () => {
     await log.append({ event: 'access', profile: 'p3', decision: 'denied' });
     assert.ok((await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length > 3);
     const all = await readAuditLog(fs, dir);
-    for (const limit of [1, 5, 20, 21, 100]) assert.deepEqual(await queryAuditLog(fs, dir, { limit }), all.slice(-limit), `limit ${limit}`);
+    for (const limit of [1, 5, 20, 21, 100])
+      assert.deepEqual(await queryAuditLog(fs, dir, { limit }), all.slice(-limit), `limit ${limit}`);
     assert.deepEqual(await queryAuditLog(fs, dir), all);
-    assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'p3', limit: 5 })).map((e) => e.decision), ['allowed', 'denied']);
-    assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'p3', limit: 1 })).map((e) => e.seq), [21]);
+    assert.deepEqual(
+      (await queryAuditLog(fs, dir, { profile: 'p3', limit: 5 })).map((e) => e.decision),
+      ['allowed', 'denied'],
+    );
+    assert.deepEqual(
+      (await queryAuditLog(fs, dir, { profile: 'p3', limit: 1 })).map((e) => e.seq),
+      [21],
+    );
     assert.deepEqual(await queryAuditLog(fs, join(dir, 'none'), { limit: 5 }), []);
   });
 
@@ -216,6 +265,9 @@ describe('AuditLog', () => {
     const blocked = join(dir, 'file-not-dir');
     await writeFile(blocked, 'x');
     const bad = new AuditLog({ fs, clock }, join(blocked, 'audit'), key);
-    await assert.rejects(bad.append({ event: 'lock' }), /audit log .* cannot be written .*nothing is served unrecorded/);
+    await assert.rejects(
+      bad.append({ event: 'lock' }),
+      /audit log .* cannot be written .*nothing is served unrecorded/,
+    );
   });
 });

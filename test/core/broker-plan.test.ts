@@ -44,7 +44,14 @@ describe('Broker: the request plan', () => {
     });
     admin = new ProfileAdmin(w.vault, w.audit);
     await change(async (a, key) => {
-      await a.import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: true });
+      await a.import(
+        key,
+        new Map([
+          ['dev', DEV_KEYS],
+          ['prod', PROD_KEYS],
+        ]),
+        { replace: false, source: 'test', sessionMode: true },
+      );
       await a.setSource(key, 'ops', { kind: 'role', roleArn: ROLE, sourceProfile: 'dev' });
       await a.setSource(key, 'prod-admin', { kind: 'role', roleArn: ROLE, sourceProfile: 'dev' });
     });
@@ -55,8 +62,18 @@ describe('Broker: the request plan', () => {
 
   const once: { name: string; profile: string; prompt: boolean; decision: string }[] = [
     { name: 'an allow profile served without a prompt', profile: 'dev', prompt: false, decision: 'allowed' },
-    { name: 'a role over a source profile (policy, MFA and the mint all down one chain)', profile: 'ops', prompt: false, decision: 'allowed' },
-    { name: 'an ask profile approved at a prompt, the vault unchanged meanwhile', profile: 'prod', prompt: true, decision: 'approved' },
+    {
+      name: 'a role over a source profile (policy, MFA and the mint all down one chain)',
+      profile: 'ops',
+      prompt: false,
+      decision: 'allowed',
+    },
+    {
+      name: 'an ask profile approved at a prompt, the vault unchanged meanwhile',
+      profile: 'prod',
+      prompt: true,
+      decision: 'approved',
+    },
   ];
   for (const c of once) {
     it(`walks the role chain once for one request: ${c.name}`, async () => {
@@ -72,7 +89,14 @@ describe('Broker: the request plan', () => {
     });
   }
 
-  const stricter: { name: string; profile: string; edit: (a: ProfileAdmin, key: Buffer) => Promise<unknown>; code: string; decision: string; reason: string }[] = [
+  const stricter: {
+    name: string;
+    profile: string;
+    edit: (a: ProfileAdmin, key: Buffer) => Promise<unknown>;
+    code: string;
+    decision: string;
+    reason: string;
+  }[] = [
     {
       name: 'its policy made deny',
       profile: 'prod',
@@ -128,7 +152,11 @@ describe('Broker: the request plan', () => {
       const entry = await lastAccess();
       assert.deepEqual([entry.decision, entry.reason, entry.served], [c.decision, c.reason, undefined]);
       assert.deepEqual(w.sts.calls, [], 'nothing was minted');
-      assert.deepEqual(walks, c.code === 'UNKNOWN_PROFILE' ? [c.profile] : [c.profile, c.profile], 'walked at the head, and again in the changed vault');
+      assert.deepEqual(
+        walks,
+        c.code === 'UNKNOWN_PROFILE' ? [c.profile] : [c.profile, c.profile],
+        'walked at the head, and again in the changed vault',
+      );
     });
   }
 
@@ -141,8 +169,15 @@ describe('Broker: the request plan', () => {
     w.approver.answer({ allow: true, mfaCode: '123456' });
     const r = await pending;
     assert.equal(r.ok, true, JSON.stringify(r));
-    assert.equal((await lastAccess()).decision, 'approved', 'allowed while it was allow; approved by the person now that it is ask');
-    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '123456']]);
+    assert.equal(
+      (await lastAccess()).decision,
+      'approved',
+      'allowed while it was allow; approved by the person now that it is ask',
+    );
+    assert.deepEqual(
+      w.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]),
+      [['GetSessionToken', '123456']],
+    );
     assert.deepEqual(walks, ['dev', 'dev']);
   });
 
@@ -154,7 +189,10 @@ describe('Broker: the request plan', () => {
     const r = await pending;
     assert.equal(r.ok, true, JSON.stringify(r));
     assert.equal((await lastAccess()).decision, 'approved');
-    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.durationSeconds]), [['GetSessionToken', 7200]]);
+    assert.deepEqual(
+      w.sts.calls.map((c) => [c.op, c.durationSeconds]),
+      [['GetSessionToken', 7200]],
+    );
     assert.deepEqual(walks, ['prod', 'prod']);
   });
 });

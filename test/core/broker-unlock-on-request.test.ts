@@ -19,19 +19,34 @@ describe('Broker, unlock on request (the tray setting)', () => {
     w = await makeWorld({ unlockOnRequest: () => enabled });
     const key = await w.vault.loadMasterKey();
     const admin = new ProfileAdmin(w.vault, w.audit);
-    await admin.import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS], ['blocked', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+    await admin.import(
+      key,
+      new Map([
+        ['dev', DEV_KEYS],
+        ['prod', PROD_KEYS],
+        ['blocked', DEV_KEYS],
+      ]),
+      { replace: false, source: 'test', sessionMode: false },
+    );
     await admin.setPolicy(key, 'blocked', 'deny', undefined);
     key.fill(0);
   });
   afterEach(() => w.close());
 
-  const accesses = async () => (await w.entries()).filter((e) => e.event === 'access').map((e) => [e.profile, e.decision, e.reason]);
+  const accesses = async () =>
+    (await w.entries()).filter((e) => e.event === 'access').map((e) => [e.profile, e.decision, e.reason]);
 
   it('asks once to unlock and allow, then serves an ask profile without a second prompt', async () => {
     assert.ok(w.broker.locked);
     const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, verified: undefined, offer: { kinds: ['once'], minutes: 0 }, unlock: true });
+    assert.deepEqual(w.approver.requests[0], {
+      profile: 'prod',
+      caller,
+      verified: undefined,
+      offer: { kinds: ['once'], minutes: 0 },
+      unlock: true,
+    });
     w.approver.answer({ allow: true });
     const r = await pending;
     assert.ok(r.ok, JSON.stringify(r));
@@ -115,7 +130,13 @@ describe('Broker unlock: authorization and a lock that arrives meanwhile', () =>
   it('asks authorizeUnlock before every unlock the front end has not confirmed, and refuses when it says no', async () => {
     let allow = false;
     const asked: (string | undefined)[] = [];
-    const w = await makeWorld({ authorizeUnlock: async (c) => { asked.push(c?.command); return allow; }, unlockOnRequest: () => true });
+    const w = await makeWorld({
+      authorizeUnlock: async (c) => {
+        asked.push(c?.command);
+        return allow;
+      },
+      unlockOnRequest: () => true,
+    });
     try {
       const viaSocket = await w.handle({ v: 1, id: 'u1', op: 'unlock', caller });
       assert.equal(errorCode(viaSocket), 'DENIED');
@@ -123,7 +144,11 @@ describe('Broker unlock: authorization and a lock that arrives meanwhile', () =>
       assert.equal(w.broker.locked, true);
 
       const key = await w.vault.loadMasterKey();
-      await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+      await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), {
+        replace: false,
+        source: 'test',
+        sessionMode: false,
+      });
       const pending = w.handle(ask('dev'));
       await w.approver.untilOpen();
       w.approver.answer({ allow: true });
@@ -152,14 +177,24 @@ describe('Broker.withKey (profile changes from the tray)', () => {
   it('refuses while locked, and a lock during the change does not spoil the vault write', async () => {
     const w = await makeWorld();
     try {
-      await assert.rejects(w.broker.withKey(async () => 1), { code: 'LOCKED' });
+      await assert.rejects(
+        w.broker.withKey(async () => 1),
+        { code: 'LOCKED' },
+      );
       await w.broker.unlock();
       await w.broker.withKey(async (key) => {
         await w.broker.lock('locked mid-change');
-        await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), { replace: false, source: 'tray', sessionMode: false });
+        await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS]]), {
+          replace: false,
+          source: 'tray',
+          sessionMode: false,
+        });
       });
       await w.broker.unlock();
-      assert.deepEqual((await w.broker.profiles()).map((p) => p.name), ['dev']);
+      assert.deepEqual(
+        (await w.broker.profiles()).map((p) => p.name),
+        ['dev'],
+      );
     } finally {
       await w.close();
     }

@@ -7,7 +7,13 @@ import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/work' };
-const ask = (profile: string, id = 'r1', c: CallerClaim = caller): Request => ({ v: 1, id, op: 'credentials', profile, caller: c });
+const ask = (profile: string, id = 'r1', c: CallerClaim = caller): Request => ({
+  v: 1,
+  id,
+  op: 'credentials',
+  profile,
+  caller: c,
+});
 const errorCode = (r: Response): string | undefined => (r.ok ? undefined : r.error.code);
 const flush = () => new Promise((r) => setImmediate(r));
 
@@ -17,7 +23,15 @@ describe('Broker', () => {
   beforeEach(async () => {
     w = await makeWorld();
     const key = await w.vault.loadMasterKey();
-    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS], ['blocked', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: true });
+    await new ProfileAdmin(w.vault, w.audit).import(
+      key,
+      new Map([
+        ['dev', DEV_KEYS],
+        ['prod', PROD_KEYS],
+        ['blocked', DEV_KEYS],
+      ]),
+      { replace: false, source: 'test', sessionMode: true },
+    );
     await new ProfileAdmin(w.vault, w.audit).setPolicy(key, 'blocked', 'deny', undefined);
     await w.broker.unlock();
   });
@@ -29,7 +43,12 @@ describe('Broker', () => {
 
   it('serves an allow profile as credential_process JSON and records it', async () => {
     const r = await w.handle(ask('dev'));
-    assert.deepEqual(r, { v: 1, id: 'r1', ok: true, result: { Version: 1, ...{ AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey } } });
+    assert.deepEqual(r, {
+      v: 1,
+      id: 'r1',
+      ok: true,
+      result: { Version: 1, ...{ AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey } },
+    });
     const [entry] = await accesses();
     assert.equal(entry!.decision, 'allowed');
     assert.equal(entry!.profile, 'dev');
@@ -40,7 +59,14 @@ describe('Broker', () => {
 
   it('defaults profiles named like prod to ask', async () => {
     const profiles = await w.broker.profiles();
-    assert.deepEqual(profiles.map((p) => [p.name, p.policy]), [['blocked', 'deny'], ['dev', 'allow'], ['prod', 'ask']]);
+    assert.deepEqual(
+      profiles.map((p) => [p.name, p.policy]),
+      [
+        ['blocked', 'deny'],
+        ['dev', 'allow'],
+        ['prod', 'ask'],
+      ],
+    );
     assert.ok(!JSON.stringify(profiles).includes(PROD_KEYS.secretAccessKey));
   });
 
@@ -66,7 +92,13 @@ describe('Broker', () => {
   it('asks for an ask profile and serves it when approved', async () => {
     const pending = w.handle(ask('prod'));
     await w.approver.untilOpen();
-    assert.deepEqual(w.approver.requests[0], { profile: 'prod', caller, verified: undefined, offer: { kinds: ['once'], minutes: 0 }, unlock: false });
+    assert.deepEqual(w.approver.requests[0], {
+      profile: 'prod',
+      caller,
+      verified: undefined,
+      offer: { kinds: ['once'], minutes: 0 },
+      unlock: false,
+    });
     assert.equal(w.broker.status().pending, 1);
     w.approver.answer({ allow: true });
     const r = await pending;
@@ -76,7 +108,10 @@ describe('Broker', () => {
     assert.match(served.AccessKeyId, /^ASIAFAKE/);
     assert.ok(served.SessionToken && served.Expiration);
     assert.ok(!JSON.stringify(r).includes(PROD_KEYS.secretAccessKey));
-    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.with]), [['GetSessionToken', PROD_KEYS.accessKeyId]]);
+    assert.deepEqual(
+      w.sts.calls.map((c) => [c.op, c.with]),
+      [['GetSessionToken', PROD_KEYS.accessKeyId]],
+    );
     const [entry] = await accesses();
     assert.deepEqual([entry!.decision, entry!.served, entry!.credentialId], ['approved', 'minted', served.AccessKeyId]);
     // not remembered: the next request asks again
@@ -84,7 +119,10 @@ describe('Broker', () => {
     await w.approver.untilOpen();
     w.approver.answer({ allow: false });
     assert.equal(errorCode(await again), 'DENIED');
-    assert.deepEqual((await accesses()).map((e) => e.decision), ['approved', 'denied']);
+    assert.deepEqual(
+      (await accesses()).map((e) => e.decision),
+      ['approved', 'denied'],
+    );
   });
 
   it('denies after 50 s (the default) without an answer and closes the prompt', async () => {
@@ -106,14 +144,24 @@ describe('Broker', () => {
     await w.approver.untilOpen();
     while (w.broker.status().pending < 2) await flush();
     assert.equal(w.broker.status().pending, 2, 'both wait, in the queue');
-    assert.deepEqual(w.broker.status().waiting.map((x) => x.who), ['aws s3 ls (pid 300, claimed) in /work', 'aws s3 ls (pid 300, claimed) in /work']);
+    assert.deepEqual(
+      w.broker.status().waiting.map((x) => x.who),
+      ['aws s3 ls (pid 300, claimed) in /work', 'aws s3 ls (pid 300, claimed) in /work'],
+    );
     w.approver.answer({ allow: true });
     await w.approver.untilOpen();
     w.approver.answer({ allow: false });
     const results = await Promise.all(both);
-    assert.deepEqual(results.map((r) => r.ok), [true, false]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, false],
+    );
     assert.equal(w.approver.requests.length, 2);
-    assert.deepEqual(w.approver.requests[0]!.offer, { kinds: ['once'], minutes: 0 }, 'nothing broader than once is offered on a claim');
+    assert.deepEqual(
+      w.approver.requests[0]!.offer,
+      { kinds: ['once'], minutes: 0 },
+      'nothing broader than once is offered on a claim',
+    );
   });
 
   it('an unverified answer asking for a broad scope is narrowed to once', async () => {
@@ -125,7 +173,13 @@ describe('Broker', () => {
     await w.approver.untilOpen();
     w.approver.answer({ allow: false });
     assert.equal(errorCode(await second), 'DENIED');
-    assert.deepEqual((await accesses()).map((e) => [e.decision, e.approval]), [['approved', { scope: 'once', grant: 'r1' }], ['denied', undefined]]);
+    assert.deepEqual(
+      (await accesses()).map((e) => [e.decision, e.approval]),
+      [
+        ['approved', { scope: 'once', grant: 'r1' }],
+        ['denied', undefined],
+      ],
+    );
   });
 
   it('a lock while the batched last-used write runs waits for it: the vault opens after and holds the time', async () => {
@@ -165,17 +219,35 @@ describe('Broker', () => {
     assert.equal(errorCode(await w.handle(ask('nope'))), 'UNKNOWN_PROFILE');
     const key = await w.vault.loadMasterKey();
     const admin = new ProfileAdmin(w.vault, w.audit);
-    await admin.add(key, 'sess', { ...DEV_KEYS, sessionToken: 'tok', expiration: new Date(w.clock.now() + 3_600_000).toISOString() }, false);
+    await admin.add(
+      key,
+      'sess',
+      { ...DEV_KEYS, sessionToken: 'tok', expiration: new Date(w.clock.now() + 3_600_000).toISOString() },
+      false,
+    );
     const r = await w.handle(ask('sess'));
     assert.ok(r.ok);
-    assert.deepEqual(Object.keys(r.result as object), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
+    assert.deepEqual(Object.keys(r.result as object), [
+      'Version',
+      'AccessKeyId',
+      'SecretAccessKey',
+      'SessionToken',
+      'Expiration',
+    ]);
     w.clock.advance(3_600_000);
     const expired = await w.handle(ask('sess', 'e'));
     assert.equal(errorCode(expired), 'EXPIRED');
     assert.match(expired.ok ? '' : expired.error.message, /expired at 2026-11-26T10:00:00.000Z/);
     await admin.remove(key, 'dev');
-    assert.equal(errorCode(await w.handle(ask('dev', 'gone'))), 'UNKNOWN_PROFILE', 'a change by another process is seen without restart');
-    assert.deepEqual((await accesses()).map((e) => e.decision), ['unknown-profile', 'allowed', 'expired', 'unknown-profile']);
+    assert.equal(
+      errorCode(await w.handle(ask('dev', 'gone'))),
+      'UNKNOWN_PROFILE',
+      'a change by another process is seen without restart',
+    );
+    assert.deepEqual(
+      (await accesses()).map((e) => e.decision),
+      ['unknown-profile', 'allowed', 'expired', 'unknown-profile'],
+    );
   });
 
   it('does not serve what it cannot record', async () => {
@@ -196,7 +268,10 @@ describe('Broker', () => {
     // The writer sees the file grew and reads where the chain ends, as after another process wrote.
     const r = await w.handle(ask('dev'));
     assert.equal(errorCode(r), 'TAMPERED');
-    assert.match(r.ok ? '' : r.error.message, /is not an audit entry.*nothing is served unrecorded: run `tray-cred audit verify`/);
+    assert.match(
+      r.ok ? '' : r.error.message,
+      /is not an audit entry.*nothing is served unrecorded: run `tray-cred audit verify`/,
+    );
   });
 
   it('records last-used times in the vault later, not on every request', async () => {
@@ -232,7 +307,11 @@ describe('Broker', () => {
     await flush();
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(writes, 1, 'twenty uses, one vault write');
-    assert.equal((await w.vault.read(key)).data.profiles.dev!.lastUsedAt, new Date(w.clock.now() - 200 - 40).toISOString(), 'the vault holds the newest use');
+    assert.equal(
+      (await w.vault.read(key)).data.profiles.dev!.lastUsedAt,
+      new Date(w.clock.now() - 200 - 40).toISOString(),
+      'the vault holds the newest use',
+    );
   });
 
   it('reports status and audits unlock and lock', async () => {
@@ -259,29 +338,52 @@ describe('Broker', () => {
     const old = await w.vault.loadMasterKey();
     await w.vault.rekey(old);
     const results = await Promise.all([w.handle(ask('dev', 'a1')), w.handle(ask('dev', 'a2'))]);
-    assert.deepEqual(results.map((r) => r.ok), [true, true]);
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, true],
+    );
     assert.equal(w.broker.locked, false);
   });
 
   it('records and shows callers without the secrets in their command lines', async () => {
-    const leaky = { ...caller, command: 'aws sts get-session-token --token-code 123456 --serial-number arn:x --password=hunter2' };
+    const leaky = {
+      ...caller,
+      command: 'aws sts get-session-token --token-code 123456 --serial-number arn:x --password=hunter2',
+    };
     await w.handle(ask('dev', 'leak', leaky));
     const [entry] = await accesses();
-    assert.equal(entry!.caller!.command, 'aws sts get-session-token --token-code [redacted] --serial-number arn:x --password=[redacted]');
+    assert.equal(
+      entry!.caller!.command,
+      'aws sts get-session-token --token-code [redacted] --serial-number arn:x --password=[redacted]',
+    );
     assert.equal(scrubCaller(undefined), undefined);
   });
 
-  it('records a caller\'s argv redacted by argument, and the command rebuilt from it', async () => {
+  it("records a caller's argv redacted by argument, and the command rebuilt from it", async () => {
     const argv = ['aws', 'ssm', 'put-parameter', '--type', 'SecureString', '--value', 'two words', '--name', 'p'];
     await w.handle(ask('dev', 'argv', { ...caller, command: argv.join(' '), argv }));
     const [entry] = await accesses();
-    assert.deepEqual(entry!.caller!.argv, ['aws', 'ssm', 'put-parameter', '--type', 'SecureString', '--value', '[redacted]', '--name', 'p']);
+    assert.deepEqual(entry!.caller!.argv, [
+      'aws',
+      'ssm',
+      'put-parameter',
+      '--type',
+      'SecureString',
+      '--value',
+      '[redacted]',
+      '--name',
+      'p',
+    ]);
     assert.equal(entry!.caller!.command, 'aws ssm put-parameter --type SecureString --value [redacted] --name p');
   });
 
   it('two unlocks at once read the key once and record one unlock', async () => {
     await w.broker.lock('t');
     await Promise.all([w.broker.unlock(), w.broker.unlock()]);
-    assert.equal((await w.entries()).filter((e) => e.event === 'unlock').length, 2, 'the one in beforeEach and one more');
+    assert.equal(
+      (await w.entries()).filter((e) => e.event === 'unlock').length,
+      2,
+      'the one in beforeEach and one more',
+    );
   });
 });

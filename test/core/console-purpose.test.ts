@@ -13,7 +13,14 @@ import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const caller = { pid: 300, ppid: 200, command: 'tray-cred login prod', cwd: '/work' };
 let n = 0;
-const ask = (profile: string, purpose?: 'console'): Request => ({ v: 1, id: `req-${++n}`, op: 'credentials', profile, caller, ...(purpose ? { purpose } : {}) });
+const ask = (profile: string, purpose?: 'console'): Request => ({
+  v: 1,
+  id: `req-${++n}`,
+  op: 'credentials',
+  profile,
+  caller,
+  ...(purpose ? { purpose } : {}),
+});
 const ok = (r: Response): unknown => {
   assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
   return r.result;
@@ -27,7 +34,14 @@ describe('credentials for the console (purpose console)', () => {
     w = await makeWorld();
     const key = await w.vault.loadMasterKey();
     admin = new ProfileAdmin(w.vault, w.audit);
-    await admin.import(key, new Map([['prod', PROD_KEYS], ['dev', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: true });
+    await admin.import(
+      key,
+      new Map([
+        ['prod', PROD_KEYS],
+        ['dev', DEV_KEYS],
+      ]),
+      { replace: false, source: 'test', sessionMode: true },
+    );
     await admin.setPolicy(key, 'prod', 'allow', undefined);
     await admin.setPolicy(key, 'dev', 'ask', 0);
     await admin.setSts(key, 'dev', { sessionMode: true, mfaSerial: 'arn:aws:iam::123456789012:mfa/ann' });
@@ -42,25 +56,47 @@ describe('credentials for the console (purpose console)', () => {
     assert.equal(federated, true);
     assert.ok(credentials.SessionToken);
     assert.notEqual(credentials.AccessKeyId, PROD_KEYS.accessKeyId);
-    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.with, c.name]), [['GetFederationToken', PROD_KEYS.accessKeyId, 'tray-cred-prod']]);
+    assert.deepEqual(
+      w.sts.calls.map((c) => [c.op, c.with, c.name]),
+      [['GetFederationToken', PROD_KEYS.accessKeyId, 'tray-cred-prod']],
+    );
     const entry = (await accesses()).at(-1)!;
-    assert.deepEqual([entry.decision, entry.served, entry.credentialId], ['allowed', 'federated', credentials.AccessKeyId]);
+    assert.deepEqual(
+      [entry.decision, entry.served, entry.credentialId],
+      ['allowed', 'federated', credentials.AccessKeyId],
+    );
     // A client's request mints its own session: the console's token is not served to it.
     const client = ok(await w.handle(ask('prod'))) as { AccessKeyId: string };
     assert.notEqual(client.AccessKeyId, credentials.AccessKeyId);
-    assert.deepEqual(w.sts.calls.map((c) => c.op), ['GetFederationToken', 'GetSessionToken']);
-    assert.deepEqual(w.broker.sessions().map((s) => s.profile), ['prod']);
+    assert.deepEqual(
+      w.sts.calls.map((c) => c.op),
+      ['GetFederationToken', 'GetSessionToken'],
+    );
+    assert.deepEqual(
+      w.broker.sessions().map((s) => s.profile),
+      ['prod'],
+    );
     assert.equal((await accesses()).at(-1)!.served, 'minted');
   });
 
   it('a role session stays a role session (federated false)', async () => {
     const key = await w.vault.loadMasterKey();
-    assert.equal(await admin.setSource(key, 'admin', { kind: 'role', roleArn: 'arn:aws:iam::123456789012:role/Admin', sourceProfile: 'prod' }), 'added');
+    assert.equal(
+      await admin.setSource(key, 'admin', {
+        kind: 'role',
+        roleArn: 'arn:aws:iam::123456789012:role/Admin',
+        sourceProfile: 'prod',
+      }),
+      'added',
+    );
     await admin.setPolicy(key, 'admin', 'allow', undefined);
     key.fill(0);
     const { federated } = parseConsoleCredentials(ok(await w.handle(ask('admin', 'console'))));
     assert.equal(federated, false);
-    assert.deepEqual(w.sts.calls.map((c) => c.op), ['GetSessionToken', 'AssumeRole']);
+    assert.deepEqual(
+      w.sts.calls.map((c) => c.op),
+      ['GetSessionToken', 'AssumeRole'],
+    );
   });
 
   it('the same gate: a guarded profile is prompted, and a deny reaches no STS', async () => {
@@ -82,7 +118,10 @@ describe('credentials for the console (purpose console)', () => {
     w.approver.answer({ allow: true, mfaCode: '123456' });
     const r = await pending;
     assert.ok(!r.ok);
-    assert.match(r.error.message, /asks for an MFA code in session mode, and the console's federation token \(GetFederationToken\) takes none: sign in through a role profile with MFA/);
+    assert.match(
+      r.error.message,
+      /asks for an MFA code in session mode, and the console's federation token \(GetFederationToken\) takes none: sign in through a role profile with MFA/,
+    );
     assert.deepEqual(w.sts.calls, []);
   });
 });

@@ -26,7 +26,14 @@ describe('temporary credentials', () => {
     w = await makeWorld();
     key = await w.vault.loadMasterKey();
     admin = new ProfileAdmin(w.vault, w.audit);
-    await admin.import(key, new Map([['base', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: true });
+    await admin.import(
+      key,
+      new Map([
+        ['base', DEV_KEYS],
+        ['prod', PROD_KEYS],
+      ]),
+      { replace: false, source: 'test', sessionMode: true },
+    );
     await admin.setPolicy(key, 'prod', 'allow', undefined);
     await w.broker.unlock();
   });
@@ -42,8 +49,14 @@ describe('temporary credentials', () => {
     w.clock.advance(60_001);
     const third = creds(await w.handle(ask('prod')));
     assert.notEqual(third.AccessKeyId, first.AccessKeyId);
-    assert.deepEqual(w.sts.calls.map((c) => c.op), ['GetSessionToken', 'GetSessionToken']);
-    assert.deepEqual((await accesses()).map((e) => e.served), ['minted', 'cache', 'minted']);
+    assert.deepEqual(
+      w.sts.calls.map((c) => c.op),
+      ['GetSessionToken', 'GetSessionToken'],
+    );
+    assert.deepEqual(
+      (await accesses()).map((e) => e.served),
+      ['minted', 'cache', 'minted'],
+    );
     assert.equal((await accesses())[0]!.credentialId, first.AccessKeyId);
   });
 
@@ -58,9 +71,15 @@ describe('temporary credentials', () => {
     const first = creds(await w.handle(ask('prod')));
     const listed = await w.handle({ v: 1, id: 's', op: 'sessions' });
     assert.ok(listed.ok);
-    assert.deepEqual((listed.result as { profile: string; kind: string; accessKeyIdSuffix: string; mintedFor: string }[]).map((s) => [s.profile, s.kind, s.accessKeyIdSuffix, s.mintedFor]), [
-      ['prod', 'session-token', first.AccessKeyId.slice(-4), 'aws s3 ls'],
-    ]);
+    assert.deepEqual(
+      (listed.result as { profile: string; kind: string; accessKeyIdSuffix: string; mintedFor: string }[]).map((s) => [
+        s.profile,
+        s.kind,
+        s.accessKeyIdSuffix,
+        s.mintedFor,
+      ]),
+      [['prod', 'session-token', first.AccessKeyId.slice(-4), 'aws s3 ls']],
+    );
     assert.ok(!JSON.stringify(listed).includes(first.SecretAccessKey));
     const forgot = await w.handle({ v: 1, id: 'f', op: 'forget', profile: 'prod' });
     assert.deepEqual(forgot.ok && forgot.result, { forgotten: true });
@@ -79,7 +98,10 @@ describe('temporary credentials', () => {
     assert.equal(new Set(results.map((r) => creds(r).AccessKeyId)).size, 1);
     assert.equal(w.sts.calls.length, 1);
     const served = (await accesses()).map((e) => e.served);
-    assert.deepEqual([served.filter((s) => s === 'minted').length, served.filter((s) => s === 'cache').length], [1, 19]);
+    assert.deepEqual(
+      [served.filter((s) => s === 'minted').length, served.filter((s) => s === 'cache').length],
+      [1, 19],
+    );
   });
 
   it('asks for an MFA code even for an allow profile, passes it to STS once, and never records it', async () => {
@@ -109,12 +131,26 @@ describe('temporary credentials', () => {
     await w.approver.untilOpen();
     w.approver.answer({ allow: true });
     assert.equal(code(await none), 'DENIED');
-    assert.deepEqual((await accesses()).map((e) => e.decision), ['error', 'denied']);
+    assert.deepEqual(
+      (await accesses()).map((e) => e.decision),
+      ['error', 'denied'],
+    );
   });
 
   it('assumes chained roles with the source profile, carrying the request id as the session name', async () => {
-    await admin.setSource(key, 'admin', { kind: 'role', roleArn: ROLE, sourceProfile: 'base', externalId: 'ext-1', durationSeconds: 3600 });
-    await admin.setSource(key, 'deep', { kind: 'role', roleArn: 'arn:aws:iam::210987654321:role/Deep', sourceProfile: 'admin', mfaSerial: MFA });
+    await admin.setSource(key, 'admin', {
+      kind: 'role',
+      roleArn: ROLE,
+      sourceProfile: 'base',
+      externalId: 'ext-1',
+      durationSeconds: 3600,
+    });
+    await admin.setSource(key, 'deep', {
+      kind: 'role',
+      roleArn: 'arn:aws:iam::210987654321:role/Deep',
+      sourceProfile: 'admin',
+      mfaSerial: MFA,
+    });
     await admin.setPolicy(key, 'admin', 'allow', undefined);
     await admin.setPolicy(key, 'deep', 'allow', undefined);
     const request = ask('deep');
@@ -126,12 +162,21 @@ describe('temporary credentials', () => {
       w.sts.calls.map((c) => [c.op, c.with, c.roleArn, c.externalId, c.mfa?.tokenCode]),
       [
         ['AssumeRole', DEV_KEYS.accessKeyId, ROLE, 'ext-1', undefined],
-        ['AssumeRole', w.sts.calls[0] ? 'ASIAFAKE000000000001' : '', 'arn:aws:iam::210987654321:role/Deep', undefined, '123456'],
+        [
+          'AssumeRole',
+          w.sts.calls[0] ? 'ASIAFAKE000000000001' : '',
+          'arn:aws:iam::210987654321:role/Deep',
+          undefined,
+          '123456',
+        ],
       ],
     );
     assert.equal(w.sts.calls[1]!.roleSessionName, `tray-cred-${request.id}`);
     const entry = (await accesses())[0]!;
-    assert.deepEqual([entry.sessionName, entry.credentialId, entry.served], [`tray-cred-${request.id}`, r.AccessKeyId, 'minted']);
+    assert.deepEqual(
+      [entry.sessionName, entry.credentialId, entry.served],
+      [`tray-cred-${request.id}`, r.AccessKeyId, 'minted'],
+    );
     // the intermediate role is cached too: asking for it needs no STS call
     creds(await w.handle(ask('admin')));
     assert.equal(w.sts.calls.length, 2);
@@ -147,7 +192,13 @@ describe('temporary credentials', () => {
     w.approver.answer({ allow: true, mfaCode: '914273' });
     creds(await pending);
     // The code goes to GetSessionToken; AssumeRole runs on that MFA session without a second code.
-    assert.deepEqual(w.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '914273'], ['AssumeRole', undefined]]);
+    assert.deepEqual(
+      w.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]),
+      [
+        ['GetSessionToken', '914273'],
+        ['AssumeRole', undefined],
+      ],
+    );
     creds(await w.handle(ask('prodadmin')));
     assert.equal(w.approver.requests.length, 1, 'cached: no second prompt, no second code');
     assert.equal(w.sts.calls.length, 2);
@@ -162,19 +213,62 @@ describe('temporary credentials', () => {
     assert.match(loop.ok ? '' : loop.error.message, /role chain a -> b -> a loops/);
     const orphan = await w.handle(ask('orphan'));
     assert.match(orphan.ok ? '' : orphan.error.message, /takes its keys from "gone", which is not in the vault/);
-    await assert.rejects(admin.setSource(key, 'self', { kind: 'role', roleArn: ROLE, sourceProfile: 'self' }), /its own source profile/);
-    await assert.rejects(admin.setSource(key, 'bad', { kind: 'role', roleArn: 'not-an-arn', sourceProfile: 'base' }), /profile "bad": --role-arn takes a role ARN like arn:aws:iam::123456789012:role\/name, not "not-an-arn"/);
+    await assert.rejects(
+      admin.setSource(key, 'self', { kind: 'role', roleArn: ROLE, sourceProfile: 'self' }),
+      /its own source profile/,
+    );
+    await assert.rejects(
+      admin.setSource(key, 'bad', { kind: 'role', roleArn: 'not-an-arn', sourceProfile: 'base' }),
+      /profile "bad": --role-arn takes a role ARN like arn:aws:iam::123456789012:role\/name, not "not-an-arn"/,
+    );
   });
 
   describe('external commands', () => {
     const future = () => new Date(w.clock.now() + 3_600_000).toISOString();
     const json = (o: object): string => `printf '%s' '${JSON.stringify(o)}'`;
     const cases: { name: string; command: () => string; code?: string; message?: RegExp }[] = [
-      { name: 'valid JSON with a session', command: () => json({ Version: 1, AccessKeyId: 'ASIAEXTERNAL0000001', SecretAccessKey: 's3cr3t', SessionToken: 't', Expiration: future() }) },
-      { name: 'invalid JSON', command: () => "echo '{not json'", code: 'UPSTREAM', message: /printed no valid credential_process JSON/ },
-      { name: 'JSON of the wrong shape', command: () => json({ Version: 2, AccessKeyId: 'x' }), code: 'UPSTREAM', message: /no valid credential_process JSON/ },
-      { name: 'expired credentials', command: () => json({ Version: 1, AccessKeyId: 'ASIAEXTERNAL0000001', SecretAccessKey: 's', SessionToken: 't', Expiration: '2020-01-01T00:00:00Z' }), code: 'EXPIRED', message: /already expired/ },
-      { name: 'a non-zero exit', command: () => 'echo "token wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY is bad" >&2; exit 3', code: 'UPSTREAM', message: /failed with exit status 3/ },
+      {
+        name: 'valid JSON with a session',
+        command: () =>
+          json({
+            Version: 1,
+            AccessKeyId: 'ASIAEXTERNAL0000001',
+            SecretAccessKey: 's3cr3t',
+            SessionToken: 't',
+            Expiration: future(),
+          }),
+      },
+      {
+        name: 'invalid JSON',
+        command: () => "echo '{not json'",
+        code: 'UPSTREAM',
+        message: /printed no valid credential_process JSON/,
+      },
+      {
+        name: 'JSON of the wrong shape',
+        command: () => json({ Version: 2, AccessKeyId: 'x' }),
+        code: 'UPSTREAM',
+        message: /no valid credential_process JSON/,
+      },
+      {
+        name: 'expired credentials',
+        command: () =>
+          json({
+            Version: 1,
+            AccessKeyId: 'ASIAEXTERNAL0000001',
+            SecretAccessKey: 's',
+            SessionToken: 't',
+            Expiration: '2020-01-01T00:00:00Z',
+          }),
+        code: 'EXPIRED',
+        message: /already expired/,
+      },
+      {
+        name: 'a non-zero exit',
+        command: () => 'echo "token wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY is bad" >&2; exit 3',
+        code: 'UPSTREAM',
+        message: /failed with exit status 3/,
+      },
       { name: 'a hang', command: () => 'sleep 30', code: 'UPSTREAM', message: /did not finish within 1 s/ },
     ];
     for (const c of cases) {
@@ -193,7 +287,10 @@ describe('temporary credentials', () => {
         assert.equal(code(r), c.code);
         assert.match(r.ok ? '' : r.error.message, c.message!);
         assert.match(entry.reason ?? '', c.message!);
-        assert.ok(!JSON.stringify(await w.entries()).includes(DEV_KEYS.secretAccessKey), 'stderr is scrubbed before it is recorded');
+        assert.ok(
+          !JSON.stringify(await w.entries()).includes(DEV_KEYS.secretAccessKey),
+          'stderr is scrubbed before it is recorded',
+        );
       });
     }
   });
@@ -215,12 +312,21 @@ describe('temporary credentials', () => {
     await w.approver.untilOpen();
     w.approver.answer({ allow: true });
     creds(await pending);
-    assert.deepEqual((await accesses()).map((e) => e.decision), ['denied', 'approved']);
+    assert.deepEqual(
+      (await accesses()).map((e) => e.decision),
+      ['denied', 'approved'],
+    );
   });
 
   it('a lock during a mint neither serves nor caches what it brings back', async () => {
     const future = new Date(w.clock.now() + 3_600_000).toISOString();
-    const doc = JSON.stringify({ Version: 1, AccessKeyId: 'ASIAEXTERNAL0000001', SecretAccessKey: 's', SessionToken: 't', Expiration: future });
+    const doc = JSON.stringify({
+      Version: 1,
+      AccessKeyId: 'ASIAEXTERNAL0000001',
+      SecretAccessKey: 's',
+      SessionToken: 't',
+      Expiration: future,
+    });
     await admin.setSource(key, 'slow', { kind: 'command', command: `sleep 0.5; printf '%s' '${doc}'` });
     await admin.setPolicy(key, 'slow', 'allow', undefined);
     const pending = w.handle(ask('slow'));
@@ -236,8 +342,14 @@ describe('temporary credentials', () => {
   });
 
   it('turning a profile with stored keys into a role needs --replace', async () => {
-    await assert.rejects(admin.setSource(key, 'base', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod' }), /holds stored keys, which this would delete: pass --replace/);
+    await assert.rejects(
+      admin.setSource(key, 'base', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod' }),
+      /holds stored keys, which this would delete: pass --replace/,
+    );
     assert.equal((await w.vault.read(key)).data.profiles.base!.accessKeyId, DEV_KEYS.accessKeyId);
-    assert.equal(await admin.setSource(key, 'base', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod' }, true), 'updated');
+    assert.equal(
+      await admin.setSource(key, 'base', { kind: 'role', roleArn: ROLE, sourceProfile: 'prod' }, true),
+      'updated',
+    );
   });
 });

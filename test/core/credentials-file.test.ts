@@ -37,21 +37,44 @@ describe('parseCredentialsFile', () => {
   });
 
   const bad: [string, string, RegExp][] = [
-    ['a key without a secret', `[a]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\n`, /profile "a" has aws_access_key_id but no aws_secret_access_key/],
-    ['a secret without a key', `[a]\naws_secret_access_key = x\n`, /profile "a" has aws_secret_access_key but no aws_access_key_id/],
-    ['a malformed key id', `[a]\naws_access_key_id = nope\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n`, /must be 16-128 capital letters/],
-    ['a name with spaces', `[my profile]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = s\n`, /not a usable profile name/],
+    [
+      'a key without a secret',
+      `[a]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\n`,
+      /profile "a" has aws_access_key_id but no aws_secret_access_key/,
+    ],
+    [
+      'a secret without a key',
+      `[a]\naws_secret_access_key = x\n`,
+      /profile "a" has aws_secret_access_key but no aws_access_key_id/,
+    ],
+    [
+      'a malformed key id',
+      `[a]\naws_access_key_id = nope\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n`,
+      /must be 16-128 capital letters/,
+    ],
+    [
+      'a name with spaces',
+      `[my profile]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = s\n`,
+      /not a usable profile name/,
+    ],
     ['keys outside any section', `aws_access_key_id = ${DEV_KEYS.accessKeyId}\n`, /outside any \[profile\] section/],
-    ['a bad expiration', `[a]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = s\naws_expiration = soon\n`, /not an ISO 8601 time/],
+    [
+      'a bad expiration',
+      `[a]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = s\naws_expiration = soon\n`,
+      /not an ISO 8601 time/,
+    ],
   ];
   for (const [what, text, message] of bad) {
     it(`rejects ${what} without echoing a secret`, () => {
-      assert.throws(() => parseCredentialsFile(text), (e: unknown) => {
-        assert.ok(e instanceof UsageError);
-        assert.match(e.message, message);
-        assert.ok(!e.message.includes(DEV_KEYS.secretAccessKey));
-        return true;
-      });
+      assert.throws(
+        () => parseCredentialsFile(text),
+        (e: unknown) => {
+          assert.ok(e instanceof UsageError);
+          assert.match(e.message, message);
+          assert.ok(!e.message.includes(DEV_KEYS.secretAccessKey));
+          return true;
+        },
+      );
     });
   }
 
@@ -63,9 +86,17 @@ describe('parseCredentialsFile', () => {
   });
 
   it('never quotes a stray line, which may be a secret or a credential_process document', () => {
-    const doc = JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey });
+    const doc = JSON.stringify({
+      Version: 1,
+      AccessKeyId: DEV_KEYS.accessKeyId,
+      SecretAccessKey: DEV_KEYS.secretAccessKey,
+    });
     for (const text of [`${doc}\n`, `${DEV_KEYS.secretAccessKey}\n`]) {
-      assert.throws(() => parseCredentialsFile(text), (e: Error) => /a line outside any \[profile\] section/.test(e.message) && !e.message.includes(DEV_KEYS.secretAccessKey));
+      assert.throws(
+        () => parseCredentialsFile(text),
+        (e: Error) =>
+          /a line outside any \[profile\] section/.test(e.message) && !e.message.includes(DEV_KEYS.secretAccessKey),
+      );
     }
   });
 
@@ -74,8 +105,18 @@ describe('parseCredentialsFile', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tc-creds-'));
     try {
       writeFileSync(join(dir, 'credentials'), text);
-      const env = { PATH: '/usr/bin:/bin', HOME: dir, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'none'), AWS_EC2_METADATA_DISABLED: 'true' };
-      const r = spawnSync('/usr/bin/aws', ['configure', 'export-credentials', '--profile', profile], { ...SYNC_LIMIT, env, encoding: 'utf8' });
+      const env = {
+        PATH: '/usr/bin:/bin',
+        HOME: dir,
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+        AWS_CONFIG_FILE: join(dir, 'none'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      };
+      const r = spawnSync('/usr/bin/aws', ['configure', 'export-credentials', '--profile', profile], {
+        ...SYNC_LIMIT,
+        env,
+        encoding: 'utf8',
+      });
       return r.status === 0 ? (JSON.parse(r.stdout) as { AccessKeyId: string; SecretAccessKey: string }) : 'refused';
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -90,7 +131,11 @@ describe('parseCredentialsFile', () => {
     for (const name of ['dev', 'Dev']) {
       const cli = awsCliReads(text, name);
       assert.notEqual(cli, 'refused');
-      assert.deepEqual(cli !== 'refused' && { accessKeyId: cli.AccessKeyId, secretAccessKey: cli.SecretAccessKey }, profiles.get(name), `the AWS CLI reads [${name}] the same`);
+      assert.deepEqual(
+        cli !== 'refused' && { accessKeyId: cli.AccessKeyId, secretAccessKey: cli.SecretAccessKey },
+        profiles.get(name),
+        `the AWS CLI reads [${name}] the same`,
+      );
     }
   });
 
@@ -98,12 +143,15 @@ describe('parseCredentialsFile', () => {
     for (const second of ['aws_secret_access_key', 'AWS_SECRET_ACCESS_KEY']) {
       const text = `[dev]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n${second} = ${DEV_KEYS.secretAccessKey}\n`;
       assert.equal(awsCliReads(text, 'dev'), 'refused', 'the AWS CLI does not pick one');
-      assert.throws(() => parseCredentialsFile(text), (e: unknown) => {
-        assert.ok(e instanceof UsageError);
-        assert.match(e.message, /profile "dev" sets aws_secret_access_key twice/);
-        assert.ok(!e.message.includes(DEV_KEYS.secretAccessKey) && !e.message.includes(PROD_KEYS.secretAccessKey));
-        return true;
-      });
+      assert.throws(
+        () => parseCredentialsFile(text),
+        (e: unknown) => {
+          assert.ok(e instanceof UsageError);
+          assert.match(e.message, /profile "dev" sets aws_secret_access_key twice/);
+          assert.ok(!e.message.includes(DEV_KEYS.secretAccessKey) && !e.message.includes(PROD_KEYS.secretAccessKey));
+          return true;
+        },
+      );
     }
     // A repeated stray line is not named: what stands before its `=` may be a secret.
     const stray = `[dev]\nwJalrXUtnFEMIK7MDENG = x\nwJalrXUtnFEMIK7MDENG = y\n`;

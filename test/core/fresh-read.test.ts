@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { FreshRead } from '../../main/core/fresh-read.ts';
 
 /** A read of `state.version` as it is when the read starts, finished by the test. */
-function controlled(): { state: { version: number }; reads: { seen: number; finish: (error?: Error) => void }[]; shared: FreshRead<number> } {
+function controlled(): {
+  state: { version: number };
+  reads: { seen: number; finish: (error?: Error) => void }[];
+  shared: FreshRead<number>;
+} {
   const state = { version: 1 };
   const reads: { seen: number; finish: (error?: Error) => void }[] = [];
   const shared = new FreshRead(

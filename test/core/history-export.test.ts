@@ -63,14 +63,28 @@ function parseCsv(text: string): string[][] {
 
 describe('history export', () => {
   it('writes a header and one CRLF-terminated record per row, nulls as empty cells', () => {
-    const csv = toCsv([row(), row({ seq: 8, decision: 'allowed', served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE', reason: 'ok', program: '/usr/bin/terraform', firstUse: true })]);
+    const csv = toCsv([
+      row(),
+      row({
+        seq: 8,
+        decision: 'allowed',
+        served: 'vault',
+        credentialId: 'AKIAIOSFODNN7EXAMPLE',
+        reason: 'ok',
+        program: '/usr/bin/terraform',
+        firstUse: true,
+      }),
+    ]);
     assert.equal(
       csv,
       'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed\r\n' +
         '7,2026-11-26T09:00:00.000Z,access,prod,denied,aws s3 ls,/home/ann,123,1,40,,,,,false,false,\r\n' +
         '8,2026-11-26T09:00:00.000Z,access,prod,allowed,aws s3 ls,/home/ann,123,1,40,ok,vault,AKIAIOSFODNN7EXAMPLE,/usr/bin/terraform,true,false,\r\n',
     );
-    assert.equal(toCsv([]), 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed\r\n');
+    assert.equal(
+      toCsv([]),
+      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed\r\n',
+    );
   });
 
   const quoting: [string, string, string][] = [
@@ -118,7 +132,7 @@ describe('history export', () => {
     assert.equal(parseCsv(csv).length, 2, 'one record per row: the newline did not start another');
   });
 
-  it('JSON shows the same escapes (not only JSON\'s own, which read back as the raw characters)', () => {
+  it("JSON shows the same escapes (not only JSON's own, which read back as the raw characters)", () => {
     const json = toJson([row({ command: hostile, cwd: '/tmp/\u2066x', reason: null })]);
     assert.doesNotMatch(json, RAW);
     assert.doesNotMatch(json, /(?<!\\)\\u(001b|202e)/i, 'no JSON escape that parses back to the control character');
@@ -128,10 +142,27 @@ describe('history export', () => {
   });
 
   it('JSON holds exactly the rows, and reads back equal', () => {
-    const rows = [row(), row({ seq: 9, event: 'unlock', profile: null, decision: null, command: '=1+1', cwd: null, pid: null, ppid: null, durationMs: null })];
+    const rows = [
+      row(),
+      row({
+        seq: 9,
+        event: 'unlock',
+        profile: null,
+        decision: null,
+        command: '=1+1',
+        cwd: null,
+        pid: null,
+        ppid: null,
+        durationMs: null,
+      }),
+    ];
     const json = toJson(rows);
     assert.deepEqual(JSON.parse(json), rows);
-    const extra = { ...row(), mac: 'f'.repeat(64), secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } as HistoryRow;
+    const extra = {
+      ...row(),
+      mac: 'f'.repeat(64),
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    } as HistoryRow;
     assert.deepEqual(JSON.parse(toJson([extra])), [row()], 'fields outside HistoryRow are not exported');
     assert.doesNotMatch(toCsv([extra]), /EXAMPLEKEY|ffff/);
   });

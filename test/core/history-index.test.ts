@@ -12,7 +12,25 @@ import { FakeClock } from '../fakes/fake-clock.ts';
 
 const fs = new NodeFileSystem(process.getuid?.());
 const key = Buffer.alloc(32, 3);
-const ROW_KEYS = ['seq', 'time', 'event', 'profile', 'decision', 'command', 'verified', 'claimed', 'cwd', 'pid', 'ppid', 'durationMs', 'reason', 'served', 'credentialId', 'program', 'firstUse'].sort();
+const ROW_KEYS = [
+  'seq',
+  'time',
+  'event',
+  'profile',
+  'decision',
+  'command',
+  'verified',
+  'claimed',
+  'cwd',
+  'pid',
+  'ppid',
+  'durationMs',
+  'reason',
+  'served',
+  'credentialId',
+  'program',
+  'firstUse',
+].sort();
 
 /** The FileSystem port, counting the bytes the index reads. */
 function counting(inner: FileSystem): FileSystem & { bytesRead: number } {
@@ -52,25 +70,79 @@ describe('HistoryIndex', () => {
 
   const sample: AuditInput[] = [
     { event: 'unlock' },
-    { event: 'access', profile: 'dev', decision: 'allowed', caller: caller('aws s3 ls'), durationMs: 3, served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE' },
-    { event: 'access', profile: 'prod', decision: 'denied', caller: caller('aws s3 rb s3://Payroll', '/srv/ops'), reason: 'denied at the prompt', durationMs: 4000 },
-    { event: 'access', profile: 'prod', decision: 'approved', caller: caller('terraform apply'), durationMs: 2500, served: 'minted', credentialId: 'ASIAEXAMPLE' },
+    {
+      event: 'access',
+      profile: 'dev',
+      decision: 'allowed',
+      caller: caller('aws s3 ls'),
+      durationMs: 3,
+      served: 'vault',
+      credentialId: 'AKIAIOSFODNN7EXAMPLE',
+    },
+    {
+      event: 'access',
+      profile: 'prod',
+      decision: 'denied',
+      caller: caller('aws s3 rb s3://Payroll', '/srv/ops'),
+      reason: 'denied at the prompt',
+      durationMs: 4000,
+    },
+    {
+      event: 'access',
+      profile: 'prod',
+      decision: 'approved',
+      caller: caller('terraform apply'),
+      durationMs: 2500,
+      served: 'minted',
+      credentialId: 'ASIAEXAMPLE',
+    },
     { event: 'policy', profile: 'prod', reason: 'ask, remember 15 min' },
-    { event: 'access', profile: 'dev', decision: 'allowed', caller: caller('aws sts get-caller-identity'), durationMs: 2, served: 'vault' },
+    {
+      event: 'access',
+      profile: 'dev',
+      decision: 'allowed',
+      caller: caller('aws sts get-caller-identity'),
+      durationMs: 2,
+      served: 'vault',
+    },
   ];
 
   it('shows the verified requesting program as verified, and a claim about another process beside it', async () => {
-    const verified = { method: 'SO_PEERCRED', peer: { pid: 301, uid: 0 }, requester: { pid: 299, startTime: '1', exe: '/usr/bin/node', argv: ['node', 'deploy.js'], cwd: '/srv/app' }, ancestry: [{ pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] }] };
+    const verified = {
+      method: 'SO_PEERCRED',
+      peer: { pid: 301, uid: 0 },
+      requester: { pid: 299, startTime: '1', exe: '/usr/bin/node', argv: ['node', 'deploy.js'], cwd: '/srv/app' },
+      ancestry: [{ pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] }],
+    };
     await record([
-      { event: 'access', profile: 'prod', decision: 'allowed', caller: { pid: 300, ppid: 299, command: '/bin/sh -c tray-cred-helper prod', cwd: '/srv/app' }, verified },
-      { event: 'access', profile: 'prod', decision: 'allowed', caller: { pid: 299, ppid: 10, command: 'node deploy.js', cwd: '/srv/app' }, verified },
+      {
+        event: 'access',
+        profile: 'prod',
+        decision: 'allowed',
+        caller: { pid: 300, ppid: 299, command: '/bin/sh -c tray-cred-helper prod', cwd: '/srv/app' },
+        verified,
+      },
+      {
+        event: 'access',
+        profile: 'prod',
+        decision: 'allowed',
+        caller: { pid: 299, ppid: 10, command: 'node deploy.js', cwd: '/srv/app' },
+        verified,
+      },
     ]);
     const index = new HistoryIndex({ fs }, dir);
     await index.refresh();
     const [same, other] = index.query({}, 0, 50).rows;
-    assert.deepEqual([other!.command, other!.verified, other!.claimed, other!.cwd, other!.pid, other!.ppid], ['node deploy.js', true, '/bin/sh -c tray-cred-helper prod', '/srv/app', 299, 10]);
+    assert.deepEqual(
+      [other!.command, other!.verified, other!.claimed, other!.cwd, other!.pid, other!.ppid],
+      ['node deploy.js', true, '/bin/sh -c tray-cred-helper prod', '/srv/app', 299, 10],
+    );
     assert.equal(same!.claimed, null, 'a claim about the verified process itself adds nothing');
-    assert.deepEqual(index.query({ text: 'TRAY-CRED-HELPER' }, 0, 50).rows.map((r) => r.seq), [other!.seq], 'the search finds the claim too');
+    assert.deepEqual(
+      index.query({ text: 'TRAY-CRED-HELPER' }, 0, 50).rows.map((r) => r.seq),
+      [other!.seq],
+      'the search finds the claim too',
+    );
   });
 
   it('pages the access history newest first, and every filter narrows it', async () => {
@@ -79,7 +151,10 @@ describe('HistoryIndex', () => {
     await index.refresh();
     const all = index.query({}, 0, 50);
     assert.equal(all.total, 4);
-    assert.deepEqual(all.rows.map((r) => r.seq), [6, 4, 3, 2]);
+    assert.deepEqual(
+      all.rows.map((r) => r.seq),
+      [6, 4, 3, 2],
+    );
     assert.deepEqual(all.profiles, ['dev', 'prod']);
     const served = all.rows[3]!;
     assert.deepEqual(served, {
@@ -102,7 +177,8 @@ describe('HistoryIndex', () => {
       firstUse: false,
     });
 
-    const seqs = (filter: Parameters<HistoryIndex['query']>[0]): number[] => index.query(filter, 0, 50).rows.map((r) => r.seq);
+    const seqs = (filter: Parameters<HistoryIndex['query']>[0]): number[] =>
+      index.query(filter, 0, 50).rows.map((r) => r.seq);
     assert.deepEqual(seqs({ events: 'all' }), [6, 5, 4, 3, 2, 1]);
     assert.deepEqual(seqs({ profile: 'prod' }), [4, 3]);
     assert.deepEqual(seqs({ profile: 'prod', events: 'all' }), [5, 4, 3]);
@@ -121,23 +197,41 @@ describe('HistoryIndex', () => {
 
     const page1 = index.query({ events: 'all' }, 0, 4);
     const page2 = index.query({ events: 'all' }, 4, 4);
-    assert.deepEqual([...page1.rows, ...page2.rows].map((r) => r.seq), [6, 5, 4, 3, 2, 1]);
+    assert.deepEqual(
+      [...page1.rows, ...page2.rows].map((r) => r.seq),
+      [6, 5, 4, 3, 2, 1],
+    );
     assert.equal(page2.total, 6);
     assert.equal(page2.offset, 4);
     assert.deepEqual(index.query({ events: 'all' }, 10, 4).rows, []);
     assert.throws(() => index.query({ from: 'yesterday' }, 0, 5), /ISO 8601/);
     assert.throws(() => index.query({}, -1, 5), /offset/);
 
-    assert.deepEqual(index.recent(2).map((r) => [r.seq, r.profile, r.command]), [
-      [6, 'dev', 'aws sts get-caller-identity'],
-      [4, 'prod', 'terraform apply'],
-    ]);
+    assert.deepEqual(
+      index.recent(2).map((r) => [r.seq, r.profile, r.command]),
+      [
+        [6, 'dev', 'aws sts get-caller-identity'],
+        [4, 'prod', 'terraform apply'],
+      ],
+    );
   });
 
   it('rows hold only the HistoryRow fields, never the chain MAC, request id or anything else in the entry', async () => {
-    await record([{ event: 'access', profile: 'dev', decision: 'allowed', requestId: 'req-1', sessionName: 'tray-cred-req-1', caller: caller('aws s3 ls') }]);
+    await record([
+      {
+        event: 'access',
+        profile: 'dev',
+        decision: 'allowed',
+        requestId: 'req-1',
+        sessionName: 'tray-cred-req-1',
+        caller: caller('aws s3 ls'),
+      },
+    ]);
     const text = (await fs.readFile(join(dir, (await readdir(dir)).find((n) => n.endsWith('.jsonl'))!)))!.toString();
-    await appendFile(join(dir, 'audit-000000000001.jsonl'), `${text.trim().replace('"seq":1', '"seq":2').replace('"profile":"dev"', '"profile":"dev","secretAccessKey":"leak","decision2":"x"')}\n`);
+    await appendFile(
+      join(dir, 'audit-000000000001.jsonl'),
+      `${text.trim().replace('"seq":1', '"seq":2').replace('"profile":"dev"', '"profile":"dev","secretAccessKey":"leak","decision2":"x"')}\n`,
+    );
     const index = new HistoryIndex({ fs }, dir);
     await index.refresh();
     const rows = index.query({}, 0, 10).rows;
@@ -154,31 +248,53 @@ describe('HistoryIndex', () => {
     assert.equal(index.query({}, 0, 10).total, 0, 'a log with no files is an empty history');
     let expected = 0;
     for (let round = 0; round < 6; round += 1) {
-      const batch = Array.from({ length: 3 }, (_, i): AuditInput => ({ event: 'access', profile: `p${round}`, decision: 'allowed', caller: caller(`aws s3 ls round-${round}-${i}`) }));
+      const batch = Array.from(
+        { length: 3 },
+        (_, i): AuditInput => ({
+          event: 'access',
+          profile: `p${round}`,
+          decision: 'allowed',
+          caller: caller(`aws s3 ls round-${round}-${i}`),
+        }),
+      );
       await record(batch);
       expected += batch.length;
       await index.refresh();
       const page = index.query({}, 0, 500);
       assert.equal(page.total, expected);
-      assert.deepEqual(page.rows.map((r) => r.seq), Array.from({ length: expected }, (_, i) => expected - i), 'every entry once, newest first');
+      assert.deepEqual(
+        page.rows.map((r) => r.seq),
+        Array.from({ length: expected }, (_, i) => expected - i),
+        'every entry once, newest first',
+      );
     }
     const files = (await readdir(dir)).filter((n) => n.endsWith('.jsonl'));
     assert.ok(files.length >= 3, `the log rotated (${files.length} files)`);
-    const totalBytes = (await Promise.all(files.map(async (n) => (await fs.size(join(dir, n)))!))).reduce((a, b) => a + b, 0);
+    const totalBytes = (await Promise.all(files.map(async (n) => (await fs.size(join(dir, n)))!))).reduce(
+      (a, b) => a + b,
+      0,
+    );
     assert.equal(cfs.bytesRead, totalBytes, 'each byte of the log was read exactly once');
   });
 
   it('leaves a torn last line for later and shows it once it is whole', async () => {
     const file = join(dir, 'audit-000000000001.jsonl');
-    const line = (seq: number, profile: string): string => `${JSON.stringify({ seq, time: '2026-11-26T09:00:00.000Z', event: 'access', profile, decision: 'allowed', prev: '0', mac: '0' })}\n`;
+    const line = (seq: number, profile: string): string =>
+      `${JSON.stringify({ seq, time: '2026-11-26T09:00:00.000Z', event: 'access', profile, decision: 'allowed', prev: '0', mac: '0' })}\n`;
     const third = line(3, 'half');
     await writeFile(file, line(1, 'a') + line(2, 'b') + third.slice(0, 20));
     const index = new HistoryIndex({ fs }, dir);
     await index.refresh();
-    assert.deepEqual(index.query({}, 0, 10).rows.map((r) => r.profile), ['b', 'a']);
+    assert.deepEqual(
+      index.query({}, 0, 10).rows.map((r) => r.profile),
+      ['b', 'a'],
+    );
     await appendFile(file, third.slice(20));
     await index.refresh();
-    assert.deepEqual(index.query({}, 0, 10).rows.map((r) => r.profile), ['half', 'b', 'a']);
+    assert.deepEqual(
+      index.query({}, 0, 10).rows.map((r) => r.profile),
+      ['half', 'b', 'a'],
+    );
     await appendFile(file, 'not json at all\n');
     await index.refresh();
     assert.equal(index.query({}, 0, 10).total, 3, 'a damaged line is skipped, not fatal');
@@ -186,11 +302,20 @@ describe('HistoryIndex', () => {
 
   it('skips JSON that is not an entry, as `tray-cred audit` does', async () => {
     await record(sample.slice(0, 2));
-    const wrongDecision = JSON.stringify({ seq: 3, time: '2026-11-26T10:00:00.000Z', event: 'access', profile: 'x', decision: 'maybe' });
+    const wrongDecision = JSON.stringify({
+      seq: 3,
+      time: '2026-11-26T10:00:00.000Z',
+      event: 'access',
+      profile: 'x',
+      decision: 'maybe',
+    });
     await appendFile(join(dir, 'audit-000000000001.jsonl'), `{"seq":1}\n${wrongDecision}\n[]\n`);
     const index = new HistoryIndex({ fs }, dir);
     await index.refresh();
-    assert.deepEqual(index.query({ events: 'all' }, 0, 10).rows.map((r) => r.seq), [2, 1]);
+    assert.deepEqual(
+      index.query({ events: 'all' }, 0, 10).rows.map((r) => r.seq),
+      [2, 1],
+    );
   });
 
   it('starts over when the log is replaced by a shorter one', async () => {
@@ -199,10 +324,16 @@ describe('HistoryIndex', () => {
     await index.refresh();
     assert.equal(index.query({}, 0, 10).total, 4);
     const file = join(dir, 'audit-000000000001.jsonl');
-    await writeFile(file, `${JSON.stringify({ seq: 1, time: '2026-11-26T10:00:00.000Z', event: 'access', profile: 'restored', decision: 'denied' })}\n`);
+    await writeFile(
+      file,
+      `${JSON.stringify({ seq: 1, time: '2026-11-26T10:00:00.000Z', event: 'access', profile: 'restored', decision: 'denied' })}\n`,
+    );
     await index.refresh();
     const page = index.query({}, 0, 10);
-    assert.deepEqual(page.rows.map((r) => r.profile), ['restored']);
+    assert.deepEqual(
+      page.rows.map((r) => r.profile),
+      ['restored'],
+    );
     assert.deepEqual(page.profiles, ['restored']);
   });
 
@@ -221,7 +352,10 @@ describe('HistoryIndex', () => {
       );
     }
     await writeFile(join(dir, 'audit-000000000001.jsonl'), `${lines.slice(0, N / 2).join('\n')}\n`);
-    await writeFile(join(dir, `audit-${String(N / 2 + 1).padStart(12, '0')}.jsonl`), `${lines.slice(N / 2).join('\n')}\n`);
+    await writeFile(
+      join(dir, `audit-${String(N / 2 + 1).padStart(12, '0')}.jsonl`),
+      `${lines.slice(N / 2).join('\n')}\n`,
+    );
     const index = new HistoryIndex({ fs }, dir);
     let t = performance.now();
     await index.refresh();
@@ -234,12 +368,16 @@ describe('HistoryIndex', () => {
     const want = [];
     for (let i = N; i >= 1; i -= 1) if (i % 1000 !== 0 && i % 7 === 3 && i % 5 === 3 && i % 100 === 8) want.push(i);
     assert.equal(page.total, want.length);
-    assert.deepEqual(page.rows.map((r) => r.seq), want.slice(0, 5));
+    assert.deepEqual(
+      page.rows.map((r) => r.seq),
+      want.slice(0, 5),
+    );
     assert.equal(page.rows[0]!.command, `aws s3 cp s3://bucket-8/Key-${want[0]} .`);
 
     t = performance.now();
     let scrolled = 0;
-    for (let offset = 0; offset < 20_000; offset += 500) scrolled += index.query({ events: 'access' }, offset, 500).rows.length;
+    for (let offset = 0; offset < 20_000; offset += 500)
+      scrolled += index.query({ events: 'access' }, offset, 500).rows.length;
     const scrollMs = performance.now() - t;
     assert.equal(scrolled, 20_000);
     const deep = index.query({}, 50_000, 3);
@@ -247,9 +385,15 @@ describe('HistoryIndex', () => {
     // Newest first skipping every 1000th (a lock): the 50,000th access from the end.
     const accessSeqs = [];
     for (let i = N; i >= 1 && accessSeqs.length < 50_003; i -= 1) if (i % 1000 !== 0) accessSeqs.push(i);
-    assert.deepEqual(deep.rows.map((r) => r.seq), accessSeqs.slice(50_000, 50_003));
+    assert.deepEqual(
+      deep.rows.map((r) => r.seq),
+      accessSeqs.slice(50_000, 50_003),
+    );
 
-    await appendFile(join(dir, `audit-${String(N / 2 + 1).padStart(12, '0')}.jsonl`), `${JSON.stringify({ seq: N + 1, time: new Date(start + (N + 1) * 1000).toISOString(), event: 'access', profile: 'team-3', decision: 'denied', caller: { pid: 1, ppid: 1, command: 'aws s3 ls s3://bucket-8/new', cwd: '/' } })}\n`);
+    await appendFile(
+      join(dir, `audit-${String(N / 2 + 1).padStart(12, '0')}.jsonl`),
+      `${JSON.stringify({ seq: N + 1, time: new Date(start + (N + 1) * 1000).toISOString(), event: 'access', profile: 'team-3', decision: 'denied', caller: { pid: 1, ppid: 1, command: 'aws s3 ls s3://bucket-8/new', cwd: '/' } })}\n`,
+    );
     t = performance.now();
     await index.refresh();
     const live = index.query({ profile: 'team-3', decision: 'denied', text: 'BUCKET-8/' }, 0, 2);

@@ -59,10 +59,23 @@ describe('history insight', () => {
       if (n % 50 === 0) await log.append({ event: 'unlock' });
     }
     await index.refresh();
-    const filters: HistoryFilter[] = [{}, { profile: 'prod' }, { decision: 'denied' }, { text: 'terraform' }, { profile: 'dev', from: new Date(written[100]!.time).toISOString(), to: new Date(written[200]!.time).toISOString() }];
+    const filters: HistoryFilter[] = [
+      {},
+      { profile: 'prod' },
+      { decision: 'denied' },
+      { text: 'terraform' },
+      {
+        profile: 'dev',
+        from: new Date(written[100]!.time).toISOString(),
+        to: new Date(written[200]!.time).toISOString(),
+      },
+    ];
     for (const filter of filters) {
       const t = index.timeline(filter, 60);
-      assert.ok(t.bucketMs > 0 && (t.to - t.from) / t.bucketMs <= 61, `at most about 60 buckets for ${JSON.stringify(filter)}`);
+      assert.ok(
+        t.bucketMs > 0 && (t.to - t.from) / t.bucketMs <= 61,
+        `at most about 60 buckets for ${JSON.stringify(filter)}`,
+      );
       const expected = new Map<string, number[]>();
       const { rows } = index.query(filter, 0, Infinity);
       for (const row of rows) {
@@ -77,7 +90,7 @@ describe('history insight', () => {
     assert.equal(prod.total, written.filter((w) => w.profile === 'prod').length);
   });
 
-  it('marks a program\'s first use of a profile, not its next, and forgets uses older than 90 days', async () => {
+  it("marks a program's first use of a profile, not its next, and forgets uses older than 90 days", async () => {
     const first = await at(1000, accessInput({ profile: 'prod', decision: 'approved', exe: AWS }));
     const again = await at(60_000, accessInput({ profile: 'prod', decision: 'approved', exe: AWS }));
     const second = await at(60_000, accessInput({ profile: 'prod', decision: 'approved', exe: TF }));
@@ -88,8 +101,30 @@ describe('history insight', () => {
     const returning = await at(91 * DAY, accessInput({ profile: 'prod', decision: 'approved', exe: AWS }));
     const within = await at(89 * DAY, accessInput({ profile: 'prod', decision: 'approved', exe: AWS }));
     await index.refresh();
-    const marks = Object.fromEntries(Object.entries({ first, again, second, otherProfile, unverified, deniedOnly, afterDenial, returning, within }).map(([k, seq]) => [k, index.isFirstUse(seq)]));
-    assert.deepEqual(marks, { first: true, again: false, second: true, otherProfile: true, unverified: false, deniedOnly: true, afterDenial: true, returning: true, within: false });
+    const marks = Object.fromEntries(
+      Object.entries({
+        first,
+        again,
+        second,
+        otherProfile,
+        unverified,
+        deniedOnly,
+        afterDenial,
+        returning,
+        within,
+      }).map(([k, seq]) => [k, index.isFirstUse(seq)]),
+    );
+    assert.deepEqual(marks, {
+      first: true,
+      again: false,
+      second: true,
+      otherProfile: true,
+      unverified: false,
+      deniedOnly: true,
+      afterDenial: true,
+      returning: true,
+      within: false,
+    });
     const now = clock.now();
     assert.equal(index.firstUseBy('prod', AWS, now), false, 'used a moment ago');
     assert.equal(index.firstUseBy('prod', TF, now), true, 'terraform last used prod 180 days ago');
@@ -101,7 +136,7 @@ describe('history insight', () => {
     assert.equal(index.query({ text: 'terraform' }, 0, 10).total, 2, 'the verified program is searched');
   });
 
-  it('sums each profile\'s activity: last use, 24 h and 7 d, denials and verified programs since the start', async () => {
+  it("sums each profile's activity: last use, 24 h and 7 d, denials and verified programs since the start", async () => {
     await at(1000, accessInput({ profile: 'prod', decision: 'approved', exe: AWS }));
     await at(8 * DAY, accessInput({ profile: 'prod', decision: 'approved', exe: TF }));
     await at(2 * DAY, accessInput({ profile: 'prod', decision: 'denied', exe: '/tmp/evil' }));
@@ -112,24 +147,85 @@ describe('history insight', () => {
     const lastServed = new Date(now - 60_000).toISOString();
     assert.deepEqual(index.activity(now, now - 7 * DAY), [
       { profile: 'dev', lastUsed: null, uses24h: 0, uses7d: 0, denials: 1, byDecision: { timeout: 1 }, programs: [] },
-      { profile: 'prod', lastUsed: lastServed, uses24h: 1, uses7d: 2, denials: 1, byDecision: { approved: 1, denied: 1, remembered: 1 }, programs: [{ exe: TF, uses: 2 }] },
+      {
+        profile: 'prod',
+        lastUsed: lastServed,
+        uses24h: 1,
+        uses7d: 2,
+        denials: 1,
+        byDecision: { approved: 1, denied: 1, remembered: 1 },
+        programs: [{ exe: TF, uses: 2 }],
+      },
     ]);
-    assert.deepEqual(index.activity(now, 0).find((a) => a.profile === 'prod')?.programs, [{ exe: TF, uses: 2 }, { exe: AWS, uses: 1 }]);
-    assert.deepEqual(index.activity(now, now - DAY / 2).find((a) => a.profile === 'prod')?.byDecision, { remembered: 1 }, 'since 12 hours: only the newest');
+    assert.deepEqual(index.activity(now, 0).find((a) => a.profile === 'prod')?.programs, [
+      { exe: TF, uses: 2 },
+      { exe: AWS, uses: 1 },
+    ]);
+    assert.deepEqual(
+      index.activity(now, now - DAY / 2).find((a) => a.profile === 'prod')?.byDecision,
+      { remembered: 1 },
+      'since 12 hours: only the newest',
+    );
   });
 
   const kinds: [string, Parameters<typeof accessInput>[0], (s: ReturnType<typeof accessStory>) => void][] = [
-    ['vault', { profile: 'dev', decision: 'allowed', exe: AWS, served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE' }, (s) => assert.equal(s.cloudTrail, 'aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=AKIAIOSFODNN7EXAMPLE')],
-    ['cached', { profile: 'prod', decision: 'remembered', exe: TF, served: 'cache', credentialId: 'ASIAEXAMPLEEXAMPLE12', approval: { scope: 'run', grant: 'req-prompt-1' } }, (s) => assert.deepEqual(s.approval, { scope: 'run', grant: 'req-prompt-1' })],
-    ['minted', { profile: 'prod', decision: 'approved', exe: TF, served: 'minted', credentialId: 'ASIAEXAMPLEEXAMPLE34', sessionName: 'tray-cred-ann-1764147600', approval: { scope: 'once', grant: 'req-x' } }, (s) => assert.equal(s.sessionName, 'tray-cred-ann-1764147600')],
-    ['external', { profile: 'sso', decision: 'allowed', exe: AWS, served: 'minted', credentialId: 'ASIAEXAMPLEEXAMPLE56' }, (s) => assert.equal(s.served, 'minted')],
-    ['denied', { profile: 'prod', decision: 'denied', exe: '/tmp/evil', reason: 'denied at the prompt' }, (s) => assert.deepEqual([s.cloudTrail, s.served, s.reason], [null, null, 'denied at the prompt'])],
-    ['remembered, unverified', { profile: 'prod', decision: 'remembered', served: 'cache', command: '/usr/local/bin/terraform apply' }, (s) => assert.equal(s.verified, null)],
+    [
+      'vault',
+      { profile: 'dev', decision: 'allowed', exe: AWS, served: 'vault', credentialId: 'AKIAIOSFODNN7EXAMPLE' },
+      (s) =>
+        assert.equal(
+          s.cloudTrail,
+          'aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=AKIAIOSFODNN7EXAMPLE',
+        ),
+    ],
+    [
+      'cached',
+      {
+        profile: 'prod',
+        decision: 'remembered',
+        exe: TF,
+        served: 'cache',
+        credentialId: 'ASIAEXAMPLEEXAMPLE12',
+        approval: { scope: 'run', grant: 'req-prompt-1' },
+      },
+      (s) => assert.deepEqual(s.approval, { scope: 'run', grant: 'req-prompt-1' }),
+    ],
+    [
+      'minted',
+      {
+        profile: 'prod',
+        decision: 'approved',
+        exe: TF,
+        served: 'minted',
+        credentialId: 'ASIAEXAMPLEEXAMPLE34',
+        sessionName: 'tray-cred-ann-1764147600',
+        approval: { scope: 'once', grant: 'req-x' },
+      },
+      (s) => assert.equal(s.sessionName, 'tray-cred-ann-1764147600'),
+    ],
+    [
+      'external',
+      { profile: 'sso', decision: 'allowed', exe: AWS, served: 'minted', credentialId: 'ASIAEXAMPLEEXAMPLE56' },
+      (s) => assert.equal(s.served, 'minted'),
+    ],
+    [
+      'denied',
+      { profile: 'prod', decision: 'denied', exe: '/tmp/evil', reason: 'denied at the prompt' },
+      (s) => assert.deepEqual([s.cloudTrail, s.served, s.reason], [null, null, 'denied at the prompt']),
+    ],
+    [
+      'remembered, unverified',
+      { profile: 'prod', decision: 'remembered', served: 'cache', command: '/usr/local/bin/terraform apply' },
+      (s) => assert.equal(s.verified, null),
+    ],
   ];
   for (const [kind, spec, check] of kinds) {
     it(`tells a ${kind} access in full, the claim apart from what was verified`, async () => {
       await at(1000, { event: 'unlock' });
-      const seq = await at(1000, accessInput({ ...spec, command: spec.command ?? 'aws s3 ls --claimed', requestId: 'req-42' }));
+      const seq = await at(
+        1000,
+        accessInput({ ...spec, command: spec.command ?? 'aws s3 ls --claimed', requestId: 'req-42' }),
+      );
       await at(1000, { event: 'lock' });
       const entry = await readEntry(fs, dir, seq);
       assert.ok(entry, 'the entry is found by its number');
@@ -142,7 +238,10 @@ describe('history insight', () => {
       if (spec.exe) {
         assert.equal(story.verified?.requester.exe, spec.exe);
         assert.notEqual(story.verified?.requester.exe, story.claimed?.command, 'verified and claimed are kept apart');
-        assert.deepEqual(story.verified?.ancestry.map((p) => p.exe), ['/usr/bin/bash', '/usr/lib/systemd/systemd']);
+        assert.deepEqual(
+          story.verified?.ancestry.map((p) => p.exe),
+          ['/usr/bin/bash', '/usr/lib/systemd/systemd'],
+        );
       }
       check(story);
     });
@@ -150,12 +249,16 @@ describe('history insight', () => {
 
   it('finds an entry in any rotated file, and nothing for a number never written or a hostile verified field', async () => {
     const seqs: number[] = [];
-    for (let n = 0; n < 40; n += 1) seqs.push(await at(1000, accessInput({ profile: 'dev', decision: 'allowed', exe: AWS })));
+    for (let n = 0; n < 40; n += 1)
+      seqs.push(await at(1000, accessInput({ profile: 'dev', decision: 'allowed', exe: AWS })));
     assert.ok((await fs.list(dir)).filter((f) => f.endsWith('.jsonl')).length > 2, 'several files');
     for (const seq of [seqs[0]!, seqs[17]!, seqs.at(-1)!]) assert.equal((await readEntry(fs, dir, seq))?.seq, seq);
     assert.equal(await readEntry(fs, dir, 10_000), undefined);
     // The codec does not read an entry whose verified field has a shape the agent never writes, so no story shows it as verified.
-    const odd = { ...accessInput({ profile: 'dev', decision: 'allowed' }), verified: { method: 'SO_PEERCRED', peer: { pid: 1, uid: 0 }, requester: { exe: 42 }, ancestry: [] } } as unknown as AuditInput;
+    const odd = {
+      ...accessInput({ profile: 'dev', decision: 'allowed' }),
+      verified: { method: 'SO_PEERCRED', peer: { pid: 1, uid: 0 }, requester: { exe: 42 }, ancestry: [] },
+    } as unknown as AuditInput;
     assert.equal(await readEntry(fs, dir, await at(1000, odd)), undefined);
     assert.equal(isVerifiedCaller(odd.verified), false, 'a verified field of the wrong shape is not shown as verified');
   });
@@ -178,11 +281,24 @@ describe('queryAuditLog from the end', () => {
       await writeFile(path, lines.join('\n'));
       const all = await readAuditLog(fs, dir);
       assert.equal(all.length, 1200);
-      assert.ok((await fs.size(join(dir, (await fs.list(dir)).find((f) => f.endsWith('.jsonl'))!)))! > 1_000_000, 'several chunks');
+      assert.ok(
+        (await fs.size(join(dir, (await fs.list(dir)).find((f) => f.endsWith('.jsonl'))!)))! > 1_000_000,
+        'several chunks',
+      );
       for (const limit of [1, 50, 599, 601, 1200, 5000]) {
-        assert.deepEqual((await queryAuditLog(fs, dir, { limit })).map((e) => e.seq), all.slice(-limit).map((e) => e.seq), `limit ${limit}`);
+        assert.deepEqual(
+          (await queryAuditLog(fs, dir, { limit })).map((e) => e.seq),
+          all.slice(-limit).map((e) => e.seq),
+          `limit ${limit}`,
+        );
       }
-      assert.deepEqual((await queryAuditLog(fs, dir, { profile: 'prod', limit: 300 })).map((e) => e.seq), all.filter((e) => e.profile === 'prod').slice(-300).map((e) => e.seq));
+      assert.deepEqual(
+        (await queryAuditLog(fs, dir, { profile: 'prod', limit: 300 })).map((e) => e.seq),
+        all
+          .filter((e) => e.profile === 'prod')
+          .slice(-300)
+          .map((e) => e.seq),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

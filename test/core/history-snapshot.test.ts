@@ -27,31 +27,54 @@ function counting(inner: FileSystem): FileSystem & { read: Map<string, number>; 
     wrapped.read.set(path, (wrapped.read.get(path) ?? 0) + b.length);
     return b;
   };
-  wrapped.total = (prefix) => [...wrapped.read].filter(([p]) => p.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
+  wrapped.total = (prefix) =>
+    [...wrapped.read].filter(([p]) => p.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
   return wrapped;
 }
 
-const verified = (exe: string, cwd: string) => ({ method: 'SO_PEERCRED', peer: { pid: 301, uid: 0 }, requester: { pid: 299, startTime: '1', exe, argv: [exe, 'run'], cwd }, ancestry: [{ pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] }] });
+const verified = (exe: string, cwd: string) => ({
+  method: 'SO_PEERCRED',
+  peer: { pid: 301, uid: 0 },
+  requester: { pid: 299, startTime: '1', exe, argv: [exe, 'run'], cwd },
+  ancestry: [{ pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] }],
+});
 
 /** Entry `i` of a varied log: accesses by several programs, decisions and profiles, with other events between. */
 function input(i: number, profile = ['dev', 'prod', 'ops'][i % 3]!): AuditInput {
   if (i % 11 === 5) return { event: 'policy', profile, reason: `ask, remember ${i % 4} min` };
   const decision = (['allowed', 'approved', 'denied', 'remembered'] as const)[i % 4];
-  const exe = ['/usr/bin/terraform', '/usr/bin/node', '/usr/local/bin/aws'][i % 5 % 3]!;
+  const exe = ['/usr/bin/terraform', '/usr/bin/node', '/usr/local/bin/aws'][(i % 5) % 3]!;
   const caller = { pid: 300 + i, ppid: 299, command: `${exe} run ${i % 7}`, cwd: `/srv/app-${i % 4}` };
-  return { event: 'access', profile, decision, caller, ...(i % 2 === 0 ? { verified: verified(exe, caller.cwd) } : {}), durationMs: i % 9, served: decision === 'denied' ? undefined : 'vault' } as AuditInput;
+  return {
+    event: 'access',
+    profile,
+    decision,
+    caller,
+    ...(i % 2 === 0 ? { verified: verified(exe, caller.cwd) } : {}),
+    durationMs: i % 9,
+    served: decision === 'denied' ? undefined : 'vault',
+  } as AuditInput;
 }
 
 /** Everything the window and the tray ask of an index, as plain data. */
 function view(index: HistoryIndex, now: number): unknown {
-  const filters: HistoryFilter[] = [{}, { events: 'all' }, { profile: 'prod' }, { decision: 'denied' }, { text: 'terraform' }, { text: 'app-2', events: 'all' }];
+  const filters: HistoryFilter[] = [
+    {},
+    { events: 'all' },
+    { profile: 'prod' },
+    { decision: 'denied' },
+    { text: 'terraform' },
+    { text: 'app-2', events: 'all' },
+  ];
   const seqs = Array.from({ length: index.size + 2 }, (_, s) => index.isFirstUse(s));
   return {
     size: index.size,
     pages: filters.map((f) => index.query(f, 0, Infinity)),
     timelines: filters.map((f) => index.timeline(f, 24)),
     activity: index.activity(now, now - 30 * DAY),
-    firstUseBy: ['dev', 'prod', 'ops', 'nope'].flatMap((p) => ['/usr/bin/terraform', '/usr/bin/node', '/bin/x'].map((e) => index.firstUseBy(p, e, now))),
+    firstUseBy: ['dev', 'prod', 'ops', 'nope'].flatMap((p) =>
+      ['/usr/bin/terraform', '/usr/bin/node', '/bin/x'].map((e) => index.firstUseBy(p, e, now)),
+    ),
     seqs,
     recent: index.recent(5),
   };
@@ -98,20 +121,34 @@ describe('HistoryIndex from a sealed snapshot', () => {
   }
 
   /** Loads an index with the snapshot and one from the files alone; returns both views and the bytes the first read. */
-  async function loadBoth(): Promise<{ fromSnapshot: unknown; fromFiles: unknown; auditRead: number; snapshotRead: number }> {
+  async function loadBoth(): Promise<{
+    fromSnapshot: unknown;
+    fromFiles: unknown;
+    auditRead: number;
+    snapshotRead: number;
+  }> {
     const counted = counting(fs);
     const withSnapshot = new HistoryIndex({ fs: counted, snapshot: place }, dir);
     await withSnapshot.refresh();
     const plain = new HistoryIndex({ fs }, dir);
     await plain.refresh();
     const now = clock.now();
-    return { fromSnapshot: view(withSnapshot, now), fromFiles: view(plain, now), auditRead: counted.total(dir), snapshotRead: counted.read.get(place.path) ?? 0 };
+    return {
+      fromSnapshot: view(withSnapshot, now),
+      fromFiles: view(plain, now),
+      auditRead: counted.total(dir),
+      snapshotRead: counted.read.get(place.path) ?? 0,
+    };
   }
 
   /** The snapshot's parts (see history-snapshot.ts's layout), edited by `edit`, sealed under `key`. */
   /** What the snapshot's MAC is computed over before its bytes (history-snapshot.ts). */
   const DOMAIN = 'tray-cred history-index snapshot\n';
-  async function reseal(key: Buffer, edit: (header: Record<string, unknown> & { count: number }, columns: Buffer[]) => Buffer[], domain = DOMAIN): Promise<void> {
+  async function reseal(
+    key: Buffer,
+    edit: (header: Record<string, unknown> & { count: number }, columns: Buffer[]) => Buffer[],
+    domain = DOMAIN,
+  ): Promise<void> {
     const bytes = await readFile(place.path);
     const length = bytes.readUInt32LE(0);
     const header = JSON.parse(bytes.toString('utf8', 4, 4 + length)) as Record<string, unknown> & { count: number };
@@ -129,7 +166,10 @@ describe('HistoryIndex from a sealed snapshot', () => {
 
   async function assertFullLoad(): Promise<void> {
     const { fromSnapshot, fromFiles, auditRead } = await loadBoth();
-    assert.ok(auditRead >= (await auditBytes()), `every audit byte was read again (${auditRead} of ${await auditBytes()})`);
+    assert.ok(
+      auditRead >= (await auditBytes()),
+      `every audit byte was read again (${auditRead} of ${await auditBytes()})`,
+    );
     assert.deepEqual(fromSnapshot, fromFiles);
   }
 
@@ -140,12 +180,21 @@ describe('HistoryIndex from a sealed snapshot', () => {
     const covered = await auditBytes();
     const coveredFiles = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length;
     await record(300, 400);
-    assert.ok((await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length > coveredFiles, 'the log rotated after the snapshot');
+    assert.ok(
+      (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length > coveredFiles,
+      'the log rotated after the snapshot',
+    );
     const { fromSnapshot, fromFiles, auditRead, snapshotRead } = await loadBoth();
     assert.ok(snapshotRead > 0);
     // The bytes after the snapshot, and at most 4 KiB before each offset for its boundary line.
-    assert.ok(auditRead <= (await auditBytes()) - covered + coveredFiles * 4096, `the files were read from the snapshot's offsets (${auditRead} bytes)`);
-    assert.ok(auditRead < (await auditBytes()) / 2, `less than half the log was read (${auditRead} of ${await auditBytes()})`);
+    assert.ok(
+      auditRead <= (await auditBytes()) - covered + coveredFiles * 4096,
+      `the files were read from the snapshot's offsets (${auditRead} bytes)`,
+    );
+    assert.ok(
+      auditRead < (await auditBytes()) / 2,
+      `less than half the log was read (${auditRead} of ${await auditBytes()})`,
+    );
     assert.deepEqual(fromSnapshot, fromFiles);
     assert.equal((fromSnapshot as { size: number }).size, 400);
     assert.equal((await stat(place.path)).mode & 0o777, 0o600);
@@ -154,7 +203,9 @@ describe('HistoryIndex from a sealed snapshot', () => {
   it('is what it says: the same edit sealed under the audit key is taken, so the MAC is what refuses the attacks below', async () => {
     await record(0, 60);
     await snapshot();
-    await reseal(KEY, (h, columns) => columns.map((c) => Buffer.from(c)).map((c, k) => (k === 0 ? (c.writeDoubleLE(9999, 0), c) : c)));
+    await reseal(KEY, (h, columns) =>
+      columns.map((c) => Buffer.from(c)).map((c, k) => (k === 0 ? (c.writeDoubleLE(9999, 0), c) : c)),
+    );
     const { fromSnapshot, fromFiles } = await loadBoth();
     assert.notDeepEqual(fromSnapshot, fromFiles);
   });
@@ -162,7 +213,11 @@ describe('HistoryIndex from a sealed snapshot', () => {
   it('refuses a snapshot sealed under the audit key without its domain label: no MAC the key makes for the log or its head passes for a snapshot', async () => {
     await record(0, 60);
     await snapshot();
-    await reseal(KEY, (h, columns) => columns.map((c) => Buffer.from(c)).map((c, k) => (k === 0 ? (c.writeDoubleLE(9999, 0), c) : c)), '');
+    await reseal(
+      KEY,
+      (h, columns) => columns.map((c) => Buffer.from(c)).map((c, k) => (k === 0 ? (c.writeDoubleLE(9999, 0), c) : c)),
+      '',
+    );
     await assertFullLoad();
   });
 

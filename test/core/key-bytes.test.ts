@@ -10,19 +10,27 @@ describe('key bytes', () => {
       fc.property(fc.uint8Array({ maxLength: 96 }), (bytes) => {
         const text = Buffer.from(Buffer.from(bytes).toString('base64'));
         assert.deepEqual(decodeBase64Bytes(text), Buffer.from(bytes));
-        assert.deepEqual(decodeBase64Bytes(Buffer.concat([text, Buffer.from('\n')])), Buffer.from(bytes), 'a trailing newline (a hand-edited entry)');
+        assert.deepEqual(
+          decodeBase64Bytes(Buffer.concat([text, Buffer.from('\n')])),
+          Buffer.from(bytes),
+          'a trailing newline (a hand-edited entry)',
+        );
       }),
     );
   });
 
   it('refuses what is not base64 rather than guessing', () => {
-    for (const bad of ['abc', 'ab$=', 'a=bc', '====', 'YWJj\u00e9ZA==', 'YW Jj']) assert.equal(decodeBase64Bytes(Buffer.from(bad)), null, bad);
+    for (const bad of ['abc', 'ab$=', 'a=bc', '====', 'YWJj\u00e9ZA==', 'YW Jj'])
+      assert.equal(decodeBase64Bytes(Buffer.from(bad)), null, bad);
   });
 
   it('derives the same subkeys as hkdfSync with an empty salt', () => {
     for (let i = 0; i < 20; i += 1) {
       const key = randomBytes(32);
-      for (const [info, n] of [['tray-cred vault v1', 32], ['tray-cred key id v1', 8]] as const) {
+      for (const [info, n] of [
+        ['tray-cred vault v1', 32],
+        ['tray-cred key id v1', 8],
+      ] as const) {
         assert.deepEqual(hkdf32(key, info, n), Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, n)));
       }
     }

@@ -5,7 +5,11 @@ import { KeyCustody } from '../../main/core/vault/key-custody.ts';
 import { SEALED } from '../../main/core/profiles/profile.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
-const SESSION = { accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY', sessionToken: 'FwoGZXIvYXdzEXAMPLEtokenEXAMPLEtoken' };
+const SESSION = {
+  accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+  sessionToken: 'FwoGZXIvYXdzEXAMPLEtokenEXAMPLEtoken',
+};
 
 describe('KeyCustody keeps no secret between requests', () => {
   let w: Awaited<ReturnType<typeof makeWorld>>;
@@ -14,7 +18,14 @@ describe('KeyCustody keeps no secret between requests', () => {
   beforeEach(async () => {
     w = await makeWorld();
     const key = await w.vault.loadMasterKey();
-    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['temp', SESSION]]), { replace: false, source: 'test', sessionMode: false });
+    await new ProfileAdmin(w.vault, w.audit).import(
+      key,
+      new Map([
+        ['dev', DEV_KEYS],
+        ['temp', SESSION],
+      ]),
+      { replace: false, source: 'test', sessionMode: false },
+    );
     key.fill(0);
     custody = new KeyCustody({ vault: w.vault, audit: w.audit, onUnlocked: () => undefined });
     await custody.unlock(undefined, true);
@@ -35,7 +46,11 @@ describe('KeyCustody keeps no secret between requests', () => {
     const key = await w.vault.loadMasterKey();
     await new ProfileAdmin(w.vault, w.audit).remove(key, 'dev');
     key.fill(0);
-    assert.equal(await custody.withSecrets(false, async (p) => p.dev?.accessKeyId), DEV_KEYS.accessKeyId, 'the file it last read');
+    assert.equal(
+      await custody.withSecrets(false, async (p) => p.dev?.accessKeyId),
+      DEV_KEYS.accessKeyId,
+      'the file it last read',
+    );
     assert.equal(await custody.withSecrets(true, async (p) => p.dev), undefined, 'the file on disk');
   });
 
@@ -44,7 +59,10 @@ describe('KeyCustody keeps no secret between requests', () => {
     custody.beginLock();
     custody.wipe();
     assert.ok(held.every((b) => b === 0));
-    await assert.rejects(custody.withSecrets(false, async () => 'served'), { code: 'LOCKED' });
+    await assert.rejects(
+      custody.withSecrets(false, async () => 'served'),
+      { code: 'LOCKED' },
+    );
     await assert.rejects(custody.profiles(), { code: 'LOCKED' });
   });
 
@@ -57,6 +75,9 @@ describe('KeyCustody keeps no secret between requests', () => {
     for (let i = 0; i < 3; i += 1) await assert.rejects(custody.profiles(), { code: 'TAMPERED' });
     const refused = (await w.entries()).filter((e) => e.event === 'rollback');
     assert.equal(refused.length, 1);
-    assert.match(String(refused[0]!.reason), /^vault\.json at generation \d+ was refused: this keychain has seen generation \d+ \(an older copy was put back\)$/);
+    assert.match(
+      String(refused[0]!.reason),
+      /^vault\.json at generation \d+ was refused: this keychain has seen generation \d+ \(an older copy was put back\)$/,
+    );
   });
 });

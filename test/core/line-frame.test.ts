@@ -29,14 +29,24 @@ describe('LineFrameReader', () => {
     },
     {
       name: 'a character split between chunks is decoded whole',
-      chunks: [Buffer.concat([Buffer.from('"caf'), eAcute.subarray(0, 1)]), Buffer.concat([eAcute.subarray(1), Buffer.from('"\n')])],
+      chunks: [
+        Buffer.concat([Buffer.from('"caf'), eAcute.subarray(0, 1)]),
+        Buffer.concat([eAcute.subarray(1), Buffer.from('"\n')]),
+      ],
       reads: [partial, { kind: 'line', line: '"café"' }],
     },
-    { name: 'two frames in one chunk: only the first is taken', chunks: ['{"a":1}\n{"b":2}\n'], reads: [{ kind: 'line', line: '{"a":1}' }] },
+    {
+      name: 'two frames in one chunk: only the first is taken',
+      chunks: ['{"a":1}\n{"b":2}\n'],
+      reads: [{ kind: 'line', line: '{"a":1}' }],
+    },
     {
       name: 'after the first line, later chunks are not read',
       chunks: ['first\nsec', 'ond\n'],
-      reads: [{ kind: 'line', line: 'first' }, { kind: 'line', line: 'first' }],
+      reads: [
+        { kind: 'line', line: 'first' },
+        { kind: 'line', line: 'first' },
+      ],
     },
     { name: 'an empty line is a frame', chunks: ['\n'], reads: [{ kind: 'line', line: '' }] },
   ];
@@ -54,13 +64,19 @@ describe('LineFrameReader', () => {
     const chunks: string[] = [];
     for (let at = 0; at < whole.length; at += 1000) chunks.push(whole.slice(at, at + 1000));
     const reads = feed(chunks);
-    assert.deepEqual(reads.slice(0, -1), chunks.slice(0, -1).map(() => partial));
+    assert.deepEqual(
+      reads.slice(0, -1),
+      chunks.slice(0, -1).map(() => partial),
+    );
     assert.deepEqual(reads.at(-1), { kind: 'line', line: 'x'.repeat(MAX_FRAME_BYTES - 1) });
   });
 
   test('one byte over the cap is TOO_LARGE, named as the caller calls it', () => {
     assert.equal(tooLarge(feed([frameOf(MAX_FRAME_BYTES + 1)])[0]), `request is larger than ${MAX_FRAME_BYTES} bytes`);
-    assert.equal(tooLarge(feed([frameOf(MAX_FRAME_BYTES + 1)], "the agent's answer")[0]), `the agent's answer is larger than ${MAX_FRAME_BYTES} bytes`);
+    assert.equal(
+      tooLarge(feed([frameOf(MAX_FRAME_BYTES + 1)], "the agent's answer")[0]),
+      `the agent's answer is larger than ${MAX_FRAME_BYTES} bytes`,
+    );
   });
 
   test('one byte over the cap when only the newline is missing: TOO_LARGE as the newline arrives', () => {

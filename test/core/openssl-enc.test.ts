@@ -25,9 +25,42 @@ describe('openssl enc files, made by openssl itself', () => {
     openssl('rand', '-base64', '-out', path('aws-creds.key'), '32');
     openssl('rand', '-base64', '-out', path('wrong.key'), '32');
     // Step 1 of the recipe, to the letter.
-    openssl('enc', '-aes-256-cbc', '-pbkdf2', '-in', path('credentials'), '-out', path('static_credentials.enc'), '-pass', `file:${path('aws-creds.key')}`);
-    openssl('enc', '-aes-256-cbc', '-pbkdf2', '-iter', '200000', '-in', path('credentials'), '-out', path('iter.enc'), '-pass', `file:${path('aws-creds.key')}`);
-    openssl('enc', '-aes-256-cbc', '-pbkdf2', '-a', '-in', path('credentials'), '-out', path('base64.enc'), '-pass', 'pass:correct horse');
+    openssl(
+      'enc',
+      '-aes-256-cbc',
+      '-pbkdf2',
+      '-in',
+      path('credentials'),
+      '-out',
+      path('static_credentials.enc'),
+      '-pass',
+      `file:${path('aws-creds.key')}`,
+    );
+    openssl(
+      'enc',
+      '-aes-256-cbc',
+      '-pbkdf2',
+      '-iter',
+      '200000',
+      '-in',
+      path('credentials'),
+      '-out',
+      path('iter.enc'),
+      '-pass',
+      `file:${path('aws-creds.key')}`,
+    );
+    openssl(
+      'enc',
+      '-aes-256-cbc',
+      '-pbkdf2',
+      '-a',
+      '-in',
+      path('credentials'),
+      '-out',
+      path('base64.enc'),
+      '-pass',
+      'pass:correct horse',
+    );
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -37,12 +70,20 @@ describe('openssl enc files, made by openssl itself', () => {
     const file = await readFile(path('static_credentials.enc'));
     assert.equal(isOpensslEnc(file), true);
     assert.equal(decryptOpensslEnc(file, await key()).toString('utf8'), credentials);
-    const parsed = readSource(detectFormat(path('static_credentials.enc'), file), path('static_credentials.enc'), file, { passphrase: await key() });
+    const parsed = readSource(
+      detectFormat(path('static_credentials.enc'), file),
+      path('static_credentials.enc'),
+      file,
+      { passphrase: await key() },
+    );
     assert.deepEqual(parsed.profiles.get('prod'), PROD_KEYS);
   });
 
   it('honours -iter and -a', async () => {
-    assert.equal(decryptOpensslEnc(await readFile(path('iter.enc')), await key(), 200_000).toString('utf8'), credentials);
+    assert.equal(
+      decryptOpensslEnc(await readFile(path('iter.enc')), await key(), 200_000).toString('utf8'),
+      credentials,
+    );
     const b64 = await readFile(path('base64.enc'));
     assert.equal(isOpensslEnc(b64), true);
     assert.equal(decryptOpensslEnc(b64, Buffer.from('correct horse')).toString('utf8'), credentials);
@@ -50,10 +91,14 @@ describe('openssl enc files, made by openssl itself', () => {
 
   it('fails cleanly with a wrong key file or iteration count, naming the cause', async () => {
     const file = await readFile(path('static_credentials.enc'));
-    for (const [pass, iter] of [[await key('wrong.key'), 10_000], [await key(), 10_000 + 1]] as const) {
+    for (const [pass, iter] of [
+      [await key('wrong.key'), 10_000],
+      [await key(), 10_000 + 1],
+    ] as const) {
       assert.throws(
         () => readSource('openssl-enc', 'x.enc', file, { passphrase: pass, iterations: iter }),
-        (e: Error) => /wrong|not to an AWS credentials file/.test(e.message) && !e.message.includes(DEV_KEYS.secretAccessKey),
+        (e: Error) =>
+          /wrong|not to an AWS credentials file/.test(e.message) && !e.message.includes(DEV_KEYS.secretAccessKey),
       );
     }
     const right = await key();
@@ -70,6 +115,9 @@ describe('openssl enc files, made by openssl itself', () => {
     const single = `[prod]\naws_access_key_id = ${PROD_KEYS.accessKeyId}\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\naws_session_token = tok\n`;
     const parsed = readSource('credential-file', '/h/.aws/credential_prod', Buffer.from(single), {});
     assert.deepEqual(parsed.profiles.get('prod'), { ...PROD_KEYS, sessionToken: 'tok' });
-    assert.throws(() => readSource('credential-file', '/h/.aws/credential_x', Buffer.from(credentials), {}), /no \[x\] section .* --as/);
+    assert.throws(
+      () => readSource('credential-file', '/h/.aws/credential_x', Buffer.from(credentials), {}),
+      /no \[x\] section .* --as/,
+    );
   });
 });

@@ -31,7 +31,14 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
     w.audit.onAppended((entries) => seen.note(entries));
     const admin = new ProfileAdmin(w.vault, w.audit);
     const key = await w.vault.loadMasterKey();
-    await admin.import(key, new Map([['prod', PROD_KEYS], ['dev', DEV_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+    await admin.import(
+      key,
+      new Map([
+        ['prod', PROD_KEYS],
+        ['dev', DEV_KEYS],
+      ]),
+      { replace: false, source: 'test', sessionMode: false },
+    );
     await admin.setPolicy(key, 'prod', 'ask', 0);
     key.fill(0);
     await w.broker.unlock();
@@ -39,8 +46,14 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
   afterEach(() => w.close());
 
   /** One request for prod answered with `answer`; resolves with the prompt's `firstUse`. */
-  async function ask(verified: VerifiedCaller | undefined, answer: ApprovalAnswer = { allow: true }): Promise<boolean | undefined> {
-    const served = w.broker.credentials(`q${(seq += 1)}`, 'prod', claim, verified).then(() => true, () => false);
+  async function ask(
+    verified: VerifiedCaller | undefined,
+    answer: ApprovalAnswer = { allow: true },
+  ): Promise<boolean | undefined> {
+    const served = w.broker.credentials(`q${(seq += 1)}`, 'prod', claim, verified).then(
+      () => true,
+      () => false,
+    );
     await w.approver.untilOpen();
     const request = w.approver.requests.at(-1)!;
     w.approver.answer(answer);
@@ -54,7 +67,7 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
     return { fresh, read };
   };
 
-  it('a second program is flagged; the first program\'s next request is not', async () => {
+  it("a second program is flagged; the first program's next request is not", async () => {
     assert.equal(await ask(TERRAFORM), true, 'terraform has never used prod');
     assert.equal(await ask(TERRAFORM), undefined, 'served once: known now');
     assert.equal(await ask(PYTHON), true, 'another program is new to prod');
@@ -86,9 +99,16 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
     await ask(TERRAFORM);
     const { fresh, read } = await reload(w.clock.now());
     assert.equal(await fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()), false);
-    assert.equal(await fresh.isFirstUse('prod', PYTHON.requester.exe, w.clock.now()), true, 'its uses are older than 90 days');
+    assert.equal(
+      await fresh.isFirstUse('prod', PYTHON.requester.exe, w.clock.now()),
+      true,
+      'its uses are older than 90 days',
+    );
     assert.equal(await fresh.isFirstUse('dev', TERRAFORM.requester.exe, w.clock.now()), true);
-    assert.ok(read < (await w.entries()).length, `read ${read} of ${(await w.entries()).length} entries: it stops at the window's start`);
+    assert.ok(
+      read < (await w.entries()).length,
+      `read ${read} of ${(await w.entries()).length} entries: it stops at the window's start`,
+    );
     assert.equal(fresh.size, 1);
   });
 
@@ -96,14 +116,22 @@ describe('Programs seen: the first use of a guarded profile by a verified progra
     await ask(TERRAFORM);
     const files = (await readdir(w.audit.dir)).filter((f) => f.endsWith('.jsonl')).sort();
     const path = join(w.audit.dir, files.at(-1)!);
-    const genuine = (await readFile(path, 'utf8')).trim().split('\n').reverse().find((l) => l.includes('"event":"access"'))!;
+    const genuine = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.includes('"event":"access"'))!;
     // The attacker's copy of a genuine line, naming its own program: the MAC no longer holds.
     await appendFile(path, `${genuine.replace('/usr/local/bin/terraform', '/tmp/evil')}\n`);
     // And a written-in line dated long ago, which would end the read before the genuine entries were it trusted.
     await appendFile(path, `${genuine.replace(/"time":"[^"]+"/, '"time":"2020-01-01T00:00:00.000Z"')}\n`);
     const { fresh } = await reload(w.clock.now());
     assert.equal(await fresh.isFirstUse('prod', '/tmp/evil', w.clock.now()), true);
-    assert.equal(await fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()), false, 'the genuine line still counts');
+    assert.equal(
+      await fresh.isFirstUse('prod', TERRAFORM.requester.exe, w.clock.now()),
+      false,
+      'the genuine line still counts',
+    );
   });
 });
 
@@ -113,7 +141,16 @@ describe('ProgramsSeen read in the background', () => {
     let finish: () => void = () => undefined;
     void seen.loadInBackground(async () => {
       await new Promise<void>((resolve) => (finish = resolve));
-      seen.note([{ seq: 1, time: new Date(0).toISOString(), event: 'access', profile: 'prod', decision: 'approved', verified: TERRAFORM }]);
+      seen.note([
+        {
+          seq: 1,
+          time: new Date(0).toISOString(),
+          event: 'access',
+          profile: 'prod',
+          decision: 'approved',
+          verified: TERRAFORM,
+        },
+      ]);
     });
     let answered: boolean | undefined;
     const asked = Promise.resolve(seen.isFirstUse('prod', TERRAFORM.requester.exe, 1000)).then((v) => (answered = v));

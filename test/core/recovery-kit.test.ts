@@ -21,15 +21,25 @@ describe('recovery kit', () => {
     assert.match(kit, /"N": 131072/);
     const opened = await openKit(kit, PASS);
     assert.deepEqual(opened, keys);
-    await assert.rejects(openKit(kit, `${PASS}!`), (e: unknown) => e instanceof UsageError && /passphrase is wrong/.test(e.message));
+    await assert.rejects(
+      openKit(kit, `${PASS}!`),
+      (e: unknown) => e instanceof UsageError && /passphrase is wrong/.test(e.message),
+    );
     const doc = JSON.parse(kit) as Record<string, unknown>;
-    await assert.rejects(openKit(JSON.stringify({ ...doc, vaultId: 'b'.repeat(32) }), PASS), /passphrase is wrong, or the kit was changed/);
+    await assert.rejects(
+      openKit(JSON.stringify({ ...doc, vaultId: 'b'.repeat(32) }), PASS),
+      /passphrase is wrong, or the kit was changed/,
+    );
     await assert.rejects(openKit('{}', PASS), /not a tray-cred recovery kit/);
   });
 
   it('refuses guessable passphrases and says why', async () => {
     for (const weak of ['short', 'password1234', 'qwertyuiopasdf', 'aaaaaaaaaaaaaaaa', 'Password123456']) {
-      await assert.rejects(checkPassphrase(weak), (e: unknown) => e instanceof UsageError && /passphrase/.test(e.message), weak);
+      await assert.rejects(
+        checkPassphrase(weak),
+        (e: unknown) => e instanceof UsageError && /passphrase/.test(e.message),
+        weak,
+      );
     }
     await checkPassphrase(PASS);
   });
@@ -44,7 +54,10 @@ describe('recovery onto a new keychain, and rekey', async () => {
   it('a kit and the backed-up vault open on a fresh keychain', async () => {
     const kit = await sealKit(await w.vault.exportKeys(), PASS, randomBytes);
     const fresh = new MemoryKeychain();
-    const elsewhere = new Vault({ fs: w.fs, keychain: fresh, random: { bytes: randomBytes }, clock: w.clock }, w.vault.dir);
+    const elsewhere = new Vault(
+      { fs: w.fs, keychain: fresh, random: { bytes: randomBytes }, clock: w.clock },
+      w.vault.dir,
+    );
     await assert.rejects(elsewhere.loadMasterKey(), /holds no master key/);
     await elsewhere.importKeys(await openKit(kit, PASS), false);
     const { data } = await elsewhere.read(await elsewhere.loadMasterKey());
@@ -87,7 +100,10 @@ describe('recovery onto a new keychain, and rekey', async () => {
     const other = await makeWorld();
     try {
       const kit = await sealKit(await other.vault.exportKeys(), PASS, randomBytes);
-      await assert.rejects(w.vault.importKeys(await openKit(kit, PASS), true), /the kit is for vault .* but the vault at/);
+      await assert.rejects(
+        w.vault.importKeys(await openKit(kit, PASS), true),
+        /the kit is for vault .* but the vault at/,
+      );
     } finally {
       await other.close();
     }

@@ -12,7 +12,13 @@ import { MemoryKeychain } from '../fakes/memory-keychain.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
 
 const now = '2026-11-30T09:00:00.000Z';
-const record = (policy: 'allow' | 'deny') => ({ ...DEV_KEYS, policy, rememberMinutes: 0, createdAt: now, updatedAt: now });
+const record = (policy: 'allow' | 'deny') => ({
+  ...DEV_KEYS,
+  policy,
+  rememberMinutes: 0,
+  createdAt: now,
+  updatedAt: now,
+});
 
 describe('vault generation anchored in the keychain', async () => {
   const w = await makeWorld();
@@ -25,7 +31,7 @@ describe('vault generation anchored in the keychain', async () => {
     const key = await w.vault.loadMasterKey();
     await w.vault.update(key, (d) => void (d.profiles.dev = record('allow')));
     await w.vault.update(key, (d) => void (d.profiles.dev = record('deny')));
-    assert.equal(decryptVault(key, (await readFile(w.vault.path))).generation, 3);
+    assert.equal(decryptVault(key, await readFile(w.vault.path)).generation, 3);
     assert.equal(anchor(), '3');
   });
 
@@ -38,11 +44,18 @@ describe('vault generation anchored in the keychain', async () => {
     await assert.rejects(w.vault.read(key), (e: unknown) => {
       assert.ok(e instanceof VaultRollbackError);
       assert.equal(e.exitStatus, EXIT_STATUS.TAMPERED);
-      assert.match(e.message, /is generation 4, but this keychain has seen generation 5: an older copy of vault\.json was put back/);
+      assert.match(
+        e.message,
+        /is generation 4, but this keychain has seen generation 5: an older copy of vault\.json was put back/,
+      );
       assert.match(e.message, /tray-cred doctor --accept-rollback/);
       return true;
     });
-    await assert.rejects(w.vault.update(key, () => undefined), VaultRollbackError, 'no write over a rolled-back vault either');
+    await assert.rejects(
+      w.vault.update(key, () => undefined),
+      VaultRollbackError,
+      'no write over a rolled-back vault either',
+    );
     assert.equal(anchor(), '5', 'a refused read leaves the anchor where it was');
 
     assert.deepEqual(await w.vault.acceptRollback(key), { from: 5, to: 4 });
@@ -58,7 +71,10 @@ describe('vault generation anchored in the keychain', async () => {
       return set(account, secret);
     };
     try {
-      await assert.rejects(w.vault.update(key, (d) => void (d.profiles.dev = record('deny'))), KeychainError);
+      await assert.rejects(
+        w.vault.update(key, (d) => void (d.profiles.dev = record('deny'))),
+        KeychainError,
+      );
     } finally {
       w.keychain.set = set;
     }
@@ -70,7 +86,10 @@ describe('vault generation anchored in the keychain', async () => {
   it('opens a vault written before generations existed as generation 0 and starts anchoring it', async () => {
     const key = await w.vault.loadMasterKey();
     w.keychain.entries.delete(generationAccount(vaultId));
-    await writeFile(w.vault.path, encryptVault(key, vaultId, Buffer.alloc(12, 3), { profiles: { dev: record('allow') } }));
+    await writeFile(
+      w.vault.path,
+      encryptVault(key, vaultId, Buffer.alloc(12, 3), { profiles: { dev: record('allow') } }),
+    );
     const { data } = await w.vault.read(key);
     assert.deepEqual({ ...data.profiles }, { dev: record('allow') });
     assert.equal(data.generation, 0);
@@ -86,7 +105,10 @@ describe('vault generation anchored in the keychain', async () => {
     const old = await readFile(w.vault.path);
     await w.vault.update(key, () => undefined); // generation 3
     const fresh = new MemoryKeychain();
-    const elsewhere = new Vault({ fs: w.fs, keychain: fresh, random: { bytes: (n) => Buffer.alloc(n, 1) }, clock: w.clock }, w.vault.dir);
+    const elsewhere = new Vault(
+      { fs: w.fs, keychain: fresh, random: { bytes: (n) => Buffer.alloc(n, 1) }, clock: w.clock },
+      w.vault.dir,
+    );
     await elsewhere.importKeys(keys, false);
     assert.equal(fresh.entries.get(generationAccount(vaultId)), '3');
     assert.ok(fresh.entries.has(masterKeyAccount(vaultId)));
@@ -95,12 +117,15 @@ describe('vault generation anchored in the keychain', async () => {
     await assert.rejects(elsewhere.read(key), VaultRollbackError, 'and refuses an older one from then on');
   });
 
-  it('reads the keychain anchor once for the file it checked, and again for any changed file (another process\'s write, then an old copy)', async (t) => {
+  it("reads the keychain anchor once for the file it checked, and again for any changed file (another process's write, then an old copy)", async (t) => {
     const fresh = await makeWorld();
     t.after(() => fresh.close());
     const other = fresh.vault; // another process's Vault over the same files
     const vaultId = await other.vaultId();
-    const vault = new Vault({ fs: fresh.fs, keychain: fresh.keychain, random: { bytes: (n) => Buffer.alloc(n, 7) }, clock: fresh.clock }, other.dir);
+    const vault = new Vault(
+      { fs: fresh.fs, keychain: fresh.keychain, random: { bytes: (n) => Buffer.alloc(n, 7) }, clock: fresh.clock },
+      other.dir,
+    );
     const key = await vault.loadMasterKey();
     await vault.update(key, (d) => void (d.profiles.dev = record('allow')));
     let reads = 0;
@@ -119,7 +144,11 @@ describe('vault generation anchored in the keychain', async () => {
       await other.update(key, (d) => void (d.profiles.dev = record('deny')));
       await writeFile(other.path, seen);
       reads = 0;
-      await assert.rejects(vault.read(key), VaultRollbackError, 'the generation this process last saw, put back after a newer write, is still a rollback');
+      await assert.rejects(
+        vault.read(key),
+        VaultRollbackError,
+        'the generation this process last saw, put back after a newer write, is still a rollback',
+      );
       assert.equal(reads, 1, 'a changed file is checked against the keychain');
       vault.forgetAnchor();
       await assert.rejects(vault.read(key), VaultRollbackError);
@@ -148,7 +177,10 @@ describe('a reader racing a writer is not a rollback', async () => {
       }
       return bytes;
     };
-    const reader = new Vault({ fs: racing, keychain: w.keychain, random: new CryptoRandom(), clock: w.clock }, join(w.dir, 'data'));
+    const reader = new Vault(
+      { fs: racing, keychain: w.keychain, random: new CryptoRandom(), clock: w.clock },
+      join(w.dir, 'data'),
+    );
     const read = await reader.read(key);
     assert.equal(raceOnce, false, 'the writer did run between the file read and the check');
     assert.equal(read.data.profiles.dev?.policy, 'deny', 'the newer file, read again');
@@ -156,6 +188,12 @@ describe('a reader racing a writer is not a rollback', async () => {
     const old = await readFile(w.vault.path);
     await w.vault.update(key, (d) => void (d.profiles.dev = record('allow')));
     await writeFile(w.vault.path, old);
-    await assert.rejects(new Vault({ fs: w.fs, keychain: w.keychain, random: new CryptoRandom(), clock: w.clock }, join(w.dir, 'data')).read(key), VaultRollbackError);
+    await assert.rejects(
+      new Vault(
+        { fs: w.fs, keychain: w.keychain, random: new CryptoRandom(), clock: w.clock },
+        join(w.dir, 'data'),
+      ).read(key),
+      VaultRollbackError,
+    );
   });
 });

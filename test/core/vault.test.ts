@@ -25,7 +25,13 @@ describe('Vault', async () => {
 
   it('reveals no key, secret, profile name or count in the file', async () => {
     const text = await readFile(w.vault.path, 'utf8');
-    for (const needle of [DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey, 'team.dev-admin', 'allow', Buffer.from(DEV_KEYS.secretAccessKey).toString('base64')]) {
+    for (const needle of [
+      DEV_KEYS.accessKeyId,
+      DEV_KEYS.secretAccessKey,
+      'team.dev-admin',
+      'allow',
+      Buffer.from(DEV_KEYS.secretAccessKey).toString('base64'),
+    ]) {
       assert.ok(!text.includes(needle), `vault file contains ${needle}`);
     }
     const key = await w.vault.loadMasterKey();
@@ -44,13 +50,19 @@ describe('Vault', async () => {
 
   it('tells a wrong key apart from an edited file', async () => {
     const file = await readFile(w.vault.path);
-    assert.throws(() => decryptVault(Buffer.alloc(32, 7), file), (e: unknown) => e instanceof VaultFileError && /different master key/.test(e.message));
+    assert.throws(
+      () => decryptVault(Buffer.alloc(32, 7), file),
+      (e: unknown) => e instanceof VaultFileError && /different master key/.test(e.message),
+    );
     const key = await w.vault.loadMasterKey();
     const doc = JSON.parse(file.toString('utf8')) as { data: string; vaultId: string };
     const body = Buffer.from(doc.data, 'base64');
     body[5]! ^= 1;
     const flipped = Buffer.from(JSON.stringify({ ...doc, data: body.toString('base64') }));
-    assert.throws(() => decryptVault(key, flipped), (e: unknown) => e instanceof VaultFileError && /modified or damaged/.test(e.message));
+    assert.throws(
+      () => decryptVault(key, flipped),
+      (e: unknown) => e instanceof VaultFileError && /modified or damaged/.test(e.message),
+    );
     const renamed = Buffer.from(JSON.stringify({ ...doc, vaultId: 'f'.repeat(32) }));
     assert.throws(() => decryptVault(key, renamed), /modified or damaged/, 'the header is authenticated too');
     assert.throws(() => decryptVault(key, Buffer.from('{"format":"x"}')), /not a tray-cred vault/);
@@ -61,7 +73,10 @@ describe('Vault', async () => {
     const account = masterKeyAccount(await w.vault.vaultId());
     const saved = w.keychain.entries.get(account)!;
     w.keychain.entries.delete(account);
-    await assert.rejects(w.vault.loadMasterKey(), (e: unknown) => e instanceof KeychainError && e.message.includes(account) && /recovery import/.test(e.message));
+    await assert.rejects(
+      w.vault.loadMasterKey(),
+      (e: unknown) => e instanceof KeychainError && e.message.includes(account) && /recovery import/.test(e.message),
+    );
     w.keychain.entries.set(account, Buffer.alloc(5).toString('base64'));
     await assert.rejects(w.vault.loadMasterKey(), /not a 256-bit key/);
     w.keychain.entries.set(account, saved);
@@ -74,16 +89,22 @@ describe('Vault', async () => {
   it('leaves the file untouched when a change throws', async () => {
     const before = await readFile(w.vault.path);
     const key = await w.vault.loadMasterKey();
-    await assert.rejects(w.vault.update(key, () => {
-      throw new UsageError('no');
-    }), /no/);
+    await assert.rejects(
+      w.vault.update(key, () => {
+        throw new UsageError('no');
+      }),
+      /no/,
+    );
     assert.deepEqual(await readFile(w.vault.path), before);
   });
 
   it('says how to start when there is no vault', async () => {
     await writeFile(`${w.dir}/empty`, '');
     const { Vault } = await import('../../main/core/vault/vault.ts');
-    const v = new Vault({ fs: w.fs, keychain: w.keychain, random: { bytes: (n) => Buffer.alloc(n) }, clock: w.clock }, `${w.dir}/nowhere`);
+    const v = new Vault(
+      { fs: w.fs, keychain: w.keychain, random: { bytes: (n) => Buffer.alloc(n) }, clock: w.clock },
+      `${w.dir}/nowhere`,
+    );
     await assert.rejects(v.loadMasterKey(), /tray-cred init/);
   });
 });

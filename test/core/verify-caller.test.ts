@@ -21,7 +21,13 @@ class TableOf implements ProcessTable {
   }
 }
 
-const proc = (pid: number, ppid: number, exe: string, argv: string[], over: Partial<ProcessRecord> = {}): ProcessRecord => ({
+const proc = (
+  pid: number,
+  ppid: number,
+  exe: string,
+  argv: string[],
+  over: Partial<ProcessRecord> = {},
+): ProcessRecord => ({
   pid,
   ppid,
   sid: 10,
@@ -34,7 +40,8 @@ const proc = (pid: number, ppid: number, exe: string, argv: string[], over: Part
 const peer = (pid: number, uid = 1000): PeerCredentials => ({ method: 'SO_PEERCRED', pid, uid });
 
 const LOGIN_SHELL = proc(10, 1, '/usr/bin/bash', ['-bash'], { startTime: '900' });
-const HELPER_NODE = (pid: number, ppid: number): ProcessRecord => proc(pid, ppid, '/usr/bin/node', ['node', '/opt/tray-cred/dist/tray-cred-helper.cjs', 'prod']);
+const HELPER_NODE = (pid: number, ppid: number): ProcessRecord =>
+  proc(pid, ppid, '/usr/bin/node', ['node', '/opt/tray-cred/dist/tray-cred-helper.cjs', 'prod']);
 
 describe('verifyCaller: the requesting program', () => {
   it('AWS CLI v2: the Python running /usr/bin/aws above the helper', async () => {
@@ -64,7 +71,9 @@ describe('verifyCaller: the requesting program', () => {
   });
 
   it('reads the working directory up to the requester only: the ancestors above it are reported without one', async () => {
-    const aws = proc(20, 15, '/usr/bin/python3.11', ['/usr/bin/python3', '/usr/bin/aws', 's3', 'ls'], { cwd: '/srv/project' });
+    const aws = proc(20, 15, '/usr/bin/python3.11', ['/usr/bin/python3', '/usr/bin/aws', 's3', 'ls'], {
+      cwd: '/srv/project',
+    });
     const make = proc(15, 10, '/usr/bin/make', ['make', 'deploy']);
     const sh = proc(25, 20, '/usr/bin/dash', ['/bin/sh', '-c', 'tray-cred-helper prod']);
     const table = new TableOf([LOGIN_SHELL, make, aws, sh, HELPER_NODE(30, 25)]);
@@ -72,11 +81,18 @@ describe('verifyCaller: the requesting program', () => {
     assert.deepEqual(table.reads, [30, 25, 20, 15, 10]);
     assert.deepEqual(table.cwdReads, [30, 25, 20], 'the helper, its shell and the requester');
     assert.equal(v.requester.cwd, '/srv/project');
-    assert.deepEqual(v.ancestry, [{ pid: 15, exe: '/usr/bin/make', argv: ['make', 'deploy'] }, { pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] }]);
+    assert.deepEqual(v.ancestry, [
+      { pid: 15, exe: '/usr/bin/make', argv: ['make', 'deploy'] },
+      { pid: 10, exe: '/usr/bin/bash', argv: ['-bash'] },
+    ]);
   });
 
   it('when every process passes the request on, the last one named keeps its working directory', async () => {
-    const leader = proc(10, 1, '/usr/bin/bash', ['bash', '-c', 'tray-cred-helper prod'], { startTime: '900', sid: 10, cwd: '/root' });
+    const leader = proc(10, 1, '/usr/bin/bash', ['bash', '-c', 'tray-cred-helper prod'], {
+      startTime: '900',
+      sid: 10,
+      cwd: '/root',
+    });
     const table = new TableOf([leader, HELPER_NODE(30, 10)]);
     const v = await verifyCaller(peer(30), table);
     assert.equal(v.requester.pid, 10);
@@ -117,15 +133,30 @@ describe('verifyCaller: the requesting program', () => {
     const table = new TableOf([LOGIN_SHELL, impostor]);
     const v = await verifyCaller(peer(30), table, '4000');
     assert.deepEqual(v.requester, { pid: 30, startTime: '', exe: '', argv: [], cwd: '' });
-    assert.match(v.incomplete ?? '', /pid 30 started after the connection was accepted: the peer exited and its pid was reused/);
-    assert.equal((await verifyCaller(peer(30), table, '5000')).requester.exe, '/usr/bin/evil', 'started by then: it may be the peer');
+    assert.match(
+      v.incomplete ?? '',
+      /pid 30 started after the connection was accepted: the peer exited and its pid was reused/,
+    );
+    assert.equal(
+      (await verifyCaller(peer(30), table, '5000')).requester.exe,
+      '/usr/bin/evil',
+      'started by then: it may be the peer',
+    );
   });
 
   it('stops at the session leader and at pid 1, and cuts a runaway tree', async () => {
     const top = proc(2, 1, '/usr/bin/init-ish', ['x'], { sid: 2 });
-    const v = await verifyCaller(peer(30), new TableOf([top, proc(20, 2, '/usr/bin/make', ['make']), HELPER_NODE(30, 20)]));
-    assert.deepEqual(v.ancestry.map((a) => a.pid), [2]);
-    const loop: ProcessRecord[] = Array.from({ length: 40 }, (_, i) => proc(100 + i, 101 + i, '/usr/bin/dash', ['sh', '-c', 'x'], { startTime: String(2000 - i), sid: 1 }));
+    const v = await verifyCaller(
+      peer(30),
+      new TableOf([top, proc(20, 2, '/usr/bin/make', ['make']), HELPER_NODE(30, 20)]),
+    );
+    assert.deepEqual(
+      v.ancestry.map((a) => a.pid),
+      [2],
+    );
+    const loop: ProcessRecord[] = Array.from({ length: 40 }, (_, i) =>
+      proc(100 + i, 101 + i, '/usr/bin/dash', ['sh', '-c', 'x'], { startTime: String(2000 - i), sid: 1 }),
+    );
     const deep = new TableOf(loop);
     const cut = await verifyCaller(peer(100), deep);
     assert.ok(deep.reads.length <= 32);
@@ -135,8 +166,15 @@ describe('verifyCaller: the requesting program', () => {
 
   it('bounds what it records: argv, paths and the number of ancestors', async () => {
     const chain: ProcessRecord[] = [proc(1, 0, '/sbin/init', ['init'], { startTime: '1' })];
-    for (let pid = 2; pid <= 20; pid++) chain.push(proc(pid, pid - 1, `/usr/bin/p${pid}`, ['p', 'y'.repeat(5000)], { startTime: String(pid), sid: 1 }));
-    const big = proc(21, 20, `/${'d'.repeat(5000)}`, Array.from({ length: 400 }, () => 'a'.repeat(100)), { startTime: '21', sid: 1, cwd: 'c'.repeat(9000) });
+    for (let pid = 2; pid <= 20; pid++)
+      chain.push(proc(pid, pid - 1, `/usr/bin/p${pid}`, ['p', 'y'.repeat(5000)], { startTime: String(pid), sid: 1 }));
+    const big = proc(
+      21,
+      20,
+      `/${'d'.repeat(5000)}`,
+      Array.from({ length: 400 }, () => 'a'.repeat(100)),
+      { startTime: '21', sid: 1, cwd: 'c'.repeat(9000) },
+    );
     const v = await verifyCaller(peer(21), new TableOf([...chain, big]));
     assert.equal(v.requester.exe.length, 4096);
     assert.equal(v.requester.cwd.length, 4096);
@@ -153,7 +191,13 @@ describe('what passes a request on', () => {
     ['interactive bash', '/usr/bin/bash', ['-bash'], false, false],
     ['a script run by sh (no -c)', '/usr/bin/dash', ['sh', '/usr/local/bin/deploy.sh'], false, false],
     ['python -c is not a shell', '/usr/bin/python3.11', ['python3', '-c', 'x'], false, false],
-    ['node running the bundle', '/usr/local/bin/node', ['node', '--no-warnings', '/x/dist/tray-cred-helper.cjs', 'p'], true, false],
+    [
+      'node running the bundle',
+      '/usr/local/bin/node',
+      ['node', '--no-warnings', '/x/dist/tray-cred-helper.cjs', 'p'],
+      true,
+      false,
+    ],
     ['node through the bin link', '/usr/bin/node', ['node', '/x/dist/bin/tray-cred-helper', 'p'], true, false],
     ['the single executable', '/opt/t/tray-cred-helper', ['tray-cred-helper', 'p'], true, false],
     ['a deleted helper executable', '/opt/t/tray-cred-helper (deleted)', ['tray-cred-helper', 'p'], true, false],

@@ -32,7 +32,10 @@ const helper = (sandbox: Sandbox) => run(HELPER, ['prod'], { env: sandbox.env, k
 
 /** `tray-cred approve` under a pseudo-terminal; `type` writes a line as typed once `when` shows on the terminal. */
 function terminalApprover(sandbox: Sandbox, args: string[]) {
-  const child = spawnGroup('script', ['-qec', [TRAY_CRED, 'approve', ...args].join(' '), '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnGroup('script', ['-qec', [TRAY_CRED, 'approve', ...args].join(' '), '/dev/null'], {
+    env: sandbox.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let screen = '';
   const waiters: (() => void)[] = [];
   child.stdout!.on('data', (c: Buffer) => {
@@ -43,7 +46,11 @@ function terminalApprover(sandbox: Sandbox, args: string[]) {
   const until = async (pattern: RegExp): Promise<void> => {
     while (!pattern.test(screen)) {
       const more = new Promise<void>((r) => waiters.push(r));
-      if ((await Promise.race([more.then(() => 'more'), exited.then(() => 'exit')])) === 'exit' && !pattern.test(screen)) throw new Error(`approve exited before showing ${pattern}:\n${screen}`);
+      if (
+        (await Promise.race([more.then(() => 'more'), exited.then(() => 'exit')])) === 'exit' &&
+        !pattern.test(screen)
+      )
+        throw new Error(`approve exited before showing ${pattern}:\n${screen}`);
     }
   };
   return {
@@ -58,19 +65,26 @@ function terminalApprover(sandbox: Sandbox, args: string[]) {
   };
 }
 
-test('no approver configured: the refusal says so at once, in the client and in the agent log, and suggests no weaker policy', { timeout: 120_000 }, async (t) => {
+test('no approver configured: the refusal says so at once, in the client and in the agent log, and suggests no weaker policy', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   const agent = await startAgent();
   const r = await helper(sandbox);
   assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
-  assert.match(r.stderr, /no approver configured: start the agent with --approver <command> or answer with `tray-cred approve`/);
+  assert.match(
+    r.stderr,
+    /no approver configured: start the agent with --approver <command> or answer with `tray-cred approve`/,
+  );
   assert.doesNotMatch(r.stderr, /denied at the prompt|policy \S+ allow/);
   assert.match(agent.stderr(), /refused "prod": no approver configured/);
   const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
   assert.match(access?.reason ?? '', /^no approver configured/);
 });
 
-test('an approver command that cannot run: "approver failed to run: <reason>", in the client and the agent log', { timeout: 120_000 }, async (t) => {
+test('an approver command that cannot run: "approver failed to run: <reason>", in the client and the agent log', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   const agent = await startAgent(['--approver', '/nonexistent/approve-prod']);
   const r = await helper(sandbox);
@@ -80,7 +94,9 @@ test('an approver command that cannot run: "approver failed to run: <reason>", i
   assert.match(agent.stderr(), /approver failed to run/);
 });
 
-test('`tray-cred approve` in a pseudo-terminal lists the waiting request, the requesting program verified, and its answer serves it', { timeout: 120_000 }, async (t) => {
+test('`tray-cred approve` in a pseudo-terminal lists the waiting request, the requesting program verified, and its answer serves it', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   await startAgent();
   const approve = terminalApprover(sandbox, ['--once']);
@@ -96,14 +112,20 @@ test('`tray-cred approve` in a pseudo-terminal lists the waiting request, the re
   assert.match(screen, /Allow "prod"\? \(\d+ s left\)/);
   assert.match(screen, /requested by \(verified\): \S+ pid \d+/);
   assert.doesNotMatch(screen, /not verified/);
-  assert.match(screen, /\[y\] allow once, \[r\] this run \(this program instance, \d+ min at most\), \[n\] deny: /, 'a verified requester may be granted its run');
+  assert.match(
+    screen,
+    /\[y\] allow once, \[r\] this run \(this program instance, \d+ min at most\), \[n\] deny: /,
+    'a verified requester may be granted its run',
+  );
   assert.match(screen, /Allowed: allow once\./);
   const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
   assert.equal(access?.decision, 'approved');
   assert.deepEqual(access?.approval, { scope: 'once', grant: access?.requestId });
 });
 
-test('`tray-cred approve` answering n denies, racing an approver command that has not answered: the first answer wins; status lists who waits', { timeout: 120_000 }, async (t) => {
+test('`tray-cred approve` answering n denies, racing an approver command that has not answered: the first answer wins; status lists who waits', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   // An approver command that never answers by itself: the terminal's answer comes first.
   await startAgent(['--approver', 'sleep 40']);
@@ -113,7 +135,10 @@ test('`tray-cred approve` answering n denies, racing an approver command that ha
   const denied = helper(sandbox);
   await approve.until(/\[n\] deny: /);
   const status = await sandbox.trayCred(['status']);
-  assert.match(status.stdout, /1 approval\(s\) waiting \(answer with `tray-cred approve`\)\n {2}waiting: "prod" for .* \(pid \d+, verified\) in /);
+  assert.match(
+    status.stdout,
+    /1 approval\(s\) waiting \(answer with `tray-cred approve`\)\n {2}waiting: "prod" for .* \(pid \d+, verified\) in /,
+  );
   await approve.type(/\[n\] deny: /, 'n');
   const r = await denied;
   assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
@@ -121,12 +146,26 @@ test('`tray-cred approve` answering n denies, racing an approver command that ha
   assert.match(approve.screen(), /Denied\./);
 });
 
-test('refresh-aware issuance: --duration under an hour is refused unless --short-session, which says why; list warns of keys ending within 15 minutes', { timeout: 120_000 }, async (t) => {
+test('refresh-aware issuance: --duration under an hour is refused unless --short-session, which says why; list warns of keys ending within 15 minutes', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox } = await prepare(t);
   const refused = await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--duration', '900']);
   assert.equal(refused.status, EXIT_STATUS.USAGE, refused.stderr);
-  assert.match(refused.stderr, /--duration 900: a 900 s session leaves SDKs too little to cache: botocore runs the helper again whenever fewer than 15 minutes are left .* pass --short-session/);
-  const role = await sandbox.trayCred(['role', 'ops', '--role-arn', 'arn:aws:iam::123456789012:role/ops', '--source-profile', 'dev', '--duration', '1800']);
+  assert.match(
+    refused.stderr,
+    /--duration 900: a 900 s session leaves SDKs too little to cache: botocore runs the helper again whenever fewer than 15 minutes are left .* pass --short-session/,
+  );
+  const role = await sandbox.trayCred([
+    'role',
+    'ops',
+    '--role-arn',
+    'arn:aws:iam::123456789012:role/ops',
+    '--source-profile',
+    'dev',
+    '--duration',
+    '1800',
+  ]);
   assert.equal(role.status, EXIT_STATUS.USAGE, role.stderr);
   const short = await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--duration', '900', '--short-session']);
   assert.equal(short.status, 0, short.stderr);
@@ -134,24 +173,49 @@ test('refresh-aware issuance: --duration under an hour is refused unless --short
   assert.equal((await sandbox.trayCred(['sts', 'prod', '--duration', '3600'])).status, 0);
 
   const soon = new Date(Date.now() + 12 * 60_000).toISOString();
-  const added = await sandbox.trayCred(['add', 'sess', '--access-key-id', 'ASIAIOSFODNN7EXAMPLE', '--expiration', soon], 'secret/abc\ntoken-abc\n');
+  const added = await sandbox.trayCred(
+    ['add', 'sess', '--access-key-id', 'ASIAIOSFODNN7EXAMPLE', '--expiration', soon],
+    'secret/abc\ntoken-abc\n',
+  );
   assert.equal(added.status, 0, added.stderr);
   const later = new Date(Date.now() + 50 * 60_000).toISOString();
-  assert.equal((await sandbox.trayCred(['add', 'later', '--access-key-id', 'ASIAIOSFODNN7EXAMPL2', '--expiration', later], 'secret/abc\ntoken-abc\n')).status, 0);
+  assert.equal(
+    (
+      await sandbox.trayCred(
+        ['add', 'later', '--access-key-id', 'ASIAIOSFODNN7EXAMPL2', '--expiration', later],
+        'secret/abc\ntoken-abc\n',
+      )
+    ).status,
+    0,
+  );
   const list = await sandbox.trayCred(['list']);
   assert.equal(list.status, 0, list.stderr);
   assert.match(list.stderr, /warning: "sess" expires in 1[12] min: SDKs refresh within the last 15 minutes/);
   assert.doesNotMatch(list.stderr, /"later"|"dev"|"prod"/, 'only what ends within 15 minutes');
 });
 
-test('`tray-cred approve` asks for the MFA code a session profile needs, refuses a malformed one, and STS gets the code typed', { timeout: 120_000 }, async (t) => {
+test('`tray-cred approve` asks for the MFA code a session profile needs, refuses a malformed one, and STS gets the code typed', {
+  timeout: 120_000,
+}, async (t) => {
   const sts = new StsStandIn();
   await sts.start();
   t.after(() => sts.stop());
   sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
   sts.mfaCode = '402193';
   const { sandbox, startAgent } = await prepare(t);
-  assert.equal((await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on', '--mfa-serial', 'arn:aws:iam::123456789012:mfa/ann'])).status, 0);
+  assert.equal(
+    (
+      await sandbox.trayCred([
+        'sts',
+        'prod',
+        '--session-mode',
+        'on',
+        '--mfa-serial',
+        'arn:aws:iam::123456789012:mfa/ann',
+      ])
+    ).status,
+    0,
+  );
   sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
   await startAgent();
   const approve = terminalApprover(sandbox, ['--once']);
@@ -164,12 +228,17 @@ test('`tray-cred approve` asks for the MFA code a session profile needs, refuses
   const r = await served;
   assert.equal(r.status, 0, `${r.stderr}\n${approve.screen()}`);
   assert.match((JSON.parse(r.stdout) as { AccessKeyId: string }).AccessKeyId, /^ASIA/);
-  assert.deepEqual(sts.requests.map((x) => [x.action, x.params.TokenCode]), [['GetSessionToken', '402193']]);
+  assert.deepEqual(
+    sts.requests.map((x) => [x.action, x.params.TokenCode]),
+    [['GetSessionToken', '402193']],
+  );
   assert.match(approve.screen(), /needs a code from MFA device arn:aws:iam::123456789012:mfa\/ann/);
   assert.ok(!JSON.stringify(await auditEntries(sandbox)).includes('402193'), 'the code is not recorded');
 });
 
-test('--approval-timeout: the deadline the agent keeps, refused outside 5-600 s, and a time-out that suggests no weaker policy', { timeout: 120_000 }, async (t) => {
+test('--approval-timeout: the deadline the agent keeps, refused outside 5-600 s, and a time-out that suggests no weaker policy', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   const bad = await sandbox.trayCred(['agent', '--approval-timeout', '2']);
   assert.equal(bad.status, EXIT_STATUS.USAGE);
@@ -177,11 +246,16 @@ test('--approval-timeout: the deadline the agent keeps, refused outside 5-600 s,
   await startAgent(['--approver', 'sleep 40', '--approval-timeout', '5']);
   const r = await helper(sandbox);
   assert.equal(r.status, EXIT_STATUS.TIMEOUT, r.stderr);
-  assert.match(r.stderr, /nobody approved access to "prod" within 5 s, so it was denied: retry and answer the prompt in time/);
+  assert.match(
+    r.stderr,
+    /nobody approved access to "prod" within 5 s, so it was denied: retry and answer the prompt in time/,
+  );
   assert.doesNotMatch(r.stderr, /policy|allow`/);
 });
 
-test('the program that asked cannot answer its own prompt over the socket: an allow is FORBIDDEN, said in the agent log, and the prompt still waits', { timeout: 120_000 }, async (t) => {
+test('the program that asked cannot answer its own prompt over the socket: an allow is FORBIDDEN, said in the agent log, and the prompt still waits', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   // An approver command that never answers by itself, so the prompt stays open for the attack.
   const agent = await startAgent(['--approver', 'sleep 40']);
@@ -190,11 +264,19 @@ test('the program that asked cannot answer its own prompt over the socket: an al
   // it lists the waiting prompt and answers it, as a hostile dependency of the asking program could.
   let prompts: WirePrompt[] = [];
   while (prompts.length === 0) {
-    const listed = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: 'list', op: 'approvals', wait: 5000 } as Request, 10_000);
+    const listed = await sendRequest(
+      sandbox.socket,
+      { v: PROTOCOL_VERSION, id: 'list', op: 'approvals', wait: 5000 } as Request,
+      10_000,
+    );
     assert.ok(listed.ok, JSON.stringify(listed));
     prompts = parseApprovalsResult(listed.result) ?? [];
   }
-  const forged = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: 'yes', op: 'approve', prompt: prompts[0]!.ref, allow: true, scope: 'once' } as Request, 10_000);
+  const forged = await sendRequest(
+    sandbox.socket,
+    { v: PROTOCOL_VERSION, id: 'yes', op: 'approve', prompt: prompts[0]!.ref, allow: true, scope: 'once' } as Request,
+    10_000,
+  );
   assert.equal(forged.ok, false);
   assert.equal(!forged.ok && forged.error.code, 'FORBIDDEN');
   assert.match(!forged.ok ? forged.error.message : '', /only from a terminal|cannot answer its own prompt/);
@@ -202,7 +284,11 @@ test('the program that asked cannot answer its own prompt over the socket: an al
   const status = await sandbox.trayCred(['status']);
   assert.match(status.stdout, /1 approval\(s\) waiting/, 'the prompt is still open for a person');
   // A deny needs no terminal: anyone of the user's may refuse.
-  const no = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: 'no', op: 'approve', prompt: prompts[0]!.ref, allow: false } as Request, 10_000);
+  const no = await sendRequest(
+    sandbox.socket,
+    { v: PROTOCOL_VERSION, id: 'no', op: 'approve', prompt: prompts[0]!.ref, allow: false } as Request,
+    10_000,
+  );
   assert.ok(no.ok, JSON.stringify(no));
   const r = await asked;
   assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);

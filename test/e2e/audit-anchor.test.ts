@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { HELPER, auditEntries, credentialsFile, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+import {
+  HELPER,
+  auditEntries,
+  credentialsFile,
+  run,
+  testSandbox,
+  writeAwsConfig,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 async function ok(sandbox: Sandbox, args: readonly string[]): Promise<RunResult> {
   const r = await sandbox.trayCred(args);
@@ -43,7 +52,9 @@ async function verifyFails(sandbox: Sandbox, says: RegExp): Promise<void> {
   assert.match(doctor.stdout, says);
 }
 
-test('a wiped log: verify and doctor report it, and the restarted agent records tamper instead of a new chain', { timeout: 120_000 }, async (t) => {
+test('a wiped log: verify and doctor report it, and the restarted agent records tamper instead of a new chain', {
+  timeout: 120_000,
+}, async (t) => {
   const s = await setUp(t);
   await agentRun(s, 3);
   assert.equal((await s.sandbox.trayCred(['audit', 'verify'])).status, 0);
@@ -53,11 +64,16 @@ test('a wiped log: verify and doctor report it, and the restarted agent records 
   await agentRun(s, 1);
   const entries = await auditEntries(s.sandbox);
   assert.equal(entries[0]!.event, 'tamper');
-  assert.match(String(entries[0]!.reason), /the audit log was deleted: the keychain had anchored entry \d+, so a new chain starts here/);
+  assert.match(
+    String(entries[0]!.reason),
+    /the audit log was deleted: the keychain had anchored entry \d+, so a new chain starts here/,
+  );
   await verifyFails(s.sandbox, /tampering was detected and recorded here: the audit log was deleted/);
 });
 
-test('a cut below the anchor with an old head.json put back: reported, and recorded by the restarted agent', { timeout: 120_000 }, async (t) => {
+test('a cut below the anchor with an old head.json put back: reported, and recorded by the restarted agent', {
+  timeout: 120_000,
+}, async (t) => {
   const s = await setUp(t);
   const [file] = (await readdir(s.dir)).filter((n) => n.endsWith('.jsonl'));
   const oldLog = await readFile(join(s.dir, file!));
@@ -65,11 +81,22 @@ test('a cut below the anchor with an old head.json put back: reported, and recor
   await agentRun(s, 3);
   await writeFile(join(s.dir, file!), oldLog);
   await writeFile(join(s.dir, 'head.json'), oldHead);
-  await verifyFails(s.sandbox, /the log ends at entry 2 but the keychain anchored entry \d+: \d+ or more entries were cut off \(an older head\.json may have been put back\)/);
+  await verifyFails(
+    s.sandbox,
+    /the log ends at entry 2 but the keychain anchored entry \d+: \d+ or more entries were cut off \(an older head\.json may have been put back\)/,
+  );
 
   await agentRun(s, 1);
   const entries = await auditEntries(s.sandbox);
-  assert.deepEqual(entries.slice(0, 4).map((e) => [e.seq, e.event]), [[1, 'init'], [2, 'import'], [3, 'tamper'], [4, 'agent-start']]);
+  assert.deepEqual(
+    entries.slice(0, 4).map((e) => [e.seq, e.event]),
+    [
+      [1, 'init'],
+      [2, 'import'],
+      [3, 'tamper'],
+      [4, 'agent-start'],
+    ],
+  );
   assert.match(String(entries[2]!.reason), /the log ends at entry 2 but the keychain had anchored entry \d+/);
   await verifyFails(s.sandbox, /tampering was detected and recorded here/);
 });

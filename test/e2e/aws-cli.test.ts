@@ -45,7 +45,14 @@ const EXPIRED = {
   secretAccessKey: 'eXp1redSecretZp9Utk/h3yCo8nvbEXAMPLEKEY',
   sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLEEXPIREDTOKEN/abc+def==',
 };
-const SECRETS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey, SESSION.secretAccessKey, SESSION.sessionToken, EXPIRED.secretAccessKey, EXPIRED.sessionToken];
+const SECRETS = [
+  DEV_KEYS.secretAccessKey,
+  PROD_KEYS.secretAccessKey,
+  SESSION.secretAccessKey,
+  SESSION.sessionToken,
+  EXPIRED.secretAccessKey,
+  EXPIRED.sessionToken,
+];
 
 interface Creds {
   accessKeyId: string;
@@ -83,11 +90,23 @@ function record(what: string, r: RunResult): RunResult {
 const awsCli: Client = {
   name: 'AWS CLI v2',
   async get(profile) {
-    const r = record(`aws ${profile}`, await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: sandbox.env }));
+    const r = record(
+      `aws ${profile}`,
+      await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: sandbox.env }),
+    );
     if (r.status !== 0) return { ok: false, text: r.stderr, status: r.status };
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     // The document the CLI prints is the credential_process format; nothing else may be in it.
-    assert.deepEqual(Object.keys(doc).sort(), ['AccessKeyId', 'SecretAccessKey', 'Version', ...(doc.SessionToken === undefined ? [] : ['SessionToken']), ...(doc.Expiration === undefined ? [] : ['Expiration'])].sort());
+    assert.deepEqual(
+      Object.keys(doc).sort(),
+      [
+        'AccessKeyId',
+        'SecretAccessKey',
+        'Version',
+        ...(doc.SessionToken === undefined ? [] : ['SessionToken']),
+        ...(doc.Expiration === undefined ? [] : ['Expiration']),
+      ].sort(),
+    );
     assert.equal(doc.Version, 1);
     assert.equal(r.stderr, '', 'a successful export-credentials writes nothing to stderr');
     return {
@@ -100,15 +119,29 @@ const awsCli: Client = {
       },
     };
   },
-  isCaller: (caller, profile) => !!caller && caller.command.includes('export-credentials') && caller.command.includes(`--profile ${profile}`),
+  isCaller: (caller, profile) =>
+    !!caller && caller.command.includes('export-credentials') && caller.command.includes(`--profile ${profile}`),
 };
 
 const sdk: Client = {
   name: 'SDK v3 fromProcess',
   async get(profile) {
     try {
-      const c = await fromProcess({ profile, configFilepath: sandbox.awsConfig, filepath: sandbox.awsCredentials, ignoreCache: true })();
-      return { ok: true, creds: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration?.toISOString() } };
+      const c = await fromProcess({
+        profile,
+        configFilepath: sandbox.awsConfig,
+        filepath: sandbox.awsCredentials,
+        ignoreCache: true,
+      })();
+      return {
+        ok: true,
+        creds: {
+          accessKeyId: c.accessKeyId,
+          secretAccessKey: c.secretAccessKey,
+          sessionToken: c.sessionToken,
+          expiration: c.expiration?.toISOString(),
+        },
+      };
     } catch (error) {
       const text = (error as Error).message;
       stderrs.push({ what: `sdk ${profile}`, text });
@@ -118,7 +151,9 @@ const sdk: Client = {
   // The SDK runs credential_process through `sh -c`: the helper's parent is that shell (a child
   // of this test process), or this process itself where the shell execs the command in place.
   isCaller: (caller, profile) =>
-    !!caller && ((caller.command === `/bin/sh -c tray-cred-helper ${profile}` && caller.ppid === process.pid) || caller.pid === process.pid),
+    !!caller &&
+    ((caller.command === `/bin/sh -c tray-cred-helper ${profile}` && caller.ppid === process.pid) ||
+      caller.pid === process.pid),
 };
 
 const BOTO3 = `
@@ -138,7 +173,14 @@ const boto3: Client = {
     const r = record(`boto3 ${profile}`, await run(PYTHON, ['-c', BOTO3, profile], { env: sandbox.env }));
     if (r.status !== 0) return { ok: false, text: r.stderr, status: r.status };
     const c = JSON.parse(r.stdout) as { accessKeyId: string; secretAccessKey: string; sessionToken: string | null };
-    return { ok: true, creds: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken ?? undefined } };
+    return {
+      ok: true,
+      creds: {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken ?? undefined,
+      },
+    };
   },
   isCaller: (caller) => !!caller && caller.command.startsWith(PYTHON) && caller.command.includes('boto3'),
 };
@@ -172,7 +214,11 @@ async function approverLines(): Promise<{ profile: string; caller: CallerClaim |
 async function assertVerified(): Promise<void> {
   const v = record('audit verify', await auditVerify(sandbox));
   assert.equal(v.status, 0, `audit verify failed: ${v.stderr}`);
-  assert.equal(v.stdout, `audit log verified: ${auditSeen} entries in 1 file(s), chain intact\n`, 'verify counts every entry written so far');
+  assert.equal(
+    v.stdout,
+    `audit log verified: ${auditSeen} entries in 1 file(s), chain intact\n`,
+    'verify counts every entry written so far',
+  );
 }
 
 /**
@@ -188,13 +234,21 @@ async function expectServed(profile: string, keys: Creds, decision: Decision): P
     assert.equal(got.creds.sessionToken, keys.sessionToken, client.name);
     if (client !== boto3) {
       // boto3's frozen credentials carry no expiry; the CLI and the SDK report it.
-      assert.equal(got.creds.expiration === undefined ? undefined : Date.parse(got.creds.expiration), keys.expiration === undefined ? undefined : Date.parse(keys.expiration), client.name);
+      assert.equal(
+        got.creds.expiration === undefined ? undefined : Date.parse(got.creds.expiration),
+        keys.expiration === undefined ? undefined : Date.parse(keys.expiration),
+        client.name,
+      );
     }
   }
   const h = await helper(profile);
   assert.equal(h.status, 0, h.stderr);
   assert.equal(h.stderr, '');
-  const doc: Record<string, unknown> = { Version: 1, AccessKeyId: keys.accessKeyId, SecretAccessKey: keys.secretAccessKey };
+  const doc: Record<string, unknown> = {
+    Version: 1,
+    AccessKeyId: keys.accessKeyId,
+    SecretAccessKey: keys.secretAccessKey,
+  };
   if (keys.sessionToken) doc.SessionToken = keys.sessionToken;
   if (keys.expiration) doc.Expiration = keys.expiration;
   assert.equal(h.stdout, `${JSON.stringify(doc)}\n`, 'the helper prints exactly one credential_process document');
@@ -202,12 +256,20 @@ async function expectServed(profile: string, keys: Creds, decision: Decision): P
 }
 
 /** Asks every client and the helper for `profile` and checks that each fails with `code` and the helper's message. */
-async function expectRefused(profile: string, code: ErrorCode | 'NOT_RUNNING', message: string, decision: Decision | undefined): Promise<void> {
+async function expectRefused(
+  profile: string,
+  code: ErrorCode | 'NOT_RUNNING',
+  message: string,
+  decision: Decision | undefined,
+): Promise<void> {
   for (const client of CLIENTS) {
     const got = await client.get(profile);
     assert.equal(got.ok, false, `${client.name} got credentials for ${profile}`);
     if (got.ok) continue;
-    assert.ok(got.text.includes(`tray-cred-helper: ${message}`), `${client.name} did not pass on the helper's message "${message}":\n${got.text}`);
+    assert.ok(
+      got.text.includes(`tray-cred-helper: ${message}`),
+      `${client.name} did not pass on the helper's message "${message}":\n${got.text}`,
+    );
     if (client === awsCli) assert.equal(got.status, 253, 'the AWS CLI exits 253 when credential_process fails');
     if (client === boto3) assert.match(got.text, /^CredentialRetrievalError: /);
   }
@@ -226,8 +288,17 @@ async function expectAudit(profile: string, decision: Decision): Promise<void> {
     Array.from({ length: CLIENTS.length + 1 }, () => ['access', profile, decision]),
     'one access entry per request, nothing else',
   );
-  CLIENTS.forEach((client, i) => assert.ok(client.isCaller(entries[i]!.caller, profile), `${client.name}'s entry claims caller ${JSON.stringify(entries[i]!.caller)}`));
-  assert.equal(entries.at(-1)!.caller?.pid, process.pid, 'the directly run helper reports this test process as its caller');
+  CLIENTS.forEach((client, i) =>
+    assert.ok(
+      client.isCaller(entries[i]!.caller, profile),
+      `${client.name}'s entry claims caller ${JSON.stringify(entries[i]!.caller)}`,
+    ),
+  );
+  assert.equal(
+    entries.at(-1)!.caller?.pid,
+    process.pid,
+    'the directly run helper reports this test process as its caller',
+  );
   for (const e of entries) assert.match(e.requestId ?? '', /^[A-Za-z0-9_-]+$/);
   await assertVerified();
 }
@@ -261,14 +332,38 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
     const direct = record('sts prod', await sandbox.trayCred(['sts', 'prod', '--session-mode', 'off']));
     assert.equal(direct.status, 0, direct.stderr);
     sessionExpiration = new Date(Date.now() + 2 * 3600_000).toISOString();
-    const sess = record('add sess', await sandbox.trayCred(['add', 'sess', '--access-key-id', SESSION.accessKeyId, '--expiration', sessionExpiration], `${SESSION.secretAccessKey}\n${SESSION.sessionToken}\n`));
+    const sess = record(
+      'add sess',
+      await sandbox.trayCred(
+        ['add', 'sess', '--access-key-id', SESSION.accessKeyId, '--expiration', sessionExpiration],
+        `${SESSION.secretAccessKey}\n${SESSION.sessionToken}\n`,
+      ),
+    );
     assert.equal(sess.status, 0, sess.stderr);
-    const old = record('add old', await sandbox.trayCred(['add', 'old', '--access-key-id', EXPIRED.accessKeyId, '--expiration', new Date(Date.now() - 3600_000).toISOString()], `${EXPIRED.secretAccessKey}\n${EXPIRED.sessionToken}\n`));
+    const old = record(
+      'add old',
+      await sandbox.trayCred(
+        [
+          'add',
+          'old',
+          '--access-key-id',
+          EXPIRED.accessKeyId,
+          '--expiration',
+          new Date(Date.now() - 3600_000).toISOString(),
+        ],
+        `${EXPIRED.secretAccessKey}\n${EXPIRED.sessionToken}\n`,
+      ),
+    );
     assert.equal(old.status, 0, old.stderr);
     const list = await sandbox.trayCred(['list', '--json']);
     assert.deepEqual(
       (JSON.parse(list.stdout) as { name: string; policy: string }[]).map((p) => [p.name, p.policy]),
-      [['dev', 'allow'], ['old', 'allow'], ['prod', 'ask'], ['sess', 'allow']],
+      [
+        ['dev', 'allow'],
+        ['old', 'allow'],
+        ['prod', 'ask'],
+        ['sess', 'allow'],
+      ],
     );
     await writeAwsConfig(sandbox, ['dev', 'prod', 'sess', 'old', 'ghost']);
 
@@ -301,8 +396,14 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
     await expectServed('prod', PROD_KEYS, 'approved');
     const asked = await approverLines();
     assert.equal(asked.length, CLIENTS.length + 1, 'one approval per request (rememberMinutes is 0)');
-    assert.deepEqual(asked.map((a) => a.profile), Array(CLIENTS.length + 1).fill('prod'));
-    assert.ok(awsCli.isCaller(asked[0]!.caller ?? undefined, 'prod'), `TRAY_CRED_CALLER was ${JSON.stringify(asked[0]!.caller)}`);
+    assert.deepEqual(
+      asked.map((a) => a.profile),
+      Array(CLIENTS.length + 1).fill('prod'),
+    );
+    assert.ok(
+      awsCli.isCaller(asked[0]!.caller ?? undefined, 'prod'),
+      `TRAY_CRED_CALLER was ${JSON.stringify(asked[0]!.caller)}`,
+    );
     approverCalls = asked.length;
   });
 
@@ -332,9 +433,18 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
     assert.equal(lock.status, 0, lock.stderr);
     assert.equal(lock.stdout, `agent ${agent.pid} on ${sandbox.socket}: locked\n`);
     const lockEntries = await newEntries();
-    assert.deepEqual(lockEntries.map((e) => [e.event, e.caller?.command]), [['lock', 'tray-cred lock']]);
+    assert.deepEqual(
+      lockEntries.map((e) => [e.event, e.caller?.command]),
+      [['lock', 'tray-cred lock']],
+    );
     const status = await sandbox.trayCred(['status', '--json']);
-    assert.deepEqual(JSON.parse(status.stdout), { locked: true, profiles: 0, pending: 0, waiting: [], agentPid: agent.pid });
+    assert.deepEqual(JSON.parse(status.stdout), {
+      locked: true,
+      profiles: 0,
+      pending: 0,
+      waiting: [],
+      agentPid: agent.pid,
+    });
 
     await expectRefused('dev', 'LOCKED', 'tray-cred is locked: run `tray-cred unlock`', 'locked');
     assert.equal((await approverLines()).length, approverCalls, 'a locked agent asks nobody');
@@ -342,14 +452,23 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
     const unlock = record('unlock', await sandbox.trayCred(['unlock']));
     assert.equal(unlock.status, 0, unlock.stderr);
     assert.equal(unlock.stdout, `agent ${agent.pid} on ${sandbox.socket}: unlocked, 4 profile(s)\n`);
-    assert.deepEqual((await newEntries()).map((e) => e.event), ['unlock']);
+    assert.deepEqual(
+      (await newEntries()).map((e) => e.event),
+      ['unlock'],
+    );
     await expectServed('dev', DEV_KEYS, 'allowed');
   });
 
   test('a stopped agent: every client fails with "no tray-cred agent answers", nothing is audited', async () => {
     const stopped = await agent.stop();
     assert.deepEqual(stopped, { code: 0, signal: null }, `the agent stops cleanly on SIGTERM:\n${agent.stderr()}`);
-    assert.deepEqual((await newEntries()).map((e) => [e.event, e.reason]), [['lock', 'agent stopped (SIGTERM)'], ['agent-stop', 'SIGTERM']]);
+    assert.deepEqual(
+      (await newEntries()).map((e) => [e.event, e.reason]),
+      [
+        ['lock', 'agent stopped (SIGTERM)'],
+        ['agent-stop', 'SIGTERM'],
+      ],
+    );
     await expectRefused('dev', 'NOT_RUNNING', `no tray-cred agent answers at ${sandbox.socket}`, undefined);
     assert.deepEqual(await newEntries(), [], 'with no agent there is nobody to write an entry');
     await assertVerified();
@@ -357,12 +476,21 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
 
   test('no secret appeared on any stderr, in the agent log, the audit log or the vault file', async () => {
     stderrs.push({ what: 'agent', text: agent.stderr() });
-    for (const { what, text } of stderrs) assert.deepEqual(findSecrets(text, SECRETS), [], `${what} printed a secret on stderr`);
+    for (const { what, text } of stderrs)
+      assert.deepEqual(findSecrets(text, SECRETS), [], `${what} printed a secret on stderr`);
     assert.ok(stderrs.length > 30, 'every run was collected');
     const audit = await sandbox.trayCred(['audit', '--json', '--limit', '100000']);
     assert.deepEqual(findSecrets(audit.stdout, SECRETS), []);
-    assert.deepEqual(findSecrets(await readFile(join(sandbox.home, 'vault.json'), 'utf8'), SECRETS), [], 'the vault is encrypted');
-    assert.deepEqual(findSecrets(await readFile(approverLog, 'utf8'), SECRETS), [], 'the approver is told who asks, never the keys');
+    assert.deepEqual(
+      findSecrets(await readFile(join(sandbox.home, 'vault.json'), 'utf8'), SECRETS),
+      [],
+      'the vault is encrypted',
+    );
+    assert.deepEqual(
+      findSecrets(await readFile(approverLog, 'utf8'), SECRETS),
+      [],
+      'the approver is told who asks, never the keys',
+    );
     assert.match(agent.stderr(), /^tray-cred agent \d+: listening on /);
   });
 });

@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { HELPER, ROOT, credentialsFile, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+import {
+  HELPER,
+  ROOT,
+  credentialsFile,
+  run,
+  testSandbox,
+  writeAwsConfig,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 import { SYNC_LIMIT } from '../node/processes.ts';
 
 const VERSION = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -47,10 +56,19 @@ test('a typo is one line with the suggestion and the help to see, exit 2, never 
   const cases = [
     { args: ['lst'], says: "tray-cred: unknown command 'lst' (did you mean 'list'?); see tray-cred --help" },
     { args: ['frobnicate'], says: "tray-cred: unknown command 'frobnicate'; see tray-cred --help" },
-    { args: ['list', '--jsn'], says: "tray-cred: unknown option '--jsn' (did you mean '--json'?); see tray-cred list --help" },
-    { args: ['audit', 'verify', '--jsno'], says: "tray-cred: unknown option '--jsno' (did you mean '--json'?); see tray-cred audit verify --help" },
+    {
+      args: ['list', '--jsn'],
+      says: "tray-cred: unknown option '--jsn' (did you mean '--json'?); see tray-cred list --help",
+    },
+    {
+      args: ['audit', 'verify', '--jsno'],
+      says: "tray-cred: unknown option '--jsno' (did you mean '--json'?); see tray-cred audit verify --help",
+    },
     { args: ['add'], says: "tray-cred: missing required argument 'profile'; see tray-cred add --help" },
-    { args: ['completion', 'ksh'], says: "tray-cred: 'ksh' is not a <shell>: use bash, zsh or fish; see tray-cred completion --help" },
+    {
+      args: ['completion', 'ksh'],
+      says: "tray-cred: 'ksh' is not a <shell>: use bash, zsh or fish; see tray-cred completion --help",
+    },
   ];
   for (const c of cases) {
     const r = await sandbox.trayCred(c.args);
@@ -64,7 +82,12 @@ test('-v and --version print the version with Node and the platform', async (t) 
   const { sandbox } = await testSandbox(t);
   for (const flag of ['-v', '--version']) {
     const r = await ok(sandbox, [flag]);
-    assert.match(r.stdout, new RegExp(`^tray-cred ${VERSION.replaceAll('.', '\\.')} \\(Node v24\\.\\d+\\.\\d+, ${process.platform}-${process.arch}\\)\\n$`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^tray-cred ${VERSION.replaceAll('.', '\\.')} \\(Node v24\\.\\d+\\.\\d+, ${process.platform}-${process.arch}\\)\\n$`,
+      ),
+    );
     assert.equal(r.stderr, '');
   }
 });
@@ -72,7 +95,16 @@ test('-v and --version print the version with Node and the platform', async (t) 
 /** What the bash script offers for the words typed so far (the last one is being completed). */
 async function bashComplete(script: string, typed: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
   const words = ['tray-cred', ...typed].map((w) => `'${w}'`).join(' ');
-  const r = await run('bash', ['-c', `source "$1"; COMP_WORDS=(${words}); COMP_CWORD=${typed.length}; _tray_cred; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', script], { env });
+  const r = await run(
+    'bash',
+    [
+      '-c',
+      `source "$1"; COMP_WORDS=(${words}); COMP_CWORD=${typed.length}; _tray_cred; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      'bash',
+      script,
+    ],
+    { env },
+  );
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter(Boolean);
 }
@@ -85,26 +117,45 @@ test('completion scripts for bash, zsh and fish parse; the bash one completes co
     scripts[shell] = join(sandbox.root, `completion.${shell}`);
     await writeFile(scripts[shell], (await ok(sandbox, ['completion', shell])).stdout);
   }
-  await t.test('bash -n', async () => assert.equal((await run('bash', ['-n', scripts.bash!], { env: sandbox.env })).status, 0));
-  await t.test('zsh -n, and the zsh function offers commands, options and profiles (skipped when zsh is not installed)', { skip: !has('zsh') && 'zsh is not installed' }, async () => {
-    const r = await run('zsh', ['-n', scripts.zsh!], { env: sandbox.env });
-    assert.equal(r.status, 0, r.stderr);
-    // compadd stubbed to print what it is given: zsh filters by prefix itself.
-    const offered = async (typed: string[]): Promise<string[]> => {
-      const words = ['tray-cred', ...typed].map((w) => `'${w}'`).join(' ');
-      const z = await run('zsh', ['-c', `source "$1"; compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }; words=(${words}); CURRENT=${typed.length + 1}; _tray_cred`, 'zsh', scripts.zsh!], { env: sandbox.env });
-      assert.equal(z.status, 0, z.stderr);
-      return z.stdout.split('\n').filter(Boolean);
-    };
-    assert.ok((await offered([''])).includes('list'));
-    assert.deepEqual(await offered(['list', '']), ['--json', '-h', '--help']);
-    assert.deepEqual(await offered(['audit', '--profile', '']), ['dev', 'prod']);
-  });
-  await t.test('fish -n, and fish completes `tray-cred li` (skipped when fish is not installed)', { skip: !has('fish') && 'fish is not installed' }, async () => {
-    assert.equal((await run('fish', ['-n', scripts.fish!], { env: sandbox.env })).status, 0);
-    const r = await run('fish', ['-c', `source ${scripts.fish}; complete -C 'tray-cred li'`], { env: sandbox.env });
-    assert.equal(r.stdout.split('\t')[0], 'list', r.stderr);
-  });
+  await t.test('bash -n', async () =>
+    assert.equal((await run('bash', ['-n', scripts.bash!], { env: sandbox.env })).status, 0),
+  );
+  await t.test(
+    'zsh -n, and the zsh function offers commands, options and profiles (skipped when zsh is not installed)',
+    { skip: !has('zsh') && 'zsh is not installed' },
+    async () => {
+      const r = await run('zsh', ['-n', scripts.zsh!], { env: sandbox.env });
+      assert.equal(r.status, 0, r.stderr);
+      // compadd stubbed to print what it is given: zsh filters by prefix itself.
+      const offered = async (typed: string[]): Promise<string[]> => {
+        const words = ['tray-cred', ...typed].map((w) => `'${w}'`).join(' ');
+        const z = await run(
+          'zsh',
+          [
+            '-c',
+            `source "$1"; compadd() { [[ $1 == -- ]] && shift; print -l -- "$@"; }; words=(${words}); CURRENT=${typed.length + 1}; _tray_cred`,
+            'zsh',
+            scripts.zsh!,
+          ],
+          { env: sandbox.env },
+        );
+        assert.equal(z.status, 0, z.stderr);
+        return z.stdout.split('\n').filter(Boolean);
+      };
+      assert.ok((await offered([''])).includes('list'));
+      assert.deepEqual(await offered(['list', '']), ['--json', '-h', '--help']);
+      assert.deepEqual(await offered(['audit', '--profile', '']), ['dev', 'prod']);
+    },
+  );
+  await t.test(
+    'fish -n, and fish completes `tray-cred li` (skipped when fish is not installed)',
+    { skip: !has('fish') && 'fish is not installed' },
+    async () => {
+      assert.equal((await run('fish', ['-n', scripts.fish!], { env: sandbox.env })).status, 0);
+      const r = await run('fish', ['-c', `source ${scripts.fish}; complete -C 'tray-cred li'`], { env: sandbox.env });
+      assert.equal(r.stdout.split('\t')[0], 'list', r.stderr);
+    },
+  );
   await t.test('bash completes what was typed', async () => {
     const env = sandbox.env;
     assert.deepEqual(await bashComplete(scripts.bash!, ['li'], env), ['list']);
@@ -116,22 +167,51 @@ test('completion scripts for bash, zsh and fish parse; the bash one completes co
   });
   await t.test('every command in --help is completed: the script comes from the definitions', async () => {
     const help = (await ok(sandbox, ['--help'])).stdout;
-    const commands = [...help.split('Commands:')[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    const commands = [...help.split('Commands:')[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)]
+      .map((m) => m[1]!)
+      .filter((c) => c !== 'help');
     assert.ok(commands.length > 15, `commands found in --help: ${commands.join(' ')}`);
     const offered = await bashComplete(scripts.bash!, [''], sandbox.env);
-    assert.deepEqual(commands.filter((c) => !offered.includes(c)), []);
+    assert.deepEqual(
+      commands.filter((c) => !offered.includes(c)),
+      [],
+    );
   });
 });
 
 test('messages name the flag and the values it takes, not the vault field', async (t) => {
   const { sandbox } = await withDev(t);
   const cases = [
-    { args: ['sts', 'dev', '--duration', '100'], says: 'tray-cred: profile "dev": --duration takes 900-129600 seconds (15 minutes to 36 hours), not 100' },
+    {
+      args: ['sts', 'dev', '--duration', '100'],
+      says: 'tray-cred: profile "dev": --duration takes 900-129600 seconds (15 minutes to 36 hours), not 100',
+    },
     { args: ['sts', 'dev', '--duration', 'soon'], says: 'tray-cred: --duration takes 900-129600 seconds, not "soon"' },
-    { args: ['sts', 'dev', '--region', 'moon'], says: 'tray-cred: profile "dev": --region takes an AWS region like eu-west-1, or none, not "moon"' },
-    { args: ['role', 'ops', '--role-arn', 'arn:aws:iam::123456789012:role/ops', '--source-profile', 'dev', '--duration', '50000'], says: 'tray-cred: profile "ops": --duration takes 900-43200 seconds (15 minutes to 12 hours) for a role, not 50000' },
-    { args: ['role', 'ops', '--role-arn', 'ops', '--source-profile', 'dev'], says: 'tray-cred: profile "ops": --role-arn takes a role ARN like arn:aws:iam::123456789012:role/name, not "ops"' },
-    { args: ['settings', 'idleLockMinutes', '7'], says: 'tray-cred: idleLockMinutes takes off, 5, 15 or 60 (minutes), not "7"' },
+    {
+      args: ['sts', 'dev', '--region', 'moon'],
+      says: 'tray-cred: profile "dev": --region takes an AWS region like eu-west-1, or none, not "moon"',
+    },
+    {
+      args: [
+        'role',
+        'ops',
+        '--role-arn',
+        'arn:aws:iam::123456789012:role/ops',
+        '--source-profile',
+        'dev',
+        '--duration',
+        '50000',
+      ],
+      says: 'tray-cred: profile "ops": --duration takes 900-43200 seconds (15 minutes to 12 hours) for a role, not 50000',
+    },
+    {
+      args: ['role', 'ops', '--role-arn', 'ops', '--source-profile', 'dev'],
+      says: 'tray-cred: profile "ops": --role-arn takes a role ARN like arn:aws:iam::123456789012:role/name, not "ops"',
+    },
+    {
+      args: ['settings', 'idleLockMinutes', '7'],
+      says: 'tray-cred: idleLockMinutes takes off, 5, 15 or 60 (minutes), not "7"',
+    },
     { args: ['settings', 'unlockOnRequest', 'maybe'], says: 'tray-cred: unlockOnRequest takes on or off, not "maybe"' },
   ];
   for (const c of cases) {
@@ -149,7 +229,10 @@ test('an option that does nothing under the policy is stored, and a warning on s
   const { sandbox } = await withDev(t);
   const allow = await ok(sandbox, ['policy', 'dev', 'allow', '--remember', '15']);
   assert.equal(allow.stdout, 'Profile "dev": allow.\n');
-  assert.equal(allow.stderr, 'tray-cred: warning: --remember applies only to ask: "dev" is allow, so 15 min is stored but does nothing until `tray-cred policy dev ask`\n');
+  assert.equal(
+    allow.stderr,
+    'tray-cred: warning: --remember applies only to ask: "dev" is allow, so 15 min is stored but does nothing until `tray-cred policy dev ask`\n',
+  );
   const listed = JSON.parse((await ok(sandbox, ['list', '--json'])).stdout) as { rememberMinutes?: number }[];
   assert.equal(listed[0]!.rememberMinutes, 15);
 
@@ -167,7 +250,10 @@ test('audit, list and status before init say there is no vault and how to make o
     const r = await sandbox.trayCred(args);
     assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, `tray-cred: there is no vault at ${join(sandbox.home, 'vault.json')}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)\n`);
+    assert.equal(
+      r.stderr,
+      `tray-cred: there is no vault at ${join(sandbox.home, 'vault.json')}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)\n`,
+    );
   }
   await ok(sandbox, ['init']);
   assert.equal((await ok(sandbox, ['audit'])).stdout.split('\n')[0]!.split(/ +/)[0], 'SEQ');
@@ -185,13 +271,19 @@ test('LAST USED in `tray-cred list` is current within about a second of a use', 
   let lastUsedAt: string | undefined;
   // Each list takes a few hundred ms; the agent writes 1 s after the use.
   while (lastUsedAt === undefined && Date.now() - usedBy < 1_800) {
-    lastUsedAt = (JSON.parse((await ok(sandbox, ['list', '--json'])).stdout) as { lastUsedAt?: string }[])[0]!.lastUsedAt;
+    lastUsedAt = (JSON.parse((await ok(sandbox, ['list', '--json'])).stdout) as { lastUsedAt?: string }[])[0]!
+      .lastUsedAt;
   }
   assert.ok(lastUsedAt, 'list shows no last-used time 1.8 s after the use');
-  assert.ok(Math.abs(Date.parse(lastUsedAt) - usedBy) < 2_000, `last used ${lastUsedAt}, the use was at ${new Date(usedBy).toISOString()}`);
+  assert.ok(
+    Math.abs(Date.parse(lastUsedAt) - usedBy) < 2_000,
+    `last used ${lastUsedAt}, the use was at ${new Date(usedBy).toISOString()}`,
+  );
 });
 
-test("the helper's command line: one profile name is taken as it is, every other form goes through the parser with the same rules", { timeout: 60_000 }, async (t) => {
+test("the helper's command line: one profile name is taken as it is, every other form goes through the parser with the same rules", {
+  timeout: 60_000,
+}, async (t) => {
   const { sandbox, startAgent } = await withDev(t);
   await startAgent();
   const helper = (args: readonly string[]): Promise<RunResult> => run(HELPER, args, { env: sandbox.env });

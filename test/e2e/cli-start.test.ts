@@ -20,13 +20,19 @@ test("each command's help is the same whether its chunk is loaded alone or every
   t.after(() => sandbox.cleanup());
   const top = await sandbox.trayCred(['--help']);
   assert.equal(top.status, 0);
-  const commands = [...top.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  const commands = [...top.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)]
+    .map((m) => m[1]!)
+    .filter((c) => c !== 'help');
   assert.ok(commands.length > 25, `commands found in --help: ${commands.join(' ')}`);
   for (const command of commands) {
     const alone = await sandbox.trayCred([command, '--help']);
     const all = await sandbox.trayCred(['help', command]);
     assert.equal(alone.status, 0, `tray-cred ${command} --help: ${alone.stderr}`);
-    assert.deepEqual({ status: alone.status, stdout: alone.stdout, stderr: alone.stderr }, { status: all.status, stdout: all.stdout, stderr: all.stderr }, command);
+    assert.deepEqual(
+      { status: alone.status, stdout: alone.stdout, stderr: alone.stderr },
+      { status: all.status, stdout: all.stdout, stderr: all.stderr },
+      command,
+    );
   }
 });
 
@@ -43,7 +49,10 @@ test('a chunk missing from the install is named, with the fix, and the ENVIRONME
   const broken = await run(join(NODE_BIN, 'node'), [join(copy, 'tray-cred.mjs'), 'audit', '--limit', '5'], { env });
   assert.equal(broken.status, EXIT_STATUS.ENVIRONMENT);
   assert.equal(broken.stdout, '');
-  assert.equal(broken.stderr, `tray-cred: this installation of tray-cred is incomplete (${join(copy, 'tray-cred-chunks', auditChunk)} is missing): reinstall tray-cred\n`);
+  assert.equal(
+    broken.stderr,
+    `tray-cred: this installation of tray-cred is incomplete (${join(copy, 'tray-cred-chunks', auditChunk)} is missing): reinstall tray-cred\n`,
+  );
   const version = await run(join(NODE_BIN, 'node'), [join(copy, 'tray-cred.mjs'), '--version'], { env });
   assert.equal(version.status, 0, version.stderr);
   assert.match(version.stdout, /^tray-cred \S+ \(Node v\d+/);
@@ -51,11 +60,18 @@ test('a chunk missing from the install is named, with the fix, and the ENVIRONME
 
 test("audit verify's worker is beside every bundle file that starts it", async () => {
   requireBuild();
-  const files = [join(DIST, 'tray-cred.mjs'), ...(await readdir(CHUNKS)).filter((f) => f.endsWith('.mjs') && f !== 'audit-verify-worker.mjs').map((f) => join(CHUNKS, f))];
+  const files = [
+    join(DIST, 'tray-cred.mjs'),
+    ...(await readdir(CHUNKS))
+      .filter((f) => f.endsWith('.mjs') && f !== 'audit-verify-worker.mjs')
+      .map((f) => join(CHUNKS, f)),
+  ];
   const starters = [];
-  for (const file of files) if ((await readFile(file, 'utf8')).includes('./audit-verify-worker.mjs')) starters.push(file);
+  for (const file of files)
+    if ((await readFile(file, 'utf8')).includes('./audit-verify-worker.mjs')) starters.push(file);
   assert.ok(starters.length > 0, 'some bundle file starts the workers');
-  for (const file of starters) assert.ok(existsSync(join(dirname(file), 'audit-verify-worker.mjs')), `the worker beside ${file}`);
+  for (const file of starters)
+    assert.ok(existsSync(join(dirname(file), 'audit-verify-worker.mjs')), `the worker beside ${file}`);
 });
 
 test('dist/bin/tray-cred still runs dist/tray-cred.mjs', async () => {

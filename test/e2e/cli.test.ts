@@ -9,7 +9,18 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { HELPER, TRAY_CRED, auditEntries, auditVerify, credentialsFile, findSecrets, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+import {
+  HELPER,
+  TRAY_CRED,
+  auditEntries,
+  auditVerify,
+  credentialsFile,
+  findSecrets,
+  run,
+  testSandbox,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 const SECRETS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];
 
@@ -55,23 +66,41 @@ test('init creates a vault once and refuses to overwrite it: exit 2, a message n
   const { sandbox } = await testSandbox(t);
   const vaultPath = join(sandbox.home, 'vault.json');
   const first = await ok(sandbox, ['init']);
-  assert.match(first.stdout, new RegExp(`^Created an empty vault at ${vaultPath}\nIts master key is in the OS keychain \\(service "tray-cred", entry "master-key:[0-9a-f]{32}"\\)\\.\n`));
+  assert.match(
+    first.stdout,
+    new RegExp(
+      `^Created an empty vault at ${vaultPath}\nIts master key is in the OS keychain \\(service "tray-cred", entry "master-key:[0-9a-f]{32}"\\)\\.\n`,
+    ),
+  );
   await ok(sandbox, ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
   const before = await readFile(vaultPath);
 
   const again = await tc(sandbox, ['init']);
   assert.equal(again.status, EXIT_STATUS.USAGE);
   assert.equal(again.stdout, '');
-  assert.match(again.stderr, new RegExp(`^tray-cred: a vault already exists at ${vaultPath}: tray-cred init never overwrites one`));
+  assert.match(
+    again.stderr,
+    new RegExp(`^tray-cred: a vault already exists at ${vaultPath}: tray-cred init never overwrites one`),
+  );
   assert.deepEqual(await readFile(vaultPath), before, 'the vault file is untouched');
   // The key in the keychain still opens it: init did not replace the master key either.
-  assert.deepEqual((await listed(sandbox)).map((p) => p.name), ['dev']);
-  assert.deepEqual((await auditEntries(sandbox)).map((e) => e.event), ['init', 'add']);
+  assert.deepEqual(
+    (await listed(sandbox)).map((p) => p.name),
+    ['dev'],
+  );
+  assert.deepEqual(
+    (await auditEntries(sandbox)).map((e) => e.event),
+    ['init', 'add'],
+  );
 });
 
 test('add takes the secret from stdin; list --json shows the name, never the secret or the whole key id', async (t) => {
   const { sandbox } = await initialised(t);
-  const added = await ok(sandbox, ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
+  const added = await ok(
+    sandbox,
+    ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId],
+    `${DEV_KEYS.secretAccessKey}\n`,
+  );
   assert.equal(added.stdout, 'Added profile "dev".\n');
   assert.equal(added.stderr, '');
 
@@ -79,7 +108,12 @@ test('add takes the secret from stdin; list --json shows the name, never the sec
   const profiles = JSON.parse(list.stdout) as (Listed & Record<string, unknown>)[];
   assert.equal(profiles.length, 1);
   assert.deepEqual(
-    { name: profiles[0]!.name, policy: profiles[0]!.policy, suffix: profiles[0]!.accessKeyIdSuffix, session: profiles[0]!.hasSessionToken },
+    {
+      name: profiles[0]!.name,
+      policy: profiles[0]!.policy,
+      suffix: profiles[0]!.accessKeyIdSuffix,
+      session: profiles[0]!.hasSessionToken,
+    },
     { name: 'dev', policy: 'allow', suffix: 'MPLE', session: false },
   );
   assert.ok(!list.stdout.includes(DEV_KEYS.accessKeyId), 'list shows the last four characters of the key id only');
@@ -88,28 +122,52 @@ test('add takes the secret from stdin; list --json shows the name, never the sec
   assert.match(table[1]!, /^dev +allow +- +…MPLE /, 'the table shows the last four characters of the key id');
   assert.equal(table.length, 3, 'a header, one profile and the final newline');
 
-  const dup = await tc(sandbox, ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
+  const dup = await tc(
+    sandbox,
+    ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId],
+    `${DEV_KEYS.secretAccessKey}\n`,
+  );
   assert.equal(dup.status, EXIT_STATUS.USAGE);
   assert.match(dup.stderr, /profile "dev" exists already: pass --replace to rotate its keys/);
-  const rotated = await ok(sandbox, ['add', 'dev', '--replace', '--access-key-id', PROD_KEYS.accessKeyId], `${PROD_KEYS.secretAccessKey}\n`);
+  const rotated = await ok(
+    sandbox,
+    ['add', 'dev', '--replace', '--access-key-id', PROD_KEYS.accessKeyId],
+    `${PROD_KEYS.secretAccessKey}\n`,
+  );
   assert.equal(rotated.stdout, 'Rotated the keys of profile "dev".\n');
 
   const audit = await ok(sandbox, ['audit', '--json']);
   assert.deepEqual(findSecrets(audit.stdout, SECRETS), []);
-  assert.deepEqual(findSecrets(await readFile(join(sandbox.home, 'vault.json'), 'utf8'), SECRETS), [], 'the vault file holds no secret in the clear');
+  assert.deepEqual(
+    findSecrets(await readFile(join(sandbox.home, 'vault.json'), 'utf8'), SECRETS),
+    [],
+    'the vault file holds no secret in the clear',
+  );
 });
 
 test('import prints profile names only, gives prod profiles the ask policy and skips existing ones', async (t) => {
   const { sandbox } = await initialised(t);
-  const file = await importFile(sandbox, `${credentialsFile({ dev: DEV_KEYS, 'team-prod': PROD_KEYS })}\n[settings]\nregion = eu-west-1\n`);
+  const file = await importFile(
+    sandbox,
+    `${credentialsFile({ dev: DEV_KEYS, 'team-prod': PROD_KEYS })}\n[settings]\nregion = eu-west-1\n`,
+  );
   const first = await ok(sandbox, ['import', file]);
   assert.equal(
     first.stdout,
     `added     dev\nadded     team-prod\nignored   settings (no aws_access_key_id or aws_secret_access_key)\nImported 2 profile(s) from ${file}.\n"team-prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts team-prod --session-mode on\n`,
   );
   assert.equal(first.stderr, '');
-  assert.ok(!first.stdout.includes(DEV_KEYS.accessKeyId) && !first.stdout.includes(PROD_KEYS.accessKeyId), 'no key ids either');
-  assert.deepEqual((await listed(sandbox)).map((p) => [p.name, p.policy]), [['dev', 'allow'], ['team-prod', 'ask']]);
+  assert.ok(
+    !first.stdout.includes(DEV_KEYS.accessKeyId) && !first.stdout.includes(PROD_KEYS.accessKeyId),
+    'no key ids either',
+  );
+  assert.deepEqual(
+    (await listed(sandbox)).map((p) => [p.name, p.policy]),
+    [
+      ['dev', 'allow'],
+      ['team-prod', 'ask'],
+    ],
+  );
 
   const again = await ok(sandbox, ['import', file]);
   assert.equal(
@@ -117,8 +175,14 @@ test('import prints profile names only, gives prod profiles the ask policy and s
     `skipped   dev (exists; --replace to overwrite)\nskipped   team-prod (exists; --replace to overwrite)\nignored   settings (no aws_access_key_id or aws_secret_access_key)\nImported 0 profile(s) from ${file}.\n`,
   );
   const entries = await auditEntries(sandbox);
-  assert.deepEqual(entries.map((e) => e.event), ['init', 'import', 'import']);
-  assert.ok(entries[1]!.reason?.startsWith(`from ${file}`) && entries[1]!.reason.includes('added dev, team-prod;'), `import reason: ${entries[1]!.reason}`);
+  assert.deepEqual(
+    entries.map((e) => e.event),
+    ['init', 'import', 'import'],
+  );
+  assert.ok(
+    entries[1]!.reason?.startsWith(`from ${file}`) && entries[1]!.reason.includes('added dev, team-prod;'),
+    `import reason: ${entries[1]!.reason}`,
+  );
 });
 
 test('policy and remove take effect in a running agent without a restart', async (t) => {
@@ -144,10 +208,16 @@ test('policy and remove take effect in a running agent without a restart', async
   assert.equal(r.stderr, 'tray-cred-helper: access to "dev" was denied: the profile policy is deny\n');
   assert.deepEqual(await lastAccess(), ['dev', 'denied']);
 
-  assert.equal((await ok(sandbox, ['policy', 'dev', 'ask', '--remember', '5'])).stdout, 'Profile "dev": ask, approvals remembered for 5 min.\n');
+  assert.equal(
+    (await ok(sandbox, ['policy', 'dev', 'ask', '--remember', '5'])).stdout,
+    'Profile "dev": ask, approvals remembered for 5 min.\n',
+  );
   r = await helper('dev');
   assert.equal(r.status, EXIT_STATUS.DENIED, 'without --approver nobody can approve');
-  assert.equal(r.stderr, 'tray-cred-helper: access to "dev" was denied: no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal\n');
+  assert.equal(
+    r.stderr,
+    'tray-cred-helper: access to "dev" was denied: no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal\n',
+  );
 
   assert.equal((await ok(sandbox, ['policy', 'dev', 'allow'])).stdout, 'Profile "dev": allow.\n');
   r = await helper('dev');
@@ -163,7 +233,10 @@ test('policy and remove take effect in a running agent without a restart', async
   assert.equal(JSON.parse(r.stdout).SecretAccessKey, PROD_KEYS.secretAccessKey);
 
   assert.equal((await ok(sandbox, ['remove', 'dev'])).stdout, 'Removed profile "dev".\n');
-  assert.deepEqual((await listed(sandbox)).map((p) => p.name), ['prod']);
+  assert.deepEqual(
+    (await listed(sandbox)).map((p) => p.name),
+    ['prod'],
+  );
   r = await helper('dev');
   assert.equal(r.status, EXIT_STATUS.UNKNOWN_PROFILE);
   assert.match(r.stderr, /^tray-cred-helper: no profile "dev" in the tray-cred vault/);
@@ -173,11 +246,28 @@ test('policy and remove take effect in a running agent without a restart', async
   assert.equal(gone.status, EXIT_STATUS.UNKNOWN_PROFILE);
   assert.match(gone.stderr, /^tray-cred: no profile "dev" in the tray-cred vault/);
 
-  const status = JSON.parse((await ok(sandbox, ['status', '--json'])).stdout) as { agentPid: number; locked: boolean; profiles: number };
-  assert.deepEqual(status, { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid }, 'the same agent served it all');
+  const status = JSON.parse((await ok(sandbox, ['status', '--json'])).stdout) as {
+    agentPid: number;
+    locked: boolean;
+    profiles: number;
+  };
   assert.deepEqual(
-    (await auditEntries(sandbox)).filter((e) => e.event === 'policy' || e.event === 'remove').map((e) => [e.event, e.profile, e.reason?.split(',')[0]]),
-    [['policy', 'prod', 'sts: session mode off'], ['policy', 'dev', 'deny'], ['policy', 'dev', 'ask'], ['policy', 'dev', 'allow'], ['policy', 'prod', 'allow'], ['remove', 'dev', undefined]],
+    status,
+    { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid },
+    'the same agent served it all',
+  );
+  assert.deepEqual(
+    (await auditEntries(sandbox))
+      .filter((e) => e.event === 'policy' || e.event === 'remove')
+      .map((e) => [e.event, e.profile, e.reason?.split(',')[0]]),
+    [
+      ['policy', 'prod', 'sts: session mode off'],
+      ['policy', 'dev', 'deny'],
+      ['policy', 'dev', 'ask'],
+      ['policy', 'dev', 'allow'],
+      ['policy', 'prod', 'allow'],
+      ['remove', 'dev', undefined],
+    ],
   );
   assert.equal((await auditVerify(sandbox)).status, 0);
 });
@@ -190,24 +280,112 @@ test('bad input: exit status and a message naming the cause; the vault is unchan
   const secretOnly = join(sandbox.root, 'secret-only');
   await writeFile(secretOnly, `[broken]\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n`);
   const missing = join(sandbox.root, 'no-such-file');
-  const add = (name: string, id = PROD_KEYS.accessKeyId, extra: string[] = []): string[] => ['add', name, '--access-key-id', id, ...extra];
+  const add = (name: string, id = PROD_KEYS.accessKeyId, extra: string[] = []): string[] => [
+    'add',
+    name,
+    '--access-key-id',
+    id,
+    ...extra,
+  ];
 
   const cases: { what: string; args: string[]; input?: string; status: number; message: string }[] = [
-    { what: 'unknown policy', args: ['policy', 'dev', 'maybe'], status: EXIT_STATUS.USAGE, message: '"maybe" is not a policy: use allow, ask or deny' },
-    { what: 'bad --remember', args: ['policy', 'dev', 'ask', '--remember', 'soon'], status: EXIT_STATUS.USAGE, message: '--remember takes whole minutes from 0 to 1440' },
-    { what: 'policy of a profile that does not exist', args: ['policy', 'ghost', 'allow'], status: EXIT_STATUS.UNKNOWN_PROFILE, message: 'no profile "ghost" in the tray-cred vault' },
-    { what: 'bad profile name', args: add('bad name!'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: '"bad name!" is not a usable profile name' },
-    { what: 'profile name starting with punctuation', args: add('.hidden'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: '".hidden" is not a usable profile name' },
-    { what: 'an option where the profile name goes', args: add('-x'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: "unknown option '-x'" },
-    { what: 'bad access key id', args: add('new', 'not-a-key'), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: 'profile "new": aws_access_key_id must be 16-128 capital letters and digits' },
-    { what: 'no secret on stdin', args: add('new'), input: '', status: EXIT_STATUS.USAGE, message: 'no secret access key was given' },
-    { what: 'no --access-key-id with stdin not a terminal', args: ['add', 'new'], input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: 'give the access key id with --access-key-id' },
-    { what: 'bad --expiration', args: add('new', PROD_KEYS.accessKeyId, ['--expiration', 'tomorrow']), input: `${PROD_KEYS.secretAccessKey}\n`, status: EXIT_STATUS.USAGE, message: 'profile "new": expiration "tomorrow" is not an ISO 8601 time' },
-    { what: 'missing credentials file', args: ['import', missing], status: EXIT_STATUS.USAGE, message: `there is no file at ${missing}` },
-    { what: 'a key id without a secret', args: ['import', keyOnly], status: EXIT_STATUS.USAGE, message: 'profile "broken" has aws_access_key_id but no aws_secret_access_key: fix the file and import again' },
-    { what: 'a secret without a key id', args: ['import', secretOnly], status: EXIT_STATUS.USAGE, message: 'profile "broken" has aws_secret_access_key but no aws_access_key_id' },
-    { what: 'remove of a profile that does not exist', args: ['remove', 'ghost'], status: EXIT_STATUS.UNKNOWN_PROFILE, message: 'no profile "ghost" in the tray-cred vault' },
-    { what: 'an unknown command', args: ['frobnicate'], status: EXIT_STATUS.USAGE, message: "unknown command 'frobnicate'" },
+    {
+      what: 'unknown policy',
+      args: ['policy', 'dev', 'maybe'],
+      status: EXIT_STATUS.USAGE,
+      message: '"maybe" is not a policy: use allow, ask or deny',
+    },
+    {
+      what: 'bad --remember',
+      args: ['policy', 'dev', 'ask', '--remember', 'soon'],
+      status: EXIT_STATUS.USAGE,
+      message: '--remember takes whole minutes from 0 to 1440',
+    },
+    {
+      what: 'policy of a profile that does not exist',
+      args: ['policy', 'ghost', 'allow'],
+      status: EXIT_STATUS.UNKNOWN_PROFILE,
+      message: 'no profile "ghost" in the tray-cred vault',
+    },
+    {
+      what: 'bad profile name',
+      args: add('bad name!'),
+      input: `${PROD_KEYS.secretAccessKey}\n`,
+      status: EXIT_STATUS.USAGE,
+      message: '"bad name!" is not a usable profile name',
+    },
+    {
+      what: 'profile name starting with punctuation',
+      args: add('.hidden'),
+      input: `${PROD_KEYS.secretAccessKey}\n`,
+      status: EXIT_STATUS.USAGE,
+      message: '".hidden" is not a usable profile name',
+    },
+    {
+      what: 'an option where the profile name goes',
+      args: add('-x'),
+      input: `${PROD_KEYS.secretAccessKey}\n`,
+      status: EXIT_STATUS.USAGE,
+      message: "unknown option '-x'",
+    },
+    {
+      what: 'bad access key id',
+      args: add('new', 'not-a-key'),
+      input: `${PROD_KEYS.secretAccessKey}\n`,
+      status: EXIT_STATUS.USAGE,
+      message: 'profile "new": aws_access_key_id must be 16-128 capital letters and digits',
+    },
+    {
+      what: 'no secret on stdin',
+      args: add('new'),
+      input: '',
+      status: EXIT_STATUS.USAGE,
+      message: 'no secret access key was given',
+    },
+    {
+      what: 'no --access-key-id with stdin not a terminal',
+      args: ['add', 'new'],
+      input: `${PROD_KEYS.secretAccessKey}\n`,
+      status: EXIT_STATUS.USAGE,
+      message: 'give the access key id with --access-key-id',
+    },
+    {
+      what: 'bad --expiration',
+      args: add('new', PROD_KEYS.accessKeyId, ['--expiration', 'tomorrow']),
+      input: `${PROD_KEYS.secretAccessKey}\n`,
+      status: EXIT_STATUS.USAGE,
+      message: 'profile "new": expiration "tomorrow" is not an ISO 8601 time',
+    },
+    {
+      what: 'missing credentials file',
+      args: ['import', missing],
+      status: EXIT_STATUS.USAGE,
+      message: `there is no file at ${missing}`,
+    },
+    {
+      what: 'a key id without a secret',
+      args: ['import', keyOnly],
+      status: EXIT_STATUS.USAGE,
+      message: 'profile "broken" has aws_access_key_id but no aws_secret_access_key: fix the file and import again',
+    },
+    {
+      what: 'a secret without a key id',
+      args: ['import', secretOnly],
+      status: EXIT_STATUS.USAGE,
+      message: 'profile "broken" has aws_secret_access_key but no aws_access_key_id',
+    },
+    {
+      what: 'remove of a profile that does not exist',
+      args: ['remove', 'ghost'],
+      status: EXIT_STATUS.UNKNOWN_PROFILE,
+      message: 'no profile "ghost" in the tray-cred vault',
+    },
+    {
+      what: 'an unknown command',
+      args: ['frobnicate'],
+      status: EXIT_STATUS.USAGE,
+      message: "unknown command 'frobnicate'",
+    },
   ];
   const vaultPath = join(sandbox.home, 'vault.json');
   const vaultBefore = await readFile(vaultPath);
@@ -223,7 +401,10 @@ test('bad input: exit status and a message naming the cause; the vault is unchan
       });
     }
   });
-  assert.deepEqual((await listed(sandbox)).map((p) => [p.name, p.policy]), [['dev', 'allow']]);
+  assert.deepEqual(
+    (await listed(sandbox)).map((p) => [p.name, p.policy]),
+    [['dev', 'allow']],
+  );
   assert.equal((await auditEntries(sandbox)).length, auditBefore, 'a refused command writes no audit entry');
 });
 
@@ -268,7 +449,10 @@ test('audit verify passes on an intact log and names the entry after an edit, a 
     const r = await tc(sandbox, ['audit', 'verify']);
     assert.equal(r.status, EXIT_STATUS.TAMPERED, `${c.what}: verify must fail`);
     assert.equal(r.stdout, '');
-    assert.ok(r.stderr.startsWith(`tray-cred: audit log NOT verified: ${files[0]} line `), `${c.what}: got\n${r.stderr}`);
+    assert.ok(
+      r.stderr.startsWith(`tray-cred: audit log NOT verified: ${files[0]} line `),
+      `${c.what}: got\n${r.stderr}`,
+    );
     assert.ok(r.stderr.includes(c.says), `${c.what}: expected "${c.says}", got\n${r.stderr}`);
   }
   await writeFile(logPath, intact);
@@ -286,15 +470,28 @@ test('a line of JSON that is not an entry: `audit` shows the entries around it, 
   const shown = await ok(sandbox, ['audit']);
   assert.equal(shown.stderr, '');
   assert.match(shown.stdout, /^SEQ +TIME +EVENT/);
-  assert.deepEqual(shown.stdout.split('\n').slice(1).filter(Boolean).map((l) => l.split(/ +/)[0]), ['1', '2']);
-  assert.deepEqual((await auditEntries(sandbox)).map((e) => e.event), ['init', 'import']);
+  assert.deepEqual(
+    shown.stdout
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split(/ +/)[0]),
+    ['1', '2'],
+  );
+  assert.deepEqual(
+    (await auditEntries(sandbox)).map((e) => e.event),
+    ['init', 'import'],
+  );
 
   const verify = await tc(sandbox, ['audit', 'verify']);
   assert.equal(verify.status, EXIT_STATUS.TAMPERED);
-  assert.equal(verify.stderr, 'tray-cred: audit log NOT verified: audit-000000000001.jsonl line 2 (entry 1): not an audit entry: the line was edited or damaged. Entries before it (1) are intact.\n');
+  assert.equal(
+    verify.stderr,
+    'tray-cred: audit log NOT verified: audit-000000000001.jsonl line 2 (entry 1): not an audit entry: the line was edited or damaged. Entries before it (1) are intact.\n',
+  );
 });
 
-test('`audit` shows a caller\'s right-to-left override and ESC sequence as escapes, served or refused', async (t) => {
+test("`audit` shows a caller's right-to-left override and ESC sequence as escapes, served or refused", async (t) => {
   const { sandbox, startAgent } = await initialised(t);
   await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS }))]);
   await startAgent();
@@ -304,7 +501,10 @@ test('`audit` shows a caller\'s right-to-left override and ESC sequence as escap
   assert.equal(asked.status, 0, asked.stderr);
   await run('/bin/sh', ['-c', `"${HELPER}" no-such-profile; exit $?`, 'sh', hostile], { env: sandbox.env });
   const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access');
-  assert.ok(access.every((e) => e.caller?.command.includes(hostile)), 'the log keeps the exact claim');
+  assert.ok(
+    access.every((e) => e.caller?.command.includes(hostile)),
+    'the log keeps the exact claim',
+  );
 
   const shown = await ok(sandbox, ['audit']);
   // eslint-disable-next-line no-control-regex -- asserting that none reach the terminal

@@ -17,11 +17,25 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { PROD_KEYS } from '../fakes/world.ts';
-import { NODE_BIN, PYTHON, ROOT, auditEntries, credentialsFile, run, testSandbox, writeAwsConfig, type Sandbox } from './support.ts';
+import {
+  NODE_BIN,
+  PYTHON,
+  ROOT,
+  auditEntries,
+  credentialsFile,
+  run,
+  testSandbox,
+  writeAwsConfig,
+  type Sandbox,
+} from './support.ts';
 
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';
 const CALLS = 20;
-const SESSION = { accessKeyId: 'ASIAIOSFODNN7STORED1', secretAccessKey: 'stored/session/secret/EXAMPLEKEY', sessionToken: 'stored-session-token-EXAMPLE' };
+const SESSION = {
+  accessKeyId: 'ASIAIOSFODNN7STORED1',
+  secretAccessKey: 'stored/session/secret/EXAMPLEKEY',
+  sessionToken: 'stored-session-token-EXAMPLE',
+};
 
 // boto3 takes its credentials for each call as botocore's signer does: from the session's refreshable
 // credentials, which run credential_process again inside the refresh window. (The stand-in's SigV4
@@ -61,10 +75,18 @@ async function world(t: TestContext): Promise<World> {
   const log = join(sandbox.root, 'asked.log');
   const approver = join(sandbox.root, 'approver.sh');
   // Exit 10: "this run". The MFA code, when one is wanted, is the first line printed.
-  await writeFile(approver, `echo "$TRAY_CRED_PROFILE|$TRAY_CRED_OFFER|$TRAY_CRED_MFA_SERIAL" >> ${log}\ntest -n "$TRAY_CRED_MFA_SERIAL" && echo 402193\nexit 10\n`);
+  await writeFile(
+    approver,
+    `echo "$TRAY_CRED_PROFILE|$TRAY_CRED_OFFER|$TRAY_CRED_MFA_SERIAL" >> ${log}\ntest -n "$TRAY_CRED_MFA_SERIAL" && echo 402193\nexit 10\n`,
+  );
   const creds = join(sandbox.root, 'creds');
   await writeFile(creds, credentialsFile({ prod: PROD_KEYS }));
-  for (const args of [['init'], ['import', creds, '--session-mode'], ['sts', 'prod', '--mfa-serial', MFA, '--duration', '3600'], ['policy', 'prod', 'ask', '--remember', '30']]) {
+  for (const args of [
+    ['init'],
+    ['import', creds, '--session-mode'],
+    ['sts', 'prod', '--mfa-serial', MFA, '--duration', '3600'],
+    ['policy', 'prod', 'ask', '--remember', '30'],
+  ]) {
     const r = await sandbox.trayCred(args);
     assert.equal(r.status, 0, `tray-cred ${args.join(' ')}: ${r.stderr}`);
   }
@@ -79,7 +101,11 @@ async function world(t: TestContext): Promise<World> {
     asked: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean),
     async client(kind, profile) {
       const [cmd, script] = kind === 'boto3' ? [PYTHON, 'calls.py'] : [join(NODE_BIN, 'node'), 'calls.cjs'];
-      const r = await run(cmd, [join(sandbox.root, script), profile, sts.url], { env: sandbox.env, cwd: sandbox.root, killAfterMs: 240_000 });
+      const r = await run(cmd, [join(sandbox.root, script), profile, sts.url], {
+        env: sandbox.env,
+        cwd: sandbox.root,
+        killAfterMs: 240_000,
+      });
       assert.equal(r.status, 0, `${kind} ${profile}: ${r.stderr}`);
       assert.equal(r.stdout.trim(), 'ok');
     },
@@ -89,7 +115,10 @@ async function world(t: TestContext): Promise<World> {
 /** Stores session credentials for `name` that end `minutes` from now, and tells the stand-in about them. */
 async function storedSession(w: World, name: string, minutes: number): Promise<void> {
   const expiresAt = Date.now() + minutes * 60_000;
-  const added = await w.sandbox.trayCred(['add', name, '--access-key-id', SESSION.accessKeyId, '--expiration', new Date(expiresAt).toISOString()], `${SESSION.secretAccessKey}\n${SESSION.sessionToken}\n`);
+  const added = await w.sandbox.trayCred(
+    ['add', name, '--access-key-id', SESSION.accessKeyId, '--expiration', new Date(expiresAt).toISOString()],
+    `${SESSION.secretAccessKey}\n${SESSION.sessionToken}\n`,
+  );
   assert.equal(added.status, 0, added.stderr);
   assert.equal((await w.sandbox.trayCred(['policy', name, 'ask', '--remember', '30'])).status, 0);
   w.sts.addSession(SESSION.accessKeyId, SESSION.secretAccessKey, SESSION.sessionToken, expiresAt);
@@ -97,7 +126,9 @@ async function storedSession(w: World, name: string, minutes: number): Promise<v
 
 async function verifies(w: World): Promise<boolean> {
   const access = (await auditEntries(w.sandbox)).filter((e) => e.event === 'access');
-  return access.length > 0 && access.every((e) => 'verified' in e && (e as { verified?: unknown }).verified !== undefined);
+  return (
+    access.length > 0 && access.every((e) => 'verified' in e && (e as { verified?: unknown }).verified !== undefined)
+  );
 }
 
 /** One run took one prompt (verified) or each helper run its own `once`-only prompt (unverified). */
@@ -108,7 +139,10 @@ async function assertRun(w: World, profile: string, before: number, label: strin
     assert.equal(asked.length, 1, `${label}: one prompt per run\n${asked.join('\n')}`);
     assert.match(asked[0]!, /\|once,run,program-folder\|/);
   } else {
-    assert.ok(asked.length >= 1 && asked.every((line) => line.split('|')[1] === 'once'), `${label}: without verification only once is offered\n${asked.join('\n')}`);
+    assert.ok(
+      asked.length >= 1 && asked.every((line) => line.split('|')[1] === 'once'),
+      `${label}: without verification only once is offered\n${asked.join('\n')}`,
+    );
     assert.equal(served.filter((e) => e.decision === 'remembered').length, 0, `${label}: no grant rides on a claim`);
   }
 }

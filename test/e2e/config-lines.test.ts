@@ -8,7 +8,16 @@ import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { AWS_CLI, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  TRAY_CRED,
+  auditEntries,
+  credentialsFile,
+  run,
+  testSandbox,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 const OPS_KEYS = { accessKeyId: 'AKIAOPSKEYSEXAMPLE01', secretAccessKey: 'opsSecret00000/K7MDENG+bPxRfiCYEXAMPLE4' };
 
@@ -39,7 +48,13 @@ async function configured(t: TestContext): Promise<{ sandbox: Sandbox; text: str
   const r = await sandbox.trayCred(['configure-aws']);
   assert.equal(r.status, 0, r.stderr);
   const text = await readFile(sandbox.awsConfig, 'utf8');
-  assert.equal(text, CONFIG.replace('# keep this', 'credential_process = tray-cred-helper dev\n# keep this').replace('output = json\n', 'output = json\ncredential_process = tray-cred-helper ops\n'));
+  assert.equal(
+    text,
+    CONFIG.replace('# keep this', 'credential_process = tray-cred-helper dev\n# keep this').replace(
+      'output = json\n',
+      'output = json\ncredential_process = tray-cred-helper ops\n',
+    ),
+  );
   return { sandbox, text };
 }
 
@@ -50,20 +65,30 @@ function offered(line: string): string[] {
   return words.slice(1);
 }
 
-const backups = async (s: Sandbox): Promise<string[]> => (await readdir(s.root)).filter((n) => n.startsWith('aws-config.tray-cred-backup-')).sort();
+const backups = async (s: Sandbox): Promise<string[]> =>
+  (await readdir(s.root)).filter((n) => n.startsWith('aws-config.tray-cred-backup-')).sort();
 
-test('remove says the config line remains, doctor lists it, and the offered command takes out only that line', { timeout: 120_000 }, async (t) => {
+test('remove says the config line remains, doctor lists it, and the offered command takes out only that line', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, text } = await configured(t);
   const removed = await sandbox.trayCred(['remove', 'ops']);
   assert.equal(removed.status, 0, removed.stderr);
-  assert.equal(removed.stdout, `Removed profile "ops".\n${sandbox.awsConfig} still runs tray-cred-helper for "ops", which now fails: take that line out with \`tray-cred configure-aws --unset ops\`\n`);
+  assert.equal(
+    removed.stdout,
+    `Removed profile "ops".\n${sandbox.awsConfig} still runs tray-cred-helper for "ops", which now fails: take that line out with \`tray-cred configure-aws --unset ops\`\n`,
+  );
   assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text, 'without --config the file is left alone');
 
   const todo = `  todo  ${sandbox.awsConfig}: ops run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ops\` (or import them again)\n`;
   const doctor = await sandbox.trayCred(['doctor']);
   assert.equal(doctor.status, 1, doctor.stdout);
   assert.ok(doctor.stdout.includes(todo), doctor.stdout);
-  assert.deepEqual(doctor.stdout.split('\n').filter((l) => l.includes('tray-cred-helper')), [todo.trimEnd()], 'dev, still in the vault, is not listed');
+  assert.deepEqual(
+    doctor.stdout.split('\n').filter((l) => l.includes('tray-cred-helper')),
+    [todo.trimEnd()],
+    'dev, still in the vault, is not listed',
+  );
 
   const dry = await sandbox.trayCred([...offered(removed.stdout), '--dry-run']);
   assert.equal(dry.status, 0, dry.stderr);
@@ -74,37 +99,60 @@ test('remove says the config line remains, doctor lists it, and the offered comm
   const unset = await sandbox.trayCred(offered(removed.stdout));
   assert.equal(unset.status, 0, unset.stderr);
   const [backup] = (await backups(sandbox)).filter((n) => !before.includes(n));
-  assert.equal(unset.stdout, `Backed up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper <profile> out of ops in ${sandbox.awsConfig}.\n`);
-  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text.replace('credential_process = tray-cred-helper ops\n', ''));
+  assert.equal(
+    unset.stdout,
+    `Backed up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper <profile> out of ops in ${sandbox.awsConfig}.\n`,
+  );
+  assert.equal(
+    await readFile(sandbox.awsConfig, 'utf8'),
+    text.replace('credential_process = tray-cred-helper ops\n', ''),
+  );
   assert.equal(await readFile(join(sandbox.root, backup!), 'utf8'), text);
 
   const after = await sandbox.trayCred(['doctor']);
   assert.ok(!after.stdout.includes('but the vault has no such profile'), after.stdout);
   const again = await sandbox.trayCred(['configure-aws', '--unset', 'ops']);
-  assert.deepEqual([again.status, again.stdout], [0, `${sandbox.awsConfig} has no \`credential_process = tray-cred-helper <profile>\` line for ops.\n`]);
+  assert.deepEqual(
+    [again.status, again.stdout],
+    [0, `${sandbox.awsConfig} has no \`credential_process = tray-cred-helper <profile>\` line for ops.\n`],
+  );
   assert.equal((await backups(sandbox)).length, before.length + 1, 'nothing written, no second backup');
 });
 
-test('remove --config takes the line out too, and the AWS CLI reads the rest as before', { timeout: 120_000 }, async (t) => {
+test('remove --config takes the line out too, and the AWS CLI reads the rest as before', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, text } = await configured(t);
   const before = await backups(sandbox);
   const r = await sandbox.trayCred(['remove', 'dev', '--config']);
   assert.equal(r.status, 0, r.stderr);
   const [backup] = (await backups(sandbox)).filter((n) => !before.includes(n));
-  assert.equal(r.stdout, `Removed profile "dev".\nBacked up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper dev out of ${sandbox.awsConfig}.\n`);
-  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text.replace('credential_process = tray-cred-helper dev\n', ''));
+  assert.equal(
+    r.stdout,
+    `Removed profile "dev".\nBacked up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper dev out of ${sandbox.awsConfig}.\n`,
+  );
+  assert.equal(
+    await readFile(sandbox.awsConfig, 'utf8'),
+    text.replace('credential_process = tray-cred-helper dev\n', ''),
+  );
   assert.equal(await readFile(join(sandbox.root, backup!), 'utf8'), text);
-  const cli = (key: string): Promise<RunResult> => run(AWS_CLI, ['configure', 'get', key, '--profile', 'dev'], { env: sandbox.env });
+  const cli = (key: string): Promise<RunResult> =>
+    run(AWS_CLI, ['configure', 'get', key, '--profile', 'dev'], { env: sandbox.env });
   assert.deepEqual([(await cli('region')).stdout, (await cli('credential_process')).status], ['us-west-2\n', 1]);
   const doctor = await sandbox.trayCred(['doctor']);
   assert.ok(!doctor.stdout.includes('but the vault has no such profile'), doctor.stdout);
 });
 
-test('doctor and configure-aws say so when the aws first on PATH is v1, and name the v2 there is', { timeout: 120_000 }, async (t) => {
+test('doctor and configure-aws say so when the aws first on PATH is v1, and name the v2 there is', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox } = await configured(t);
   const fake = join(sandbox.root, 'v1-bin');
   await mkdir(fake);
-  await writeFile(join(fake, 'aws'), '#!/bin/sh\necho "aws-cli/1.45.11 Python/3.11.7 Linux/6.18.44 botocore/1.43.11"\n');
+  await writeFile(
+    join(fake, 'aws'),
+    '#!/bin/sh\necho "aws-cli/1.45.11 Python/3.11.7 Linux/6.18.44 botocore/1.43.11"\n',
+  );
   await chmod(join(fake, 'aws'), 0o755);
   const v1Env = { ...sandbox.env, PATH: `${fake}:${sandbox.env.PATH}` };
   const problem = `the AWS CLI first on PATH is v1 (aws-cli/1.45.11 at ${fake}/aws); tray-cred needs v2, since \`aws configure export-credentials\` and the \`external\` profiles' commands fail on v1: call /usr/bin/aws by its path, or put /usr/bin before ${fake} on PATH`;
@@ -121,7 +169,9 @@ test('doctor and configure-aws say so when the aws first on PATH is v1, and name
   assert.equal((await sandbox.trayCred(['configure-aws'])).stderr, '');
 });
 
-test('plaintext keys the AWS CLI would use first: the last line says so, and its command makes the CLI use the vault', { timeout: 120_000 }, async (t) => {
+test('plaintext keys the AWS CLI would use first: the last line says so, and its command makes the CLI use the vault', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await testSandbox(t);
   assert.equal((await sandbox.trayCred(['init'])).status, 0);
   // The usual migration: imported from the credentials file, which is still there.
@@ -129,13 +179,18 @@ test('plaintext keys the AWS CLI would use first: the last line says so, and its
   assert.equal((await sandbox.trayCred(['import', sandbox.awsCredentials])).status, 0);
   await writeFile(sandbox.awsConfig, '[profile dev]\nregion = us-west-2\n');
   // stdout and stderr in one pipe, as a terminal shows them.
-  const r = await run('/bin/sh', ['-c', '"$@" 2>&1', 'sh', TRAY_CRED, 'configure-aws', '--profiles', 'dev'], { env: sandbox.env });
+  const r = await run('/bin/sh', ['-c', '"$@" 2>&1', 'sh', TRAY_CRED, 'configure-aws', '--profiles', 'dev'], {
+    env: sandbox.env,
+  });
   assert.equal(r.status, 0, r.stdout);
   const warning = `warning: ${sandbox.awsCredentials} still has plaintext keys for "dev", and the AWS CLI uses them before credential_process: run \`tray-cred import ${sandbox.awsCredentials} --profiles dev --remove-source\``;
   assert.equal(r.stdout.trimEnd().split('\n').at(-1), warning, 'the last line, naming only the profile configured');
 
   await startAgent(['--approver', '/bin/true']);
-  const served = async (): Promise<number> => (await auditEntries(sandbox)).filter((e) => e.event === 'access' && e.profile === 'dev' && e.credentialId === DEV_KEYS.accessKeyId).length;
+  const served = async (): Promise<number> =>
+    (await auditEntries(sandbox)).filter(
+      (e) => e.event === 'access' && e.profile === 'dev' && e.credentialId === DEV_KEYS.accessKeyId,
+    ).length;
   const exportDev = async (): Promise<unknown> => {
     const got = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'dev'], { env: sandbox.env });
     assert.equal(got.status, 0, got.stderr);
@@ -147,7 +202,10 @@ test('plaintext keys the AWS CLI would use first: the last line says so, and its
 
   const retire = await sandbox.trayCred(offered(warning));
   assert.equal(retire.status, 0, retire.stderr);
-  assert.match(retire.stdout, new RegExp(`Removed dev from ${sandbox.awsCredentials}; the rest of the file is unchanged\\.\n$`));
+  assert.match(
+    retire.stdout,
+    new RegExp(`Removed dev from ${sandbox.awsCredentials}; the rest of the file is unchanged\\.\n$`),
+  );
   assert.equal(await readFile(sandbox.awsCredentials, 'utf8'), credentialsFile({ ops: OPS_KEYS }));
   assert.deepEqual(await exportDev(), keys);
   assert.equal(await served(), 1, 'now the vault served them, through the helper, and it is in the audit log');

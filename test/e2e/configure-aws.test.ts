@@ -13,12 +13,32 @@ import { after, before, describe, test } from 'node:test';
 import { fromProcess } from '@aws-sdk/credential-providers';
 import { createTwoFilesPatch } from 'diff';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { AWS_CLI, DIST_BIN, NODE_BIN, TRAY_CRED, credentialsFile, makeSandbox, run, startAgent, type Agent, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  DIST_BIN,
+  NODE_BIN,
+  TRAY_CRED,
+  credentialsFile,
+  makeSandbox,
+  run,
+  startAgent,
+  type Agent,
+  type Sandbox,
+} from './support.ts';
 
 type Keys = { accessKeyId: string; secretAccessKey: string };
-const DEFAULT_KEYS: Keys = { accessKeyId: 'AKIADEFAULTEXAMPLE01', secretAccessKey: 'defaultSecret0/K7MDENG+bPxRfiCYEXAMPLE2' };
-const OPS_KEYS: Keys = { accessKeyId: 'AKIAOPSKEYSEXAMPLE01', secretAccessKey: 'opsSecret00000/K7MDENG+bPxRfiCYEXAMPLE4' };
-const PLAINTEXT_DEV: Keys = { accessKeyId: 'AKIAPLAINTEXTDEVEXAM', secretAccessKey: 'plaintextDevSecret/K7MDENG+bPxRfiCYEXAM' };
+const DEFAULT_KEYS: Keys = {
+  accessKeyId: 'AKIADEFAULTEXAMPLE01',
+  secretAccessKey: 'defaultSecret0/K7MDENG+bPxRfiCYEXAMPLE2',
+};
+const OPS_KEYS: Keys = {
+  accessKeyId: 'AKIAOPSKEYSEXAMPLE01',
+  secretAccessKey: 'opsSecret00000/K7MDENG+bPxRfiCYEXAMPLE4',
+};
+const PLAINTEXT_DEV: Keys = {
+  accessKeyId: 'AKIAPLAINTEXTDEVEXAM',
+  secretAccessKey: 'plaintextDevSecret/K7MDENG+bPxRfiCYEXAM',
+};
 const VAULT: Record<string, Keys> = { default: DEFAULT_KEYS, dev: DEV_KEYS, ops: OPS_KEYS, prod: PROD_KEYS };
 
 interface Case {
@@ -124,7 +144,12 @@ const CASES: Case[] = [
       ['prod', 'services', 'local-s3'],
       ['ops', 'credential_process', 'tray-cred-helper ops'],
     ],
-    served: [['default', DEFAULT_KEYS], ['dev', DEV_KEYS], ['prod', PROD_KEYS], ['ops', OPS_KEYS]],
+    served: [
+      ['default', DEFAULT_KEYS],
+      ['dev', DEV_KEYS],
+      ['prod', PROD_KEYS],
+      ['ops', OPS_KEYS],
+    ],
   },
   {
     name: 'CRLF line endings and no final newline',
@@ -133,14 +158,34 @@ const CASES: Case[] = [
     after:
       '[default]\r\nregion = eu-west-1\r\n\r\n[profile dev]\r\nregion = us-west-2\r\noutput = text\r\ncredential_process = tray-cred-helper dev\r\n' +
       '\r\n[profile ops]\r\ncredential_process = tray-cred-helper ops\r\n',
-    settings: [['default', 'region', 'eu-west-1'], ['dev', 'output', 'text']],
-    served: [['dev', DEV_KEYS], ['ops', OPS_KEYS]],
+    settings: [
+      ['default', 'region', 'eu-west-1'],
+      ['dev', 'output', 'text'],
+    ],
+    served: [
+      ['dev', DEV_KEYS],
+      ['ops', OPS_KEYS],
+    ],
   },
   {
     name: 'duplicate credential_process keys in one section: both are set',
-    before: lines('[profile dev]', 'credential_process = old-tool dev', 'region = us-west-2', 'credential_process=other-tool --profile dev', 'output = json', ''),
+    before: lines(
+      '[profile dev]',
+      'credential_process = old-tool dev',
+      'region = us-west-2',
+      'credential_process=other-tool --profile dev',
+      'output = json',
+      '',
+    ),
     profiles: ['dev'],
-    after: lines('[profile dev]', 'credential_process = tray-cred-helper dev', 'region = us-west-2', 'credential_process = tray-cred-helper dev', 'output = json', ''),
+    after: lines(
+      '[profile dev]',
+      'credential_process = tray-cred-helper dev',
+      'region = us-west-2',
+      'credential_process = tray-cred-helper dev',
+      'output = json',
+      '',
+    ),
     settings: [],
     served: [['dev', DEV_KEYS]],
     cliRefuses: true,
@@ -159,7 +204,8 @@ const CASES: Case[] = [
     profiles: ['dev'],
     after: '[profile dev]\nregion = us-west-2\ncredential_process = tray-cred-helper dev\n',
     credentials: credentialsFile({ unrelated: OPS_KEYS, dev: PLAINTEXT_DEV }),
-    stderr: 'warning: CREDENTIALS still has plaintext keys for "dev", and the AWS CLI uses them before credential_process: run `tray-cred import CREDENTIALS --profiles dev --remove-source`\n',
+    stderr:
+      'warning: CREDENTIALS still has plaintext keys for "dev", and the AWS CLI uses them before credential_process: run `tray-cred import CREDENTIALS --profiles dev --remove-source`\n',
     settings: [['dev', 'region', 'us-west-2']],
     served: [['dev', PLAINTEXT_DEV]],
     diff: (config) =>
@@ -220,7 +266,8 @@ describe('configure-aws on a corpus of real-world configs', () => {
       const listing = async (): Promise<string[]> => (await readdir(dir)).sort();
       const filesBefore = await listing();
       const stderr = (c.stderr ?? '').replaceAll('CREDENTIALS', credentials);
-      const cli = (profile: string, ...rest: string[]) => run(AWS_CLI, ['configure', ...rest, '--profile', profile], { env });
+      const cli = (profile: string, ...rest: string[]) =>
+        run(AWS_CLI, ['configure', ...rest, '--profile', profile], { env });
 
       const refusedBefore = c.cliRefuses ? await cli('dev', 'get', 'region') : undefined;
       if (refusedBefore) {
@@ -231,7 +278,12 @@ describe('configure-aws on a corpus of real-world configs', () => {
       const dry = await run(TRAY_CRED, [...args, '--dry-run'], { env });
       assert.equal(dry.status, 0, dry.stderr);
       assert.equal(dry.stderr, stderr);
-      assert.equal(dry.stdout, c.diff ? c.diff(config) : createTwoFilesPatch(config, config, c.before ?? '', c.after, 'now', 'after configure-aws'));
+      assert.equal(
+        dry.stdout,
+        c.diff
+          ? c.diff(config)
+          : createTwoFilesPatch(config, config, c.before ?? '', c.after, 'now', 'after configure-aws'),
+      );
       assert.deepEqual(await listing(), filesBefore, '--dry-run creates no file');
       if (c.before !== null) assert.equal(await readFile(config, 'utf8'), c.before, '--dry-run writes nothing');
 
@@ -250,7 +302,10 @@ describe('configure-aws on a corpus of real-world configs', () => {
         assert.equal(real.stdout, `Backed up ${config} to ${backup}\n${set}`);
         assert.equal(await readFile(backup, 'utf8'), c.before, 'the backup is the old file, byte for byte');
       }
-      assert.deepEqual(await listing(), [...filesBefore, 'config', ...backups].filter((n, k, all) => all.indexOf(n) === k).sort());
+      assert.deepEqual(
+        await listing(),
+        [...filesBefore, 'config', ...backups].filter((n, k, all) => all.indexOf(n) === k).sort(),
+      );
       assert.equal(await readFile(config, 'utf8'), c.after);
 
       // Run again: nothing to do, nothing written.
@@ -260,7 +315,11 @@ describe('configure-aws on a corpus of real-world configs', () => {
       const dryAgain = await run(TRAY_CRED, [...args, '--dry-run'], { env });
       assert.equal(dryAgain.stdout, `${config} needs no change.\n`);
       assert.equal(await readFile(config, 'utf8'), c.after);
-      assert.equal((await listing()).filter((n) => n.startsWith('config.tray-cred-backup-')).length, backups.length, 'no second backup');
+      assert.equal(
+        (await listing()).filter((n) => n.startsWith('config.tray-cred-backup-')).length,
+        backups.length,
+        'no second backup',
+      );
 
       // The real clients read the result.
       for (const [profile, key, value] of c.settings) {
@@ -270,7 +329,11 @@ describe('configure-aws on a corpus of real-world configs', () => {
       }
       if (c.cliRefuses) {
         const refusedAfter = await cli('dev', 'get', 'region');
-        assert.deepEqual([refusedAfter.status, refusedAfter.stderr], [refusedBefore!.status, refusedBefore!.stderr], 'the CLI reads it no worse than before');
+        assert.deepEqual(
+          [refusedAfter.status, refusedAfter.stderr],
+          [refusedBefore!.status, refusedBefore!.stderr],
+          'the CLI reads it no worse than before',
+        );
       }
       for (const [profile, keys] of c.served) {
         if (c.cliRefuses) {
@@ -279,7 +342,11 @@ describe('configure-aws on a corpus of real-world configs', () => {
         }
         const got = await cli(profile, 'export-credentials');
         assert.equal(got.status, 0, `aws configure export-credentials --profile ${profile}: ${got.stderr}`);
-        assert.deepEqual(JSON.parse(got.stdout), { Version: 1, AccessKeyId: keys.accessKeyId, SecretAccessKey: keys.secretAccessKey });
+        assert.deepEqual(JSON.parse(got.stdout), {
+          Version: 1,
+          AccessKeyId: keys.accessKeyId,
+          SecretAccessKey: keys.secretAccessKey,
+        });
       }
     });
   });

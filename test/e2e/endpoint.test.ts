@@ -12,7 +12,21 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { AWS_CLI, NODE_BIN, PYTHON, ROOT, TRAY_CRED, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, type Agent, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  NODE_BIN,
+  PYTHON,
+  ROOT,
+  TRAY_CRED,
+  auditEntries,
+  credentialsFile,
+  findSecrets,
+  makeSandbox,
+  run,
+  startAgent,
+  type Agent,
+  type Sandbox,
+} from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 
 /** Python's own HTTP client, to send what a real SDK never would. Prints one status per probe. */
@@ -72,7 +86,9 @@ describe('the local credential endpoint', () => {
   const sts = new StsStandIn();
   const texts: string[] = [];
   const exec = async (args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) => {
-    const r = await run(TRAY_CRED, ['exec', '--server', 'prod', '--', ...args], { env: { ...sandbox.env, ...extraEnv } });
+    const r = await run(TRAY_CRED, ['exec', '--server', 'prod', '--', ...args], {
+      env: { ...sandbox.env, ...extraEnv },
+    });
     texts.push(r.stdout, r.stderr);
     return r;
   };
@@ -85,7 +101,14 @@ describe('the local credential endpoint', () => {
     await writeFile(creds, credentialsFile({ prod: PROD_KEYS, short: DEV_KEYS }));
     sts.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
     // short: 15-minute sessions, always inside botocore's 15-minute advisory refresh window.
-    for (const args of [['init'], ['import', creds], ['sts', 'prod', '--session-mode', 'on'], ['policy', 'prod', 'allow'], ['sts', 'short', '--session-mode', 'on', '--duration', '900', '--short-session'], ['policy', 'short', 'allow']]) {
+    for (const args of [
+      ['init'],
+      ['import', creds],
+      ['sts', 'prod', '--session-mode', 'on'],
+      ['policy', 'prod', 'allow'],
+      ['sts', 'short', '--session-mode', 'on', '--duration', '900', '--short-session'],
+      ['policy', 'short', 'allow'],
+    ]) {
       const r = await sandbox.trayCred(args);
       assert.equal(r.status, 0, `tray-cred ${args.join(' ')}: ${r.stderr}`);
     }
@@ -156,7 +179,11 @@ describe('the local credential endpoint', () => {
       post: [405, 'FORBIDDEN'],
     });
     assert.equal((await auditEntries(sandbox)).length, before + 1, 'only the good request reached the agent');
-    assert.equal(r.stderr.match(/the credential endpoint refused a request: /g)?.length, 6, 'each refusal is said on stderr');
+    assert.equal(
+      r.stderr.match(/the credential endpoint refused a request: /g)?.length,
+      6,
+      'each refusal is said on stderr',
+    );
     const { url, token } = JSON.parse(await readFile(out, 'utf8')) as { url: string; token: string };
     texts.push(token);
     const afterExit = await new Promise<string>((resolve) => {
@@ -176,16 +203,26 @@ describe('the local credential endpoint', () => {
     const accesses = (await auditEntries(sandbox)).filter((e) => e.event === 'access');
     assert.equal(accesses.length - before, 1000);
     assert.equal(new Set(accesses.slice(before).map((e) => e.requestId)).size, 1000, 'one entry per request');
-    assert.ok(accesses.slice(before).every((e) => e.decision === 'allowed' && /exec --server prod -- /.test(e.caller?.command ?? '')));
+    assert.ok(
+      accesses
+        .slice(before)
+        .every((e) => e.decision === 'allowed' && /exec --server prod -- /.test(e.caller?.command ?? '')),
+    );
     const files = (await readdir(join(sandbox.home, 'audit'))).filter((f) => f.endsWith('.jsonl'));
-    const log = (await Promise.all(files.map((f) => readFile(join(sandbox.home, 'audit', f), 'utf8')))).join('') + agent.stderr();
+    const log =
+      (await Promise.all(files.map((f) => readFile(join(sandbox.home, 'audit', f), 'utf8')))).join('') + agent.stderr();
     const probe = JSON.parse(await readFile(join(sandbox.root, 'probe.json'), 'utf8')) as { token: string };
     assert.deepEqual(findSecrets(log + texts.join(''), [PROD_KEYS.secretAccessKey, PROD_KEYS.accessKeyId]), []);
     assert.deepEqual(findSecrets(log, [probe.token]), [], 'the token is nowhere in the log');
   });
 
   it('serve prints the two variables and serves until SIGTERM', async (t) => {
-    const child = spawnGroup(TRAY_CRED, ['serve', 'prod', '--format', 'json'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }, { owner: t });
+    const child = spawnGroup(
+      TRAY_CRED,
+      ['serve', 'prod', '--format', 'json'],
+      { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      { owner: t },
+    );
     const guard = setTimeout(() => killGroup(child.pid), 60_000);
     let text = '';
     const vars = await new Promise<Record<string, string>>((resolve) => {
@@ -194,7 +231,9 @@ describe('the local credential endpoint', () => {
         if (text.endsWith('\n')) resolve(JSON.parse(text) as Record<string, string>);
       });
     });
-    const got = await run(AWS_CLI, ['configure', 'export-credentials', '--format', 'process'], { env: { ...sandbox.env, ...vars } });
+    const got = await run(AWS_CLI, ['configure', 'export-credentials', '--format', 'process'], {
+      env: { ...sandbox.env, ...vars },
+    });
     assert.equal(got.status, 0, got.stderr);
     assert.match((JSON.parse(got.stdout) as { AccessKeyId: string }).AccessKeyId, /^ASIA/);
     const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

@@ -45,7 +45,14 @@ describe('tray-cred exec and signals', () => {
     await mkdir(approvals);
     const creds = join(sandbox.root, 'creds');
     await writeFile(creds, credentialsFile({ prod: PROD_KEYS, asked: PROD_KEYS }));
-    for (const args of [['init'], ['import', creds], ['sts', 'prod', '--session-mode', 'on'], ['sts', 'asked', '--session-mode', 'on'], ['policy', 'prod', 'allow'], ['policy', 'asked', 'ask']]) {
+    for (const args of [
+      ['init'],
+      ['import', creds],
+      ['sts', 'prod', '--session-mode', 'on'],
+      ['sts', 'asked', '--session-mode', 'on'],
+      ['policy', 'prod', 'allow'],
+      ['policy', 'asked', 'ask'],
+    ]) {
       const r = await sandbox.trayCred(args);
       assert.equal(r.status, 0, `tray-cred ${args.join(' ')}: ${r.stderr}`);
     }
@@ -63,7 +70,12 @@ describe('tray-cred exec and signals', () => {
    * the test kills when it ends (not when exec exits: the test looks at what is left first).
    */
   function startExec(t: TestContext, args: readonly string[], script: string, env: NodeJS.ProcessEnv = sandbox.env) {
-    const child: ChildProcess = spawnGroup(TRAY_CRED, ['exec', ...args, '--', 'sh', '-c', script], { env, cwd: sandbox.root, stdio: ['ignore', 'pipe', 'pipe'] }, { owner: t, outliveLeader: true });
+    const child: ChildProcess = spawnGroup(
+      TRAY_CRED,
+      ['exec', ...args, '--', 'sh', '-c', script],
+      { env, cwd: sandbox.root, stdio: ['ignore', 'pipe', 'pipe'] },
+      { owner: t, outliveLeader: true },
+    );
     const pid = child.pid!;
     let out = '';
     let err = '';
@@ -89,26 +101,66 @@ describe('tray-cred exec and signals', () => {
        */
       async end(): Promise<End> {
         const end = await bounded('exec to exit', exited, 30_000);
-        await eventually(`exec's process group ${pid} to be empty`, () => groupMembers(pid).length === 0, 3_000).catch(() => {
-          assert.fail(`exec (${JSON.stringify(end)}) left processes running in its group: ${groupMembers(pid).join(', ')}`);
-        });
+        await eventually(`exec's process group ${pid} to be empty`, () => groupMembers(pid).length === 0, 3_000).catch(
+          () => {
+            assert.fail(
+              `exec (${JSON.stringify(end)}) left processes running in its group: ${groupMembers(pid).join(', ')}`,
+            );
+          },
+        );
         await bounded('exec output to close', closed, 5_000);
         return end;
       },
     };
   }
 
-  const asked = (pid: number) => eventually('the approver to be asked', () => existsSync(join(approvals, `asked-${pid}`)), 30_000);
+  const asked = (pid: number) =>
+    eventually('the approver to be asked', () => existsSync(join(approvals, `asked-${pid}`)), 30_000);
   const approve = (pid: number) => writeFile(join(approvals, `go-${pid}`), '');
 
   for (const [name, signal, script, expected] of [
-    ['SIGINT sent to exec reaches the child, and exec ends as the child did', 'SIGINT', trapping('SIGINT', 42), { status: 42, signal: null, out: 'ready\ngot-int\n' }],
-    ['SIGTERM sent to exec reaches the child, and exec ends as the child did', 'SIGTERM', 'echo ready; exec sleep 60', { status: null, signal: 'SIGTERM', out: 'ready\n' }],
-    ['SIGHUP sent to exec reaches the child, and exec exits with the status the child chose', 'SIGHUP', trapping('SIGHUP', 43), { status: 43, signal: null, out: 'ready\ngot-hup\n' }],
-    ['SIGQUIT sent to exec reaches the child, and exec exits with the status the child chose', 'SIGQUIT', trapping('SIGQUIT', 44), { status: 44, signal: null, out: 'ready\ngot-quit\n' }],
-    ['a child ended by SIGINT ends exec by SIGINT', 'SIGINT', 'echo ready; exec sleep 60', { status: null, signal: 'SIGINT', out: 'ready\n' }],
-    ['a child ended by SIGHUP ends exec by SIGHUP', 'SIGHUP', 'echo ready; exec sleep 60', { status: null, signal: 'SIGHUP', out: 'ready\n' }],
-    ['a child ended by SIGQUIT ends exec with 131, without a core dump of its own', 'SIGQUIT', 'ulimit -c 0; echo ready; exec sleep 60', { status: 131, signal: null, out: 'ready\n' }],
+    [
+      'SIGINT sent to exec reaches the child, and exec ends as the child did',
+      'SIGINT',
+      trapping('SIGINT', 42),
+      { status: 42, signal: null, out: 'ready\ngot-int\n' },
+    ],
+    [
+      'SIGTERM sent to exec reaches the child, and exec ends as the child did',
+      'SIGTERM',
+      'echo ready; exec sleep 60',
+      { status: null, signal: 'SIGTERM', out: 'ready\n' },
+    ],
+    [
+      'SIGHUP sent to exec reaches the child, and exec exits with the status the child chose',
+      'SIGHUP',
+      trapping('SIGHUP', 43),
+      { status: 43, signal: null, out: 'ready\ngot-hup\n' },
+    ],
+    [
+      'SIGQUIT sent to exec reaches the child, and exec exits with the status the child chose',
+      'SIGQUIT',
+      trapping('SIGQUIT', 44),
+      { status: 44, signal: null, out: 'ready\ngot-quit\n' },
+    ],
+    [
+      'a child ended by SIGINT ends exec by SIGINT',
+      'SIGINT',
+      'echo ready; exec sleep 60',
+      { status: null, signal: 'SIGINT', out: 'ready\n' },
+    ],
+    [
+      'a child ended by SIGHUP ends exec by SIGHUP',
+      'SIGHUP',
+      'echo ready; exec sleep 60',
+      { status: null, signal: 'SIGHUP', out: 'ready\n' },
+    ],
+    [
+      'a child ended by SIGQUIT ends exec with 131, without a core dump of its own',
+      'SIGQUIT',
+      'ulimit -c 0; echo ready; exec sleep 60',
+      { status: 131, signal: null, out: 'ready\n' },
+    ],
   ] as const) {
     it(name, async (t) => {
       const exec = startExec(t, ['prod'], script);
@@ -123,7 +175,11 @@ describe('tray-cred exec and signals', () => {
     const exec = startExec(t, ['--server', 'prod'], trapping('SIGINT', 42));
     await exec.printed('ready');
     exec.signal('SIGINT');
-    assert.deepEqual({ ...(await exec.end()), out: exec.out() }, { status: 42, signal: null, out: 'ready\ngot-int\n' }, exec.err());
+    assert.deepEqual(
+      { ...(await exec.end()), out: exec.out() },
+      { status: 42, signal: null, out: 'ready\ngot-int\n' },
+      exec.err(),
+    );
   });
 
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
@@ -172,20 +228,32 @@ describe('tray-cred exec and signals', () => {
   it('Ctrl-C at a terminal reaches the child once: the terminal gives it to the child, exec does not pass it on again', async (t) => {
     // A child that counts its SIGINTs (Node counts each; sh would merge two that come close together).
     const counter = join(sandbox.root, 'count-sigints.cjs');
-    await writeFile(counter, "let n = 0; process.on('SIGINT', () => { if (++n === 1) setTimeout(() => { console.log(`sigints=${n}`); process.exit(7); }, 500); }); console.log('ready'); setInterval(() => {}, 1000);\n");
+    await writeFile(
+      counter,
+      "let n = 0; process.on('SIGINT', () => { if (++n === 1) setTimeout(() => { console.log(`sigints=${n}`); process.exit(7); }, 500); }); console.log('ready'); setInterval(() => {}, 1000);\n",
+    );
     for (const round of [1, 2]) {
       // exec runs under strace, which slows it: a second SIGINT could not come so close after the terminal's that the kernel merges the two.
       const log = join(sandbox.root, `ctrl-c-${round}.strace`);
       const command = `strace -f -qq -e trace=kill -e signal=none -o ${log} ${TRAY_CRED} exec prod -- ${process.execPath} ${counter}`;
       // script gives the command a terminal (a pseudo-terminal) with it in the foreground; \x03 typed there is Ctrl-C.
-      const terminal = spawnGroup('script', ['-qec', command, '/dev/null'], { env: sandbox.env, cwd: sandbox.root, stdio: ['pipe', 'pipe', 'pipe'] }, { owner: t });
+      const terminal = spawnGroup(
+        'script',
+        ['-qec', command, '/dev/null'],
+        { env: sandbox.env, cwd: sandbox.root, stdio: ['pipe', 'pipe', 'pipe'] },
+        { owner: t },
+      );
       let screen = '';
       terminal.stdout!.on('data', (c: Buffer) => (screen += c.toString()));
       const closed = new Promise<number | null>((resolve) => terminal.once('close', (code) => resolve(code)));
       await eventually('the child to be ready', () => screen.includes('ready'), 30_000);
       terminal.stdin!.write('\x03');
       assert.equal(await bounded('the terminal session to end', closed, 30_000), 7, screen);
-      assert.match(screen, /sigints=1\r?\n/, `round ${round}: the child got Ctrl-C ${/sigints=(\d+)/.exec(screen)?.[1]} times; exec's kill calls: ${await readFile(log, 'utf8')}`);
+      assert.match(
+        screen,
+        /sigints=1\r?\n/,
+        `round ${round}: the child got Ctrl-C ${/sigints=(\d+)/.exec(screen)?.[1]} times; exec's kill calls: ${await readFile(log, 'utf8')}`,
+      );
     }
   });
 
@@ -193,7 +261,10 @@ describe('tray-cred exec and signals', () => {
     // A stand-in for a bug in exec: a module loaded through NODE_OPTIONS throws when exec gets SIGUSR2.
     const crash = join(sandbox.root, 'crash-on-usr2.mjs');
     await writeFile(crash, "process.on('SIGUSR2', () => { throw new Error('planted crash'); });\n");
-    const exec = startExec(t, ['prod'], 'echo ready; while :; do sleep 0.05; done', { ...sandbox.env, NODE_OPTIONS: `--import=${crash}` });
+    const exec = startExec(t, ['prod'], 'echo ready; while :; do sleep 0.05; done', {
+      ...sandbox.env,
+      NODE_OPTIONS: `--import=${crash}`,
+    });
     await exec.printed('ready');
     exec.signal('SIGUSR2');
     const end = await exec.end();

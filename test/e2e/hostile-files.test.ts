@@ -3,7 +3,18 @@
  * exits with its status, keeps memory bounded and leaves the vault as it was (issue 12, item 5).
  */
 import assert from 'node:assert/strict';
-import { appendFile, chmod, chown, lchown, mkdir, readFile, readdir, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  chown,
+  lchown,
+  mkdir,
+  readFile,
+  readdir,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
@@ -39,7 +50,10 @@ describe('hostile files given to tray-cred', () => {
 
   const vaultUntouched = async (): Promise<void> => assert.deepEqual(await readFile(join(s.home, 'vault.json')), vault);
 
-  for (const [name, head] of [['credentials file', ''], ['openssl-encrypted file', 'Salted__12345678']] as const) {
+  for (const [name, head] of [
+    ['credentials file', ''],
+    ['openssl-encrypted file', 'Salted__12345678'],
+  ] as const) {
     test(`a sparse 400 MB ${name} is refused by its size, in bounded memory`, async () => {
       const big = join(s.root, `big-${head ? 'enc' : 'creds'}`);
       await writeFile(big, head);
@@ -47,7 +61,10 @@ describe('hostile files given to tray-cred', () => {
       const r = await measured(s, ['import', big, '--pass-file', '/dev/null']);
       const cap = head ? '2 MiB' : '1 MiB';
       const what = head ? 'an openssl-encrypted credentials file' : 'an AWS credentials file';
-      assert.equal(r.stderr, `tray-cred: ${big} is 400 MiB (419430400 bytes), more than ${what} can be (${cap}): check the path; nothing was read\n`);
+      assert.equal(
+        r.stderr,
+        `tray-cred: ${big} is 400 MiB (419430400 bytes), more than ${what} can be (${cap}): check the path; nothing was read\n`,
+      );
       assert.equal(r.status, EXIT_STATUS.USAGE);
       // Node itself takes ~60 MB here; reading the file would take over 400 MB. Not a timing assertion.
       assert.ok(r.maxRssKiB < 200 * 1024, `max RSS ${r.maxRssKiB} KiB`);
@@ -60,7 +77,10 @@ describe('hostile files given to tray-cred', () => {
     const big = join(s.root, 'big-kit.json');
     await writeFile(big, ' '.repeat(100 * 1024));
     const r = await s.trayCred(['recovery', 'import', big], `${PASSPHRASE}\n`);
-    assert.equal(r.stderr, `tray-cred: ${big} is 100 KiB (102400 bytes), more than a tray-cred recovery kit can be (64 KiB): check the path; nothing was read\n`);
+    assert.equal(
+      r.stderr,
+      `tray-cred: ${big} is 100 KiB (102400 bytes), more than a tray-cred recovery kit can be (64 KiB): check the path; nothing was read\n`,
+    );
     assert.equal(r.status, EXIT_STATUS.USAGE);
   });
 
@@ -74,7 +94,10 @@ describe('hostile files given to tray-cred', () => {
     const hostile = join(s.root, 'hostile-kit.json');
     await writeFile(hostile, JSON.stringify(doc));
     const r = await measured(s, ['recovery', 'import', hostile, '--replace'], `${PASSPHRASE}\n`);
-    assert.match(r.stderr, /^tray-cred: the kit's scrypt parameter N is outside what tray-cred's kits use \(N from 16384 to 131072, r up to 8, p 1\): it was not made by tray-cred, so nothing was derived; use the kit `tray-cred recovery export` wrote\n$/);
+    assert.match(
+      r.stderr,
+      /^tray-cred: the kit's scrypt parameter N is outside what tray-cred's kits use \(N from 16384 to 131072, r up to 8, p 1\): it was not made by tray-cred, so nothing was derived; use the kit `tray-cred recovery export` wrote\n$/,
+    );
     assert.equal(r.status, EXIT_STATUS.USAGE);
     assert.ok(r.maxRssKiB < 200 * 1024, `max RSS ${r.maxRssKiB} KiB`);
     const list = await s.trayCred(['list']);
@@ -92,7 +115,12 @@ describe('hostile files given to tray-cred', () => {
     assert.match(shown.stdout, /import/);
     const verify = await s.trayCred(['audit', 'verify']);
     assert.equal(verify.status, EXIT_STATUS.TAMPERED);
-    assert.match(verify.stderr, new RegExp(`audit-000000000001\\.jsonl line ${lines + 1} \\(entry 1\\): not an audit entry: the line was edited or damaged`));
+    assert.match(
+      verify.stderr,
+      new RegExp(
+        `audit-000000000001\\.jsonl line ${lines + 1} \\(entry 1\\): not an audit entry: the line was edited or damaged`,
+      ),
+    );
   });
 });
 
@@ -103,7 +131,8 @@ describe('TRAY_CRED_HOME is checked like the socket directory', () => {
   });
   after(() => s?.cleanup());
 
-  const listWith = (home: string): Promise<RunResult> => run(TRAY_CRED, ['list'], { env: { ...s.env, TRAY_CRED_HOME: home } });
+  const listWith = (home: string): Promise<RunResult> =>
+    run(TRAY_CRED, ['list'], { env: { ...s.env, TRAY_CRED_HOME: home } });
 
   test('a link of yours to a private directory of yours (a dotfiles checkout) is followed', async () => {
     const real = join(s.root, 'dotfiles-tray-cred');

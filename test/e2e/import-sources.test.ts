@@ -11,11 +11,24 @@ import { after, before, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
-import { AWS_CLI, HELPER, TRAY_CRED, findSecrets, run, startAgent, writeAwsConfig, type Agent, type RunResult } from './support.ts';
+import {
+  AWS_CLI,
+  HELPER,
+  TRAY_CRED,
+  findSecrets,
+  run,
+  startAgent,
+  writeAwsConfig,
+  type Agent,
+  type RunResult,
+} from './support.ts';
 
 /** Made-up keys, valid in form only. */
 const OTHER_PROD = { accessKeyId: 'AKIAOTHERPRODEXAMPLE', secretAccessKey: 'otherProdSecret/K7MDENG+bPxRfiCYEXAMPLE1' };
-const DEFAULT_KEYS = { accessKeyId: 'AKIADEFAULTEXAMPLE01', secretAccessKey: 'defaultSecret0/K7MDENG+bPxRfiCYEXAMPLE2' };
+const DEFAULT_KEYS = {
+  accessKeyId: 'AKIADEFAULTEXAMPLE01',
+  secretAccessKey: 'defaultSecret0/K7MDENG+bPxRfiCYEXAMPLE2',
+};
 const TEAM_KEYS = { accessKeyId: 'AKIATEAMKEYSEXAMPLE1', secretAccessKey: 'teamSecret0000/K7MDENG+bPxRfiCYEXAMPLE3' };
 const ENV_SESSION = {
   accessKeyId: 'ASIAENVSESSIONEXAMPL',
@@ -28,7 +41,9 @@ const FILE_SESSION = {
   sessionToken: 'IQoJb3JpZ2luX2VjFILESESSIONTOKEN/abc+def/ghi==',
 };
 const SECRETS: string[] = [
-  ...[DEV_KEYS, PROD_KEYS, OTHER_PROD, DEFAULT_KEYS, TEAM_KEYS, ENV_SESSION, FILE_SESSION].map((k) => k.secretAccessKey),
+  ...[DEV_KEYS, PROD_KEYS, OTHER_PROD, DEFAULT_KEYS, TEAM_KEYS, ENV_SESSION, FILE_SESSION].map(
+    (k) => k.secretAccessKey,
+  ),
   ENV_SESSION.sessionToken,
   FILE_SESSION.sessionToken,
 ];
@@ -58,7 +73,11 @@ async function served(profile: string): Promise<Record<string, unknown>> {
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
-const doc = (k: { accessKeyId: string; secretAccessKey: string }): Record<string, unknown> => ({ Version: 1, AccessKeyId: k.accessKeyId, SecretAccessKey: k.secretAccessKey });
+const doc = (k: { accessKeyId: string; secretAccessKey: string }): Record<string, unknown> => ({
+  Version: 1,
+  AccessKeyId: k.accessKeyId,
+  SecretAccessKey: k.secretAccessKey,
+});
 
 describe('import from a plaintext credentials file, the environment and credential_<profile> files', () => {
   before(async () => {
@@ -75,15 +94,25 @@ describe('import from a plaintext credentials file, the environment and credenti
     await s?.cleanup();
   });
 
-  test('--format env --as <profile> stores the shell\'s AWS_* keys, session token included', async () => {
-    const noName = await trayCred(['import', '--format', 'env'], { AWS_ACCESS_KEY_ID: OTHER_PROD.accessKeyId, AWS_SECRET_ACCESS_KEY: OTHER_PROD.secretAccessKey });
+  test("--format env --as <profile> stores the shell's AWS_* keys, session token included", async () => {
+    const noName = await trayCred(['import', '--format', 'env'], {
+      AWS_ACCESS_KEY_ID: OTHER_PROD.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: OTHER_PROD.secretAccessKey,
+    });
     assert.equal(noName.status, EXIT_STATUS.USAGE);
     assert.equal(noName.stderr, 'tray-cred: importing from the environment needs a profile name: --as <profile>\n');
 
-    const unset = 'The keys are in the vault: unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in this shell and in the files that set them.\n';
-    const prod = await trayCred(['import', '--format', 'env', '--as', 'prod', '--remove-source'], { AWS_ACCESS_KEY_ID: OTHER_PROD.accessKeyId, AWS_SECRET_ACCESS_KEY: OTHER_PROD.secretAccessKey });
+    const unset =
+      'The keys are in the vault: unset AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN in this shell and in the files that set them.\n';
+    const prod = await trayCred(['import', '--format', 'env', '--as', 'prod', '--remove-source'], {
+      AWS_ACCESS_KEY_ID: OTHER_PROD.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: OTHER_PROD.secretAccessKey,
+    });
     assert.equal(prod.status, 0, prod.stderr);
-    assert.equal(prod.stdout, `added     prod\nImported 1 profile(s) from the environment.\n"prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts prod --session-mode on\n${unset}`);
+    assert.equal(
+      prod.stdout,
+      `added     prod\nImported 1 profile(s) from the environment.\n"prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts prod --session-mode on\n${unset}`,
+    );
     // An `ask` profile with long-term keys starts in STS session mode (sts.test.ts covers that);
     // here the stored keys themselves are what is checked, so prod serves them as they are.
     const sts = await trayCred(['sts', 'prod', '--session-mode', 'off']);
@@ -163,7 +192,7 @@ describe('import from a plaintext credentials file, the environment and credenti
     assert.deepEqual(await awsExport('dev'), doc(DEV_KEYS));
   });
 
-  test('--replace --profiles prod then stores the file\'s prod and removes it; its policy is kept', async () => {
+  test("--replace --profiles prod then stores the file's prod and removes it; its policy is kept", async () => {
     const r = await trayCred(['import', credentials(), '--profiles', 'prod', '--replace', '--remove-source']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(
@@ -171,7 +200,10 @@ describe('import from a plaintext credentials file, the environment and credenti
       `replaced  prod\nignored   region-only (no aws_access_key_id or aws_secret_access_key)\nImported 1 profile(s) from ${credentials()}.\n` +
         `Removed prod from ${credentials()}; the rest of the file is unchanged.\n`,
     );
-    assert.equal(await readFile(credentials(), 'utf8'), '# keys for the team; see the wiki\n; production: rotate monthly\n[region-only]\nregion    =    eu-west-1\n\n');
+    assert.equal(
+      await readFile(credentials(), 'utf8'),
+      '# keys for the team; see the wiki\n; production: rotate monthly\n[region-only]\nregion    =    eu-west-1\n\n',
+    );
     assert.deepEqual(await awsExport('prod'), doc(PROD_KEYS));
     const list = JSON.parse((await trayCred(['list', '--json'])).stdout) as { name: string; policy: string }[];
     assert.equal(list.find((p) => p.name === 'prod')?.policy, 'ask');
@@ -179,16 +211,24 @@ describe('import from a plaintext credentials file, the environment and credenti
 
   test('a file left with nothing but imported profiles (and comments) is deleted', async () => {
     const file = join(s.awsDir, 'credentials.old');
-    await writeFile(file, `# CI and team keys\n[team]\naws_access_key_id = ${TEAM_KEYS.accessKeyId}\naws_secret_access_key = ${TEAM_KEYS.secretAccessKey}\n\n[ci]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n`);
+    await writeFile(
+      file,
+      `# CI and team keys\n[team]\naws_access_key_id = ${TEAM_KEYS.accessKeyId}\naws_secret_access_key = ${TEAM_KEYS.secretAccessKey}\n\n[ci]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n`,
+    );
     const r = await trayCred(['import', file, '--format', 'aws-credentials', '--remove-source']);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, `added     team\nadded     ci\nImported 2 profile(s) from ${file}.\nRemoved ${file}: every profile in it is in the vault.\n`);
+    assert.equal(
+      r.stdout,
+      `added     team\nadded     ci\nImported 2 profile(s) from ${file}.\nRemoved ${file}: every profile in it is in the vault.\n`,
+    );
     assert.equal(await readFile(file).catch((e: NodeJS.ErrnoException) => e.code), 'ENOENT');
     assert.deepEqual(await awsExport('team'), doc(TEAM_KEYS));
   });
 
   test('a credential_<profile> file with a session token and aws_expiration: the AWS CLI gets SessionToken and Expiration', async () => {
-    const expiration = new Date(Math.floor(Date.now() / 1000) * 1000 + 2 * 3600_000).toISOString().replace('.000Z', 'Z');
+    const expiration = new Date(Math.floor(Date.now() / 1000) * 1000 + 2 * 3600_000)
+      .toISOString()
+      .replace('.000Z', 'Z');
     const prodFile = join(s.awsDir, 'credential_prod');
     await writeFile(
       prodFile,
@@ -197,16 +237,27 @@ describe('import from a plaintext credentials file, the environment and credenti
     );
     const r = await trayCred(['import', prodFile, '--replace', '--remove-source']);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, `replaced  prod\nImported 1 profile(s) from ${prodFile}.\nRemoved ${prodFile}: every profile in it is in the vault.\n`);
+    assert.equal(
+      r.stdout,
+      `replaced  prod\nImported 1 profile(s) from ${prodFile}.\nRemoved ${prodFile}: every profile in it is in the vault.\n`,
+    );
     assert.equal(await readFile(prodFile).catch((e: NodeJS.ErrnoException) => e.code), 'ENOENT');
     const got = await awsExport('prod');
     assert.deepEqual(Object.keys(got), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration']);
     // The CLI prints the time the helper gave it in Python's isoformat().
-    assert.deepEqual(got, { ...doc(FILE_SESSION), SessionToken: FILE_SESSION.sessionToken, Expiration: expiration.replace(/Z$/, '+00:00') });
+    assert.deepEqual(got, {
+      ...doc(FILE_SESSION),
+      SessionToken: FILE_SESSION.sessionToken,
+      Expiration: expiration.replace(/Z$/, '+00:00'),
+    });
 
     // The recipe's STS script also reads files without an expiry: a session token alone.
     const stagingFile = join(s.awsDir, 'credential_staging');
-    await writeFile(stagingFile, `[staging]\naws_access_key_id=${ENV_SESSION.accessKeyId}\naws_secret_access_key=${ENV_SESSION.secretAccessKey}\naws_session_token=${ENV_SESSION.sessionToken}\n`, { mode: 0o600 });
+    await writeFile(
+      stagingFile,
+      `[staging]\naws_access_key_id=${ENV_SESSION.accessKeyId}\naws_secret_access_key=${ENV_SESSION.secretAccessKey}\naws_session_token=${ENV_SESSION.sessionToken}\n`,
+      { mode: 0o600 },
+    );
     const staging = await trayCred(['import', stagingFile, '--remove-source']);
     assert.equal(staging.status, 0, staging.stderr);
     assert.deepEqual(await awsExport('staging'), { ...doc(ENV_SESSION), SessionToken: ENV_SESSION.sessionToken });

@@ -16,10 +16,24 @@ import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { AgentClient } from '../../main/node/client/agent-client.ts';
 import { thisProcessAsCaller } from '../../main/node/client/this-process.ts';
 import { consoleUrl } from '../../main/node/exec/console-login.ts';
-import { HELPER, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, type Agent, type RunResult, type Sandbox } from './support.ts';
+import {
+  HELPER,
+  auditEntries,
+  credentialsFile,
+  findSecrets,
+  makeSandbox,
+  run,
+  startAgent,
+  type Agent,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ProdAdmin';
-const BLOCKED_KEYS = { accessKeyId: 'AKIABLOCKEDEXAMPLE01', secretAccessKey: 'blocked-secret-never-served-000000000000' };
+const BLOCKED_KEYS = {
+  accessKeyId: 'AKIABLOCKEDEXAMPLE01',
+  secretAccessKey: 'blocked-secret-never-served-000000000000',
+};
 
 describe('tray-cred login', () => {
   let sandbox: Sandbox;
@@ -73,9 +87,15 @@ describe('tray-cred login', () => {
     const url = new URL(await readFile(opened, 'utf8'));
     assert.equal(url.origin, sts.url);
     assert.equal(url.searchParams.get('Action'), 'login');
-    assert.equal(url.searchParams.get('Destination'), 'https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1');
+    assert.equal(
+      url.searchParams.get('Destination'),
+      'https://us-east-1.console.aws.amazon.com/console/home?region=us-east-1',
+    );
     const federation = sts.requests.filter((q) => q.action === 'GetFederationToken');
-    assert.deepEqual(federation.map((q) => [q.accessKeyId, q.params.Name]), [[DEV_KEYS.accessKeyId, 'tray-cred-dev']]);
+    assert.deepEqual(
+      federation.map((q) => [q.accessKeyId, q.params.Name]),
+      [[DEV_KEYS.accessKeyId, 'tray-cred-dev']],
+    );
     assert.equal(sts.signins.length, 1);
     assert.equal(url.searchParams.get('SigninToken'), sts.signins[0]!.signinToken);
     assert.equal(sts.signins[0]!.principal, 'arn:aws:sts::123456789012:federated-user/tray-cred-dev');
@@ -86,15 +106,31 @@ describe('tray-cred login', () => {
   });
 
   it('a role session goes to the federation endpoint as it is; --stdout prints the URL; --region and --path pick the page', async () => {
-    const r = await login(['prod-admin', '--stdout', '--region', 'eu-west-1', '--path', '/s3/home', '--duration', '2h']);
+    const r = await login([
+      'prod-admin',
+      '--stdout',
+      '--region',
+      'eu-west-1',
+      '--path',
+      '/s3/home',
+      '--duration',
+      '2h',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const url = new URL(r.stdout.trim());
-    assert.equal(url.searchParams.get('Destination'), 'https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1');
+    assert.equal(
+      url.searchParams.get('Destination'),
+      'https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1',
+    );
     const signin = sts.signins.at(-1)!;
     assert.equal(url.searchParams.get('SigninToken'), signin.signinToken);
     assert.match(signin.principal, /:assumed-role\/ProdAdmin\//);
     assert.equal(signin.sessionDuration, '7200');
-    assert.equal(sts.requests.filter((q) => q.action === 'GetFederationToken').length, 1, 'no federation token for a role');
+    assert.equal(
+      sts.requests.filter((q) => q.action === 'GetFederationToken').length,
+      1,
+      'no federation token for a role',
+    );
   });
 
   it('a session-mode profile signs in too: the agent mints a federation token over its key (not GetSessionToken), audited as federated, never cached', async () => {
@@ -102,7 +138,11 @@ describe('tray-cred login', () => {
     const r = await login(['prod', '--duration', '2h']);
     assert.equal(r.status, 0, r.stderr);
     const calls = sts.requests.slice(before).map((q) => [q.action, q.accessKeyId, q.params.Name]);
-    assert.deepEqual(calls, [['GetFederationToken', PROD_KEYS.accessKeyId, 'tray-cred-prod']], 'one federation token over the stored key, no session token');
+    assert.deepEqual(
+      calls,
+      [['GetFederationToken', PROD_KEYS.accessKeyId, 'tray-cred-prod']],
+      'one federation token over the stored key, no session token',
+    );
     const signin = sts.signins.at(-1)!;
     assert.equal(signin.principal, 'arn:aws:sts::123456789012:federated-user/tray-cred-prod');
     assert.equal(signin.sessionDuration, undefined, 'a federation token carries its own length');
@@ -116,13 +156,28 @@ describe('tray-cred login', () => {
     assert.notEqual(served.AccessKeyId, entry.credentialId);
     const next = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1)!;
     assert.ok(next.served === 'cache' || next.served === 'minted', `the helper's access was served ${next.served}`);
-    assert.ok(sts.requests.some((q) => q.action === 'GetSessionToken' && q.accessKeyId === PROD_KEYS.accessKeyId), "prod's clients get GetSessionToken sessions");
+    assert.ok(
+      sts.requests.some((q) => q.action === 'GetSessionToken' && q.accessKeyId === PROD_KEYS.accessKeyId),
+      "prod's clients get GetSessionToken sessions",
+    );
   });
 
   it('an older client without purpose still gets session credentials, which the federation endpoint refuses: the message says what works', async () => {
-    const creds = await new AgentClient({ socket: sandbox.env.TRAY_CRED_SOCKET!, caller: thisProcessAsCaller(['test']) }).credentials('prod');
+    const creds = await new AgentClient({
+      socket: sandbox.env.TRAY_CRED_SOCKET!,
+      caller: thisProcessAsCaller(['test']),
+    }).credentials('prod');
     assert.ok(creds.SessionToken);
-    await assert.rejects(consoleUrl(creds, { profile: 'prod', region: 'us-east-1', destination: undefined, signinUrl: `${sts.url}/federation`, durationSeconds: 3600 }), /refused the session \(HTTP 400\): the profile's credentials must be a role session or an IAM user's key/);
+    await assert.rejects(
+      consoleUrl(creds, {
+        profile: 'prod',
+        region: 'us-east-1',
+        destination: undefined,
+        signinUrl: `${sts.url}/federation`,
+        durationSeconds: 3600,
+      }),
+      /refused the session \(HTTP 400\): the profile's credentials must be a role session or an IAM user's key/,
+    );
   });
 
   it('a deny policy is refused before anything reaches STS or the browser', async () => {
@@ -140,6 +195,9 @@ describe('tray-cred login', () => {
     const audit = JSON.stringify(await auditEntries(sandbox));
     const logs = results.map((r) => r.stderr).join('') + agent.stderr() + audit;
     assert.deepEqual(findSecrets(logs, tokens), []);
-    assert.deepEqual(findSecrets(logs + results.map((r) => r.stdout).join(''), [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey]), []);
+    assert.deepEqual(
+      findSecrets(logs + results.map((r) => r.stdout).join(''), [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey]),
+      [],
+    );
   });
 });

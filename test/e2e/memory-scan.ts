@@ -33,7 +33,13 @@ export function scanMemory(pid: number, needles: readonly Needle[]): ScanResult 
   const regions = readFileSync(`/proc/${pid}/maps`, 'utf8')
     .split('\n')
     .filter((line) => /^[0-9a-f]+-[0-9a-f]+ r/.test(line) && !line.includes('[vvar') && !line.includes('[vsyscall]'))
-    .map((line) => line.split(' ')[0]!.split('-').map((h) => Number.parseInt(h, 16)) as [number, number]);
+    .map(
+      (line) =>
+        line
+          .split(' ')[0]!
+          .split('-')
+          .map((h) => Number.parseInt(h, 16)) as [number, number],
+    );
   const fd = openSync(`/proc/${pid}/mem`, 'r');
   let bytesRead = 0;
   let skipped = 0;
@@ -48,7 +54,8 @@ export function scanMemory(pid: number, needles: readonly Needle[]): ScanResult 
           bytesRead += got;
           const view = buf.subarray(0, carry + got);
           // A match must end in the new bytes: those that end in the carried-over tail were counted before.
-          for (const n of needles) found[n.name]! += count(view, n.bytes, Math.max(0, carry - n.bytes.length + 1), view.length);
+          for (const n of needles)
+            found[n.name]! += count(view, n.bytes, Math.max(0, carry - n.bytes.length + 1), view.length);
           carry = Math.min(longest - 1, view.length);
           view.copy(buf, 0, view.length - carry);
           if (got < want) break;

@@ -27,11 +27,17 @@ function forms(name: string, text: string, raw?: Buffer): Needle[] {
   ];
 }
 
-test('after a lock the agent holds neither the master key nor the audit key; what else stays is measured', { timeout: 120_000, skip: process.platform !== 'linux' }, async (t) => {
+test('after a lock the agent holds neither the master key nor the audit key; what else stays is measured', {
+  timeout: 120_000,
+  skip: process.platform !== 'linux',
+}, async (t) => {
   const { sandbox, startAgent } = await testSandbox(t);
   assert.equal((await sandbox.trayCred(['init'])).status, 0);
   // A key nobody else has: a match can only come from this agent having handled it.
-  const keys = { accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64') };
+  const keys = {
+    accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
   const file = join(sandbox.root, 'credentials');
   await writeFile(file, credentialsFile({ dev: keys }));
   assert.equal((await sandbox.trayCred(['import', file])).status, 0);
@@ -42,7 +48,9 @@ test('after a lock the agent holds neither the master key nor the audit key; wha
   const master = (await keychain.get(masterKeyAccount(vaultId)))!;
   const audit = (await keychain.get(auditKeyAccount(vaultId)))!;
   // The vault key as vault-codec.ts derives it (HKDF-SHA256, empty salt), here by Node's own HKDF.
-  const vaultKey = Buffer.from(hkdfSync('sha256', Buffer.from(master, 'base64'), Buffer.alloc(0), 'tray-cred vault v1', 32));
+  const vaultKey = Buffer.from(
+    hkdfSync('sha256', Buffer.from(master, 'base64'), Buffer.alloc(0), 'tray-cred vault v1', 32),
+  );
   const needles = [
     { name: 'vault key (raw bytes)', bytes: vaultKey },
     ...forms('master key', master, Buffer.from(master, 'base64')),
@@ -56,14 +64,20 @@ test('after a lock the agent holds neither the master key nor the audit key; wha
   assert.equal((JSON.parse(served.stdout) as { SecretAccessKey: string }).SecretAccessKey, keys.secretAccessKey);
 
   const unlocked = scanMemory(agent.pid, needles);
-  assert.ok(unlocked.found['master key (raw bytes)']! >= 1, 'the scan finds the master key while the agent holds it (else it proves nothing)');
+  assert.ok(
+    unlocked.found['master key (raw bytes)']! >= 1,
+    'the scan finds the master key while the agent holds it (else it proves nothing)',
+  );
   assert.ok(unlocked.found['audit key (raw bytes)']! >= 1, 'the scan finds the audit key while the agent holds it');
   assert.ok(unlocked.found['vault key (raw bytes)']! >= 1, 'the scan finds the vault key while the agent holds it');
 
   assert.equal((await sandbox.trayCred(['lock'])).status, 0);
   const locked = scanMemory(agent.pid, needles);
-  t.diagnostic(`scanned ${(locked.bytesRead / 2 ** 20).toFixed(0)} MiB of agent ${agent.pid} (${locked.skipped} regions unreadable)`);
-  for (const n of needles) t.diagnostic(`${n.name}: ${unlocked.found[n.name]} while unlocked, ${locked.found[n.name]} after lock`);
+  t.diagnostic(
+    `scanned ${(locked.bytesRead / 2 ** 20).toFixed(0)} MiB of agent ${agent.pid} (${locked.skipped} regions unreadable)`,
+  );
+  for (const n of needles)
+    t.diagnostic(`${n.name}: ${unlocked.found[n.name]} while unlocked, ${locked.found[n.name]} after lock`);
   assert.equal(locked.found['master key (raw bytes)'], 0, 'the master key is zeroed on lock');
   assert.equal(locked.found['audit key (raw bytes)'], 0, 'the audit key is zeroed on lock');
   assert.equal(locked.found['vault key (raw bytes)'], 0, 'the vault key is zeroed on lock');

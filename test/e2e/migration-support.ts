@@ -31,7 +31,11 @@ export async function makeHomeSandbox(): Promise<HomeSandbox> {
   const userHome = join(base.root, 'home');
   const awsDir = join(userHome, '.aws');
   await mkdir(userHome, { mode: 0o755 });
-  const env: NodeJS.ProcessEnv = { ...base.env, HOME: userHome, TRAY_CRED_HOME: join(userHome, '.config', 'tray-cred') };
+  const env: NodeJS.ProcessEnv = {
+    ...base.env,
+    HOME: userHome,
+    TRAY_CRED_HOME: join(userHome, '.config', 'tray-cred'),
+  };
   delete env.AWS_CONFIG_FILE;
   delete env.AWS_SHARED_CREDENTIALS_FILE;
   delete env.XDG_CONFIG_HOME;
@@ -75,7 +79,12 @@ export async function startPrivateKeychain(baseEnv: NodeJS.ProcessEnv): Promise<
   delete env.DBUS_SESSION_BUS_ADDRESS;
   delete env.GNOME_KEYRING_CONTROL;
   // Stopped by closing its stdin (stop()); its group is killed then, or when the test file's process exits.
-  const child = spawnGroup('dbus-run-session', ['--', 'sh', '-c', KEYRING_SESSION], { env, stdio: ['pipe', 'pipe', 'pipe'] }, { outliveLeader: true });
+  const child = spawnGroup(
+    'dbus-run-session',
+    ['--', 'sh', '-c', KEYRING_SESSION],
+    { env, stdio: ['pipe', 'pipe', 'pipe'] },
+    { outliveLeader: true },
+  );
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let out = '';
   let err = '';
@@ -92,7 +101,10 @@ export async function startPrivateKeychain(baseEnv: NodeJS.ProcessEnv): Promise<
   };
   try {
     await new Promise<void>((resolve, reject) => {
-      const guard = setTimeout(() => reject(new Error(`the private keyring did not start within 20 s:\n${err}`)), 20_000);
+      const guard = setTimeout(
+        () => reject(new Error(`the private keyring did not start within 20 s:\n${err}`)),
+        20_000,
+      );
       child.stdout!.on('data', (c: Buffer) => {
         out += c.toString('utf8');
         if (out.includes('ready\n')) {
@@ -157,9 +169,15 @@ export async function filesWithSecrets(dir: string, secrets: readonly string[]):
 }
 
 /** `run` for a command expected to succeed: fails with its output otherwise. */
-export async function runOk(command: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
+export async function runOk(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<RunResult> {
   const r = await run(command, args, { env, ...(input === undefined ? {} : { input }) });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
   return r;
 }
 
@@ -189,7 +207,11 @@ export async function followRecipe(s: HomeSandbox): Promise<RecipeFiles> {
   assert.match(key.stdout, /^[A-Za-z0-9+/]{43}=\n$/, 'openssl rand -base64 32 prints one line of base64');
   await writeFile(keyFile, key.stdout); // the recipe's `> ~/.secrets/aws-creds.key`
   await runOk('chmod', ['600', keyFile], s.env);
-  await runOk('openssl', ['enc', '-aes-256-cbc', '-pbkdf2', '-in', s.awsCredentials, '-out', enc, '-pass', `file:${keyFile}`], s.env);
+  await runOk(
+    'openssl',
+    ['enc', '-aes-256-cbc', '-pbkdf2', '-in', s.awsCredentials, '-out', enc, '-pass', `file:${keyFile}`],
+    s.env,
+  );
   await runOk('rm', [s.awsCredentials], s.env);
 
   await copyFile(join(RECIPE, 'get_creds.sh'), script);
@@ -199,4 +221,3 @@ export async function followRecipe(s: HomeSandbox): Promise<RecipeFiles> {
   await chmod(enc, 0o644);
   return { keyFile, enc, script, config: s.awsConfig };
 }
-

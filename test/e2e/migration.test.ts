@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { RECIPE, filesWithSecrets, followRecipe, makeHomeSandbox, runOk, type HomeSandbox, type RecipeFiles } from './migration-support.ts';
+import {
+  RECIPE,
+  filesWithSecrets,
+  followRecipe,
+  makeHomeSandbox,
+  runOk,
+  type HomeSandbox,
+  type RecipeFiles,
+} from './migration-support.ts';
 import { AWS_CLI, auditEntries, findSecrets, run, startAgent, type Agent, type RunResult } from './support.ts';
 
 const SECRET_KEYS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];
@@ -39,11 +47,18 @@ describe('the openssl recipe, migrated as a new user would', () => {
   test('the recipe works, and doctor names its .enc file and key file', { timeout: 180_000 }, async () => {
     s = await makeHomeSandbox();
     recipe = await followRecipe(s);
-    for (const [profile, keys] of [['dev', DEV_KEYS], ['prod', PROD_KEYS]] as const) {
+    for (const [profile, keys] of [
+      ['dev', DEV_KEYS],
+      ['prod', PROD_KEYS],
+    ] as const) {
       const r = await exportCredentials(s, profile);
       assert.equal(r.status, 0, `the recipe itself fails for ${profile}: ${r.stderr}`);
       assert.equal(r.stderr, '');
-      assert.deepEqual(JSON.parse(r.stdout), { Version: 1, AccessKeyId: keys.accessKeyId, SecretAccessKey: keys.secretAccessKey });
+      assert.deepEqual(JSON.parse(r.stdout), {
+        Version: 1,
+        AccessKeyId: keys.accessKeyId,
+        SecretAccessKey: keys.secretAccessKey,
+      });
       before[profile] = r.stdout;
     }
     const doctor = keep(await s.trayCred(['doctor']));
@@ -54,10 +69,15 @@ describe('the openssl recipe, migrated as a new user would', () => {
       ),
       doctor.stdout,
     );
-    assert.ok(doctor.stdout.includes(`  todo  ${recipe.keyFile}: a key file that decrypts openssl-encrypted credentials;`), doctor.stdout);
+    assert.ok(
+      doctor.stdout.includes(`  todo  ${recipe.keyFile}: a key file that decrypts openssl-encrypted credentials;`),
+      doctor.stdout,
+    );
   });
 
-  test('init, one import --remove-source, one configure-aws: the .enc file goes, only credential_process lines change', { timeout: 180_000 }, async () => {
+  test('init, one import --remove-source, one configure-aws: the .enc file goes, only credential_process lines change', {
+    timeout: 180_000,
+  }, async () => {
     const init = keep(await s.trayCred(['init']));
     assert.equal(init.status, 0, init.stderr);
     assert.match(init.stdout, new RegExp(`^Created an empty vault at ${join(s.home, 'vault.json')}\n`));
@@ -68,7 +88,7 @@ describe('the openssl recipe, migrated as a new user would', () => {
     assert.equal(
       imported.stdout,
       `added     dev\nadded     prod\nImported 2 profile(s) from ${recipe.enc}.\n` +
-      `"prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts prod --session-mode on\n` +
+        `"prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts prod --session-mode on\n` +
         `Removed ${recipe.enc}: every profile in it is in the vault. Its key file is no longer needed: delete it too.\n`,
     );
 
@@ -79,18 +99,31 @@ describe('the openssl recipe, migrated as a new user would', () => {
     assert.equal(backups.length, 1, `one backup of the config: ${backups.join(', ')}`);
     assert.match(backups[0]!, /^config\.tray-cred-backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/);
     backup = join(s.awsDir, backups[0]!);
-    assert.equal(configured.stdout, `Backed up ${recipe.config} to ${backup}\nSet credential_process = tray-cred-helper <profile> for dev, prod in ${recipe.config}.\n`);
-    assert.equal(await readFile(backup, 'utf8'), await readFile(join(RECIPE, 'config'), 'utf8'), 'the backup is the old config, byte for byte');
+    assert.equal(
+      configured.stdout,
+      `Backed up ${recipe.config} to ${backup}\nSet credential_process = tray-cred-helper <profile> for dev, prod in ${recipe.config}.\n`,
+    );
+    assert.equal(
+      await readFile(backup, 'utf8'),
+      await readFile(join(RECIPE, 'config'), 'utf8'),
+      'the backup is the old config, byte for byte',
+    );
     assert.equal(
       await readFile(recipe.config, 'utf8'),
       '[profile dev]\nregion = us-west-2\ncli_pager =\ncredential_process = tray-cred-helper dev\n\n' +
         '[profile prod]\nregion = us-east-1\ncli_pager =\ncredential_process = tray-cred-helper prod\n',
       'only the two credential_process lines changed',
     );
-    assert.deepEqual((await readdir(s.awsDir)).sort(), ['config', backups[0]!, 'get_creds.sh'].sort(), 'the .enc file is gone, nothing else appeared');
+    assert.deepEqual(
+      (await readdir(s.awsDir)).sort(),
+      ['config', backups[0]!, 'get_creds.sh'].sort(),
+      'the .enc file is gone, nothing else appeared',
+    );
   });
 
-  test('dev: `aws configure export-credentials` prints the same bytes as with the recipe', { timeout: 180_000 }, async () => {
+  test('dev: `aws configure export-credentials` prints the same bytes as with the recipe', {
+    timeout: 180_000,
+  }, async () => {
     // prod is `ask` by default: the agent's approver allows.
     agent = await startAgent(s, ['--approver', '/bin/true']);
     const r = await exportCredentials(s, 'dev');
@@ -99,7 +132,9 @@ describe('the openssl recipe, migrated as a new user would', () => {
     assert.equal(r.stdout, before.dev);
   });
 
-  test('prod (ask, approved): `aws configure export-credentials` prints the same bytes as with the recipe', { timeout: 180_000 }, async () => {
+  test('prod (ask, approved): `aws configure export-credentials` prints the same bytes as with the recipe', {
+    timeout: 180_000,
+  }, async () => {
     // An import keeps serving what the source served: imported profiles are not put in STS
     // session mode unless `import --session-mode` asks for it (the import says how), so prod's
     // output is the recipe's, byte for byte.
@@ -116,32 +151,45 @@ describe('the openssl recipe, migrated as a new user would', () => {
     // Stricter than "except the vault, the audit log and the config backup": secret keys are
     // searched for everywhere. Access key ids are not secret, and the audit log records the one
     // it served (credentialId, to match CloudTrail), so they are searched for everywhere else.
-    assert.deepEqual(await filesWithSecrets(s.userHome, SECRET_KEYS), [], 'no secret key under HOME in plain, hex or base64');
+    assert.deepEqual(
+      await filesWithSecrets(s.userHome, SECRET_KEYS),
+      [],
+      'no secret key under HOME in plain, hex or base64',
+    );
     const auditDir = join(s.home, 'audit');
     const elsewhere = (await filesWithSecrets(s.userHome, KEY_IDS)).filter((f) => !f.startsWith(`${auditDir}/`));
     assert.deepEqual(elsewhere, [], 'no access key id under HOME outside the audit log');
-    for (const r of outputs) assert.deepEqual(findSecrets(r.stdout + r.stderr, SECRETS), [], 'no tray-cred command printed a key');
+    for (const r of outputs)
+      assert.deepEqual(findSecrets(r.stdout + r.stderr, SECRETS), [], 'no tray-cred command printed a key');
     const entries = await auditEntries(s);
-    assert.deepEqual(entries.slice(0, 5).map((e) => [e.event, e.profile, e.decision]), [
-      ['init', undefined, undefined],
-      ['import', undefined, undefined],
-      ['agent-start', undefined, undefined],
-      ['unlock', undefined, undefined],
-      ['access', 'dev', 'allowed'],
-    ]);
+    assert.deepEqual(
+      entries.slice(0, 5).map((e) => [e.event, e.profile, e.decision]),
+      [
+        ['init', undefined, undefined],
+        ['import', undefined, undefined],
+        ['agent-start', undefined, undefined],
+        ['unlock', undefined, undefined],
+        ['access', 'dev', 'allowed'],
+      ],
+    );
   });
 
-  test('after the key file and the config backup are deleted, doctor has nothing to do', { timeout: 180_000 }, async () => {
+  test('after the key file and the config backup are deleted, doctor has nothing to do', {
+    timeout: 180_000,
+  }, async () => {
     await rm(recipe.keyFile);
     await rm(backup);
     const entries = await auditEntries(s);
     const doctor = keep(await s.trayCred(['doctor', '--json']));
     const findings = JSON.parse(doctor.stdout) as { ok: boolean; text: string }[];
-    assert.deepEqual(findings.filter((f) => f.ok).map((f) => f.text), [
-      `${recipe.config}: no keys in it`,
-      `${join(s.home, 'vault.json')}: encrypted; names no key, secret or profile`,
-      `${join(s.home, 'audit')}: audit chain verified (${entries.length} entries)`,
-    ]);
+    assert.deepEqual(
+      findings.filter((f) => f.ok).map((f) => f.text),
+      [
+        `${recipe.config}: no keys in it`,
+        `${join(s.home, 'vault.json')}: encrypted; names no key, secret or profile`,
+        `${join(s.home, 'audit')}: audit chain verified (${entries.length} entries)`,
+      ],
+    );
     // PRODUCT BUG (main/node/cli/commands/doctor.ts, examine(), the `everyFile` loop): every file in
     // ~/.aws that others may read counts as "needs action", whatever it holds. The recipe's
     // get_creds.sh, made executable with `chmod +x` (0755 under the usual umask 022), holds no
@@ -149,12 +197,18 @@ describe('the openssl recipe, migrated as a new user would', () => {
     // users (mode 755): run `chmod 600 .../get_creds.sh`" and exits 1, so a migrated user never
     // sees "Nothing to do". The two assertions below fail until doctor limits the mode check to
     // files that hold secrets (credentials, credential_*, *.enc, key files, the data dir).
-    assert.deepEqual(findings.filter((f) => !f.ok).map((f) => f.text), [], 'nothing needs action after the migration');
+    assert.deepEqual(
+      findings.filter((f) => !f.ok).map((f) => f.text),
+      [],
+      'nothing needs action after the migration',
+    );
     assert.equal(doctor.status, 0, doctor.stdout);
   });
 });
 
-test('a wrong key file fails cleanly: non-zero exit, says the key is wrong, vault and .enc untouched', { timeout: 180_000 }, async (t) => {
+test('a wrong key file fails cleanly: non-zero exit, says the key is wrong, vault and .enc untouched', {
+  timeout: 180_000,
+}, async (t) => {
   const s = await makeHomeSandbox();
   t.after(() => s.cleanup());
   const recipe = await followRecipe(s);
@@ -170,7 +224,10 @@ test('a wrong key file fails cleanly: non-zero exit, says the key is wrong, vaul
   assert.equal(r.stdout, '', 'nothing was reported as imported');
   // AES-CBC with a wrong key almost always fails its padding check; in the rare case it does
   // not, the garbage is not a credentials file and the message says a wrong key can do that.
-  assert.match(r.stderr, /^tray-cred: (could not decrypt the openssl file: the key file or passphrase is wrong|the openssl file decrypted, but not to an AWS credentials file .*a wrong key can do this too)/);
+  assert.match(
+    r.stderr,
+    /^tray-cred: (could not decrypt the openssl file: the key file or passphrase is wrong|the openssl file decrypted, but not to an AWS credentials file .*a wrong key can do this too)/,
+  );
   assert.match(r.stderr, /Nothing was imported\n$|a wrong key can do this too\n$/);
   assert.equal(r.stderr.split('\n').length, 2, 'one line');
 
@@ -178,10 +235,17 @@ test('a wrong key file fails cleanly: non-zero exit, says the key is wrong, vaul
   assert.equal(list.status, 0, list.stderr);
   assert.equal(list.stdout, '[]\n', 'the vault is still empty');
   assert.ok((await readFile(recipe.enc)).equals(encBytes), 'the .enc file is still there, unchanged');
-  assert.deepEqual((await auditEntries(s)).map((e) => e.event), ['init'], 'a failed import writes no audit entry');
+  assert.deepEqual(
+    (await auditEntries(s)).map((e) => e.event),
+    ['init'],
+    'a failed import writes no audit entry',
+  );
 
   // The right key still works afterwards (the failure changed nothing that matters).
   const ok = await s.trayCred(['import', recipe.enc, '--pass-file', recipe.keyFile]);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.equal(ok.stdout, `added     dev\nadded     prod\nImported 2 profile(s) from ${recipe.enc}.\n"prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts prod --session-mode on\n`);
+  assert.equal(
+    ok.stdout,
+    `added     dev\nadded     prod\nImported 2 profile(s) from ${recipe.enc}.\n"prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts prod --session-mode on\n`,
+  );
 });

@@ -22,17 +22,25 @@ function assertParagraph(r: { status: number | null; stdout: string; stderr: str
   assert.match(lines[0]!, missing);
   assert.match(lines[0]!, /a machine that can download Electron's binary/);
   assert.match(lines[0]!, /the packaged app/);
-  assert.match(lines[0]!, /Nothing was started: a headless agent in this terminal instead of a tray icon would surprise a desktop user\./);
+  assert.match(
+    lines[0]!,
+    /Nothing was started: a headless agent in this terminal instead of a tray icon would surprise a desktop user\./,
+  );
   assert.match(lines[0]!, /`npm run agent` runs the headless agent/);
   assert.doesNotMatch(r.stderr, /\n\s+at |^\w*Error\b/m, 'no stack trace');
 }
 
-describe('npm start without Electron\'s runtime', () => {
+describe("npm start without Electron's runtime", () => {
   const checkoutHasElectron = existsSync(join(ROOT, 'node_modules', 'electron', 'path.txt'));
   test('in this checkout', { skip: checkoutHasElectron && 'this checkout has an Electron binary' }, async () => {
-    const r = await run(NODE, [join(ROOT, 'build', 'start.ts')], { env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '' } });
+    const r = await run(NODE, [join(ROOT, 'build', 'start.ts')], {
+      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '' },
+    });
     // The download is tried (electron's install.js) and fails here, with what it said.
-    assertParagraph(r, /Electron's runtime was never downloaded \(.*node_modules\/electron\/path\.txt is missing\), and downloading it now failed \(.+\)\. /);
+    assertParagraph(
+      r,
+      /Electron's runtime was never downloaded \(.*node_modules\/electron\/path\.txt is missing\), and downloading it now failed \(.+\)\. /,
+    );
   });
 
   // A copy of start.ts and what it imports, beside a node_modules with a fake electron package.
@@ -52,13 +60,23 @@ describe('npm start without Electron\'s runtime', () => {
     await rm(pkg, { recursive: true, force: true });
     await mkdir(join(pkg, 'dist'), { recursive: true });
     // Requiring it would try a download and throw, as the real one does offline: start.ts must not.
-    await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'electron', version: '45.5.0', main: 'index.js' }));
-    await writeFile(join(pkg, 'index.js'), "throw new Error('Electron failed to install correctly. Please delete `node_modules/electron`');\n");
+    await writeFile(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: 'electron', version: '45.5.0', main: 'index.js' }),
+    );
+    await writeFile(
+      join(pkg, 'index.js'),
+      "throw new Error('Electron failed to install correctly. Please delete `node_modules/electron`');\n",
+    );
     for (const [name, text] of Object.entries(files)) await writeFile(join(pkg, name), text);
   }
   const OFFLINE = "console.log('Downloading...');\nconsole.error('TypeError: fetch failed');\nprocess.exit(1);\n";
   const FAKE_BINARY = '#!/bin/sh\necho "electron $* in $PWD"\nexit 3\n';
-  const start = (args: string[] = []) => run(NODE, [join(root, 'build', 'start.ts'), ...args], { env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '' }, cwd: root });
+  const start = (args: string[] = []) =>
+    run(NODE, [join(root, 'build', 'start.ts'), ...args], {
+      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '' },
+      cwd: root,
+    });
 
   test('no electron package at all', async () => {
     await rm(join(root, 'node_modules'), { recursive: true, force: true });
@@ -67,13 +85,21 @@ describe('npm start without Electron\'s runtime', () => {
 
   test('never downloaded, and the download fails: no path.txt', async () => {
     await fakeElectron({ 'install.js': OFFLINE });
-    assertParagraph(await start(), /Electron's runtime was never downloaded \(.*path\.txt is missing\), and downloading it now failed \(TypeError: fetch failed\)\. /);
+    assertParagraph(
+      await start(),
+      /Electron's runtime was never downloaded \(.*path\.txt is missing\), and downloading it now failed \(TypeError: fetch failed\)\. /,
+    );
   });
 
   test('path.txt names a binary that is not there, and the download fails', async () => {
     await fakeElectron({ 'path.txt': 'electron', 'install.js': OFFLINE });
     const binary = join(root, 'node_modules', 'electron', 'dist', 'electron');
-    assertParagraph(await start(), new RegExp(`Electron's runtime is missing \\(no ${binary}\\), and downloading it now failed \\(TypeError: fetch failed\\)\\. `));
+    assertParagraph(
+      await start(),
+      new RegExp(
+        `Electron's runtime is missing \\(no ${binary}\\), and downloading it now failed \\(TypeError: fetch failed\\)\\. `,
+      ),
+    );
   });
 
   test('with the runtime there, it runs the app in this folder and passes its exit status on', async () => {

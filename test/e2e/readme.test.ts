@@ -23,9 +23,20 @@ import { spawnGroup } from '../node/processes.ts';
  * leaves `tray-cred agent &` running, which holds them open. That agent is in the shell's
  * process group, killed when the test ends.
  */
-function runUntilExit(t: TestContext, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<RunResult> {
+function runUntilExit(
+  t: TestContext,
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnGroup(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }, { owner: t, outliveLeader: true });
+    const child = spawnGroup(
+      command,
+      args,
+      { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+      { owner: t, outliveLeader: true },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -63,14 +74,21 @@ function exits(output: string): number[] {
 
 /** A newcomer's environment: their HOME, a session's runtime dir, the system PATH; nothing of tray-cred's. */
 function newcomerEnv(s: HomeSandbox, runtime: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...s.env, XDG_RUNTIME_DIR: runtime, PATH: '/usr/bin:/bin', AWS_EC2_METADATA_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = {
+    ...s.env,
+    XDG_RUNTIME_DIR: runtime,
+    PATH: '/usr/bin:/bin',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
   delete env.TRAY_CRED_HOME;
   delete env.TRAY_CRED_SOCKET;
   return env;
 }
 
 async function stopAgent(env: NodeJS.ProcessEnv, trayCred: string): Promise<void> {
-  const status = await run(trayCred, ['status', '--json'], { env: { ...env, PATH: `${NODE_BIN}:/usr/bin:/bin` } }).catch(() => undefined);
+  const status = await run(trayCred, ['status', '--json'], {
+    env: { ...env, PATH: `${NODE_BIN}:/usr/bin:/bin` },
+  }).catch(() => undefined);
   if (status?.status !== 0) return;
   const pid = (JSON.parse(status.stdout) as { agentPid: number }).agentPid;
   process.kill(pid, 'SIGTERM');
@@ -85,7 +103,10 @@ async function stopAgent(env: NodeJS.ProcessEnv, trayCred: string): Promise<void
 }
 
 /** A fresh home; when the test ends, the agent the lines left running is stopped, then everything removed. */
-async function sandbox(t: TestContext, trayCred: (s: HomeSandbox) => string): Promise<{ s: HomeSandbox; runtime: string; env: NodeJS.ProcessEnv }> {
+async function sandbox(
+  t: TestContext,
+  trayCred: (s: HomeSandbox) => string,
+): Promise<{ s: HomeSandbox; runtime: string; env: NodeJS.ProcessEnv }> {
   const s = await makeHomeSandbox();
   const runtime = join(s.root, 'run');
   await mkdir(runtime, { mode: 0o700 });
@@ -106,7 +127,9 @@ test('README is a first ten minutes: at most 250 lines, its quick start within t
   assert.ok(end > at + 2 && end <= 40, `the quick start's block ends on line ${end}, not within the first 40`);
 });
 
-test('the quick start, line by line, from a clone to an audited aws call; a new terminal works the same', { timeout: 300_000 }, async (t) => {
+test('the quick start, line by line, from a clone to an audited aws call; a new terminal works the same', {
+  timeout: 300_000,
+}, async (t) => {
   const { s, env } = await sandbox(t, (home) => join(home.userHome, '.local', 'bin', 'tray-cred'));
   await mkdir(s.awsDir, { recursive: true });
   await writeFile(s.awsCredentials, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
@@ -121,16 +144,27 @@ test('the quick start, line by line, from a clone to an audited aws call; a new 
   ];
   await writeFile(join(s.root, 'quick-start.sh'), script(prepared));
   // Under a pseudo-terminal, as typed: setup asks before it imports, and "y" answers.
-  const r = await run('script', ['-qec', `bash ${join(s.root, 'quick-start.sh')}`, '/dev/null'], { env, cwd: s.root, input: 'y\n' });
+  const r = await run('script', ['-qec', `bash ${join(s.root, 'quick-start.sh')}`, '/dev/null'], {
+    env,
+    cwd: s.root,
+    input: 'y\n',
+  });
   const output = r.stdout.replace(/\r/g, '');
   const [cloned, borrowed, setup, awsCall, audit] = exits(output);
   assert.deepEqual([cloned, borrowed, setup], [0, 0, 0], output);
   assert.match(output, /Done: `aws` now gets its credentials from tray-cred/);
   assert.notEqual(awsCall, 0, 'aws s3 ls cannot reach AWS from here');
-  assert.match(output, /Could not connect to the endpoint URL|Failed to connect|Name or service not known|Temporary failure in name resolution/, 'it fails on the network');
+  assert.match(
+    output,
+    /Could not connect to the endpoint URL|Failed to connect|Name or service not known|Temporary failure in name resolution/,
+    'it fails on the network',
+  );
   assert.doesNotMatch(output, /Unable to locate credentials|Error when retrieving credentials/, 'not on credentials');
   assert.equal(audit, 0, output);
-  assert.match(output, /access\s+dev\s+allowed\s+vault\s+\d+ ms\s+verified: \S*python3 \/usr\/bin\/aws s3 ls --profile dev/);
+  assert.match(
+    output,
+    /access\s+dev\s+allowed\s+vault\s+\d+ ms\s+verified: \S*python3 \/usr\/bin\/aws s3 ls --profile dev/,
+  );
   assert.equal(await readFile(s.awsCredentials, 'utf8').catch(() => 'gone'), 'gone', 'the plaintext file was retired');
 
   // A new terminal: nothing exported, the same PATH as before.
@@ -139,7 +173,9 @@ test('the quick start, line by line, from a clone to an audited aws call; a new 
   assert.equal((JSON.parse(again.stdout) as { AccessKeyId: string }).AccessKeyId, DEV_KEYS.accessKeyId);
 });
 
-test('the by-hand migration from the openssl recipe, line by line, ending with doctor content', { timeout: 300_000 }, async (t) => {
+test('the by-hand migration from the openssl recipe, line by line, ending with doctor content', {
+  timeout: 300_000,
+}, async (t) => {
   const { s, env: newcomer } = await sandbox(t, () => join(DIST_BIN, 'tray-cred'));
   const recipe = await followRecipe(s);
   const lines = await readmeBlock('migration: recipe', join('docs', 'migration.md'));
@@ -148,9 +184,24 @@ test('the by-hand migration from the openssl recipe, line by line, ending with d
   await writeFile(join(s.root, 'migration.sh'), script(lines));
   const r = await runUntilExit(t, 'bash', [join(s.root, 'migration.sh')], env, s.userHome);
   const output = r.stdout + r.stderr;
-  assert.deepEqual(exits(r.stdout), lines.map(() => 0), output);
+  assert.deepEqual(
+    exits(r.stdout),
+    lines.map(() => 0),
+    output,
+  );
   assert.match(r.stdout, /Nothing to do\.\n/, 'doctor finds nothing left to do');
-  assert.equal(await readFile(recipe.enc).then(() => 'kept', () => 'gone'), 'gone');
-  const accesses = (await auditEntries({ ...s, home: join(s.userHome, '.config', 'tray-cred') })).filter((e) => e.event === 'access');
-  assert.ok(accesses.some((e) => e.profile === 'dev' && e.decision === 'allowed'), 'the check went through the agent and is recorded');
+  assert.equal(
+    await readFile(recipe.enc).then(
+      () => 'kept',
+      () => 'gone',
+    ),
+    'gone',
+  );
+  const accesses = (await auditEntries({ ...s, home: join(s.userHome, '.config', 'tray-cred') })).filter(
+    (e) => e.event === 'access',
+  );
+  assert.ok(
+    accesses.some((e) => e.profile === 'dev' && e.decision === 'allowed'),
+    'the check went through the agent and is recorded',
+  );
 });

@@ -12,7 +12,19 @@ import { after, before, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { startPrivateKeychain, type PrivateKeychain } from './migration-support.ts';
-import { AWS_CLI, TRAY_CRED, credentialsFile, findSecrets, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type RunResult, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  TRAY_CRED,
+  credentialsFile,
+  findSecrets,
+  makeSandbox,
+  run,
+  startAgent,
+  writeAwsConfig,
+  type Agent,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 const PASSPHRASE = 'correct horse battery staple zebra';
 const WRONG = 'correct horse battery staple zebras';
@@ -27,7 +39,9 @@ let listed: string;
 const printed: RunResult[] = [];
 
 function onSecond(args: readonly string[], input?: string): Promise<RunResult> {
-  return run(TRAY_CRED, args, { env: second.env, ...(input === undefined ? {} : { input }) }).then((r) => (printed.push(r), r));
+  return run(TRAY_CRED, args, { env: second.env, ...(input === undefined ? {} : { input }) }).then(
+    (r) => (printed.push(r), r),
+  );
 }
 
 describe('a recovery kit opens the backed-up vault on a machine with a fresh keychain', () => {
@@ -65,12 +79,21 @@ describe('a recovery kit opens the backed-up vault on a machine with a fresh key
       const r = await first.trayCred(['recovery', 'export', kit], `${weak}\n`);
       assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /^tray-cred: the passphrase is (too easy to guess|shorter than 12 characters).*: use four or more unrelated words\n$/);
-      assert.deepEqual((await readdir(first.root)).filter((n) => n.startsWith('kit')), [], `no kit after "${weak}"`);
+      assert.match(
+        r.stderr,
+        /^tray-cred: the passphrase is (too easy to guess|shorter than 12 characters).*: use four or more unrelated words\n$/,
+      );
+      assert.deepEqual(
+        (await readdir(first.root)).filter((n) => n.startsWith('kit')),
+        [],
+        `no kit after "${weak}"`,
+      );
     }
   });
 
-  test('export with a strong passphrase writes the kit, and never over an existing file', { timeout: 180_000 }, async () => {
+  test('export with a strong passphrase writes the kit, and never over an existing file', {
+    timeout: 180_000,
+  }, async () => {
     const r = await first.trayCred(['recovery', 'export', kit], `${PASSPHRASE}\n`);
     assert.equal(r.status, 0, r.stderr);
     const vaultId = /vault ([0-9a-f]{32}) on another machine/.exec(r.stdout)?.[1];
@@ -90,7 +113,10 @@ describe('a recovery kit opens the backed-up vault on a machine with a fresh key
     const r = await onSecond(['list', '--json']);
     assert.equal(r.status, EXIT_STATUS.KEYCHAIN, r.stderr);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^tray-cred: the OS keychain holds no master key for the vault at [^\n]+ \(entry "master-key:[0-9a-f]{32}"\): on a new machine run `tray-cred recovery import <kit>`/);
+    assert.match(
+      r.stderr,
+      /^tray-cred: the OS keychain holds no master key for the vault at [^\n]+ \(entry "master-key:[0-9a-f]{32}"\): on a new machine run `tray-cred recovery import <kit>`/,
+    );
   });
 
   test('a wrong passphrase fails cleanly and stores nothing', { timeout: 180_000 }, async () => {
@@ -98,15 +124,25 @@ describe('a recovery kit opens the backed-up vault on a machine with a fresh key
     const r = await onSecond(['recovery', 'import', kit], `${WRONG}\n`);
     assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, 'tray-cred: the passphrase is wrong, or the kit was changed: nothing was stored in the keychain\n');
+    assert.equal(
+      r.stderr,
+      'tray-cred: the passphrase is wrong, or the kit was changed: nothing was stored in the keychain\n',
+    );
     const now = await onSecond(['list', '--json']);
-    assert.deepEqual([now.status, now.stdout, now.stderr], [was.status, was.stdout, was.stderr], 'the keychain still holds nothing for the vault');
+    assert.deepEqual(
+      [now.status, now.stdout, now.stderr],
+      [was.status, was.stdout, was.stderr],
+      'the keychain still holds nothing for the vault',
+    );
   });
 
   test('the right passphrase: list shows the same profiles as on the first machine', { timeout: 180_000 }, async () => {
     const r = await onSecond(['recovery', 'import', kit], `${PASSPHRASE}\n`);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^Stored the keys of vault [0-9a-f]{32} in the OS keychain\. The vault opens: try `tray-cred list`\.\n$/);
+    assert.match(
+      r.stdout,
+      /^Stored the keys of vault [0-9a-f]{32} in the OS keychain\. The vault opens: try `tray-cred list`\.\n$/,
+    );
     const list = await onSecond(['list', '--json']);
     assert.equal(list.status, 0, list.stderr);
     assert.equal(list.stdout, listed);
@@ -118,7 +154,11 @@ describe('a recovery kit opens the backed-up vault on a machine with a fresh key
     assert.equal(firstVerify.status, 0, firstVerify.stderr);
     await cp(join(first.home, 'audit'), join(second.home, 'audit'), { recursive: true });
     const r = await onSecond(['audit', 'verify']);
-    assert.equal(r.status, 0, `${r.stdout}${r.stderr} (before the audit dir was restored: ${noAudit.stdout}${noAudit.stderr})`);
+    assert.equal(
+      r.status,
+      0,
+      `${r.stdout}${r.stderr} (before the audit dir was restored: ${noAudit.stdout}${noAudit.stderr})`,
+    );
     assert.equal(r.stdout, firstVerify.stdout, 'the same chain, verified with the audit key from the kit');
     assert.match(r.stdout, /^audit log verified: \d+ entries in 1 file\(s\), chain intact\n$/);
   });
@@ -126,10 +166,17 @@ describe('a recovery kit opens the backed-up vault on a machine with a fresh key
   test("the new machine's agent serves the same keys to the AWS CLI", { timeout: 180_000 }, async () => {
     await writeAwsConfig(second, ['dev', 'prod']);
     agent = await startAgent(second, ['--approver', '/bin/true']);
-    for (const [profile, keys] of [['dev', DEV_KEYS], ['prod', PROD_KEYS]] as const) {
+    for (const [profile, keys] of [
+      ['dev', DEV_KEYS],
+      ['prod', PROD_KEYS],
+    ] as const) {
       const r = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: second.env });
       assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout), { Version: 1, AccessKeyId: keys.accessKeyId, SecretAccessKey: keys.secretAccessKey });
+      assert.deepEqual(JSON.parse(r.stdout), {
+        Version: 1,
+        AccessKeyId: keys.accessKeyId,
+        SecretAccessKey: keys.secretAccessKey,
+      });
     }
     const verify = await onSecond(['audit', 'verify']);
     assert.equal(verify.status, 0, verify.stderr);

@@ -22,7 +22,8 @@ import { killGroup, spawnGroup } from '../node/processes.ts';
 const ROUNDS = 25;
 const MAX_DELAY_MS = 300;
 const PASSPHRASE = 'correct horse battery staple zebra';
-const REKEYED = 'Replaced the master key and re-encrypted the vault. Old recovery kits no longer open it: run `tray-cred recovery export <file>` now.\n';
+const REKEYED =
+  'Replaced the master key and re-encrypted the vault. Old recovery kits no longer open it: run `tray-cred recovery export <file>` now.\n';
 
 let sandbox: Sandbox;
 /** The lock files a rekey takes: the vault's, and the audit log's for its entry. */
@@ -76,10 +77,14 @@ type State = 'untouched' | 'staged' | 'rewritten' | 'swapped' | 'replaced';
 /** Where the swap stands, from the vault's header and the two keychain entries; throws if no key opens the vault. */
 async function swapState(previousKeyId: string): Promise<{ state: State; keyId: string }> {
   const header = readHeader(await readFile(join(sandbox.home, 'vault.json')));
-  const idOf = (stored: string | null): string | undefined => (stored === null ? undefined : keyIdOf(Buffer.from(stored, 'base64')));
+  const idOf = (stored: string | null): string | undefined =>
+    stored === null ? undefined : keyIdOf(Buffer.from(stored, 'base64'));
   const master = idOf(await keychain.get(masterKeyAccount(header.vaultId)));
   const staged = idOf(await keychain.get(stagedKeyAccount(header.vaultId)));
-  assert.ok(master === header.keyId || staged === header.keyId, `no key in the keychain opens the vault (vault ${header.keyId}, master ${master}, staged ${staged})`);
+  assert.ok(
+    master === header.keyId || staged === header.keyId,
+    `no key in the keychain opens the vault (vault ${header.keyId}, master ${master}, staged ${staged})`,
+  );
   let state: State;
   if (master !== header.keyId) state = 'rewritten';
   else if (staged === header.keyId) state = 'swapped';
@@ -100,7 +105,10 @@ describe('rekey interrupted by SIGKILL never leaves a vault that no key opens', 
     const list = await sandbox.trayCred(['list', '--json']);
     assert.equal(list.status, 0, list.stderr);
     listed = list.stdout;
-    assert.deepEqual((JSON.parse(listed) as { name: string }[]).map((p) => p.name), ['dev', 'prod']);
+    assert.deepEqual(
+      (JSON.parse(listed) as { name: string }[]).map((p) => p.name),
+      ['dev', 'prod'],
+    );
     oldKit = join(sandbox.root, 'old-kit.json');
     const kit = await sandbox.trayCred(['recovery', 'export', oldKit], `${PASSPHRASE}\n`);
     assert.equal(kit.status, 0, kit.stderr);
@@ -110,7 +118,9 @@ describe('rekey interrupted by SIGKILL never leaves a vault that no key opens', 
     await sandbox?.cleanup();
   });
 
-  test(`${ROUNDS} rekeys killed at random points: after each, the vault opens with the same profiles`, { timeout: 300_000 }, async () => {
+  test(`${ROUNDS} rekeys killed at random points: after each, the vault opens with the same profiles`, {
+    timeout: 300_000,
+  }, async () => {
     const seen = new Map<State, number>();
     let keyId = readHeader(await readFile(join(sandbox.home, 'vault.json'))).keyId;
     let completed = 0;
@@ -145,7 +155,9 @@ describe('rekey interrupted by SIGKILL never leaves a vault that no key opens', 
       assert.equal(list.stdout, listed, `${where}: the same profiles, unchanged`);
     }
     const leftovers = (await readdir(sandbox.home)).filter((n) => n.endsWith('.tmp'));
-    console.log(`# ${ROUNDS} rounds, ${completed} finished before the kill; states after the kills: ${JSON.stringify(Object.fromEntries(seen))}; leftover temp files: ${leftovers.length}; empty lock files left by a kill: ${emptyLocks.length}`);
+    console.log(
+      `# ${ROUNDS} rounds, ${completed} finished before the kill; states after the kills: ${JSON.stringify(Object.fromEntries(seen))}; leftover temp files: ${leftovers.length}; empty lock files left by a kill: ${emptyLocks.length}`,
+    );
   });
 
   test('a last rekey completes, and the swap is finished: no staged key is left', { timeout: 180_000 }, async () => {
@@ -154,7 +166,11 @@ describe('rekey interrupted by SIGKILL never leaves a vault that no key opens', 
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, REKEYED);
     const { state, keyId } = await swapState(before);
-    assert.equal(state, 'replaced', 'the vault is under a new key, the master entry holds it, the staging entry is gone');
+    assert.equal(
+      state,
+      'replaced',
+      'the vault is under a new key, the master entry holds it, the staging entry is gone',
+    );
     assert.notEqual(keyId, before);
     const list = await sandbox.trayCred(['list', '--json']);
     assert.equal(list.stdout, listed, list.stderr);
@@ -163,8 +179,11 @@ describe('rekey interrupted by SIGKILL never leaves a vault that no key opens', 
     assert.equal((await auditEntries(sandbox)).at(-1)?.event, 'rekey');
   });
 
-  test('the recovery kit made before the rekeys is refused: it holds an older key (with --replace too)', { timeout: 180_000 }, async () => {
-    const refusal = 'tray-cred: the kit holds an older master key than the one this vault is encrypted with (was `tray-cred rekey` run after the kit was made?): use the newest kit\n';
+  test('the recovery kit made before the rekeys is refused: it holds an older key (with --replace too)', {
+    timeout: 180_000,
+  }, async () => {
+    const refusal =
+      'tray-cred: the kit holds an older master key than the one this vault is encrypted with (was `tray-cred rekey` run after the kit was made?): use the newest kit\n';
     for (const args of [[], ['--replace']]) {
       const r = await sandbox.trayCred(['recovery', 'import', oldKit, ...args], `${PASSPHRASE}\n`);
       assert.equal(r.status, EXIT_STATUS.USAGE, `recovery import ${args.join(' ')}: ${r.stdout}${r.stderr}`);
@@ -182,7 +201,9 @@ describe('rekey interrupted by SIGKILL never leaves a vault that no key opens', 
     assert.match(imported.stdout, /^Stored the keys of vault [0-9a-f]{32} in the OS keychain\. The vault opens/);
   });
 
-  test('a rekey killed between creating vault.lock and writing its pid does not block the next rekey', { timeout: 180_000 }, async () => {
+  test('a rekey killed between creating vault.lock and writing its pid does not block the next rekey', {
+    timeout: 180_000,
+  }, async () => {
     // What such a kill leaves (it happens in the loop above every few runs): an empty lock file,
     // its writer long gone.
     const lock = join(sandbox.home, 'vault.lock');

@@ -20,8 +20,14 @@ describe('--remove-source never removes what it did not store', () => {
     await writeFile(file, `${keys('default', DEV_KEYS)}${keys('prod', PROD_KEYS, '[prod] # main account')}`);
     const r = await sandbox.trayCred(['import', file, '--profiles', 'default', '--remove-source']);
     assert.equal(r.status, 0, r.stderr);
-    const listed = JSON.parse((await sandbox.trayCred(['list', '--json'])).stdout) as { name: string; accessKeyIdSuffix: string }[];
-    assert.deepEqual(listed.map((p) => [p.name, p.accessKeyIdSuffix]), [['default', DEV_KEYS.accessKeyId.slice(-4)]]);
+    const listed = JSON.parse((await sandbox.trayCred(['list', '--json'])).stdout) as {
+      name: string;
+      accessKeyIdSuffix: string;
+    }[];
+    assert.deepEqual(
+      listed.map((p) => [p.name, p.accessKeyIdSuffix]),
+      [['default', DEV_KEYS.accessKeyId.slice(-4)]],
+    );
     assert.equal(await readFile(file, 'utf8'), keys('prod', PROD_KEYS, '[prod] # main account'));
   });
 
@@ -62,7 +68,10 @@ describe('secrets in files tray-cred only shows', () => {
     const creds = join(sandbox.root, 'c');
     await writeFile(creds, keys('dev', DEV_KEYS));
     assert.equal((await sandbox.trayCred(['import', creds])).status, 0);
-    await writeFile(sandbox.awsConfig, `[profile dev]\nregion = us-east-1\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n`);
+    await writeFile(
+      sandbox.awsConfig,
+      `[profile dev]\nregion = us-east-1\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n`,
+    );
     const r = await sandbox.trayCred(['configure-aws', '--dry-run']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /\+credential_process = tray-cred-helper dev/);

@@ -12,7 +12,20 @@ import { after, before, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { AWS_CLI, ROOT, TRAY_CRED, auditEntries, credentialsFile, findSecrets, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  ROOT,
+  TRAY_CRED,
+  auditEntries,
+  credentialsFile,
+  findSecrets,
+  makeSandbox,
+  run,
+  startAgent,
+  writeAwsConfig,
+  type Agent,
+  type Sandbox,
+} from './support.ts';
 import { spawnGroup } from '../node/processes.ts';
 
 const ANN = 'arn:aws:iam::123456789012:user/ann';
@@ -62,14 +75,24 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
 
   /** The key the vault serves (through the helper and the real AWS CLI), that it works at STS, and that IAM holds only it. */
   async function exactlyOneWorkingKey(profile: string, user: string): Promise<string> {
-    const exported = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: sandbox.env });
+    const exported = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], {
+      env: sandbox.env,
+    });
     assert.equal(exported.status, 0, exported.stderr);
     const served = JSON.parse(exported.stdout) as { AccessKeyId: string; SecretAccessKey: string };
     secretsSeen.push(served.SecretAccessKey);
-    const who = await run(AWS_CLI, ['sts', 'get-caller-identity', '--profile', profile, '--output', 'json', '--endpoint-url', aws.url], { env: sandbox.env });
+    const who = await run(
+      AWS_CLI,
+      ['sts', 'get-caller-identity', '--profile', profile, '--output', 'json', '--endpoint-url', aws.url],
+      { env: sandbox.env },
+    );
     assert.equal(who.status, 0, `the stored key of ${profile} does not work at STS: ${who.stderr}${who.stdout}`);
     assert.equal((JSON.parse(who.stdout) as { Arn: string }).Arn, `arn:aws:iam::123456789012:user/${user}`);
-    assert.deepEqual(aws.userKeys(user).map((k) => [k.accessKeyId, k.secretAccessKey]), [[served.AccessKeyId, served.SecretAccessKey]], `IAM holds exactly the stored key of ${profile}`);
+    assert.deepEqual(
+      aws.userKeys(user).map((k) => [k.accessKeyId, k.secretAccessKey]),
+      [[served.AccessKeyId, served.SecretAccessKey]],
+      `IAM holds exactly the stored key of ${profile}`,
+    );
     assert.equal((await profiles()).get(profile)?.rotationPending, false, 'no rotation left unfinished');
     return served.AccessKeyId;
   }
@@ -80,13 +103,23 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
     assert.equal(r.status, 0, r.stderr);
     const now = await exactlyOneWorkingKey('svc', 'ann');
     assert.notEqual(now, before);
-    assert.match(r.stdout, new RegExp(`Rotated the key of "svc": …${now.slice(-4)} is stored and works, …${before.slice(-4)} is deleted in IAM`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `Rotated the key of "svc": …${now.slice(-4)} is stored and works, …${before.slice(-4)} is deleted in IAM`,
+      ),
+    );
     const refused = aws.requests.filter((q) => q.accessKeyId === now);
     assert.equal(refused[0]?.action, 'GetCallerIdentity', 'the new key is proven before it is put in place');
     const entries = await auditEntries(sandbox);
-    const gate = entries.filter((e) => e.event === 'access' && e.profile === 'svc' && /tray-cred rotate svc$/.test(e.caller?.command ?? ''));
+    const gate = entries.filter(
+      (e) => e.event === 'access' && e.profile === 'svc' && /tray-cred rotate svc$/.test(e.caller?.command ?? ''),
+    );
     assert.equal(gate.length, 1, 'the use of the key went through the agent, which recorded it');
-    assert.ok(entries.indexOf(gate[0]!) < entries.findIndex((e) => e.event === 'rotate'), 'approved before anything changed');
+    assert.ok(
+      entries.indexOf(gate[0]!) < entries.findIndex((e) => e.event === 'rotate'),
+      'approved before anything changed',
+    );
     assert.match(entries.filter((e) => e.event === 'rotate').at(-1)?.reason ?? '', /^rotated the key of "svc"/);
     assert.equal((await profiles()).get('svc')?.keyCreatedAt?.slice(0, 10), new Date().toISOString().slice(0, 10));
     const everything = r.stdout + r.stderr + JSON.stringify(entries);
@@ -98,8 +131,15 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
   for (const [i, { action, phase }] of cases.entries()) {
     const then = i % 2 === 0 ? 'doctor' : 'rotate';
     it(`SIGKILL ${phase} ${action} is applied, then \`${then}\`: one working key stored, one key in IAM`, async (t) => {
-      const child = spawnGroup(TRAY_CRED, ['rotate', 'svc'], { env: sandbox.env, cwd: ROOT, stdio: 'ignore' }, { owner: t });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      const child = spawnGroup(
+        TRAY_CRED,
+        ['rotate', 'svc'],
+        { env: sandbox.env, cwd: ROOT, stdio: 'ignore' },
+        { owner: t },
+      );
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, signal) => resolve(signal)),
+      );
       let killed = false;
       aws.hook = async (got, when) => {
         if (got !== action || when !== phase) return undefined;
@@ -126,13 +166,20 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
     aws.addUser('AKIAEXTRAKEY00000001', 'extra-secret', ANN);
     const r = await sandbox.trayCred(['rotate', 'svc']);
     assert.equal(r.status, EXIT_STATUS.KEY_LIMIT, r.stderr);
-    assert.match(r.stderr, /^tray-cred: the IAM user of "svc" already has a second access key, AKIAEXTRAKEY00000001 .*aws iam delete-access-key --access-key-id AKIAEXTRAKEY00000001/);
+    assert.match(
+      r.stderr,
+      /^tray-cred: the IAM user of "svc" already has a second access key, AKIAEXTRAKEY00000001 .*aws iam delete-access-key --access-key-id AKIAEXTRAKEY00000001/,
+    );
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.equal(aws.userKeys('ann').length, 2);
     const afterwards = await profiles();
     assert.equal(afterwards.get('svc')?.accessKeyIdSuffix, before.get('svc')?.accessKeyIdSuffix);
     assert.equal(afterwards.get('svc')?.rotationPending, false);
-    assert.deepEqual(aws.requests.slice(calls).map((q) => q.action), ['ListAccessKeys'], 'no CreateAccessKey was tried');
+    assert.deepEqual(
+      aws.requests.slice(calls).map((q) => q.action),
+      ['ListAccessKeys'],
+      'no CreateAccessKey was tried',
+    );
   });
 
   it('a denied approval changes nothing: no IAM call, the same key in the vault', async () => {
@@ -144,7 +191,10 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
     assert.match(r.stderr, /^tray-cred: not approved: /);
     assert.equal(aws.requests.length, calls, 'IAM and STS were not called');
     assert.deepEqual((await profiles()).get('prod'), before.get('prod'));
-    assert.deepEqual(aws.userKeys('bob').map((k) => k.accessKeyId), [PROD_KEYS.accessKeyId]);
+    assert.deepEqual(
+      aws.userKeys('bob').map((k) => k.accessKeyId),
+      [PROD_KEYS.accessKeyId],
+    );
     const denied = (await auditEntries(sandbox)).filter((e) => e.event === 'access' && e.profile === 'prod').at(-1);
     assert.equal(denied?.decision, 'denied');
 

@@ -36,7 +36,10 @@ async function activate(t: TestContext, sandbox: Sandbox, args: readonly string[
   // What the socket unit's DirectoryMode=0700 does; systemd-socket-activate leaves it to the umask.
   await mkdir(dirname(sandbox.socket), { mode: 0o700, recursive: true });
   const pass = Object.keys(sandbox.env).flatMap((name) => ['-E', name]);
-  const child = spawnGroup(ACTIVATE, [...pass, '-l', sandbox.socket, process.execPath, SCRIPT, 'agent', ...args], { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnGroup(ACTIVATE, [...pass, '-l', sandbox.socket, process.execPath, SCRIPT, 'agent', ...args], {
+    env: sandbox.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -75,7 +78,10 @@ test('socket activation: the first request starts the agent, which serves it unl
   assert.match(agent.stderr(), /stopped \(idle for 0\.02 minute/);
   const entries = await auditEntries(sandbox);
   assert.match(entries.find((e) => e.event === 'agent-start')?.reason ?? '', /\(handed in\)$/);
-  assert.ok(entries.some((e) => e.event === 'access' && e.profile === 'dev'), JSON.stringify(entries.map((e) => e.event)));
+  assert.ok(
+    entries.some((e) => e.event === 'access' && e.profile === 'dev'),
+    JSON.stringify(entries.map((e) => e.event)),
+  );
   assert.match(entries.at(-1)?.reason ?? '', /idle/);
 });
 
@@ -106,7 +112,11 @@ test('socket activation again after an idle exit: a new agent takes the same soc
   const { sandbox } = await testSandbox(t);
   await vaultWithDev(sandbox);
   await mkdir(dirname(sandbox.socket), { mode: 0o700, recursive: true });
-  const child = spawnGroup(PYTHON, ['-c', SUPERVISOR, sandbox.socket, '2', process.execPath, SCRIPT, 'agent', '--idle-exit', '0.02'], { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnGroup(
+    PYTHON,
+    ['-c', SUPERVISOR, sandbox.socket, '2', process.execPath, SCRIPT, 'agent', '--idle-exit', '0.02'],
+    { env: sandbox.env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -114,15 +124,27 @@ test('socket activation again after an idle exit: a new agent takes the same soc
     killGroup(child.pid);
     await exited;
   });
-  await until('the supervisor listening', () => /Listening on/.test(stderr), () => stderr);
+  await until(
+    'the supervisor listening',
+    () => /Listening on/.test(stderr),
+    () => stderr,
+  );
   for (const round of [1, 2]) {
     const r = await helper(sandbox);
     assert.equal(r.status, 0, `round ${round}: ${r.stderr}\n${stderr}`);
-    await until(`agent ${round} exiting when idle`, () => stderr.split('agent exited 0').length > round, () => stderr);
+    await until(
+      `agent ${round} exiting when idle`,
+      () => stderr.split('agent exited 0').length > round,
+      () => stderr,
+    );
   }
   assert.equal(await exited, 0, stderr);
   const entries = await auditEntries(sandbox);
-  assert.equal(entries.filter((e) => e.event === 'agent-start' && /\(handed in\)$/.test(e.reason ?? '')).length, 2, JSON.stringify(entries.map((e) => [e.event, e.reason])));
+  assert.equal(
+    entries.filter((e) => e.event === 'agent-start' && /\(handed in\)$/.test(e.reason ?? '')).length,
+    2,
+    JSON.stringify(entries.map((e) => [e.event, e.reason])),
+  );
   assert.equal(entries.filter((e) => e.event === 'access' && e.profile === 'dev').length, 2);
 });
 
@@ -133,7 +155,10 @@ test('a handed-in socket file deleted: the agent says so and exits, rather than 
   assert.equal((await helper(sandbox)).status, 0, agent.stderr());
   await rm(sandbox.socket);
   assert.equal(await agent.exited, 1, agent.stderr());
-  assert.match(agent.stderr(), /socket file .*agent\.sock that this agent was handed was deleted.*systemctl --user restart tray-cred-agent\.socket/);
+  assert.match(
+    agent.stderr(),
+    /socket file .*agent\.sock that this agent was handed was deleted.*systemctl --user restart tray-cred-agent\.socket/,
+  );
 });
 
 test('a socket file the agent created, deleted: the agent creates it again and the helper works', async (t) => {
@@ -142,7 +167,11 @@ test('a socket file the agent created, deleted: the agent creates it again and t
   const agent = await startAgent();
   await rm(sandbox.socket);
   // Not by inode: a file system may give the new socket the number the old one had.
-  await until('the socket being created again', () => /was deleted: creating it again/.test(agent.stderr()) && existsSync(sandbox.socket), agent.stderr);
+  await until(
+    'the socket being created again',
+    () => /was deleted: creating it again/.test(agent.stderr()) && existsSync(sandbox.socket),
+    agent.stderr,
+  );
   assert.equal(statSync(sandbox.socket).mode & 0o777, 0o600);
   const r = await helper(sandbox);
   assert.equal(r.status, 0, `${r.stderr}\nagent: ${agent.stderr()}`);
@@ -156,7 +185,10 @@ test('tray-cred agent on a fresh machine leaves a private data directory, and in
   // No TRAY_CRED_HOME: the data directory is the default one under a fresh HOME, made with a permissive umask's 0755.
   const env = { ...sandbox.env, HOME: home, TRAY_CRED_HOME: undefined, XDG_CONFIG_HOME: undefined };
   // umask 022 as on most desktops, whatever the test runner's: the bug only shows with a permissive one.
-  const agent = await run('/bin/sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, SCRIPT, 'agent'], { env, killAfterMs: 60_000 });
+  const agent = await run('/bin/sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, SCRIPT, 'agent'], {
+    env,
+    killAfterMs: 60_000,
+  });
   assert.notEqual(agent.status, 0, 'an agent without a vault must not start');
   assert.match(agent.stderr, /tray-cred init/);
   const dir = join(home, '.config', 'tray-cred');
@@ -169,7 +201,14 @@ test('LISTEN_FDS naming an fd that is no listening socket: a set-up error naming
   const { sandbox } = await testSandbox(t);
   await vaultWithDev(sandbox);
   // The shell's pid is the agent's after exec; fd 3 is /dev/null.
-  const r = await run('/bin/sh', ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@" 3</dev/null', process.execPath, SCRIPT, 'agent'], { env: sandbox.env, killAfterMs: 60_000 });
+  const r = await run(
+    '/bin/sh',
+    ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" "$@" 3</dev/null', process.execPath, SCRIPT, 'agent'],
+    { env: sandbox.env, killAfterMs: 60_000 },
+  );
   assert.equal(r.status, 14, r.stderr);
-  assert.match(r.stderr, /LISTEN_PID and LISTEN_FDS say a listening socket was handed in as fd 3, but it cannot be used .*: start the agent through its socket unit, or without those variables/);
+  assert.match(
+    r.stderr,
+    /LISTEN_PID and LISTEN_FDS say a listening socket was handed in as fd 3, but it cannot be used .*: start the agent through its socket unit, or without those variables/,
+  );
 });

@@ -29,7 +29,11 @@ test('settings are listed, changed, validated and kept private', async (t) => {
   const unknown = await sandbox.trayCred(['settings', 'colour', 'blue']);
   assert.equal(unknown.status, EXIT_STATUS.USAGE);
   assert.match(unknown.stderr, /no setting "colour"; the settings are: idleLockMinutes, unlockOnRequest/);
-  assert.equal((await sandbox.trayCred(['settings', 'idleLockMinutes'])).stdout, '60\n', 'a refused value changes nothing');
+  assert.equal(
+    (await sandbox.trayCred(['settings', 'idleLockMinutes'])).stdout,
+    '60\n',
+    'a refused value changes nothing',
+  );
 });
 
 test('a locked headless agent with --unlock-on-request asks its approver to unlock and allow, unless the setting is off', async (t) => {

@@ -12,7 +12,11 @@ import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
 import { AWS_CLI, TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** SIGTERM, then waits until the process is gone (the agent records its stop first). */
 async function stopProcess(pid: number): Promise<void> {
@@ -39,7 +43,8 @@ async function home(t: TestContext): Promise<HomeSandbox> {
   return s;
 }
 
-const setup = (s: HomeSandbox, ...args: string[]): Promise<RunResult> => run(TRAY_CRED, ['setup', ...args], { env: s.env });
+const setup = (s: HomeSandbox, ...args: string[]): Promise<RunResult> =>
+  run(TRAY_CRED, ['setup', ...args], { env: s.env });
 
 async function plaintext(s: HomeSandbox): Promise<void> {
   await mkdir(s.awsDir, { recursive: true });
@@ -48,10 +53,14 @@ async function plaintext(s: HomeSandbox): Promise<void> {
 
 /** The AWS CLI v2 with ~/.local/bin on PATH, as a new terminal would have it. */
 function exportCredentials(s: HomeSandbox, profile: string): Promise<RunResult> {
-  return run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: { ...s.env, PATH: `${join(s.userHome, '.local', 'bin')}:/usr/bin:/bin` } });
+  return run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], {
+    env: { ...s.env, PATH: `${join(s.userHome, '.local', 'bin')}:/usr/bin:/bin` },
+  });
 }
 
-test('from the plaintext file: vault, import, commands, config, agent, one audited request, then the file is retired', { timeout: 120_000 }, async (t) => {
+test('from the plaintext file: vault, import, commands, config, agent, one audited request, then the file is retired', {
+  timeout: 120_000,
+}, async (t) => {
   const s = await home(t);
   await plaintext(s);
   const r = await setup(s, '--yes');
@@ -60,12 +69,22 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
   assert.equal(await exists(s.awsCredentials), false, 'the plaintext file is retired after the check');
   // ~/.local/bin is not on this PATH, so the helper is named by its full path: aws works in any terminal.
   const helper = join(s.userHome, '.local', 'bin', 'tray-cred-helper');
-  assert.equal(await readFile(s.awsConfig, 'utf8'), `[profile dev]\ncredential_process = ${helper} dev\n\n[profile prod]\ncredential_process = ${helper} prod\n`);
+  assert.equal(
+    await readFile(s.awsConfig, 'utf8'),
+    `[profile dev]\ncredential_process = ${helper} dev\n\n[profile prod]\ncredential_process = ${helper} prod\n`,
+  );
   const cli = await exportCredentials(s, 'dev');
   assert.equal(cli.status, 0, cli.stderr);
   assert.equal((JSON.parse(cli.stdout) as { AccessKeyId: string }).AccessKeyId, DEV_KEYS.accessKeyId);
   const accesses = (await auditEntries(s)).filter((e) => e.event === 'access');
-  assert.deepEqual(accesses.map((e) => [e.profile, e.decision]), [['dev', 'allowed'], ['dev', 'allowed']], 'the check and the AWS CLI, both recorded');
+  assert.deepEqual(
+    accesses.map((e) => [e.profile, e.decision]),
+    [
+      ['dev', 'allowed'],
+      ['dev', 'allowed'],
+    ],
+    'the check and the AWS CLI, both recorded',
+  );
 
   const doctor = await run(TRAY_CRED, ['doctor'], { env: s.env });
   assert.equal(doctor.status, 0, `doctor after setup: ${doctor.stdout}${doctor.stderr}`);
@@ -73,7 +92,10 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
 
   const again = await setup(s, '--yes');
   assert.equal(again.status, 0, again.stderr);
-  assert.match(again.stdout, /a vault exists at .*: kept\n[\s\S]*nothing to import[\s\S]*already installed[\s\S]*already set for dev, prod[\s\S]*an agent already answers/);
+  assert.match(
+    again.stdout,
+    /a vault exists at .*: kept\n[\s\S]*nothing to import[\s\S]*already installed[\s\S]*already set for dev, prod[\s\S]*an agent already answers/,
+  );
 });
 
 test('from nothing: a vault, and each later step says what it still needs', { timeout: 120_000 }, async (t) => {
@@ -84,10 +106,15 @@ test('from nothing: a vault, and each later step says what it still needs', { ti
   assert.equal(await exists(s.home), false, 'a dry run creates nothing');
   const r = await setup(s, '--yes');
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /Created an empty vault[\s\S]*nothing to import[\s\S]*the vault holds no profiles yet: add one with `tray-cred add <profile>`/);
+  assert.match(
+    r.stdout,
+    /Created an empty vault[\s\S]*nothing to import[\s\S]*the vault holds no profiles yet: add one with `tray-cred add <profile>`/,
+  );
 });
 
-test('from the openssl recipe: imported with its key file, its .enc retired after the check', { timeout: 120_000 }, async (t) => {
+test('from the openssl recipe: imported with its key file, its .enc retired after the check', {
+  timeout: 120_000,
+}, async (t) => {
   const s = await home(t);
   const recipe = await followRecipe(s);
   const r = await setup(s, '--yes');
@@ -96,29 +123,44 @@ test('from the openssl recipe: imported with its key file, its .enc retired afte
   assert.equal(await exists(recipe.enc), false, 'the .enc file is retired');
   assert.match(r.stdout, /Its key file is no longer needed: delete it too/);
   assert.match(await readFile(recipe.config, 'utf8'), /credential_process = \S*tray-cred-helper dev\n/);
-  assert.equal((JSON.parse((await exportCredentials(s, 'prod')).stdout || '{}') as { AccessKeyId?: string }).AccessKeyId, undefined, 'prod asks, and no approver answers: not served');
+  assert.equal(
+    (JSON.parse((await exportCredentials(s, 'prod')).stdout || '{}') as { AccessKeyId?: string }).AccessKeyId,
+    undefined,
+    'prod asks, and no approver answers: not served',
+  );
 });
 
-test('stopped at a step: what came before stays done, the step and what follows change nothing', { timeout: 180_000 }, async (t) => {
+test('stopped at a step: what came before stays done, the step and what follows change nothing', {
+  timeout: 180_000,
+}, async (t) => {
   await t.test('no keychain to keep the master key in: stops at step 1 and creates nothing', async (t) => {
     const s = await home(t);
     await plaintext(s);
-    const r = await run(TRAY_CRED, ['setup', '--yes'], { env: { ...s.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(s.root, 'no-bus')}` } });
+    const r = await run(TRAY_CRED, ['setup', '--yes'], {
+      env: { ...s.env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(s.root, 'no-bus')}` },
+    });
     assert.equal(r.status, EXIT_STATUS.KEYCHAIN, r.stderr);
     assert.match(r.stderr, /setup stopped at step 1 \(vault\): .*Nothing was changed, and this step changed nothing/);
     assert.equal(await exists(join(s.home, 'vault.json')), false);
     assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
   });
-  await t.test('~/.aws/config is a directory: stops at step 4; the vault has the keys and the plaintext is untouched', async (t) => {
-    const s = await home(t);
-    await plaintext(s);
-    await mkdir(s.awsConfig, { recursive: true });
-    const r = await setup(s, '--yes');
-    assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
-    assert.match(r.stderr, /setup stopped at step 4 \(aws config\): .*EISDIR.*Steps 1-3 are done/);
-    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
-    assert.equal((await run(TRAY_CRED, ['list', '--json'], { env: s.env })).stdout.includes('"dev"'), true, 'step 2 stays done');
-  });
+  await t.test(
+    '~/.aws/config is a directory: stops at step 4; the vault has the keys and the plaintext is untouched',
+    async (t) => {
+      const s = await home(t);
+      await plaintext(s);
+      await mkdir(s.awsConfig, { recursive: true });
+      const r = await setup(s, '--yes');
+      assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
+      assert.match(r.stderr, /setup stopped at step 4 \(aws config\): .*EISDIR.*Steps 1-3 are done/);
+      assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+      assert.equal(
+        (await run(TRAY_CRED, ['list', '--json'], { env: s.env })).stdout.includes('"dev"'),
+        true,
+        'step 2 stays done',
+      );
+    },
+  );
   await t.test('an agent that cannot start: stops at step 5 after 10 s; config set, plaintext untouched', async (t) => {
     const s = await home(t);
     await plaintext(s);
@@ -127,7 +169,10 @@ test('stopped at a step: what came before stays done, the step and what follows 
     const env = { ...s.env, TRAY_CRED_SOCKET: join(open, 'agent.sock') };
     const r = await run(TRAY_CRED, ['setup', '--yes'], { env });
     assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
-    assert.match(r.stderr, /setup stopped at step 5 \(agent\): the agent \(see .*agent\.log\) did not answer on .* within 10 s/);
+    assert.match(
+      r.stderr,
+      /setup stopped at step 5 \(agent\): the agent \(see .*agent\.log\) did not answer on .* within 10 s/,
+    );
     assert.match(await readFile(join(s.home, 'agent.log'), 'utf8'), /can be opened by other users/, 'the log says why');
     assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
   });
@@ -136,21 +181,30 @@ test('stopped at a step: what came before stays done, the step and what follows 
     await plaintext(s);
     const r = await setup(s);
     assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
-    assert.match(r.stderr, /setup stopped at step 2 \(import\): setup asks before it imports keys, and stdin is not a terminal: run it in a terminal, or pass --yes\. Step 1 is done/);
+    assert.match(
+      r.stderr,
+      /setup stopped at step 2 \(import\): setup asks before it imports keys, and stdin is not a terminal: run it in a terminal, or pass --yes\. Step 1 is done/,
+    );
     assert.equal(await exists(join(s.home, 'vault.json')), true, 'step 1 is done');
     assert.equal(await exists(s.awsConfig), false);
   });
-  await t.test('a command of someone else in ~/.local/bin: stops at step 3; the config and the plaintext are untouched', async (t) => {
-    const s = await home(t);
-    await plaintext(s);
-    await mkdir(join(s.userHome, '.local', 'bin'), { recursive: true });
-    await writeFile(join(s.userHome, '.local', 'bin', 'tray-cred'), '#!/bin/sh\necho mine\n');
-    const r = await setup(s, '--yes');
-    assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
-    assert.match(r.stderr, /setup stopped at step 3 \(commands\): .*already exists and was not installed by tray-cred/);
-    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
-    assert.equal(await exists(s.awsConfig), false);
-  });
+  await t.test(
+    'a command of someone else in ~/.local/bin: stops at step 3; the config and the plaintext are untouched',
+    async (t) => {
+      const s = await home(t);
+      await plaintext(s);
+      await mkdir(join(s.userHome, '.local', 'bin'), { recursive: true });
+      await writeFile(join(s.userHome, '.local', 'bin', 'tray-cred'), '#!/bin/sh\necho mine\n');
+      const r = await setup(s, '--yes');
+      assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
+      assert.match(
+        r.stderr,
+        /setup stopped at step 3 \(commands\): .*already exists and was not installed by tray-cred/,
+      );
+      assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
+      assert.equal(await exists(s.awsConfig), false);
+    },
+  );
   await t.test('an agent that is locked: the check fails at step 6 and the plaintext is kept', async (t) => {
     const s = await home(t);
     await plaintext(s);
@@ -160,6 +214,10 @@ test('stopped at a step: what came before stays done, the step and what follows 
     const r = await setup(s, '--yes');
     assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
     assert.match(r.stderr, /setup stopped at step 6 \(check\): tray-cred-helper dev failed \(exit 4\): .*locked/);
-    assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }), 'not retired');
+    assert.equal(
+      await readFile(s.awsCredentials, 'utf8'),
+      credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }),
+      'not retired',
+    );
   });
 });

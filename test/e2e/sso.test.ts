@@ -11,7 +11,20 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { IdentityCenterStandIn } from '../fakes/identity-center-stand-in.ts';
-import { AWS_CLI, HELPER, PYTHON, ROOT, TRAY_CRED, auditEntries, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  HELPER,
+  PYTHON,
+  ROOT,
+  TRAY_CRED,
+  auditEntries,
+  makeSandbox,
+  run,
+  startAgent,
+  writeAwsConfig,
+  type Agent,
+  type Sandbox,
+} from './support.ts';
 import { spawnGroup } from '../node/processes.ts';
 
 const BOTO3 = `
@@ -38,8 +51,16 @@ async function filesContaining(dir: string, needles: readonly string[]): Promise
 }
 
 /** `tray-cred sso login --no-browser`, with the sign-in URL it prints handed to `onUrl`. */
-function login(sandbox: Sandbox, profile: string, onUrl: (url: string) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawnGroup(TRAY_CRED, ['sso', 'login', profile, '--no-browser'], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function login(
+  sandbox: Sandbox,
+  profile: string,
+  onUrl: (url: string) => void,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawnGroup(TRAY_CRED, ['sso', 'login', profile, '--no-browser'], {
+    env: sandbox.env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let told = false;
@@ -76,7 +97,10 @@ describe('IAM Identity Center profiles', () => {
 
   it('signs in with a device code, serves the AWS CLI and boto3 through the helper, refreshes, and keeps no token outside the vault', async () => {
     // The AWS CLI v2 layout: a profile naming an sso-session section.
-    await writeFile(sandbox.awsConfig, `[profile team]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\nregion = eu-west-1\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n`);
+    await writeFile(
+      sandbox.awsConfig,
+      `[profile team]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\nregion = eu-west-1\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n`,
+    );
     const add = await sandbox.trayCred(['sso', 'add', 'team', '--from-config']);
     assert.equal(add.status, 0, add.stderr);
     assert.match(add.stdout, /role Dev in 111122223333 through https:\/\/corp\.awsapps\.com\/start/);
@@ -93,7 +117,10 @@ describe('IAM Identity Center profiles', () => {
       setTimeout(() => center.approve(code), 1500);
     });
     assert.equal(signedIn.status, 0, signedIn.stderr);
-    assert.match(signedIn.stdout, /^Open http:\/\/127\.0\.0\.1:\d+\/start\/#\/device\?user_code=\w{4}-\w{4} and confirm the code \w{4}-\w{4}\. Waiting…\nSigned in/);
+    assert.match(
+      signedIn.stdout,
+      /^Open http:\/\/127\.0\.0\.1:\d+\/start\/#\/device\?user_code=\w{4}-\w{4} and confirm the code \w{4}-\w{4}\. Waiting…\nSigned in/,
+    );
     const polls = center.calls.filter((c) => c.path === '/token').length;
     assert.ok(polls >= 3, `polled through authorization_pending and slow_down (${polls} polls)`);
 
@@ -101,14 +128,28 @@ describe('IAM Identity Center profiles', () => {
     const cli = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'team'], { env: sandbox.env });
     assert.equal(cli.status, 0, cli.stderr);
     const got = JSON.parse(cli.stdout) as { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
-    assert.deepEqual({ secretAccessKey: got.SecretAccessKey, sessionToken: got.SessionToken }, center.minted.get(got.AccessKeyId), 'the role credentials the portal minted');
-    assert.ok(center.calls.some((c) => c.path === '/token' && c.grantType === 'refresh_token'), 'the short access token was refreshed with the refresh token');
+    assert.deepEqual(
+      { secretAccessKey: got.SecretAccessKey, sessionToken: got.SessionToken },
+      center.minted.get(got.AccessKeyId),
+      'the role credentials the portal minted',
+    );
+    assert.ok(
+      center.calls.some((c) => c.path === '/token' && c.grantType === 'refresh_token'),
+      'the short access token was refreshed with the refresh token',
+    );
     const py = await run(PYTHON, ['-c', BOTO3, 'team'], { env: sandbox.env });
     assert.equal(py.status, 0, py.stderr);
-    assert.deepEqual(JSON.parse(py.stdout), [got.AccessKeyId, got.SecretAccessKey, got.SessionToken], 'boto3 gets the cached session');
+    assert.deepEqual(
+      JSON.parse(py.stdout),
+      [got.AccessKeyId, got.SecretAccessKey, got.SessionToken],
+      'boto3 gets the cached session',
+    );
 
     const accesses = (await auditEntries(sandbox)).filter((e) => e.event === 'access' && e.profile === 'team');
-    assert.deepEqual(accesses.map((e) => [e.decision, e.served]).slice(-2), [['allowed', 'minted'], ['allowed', 'cache']]);
+    assert.deepEqual(accesses.map((e) => [e.decision, e.served]).slice(-2), [
+      ['allowed', 'minted'],
+      ['allowed', 'cache'],
+    ]);
     assert.match((await sandbox.trayCred(['sso', 'status'])).stdout, /team .* signed in until/);
 
     // No token in any file: not the test's HOME (~/.aws/sso/cache included), not the data directory.
@@ -122,7 +163,10 @@ describe('IAM Identity Center profiles', () => {
     assert.equal((await sandbox.trayCred(['forget', 'team'])).status, 0);
     const h = await run(HELPER, ['team'], { env: sandbox.env });
     assert.equal(h.status, EXIT_STATUS.SIGN_IN, h.stderr);
-    assert.equal(h.stderr, 'tray-cred-helper: the IAM Identity Center sign-in of "team" has ended and its refresh token is no longer accepted: sign in again with `tray-cred sso login team`\n');
+    assert.equal(
+      h.stderr,
+      'tray-cred-helper: the IAM Identity Center sign-in of "team" has ended and its refresh token is no longer accepted: sign in again with `tray-cred sso login team`\n',
+    );
     const cli = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'team'], { env: sandbox.env });
     assert.notEqual(cli.status, 0);
     assert.match(cli.stderr, /sign in again with `tray-cred sso login team`/);
@@ -133,7 +177,10 @@ describe('IAM Identity Center profiles', () => {
     const r = await login(sandbox, 'team', () => undefined);
     center.deviceSeconds = 600;
     assert.equal(r.status, EXIT_STATUS.SIGN_IN, r.stderr);
-    assert.match(r.stderr, /^tray-cred: the sign-in of "team" was not confirmed within 2 s: run `tray-cred sso login team` again/);
+    assert.match(
+      r.stderr,
+      /^tray-cred: the sign-in of "team" was not confirmed within 2 s: run `tray-cred sso login team` again/,
+    );
     const out = await sandbox.trayCred(['sso', 'logout', 'team']);
     assert.equal(out.status, 0, out.stderr);
     assert.match((await sandbox.trayCred(['sso', 'status'])).stdout, /sign-in needed/);
@@ -146,14 +193,42 @@ describe('IAM Identity Center profiles', () => {
     await mkdir(cache, { recursive: true });
     const corp = join(cache, 'corp.json');
     const other = join(cache, 'other.json');
-    await writeFile(corp, JSON.stringify({ startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', accessToken: 'plain-corp-token', expiresAt: '2030-01-01T00:00:00Z' }));
-    await writeFile(other, JSON.stringify({ startUrl: 'https://other.awsapps.com/start', region: 'eu-west-1', accessToken: 'plain-other-token', expiresAt: '2030-01-01T00:00:00Z' }));
-    await writeFile(sandbox.awsConfig, `[profile team]\ncredential_process = tray-cred-helper team\n\n[profile legacy]\nsso_start_url = https://other.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 444455556666\nsso_role_name = Ops\n`);
+    await writeFile(
+      corp,
+      JSON.stringify({
+        startUrl: 'https://corp.awsapps.com/start',
+        region: 'eu-west-1',
+        accessToken: 'plain-corp-token',
+        expiresAt: '2030-01-01T00:00:00Z',
+      }),
+    );
+    await writeFile(
+      other,
+      JSON.stringify({
+        startUrl: 'https://other.awsapps.com/start',
+        region: 'eu-west-1',
+        accessToken: 'plain-other-token',
+        expiresAt: '2030-01-01T00:00:00Z',
+      }),
+    );
+    await writeFile(
+      sandbox.awsConfig,
+      `[profile team]\ncredential_process = tray-cred-helper team\n\n[profile legacy]\nsso_start_url = https://other.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 444455556666\nsso_role_name = Ops\n`,
+    );
     const env = { ...sandbox.env, HOME: home };
     const doctor = await run(TRAY_CRED, ['doctor'], { env });
-    assert.match(doctor.stdout, /todo .*corp\.json: a plaintext IAM Identity Center token for https:\/\/corp\.awsapps\.com\/start, which the vault now covers: remove it with `tray-cred doctor --remove-sso-cache`/);
-    assert.match(doctor.stdout, /todo .*other\.json: a plaintext IAM Identity Center token for https:\/\/other\.awsapps\.com\/start: convert its profiles/);
-    assert.match(doctor.stdout, /todo .*: legacy sign in with IAM Identity Center outside tray-cred: convert each with `tray-cred sso add <profile> --from-config`/);
+    assert.match(
+      doctor.stdout,
+      /todo .*corp\.json: a plaintext IAM Identity Center token for https:\/\/corp\.awsapps\.com\/start, which the vault now covers: remove it with `tray-cred doctor --remove-sso-cache`/,
+    );
+    assert.match(
+      doctor.stdout,
+      /todo .*other\.json: a plaintext IAM Identity Center token for https:\/\/other\.awsapps\.com\/start: convert its profiles/,
+    );
+    assert.match(
+      doctor.stdout,
+      /todo .*: legacy sign in with IAM Identity Center outside tray-cred: convert each with `tray-cred sso add <profile> --from-config`/,
+    );
     assert.doesNotMatch(doctor.stdout + doctor.stderr, /plain-corp-token|plain-other-token/);
     const removed = await run(TRAY_CRED, ['doctor', '--remove-sso-cache'], { env });
     assert.match(removed.stdout, /ok +.*corp\.json: removed a plaintext IAM Identity Center token/);

@@ -49,7 +49,11 @@ export interface RunOptions {
  */
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnGroup(command, args, { env: options.env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGroup(command, args, {
+      env: options.env,
+      cwd: options.cwd ?? ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (c: Buffer) => out.push(c));
@@ -61,7 +65,12 @@ export function run(command: string, args: readonly string[], options: RunOption
     });
     child.on('close', (status, signal) => {
       clearTimeout(guard);
-      resolvePromise({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolvePromise({
+        status,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     child.stdin!.on('error', () => {
       // a command that exits without reading stdin closes the pipe; its result says what happened
@@ -73,7 +82,10 @@ export function run(command: string, args: readonly string[], options: RunOption
 /** Fails the test when the bundles are missing, with the command that makes them. */
 export function requireBuild(): void {
   for (const file of [TRAY_CRED, HELPER]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: run \`node build/bundle.ts\` with Node 24 (build/test.sh does) before the e2e tests`);
+    if (!existsSync(file))
+      throw new Error(
+        `${file} is missing: run \`node build/bundle.ts\` with Node 24 (build/test.sh does) before the e2e tests`,
+      );
   }
 }
 
@@ -143,14 +155,18 @@ export async function makeSandbox(): Promise<Sandbox> {
 
 /** Writes an AWS config file whose profiles get their keys from `tray-cred-helper <name>`. */
 export async function writeAwsConfig(sandbox: Sandbox, profiles: readonly string[]): Promise<void> {
-  const text = profiles.map((p) => `[profile ${p}]\ncredential_process = tray-cred-helper ${p}\nregion = us-east-1\n`).join('\n');
+  const text = profiles
+    .map((p) => `[profile ${p}]\ncredential_process = tray-cred-helper ${p}\nregion = us-east-1\n`)
+    .join('\n');
   await writeFile(sandbox.awsConfig, text);
 }
 
 /** An `~/.aws/credentials`-format file. */
 export function credentialsFile(profiles: Record<string, { accessKeyId: string; secretAccessKey: string }>): string {
   return Object.entries(profiles)
-    .map(([name, k]) => `[${name}]\naws_access_key_id = ${k.accessKeyId}\naws_secret_access_key = ${k.secretAccessKey}\n`)
+    .map(
+      ([name, k]) => `[${name}]\naws_access_key_id = ${k.accessKeyId}\naws_secret_access_key = ${k.secretAccessKey}\n`,
+    )
     .join('\n');
 }
 
@@ -168,15 +184,24 @@ export interface Agent {
  * group, killed when it exits and at the latest when the test file's process does.
  */
 export async function startAgent(sandbox: Sandbox, args: readonly string[] = []): Promise<Agent> {
-  const child: ChildProcess = spawnGroup(TRAY_CRED, ['agent', ...args], { env: sandbox.env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawnGroup(TRAY_CRED, ['agent', ...args], {
+    env: sandbox.env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString('utf8');
   });
   child.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   await new Promise<void>((resolvePromise, reject) => {
-    const guard = setTimeout(() => reject(new Error(`the agent did not say it was listening within 30 s; stderr:\n${stderr}`)), 30_000);
+    const guard = setTimeout(
+      () => reject(new Error(`the agent did not say it was listening within 30 s; stderr:\n${stderr}`)),
+      30_000,
+    );
     const onData = (): void => {
       if (/listening on /.test(stderr)) {
         clearTimeout(guard);
@@ -216,7 +241,9 @@ export async function startAgent(sandbox: Sandbox, args: readonly string[] = [])
  * A sandbox for one test, removed when the test ends; agents started through it are stopped
  * first, so none outlives its test.
  */
-export async function testSandbox(t: TestContext): Promise<{ sandbox: Sandbox; startAgent(args?: readonly string[]): Promise<Agent> }> {
+export async function testSandbox(
+  t: TestContext,
+): Promise<{ sandbox: Sandbox; startAgent(args?: readonly string[]): Promise<Agent> }> {
   const sandbox = await makeSandbox();
   const agents: Agent[] = [];
   t.after(async () => {
@@ -258,7 +285,14 @@ export function findSecrets(text: string, secrets: readonly string[]): string[] 
 const FIXED_TIME = '2026-01-01T00:00:00.000Z';
 
 function record(accessKeyId: string, secretAccessKey: string): ProfileRecord {
-  return { accessKeyId, secretAccessKey, policy: 'allow', rememberMinutes: 0, createdAt: FIXED_TIME, updatedAt: FIXED_TIME };
+  return {
+    accessKeyId,
+    secretAccessKey,
+    policy: 'allow',
+    rememberMinutes: 0,
+    createdAt: FIXED_TIME,
+    updatedAt: FIXED_TIME,
+  };
 }
 
 /**
@@ -272,7 +306,8 @@ export function counterProfiles(n: number): VaultData['profiles'] {
     counter: record(`AKIA${String(n).padStart(16, '0')}`, `counter-secret-${n}`),
     [`gen-${n}`]: record('AKIAGENERATIONEXAMPLE', `generation-${n}`),
   };
-  for (let i = 0; i < n % 5; i += 1) profiles[`extra-${i}`] = record(`AKIAEXTRA${String(i).padStart(11, '0')}`, `extra-${i}-of-${n}`);
+  for (let i = 0; i < n % 5; i += 1)
+    profiles[`extra-${i}`] = record(`AKIAEXTRA${String(i).padStart(11, '0')}`, `extra-${i}-of-${n}`);
   return profiles;
 }
 

@@ -15,7 +15,16 @@ import { awsClients } from '../../main/node/aws/aws-clients.ts';
 import { nodeServices } from '../../main/node/platform/node-services.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { StubApprover } from '../fakes/stub-approver.ts';
-import { AWS_CLI, credentialsFile, findSecrets, makeSandbox, run, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  credentialsFile,
+  findSecrets,
+  makeSandbox,
+  run,
+  writeAwsConfig,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 describe('the tray app wiring, through the AWS CLI v2', () => {
   let sandbox: Sandbox;
@@ -96,10 +105,18 @@ describe('the tray app wiring, through the AWS CLI v2', () => {
   });
 
   it('records every access in a chain that verifies, and no secret reached any output', async () => {
-    const entries = (await sandbox.trayCred(['audit', '--json', '--limit', '100'])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; profile?: string; decision?: string; reason?: string });
+    const entries = (await sandbox.trayCred(['audit', '--json', '--limit', '100'])).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event: string; profile?: string; decision?: string; reason?: string });
     const accesses = entries.filter((e) => e.event === 'access').map((e) => [e.profile, e.decision]);
     // The first was approved at the unlock prompt: a person said yes, so it is not "allowed unasked".
-    assert.deepEqual(accesses, [['dev', 'approved'], ['dev', 'allowed'], ['prod', 'approved'], ['prod', 'denied']]);
+    assert.deepEqual(accesses, [
+      ['dev', 'approved'],
+      ['dev', 'allowed'],
+      ['prod', 'approved'],
+      ['prod', 'denied'],
+    ]);
     assert.ok(entries.some((e) => e.event === 'agent-start'));
     assert.equal((await sandbox.trayCred(['audit', 'verify'])).status, 0);
     const secrets = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];

@@ -32,7 +32,15 @@ before(async () => {
   const init = await sandbox.trayCred(['init']);
   assert.equal(init.status, 0, init.stderr);
   // The parent reads the master key once, from the real keyring, the way the agent does.
-  vault = new Vault({ fs: new NodeFileSystem(process.getuid?.()), keychain: new KeyringKeychain(process.platform), random: new CryptoRandom(), clock: new SystemClock() }, sandbox.home);
+  vault = new Vault(
+    {
+      fs: new NodeFileSystem(process.getuid?.()),
+      keychain: new KeyringKeychain(process.platform),
+      random: new CryptoRandom(),
+      clock: new SystemClock(),
+    },
+    sandbox.home,
+  );
   key = await vault.loadMasterKey();
 });
 
@@ -52,7 +60,11 @@ interface Round {
 /** Starts a writer, waits until it has read the vault, lets it write for `delayMs`, then SIGKILLs it. */
 function killedWriter(delayMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child = spawnGroup(process.execPath, [WRITER, sandbox.home], { env: sandbox.env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGroup(process.execPath, [WRITER, sandbox.home], {
+      env: sandbox.env,
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let started = false;
@@ -81,7 +93,9 @@ function killedWriter(delayMs: number): Promise<Round> {
   });
 }
 
-test(`the vault survives ${ROUNDS} SIGKILLs in the middle of rewrites: it always decrypts to one whole version`, { timeout: 240_000 }, async (t) => {
+test(`the vault survives ${ROUNDS} SIGKILLs in the middle of rewrites: it always decrypts to one whole version`, {
+  timeout: 240_000,
+}, async (t) => {
   let previous = 0;
   let afterRename = 0;
   for (let round = 1; round <= ROUNDS; round += 1) {
@@ -92,7 +106,9 @@ test(`the vault survives ${ROUNDS} SIGKILLs in the middle of rewrites: it always
     assert.equal(r.stderr, '', `${where}: the writer complained`);
     assert.ok(Number.isInteger(r.reported), `${where}: the writer never said it had read the vault`);
 
-    const { data } = await vault.read(key).catch((error: unknown) => assert.fail(`${where}: the vault does not open: ${(error as Error).message}`));
+    const { data } = await vault
+      .read(key)
+      .catch((error: unknown) => assert.fail(`${where}: the vault does not open: ${(error as Error).message}`));
     const version = counterOf(data);
     // Profiles are a prototype-free object (no `constructor` or `toString` profile by accident): compare the contents.
     assert.deepEqual({ ...data.profiles }, counterProfiles(version), `${where}: the vault holds a mix of versions`);
@@ -103,11 +119,15 @@ test(`the vault survives ${ROUNDS} SIGKILLs in the middle of rewrites: it always
 
     // The next writer must get in: whatever the kill left (a lock file, temp files) may not block
     // vault writes.
-    const rewritten = await vault.update(key, (d) => counterOf(d)).catch((error: unknown) => assert.fail(`${where}: the next write failed: ${(error as Error).message}`));
+    const rewritten = await vault
+      .update(key, (d) => counterOf(d))
+      .catch((error: unknown) => assert.fail(`${where}: the next write failed: ${(error as Error).message}`));
     assert.equal(rewritten.result, version, `${where}: the parent's rewrite read another version`);
   }
   assert.ok(previous > 0, 'the writers wrote at least one version');
-  t.diagnostic(`${ROUNDS} kills, ${previous} versions written, ${afterRename} kills landed between a rename and its report`);
+  t.diagnostic(
+    `${ROUNDS} kills, ${previous} versions written, ${afterRename} kills landed between a rename and its report`,
+  );
 
   const leftovers = (await readdir(sandbox.home)).filter((n) => n.endsWith('.tmp'));
   t.diagnostic(`leftover temp files: ${leftovers.length}`);
@@ -116,7 +136,10 @@ test(`the vault survives ${ROUNDS} SIGKILLs in the middle of rewrites: it always
   const list = await sandbox.trayCred(['list', '--json']);
   assert.equal(list.status, 0, list.stderr);
   const names = (JSON.parse(list.stdout) as { name: string }[]).map((p) => p.name);
-  assert.deepEqual(names, Object.keys(counterProfiles(previous)).sort((a, b) => a.localeCompare(b)));
+  assert.deepEqual(
+    names,
+    Object.keys(counterProfiles(previous)).sort((a, b) => a.localeCompare(b)),
+  );
   // ...and can still write it.
   const policy = await sandbox.trayCred(['policy', 'counter', 'deny']);
   assert.equal(policy.status, 0, policy.stderr);
@@ -125,10 +148,15 @@ test(`the vault survives ${ROUNDS} SIGKILLs in the middle of rewrites: it always
   assert.equal(data.profiles.counter?.policy, 'deny');
 });
 
-test('an empty vault.lock, as a crash between creating the lock file and writing its pid leaves it, does not block writes for good', { timeout: 60_000 }, async (t) => {
+test('an empty vault.lock, as a crash between creating the lock file and writing its pid leaves it, does not block writes for good', {
+  timeout: 60_000,
+}, async (t) => {
   const { sandbox: own } = await testSandbox(t);
   assert.equal((await own.trayCred(['init'])).status, 0);
-  const added = await own.trayCred(['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
+  const added = await own.trayCred(
+    ['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId],
+    `${DEV_KEYS.secretAccessKey}\n`,
+  );
   assert.equal(added.status, 0, added.stderr);
   const lockPath = join(own.home, 'vault.lock');
   await writeFile(lockPath, '');

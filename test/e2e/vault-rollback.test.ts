@@ -11,10 +11,21 @@ import { test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { startPrivateKeychain } from './migration-support.ts';
-import { HELPER, auditEntries, auditVerify, credentialsFile, run, testSandbox, writeAwsConfig, type RunResult, type Sandbox } from './support.ts';
+import {
+  HELPER,
+  auditEntries,
+  auditVerify,
+  credentialsFile,
+  run,
+  testSandbox,
+  writeAwsConfig,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 const PASSPHRASE = 'correct horse battery staple zebra';
-const ROLLBACK = /is generation (\d+), but this keychain has seen generation (\d+): an older copy of vault\.json was put back \(a rollback can turn a deny back into an allow\)\. Restore the newest vault\.json from your backup; if you put the old one back on purpose, run `tray-cred doctor --accept-rollback`/;
+const ROLLBACK =
+  /is generation (\d+), but this keychain has seen generation (\d+): an older copy of vault\.json was put back \(a rollback can turn a deny back into an allow\)\. Restore the newest vault\.json from your backup; if you put the old one back on purpose, run `tray-cred doctor --accept-rollback`/;
 
 async function ok(sandbox: Sandbox, args: readonly string[], input?: string): Promise<RunResult> {
   const r = await sandbox.trayCred(args, input);
@@ -35,7 +46,9 @@ async function vaultWithOldCopy(sandbox: Sandbox): Promise<string> {
   return old;
 }
 
-test('an older vault.json put back is refused by the agent and the CLI, across agent restarts, until accepted', { timeout: 180_000 }, async (t) => {
+test('an older vault.json put back is refused by the agent and the CLI, across agent restarts, until accepted', {
+  timeout: 180_000,
+}, async (t) => {
   const { sandbox, startAgent } = await testSandbox(t);
   const old = await vaultWithOldCopy(sandbox);
   const helper = (): Promise<RunResult> => run(HELPER, ['dev'], { env: sandbox.env });
@@ -52,7 +65,11 @@ test('an older vault.json put back is refused by the agent and the CLI, across a
 
   await agent.stop();
   agent = await startAgent();
-  assert.match(agent.stderr(), new RegExp(`tray-cred agent: staying locked: the vault at ${join(sandbox.home, 'vault.json')} ${ROLLBACK.source}`), 'a restarted agent stays locked and says why');
+  assert.match(
+    agent.stderr(),
+    new RegExp(`tray-cred agent: staying locked: the vault at ${join(sandbox.home, 'vault.json')} ${ROLLBACK.source}`),
+    'a restarted agent stays locked and says why',
+  );
   r = await sandbox.trayCred(['unlock']);
   assert.equal(r.status, EXIT_STATUS.TAMPERED, `unlock after an agent restart: ${r.stderr}`);
   assert.match(r.stderr, ROLLBACK);
@@ -68,14 +85,22 @@ test('an older vault.json put back is refused by the agent and the CLI, across a
 
   const accept = await sandbox.trayCred(['doctor', '--accept-rollback']);
   assert.doesNotMatch(accept.stdout, ROLLBACK);
-  assert.match(accept.stdout, new RegExp(`ok    ${join(sandbox.home, 'vault.json')}: the rollback to generation ${generation} was accepted \\(the keychain had seen ${anchored}\\) and recorded in the audit log`));
+  assert.match(
+    accept.stdout,
+    new RegExp(
+      `ok    ${join(sandbox.home, 'vault.json')}: the rollback to generation ${generation} was accepted \\(the keychain had seen ${anchored}\\) and recorded in the audit log`,
+    ),
+  );
   const rollback = (await auditEntries(sandbox)).filter((e) => e.event === 'rollback');
   const refusal = `vault.json at generation ${generation} was refused: this keychain has seen generation ${anchored} (an older copy was put back)`;
   // Each process that refused it recorded it once: the first agent, the restarted one, `list`, `doctor`.
-  assert.deepEqual(rollback.map((e) => e.reason), [
-    ...Array<string>(rollback.length - 1).fill(refusal),
-    `vault.json was rolled back from generation ${anchored} to ${generation}; accepted with \`tray-cred doctor --accept-rollback\``,
-  ]);
+  assert.deepEqual(
+    rollback.map((e) => e.reason),
+    [
+      ...Array<string>(rollback.length - 1).fill(refusal),
+      `vault.json was rolled back from generation ${anchored} to ${generation}; accepted with \`tray-cred doctor --accept-rollback\``,
+    ],
+  );
   assert.ok(rollback.length >= 3, `the agent's and the commands' refusals are recorded: ${rollback.length - 1}`);
   assert.equal((await auditVerify(sandbox)).status, 0, 'an accepted rollback is recorded, not tampering with the log');
 
@@ -86,7 +111,9 @@ test('an older vault.json put back is refused by the agent and the CLI, across a
   assert.equal((await sandbox.trayCred(['list'])).status, 0);
 });
 
-test('a new machine after `recovery import` opens its vault, and then refuses an older one', { timeout: 180_000 }, async (t) => {
+test('a new machine after `recovery import` opens its vault, and then refuses an older one', {
+  timeout: 180_000,
+}, async (t) => {
   const { sandbox: first } = await testSandbox(t);
   const { sandbox: second } = await testSandbox(t);
   const keychain = await startPrivateKeychain(second.env);
@@ -110,6 +137,12 @@ test('a new machine after `recovery import` opens its vault, and then refuses an
 
   await writeFile(join(second.home, 'vault.json'), newest);
   const list = await ok(second, ['list', '--json']);
-  assert.deepEqual(JSON.parse(list.stdout).map((p: { name: string; policy: string }) => [p.name, p.policy]), [['dev', 'deny'], ['prod', 'ask']]);
+  assert.deepEqual(
+    JSON.parse(list.stdout).map((p: { name: string; policy: string }) => [p.name, p.policy]),
+    [
+      ['dev', 'deny'],
+      ['prod', 'ask'],
+    ],
+  );
   assert.equal((await auditVerify(second)).status, 0);
 });

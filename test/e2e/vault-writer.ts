@@ -22,7 +22,10 @@ for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
 const key = Buffer.from(Buffer.concat(chunks).toString('utf8').trim(), 'base64');
 
 const keychain = new MemoryKeychain();
-const vault = new Vault({ fs: new NodeFileSystem(process.getuid?.()), keychain, random: new CryptoRandom(), clock: new SystemClock() }, dir);
+const vault = new Vault(
+  { fs: new NodeFileSystem(process.getuid?.()), keychain, random: new CryptoRandom(), clock: new SystemClock() },
+  dir,
+);
 await keychain.set(masterKeyAccount(await vault.vaultId()), key.toString('base64'));
 const master = await vault.loadMasterKey();
 
@@ -31,7 +34,8 @@ process.stdout.write(`start ${n}\n`);
 for (;;) {
   const next = n + 1;
   await vault.update(master, (data) => {
-    if (counterOf(data) !== n) throw new Error(`the vault holds version ${counterOf(data)}, expected ${n}: another writer?`);
+    if (counterOf(data) !== n)
+      throw new Error(`the vault holds version ${counterOf(data)}, expected ${n}: another writer?`);
     data.profiles = counterProfiles(next);
   });
   n = next;

@@ -15,7 +15,18 @@ import { fromIni, fromProcess } from '@aws-sdk/credential-providers';
 import type { VerifiedCaller } from '../../common/caller.ts';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
-import { AWS_CLI, PYTHON, auditEntries, credentialsFile, makeSandbox, run, startAgent, writeAwsConfig, type Agent, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  PYTHON,
+  auditEntries,
+  credentialsFile,
+  makeSandbox,
+  run,
+  startAgent,
+  writeAwsConfig,
+  type Agent,
+  type Sandbox,
+} from './support.ts';
 
 const PYTHON_EXE = realpathSync(PYTHON);
 const NODE_EXE = realpathSync(process.execPath);
@@ -75,11 +86,20 @@ describe('the caller as the kernel names it', { concurrency: false }, () => {
   });
 
   test('the AWS CLI v2: its Python running /usr/bin/aws, not the helper', async () => {
-    const r = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'dev'], { env: sandbox.env, cwd: sandbox.root });
+    const r = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'dev'], {
+      env: sandbox.env,
+      cwd: sandbox.root,
+    });
     assert.equal(r.status, 0, r.stderr);
     const { verified } = await onlyAccess('aws');
     assert.equal(verified.requester.exe, PYTHON_EXE);
-    assert.deepEqual(verified.requester.argv.slice(1), [AWS_CLI, 'configure', 'export-credentials', '--profile', 'dev']);
+    assert.deepEqual(verified.requester.argv.slice(1), [
+      AWS_CLI,
+      'configure',
+      'export-credentials',
+      '--profile',
+      'dev',
+    ]);
     assert.equal(verified.requester.cwd, sandbox.root);
     assert.match(verified.requester.startTime, /^\d+$/);
     // The helper is the peer, one level below: node running the bundle.
@@ -88,7 +108,8 @@ describe('the caller as the kernel names it', { concurrency: false }, () => {
   });
 
   test("boto3 from /usr/bin/python3: the test's python3", async () => {
-    const script = "import boto3,sys; boto3.Session(profile_name='dev').get_credentials().get_frozen_credentials(); print('boto3 done')";
+    const script =
+      "import boto3,sys; boto3.Session(profile_name='dev').get_credentials().get_frozen_credentials(); print('boto3 done')";
     const r = await run(PYTHON, ['-c', script], { env: sandbox.env, cwd: sandbox.root });
     assert.equal(r.status, 0, r.stderr);
     const { verified } = await onlyAccess('boto3');
@@ -98,8 +119,26 @@ describe('the caller as the kernel names it', { concurrency: false }, () => {
   });
 
   for (const [name, provider] of [
-    ['fromProcess', () => fromProcess({ profile: 'dev', configFilepath: sandbox.awsConfig, filepath: sandbox.awsCredentials, ignoreCache: true })],
-    ['fromIni', () => fromIni({ profile: 'dev', configFilepath: sandbox.awsConfig, filepath: sandbox.awsCredentials, ignoreCache: true })],
+    [
+      'fromProcess',
+      () =>
+        fromProcess({
+          profile: 'dev',
+          configFilepath: sandbox.awsConfig,
+          filepath: sandbox.awsCredentials,
+          ignoreCache: true,
+        }),
+    ],
+    [
+      'fromIni',
+      () =>
+        fromIni({
+          profile: 'dev',
+          configFilepath: sandbox.awsConfig,
+          filepath: sandbox.awsCredentials,
+          ignoreCache: true,
+        }),
+    ],
   ] as const) {
     test(`the JS SDK v3 ${name} (through /bin/sh -c): this test's node, not sh`, async () => {
       // The SDK runs credential_process with this process's environment.
@@ -139,9 +178,18 @@ describe('the caller as the kernel names it', { concurrency: false }, () => {
   });
 
   test('a forged claim is recorded as claimed, beside the verified truth', async () => {
-    const forged = { pid: 1, ppid: 0, command: '/usr/local/bin/terraform apply', argv: ['/usr/local/bin/terraform', 'apply'], cwd: '/srv/infra' };
+    const forged = {
+      pid: 1,
+      ppid: 0,
+      command: '/usr/local/bin/terraform apply',
+      argv: ['/usr/local/bin/terraform', 'apply'],
+      cwd: '/srv/infra',
+    };
     const request = JSON.stringify({ v: 1, id: 'forged-1', op: 'credentials', profile: 'dev', caller: forged });
-    const r = await run(PYTHON, ['-c', RAW_CLIENT, sandbox.socket, request, 'raw-client-marker'], { env: sandbox.env, cwd: sandbox.root });
+    const r = await run(PYTHON, ['-c', RAW_CLIENT, sandbox.socket, request, 'raw-client-marker'], {
+      env: sandbox.env,
+      cwd: sandbox.root,
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { ok: boolean }).ok, true, 'same user: served');
     const entry = await onlyAccess('forged');
@@ -159,10 +207,24 @@ describe('the caller as the kernel names it', { concurrency: false }, () => {
     await chmod(sandbox.root, 0o711);
     await chmod(join(sandbox.root, 's'), 0o711);
     await chmod(sandbox.socket, 0o666);
-    const request = JSON.stringify({ v: 1, id: 'nobody-1', op: 'credentials', profile: 'dev', caller: { pid: process.pid, ppid: 1, command: 'aws s3 ls', cwd: '/' } });
-    const r = await run('/usr/bin/setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', PYTHON, '-c', RAW_CLIENT, sandbox.socket, request], { env: { PATH: '/usr/bin:/bin' }, cwd: '/' });
+    const request = JSON.stringify({
+      v: 1,
+      id: 'nobody-1',
+      op: 'credentials',
+      profile: 'dev',
+      caller: { pid: process.pid, ppid: 1, command: 'aws s3 ls', cwd: '/' },
+    });
+    const r = await run(
+      '/usr/bin/setpriv',
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', PYTHON, '-c', RAW_CLIENT, sandbox.socket, request],
+      { env: { PATH: '/usr/bin:/bin' }, cwd: '/' },
+    );
     assert.equal(r.status, 0, r.stderr);
-    const response = JSON.parse(r.stdout) as { ok: boolean; error?: { code: string; message: string }; result?: unknown };
+    const response = JSON.parse(r.stdout) as {
+      ok: boolean;
+      error?: { code: string; message: string };
+      result?: unknown;
+    };
     assert.equal(response.ok, false);
     assert.equal(response.error?.code, 'FORBIDDEN');
     assert.match(response.error?.message ?? '', /runs as uid 65534, not as the agent's uid 0/);

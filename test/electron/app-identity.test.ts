@@ -21,6 +21,9 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
     assert.deepEqual(electron.app.lateCalls, []);
     electron.app.emitReady();
     beforeReady(platform, '/x');
-    assert.ok((electron.app.lateCalls as string[]).includes('setPath(userData)'), 'the stand-in says when it came too late');
+    assert.ok(
+      (electron.app.lateCalls as string[]).includes('setPath(userData)'),
+      'the stand-in says when it came too late',
+    );
   });
 }

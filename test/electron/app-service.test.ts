@@ -17,7 +17,8 @@ const KEY_IDS = [DEV_KEYS.accessKeyId, PROD_KEYS.accessKeyId];
 
 function assertNoSecret(value: unknown, keyIdsToo = false): void {
   const text = JSON.stringify(value);
-  for (const s of keyIdsToo ? [...SECRETS, ...KEY_IDS] : SECRETS) assert.ok(!text.includes(s), `no key or secret in ${text.slice(0, 200)}`);
+  for (const s of keyIdsToo ? [...SECRETS, ...KEY_IDS] : SECRETS)
+    assert.ok(!text.includes(s), `no key or secret in ${text.slice(0, 200)}`);
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
@@ -89,13 +90,30 @@ describe("the windows' services", () => {
     assert.equal(p.notify, true);
     await service.profiles.save(input({ name: 'prod', ...PROD_KEYS, policy: 'ask', rememberMinutes: 15 }));
     const list = await service.profiles.list();
-    assert.deepEqual(list.map((v) => [v.name, v.policy, v.rememberMinutes, v.notify, v.kind]), [
-      ['dev', 'allow', 0, true, 'keys'],
-      ['prod', 'ask', 15, false, 'keys'],
-    ]);
+    assert.deepEqual(
+      list.map((v) => [v.name, v.policy, v.rememberMinutes, v.notify, v.kind]),
+      [
+        ['dev', 'allow', 0, true, 'keys'],
+        ['prod', 'ask', 15, false, 'keys'],
+      ],
+    );
     assertNoSecret(list, true);
     assert.deepEqual(Object.keys(list[0]!).sort(), [
-      'accessKeyIdSuffix', 'createdAt', 'keyCreatedAt', 'kind', 'lastUsedAt', 'mfa', 'name', 'notify', 'policy', 'rememberMinutes', 'roleArn', 'rotateAfterDays', 'sessionMode', 'sourceProfile', 'updatedAt',
+      'accessKeyIdSuffix',
+      'createdAt',
+      'keyCreatedAt',
+      'kind',
+      'lastUsedAt',
+      'mfa',
+      'name',
+      'notify',
+      'policy',
+      'rememberMinutes',
+      'roleArn',
+      'rotateAfterDays',
+      'sessionMode',
+      'sourceProfile',
+      'updatedAt',
     ]);
     assert.equal(service.control.state().profiles, 2);
     const log = await events();
@@ -122,13 +140,25 @@ describe("the windows' services", () => {
     assert.equal(p.secretAccessKey, PROD_KEYS.secretAccessKey);
     assert.equal(p.notify, true, 'rotation keeps the notify setting');
     assert.deepEqual((await events()).at(-1), ['add', 'dev', 'keys rotated']);
-    await rejectsWith(service.profiles.save(input({ name: 'ghost', replace: true })), 'UNKNOWN_PROFILE', /no profile "ghost"/);
+    await rejectsWith(
+      service.profiles.save(input({ name: 'ghost', replace: true })),
+      'UNKNOWN_PROFILE',
+      /no profile "ghost"/,
+    );
     assert.equal((await stored()).ghost, undefined);
   });
 
   it('checks keys and names with the core checks, without repeating the secret', async () => {
-    await rejectsWith(service.profiles.save(input({ name: 'x', accessKeyId: 'not-a-key' })), 'BAD_REQUEST', /aws_access_key_id must be/);
-    await rejectsWith(service.profiles.save(input({ name: 'x', secretAccessKey: 'has spaces in it' })), 'BAD_REQUEST', /aws_secret_access_key/);
+    await rejectsWith(
+      service.profiles.save(input({ name: 'x', accessKeyId: 'not-a-key' })),
+      'BAD_REQUEST',
+      /aws_access_key_id must be/,
+    );
+    await rejectsWith(
+      service.profiles.save(input({ name: 'x', secretAccessKey: 'has spaces in it' })),
+      'BAD_REQUEST',
+      /aws_secret_access_key/,
+    );
     await rejectsWith(service.profiles.save(input({ name: '-bad' })), 'BAD_REQUEST', /not a usable profile name/);
     await rejectsWith(service.profiles.save(input({ name: 'x', rememberMinutes: 5000 })), 'BAD_REQUEST', /0 to 1440/);
     assert.equal((await stored()).x, undefined);
@@ -139,7 +169,11 @@ describe("the windows' services", () => {
     assert.deepEqual([view.policy, view.notify], ['deny', false]);
     assert.equal((await stored()).dev!.policy, 'deny');
     assert.deepEqual((await events()).at(-1), ['policy', 'dev', 'deny']);
-    await rejectsWith(service.profiles.setPolicy({ name: 'ghost', policy: 'ask', rememberMinutes: 1, notify: false }), 'UNKNOWN_PROFILE', /ghost/);
+    await rejectsWith(
+      service.profiles.setPolicy({ name: 'ghost', policy: 'ask', rememberMinutes: 1, notify: false }),
+      'UNKNOWN_PROFILE',
+      /ghost/,
+    );
     await service.profiles.remove('dev');
     assert.equal((await stored()).dev, undefined);
     assert.deepEqual((await events()).at(-1), ['remove', 'dev', null]);
@@ -169,49 +203,85 @@ describe("the windows' services", () => {
   });
 
   it('shows accesses in the history and exports exactly the filtered rows', async () => {
-    for (const [profile, command] of [['ci', 'aws s3 ls'], ['ci', 'aws s3 cp a b'], ['ghost', 'aws s3 ls'], ['ci', 'terraform plan']]) {
-      await w.handle({ v: 1, id: `r-${command}`, op: 'credentials', profile: profile!, caller: { pid: 9, ppid: 1, command: command!, cwd: '/w, "quoted"' } });
+    for (const [profile, command] of [
+      ['ci', 'aws s3 ls'],
+      ['ci', 'aws s3 cp a b'],
+      ['ghost', 'aws s3 ls'],
+      ['ci', 'terraform plan'],
+    ]) {
+      await w.handle({
+        v: 1,
+        id: `r-${command}`,
+        op: 'credentials',
+        profile: profile!,
+        caller: { pid: 9, ppid: 1, command: command!, cwd: '/w, "quoted"' },
+      });
     }
     const page = await service.history.query({ profile: 'ci' }, 0, 10);
-    assert.deepEqual(page.rows.map((r) => [r.command, r.decision]), [
-      ['terraform plan', 'allowed'],
-      ['aws s3 cp a b', 'allowed'],
-      ['aws s3 ls', 'allowed'],
-    ]);
+    assert.deepEqual(
+      page.rows.map((r) => [r.command, r.decision]),
+      [
+        ['terraform plan', 'allowed'],
+        ['aws s3 cp a b', 'allowed'],
+        ['aws s3 ls', 'allowed'],
+      ],
+    );
     assertNoSecret(page);
     const filter = { profile: 'ci', text: 'AWS S3' };
     const csvPath = join(w.dir, 'out', 'history.csv');
     await mkdir(join(w.dir, 'out'));
     assert.deepEqual(await service.history.export(filter, 'csv', csvPath), { saved: true, rows: 2, path: csvPath });
     const csv = (await readFile(csvPath, 'utf8')).split('\r\n');
-    assert.equal(csv[0], 'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed');
-    assert.deepEqual(csv.slice(1, -1).map((l) => l.split(',').slice(3, 6)), [
-      ['ci', 'allowed', 'aws s3 cp a b'],
-      ['ci', 'allowed', 'aws s3 ls'],
-    ]);
+    assert.equal(
+      csv[0],
+      'seq,time,event,profile,decision,command,cwd,pid,ppid,durationMs,reason,served,credentialId,program,firstUse,verified,claimed',
+    );
+    assert.deepEqual(
+      csv.slice(1, -1).map((l) => l.split(',').slice(3, 6)),
+      [
+        ['ci', 'allowed', 'aws s3 cp a b'],
+        ['ci', 'allowed', 'aws s3 ls'],
+      ],
+    );
     assert.match(csv[1]!, /,"\/w, ""quoted""",/);
     const jsonPath = join(w.dir, 'out', 'history.json');
     assert.equal((await service.history.export({ events: 'all' }, 'json', jsonPath)).rows, (await w.entries()).length);
     const exported = JSON.parse(await readFile(jsonPath, 'utf8')) as { seq: number }[];
-    assert.deepEqual(exported.map((r) => r.seq), (await w.entries()).map((e) => e.seq).reverse());
+    assert.deepEqual(
+      exported.map((r) => r.seq),
+      (await w.entries()).map((e) => e.seq).reverse(),
+    );
     assertNoSecret(exported);
     await rejectsWith(service.history.query({}, 0, 501), 'BAD_REQUEST', /at most 500/);
-    await rejectsWith(service.history.export({}, 'csv', join(w.dir, 'no-such-dir', 'h.csv')), 'BAD_REQUEST', /could not be saved .*ENOENT/);
+    await rejectsWith(
+      service.history.export({}, 'csv', join(w.dir, 'no-such-dir', 'h.csv')),
+      'BAD_REQUEST',
+      /could not be saved .*ENOENT/,
+    );
   });
-
 
   it('counts the timeline, tells one entry in full and sums each profile, from the same history', async () => {
     const ci = (await service.history.query({ profile: 'ci' }, 0, 10)).rows;
     assert.ok(ci.length >= 3, 'the accesses of the test before');
     const t = await service.history.timeline({ profile: 'ci' }, 100);
     assert.equal(t.total, ci.length);
-    assert.deepEqual(t.series.map((x) => [x.decision, x.counts.reduce((a, b) => a + b, 0)]), [['allowed', ci.length]]);
+    assert.deepEqual(
+      t.series.map((x) => [x.decision, x.counts.reduce((a, b) => a + b, 0)]),
+      [['allowed', ci.length]],
+    );
     await rejectsWith(service.history.timeline({}, 5000), 'BAD_REQUEST', /at most 1000 buckets/);
     const story = await service.history.entry(ci[0]!.seq);
-    assert.deepEqual([story.seq, story.profile, story.decision, story.claimed?.command, story.verified], [ci[0]!.seq, 'ci', 'allowed', ci[0]!.command, null]);
+    assert.deepEqual(
+      [story.seq, story.profile, story.decision, story.claimed?.command, story.verified],
+      [ci[0]!.seq, 'ci', 'allowed', ci[0]!.command, null],
+    );
     assert.equal(story.anchored, ((await w.audit.readAnchor())?.seq ?? 0) >= story.seq);
     assertNoSecret(story);
-    await rejectsWith(service.history.entry(987_654), 'BAD_REQUEST', /entry 987654 is not in the audit log any more: refresh the history/);
+    await rejectsWith(
+      service.history.entry(987_654),
+      'BAD_REQUEST',
+      /entry 987654 is not in the audit log any more: refresh the history/,
+    );
     const activity = await windowServices(w).profiles.activity();
     assert.deepEqual(activity.find((a) => a.profile === 'ci')?.byDecision, { allowed: ci.length });
     assertNoSecret(activity);
@@ -249,7 +319,9 @@ describe("the windows' services", () => {
   });
 
   it('turns an unexpected failure into INTERNAL with no detail of it', async () => {
-    const broken = windowServices(w, { history: { refresh: () => Promise.reject(new Error('EIO at /secret/path')) } as unknown as HistoryIndex });
+    const broken = windowServices(w, {
+      history: { refresh: () => Promise.reject(new Error('EIO at /secret/path')) } as unknown as HistoryIndex,
+    });
     await rejectsWith(broken.history.query({}, 0, 10), 'INTERNAL', /internal error/);
     await assert.rejects(broken.history.query({}, 0, 10), (e: Error) => !e.message.includes('EIO'));
   });
@@ -265,12 +337,22 @@ describe("the History window's verify against the keychain's anchor", () => {
       for (const name of await readdir(w.audit.dir)) await rm(join(w.audit.dir, name));
       const wiped = await service.history.verify();
       assert.equal(wiped.state, 'tampered');
-      assert.match(wiped.state === 'tampered' ? wiped.reason : '', /the keychain anchored entry 1: the log was deleted|the audit log is empty/);
-      const restarted = new AuditLog({ fs: w.fs, clock: w.clock, anchor: { keychain: w.keychain, vaultId: await w.vault.vaultId() } }, w.audit.dir, await w.auditKey());
+      assert.match(
+        wiped.state === 'tampered' ? wiped.reason : '',
+        /the keychain anchored entry 1: the log was deleted|the audit log is empty/,
+      );
+      const restarted = new AuditLog(
+        { fs: w.fs, clock: w.clock, anchor: { keychain: w.keychain, vaultId: await w.vault.vaultId() } },
+        w.audit.dir,
+        await w.auditKey(),
+      );
       await restarted.append({ event: 'agent-start' });
       const after = await service.history.verify();
       assert.equal(after.state, 'tampered', 'the red banner stays');
-      assert.match(after.state === 'tampered' ? after.reason : '', /tampering was detected and recorded here: the audit log was deleted/);
+      assert.match(
+        after.state === 'tampered' ? after.reason : '',
+        /tampering was detected and recorded here: the audit log was deleted/,
+      );
     } finally {
       await w.close();
     }

@@ -26,7 +26,10 @@ describe('the tray app, end to end', () => {
     sandbox = await makeSandbox();
     // A planted native-library path: the app must drop it, or the keyring addon would load it (and fail here).
     const env = { ...sandbox.env, NAPI_RS_NATIVE_LIBRARY_PATH: join(sandbox.root, 'planted.node') };
-    const child = spawnGroup(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnGroup(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     appGroup = child.pid;
     child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString()));
     exited = new Promise((r) => child.on('exit', (code) => r(code)));
@@ -62,11 +65,19 @@ describe('the tray app, end to end', () => {
   it('set its paths, lock and menu before Electron was ready (main awaits the app at its top level)', async () => {
     const late = await ask({ op: 'late' });
     assert.deepEqual(late.lateCalls, []);
-    assert.match(String(late.userData), /\/electron$/, 'Chromium\'s files go to a folder of their own, not beside vault.json');
+    assert.match(
+      String(late.userData),
+      /\/electron$/,
+      "Chromium's files go to a folder of their own, not beside vault.json",
+    );
     assert.ok(existsSync(join(String(late.userData), '..', 'vault.json')), 'the folder is inside the data directory');
     assert.equal(late.menu, null, 'no default menu with Reload and Toggle Developer Tools');
     // The test's D-Bus session has no StatusNotifierWatcher, as GNOME without the AppIndicator extension.
-    assert.deepEqual(late.windows, ['control.html'], 'with no tray host the control window stands in for the invisible tray');
+    assert.deepEqual(
+      late.windows,
+      ['control.html'],
+      'with no tray host the control window stands in for the invisible tray',
+    );
   });
 
   it('asks in the approval window when the AWS CLI wants prod, and serves it after Allow', async () => {
@@ -74,7 +85,10 @@ describe('the tray app, end to end', () => {
     const imported = await sandbox.trayCred(['import', join(sandbox.root, 'creds')]);
     assert.equal(imported.status, 0, imported.stderr);
     await writeAwsConfig(sandbox, ['prod']);
-    const aws = run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'prod'], { env: sandbox.env, killAfterMs: 60_000 });
+    const aws = run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'prod'], {
+      env: sandbox.env,
+      killAfterMs: 60_000,
+    });
     const view = await ask({ op: 'approval', id: 1 });
     assert.equal(view.profile, 'prod');
     assert.match(String(view.program), /aws configure export-credentials --profile prod$/);
@@ -87,7 +101,12 @@ describe('the tray app, end to end', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).AccessKeyId, PROD_KEYS.accessKeyId);
     const after = await ask({ op: 'tray', icon: 'tray-unlocked-dark.png' });
-    assert.ok((after.labels as string[]).some((l) => /^prod — .*aws configure export-.*…\(\d+ more\) — approved — \d\d:\d\d$/.test(l)), String(after.labels));
+    assert.ok(
+      (after.labels as string[]).some((l) =>
+        /^prod — .*aws configure export-.*…\(\d+ more\) — approved — \d\d:\d\d$/.test(l),
+      ),
+      String(after.labels),
+    );
   });
 
   it('opens the history when started again (second-instance) or relaunched from Finder or Spotlight (macOS: activate)', async () => {
@@ -106,8 +125,16 @@ describe('the tray app, end to end', () => {
     assert.equal(await exited, 0);
     const audit = await sandbox.trayCred(['audit', '--json']);
     assert.equal(audit.status, 0, audit.stderr);
-    const events = audit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; reason?: string }).map((e) => `${e.event}${e.reason ? `: ${e.reason}` : ''}`);
-    assert.match(events[0]!, /^init: vault [0-9a-f]+$/, 'the vault made at first run is recorded before the agent starts');
+    const events = audit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; reason?: string })
+      .map((e) => `${e.event}${e.reason ? `: ${e.reason}` : ''}`);
+    assert.match(
+      events[0]!,
+      /^init: vault [0-9a-f]+$/,
+      'the vault made at first run is recorded before the agent starts',
+    );
     assert.match(events[1]!, /^agent-start: tray app pid \d+/);
     assert.ok(events.includes('lock: locked from the tray menu'), events.join('\n'));
     assert.ok(events.includes('agent-stop: quit from the tray'), events.join('\n'));

@@ -22,7 +22,12 @@ const { registerIpc } = await import('../../main/electron/ipc.ts');
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann/infra' };
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';
-const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({ profile: 'prod', caller, unlock: false, ...over });
+const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
+  profile: 'prod',
+  caller,
+  unlock: false,
+  ...over,
+});
 const tick = () => new Promise((r) => setImmediate(r));
 // An install path with the characters loadFile's url.format and pathToFileURL write differently.
 const PAGES = '/opt/Ann 50%off ^|/tray-cred/resources/app.asar/renderer';
@@ -30,14 +35,25 @@ const PAGES = '/opt/Ann 50%off ^|/tray-cred/resources/app.asar/renderer';
 /** The app's wiring of windows, approver and IPC, as app.ts does it. */
 function wire(platform: NodeJS.Platform) {
   const windows = new AppWindows({ pagesDir: PAGES, preload: '/opt/x/preload.cjs', devTools: false });
-  const approver = new WindowApprover({ surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', 'approval:changed') }, platform });
+  const approver = new WindowApprover({
+    surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', 'approval:changed') },
+    platform,
+  });
   const warnings: string[] = [];
   const service = { approval: approver, profiles: { list: () => [] } };
-  registerIpc(electron.ipcMain as never, service as never, { saveFile: async () => undefined, openFile: async () => undefined }, (f, c) => windows.isTrustedSender(f, c), (m) => warnings.push(m));
-  const approvalWindow = () => electron.BrowserWindow.instances.filter((w) => w.loaded?.endsWith('approval.html')).at(-1);
+  registerIpc(
+    electron.ipcMain as never,
+    service as never,
+    { saveFile: async () => undefined, openFile: async () => undefined },
+    (f, c) => windows.isTrustedSender(f, c),
+    (m) => warnings.push(m),
+  );
+  const approvalWindow = () =>
+    electron.BrowserWindow.instances.filter((w) => w.loaded?.endsWith('approval.html')).at(-1);
   const invoke = async <T>(frame: unknown, channel: string, ...args: unknown[]): Promise<IpcReply<T>> =>
     (await electron.ipcMain.handlers.get(channel)!({ senderFrame: frame as WebFrameMain }, ...args)) as IpcReply<T>;
-  const page = <T>(channel: string, ...args: unknown[]) => invoke<T>(approvalWindow()!.webContents.mainFrame, channel, ...args);
+  const page = <T>(channel: string, ...args: unknown[]) =>
+    invoke<T>(approvalWindow()!.webContents.mainFrame, channel, ...args);
   const view = async (): Promise<ApprovalView | null> => {
     const reply = await page<ApprovalView | null>('approval:get');
     assert.ok(reply.ok, JSON.stringify(reply));
@@ -58,22 +74,41 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       const answer = t.approver.ask(request(), new AbortController().signal);
       const win = t.approvalWindow()!;
       assert.equal(win.loaded, join(PAGES, 'approval.html'));
-      assert.deepEqual(win.options.webPreferences, { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false, preload: '/opt/x/preload.cjs' });
+      assert.deepEqual(win.options.webPreferences, {
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        devTools: false,
+        preload: '/opt/x/preload.cjs',
+      });
       assert.equal(win.options.alwaysOnTop, true);
       assert.equal(win.options.resizable, false);
       assert.equal(win.menuRemoved, true);
       assert.deepEqual(win.alwaysOnTop, { flag: true, level: 'screen-saver' });
       // Electron's setVisibleOnAllWorkspaces does nothing on Windows; on macOS it also covers full-screen Spaces.
-      assert.deepEqual(win.allWorkspaces, platform === 'win32' ? undefined : { visible: true, options: { visibleOnFullScreen: true } });
+      assert.deepEqual(
+        win.allWorkspaces,
+        platform === 'win32' ? undefined : { visible: true, options: { visibleOnFullScreen: true } },
+      );
       assert.deepEqual(electron.app.focusCalls, platform === 'darwin' ? [{ steal: true }] : []);
       assert.ok(win.shown >= 1 && win.focused >= 1 && win.movedTop >= 1);
       assert.equal(win.flashing, true);
       win.focus();
       assert.equal(win.flashing, false, 'the flashing stops once the person looks');
-      assert.deepEqual(electron.Notification.shown.map((n) => n.title), ['tray-cred: approve “prod”?']);
-      assert.match(String(electron.Notification.shown[0]!.body), /aws s3 ls \(claimed by tray-cred-helper, not verified\) asks for “prod”/);
+      assert.deepEqual(
+        electron.Notification.shown.map((n) => n.title),
+        ['tray-cred: approve “prod”?'],
+      );
+      assert.match(
+        String(electron.Notification.shown[0]!.body),
+        /aws s3 ls \(claimed by tray-cred-helper, not verified\) asks for “prod”/,
+      );
       const shown = (await t.view())!;
-      assert.deepEqual(await t.page('approval:answer', { id: shown.id, allow: false, scope: 'once' }), { ok: true, value: undefined });
+      assert.deepEqual(await t.page('approval:answer', { id: shown.id, allow: false, scope: 'once' }), {
+        ok: true,
+        value: undefined,
+      });
       assert.deepEqual(await answer, { allow: false });
       assert.equal(win.destroyed, true, 'the window closes when nothing waits');
       assert.deepEqual(t.warnings, []);
@@ -84,11 +119,20 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       let v = (await t.view())!;
       assert.equal(v.verified, false);
       assert.equal(v.provenance, 'claimed by tray-cred-helper, not verified');
-      assert.deepEqual(v.facts.map((f) => f.label), ['Command', 'Working directory', 'Process']);
+      assert.deepEqual(
+        v.facts.map((f) => f.label),
+        ['Command', 'Working directory', 'Process'],
+      );
       const verified = {
         method: 'SO_PEERCRED',
         peer: { pid: 301, uid: 1000 },
-        requester: { pid: 250, startTime: '81234', exe: '/usr/bin/python3.13', argv: ['python3', 'deploy.py'], cwd: '/home/ann/infra' },
+        requester: {
+          pid: 250,
+          startTime: '81234',
+          exe: '/usr/bin/python3.13',
+          argv: ['python3', 'deploy.py'],
+          cwd: '/home/ann/infra',
+        },
         ancestry: [{ pid: 200, exe: '/usr/bin/bash', argv: ['bash'] }],
       };
       void t.approver.ask(request({ verified }), new AbortController().signal).catch(() => undefined);
@@ -106,12 +150,22 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       const verified = {
         method: 'SO_PEERCRED',
         peer: { pid: 301, uid: 1000 },
-        requester: { pid: 250, startTime: '81234', exe: '/usr/local/bin/terraform\u202Egnp', argv: ['terraform', 'plan'], cwd: '/home/ann/infra' },
+        requester: {
+          pid: 250,
+          startTime: '81234',
+          exe: '/usr/local/bin/terraform\u202Egnp',
+          argv: ['terraform', 'plan'],
+          cwd: '/home/ann/infra',
+        },
         ancestry: [],
       };
       void t.approver.ask(request({ verified, firstUse: true }), new AbortController().signal).catch(() => undefined);
       let v = (await t.view())!;
-      assert.equal(v.firstUse, 'First time `/usr/local/bin/terraform\\u202egnp` asks for prod', 'escaped like every caller-chosen string');
+      assert.equal(
+        v.firstUse,
+        'First time `/usr/local/bin/terraform\\u202egnp` asks for prod',
+        'escaped like every caller-chosen string',
+      );
       // The broker only sets firstUse for a verified program; a claim alone never earns the line.
       void t.approver.ask(request({ firstUse: true }), new AbortController().signal).catch(() => undefined);
       await t.page('approval:answer', { id: v.id, allow: false, scope: 'once' });
@@ -120,12 +174,15 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       assert.equal(v.firstUse, null);
     });
 
-    it('offers exactly the request\'s scopes (once only by default) and answers with the scope and matching minutes', async () => {
+    it("offers exactly the request's scopes (once only by default) and answers with the scope and matching minutes", async () => {
       const plain = t.approver.ask(request(), new AbortController().signal);
       let v = (await t.view())!;
       assert.deepEqual(v.scopes, ['once']);
       const refused = await t.page('approval:answer', { id: v.id, allow: true, scope: 'run' });
-      assert.deepEqual(refused, { ok: false, error: { code: 'BAD_REQUEST', message: 'this request does not offer "run": choose one of once' } });
+      assert.deepEqual(refused, {
+        ok: false,
+        error: { code: 'BAD_REQUEST', message: 'this request does not offer "run": choose one of once' },
+      });
       assert.equal(t.approver.pending().length, 1, 'a refused answer answers nothing');
       await t.page('approval:answer', { id: v.id, allow: true, scope: 'once' });
       assert.deepEqual(await plain, { allow: true, scope: { kind: 'once' } });
@@ -135,7 +192,11 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       v = (await t.view())!;
       assert.deepEqual(v.scopes, ['once', 'run', 'program-folder']);
       assert.equal(v.minutes, 15);
-      assert.equal((await t.page('approval:answer', { id: v.id, allow: true, scope: 'any' })).ok, false, '"any" was not offered');
+      assert.equal(
+        (await t.page('approval:answer', { id: v.id, allow: true, scope: 'any' })).ok,
+        false,
+        '"any" was not offered',
+      );
       await t.page('approval:answer', { id: v.id, allow: true, scope: 'run' });
       assert.deepEqual(await timed, { allow: true, scope: { kind: 'run', minutes: 15 } });
     });
@@ -145,7 +206,12 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       const v = (await t.view())!;
       assert.equal(v.mfaDevice, MFA);
       for (const bad of [undefined, '12345', '1234567', '12a456', ' 123456']) {
-        const reply = await t.page('approval:answer', { id: v.id, allow: true, scope: 'once', ...(bad === undefined ? {} : { mfaCode: bad }) });
+        const reply = await t.page('approval:answer', {
+          id: v.id,
+          allow: true,
+          scope: 'once',
+          ...(bad === undefined ? {} : { mfaCode: bad }),
+        });
         assert.equal(reply.ok ? 'ok' : reply.error.code, 'BAD_REQUEST', `code ${JSON.stringify(bad)}`);
       }
       assert.equal(t.approver.pending().length, 1);
@@ -159,7 +225,10 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       const win = t.approvalWindow()!;
       const v1 = (await t.view())!;
       assert.equal(v1.queued, 1);
-      assert.ok(win.webContents.sent.some((s) => s.channel === 'approval:changed'), 'the page is told when the queue changes');
+      assert.ok(
+        win.webContents.sent.some((s) => s.channel === 'approval:changed'),
+        'the page is told when the queue changes',
+      );
       await t.page('approval:answer', { id: v1.id, allow: true, scope: 'once' });
       const again = await t.page('approval:answer', { id: v1.id, allow: true, scope: 'once' });
       assert.equal(again.ok, false, 'a second click on the first request is refused');
@@ -204,11 +273,22 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       t.windows.show('history');
       const history = electron.BrowserWindow.instances.find((w) => w.loaded?.endsWith('history.html'))!;
       const v = (await t.view())!;
-      const fromHistory = await t.invoke(history.webContents.mainFrame, 'approval:answer', { id: v.id, allow: true, scope: 'once' });
+      const fromHistory = await t.invoke(history.webContents.mainFrame, 'approval:answer', {
+        id: v.id,
+        allow: true,
+        scope: 'once',
+      });
       assert.equal(fromHistory.ok ? 'ok' : fromHistory.error.code, 'FORBIDDEN');
-      const foreign = await t.invoke({ url: 'file:///tmp/evil/approval.html', parent: null }, 'approval:answer', { id: v.id, allow: true, scope: 'once' });
+      const foreign = await t.invoke({ url: 'file:///tmp/evil/approval.html', parent: null }, 'approval:answer', {
+        id: v.id,
+        allow: true,
+        scope: 'once',
+      });
       assert.equal(foreign.ok ? 'ok' : foreign.error.code, 'FORBIDDEN');
-      const sub = await t.invoke({ url: t.approvalWindow()!.webContents.mainFrame.url, parent: history.webContents.mainFrame }, 'approval:get');
+      const sub = await t.invoke(
+        { url: t.approvalWindow()!.webContents.mainFrame.url, parent: history.webContents.mainFrame },
+        'approval:get',
+      );
       assert.equal(sub.ok ? 'ok' : sub.error.code, 'FORBIDDEN', 'a subframe is not the page');
       const fromApproval = await t.page('profiles:list');
       assert.equal(fromApproval.ok ? 'ok' : fromApproval.error.code, 'FORBIDDEN');
@@ -216,8 +296,13 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       assert.equal(t.warnings.length, 4);
     });
 
-    it('escapes a hostile caller\'s control characters and bidi overrides', async () => {
-      const evil = { pid: 1, ppid: 2, command: `aws s3 ls\n\nCommand: harmless\u202Egnp.exe \u001b[2J ${'x'.repeat(5000)}`, cwd: '/tmp\r\u0007' };
+    it("escapes a hostile caller's control characters and bidi overrides", async () => {
+      const evil = {
+        pid: 1,
+        ppid: 2,
+        command: `aws s3 ls\n\nCommand: harmless\u202Egnp.exe \u001b[2J ${'x'.repeat(5000)}`,
+        cwd: '/tmp\r\u0007',
+      };
       void t.approver.ask(request({ caller: evil }), new AbortController().signal).catch(() => undefined);
       const v = (await t.view())!;
       const text = JSON.stringify(v);
@@ -256,7 +341,11 @@ describe('the approval window with the real broker', () => {
     w = await makeWorld({ approver: t.approver });
     w.audit.onAppended((entries) => t.approver.heard(entries));
     const key = await w.vault.loadMasterKey();
-    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['prod', PROD_KEYS]]), {
+      replace: false,
+      source: 'test',
+      sessionMode: false,
+    });
     await new ProfileAdmin(w.vault, w.audit).setSts(key, 'prod', { sessionMode: true, mfaSerial: MFA });
     await w.broker.unlock();
   });
@@ -277,7 +366,10 @@ describe('the approval window with the real broker', () => {
     pending = w.handle(ask('prod'));
     await until(() => t.approver.current() !== null);
     v = (await t.view())!;
-    assert.match(v.rejected ?? '', /^AWS rejected the last MFA code for “prod”: .*MultiFactorAuthentication failed.*Wait for the next code and try again\.$/);
+    assert.match(
+      v.rejected ?? '',
+      /^AWS rejected the last MFA code for “prod”: .*MultiFactorAuthentication failed.*Wait for the next code and try again\.$/,
+    );
     await t.page('approval:answer', { id: v.id, allow: true, scope: 'once', mfaCode: w.sts.expectedCode });
     const served = await pending;
     assert.ok(served.ok, message(served));

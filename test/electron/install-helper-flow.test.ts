@@ -21,7 +21,11 @@ describe('tray menu: Install command-line helper…', () => {
     // A stand-in for the shipped single executable: any non-.cjs file is linked, not wrapped.
     helper = join(home, 'resources-bin-tray-cred-helper');
     await writeFile(helper, '#!/bin/sh\necho helper\n', { mode: 0o755 });
-    env = { PATH: '/usr/bin:/bin', AWS_CONFIG_FILE: join(home, 'aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials') };
+    env = {
+      PATH: '/usr/bin:/bin',
+      AWS_CONFIG_FILE: join(home, 'aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
+    };
   });
   afterEach(() => rm(home, { recursive: true, force: true }));
 
@@ -38,7 +42,10 @@ describe('tray menu: Install command-line helper…', () => {
 
   it('links the helper, says the folder is not on PATH, and adds credential_process lines with a backup', async () => {
     await writeFile(env.AWS_CONFIG_FILE!, '[profile dev]\nregion = eu-west-1\n');
-    await writeFile(env.AWS_SHARED_CREDENTIALS_FILE!, '[prod]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = x\n');
+    await writeFile(
+      env.AWS_SHARED_CREDENTIALS_FILE!,
+      '[prod]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = x\n',
+    );
     const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev', 'prod'], env, home });
     (await electron.dialog.untilShown(1)).click('Install');
     const offer = await electron.dialog.untilShown(2);
@@ -59,7 +66,15 @@ describe('tray menu: Install command-line helper…', () => {
   });
 
   it('while locked it installs the helper and says how to add the lines later', async () => {
-    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => { throw Object.assign(new Error('tray-cred is locked'), { code: 'LOCKED' }); }, env, home });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: helper,
+      profiles: async () => {
+        throw Object.assign(new Error('tray-cred is locked'), { code: 'LOCKED' });
+      },
+      env,
+      home,
+    });
     (await electron.dialog.untilShown(1)).click('Install');
     const info = await electron.dialog.untilShown(2);
     assert.match(info.options.detail!, /tray-cred configure-aws/);
@@ -81,8 +96,14 @@ describe('tray menu: Install command-line helper…', () => {
     assert.equal(await readFile(join(home, '.local', 'bin', 'tray-cred-helper'), 'utf8'), 'mine\n');
   });
 
-  it('from an AppImage it copies the helper out of the app\'s temporary mount and links the copy', async () => {
-    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => [], env: { ...env, APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' }, home });
+  it("from an AppImage it copies the helper out of the app's temporary mount and links the copy", async () => {
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: helper,
+      profiles: async () => [],
+      env: { ...env, APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' },
+      home,
+    });
     (await electron.dialog.untilShown(1)).click('Install');
     (await electron.dialog.untilShown(2)).click('OK');
     await flow;
@@ -92,8 +113,9 @@ describe('tray menu: Install command-line helper…', () => {
     assert.equal((await lstat(copy)).mode & 0o777, 0o755);
   });
 
-  it('refuses to link into macOS\'s temporary copy of a downloaded app, and says to move it to Applications', async () => {
-    const translocated = '/private/var/folders/x/AppTranslocation/ABC/d/tray-cred.app/Contents/Resources/bin/tray-cred-helper';
+  it("refuses to link into macOS's temporary copy of a downloaded app, and says to move it to Applications", async () => {
+    const translocated =
+      '/private/var/folders/x/AppTranslocation/ABC/d/tray-cred.app/Contents/Resources/bin/tray-cred-helper';
     const flow = runInstallHelperFlow({ fs, helperPath: translocated, profiles: async () => [], env, home });
     (await electron.dialog.untilShown(1)).click('Install');
     const error = await electron.dialog.untilShown(2);
@@ -105,7 +127,14 @@ describe('tray menu: Install command-line helper…', () => {
 
   it('on Windows says which folder to add to Path instead of offering ~/.local/bin', async () => {
     electron.reset({ platform: 'win32' });
-    const flow = runInstallHelperFlow({ fs, helperPath: 'C:\\Users\\Ann\\AppData\\Local\\Programs\\tray-cred\\resources\\bin\\tray-cred-helper.exe', profiles: async () => ['dev'], env, home, platform: 'win32' });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: 'C:\\Users\\Ann\\AppData\\Local\\Programs\\tray-cred\\resources\\bin\\tray-cred-helper.exe',
+      profiles: async () => ['dev'],
+      env,
+      home,
+      platform: 'win32',
+    });
     const box = await electron.dialog.untilShown();
     assert.equal(box.options.message, 'Put the helper on your Path');
     assert.match(box.options.detail!, /resources\\bin\\tray-cred-helper\.exe\. Add its folder to your user Path/);
@@ -117,7 +146,14 @@ describe('tray menu: Install command-line helper…', () => {
   it('on macOS writes the absolute path into credential_process (apps from the Dock get a minimal PATH) and names ~/.zprofile', async () => {
     electron.reset({ platform: 'darwin' });
     await writeFile(env.AWS_CONFIG_FILE!, '[profile dev]\nregion = eu-west-1\n');
-    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev'], env, home, platform: 'darwin' });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: helper,
+      profiles: async () => ['dev'],
+      env,
+      home,
+      platform: 'darwin',
+    });
     (await electron.dialog.untilShown(1)).click('Install');
     const offer = await electron.dialog.untilShown(2);
     const command = join(home, '.local', 'bin', 'tray-cred-helper');
@@ -126,14 +162,27 @@ describe('tray menu: Install command-line helper…', () => {
     offer.click('Add the lines');
     (await electron.dialog.untilShown(3)).click('OK');
     await flow;
-    assert.match(await readFile(env.AWS_CONFIG_FILE!, 'utf8'), new RegExp(`^credential_process = ${command.replace(/[.]/g, '\\.')} dev$`, 'm'));
+    assert.match(
+      await readFile(env.AWS_CONFIG_FILE!, 'utf8'),
+      new RegExp(`^credential_process = ${command.replace(/[.]/g, '\\.')} dev$`, 'm'),
+    );
   });
 
   it('refuses to link into the disk image it was opened from (/Volumes), and says to drag it to Applications', async () => {
-    const flow = runInstallHelperFlow({ fs, helperPath: '/Volumes/tray-cred 1.0.0/tray-cred.app/Contents/Resources/bin/tray-cred-helper', profiles: async () => [], env, home, platform: 'darwin' });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: '/Volumes/tray-cred 1.0.0/tray-cred.app/Contents/Resources/bin/tray-cred-helper',
+      profiles: async () => [],
+      env,
+      home,
+      platform: 'darwin',
+    });
     (await electron.dialog.untilShown(1)).click('Install');
     const error = await electron.dialog.untilShown(2);
-    assert.match(`${error.options.message}\n${error.options.detail ?? ''}`, /runs from its disk image, which is gone once ejected: drag tray-cred to Applications/);
+    assert.match(
+      `${error.options.message}\n${error.options.detail ?? ''}`,
+      /runs from its disk image, which is gone once ejected: drag tray-cred to Applications/,
+    );
     error.click('OK');
     await flow;
     await assert.rejects(lstat(join(home, '.local', 'bin', 'tray-cred-helper')), { code: 'ENOENT' });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { IpcMainInvokeEvent, WebFrameMain } from 'electron';
 import { TrayCredError } from '../../main/core/errors.ts';
-import { INVOKE_CHANNELS, registerIpc, type IpcDialogs, type IpcMainLike, type IpcServices } from '../../main/electron/ipc.ts';
+import {
+  INVOKE_CHANNELS,
+  registerIpc,
+  type IpcDialogs,
+  type IpcMainLike,
+  type IpcServices,
+} from '../../main/electron/ipc.ts';
 import { CHANNELS, type IpcReply, type ProfileInput } from '../../preload/api.ts';
 import { windowServices } from '../fakes/window-services.ts';
 import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
@@ -26,11 +32,23 @@ const frame = (url: string, top = true): WebFrameMain => ({ url, parent: top ? n
 const trusted = (f: WebFrameMain | null): boolean => f !== null && f.parent === null && f.url === APP_PAGE;
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-const profileInput: ProfileInput = { name: 'dev', accessKeyId: DEV_KEYS.accessKeyId, secretAccessKey: SECRET, policy: 'allow', rememberMinutes: 0, notify: false, replace: false };
+const profileInput: ProfileInput = {
+  name: 'dev',
+  accessKeyId: DEV_KEYS.accessKeyId,
+  secretAccessKey: SECRET,
+  policy: 'allow',
+  rememberMinutes: 0,
+  notify: false,
+  replace: false,
+};
 
 type Overrides = { [K in keyof IpcServices]?: Partial<IpcServices[K]> };
 
-function setup(overrides: Overrides = {}, dialogs: Partial<IpcDialogs> = {}, isTrusted: (f: WebFrameMain | null) => boolean = trusted) {
+function setup(
+  overrides: Overrides = {},
+  dialogs: Partial<IpcDialogs> = {},
+  isTrusted: (f: WebFrameMain | null) => boolean = trusted,
+) {
   const calls: [string, unknown[]][] = [];
   const record =
     (name: string, value: unknown) =>
@@ -92,7 +110,11 @@ function setup(overrides: Overrides = {}, dialogs: Partial<IpcDialogs> = {}, isT
   const ipc = new FakeIpcMain();
   const warnings: string[] = [];
   const dispose = registerIpc(ipc as IpcMainLike, service, allDialogs, isTrusted, (m) => warnings.push(m));
-  const invoke = async (channel: string, args: unknown[], from: WebFrameMain | null = frame(APP_PAGE)): Promise<IpcReply<unknown>> => {
+  const invoke = async (
+    channel: string,
+    args: unknown[],
+    from: WebFrameMain | null = frame(APP_PAGE),
+  ): Promise<IpcReply<unknown>> => {
     const handler = ipc.handlers.get(channel);
     assert.ok(handler, `a handler for ${channel}`);
     return (await handler({ senderFrame: from } as unknown as IpcMainInvokeEvent, ...args)) as IpcReply<unknown>;
@@ -106,23 +128,65 @@ const invokeChannels = Object.values(CHANNELS).filter((c) => !c.endsWith(':chang
 const GOOD: [string, unknown[], string, unknown[]][] = [
   [CHANNELS.stateGet, [], 'control.state', []],
   [CHANNELS.stateUnlock, [], 'control.unlock', []],
-  [CHANNELS.historyQuery, [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500], 'history.query', [{ profile: 'prod', decision: 'denied', text: 's3', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z', events: 'all' }, 500, 500]],
+  [
+    CHANNELS.historyQuery,
+    [
+      {
+        profile: 'prod',
+        decision: 'denied',
+        text: 's3',
+        from: '2026-11-01T00:00:00Z',
+        to: '2026-12-01T00:00:00Z',
+        events: 'all',
+      },
+      500,
+      500,
+    ],
+    'history.query',
+    [
+      {
+        profile: 'prod',
+        decision: 'denied',
+        text: 's3',
+        from: '2026-11-01T00:00:00Z',
+        to: '2026-12-01T00:00:00Z',
+        events: 'all',
+      },
+      500,
+      500,
+    ],
+  ],
   [CHANNELS.historyVerify, [], 'history.verify', []],
   [CHANNELS.historyTimeline, [{ profile: 'prod' }, 240], 'history.timeline', [{ profile: 'prod' }, 240]],
   [CHANNELS.historyEntry, [7], 'history.entry', [7]],
   [CHANNELS.historyActivity, [], 'profiles.activity', []],
-  [CHANNELS.historyExport, [{ profile: 'dev' }, 'csv'], 'history.export', [{ profile: 'dev' }, 'csv', '/home/ann/history.csv']],
+  [
+    CHANNELS.historyExport,
+    [{ profile: 'dev' }, 'csv'],
+    'history.export',
+    [{ profile: 'dev' }, 'csv', '/home/ann/history.csv'],
+  ],
   [CHANNELS.profilesList, [], 'profiles.list', []],
   [CHANNELS.profilesSave, [profileInput], 'profiles.save', [profileInput]],
   [CHANNELS.profilesRemove, ['dev'], 'profiles.remove', ['dev']],
-  [CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }], 'profiles.setPolicy', [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }]],
+  [
+    CHANNELS.profilesSetPolicy,
+    [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }],
+    'profiles.setPolicy',
+    [{ name: 'prod', policy: 'ask', rememberMinutes: 15, notify: true }],
+  ],
   [CHANNELS.profilesImport, [], 'profiles.importFile', ['/home/ann/.aws/credentials']],
   [CHANNELS.profilesRotate, ['prod'], 'profiles.rotate', ['prod']],
   [CHANNELS.controlLock, [], 'control.lock', []],
   [CHANNELS.controlOpen, ['history'], 'control.open', ['history']],
   [CHANNELS.controlQuit, [], 'control.quit', []],
   [CHANNELS.approvalGet, [], 'approval.current', []],
-  [CHANNELS.approvalAnswer, [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }], 'approval.answer', [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }]],
+  [
+    CHANNELS.approvalAnswer,
+    [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }],
+    'approval.answer',
+    [{ id: 3, allow: true, scope: 'run', mfaCode: '123456' }],
+  ],
 ];
 
 const BAD: [string, string, unknown[]][] = [
@@ -138,9 +202,17 @@ const BAD: [string, string, unknown[]][] = [
   ['an export format that does not exist', CHANNELS.historyExport, [{}, 'xlsx']],
   ['a profile input without its policy', CHANNELS.profilesSave, [{ ...profileInput, policy: undefined }]],
   ['a profile input with an extra field', CHANNELS.profilesSave, [{ ...profileInput, isAdmin: true }]],
-  ['a secret of 2,000 characters', CHANNELS.profilesSave, [{ ...profileInput, secretAccessKey: `${SECRET}${'k'.repeat(2000)}` }]],
+  [
+    'a secret of 2,000 characters',
+    CHANNELS.profilesSave,
+    [{ ...profileInput, secretAccessKey: `${SECRET}${'k'.repeat(2000)}` }],
+  ],
   ['a name that is a number', CHANNELS.profilesRemove, [42]],
-  ['a remember time over a day', CHANNELS.profilesSetPolicy, [{ name: 'prod', policy: 'ask', rememberMinutes: 100_000, notify: false }]],
+  [
+    'a remember time over a day',
+    CHANNELS.profilesSetPolicy,
+    [{ name: 'prod', policy: 'ask', rememberMinutes: 100_000, notify: false }],
+  ],
   ['a path given by the page', CHANNELS.profilesImport, ['/etc/shadow']],
   ['a rotation of no profile', CHANNELS.profilesRotate, []],
   ['a rotation of a name that is an object', CHANNELS.profilesRotate, [{ name: 'prod' }]],
@@ -154,9 +226,17 @@ const BAD: [string, string, unknown[]][] = [
   ['an argument to activity', CHANNELS.historyActivity, ['prod']],
   ['a window the control window may not open', CHANNELS.controlOpen, ['approval']],
   ['an approval scope that does not exist', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'forever' }]],
-  ['an approval answer with an extra field', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'once', rememberMinutes: 1440 }]],
+  [
+    'an approval answer with an extra field',
+    CHANNELS.approvalAnswer,
+    [{ id: 1, allow: true, scope: 'once', rememberMinutes: 1440 }],
+  ],
   ['an approval answer for request 0', CHANNELS.approvalAnswer, [{ id: 0, allow: true, scope: 'once' }]],
-  ['an MFA code of 100 characters', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'once', mfaCode: '1'.repeat(100) }]],
+  [
+    'an MFA code of 100 characters',
+    CHANNELS.approvalAnswer,
+    [{ id: 1, allow: true, scope: 'once', mfaCode: '1'.repeat(100) }],
+  ],
 ];
 
 describe('registerIpc', () => {
@@ -182,7 +262,10 @@ describe('registerIpc', () => {
     for (const channel of invokeChannels) {
       for (const from of [frame('https://evil.example/'), frame(APP_PAGE, false), null]) {
         const reply = await invoke(channel, GOOD.find((g) => g[0] === channel)![1], from);
-        assert.deepEqual(reply, { ok: false, error: { code: 'FORBIDDEN', message: 'this page may not use tray-cred' } });
+        assert.deepEqual(reply, {
+          ok: false,
+          error: { code: 'FORBIDDEN', message: 'this page may not use tray-cred' },
+        });
       }
     }
     assert.deepEqual(calls, []);
@@ -216,19 +299,34 @@ describe('registerIpc', () => {
   }
 
   it('a cancelled save or open dialog answers without calling the service', async () => {
-    const { invoke, calls, opened } = setup({}, { saveFile: () => Promise.resolve(undefined), openFile: () => Promise.resolve(undefined) });
-    assert.deepEqual(await invoke(CHANNELS.historyExport, [{}, 'json']), { ok: true, value: { saved: false, rows: 0 } });
-    assert.deepEqual(await invoke(CHANNELS.profilesImport, []), { ok: true, value: { canceled: true, file: null, imported: [], skipped: [] } });
+    const { invoke, calls, opened } = setup(
+      {},
+      { saveFile: () => Promise.resolve(undefined), openFile: () => Promise.resolve(undefined) },
+    );
+    assert.deepEqual(await invoke(CHANNELS.historyExport, [{}, 'json']), {
+      ok: true,
+      value: { saved: false, rows: 0 },
+    });
+    assert.deepEqual(await invoke(CHANNELS.profilesImport, []), {
+      ok: true,
+      value: { canceled: true, file: null, imported: [], skipped: [] },
+    });
     assert.deepEqual(calls, []);
     assert.deepEqual(opened, []);
   });
 
   it('passes an expected error on as its code and message, and hides anything else behind INTERNAL, never with a stack', async () => {
     const { invoke, warnings } = setup({
-      profiles: { list: () => Promise.reject(new TrayCredError('LOCKED', 'tray-cred is locked: choose Unlock from the tray menu')) },
+      profiles: {
+        list: () =>
+          Promise.reject(new TrayCredError('LOCKED', 'tray-cred is locked: choose Unlock from the tray menu')),
+      },
       history: { verify: () => Promise.reject(new Error(`EACCES reading /home/ann/secret ${SECRET}`)) },
     });
-    assert.deepEqual(await invoke(CHANNELS.profilesList, []), { ok: false, error: { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' } });
+    assert.deepEqual(await invoke(CHANNELS.profilesList, []), {
+      ok: false,
+      error: { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' },
+    });
     const reply = await invoke(CHANNELS.historyVerify, []);
     assert.equal(reply.ok, false);
     if (reply.ok) return;
@@ -246,21 +344,36 @@ describe("registerIpc with the real windows' services", async () => {
   const service = windowServices(w);
   const ipc = new FakeIpcMain();
   const warnings: string[] = [];
-  registerIpc(ipc as IpcMainLike, service, { saveFile: async () => undefined, openFile: async () => undefined }, trusted, (m) => warnings.push(m));
+  registerIpc(
+    ipc as IpcMainLike,
+    service,
+    { saveFile: async () => undefined, openFile: async () => undefined },
+    trusted,
+    (m) => warnings.push(m),
+  );
   const invoke = async (channel: string, ...args: unknown[]) =>
-    (await ipc.handlers.get(channel)!({ senderFrame: frame(APP_PAGE) } as unknown as IpcMainInvokeEvent, ...args)) as IpcReply<unknown>;
+    (await ipc.handlers.get(channel)!(
+      { senderFrame: frame(APP_PAGE) } as unknown as IpcMainInvokeEvent,
+      ...args,
+    )) as IpcReply<unknown>;
 
   it('locked: a save is refused with LOCKED and the fix; unlocked: it is stored and answered without the secret', async () => {
     const locked = await invoke(CHANNELS.profilesSave, profileInput);
     assert.equal(locked.ok === false && locked.error.code, 'LOCKED');
     assert.match(locked.ok === false ? locked.error.message : '', /Unlock/);
-    assert.deepEqual(await invoke(CHANNELS.stateUnlock), { ok: true, value: { locked: false, pending: 0, profiles: 0 } });
+    assert.deepEqual(await invoke(CHANNELS.stateUnlock), {
+      ok: true,
+      value: { locked: false, pending: 0, profiles: 0 },
+    });
     const saved = await invoke(CHANNELS.profilesSave, profileInput);
     assert.equal(saved.ok, true);
     assert.equal(saved.ok && (saved.value as { name: string }).name, 'dev');
     assert.doesNotMatch(JSON.stringify(saved), /EXAMPLEKEY|AKIAIOSFODNN7EXAMPLE/);
     const page = await invoke(CHANNELS.historyQuery, { events: 'all' }, 0, 10);
-    assert.deepEqual(page.ok && (page.value as { rows: { event: string }[] }).rows.map((r) => r.event), ['add', 'unlock']);
+    assert.deepEqual(page.ok && (page.value as { rows: { event: string }[] }).rows.map((r) => r.event), [
+      'add',
+      'unlock',
+    ]);
     assert.deepEqual(warnings, []);
   });
 

@@ -26,7 +26,12 @@ describe('lock triggers', () => {
     w = await makeWorld();
     await w.broker.unlock();
     idleMinutes = 15;
-    triggers = startLockTriggers({ lock: (reason) => void (locking = w.broker.lock(reason)), isLocked: () => w.broker.locked, idleLockMinutes: () => idleMinutes, clock: w.clock });
+    triggers = startLockTriggers({
+      lock: (reason) => void (locking = w.broker.lock(reason)),
+      isLocked: () => w.broker.locked,
+      idleLockMinutes: () => idleMinutes,
+      clock: w.clock,
+    });
   });
   afterEach(async () => {
     triggers.stop();
@@ -34,7 +39,10 @@ describe('lock triggers', () => {
     await w.close();
   });
 
-  for (const [event, reason] of [['suspend', 'system suspend'], ['lock-screen', 'screen locked']] as const) {
+  for (const [event, reason] of [
+    ['suspend', 'system suspend'],
+    ['lock-screen', 'screen locked'],
+  ] as const) {
     it(`locks on ${event} and records "${reason}"`, async () => {
       electron.powerMonitor.emit(event);
       await settle();
@@ -109,25 +117,39 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
     };
 
-    it(platform === 'linux' ? 'Electron says nothing; the desktop bus\'s ScreenSaver signal locks' : 'Electron\'s lock-screen locks', async () => {
-      let reason: string | undefined;
-      if (platform === 'linux') {
-        assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'runs in a D-Bus session (/tmp/t.sh, build/test.sh)');
-        bus = await connectDesktopBus();
-        desktop = dbus.sessionBus();
-      }
-      triggers = startLockTriggers({ lock: (r) => (reason = r), isLocked: () => false, idleLockMinutes: () => 0, clock: w.clock, screenLocks: bus, warn: (m) => assert.fail(m) });
-      electron.powerMonitor.lockScreen();
-      if (platform !== 'linux') {
+    it(
+      platform === 'linux'
+        ? "Electron says nothing; the desktop bus's ScreenSaver signal locks"
+        : "Electron's lock-screen locks",
+      async () => {
+        let reason: string | undefined;
+        if (platform === 'linux') {
+          assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'runs in a D-Bus session (/tmp/t.sh, build/test.sh)');
+          bus = await connectDesktopBus();
+          desktop = dbus.sessionBus();
+        }
+        triggers = startLockTriggers({
+          lock: (r) => (reason = r),
+          isLocked: () => false,
+          idleLockMinutes: () => 0,
+          clock: w.clock,
+          screenLocks: bus,
+          warn: (m) => assert.fail(m),
+        });
+        electron.powerMonitor.lockScreen();
+        if (platform !== 'linux') {
+          assert.equal(reason, 'screen locked');
+          return;
+        }
+        assert.equal(reason, undefined, 'real Electron emits no lock-screen on Linux');
+        // The triggers subscribe asynchronously; a second subscription on the same connection resolves after theirs.
+        (await bus!.onScreenLock(() => undefined))();
+        desktop!.send(
+          dbus.Message.newSignal('/org/gnome/ScreenSaver', 'org.gnome.ScreenSaver', 'ActiveChanged', 'b', [true]),
+        );
+        await until(() => reason !== undefined);
         assert.equal(reason, 'screen locked');
-        return;
-      }
-      assert.equal(reason, undefined, 'real Electron emits no lock-screen on Linux');
-      // The triggers subscribe asynchronously; a second subscription on the same connection resolves after theirs.
-      (await bus!.onScreenLock(() => undefined))();
-      desktop!.send(dbus.Message.newSignal('/org/gnome/ScreenSaver', 'org.gnome.ScreenSaver', 'ActiveChanged', 'b', [true]));
-      await until(() => reason !== undefined);
-      assert.equal(reason, 'screen locked');
-    });
+      },
+    );
   });
 }

@@ -25,12 +25,25 @@ describe('access notifications', () => {
     w = await makeWorld();
     const key = await w.vault.loadMasterKey();
     const admin = new ProfileAdmin(w.vault, w.audit);
-    await admin.import(key, new Map([['dev', DEV_KEYS], ['quiet', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: false });
+    await admin.import(
+      key,
+      new Map([
+        ['dev', DEV_KEYS],
+        ['quiet', DEV_KEYS],
+        ['prod', PROD_KEYS],
+      ]),
+      { replace: false, source: 'test', sessionMode: false },
+    );
     await admin.setPolicy(key, 'dev', 'allow', 0, true);
     await admin.setPolicy(key, 'prod', 'ask', 0, true);
     await w.broker.unlock();
     enabled = true;
-    stop = startAccessNotifier({ audit: w.audit, profiles: () => w.broker.profiles(), enabled: () => enabled, warn: (m) => assert.fail(m) });
+    stop = startAccessNotifier({
+      audit: w.audit,
+      profiles: () => w.broker.profiles(),
+      enabled: () => enabled,
+      warn: (m) => assert.fail(m),
+    });
   });
   afterEach(async () => {
     stop();
@@ -51,23 +64,36 @@ describe('access notifications', () => {
     stop();
     const history = new HistoryIndex({ fs: w.fs }, w.audit.dir);
     stop = startAccessNotifier({
-      audit: w.audit, profiles: () => w.broker.profiles(), enabled: () => enabled, warn: (m) => assert.fail(m),
+      audit: w.audit,
+      profiles: () => w.broker.profiles(),
+      enabled: () => enabled,
+      warn: (m) => assert.fail(m),
       firstUse: async (seq) => (await history.refresh(), history.isFirstUse(seq) ?? false),
     });
     const tf = '/usr/local/bin/terraform';
     for (const exe of [tf, tf, '/usr/bin/aws']) {
-      await w.audit.append(accessInput({ profile: 'dev', decision: 'allowed', exe, served: 'vault', command: 'terraform plan' }));
+      await w.audit.append(
+        accessInput({ profile: 'dev', decision: 'allowed', exe, served: 'vault', command: 'terraform plan' }),
+      );
       await settle();
     }
-    assert.deepEqual(electron.Notification.shown.map((n) => n.body), [
-      `First time ${tf} asks for dev. by ${tf} plan (verified), in /home/ann/infra`,
-      `by ${tf} plan (verified), in /home/ann/infra`,
-      'First time /usr/bin/aws asks for dev. by /usr/bin/aws plan (verified), in /home/ann/infra',
-    ]);
+    assert.deepEqual(
+      electron.Notification.shown.map((n) => n.body),
+      [
+        `First time ${tf} asks for dev. by ${tf} plan (verified), in /home/ann/infra`,
+        `by ${tf} plan (verified), in /home/ann/infra`,
+        'First time /usr/bin/aws asks for dev. by /usr/bin/aws plan (verified), in /home/ann/infra',
+      ],
+    );
   });
 
   it('names a verified caller as verified', async () => {
-    const verified = { method: 'SO_PEERCRED', peer: { pid: 9, uid: 0 }, requester: { pid: 8, startTime: '1', exe: '/usr/bin/node', argv: ['node', 'deploy.js'], cwd: '/srv/app' }, ancestry: [] };
+    const verified = {
+      method: 'SO_PEERCRED',
+      peer: { pid: 9, uid: 0 },
+      requester: { pid: 8, startTime: '1', exe: '/usr/bin/node', argv: ['node', 'deploy.js'], cwd: '/srv/app' },
+      ancestry: [],
+    };
     const handle = requestHandler(w.broker, () => undefined);
     assert.ok((await handle({ v: 1, id: 'r', op: 'credentials', profile: 'dev', caller }, verified)).ok);
     await settle();

@@ -35,15 +35,23 @@ function loadConfig(): BuilderConfig {
   return require(CONFIG_PATH) as BuilderConfig;
 }
 const config = loadConfig();
-const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as { validateConfiguration(c: unknown, logger: unknown): Promise<void> };
-const { DebugLogger, log: builderLog } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown; log: { stream: { write(s: string): unknown } } };
+const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
+  validateConfiguration(c: unknown, logger: unknown): Promise<void>;
+};
+const { DebugLogger, log: builderLog } = require('builder-util') as {
+  DebugLogger: new (enabled: boolean) => unknown;
+  log: { stream: { write(s: string): unknown } };
+};
 const { build, Platform, Arch } = require('electron-builder') as {
   build(o: unknown): Promise<string[]>;
   Platform: { LINUX: { createTarget(type: string, ...archs: number[]): unknown } };
   Arch: Record<string, number>;
 };
 const { getRawHeader } = require('@electron/asar') as { getRawHeader(p: string): { header: AsarEntry } };
-const { getCurrentFuseWire, FuseV1Options } = require('@electron/fuses') as { getCurrentFuseWire(p: string): Promise<Record<string, number>>; FuseV1Options: Record<string, number> };
+const { getCurrentFuseWire, FuseV1Options } = require('@electron/fuses') as {
+  getCurrentFuseWire(p: string): Promise<Record<string, number>>;
+  FuseV1Options: Record<string, number>;
+};
 
 /** The pack is for this machine: the config refuses any other (the helper SEA is a native binary). */
 const HOST_ARCH = Arch[process.arch]!;
@@ -54,10 +62,12 @@ const ON = '1'.charCodeAt(0);
 const OFF = '0'.charCodeAt(0);
 
 /** What dist/app may hold: bundles, code-split chunks, renderer pages and tray icons; never sources or maps. */
-const APP_FILE = /^dist\/app\/(main\.mjs|preload\.cjs|history-worker\.mjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|Template)?(@2x)?\.png)$/;
+const APP_FILE =
+  /^dist\/app\/(main\.mjs|preload\.cjs|history-worker\.mjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|Template)?(@2x)?\.png)$/;
 const KEYRING_FILE = /^node_modules\/@napi-rs\/keyring(-[a-z0-9-]+)?\/[^/]+$/;
 /** koffi's loader (ESM and CommonJS entries) and its platform package with the addon (glibc and musl builds). */
-const KOFFI_FILE = /^node_modules\/(koffi\/(package\.json|index\.c?js|LICENSE\.txt|src\/koffi\/index\.c?js|src\/koffi\/src\/static\.c?js)|@koromix\/koffi-[a-z0-9-]+\/(index\.js|package\.json|[a-z0-9_]+\/koffi\.node))$/;
+const KOFFI_FILE =
+  /^node_modules\/(koffi\/(package\.json|index\.c?js|LICENSE\.txt|src\/koffi\/index\.c?js|src\/koffi\/src\/static\.c?js)|@koromix\/koffi-[a-z0-9-]+\/(index\.js|package\.json|[a-z0-9_]+\/koffi\.node))$/;
 
 function asarFiles(entry: AsarEntry, prefix = ''): Map<string, AsarEntry> {
   const out = new Map<string, AsarEntry>();
@@ -85,12 +95,21 @@ function standInElectron(dir: string): string {
 }
 
 /** Runs electron-builder with its log captured (it writes to stdout), to show only when the pack fails. */
-async function pack(overrides: (c: BuilderConfig) => Record<string, unknown>, arch: number, log: string[]): Promise<void> {
+async function pack(
+  overrides: (c: BuilderConfig) => Record<string, unknown>,
+  arch: number,
+  log: string[],
+): Promise<void> {
   const stream = builderLog.stream;
   builderLog.stream = { write: (s: string) => log.push(s) };
   try {
     const fresh = loadConfig();
-    await build({ projectDir: ROOT, publish: 'never', targets: Platform.LINUX.createTarget('dir', arch), config: { ...fresh, ...overrides(fresh) } });
+    await build({
+      projectDir: ROOT,
+      publish: 'never',
+      targets: Platform.LINUX.createTarget('dir', arch),
+      config: { ...fresh, ...overrides(fresh) },
+    });
   } finally {
     builderLog.stream = stream;
   }
@@ -98,12 +117,29 @@ async function pack(overrides: (c: BuilderConfig) => Record<string, unknown>, ar
 
 test('electron-builder schema accepts the config and rejects a misspelt or mistyped option', async () => {
   await validateConfiguration(config, new DebugLogger(false));
-  await assert.rejects(validateConfiguration({ ...config, hardenedRuntime: true }, new DebugLogger(false)), /unknown property 'hardenedRuntime'/);
-  await assert.rejects(validateConfiguration({ ...config, mac: { ...(config.mac as object), hardenedRuntim: true } }, new DebugLogger(false)), /configuration\.mac /);
-  await assert.rejects(validateConfiguration({ ...config, electronFuses: { ...config.electronFuses, runAsNode: 'off' } }, new DebugLogger(false)), /runAsNode/);
+  await assert.rejects(
+    validateConfiguration({ ...config, hardenedRuntime: true }, new DebugLogger(false)),
+    /unknown property 'hardenedRuntime'/,
+  );
+  await assert.rejects(
+    validateConfiguration(
+      { ...config, mac: { ...(config.mac as object), hardenedRuntim: true } },
+      new DebugLogger(false),
+    ),
+    /configuration\.mac /,
+  );
+  await assert.rejects(
+    validateConfiguration(
+      { ...config, electronFuses: { ...config.electronFuses, runAsNode: 'off' } },
+      new DebugLogger(false),
+    ),
+    /runAsNode/,
+  );
 });
 
-describe('a linux dir pack against a stand-in Electron', { skip: process.platform !== 'linux' && 'the stand-in is a Linux layout' }, () => {
+describe('a linux dir pack against a stand-in Electron', {
+  skip: process.platform !== 'linux' && 'the stand-in is a Linux layout',
+}, () => {
   let tmp = '';
   let sea = '';
   let appDir = '';
@@ -111,7 +147,8 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
 
   before(async () => {
     for (const f of ['dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/tray-cred-helper.cjs']) {
-      if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`node build/bundle.ts\` (build/test.sh does)`);
+      if (!existsSync(join(ROOT, f)))
+        throw new Error(`${f} is missing: run \`node build/bundle.ts\` (build/test.sh does)`);
     }
     tmp = await mkdtemp('/tmp/tc-pack-');
     sea = buildHelperSea(join(tmp, 'sea', 'tray-cred-helper'));
@@ -135,23 +172,62 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
   test('app.asar holds exactly the bundles, pages, tray icons, package.json, the keyring addon and koffi', () => {
     const files = asarFiles(getRawHeader(join(appDir, 'resources', 'app.asar')).header);
     const names = [...files.keys()].sort();
-    const expectedApp = filesOnDisk(join(ROOT, 'dist', 'app')).filter((f) => !f.endsWith('.map')).sort();
-    assert.deepEqual(names.filter((n) => n.startsWith('dist/')), expectedApp, 'the ASAR holds what dist/app holds');
-    const stray = names.filter((n) => n !== 'package.json' && !APP_FILE.test(n) && !KEYRING_FILE.test(n) && !KOFFI_FILE.test(n));
+    const expectedApp = filesOnDisk(join(ROOT, 'dist', 'app'))
+      .filter((f) => !f.endsWith('.map'))
+      .sort();
+    assert.deepEqual(
+      names.filter((n) => n.startsWith('dist/')),
+      expectedApp,
+      'the ASAR holds what dist/app holds',
+    );
+    const stray = names.filter(
+      (n) => n !== 'package.json' && !APP_FILE.test(n) && !KEYRING_FILE.test(n) && !KOFFI_FILE.test(n),
+    );
     assert.deepEqual(stray, [], 'no sources, tests, maps or other node_modules');
-    assert.deepEqual(names.filter((n) => /\.(ts|map|md)$/.test(n)), []);
-    for (const f of ['dist/app/history-worker.mjs', 'node_modules/koffi/index.js', 'node_modules/koffi/src/koffi/src/static.js', 'node_modules/koffi/index.cjs', 'package.json', 'dist/app/main.mjs', 'dist/app/preload.cjs', 'dist/app/renderer/history.html', 'dist/app/renderer/profiles.html', 'dist/app/renderer/approval.html', 'dist/app/renderer/control.html', 'node_modules/@napi-rs/keyring/package.json', 'node_modules/@napi-rs/keyring/index.js']) {
+    assert.deepEqual(
+      names.filter((n) => /\.(ts|map|md)$/.test(n)),
+      [],
+    );
+    for (const f of [
+      'dist/app/history-worker.mjs',
+      'node_modules/koffi/index.js',
+      'node_modules/koffi/src/koffi/src/static.js',
+      'node_modules/koffi/index.cjs',
+      'package.json',
+      'dist/app/main.mjs',
+      'dist/app/preload.cjs',
+      'dist/app/renderer/history.html',
+      'dist/app/renderer/profiles.html',
+      'dist/app/renderer/approval.html',
+      'dist/app/renderer/control.html',
+      'node_modules/@napi-rs/keyring/package.json',
+      'node_modules/@napi-rs/keyring/index.js',
+    ]) {
       assert.ok(files.has(f), `${f} is packed`);
     }
     for (const state of ['locked', 'unlocked', 'pending']) {
       for (const variant of ['', '-dark', 'Template']) {
-        for (const scale of ['', '@2x']) assert.ok(files.has(`dist/app/tray/tray-${state}${variant}${scale}.png`), `tray icon ${state}${variant}${scale}`);
+        for (const scale of ['', '@2x'])
+          assert.ok(
+            files.has(`dist/app/tray/tray-${state}${variant}${scale}.png`),
+            `tray icon ${state}${variant}${scale}`,
+          );
       }
     }
     const addons = names.filter((n) => n.endsWith('.node'));
-    assert.equal(addons.filter((n) => KEYRING_FILE.test(n)).length, 1, `one keyring addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`);
-    assert.ok(addons.some((n) => n.startsWith(`node_modules/@koromix/koffi-${process.platform}-${process.arch}/`)), `koffi's addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`);
-    assert.ok(addons.every((n) => KEYRING_FILE.test(n) || n.includes(`/koffi-${process.platform}-${process.arch}/`)), `no addon for another platform: ${addons.join(', ')}`);
+    assert.equal(
+      addons.filter((n) => KEYRING_FILE.test(n)).length,
+      1,
+      `one keyring addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`,
+    );
+    assert.ok(
+      addons.some((n) => n.startsWith(`node_modules/@koromix/koffi-${process.platform}-${process.arch}/`)),
+      `koffi's addon for ${process.platform}-${process.arch}: ${addons.join(', ')}`,
+    );
+    assert.ok(
+      addons.every((n) => KEYRING_FILE.test(n) || n.includes(`/koffi-${process.platform}-${process.arch}/`)),
+      `no addon for another platform: ${addons.join(', ')}`,
+    );
     for (const addon of addons) {
       assert.equal(files.get(addon)!.unpacked, true, `${addon} is unpacked, as dlopen needs a real file`);
       assert.ok(existsSync(join(appDir, 'resources', 'app.asar.unpacked', addon)));
@@ -176,7 +252,10 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
     assert.ok(statSync(shipped).mode & 0o111, 'executable');
     const env = { PATH: '/usr/bin:/bin' };
     for (const args of [['--version'], ['a', 'b']]) {
-      const [bySea, byNode] = await Promise.all([run(shipped, args, { env }), run(process.execPath, [HELPER, ...args], { env })]);
+      const [bySea, byNode] = await Promise.all([
+        run(shipped, args, { env }),
+        run(process.execPath, [HELPER, ...args], { env }),
+      ]);
       assert.deepEqual(bySea, byNode, `tray-cred-helper ${args.join(' ')}`);
     }
   });
@@ -197,7 +276,11 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
       answers[profile] = bySea;
     }
     assert.equal(answers.dev!.status, 0, answers.dev!.stderr);
-    assert.deepEqual(JSON.parse(answers.dev!.stdout), { Version: 1, AccessKeyId: 'AKIASEAEXAMPLE000001', SecretAccessKey: secret });
+    assert.deepEqual(JSON.parse(answers.dev!.stdout), {
+      Version: 1,
+      AccessKeyId: 'AKIASEAEXAMPLE000001',
+      SecretAccessKey: secret,
+    });
     assert.equal(answers['no-such-profile']!.status, 7, 'unknown profile');
     assert.match(answers['no-such-profile']!.stderr, /^tray-cred-helper: .*no-such-profile/);
   });
@@ -205,10 +288,21 @@ describe('a linux dir pack against a stand-in Electron', { skip: process.platfor
   test('a pack for another architecture, or without the helper SEA, is refused before anything is copied', async () => {
     const electronDist = join(tmp, 'electron-dist');
     const otherArch = process.arch === 'arm64' ? Arch.x64! : Arch.arm64!;
-    await assert.rejects(pack((c) => ({ electronDist, directories: { ...c.directories, output: join(tmp, 'out-arch') } }), otherArch, []), /packs only for the build machine \(linux/);
+    await assert.rejects(
+      pack((c) => ({ electronDist, directories: { ...c.directories, output: join(tmp, 'out-arch') } }), otherArch, []),
+      /packs only for the build machine \(linux/,
+    );
     const missing = join(tmp, 'no-sea', 'tray-cred-helper');
     await assert.rejects(
-      pack((c) => ({ electronDist, directories: { ...c.directories, output: join(tmp, 'out-nosea') }, linux: { ...c.linux, extraResources: [{ from: missing, to: 'bin/tray-cred-helper' }] } }), HOST_ARCH, []),
+      pack(
+        (c) => ({
+          electronDist,
+          directories: { ...c.directories, output: join(tmp, 'out-nosea') },
+          linux: { ...c.linux, extraResources: [{ from: missing, to: 'bin/tray-cred-helper' }] },
+        }),
+        HOST_ARCH,
+        [],
+      ),
       (error: Error) => error.message.includes(`${missing} is missing: run \`node build/helper-sea.ts\` first`),
     );
     assert.equal(existsSync(join(tmp, 'out-nosea', 'linux-unpacked', 'resources')), false);

@@ -17,8 +17,24 @@ describe('preload', () => {
     assert.deepEqual(Object.keys(api.control).sort(), ['lock', 'open', 'quit']);
     assert.deepEqual(Object.keys(api.approval).sort(), ['answer', 'current', 'onChanged']);
     assert.deepEqual(Object.keys(api.state).sort(), ['get', 'onChanged', 'unlock']);
-    assert.deepEqual(Object.keys(api.history).sort(), ['activity', 'entry', 'export', 'onChanged', 'query', 'timeline', 'verify']);
-    assert.deepEqual(Object.keys(api.profiles).sort(), ['importFile', 'list', 'onChanged', 'remove', 'rotate', 'save', 'setPolicy']);
+    assert.deepEqual(Object.keys(api.history).sort(), [
+      'activity',
+      'entry',
+      'export',
+      'onChanged',
+      'query',
+      'timeline',
+      'verify',
+    ]);
+    assert.deepEqual(Object.keys(api.profiles).sort(), [
+      'importFile',
+      'list',
+      'onChanged',
+      'remove',
+      'rotate',
+      'save',
+      'setPolicy',
+    ]);
     for (const group of Object.values(api)) {
       assert.ok(Object.isFrozen(group));
       for (const member of Object.values(group as object)) assert.equal(typeof member, 'function');
@@ -28,7 +44,7 @@ describe('preload', () => {
     }, TypeError);
   });
 
-  it('invokes the channel with the method\'s arguments and unwraps the value', async () => {
+  it("invokes the channel with the method's arguments and unwraps the value", async () => {
     ipc.reply = (channel) => ({ ok: true, value: { channel } });
     const filter = { profile: 'prod' };
     assert.deepEqual(await api.history.query(filter, 100, 50), { channel: CHANNELS.historyQuery });
@@ -50,7 +66,10 @@ describe('preload', () => {
   });
 
   it('turns an error reply into a rejected plain { code, message } that crosses the contextBridge whole', async () => {
-    ipc.reply = () => ({ ok: false, error: { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' } });
+    ipc.reply = () => ({
+      ok: false,
+      error: { code: 'LOCKED', message: 'tray-cred is locked: choose Unlock from the tray menu' },
+    });
     await assert.rejects(api.profiles.list(), (e: unknown) => {
       // An Error would lose every property but its message on the way to the page.
       assert.ok(!(e instanceof Error), 'a plain object, not an Error');
@@ -59,7 +78,11 @@ describe('preload', () => {
       return true;
     });
     ipc.reply = () => undefined;
-    await assert.rejects(api.state.get(), (e: unknown) => (e as { code?: string }).code === 'INTERNAL' && /cannot read/.test((e as { message: string }).message));
+    await assert.rejects(
+      api.state.get(),
+      (e: unknown) =>
+        (e as { code?: string }).code === 'INTERNAL' && /cannot read/.test((e as { message: string }).message),
+    );
   });
 
   it('gives on*Changed listeners the payload only, never the IPC event, and unsubscribes', () => {

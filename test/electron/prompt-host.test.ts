@@ -25,12 +25,24 @@ describe('message boxes per platform', () => {
 
   it('on macOS shows each box as a sheet on its own empty host, which its signal closes and which is destroyed after', async () => {
     const abort = new AbortController();
-    const shown = showMessageBox({ message: 'Install the command-line helper?', buttons: ['Cancel', 'Install'], signal: abort.signal }, 'darwin');
+    const shown = showMessageBox(
+      { message: 'Install the command-line helper?', buttons: ['Cancel', 'Install'], signal: abort.signal },
+      'darwin',
+    );
     const box = await electron.dialog.untilShown(1);
     const host = box.parent as InstanceType<typeof electron.BrowserWindow>;
     assert.ok(host instanceof electron.BrowserWindow, 'the box was given a parent window');
     assert.equal(host.webContents.mainFrame.url, '', 'the host loads nothing');
-    assert.deepEqual([host.shown, host.centered, host.options.alwaysOnTop, host.options.webPreferences?.javascript, host.options.webPreferences?.sandbox], [1, true, true, false, true]);
+    assert.deepEqual(
+      [
+        host.shown,
+        host.centered,
+        host.options.alwaysOnTop,
+        host.options.webPreferences?.javascript,
+        host.options.webPreferences?.sandbox,
+      ],
+      [1, true, true, false, true],
+    );
     abort.abort();
     await shown;
     assert.equal(box.closed, true, 'the signal closes a sheet');

@@ -14,7 +14,12 @@ const { setMinimalMenu } = await import('../../main/electron/app-menu.ts');
 describe('AppSettings', () => {
   let dir: string;
   let warnings: string[];
-  const open = (platform: NodeJS.Platform = 'linux') => new AppSettings(dir, { platform, env: { XDG_CONFIG_HOME: join(dir, 'config'), APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' }, warn: (m) => warnings.push(m) });
+  const open = (platform: NodeJS.Platform = 'linux') =>
+    new AppSettings(dir, {
+      platform,
+      env: { XDG_CONFIG_HOME: join(dir, 'config'), APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' },
+      warn: (m) => warnings.push(m),
+    });
   beforeEach(async () => {
     electron.reset();
     warnings = [];
@@ -24,9 +29,19 @@ describe('AppSettings', () => {
 
   it('starts from the defaults: idle lock 15 min, unlock on request, notifications, Touch ID on; start at login off; standard data dir; no forwarding to the system log', () => {
     const s = open();
-    assert.deepEqual(Object.fromEntries(Object.keys(SETTINGS_DEFAULTS).map((k) => [k, s.get(k as keyof typeof SETTINGS_DEFAULTS)])), {
-      idleLockMinutes: 15, unlockOnRequest: true, notifications: true, touchId: true, startAtLogin: false, dataDir: '', forwardToSystemLog: false, approvalTimeoutSeconds: 50,
-    });
+    assert.deepEqual(
+      Object.fromEntries(Object.keys(SETTINGS_DEFAULTS).map((k) => [k, s.get(k as keyof typeof SETTINGS_DEFAULTS)])),
+      {
+        idleLockMinutes: 15,
+        unlockOnRequest: true,
+        notifications: true,
+        touchId: true,
+        startAtLogin: false,
+        dataDir: '',
+        forwardToSystemLog: false,
+        approvalTimeoutSeconds: 50,
+      },
+    );
   });
 
   it('keeps what is set in settings.json in the data directory, for the next start', async () => {
@@ -65,10 +80,12 @@ describe('AppSettings', () => {
     const entry = join(dir, 'config', 'autostart', 'tray-cred.desktop');
     const settings = open('linux');
     settings.set('startAtLogin', true);
-    for (let i = 0; i < 100 && !(await stat(entry).catch(() => undefined)); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && !(await stat(entry).catch(() => undefined)); i++)
+      await new Promise((r) => setTimeout(r, 5));
     assert.match(await readFile(entry, 'utf8'), /^Exec=\/home\/ann\/Apps\/tray-cred\.AppImage$/m);
     settings.set('startAtLogin', false);
-    for (let i = 0; i < 100 && (await stat(entry).catch(() => undefined)); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && (await stat(entry).catch(() => undefined)); i++)
+      await new Promise((r) => setTimeout(r, 5));
     await assert.rejects(stat(entry), { code: 'ENOENT' });
     assert.deepEqual(electron.app.loginItems, []);
     assert.deepEqual(warnings, []);
@@ -104,7 +121,10 @@ describe('AppSettings', () => {
       assert.equal(s.get('startAtLogin'), true);
       assert.deepEqual(electron.app.loginItems, [], 'nothing written at start');
       // macOS 13+: registered but waiting for the user's approval in System Settings is not on yet.
-      electron.app.loginItemState = { openAtLogin: true, status: platform === 'darwin' ? 'requires-approval' : undefined };
+      electron.app.loginItemState = {
+        openAtLogin: true,
+        status: platform === 'darwin' ? 'requires-approval' : undefined,
+      };
       await syncStartAtLogin(s, { platform, env: {} });
       assert.equal(s.get('startAtLogin'), platform !== 'darwin');
       assert.deepEqual(electron.app.loginItems, []);
@@ -116,7 +136,10 @@ describe('the application menu', () => {
   for (const platform of ['darwin', 'win32', 'linux'] as const) {
     it(`on ${platform} has no Reload or Toggle Developer Tools`, () => {
       electron.reset({ platform });
-      assert.ok(JSON.stringify(electron.Menu.applicationMenu?.template).includes('Toggle Developer Tools'), 'Electron\'s default has them');
+      assert.ok(
+        JSON.stringify(electron.Menu.applicationMenu?.template).includes('Toggle Developer Tools'),
+        "Electron's default has them",
+      );
       setMinimalMenu(platform);
       const menu = electron.Menu.applicationMenu;
       if (platform === 'darwin') assert.deepEqual(menu?.template, [{ role: 'appMenu' }, { role: 'editMenu' }]);

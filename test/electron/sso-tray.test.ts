@@ -30,9 +30,21 @@ describe('ssoTray', () => {
     const w = await makeWorld();
     try {
       await w.broker.unlock();
-      const source = { kind: 'sso' as const, startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', accountId: '111122223333', roleName: 'Dev' };
+      const source = {
+        kind: 'sso' as const,
+        startUrl: 'https://corp.awsapps.com/start',
+        region: 'eu-west-1',
+        accountId: '111122223333',
+        roleName: 'Dev',
+      };
       await w.broker.withKey((key) => new ProfileAdmin(w.vault, w.audit).setSource(key, 'team', source));
-      const tray = ssoTray({ broker: w.broker, vault: w.vault, audit: w.audit, clock: w.clock, identityCenter: new AwsIdentityCenter() });
+      const tray = ssoTray({
+        broker: w.broker,
+        vault: w.vault,
+        audit: w.audit,
+        clock: w.clock,
+        identityCenter: new AwsIdentityCenter(),
+      });
       assert.deepEqual(await tray.signInNeeded(), ['team']);
 
       center.interval = 1;
@@ -53,7 +65,10 @@ describe('ssoTray', () => {
       const stored = await w.broker.withKey(async (key) => (await w.vault.read(key)).data.profiles.team?.ssoToken);
       assert.ok(stored && center.issued.includes(stored.accessToken), 'the token the service issued is in the vault');
       const entries = await w.entries();
-      assert.equal(entries.filter((e) => e.event === 'sso').at(-1)?.reason, 'signed in at https://corp.awsapps.com/start');
+      assert.equal(
+        entries.filter((e) => e.event === 'sso').at(-1)?.reason,
+        'signed in at https://corp.awsapps.com/start',
+      );
     } finally {
       await w.close();
     }

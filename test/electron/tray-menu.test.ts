@@ -6,24 +6,62 @@ import { recentLabel, trayMenuTemplate, type TrayHandlers, type TrayView } from 
 import { TRAY_PROFILES_MAX, trayProfile } from '../../main/electron/tray/tray-profile-menu.ts';
 
 const row = (seq: number, over: Partial<HistoryRow> = {}): HistoryRow => ({
-  seq, time: new Date(2026, 10, 26, 9, seq).toISOString(), event: 'access', profile: 'dev', decision: 'allowed', command: 'aws s3 ls', cwd: '/home/ann',
-  pid: 1, ppid: 2, durationMs: 3, reason: null, served: 'vault', credentialId: null, program: null, firstUse: false, ...over,
+  seq,
+  time: new Date(2026, 10, 26, 9, seq).toISOString(),
+  event: 'access',
+  profile: 'dev',
+  decision: 'allowed',
+  command: 'aws s3 ls',
+  cwd: '/home/ann',
+  pid: 1,
+  ppid: 2,
+  durationMs: 3,
+  reason: null,
+  served: 'vault',
+  credentialId: null,
+  program: null,
+  firstUse: false,
+  ...over,
 });
 const view = (over: Partial<TrayView> = {}): TrayView => ({
-  locked: false, pending: [], recent: [], idleLockMinutes: 15, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: true, canTouchId: false, mnemonics: false, ...over,
+  locked: false,
+  pending: [],
+  recent: [],
+  idleLockMinutes: 15,
+  unlockOnRequest: true,
+  startAtLogin: false,
+  canStartAtLogin: true,
+  notifications: true,
+  touchId: true,
+  canTouchId: false,
+  mnemonics: false,
+  ...over,
 });
 function recorder(): { calls: string[]; on: TrayHandlers } {
   const calls: string[] = [];
   const on: TrayHandlers = {
-    unlock: () => calls.push('unlock'), lock: () => calls.push('lock'), openHistory: () => calls.push('history'), openProfiles: () => calls.push('profiles'), showApproval: () => calls.push('approval'),
-    setIdleLock: (m) => calls.push(`idle ${m}`), setUnlockOnRequest: (b) => calls.push(`unlockOnRequest ${b}`), setStartAtLogin: (b) => calls.push(`startAtLogin ${b}`),
-    setNotifications: (b) => calls.push(`notifications ${b}`), setTouchId: (b) => calls.push(`touchId ${b}`),
-    installHelper: () => calls.push('install'), signIn: (p) => calls.push(`sign in ${p}`), quit: () => calls.push('quit'),
-    copyExport: (p) => calls.push(`copy ${p}`), openConsole: (p) => calls.push(`console ${p}`), openTerminal: (p) => calls.push(`terminal ${p}`), rotateNow: (p) => calls.push(`rotate ${p}`),
+    unlock: () => calls.push('unlock'),
+    lock: () => calls.push('lock'),
+    openHistory: () => calls.push('history'),
+    openProfiles: () => calls.push('profiles'),
+    showApproval: () => calls.push('approval'),
+    setIdleLock: (m) => calls.push(`idle ${m}`),
+    setUnlockOnRequest: (b) => calls.push(`unlockOnRequest ${b}`),
+    setStartAtLogin: (b) => calls.push(`startAtLogin ${b}`),
+    setNotifications: (b) => calls.push(`notifications ${b}`),
+    setTouchId: (b) => calls.push(`touchId ${b}`),
+    installHelper: () => calls.push('install'),
+    signIn: (p) => calls.push(`sign in ${p}`),
+    quit: () => calls.push('quit'),
+    copyExport: (p) => calls.push(`copy ${p}`),
+    openConsole: (p) => calls.push(`console ${p}`),
+    openTerminal: (p) => calls.push(`terminal ${p}`),
+    rotateNow: (p) => calls.push(`rotate ${p}`),
   };
   return { calls, on };
 }
-const labels = (items: MenuItemConstructorOptions[]): string[] => items.map((i) => (i.type === 'separator' ? '---' : i.label!));
+const labels = (items: MenuItemConstructorOptions[]): string[] =>
+  items.map((i) => (i.type === 'separator' ? '---' : i.label!));
 const find = (items: MenuItemConstructorOptions[], label: string): MenuItemConstructorOptions => {
   for (const i of items) {
     if (i.label === label) return i;
@@ -49,14 +87,31 @@ describe('trayMenuTemplate', () => {
 
   it('is the full menu, in order, for an unlocked agent with nothing recent', () => {
     assert.deepEqual(labels(trayMenuTemplate(view(), recorder().on)), [
-      'Lock', '---', 'Open Access History…', 'Profiles…', '---', 'Lock after idle', 'Unlock when a request arrives', 'Notify of accesses served without asking', 'Start at login', '---', 'Install command-line helper…', '---', 'Quit',
+      'Lock',
+      '---',
+      'Open Access History…',
+      'Profiles…',
+      '---',
+      'Lock after idle',
+      'Unlock when a request arrives',
+      'Notify of accesses served without asking',
+      'Start at login',
+      '---',
+      'Install command-line helper…',
+      '---',
+      'Quit',
     ]);
   });
 
   it('an ended IAM Identity Center sign-in is a "SSO sign-in needed" item whose click starts the sign-in', () => {
     const { calls, on } = recorder();
     const items = trayMenuTemplate(view({ signInNeeded: ['team', 'ops\u202e'] }), on);
-    assert.deepEqual(labels(items).slice(0, 4), ['Lock', '---', 'SSO sign-in needed: team — Sign in…', 'SSO sign-in needed: ops\\u202e — Sign in…']);
+    assert.deepEqual(labels(items).slice(0, 4), [
+      'Lock',
+      '---',
+      'SSO sign-in needed: team — Sign in…',
+      'SSO sign-in needed: ops\\u202e — Sign in…',
+    ]);
     click(find(items, 'SSO sign-in needed: team — Sign in…'));
     assert.deepEqual(calls, ['sign in team']);
     assert.ok(!labels(trayMenuTemplate(view({ signInNeeded: [] }), on)).some((l) => l.startsWith('SSO')));
@@ -64,16 +119,30 @@ describe('trayMenuTemplate', () => {
 
   it('lists waiting requests as "Waiting for approval: prod (aws s3 ls)"; a click brings the approval window to the front', () => {
     const { calls, on } = recorder();
-    const items = trayMenuTemplate(view({ pending: [{ profile: 'prod', command: 'aws s3 ls' }, { profile: 'billing', command: undefined }] }), on);
+    const items = trayMenuTemplate(
+      view({
+        pending: [
+          { profile: 'prod', command: 'aws s3 ls' },
+          { profile: 'billing', command: undefined },
+        ],
+      }),
+      on,
+    );
     const waiting = items.filter((i) => i.label?.startsWith('Waiting'));
-    assert.deepEqual(waiting.map((i) => i.label), ['Waiting for approval: prod (aws s3 ls)', 'Waiting for approval: billing']);
+    assert.deepEqual(
+      waiting.map((i) => i.label),
+      ['Waiting for approval: prod (aws s3 ls)', 'Waiting for approval: billing'],
+    );
     click(waiting[1]!);
     assert.deepEqual(calls, ['approval']);
   });
 
   it('shows the five most recent accesses as "profile — command — decision — time" and opens the history on click', () => {
     const { calls, on } = recorder();
-    const recent = [row(7, { profile: 'prod', decision: 'denied', command: 'aws s3 rm s3://b --recursive' }), ...[6, 5, 4, 3, 2].map((s) => row(s))];
+    const recent = [
+      row(7, { profile: 'prod', decision: 'denied', command: 'aws s3 rm s3://b --recursive' }),
+      ...[6, 5, 4, 3, 2].map((s) => row(s)),
+    ];
     const items = trayMenuTemplate(view({ recent }), on);
     const shown = items.filter((i) => i.label?.includes(' — '));
     assert.equal(shown.length, 5);
@@ -93,7 +162,15 @@ describe('trayMenuTemplate', () => {
     const { calls, on } = recorder();
     const items = trayMenuTemplate(view({ idleLockMinutes: 5 }), on);
     const submenu = find(items, 'Lock after idle').submenu as MenuItemConstructorOptions[];
-    assert.deepEqual(submenu.map((i) => [i.label, i.type, i.checked]), [['Off', 'radio', false], ['5 min', 'radio', true], ['15 min', 'radio', false], ['60 min', 'radio', false]]);
+    assert.deepEqual(
+      submenu.map((i) => [i.label, i.type, i.checked]),
+      [
+        ['Off', 'radio', false],
+        ['5 min', 'radio', true],
+        ['15 min', 'radio', false],
+        ['60 min', 'radio', false],
+      ],
+    );
     click(submenu[0]!);
     click(submenu[3]!);
     assert.deepEqual(calls, ['idle 0', 'idle 60']);
@@ -122,15 +199,39 @@ describe('trayMenuTemplate', () => {
   it('wires Open Access History, Profiles, Install and Quit', () => {
     const { calls, on } = recorder();
     const items = trayMenuTemplate(view(), on);
-    for (const label of ['Open Access History…', 'Profiles…', 'Install command-line helper…', 'Quit']) click(find(items, label));
+    for (const label of ['Open Access History…', 'Profiles…', 'Install command-line helper…', 'Quit'])
+      click(find(items, label));
     assert.deepEqual(calls, ['history', 'profiles', 'install', 'quit']);
   });
 });
 
 describe('menu labels from callers', () => {
   const noop = (): void => undefined;
-  const on = { unlock: noop, lock: noop, openHistory: noop, openProfiles: noop, showApproval: noop, setIdleLock: noop, setUnlockOnRequest: noop, setStartAtLogin: noop, setNotifications: noop, setTouchId: noop, installHelper: noop, quit: noop };
-  const base = { locked: false, recent: [], idleLockMinutes: 15 as const, unlockOnRequest: true, startAtLogin: false, canStartAtLogin: true, notifications: true, touchId: false, canTouchId: false };
+  const on = {
+    unlock: noop,
+    lock: noop,
+    openHistory: noop,
+    openProfiles: noop,
+    showApproval: noop,
+    setIdleLock: noop,
+    setUnlockOnRequest: noop,
+    setStartAtLogin: noop,
+    setNotifications: noop,
+    setTouchId: noop,
+    installHelper: noop,
+    quit: noop,
+  };
+  const base = {
+    locked: false,
+    recent: [],
+    idleLockMinutes: 15 as const,
+    unlockOnRequest: true,
+    startAtLogin: false,
+    canStartAtLogin: true,
+    notifications: true,
+    touchId: false,
+    canTouchId: false,
+  };
   it('doubles & where Windows and Linux would read it as a mnemonic (a command "a&&b" must not lose its ampersands), and not on macOS', () => {
     const pending = [{ profile: 'R&D', command: 'make deploy && aws s3 ls' }];
     const winLinux = trayMenuTemplate({ ...base, pending, mnemonics: true }, on).map((i) => i.label);
@@ -141,27 +242,55 @@ describe('menu labels from callers', () => {
 
   it('has a "Use a profile" submenu per profile: copy the export lines (saying they are secret and cleared), the console, a terminal, Rotate now for stored keys', () => {
     const { calls, on } = recorder();
-    const profiles = [trayProfile({ name: 'dev', kind: 'keys', keyCreatedAt: '2026-08-18T09:00:00Z', rotateAfterDays: 90 }, Date.parse('2026-11-26T09:00:00Z')), trayProfile({ name: 'prod-admin', kind: 'role' }, 0)];
+    const profiles = [
+      trayProfile(
+        { name: 'dev', kind: 'keys', keyCreatedAt: '2026-08-18T09:00:00Z', rotateAfterDays: 90 },
+        Date.parse('2026-11-26T09:00:00Z'),
+      ),
+      trayProfile({ name: 'prod-admin', kind: 'role' }, 0),
+    ];
     const items = trayMenuTemplate(view({ profiles, terminal: true }), on);
     const use = find(items, 'Use a profile');
     assert.equal(labels(items).indexOf('Use a profile'), labels(items).indexOf('Profiles…') + 1);
     const sub = use.submenu as MenuItemConstructorOptions[];
     assert.deepEqual(labels(sub), ['dev — key 100 d, rotate', 'prod-admin']);
     const dev = sub[0]!.submenu as MenuItemConstructorOptions[];
-    assert.deepEqual(labels(dev), ['Copy `export` lines (secret keys; clipboard cleared after 60 s)', 'Open console…', 'Run a terminal with this profile', '---', 'Rotate now']);
+    assert.deepEqual(labels(dev), [
+      'Copy `export` lines (secret keys; clipboard cleared after 60 s)',
+      'Open console…',
+      'Run a terminal with this profile',
+      '---',
+      'Rotate now',
+    ]);
     for (const item of dev) if (item.type !== 'separator') click(item);
     assert.deepEqual(calls, ['copy dev', 'console dev', 'terminal dev', 'rotate dev']);
-    assert.deepEqual(labels(sub[1]!.submenu as MenuItemConstructorOptions[]), ['Copy `export` lines (secret keys; clipboard cleared after 60 s)', 'Open console…', 'Run a terminal with this profile'], 'a role has no key to rotate');
+    assert.deepEqual(
+      labels(sub[1]!.submenu as MenuItemConstructorOptions[]),
+      [
+        'Copy `export` lines (secret keys; clipboard cleared after 60 s)',
+        'Open console…',
+        'Run a terminal with this profile',
+      ],
+      'a role has no key to rotate',
+    );
   });
 
   it('leaves out the terminal where the platform has none, the submenu while there are no profiles (locked), and escapes & in names for mnemonics', () => {
     const { on } = recorder();
     const none = trayMenuTemplate(view({ profiles: [{ name: 'dev', rotatable: false }], terminal: false }), on);
-    assert.ok(!labels((find(none, 'Use a profile').submenu as MenuItemConstructorOptions[])[0]!.submenu as MenuItemConstructorOptions[]).includes('Run a terminal with this profile'));
+    assert.ok(
+      !labels(
+        (find(none, 'Use a profile').submenu as MenuItemConstructorOptions[])[0]!
+          .submenu as MenuItemConstructorOptions[],
+      ).includes('Run a terminal with this profile'),
+    );
     assert.ok(!labels(trayMenuTemplate(view({ profiles: [] }), on)).includes('Use a profile'));
     assert.ok(!labels(trayMenuTemplate(view({ locked: true }), on)).includes('Use a profile'));
     const many = Array.from({ length: TRAY_PROFILES_MAX + 5 }, (_, i) => ({ name: `p${i}`, rotatable: false }));
-    assert.equal((find(trayMenuTemplate(view({ profiles: many }), on), 'Use a profile').submenu as unknown[]).length, TRAY_PROFILES_MAX);
+    assert.equal(
+      (find(trayMenuTemplate(view({ profiles: many }), on), 'Use a profile').submenu as unknown[]).length,
+      TRAY_PROFILES_MAX,
+    );
     const hostile = trayMenuTemplate(view({ profiles: [{ name: 'a\u202Eb', rotatable: false }], mnemonics: true }), on);
     assert.equal((find(hostile, 'Use a profile').submenu as MenuItemConstructorOptions[])[0]!.label, 'a\\u202eb');
   });

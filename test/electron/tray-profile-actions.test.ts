@@ -23,7 +23,11 @@ useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { CLIPBOARD_CLEAR_MS, trayProfileActions } = await import('../../main/electron/tray/tray-profile-actions.ts');
 
-const TEMP = { accessKeyId: 'ASIATEMPORARYEXAMPLE', secretAccessKey: 'TeMpSeCrEtKeY/0123456789abcdefghijKLMNOP', sessionToken: 'FwoGZXIvYXdzTEMPORARYsessionTOKENexample0123456789' };
+const TEMP = {
+  accessKeyId: 'ASIATEMPORARYEXAMPLE',
+  secretAccessKey: 'TeMpSeCrEtKeY/0123456789abcdefghijKLMNOP',
+  sessionToken: 'FwoGZXIvYXdzTEMPORARYsessionTOKENexample0123456789',
+};
 const ANN = 'arn:aws:iam::123456789012:user/ann';
 /** IAM through the AWS SDK, pointed at the stand-in by AWS_ENDPOINT_URL_IAM, as the tray app's root builds it. */
 const accessKeys = new AwsAccessKeys();
@@ -63,7 +67,20 @@ describe('the tray profile actions with the real broker', () => {
     await w?.close();
     await aws.stop();
   });
-  const make = (clock: Clock = w.clock) => trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock, keys: accessKeys, terminal: undefined, warn: (m) => warnings.push(m), signinUrl: `${aws.url}/federation` });
+  const make = (clock: Clock = w.clock) =>
+    trayProfileActions({
+      broker: w.broker,
+      env,
+      fs: w.fs,
+      platform: 'linux',
+      vault: w.vault,
+      audit: w.audit,
+      clock,
+      keys: accessKeys,
+      terminal: undefined,
+      warn: (m) => warnings.push(m),
+      signinUrl: `${aws.url}/federation`,
+    });
   const lastAccess = async () => (await w.entries()).filter((e) => e.event === 'access').at(-1);
   const everythingLogged = async () => JSON.stringify([warnings, await w.entries(), electron.Notification.shown]);
 
@@ -72,13 +89,16 @@ describe('the tray profile actions with the real broker', () => {
     actions = make();
     await actions.copyExport('temp');
     const text = electron.clipboard.text;
-    assert.equal(text, [
-      `export AWS_ACCESS_KEY_ID='${TEMP.accessKeyId}'`,
-      `export AWS_SECRET_ACCESS_KEY='${TEMP.secretAccessKey}'`,
-      `export AWS_SESSION_TOKEN='${TEMP.sessionToken}'`,
-      `export TRAY_CRED_EXEC_PROFILE='temp'`,
-      '',
-    ].join('\n'));
+    assert.equal(
+      text,
+      [
+        `export AWS_ACCESS_KEY_ID='${TEMP.accessKeyId}'`,
+        `export AWS_SECRET_ACCESS_KEY='${TEMP.secretAccessKey}'`,
+        `export AWS_SESSION_TOKEN='${TEMP.sessionToken}'`,
+        `export TRAY_CRED_EXEC_PROFILE='temp'`,
+        '',
+      ].join('\n'),
+    );
     const entry = await lastAccess();
     assert.equal(entry?.profile, 'temp');
     assert.equal(entry?.decision, 'allowed');
@@ -90,10 +110,13 @@ describe('the tray profile actions with the real broker', () => {
     w.clock.advance(1);
     await new Promise((r) => setImmediate(r));
     assert.equal(electron.clipboard.text, '', 'cleared at 60 s');
-    assert.ok(!(await everythingLogged()).includes(TEMP.secretAccessKey), 'no secret in the log, the audit log or a notification');
+    assert.ok(
+      !(await everythingLogged()).includes(TEMP.secretAccessKey),
+      'no secret in the log, the audit log or a notification',
+    );
   });
 
-  it("leaves the clipboard alone at 60 s when the person copied something else since", async () => {
+  it('leaves the clipboard alone at 60 s when the person copied something else since', async () => {
     electron.reset({ platform: 'linux' });
     actions = make();
     await actions.copyExport('temp');
@@ -122,7 +145,18 @@ describe('the tray profile actions with the real broker', () => {
     const locked = await makeWorld();
     try {
       await locked.broker.lock('test');
-      const a = trayProfileActions({ broker: locked.broker, env, fs: locked.fs, platform: 'linux', vault: locked.vault, audit: locked.audit, clock: locked.clock, keys: accessKeys, terminal: undefined, warn: (m) => warnings.push(m) });
+      const a = trayProfileActions({
+        broker: locked.broker,
+        env,
+        fs: locked.fs,
+        platform: 'linux',
+        vault: locked.vault,
+        audit: locked.audit,
+        clock: locked.clock,
+        keys: accessKeys,
+        terminal: undefined,
+        warn: (m) => warnings.push(m),
+      });
       await a.copyExport('temp');
       await a.openConsole('temp');
       assert.deepEqual(electron.clipboard.writes, []);
@@ -148,7 +182,10 @@ describe('the tray profile actions with the real broker', () => {
     // A browser that cannot be opened: the failure is told without the URL.
     electron.shell.openExternalError = new Error(`Failed to open ${electron.shell.opened[0]}`);
     await actions.openConsole('temp');
-    assert.match(String(electron.Notification.shown.at(-1)?.body), /browser could not be opened: run `tray-cred login temp --stdout`/);
+    assert.match(
+      String(electron.Notification.shown.at(-1)?.body),
+      /browser could not be opened: run `tray-cred login temp --stdout`/,
+    );
     assert.ok(!(await everythingLogged()).includes(aws.signins.at(-1)!.signinToken));
   });
 
@@ -162,8 +199,14 @@ describe('the tray profile actions with the real broker', () => {
     const stored = await w.broker.withKey(async (key) => (await w.vault.read(key)).data.profiles.svc);
     assert.equal(stored?.accessKeyId, keys[0]!.accessKeyId, 'the vault holds the new key');
     const rotate = (await w.entries()).filter((e) => e.event === 'rotate' && e.profile === 'svc');
-    assert.match(rotate.at(-1)?.reason ?? '', /^rotated the key of "svc": …\w{4} is stored and works, …MPLE is deleted in IAM$/);
-    assert.equal((await w.entries()).filter((e) => e.event === 'access' && e.profile === 'svc').at(-1)?.caller?.command, 'tray-cred app: Rotate now (svc)');
+    assert.match(
+      rotate.at(-1)?.reason ?? '',
+      /^rotated the key of "svc": …\w{4} is stored and works, …MPLE is deleted in IAM$/,
+    );
+    assert.equal(
+      (await w.entries()).filter((e) => e.event === 'access' && e.profile === 'svc').at(-1)?.caller?.command,
+      'tray-cred app: Rotate now (svc)',
+    );
     assert.match(String(electron.Notification.shown.at(-1)?.title), /rotated “svc”/);
     assert.ok(!(await everythingLogged()).includes(keys[0]!.secretAccessKey), 'the new secret is in no log');
   });
@@ -176,7 +219,10 @@ describe('the tray profile actions with the real broker', () => {
     assert.equal(w.approver.requests.at(-1)?.caller?.command, 'tray-cred app: Rotate now (prod)');
     w.approver.answer({ allow: false });
     await done;
-    assert.deepEqual(aws.userKeys('bob').map((k) => k.accessKeyId), [PROD_KEYS.accessKeyId]);
+    assert.deepEqual(
+      aws.userKeys('bob').map((k) => k.accessKeyId),
+      [PROD_KEYS.accessKeyId],
+    );
     const stored = await w.broker.withKey(async (key) => (await w.vault.read(key)).data.profiles.prod);
     assert.equal(stored?.accessKeyId, PROD_KEYS.accessKeyId);
     assert.match(String(electron.Notification.shown.at(-1)?.title), /rotating the key failed/);
@@ -196,9 +242,16 @@ describe('the terminal of "Run a terminal with this profile"', () => {
     assert.equal(await findTerminal({ PATH: dir }, 'linux'), undefined);
     await writeFile(join(dir, 'gnome-terminal'), '#!/bin/sh\n');
     await chmod(join(dir, 'gnome-terminal'), 0o755);
-    assert.deepEqual(await findTerminal({ PATH: dir }, 'linux'), { kind: 'gnome-terminal', file: join(dir, 'gnome-terminal') });
+    assert.deepEqual(await findTerminal({ PATH: dir }, 'linux'), {
+      kind: 'gnome-terminal',
+      file: join(dir, 'gnome-terminal'),
+    });
     await writeFile(join(dir, 'x-terminal-emulator'), '#!/bin/sh\n');
-    assert.equal((await findTerminal({ PATH: dir }, 'linux'))?.kind, 'gnome-terminal', 'a file that is not executable does not count');
+    assert.equal(
+      (await findTerminal({ PATH: dir }, 'linux'))?.kind,
+      'gnome-terminal',
+      'a file that is not executable does not count',
+    );
     await chmod(join(dir, 'x-terminal-emulator'), 0o755);
     const t = (await findTerminal({ PATH: dir }, 'linux'))!;
     assert.equal(t.kind, 'x-terminal-emulator');
@@ -208,9 +261,15 @@ describe('the terminal of "Run a terminal with this profile"', () => {
 
   it('macOS: Terminal through open -a with a .command script; Windows: wt, else cmd', async () => {
     const mac = (await findTerminal({}, 'darwin'))!;
-    assert.deepEqual([mac.file, ...terminalArgs(mac, 'prod', '/tmp/x/tray-cred-prod.command')], ['/usr/bin/open', '-a', 'Terminal', '/tmp/x/tray-cred-prod.command']);
+    assert.deepEqual(
+      [mac.file, ...terminalArgs(mac, 'prod', '/tmp/x/tray-cred-prod.command')],
+      ['/usr/bin/open', '-a', 'Terminal', '/tmp/x/tray-cred-prod.command'],
+    );
     assert.equal(terminalScript('prod'), "#!/bin/sh\nexec tray-cred exec 'prod'\n");
-    assert.deepEqual(await findTerminal({ PATH: dir, ComSpec: 'C:\\Windows\\system32\\cmd.exe' }, 'win32'), { kind: 'cmd', file: 'C:\\Windows\\system32\\cmd.exe' });
+    assert.deepEqual(await findTerminal({ PATH: dir, ComSpec: 'C:\\Windows\\system32\\cmd.exe' }, 'win32'), {
+      kind: 'cmd',
+      file: 'C:\\Windows\\system32\\cmd.exe',
+    });
     await writeFile(join(dir, 'wt.exe'), '');
     assert.deepEqual(await findTerminal({ PATH: dir }, 'win32'), { kind: 'wt', file: join(dir, 'wt.exe') });
     assert.deepEqual(terminalArgs({ kind: 'wt', file: 'wt.exe' }, 'prod'), ['new-tab', 'tray-cred', 'exec', 'prod']);
@@ -233,7 +292,18 @@ describe('the terminal of "Run a terminal with this profile"', () => {
     try {
       const env = { PATH: `${dir}:/usr/bin:/bin` };
       const warnings: string[] = [];
-      const actions = trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock: w.clock, keys: accessKeys, terminal: await findTerminal(env, 'linux'), warn: (m) => warnings.push(m) });
+      const actions = trayProfileActions({
+        broker: w.broker,
+        env,
+        fs: w.fs,
+        platform: 'linux',
+        vault: w.vault,
+        audit: w.audit,
+        clock: w.clock,
+        keys: accessKeys,
+        terminal: await findTerminal(env, 'linux'),
+        warn: (m) => warnings.push(m),
+      });
       await actions.openTerminal('prod');
       let ran = '';
       for (let i = 0; i < 400 && !ran; i++) {
@@ -243,7 +313,18 @@ describe('the terminal of "Run a terminal with this profile"', () => {
       assert.equal(ran, '-e\ntray-cred\nexec\nprod\n');
       assert.equal(warnings.length, 0, warnings.join('\n'));
       // None found: the action says how to do it by hand.
-      await trayProfileActions({ broker: w.broker, env, fs: w.fs, platform: 'linux', vault: w.vault, audit: w.audit, clock: w.clock, keys: accessKeys, terminal: undefined, warn: (m) => warnings.push(m) }).openTerminal('prod');
+      await trayProfileActions({
+        broker: w.broker,
+        env,
+        fs: w.fs,
+        platform: 'linux',
+        vault: w.vault,
+        audit: w.audit,
+        clock: w.clock,
+        keys: accessKeys,
+        terminal: undefined,
+        warn: (m) => warnings.push(m),
+      }).openTerminal('prod');
       assert.match(warnings[0]!, /no terminal to open on this system: run `tray-cred exec prod`/);
     } finally {
       await w.close();

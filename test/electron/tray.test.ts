@@ -16,7 +16,11 @@ const { WindowApprover } = await import('../../main/electron/approval-window.ts'
 
 const ICONS = join(import.meta.dirname, '../../build/tray');
 /** The locked icon per platform with a light theme: macOS a template, Windows the dark glyph, Linux the light one (GNOME's bar is dark). */
-const LOCKED: Record<string, string> = { darwin: 'tray-lockedTemplate.png', win32: 'tray-locked.png', linux: 'tray-locked-dark.png' };
+const LOCKED: Record<string, string> = {
+  darwin: 'tray-lockedTemplate.png',
+  win32: 'tray-locked.png',
+  linux: 'tray-locked-dark.png',
+};
 const iconOf = (platform: string, state: string) => LOCKED[platform]!.replace('locked', state);
 
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/home/ann' };
@@ -26,151 +30,192 @@ async function until(what: string, check: () => boolean): Promise<void> {
   assert.ok(check(), `timed out waiting for ${what}`);
 }
 
-for (const platform of ['darwin', 'win32', 'linux'] as const) describe(`AppTray on ${platform}`, () => {
-  let w: Awaited<ReturnType<typeof makeWorld>>;
-  let approver: InstanceType<typeof WindowApprover>;
-  let settings: InstanceType<typeof AppSettings>;
-  let tray: InstanceType<typeof AppTray>;
-  const opened: string[] = [];
-  const quits: number[] = [];
+for (const platform of ['darwin', 'win32', 'linux'] as const)
+  describe(`AppTray on ${platform}`, () => {
+    let w: Awaited<ReturnType<typeof makeWorld>>;
+    let approver: InstanceType<typeof WindowApprover>;
+    let settings: InstanceType<typeof AppSettings>;
+    let tray: InstanceType<typeof AppTray>;
+    const opened: string[] = [];
+    const quits: number[] = [];
 
-  const warnings: string[] = [];
-  let locking: Promise<unknown> = Promise.resolve();
-  function makeTray(iconDir = ICONS): InstanceType<typeof AppTray> {
-    const history = new HistoryIndex({ fs: w.fs }, w.audit.dir);
-    return new AppTray({
-      broker: w.broker,
-      prompts: approver,
-      audit: w.audit,
-      recent: async () => {
-        await history.refresh();
-        return history.recent(5);
-      },
-      settings,
-      iconDir,
-      platform,
-      warn: (m) => warnings.push(m),
-      handlers: trayHandlers({
-        // The lock's audit write finishes after the icon changes: kept, so the world is not removed under it.
-        broker: { lock: (reason) => (locking = w.broker.lock(reason)) },
+    const warnings: string[] = [];
+    let locking: Promise<unknown> = Promise.resolve();
+    function makeTray(iconDir = ICONS): InstanceType<typeof AppTray> {
+      const history = new HistoryIndex({ fs: w.fs }, w.audit.dir);
+      return new AppTray({
+        broker: w.broker,
+        prompts: approver,
+        audit: w.audit,
+        recent: async () => {
+          await history.refresh();
+          return history.recent(5);
+        },
         settings,
-        windows: { show: (kind) => opened.push(kind) },
-        approvals: approver,
-        unlock: () => w.broker.unlock(),
-        installHelper: async () => undefined,
-        quit: () => quits.push(1),
+        iconDir,
+        platform,
+        warn: (m) => warnings.push(m),
+        handlers: trayHandlers({
+          // The lock's audit write finishes after the icon changes: kept, so the world is not removed under it.
+          broker: { lock: (reason) => (locking = w.broker.lock(reason)) },
+          settings,
+          windows: { show: (kind) => opened.push(kind) },
+          approvals: approver,
+          unlock: () => w.broker.unlock(),
+          installHelper: async () => undefined,
+          quit: () => quits.push(1),
+          warn: (m) => assert.fail(m),
+        }),
+      });
+    }
+    const native = () => electron.Tray.instances.at(-1)!;
+    const icon = () => basename(native().image.path);
+    const labels = () => native().menu!.template.map((i) => i.label ?? '---');
+
+    beforeEach(async () => {
+      electron.reset({ platform });
+      opened.length = 0;
+      warnings.length = 0;
+      approver = new WindowApprover({
+        surface: { open: () => new electron.BrowserWindow({}) as never, changed: () => undefined },
+        platform,
+      });
+      w = await makeWorld({ approver });
+      const key = await w.vault.loadMasterKey();
+      await new ProfileAdmin(w.vault, w.audit).import(
+        key,
+        new Map([
+          ['dev', DEV_KEYS],
+          ['prod', PROD_KEYS],
+        ]),
+        { replace: false, source: 'test', sessionMode: false },
+      );
+      settings = new AppSettings(join(w.dir, 'data'), {
+        platform: 'linux',
+        env: { XDG_CONFIG_HOME: join(w.dir, 'config') },
         warn: (m) => assert.fail(m),
-      }),
+      });
+      tray = makeTray();
     });
-  }
-  const native = () => electron.Tray.instances.at(-1)!;
-  const icon = () => basename(native().image.path);
-  const labels = () => native().menu!.template.map((i) => i.label ?? '---');
+    afterEach(async () => {
+      tray.destroy();
+      await locking;
+      await w.close();
+      assert.deepEqual(warnings, []);
+    });
 
-  beforeEach(async () => {
-    electron.reset({ platform });
-    opened.length = 0;
-    warnings.length = 0;
-    approver = new WindowApprover({ surface: { open: () => new electron.BrowserWindow({}) as never, changed: () => undefined }, platform });
-    w = await makeWorld({ approver });
-    const key = await w.vault.loadMasterKey();
-    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: false });
-    settings = new AppSettings(join(w.dir, 'data'), { platform: 'linux', env: { XDG_CONFIG_HOME: join(w.dir, 'config') }, warn: (m) => assert.fail(m) });
-    tray = makeTray();
-  });
-  afterEach(async () => {
-    tray.destroy();
-    await locking;
-    await w.close();
-    assert.deepEqual(warnings, []);
-  });
+    it('names the icon file per state, theme and platform', () => {
+      assert.equal(trayIconFile('locked', platform, false), LOCKED[platform]);
+      assert.equal(
+        trayIconFile('unlocked', platform, true),
+        platform === 'darwin' ? 'tray-unlockedTemplate.png' : 'tray-unlocked-dark.png',
+      );
+    });
 
-  it('names the icon file per state, theme and platform', () => {
-    assert.equal(trayIconFile('locked', platform, false), LOCKED[platform]);
-    assert.equal(trayIconFile('unlocked', platform, true), platform === 'darwin' ? 'tray-unlockedTemplate.png' : 'tray-unlocked-dark.png');
-  });
+    it('warns that the icon is invisible when its file is missing (Electron makes an empty image, not an error)', () => {
+      tray.destroy();
+      tray = makeTray(join(w.dir, 'no-icons'));
+      assert.equal(native().image.isEmpty(), true);
+      assert.match(
+        warnings.join('\n'),
+        /tray icon .*no-icons.* is missing or unreadable, so the tray icon is invisible: reinstall tray-cred/,
+      );
+      warnings.length = 0;
+    });
 
-  it('warns that the icon is invisible when its file is missing (Electron makes an empty image, not an error)', () => {
-    tray.destroy();
-    tray = makeTray(join(w.dir, 'no-icons'));
-    assert.equal(native().image.isEmpty(), true);
-    assert.match(warnings.join('\n'), /tray icon .*no-icons.* is missing or unreadable, so the tray icon is invisible: reinstall tray-cred/);
-    warnings.length = 0;
-  });
+    it('shows locked, then unlocked after Unlock is clicked, then locked again after Lock, with the audit entries', async () => {
+      assert.equal(icon(), iconOf(platform, 'locked'));
+      assert.equal(native().image.path, join(ICONS, iconOf(platform, 'locked')));
+      assert.equal(native().image.isEmpty(), false);
+      assert.equal(native().tooltip, 'tray-cred: locked');
+      electron.clickMenu(native().menu, 'Unlock');
+      await until('unlocked icon', () => icon() === iconOf(platform, 'unlocked'));
+      assert.equal(labels()[0], 'Lock');
+      assert.equal(native().tooltip, 'tray-cred: unlocked, 2 profile(s)');
+      electron.clickMenu(native().menu, 'Lock');
+      await until('locked icon', () => icon() === iconOf(platform, 'locked'));
+      assert.equal(labels()[0], 'Unlock');
+      const events = (await w.entries()).map((e) => [e.event, e.reason ?? '']);
+      assert.deepEqual(events.slice(-2), [
+        ['unlock', ''],
+        ['lock', 'locked from the tray menu'],
+      ]);
+    });
 
-  it('shows locked, then unlocked after Unlock is clicked, then locked again after Lock, with the audit entries', async () => {
-    assert.equal(icon(), iconOf(platform, 'locked'));
-    assert.equal(native().image.path, join(ICONS, iconOf(platform, 'locked')));
-    assert.equal(native().image.isEmpty(), false);
-    assert.equal(native().tooltip, 'tray-cred: locked');
-    electron.clickMenu(native().menu, 'Unlock');
-    await until('unlocked icon', () => icon() === iconOf(platform, 'unlocked'));
-    assert.equal(labels()[0], 'Lock');
-    assert.equal(native().tooltip, 'tray-cred: unlocked, 2 profile(s)');
-    electron.clickMenu(native().menu, 'Lock');
-    await until('locked icon', () => icon() === iconOf(platform, 'locked'));
-    assert.equal(labels()[0], 'Unlock');
-    const events = (await w.entries()).map((e) => [e.event, e.reason ?? '']);
-    assert.deepEqual(events.slice(-2), [['unlock', ''], ['lock', 'locked from the tray menu']]);
-  });
+    it('shows the waiting icon and item while a prompt is open, and the access under recent ones once answered', async () => {
+      await w.broker.unlock();
+      const pending = w.handle({ v: 1, id: 'r1', op: 'credentials', profile: 'prod', caller });
+      await until('the approval window', () => approver.current() !== null);
+      assert.equal(icon(), iconOf(platform, 'pending'));
+      assert.ok(labels().includes('Waiting for approval: prod (aws s3 ls)'), labels().join(' | '));
+      assert.match(native().tooltip, /1 request waiting for approval/);
+      const win = electron.BrowserWindow.instances.at(-1)!;
+      const before = win.focused;
+      electron.clickMenu(native().menu, 'Waiting for approval: prod (aws s3 ls)');
+      assert.equal(win.focused, before + 1, 'the item brings the approval window to the front');
+      approver.answer({ id: approver.current()!.id, allow: true, scope: 'once' });
+      assert.ok((await pending).ok);
+      await until('recent access', () => labels().some((l) => l.startsWith('prod — aws s3 ls — approved — ')));
+      assert.equal(icon(), iconOf(platform, 'unlocked'));
+      assert.ok(!labels().some((l) => l.startsWith('Waiting')));
+      electron.clickMenu(native().menu, labels().find((l) => l.startsWith('prod — '))!);
+      assert.deepEqual(opened, ['history']);
+    });
 
-  it('shows the waiting icon and item while a prompt is open, and the access under recent ones once answered', async () => {
-    await w.broker.unlock();
-    const pending = w.handle({ v: 1, id: 'r1', op: 'credentials', profile: 'prod', caller });
-    await until('the approval window', () => approver.current() !== null);
-    assert.equal(icon(), iconOf(platform, 'pending'));
-    assert.ok(labels().includes('Waiting for approval: prod (aws s3 ls)'), labels().join(' | '));
-    assert.match(native().tooltip, /1 request waiting for approval/);
-    const win = electron.BrowserWindow.instances.at(-1)!;
-    const before = win.focused;
-    electron.clickMenu(native().menu, 'Waiting for approval: prod (aws s3 ls)');
-    assert.equal(win.focused, before + 1, 'the item brings the approval window to the front');
-    approver.answer({ id: approver.current()!.id, allow: true, scope: 'once' });
-    assert.ok((await pending).ok);
-    await until('recent access', () => labels().some((l) => l.startsWith('prod — aws s3 ls — approved — ')));
-    assert.equal(icon(), iconOf(platform, 'unlocked'));
-    assert.ok(!labels().some((l) => l.startsWith('Waiting')));
-    electron.clickMenu(native().menu, labels().find((l) => l.startsWith('prod — '))!);
-    assert.deepEqual(opened, ['history']);
-  });
+    it('follows the theme where the bar follows it: Windows by its taskbar, Linux always light, macOS a template', () => {
+      electron.nativeTheme.shouldUseDarkColors = true;
+      electron.nativeTheme.shouldUseDarkColorsForSystemIntegratedUI = true;
+      electron.nativeTheme.emit('updated');
+      assert.equal(icon(), platform === 'darwin' ? 'tray-lockedTemplate.png' : 'tray-locked-dark.png');
+      assert.equal(native().image.template, platform === 'darwin');
+    });
 
-  it('follows the theme where the bar follows it: Windows by its taskbar, Linux always light, macOS a template', () => {
-    electron.nativeTheme.shouldUseDarkColors = true;
-    electron.nativeTheme.shouldUseDarkColorsForSystemIntegratedUI = true;
-    electron.nativeTheme.emit('updated');
-    assert.equal(icon(), platform === 'darwin' ? 'tray-lockedTemplate.png' : 'tray-locked-dark.png');
-    assert.equal(native().image.template, platform === 'darwin');
-  });
+    it('stores the idle lock chosen in the radio group in settings.json and checks it', async () => {
+      electron.clickMenu(native().menu, '60 min');
+      const stored = JSON.parse(await readFile(join(w.dir, 'data', 'settings.json'), 'utf8'));
+      assert.equal(stored.idleLockMinutes, 60);
+      const idle = native().menu!.template.find((i) => i.label === 'Lock after idle')!.submenu!;
+      assert.deepEqual(
+        idle.filter((i) => i.checked).map((i) => i.label),
+        ['60 min'],
+      );
+      electron.clickMenu(native().menu, 'Unlock when a request arrives');
+      assert.equal(JSON.parse(await readFile(join(w.dir, 'data', 'settings.json'), 'utf8')).unlockOnRequest, false);
+      assert.equal(electron.menuItem(native().menu, 'Unlock when a request arrives').checked, false);
+    });
 
-  it('stores the idle lock chosen in the radio group in settings.json and checks it', async () => {
-    electron.clickMenu(native().menu, '60 min');
-    const stored = JSON.parse(await readFile(join(w.dir, 'data', 'settings.json'), 'utf8'));
-    assert.equal(stored.idleLockMinutes, 60);
-    const idle = native().menu!.template.find((i) => i.label === 'Lock after idle')!.submenu!;
-    assert.deepEqual(idle.filter((i) => i.checked).map((i) => i.label), ['60 min']);
-    electron.clickMenu(native().menu, 'Unlock when a request arrives');
-    assert.equal(JSON.parse(await readFile(join(w.dir, 'data', 'settings.json'), 'utf8')).unlockOnRequest, false);
-    assert.equal(electron.menuItem(native().menu, 'Unlock when a request arrives').checked, false);
+    it('opens the windows and quits from the menu', () => {
+      electron.clickMenu(native().menu, 'Open Access History…');
+      electron.clickMenu(native().menu, 'Profiles…');
+      electron.clickMenu(native().menu, 'Quit');
+      assert.deepEqual(opened, ['history', 'profiles']);
+      assert.equal(quits.length, 1);
+    });
   });
-
-  it('opens the windows and quits from the menu', () => {
-    electron.clickMenu(native().menu, 'Open Access History…');
-    electron.clickMenu(native().menu, 'Profiles…');
-    electron.clickMenu(native().menu, 'Quit');
-    assert.deepEqual(opened, ['history', 'profiles']);
-    assert.equal(quits.length, 1);
-  });
-});
 
 describe('AppTray: the "Use a profile" submenu follows the lock', () => {
   it('lists the vault profiles with a key age while unlocked, none while locked, and the terminal item only where there is a terminal', async () => {
     const { trayProfile } = await import('../../main/electron/tray/tray-profile-menu.ts');
     electron.reset({ platform: 'linux' });
-    const approver = new WindowApprover({ surface: { open: () => new electron.BrowserWindow({}) as never, changed: () => undefined }, platform: 'linux' });
+    const approver = new WindowApprover({
+      surface: { open: () => new electron.BrowserWindow({}) as never, changed: () => undefined },
+      platform: 'linux',
+    });
     const w = await makeWorld({ approver });
     const key = await w.vault.loadMasterKey();
-    await new ProfileAdmin(w.vault, w.audit).import(key, new Map([['dev', DEV_KEYS], ['prod', PROD_KEYS]]), { replace: false, source: 'test', sessionMode: false });
-    const settings = new AppSettings(join(w.dir, 'data'), { platform: 'linux', env: { XDG_CONFIG_HOME: join(w.dir, 'config') }, warn: (m) => assert.fail(m) });
+    await new ProfileAdmin(w.vault, w.audit).import(
+      key,
+      new Map([
+        ['dev', DEV_KEYS],
+        ['prod', PROD_KEYS],
+      ]),
+      { replace: false, source: 'test', sessionMode: false },
+    );
+    const settings = new AppSettings(join(w.dir, 'data'), {
+      platform: 'linux',
+      env: { XDG_CONFIG_HOME: join(w.dir, 'config') },
+      warn: (m) => assert.fail(m),
+    });
     const clicks: string[] = [];
     const tray = new AppTray({
       broker: w.broker,
@@ -190,7 +235,12 @@ describe('AppTray: the "Use a profile" submenu follows the lock', () => {
         approvals: approver,
         unlock: () => w.broker.unlock(),
         installHelper: async () => undefined,
-        profileActions: { copyExport: async (p) => void clicks.push(`copy ${p}`), openConsole: async () => undefined, openTerminal: async () => undefined, rotateNow: async (p) => void clicks.push(`rotate ${p}`) },
+        profileActions: {
+          copyExport: async (p) => void clicks.push(`copy ${p}`),
+          openConsole: async () => undefined,
+          openTerminal: async () => undefined,
+          rotateNow: async (p) => void clicks.push(`rotate ${p}`),
+        },
         quit: () => undefined,
         warn: (m) => assert.fail(m),
       }),
@@ -202,7 +252,10 @@ describe('AppTray: the "Use a profile" submenu follows the lock', () => {
       await w.broker.unlock();
       await until('the profiles', has);
       const use = electron.menuItem(menu(), 'Use a profile');
-      assert.deepEqual(use.submenu!.map((i) => i.label), ['dev — key 0 d', 'prod — key 0 d']);
+      assert.deepEqual(
+        use.submenu!.map((i) => i.label),
+        ['dev — key 0 d', 'prod — key 0 d'],
+      );
       assert.ok(!use.submenu![0]!.submenu!.some((i) => i.label === 'Run a terminal with this profile'));
       electron.clickMenu(menu(), 'Copy `export` lines (secret keys; clipboard cleared after 60 s)');
       electron.clickMenu(menu(), 'Rotate now');

@@ -45,7 +45,7 @@ describe('unlockFromTray', () => {
     });
   }
 
-  it('shows the core\'s message, not a stack, when the keychain has no key', async () => {
+  it("shows the core's message, not a stack, when the keychain has no key", async () => {
     await w.keychain.delete(`master-key:${await w.vault.vaultId()}`);
     const unlocked = unlockFromTray({ broker: w.broker, touchId: () => true, platform: 'linux' });
     const box = await electron.dialog.untilShown();
@@ -58,17 +58,27 @@ describe('unlockFromTray', () => {
     assert.equal(w.broker.locked, true);
   });
 
-  it('the same Touch ID guards unlocks that do not come from the tray, and the tray\'s own is not asked twice', async () => {
+  it("the same Touch ID guards unlocks that do not come from the tray, and the tray's own is not asked twice", async () => {
     electron.systemPreferences.touchIdAvailable = true;
-    const gated = await makeWorld({ authorizeUnlock: () => touchIdConfirmed({ touchId: () => true, platform: 'darwin' }) });
+    const gated = await makeWorld({
+      authorizeUnlock: () => touchIdConfirmed({ touchId: () => true, platform: 'darwin' }),
+    });
     try {
       electron.systemPreferences.touchIdAnswer = 'reject';
       const viaSocket = await gated.handle({ v: 1, id: 'u', op: 'unlock' });
-      assert.equal(viaSocket.ok ? undefined : viaSocket.error.code, 'DENIED', '`tray-cred unlock` cannot skip Touch ID');
+      assert.equal(
+        viaSocket.ok ? undefined : viaSocket.error.code,
+        'DENIED',
+        '`tray-cred unlock` cannot skip Touch ID',
+      );
       assert.equal(gated.broker.locked, true);
       electron.systemPreferences.touchIdAnswer = 'accept';
       assert.equal(await unlockFromTray({ broker: gated.broker, touchId: () => true, platform: 'darwin' }), true);
-      assert.deepEqual(electron.systemPreferences.touchIdPrompts, ['unlock tray-cred', 'unlock tray-cred'], 'one prompt per unlock, not two');
+      assert.deepEqual(
+        electron.systemPreferences.touchIdPrompts,
+        ['unlock tray-cred', 'unlock tray-cred'],
+        'one prompt per unlock, not two',
+      );
     } finally {
       await gated.close();
     }

@@ -40,7 +40,17 @@ describe('update checks', () => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       requests.push(path);
       if (path === '/latest-linux.yml') {
-        const yml = [`version: ${served.version}`, 'files:', `  - url: tray-cred-${served.version}.AppImage`, `    sha512: ${served.sha}`, `    size: ${GOOD.length}`, `path: tray-cred-${served.version}.AppImage`, `sha512: ${served.sha}`, "releaseDate: '2026-11-30T12:00:00.000Z'", ''].join('\n');
+        const yml = [
+          `version: ${served.version}`,
+          'files:',
+          `  - url: tray-cred-${served.version}.AppImage`,
+          `    sha512: ${served.sha}`,
+          `    size: ${GOOD.length}`,
+          `path: tray-cred-${served.version}.AppImage`,
+          `sha512: ${served.sha}`,
+          "releaseDate: '2026-11-30T12:00:00.000Z'",
+          '',
+        ].join('\n');
         res.writeHead(200, { 'content-type': 'text/yaml' }).end(yml);
       } else if (path.endsWith('.AppImage')) {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': GOOD.length }).end(GOOD);
@@ -50,7 +60,10 @@ describe('update checks', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     feed = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    await writeFile(join(dir, 'app-update.yml'), `provider: generic\nurl: ${feed}\nupdaterCacheDirName: tray-cred-updater\n`);
+    await writeFile(
+      join(dir, 'app-update.yml'),
+      `provider: generic\nurl: ${feed}\nupdaterCacheDirName: tray-cred-updater\n`,
+    );
   });
   after(async () => {
     server.close();
@@ -76,14 +89,21 @@ describe('update checks', () => {
     const checks = startUpdateChecks({ updater: u, clock, warn: (m) => warnings.push(m) });
     await checks.check();
     assert.deepEqual(warnings, []);
-    assert.ok(requests.includes('/latest-linux.yml') && requests.includes('/tray-cred-99.0.0.AppImage'), requests.join(' '));
+    assert.ok(
+      requests.includes('/latest-linux.yml') && requests.includes('/tray-cred-99.0.0.AppImage'),
+      requests.join(' '),
+    );
     assert.equal(u.autoInstallOnAppQuit, true);
     assert.equal(u.allowDowngrade, false);
-    assert.deepEqual(electron.Notification.shown.map((n) => n.title), ['tray-cred 99.0.0 is ready']);
+    assert.deepEqual(
+      electron.Notification.shown.map((n) => n.title),
+      ['tray-cred 99.0.0 is ready'],
+    );
     assert.equal(clock.pending, 1, 'the next check is scheduled');
     requests.length = 0;
     clock.advance(UPDATE_CHECK_MS);
-    for (let i = 0; i < 400 && !requests.includes('/latest-linux.yml'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 400 && !requests.includes('/latest-linux.yml'); i++)
+      await new Promise((r) => setTimeout(r, 10));
     assert.ok(requests.includes('/latest-linux.yml'), 'checked again six hours later');
     checks.stop();
   });
@@ -103,7 +123,10 @@ describe('update checks', () => {
     const checks = startUpdateChecks({ updater: updater(), clock: new FakeClock(), warn: (m) => assert.fail(m) });
     await checks.check();
     checks.stop();
-    assert.deepEqual(requests.filter((r) => r.endsWith('.AppImage')), []);
+    assert.deepEqual(
+      requests.filter((r) => r.endsWith('.AppImage')),
+      [],
+    );
     assert.deepEqual(electron.Notification.shown, []);
   });
 });

@@ -27,7 +27,14 @@ describe('AppWindows', () => {
   it('opens the history page sandboxed, isolated, without Node, with the preload, and shows it when ready', async () => {
     windows.show('history');
     const [win] = electron.BrowserWindow.instances;
-    assert.deepEqual(win!.options.webPreferences, { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false, preload });
+    assert.deepEqual(win!.options.webPreferences, {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      devTools: false,
+      preload,
+    });
     assert.equal(win!.menuRemoved, true, 'no menu bar with Reload and Toggle Developer Tools');
     assert.equal(win!.options.show, false);
     assert.equal(win!.loaded, join(pagesDir, 'history.html'));
@@ -80,34 +87,65 @@ describe('AppWindows', () => {
     const own = pathToFileURL(join(pagesDir, 'profiles.html')).href;
     assert.equal(windows.isTrustedSender(asFrame(top)), true);
     assert.equal(windows.isTrustedSender(asFrame({ url: own, parent: null })), true);
-    for (const url of ['file:///tmp/evil.html', 'https://example.com/', `${own}#x`, `${own}?x=1`, pathToFileURL(join(pagesDir, 'other.html')).href]) {
+    for (const url of [
+      'file:///tmp/evil.html',
+      'https://example.com/',
+      `${own}#x`,
+      `${own}?x=1`,
+      pathToFileURL(join(pagesDir, 'other.html')).href,
+    ]) {
       assert.equal(windows.isTrustedSender(asFrame({ url, parent: null })), false, url);
     }
     assert.equal(windows.isTrustedSender(asFrame({ url: own, parent: top })), false, 'a subframe, even of our URL');
     assert.equal(windows.isTrustedSender(null), false);
   });
 
-  for (const dir of ['/opt/Ann 50%off/renderer', '/home/a^b|c/Applications/tray-cred/resources/app.asar/renderer', '/opt/50%25/renderer']) {
+  for (const dir of [
+    '/opt/Ann 50%off/renderer',
+    '/home/a^b|c/Applications/tray-cred/resources/app.asar/renderer',
+    '/opt/50%25/renderer',
+  ]) {
     it(`trusts its page loaded from ${dir} (loadFile's url.format and pathToFileURL write %, ^ and | differently)`, () => {
       const w = new AppWindows({ pagesDir: dir, preload, devTools: false });
       w.show('profiles');
       const top = electron.BrowserWindow.instances.at(-1)!.webContents.mainFrame;
       assert.equal(w.isTrustedSender(asFrame(top)), true, top.url);
       // A folder really named "50%25" is ambiguous in a file URL (loadFile itself would read it as "50%"); the others match either way.
-      if (!dir.includes('%25')) assert.equal(w.isTrustedSender(asFrame({ url: pathToFileURL(join(dir, 'profiles.html')).href, parent: null })), true);
-      assert.equal(w.isTrustedSender(asFrame({ url: pathToFileURL(join(dir, '..', 'other', 'profiles.html')).href, parent: null })), false);
+      if (!dir.includes('%25'))
+        assert.equal(
+          w.isTrustedSender(asFrame({ url: pathToFileURL(join(dir, 'profiles.html')).href, parent: null })),
+          true,
+        );
+      assert.equal(
+        w.isTrustedSender(
+          asFrame({ url: pathToFileURL(join(dir, '..', 'other', 'profiles.html')).href, parent: null }),
+        ),
+        false,
+      );
     });
   }
 
   it('with the IPC layer, refuses a call from a foreign frame and serves its own page', async () => {
     const service = { control: { state: () => ({ locked: true, pending: 0, profiles: 0 }) } } as unknown as IpcServices;
     const warnings: string[] = [];
-    registerIpc(electron.ipcMain as never, service, { saveFile: async () => undefined, openFile: async () => undefined }, (f) => windows.isTrustedSender(f), (m) => warnings.push(m));
+    registerIpc(
+      electron.ipcMain as never,
+      service,
+      { saveFile: async () => undefined, openFile: async () => undefined },
+      (f) => windows.isTrustedSender(f),
+      (m) => warnings.push(m),
+    );
     const handle = electron.ipcMain.handlers.get(CHANNELS.stateGet)!;
     windows.show('history');
     const top = electron.BrowserWindow.instances[0]!.webContents.mainFrame;
-    assert.deepEqual(await handle({ senderFrame: top }), { ok: true, value: { locked: true, pending: 0, profiles: 0 } });
-    const refused = (await handle({ senderFrame: { url: 'https://example.com/', parent: null } })) as { ok: boolean; error: { code: string } };
+    assert.deepEqual(await handle({ senderFrame: top }), {
+      ok: true,
+      value: { locked: true, pending: 0, profiles: 0 },
+    });
+    const refused = (await handle({ senderFrame: { url: 'https://example.com/', parent: null } })) as {
+      ok: boolean;
+      error: { code: string };
+    };
     assert.equal(refused.ok, false);
     assert.equal(refused.error.code, 'FORBIDDEN');
     assert.equal(warnings.length, 1);
@@ -117,6 +155,9 @@ describe('AppWindows', () => {
     windows.show('history');
     windows.show('profiles');
     windows.broadcast(CHANNELS.historyChanged);
-    assert.deepEqual(electron.BrowserWindow.instances.map((w) => w.webContents.sent.map((s) => s.channel)), [[CHANNELS.historyChanged], [CHANNELS.historyChanged]]);
+    assert.deepEqual(
+      electron.BrowserWindow.instances.map((w) => w.webContents.sent.map((s) => s.channel)),
+      [[CHANNELS.historyChanged], [CHANNELS.historyChanged]],
+    );
   });
 });

@@ -38,7 +38,14 @@ async function fromApprovalPage(channel: string, ...args: unknown[]): Promise<un
 // As Electron: `ready` once the main module (with its top-level await) has been evaluated.
 await electron.app.runMain(() => import(pathToFileURL(resolve(process.argv[2]!)).href));
 for await (const line of createInterface({ input: process.stdin })) {
-  const command = JSON.parse(line) as { op: string; n?: number; label?: string; icon?: string; id?: number; choice?: unknown };
+  const command = JSON.parse(line) as {
+    op: string;
+    n?: number;
+    label?: string;
+    icon?: string;
+    id?: number;
+    choice?: unknown;
+  };
   try {
     switch (command.op) {
       case 'box': {
@@ -53,7 +60,11 @@ for await (const line of createInterface({ input: process.stdin })) {
       case 'tray': {
         const tray = () => electron.Tray.instances[0];
         await until(`tray icon ${command.icon}`, () => tray()?.image.path.endsWith(`/${command.icon}`) ?? false);
-        say({ icon: tray()!.image.path, tooltip: tray()!.tooltip, labels: tray()!.menu!.template.map((i) => i.label ?? '---') });
+        say({
+          icon: tray()!.image.path,
+          tooltip: tray()!.tooltip,
+          labels: tray()!.menu!.template.map((i) => i.label ?? '---'),
+        });
         break;
       }
       case 'menu':
@@ -63,7 +74,10 @@ for await (const line of createInterface({ input: process.stdin })) {
       case 'approval': {
         let view: { ok: boolean; value?: { id: number } | null } = { ok: false };
         await until(`approval request ${command.id}`, () => {
-          void fromApprovalPage('approval:get').then((v) => (view = v as typeof view), () => undefined);
+          void fromApprovalPage('approval:get').then(
+            (v) => (view = v as typeof view),
+            () => undefined,
+          );
           return view.ok && view.value?.id === command.id;
         });
         say(view.value);
@@ -77,7 +91,12 @@ for await (const line of createInterface({ input: process.stdin })) {
         say({ ok: true });
         break;
       case 'late':
-        say({ lateCalls: electron.app.lateCalls, userData: electron.app.userData, menu: electron.Menu.applicationMenu === null ? null : 'set', windows: electron.BrowserWindow.getAllWindows().map((w) => w.loaded?.split('/').at(-1)) });
+        say({
+          lateCalls: electron.app.lateCalls,
+          userData: electron.app.userData,
+          menu: electron.Menu.applicationMenu === null ? null : 'set',
+          windows: electron.BrowserWindow.getAllWindows().map((w) => w.loaded?.split('/').at(-1)),
+        });
         break;
       case 'quit': {
         electron.app.quit();

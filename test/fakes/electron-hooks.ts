@@ -13,7 +13,8 @@ export function useElectronStandIn(): void {
   registered = true;
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (specifier === 'electron' || specifier === 'electron/main' || specifier === 'electron/renderer') return { url: STAND_IN, shortCircuit: true };
+      if (specifier === 'electron' || specifier === 'electron/main' || specifier === 'electron/renderer')
+        return { url: STAND_IN, shortCircuit: true };
       return nextResolve(specifier, context);
     },
   });

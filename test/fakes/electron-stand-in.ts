@@ -19,7 +19,14 @@ import { format as formatUrl } from 'node:url';
 /** The platform the stand-in behaves as; `reset({ platform })` sets it. */
 export let platform: NodeJS.Platform = 'linux';
 
-interface Item { label?: string; type?: string; checked?: boolean; enabled?: boolean; submenu?: Item[]; click?: (...args: unknown[]) => void }
+interface Item {
+  label?: string;
+  type?: string;
+  checked?: boolean;
+  enabled?: boolean;
+  submenu?: Item[];
+  click?: (...args: unknown[]) => void;
+}
 type Template = Item[];
 
 // ---- app, ipcMain, shell -------------------------------------------------------------------
@@ -104,7 +111,10 @@ class FakeApp extends EventEmitter {
   relaunch(): void {}
   setLoginItemSettings(settings: { openAtLogin?: boolean }): void {
     this.loginItems.push(settings);
-    this.loginItemState = { openAtLogin: settings.openAtLogin ?? false, status: settings.openAtLogin ? 'enabled' : 'not-registered' };
+    this.loginItemState = {
+      openAtLogin: settings.openAtLogin ?? false,
+      status: settings.openAtLogin ? 'enabled' : 'not-registered',
+    };
   }
   getLoginItemSettings(): { openAtLogin: boolean; status: string | undefined } {
     return { ...this.loginItemState };
@@ -157,7 +167,14 @@ export let clipboard = new FakeClipboard();
 // ---- dialog --------------------------------------------------------------------------------
 /** One open message box: the test answers it as the user would. */
 export interface OpenBox {
-  options: Record<string, unknown> & { signal?: AbortSignal; buttons?: string[]; cancelId?: number; checkboxLabel?: string; message: string; detail?: string };
+  options: Record<string, unknown> & {
+    signal?: AbortSignal;
+    buttons?: string[];
+    cancelId?: number;
+    checkboxLabel?: string;
+    message: string;
+    detail?: string;
+  };
   /** Clicks the button with this label. */
   click(label: string, checkboxChecked?: boolean): void;
   /** True once the box has gone (answered or closed by its signal). */
@@ -186,11 +203,16 @@ class FakeDialog {
       // Electron closes the box as if cancelled when its signal aborts; but on macOS a box with no
       // parent window runs modally and ignores the signal (it stays until a person answers).
       const honoursSignal = platform !== 'darwin' || args.length > 1;
-      if (honoursSignal) options.signal?.addEventListener('abort', () => {
-        if (box.closed) return;
-        box.closed = true;
-        resolve({ response: options.cancelId ?? 0, checkboxChecked: false });
-      }, { once: true });
+      if (honoursSignal)
+        options.signal?.addEventListener(
+          'abort',
+          () => {
+            if (box.closed) return;
+            box.closed = true;
+            resolve({ response: options.cancelId ?? 0, checkboxChecked: false });
+          },
+          { once: true },
+        );
       this.boxes.push(box);
       for (const wake of this.waiters.splice(0)) wake();
     });
@@ -222,7 +244,10 @@ export class Menu {
   /** Electron's default application menu until the app sets one: View has Reload and Toggle Developer Tools. */
   static applicationMenu: Menu | null = Menu.defaultMenu();
   static defaultMenu(): Menu {
-    return new Menu([{ label: 'File', submenu: [{ label: 'Quit' }] }, { label: 'View', submenu: [{ label: 'Reload' }, { label: 'Force Reload' }, { label: 'Toggle Developer Tools' }] }]);
+    return new Menu([
+      { label: 'File', submenu: [{ label: 'Quit' }] },
+      { label: 'View', submenu: [{ label: 'Reload' }, { label: 'Force Reload' }, { label: 'Toggle Developer Tools' }] },
+    ]);
   }
   static setApplicationMenu(menu: Menu | null): void {
     Menu.applicationMenu = menu;
@@ -353,10 +378,27 @@ export const session = { defaultSession: new FakeSession(), fromPartition: (_par
  * download anything real. The request and response have the events electron-updater listens to.
  */
 export const net = {
-  request(options: { protocol?: string; hostname?: string; host?: string; port?: number | string; path?: string; method?: string; headers?: Record<string, string> }): ClientRequest {
+  request(options: {
+    protocol?: string;
+    hostname?: string;
+    host?: string;
+    port?: number | string;
+    path?: string;
+    method?: string;
+    headers?: Record<string, string>;
+  }): ClientRequest {
     const hostname = options.hostname ?? options.host ?? '';
-    if (options.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(hostname)) throw new Error(`the stand-in's net.request reaches loopback http only, not ${options.protocol ?? '?'}//${hostname}`);
-    return httpRequest({ hostname, port: options.port, path: options.path, method: options.method ?? 'GET', headers: options.headers });
+    if (options.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(hostname))
+      throw new Error(
+        `the stand-in's net.request reaches loopback http only, not ${options.protocol ?? '?'}//${hostname}`,
+      );
+    return httpRequest({
+      hostname,
+      port: options.port,
+      path: options.path,
+      method: options.method ?? 'GET',
+      headers: options.headers,
+    });
   },
 };
 
@@ -408,7 +450,9 @@ export class BrowserWindow extends EventEmitter {
   /** As Electron's webContents.loadFile (lib/browser/api/web-contents.ts): the legacy url.format, then the URL as Chromium reads it. */
   async loadFile(path: string): Promise<void> {
     this.loaded = path;
-    this.webContents.mainFrame.url = new URL(formatUrl({ protocol: 'file', slashes: true, pathname: resolvePath(app.getAppPath(), path) })).href;
+    this.webContents.mainFrame.url = new URL(
+      formatUrl({ protocol: 'file', slashes: true, pathname: resolvePath(app.getAppPath(), path) }),
+    ).href;
   }
   show(): void {
     this.shown++;
@@ -534,13 +578,27 @@ export function clickMenu(menu: Menu | null, label: string): void {
 }
 
 export default {
-  get app() { return app; },
-  get ipcMain() { return ipcMain; },
-  get dialog() { return dialog; },
-  get nativeTheme() { return nativeTheme; },
-  get powerMonitor() { return powerMonitor; },
-  get ipcRenderer() { return ipcRenderer; },
-  get clipboard() { return clipboard; },
+  get app() {
+    return app;
+  },
+  get ipcMain() {
+    return ipcMain;
+  },
+  get dialog() {
+    return dialog;
+  },
+  get nativeTheme() {
+    return nativeTheme;
+  },
+  get powerMonitor() {
+    return powerMonitor;
+  },
+  get ipcRenderer() {
+    return ipcRenderer;
+  },
+  get clipboard() {
+    return clipboard;
+  },
   shell,
   net,
   Menu,

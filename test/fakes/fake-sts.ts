@@ -1,5 +1,12 @@
 import { UpstreamError } from '../../main/core/errors.ts';
-import type { AwsCredentials, Clock, MfaInput, Sts, StsTarget, TemporaryCredentials } from '../../main/core/ports/ports.ts';
+import type {
+  AwsCredentials,
+  Clock,
+  MfaInput,
+  Sts,
+  StsTarget,
+  TemporaryCredentials,
+} from '../../main/core/ports/ports.ts';
 
 export interface StsCall {
   op: 'GetSessionToken' | 'AssumeRole' | 'GetFederationToken';
@@ -40,25 +47,55 @@ export class FakeSts implements Sts {
 
   private check(mfa: MfaInput | undefined): void {
     if (this.failWith) throw new UpstreamError(this.failWith);
-    if (mfa && mfa.tokenCode !== this.expectedCode) throw new UpstreamError('STS failed: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.');
+    if (mfa && mfa.tokenCode !== this.expectedCode)
+      throw new UpstreamError(
+        'STS failed: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.',
+      );
   }
 
-  async getSessionToken(credentials: AwsCredentials, input: { durationSeconds: number; mfa?: MfaInput | undefined }, target: StsTarget): Promise<TemporaryCredentials> {
-    this.calls.push({ op: 'GetSessionToken', with: credentials.accessKeyId, durationSeconds: input.durationSeconds, mfa: input.mfa, target });
+  async getSessionToken(
+    credentials: AwsCredentials,
+    input: { durationSeconds: number; mfa?: MfaInput | undefined },
+    target: StsTarget,
+  ): Promise<TemporaryCredentials> {
+    this.calls.push({
+      op: 'GetSessionToken',
+      with: credentials.accessKeyId,
+      durationSeconds: input.durationSeconds,
+      mfa: input.mfa,
+      target,
+    });
     this.check(input.mfa);
     return this.mint(input.durationSeconds);
   }
 
-  async assumeRole(credentials: AwsCredentials, input: Parameters<Sts['assumeRole']>[1], target: StsTarget): Promise<TemporaryCredentials> {
+  async assumeRole(
+    credentials: AwsCredentials,
+    input: Parameters<Sts['assumeRole']>[1],
+    target: StsTarget,
+  ): Promise<TemporaryCredentials> {
     this.calls.push({ op: 'AssumeRole', with: credentials.accessKeyId, ...input, target });
     this.check(input.mfa);
     return this.mint(input.durationSeconds);
   }
 
-  async getFederationToken(credentials: AwsCredentials, input: Parameters<Sts['getFederationToken']>[1], target: StsTarget): Promise<TemporaryCredentials> {
-    this.calls.push({ op: 'GetFederationToken', with: credentials.accessKeyId, name: input.name, durationSeconds: input.durationSeconds, target });
+  async getFederationToken(
+    credentials: AwsCredentials,
+    input: Parameters<Sts['getFederationToken']>[1],
+    target: StsTarget,
+  ): Promise<TemporaryCredentials> {
+    this.calls.push({
+      op: 'GetFederationToken',
+      with: credentials.accessKeyId,
+      name: input.name,
+      durationSeconds: input.durationSeconds,
+      target,
+    });
     this.check(undefined);
-    if (credentials.sessionToken) throw new UpstreamError('STS GetFederationToken failed: AccessDenied: Cannot call GetFederationToken with session credentials');
+    if (credentials.sessionToken)
+      throw new UpstreamError(
+        'STS GetFederationToken failed: AccessDenied: Cannot call GetFederationToken with session credentials',
+      );
     return this.mint(input.durationSeconds);
   }
 }

@@ -65,7 +65,11 @@ export class IdentityCenterStandIn {
   }
 
   private send(res: ServerResponse, status: number, body: unknown, errorType?: string): void {
-    res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...(errorType ? { 'x-amzn-errortype': errorType } : {}) });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'x-amzn-requestid': randomUUID(),
+      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+    });
     res.end(JSON.stringify(errorType ? { __type: errorType, ...(body as object) } : body));
   }
 
@@ -75,7 +79,12 @@ export class IdentityCenterStandIn {
     return t;
   }
 
-  private tokens(clientId: string): { accessToken: string; tokenType: string; expiresIn: number; refreshToken: string } {
+  private tokens(clientId: string): {
+    accessToken: string;
+    tokenType: string;
+    expiresIn: number;
+    refreshToken: string;
+  } {
     const accessToken = this.token();
     const refreshToken = this.token();
     this.accessTokens.add(accessToken);
@@ -96,22 +105,45 @@ export class IdentityCenterStandIn {
         const clientId = `client-${randomUUID()}`;
         const clientSecret = this.token();
         this.clients.set(clientId, clientSecret);
-        return this.send(res, 200, { clientId, clientSecret, clientIdIssuedAt: Math.floor(Date.now() / 1000), clientSecretExpiresAt: Math.floor(Date.now() / 1000) + 90 * 86_400 });
+        return this.send(res, 200, {
+          clientId,
+          clientSecret,
+          clientIdIssuedAt: Math.floor(Date.now() / 1000),
+          clientSecretExpiresAt: Math.floor(Date.now() / 1000) + 90 * 86_400,
+        });
       }
       case '/device_authorization': {
-        if (this.clients.get(body.clientId ?? '') !== body.clientSecret) return this.send(res, 401, { error: 'invalid_client' }, 'InvalidClientException');
+        if (this.clients.get(body.clientId ?? '') !== body.clientSecret)
+          return this.send(res, 401, { error: 'invalid_client' }, 'InvalidClientException');
         const deviceCode = this.token();
         const userCode = `${randomBytes(2).toString('hex').toUpperCase()}-${randomBytes(2).toString('hex').toUpperCase()}`;
-        this.devices.set(deviceCode, { clientId: body.clientId!, userCode, expiresAt: Date.now() + this.deviceSeconds * 1000, approved: false, polls: 0 });
+        this.devices.set(deviceCode, {
+          clientId: body.clientId!,
+          userCode,
+          expiresAt: Date.now() + this.deviceSeconds * 1000,
+          approved: false,
+          polls: 0,
+        });
         const verificationUri = `${this.url}/start/#/device`;
-        return this.send(res, 200, { deviceCode, userCode, verificationUri, verificationUriComplete: `${verificationUri}?user_code=${userCode}`, expiresIn: this.deviceSeconds, interval: this.interval });
+        return this.send(res, 200, {
+          deviceCode,
+          userCode,
+          verificationUri,
+          verificationUriComplete: `${verificationUri}?user_code=${userCode}`,
+          expiresIn: this.deviceSeconds,
+          interval: this.interval,
+        });
       }
       case '/token':
         return this.createToken(res, body);
       case '/federation/credentials': {
-        if (!this.accessTokens.has(bearer)) return this.send(res, 401, { message: 'Session token not found or invalid' }, 'UnauthorizedException');
+        if (!this.accessTokens.has(bearer))
+          return this.send(res, 401, { message: 'Session token not found or invalid' }, 'UnauthorizedException');
         const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
-        const creds = { secretAccessKey: randomBytes(30).toString('base64'), sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(40).toString('base64')}` };
+        const creds = {
+          secretAccessKey: randomBytes(30).toString('base64'),
+          sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(40).toString('base64')}`,
+        };
         this.minted.set(accessKeyId, creds);
         return this.send(res, 200, { roleCredentials: { accessKeyId, ...creds, expiration: Date.now() + 3600_000 } });
       }
@@ -124,14 +156,22 @@ export class IdentityCenterStandIn {
   }
 
   private createToken(res: ServerResponse, body: Record<string, string>): void {
-    if (this.clients.get(body.clientId ?? '') !== body.clientSecret) return this.send(res, 401, { error: 'invalid_client' }, 'InvalidClientException');
+    if (this.clients.get(body.clientId ?? '') !== body.clientSecret)
+      return this.send(res, 401, { error: 'invalid_client' }, 'InvalidClientException');
     if (body.grantType === 'refresh_token') {
-      if (this.refreshTokens.get(body.refreshToken ?? '') !== body.clientId) return this.send(res, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token provided' }, 'InvalidGrantException');
+      if (this.refreshTokens.get(body.refreshToken ?? '') !== body.clientId)
+        return this.send(
+          res,
+          400,
+          { error: 'invalid_grant', error_description: 'Invalid refresh token provided' },
+          'InvalidGrantException',
+        );
       this.refreshTokens.delete(body.refreshToken!);
       return this.send(res, 200, this.tokens(body.clientId!));
     }
     const d = this.devices.get(body.deviceCode ?? '');
-    if (!d || d.clientId !== body.clientId) return this.send(res, 400, { error: 'invalid_grant' }, 'InvalidGrantException');
+    if (!d || d.clientId !== body.clientId)
+      return this.send(res, 400, { error: 'invalid_grant' }, 'InvalidGrantException');
     if (Date.now() > d.expiresAt) return this.send(res, 400, { error: 'expired_token' }, 'ExpiredTokenException');
     d.polls += 1;
     if (d.polls === 2) return this.send(res, 400, { error: 'slow_down' }, 'SlowDownException');

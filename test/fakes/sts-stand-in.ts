@@ -7,7 +7,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 /** SHA-256 and HMAC-SHA256 from node:crypto, in the shape @smithy/signature-v4 wants. */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: SourceData): string | Uint8Array =>
-  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  typeof d === 'string'
+    ? d
+    : d instanceof ArrayBuffer
+      ? new Uint8Array(d)
+      : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 
 class NodeSha256 {
   private readonly hash;
@@ -36,7 +40,10 @@ interface Keys {
 }
 
 /** What a test's hook may do to a request: let it pass, or drop the connection unanswered ('before': not applied; 'after': applied). */
-export type StandInHook = (action: string, phase: 'before' | 'after') => Promise<'drop' | undefined> | 'drop' | undefined;
+export type StandInHook = (
+  action: string,
+  phase: 'before' | 'after',
+) => Promise<'drop' | undefined> | 'drop' | undefined;
 
 type Answer = { status: number; body: string } | 'drop';
 
@@ -72,18 +79,34 @@ export class StsStandIn {
   private n = 0;
 
   /** Registers long-term keys STS should accept. */
-  addUser(accessKeyId: string, secretAccessKey: string, principal = `arn:aws:iam::123456789012:user/${accessKeyId}`): void {
-    this.keys.set(accessKeyId, { secretAccessKey, principal, user: principal.split('/').pop(), createDate: new Date(Date.now() - 400 * 86_400_000).toISOString() });
+  addUser(
+    accessKeyId: string,
+    secretAccessKey: string,
+    principal = `arn:aws:iam::123456789012:user/${accessKeyId}`,
+  ): void {
+    this.keys.set(accessKeyId, {
+      secretAccessKey,
+      principal,
+      user: principal.split('/').pop(),
+      createDate: new Date(Date.now() - 400 * 86_400_000).toISOString(),
+    });
   }
 
   /** The IAM user's access keys, as IAM holds them. */
   userKeys(user: string): { accessKeyId: string; secretAccessKey: string; createDate: string }[] {
-    return [...this.keys].filter(([, k]) => k.user === user).map(([accessKeyId, k]) => ({ accessKeyId, secretAccessKey: k.secretAccessKey, createDate: k.createDate! }));
+    return [...this.keys]
+      .filter(([, k]) => k.user === user)
+      .map(([accessKeyId, k]) => ({ accessKeyId, secretAccessKey: k.secretAccessKey, createDate: k.createDate! }));
   }
 
   /** Registers session credentials minted elsewhere (a profile's stored session keys), good until `expiresAt`. */
   addSession(accessKeyId: string, secretAccessKey: string, sessionToken: string, expiresAt: number): void {
-    this.keys.set(accessKeyId, { secretAccessKey, sessionToken, expiresAt, principal: `arn:aws:sts::123456789012:assumed-role/Stored/${accessKeyId}` });
+    this.keys.set(accessKeyId, {
+      secretAccessKey,
+      sessionToken,
+      expiresAt,
+      principal: `arn:aws:sts::123456789012:assumed-role/Stored/${accessKeyId}`,
+    });
   }
 
   /** Makes every session key minted so far count as expired. */
@@ -135,9 +158,20 @@ export class StsStandIn {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const auth = String(req.headers.authorization ?? '');
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/(sts|iam)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+    const m =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/(sts|iam)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+        auth,
+      );
     if (!m) return this.error(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
-    const [, accessKeyId, , region, service, signedHeaders, signature] = m as unknown as [string, string, string, string, 'sts' | 'iam', string, string];
+    const [, accessKeyId, , region, service, signedHeaders, signature] = m as unknown as [
+      string,
+      string,
+      string,
+      string,
+      'sts' | 'iam',
+      string,
+      string,
+    ];
     const keys = this.keys.get(accessKeyId);
     if (!keys) return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
     const headers: Record<string, string> = {};
@@ -153,20 +187,33 @@ export class StsStandIn {
       body,
     });
     const amzDate = headers['x-amz-date'] ?? '';
-    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const signingDate = new Date(
+      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    );
     const signer = new SignatureV4({
       service,
       region,
       // Sign exactly the headers the client signed: botocore sends no x-amz-content-sha256.
       applyChecksum: false,
-      credentials: { accessKeyId, secretAccessKey: keys.secretAccessKey, ...(keys.sessionToken ? { sessionToken: keys.sessionToken } : {}) },
+      credentials: {
+        accessKeyId,
+        secretAccessKey: keys.secretAccessKey,
+        ...(keys.sessionToken ? { sessionToken: keys.sessionToken } : {}),
+      },
       sha256: NodeSha256,
     });
     const expected = await signer.sign(request, { signingDate });
     const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
-    if (expectedSignature !== signature) return this.error(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
-    if (keys.sessionToken && headers['x-amz-security-token'] !== keys.sessionToken) return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
-    if (keys.expiresAt !== undefined && keys.expiresAt <= Date.now()) return this.error(403, 'ExpiredToken', 'The security token included in the request is expired');
+    if (expectedSignature !== signature)
+      return this.error(
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided.',
+      );
+    if (keys.sessionToken && headers['x-amz-security-token'] !== keys.sessionToken)
+      return this.error(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+    if (keys.expiresAt !== undefined && keys.expiresAt <= Date.now())
+      return this.error(403, 'ExpiredToken', 'The security token included in the request is expired');
 
     if (keys.unsettled) {
       keys.unsettled -= 1;
@@ -186,24 +233,48 @@ export class StsStandIn {
     }
     const seconds = Number(params.DurationSeconds ?? 3600);
     if (params.Action === 'GetSessionToken') {
-      if (keys.sessionToken) return this.error(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
-      return { status: 200, body: this.respond('GetSessionToken', this.mint(seconds, `${keys.principal} (session)`), '') };
+      if (keys.sessionToken)
+        return this.error(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+      return {
+        status: 200,
+        body: this.respond('GetSessionToken', this.mint(seconds, `${keys.principal} (session)`), ''),
+      };
     }
     if (params.Action === 'AssumeRole') {
-      if (!params.RoleArn || !params.RoleSessionName) return this.error(400, 'ValidationError', 'RoleArn and RoleSessionName are required');
+      if (!params.RoleArn || !params.RoleSessionName)
+        return this.error(400, 'ValidationError', 'RoleArn and RoleSessionName are required');
       const assumed = `${params.RoleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/${params.RoleSessionName}`;
       const creds = this.mint(seconds, assumed);
-      return { status: 200, body: this.respond('AssumeRole', creds, `<AssumedRoleUser><Arn>${assumed}</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:${params.RoleSessionName}</AssumedRoleId></AssumedRoleUser>`) };
+      return {
+        status: 200,
+        body: this.respond(
+          'AssumeRole',
+          creds,
+          `<AssumedRoleUser><Arn>${assumed}</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:${params.RoleSessionName}</AssumedRoleId></AssumedRoleUser>`,
+        ),
+      };
     }
     if (params.Action === 'GetFederationToken') {
-      if (keys.sessionToken) return this.error(403, 'AccessDenied', 'Cannot call GetFederationToken with session credentials');
-      if (!params.Name || !/^[\w+=,.@-]{2,32}$/.test(params.Name)) return this.error(400, 'ValidationError', 'Name must be 2-32 characters');
+      if (keys.sessionToken)
+        return this.error(403, 'AccessDenied', 'Cannot call GetFederationToken with session credentials');
+      if (!params.Name || !/^[\w+=,.@-]{2,32}$/.test(params.Name))
+        return this.error(400, 'ValidationError', 'Name must be 2-32 characters');
       const federated = `arn:aws:sts::123456789012:federated-user/${params.Name}`;
-      return { status: 200, body: this.respond('GetFederationToken', this.mint(seconds, federated), `<FederatedUser><Arn>${federated}</Arn><FederatedUserId>123456789012:${params.Name}</FederatedUserId></FederatedUser>`) };
+      return {
+        status: 200,
+        body: this.respond(
+          'GetFederationToken',
+          this.mint(seconds, federated),
+          `<FederatedUser><Arn>${federated}</Arn><FederatedUserId>123456789012:${params.Name}</FederatedUserId></FederatedUser>`,
+        ),
+      };
     }
     if (params.Action === 'GetCallerIdentity') {
       const body = `<GetCallerIdentityResult><Arn>${keys.principal}</Arn><UserId>AIDA${'X'.repeat(17)}</UserId><Account>123456789012</Account></GetCallerIdentityResult>`;
-      return { status: 200, body: `<GetCallerIdentityResponse xmlns="${XMLNS}">${body}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>` };
+      return {
+        status: 200,
+        body: `<GetCallerIdentityResponse xmlns="${XMLNS}">${body}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+      };
     }
     return this.error(400, 'InvalidAction', `Could not find operation ${params.Action}`);
   }
@@ -218,8 +289,16 @@ export class StsStandIn {
     });
     const mine = this.userKeys(user);
     if (params.Action === 'ListAccessKeys') {
-      const members = mine.map((k) => `<member><UserName>${user}</UserName><AccessKeyId>${k.accessKeyId}</AccessKeyId><Status>Active</Status><CreateDate>${k.createDate}</CreateDate></member>`).join('');
-      return wrap('ListAccessKeys', `<UserName>${user}</UserName><AccessKeyMetadata>${members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`);
+      const members = mine
+        .map(
+          (k) =>
+            `<member><UserName>${user}</UserName><AccessKeyId>${k.accessKeyId}</AccessKeyId><Status>Active</Status><CreateDate>${k.createDate}</CreateDate></member>`,
+        )
+        .join('');
+      return wrap(
+        'ListAccessKeys',
+        `<UserName>${user}</UserName><AccessKeyMetadata>${members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`,
+      );
     }
     if (params.Action === 'CreateAccessKey') {
       if (mine.length >= 2) return this.error(409, 'LimitExceeded', 'Cannot exceed quota for AccessKeysPerUser: 2');
@@ -227,12 +306,22 @@ export class StsStandIn {
       const accessKeyId = `AKIA${String(this.n).padStart(4, '0')}${randomBytes(6).toString('hex').toUpperCase()}`;
       const secretAccessKey = randomBytes(30).toString('base64');
       const createDate = new Date().toISOString();
-      this.keys.set(accessKeyId, { secretAccessKey, principal: keys.principal, user, createDate, unsettled: this.unsettledUses });
-      return wrap('CreateAccessKey', `<AccessKey><UserName>${user}</UserName><AccessKeyId>${accessKeyId}</AccessKeyId><Status>Active</Status><SecretAccessKey>${secretAccessKey}</SecretAccessKey><CreateDate>${createDate}</CreateDate></AccessKey>`);
+      this.keys.set(accessKeyId, {
+        secretAccessKey,
+        principal: keys.principal,
+        user,
+        createDate,
+        unsettled: this.unsettledUses,
+      });
+      return wrap(
+        'CreateAccessKey',
+        `<AccessKey><UserName>${user}</UserName><AccessKeyId>${accessKeyId}</AccessKeyId><Status>Active</Status><SecretAccessKey>${secretAccessKey}</SecretAccessKey><CreateDate>${createDate}</CreateDate></AccessKey>`,
+      );
     }
     if (params.Action === 'DeleteAccessKey') {
       const id = params.AccessKeyId ?? '';
-      if (!mine.some((k) => k.accessKeyId === id)) return this.error(404, 'NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
+      if (!mine.some((k) => k.accessKeyId === id))
+        return this.error(404, 'NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
       this.keys.delete(id);
       return wrap('DeleteAccessKey', '');
     }
@@ -245,7 +334,10 @@ export class StsStandIn {
    * are refused, as AWS does), and SessionDuration is refused for federated users.
    */
   private signin(q: URLSearchParams): { status: number; body: string } {
-    const refuse = (why: string): { status: number; body: string } => ({ status: 400, body: JSON.stringify({ error: why }) });
+    const refuse = (why: string): { status: number; body: string } => ({
+      status: 400,
+      body: JSON.stringify({ error: why }),
+    });
     if (q.get('Action') !== 'getSigninToken') return refuse('unknown Action');
     let session: { sessionId?: unknown; sessionKey?: unknown; sessionToken?: unknown };
     try {
@@ -254,17 +346,30 @@ export class StsStandIn {
       return refuse('Session is not JSON');
     }
     const keys = typeof session.sessionId === 'string' ? this.keys.get(session.sessionId) : undefined;
-    if (!keys?.sessionToken || keys.secretAccessKey !== session.sessionKey || keys.sessionToken !== session.sessionToken) return refuse('invalid session');
+    if (
+      !keys?.sessionToken ||
+      keys.secretAccessKey !== session.sessionKey ||
+      keys.sessionToken !== session.sessionToken
+    )
+      return refuse('invalid session');
     if (keys.expiresAt !== undefined && keys.expiresAt <= Date.now()) return refuse('expired session');
     const federated = keys.principal.includes(':federated-user/');
-    if (!federated && !keys.principal.includes(':assumed-role/')) return refuse('session credentials from GetSessionToken cannot sign in');
+    if (!federated && !keys.principal.includes(':assumed-role/'))
+      return refuse('session credentials from GetSessionToken cannot sign in');
     if (federated && q.has('SessionDuration')) return refuse('SessionDuration is not allowed for federated users');
     const signinToken = `SIGNIN${randomBytes(24).toString('hex')}`;
-    this.signins.push({ principal: keys.principal, sessionDuration: q.get('SessionDuration') ?? undefined, signinToken });
+    this.signins.push({
+      principal: keys.principal,
+      sessionDuration: q.get('SessionDuration') ?? undefined,
+      signinToken,
+    });
     return { status: 200, body: JSON.stringify({ SigninToken: signinToken }) };
   }
 
-  private mint(seconds: number, principal: string): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string } {
+  private mint(
+    seconds: number,
+    principal: string,
+  ): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string } {
     this.n += 1;
     const accessKeyId = `ASIA${String(this.n).padStart(4, '0')}${randomBytes(6).toString('hex').toUpperCase()}`;
     const secretAccessKey = randomBytes(30).toString('base64');
@@ -274,7 +379,11 @@ export class StsStandIn {
     return { accessKeyId, secretAccessKey, sessionToken, expiration: new Date(expiresAt).toISOString() };
   }
 
-  private respond(action: string, c: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string }, extra: string): string {
+  private respond(
+    action: string,
+    c: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string },
+    extra: string,
+  ): string {
     return (
       `<${action}Response xmlns="${XMLNS}"><${action}Result><Credentials>` +
       `<SessionToken>${c.sessionToken}</SessionToken><SecretAccessKey>${c.secretAccessKey}</SecretAccessKey>` +

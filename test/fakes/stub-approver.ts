@@ -15,11 +15,15 @@ export class StubApprover implements Approver {
     return new Promise((resolve, reject) => {
       const entry = { request, resolve };
       this.waiting.push(entry);
-      signal.addEventListener('abort', () => {
-        this.waiting = this.waiting.filter((w) => w !== entry);
-        this.aborted.push(request);
-        reject(signal.reason as Error);
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.waiting = this.waiting.filter((w) => w !== entry);
+          this.aborted.push(request);
+          reject(signal.reason as Error);
+        },
+        { once: true },
+      );
       for (const wake of this.arrived.splice(0)) wake();
     });
   }

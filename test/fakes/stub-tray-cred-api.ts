@@ -5,7 +5,15 @@
  * test to add entries, lock the agent or inspect state. It also records CSP violations in
  * `window.__violations`. The function is serialized into the page: it must not close over anything.
  */
-import type { AccessStory, ApprovalChoice, ApprovalView, ChainStatus, ImportResult, ProfileActivity, ProfileView } from '../../preload/api.ts';
+import type {
+  AccessStory,
+  ApprovalChoice,
+  ApprovalView,
+  ChainStatus,
+  ImportResult,
+  ProfileActivity,
+  ProfileView,
+} from '../../preload/api.ts';
 
 /** What the stub starts with. */
 export interface StubOptions {
@@ -31,19 +39,31 @@ export interface StubCall {
   args: unknown[];
 }
 
-
 export function installStubTrayCred(options: StubOptions): void {
-  type Row = Record<string, unknown> & { seq: number; time: string; event: string; profile: string | null; decision: string | null };
+  type Row = Record<string, unknown> & {
+    seq: number;
+    time: string;
+    event: string;
+    profile: string | null;
+    decision: string | null;
+  };
   type Filter = { profile?: string; decision?: string; text?: string; from?: string; to?: string; events?: string };
   type Listener = (value?: unknown) => void;
   const g = globalThis as unknown as Record<string, unknown> & {
-    document: { addEventListener(type: string, fn: (e: { violatedDirective: string; blockedURI: string; sourceFile: string }) => void): void };
+    document: {
+      addEventListener(
+        type: string,
+        fn: (e: { violatedDirective: string; blockedURI: string; sourceFile: string }) => void,
+      ): void;
+    };
   };
   const calls: { method: string; args: unknown[] }[] = [];
   const violations: string[] = [];
   g.__calls = calls;
   g.__violations = violations;
-  g.document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`));
+  g.document.addEventListener('securitypolicyviolation', (e) =>
+    violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`),
+  );
 
   const profileNames = ['dev', 'prod', 'staging', 'ci-deploy', 'sandbox'];
   const decisions = ['allowed', 'approved', 'remembered', 'denied', 'timeout', 'locked', 'error'];
@@ -81,7 +101,10 @@ export function installStubTrayCred(options: StubOptions): void {
     if (f.to && row.time >= f.to) return false;
     if (f.text) {
       const needle = f.text.toLowerCase();
-      const hay = [row.profile, row.command, row.cwd, row.reason].filter((v) => typeof v === 'string').join('\n').toLowerCase();
+      const hay = [row.profile, row.command, row.cwd, row.reason]
+        .filter((v) => typeof v === 'string')
+        .join('\n')
+        .toLowerCase();
       if (!hay.includes(needle)) return false;
     }
     return true;
@@ -146,7 +169,12 @@ export function installStubTrayCred(options: StubOptions): void {
           throw failure('BAD_REQUEST', message);
         }
         const all = filtered(filter);
-        return { total: all.length, offset, rows: all.slice(offset, offset + limit), profiles: profileNames.slice().sort() };
+        return {
+          total: all.length,
+          offset,
+          rows: all.slice(offset, offset + limit),
+          profiles: profileNames.slice().sort(),
+        };
       },
       timeline: async (filter: Filter, buckets: number) => {
         record('history.timeline', [filter, buckets]);
@@ -198,16 +226,34 @@ export function installStubTrayCred(options: StubOptions): void {
         if (heldList) await heldList;
         return answer;
       },
-      save: async (input: { name: string; accessKeyId: string; policy: ProfileView['policy']; rememberMinutes: number; notify: boolean; replace: boolean }) => {
+      save: async (input: {
+        name: string;
+        accessKeyId: string;
+        policy: ProfileView['policy'];
+        rememberMinutes: number;
+        notify: boolean;
+        replace: boolean;
+      }) => {
         record('profiles.save', [input]);
         if (locked) throw lockedError();
         const existing = profiles.find((p) => p.name === input.name);
-        if (existing && !input.replace) throw failure('BAD_REQUEST', `profile "${input.name}" exists: choose Rotate keys to replace its keys`);
+        if (existing && !input.replace)
+          throw failure('BAD_REQUEST', `profile "${input.name}" exists: choose Rotate keys to replace its keys`);
         const now = '2026-11-26T12:30:00.000Z';
         const view: ProfileView = {
-          name: input.name, kind: 'keys', accessKeyIdSuffix: input.accessKeyId.slice(-4), sessionMode: false, mfa: false,
-          roleArn: null, sourceProfile: null, policy: input.policy, rememberMinutes: input.rememberMinutes, notify: input.notify,
-          createdAt: existing?.createdAt ?? now, updatedAt: now, lastUsedAt: existing?.lastUsedAt ?? null,
+          name: input.name,
+          kind: 'keys',
+          accessKeyIdSuffix: input.accessKeyId.slice(-4),
+          sessionMode: false,
+          mfa: false,
+          roleArn: null,
+          sourceProfile: null,
+          policy: input.policy,
+          rememberMinutes: input.rememberMinutes,
+          notify: input.notify,
+          createdAt: existing?.createdAt ?? now,
+          updatedAt: now,
+          lastUsedAt: existing?.lastUsedAt ?? null,
         };
         if (existing) profiles.splice(profiles.indexOf(existing), 1, view);
         else profiles.push(view);
@@ -220,7 +266,12 @@ export function installStubTrayCred(options: StubOptions): void {
         profiles.splice(profiles.indexOf(find(name)), 1);
         setTimeout(() => fire('profiles'), 0);
       },
-      setPolicy: async (input: { name: string; policy: ProfileView['policy']; rememberMinutes: number; notify: boolean }) => {
+      setPolicy: async (input: {
+        name: string;
+        policy: ProfileView['policy'];
+        rememberMinutes: number;
+        notify: boolean;
+      }) => {
         record('profiles.setPolicy', [input]);
         if (locked) throw lockedError();
         const p = find(input.name);
@@ -236,11 +287,22 @@ export function installStubTrayCred(options: StubOptions): void {
         if (locked) throw lockedError();
         const p = find(name);
         if (options.rotateDenied) throw failure('DENIED', `access to "${name}" was denied at the prompt`);
-        if (p.kind !== 'keys') throw failure('BAD_REQUEST', `profile "${name}" takes its credentials from a role, not stored keys: rotate the keys of its source instead`);
+        if (p.kind !== 'keys')
+          throw failure(
+            'BAD_REQUEST',
+            `profile "${name}" takes its credentials from a role, not stored keys: rotate the keys of its source instead`,
+          );
         const old = p.accessKeyIdSuffix;
-        Object.assign(p, { accessKeyIdSuffix: 'NEW1', keyCreatedAt: new Date().toISOString(), updatedAt: '2026-11-26T12:30:00.000Z' });
+        Object.assign(p, {
+          accessKeyIdSuffix: 'NEW1',
+          keyCreatedAt: new Date().toISOString(),
+          updatedAt: '2026-11-26T12:30:00.000Z',
+        });
         setTimeout(() => fire('profiles'), 0);
-        return { profile: { ...p }, done: [`rotated the key of "${name}": …NEW1 is stored and works, …${old} is deleted in IAM`] };
+        return {
+          profile: { ...p },
+          done: [`rotated the key of "${name}": …NEW1 is stored and works, …${old} is deleted in IAM`],
+        };
       },
       onChanged: on('profiles'),
     },
@@ -284,7 +346,12 @@ export function installStubTrayCred(options: StubOptions): void {
     /** Records a new access at the top of the log and tells the page, as main does. */
     addRow: (fields: Partial<Row>) => {
       top += 1;
-      const row = { ...makeRow(top), time: new Date(newest + (top - options.rows) * 60_000).toISOString(), ...fields, seq: top };
+      const row = {
+        ...makeRow(top),
+        time: new Date(newest + (top - options.rows) * 60_000).toISOString(),
+        ...fields,
+        seq: top,
+      };
       rows.unshift(row);
       cache = null;
       fire('history');

@@ -14,9 +14,21 @@ type World = Awaited<ReturnType<typeof makeWorld>>;
 export function windowServices(w: World, over: { history?: HistoryIndex; unlock?: () => Promise<void> } = {}) {
   const history = over.history ?? new HistoryIndex({ fs: w.fs }, w.audit.dir);
   return {
-    control: new ControlService({ broker: w.broker, unlock: over.unlock ?? (async () => void (await w.broker.unlock())), control: { open: () => undefined, quit: () => undefined } }),
+    control: new ControlService({
+      broker: w.broker,
+      unlock: over.unlock ?? (async () => void (await w.broker.unlock())),
+      control: { open: () => undefined, quit: () => undefined },
+    }),
     history: new HistoryService({ history, audit: w.audit, vault: w.vault, fs: w.fs }),
-    profiles: new ProfilesService({ broker: w.broker, vault: w.vault, audit: w.audit, history, fs: w.fs, clock: w.clock, keys: new AwsAccessKeys() }),
+    profiles: new ProfilesService({
+      broker: w.broker,
+      vault: w.vault,
+      audit: w.audit,
+      history,
+      fs: w.fs,
+      clock: w.clock,
+      keys: new AwsAccessKeys(),
+    }),
     approval: { current: () => null, answer: () => undefined },
   };
 }

@@ -21,7 +21,9 @@ import { StubApprover } from './stub-approver.ts';
  * A core wired for unit tests: the real file system adapter in a fresh temp dir, a fake clock,
  * an in-memory keychain and a stub approver. `close()` removes the dir.
  */
-export async function makeWorld(options: BrokerOptions & { approver?: Approver; firstUse?: FirstUse; walkChain?: ChainWalker } = {}) {
+export async function makeWorld(
+  options: BrokerOptions & { approver?: Approver; firstUse?: FirstUse; walkChain?: ChainWalker } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'tray-cred-test-'));
   const fs = new NodeFileSystem(process.getuid?.());
   const keychain = new MemoryKeychain();
@@ -29,13 +31,27 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver; 
   const random = new CryptoRandom();
   const vault = new Vault({ fs, keychain, random, clock }, join(dir, 'data'));
   await vault.init();
-  const audit = new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, join(dir, 'data', 'audit'), await vault.loadAuditKey());
+  const audit = new AuditLog(
+    { fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } },
+    join(dir, 'data', 'audit'),
+    await vault.loadAuditKey(),
+  );
   const stub = new StubApprover();
   const sts = new FakeSts(clock);
   const source = new CredentialSource({ sts, runner: new ShellCommandRunner(), clock });
   const warnings: string[] = [];
   const broker = new Broker(
-    { vault, audit, source, approver: options.approver ?? stub, clock, pid: 4242, warn: (m) => warnings.push(m), firstUse: options.firstUse, walkChain: options.walkChain },
+    {
+      vault,
+      audit,
+      source,
+      approver: options.approver ?? stub,
+      clock,
+      pid: 4242,
+      warn: (m) => warnings.push(m),
+      firstUse: options.firstUse,
+      walkChain: options.walkChain,
+    },
     options,
   );
   return {
@@ -64,5 +80,11 @@ export async function makeWorld(options: BrokerOptions & { approver?: Approver; 
 }
 
 /** Example keys from AWS's documentation: valid in form, useless anywhere. */
-export const DEV_KEYS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
-export const PROD_KEYS = { accessKeyId: 'AKIAI44QH8DHBEXAMPLE', secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY' };
+export const DEV_KEYS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+export const PROD_KEYS = {
+  accessKeyId: 'AKIAI44QH8DHBEXAMPLE',
+  secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+};

@@ -17,17 +17,31 @@ import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
 import { PROTOCOL_VERSION } from '../../helper/wire.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { bounded, eventually, isRunning, killGroup, spawnGroup, waitForExit } from '../node/processes.ts';
-import { HELPER, TRAY_CRED, auditEntries, auditVerify, run, startAgent as startAgentIn, testSandbox, type Agent, type Sandbox } from '../e2e/support.ts';
+import {
+  HELPER,
+  TRAY_CRED,
+  auditEntries,
+  auditVerify,
+  run,
+  startAgent as startAgentIn,
+  testSandbox,
+  type Agent,
+  type Sandbox,
+} from '../e2e/support.ts';
 import { helperIdPrefix, seededSandbox, size } from './support.ts';
 
 const execFileAsync = promisify(execFile);
 /** execFile with a time limit: a command that never returns fails the test instead of holding it. */
-const execFileP = (file: string, args: readonly string[]) => execFileAsync(file, args, { timeout: 30_000, killSignal: 'SIGKILL' });
+const execFileP = (file: string, args: readonly string[]) =>
+  execFileAsync(file, args, { timeout: 30_000, killSignal: 'SIGKILL' });
 const KILLS = size(50, 10);
 const DEV_JSON = `${JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey })}\n`;
 
 /** A helper run that remembers its pid: its request id starts with the pid in base 36. */
-function helperRun(env: NodeJS.ProcessEnv, profile: string): Promise<{ pid: number; status: number | null; stdout: string; stderr: string }> {
+function helperRun(
+  env: NodeJS.ProcessEnv,
+  profile: string,
+): Promise<{ pid: number; status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawnGroup(HELPER, ['--timeout', '20', profile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -44,7 +58,9 @@ async function latestAuditFile(sandbox: Sandbox): Promise<string> {
   return join(dir, files.at(-1)!);
 }
 
-test(`the agent SIGKILLed ${KILLS} times mid-traffic: every acknowledged access is in the log, the chain verifies or records its repair, the vault opens`, { timeout: 900_000 }, async (t) => {
+test(`the agent SIGKILLed ${KILLS} times mid-traffic: every acknowledged access is in the log, the chain verifies or records its repair, the vault opens`, {
+  timeout: 900_000,
+}, async (t) => {
   const { sandbox, startAgent } = await seededSandbox(t, { dev: DEV_KEYS });
   const acknowledged: { id: string; prefix: boolean }[] = [];
   let torn = 0;
@@ -52,8 +68,16 @@ test(`the agent SIGKILLed ${KILLS} times mid-traffic: every acknowledged access 
   for (let round = 0; round < KILLS; round += 1) {
     const agent = await startAgent();
     // The restarted agent opened the vault (status over the socket, no process to start on a busy machine).
-    const status = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id: `status-${round}`, op: 'status' }, 10_000);
-    assert.deepEqual(status.ok && status.result, { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid }, `the vault opens after ${round} kill(s)`);
+    const status = await sendRequest(
+      sandbox.socket,
+      { v: PROTOCOL_VERSION, id: `status-${round}`, op: 'status' },
+      10_000,
+    );
+    assert.deepEqual(
+      status.ok && status.result,
+      { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid },
+      `the vault opens after ${round} kill(s)`,
+    );
     let running = true;
     const helperLoop = async (): Promise<void> => {
       while (running) {
@@ -68,10 +92,15 @@ test(`the agent SIGKILLed ${KILLS} times mid-traffic: every acknowledged access 
       for (let n = 0; running; n += 1) {
         const id = `kill-${round}-${lane}-${n}`;
         try {
-          const response = await sendRequest(sandbox.socket, { v: PROTOCOL_VERSION, id, op: 'credentials', profile: 'dev' }, 10_000);
+          const response = await sendRequest(
+            sandbox.socket,
+            { v: PROTOCOL_VERSION, id, op: 'credentials', profile: 'dev' },
+            10_000,
+          );
           if (response.ok) acknowledged.push({ id, prefix: false });
         } catch (error) {
-          if (!(error instanceof AgentUnreachableError)) assert.match((error as Error).message, /closed the connection|connection to the agent failed/);
+          if (!(error instanceof AgentUnreachableError))
+            assert.match((error as Error).message, /closed the connection|connection to the agent failed/);
           if (error instanceof AgentUnreachableError) return;
         }
       }
@@ -111,25 +140,45 @@ test(`the agent SIGKILLed ${KILLS} times mid-traffic: every acknowledged access 
   assert.deepEqual(missing, [], 'every access a client received is recorded');
   const repairs = entries.filter((e) => e.event === 'repair');
   // A CLI write racing the kill may repair a torn line before the test looks, so at least as many repairs as tears seen.
-  assert.ok(repairs.length >= torn, `each torn last line (${torn} seen) was repaired and the repair recorded (${repairs.length})`);
-  assert.deepEqual(entries.slice(-3).map((e) => e.event), ['repair', 'agent-start', 'unlock'], 'the restart recorded the repair of the planted torn line first');
+  assert.ok(
+    repairs.length >= torn,
+    `each torn last line (${torn} seen) was repaired and the repair recorded (${repairs.length})`,
+  );
+  assert.deepEqual(
+    entries.slice(-3).map((e) => e.event),
+    ['repair', 'agent-start', 'unlock'],
+    'the restart recorded the repair of the planted torn line first',
+  );
   t.diagnostic(`repair entry: ${repairs.at(-1)!.reason}`);
   assert.equal(entries.filter((e) => e.event === 'tamper').length, 0, 'no kill looks like tampering');
-  t.diagnostic(`${KILLS} kills, ${acknowledged.length} acknowledged accesses all recorded, ${torn} torn line(s) seen, ${repairs.length} repair(s) recorded, ${entries.length} entries verify`);
+  t.diagnostic(
+    `${KILLS} kills, ${acknowledged.length} acknowledged accesses all recorded, ${torn} torn line(s) seen, ${repairs.length} repair(s) recorded, ${entries.length} entries verify`,
+  );
   assert.ok(isRunning(final.pid));
 });
 
 /** A session bus with no activatable services: a killed gnome-keyring stays gone instead of being restarted locked. */
-const BUS_CONFIG = (address: string): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+const BUS_CONFIG = (
+  address: string,
+): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig><type>session</type><listen>${address}</listen>
 <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>\n`;
 
 async function nameOwned(address: string): Promise<boolean> {
-  const { stdout } = await execFileP('dbus-send', [`--bus=${address}`, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets']);
+  const { stdout } = await execFileP('dbus-send', [
+    `--bus=${address}`,
+    '--print-reply',
+    '--dest=org.freedesktop.DBus',
+    '/org/freedesktop/DBus',
+    'org.freedesktop.DBus.NameHasOwner',
+    'string:org.freedesktop.secrets',
+  ]);
   return /boolean true/.test(stdout);
 }
 
-test('the keychain daemon killed under a running agent: clear KEYCHAIN errors, no crash, recovery when it is back', { timeout: 120_000 }, async (t) => {
+test('the keychain daemon killed under a running agent: clear KEYCHAIN errors, no crash, recovery when it is back', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox } = await testSandbox(t);
   const home = join(sandbox.root, 'home');
   const runtime = join(sandbox.root, 'run');
@@ -137,7 +186,12 @@ test('the keychain daemon killed under a running agent: clear KEYCHAIN errors, n
   await mkdir(runtime, { mode: 0o700 });
   const address = `unix:path=${join(sandbox.root, 'bus')}`;
   await writeFile(join(sandbox.root, 'bus.conf'), BUS_CONFIG(address));
-  const env: NodeJS.ProcessEnv = { ...sandbox.env, HOME: home, XDG_RUNTIME_DIR: runtime, DBUS_SESSION_BUS_ADDRESS: address };
+  const env: NodeJS.ProcessEnv = {
+    ...sandbox.env,
+    HOME: home,
+    XDG_RUNTIME_DIR: runtime,
+    DBUS_SESSION_BUS_ADDRESS: address,
+  };
   delete env.GNOME_KEYRING_CONTROL;
   const children: ChildProcess[] = [];
   t.after(async () => {
@@ -146,18 +200,29 @@ test('the keychain daemon killed under a running agent: clear KEYCHAIN errors, n
       await waitForExit(c);
     }
   });
-  const bus = spawnGroup('dbus-daemon', [`--config-file=${join(sandbox.root, 'bus.conf')}`, '--nofork', '--nopidfile', '--print-address=1'], { env, stdio: ['ignore', 'pipe', 'ignore'] }, { outliveLeader: true });
+  const bus = spawnGroup(
+    'dbus-daemon',
+    [`--config-file=${join(sandbox.root, 'bus.conf')}`, '--nofork', '--nopidfile', '--print-address=1'],
+    { env, stdio: ['ignore', 'pipe', 'ignore'] },
+    { outliveLeader: true },
+  );
   children.push(bus);
   await bounded('dbus-daemon', new Promise((r) => bus.stdout!.once('data', r)), 15_000);
   const startKeyring = async (): Promise<ChildProcess> => {
-    const keyring = spawnGroup('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] }, { outliveLeader: true });
+    const keyring = spawnGroup(
+      'gnome-keyring-daemon',
+      ['--unlock', '--components=secrets', '--foreground'],
+      { env, stdio: ['pipe', 'ignore', 'ignore'] },
+      { outliveLeader: true },
+    );
     children.push(keyring);
     keyring.stdin!.end('\n');
     await eventually('gnome-keyring on the bus', () => nameOwned(address), 15_000);
     return keyring;
   };
   const keyring = await startKeyring();
-  const cli = (args: string[], input?: string): Promise<Awaited<ReturnType<typeof run>>> => run(TRAY_CRED, args, { env, ...(input === undefined ? {} : { input }) });
+  const cli = (args: string[], input?: string): Promise<Awaited<ReturnType<typeof run>>> =>
+    run(TRAY_CRED, args, { env, ...(input === undefined ? {} : { input }) });
   assert.equal((await cli(['init'])).status, 0);
   const added = await cli(['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`);
   assert.equal(added.status, 0, added.stderr);
@@ -193,7 +258,9 @@ test('the keychain daemon killed under a running agent: clear KEYCHAIN errors, n
   assert.doesNotMatch(agent.stderr(), /Uncaught|at .*\.m?js:\d+/, 'no crash trace in the log');
 });
 
-test('disk full under the data directory: a vault write fails naming disk space and leaves the old vault; an access that cannot be recorded is refused', { timeout: 120_000 }, async (t) => {
+test('disk full under the data directory: a vault write fails naming disk space and leaves the old vault; an access that cannot be recorded is refused', {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox } = await seededSandbox(t, {});
   const mnt = join(sandbox.root, 'small');
   await mkdir(mnt);
@@ -215,9 +282,13 @@ test('disk full under the data directory: a vault write fails naming disk space 
 
 async function diskFull(t: TestContext, sandbox: Sandbox, mnt: string, agents: Agent[]): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...sandbox.env, TRAY_CRED_HOME: join(mnt, 'data') };
-  const cli = (args: string[], input?: string): Promise<Awaited<ReturnType<typeof run>>> => run(TRAY_CRED, args, { env, ...(input === undefined ? {} : { input }) });
+  const cli = (args: string[], input?: string): Promise<Awaited<ReturnType<typeof run>>> =>
+    run(TRAY_CRED, args, { env, ...(input === undefined ? {} : { input }) });
   assert.equal((await cli(['init'])).status, 0);
-  assert.equal((await cli(['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`)).status, 0);
+  assert.equal(
+    (await cli(['add', 'dev', '--access-key-id', DEV_KEYS.accessKeyId], `${DEV_KEYS.secretAccessKey}\n`)).status,
+    0,
+  );
   const agent = await startAgentIn({ ...sandbox, env });
   agents.push(agent);
   assert.equal((await run(HELPER, ['dev'], { env })).stdout, DEV_JSON);
@@ -237,13 +308,21 @@ async function diskFull(t: TestContext, sandbox: Sandbox, mnt: string, agents: A
 
   const add = await cli(['add', 'prod', '--access-key-id', PROD_KEYS.accessKeyId], `${PROD_KEYS.secretAccessKey}\n`);
   assert.notEqual(add.status, 0, 'the vault write fails');
-  assert.match(add.stderr, /^tray-cred: not enough disk space \(ENOSPC[^)]*\): nothing was replaced; free disk space under .* and retry\n$/, `names disk space and the fix: ${add.stderr}`);
+  assert.match(
+    add.stderr,
+    /^tray-cred: not enough disk space \(ENOSPC[^)]*\): nothing was replaced; free disk space under .* and retry\n$/,
+    `names disk space and the fix: ${add.stderr}`,
+  );
   assert.deepEqual(await readFile(join(mnt, 'data', 'vault.json')), vaultBefore, 'the old vault is untouched');
   const policy = await cli(['policy', 'dev', 'ask']);
   assert.notEqual(policy.status, 0);
   assert.match(policy.stderr, /not enough disk space/, `names disk space: ${policy.stderr}`);
   t.diagnostic(`vault write on a full disk: ${add.stderr.trim()}`);
-  assert.deepEqual((await readdir(join(mnt, 'data'))).filter((n) => n.endsWith('.tmp')), [], 'no temp or lock file is left behind');
+  assert.deepEqual(
+    (await readdir(join(mnt, 'data'))).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temp or lock file is left behind',
+  );
 
   // The audit file's last page may still take a line or two; keep asking until the log is full.
   const served: number[] = [];
@@ -262,18 +341,33 @@ async function diskFull(t: TestContext, sandbox: Sandbox, mnt: string, agents: A
   await rm(filler);
   const list = await cli(['list', '--json']);
   assert.equal(list.status, 0, list.stderr);
-  assert.deepEqual((JSON.parse(list.stdout) as { name: string; policy: string }[]).map((p) => [p.name, p.policy]), [['dev', 'allow']], 'the old vault opens, unchanged');
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { name: string; policy: string }[]).map((p) => [p.name, p.policy]),
+    [['dev', 'allow']],
+    'the old vault opens, unchanged',
+  );
   assert.equal((await run(HELPER, ['dev'], { env })).stdout, DEV_JSON, 'served again once there is space');
   const verify = await cli(['audit', 'verify']);
   assert.equal(verify.status, 0, `${verify.stdout}${verify.stderr}`);
   const audit = await cli(['audit', '--json', '--limit', '100000']);
-  const ids = audit.stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { requestId?: string }).requestId ?? '');
-  for (const pid of served) assert.ok(ids.some((id) => id.startsWith(helperIdPrefix(pid))), `served request of helper ${pid} is recorded`);
+  const ids = audit.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { requestId?: string }).requestId ?? '');
+  for (const pid of served)
+    assert.ok(
+      ids.some((id) => id.startsWith(helperIdPrefix(pid))),
+      `served request of helper ${pid} is recorded`,
+    );
   assert.ok(!ids.some((id) => id.startsWith(helperIdPrefix(refused.pid))), 'the refused request left no access entry');
-  t.diagnostic(`disk full: ${served.length} access(es) still fit in the audit file's last page, then refused with exit ${refused.status}`);
+  t.diagnostic(
+    `disk full: ${served.length} access(es) still fit in the audit file's last page, then refused with exit ${refused.status}`,
+  );
 }
 
-test('a stale socket from a SIGKILLed agent is replaced; a live agent keeps its socket and a second agent exits saying why', { timeout: 60_000 }, async (t) => {
+test('a stale socket from a SIGKILLed agent is replaced; a live agent keeps its socket and a second agent exits saying why', {
+  timeout: 60_000,
+}, async (t) => {
   const { sandbox, startAgent } = await seededSandbox(t, { dev: DEV_KEYS });
   const dead = await startAgent();
   process.kill(dead.pid, 'SIGKILL');
@@ -283,7 +377,11 @@ test('a stale socket from a SIGKILLed agent is replaced; a live agent keeps its 
   assert.equal(refusedWhileDead.status, 3, 'nobody answers a stale socket');
 
   const live = await startAgent();
-  assert.equal((await run(HELPER, ['dev'], { env: sandbox.env })).stdout, DEV_JSON, 'the next agent took the stale socket over');
+  assert.equal(
+    (await run(HELPER, ['dev'], { env: sandbox.env })).stdout,
+    DEV_JSON,
+    'the next agent took the stale socket over',
+  );
   const inode = (await lstat(sandbox.socket)).ino;
 
   const second = await run(TRAY_CRED, ['agent'], { env: sandbox.env, killAfterMs: 20_000 });

@@ -39,7 +39,13 @@ async function raw(sandbox: Sandbox, profile: Profile, n: number, command: strin
   const id = `load-${n}`;
   const response: Response = await sendRequest(
     sandbox.socket,
-    { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: { pid: process.pid, ppid: process.ppid, command, cwd: '/' } },
+    {
+      v: PROTOCOL_VERSION,
+      id,
+      op: 'credentials',
+      profile,
+      caller: { pid: process.pid, ppid: process.ppid, command, cwd: '/' },
+    },
     60_000,
   );
   if (!response.ok) return { profile, via: 'raw', ok: false, body: response.error.code };
@@ -59,11 +65,19 @@ async function helper(sandbox: Sandbox, profile: Profile): Promise<Outcome> {
  * processes. Raw clients claim distinct commands (one approval prompt each) unless `sameCaller`,
  * when a burst from one command shares its prompts as the broker promises.
  */
-async function burst(sandbox: Sandbox, count: number, helpers: number, base: number, sameCaller = false): Promise<Outcome[]> {
+async function burst(
+  sandbox: Sandbox,
+  count: number,
+  helpers: number,
+  base: number,
+  sameCaller = false,
+): Promise<Outcome[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) => {
       const profile = PROFILES[i % PROFILES.length]!;
-      return i < helpers ? helper(sandbox, profile) : raw(sandbox, profile, base + i, sameCaller ? `load burst ${base}` : `load client ${base + i}`);
+      return i < helpers
+        ? helper(sandbox, profile)
+        : raw(sandbox, profile, base + i, sameCaller ? `load burst ${base}` : `load client ${base + i}`);
     }),
   );
 }
@@ -81,7 +95,9 @@ function checkAnswers(outcomes: Outcome[]): void {
   );
 }
 
-test(`${REQUESTS} concurrent requests (${HELPERS} helpers) across allow, approved and denied profiles: right answers, exact audit, memory back near baseline`, { timeout: 600_000 }, async (t) => {
+test(`${REQUESTS} concurrent requests (${HELPERS} helpers) across allow, approved and denied profiles: right answers, exact audit, memory back near baseline`, {
+  timeout: 600_000,
+}, async (t) => {
   const { sandbox, startAgent } = await seededSandbox(t, { dev: DEV_KEYS, approved: PROD_KEYS, refused: OPS_KEYS });
   for (const p of ['approved', 'refused']) {
     const r = await sandbox.trayCred(['policy', p, 'ask']);
@@ -112,15 +128,28 @@ test(`${REQUESTS} concurrent requests (${HELPERS} helpers) across allow, approve
     assert.equal(entries.length, count(p), `one entry per ${p} request`);
     // Requests from one verified program instance (these raw clients all run in this process) wait at one prompt:
     // the first is recorded approved (or denied), the rest as served by that same answer, naming its request.
-    const shared = (e: (typeof entries)[number]): boolean => e.decision === (p === 'approved' ? 'remembered' : 'denied') && /^shared the prompt of request \S+$/.test(e.reason ?? '');
+    const shared = (e: (typeof entries)[number]): boolean =>
+      e.decision === (p === 'approved' ? 'remembered' : 'denied') &&
+      /^shared the prompt of request \S+$/.test(e.reason ?? '');
     const bad = entries.filter((e) => e.event !== 'access' || (e.decision !== EXPECT[p].decision && !shared(e)));
-    assert.deepEqual(bad.map((e) => `${e.decision} (${e.reason ?? ''})`), [], `${p}: every entry says ${EXPECT[p].decision}, or that it shared such a prompt`);
+    assert.deepEqual(
+      bad.map((e) => `${e.decision} (${e.reason ?? ''})`),
+      [],
+      `${p}: every entry says ${EXPECT[p].decision}, or that it shared such a prompt`,
+    );
   }
   assert.equal(added.length, REQUESTS, 'and no other entry');
-  assert.equal(new Set(added.filter((e) => e.requestId?.startsWith('load-')).map((e) => e.requestId)).size, REQUESTS - HELPERS, 'each raw request recorded once');
+  assert.equal(
+    new Set(added.filter((e) => e.requestId?.startsWith('load-')).map((e) => e.requestId)).size,
+    REQUESTS - HELPERS,
+    'each raw request recorded once',
+  );
   const verify = await auditVerify(sandbox);
   assert.equal(verify.status, 0, verify.stderr);
-  assert.match(verify.stdout, new RegExp(`^audit log verified: ${lastSeq + REQUESTS} entries in \\d+ file\\(s\\), chain intact\\n$`));
+  assert.match(
+    verify.stdout,
+    new RegExp(`^audit log verified: ${lastSeq + REQUESTS} entries in \\d+ file\\(s\\), chain intact\\n$`),
+  );
 
   await new Promise((r) => setTimeout(r, 500));
   const afterLoad = rssKiB(agent.pid);
@@ -131,15 +160,27 @@ test(`${REQUESTS} concurrent requests (${HELPERS} helpers) across allow, approve
     await new Promise((r) => setTimeout(r, 500));
     rounds.push(rssKiB(agent.pid));
   }
-  t.diagnostic(`${REQUESTS} requests in ${took} ms; agent VmRSS baseline ${baseline} KiB, after the burst ${afterLoad} KiB, after 3 × 200 more ${rounds.join(' / ')} KiB`);
+  t.diagnostic(
+    `${REQUESTS} requests in ${took} ms; agent VmRSS baseline ${baseline} KiB, after the burst ${afterLoad} KiB, after 3 × 200 more ${rounds.join(' / ')} KiB`,
+  );
   // No GC is forced from outside, and spawning helpers and approver commands costs the agent
   // buffers it keeps for reuse: 32 MiB over a warm baseline is "back near", a leak of 60 KiB per
   // request (what an unreleased socket with its buffers costs) would exceed it at 500 requests.
-  assert.ok(afterLoad - baseline < 32 * 1024, `RSS after the burst ${afterLoad} KiB is within 32 MiB of the baseline ${baseline} KiB`);
+  assert.ok(
+    afterLoad - baseline < 32 * 1024,
+    `RSS after the burst ${afterLoad} KiB is within 32 MiB of the baseline ${baseline} KiB`,
+  );
   // A leak grows with every round (60 KiB per request is 12 MiB per round of 200); a heap that grows
   // in a step or two and then stays does not: at least one round must add under 4 MiB.
   const steps = [afterLoad, ...rounds].slice(1).map((kib, i) => kib - [afterLoad, ...rounds][i]!);
-  assert.ok(Math.min(...steps) < 4 * 1024, `RSS does not keep growing round after round: ${afterLoad} → ${rounds.join(' → ')} KiB`);
+  assert.ok(
+    Math.min(...steps) < 4 * 1024,
+    `RSS does not keep growing round after round: ${afterLoad} → ${rounds.join(' → ')} KiB`,
+  );
   assert.ok(isRunning(agent.pid));
-  assert.equal(agent.stderr().trim().split('\n').length, 1, `the agent logged nothing but its start line:\n${agent.stderr()}`);
+  assert.equal(
+    agent.stderr().trim().split('\n').length,
+    1,
+    `the agent logged nothing but its start line:\n${agent.stderr()}`,
+  );
 });

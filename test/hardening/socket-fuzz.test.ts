@@ -10,7 +10,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError, SERVER_READ_TIMEOUT_MS, parseRequest, parseResponse, requestIdOf } from '../../helper/wire.ts';
+import {
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  SERVER_READ_TIMEOUT_MS,
+  parseRequest,
+  parseResponse,
+  requestIdOf,
+} from '../../helper/wire.ts';
 import type { ErrorCode } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/world.ts';
 import { eventually, isRunning } from '../node/processes.ts';
@@ -47,24 +55,56 @@ const wrongValue = fc.oneof(
 const malformedJson = fc.oneof(
   fc.string({ maxLength: 200 }).map((s) => `${s}\n`),
   fc.nat({ max: 60 }).map((n) => `${frame({ ...VALID, caller: CALLER }).slice(0, n)}\n`),
-  fc.constantFrom('{', '}', '{"v":1,}', "{'v':1}", '{"v":1 "id":"a"}', 'null', '[]', '"text"', '1', 'true', '{"v":01}', '{"v":1}}', 'NaN').map((s) => `${s}\n`),
+  fc
+    .constantFrom(
+      '{',
+      '}',
+      '{"v":1,}',
+      "{'v':1}",
+      '{"v":1 "id":"a"}',
+      'null',
+      '[]',
+      '"text"',
+      '1',
+      'true',
+      '{"v":01}',
+      '{"v":1}}',
+      'NaN',
+    )
+    .map((s) => `${s}\n`),
 );
 
 const wrongTypes = fc.oneof(
   fc.tuple(fc.constantFrom('v', 'op', 'caller'), wrongValue).map(([k, v]) => `${frame({ ...VALID, [k]: v })}\n`),
-  fc.tuple(fc.constantFrom('id', 'profile'), fc.oneof(wrongValue, fc.string({ maxLength: 80 }))).map(([k, v]) => `${frame({ ...VALID, op: 'credentials', profile: 'dev', [k]: v })}\n`),
-  fc.tuple(fc.constantFrom('pid', 'ppid', 'command', 'cwd'), wrongValue).map(([k, v]) => `${frame({ ...VALID, caller: { ...CALLER, [k]: v } })}\n`),
+  fc
+    .tuple(fc.constantFrom('id', 'profile'), fc.oneof(wrongValue, fc.string({ maxLength: 80 })))
+    .map(([k, v]) => `${frame({ ...VALID, op: 'credentials', profile: 'dev', [k]: v })}\n`),
+  fc
+    .tuple(fc.constantFrom('pid', 'ppid', 'command', 'cwd'), wrongValue)
+    .map(([k, v]) => `${frame({ ...VALID, caller: { ...CALLER, [k]: v } })}\n`),
   fc.integer({ min: 2, max: 1_000_000 }).map((v) => `${frame({ ...VALID, v })}\n`),
 );
 
 const hugeNumber = fc.oneof(
-  fc.constantFrom('1e400', '-1e400', '1.7976931348623157e309', '9007199254740993', '-0', '1e-400', `0.${'0'.repeat(2000)}1`),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1.7976931348623157e309',
+    '9007199254740993',
+    '-0',
+    '1e-400',
+    `0.${'0'.repeat(2000)}1`,
+  ),
   fc.integer({ min: 20, max: 20_000 }).map((n) => '9'.repeat(n)),
   fc.bigInt().map(String),
 );
 const hugeNumbers = fc
   .tuple(hugeNumber, fc.constantFrom('v', 'pid'))
-  .map(([n, where]) => (where === 'v' ? `{"v":${n},"id":"fz","op":"status"}\n` : `{"v":1,"id":"fz","op":"status","caller":{"pid":${n},"ppid":1,"command":"x","cwd":"/"}}\n`));
+  .map(([n, where]) =>
+    where === 'v'
+      ? `{"v":${n},"id":"fz","op":"status"}\n`
+      : `{"v":1,"id":"fz","op":"status","caller":{"pid":${n},"ppid":1,"command":"x","cwd":"/"}}\n`,
+  );
 
 const deepNesting = fc
   .tuple(fc.integer({ min: 50, max: 30_000 }), fc.constantFrom('[', '{"a":'), fc.boolean(), fc.boolean())
@@ -75,16 +115,24 @@ const deepNesting = fc
   });
 
 const oversized = fc
-  .tuple(fc.integer({ min: MAX_FRAME_BYTES, max: 4 * MAX_FRAME_BYTES }), fc.boolean(), fc.constantFrom('x', 'é', '🔑', '\\"'))
+  .tuple(
+    fc.integer({ min: MAX_FRAME_BYTES, max: 4 * MAX_FRAME_BYTES }),
+    fc.boolean(),
+    fc.constantFrom('x', 'é', '🔑', '\\"'),
+  )
   .map(([bytes, newline, fill]) => {
     const pad = fill.repeat(Math.ceil(bytes / Buffer.byteLength(fill)));
     return `{"v":1,"id":"fz","op":"status","pad":"${pad}"}${newline ? '\n' : ''}`;
   });
 
 /** A frame cut short, sent with no newline: the agent must not wait forever for the rest. */
-const partialFrame = fc.nat({ max: 80 }).map((n) => frame({ ...VALID, op: 'credentials', profile: 'dev', caller: CALLER }).slice(0, n));
+const partialFrame = fc
+  .nat({ max: 80 })
+  .map((n) => frame({ ...VALID, op: 'credentials', profile: 'dev', caller: CALLER }).slice(0, n));
 
-const binaryJunk = fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 4096 }), fc.boolean()).map(([bytes, nl]) => Buffer.concat([Buffer.from(bytes), nl ? b('\n') : Buffer.alloc(0)]));
+const binaryJunk = fc
+  .tuple(fc.uint8Array({ minLength: 1, maxLength: 4096 }), fc.boolean())
+  .map(([bytes, nl]) => Buffer.concat([Buffer.from(bytes), nl ? b('\n') : Buffer.alloc(0)]));
 
 const missingNewline = fc.constantFrom(frame(VALID), frame({ ...VALID, op: 'credentials', profile: 'dev' }));
 
@@ -98,15 +146,31 @@ const multipleFrames = fc
 
 const oddUnicode = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('\uD800', '\uDFFF', '\uFEFF', '\u2028\u2029', '\u0000', '\u202Edev', 'de\u0301v', 'd\u0435v', '🔑', '\uFFFF', 'ｄｅｖ'),
+  fc.constantFrom(
+    '\uD800',
+    '\uDFFF',
+    '\uFEFF',
+    '\u2028\u2029',
+    '\u0000',
+    '\u202Edev',
+    'de\u0301v',
+    'd\u0435v',
+    '🔑',
+    '\uFFFF',
+    'ｄｅｖ',
+  ),
 );
 const unicodeEdges = fc.oneof(
-  fc.tuple(fc.constantFrom('id', 'profile', 'op'), oddUnicode).map(([k, v]) => b(`${frame({ ...VALID, op: 'credentials', profile: 'dev', [k]: v })}\n`)),
-  fc.tuple(fc.constantFrom('command', 'cwd'), oddUnicode).map(([k, v]) => b(`${frame({ ...VALID, caller: { ...CALLER, [k]: v } })}\n`)),
+  fc
+    .tuple(fc.constantFrom('id', 'profile', 'op'), oddUnicode)
+    .map(([k, v]) => b(`${frame({ ...VALID, op: 'credentials', profile: 'dev', [k]: v })}\n`)),
+  fc
+    .tuple(fc.constantFrom('command', 'cwd'), oddUnicode)
+    .map(([k, v]) => b(`${frame({ ...VALID, caller: { ...CALLER, [k]: v } })}\n`)),
   // Bytes that are not UTF-8 at all: overlong, surrogate halves, out of range, a lone continuation.
-  fc.constantFrom([0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80], [0x80], [0xff, 0xfe]).map((bad) =>
-    Buffer.concat([b('{"v":1,"id":"fz","op":"credentials","profile":"'), Buffer.from(bad), b('"}\n')]),
-  ),
+  fc
+    .constantFrom([0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80], [0x80], [0xff, 0xfe])
+    .map((bad) => Buffer.concat([b('{"v":1,"id":"fz","op":"credentials","profile":"'), Buffer.from(bad), b('"}\n')])),
   fc.constant(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), b(`${frame(VALID)}\n`)])),
 );
 
@@ -124,20 +188,34 @@ const payloads: fc.Arbitrary<{ kind: string; payload: Buffer }> = fc.oneof(
 );
 
 const cases: fc.Arbitrary<Case> = fc
-  .tuple(payloads, fc.constantFrom<Then>('end', 'destroy', 'open'), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 2 }))
+  .tuple(
+    payloads,
+    fc.constantFrom<Then>('end', 'destroy', 'open'),
+    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 2 }),
+  )
   .map(([{ kind, payload }, then, fractions]) => {
     // `open` with no complete frame would only wait out the read time-out; slow senders have their own test.
     const answers = payload.includes(0x0a) || payload.length >= MAX_FRAME_BYTES;
-    return { kind, payload, then: then === 'open' && !answers ? 'end' : then, cuts: fractions.map((f) => Math.floor(f * payload.length)).sort((x, y) => x - y) };
+    return {
+      kind,
+      payload,
+      then: then === 'open' && !answers ? 'end' : then,
+      cuts: fractions.map((f) => Math.floor(f * payload.length)).sort((x, y) => x - y),
+    };
   });
 
 function pieces(c: Case): Buffer[] {
   const edges = [0, ...c.cuts, c.payload.length];
-  return edges.slice(1).map((end, i) => c.payload.subarray(edges[i]!, end)).filter((p) => p.length > 0);
+  return edges
+    .slice(1)
+    .map((end, i) => c.payload.subarray(edges[i]!, end))
+    .filter((p) => p.length > 0);
 }
 
 /** What the agent must answer to the bytes it reads up to the first newline, by the wire contract's own parser. */
-function expected(payload: Buffer): { id: string; code: ErrorCode | 'ok-or-profile-error' } | 'no answer' | 'too large' {
+function expected(
+  payload: Buffer,
+): { id: string; code: ErrorCode | 'ok-or-profile-error' } | 'no answer' | 'too large' {
   const nl = payload.indexOf(0x0a);
   if (nl < 0 ? payload.length > MAX_FRAME_BYTES : nl + 1 > MAX_FRAME_BYTES) return 'too large';
   if (nl < 0) return 'no answer';
@@ -151,7 +229,9 @@ function expected(payload: Buffer): { id: string; code: ErrorCode | 'ok-or-profi
   }
 }
 
-test(`fuzzed frames on the agent's socket: ${CASES} cases, each a structured error or a close; the agent keeps serving and leaks no descriptor`, { timeout: 900_000 }, async (t) => {
+test(`fuzzed frames on the agent's socket: ${CASES} cases, each a structured error or a close; the agent keeps serving and leaks no descriptor`, {
+  timeout: 900_000,
+}, async (t) => {
   const { sandbox, startAgent } = await seededSandbox(t, { dev: DEV_KEYS });
   const agent = await startAgent();
   const warm = await exchange(sandbox.socket, [b(`${frame(VALID)}\n`)], 'open');
@@ -168,20 +248,32 @@ test(`fuzzed frames on the agent's socket: ${CASES} cases, each a structured err
       const want = expected(c.payload);
       if (seen.data === '') {
         // Nothing back is fine only where no complete frame arrived, or the agent cut an oversized sender off mid-write.
-        assert.ok(want === 'no answer' || (want === 'too large' && seen.error !== undefined), `${c.kind}: no answer, expected ${JSON.stringify(want)}`);
+        assert.ok(
+          want === 'no answer' || (want === 'too large' && seen.error !== undefined),
+          `${c.kind}: no answer, expected ${JSON.stringify(want)}`,
+        );
         return;
       }
-      assert.ok(seen.data.endsWith('\n') && seen.data.indexOf('\n') === seen.data.length - 1, `${c.kind}: exactly one response line, got ${JSON.stringify(seen.data.slice(0, 200))}`);
+      assert.ok(
+        seen.data.endsWith('\n') && seen.data.indexOf('\n') === seen.data.length - 1,
+        `${c.kind}: exactly one response line, got ${JSON.stringify(seen.data.slice(0, 200))}`,
+      );
       const line = seen.data.slice(0, -1);
       if (want === 'too large') {
-        assert.equal(parseResponse(line, '').ok === false && (parseResponse(line, '') as { error: { code: string } }).error.code, 'TOO_LARGE');
+        assert.equal(
+          parseResponse(line, '').ok === false && (parseResponse(line, '') as { error: { code: string } }).error.code,
+          'TOO_LARGE',
+        );
         return;
       }
       assert.notEqual(want, 'no answer', `${c.kind}: an answer without a complete frame: ${line}`);
       if (want === 'no answer') return;
       const response = parseResponse(line, want.id);
       if (want.code === 'ok-or-profile-error') {
-        assert.ok(response.ok || response.error.code === 'UNKNOWN_PROFILE', `${c.kind}: a valid frame is served: ${line}`);
+        assert.ok(
+          response.ok || response.error.code === 'UNKNOWN_PROFILE',
+          `${c.kind}: a valid frame is served: ${line}`,
+        );
       } else {
         assert.equal(response.ok, false, `${c.kind}: ${line}`);
         if (!response.ok) assert.equal(response.error.code, want.code, `${c.kind}: ${response.error.message}`);
@@ -192,19 +284,38 @@ test(`fuzzed frames on the agent's socket: ${CASES} cases, each a structured err
   t.diagnostic(`fuzz cases run: ${CASES} (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`);
   assert.ok(isRunning(agent.pid), 'the agent is still running');
 
-  await eventually(`the agent's descriptors back to ${fdsBefore} (+2)`, () => fdCount(agent.pid) <= fdsBefore + 2, 10_000);
+  await eventually(
+    `the agent's descriptors back to ${fdsBefore} (+2)`,
+    () => fdCount(agent.pid) <= fdsBefore + 2,
+    10_000,
+  );
   t.diagnostic(`agent fds before ${fdsBefore}, after ${fdCount(agent.pid)}`);
 
   const helper = await run(HELPER, ['dev'], { env: sandbox.env });
   assert.equal(helper.status, 0, helper.stderr);
-  assert.equal(helper.stdout, `${JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey })}\n`);
+  assert.equal(
+    helper.stdout,
+    `${JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey })}\n`,
+  );
   const status = await sandbox.trayCred(['status', '--json']);
   assert.equal(status.status, 0, status.stderr);
-  assert.deepEqual(JSON.parse(status.stdout), { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid });
-  assert.doesNotMatch(agent.stderr(), /handler failed|internal error|Uncaught|at .*\.m?js:\d+/i, 'no bug reached the log');
+  assert.deepEqual(JSON.parse(status.stdout), {
+    locked: false,
+    profiles: 1,
+    pending: 0,
+    waiting: [],
+    agentPid: agent.pid,
+  });
+  assert.doesNotMatch(
+    agent.stderr(),
+    /handler failed|internal error|Uncaught|at .*\.m?js:\d+/i,
+    'no bug reached the log',
+  );
 });
 
-test(`${SLOW_SENDERS} slow senders that never finish a frame are cut off at the read time-out; the agent keeps serving`, { timeout: 120_000 }, async (t) => {
+test(`${SLOW_SENDERS} slow senders that never finish a frame are cut off at the read time-out; the agent keeps serving`, {
+  timeout: 120_000,
+}, async (t) => {
   const { sandbox, startAgent } = await seededSandbox(t, { dev: DEV_KEYS });
   const agent = await startAgent();
   const fdsBefore = fdCount(agent.pid);
@@ -212,7 +323,13 @@ test(`${SLOW_SENDERS} slow senders that never finish a frame are cut off at the 
   // A byte every 300 ms, so the frame would take longer than the time-out; half keep trickling, half go silent.
   const senders = Array.from({ length: SLOW_SENDERS }, (_, i) =>
     i % 2 === 0
-      ? exchange(sandbox.socket, [...text.subarray(0, 40)].map((byte) => Buffer.from([byte])), 'open', SERVER_READ_TIMEOUT_MS + 5_000, 300)
+      ? exchange(
+          sandbox.socket,
+          [...text.subarray(0, 40)].map((byte) => Buffer.from([byte])),
+          'open',
+          SERVER_READ_TIMEOUT_MS + 5_000,
+          300,
+        )
       : exchange(sandbox.socket, [text.subarray(0, 10)], 'open', SERVER_READ_TIMEOUT_MS + 5_000),
   );
   // Meanwhile a normal client is served at once.
@@ -220,7 +337,10 @@ test(`${SLOW_SENDERS} slow senders that never finish a frame are cut off at the 
   assert.equal(served.status, 0, served.stderr);
   for (const seen of await Promise.all(senders)) {
     assert.ok(seen.closed, `closed by the agent (after ${seen.ms} ms)`);
-    assert.ok(seen.ms >= SERVER_READ_TIMEOUT_MS - 200 && seen.ms < SERVER_READ_TIMEOUT_MS + 2_000, `cut off at the read time-out, not ${seen.ms} ms`);
+    assert.ok(
+      seen.ms >= SERVER_READ_TIMEOUT_MS - 200 && seen.ms < SERVER_READ_TIMEOUT_MS + 2_000,
+      `cut off at the read time-out, not ${seen.ms} ms`,
+    );
     const response = parseResponse(seen.data.trimEnd(), '');
     assert.equal(response.ok, false);
     if (!response.ok) assert.equal(response.error.code, 'TIMEOUT');

@@ -53,7 +53,13 @@ export interface Exchange {
  * Connects, writes `chunks` in order (with `gapMs` between them) and then ends (`end`), resets
  * (`destroy`) or keeps the connection open (`open`) until the agent closes it or `guardMs` passes.
  */
-export function exchange(path: string, chunks: readonly Buffer[], then: 'end' | 'destroy' | 'open', guardMs = 15_000, gapMs = 0): Promise<Exchange> {
+export function exchange(
+  path: string,
+  chunks: readonly Buffer[],
+  then: 'end' | 'destroy' | 'open',
+  guardMs = 15_000,
+  gapMs = 0,
+): Promise<Exchange> {
   const started = Date.now();
   return new Promise((resolve) => {
     const socket = createConnection(path);

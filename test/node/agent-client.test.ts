@@ -25,7 +25,9 @@ const caller = thisProcessAsCaller(['tray-cred', 'status']);
 const STATUS = { locked: false, profiles: 2, pending: 0, agentPid: 4242 };
 
 /** A stand-in agent: records each request and answers with `answer(request)`, or never when it returns undefined. */
-async function standIn(answer: (request: Request) => object | undefined): Promise<{ path: string; seen: Request[]; close(): Promise<void> }> {
+async function standIn(
+  answer: (request: Request) => object | undefined,
+): Promise<{ path: string; seen: Request[]; close(): Promise<void> }> {
   const path = join(await mkdtemp(join(root, 's-')), 'agent.sock');
   const seen: Request[] = [];
   const sockets = new Set<Socket>();
@@ -63,14 +65,23 @@ describe('the agent client', () => {
     assert.ok(error instanceof AgentNotRunningError, String(error));
     assert.equal(error.exitStatus, EXIT_STATUS.NOT_RUNNING);
     assert.equal(error.exitStatus, 3);
-    assert.equal(error.message, `no tray-cred agent answers at ${path} (ENOENT): start the tray app or \`tray-cred agent\`, then run this again (set TRAY_CRED_SOCKET if it listens elsewhere)`);
+    assert.equal(
+      error.message,
+      `no tray-cred agent answers at ${path} (ENOENT): start the tray app or \`tray-cred agent\`, then run this again (set TRAY_CRED_SOCKET if it listens elsewhere)`,
+    );
 
-    const needs = (await client.credentials('prod', { needs: 'rotating uses the key' }).catch((e: unknown) => e)) as Error;
+    const needs = (await client
+      .credentials('prod', { needs: 'rotating uses the key' })
+      .catch((e: unknown) => e)) as Error;
     assert.match(needs.message, /\(ENOENT\): rotating uses the key: start the tray app/);
   });
 
   test('no agent and no vault: the missing vault is said first, with its own status', async () => {
-    const client = new AgentClient({ socket: join(root, 'nobody.sock'), caller, whenNoAgent: () => Promise.reject(new EnvironmentError('there is no vault: run `tray-cred init` first')) });
+    const client = new AgentClient({
+      socket: join(root, 'nobody.sock'),
+      caller,
+      whenNoAgent: () => Promise.reject(new EnvironmentError('there is no vault: run `tray-cred init` first')),
+    });
     const error = await client.call({ op: 'lock' }, () => undefined).catch((e: unknown) => e);
     assert.ok(error instanceof EnvironmentError && !(error instanceof AgentNotRunningError), String(error));
     assert.equal(error.exitStatus, EXIT_STATUS.ENVIRONMENT);
@@ -103,7 +114,9 @@ describe('the agent client', () => {
   test('an answer it cannot read is BAD_REQUEST (11), not an internal error', async (t) => {
     const agent = await standIn(() => ({ ok: true, result: { locked: 'maybe' } }));
     t.after(() => agent.close());
-    const error = await new AgentClient({ socket: agent.path, caller }).call({ op: 'status' }, parseStatusResult).catch((e: unknown) => e);
+    const error = await new AgentClient({ socket: agent.path, caller })
+      .call({ op: 'status' }, parseStatusResult)
+      .catch((e: unknown) => e);
     assert.ok(error instanceof TrayCredError, String(error));
     assert.equal(error.exitStatus, EXIT_STATUS.BAD_REQUEST);
     assert.match(error.message, /malformed status: retry, and restart the tray app/);
@@ -138,7 +151,9 @@ describe('the agent client', () => {
       mock.timers.enable({ apis: ['setTimeout'] });
       t.after(() => mock.timers.reset());
       let settled: unknown;
-      const call = (op === 'status' ? client.call({ op }, parseStatusResult) : client.credentials('prod')).catch((e: unknown) => e);
+      const call = (op === 'status' ? client.call({ op }, parseStatusResult) : client.credentials('prod')).catch(
+        (e: unknown) => e,
+      );
       void call.then((e) => (settled = e));
       while (agent.seen.length === 0) await new Promise((resolve) => setImmediate(resolve));
       mock.timers.tick(ms - 1);
@@ -149,7 +164,10 @@ describe('the agent client', () => {
       assert.ok(error instanceof TrayCredError, String(error));
       assert.equal(error.code, 'TIMEOUT');
       assert.equal(error.exitStatus, 6);
-      assert.equal(error.message, `the agent did not answer within ${ms / 1000} s, so it is stuck (it ends its own prompts sooner): restart the tray app or \`tray-cred agent\``);
+      assert.equal(
+        error.message,
+        `the agent did not answer within ${ms / 1000} s, so it is stuck (it ends its own prompts sooner): restart the tray app or \`tray-cred agent\``,
+      );
     });
   }
 });

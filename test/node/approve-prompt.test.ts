@@ -8,10 +8,27 @@ import type { PendingPrompt } from '../../main/core/approval/approval-gate.ts';
 import { wirePrompt } from '../../main/node/agent/approval-ops.ts';
 import { describePrompt } from '../../main/node/cli/commands/approve.ts';
 
-const verified = { method: 'SO_PEERCRED', peer: { pid: 9, uid: 1000 }, requester: { pid: 8, startTime: '77', exe: '/usr/local/bin/terraform', argv: ['terraform', 'plan'], cwd: '/srv/infra' }, ancestry: [] };
+const verified = {
+  method: 'SO_PEERCRED',
+  peer: { pid: 9, uid: 1000 },
+  requester: {
+    pid: 8,
+    startTime: '77',
+    exe: '/usr/local/bin/terraform',
+    argv: ['terraform', 'plan'],
+    cwd: '/srv/infra',
+  },
+  ancestry: [],
+};
 const caller = { pid: 8, ppid: 7, command: 'terraform plan', cwd: '/srv/infra' };
 const pending = (request: Partial<PendingPrompt['request']>): PendingPrompt =>
-  ({ ref: '1', id: 'r1', since: 0, deadline: 50_000, request: { profile: 'prod', caller, unlock: false, ...request } }) as PendingPrompt;
+  ({
+    ref: '1',
+    id: 'r1',
+    since: 0,
+    deadline: 50_000,
+    request: { profile: 'prod', caller, unlock: false, ...request },
+  }) as PendingPrompt;
 const LINE = '  First time `/usr/local/bin/terraform` asks for prod';
 
 test('a verified first use crosses the wire and becomes one line of the prompt', () => {

@@ -28,7 +28,11 @@ describe('AuditFollower', () => {
   });
   // Retried: a chain head a test's writer answered before writing may still land while the directory goes.
   afterEach(() => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
-  const follower = async (): Promise<AuditFollower> => new AuditFollower({ fs, dir, onEntry: (e) => seen.push(e), onReplaced: (m) => said.push(m) }, await endOfLog(fs, dir));
+  const follower = async (): Promise<AuditFollower> =>
+    new AuditFollower(
+      { fs, dir, onEntry: (e) => seen.push(e), onReplaced: (m) => said.push(m) },
+      await endOfLog(fs, dir),
+    );
   const fill = async (log: AuditLog, n: number, from = 0): Promise<void> => {
     for (let i = 0; i < n; i += 1) await log.append({ event: 'access', profile: `p${from + i}`, decision: 'allowed' });
     await log.flushed(); // the chain head follows the answers: these tests replace the files under it
@@ -44,7 +48,10 @@ describe('AuditFollower', () => {
     await f.poll();
     await f.poll();
     assert.ok((await readdir(dir)).filter((n) => n.endsWith('.jsonl')).length >= 3, 'the writer rotated');
-    assert.deepEqual(seen.map((e) => e.seq), Array.from({ length: 20 }, (_, i) => i + 4));
+    assert.deepEqual(
+      seen.map((e) => e.seq),
+      Array.from({ length: 20 }, (_, i) => i + 4),
+    );
     assert.deepEqual(said, []);
   });
 
@@ -61,7 +68,10 @@ describe('AuditFollower', () => {
       assert.equal(seen.length, 0);
       await appendFile(join(dir, 'audit-000000000001.jsonl'), `${line!.slice(40)}\n`);
       await f.poll();
-      assert.deepEqual(seen.map((e) => e.seq), [2]);
+      assert.deepEqual(
+        seen.map((e) => e.seq),
+        [2],
+      );
     } finally {
       await rm(other, { recursive: true, force: true });
     }
@@ -75,10 +85,16 @@ describe('AuditFollower', () => {
     await fill(fresh, 2);
     await f.poll();
     assert.equal(said.length, 1);
-    assert.match(said[0]!, /was replaced \(audit-000000000001\.jsonl shrank\); its chain restarted: following from its new end \(entry 2\)/);
+    assert.match(
+      said[0]!,
+      /was replaced \(audit-000000000001\.jsonl shrank\); its chain restarted: following from its new end \(entry 2\)/,
+    );
     await fill(fresh, 1, 9);
     await f.poll();
-    assert.deepEqual(seen.map((e) => [e.seq, e.profile]), [[3, 'p9']]);
+    assert.deepEqual(
+      seen.map((e) => [e.seq, e.profile]),
+      [[3, 'p9']],
+    );
     assert.equal(said.length, 1);
   });
 });

@@ -22,13 +22,21 @@ after(async () => {
 });
 
 const caller: CallerClaim = { pid: 4321, ppid: 1234, command: 'aws s3 ls', cwd: '/home/me/project' };
-const ask = (command: string | undefined, request: Partial<ApprovalRequest> = {}, signal = new AbortController().signal) =>
+const ask = (
+  command: string | undefined,
+  request: Partial<ApprovalRequest> = {},
+  signal = new AbortController().signal,
+) =>
   bounded(
     `approver ${JSON.stringify(command)}`,
     new CommandApprover(command).ask({ profile: 'prod', caller, unlock: false, ...request }, signal),
     ASK_MS,
   );
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('CommandApprover', () => {
   const offer = { kinds: ['once', 'run', 'program-folder'] as const, minutes: 15 };
@@ -51,7 +59,10 @@ describe('CommandApprover', () => {
   }
 
   test('exit 12 is any caller where the request offers it', async () => {
-    assert.deepEqual(await ask('exit 12', { offer: { kinds: ['once', 'run', 'program-folder', 'any'], minutes: 30 } }), { allow: true, scope: { kind: 'any', minutes: 30 } });
+    assert.deepEqual(
+      await ask('exit 12', { offer: { kinds: ['once', 'run', 'program-folder', 'any'], minutes: 30 } }),
+      { allow: true, scope: { kind: 'any', minutes: 30 } },
+    );
   });
 
   test('exit 10 without an offer (an unverified caller) is once', async () => {
@@ -60,42 +71,78 @@ describe('CommandApprover', () => {
 
   for (const command of ['no-such-approver-command-on-path', `'${'/nonexistent/approver'}'`, '/etc/hostname']) {
     test(`a command that cannot run (\`${command}\`) is a failure with its reason, not a deny`, async () => {
-      await assert.rejects(ask(command), (e: Error) => /could not run|not found|not executable/.test(e.message) && e.message.includes(command));
+      await assert.rejects(
+        ask(command),
+        (e: Error) => /could not run|not found|not executable/.test(e.message) && e.message.includes(command),
+      );
     });
   }
 
   for (const command of [undefined, '']) {
     test(`no command (${JSON.stringify(command)}) says there is no approver`, async () => {
-      await assert.rejects(ask(command), (e: Error) => e instanceof NoApproverError && /no approver configured/.test(e.message));
+      await assert.rejects(
+        ask(command),
+        (e: Error) => e instanceof NoApproverError && /no approver configured/.test(e.message),
+      );
     });
   }
 
   const environments = [
-    { name: 'a caller', request: { profile: 'prod', caller, offer: { kinds: ['once', 'run'] as ('once' | 'run')[], minutes: 15 } } },
+    {
+      name: 'a caller',
+      request: { profile: 'prod', caller, offer: { kinds: ['once', 'run'] as ('once' | 'run')[], minutes: 15 } },
+    },
     {
       name: 'a caller whose claims hold shell syntax',
       request: {
         profile: 'team.prod@eu-west-1',
-        caller: { pid: 1, ppid: 0, command: `aws s3 rm "s3://b/$(touch PWNED)" 'x'; touch PWNED \`touch PWNED\``, cwd: '/tmp/a b/$HOME/ünï' },
+        caller: {
+          pid: 1,
+          ppid: 0,
+          command: `aws s3 rm "s3://b/$(touch PWNED)" 'x'; touch PWNED \`touch PWNED\``,
+          cwd: '/tmp/a b/$HOME/ünï',
+        },
       },
     },
-    { name: 'no caller', request: { profile: 'dev', caller: undefined, } },
+    { name: 'no caller', request: { profile: 'dev', caller: undefined } },
     {
       name: 'a verified caller',
       request: {
         profile: 'prod',
         caller,
-        verified: { method: 'SO_PEERCRED', peer: { pid: 9, uid: 1000 }, requester: { pid: 8, startTime: '77', exe: '/usr/bin/python3.11', argv: ['/usr/bin/python3', '/usr/bin/aws', 's3', 'ls', '$(touch PWNED)'], cwd: '/home/me' }, ancestry: [] },
+        verified: {
+          method: 'SO_PEERCRED',
+          peer: { pid: 9, uid: 1000 },
+          requester: {
+            pid: 8,
+            startTime: '77',
+            exe: '/usr/bin/python3.11',
+            argv: ['/usr/bin/python3', '/usr/bin/aws', 's3', 'ls', '$(touch PWNED)'],
+            cwd: '/home/me',
+          },
+          ancestry: [],
+        },
       },
     },
   ];
   for (const { name, request } of environments) {
     test(`the command gets the request in its environment, never in its command line: ${name}`, async () => {
       const dir = await mkdtemp(join(root, 'env-'));
-      const names = ['TRAY_CRED_PROFILE', 'TRAY_CRED_CALLER', 'TRAY_CRED_CALLER_COMMAND', 'TRAY_CRED_CALLER_CWD', 'TRAY_CRED_OFFER', 'TRAY_CRED_CALLER_VERIFIED', 'TRAY_CRED_PROGRAM', 'TRAY_CRED_FIRST_USE'];
+      const names = [
+        'TRAY_CRED_PROFILE',
+        'TRAY_CRED_CALLER',
+        'TRAY_CRED_CALLER_COMMAND',
+        'TRAY_CRED_CALLER_CWD',
+        'TRAY_CRED_OFFER',
+        'TRAY_CRED_CALLER_VERIFIED',
+        'TRAY_CRED_PROGRAM',
+        'TRAY_CRED_FIRST_USE',
+      ];
       const command = `cd '${dir}' && ${names.map((n) => `printf '%s' "$${n}" > ${n}`).join(' && ')}`;
       assert.deepEqual(await ask(command, request), { allow: true });
-      const env = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n), 'utf8')])));
+      const env = Object.fromEntries(
+        await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n), 'utf8')])),
+      );
       assert.equal(env.TRAY_CRED_PROFILE, request.profile);
       assert.deepEqual(JSON.parse(env.TRAY_CRED_CALLER), request.caller ?? null);
       assert.equal(env.TRAY_CRED_CALLER_COMMAND, request.caller?.command ?? '');
@@ -113,11 +160,23 @@ describe('CommandApprover', () => {
   }
 
   test('TRAY_CRED_FIRST_USE is 1 when a verified program asks for the profile for the first time, empty otherwise', async () => {
-    const verified = { method: 'SO_PEERCRED', peer: { pid: 9, uid: 1000 }, requester: { pid: 8, startTime: '77', exe: '/usr/local/bin/terraform', argv: ['terraform'], cwd: '/home/me' }, ancestry: [] };
+    const verified = {
+      method: 'SO_PEERCRED',
+      peer: { pid: 9, uid: 1000 },
+      requester: { pid: 8, startTime: '77', exe: '/usr/local/bin/terraform', argv: ['terraform'], cwd: '/home/me' },
+      ancestry: [],
+    };
     const seen: string[] = [];
-    for (const request of [{ verified, firstUse: true }, { verified, firstUse: false }, { verified }, { firstUse: true }]) {
+    for (const request of [
+      { verified, firstUse: true },
+      { verified, firstUse: false },
+      { verified },
+      { firstUse: true },
+    ]) {
       const dir = await mkdtemp(join(root, 'first-'));
-      assert.deepEqual(await ask(`printf '%s' "$TRAY_CRED_FIRST_USE" > '${join(dir, 'first')}'`, request), { allow: true });
+      assert.deepEqual(await ask(`printf '%s' "$TRAY_CRED_FIRST_USE" > '${join(dir, 'first')}'`, request), {
+        allow: true,
+      });
       seen.push(await readFile(join(dir, 'first'), 'utf8'));
     }
     assert.deepEqual(seen, ['1', '', '', ''], 'only a verified first use sets it');
@@ -138,7 +197,11 @@ describe('CommandApprover', () => {
       }
       const controller = new AbortController();
       const answer = ask(command, {}, controller.signal);
-      await eventually('the approver started sleep', () => descendants(process.pid).some((pid) => commandName(pid) === 'sleep'), ASK_MS);
+      await eventually(
+        'the approver started sleep',
+        () => descendants(process.pid).some((pid) => commandName(pid) === 'sleep'),
+        ASK_MS,
+      );
       const started = descendants(process.pid);
 
       controller.abort();
@@ -148,7 +211,11 @@ describe('CommandApprover', () => {
   }
 
   const mfa = [
-    { name: 'the first line printed is the code', command: 'echo 123456; echo 654321', answer: { allow: true, mfaCode: '123456' } },
+    {
+      name: 'the first line printed is the code',
+      command: 'echo 123456; echo 654321',
+      answer: { allow: true, mfaCode: '123456' },
+    },
     { name: 'the code is trimmed', command: `printf ' 042042 \\r\\nmore'`, answer: { allow: true, mfaCode: '042042' } },
     { name: 'a denial carries no code', command: 'echo 123456; exit 1', answer: { allow: false } },
   ];
@@ -183,7 +250,11 @@ describe('CommandApprover', () => {
 function descendants(pid: number): number[] {
   let children: number[];
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }

@@ -25,7 +25,8 @@ test('each module registers exactly the top-level commands the table names for i
       [...m.names],
       `the table's names for the module registering ${m.names.join(', ')}`,
     );
-    for (const c of alone.commands) assert.deepEqual(c.aliases(), [], `${c.name()} has an alias the table does not name`);
+    for (const c of alone.commands)
+      assert.deepEqual(c.aliases(), [], `${c.name()} has an alias the table does not name`);
     (await m.load())(all, noContext);
   }
   const names = COMMAND_MODULES.flatMap((m) => m.names);

@@ -9,7 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import { startEndpoint, type Endpoint } from '../../main/node/exec/credential-endpoint.ts';
 import { TrayCredError } from '../../main/core/errors.ts';
 
-const SESSION = { Version: 1 as const, AccessKeyId: 'ASIAEXAMPLEEXAMPLE01', SecretAccessKey: 'session-secret', SessionToken: 'session-token', Expiration: '2030-01-01T00:00:00.000Z' };
+const SESSION = {
+  Version: 1 as const,
+  AccessKeyId: 'ASIAEXAMPLEEXAMPLE01',
+  SecretAccessKey: 'session-secret',
+  SessionToken: 'session-token',
+  Expiration: '2030-01-01T00:00:00.000Z',
+};
 
 /** One raw request; resolves with the status code. */
 function raw(port: number, head: string): Promise<number> {
@@ -65,13 +71,25 @@ describe('credential endpoint checks', () => {
     ['the token with a suffix', () => `${host()}\r\nAuthorization: ${endpoint.token}x`, 401],
     ['the token as Bearer', () => `${host()}\r\nAuthorization: Bearer ${endpoint.token}`, 401],
     ['a rebinding Host', () => `Host: attacker.example:${port}\r\nAuthorization: ${endpoint.token}`, 403],
-    ['a Host that only starts like ours', () => `Host: 127.0.0.1:${port}.attacker.example\r\nAuthorization: ${endpoint.token}`, 403],
+    [
+      'a Host that only starts like ours',
+      () => `Host: 127.0.0.1:${port}.attacker.example\r\nAuthorization: ${endpoint.token}`,
+      403,
+    ],
     ['our address on another port', () => `Host: 127.0.0.1:${port + 1}\r\nAuthorization: ${endpoint.token}`, 403],
     ['no port in Host', () => `Host: localhost\r\nAuthorization: ${endpoint.token}`, 403],
     ['an Origin header', () => `${host()}\r\nAuthorization: ${endpoint.token}\r\nOrigin: null`, 403],
-    ['a Referer header', () => `${host()}\r\nAuthorization: ${endpoint.token}\r\nReferer: https://attacker.example/`, 403],
+    [
+      'a Referer header',
+      () => `${host()}\r\nAuthorization: ${endpoint.token}\r\nReferer: https://attacker.example/`,
+      403,
+    ],
     ['Sec-Fetch-Site', () => `${host()}\r\nAuthorization: ${endpoint.token}\r\nSec-Fetch-Site: same-site`, 403],
-    ['Sec-Fetch-Mode in capitals', () => `${host()}\r\nAuthorization: ${endpoint.token}\r\nSEC-FETCH-MODE: no-cors`, 403],
+    [
+      'Sec-Fetch-Mode in capitals',
+      () => `${host()}\r\nAuthorization: ${endpoint.token}\r\nSEC-FETCH-MODE: no-cors`,
+      403,
+    ],
   ];
   for (const [what, headers, status] of attacks) {
     it(`refuses ${what} without asking the agent`, async () => {
@@ -83,7 +101,11 @@ describe('credential endpoint checks', () => {
 
   it('refuses methods other than GET', async () => {
     const before = fetched;
-    for (const method of ['POST', 'PUT', 'OPTIONS', 'DELETE']) assert.equal(await raw(port, `${method} / HTTP/1.1\r\n${host()}\r\nAuthorization: ${endpoint.token}\r\nContent-Length: 0`), 405);
+    for (const method of ['POST', 'PUT', 'OPTIONS', 'DELETE'])
+      assert.equal(
+        await raw(port, `${method} / HTTP/1.1\r\n${host()}\r\nAuthorization: ${endpoint.token}\r\nContent-Length: 0`),
+        405,
+      );
     assert.equal(fetched, before);
   });
 
@@ -92,7 +114,12 @@ describe('credential endpoint checks', () => {
     assert.equal(await get(`${host()}\r\nAuthorization: ${endpoint.token}`), 403);
     answer = () => Promise.reject(new TrayCredError('LOCKED', 'locked'));
     assert.equal(await get(`${host()}\r\nAuthorization: ${endpoint.token}`), 503);
-    answer = () => Promise.resolve({ Version: 1, AccessKeyId: 'AKIAEXAMPLEEXAMPLE01', SecretAccessKey: 'long-term' } as typeof SESSION);
+    answer = () =>
+      Promise.resolve({
+        Version: 1,
+        AccessKeyId: 'AKIAEXAMPLEEXAMPLE01',
+        SecretAccessKey: 'long-term',
+      } as typeof SESSION);
     assert.equal(await get(`${host()}\r\nAuthorization: ${endpoint.token}`), 403);
     answer = () => Promise.resolve(SESSION);
   });
@@ -106,6 +133,8 @@ describe('credential endpoint checks', () => {
     const e = await startEndpoint(() => Promise.resolve(SESSION));
     const p = Number(new URL(e.url).port);
     await e.close();
-    await assert.rejects(raw(p, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\nAuthorization: ${e.token}`), { code: 'ECONNREFUSED' });
+    await assert.rejects(raw(p, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\nAuthorization: ${e.token}`), {
+      code: 'ECONNREFUSED',
+    });
   });
 });

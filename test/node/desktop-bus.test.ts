@@ -8,7 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import dbus from 'dbus-next';
 import { connectDesktopBus, type DesktopBus } from '../../main/node/platform/desktop-bus.ts';
 
-describe('the desktop bus', { skip: process.env.DBUS_SESSION_BUS_ADDRESS ? false : 'no D-Bus session (run through /tmp/t.sh or build/test.sh)' }, () => {
+describe('the desktop bus', {
+  skip: process.env.DBUS_SESSION_BUS_ADDRESS ? false : 'no D-Bus session (run through /tmp/t.sh or build/test.sh)',
+}, () => {
   let desktop: dbus.MessageBus;
   let bus: DesktopBus;
   before(async () => {

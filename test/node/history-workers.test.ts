@@ -17,10 +17,34 @@ const T0 = Date.parse('2026-11-26T09:00:00Z');
 
 /** Entry `seq`: every kind of field the index keeps, verified on even entries, a command that repeats every 5. */
 function input(seq: number): AuditInput {
-  const caller = { pid: 100 + (seq % 3), ppid: 1, command: `aws s3 cp s3://Bucket-${seq % 5}/key ./`, cwd: `/home/ann/${seq % 4}` };
-  const verified = { method: 'SO_PEERCRED', peer: { pid: 7, uid: 1000 }, requester: { pid: 100, startTime: String(seq), exe: '/usr/bin/aws', argv: ['/usr/bin/aws', 's3', 'cp'], cwd: '/srv' }, ancestry: [{ pid: 99, exe: '/bin/bash', argv: ['bash'] }] };
+  const caller = {
+    pid: 100 + (seq % 3),
+    ppid: 1,
+    command: `aws s3 cp s3://Bucket-${seq % 5}/key ./`,
+    cwd: `/home/ann/${seq % 4}`,
+  };
+  const verified = {
+    method: 'SO_PEERCRED',
+    peer: { pid: 7, uid: 1000 },
+    requester: {
+      pid: 100,
+      startTime: String(seq),
+      exe: '/usr/bin/aws',
+      argv: ['/usr/bin/aws', 's3', 'cp'],
+      cwd: '/srv',
+    },
+    ancestry: [{ pid: 99, exe: '/bin/bash', argv: ['bash'] }],
+  };
   if (seq % 7 === 0) return { event: 'policy', profile: `p${seq % 3}`, reason: 'ask, remember 15 min' };
-  return { event: 'access', profile: `p${seq % 3}`, decision: seq % 4 === 0 ? 'denied' : 'allowed', caller, ...(seq % 2 === 0 ? { verified } : {}), durationMs: seq % 9, ...(seq % 4 === 0 ? {} : { served: 'vault' as const, credentialId: 'AKIAIOSFODNN7EXAMPLE' }) };
+  return {
+    event: 'access',
+    profile: `p${seq % 3}`,
+    decision: seq % 4 === 0 ? 'denied' : 'allowed',
+    caller,
+    ...(seq % 2 === 0 ? { verified } : {}),
+    durationMs: seq % 9,
+    ...(seq % 4 === 0 ? {} : { served: 'vault' as const, credentialId: 'AKIAIOSFODNN7EXAMPLE' }),
+  };
 }
 
 /** Lines that are not records, each of a kind a hostile or damaged file holds; none of them may become a row. */
@@ -50,17 +74,35 @@ async function writeLog(dir: string, files: number, per: number): Promise<void> 
       lines.push(`${sealed.line}\n`);
       if (k === 3) lines.push(...hostileLines(seq, prev).map((l) => `${l}\n`));
       // Bad UTF-8 inside a record's string: decoded as U+FFFD on every thread, and shown as such.
-      if (k === 5) lines.push(Buffer.concat([Buffer.from(`{"seq":${seq},"time":"${new Date(T0).toISOString()}","event":"access","profile":"p9","reason":"`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}\n')]));
+      if (k === 5)
+        lines.push(
+          Buffer.concat([
+            Buffer.from(
+              `{"seq":${seq},"time":"${new Date(T0).toISOString()}","event":"access","profile":"p9","reason":"`,
+            ),
+            Buffer.from([0xc3, 0x28, 0xff]),
+            Buffer.from('"}\n'),
+          ]),
+        );
     }
-    await writeFile(join(dir, fileName(first)), Buffer.concat(lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l))), { mode: 0o600 });
+    await writeFile(
+      join(dir, fileName(first)),
+      Buffer.concat(lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l))),
+      { mode: 0o600 },
+    );
   }
   const last = (await readdir(dir)).sort().at(-1)!;
-  await appendFile(join(dir, last), sealEntry(key, input(seq), seq, new Date(T0 + seq * 60_000).toISOString(), prev).line.slice(0, 80));
+  await appendFile(
+    join(dir, last),
+    sealEntry(key, input(seq), seq, new Date(T0 + seq * 60_000).toISOString(), prev).line.slice(0, 80),
+  );
 }
 
 async function jobsOf(dir: string): Promise<BatchJob[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
-  return Promise.all(names.map(async (n) => ({ path: join(dir, n), offset: 0, size: (await stat(join(dir, n))).size })));
+  return Promise.all(
+    names.map(async (n) => ({ path: join(dir, n), offset: 0, size: (await stat(join(dir, n))).size })),
+  );
 }
 
 /** The rows every line that parseRecord accepts becomes, read line by line without the batch reader: what the index must show. */
@@ -76,7 +118,11 @@ async function expectedSeqs(dir: string): Promise<number[]> {
   return seqs;
 }
 
-const plain = (b: HistoryBatch): unknown => ({ ...b, numbers: Object.fromEntries(Object.entries(b.numbers).map(([k, v]) => [k, [...v]])), codes: Object.fromEntries(Object.entries(b.codes).map(([k, v]) => [k, [...v]])) });
+const plain = (b: HistoryBatch): unknown => ({
+  ...b,
+  numbers: Object.fromEntries(Object.entries(b.numbers).map(([k, v]) => [k, [...v]])),
+  codes: Object.fromEntries(Object.entries(b.codes).map(([k, v]) => [k, [...v]])),
+});
 
 describe('history index on worker threads', () => {
   let dir: string;
@@ -92,7 +138,11 @@ describe('history index on worker threads', () => {
     const there = await Promise.all(workerReader(fs, { threads: 2, minBytes: 0 }).read(jobs));
     assert.deepEqual(there.map(plain), here.map(plain));
     const seqs = here.flatMap((b) => [...b.numbers.seq]);
-    assert.deepEqual(seqs, await expectedSeqs(dir), 'each line parseRecord accepts is one row, in order, and nothing else is');
+    assert.deepEqual(
+      seqs,
+      await expectedSeqs(dir),
+      'each line parseRecord accepts is one row, in order, and nothing else is',
+    );
     assert.equal(seqs.length, 5 * 41, 'each entry and each line of bad UTF-8 is a row, no hostile line is');
     assert.equal(here[0]!.values.filter((v) => v === '\ufffd(\ufffd').length, 1, 'the bad bytes read as U+FFFD');
     assert.ok(here.at(-1)!.end < jobs.at(-1)!.size, 'the torn last line is left for later');
@@ -104,7 +154,13 @@ describe('history index on worker threads', () => {
     const there = new HistoryIndex({ fs, reader: workerReader(fs, { threads: 2, minBytes: 0 }) }, dir);
     await Promise.all([here.refresh(), there.refresh()]);
     assert.equal(there.size, here.size);
-    for (const filter of [{ events: 'all' as const }, { text: 'BUCKET-3' }, { text: '/home/ann/2', decision: 'allowed' as const }, { profile: 'p1' }, { text: 'remember', events: 'all' as const }]) {
+    for (const filter of [
+      { events: 'all' as const },
+      { text: 'BUCKET-3' },
+      { text: '/home/ann/2', decision: 'allowed' as const },
+      { profile: 'p1' },
+      { text: 'remember', events: 'all' as const },
+    ]) {
       assert.deepEqual(there.query(filter, 0, Infinity), here.query(filter, 0, Infinity), JSON.stringify(filter));
     }
     assert.deepEqual(there.timeline({}, 50), here.timeline({}, 50));
@@ -120,10 +176,19 @@ describe('history index on worker threads', () => {
     const jobs = [...(await jobsOf(dir)), { path: join(dir, fileName(999)), offset: 0, size: 100 }];
     const [here, there] = [threadReader(fs).read(jobs), workerReader(fs, { threads: 2, minBytes: 0 }).read(jobs)];
     const [mine, theirs] = await Promise.all([Promise.allSettled(here), Promise.allSettled(there)]);
-    assert.deepEqual(theirs.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
-    assert.deepEqual(mine.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    assert.deepEqual(
+      theirs.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'],
+    );
+    assert.deepEqual(
+      mine.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'rejected'],
+    );
     await assert.rejects(there.at(-1)!, /ENOENT/, "a worker's failure is read again here, and fails the same way");
-    assert.deepEqual(theirs.slice(0, 3).map((r) => r.status === 'fulfilled' && r.value.count), mine.slice(0, 3).map((r) => r.status === 'fulfilled' && r.value.count));
+    assert.deepEqual(
+      theirs.slice(0, 3).map((r) => r.status === 'fulfilled' && r.value.count),
+      mine.slice(0, 3).map((r) => r.status === 'fulfilled' && r.value.count),
+    );
   });
 
   it('stops at a file cut short after its size was read, instead of waiting for bytes that never come', async () => {

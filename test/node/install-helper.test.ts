@@ -4,7 +4,19 @@
  * AWS config gets its credential_process line with a backup.
  */
 import assert from 'node:assert/strict';
-import { chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readlink, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  readdir,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { addCredentialProcessLines, installHelper } from '../../main/node/setup/install-helper.ts';
@@ -54,7 +66,10 @@ test('installs a link to the shipped helper in ~/.local/bin that runs like the b
   const helperPath = await shippedHelper();
   const binDir = join(home, '.local', 'bin');
   const first = await installHelper({ helperPath, pathEnv: '/usr/bin:/bin' });
-  assert.deepEqual({ ...first, advice: undefined }, { command: join(binDir, 'tray-cred-helper'), kind: 'symlink', changed: true, onPath: false, advice: undefined });
+  assert.deepEqual(
+    { ...first, advice: undefined },
+    { command: join(binDir, 'tray-cred-helper'), kind: 'symlink', changed: true, onPath: false, advice: undefined },
+  );
   assert.match(first.advice ?? '', new RegExp(`${binDir} is not on your PATH.*export PATH="${binDir}:\\$PATH"`));
   assert.equal(await readlink(first.command), helperPath);
   assert.deepEqual(await readdir(binDir), ['tray-cred-helper'], 'no temporary file left behind');
@@ -73,7 +88,10 @@ test('in a checkout without the single executable, writes a 0755 sh launcher for
   assert.equal(result.onPath, true);
   assert.equal((await stat(result.command)).mode & 0o777, 0o755);
   assert.ok((await lstat(result.command)).isFile());
-  assert.match(await readFile(result.command, 'utf8'), /^#!\/bin\/sh\n.*\nexec '.*\/node' '.*\/dist\/tray-cred-helper\.cjs' "\$@"\n$/);
+  assert.match(
+    await readFile(result.command, 'utf8'),
+    /^#!\/bin\/sh\n.*\nexec '.*\/node' '.*\/dist\/tray-cred-helper\.cjs' "\$@"\n$/,
+  );
   await assertRunsLikeTheBundle(binDir);
 
   // Its own launcher is replaced by a link when the app ships the executable after all.
@@ -108,10 +126,19 @@ test('adds credential_process lines with a backup, changing no other line, and n
   const credentialsPath = join(aws, 'credentials');
   const original = '# my settings\n[default]\nregion = eu-west-1\n\n[profile dev]\noutput = json\n';
   await writeFile(configPath, original);
-  await writeFile(credentialsPath, '[prod]\naws_access_key_id = AKIAEXAMPLEPROD00001\naws_secret_access_key = prodsecretEXAMPLE\n');
+  await writeFile(
+    credentialsPath,
+    '[prod]\naws_access_key_id = AKIAEXAMPLEPROD00001\naws_secret_access_key = prodsecretEXAMPLE\n',
+  );
   const now = new Date('2026-11-26T08:00:00.000Z');
 
-  const result = await addCredentialProcessLines({ fs: new NodeFileSystem(process.getuid?.()), configPath, credentialsPath, profiles: ['dev', 'prod'], now });
+  const result = await addCredentialProcessLines({
+    fs: new NodeFileSystem(process.getuid?.()),
+    configPath,
+    credentialsPath,
+    profiles: ['dev', 'prod'],
+    now,
+  });
   assert.deepEqual(result.changed, ['dev', 'prod']);
   assert.deepEqual(result.shadowed, ['prod']);
   assert.equal(result.backup, `${configPath}.tray-cred-backup-2026-11-26T08-00-00-000Z`);
@@ -121,7 +148,15 @@ test('adds credential_process lines with a backup, changing no other line, and n
     '# my settings\n[default]\nregion = eu-west-1\n\n[profile dev]\noutput = json\ncredential_process = tray-cred-helper dev\n\n[profile prod]\ncredential_process = tray-cred-helper prod\n',
   );
 
-  const again = await addCredentialProcessLines({ fs: new NodeFileSystem(process.getuid?.()), configPath, profiles: ['dev'], now });
-  assert.deepEqual({ changed: again.changed, unchanged: again.unchanged, backup: again.backup }, { changed: [], unchanged: ['dev'], backup: undefined });
+  const again = await addCredentialProcessLines({
+    fs: new NodeFileSystem(process.getuid?.()),
+    configPath,
+    profiles: ['dev'],
+    now,
+  });
+  assert.deepEqual(
+    { changed: again.changed, unchanged: again.unchanged, backup: again.backup },
+    { changed: [], unchanged: ['dev'], backup: undefined },
+  );
   assert.equal((await readdir(aws)).length, 3, 'config, credentials and one backup');
 });

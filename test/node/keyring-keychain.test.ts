@@ -40,7 +40,14 @@ async function secretToolLookup(account: string, env: NodeJS.ProcessEnv = proces
 }
 
 async function secretToolCount(account: string): Promise<number> {
-  const { stdout, stderr } = await run('secret-tool', ['search', '--all', 'service', KEYCHAIN_SERVICE, 'username', account]);
+  const { stdout, stderr } = await run('secret-tool', [
+    'search',
+    '--all',
+    'service',
+    KEYCHAIN_SERVICE,
+    'username',
+    account,
+  ]);
   return (stdout + stderr).split('\n').filter((line) => /^\[\/.*\]$/.test(line)).length;
 }
 
@@ -84,14 +91,23 @@ describe('KeyringKeychain on the session Secret Service', () => {
       await keychain.set(acct, secret);
       assert.equal(await keychain.get(acct), secret);
       assert.equal(await secretToolLookup(acct), secret);
-      assert.deepEqual(await keychain.getBytes(acct), Buffer.from(secret, 'utf8'), 'the binary read gives the same secret as bytes');
+      assert.deepEqual(
+        await keychain.getBytes(acct),
+        Buffer.from(secret, 'utf8'),
+        'the binary read gives the same secret as bytes',
+      );
     });
   }
 
   test('getBytes of an entry stored by another program (secret-tool) is its bytes, and null for none', async () => {
     const acct = account('bytes');
     const secret = randomBytes(32).toString('base64');
-    await run('sh', ['-c', `printf %s "$1" | secret-tool store --label=test service ${KEYCHAIN_SERVICE} username ${acct}`, 'sh', secret]);
+    await run('sh', [
+      '-c',
+      `printf %s "$1" | secret-tool store --label=test service ${KEYCHAIN_SERVICE} username ${acct}`,
+      'sh',
+      secret,
+    ]);
     assert.deepEqual(await keychain.getBytes(acct), Buffer.from(secret));
     assert.equal(await keychain.getBytes(uniqueAccount('missing')), null);
   });
@@ -153,7 +169,10 @@ class KeychainProcess {
         process.stdout.write(JSON.stringify(answer) + '\\n');
       }
     `;
-    this.child = spawnGroup(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = spawnGroup(process.execPath, ['--input-type=module', '-e', script], {
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
   }
@@ -214,20 +233,34 @@ class PrivateSession {
 
   async start(withKeyring: boolean): Promise<void> {
     // The bus and the keyring stop in order (stop()); their groups are killed only when this file's process exits.
-    const bus = spawnGroup('dbus-daemon', ['--session', `--address=${this.address}`, '--nofork', '--nopidfile', '--print-address=1'], {
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }, { outliveLeader: true });
+    const bus = spawnGroup(
+      'dbus-daemon',
+      ['--session', `--address=${this.address}`, '--nofork', '--nopidfile', '--print-address=1'],
+      {
+        env: this.env,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+      { outliveLeader: true },
+    );
     this.bus = bus;
-    await bounded('dbus-daemon listening', new Promise((resolve, reject) => {
-      bus.stdout!.once('data', resolve);
-      bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
-    }), HANG_MS);
+    await bounded(
+      'dbus-daemon listening',
+      new Promise((resolve, reject) => {
+        bus.stdout!.once('data', resolve);
+        bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
+      }),
+      HANG_MS,
+    );
     if (!withKeyring) return;
-    const keyring = spawnGroup('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], {
-      env: this.env,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    }, { outliveLeader: true });
+    const keyring = spawnGroup(
+      'gnome-keyring-daemon',
+      ['--unlock', '--components=secrets', '--foreground'],
+      {
+        env: this.env,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+      { outliveLeader: true },
+    );
     this.keyring = keyring;
     keyring.stdin!.end('\n');
     // Calling the service before gnome-keyring owns its name would make the bus start a second, locked one.
@@ -236,8 +269,12 @@ class PrivateSession {
 
   private async hasOwner(name: string): Promise<boolean> {
     const { stdout } = await run('dbus-send', [
-      `--bus=${this.address}`, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
-      'org.freedesktop.DBus.NameHasOwner', `string:${name}`,
+      `--bus=${this.address}`,
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.NameHasOwner',
+      `string:${name}`,
     ]);
     return /boolean true/.test(stdout);
   }
@@ -246,8 +283,12 @@ class PrivateSession {
   async secretServicePid(): Promise<number | undefined> {
     try {
       const { stdout } = await run('dbus-send', [
-        `--bus=${this.address}`, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
-        'org.freedesktop.DBus.GetConnectionUnixProcessID', 'string:org.freedesktop.secrets',
+        `--bus=${this.address}`,
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.GetConnectionUnixProcessID',
+        'string:org.freedesktop.secrets',
       ]);
       const pid = /uint32 (\d+)/.exec(stdout)?.[1];
       return pid ? Number(pid) : undefined;
@@ -265,15 +306,19 @@ class PrivateSession {
     }
     // gnome-keyring started by the bus on demand is ours too: end it by its pid.
     if (activated) {
-      await eventually('on-demand gnome-keyring exit', () => {
-        if (!isRunning(activated)) return true;
-        try {
-          process.kill(activated, 'SIGTERM');
-        } catch {
-          // gone between the check and the signal
-        }
-        return false;
-      }, HANG_MS);
+      await eventually(
+        'on-demand gnome-keyring exit',
+        () => {
+          if (!isRunning(activated)) return true;
+          try {
+            process.kill(activated, 'SIGTERM');
+          } catch {
+            // gone between the check and the signal
+          }
+          return false;
+        },
+        HANG_MS,
+      );
     }
     this.keyring = undefined;
     this.bus = undefined;
@@ -301,7 +346,10 @@ describe('KeyringKeychain when the Secret Service is not there', () => {
       try {
         const secret = `s3cret-${randomBytes(8).toString('hex')}`;
         const acct = uniqueAccount('absent');
-        assert.match(assertKeychainFailure(await proc.call('get', acct), secret), new RegExp(`could not read "${acct}" in the Secret Service`));
+        assert.match(
+          assertKeychainFailure(await proc.call('get', acct), secret),
+          new RegExp(`could not read "${acct}" in the Secret Service`),
+        );
         assert.match(assertKeychainFailure(await proc.call('set', acct, secret), secret), /could not store/);
         // Pinned to the Secret Service: no silent fallback to the kernel keyring, which forgets at reboot.
         assertKeychainFailure(await proc.call('get', acct), secret);
@@ -353,7 +401,11 @@ describe('KeyringKeychain when the keyring goes away and comes back', () => {
     assertKeychainFailure(await proc.call('set', acct, 'replacement'), secret);
 
     await session.start(true);
-    assert.deepEqual(await proc.call('get', acct), { ok: true, value: secret }, 'the same process reads the entry again');
+    assert.deepEqual(
+      await proc.call('get', acct),
+      { ok: true, value: secret },
+      'the same process reads the entry again',
+    );
 
     // The bus alone starts gnome-keyring on demand, locked; nobody can answer its unlock prompt.
     await session.stop();

@@ -10,7 +10,12 @@ type Value = string | boolean | Value[] | { [key: string]: Value };
 
 function unescape(text: string): string {
   assert.doesNotMatch(text, /[<>]|&(?!(amp|lt|gt|quot|apos);)/, `unescaped markup in ${text}`);
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** Reads one value at `at`; returns it and where it ended. */
@@ -51,11 +56,24 @@ function parsePlist(xml: string): Value {
 
 test('the launchd agent runs this node and script with the options, at load and kept alive, logging to ~/Library/Logs', () => {
   const plist = parsePlist(
-    launchdPlist({ home: '/Users/me', node: '/opt/node <24>/node', script: '/Apps/Tray & Co/tray-cred.mjs', agentArgs: ['--approver', 'osascript -e "display dialog \\"ok?\\""'], dataDir: '/Users/me/Library/Application Support/tray-cred', socketOverride: undefined }),
+    launchdPlist({
+      home: '/Users/me',
+      node: '/opt/node <24>/node',
+      script: '/Apps/Tray & Co/tray-cred.mjs',
+      agentArgs: ['--approver', 'osascript -e "display dialog \\"ok?\\""'],
+      dataDir: '/Users/me/Library/Application Support/tray-cred',
+      socketOverride: undefined,
+    }),
   );
   assert.deepEqual(plist, {
     Label: LAUNCHD_LABEL,
-    ProgramArguments: ['/opt/node <24>/node', '/Apps/Tray & Co/tray-cred.mjs', 'agent', '--approver', 'osascript -e "display dialog \\"ok?\\""'],
+    ProgramArguments: [
+      '/opt/node <24>/node',
+      '/Apps/Tray & Co/tray-cred.mjs',
+      'agent',
+      '--approver',
+      'osascript -e "display dialog \\"ok?\\""',
+    ],
     EnvironmentVariables: { TRAY_CRED_HOME: '/Users/me/Library/Application Support/tray-cred' },
     RunAtLoad: true,
     KeepAlive: true,

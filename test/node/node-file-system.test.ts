@@ -37,7 +37,9 @@ async function withOpenUmask<T>(fn: () => Promise<T>): Promise<T> {
 function runChild(script: string, shellPrefix = ''): Promise<{ code: number | null; stdout: string }> {
   const args = ['--input-type=module', '-e', script];
   const child = shellPrefix
-    ? spawnGroup('/bin/sh', ['-c', `${shellPrefix}; exec "$0" "$@"`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawnGroup('/bin/sh', ['-c', `${shellPrefix}; exec "$0" "$@"`, process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
     : spawnGroup(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -300,12 +302,16 @@ describe('lock', () => {
       console.log('locked');
       setInterval(() => {}, 1000);
     `;
-    const holder = spawnGroup(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawnGroup(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const lines = createInterface({ input: holder.stdout! })[Symbol.asyncIterator]();
       const first = await Promise.race([
         lines.next(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the holder never locked')), CHILD_MS).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('the holder never locked')), CHILD_MS).unref(),
+        ),
       ]);
       assert.equal(first.value, 'locked');
 
@@ -339,7 +345,10 @@ describe('lock', () => {
 
   // A lock file without a pid is what a crash between creating and writing it left behind
   // (older builds did that): it must not block every later write.
-  for (const [what, content] of [['empty', ''], ['not a pid', 'not a pid']] as const) {
+  for (const [what, content] of [
+    ['empty', ''],
+    ['not a pid', 'not a pid'],
+  ] as const) {
     test(`a lock file whose holder cannot be read (${what}) is broken at once`, async () => {
       const path = join(await fresh(), 'vault.lock');
       await writeFile(path, content, { mode: 0o600 });

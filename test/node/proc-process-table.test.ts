@@ -10,7 +10,18 @@ import { ProcProcessTable, parseStat, splitCmdline } from '../../main/node/agent
 
 /** A stat line as the kernel writes it: pid, (comm), then fields 3 to 52. */
 function statLine(pid: number, comm: string, fields: { ppid: number; sid: number; start: string }): string {
-  const rest = ['S', String(fields.ppid), '77', String(fields.sid), '0', '-1', '4194560', ...Array.from({ length: 12 }, (_, i) => String(i)), fields.start, ...Array.from({ length: 30 }, () => '0')];
+  const rest = [
+    'S',
+    String(fields.ppid),
+    '77',
+    String(fields.sid),
+    '0',
+    '-1',
+    '4194560',
+    ...Array.from({ length: 12 }, (_, i) => String(i)),
+    fields.start,
+    ...Array.from({ length: 30 }, () => '0'),
+  ];
   return `${pid} (${comm}) ${rest.join(' ')}\n`;
 }
 
@@ -23,18 +34,44 @@ describe('parseStat', () => {
     assert.match(parsed.startTime, /^\d+$/);
   });
 
-  const hostile = [') (', 'a) S 1 1 1 (', ') R 999 999 999 999', 'x y z', '((()))', '', ')', 'a\nb) 1 2', 'evil) S 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 12345'];
+  const hostile = [
+    ') (',
+    'a) S 1 1 1 (',
+    ') R 999 999 999 999',
+    'x y z',
+    '((()))',
+    '',
+    ')',
+    'a\nb) 1 2',
+    'evil) S 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 4 12345',
+  ];
   for (const comm of hostile) {
     it(`a command name of ${JSON.stringify(comm)} cannot move the fields`, () => {
-      assert.deepEqual(parseStat(statLine(4242, comm, { ppid: 17, sid: 3, start: '8675309' }), 4242), { ppid: 17, sid: 3, tty: 0, startTime: '8675309' });
+      assert.deepEqual(parseStat(statLine(4242, comm, { ppid: 17, sid: 3, start: '8675309' }), 4242), {
+        ppid: 17,
+        sid: 3,
+        tty: 0,
+        startTime: '8675309',
+      });
     });
   }
 
   it('any command name (fast-check)', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 15, unit: fc.constantFrom('a', ' ', '(', ')', 'S', '1', '\n', 'é') }), fc.nat(), fc.nat(), fc.bigInt({ min: 0n, max: 2n ** 63n }), (comm, ppid, sid, start) => {
-        assert.deepEqual(parseStat(statLine(99, comm, { ppid, sid, start: String(start) }), 99), { ppid, sid, tty: 0, startTime: String(start) });
-      }),
+      fc.property(
+        fc.string({ maxLength: 15, unit: fc.constantFrom('a', ' ', '(', ')', 'S', '1', '\n', 'é') }),
+        fc.nat(),
+        fc.nat(),
+        fc.bigInt({ min: 0n, max: 2n ** 63n }),
+        (comm, ppid, sid, start) => {
+          assert.deepEqual(parseStat(statLine(99, comm, { ppid, sid, start: String(start) }), 99), {
+            ppid,
+            sid,
+            tty: 0,
+            startTime: String(start),
+          });
+        },
+      ),
     );
   });
 
@@ -68,7 +105,11 @@ describe('ProcProcessTable', () => {
       assert.equal(record.ppid, process.pid);
       assert.match(record.startTime, /^\d+$/);
       const withoutCwd = await new ProcProcessTable().read(child.pid!, { cwd: false });
-      assert.deepEqual(withoutCwd, { ...record, cwd: '' }, 'asked not to, it leaves the working directory out and reads the rest the same');
+      assert.deepEqual(
+        withoutCwd,
+        { ...record, cwd: '' },
+        'asked not to, it leaves the working directory out and reads the rest the same',
+      );
     } finally {
       child.kill('SIGKILL');
     }
@@ -82,7 +123,11 @@ describe('ProcProcessTable', () => {
     const child = spawn(exe, ['30'], { stdio: 'ignore' });
     try {
       await new Promise((r) => child.once('spawn', r));
-      assert.match(await readFile(`/proc/${child.pid}/stat`, 'utf8'), /\(x\) \(S 1 2 3 4\)/, 'the kernel shows the name as is');
+      assert.match(
+        await readFile(`/proc/${child.pid}/stat`, 'utf8'),
+        /\(x\) \(S 1 2 3 4\)/,
+        'the kernel shows the name as is',
+      );
       const record = await new ProcProcessTable().read(child.pid!);
       assert.equal(record?.ppid, process.pid);
       assert.equal(record?.exe, exe);
@@ -128,7 +173,16 @@ describe('ProcProcessTable', () => {
       assert.equal(await new ProcProcessTable(root).read(77), undefined);
       await writeFile(join(root, '77', 'stat'), statLine(77, ') (evil) S 1', { ppid: 4, sid: 4, start: '5' }));
       const record = await new ProcProcessTable(root).read(77);
-      assert.deepEqual(record, { pid: 77, ppid: 4, sid: 4, tty: 0, startTime: '5', exe: '/usr/bin/env', argv: ['x'], cwd: '/' });
+      assert.deepEqual(record, {
+        pid: 77,
+        ppid: 4,
+        sid: 4,
+        tty: 0,
+        startTime: '5',
+        exe: '/usr/bin/env',
+        argv: ['x'],
+        cwd: '/',
+      });
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -81,10 +81,18 @@ const NEW_GROUP = [
  * emitting 'error'; and for the millisecond before perl has exec'd it, /proc shows perl under
  * its pid (a test that reads /proc the moment spawn returns spawns a lone process directly).
  */
-export function spawnGroup(command: string, args: readonly string[], options: SpawnOptions, end: GroupEnd = {}): ChildProcess {
+export function spawnGroup(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+  end: GroupEnd = {},
+): ChildProcess {
   const env = options.env ?? process.env;
   const quiet = env.PERL_BADLANG === undefined;
-  const child = spawn('perl', ['-e', NEW_GROUP, quiet ? '1' : '', command, ...args], { ...options, env: quiet ? { ...env, PERL_BADLANG: '0' } : env });
+  const child = spawn('perl', ['-e', NEW_GROUP, quiet ? '1' : '', command, ...args], {
+    ...options,
+    env: quiet ? { ...env, PERL_BADLANG: '0' } : env,
+  });
   const pgid = child.pid;
   if (pgid === undefined) return child;
   liveGroups.set(pgid, child);

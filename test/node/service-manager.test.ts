@@ -16,13 +16,24 @@ import type { ServicePlace } from '../../main/node/service/service-files.ts';
 async function world(t: TestContext, platform: NodeJS.Platform, fail?: RegExp) {
   const home = await mkdtemp('/tmp/tc-svc-');
   t.after(() => rm(home, { recursive: true, force: true }));
-  const place: ServicePlace = { env: { XDG_RUNTIME_DIR: '/run/user/1000' }, platform, home, uid: 1000, node: process.execPath, script: '/opt/tray-cred/dist/tray-cred.mjs', dataDir: join(home, 'data'), socket: '/run/user/1000/tray-cred/agent.sock' };
+  const place: ServicePlace = {
+    env: { XDG_RUNTIME_DIR: '/run/user/1000' },
+    platform,
+    home,
+    uid: 1000,
+    node: process.execPath,
+    script: '/opt/tray-cred/dist/tray-cred.mjs',
+    dataDir: join(home, 'data'),
+    socket: '/run/user/1000/tray-cred/agent.sock',
+  };
   const ran: string[] = [];
   const run = (argv: readonly string[]): Promise<CommandResult> => {
     const line = argv.join(' ');
-    if (line === 'systemctl --user is-system-running') return Promise.resolve({ status: 0, stdout: 'running\n', stderr: '' });
+    if (line === 'systemctl --user is-system-running')
+      return Promise.resolve({ status: 0, stdout: 'running\n', stderr: '' });
     ran.push(line);
-    if (fail?.test(line)) return Promise.resolve({ status: 1, stdout: '', stderr: 'Failed to enable unit: Access denied\n' });
+    if (fail?.test(line))
+      return Promise.resolve({ status: 1, stdout: '', stderr: 'Failed to enable unit: Access denied\n' });
     return Promise.resolve({ status: 0, stdout: '', stderr: '' });
   };
   const out: string[] = [];
@@ -42,7 +53,10 @@ test('with a user manager: install reloads and enables the socket, a second inst
   assert.deepEqual(w.ran, ['systemctl --user daemon-reload', 'systemctl --user enable --now tray-cred-agent.socket']);
   w.ran.length = 0;
   await uninstallService({ ...w.options, dryRun: false });
-  assert.deepEqual(w.ran, ['systemctl --user disable --now tray-cred-agent.socket tray-cred-agent.service', 'systemctl --user daemon-reload']);
+  assert.deepEqual(w.ran, [
+    'systemctl --user disable --now tray-cred-agent.socket tray-cred-agent.service',
+    'systemctl --user daemon-reload',
+  ]);
   assert.equal(existsSync(unit), false);
 });
 
@@ -50,7 +64,11 @@ test('a failing systemctl is a set-up error that names the command and its reaso
   const w = await world(t, 'linux', /enable/);
   await assert.rejects(
     installService({ ...w.options, agentArgs: [], dryRun: false }),
-    (e: unknown) => e instanceof EnvironmentError && /^`systemctl --user enable --now tray-cred-agent\.socket` failed \(Failed to enable unit: Access denied\): fix that/.test(e.message),
+    (e: unknown) =>
+      e instanceof EnvironmentError &&
+      /^`systemctl --user enable --now tray-cred-agent\.socket` failed \(Failed to enable unit: Access denied\): fix that/.test(
+        e.message,
+      ),
   );
 });
 

@@ -6,7 +6,12 @@ describe('ShellCommandRunner', () => {
   const runner = new ShellCommandRunner();
 
   it('returns exit status, stdout and stderr', async () => {
-    assert.deepEqual(await runner.run('printf out; printf err >&2; exit 3', 5_000), { exitCode: 3, stdout: 'out', stderr: 'err', timedOut: false });
+    assert.deepEqual(await runner.run('printf out; printf err >&2; exit 3', 5_000), {
+      exitCode: 3,
+      stdout: 'out',
+      stderr: 'err',
+      timedOut: false,
+    });
   });
 
   it('answers at its time limit even when a grandchild in another session keeps the pipes open', async () => {

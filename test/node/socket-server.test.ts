@@ -158,21 +158,82 @@ describe('SocketServer: requests', () => {
     { name: 'a JSON array', frame: '[1,2,3]\n', code: 'BAD_REQUEST', says: /not a JSON object/ },
     { name: 'a JSON string', frame: '"credentials"\n', code: 'BAD_REQUEST', says: /not a JSON object/ },
     { name: 'JSON null', frame: 'null\n', code: 'BAD_REQUEST', says: /not a JSON object/ },
-    { name: 'v as a string', frame: request('t1', { v: '1' }), code: 'BAD_REQUEST', id: 't1', says: /protocol version/ },
+    {
+      name: 'v as a string',
+      frame: request('t1', { v: '1' }),
+      code: 'BAD_REQUEST',
+      id: 't1',
+      says: /protocol version/,
+    },
     { name: 'id as a number', frame: request('t2', { id: 7 }), code: 'BAD_REQUEST', says: /request id/ },
     { name: 'op as a number', frame: request('t3', { op: 5 }), code: 'BAD_REQUEST', id: 't3', says: /unknown op/ },
-    { name: 'profile as a number', frame: request('t4', { profile: 12 }), code: 'BAD_REQUEST', id: 't4', says: /profile must be/ },
-    { name: 'caller with a string pid', frame: request('t5', { caller: { pid: '1', ppid: 1, command: '', cwd: '/' } }), code: 'BAD_REQUEST', id: 't5', says: /caller/ },
-    { name: 'an unknown op', frame: request('t6', { op: 'export-all' }), code: 'BAD_REQUEST', id: 't6', says: /unknown op/ },
-    { name: 'a profile name with a space', frame: request('t7', { profile: 'my profile' }), code: 'BAD_REQUEST', id: 't7', says: /profile must be/ },
-    { name: 'a profile name with a path', frame: request('t8', { profile: '../../etc/passwd' }), code: 'BAD_REQUEST', id: 't8' },
+    {
+      name: 'profile as a number',
+      frame: request('t4', { profile: 12 }),
+      code: 'BAD_REQUEST',
+      id: 't4',
+      says: /profile must be/,
+    },
+    {
+      name: 'caller with a string pid',
+      frame: request('t5', { caller: { pid: '1', ppid: 1, command: '', cwd: '/' } }),
+      code: 'BAD_REQUEST',
+      id: 't5',
+      says: /caller/,
+    },
+    {
+      name: 'an unknown op',
+      frame: request('t6', { op: 'export-all' }),
+      code: 'BAD_REQUEST',
+      id: 't6',
+      says: /unknown op/,
+    },
+    {
+      name: 'a profile name with a space',
+      frame: request('t7', { profile: 'my profile' }),
+      code: 'BAD_REQUEST',
+      id: 't7',
+      says: /profile must be/,
+    },
+    {
+      name: 'a profile name with a path',
+      frame: request('t8', { profile: '../../etc/passwd' }),
+      code: 'BAD_REQUEST',
+      id: 't8',
+    },
     { name: 'an empty profile name', frame: request('t9', { profile: '' }), code: 'BAD_REQUEST', id: 't9' },
-    { name: 'a profile name of 129 characters', frame: request('t10', { profile: 'a'.repeat(129) }), code: 'BAD_REQUEST', id: 't10' },
-    { name: 'credentials without a profile', frame: request('t11', { profile: undefined }), code: 'BAD_REQUEST', id: 't11' },
-    { name: 'status with a profile', frame: request('t12', { op: 'status' }), code: 'BAD_REQUEST', id: 't12', says: /takes no profile/ },
-    { name: 'protocol version 2', frame: request('t13', { v: 2 }), code: 'VERSION', id: 't13', says: /speaks protocol 2, this agent speaks 1: update/ },
+    {
+      name: 'a profile name of 129 characters',
+      frame: request('t10', { profile: 'a'.repeat(129) }),
+      code: 'BAD_REQUEST',
+      id: 't10',
+    },
+    {
+      name: 'credentials without a profile',
+      frame: request('t11', { profile: undefined }),
+      code: 'BAD_REQUEST',
+      id: 't11',
+    },
+    {
+      name: 'status with a profile',
+      frame: request('t12', { op: 'status' }),
+      code: 'BAD_REQUEST',
+      id: 't12',
+      says: /takes no profile/,
+    },
+    {
+      name: 'protocol version 2',
+      frame: request('t13', { v: 2 }),
+      code: 'VERSION',
+      id: 't13',
+      says: /speaks protocol 2, this agent speaks 1: update/,
+    },
     { name: 'protocol version 0', frame: request('t14', { v: 0 }), code: 'VERSION', id: 't14' },
-    { name: 'binary junk', frame: Buffer.concat([randomBytes(256).map((b) => (b === 0x0a ? 0 : b)), Buffer.from([0xff, 0xfe, 0x0a])]), code: 'BAD_REQUEST' },
+    {
+      name: 'binary junk',
+      frame: Buffer.concat([randomBytes(256).map((b) => (b === 0x0a ? 0 : b)), Buffer.from([0xff, 0xfe, 0x0a])]),
+      code: 'BAD_REQUEST',
+    },
   ];
   for (const { name, frame, code, id = '', says } of bad) {
     test(`${name}: ${code}, the handler is not called, and the server keeps serving`, async () => {
@@ -238,7 +299,10 @@ describe('SocketServer: requests', () => {
   test('fifty clients at once each get their own answer', async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `c${i}`);
     const responses = await Promise.all(ids.map(async (id) => onlyFrame(await exchange(h.path, [request(id)]), id)));
-    assert.deepEqual(responses.map((r) => r.id), ids);
+    assert.deepEqual(
+      responses.map((r) => r.id),
+      ids,
+    );
     assert.ok(responses.every((r) => r.ok));
   });
 });
@@ -416,7 +480,12 @@ async function agentInChild(path: string, t: TestContext): Promise<ChildProcess>
     await server.listen();
     console.log('listening');
   `;
-  const child = spawnGroup(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }, { owner: t });
+  const child = spawnGroup(
+    process.execPath,
+    ['--input-type=module', '-e', script],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { owner: t },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -460,7 +529,12 @@ describe('SocketServer: the socket file and its directory', () => {
   test('a socket left by a killed agent is replaced', async (t) => {
     const { path } = await place();
     const child = await agentInChild(path, t);
-    assert.deepEqual(await sendRequest(path, { v: 1, id: 'c', op: 'status' }, 5_000), { v: 1, id: 'c', ok: true, result: 'child' });
+    assert.deepEqual(await sendRequest(path, { v: 1, id: 'c', op: 'status' }, 5_000), {
+      v: 1,
+      id: 'c',
+      ok: true,
+      result: 'child',
+    });
     killGroup(child.pid);
     await new Promise((r) => child.once('exit', r));
     assert.ok((await lstat(path)).isSocket(), 'the killed agent left its socket file');
@@ -481,13 +555,23 @@ describe('SocketServer: the socket file and its directory', () => {
     const { path } = await place();
     const child = await agentInChild(path, t);
     try {
-      const second = new SocketServer({ path, uid, warn: () => undefined, handle: async (r) => ({ v: 1, id: r.id, ok: true, result: 'thief' }) });
+      const second = new SocketServer({
+        path,
+        uid,
+        warn: () => undefined,
+        handle: async (r) => ({ v: 1, id: r.id, ok: true, result: 'thief' }),
+      });
       await assert.rejects(second.listen(), (error: unknown) => {
         assert.ok(error instanceof TrayCredError);
         assert.ok(error.message.includes(`another tray-cred agent already listens on ${path}`), error.message);
         return true;
       });
-      assert.deepEqual(await sendRequest(path, { v: 1, id: 'still', op: 'status' }, 5_000), { v: 1, id: 'still', ok: true, result: 'child' });
+      assert.deepEqual(await sendRequest(path, { v: 1, id: 'still', op: 'status' }, 5_000), {
+        v: 1,
+        id: 'still',
+        ok: true,
+        result: 'child',
+      });
     } finally {
       killGroup(child.pid);
     }
@@ -515,7 +599,9 @@ describe('SocketServer: the socket file and its directory', () => {
     },
   ];
   for (const { name, make, says, skip } of unsafeDirs) {
-    test(`${name} is refused with a clear message`, { skip: skip && 'needs root to give a directory to nobody' }, async () => {
+    test(`${name} is refused with a clear message`, {
+      skip: skip && 'needs root to give a directory to nobody',
+    }, async () => {
       const { dir } = await place();
       const socketDir = join(dir, 'tray-cred');
       await mkdir(socketDir, { mode: 0o700 });
@@ -545,7 +631,10 @@ describe('SocketServer: the socket file and its directory', () => {
     assert.equal(Buffer.byteLength(tooLong), 108);
     await assert.rejects(startServer({}, tooLong), (error: unknown) => {
       assert.ok(error instanceof TrayCredError);
-      assert.match(error.message, /longer than 107 bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path/);
+      assert.match(
+        error.message,
+        /longer than 107 bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path/,
+      );
       return true;
     });
     await assert.rejects(lstat(tooLong), { code: 'ENOENT' });

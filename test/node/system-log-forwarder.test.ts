@@ -10,7 +10,16 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
 import { systemLogForwarder } from '../../main/node/audit/system-log-forwarder.ts';
 
-const entry = (seq: number, reason: string): AuditEntry => ({ seq, time: '2026-11-30T12:00:00.000Z', event: 'access', profile: 'dev', decision: 'allowed', reason, prev: '0'.repeat(64), mac: 'a'.repeat(64) });
+const entry = (seq: number, reason: string): AuditEntry => ({
+  seq,
+  time: '2026-11-30T12:00:00.000Z',
+  event: 'access',
+  profile: 'dev',
+  decision: 'allowed',
+  reason,
+  prev: '0'.repeat(64),
+  mac: 'a'.repeat(64),
+});
 
 describe('systemLogForwarder', () => {
   let dir: string;
@@ -20,7 +29,10 @@ describe('systemLogForwarder', () => {
     dir = await mkdtemp(join(tmpdir(), 'tray-cred-forward-'));
     warnings = [];
     // Each run of the fake appends its arguments and its stdin, then exits with $FAKE_STATUS.
-    await writeFile(join(dir, 'logger'), `#!/bin/sh\necho "ARGS $*" >> "${dir}/got"\ncat >> "${dir}/got"\nexit \${FAKE_STATUS:-0}\n`);
+    await writeFile(
+      join(dir, 'logger'),
+      `#!/bin/sh\necho "ARGS $*" >> "${dir}/got"\ncat >> "${dir}/got"\nexit \${FAKE_STATUS:-0}\n`,
+    );
     await chmod(join(dir, 'logger'), 0o755);
     env = { PATH: `${dir}:/usr/bin:/bin` };
   });
@@ -36,7 +48,12 @@ describe('systemLogForwarder', () => {
 
   it('sends each entry to journald as fields, a newline in a value escaped', async () => {
     await writeFile(join(dir, 'journal.socket'), '');
-    const forward = systemLogForwarder({ enabled: () => true, warn: (m) => warnings.push(m), journalSocket: join(dir, 'journal.socket'), env });
+    const forward = systemLogForwarder({
+      enabled: () => true,
+      warn: (m) => warnings.push(m),
+      journalSocket: join(dir, 'journal.socket'),
+      env,
+    });
     forward([entry(1, 'first\nTRAY_CRED_DECISION=denied'), entry(2, 'second')]);
     const text = await got(2);
     assert.equal(text.split('ARGS --journald\n').length - 1, 2, 'one run per entry');
@@ -50,7 +67,12 @@ describe('systemLogForwarder', () => {
 
   it('sends a batch to syslog in one run where there is no journal, and does nothing when off', async () => {
     let on = false;
-    const forward = systemLogForwarder({ enabled: () => on, warn: (m) => warnings.push(m), journalSocket: join(dir, 'none'), env });
+    const forward = systemLogForwarder({
+      enabled: () => on,
+      warn: (m) => warnings.push(m),
+      journalSocket: join(dir, 'none'),
+      env,
+    });
     forward([entry(1, 'skipped')]);
     on = true;
     forward([entry(2, 'a'), entry(3, 'b')]);
@@ -62,12 +84,20 @@ describe('systemLogForwarder', () => {
   });
 
   it('warns once when the system log refuses, and never throws', async () => {
-    const forward = systemLogForwarder({ enabled: () => true, warn: (m) => warnings.push(m), journalSocket: join(dir, 'none'), env: { ...env, FAKE_STATUS: '3' } });
+    const forward = systemLogForwarder({
+      enabled: () => true,
+      warn: (m) => warnings.push(m),
+      journalSocket: join(dir, 'none'),
+      env: { ...env, FAKE_STATUS: '3' },
+    });
     forward([entry(1, 'a')]);
     forward([entry(2, 'b')]);
     await got(2);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /could not be forwarded to the system log \(logger -t tray-cred -p auth.info: exit 3\); accesses are still recorded/);
+    assert.match(
+      warnings[0]!,
+      /could not be forwarded to the system log \(logger -t tray-cred -p auth.info: exit 3\); accesses are still recorded/,
+    );
   });
 });

@@ -9,7 +9,15 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EnvironmentError } from '../../main/core/errors.ts';
-import { SERVICE_UNIT, SOCKET_UNIT, execWord, listenStream, serviceUnit, socketUnit, type UnitPlace } from '../../main/node/service/systemd-units.ts';
+import {
+  SERVICE_UNIT,
+  SOCKET_UNIT,
+  execWord,
+  listenStream,
+  serviceUnit,
+  socketUnit,
+  type UnitPlace,
+} from '../../main/node/service/systemd-units.ts';
 import { SYNC_LIMIT } from './processes.ts';
 
 async function tempDir(t: TestContext, prefix: string): Promise<string> {
@@ -19,17 +27,35 @@ async function tempDir(t: TestContext, prefix: string): Promise<string> {
 }
 
 /** Writes both units into `dir` and runs systemd's own checker on them. */
-async function verify(t: TestContext, dir: string, place: UnitPlace): Promise<{ status: number | null; output: string }> {
+async function verify(
+  t: TestContext,
+  dir: string,
+  place: UnitPlace,
+): Promise<{ status: number | null; output: string }> {
   const runtime = await tempDir(t, 'tc-rt-');
   await chmod(runtime, 0o700);
   await writeFile(join(dir, SOCKET_UNIT), socketUnit(place));
   await writeFile(join(dir, SERVICE_UNIT), serviceUnit(place));
-  const r = spawnSync('systemd-analyze', ['verify', '--user', SOCKET_UNIT, SERVICE_UNIT], { ...SYNC_LIMIT, cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: runtime }, encoding: 'utf8' });
+  const r = spawnSync('systemd-analyze', ['verify', '--user', SOCKET_UNIT, SERVICE_UNIT], {
+    ...SYNC_LIMIT,
+    cwd: dir,
+    env: { ...process.env, XDG_RUNTIME_DIR: runtime },
+    encoding: 'utf8',
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 function place(dir: string, over: Partial<UnitPlace> = {}): UnitPlace {
-  return { node: process.execPath, script: join(dir, 'tray-cred.mjs'), agentArgs: [], socket: '/run/user/1000/tray-cred/agent.sock', runtimeDir: '/run/user/1000', dataDir: join(dir, 'data'), socketOverride: undefined, ...over };
+  return {
+    node: process.execPath,
+    script: join(dir, 'tray-cred.mjs'),
+    agentArgs: [],
+    socket: '/run/user/1000/tray-cred/agent.sock',
+    runtimeDir: '/run/user/1000',
+    dataDir: join(dir, 'data'),
+    socketOverride: undefined,
+    ...over,
+  };
 }
 
 test('systemd-analyze verify accepts the units, with spaces, %, $ and quotes in the paths and options', async (t) => {
@@ -37,7 +63,16 @@ test('systemd-analyze verify accepts the units, with spaces, %, $ and quotes in 
   const odd = join(dir, 'my node%1 $HOME');
   await mkdir(odd);
   await symlink(process.execPath, join(odd, 'node'));
-  const r = await verify(t, dir, place(dir, { node: join(odd, 'node'), script: join(odd, 'tray\\cred.mjs'), agentArgs: ['--approver', 'zenity --question --text "allow $TRAY_CRED_PROFILE?" 100%'], dataDir: join(odd, 'data') }));
+  const r = await verify(
+    t,
+    dir,
+    place(dir, {
+      node: join(odd, 'node'),
+      script: join(odd, 'tray\\cred.mjs'),
+      agentArgs: ['--approver', 'zenity --question --text "allow $TRAY_CRED_PROFILE?" 100%'],
+      dataDir: join(odd, 'data'),
+    }),
+  );
   assert.equal(r.status, 0, r.output);
   assert.equal(r.output.trim(), '');
 });
@@ -50,11 +85,23 @@ test('systemd-analyze verify rejects a unit that names a missing executable (the
 });
 
 test('the service runs this node and script with the options, and keeps the data directory the CLI uses', () => {
-  const text = serviceUnit(place('/d', { node: '/opt/node 24/bin/node', agentArgs: ['--approver', 'ask "$X" 50%'], dataDir: '/home/me/my data' }));
-  assert.match(text, /^ExecStart="\/opt\/node 24\/bin\/node" \/d\/tray-cred\.mjs agent --approver "ask \\"\$\$X\\" 50%%"$/m);
+  const text = serviceUnit(
+    place('/d', {
+      node: '/opt/node 24/bin/node',
+      agentArgs: ['--approver', 'ask "$X" 50%'],
+      dataDir: '/home/me/my data',
+    }),
+  );
+  assert.match(
+    text,
+    /^ExecStart="\/opt\/node 24\/bin\/node" \/d\/tray-cred\.mjs agent --approver "ask \\"\$\$X\\" 50%%"$/m,
+  );
   assert.match(text, /^Environment="TRAY_CRED_HOME=\/home\/me\/my data"$/m);
   assert.doesNotMatch(text, /TRAY_CRED_SOCKET/);
-  assert.match(serviceUnit(place('/d', { socketOverride: '/s/a.sock' })), /^Environment="TRAY_CRED_SOCKET=\/s\/a\.sock"$/m);
+  assert.match(
+    serviceUnit(place('/d', { socketOverride: '/s/a.sock' })),
+    /^Environment="TRAY_CRED_SOCKET=\/s\/a\.sock"$/m,
+  );
 });
 
 test('the socket unit listens where the helper connects: %t under XDG_RUNTIME_DIR, else the path itself', () => {
@@ -79,6 +126,9 @@ test('exec words: what systemd would misread is escaped, and what it cannot run 
   assert.equal(execWord('/a$b/node', true), '/a$b/node');
   assert.equal(execWord('a\\b'), 'a\\\\b');
   assert.equal(execWord(''), '""');
-  assert.throws(() => serviceUnit(place('/d', { node: '/a\\b/node' })), (e: unknown) => e instanceof EnvironmentError && /backslash.*install Node under a plain path/.test(e.message));
+  assert.throws(
+    () => serviceUnit(place('/d', { node: '/a\\b/node' })),
+    (e: unknown) => e instanceof EnvironmentError && /backslash.*install Node under a plain path/.test(e.message),
+  );
   assert.throws(() => socketUnit(place('/d', { socket: '/tmp/a\nb' })), EnvironmentError);
 });

@@ -45,7 +45,11 @@ describe('checkPipeServer', () => {
   });
 
   const refusals: [string, Partial<Win32Pipes> & { serverUser?: Buffer }, RegExp][] = [
-    ['a server of another user (SIDs differ)', { serverUser: OTHER }, /the process serving .* \(pid 4242\) runs as another user/],
+    [
+      'a server of another user (SIDs differ)',
+      { serverUser: OTHER },
+      /the process serving .* \(pid 4242\) runs as another user/,
+    ],
     [
       'a server whose process this user may not open (another user, or elevated)',
       {
@@ -95,7 +99,10 @@ describe('checkPipeServer', () => {
         },
       }),
     );
-    assert.deepEqual(check, { ok: false, reason: `cannot open ${PIPE} to check who serves it (CreateFileW failed (Windows error 231))` });
+    assert.deepEqual(check, {
+      ok: false,
+      reason: `cannot open ${PIPE} to check who serves it (CreateFileW failed (Windows error 231))`,
+    });
   });
 });
 
@@ -110,15 +117,24 @@ describe('claimPipeName: the agent owns its pipe name or does not start', () => 
   });
 
   it("a name another user's process holds: the agent does not start, and says so", () => {
-    assert.throws(() => claimPipeName(PIPE, pipes({ serverUser: OTHER })), (error: Error) => {
-      assert.ok(error instanceof EnvironmentError);
-      assert.match(error.message, /\(pid 4242\) runs as another user: it holds tray-cred's pipe name.*so the agent does not start; end that process/);
-      return true;
-    });
+    assert.throws(
+      () => claimPipeName(PIPE, pipes({ serverUser: OTHER })),
+      (error: Error) => {
+        assert.ok(error instanceof EnvironmentError);
+        assert.match(
+          error.message,
+          /\(pid 4242\) runs as another user: it holds tray-cred's pipe name.*so the agent does not start; end that process/,
+        );
+        return true;
+      },
+    );
   });
 
   it("a name this user's other agent holds: the usual 'already listens'", () => {
-    assert.throws(() => claimPipeName(PIPE, pipes()), /another tray-cred agent already listens on .* \(pid 4242\): stop it first/);
+    assert.throws(
+      () => claimPipeName(PIPE, pipes()),
+      /another tray-cred agent already listens on .* \(pid 4242\): stop it first/,
+    );
   });
 
   it('a name that cannot be probed: the agent does not start on it', () => {
@@ -127,7 +143,10 @@ describe('claimPipeName: the agent owns its pipe name or does not start', () => 
         throw new Win32Error('CreateFileW', 5);
       },
     });
-    assert.throws(() => claimPipeName(PIPE, api), /cannot tell whether the pipe .* is free \(CreateFileW failed \(Windows error 5\)\)/);
+    assert.throws(
+      () => claimPipeName(PIPE, api),
+      /cannot tell whether the pipe .* is free \(CreateFileW failed \(Windows error 5\)\)/,
+    );
   });
 });
 
@@ -149,8 +168,16 @@ describe('a refused server is sent nothing', () => {
     });
     try {
       await ready;
-      const request = { v: 1, id: 'r1', op: 'status' as const, caller: { pid: 1, ppid: 0, command: 'aws s3 ls --secret', cwd: '/home/ann' } };
-      await assert.rejects(sendRequest(path, request, 5000, () => new Error('runs as another user')), /runs as another user/);
+      const request = {
+        v: 1,
+        id: 'r1',
+        op: 'status' as const,
+        caller: { pid: 1, ppid: 0, command: 'aws s3 ls --secret', cwd: '/home/ann' },
+      };
+      await assert.rejects(
+        sendRequest(path, request, 5000, () => new Error('runs as another user')),
+        /runs as another user/,
+      );
       await closed;
       assert.equal(received, 0);
     } finally {
@@ -161,14 +188,21 @@ describe('a refused server is sent nothing', () => {
   it('the helper does not load koffi on Linux (the probe sees it when it is loaded)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tc-probe-'));
     const probe = join(dir, 'probe.cjs');
-    await writeFile(probe, "const M = require('node:module'); const load = M._load; M._load = function (request, ...rest) { if (/koffi/.test(request)) process.stderr.write('LOADED koffi\\n'); return load.call(this, request, ...rest); };\n");
+    await writeFile(
+      probe,
+      "const M = require('node:module'); const load = M._load; M._load = function (request, ...rest) { if (/koffi/.test(request)) process.stderr.write('LOADED koffi\\n'); return load.call(this, request, ...rest); };\n",
+    );
     try {
       const helper = resolve(import.meta.dirname, '..', '..', 'dist', 'tray-cred-helper.cjs');
       const env = { PATH: process.env.PATH, TRAY_CRED_SOCKET: join(dir, 'none', 'agent.sock') };
       const run = spawnSync(process.execPath, ['-r', probe, helper, 'dev'], { ...SYNC_LIMIT, env, encoding: 'utf8' });
       assert.equal(run.status, 3, run.stderr);
       assert.doesNotMatch(run.stderr, /LOADED koffi/);
-      const control = spawnSync(process.execPath, ['-r', probe, '-e', "require('koffi')"], { ...SYNC_LIMIT, encoding: 'utf8', cwd: resolve(import.meta.dirname, '..', '..') });
+      const control = spawnSync(process.execPath, ['-r', probe, '-e', "require('koffi')"], {
+        ...SYNC_LIMIT,
+        encoding: 'utf8',
+        cwd: resolve(import.meta.dirname, '..', '..'),
+      });
       assert.match(control.stderr, /LOADED koffi/, 'the probe can see a load');
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -23,7 +23,11 @@ test('start at login on Linux writes and removes an XDG autostart entry', async 
 
 test('the Exec value escapes as the Desktop Entry spec reads it: % doubled, quotes and backslashes escaped twice', () => {
   assert.equal(execValue(['/home/ann/Apps/tray-cred.AppImage']), '/home/ann/Apps/tray-cred.AppImage');
-  assert.equal(execValue(['/opt/50%off/tray-cred']), '/opt/50%%off/tray-cred', 'a lone % would be read as a field code');
+  assert.equal(
+    execValue(['/opt/50%off/tray-cred']),
+    '/opt/50%%off/tray-cred',
+    'a lone % would be read as a field code',
+  );
   assert.equal(execValue(['/opt/a "b" $c/tray-cred']), '"/opt/a \\\\"b\\\\" \\\\$c/tray-cred"');
   assert.equal(execValue(['/opt/back\\slash 50%/x']), '"/opt/back\\\\\\\\slash 50%%/x"');
 });

@@ -29,7 +29,15 @@ export async function startHarness(): Promise<RendererHarness> {
   const [browser] = await Promise.all([
     chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     }),
     bundleRenderer(dir),
   ]);
@@ -61,7 +69,11 @@ export async function openPage(
   context: BrowserContextOptions = {},
   options: { fakeClock?: boolean; pausedClock?: boolean } = {},
 ): Promise<OpenedPage> {
-  const ctx = await harness.browser.newContext({ viewport: { width: 1100, height: 640 }, timezoneId: 'Europe/Berlin', ...context });
+  const ctx = await harness.browser.newContext({
+    viewport: { width: 1100, height: 640 },
+    timezoneId: 'Europe/Berlin',
+    ...context,
+  });
   const page = await ctx.newPage();
   const opened: OpenedPage = {
     page,
@@ -94,7 +106,12 @@ export async function openPage(
 
 /** Everything a clean page run leaves behind: nothing. */
 export async function problems(opened: OpenedPage): Promise<string[]> {
-  return [...opened.console, ...opened.errors, ...opened.blocked.map((u) => `request to ${u}`), ...(await opened.violations()).map((v) => `CSP: ${v}`)];
+  return [
+    ...opened.console,
+    ...opened.errors,
+    ...opened.blocked.map((u) => `request to ${u}`),
+    ...(await opened.violations()).map((v) => `CSP: ${v}`),
+  ];
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -102,7 +119,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Polls `probe` until `ok` holds (the page updates asynchronously); fails with the last value seen. */
-export async function waitFor<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = await probe();
   while (!ok(last)) {

@@ -19,15 +19,23 @@ function lineage(v: VerifiedCaller): Set<number> {
  * names socket peers (Linux, macOS); where it cannot (Windows) nothing can be checked and any
  * answer from the user is taken, as before.
  */
-export function answererRefusal(answerer: VerifiedCaller | undefined, request: ApprovalRequest, verifies: boolean): string | undefined {
+export function answererRefusal(
+  answerer: VerifiedCaller | undefined,
+  request: ApprovalRequest,
+  verifies: boolean,
+): string | undefined {
   if (!verifies) return undefined;
-  if (!answerer || answerer.requester.exe === '') return 'the agent could not verify which program answers: run `tray-cred approve` in a terminal window of your own';
+  if (!answerer || answerer.requester.exe === '')
+    return 'the agent could not verify which program answers: run `tray-cred approve` in a terminal window of your own';
   const tty = answerer.requester.tty;
-  if (tty === undefined || tty === 0) return 'answers come only from a terminal: run `tray-cred approve` in a terminal window';
+  if (tty === undefined || tty === 0)
+    return 'answers come only from a terminal: run `tray-cred approve` in a terminal window';
   const asker = request.verified;
   if (!asker) return undefined;
   const ours = lineage(answerer);
-  if (ours.has(asker.requester.pid) || lineage(asker).has(answerer.requester.pid)) return 'the program that asked cannot answer its own prompt: answer with `tray-cred approve` in another terminal window';
-  if (asker.requester.tty !== undefined && asker.requester.tty !== 0 && asker.requester.tty === tty) return 'the answer must come from another terminal than the one the request came from: run `tray-cred approve` in a second terminal window';
+  if (ours.has(asker.requester.pid) || lineage(asker).has(answerer.requester.pid))
+    return 'the program that asked cannot answer its own prompt: answer with `tray-cred approve` in another terminal window';
+  if (asker.requester.tty !== undefined && asker.requester.tty !== 0 && asker.requester.tty === tty)
+    return 'the answer must come from another terminal than the one the request came from: run `tray-cred approve` in a second terminal window';
   return undefined;
 }

@@ -114,7 +114,19 @@ export class ApprovalGate {
     const now = this.deps.clock.now();
     let resolve: (result: GateResult) => void = () => undefined;
     const result = new Promise<GateResult>((r) => (resolve = r));
-    const prompt: Prompt = { ref: String((this.opened += 1)), id, key, request, since: now, deadline: now + this.deps.timeoutMs, abort: new AbortController(), cancelTimer: () => undefined, settled: false, resolve, result };
+    const prompt: Prompt = {
+      ref: String((this.opened += 1)),
+      id,
+      key,
+      request,
+      since: now,
+      deadline: now + this.deps.timeoutMs,
+      abort: new AbortController(),
+      cancelTimer: () => undefined,
+      settled: false,
+      resolve,
+      result,
+    };
     this.prompts.push(prompt);
     prompt.cancelTimer = this.deps.clock.setTimer(this.deps.timeoutMs, () => this.settle(prompt, { kind: 'timeout' }));
     this.deps.onPending();
@@ -143,7 +155,9 @@ export class ApprovalGate {
     if (prompt.settled) return;
     prompt.settled = true;
     prompt.cancelTimer();
-    prompt.abort.abort(result.kind === 'locked' ? new VaultLockedError() : new ApprovalTimeoutError(prompt.request.profile, 0));
+    prompt.abort.abort(
+      result.kind === 'locked' ? new VaultLockedError() : new ApprovalTimeoutError(prompt.request.profile, 0),
+    );
     this.prompts = this.prompts.filter((p) => p !== prompt);
     prompt.resolve(result);
     this.deps.onPending();

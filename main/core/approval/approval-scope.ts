@@ -24,7 +24,10 @@ export function requesterKey(verified: VerifiedCaller | undefined): { run: strin
 }
 
 /** The scopes a prompt for this profile may offer, and the minutes a timed one lasts. */
-export function offerFor(record: Pick<ProfileRecord, 'rememberMinutes' | 'anyCaller'>, verified: VerifiedCaller | undefined): { kinds: ApprovalScopeKind[]; minutes: number } {
+export function offerFor(
+  record: Pick<ProfileRecord, 'rememberMinutes' | 'anyCaller'>,
+  verified: VerifiedCaller | undefined,
+): { kinds: ApprovalScopeKind[]; minutes: number } {
   const remember = record.rememberMinutes;
   if (!requesterKey(verified)) return { kinds: ['once'], minutes: 0 };
   const kinds: ApprovalScopeKind[] = ['once', 'run'];
@@ -36,7 +39,16 @@ export function offerFor(record: Pick<ProfileRecord, 'rememberMinutes' | 'anyCal
 /** What a grant was made under: any change to it (policy, remember, keys, re-add) ends the grant. */
 function profileStamp(record: ProfileRecord): string {
   const { policy, rememberMinutes, anyCaller, createdAt, updatedAt, accessKeyId, source, sts } = record;
-  return JSON.stringify([policy, rememberMinutes, anyCaller ?? false, createdAt, updatedAt, accessKeyId ?? '', source ?? null, sts ?? null]);
+  return JSON.stringify([
+    policy,
+    rememberMinutes,
+    anyCaller ?? false,
+    createdAt,
+    updatedAt,
+    accessKeyId ?? '',
+    source ?? null,
+    sts ?? null,
+  ]);
 }
 
 /** A grant in force: which scope, and the request whose prompt's answer created it. */
@@ -61,7 +73,14 @@ export class ScopedGrants {
   private grants: Grant[] = [];
 
   /** Starts the grant an allow answer asked for; `once` starts none. An answer outside the offer is narrowed to `once`. */
-  grant(input: { profile: string; record: ProfileRecord; verified: VerifiedCaller | undefined; scope: ApprovalScope | undefined; requestId: string; now: number }): GrantUse | undefined {
+  grant(input: {
+    profile: string;
+    record: ProfileRecord;
+    verified: VerifiedCaller | undefined;
+    scope: ApprovalScope | undefined;
+    requestId: string;
+    now: number;
+  }): GrantUse | undefined {
     const { scope, record } = input;
     const offer = offerFor(record, input.verified);
     if (!scope || scope.kind === 'once' || !offer.kinds.includes(scope.kind)) return undefined;
@@ -71,12 +90,23 @@ export class ScopedGrants {
     const minutes = Math.min(Math.max(0, scope.minutes), offer.minutes);
     if (minutes <= 0) return undefined;
     const use: GrantUse = { scope: scope.kind, grant: input.requestId };
-    this.grants.push({ ...use, profile: input.profile, stamp: profileStamp(record), who, until: input.now + minutes * 60_000 });
+    this.grants.push({
+      ...use,
+      profile: input.profile,
+      stamp: profileStamp(record),
+      who,
+      until: input.now + minutes * 60_000,
+    });
     return use;
   }
 
   /** The grant that covers this request, if any: the narrowest first. Grants whose profile changed are dropped. */
-  find(profile: string, record: ProfileRecord, verified: VerifiedCaller | undefined, now: number): GrantUse | undefined {
+  find(
+    profile: string,
+    record: ProfileRecord,
+    verified: VerifiedCaller | undefined,
+    now: number,
+  ): GrantUse | undefined {
     const stamp = profileStamp(record);
     this.grants = this.grants.filter((g) => g.until > now && (g.profile !== profile || g.stamp === stamp));
     const key = requesterKey(verified);

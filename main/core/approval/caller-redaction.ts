@@ -25,7 +25,8 @@ import type { CallerClaim, VerifiedCaller } from '../../../common/caller.ts';
 /** What a redacted value is replaced by. */
 export const REDACTED = '[redacted]';
 
-const SECRET_OPTION = /^--(?:password|[\w-]+-password|secret(?!-id$|-arn$|-name$)[\w-]*|(?:[\w-]+-)?sse-c[\w-]*-key|token-code|session-token|auth-parameters|passphrase)$/i;
+const SECRET_OPTION =
+  /^--(?:password|[\w-]+-password|secret(?!-id$|-arn$|-name$)[\w-]*|(?:[\w-]+-)?sse-c[\w-]*-key|token-code|session-token|auth-parameters|passphrase)$/i;
 const INLINE_OPTION = /^--(?:cli-input-json|cli-input-yaml|private-key[\w-]*|certificate[\w-]*)$/i;
 const FILE_REFERENCE = /^fileb?:\/\//i;
 const SECRET_NAME = String.raw`[\w.-]*(?:pass(?:word|wd|phrase)?|pwd|secret|token|credential|[\w-]key)[\w.-]*`;
@@ -92,20 +93,18 @@ export function redactArgv(argv: readonly string[]): string[] {
 }
 
 /** A joined command line from a helper that sent no argv: one word after a secret flag, and rules 3 and 4 by word. */
-const SECRET_FLAG = /(?<=^|\s)(--?(?:token-code|secret[\w-]*|password[\w-]*|[\w-]+-password|session-token|passphrase|auth-parameters|sse-c[\w-]*-key)(?:=|\s+))("[^"]*"|'[^']*'|\S+)/gi;
+const SECRET_FLAG =
+  /(?<=^|\s)(--?(?:token-code|secret[\w-]*|password[\w-]*|[\w-]+-password|session-token|passphrase|auth-parameters|sse-c[\w-]*-key)(?:=|\s+))("[^"]*"|'[^']*'|\S+)/gi;
 
 function redactCommand(command: string): string {
-  return command
-    .replace(SECRET_FLAG, `$1${REDACTED}`)
-    .split(' ')
-    .map(redactPairs)
-    .join(' ');
+  return command.replace(SECRET_FLAG, `$1${REDACTED}`).split(' ').map(redactPairs).join(' ');
 }
 
 /** The caller's claims with secret values removed: they go to the audit log, the prompt and the approver. */
 export function scrubCaller(caller: CallerClaim | undefined): CallerClaim | undefined {
   if (!caller) return undefined;
-  if (!caller.argv) return { pid: caller.pid, ppid: caller.ppid, command: redactCommand(caller.command), cwd: caller.cwd };
+  if (!caller.argv)
+    return { pid: caller.pid, ppid: caller.ppid, command: redactCommand(caller.command), cwd: caller.cwd };
   const argv = redactArgv(caller.argv);
   return { pid: caller.pid, ppid: caller.ppid, command: argv.join(' '), argv, cwd: caller.cwd };
 }

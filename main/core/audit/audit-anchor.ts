@@ -33,7 +33,14 @@ export const auditAnchorAccount = (vaultId: string): string => `audit-anchor:${v
 export const ANCHOR_EVERY = { entries: 100, ms: 60_000, minMs: 1_000 } as const;
 
 /** Events after which the chain is anchored at once: a lock, a stop, a rotation, and what marks tampering. */
-export const ANCHOR_AT_ONCE: ReadonlySet<string> = new Set(['init', 'lock', 'agent-stop', 'rekey', 'tamper', 'rollback']);
+export const ANCHOR_AT_ONCE: ReadonlySet<string> = new Set([
+  'init',
+  'lock',
+  'agent-stop',
+  'rekey',
+  'tamper',
+  'rollback',
+]);
 
 const isHex = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
@@ -47,8 +54,17 @@ export async function readAuditAnchor(place: AnchorPlace): Promise<AuditAnchor |
   } catch {
     a = undefined;
   }
-  if (!a || a.vaultId !== place.vaultId || !isHex(a.first) || !isHex(a.mac) || !Number.isSafeInteger(a.seq) || (a.seq ?? 0) < 1) {
-    throw new KeychainError(`the keychain entry "${account}" is not an audit anchor: it was changed outside tray-cred; delete it (secret-tool or the Keychain app) and the next audit entry anchors the log anew`);
+  if (
+    !a ||
+    a.vaultId !== place.vaultId ||
+    !isHex(a.first) ||
+    !isHex(a.mac) ||
+    !Number.isSafeInteger(a.seq) ||
+    (a.seq ?? 0) < 1
+  ) {
+    throw new KeychainError(
+      `the keychain entry "${account}" is not an audit anchor: it was changed outside tray-cred; delete it (secret-tool or the Keychain app) and the next audit entry anchors the log anew`,
+    );
   }
   return { vaultId: a.vaultId, first: a.first, seq: a.seq!, mac: a.mac };
 }
@@ -104,7 +120,10 @@ export class ChainAnchor {
     if (!last) return;
     const a = this.known ?? null;
     const since = this.now() - this.triedAt;
-    const due = since >= ANCHOR_EVERY.ms || entries.some((e) => ANCHOR_AT_ONCE.has(e.event)) || (a !== null && last.seq - a.seq >= ANCHOR_EVERY.entries && since >= ANCHOR_EVERY.minMs);
+    const due =
+      since >= ANCHOR_EVERY.ms ||
+      entries.some((e) => ANCHOR_AT_ONCE.has(e.event)) ||
+      (a !== null && last.seq - a.seq >= ANCHOR_EVERY.entries && since >= ANCHOR_EVERY.minMs);
     if (!due) return;
     this.triedAt = this.now();
     const first = a ? a.first : entries[0]!.seq === 1 ? entries[0]!.mac : await firstMac();

@@ -58,7 +58,8 @@ function seqAt(buf: Buffer, at: number, end: number): number {
   const first = at + SEQ_KEY.length;
   let n = 0;
   let i = first;
-  for (; i < end && i - first < MAX_SEQ_DIGITS && buf[i]! >= 0x30 && buf[i]! <= 0x39; i += 1) n = n * 10 + (buf[i]! - 0x30);
+  for (; i < end && i - first < MAX_SEQ_DIGITS && buf[i]! >= 0x30 && buf[i]! <= 0x39; i += 1)
+    n = n * 10 + (buf[i]! - 0x30);
   return i > first && buf[first] !== 0x30 && buf[i] === 0x2c ? n : -1;
 }
 
@@ -66,7 +67,12 @@ function seqAt(buf: Buffer, at: number, end: number): number {
 function tailOf(buf: Buffer, at: number, end: number): number {
   const tail = end - TAIL;
   if (tail <= at || end - at > MAX_LINE_CHARS) return -1;
-  return has(buf, tail, PREV_KEY) && has(buf, tail + PREV_KEY.length + HEX_CHARS, MAC_KEY) && buf[end - 2] === 0x22 && buf[end - 1] === 0x7d ? tail : -1;
+  return has(buf, tail, PREV_KEY) &&
+    has(buf, tail + PREV_KEY.length + HEX_CHARS, MAC_KEY) &&
+    buf[end - 2] === 0x22 &&
+    buf[end - 1] === 0x7d
+    ? tail
+    : -1;
 }
 
 /**
@@ -105,7 +111,15 @@ export function scanAuditFile(mac: LineMac, buf: Buffer, length: number, want: r
     at = end + 1;
   }
   if (count === 0) return { ok: true, count, firstSeq: 0, firstPrev: '', lastSeq: 0, lastMac: '', macs };
-  return { ok: true, count, firstSeq, firstPrev: text(buf, firstPrevAt), lastSeq: seq, lastMac: text(buf, prevMacAt), macs };
+  return {
+    ok: true,
+    count,
+    firstSeq,
+    firstPrev: text(buf, firstPrevAt),
+    lastSeq: seq,
+    lastMac: text(buf, prevMacAt),
+    macs,
+  };
 }
 
 /**
@@ -116,7 +130,12 @@ export function scanAuditFile(mac: LineMac, buf: Buffer, length: number, want: r
  */
 export function chainHolds(
   scans: readonly FileScan[],
-  ends: { head: { ok: true; seq: number; mac: string } | { ok: false; reason: string }; anchor: { first: string; seq: number; mac: string } | null; requireEntries: boolean; genesis: string },
+  ends: {
+    head: { ok: true; seq: number; mac: string } | { ok: false; reason: string };
+    anchor: { first: string; seq: number; mac: string } | null;
+    requireEntries: boolean;
+    genesis: string;
+  },
 ): { entries: number } | undefined {
   let seq = 0;
   let prev = ends.genesis;
@@ -130,7 +149,8 @@ export function chainHolds(
     prev = scan.lastMac;
   }
   const { head, anchor } = ends;
-  if (seq === 0) return !ends.requireEntries && !head.ok && head.reason === 'missing' && !anchor ? { entries: 0 } : undefined;
+  if (seq === 0)
+    return !ends.requireEntries && !head.ok && head.reason === 'missing' && !anchor ? { entries: 0 } : undefined;
   if (!head.ok || head.seq > seq || (head.seq > 0 && macs[head.seq] !== head.mac)) return undefined;
   if (anchor && (macs[1] !== anchor.first || anchor.seq > seq || macs[anchor.seq] !== anchor.mac)) return undefined;
   return { entries: seq };

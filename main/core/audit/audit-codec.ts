@@ -12,7 +12,25 @@ import { badOptionalField } from './audit-fields.ts';
 import type { ApprovalScopeKind } from '../../../common/decision.ts';
 
 /** Every event tray-cred records. `access` is a credentials request; the rest are administrative. */
-const AUDIT_EVENTS = ['access', 'init', 'import', 'add', 'remove', 'policy', 'unlock', 'lock', 'agent-start', 'agent-stop', 'rekey', 'forget', 'tamper', 'repair', 'rollback', 'rotate', 'sso'] as const;
+const AUDIT_EVENTS = [
+  'access',
+  'init',
+  'import',
+  'add',
+  'remove',
+  'policy',
+  'unlock',
+  'lock',
+  'agent-start',
+  'agent-stop',
+  'rekey',
+  'forget',
+  'tamper',
+  'repair',
+  'rollback',
+  'rotate',
+  'sso',
+] as const;
 
 /** What happened. */
 type AuditEvent = (typeof AUDIT_EVENTS)[number];
@@ -60,7 +78,9 @@ export interface Link {
 }
 
 /** A line read as an entry; a failure keeps what could still be read, to name the problem. */
-export type ParsedLine = { ok: true; entry: AuditEntry; link: Link } | { ok: false; reason: string; seq: number | undefined; link: Link | undefined };
+export type ParsedLine =
+  | { ok: true; entry: AuditEntry; link: Link }
+  | { ok: false; reason: string; seq: number | undefined; link: Link | undefined };
 
 /** The `prev` of the first entry. */
 export const GENESIS = '0'.repeat(64);
@@ -108,7 +128,13 @@ export function linkHolds(key: MacKey, link: Link): boolean {
 }
 
 /** The entry `input` becomes as entry `seq` after `prev`, and its line (without the newline). */
-export function sealEntry(key: MacKey, input: AuditInput, seq: number, time: string, prev: string): { entry: AuditEntry; line: string } {
+export function sealEntry(
+  key: MacKey,
+  input: AuditInput,
+  seq: number,
+  time: string,
+  prev: string,
+): { entry: AuditEntry; line: string } {
   // `seq` first and `prev` last: intactMac reads them by position.
   const unsealed = { seq, time, ...input, prev };
   const body = JSON.stringify(unsealed);
@@ -133,9 +159,17 @@ function splitMac(line: string): { body: string; mac: string } | undefined {
  */
 export function intactMac(key: MacKey, line: string, prev: string, seq: number): string | undefined {
   const split = splitMac(line);
-  if (!split || !split.body.startsWith(`{"seq":${seq},`) || !split.body.endsWith(`,"prev":"${prev}"}`) || line.includes('"event":"tamper"')) return undefined;
+  if (
+    !split ||
+    !split.body.startsWith(`{"seq":${seq},`) ||
+    !split.body.endsWith(`,"prev":"${prev}"}`) ||
+    line.includes('"event":"tamper"')
+  )
+    return undefined;
   // Both sides are 64 hex digits here, so sameHex's format checks would only repeat work on verify's hot path.
-  return timingSafeEqual(Buffer.from(mac(key, prev, split.body), 'hex'), Buffer.from(split.mac, 'hex')) ? split.mac : undefined;
+  return timingSafeEqual(Buffer.from(mac(key, prev, split.body), 'hex'), Buffer.from(split.mac, 'hex'))
+    ? split.mac
+    : undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -153,7 +187,8 @@ function parseObject(line: string): Json | undefined {
 const isText = (v: unknown): v is string => typeof v === 'string';
 // JSON has no NaN or Infinity, so a number from JSON.parse is finite.
 const isNumber = (v: unknown): v is number => typeof v === 'number';
-const isEvent = (v: unknown): v is AuditEvent => typeof v === 'string' && (AUDIT_EVENTS as readonly string[]).includes(v);
+const isEvent = (v: unknown): v is AuditEvent =>
+  typeof v === 'string' && (AUDIT_EVENTS as readonly string[]).includes(v);
 
 /** `o.time` in milliseconds since 1970, NaN when it is not a time. */
 const timeOf = (o: Json): number => (isText(o.time) ? parseTime(o.time) : NaN);
@@ -170,7 +205,15 @@ function digits(s: string, at: number, end: number): number {
 }
 
 /** Whether `s` has the separators of `toISOString`'s `YYYY-MM-DDTHH:MM:SS.sssZ` (its digits unchecked). */
-const isIsoShape = (s: string): boolean => s.length === 24 && s[4] === '-' && s[7] === '-' && s[10] === 'T' && s[13] === ':' && s[16] === ':' && s[19] === '.' && s[23] === 'Z';
+const isIsoShape = (s: string): boolean =>
+  s.length === 24 &&
+  s[4] === '-' &&
+  s[7] === '-' &&
+  s[10] === 'T' &&
+  s[13] === ':' &&
+  s[16] === ':' &&
+  s[19] === '.' &&
+  s[23] === 'Z';
 
 /**
  * `Date.parse(s)`, with the form the writer writes (`toISOString`: `YYYY-MM-DDTHH:MM:SS.sssZ`)
@@ -180,9 +223,31 @@ const isIsoShape = (s: string): boolean => s.length === 24 && s[4] === '-' && s[
  */
 export function parseTime(s: string): number {
   if (!isIsoShape(s)) return Date.parse(s);
-  const [y, mo, d, h, mi, sec, ms] = [digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10), digits(s, 11, 13), digits(s, 14, 16), digits(s, 17, 19), digits(s, 20, 23)] as const;
+  const [y, mo, d, h, mi, sec, ms] = [
+    digits(s, 0, 4),
+    digits(s, 5, 7),
+    digits(s, 8, 10),
+    digits(s, 11, 13),
+    digits(s, 14, 16),
+    digits(s, 17, 19),
+    digits(s, 20, 23),
+  ] as const;
   // Date.UTC reads years 0 to 99 as 1900 to 1999, and Date.parse takes hour 24 and rolls days over: those take the slow path.
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > 28 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms < 0) return Date.parse(s);
+  if (
+    y < 100 ||
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > 28 ||
+    h < 0 ||
+    h > 23 ||
+    mi < 0 ||
+    mi > 59 ||
+    sec < 0 ||
+    sec > 59 ||
+    ms < 0
+  )
+    return Date.parse(s);
   return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
 }
 
@@ -219,7 +284,9 @@ function isEntry(o: Json, mac: string): o is Json & AuditEntry {
  * files say (the history window) and leave the chain to verify. `at` is the record's time in
  * milliseconds, parsed once while checking it.
  */
-export function parseRecord(line: string): { ok: true; record: AuditRecord; at: number } | { ok: false; reason: string } {
+export function parseRecord(
+  line: string,
+): { ok: true; record: AuditRecord; at: number } | { ok: false; reason: string } {
   if (line.length > MAX_LINE_CHARS) return { ok: false, reason: TOO_LONG };
   const o = parseObject(line);
   if (!o) return { ok: false, reason: 'it is not a JSON object' };
@@ -236,5 +303,7 @@ export function parseLine(line: string): ParsedLine {
   const split = splitMac(line);
   const link = split && { prev: String(o.prev), body: split.body, mac: split.mac };
   if (!link) return { ok: false, reason: 'it does not end in its MAC', seq, link };
-  return isEntry(o, link.mac) ? { ok: true, entry: o, link } : { ok: false, reason: entryProblem(o, link.mac)!, seq, link };
+  return isEntry(o, link.mac)
+    ? { ok: true, entry: o, link }
+    : { ok: false, reason: entryProblem(o, link.mac)!, seq, link };
 }

@@ -5,7 +5,6 @@
 import { isVerifiedCaller, type CallerClaim } from '../../../common/caller.ts';
 import { isApprovalScopeKind, isDecision, isServed } from '../../../common/decision.ts';
 
-
 type Json = Record<string, unknown>;
 
 const isText = (v: unknown): v is string => typeof v === 'string';
@@ -22,7 +21,13 @@ function isApproval(v: unknown): boolean {
 function isCaller(v: unknown): v is CallerClaim {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Json;
-  return isNumber(c.pid) && isNumber(c.ppid) && isText(c.command) && isText(c.cwd) && (c.argv === undefined || (Array.isArray(c.argv) && c.argv.every(isText)));
+  return (
+    isNumber(c.pid) &&
+    isNumber(c.ppid) &&
+    isText(c.command) &&
+    isText(c.cwd) &&
+    (c.argv === undefined || (Array.isArray(c.argv) && c.argv.every(isText)))
+  );
 }
 
 /** The claimed or the verified caller, when one holds what tray-cred never writes there. */
@@ -55,4 +60,3 @@ function badServedField(o: Json): string | undefined {
   if (o.approval !== undefined && !isApproval(o.approval)) return 'approval';
   return undefined;
 }
-

@@ -25,7 +25,9 @@ function parseHead(text: string): { seq: number; mac: string; headMac: string } 
     return undefined;
   }
   if (typeof h !== 'object' || h === null || !('seq' in h && 'mac' in h && 'headMac' in h)) return undefined;
-  return typeof h.seq === 'number' && typeof h.mac === 'string' && typeof h.headMac === 'string' ? { seq: h.seq, mac: h.mac, headMac: h.headMac } : undefined;
+  return typeof h.seq === 'number' && typeof h.mac === 'string' && typeof h.headMac === 'string'
+    ? { seq: h.seq, mac: h.mac, headMac: h.headMac }
+    : undefined;
 }
 
 export async function readHead(fs: FileSystem, dir: string, key: MacKey): Promise<Head> {
@@ -35,7 +37,9 @@ export async function readHead(fs: FileSystem, dir: string, key: MacKey): Promis
   const raw = await fs.readFile(join(dir, HEAD));
   if (!raw) return { ok: false, reason: 'missing' };
   const h = parseHead(raw.toString('utf8'));
-  return h && sameHex(headMac(key, h.seq, h.mac), h.headMac) ? { ok: true, seq: h.seq, mac: h.mac } : { ok: false, reason: 'edited' };
+  return h && sameHex(headMac(key, h.seq, h.mac), h.headMac)
+    ? { ok: true, seq: h.seq, mac: h.mac }
+    : { ok: false, reason: 'edited' };
 }
 
 /**
@@ -45,7 +49,13 @@ export async function readHead(fs: FileSystem, dir: string, key: MacKey): Promis
  * verify accepts; only a head ahead of the log means a cut. So the directory is not synced for
  * it (one fsync less per batch), while its contents still are (a torn head would read as edited).
  */
-export async function writeHead(fs: FileSystem, dir: string, key: MacKey, seq: number, entryMac: string): Promise<void> {
+export async function writeHead(
+  fs: FileSystem,
+  dir: string,
+  key: MacKey,
+  seq: number,
+  entryMac: string,
+): Promise<void> {
   await writeHeadText(fs, dir, headText(key, seq, entryMac));
 }
 

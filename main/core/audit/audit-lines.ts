@@ -59,7 +59,13 @@ export function blockLines(block: LineBlock): string[] {
  * unless `torn` asks for it. A file cut short since `to` was read ends the read, instead of
  * waiting for bytes that never come.
  */
-export async function* linesForward(fs: FileSystem, path: string, from: number, to: number, options: { torn?: boolean; first?: number } = {}): AsyncGenerator<LineBlock> {
+export async function* linesForward(
+  fs: FileSystem,
+  path: string,
+  from: number,
+  to: number,
+  options: { torn?: boolean; first?: number } = {},
+): AsyncGenerator<LineBlock> {
   let at = from;
   let want = options.first ?? CHUNK;
   while (at < to) {
@@ -162,7 +168,11 @@ function* backwardsIn(bytes: Buffer, from: number): Generator<string> {
  * it needs. `from` starts the read at an offset of one file (and the files before it) instead of
  * at the end of the newest.
  */
-export async function* auditLinesFromEnd(fs: FileSystem, dir: string, from?: { file: string; offset: number }): AsyncGenerator<string> {
+export async function* auditLinesFromEnd(
+  fs: FileSystem,
+  dir: string,
+  from?: { file: string; offset: number },
+): AsyncGenerator<string> {
   const files = (await fs.list(dir)).filter(isAuditFile);
   for (let f = files.length - 1; f >= 0; f -= 1) {
     const name = files[f]!;
@@ -194,7 +204,12 @@ export async function lastLine(fs: FileSystem, path: string, size: number, windo
  * without the newline; `undefined` when the file is shorter, no line ends there, or the line is
  * longer than `most` bytes.
  */
-export async function lineEndingAt(fs: FileSystem, path: string, offset: number, most: number): Promise<Buffer | undefined> {
+export async function lineEndingAt(
+  fs: FileSystem,
+  path: string,
+  offset: number,
+  most: number,
+): Promise<Buffer | undefined> {
   for (let back = LOOK_BACK; ; back = most + 1) {
     const start = Math.max(0, offset - back);
     const bytes = await fs.readRange(path, start, offset - start);

@@ -40,7 +40,12 @@ export class AuditLog {
    * `anchor` is where the keychain keeps the chain's anchor (audit-anchor.ts); every entry point passes it.
    * `key` is the audit key, or (the agent) how to read it from the keychain: see audit-key.ts.
    */
-  constructor(deps: { fs: FileSystem; clock: Clock; anchor?: AnchorPlace }, dir: string, key: Buffer | (() => Promise<Buffer>), options: { maxFileBytes?: number } = {}) {
+  constructor(
+    deps: { fs: FileSystem; clock: Clock; anchor?: AnchorPlace },
+    dir: string,
+    key: Buffer | (() => Promise<Buffer>),
+    options: { maxFileBytes?: number } = {},
+  ) {
     this.fs = deps.fs;
     this.clock = deps.clock;
     this.anchorPlace = deps.anchor;
@@ -89,10 +94,16 @@ export class AuditLog {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          const { entries, written, head } = await this.key.use((key) => this.writeBatch(key, batch.map((p) => p.input)));
+          const { entries, written, head } = await this.key.use((key) =>
+            this.writeBatch(
+              key,
+              batch.map((p) => p.input),
+            ),
+          );
           // The entries are on disk: head and anchor follow the answers, except for a lock, stop, rekey,
           // tamper or a process's first entry (a command's only one, before it exits).
-          const wait = !this.answered || this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
+          const wait =
+            !this.answered || this.anchor?.untried === true || written.some((e) => ANCHOR_AT_ONCE.has(e.event));
           // Under load the head is written once the queue empties, or a second after the last one.
           const headed = this.head.write(head, wait || this.queue.length === 0);
           const anchored = this.anchorAfter(written);
@@ -113,7 +124,10 @@ export class AuditLog {
 
   /** Resolves once every entry recorded so far has its chain head and anchor written. */
   async flushed(): Promise<void> {
-    await Promise.all([this.head.flushed().catch((error: unknown) => Promise.reject(wrapWriteError(error, this.dir))), this.anchoring]);
+    await Promise.all([
+      this.head.flushed().catch((error: unknown) => Promise.reject(wrapWriteError(error, this.dir))),
+      this.anchoring,
+    ]);
   }
 
   private notify(entries: readonly AuditEntry[]): void {
@@ -140,7 +154,10 @@ export class AuditLog {
     return this.anchoring;
   }
 
-  private async writeBatch(key: Buffer, inputs: AuditInput[]): Promise<{ entries: AuditEntry[]; written: AuditEntry[]; head: string }> {
+  private async writeBatch(
+    key: Buffer,
+    inputs: AuditInput[],
+  ): Promise<{ entries: AuditEntry[]; written: AuditEntry[]; head: string }> {
     // Checked once, not per batch: this is on every access's path. A failed write checks again.
     if (!this.tail) await this.fs.ensurePrivateDir(this.dir);
     const release = await this.fs.lock(join(this.dir, 'audit.lock'));
@@ -207,10 +224,22 @@ export class AuditLog {
       return repairs;
     }
     if (!head.ok) {
-      return [...repairs, { event: 'tamper', reason: `the chain head (head.json) was ${head.reason === 'missing' ? 'deleted' : 'edited'}; the log ends at entry ${tail.seq}` }];
+      return [
+        ...repairs,
+        {
+          event: 'tamper',
+          reason: `the chain head (head.json) was ${head.reason === 'missing' ? 'deleted' : 'edited'}; the log ends at entry ${tail.seq}`,
+        },
+      ];
     }
     if (head.seq > tail.seq) {
-      return [...repairs, { event: 'tamper', reason: `the log ended at entry ${tail.seq} but entry ${head.seq} had been written: ${head.seq - tail.seq} entries were cut off` }];
+      return [
+        ...repairs,
+        {
+          event: 'tamper',
+          reason: `the log ended at entry ${tail.seq} but entry ${head.seq} had been written: ${head.seq - tail.seq} entries were cut off`,
+        },
+      ];
     }
     return repairs;
   }
@@ -220,5 +249,7 @@ export class AuditLog {
 function wrapWriteError(error: unknown, dir: string): unknown {
   return error instanceof TamperedError || error instanceof BugIndicatingError || error instanceof KeychainError
     ? error
-    : new EnvironmentError(`the audit log in ${dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`);
+    : new EnvironmentError(
+        `the audit log in ${dir} cannot be written (${(error as Error).message}); nothing is served unrecorded: free disk space or fix the directory's permissions, then retry`,
+      );
 }

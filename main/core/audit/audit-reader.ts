@@ -33,7 +33,11 @@ export async function readAuditLog(fs: FileSystem, dir: string, only?: string[])
  * (or from `from`, an offset of one file): a reader that needs only the recent past (the agent's
  * programs seen, the follower's start) stops when it has it.
  */
-export async function* entriesFromEnd(fs: FileSystem, dir: string, from?: { file: string; offset: number }): AsyncGenerator<ParsedLine & { ok: true }> {
+export async function* entriesFromEnd(
+  fs: FileSystem,
+  dir: string,
+  from?: { file: string; offset: number },
+): AsyncGenerator<ParsedLine & { ok: true }> {
   for await (const line of auditLinesFromEnd(fs, dir, from)) {
     const parsed = parseLine(line);
     if (parsed.ok) yield parsed;

@@ -36,7 +36,14 @@ export function shippedEntry(r: AuditRecord): ShippedEntry {
   if (r.served !== undefined) out.served = r.served;
   if (r.credentialId !== undefined) out.credentialId = r.credentialId;
   if (r.sessionName !== undefined) out.sessionName = r.sessionName;
-  if (r.caller) out.caller = { pid: r.caller.pid, ppid: r.caller.ppid, command: r.caller.command, ...(r.caller.argv ? { argv: r.caller.argv } : {}), cwd: r.caller.cwd };
+  if (r.caller)
+    out.caller = {
+      pid: r.caller.pid,
+      ppid: r.caller.ppid,
+      command: r.caller.command,
+      ...(r.caller.argv ? { argv: r.caller.argv } : {}),
+      cwd: r.caller.cwd,
+    };
   if (r.reason !== undefined) out.reason = r.reason;
   if (r.durationMs !== undefined) out.durationMs = r.durationMs;
   return out;

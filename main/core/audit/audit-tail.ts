@@ -20,7 +20,11 @@ export interface Tail {
  * what was dropped, for the writer to record. Returns `cached` itself when the newest file has
  * not changed, so the writer knows there is nothing new to compare with the chain head.
  */
-export async function readTail(fs: FileSystem, dir: string, cached: Tail | undefined): Promise<{ tail: Tail; repairs: AuditInput[] }> {
+export async function readTail(
+  fs: FileSystem,
+  dir: string,
+  cached: Tail | undefined,
+): Promise<{ tail: Tail; repairs: AuditInput[] }> {
   const files = (await fs.list(dir)).filter(isAuditFile);
   const last = files.at(-1);
   if (!last) {
@@ -32,19 +36,28 @@ export async function readTail(fs: FileSystem, dir: string, cached: Tail | undef
   const end = await lastLine(fs, path, size, TAIL_BYTES);
   if (!end.whole) {
     // The writer's lines are far shorter (MAX_LINE_CHARS): this one was not written by tray-cred, and is not read whole.
-    throw new TamperedError(`the last line of ${last} is longer than ${TAIL_BYTES / 1024} KiB, which tray-cred never writes, so the chain cannot go on from it and nothing is served unrecorded: run \`tray-cred audit verify\` to see where the log was damaged`);
+    throw new TamperedError(
+      `the last line of ${last} is longer than ${TAIL_BYTES / 1024} KiB, which tray-cred never writes, so the chain cannot go on from it and nothing is served unrecorded: run \`tray-cred audit verify\` to see where the log was damaged`,
+    );
   }
   const repairs: AuditInput[] = [];
   if (end.torn > 0) {
     await fs.truncate(path, end.end);
-    repairs.push({ event: 'repair', reason: `dropped a torn last line of ${end.torn} bytes in ${last}: a write was cut off by a crash` });
+    repairs.push({
+      event: 'repair',
+      reason: `dropped a torn last line of ${end.torn} bytes in ${last}: a write was cut off by a crash`,
+    });
   }
   const position = end.line === undefined ? await endBefore(fs, dir, files.at(-2)) : endOf(end.line, last);
   return { tail: { file: last, size: end.end, ...position }, repairs };
 }
 
 /** The newest file is empty (or only held the torn line): the chain ends in the file before it. */
-async function endBefore(fs: FileSystem, dir: string, before: string | undefined): Promise<{ seq: number; mac: string }> {
+async function endBefore(
+  fs: FileSystem,
+  dir: string,
+  before: string | undefined,
+): Promise<{ seq: number; mac: string }> {
   if (!before) return { seq: 0, mac: GENESIS };
   const p = (await readAuditLog(fs, dir, [before])).at(-1);
   return { seq: p?.seq ?? 0, mac: p?.mac ?? GENESIS };
@@ -59,7 +72,9 @@ function endOf(line: string, file: string): { seq: number; mac: string } {
   const parsed = parseLine(line);
   const seq = parsed.ok ? parsed.entry.seq : parsed.seq;
   if (!parsed.link || seq === undefined) {
-    throw new TamperedError(`the last entry of ${file} is not an audit entry, so the chain cannot go on from it and nothing is served unrecorded: run \`tray-cred audit verify\` to see where the log was damaged`);
+    throw new TamperedError(
+      `the last entry of ${file} is not an audit entry, so the chain cannot go on from it and nothing is served unrecorded: run \`tray-cred audit verify\` to see where the log was damaged`,
+    );
   }
   return { seq, mac: parsed.link.mac };
 }

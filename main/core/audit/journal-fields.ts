@@ -18,7 +18,15 @@ export function journalFields(e: ShippedEntry): [string, string][] {
     ['MESSAGE', shippedMessage(e)],
     ['SYSLOG_IDENTIFIER', 'tray-cred'],
     // 6 (info) for what was served, 4 (warning) for an access refused or failed, a tamper or a repair: what a team alerts on.
-    ['PRIORITY', (e.decision !== undefined && !SERVING.has(e.decision)) || e.event === 'tamper' || e.event === 'repair' || e.event === 'rollback' ? '4' : '6'],
+    [
+      'PRIORITY',
+      (e.decision !== undefined && !SERVING.has(e.decision)) ||
+      e.event === 'tamper' ||
+      e.event === 'repair' ||
+      e.event === 'rollback'
+        ? '4'
+        : '6',
+    ],
     ['TRAY_CRED_VERSION', String(e.v)],
     ['TRAY_CRED_SEQ', String(e.seq)],
     ['TRAY_CRED_TIME', e.time],
@@ -65,5 +73,7 @@ export function escapeLine(text: string): string {
 
 /** One syslog line per entry, for `logger -t tray-cred` where there is no journal: the message, then the fields. */
 export function syslogLine(e: ShippedEntry): string {
-  return escapeLine(`${shippedMessage(e)} v=${e.v} time=${e.time}${e.credentialId ? ` credential_id=${e.credentialId}` : ''}${e.sessionName ? ` session_name=${e.sessionName}` : ''}`);
+  return escapeLine(
+    `${shippedMessage(e)} v=${e.v} time=${e.time}${e.credentialId ? ` credential_id=${e.credentialId}` : ''}${e.sessionName ? ` session_name=${e.sessionName}` : ''}`,
+  );
 }

@@ -81,7 +81,11 @@ export interface ConfigEdit {
  * adding the line (or the section) when missing. Every occurrence of the key in the section is
  * set, so a duplicate cannot win over the new line.
  */
-export function setCredentialProcess(text: string, profiles: string[], command: (profile: string) => string): ConfigEdit {
+export function setCredentialProcess(
+  text: string,
+  profiles: string[],
+  command: (profile: string) => string,
+): ConfigEdit {
   const lines = split(text);
   const eol = dominantEol(lines);
   const changed: string[] = [];

@@ -6,7 +6,15 @@ import { checkCredentials, checkProfileName, type NewCredentials } from '../prof
 /** Expiration keys that credential tools write into `~/.aws/credentials`. */
 const EXPIRATION_KEYS = ['expiration', 'aws_expiration', 'aws_session_expiration', 'x_security_token_expires'];
 
-const KNOWN_KEYS = new Set(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_security_token', 'region', 'output', ...EXPIRATION_KEYS]);
+const KNOWN_KEYS = new Set([
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_security_token',
+  'region',
+  'output',
+  ...EXPIRATION_KEYS,
+]);
 
 export interface ParsedCredentials {
   profiles: Map<string, NewCredentials>;
@@ -32,9 +40,13 @@ export function parseCredentialsFile(text: string): ParsedCredentials {
   refuseRepeatedKeys(text);
   const sections = parse(normalized) as Record<string, unknown>;
   const expected = [...new Set(sectionNames(text).filter((n) => n !== '__proto__'))];
-  const seen = Object.keys(sections).filter((k) => typeof sections[k] === 'object').map((k) => k.trim());
+  const seen = Object.keys(sections)
+    .filter((k) => typeof sections[k] === 'object')
+    .map((k) => k.trim());
   if (expected.length !== seen.length || expected.some((n) => !seen.includes(n))) {
-    throw new UsageError('the sections of this file cannot be read unambiguously (a header the AWS CLI and tray-cred read differently): simplify its [section] lines and import again');
+    throw new UsageError(
+      'the sections of this file cannot be read unambiguously (a header the AWS CLI and tray-cred read differently): simplify its [section] lines and import again',
+    );
   }
   const profiles = new Map<string, NewCredentials>();
   const skipped: ParsedCredentials['skipped'] = [];
@@ -46,7 +58,8 @@ export function parseCredentialsFile(text: string): ParsedCredentials {
     const name = rawName.trim();
     // botocore's configparser lower-cases option names: AWS_Secret_Access_Key is the secret key to the AWS CLI too.
     const s = new Map(Object.entries(section as Record<string, unknown>).map(([k, v]) => [k.trim().toLowerCase(), v]));
-    const text = (key: string): string | undefined => (typeof s.get(key) === 'string' ? (s.get(key) as string) : undefined);
+    const text = (key: string): string | undefined =>
+      typeof s.get(key) === 'string' ? (s.get(key) as string) : undefined;
     const accessKeyId = text('aws_access_key_id');
     const secretAccessKey = text('aws_secret_access_key');
     if (!accessKeyId && !secretAccessKey) {
@@ -54,13 +67,20 @@ export function parseCredentialsFile(text: string): ParsedCredentials {
       continue;
     }
     if (!accessKeyId || !secretAccessKey) {
-      throw new UsageError(`profile "${name}" has ${accessKeyId ? 'aws_access_key_id but no aws_secret_access_key' : 'aws_secret_access_key but no aws_access_key_id'}: fix the file and import again`);
+      throw new UsageError(
+        `profile "${name}" has ${accessKeyId ? 'aws_access_key_id but no aws_secret_access_key' : 'aws_secret_access_key but no aws_access_key_id'}: fix the file and import again`,
+      );
     }
     checkProfileName(name);
     const expiration = EXPIRATION_KEYS.map(text).find((v) => v !== undefined);
     profiles.set(
       name,
-      checkCredentials(name, { accessKeyId, secretAccessKey, sessionToken: text('aws_session_token') ?? text('aws_security_token'), expiration }),
+      checkCredentials(name, {
+        accessKeyId,
+        secretAccessKey,
+        sessionToken: text('aws_session_token') ?? text('aws_security_token'),
+        expiration,
+      }),
     );
   }
   return { profiles, skipped };
@@ -87,7 +107,9 @@ function refuseRepeatedKeys(text: string): void {
     if (keys.has(key)) {
       // Only a known key is named: what stands before a `=` on a stray line may be a secret.
       const named = KNOWN_KEYS.has(key) ? key : 'one key';
-      throw new UsageError(`profile "${section}" sets ${named} twice (in any case: the AWS CLI reads both as one key and refuses the file): keep one and import again`);
+      throw new UsageError(
+        `profile "${section}" sets ${named} twice (in any case: the AWS CLI reads both as one key and refuses the file): keep one and import again`,
+      );
     }
     keys.add(key);
   }

@@ -32,7 +32,9 @@ export function decryptOpensslEnc(file: Buffer, passphrase: Buffer, iterations =
   let raw = file;
   if (!raw.subarray(0, 8).equals(MAGIC)) raw = Buffer.from(file.toString('latin1').replace(/\s+/g, ''), 'base64');
   if (!raw.subarray(0, 8).equals(MAGIC) || raw.length < 32 || (raw.length - 16) % 16 !== 0) {
-    throw new UsageError('this is not a file made by `openssl enc -aes-256-cbc -pbkdf2` (no "Salted__" header, or truncated)');
+    throw new UsageError(
+      'this is not a file made by `openssl enc -aes-256-cbc -pbkdf2` (no "Salted__" header, or truncated)',
+    );
   }
   const salt = raw.subarray(8, 16);
   const derived = pbkdf2Sync(passphrase, salt, iterations, 48, 'sha256');

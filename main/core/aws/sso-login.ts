@@ -46,9 +46,14 @@ export async function deviceSignIn(
         continue;
       }
       if (error.awsCode === 'ExpiredToken') break;
-      if (error.awsCode === 'AccessDenied') throw new SignInNeededError(`the sign-in of "${name}" was refused in the browser: run \`tray-cred sso login ${name}\` again and allow it`);
+      if (error.awsCode === 'AccessDenied')
+        throw new SignInNeededError(
+          `the sign-in of "${name}" was refused in the browser: run \`tray-cred sso login ${name}\` again and allow it`,
+        );
       throw error;
     }
   }
-  throw new SignInNeededError(`the sign-in of "${name}" was not confirmed within ${auth.expiresIn} s: run \`tray-cred sso login ${name}\` again and confirm the code ${auth.userCode} in the browser`);
+  throw new SignInNeededError(
+    `the sign-in of "${name}" was not confirmed within ${auth.expiresIn} s: run \`tray-cred sso login ${name}\` again and confirm the code ${auth.userCode} in the browser`,
+  );
 }

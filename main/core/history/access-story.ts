@@ -53,7 +53,13 @@ export function accessStory(entry: AuditEntry, context: { anchoredSeq: number; f
       ? {
           method: v.method,
           peer: { pid: v.peer.pid, uid: v.peer.uid },
-          requester: { pid: v.requester.pid, exe: v.requester.exe, argv: [...v.requester.argv], cwd: v.requester.cwd, startTime: v.requester.startTime },
+          requester: {
+            pid: v.requester.pid,
+            exe: v.requester.exe,
+            argv: [...v.requester.argv],
+            cwd: v.requester.cwd,
+            startTime: v.requester.startTime,
+          },
           ancestry: v.ancestry.map((p) => ({ pid: p.pid, exe: p.exe, argv: [...p.argv] })),
         }
       : null,

@@ -8,26 +8,63 @@ import { claimDiffers, programText } from '../../../common/caller-text.ts';
 import { parseRecord, type AuditRecord } from '../audit/audit-codec.ts';
 import { verifiedExe } from '../audit/audit-extras.ts';
 import { blockLines, linesForward } from '../audit/audit-lines.ts';
-import type { BatchJob, BatchReader, FileSystem, HistoryBatch, HistoryCodeColumn, HistoryNumberColumn } from '../ports/ports.ts';
+import type {
+  BatchJob,
+  BatchReader,
+  FileSystem,
+  HistoryBatch,
+  HistoryCodeColumn,
+  HistoryNumberColumn,
+} from '../ports/ports.ts';
 
-export const NUMBERS = ['seq', 'time', 'pid', 'ppid', 'durationMs', 'verified'] as const satisfies readonly HistoryNumberColumn[];
+export const NUMBERS = [
+  'seq',
+  'time',
+  'pid',
+  'ppid',
+  'durationMs',
+  'verified',
+] as const satisfies readonly HistoryNumberColumn[];
 /**
  * Interned, one id per row: the filters compare some; folders, reasons and key ids repeat, and
  * so do command lines (the same `terraform plan` or `aws s3 ls` over and over), which then cost
  * one string each and are searched once each; where they do not repeat, an id costs no more
  * than the pointer a list of strings would hold.
  */
-export const CODES = ['event', 'profile', 'decision', 'served', 'program', 'cwd', 'reason', 'credentialId', 'command', 'claimed'] as const satisfies readonly HistoryCodeColumn[];
+export const CODES = [
+  'event',
+  'profile',
+  'decision',
+  'served',
+  'program',
+  'cwd',
+  'reason',
+  'credentialId',
+  'command',
+  'claimed',
+] as const satisfies readonly HistoryCodeColumn[];
 export type NumberColumn = HistoryNumberColumn;
 export type CodeColumn = HistoryCodeColumn;
 export type { BatchJob, BatchReader, HistoryBatch };
 
 /** The verified requester where the kernel named one, the claim otherwise; and a claim about another process beside it. */
-function callerOf(e: AuditRecord): { pid: number; ppid: number; cwd: string | undefined; command: string | undefined; claimed: string | undefined } {
+function callerOf(e: AuditRecord): {
+  pid: number;
+  ppid: number;
+  cwd: string | undefined;
+  command: string | undefined;
+  claimed: string | undefined;
+} {
   const v = e.verified;
   const c = e.caller;
   if (!v) return { pid: c?.pid ?? NaN, ppid: c?.ppid ?? NaN, cwd: c?.cwd, command: c?.command, claimed: undefined };
-  return { pid: v.requester.pid, ppid: v.ancestry[0]?.pid ?? NaN, cwd: v.requester.cwd, command: programText(v.requester), claimed: c && claimDiffers(c, v) ? c.command : undefined };
+  return {
+    pid: v.requester.pid,
+    ppid: v.ancestry[0]?.pid ?? NaN,
+    cwd: v.requester.cwd,
+    command: programText(v.requester),
+    claimed: c && claimDiffers(c, v) ? c.command : undefined,
+  };
 }
 
 /** Collects rows into a batch, growing its arrays by doubling. */

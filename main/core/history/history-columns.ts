@@ -85,7 +85,8 @@ export class HistoryColumns {
     const key = p * 0x1_0000_0000 + e;
     const last = this.lastUse.get(key);
     this.firstUse[i] = last === undefined || at - last > FIRST_USE_MS ? 1 : 0;
-    if (decision !== undefined && SERVED_DECISIONS.has(decision) && (last === undefined || at > last)) this.lastUse.set(key, at);
+    if (decision !== undefined && SERVED_DECISIONS.has(decision) && (last === undefined || at > last))
+      this.lastUse.set(key, at);
   }
 
   private intern(value: string | undefined): number {
@@ -106,7 +107,11 @@ export class HistoryColumns {
   }
 
   /** Columns rebuilt from a snapshot's arrays (each `count` long) and tables, as they were when it was taken. */
-  static restored(count: number, arrays: Pick<HistoryColumns, 'numbers' | 'codes' | 'firstUse'>, tables: ColumnTables): HistoryColumns {
+  static restored(
+    count: number,
+    arrays: Pick<HistoryColumns, 'numbers' | 'codes' | 'firstUse'>,
+    tables: ColumnTables,
+  ): HistoryColumns {
     const c = new HistoryColumns();
     c.count = count;
     Object.assign(c.numbers, arrays.numbers);

@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import type { HistoryFilter, HistoryPage, HistoryRow, ProfileActivity, TimelineBuckets } from '../../../common/history.ts';
+import type {
+  HistoryFilter,
+  HistoryPage,
+  HistoryRow,
+  ProfileActivity,
+  TimelineBuckets,
+} from '../../../common/history.ts';
 import { isAuditFile } from '../audit/audit-codec.ts';
 import { threadReader, type BatchJob, type BatchReader } from './history-batch.ts';
 import { UsageError } from '../errors.ts';
@@ -87,7 +93,9 @@ export class HistoryIndex {
   refresh(): Promise<void> {
     const run = this.refreshing.then(() => this.readNew());
     // A snapshot is written after the refresh that grew the index by much, before the next refresh reads.
-    this.refreshing = run.then(() => (this.size - (this.snapshotRows ?? 0) >= SNAPSHOT_ROWS ? this.writeSnapshot() : undefined)).catch(() => undefined);
+    this.refreshing = run
+      .then(() => (this.size - (this.snapshotRows ?? 0) >= SNAPSHOT_ROWS ? this.writeSnapshot() : undefined))
+      .catch(() => undefined);
     return run;
   }
 
@@ -98,13 +106,15 @@ export class HistoryIndex {
 
   private async writeSnapshot(): Promise<void> {
     if (!this.snapshot || this.snapshotRows === undefined || this.snapshotRows === this.size) return; // never loaded, or no news
-    if (await writeSnapshot(this.fs, this.snapshot, this.dir, { offsets: this.offsets, columns: this.columns })) this.snapshotRows = this.size;
+    if (await writeSnapshot(this.fs, this.snapshot, this.dir, { offsets: this.offsets, columns: this.columns }))
+      this.snapshotRows = this.size;
   }
 
   /** The index from the sealed snapshot, when there is one that holds (history-snapshot.ts); else it starts empty. */
   private async readSnapshot(): Promise<void> {
     const restored = this.snapshot && (await readSnapshot(this.fs, this.snapshot, this.dir).catch(() => undefined));
-    if (restored) [this.offsets, this.columns, this.generation] = [restored.offsets, restored.columns, this.generation + 1];
+    if (restored)
+      [this.offsets, this.columns, this.generation] = [restored.offsets, restored.columns, this.generation + 1];
     this.snapshotRows = this.size;
   }
 
@@ -113,7 +123,11 @@ export class HistoryIndex {
     const names = (await this.fs.list(this.dir)).filter(isAuditFile);
     const known = [...this.offsets.keys()];
     const last = known.at(-1);
-    if (known.some((n) => !names.includes(n)) || names.some((n) => !this.offsets.has(n) && last !== undefined && n < last)) this.reset();
+    if (
+      known.some((n) => !names.includes(n)) ||
+      names.some((n) => !this.offsets.has(n) && last !== undefined && n < last)
+    )
+      this.reset();
     const jobs: (BatchJob & { name: string })[] = [];
     for (const name of names) {
       const path = join(this.dir, name);
@@ -135,7 +149,8 @@ export class HistoryIndex {
       const batch = await batches[k]!;
       // Room, once per refresh, for the rows to come at the first batch's bytes per row and 5% more: columns grow by that
       // much at a time however small the refreshes, and are not copied at each doubling while a long log loads.
-      if (k === 0 && batch.count > 0) this.columns.reserve(Math.ceil((this.columns.count + (bytes * batch.count) / (batch.end - job.offset)) * 1.05));
+      if (k === 0 && batch.count > 0)
+        this.columns.reserve(Math.ceil((this.columns.count + (bytes * batch.count) / (batch.end - job.offset)) * 1.05));
       this.columns.append(batch);
       this.offsets.set(job.name, batch.end);
     }
@@ -168,7 +183,10 @@ export class HistoryIndex {
     // Which interned values hold the needle, looked at once each rather than once per row.
     const hit = needle === undefined ? undefined : this.columns.lowerValues.map((v) => v.includes(needle));
     const [c1, c2, c3, c4, c5, c6] = SEARCHED_CODES.map((c) => codes[c]);
-    const text = hit && ((i: number): boolean => hit[c1![i]!]! || hit[c2![i]!]! || hit[c3![i]!]! || hit[c4![i]!]! || hit[c5![i]!]! || hit[c6![i]!]!);
+    const text =
+      hit &&
+      ((i: number): boolean =>
+        hit[c1![i]!]! || hit[c2![i]!]! || hit[c3![i]!]! || hit[c4![i]!]! || hit[c5![i]!]! || hit[c6![i]!]!);
     for (let i = start; i < count; i += 1) {
       if (access !== NULL && event[i] !== access) continue;
       if (f.profile !== NULL && profile[i] !== f.profile) continue;

@@ -25,13 +25,24 @@ function spanOf(time: Float64Array, rows: Uint32Array): { from: number; to: numb
 }
 
 /** The accesses among `rows` per decision and bucket, over `range` (infinite ends: the rows' own span). */
-export function timelineOf(columns: HistoryColumns, rows: Uint32Array, range: { from: number; to: number; buckets: number }): TimelineBuckets {
+export function timelineOf(
+  columns: HistoryColumns,
+  rows: Uint32Array,
+  range: { from: number; to: number; buckets: number },
+): TimelineBuckets {
   const { time } = columns.numbers;
   const { decision } = columns.codes;
   const own = Number.isFinite(range.from) && Number.isFinite(range.to) ? undefined : spanOf(time, rows);
   const to = Number.isFinite(range.to) ? range.to : own!.to;
   let from = Number.isFinite(range.from) ? range.from : own!.from;
-  if (!(to > from)) return { from: Number.isFinite(from) ? from : 0, to: Number.isFinite(from) ? from : 0, bucketMs: HOUR, series: [], total: 0 };
+  if (!(to > from))
+    return {
+      from: Number.isFinite(from) ? from : 0,
+      to: Number.isFinite(from) ? from : 0,
+      bucketMs: HOUR,
+      series: [],
+      total: 0,
+    };
   const wanted = Math.max(1, Math.floor(range.buckets));
   const bucketMs = STEPS.find((step) => (to - from) / step <= wanted) ?? Math.ceil((to - from) / wanted / DAY) * DAY;
   from = Math.floor(from / bucketMs) * bucketMs;
@@ -52,7 +63,9 @@ export function timelineOf(columns: HistoryColumns, rows: Uint32Array, range: { 
     counts[k]![b]! += 1;
     total += 1;
   }
-  const series = DECISIONS.flatMap((d, k) => (counts[k]!.some((c) => c > 0) ? [{ decision: d, counts: [...counts[k]!] }] : []));
+  const series = DECISIONS.flatMap((d, k) =>
+    counts[k]!.some((c) => c > 0) ? [{ decision: d, counts: [...counts[k]!] }] : [],
+  );
   return { from, to: from + n * bucketMs, bucketMs, series, total };
 }
 
@@ -66,7 +79,12 @@ interface Tally {
 }
 
 /** Adds one access to its profile's tally. */
-function count(t: Tally, row: { decision: Decision | null; at: number; exe: string | null }, now: number, since: number): void {
+function count(
+  t: Tally,
+  row: { decision: Decision | null; at: number; exe: string | null },
+  now: number,
+  since: number,
+): void {
   const { decision: d, at, exe } = row;
   const served = d !== null && SERVED_DECISIONS.has(d);
   if (served && at > t.lastUsed) t.lastUsed = at;
@@ -88,8 +106,17 @@ export function profileActivity(columns: HistoryColumns, now: number, since: num
   for (let i = 0; i < columns.count; i += 1) {
     if (event[i] !== access || profile[i] === NULL) continue;
     let t = tallies.get(profile[i]!);
-    if (!t) tallies.set(profile[i]!, (t = { lastUsed: -Infinity, uses24h: 0, uses7d: 0, denials: 0, byDecision: {}, programs: new Map() }));
-    count(t, { decision: columns.text(decision[i]!) as Decision | null, at: time[i]!, exe: columns.text(program[i]!) }, now, since);
+    if (!t)
+      tallies.set(
+        profile[i]!,
+        (t = { lastUsed: -Infinity, uses24h: 0, uses7d: 0, denials: 0, byDecision: {}, programs: new Map() }),
+      );
+    count(
+      t,
+      { decision: columns.text(decision[i]!) as Decision | null, at: time[i]!, exe: columns.text(program[i]!) },
+      now,
+      since,
+    );
   }
   return [...tallies]
     .map(([id, t]) => ({
@@ -99,7 +126,9 @@ export function profileActivity(columns: HistoryColumns, now: number, since: num
       uses7d: t.uses7d,
       denials: t.denials,
       byDecision: t.byDecision,
-      programs: [...t.programs].map(([exe, uses]) => ({ exe, uses })).sort((a, b) => b.uses - a.uses || a.exe.localeCompare(b.exe)),
+      programs: [...t.programs]
+        .map(([exe, uses]) => ({ exe, uses }))
+        .sort((a, b) => b.uses - a.uses || a.exe.localeCompare(b.exe)),
     }))
     .sort((a, b) => a.profile.localeCompare(b.profile));
 }

@@ -39,7 +39,9 @@ const Header = z.strictObject({
   version: z.literal(SNAPSHOT_VERSION),
   dir: z.string(),
   count: z.number().int().nonnegative(),
-  files: z.array(z.strictObject({ name: z.string().refine(isAuditFile), offset: z.number().int().nonnegative(), mac: z.string() })),
+  files: z.array(
+    z.strictObject({ name: z.string().refine(isAuditFile), offset: z.number().int().nonnegative(), mac: z.string() }),
+  ),
   values: z.array(z.string()),
   profiles: z.array(z.string()),
   lastUse: z.array(z.number()),
@@ -87,7 +89,12 @@ async function withKey<T>(place: SnapshotPlace, use: (key: Buffer) => T): Promis
 }
 
 /** Writes the sealed snapshot of `state` (`dir` read up to its offsets); false, writing nothing, when a boundary is not a line's end or no key comes. */
-export async function writeSnapshot(fs: FileSystem, place: SnapshotPlace, dir: string, state: Restored): Promise<boolean> {
+export async function writeSnapshot(
+  fs: FileSystem,
+  place: SnapshotPlace,
+  dir: string,
+  state: Restored,
+): Promise<boolean> {
   const files: Header['files'] = [];
   for (const [name, offset] of state.offsets) {
     const mac = await lineMacAt(fs, join(dir, name), offset);
@@ -170,4 +177,3 @@ export async function readSnapshot(fs: FileSystem, place: SnapshotPlace, dir: st
   }
   return { offsets: restored.offsets, columns: restored.columns };
 }
-

@@ -18,7 +18,13 @@ const keyOf = (profile: string, exe: string): string => `${profile}\u0000${exe}`
 
 /** The (profile, program) pair an entry served, or `undefined` when it served nothing to a verified program. Takes unchecked JSON too. */
 function servedPair(e: { event?: unknown; profile?: unknown; decision?: unknown }): string | undefined {
-  if (e.event !== 'access' || typeof e.profile !== 'string' || typeof e.decision !== 'string' || !SERVED_DECISIONS.has(e.decision)) return undefined;
+  if (
+    e.event !== 'access' ||
+    typeof e.profile !== 'string' ||
+    typeof e.decision !== 'string' ||
+    !SERVED_DECISIONS.has(e.decision)
+  )
+    return undefined;
   const exe = verifiedExe(e);
   return exe === undefined ? undefined : keyOf(e.profile, exe);
 }

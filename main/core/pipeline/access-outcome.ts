@@ -10,7 +10,15 @@ import type { GateResult } from '../approval/approval-gate.ts';
 import type { AuditInput } from '../audit/audit-codec.ts';
 import type { Resolved } from './credential-source.ts';
 import type { ApprovalScopeKind } from '../../../common/decision.ts';
-import { NO_APPROVER_REASON, ApprovalDeniedError, ApprovalTimeoutError, CredentialsExpiredError, TrayCredError, UpstreamError, VaultLockedError } from '../errors.ts';
+import {
+  NO_APPROVER_REASON,
+  ApprovalDeniedError,
+  ApprovalTimeoutError,
+  CredentialsExpiredError,
+  TrayCredError,
+  UpstreamError,
+  VaultLockedError,
+} from '../errors.ts';
 
 /** A request stopped: what is recorded, and what the client is told. */
 export interface Refusal {
@@ -49,14 +57,18 @@ export function refuse(decision: Decision, error: unknown, reason?: string): Ref
 
 /** A failure no stage planned for: an expected error is recorded with its message, anything else as an internal error. */
 export function failure(error: unknown): Refusal {
-  return error instanceof TrayCredError ? refuse('error', error, error.message) : refuse('error', error, 'internal error');
+  return error instanceof TrayCredError
+    ? refuse('error', error, error.message)
+    : refuse('error', error, 'internal error');
 }
 
 /** A credential source that failed after the request was permitted: nothing was served. */
 export function sourceFailure(error: unknown): Refusal {
-  if (error instanceof VaultLockedError) return refuse('locked', error, 'locked while the credentials were being fetched');
+  if (error instanceof VaultLockedError)
+    return refuse('locked', error, 'locked while the credentials were being fetched');
   if (error instanceof CredentialsExpiredError) return refuse('expired', error, error.message);
-  if (error instanceof UpstreamError) return refuse('error', error, [error.message, error.detail].filter(Boolean).join(': '));
+  if (error instanceof UpstreamError)
+    return refuse('error', error, [error.message, error.detail].filter(Boolean).join(': '));
   return failure(error);
 }
 
@@ -71,11 +83,19 @@ export interface PromptContext {
 }
 
 /** A prompt's result as a decision. `warn` hears an approver that failed to run. */
-export function promptOutcome(result: GateResult, ctx: PromptContext, warn: (message: string) => void): StageResult<Permit> {
+export function promptOutcome(
+  result: GateResult,
+  ctx: PromptContext,
+  warn: (message: string) => void,
+): StageResult<Permit> {
   const denied = (reason: string): Refusal => refuse('denied', new ApprovalDeniedError(ctx.profile, reason), reason);
   switch (result.kind) {
     case 'timeout':
-      return refuse('timeout', new ApprovalTimeoutError(ctx.profile, Math.round(ctx.timeoutMs / 1000)), `no answer within ${Math.round(ctx.timeoutMs / 1000)} s`);
+      return refuse(
+        'timeout',
+        new ApprovalTimeoutError(ctx.profile, Math.round(ctx.timeoutMs / 1000)),
+        `no answer within ${Math.round(ctx.timeoutMs / 1000)} s`,
+      );
     case 'locked':
       return denied('locked while waiting for approval');
     case 'no-approver':
@@ -86,8 +106,10 @@ export function promptOutcome(result: GateResult, ctx: PromptContext, warn: (mes
       return denied(`approver failed to run: ${result.message}`);
     case 'answered': {
       const { answer } = result;
-      if (!answer.allow) return denied(answer.reason ?? (ctx.unlock ? 'unlock declined at the prompt' : 'denied at the prompt'));
-      if (ctx.mfaSerial && !/^\d{6}$/.test(answer.mfaCode ?? '')) return denied(`no valid 6-digit MFA code for ${ctx.mfaSerial} was given`);
+      if (!answer.allow)
+        return denied(answer.reason ?? (ctx.unlock ? 'unlock declined at the prompt' : 'denied at the prompt'));
+      if (ctx.mfaSerial && !/^\d{6}$/.test(answer.mfaCode ?? ''))
+        return denied(`no valid 6-digit MFA code for ${ctx.mfaSerial} was given`);
       return pass({ decision: ctx.policy === 'allow' ? 'allowed' : 'approved', mfaCode: answer.mfaCode });
     }
   }
@@ -95,7 +117,13 @@ export function promptOutcome(result: GateResult, ctx: PromptContext, warn: (mes
 
 /** The one audit entry of a credentials request, built from its final result. */
 export function accessEntry(
-  request: { requestId: string; profile: string; caller: CallerClaim | undefined; verified?: VerifiedCaller | undefined; durationMs: number },
+  request: {
+    requestId: string;
+    profile: string;
+    caller: CallerClaim | undefined;
+    verified?: VerifiedCaller | undefined;
+    durationMs: number;
+  },
   result: StageResult<{ permit: Permit; resolved: Resolved }>,
 ): AuditInput {
   const { decision, reason } = result.ok ? result.value.permit : result;

@@ -19,7 +19,8 @@ export function strictestPolicy(name: string, profiles: Profiles, chain: readonl
   let strictest: EffectivePolicy = { policy: profiles[name]?.policy ?? 'deny', from: name };
   for (const n of chain) {
     const p = profiles[n];
-    if (p && POLICY_STRICTNESS[p.policy] > POLICY_STRICTNESS[strictest.policy]) strictest = { policy: p.policy, from: n };
+    if (p && POLICY_STRICTNESS[p.policy] > POLICY_STRICTNESS[strictest.policy])
+      strictest = { policy: p.policy, from: n };
   }
   return strictest;
 }

@@ -38,7 +38,12 @@ export class ApprovalStage {
 
   constructor(deps: ApprovalStageDeps) {
     this.deps = deps;
-    this.gate = new ApprovalGate({ approver: deps.approver, clock: deps.clock, timeoutMs: deps.timeoutMs, onPending: deps.onPending });
+    this.gate = new ApprovalGate({
+      approver: deps.approver,
+      clock: deps.clock,
+      timeoutMs: deps.timeoutMs,
+      onPending: deps.onPending,
+    });
   }
 
   get pending(): number {
@@ -70,7 +75,14 @@ export class ApprovalStage {
 
   /** "Unlock and allow?" for a request that arrived while locked: a one-off answer, no grant. */
   async unlock(name: string, who: Asker): Promise<StageResult<Permit>> {
-    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer: { kinds: ['once'], minutes: 0 }, unlock: true, ...(await this.firstUse(name, who)) };
+    const request: ApprovalRequest = {
+      profile: name,
+      caller: who.caller,
+      verified: who.verified,
+      offer: { kinds: ['once'], minutes: 0 },
+      unlock: true,
+      ...(await this.firstUse(name, who)),
+    };
     const asked = await this.gate.ask(who.requestId, shareKey(who, ['unlock', name]), request);
     return this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
   }
@@ -87,17 +99,44 @@ export class ApprovalStage {
       return pass({ decision, reason, ...(decision === 'remembered' && found ? { approval: found } : {}) });
     }
     const offer = offerFor(record, who.verified);
-    const request: ApprovalRequest = { profile: name, caller: who.caller, verified: who.verified, offer, unlock: false, ...(mfaSerial ? { mfaSerial } : {}), ...(await this.firstUse(name, who)) };
+    const request: ApprovalRequest = {
+      profile: name,
+      caller: who.caller,
+      verified: who.verified,
+      offer,
+      unlock: false,
+      ...(mfaSerial ? { mfaSerial } : {}),
+      ...(await this.firstUse(name, who)),
+    };
     const asked = await this.gate.ask(who.requestId, shareKey(who, [name, mfaSerial ?? '']), request);
     const answered = this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
     if (!answered.ok || asked.result.kind !== 'answered') return answered;
     const permit: Permit = { ...answered.value, prompted: true };
     const scope = asked.result.answer.scope;
     // Only the request that opened the prompt starts the grant: one click, one approval in the log.
-    const granted = asked.shared ? sharedGrant(scope, offer, asked.promptId) : this.grants.grant({ profile: name, record, verified: who.verified, scope, requestId: asked.promptId, now: clock.now() });
+    const granted = asked.shared
+      ? sharedGrant(scope, offer, asked.promptId)
+      : this.grants.grant({
+          profile: name,
+          record,
+          verified: who.verified,
+          scope,
+          requestId: asked.promptId,
+          now: clock.now(),
+        });
     const approval = granted ?? { scope: 'once' as const, grant: asked.promptId };
-    if (asked.shared) return pass({ ...permit, decision: 'remembered', reason: `shared the prompt of request ${asked.promptId}`, approval });
-    return pass({ ...permit, approval, ...(granted ? { reason: `approved for ${describeScope(granted.scope)}` } : {}) });
+    if (asked.shared)
+      return pass({
+        ...permit,
+        decision: 'remembered',
+        reason: `shared the prompt of request ${asked.promptId}`,
+        approval,
+      });
+    return pass({
+      ...permit,
+      approval,
+      ...(granted ? { reason: `approved for ${describeScope(granted.scope)}` } : {}),
+    });
   }
 
   /** `{ firstUse: true }` when the verified program has not been served `name` in 90 days. */
@@ -106,13 +145,20 @@ export class ApprovalStage {
     return exe && (await this.deps.firstUse?.isFirstUse(name, exe, this.deps.clock.now())) ? { firstUse: true } : {};
   }
 
-  private outcome(asked: Asked, ctx: { profile: string; policy: ProfileRecord['policy']; mfaSerial: string | undefined; unlock: boolean }): StageResult<Permit> {
+  private outcome(
+    asked: Asked,
+    ctx: { profile: string; policy: ProfileRecord['policy']; mfaSerial: string | undefined; unlock: boolean },
+  ): StageResult<Permit> {
     return promptOutcome(asked.result, { ...ctx, timeoutMs: this.deps.timeoutMs }, this.deps.warn);
   }
 }
 
 /** The grant the opener of a shared prompt started, as the joiners ride on it (the same answer, the same offer). */
-function sharedGrant(scope: ApprovalScope | undefined, offer: { kinds: readonly ApprovalScopeKind[] }, grant: string): GrantUse | undefined {
+function sharedGrant(
+  scope: ApprovalScope | undefined,
+  offer: { kinds: readonly ApprovalScopeKind[] },
+  grant: string,
+): GrantUse | undefined {
   return scope && scope.kind !== 'once' && offer.kinds.includes(scope.kind) ? { scope: scope.kind, grant } : undefined;
 }
 

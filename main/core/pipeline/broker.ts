@@ -83,9 +83,27 @@ export class Broker {
     this.timeoutMs = options.approvalTimeoutMs ?? APPROVAL_TIMEOUT_MS;
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
     this.planDeps = planDeps(deps.source, deps.walkChain);
-    this.custody = new KeyCustody({ vault: deps.vault, audit: deps.audit, authorizeUnlock: options.authorizeUnlock, onUnlocked: () => this.emit('unlocked') });
-    this.approvals = new ApprovalStage({ approver: deps.approver, clock: deps.clock, timeoutMs: this.timeoutMs, onPending: () => this.emit('pending'), warn: deps.warn, firstUse: deps.firstUse });
-    this.usage = new UsageRecorder({ custody: this.custody, vault: deps.vault, clock: deps.clock, flushMs: options.lastUsedFlushMs ?? LAST_USED_FLUSH_MS, warn: deps.warn });
+    this.custody = new KeyCustody({
+      vault: deps.vault,
+      audit: deps.audit,
+      authorizeUnlock: options.authorizeUnlock,
+      onUnlocked: () => this.emit('unlocked'),
+    });
+    this.approvals = new ApprovalStage({
+      approver: deps.approver,
+      clock: deps.clock,
+      timeoutMs: this.timeoutMs,
+      onPending: () => this.emit('pending'),
+      warn: deps.warn,
+      firstUse: deps.firstUse,
+    });
+    this.usage = new UsageRecorder({
+      custody: this.custody,
+      vault: deps.vault,
+      clock: deps.clock,
+      flushMs: options.lastUsedFlushMs ?? LAST_USED_FLUSH_MS,
+      warn: deps.warn,
+    });
   }
 
   get locked(): boolean {
@@ -102,7 +120,13 @@ export class Broker {
   }
 
   status(): AgentStatus {
-    return { locked: this.locked, profiles: this.custody.profileCount, pending: this.approvals.pending, waiting: this.approvals.waiting(), agentPid: this.deps.pid };
+    return {
+      locked: this.locked,
+      profiles: this.custody.profileCount,
+      pending: this.approvals.pending,
+      waiting: this.approvals.waiting(),
+      agentPid: this.deps.pid,
+    };
   }
 
   /** The prompts waiting now, for a terminal approver; listing also tells the agent one listens for `listenMs`. */
@@ -148,7 +172,12 @@ export class Broker {
       this.custody.wipe();
       this.deps.source.clear();
       try {
-        await this.deps.audit.append({ event: 'lock', reason, ...(caller ? { caller } : {}), ...(verified ? { verified: scrubVerified(verified) } : {}) });
+        await this.deps.audit.append({
+          event: 'lock',
+          reason,
+          ...(caller ? { caller } : {}),
+          ...(verified ? { verified: scrubVerified(verified) } : {}),
+        });
       } finally {
         // After the lock's own entry: recording it must not depend on reaching the keychain.
         this.deps.audit.wipeKey();
@@ -165,10 +194,20 @@ export class Broker {
   }
 
   /** Drops a profile's cached session; the next request mints a new one. Throws when locked. */
-  async forget(profile: string, caller: CallerClaim | undefined, verified?: VerifiedCaller): Promise<{ forgotten: boolean }> {
+  async forget(
+    profile: string,
+    caller: CallerClaim | undefined,
+    verified?: VerifiedCaller,
+  ): Promise<{ forgotten: boolean }> {
     if (this.locked) throw new VaultLockedError();
     const forgotten = this.deps.source.forget(profile);
-    if (forgotten) await this.deps.audit.append({ event: 'forget', profile, ...(caller ? { caller } : {}), ...(verified ? { verified: scrubVerified(verified) } : {}) });
+    if (forgotten)
+      await this.deps.audit.append({
+        event: 'forget',
+        profile,
+        ...(caller ? { caller } : {}),
+        ...(verified ? { verified: scrubVerified(verified) } : {}),
+      });
     this.emit('access');
     return { forgotten };
   }
@@ -183,18 +222,36 @@ export class Broker {
    * `verified` what the kernel and the agent's own reading of the process table say (absent where
    * the platform cannot tell).
    */
-  async credentials(requestId: string, profile: string, claimed: CallerClaim | undefined, verified?: VerifiedCaller): Promise<CredentialProcessDocument> {
+  async credentials(
+    requestId: string,
+    profile: string,
+    claimed: CallerClaim | undefined,
+    verified?: VerifiedCaller,
+  ): Promise<CredentialProcessDocument> {
     return (await this.access(requestId, profile, claimed, verified)).result;
   }
 
   /** {@link credentials}, saying where they came from; `purpose` `console` is `tray-cred login`'s (a federation token for a user's key). */
-  async access(requestId: string, profile: string, claimed: CallerClaim | undefined, verified?: VerifiedCaller, purpose?: CredentialPurpose): Promise<Resolved> {
+  async access(
+    requestId: string,
+    profile: string,
+    claimed: CallerClaim | undefined,
+    verified?: VerifiedCaller,
+    purpose?: CredentialPurpose,
+  ): Promise<Resolved> {
     const caller = scrubCaller(claimed);
     const known = scrubVerified(verified);
     const started = this.deps.clock.now();
-    const result = await this.decide(requestId, profile, { requestId, caller, verified: known }, purpose).catch(failure);
+    const result = await this.decide(requestId, profile, { requestId, caller, verified: known }, purpose).catch(
+      failure,
+    );
     try {
-      await this.deps.audit.append(accessEntry({ requestId, profile, caller, verified: known, durationMs: this.deps.clock.now() - started }, result));
+      await this.deps.audit.append(
+        accessEntry(
+          { requestId, profile, caller, verified: known, durationMs: this.deps.clock.now() - started },
+          result,
+        ),
+      );
     } catch (error) {
       // While locked the audit key is read per write; a refusal (it serves nothing) is still answered
       // when only the keychain kept it from the log, and the agent's log says so.
@@ -207,14 +264,23 @@ export class Broker {
     return result.value.resolved;
   }
 
-  private async decide(requestId: string, name: string, who: Asker, purpose: CredentialPurpose | undefined): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+  private async decide(
+    requestId: string,
+    name: string,
+    who: Asker,
+    purpose: CredentialPurpose | undefined,
+  ): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     const unlocked = await this.unlockStage(name, who);
     if (!unlocked.ok) return unlocked;
     const plan = planStage(name, await this.custody.profiles(), this.planDeps);
     if (!plan.ok) return plan;
     const permit = await this.approvals.permit(plan.value, who, unlocked.value);
     if (!permit.ok) return permit;
-    return this.sourceStage({ requestId, caller: who.caller, mfaCode: permit.value.mfaCode, purpose }, plan.value, permit.value);
+    return this.sourceStage(
+      { requestId, caller: who.caller, mfaCode: permit.value.mfaCode, purpose },
+      plan.value,
+      permit.value,
+    );
   }
 
   /** Lock: a request that arrives while locked is refused, or asks "Unlock and allow?" when the front end enables it. */
@@ -233,11 +299,17 @@ export class Broker {
   }
 
   /** Source: decrypt the profiles for this request only (read again if a person was asked: a changed vault is planned again), then resolve. */
-  private async sourceStage(ctx: ResolveContext, planned: RequestPlan, permitted: Permit): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
+  private async sourceStage(
+    ctx: ResolveContext,
+    planned: RequestPlan,
+    permitted: Permit,
+  ): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     try {
       return await this.custody.withSecrets(permitted.prompted === true, async (secrets, profiles) => {
         const now = replanned(planned, profiles, permitted, this.planDeps);
-        return now.ok ? pass({ permit: now.value.permit, resolved: await this.deps.source.resolve(now.value.plan, secrets, ctx) }) : now;
+        return now.ok
+          ? pass({ permit: now.value.permit, resolved: await this.deps.source.resolve(now.value.plan, secrets, ctx) })
+          : now;
       });
     } catch (error) {
       return sourceFailure(error);

@@ -9,7 +9,6 @@ import { mfaNeeded, retrieveChain } from '../sources/chain-walker.ts';
 import { SessionCache } from '../sources/session-cache.ts';
 import { SsoTokenMemory } from '../sources/sso.ts';
 
-
 export interface Resolved {
   result: CredentialProcessDocument;
   served: Served;
@@ -84,9 +83,18 @@ export class CredentialSource {
   private async resolveNow(plan: Plan, profiles: Profiles, ctx: ResolveContext): Promise<Resolved> {
     const ticket = this.cache.ticket(ctx.caller?.command ?? '');
     const { sso, ...rest } = this.deps;
-    const top = await retrieveChain(plan.chain, profiles, { ...rest, cache: this.cache, sso: sso ? { center: sso, tokens: this.ssoTokens } : undefined }, { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket, purpose: ctx.purpose });
+    const top = await retrieveChain(
+      plan.chain,
+      profiles,
+      { ...rest, cache: this.cache, sso: sso ? { center: sso, tokens: this.ssoTokens } : undefined },
+      { requestId: ctx.requestId, mfaCode: ctx.mfaCode, ticket, purpose: ctx.purpose },
+    );
     if (!this.cache.current(ticket)) throw new VaultLockedError();
-    const result: CredentialProcessDocument = { Version: 1, AccessKeyId: top.creds.accessKeyId, SecretAccessKey: top.creds.secretAccessKey };
+    const result: CredentialProcessDocument = {
+      Version: 1,
+      AccessKeyId: top.creds.accessKeyId,
+      SecretAccessKey: top.creds.secretAccessKey,
+    };
     if (top.creds.sessionToken) result.SessionToken = top.creds.sessionToken;
     if (top.creds.expiration) result.Expiration = top.creds.expiration;
     return { result, served: top.served, credentialId: top.creds.accessKeyId, sessionName: top.sessionName };

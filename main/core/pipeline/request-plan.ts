@@ -49,14 +49,26 @@ function planRequest(name: string, profiles: Profiles, deps: PlanDeps): RequestP
   const record = profiles[name];
   if (!record) return undefined;
   const chain = deps.walk(name, profiles);
-  return { name, profiles, record, chain, policy: strictestPolicy(name, profiles, chain), mfaSerial: deps.mfaNeeded(chain, profiles) };
+  return {
+    name,
+    profiles,
+    record,
+    chain,
+    policy: strictestPolicy(name, profiles, chain),
+    mfaSerial: deps.mfaNeeded(chain, profiles),
+  };
 }
 
 /**
  * The plan to serve from `profiles` (the vault as decrypted to serve the request): `planned` while
  * they are the ones it was made from, else a plan made from them, the stricter answer standing.
  */
-export function replanned(planned: RequestPlan, profiles: Profiles, permit: Permit, deps: PlanDeps): StageResult<{ plan: RequestPlan; permit: Permit }> {
+export function replanned(
+  planned: RequestPlan,
+  profiles: Profiles,
+  permit: Permit,
+  deps: PlanDeps,
+): StageResult<{ plan: RequestPlan; permit: Permit }> {
   if (profiles === planned.profiles) return pass({ plan: planned, permit });
   return stricterPlan(planned, planRequest(planned.name, profiles, deps), permit);
 }
@@ -68,15 +80,22 @@ export function replanned(planned: RequestPlan, profiles: Profiles, permit: Perm
  * refuse the request; a policy gone from allow to ask needs the yes a person gave at a prompt.
  * `prompted`: a person answered a prompt for this request (it waited, which is when vaults change).
  */
-function stricterPlan(before: RequestPlan, now: RequestPlan | undefined, permit: Permit): StageResult<{ plan: RequestPlan; permit: Permit }> {
+function stricterPlan(
+  before: RequestPlan,
+  now: RequestPlan | undefined,
+  permit: Permit,
+): StageResult<{ plan: RequestPlan; permit: Permit }> {
   const name = before.name;
   const during = permit.prompted ? 'while waiting for approval' : 'while the request was decided';
   if (!now) return refuse('unknown-profile', new UnknownProfileError(name), `removed ${during}`);
   const denied = (reason: string) => refuse('denied', new ApprovalDeniedError(name, reason), reason);
   const verdict = judge({ name, effective: now.policy, mfaSerial: undefined, granted: false, unlockedByPrompt: false });
-  if (verdict.kind === 'decided' && verdict.decision === 'denied') return denied(`${verdict.reason ?? 'denied'}, set ${during}`);
-  if (now.mfaSerial !== undefined && now.mfaSerial !== before.mfaSerial) return denied(`an MFA code for ${now.mfaSerial} became needed ${during}: ask again`);
-  if (POLICY_STRICTNESS[now.policy.policy] <= POLICY_STRICTNESS[before.policy.policy] || permit.decision !== 'allowed') return pass({ plan: now, permit });
+  if (verdict.kind === 'decided' && verdict.decision === 'denied')
+    return denied(`${verdict.reason ?? 'denied'}, set ${during}`);
+  if (now.mfaSerial !== undefined && now.mfaSerial !== before.mfaSerial)
+    return denied(`an MFA code for ${now.mfaSerial} became needed ${during}: ask again`);
+  if (POLICY_STRICTNESS[now.policy.policy] <= POLICY_STRICTNESS[before.policy.policy] || permit.decision !== 'allowed')
+    return pass({ plan: now, permit });
   // Allow became ask: a person's yes at this request's prompt (asked for its MFA code) is the approval ask needs.
   if (!permit.prompted) return denied(`the policy became ${now.policy.policy} ${during}: ask again`);
   return pass({ plan: now, permit: { ...permit, decision: 'approved' } });

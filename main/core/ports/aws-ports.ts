@@ -40,14 +40,24 @@ export interface Sts {
   ): Promise<TemporaryCredentials>;
   assumeRole(
     credentials: AwsCredentials,
-    input: { roleArn: string; roleSessionName: string; durationSeconds: number; externalId?: string | undefined; mfa?: MfaInput | undefined },
+    input: {
+      roleArn: string;
+      roleSessionName: string;
+      durationSeconds: number;
+      externalId?: string | undefined;
+      mfa?: MfaInput | undefined;
+    },
     target: StsTarget,
   ): Promise<TemporaryCredentials>;
   /**
    * A federated user's session for the console (`tray-cred login`): only an IAM user's long-term
    * key may call it, and it takes no MFA. `policy` bounds it (intersected with the user's own).
    */
-  getFederationToken(credentials: AwsCredentials, input: { name: string; policy: string; durationSeconds: number }, target: StsTarget): Promise<TemporaryCredentials>;
+  getFederationToken(
+    credentials: AwsCredentials,
+    input: { name: string; policy: string; durationSeconds: number },
+    target: StsTarget,
+  ): Promise<TemporaryCredentials>;
 }
 
 /** One access key of an IAM user, as ListAccessKeys names it (never its secret). */
@@ -112,8 +122,16 @@ export interface OidcTokens {
 export interface IdentityCenter {
   registerClient(region: string): Promise<OidcClient>;
   startDeviceAuthorization(region: string, client: OidcClient, startUrl: string): Promise<DeviceAuthorization>;
-  createToken(region: string, client: OidcClient, grant: { deviceCode: string } | { refreshToken: string }): Promise<OidcTokens>;
-  getRoleCredentials(region: string, accessToken: string, role: { accountId: string; roleName: string }): Promise<TemporaryCredentials>;
+  createToken(
+    region: string,
+    client: OidcClient,
+    grant: { deviceCode: string } | { refreshToken: string },
+  ): Promise<OidcTokens>;
+  getRoleCredentials(
+    region: string,
+    accessToken: string,
+    role: { accountId: string; roleName: string },
+  ): Promise<TemporaryCredentials>;
   logout(region: string, accessToken: string): Promise<void>;
 }
 

@@ -182,7 +182,17 @@ export interface FirstUse {
 /** The history index's number columns (history-columns.ts); `verified` is 1 or 0. */
 export type HistoryNumberColumn = 'seq' | 'time' | 'pid' | 'ppid' | 'durationMs' | 'verified';
 /** The history index's interned columns, one id per row: the program's command line (verified where the kernel named it) and a claim about another process among them. */
-export type HistoryCodeColumn = 'event' | 'profile' | 'decision' | 'served' | 'program' | 'cwd' | 'reason' | 'credentialId' | 'command' | 'claimed';
+export type HistoryCodeColumn =
+  | 'event'
+  | 'profile'
+  | 'decision'
+  | 'served'
+  | 'program'
+  | 'cwd'
+  | 'reason'
+  | 'credentialId'
+  | 'command'
+  | 'claimed';
 
 /** The bytes `offset` .. `size` of the audit file at `path`, for a {@link BatchReader}. */
 export interface BatchJob {

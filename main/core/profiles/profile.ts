@@ -15,9 +15,15 @@ const roleSourceSchema = z.object({
   roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/),
   sourceProfile: z.string().regex(PROFILE_NAME),
   mfaSerial: z.string().min(9).max(256).optional(),
-  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/).optional(),
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/)
+    .optional(),
   durationSeconds: z.number().int().min(900).max(43_200).optional(),
-  roleSessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional(),
+  roleSessionName: z
+    .string()
+    .regex(/^[\w+=,.@-]{2,64}$/)
+    .optional(),
 });
 const commandSourceSchema = z.object({
   kind: z.literal('command'),
@@ -33,7 +39,10 @@ const stsSettingsSchema = z.object({
   sessionMode: z.boolean(),
   durationSeconds: z.number().int().min(900).max(129_600),
   mfaSerial: z.string().min(9).max(256).optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+    .optional(),
   endpoint: z.url().optional(),
 });
 export type StsSettings = z.infer<typeof stsSettingsSchema>;
@@ -81,7 +90,10 @@ export type ProfileMeta = Omit<ProfileRecord, 'secretAccessKey' | 'sessionToken'
 export function withoutSecrets(profiles: Readonly<Record<string, ProfileRecord>>): Record<string, ProfileMeta> {
   const out = Object.create(null) as Record<string, ProfileMeta>;
   for (const [name, p] of Object.entries(profiles)) {
-    const rest: ProfileMeta & { secretAccessKey?: string } = { ...p, sessionToken: p.sessionToken === undefined ? undefined : SEALED };
+    const rest: ProfileMeta & { secretAccessKey?: string } = {
+      ...p,
+      sessionToken: p.sessionToken === undefined ? undefined : SEALED,
+    };
     delete rest.secretAccessKey;
     if (rest.sessionToken === undefined) delete rest.sessionToken;
     out[name] = rest;
@@ -181,15 +193,19 @@ export function defaultPolicy(name: string): Policy {
 
 export function checkProfileName(name: string): string {
   // JavaScript gives `__proto__` a meaning of its own, so no earlier build could store it: refused at the door.
-  if (name === RESERVED_PROFILE_NAME) throw new UsageError(`"${RESERVED_PROFILE_NAME}" is not a usable profile name: choose another name`);
+  if (name === RESERVED_PROFILE_NAME)
+    throw new UsageError(`"${RESERVED_PROFILE_NAME}" is not a usable profile name: choose another name`);
   if (!PROFILE_NAME.test(name)) {
-    throw new UsageError(`"${name}" is not a usable profile name: use 1-128 characters of A-Z a-z 0-9 _ . + = , @ : - (not starting with a punctuation mark)`);
+    throw new UsageError(
+      `"${name}" is not a usable profile name: use 1-128 characters of A-Z a-z 0-9 _ . + = , @ : - (not starting with a punctuation mark)`,
+    );
   }
   return name;
 }
 
 export function checkPolicy(value: string): Policy {
-  if (!isPolicy(value)) throw new UsageError(`"${value}" is not a policy: use ${POLICIES.slice(0, -1).join(', ')} or ${POLICIES.at(-1)}`);
+  if (!isPolicy(value))
+    throw new UsageError(`"${value}" is not a policy: use ${POLICIES.slice(0, -1).join(', ')} or ${POLICIES.at(-1)}`);
   return value;
 }
 
@@ -214,20 +230,25 @@ export interface NewCredentials {
  */
 export function checkCredentials(profile: string, c: NewCredentials): NewCredentials {
   if (credentialProblem('accessKeyId', c.accessKeyId)) {
-    throw new UsageError(`profile "${profile}": aws_access_key_id must be 16-128 capital letters and digits (like AKIA...)`);
+    throw new UsageError(
+      `profile "${profile}": aws_access_key_id must be 16-128 capital letters and digits (like AKIA...)`,
+    );
   }
   if (credentialProblem('secretAccessKey', c.secretAccessKey)) {
     throw new UsageError(`profile "${profile}": aws_secret_access_key is empty, too long or contains spaces`);
   }
   if (c.sessionToken !== undefined && credentialProblem('sessionToken', c.sessionToken)) {
-    throw new UsageError(`profile "${profile}": aws_session_token is over ${MAX_SESSION_TOKEN / 1024} KiB or contains spaces: give the token alone, as AWS issued it`);
+    throw new UsageError(
+      `profile "${profile}": aws_session_token is over ${MAX_SESSION_TOKEN / 1024} KiB or contains spaces: give the token alone, as AWS issued it`,
+    );
   }
   const out: NewCredentials = { accessKeyId: c.accessKeyId.trim(), secretAccessKey: c.secretAccessKey.trim() };
   const token = c.sessionToken?.trim();
   if (token) out.sessionToken = token;
   if (c.expiration) {
     const t = Date.parse(c.expiration);
-    if (Number.isNaN(t)) throw new UsageError(`profile "${profile}": expiration "${c.expiration}" is not an ISO 8601 time`);
+    if (Number.isNaN(t))
+      throw new UsageError(`profile "${profile}": expiration "${c.expiration}" is not an ISO 8601 time`);
     out.expiration = new Date(t).toISOString();
   }
   return out;

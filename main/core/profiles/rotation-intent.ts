@@ -13,7 +13,11 @@ import { ACCESS_KEY_ID } from '../../../common/names.ts';
  * - `deleting`: the profile serves the new key, proven to work; the old key is deleted.
  */
 export const rotationIntentSchema = z.discriminatedUnion('step', [
-  z.object({ step: z.literal('creating'), oldKeyId: z.string().regex(ACCESS_KEY_ID), startedAt: z.iso.datetime({ offset: true }) }),
+  z.object({
+    step: z.literal('creating'),
+    oldKeyId: z.string().regex(ACCESS_KEY_ID),
+    startedAt: z.iso.datetime({ offset: true }),
+  }),
   z.object({
     step: z.literal('verifying'),
     oldKeyId: z.string().regex(ACCESS_KEY_ID),
@@ -22,6 +26,10 @@ export const rotationIntentSchema = z.discriminatedUnion('step', [
     newSecret: z.string().min(1).max(MAX_SECRET_ACCESS_KEY),
     newCreatedAt: z.iso.datetime({ offset: true }),
   }),
-  z.object({ step: z.literal('deleting'), oldKeyId: z.string().regex(ACCESS_KEY_ID), startedAt: z.iso.datetime({ offset: true }) }),
+  z.object({
+    step: z.literal('deleting'),
+    oldKeyId: z.string().regex(ACCESS_KEY_ID),
+    startedAt: z.iso.datetime({ offset: true }),
+  }),
 ]);
 export type RotationIntent = z.infer<typeof rotationIntentSchema>;

@@ -18,12 +18,22 @@ export type SsoSource = z.infer<typeof ssoSourceSchema>;
  * agent's memory), never in ~/.aws/sso/cache. The client registration is what refreshing needs.
  */
 export const ssoTokenSchema = z.object({
-  accessToken: z.string().min(1).max(16 * 1024),
+  accessToken: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
   /** ISO 8601. */
   expiresAt: z.iso.datetime({ offset: true }),
-  refreshToken: z.string().min(1).max(16 * 1024).optional(),
+  refreshToken: z
+    .string()
+    .min(1)
+    .max(16 * 1024)
+    .optional(),
   clientId: z.string().min(1).max(1024),
-  clientSecret: z.string().min(1).max(16 * 1024),
+  clientSecret: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
   /** ISO 8601: past this the registration, and so the refresh, is void. */
   clientSecretExpiresAt: z.iso.datetime({ offset: true }),
 });

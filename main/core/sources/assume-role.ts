@@ -17,7 +17,12 @@ export class AssumeRoleProvider implements CredentialProvider {
   private readonly target: StsTarget;
   private readonly deps: { sts: Sts; mfa: MfaCodeFor; requestId: string };
 
-  constructor(base: CredentialProvider, role: RoleSource, target: StsTarget, deps: { sts: Sts; mfa: MfaCodeFor; requestId: string }) {
+  constructor(
+    base: CredentialProvider,
+    role: RoleSource,
+    target: StsTarget,
+    deps: { sts: Sts; mfa: MfaCodeFor; requestId: string },
+  ) {
     this.base = base;
     this.role = role;
     this.target = target;
@@ -30,7 +35,13 @@ export class AssumeRoleProvider implements CredentialProvider {
     const { roleArn, durationSeconds, externalId, mfaSerial } = this.role;
     const creds = await this.deps.sts.assumeRole(
       source.creds,
-      { roleArn, roleSessionName: sessionName, durationSeconds: durationSeconds ?? 3600, externalId, mfa: mfaSerial ? this.deps.mfa(mfaSerial, 'role') : undefined },
+      {
+        roleArn,
+        roleSessionName: sessionName,
+        durationSeconds: durationSeconds ?? 3600,
+        externalId,
+        mfa: mfaSerial ? this.deps.mfa(mfaSerial, 'role') : undefined,
+      },
       this.target,
     );
     return { served: 'minted', kind: 'assume-role', creds, sessionName };

@@ -18,7 +18,12 @@ export class CachedSessionProvider implements CredentialProvider {
   private readonly inner: CredentialProvider;
   private readonly cache: { sessions: SessionCache; ticket: CacheTicket };
 
-  constructor(name: string, windowMs: number, inner: CredentialProvider, cache: { sessions: SessionCache; ticket: CacheTicket }) {
+  constructor(
+    name: string,
+    windowMs: number,
+    inner: CredentialProvider,
+    cache: { sessions: SessionCache; ticket: CacheTicket },
+  ) {
     this.name = name;
     this.windowMs = windowMs;
     this.inner = inner;
@@ -32,7 +37,11 @@ export class CachedSessionProvider implements CredentialProvider {
     const { sessionToken, expiration } = got.creds;
     // Only what has a session and an end is kept: a command may print long-term keys.
     if (got.served === 'minted' && sessionToken && expiration) {
-      this.cache.sessions.remember(this.name, this.cache.ticket, { creds: { ...got.creds, sessionToken, expiration }, kind: got.kind, sessionName: got.sessionName });
+      this.cache.sessions.remember(this.name, this.cache.ticket, {
+        creds: { ...got.creds, sessionToken, expiration },
+        kind: got.kind,
+        sessionName: got.sessionName,
+      });
     }
     return got;
   }

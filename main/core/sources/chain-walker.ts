@@ -34,7 +34,8 @@ export interface ChainRequest {
 }
 
 /** A profile that holds an IAM user's key (no role, command, sign-in or stored session): what GetFederationToken needs. */
-const holdsUserKey = (p: ProfileRecord): boolean => p.source === undefined && p.sessionToken === undefined && p.expiration === undefined;
+const holdsUserKey = (p: ProfileRecord): boolean =>
+  p.source === undefined && p.sessionToken === undefined && p.expiration === undefined;
 
 /**
  * The one walk of a profile's role chain: the profile, then each role's source profile, until a
@@ -61,7 +62,12 @@ export type ChainWalker = (name: string, profiles: Profiles) => readonly string[
  * command) under the session cache, down the chain {@link chainOf} walked in these same `profiles`
  * until a profile holds keys or a command. The MFA code serves at most one STS call of the chain.
  */
-export function retrieveChain(chain: readonly string[], profiles: Profiles, deps: ChainDeps, request: ChainRequest): Promise<Provided> {
+export function retrieveChain(
+  chain: readonly string[],
+  profiles: Profiles,
+  deps: ChainDeps,
+  request: ChainRequest,
+): Promise<Provided> {
   const name = chain[0];
   if (name === undefined) throw new BugIndicatingError('a role chain starts with its profile');
   const mfa = oneTimeMfaCode(name, request.mfaCode);
@@ -71,17 +77,29 @@ export function retrieveChain(chain: readonly string[], profiles: Profiles, deps
     const p = profiles[n];
     if (!p) {
       if (i === 0) throw new UnknownProfileError(n);
-      throw new UsageError(`profile "${chain[i - 1]}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`);
+      throw new UsageError(
+        `profile "${chain[i - 1]}" takes its keys from "${n}", which is not in the vault: add it, or change its source profile`,
+      );
     }
     // The console's federation token is for this one sign-in: minted over the key, past the session cache.
-    if (i === 0 && request.purpose === 'console' && holdsUserKey(p)) return new FederationTokenProvider(n, p, new StoredKeysProvider(n, p), targetOf(p), deps.sts).retrieve();
-    return new CachedSessionProvider(n, refreshWindow(p), providerFor(i, n, p), { sessions: deps.cache, ticket: request.ticket }).retrieve();
+    if (i === 0 && request.purpose === 'console' && holdsUserKey(p))
+      return new FederationTokenProvider(n, p, new StoredKeysProvider(n, p), targetOf(p), deps.sts).retrieve();
+    return new CachedSessionProvider(n, refreshWindow(p), providerFor(i, n, p), {
+      sessions: deps.cache,
+      ticket: request.ticket,
+    }).retrieve();
   };
 
   /** The link after `i`, reached only when the role's own session is not cached. */
   const sourceOf = async (i: number, sourceProfile: string): Promise<Provided> => {
-    if (i + 1 === chain.length) throw new UsageError(`the role chain ${[...chain, sourceProfile].join(' -> ')} loops: fix source_profile with \`tray-cred role\``);
-    if (chain[i + 1] !== sourceProfile) throw new BugIndicatingError(`the role chain ${chain.join(' -> ')} was walked in other profiles than those retrieved`);
+    if (i + 1 === chain.length)
+      throw new UsageError(
+        `the role chain ${[...chain, sourceProfile].join(' -> ')} loops: fix source_profile with \`tray-cred role\``,
+      );
+    if (chain[i + 1] !== sourceProfile)
+      throw new BugIndicatingError(
+        `the role chain ${chain.join(' -> ')} was walked in other profiles than those retrieved`,
+      );
     return step(i + 1);
   };
 
@@ -99,12 +117,22 @@ export function retrieveChain(chain: readonly string[], profiles: Profiles, deps
     }
 
     if (p.source?.kind === 'sso') {
-      if (!deps.sso) throw new UsageError(`profile "${n}" signs in with IAM Identity Center, which this front end cannot reach: use the tray app or \`tray-cred agent\``);
-      return new SsoProvider(n, p.source, p.ssoToken, { sso: deps.sso.center, clock: deps.clock, tokens: deps.sso.tokens });
+      if (!deps.sso)
+        throw new UsageError(
+          `profile "${n}" signs in with IAM Identity Center, which this front end cannot reach: use the tray app or \`tray-cred agent\``,
+        );
+      return new SsoProvider(n, p.source, p.ssoToken, {
+        sso: deps.sso.center,
+        clock: deps.clock,
+        tokens: deps.sso.tokens,
+      });
     }
 
     // A stored expiration ends the keys even without a token; a stored token is never put through session mode.
-    const vault = p.sessionToken !== undefined || p.expiration !== undefined ? new StoredSessionProvider(n, p, deps.clock) : new StoredKeysProvider(n, p);
+    const vault =
+      p.sessionToken !== undefined || p.expiration !== undefined
+        ? new StoredSessionProvider(n, p, deps.clock)
+        : new StoredKeysProvider(n, p);
     if (!p.sts?.sessionMode || p.sessionToken) return vault;
     return new SessionTokenProvider(vault, p.sts, target, { sts: deps.sts, mfa });
   };

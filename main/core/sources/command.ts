@@ -6,7 +6,11 @@ import type { CredentialProvider, Provided } from './provider.ts';
 
 /** Scrubs what looks like a key or token out of a command's stderr before it is recorded. */
 export function redact(text: string): string {
-  return text.replace(/[A-Za-z0-9/+=_-]{24,}/g, '[redacted]').replace(/\s+/g, ' ').trim().slice(0, 500);
+  return text
+    .replace(/[A-Za-z0-9/+=_-]{24,}/g, '[redacted]')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 500);
 }
 
 /** The document a finished command printed, or why it cannot be served. */
@@ -22,14 +26,24 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 
 /** Checks what the command of profile `name` did, given `seconds` to do it, at time `now`. Pure: no I/O. */
 function readCommandOutput(name: string, seconds: number, run: CommandResult, now: number): CommandOutput {
-  const upstream = (what: string): CommandOutput => ({ ok: false, error: new UpstreamError(`the credential command of "${name}" ${what}`, redact(run.stderr)) });
+  const upstream = (what: string): CommandOutput => ({
+    ok: false,
+    error: new UpstreamError(`the credential command of "${name}" ${what}`, redact(run.stderr)),
+  });
   if (run.timedOut) return upstream(`did not finish within ${seconds} s`);
   if (run.exitCode !== 0) return upstream(`failed with exit status ${run.exitCode}: run it yourself to see why`);
   const json = parseJson(run.stdout);
   const document = json.ok ? toCredentialProcessDocument(json.value) : undefined;
   if (!document) return upstream('printed no valid credential_process JSON (Version 1, AccessKeyId, SecretAccessKey)');
   if (document.Expiration && Date.parse(document.Expiration) <= now) {
-    return { ok: false, error: new CredentialsExpiredError(name, document.Expiration, 'its credential command returned credentials that had already expired') };
+    return {
+      ok: false,
+      error: new CredentialsExpiredError(
+        name,
+        document.Expiration,
+        'its credential command returned credentials that had already expired',
+      ),
+    };
   }
   return { ok: true, document };
 }
@@ -52,6 +66,15 @@ export class CommandProvider implements CredentialProvider {
     const output = readCommandOutput(this.name, seconds, run, this.deps.clock.now());
     if (!output.ok) throw output.error;
     const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = output.document;
-    return { served: 'minted', kind: 'command', creds: { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, expiration: Expiration } };
+    return {
+      served: 'minted',
+      kind: 'command',
+      creds: {
+        accessKeyId: AccessKeyId,
+        secretAccessKey: SecretAccessKey,
+        sessionToken: SessionToken,
+        expiration: Expiration,
+      },
+    };
   }
 }

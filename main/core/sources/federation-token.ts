@@ -4,7 +4,10 @@ import type { ProfileRecord } from '../profiles/profile.ts';
 import type { CredentialProvider, Provided } from './provider.ts';
 
 /** Allows what the IAM user may do: a federation token gets the intersection of this and the user's own policies. */
-const FEDERATION_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const FEDERATION_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+});
 
 /** The console's session lasts as long as the token: the profile's session length, within the console's 15 minutes to 12 hours. */
 const consoleSeconds = (p: ProfileRecord): number => Math.min(43_200, Math.max(900, p.sts?.durationSeconds ?? 3600));
@@ -42,7 +45,11 @@ export class FederationTokenProvider implements CredentialProvider {
       );
     }
     const stored = await this.base.retrieve();
-    const input = { name: federatedName(this.name), policy: FEDERATION_POLICY, durationSeconds: consoleSeconds(this.profile) };
+    const input = {
+      name: federatedName(this.name),
+      policy: FEDERATION_POLICY,
+      durationSeconds: consoleSeconds(this.profile),
+    };
     const creds = await this.sts.getFederationToken(stored.creds, input, this.target);
     return { served: 'federated', creds, sessionName: input.name };
   }

@@ -29,12 +29,21 @@ const suffix = (id: string): string => `…${id.slice(-4)}`;
 /** The profile's long-term keys, or why it cannot be rotated. */
 function rotatable(name: string, p: ProfileRecord | undefined): AwsCredentials {
   if (!p) throw new UnknownProfileError(name);
-  if (p.source) throw new UsageError(`profile "${name}" takes its credentials from ${p.source.kind === 'role' ? 'a role' : p.source.kind === 'command' ? 'a command' : 'another source'}, not stored keys: rotate the keys of its source instead`);
-  if (!p.accessKeyId || !p.secretAccessKey || p.sessionToken) throw new UsageError(`profile "${name}" holds temporary keys, which cannot be rotated: only long-term IAM user keys (AKIA...) can`);
+  if (p.source)
+    throw new UsageError(
+      `profile "${name}" takes its credentials from ${p.source.kind === 'role' ? 'a role' : p.source.kind === 'command' ? 'a command' : 'another source'}, not stored keys: rotate the keys of its source instead`,
+    );
+  if (!p.accessKeyId || !p.secretAccessKey || p.sessionToken)
+    throw new UsageError(
+      `profile "${name}" holds temporary keys, which cannot be rotated: only long-term IAM user keys (AKIA...) can`,
+    );
   return { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey };
 }
 
-const stsTarget = (p: ProfileRecord): StsTarget => ({ region: p.sts?.region ?? 'us-east-1', endpoint: p.sts?.endpoint });
+const stsTarget = (p: ProfileRecord): StsTarget => ({
+  region: p.sts?.region ?? 'us-east-1',
+  endpoint: p.sts?.endpoint,
+});
 
 /**
  * `tray-cred rotate`: CreateAccessKey with the profile's key, the new key stored, proven with
@@ -83,12 +92,19 @@ export class KeyRotation {
     if (intent.step === 'creating') return this.undoCreating(name, current, intent.oldKeyId, intent.startedAt);
     if (intent.step === 'deleting') {
       await this.deleteOld(name, current, intent.oldKeyId);
-      return { kind: 'finished', oldKeyId: intent.oldKeyId, newKeyId: current.accessKeyId, startedAt: intent.startedAt };
+      return {
+        kind: 'finished',
+        oldKeyId: intent.oldKeyId,
+        newKeyId: current.accessKeyId,
+        startedAt: intent.startedAt,
+      };
     }
     const fresh = { accessKeyId: intent.newKeyId, secretAccessKey: intent.newSecret };
     if (!(await this.proven(fresh, stsTarget(p)))) {
       if ((await this.deps.keys.list(current)).some((k) => k.accessKeyId === intent.newKeyId)) {
-        throw new UpstreamError(`the new key ${suffix(intent.newKeyId)} of "${name}" is not accepted by AWS yet; the vault still serves the old key: run \`tray-cred rotate ${name}\` again in a minute`);
+        throw new UpstreamError(
+          `the new key ${suffix(intent.newKeyId)} of "${name}" is not accepted by AWS yet; the vault still serves the old key: run \`tray-cred rotate ${name}\` again in a minute`,
+        );
       }
       await this.record(name, undefined);
       return { kind: 'undone', deleted: [], startedAt: intent.startedAt };
@@ -114,10 +130,19 @@ export class KeyRotation {
       this.refuseAtLimit(name, old.accessKeyId, keys);
       throw error;
     });
-    const intent: RotationIntent = { step: 'verifying', oldKeyId: old.accessKeyId, startedAt, newKeyId: made.accessKeyId, newSecret: made.secretAccessKey, newCreatedAt: made.createDate };
+    const intent: RotationIntent = {
+      step: 'verifying',
+      oldKeyId: old.accessKeyId,
+      startedAt,
+      newKeyId: made.accessKeyId,
+      newSecret: made.secretAccessKey,
+      newCreatedAt: made.createDate,
+    };
     await this.record(name, intent);
     if (!(await this.proven(made, stsTarget(p)))) {
-      throw new UpstreamError(`the new key ${suffix(made.accessKeyId)} of "${name}" is not accepted by AWS yet; the vault still serves the old key: run \`tray-cred rotate ${name}\` again in a minute to finish`);
+      throw new UpstreamError(
+        `the new key ${suffix(made.accessKeyId)} of "${name}" is not accepted by AWS yet; the vault still serves the old key: run \`tray-cred rotate ${name}\` again in a minute to finish`,
+      );
     }
     await this.putInPlace(name, intent);
     await this.deleteOld(name, made, old.accessKeyId);
@@ -149,17 +174,29 @@ export class KeyRotation {
   private async deleteOld(name: string, current: AwsCredentials, oldKeyId: string): Promise<void> {
     if (oldKeyId !== current.accessKeyId) {
       // The new key may still be settling in IAM too; a key already gone is what we wanted.
-      await settled(() => this.deps.keys.delete(current, oldKeyId).catch(gone), this.deps.clock, this.deps.settle).then((ok) => {
-        if (!ok) throw new UpstreamError(`AWS does not accept the new key of "${name}" for DeleteAccessKey yet; it is stored and works: run \`tray-cred rotate ${name}\` again in a minute to delete the old one`);
-      });
+      await settled(() => this.deps.keys.delete(current, oldKeyId).catch(gone), this.deps.clock, this.deps.settle).then(
+        (ok) => {
+          if (!ok)
+            throw new UpstreamError(
+              `AWS does not accept the new key of "${name}" for DeleteAccessKey yet; it is stored and works: run \`tray-cred rotate ${name}\` again in a minute to delete the old one`,
+            );
+        },
+      );
     }
     await this.record(name, undefined);
   }
 
   /** CreateAccessKey may have run, but its secret never reached the vault: what it made is deleted. */
-  private async undoCreating(name: string, current: AwsCredentials, oldKeyId: string, startedAt: string): Promise<RotationOutcome> {
+  private async undoCreating(
+    name: string,
+    current: AwsCredentials,
+    oldKeyId: string,
+    startedAt: string,
+  ): Promise<RotationOutcome> {
     const since = Date.parse(startedAt) - SKEW_MS;
-    const orphans = (await this.deps.keys.list(current)).filter((k) => k.accessKeyId !== oldKeyId && Date.parse(k.createDate) >= since);
+    const orphans = (await this.deps.keys.list(current)).filter(
+      (k) => k.accessKeyId !== oldKeyId && Date.parse(k.createDate) >= since,
+    );
     for (const k of orphans) await this.deps.keys.delete(current, k.accessKeyId).catch(gone);
     await this.record(name, undefined);
     return { kind: 'undone', deleted: orphans.map((k) => k.accessKeyId), startedAt };

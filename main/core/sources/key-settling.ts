@@ -13,7 +13,12 @@ export interface SettleOptions {
 const DEFAULT_SETTLE: SettleOptions = { firstDelayMs: 500, maxDelayMs: 5_000, totalMs: 60_000 };
 
 /** What AWS answers while a new key has not reached every endpoint yet. */
-const NOT_YET = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'UnrecognizedClientException']);
+const NOT_YET = new Set([
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'UnrecognizedClientException',
+]);
 
 const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimer(ms, resolve));
 
@@ -21,7 +26,11 @@ const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve)
  * Runs `call` until AWS accepts the key it uses: true once it succeeds, false when it is still
  * refused as unknown after the bound. Any other failure is thrown at once.
  */
-export async function settled(call: () => Promise<unknown>, clock: Clock, options: SettleOptions = DEFAULT_SETTLE): Promise<boolean> {
+export async function settled(
+  call: () => Promise<unknown>,
+  clock: Clock,
+  options: SettleOptions = DEFAULT_SETTLE,
+): Promise<boolean> {
   let waited = 0;
   for (let delay = options.firstDelayMs; ; delay = Math.min(delay * 2, options.maxDelayMs)) {
     try {

@@ -11,7 +11,8 @@ export function oneTimeMfaCode(profile: string, code: string | undefined): MfaCo
   let used: { serial: string; hop: 'session' | 'role' } | undefined;
   return (serialNumber, hop = 'session') => {
     if (used?.hop === 'session' && hop === 'role' && used.serial === serialNumber) return undefined;
-    if (!code || used) throw new ApprovalDeniedError(profile, `an MFA code for ${serialNumber} is needed and none was given`);
+    if (!code || used)
+      throw new ApprovalDeniedError(profile, `an MFA code for ${serialNumber} is needed and none was given`);
     used = { serial: serialNumber, hop };
     return { serialNumber, tokenCode: code };
   };

@@ -22,7 +22,11 @@ export class SessionTokenProvider implements CredentialProvider {
   async retrieve(): Promise<Provided> {
     const stored = await this.base.retrieve();
     const { durationSeconds, mfaSerial } = this.settings;
-    const creds = await this.deps.sts.getSessionToken(stored.creds, { durationSeconds, mfa: mfaSerial ? this.deps.mfa(mfaSerial, 'session') : undefined }, this.target);
+    const creds = await this.deps.sts.getSessionToken(
+      stored.creds,
+      { durationSeconds, mfa: mfaSerial ? this.deps.mfa(mfaSerial, 'session') : undefined },
+      this.target,
+    );
     return { served: 'minted', kind: 'session-token', creds };
   }
 }

@@ -29,10 +29,19 @@ export class SsoTokenMemory {
 
 /** The one-line message of an ended sign-in, in the CLI, the helper and the tray alike. */
 function signInAgain(name: string, why: string): SignInNeededError {
-  return new SignInNeededError(`the IAM Identity Center sign-in of "${name}" ${why}: sign in again with \`tray-cred sso login ${name}\``);
+  return new SignInNeededError(
+    `the IAM Identity Center sign-in of "${name}" ${why}: sign in again with \`tray-cred sso login ${name}\``,
+  );
 }
 
-const ENDED = new Set(['InvalidGrant', 'ExpiredToken', 'Unauthorized', 'InvalidClient', 'AccessDenied', 'UnauthorizedClient']);
+const ENDED = new Set([
+  'InvalidGrant',
+  'ExpiredToken',
+  'Unauthorized',
+  'InvalidClient',
+  'AccessDenied',
+  'UnauthorizedClient',
+]);
 
 /**
  * Role credentials from IAM Identity Center's portal (GetRoleCredentials) with the profile's
@@ -45,7 +54,12 @@ export class SsoProvider implements CredentialProvider {
   private readonly stored: SsoToken | undefined;
   private readonly deps: { sso: IdentityCenter; clock: Clock; tokens: SsoTokenMemory };
 
-  constructor(name: string, source: SsoSource, stored: SsoToken | undefined, deps: { sso: IdentityCenter; clock: Clock; tokens: SsoTokenMemory }) {
+  constructor(
+    name: string,
+    source: SsoSource,
+    stored: SsoToken | undefined,
+    deps: { sso: IdentityCenter; clock: Clock; tokens: SsoTokenMemory },
+  ) {
     this.name = name;
     this.source = source;
     this.stored = stored;
@@ -58,14 +72,21 @@ export class SsoProvider implements CredentialProvider {
     const now = this.deps.clock.now();
     const token = this.deps.tokens.current(this.name, stored);
     if (Date.parse(token.expiresAt) - now > TOKEN_REFRESH_WINDOW_MS) return token;
-    if (!token.refreshToken || Date.parse(token.clientSecretExpiresAt) <= now) throw signInAgain(this.name, 'has ended');
+    if (!token.refreshToken || Date.parse(token.clientSecretExpiresAt) <= now)
+      throw signInAgain(this.name, 'has ended');
     try {
       const fresh = await this.deps.sso.createToken(this.source.region, token, { refreshToken: token.refreshToken });
-      const next: SsoToken = { ...token, accessToken: fresh.accessToken, expiresAt: new Date(now + fresh.expiresIn * 1000).toISOString(), refreshToken: fresh.refreshToken ?? token.refreshToken };
+      const next: SsoToken = {
+        ...token,
+        accessToken: fresh.accessToken,
+        expiresAt: new Date(now + fresh.expiresIn * 1000).toISOString(),
+        refreshToken: fresh.refreshToken ?? token.refreshToken,
+      };
       this.deps.tokens.keep(this.name, stored, next);
       return next;
     } catch (error) {
-      if (error instanceof AwsServiceError && ENDED.has(error.awsCode)) throw signInAgain(this.name, 'has ended and its refresh token is no longer accepted');
+      if (error instanceof AwsServiceError && ENDED.has(error.awsCode))
+        throw signInAgain(this.name, 'has ended and its refresh token is no longer accepted');
       throw error;
     }
   }
@@ -76,7 +97,8 @@ export class SsoProvider implements CredentialProvider {
       const creds = await this.deps.sso.getRoleCredentials(this.source.region, token.accessToken, this.source);
       return { served: 'minted', kind: 'sso', creds };
     } catch (error) {
-      if (error instanceof AwsServiceError && ENDED.has(error.awsCode)) throw signInAgain(this.name, 'is no longer accepted by the portal');
+      if (error instanceof AwsServiceError && ENDED.has(error.awsCode))
+        throw signInAgain(this.name, 'is no longer accepted by the portal');
       throw error;
     }
   }

@@ -5,7 +5,8 @@ import type { CredentialProvider, Provided } from './provider.ts';
 
 /** The profile's long-term keys; a profile that should hold them and does not is the user's to fix. */
 export function storedKeysOf(name: string, profile: ProfileRecord): AwsCredentials {
-  if (!profile.accessKeyId || !profile.secretAccessKey) throw new UsageError(`profile "${name}" holds no keys: add them with \`tray-cred add ${name} --replace\``);
+  if (!profile.accessKeyId || !profile.secretAccessKey)
+    throw new UsageError(`profile "${name}" holds no keys: add them with \`tray-cred add ${name} --replace\``);
   return { accessKeyId: profile.accessKeyId, secretAccessKey: profile.secretAccessKey };
 }
 

@@ -23,7 +23,8 @@ export class StoredSessionProvider implements CredentialProvider {
   async retrieve(): Promise<Provided> {
     const keys = storedKeysOf(this.name, this.profile);
     const { sessionToken, expiration } = this.profile;
-    if (expiration && Date.parse(expiration) <= this.clock.now()) throw new CredentialsExpiredError(this.name, expiration);
+    if (expiration && Date.parse(expiration) <= this.clock.now())
+      throw new CredentialsExpiredError(this.name, expiration);
     return { served: 'vault', creds: { ...keys, sessionToken, expiration } };
   }
 }

@@ -1,6 +1,16 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import { UnknownProfileError, UsageError } from '../errors.ts';
-import { checkRecord, defaultPolicy, defaultSts, type CommandSource, type NewCredentials, type Policy, type ProfileRecord, type RoleSource, type StsSettings } from '../profiles/profile.ts';
+import {
+  checkRecord,
+  defaultPolicy,
+  defaultSts,
+  type CommandSource,
+  type NewCredentials,
+  type Policy,
+  type ProfileRecord,
+  type RoleSource,
+  type StsSettings,
+} from '../profiles/profile.ts';
 import type { SsoSource } from '../profiles/sso-schema.ts';
 import type { Vault } from './vault.ts';
 
@@ -19,7 +29,13 @@ export class ProfileAdmin {
     this.audit = audit;
   }
 
-  private record(c: NewCredentials, policy: Policy, now: string, old: ProfileRecord | undefined, sessionMode: boolean): ProfileRecord {
+  private record(
+    c: NewCredentials,
+    policy: Policy,
+    now: string,
+    old: ProfileRecord | undefined,
+    sessionMode: boolean,
+  ): ProfileRecord {
     const r: ProfileRecord = {
       accessKeyId: c.accessKeyId,
       secretAccessKey: c.secretAccessKey,
@@ -77,7 +93,13 @@ export class ProfileAdmin {
    * Adds one profile, or rotates its keys when `replace` (its settings stay). A new profile gets
    * `policy`, else the default for its name; a new `ask` profile with long-term keys starts in session mode.
    */
-  async add(key: Buffer, name: string, c: NewCredentials, replace: boolean, policy: Policy = defaultPolicy(name)): Promise<'added' | 'replaced'> {
+  async add(
+    key: Buffer,
+    name: string,
+    c: NewCredentials,
+    replace: boolean,
+    policy: Policy = defaultPolicy(name),
+  ): Promise<'added' | 'replaced'> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const old = data.profiles[name];
@@ -85,7 +107,11 @@ export class ProfileAdmin {
       data.profiles[name] = this.record(c, policy, now, old, true);
       return old ? ('replaced' as const) : ('added' as const);
     });
-    await this.audit.append({ event: 'add', profile: name, reason: result === 'replaced' ? 'keys rotated' : `policy ${policy}` });
+    await this.audit.append({
+      event: 'add',
+      profile: name,
+      reason: result === 'replaced' ? 'keys rotated' : `policy ${policy}`,
+    });
     return result;
   }
 
@@ -98,7 +124,14 @@ export class ProfileAdmin {
   }
 
   /** `anyCaller`: whether a prompt may offer "any caller for N minutes" (undefined keeps it). */
-  async setPolicy(key: Buffer, name: string, policy: Policy, rememberMinutes: number | undefined, notify?: boolean, anyCaller?: boolean): Promise<ProfileRecord> {
+  async setPolicy(
+    key: Buffer,
+    name: string,
+    policy: Policy,
+    rememberMinutes: number | undefined,
+    notify?: boolean,
+    anyCaller?: boolean,
+  ): Promise<ProfileRecord> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const p = data.profiles[name];
@@ -110,7 +143,11 @@ export class ProfileAdmin {
       p.updatedAt = now;
       return { ...p };
     });
-    await this.audit.append({ event: 'policy', profile: name, reason: `${policy}${policy === 'ask' && result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}${result.anyCaller ? ', any caller' : ''}${result.notify ? ', notify' : ''}` });
+    await this.audit.append({
+      event: 'policy',
+      profile: name,
+      reason: `${policy}${policy === 'ask' && result.rememberMinutes ? `, remember ${result.rememberMinutes} min` : ''}${result.anyCaller ? ', any caller' : ''}${result.notify ? ', notify' : ''}`,
+    });
     return result;
   }
 
@@ -118,14 +155,22 @@ export class ProfileAdmin {
    * Makes `name` take its credentials from a role or a command instead of stored keys. A new
    * profile gets the default policy for its name; an existing one keeps its policy.
    */
-  async setSource(key: Buffer, name: string, source: RoleSource | CommandSource | SsoSource, replace = false): Promise<'added' | 'updated'> {
+  async setSource(
+    key: Buffer,
+    name: string,
+    source: RoleSource | CommandSource | SsoSource,
+    replace = false,
+  ): Promise<'added' | 'updated'> {
     const now = this.vault.nowIso();
     const { result } = await this.vault.update(key, (data) => {
       const old = data.profiles[name];
       if (old?.accessKeyId && !replace) {
-        throw new UsageError(`profile "${name}" holds stored keys, which this would delete: pass --replace if you mean that, or give the ${source.kind} another profile name`);
+        throw new UsageError(
+          `profile "${name}" holds stored keys, which this would delete: pass --replace if you mean that, or give the ${source.kind} another profile name`,
+        );
       }
-      if (source.kind === 'role' && source.sourceProfile === name) throw new UsageError(`profile "${name}" cannot be its own source profile`);
+      if (source.kind === 'role' && source.sourceProfile === name)
+        throw new UsageError(`profile "${name}" cannot be its own source profile`);
       const record: ProfileRecord = {
         source,
         policy: old?.policy ?? defaultPolicy(name),
@@ -154,7 +199,9 @@ export class ProfileAdmin {
         else if (v !== undefined) next[k] = v;
       }
       if (next.sessionMode && (p.source || p.sessionToken)) {
-        throw new UsageError(`session mode mints STS sessions over stored long-term keys; "${name}" ${p.source ? 'takes its credentials from a role or command' : 'holds session credentials already'}`);
+        throw new UsageError(
+          `session mode mints STS sessions over stored long-term keys; "${name}" ${p.source ? 'takes its credentials from a role or command' : 'holds session credentials already'}`,
+        );
       }
       const updated = checkRecord(name, { ...p, sts: next, updatedAt: now });
       data.profiles[name] = updated;
@@ -171,6 +218,7 @@ export class ProfileAdmin {
 
 function sourceText(source: RoleSource | CommandSource | SsoSource): string {
   if (source.kind === 'role') return `assumes ${source.roleArn} from ${source.sourceProfile}`;
-  if (source.kind === 'sso') return `IAM Identity Center role ${source.roleName} in ${source.accountId} at ${source.startUrl}`;
+  if (source.kind === 'sso')
+    return `IAM Identity Center role ${source.roleName} in ${source.accountId} at ${source.startUrl}`;
   return 'credentials from a command';
 }

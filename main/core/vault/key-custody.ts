@@ -69,7 +69,10 @@ export class KeyCustody {
     if (this.key) return;
     const epoch = this.epoch;
     if (!authorized && this.deps.authorizeUnlock && !(await this.deps.authorizeUnlock(caller))) {
-      throw new TrayCredError('DENIED', 'unlocking was not confirmed (Touch ID was cancelled or failed): unlock again and confirm it');
+      throw new TrayCredError(
+        'DENIED',
+        'unlocking was not confirmed (Touch ID was cancelled or failed): unlock again and confirm it',
+      );
     }
     const key = await this.deps.vault.loadMasterKey();
     let snapshot: VaultSnapshot;

@@ -22,7 +22,17 @@ const kitSchema = z.object({
   version: z.literal(1),
   vaultId: z.string().regex(/^[0-9a-f]{32}$/),
   // Bounded to what sealKit writes: a kit asking for more (N = 2^22, r = 32 would take 16 GiB) is not one of ours.
-  kdf: z.object({ name: z.literal('scrypt'), N: z.number().int().min(2 ** 14).max(SCRYPT.N), r: z.number().int().min(1).max(SCRYPT.r), p: z.number().int().min(1).max(SCRYPT.p), salt: z.base64() }),
+  kdf: z.object({
+    name: z.literal('scrypt'),
+    N: z
+      .number()
+      .int()
+      .min(2 ** 14)
+      .max(SCRYPT.N),
+    r: z.number().int().min(1).max(SCRYPT.r),
+    p: z.number().int().min(1).max(SCRYPT.p),
+    salt: z.base64(),
+  }),
   cipher: z.literal('aes-256-gcm'),
   nonce: z.base64(),
   data: z.base64(),
@@ -32,7 +42,9 @@ const keysSchema = z.object({ masterKey: z.base64(), auditKey: z.base64() });
 
 function derive(passphrase: string, salt: Buffer, p: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFC'), salt, 32, { ...p, maxmem: 256 * p.N * p.r + 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(passphrase.normalize('NFC'), salt, 32, { ...p, maxmem: 256 * p.N * p.r + 64 * 1024 * 1024 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
 
@@ -45,19 +57,23 @@ let strength: ZxcvbnFactory | undefined;
  * The dictionaries load on first use: evaluating them cost every `tray-cred` command ~280 ms.
  */
 export async function checkPassphrase(passphrase: string, context: string[] = []): Promise<void> {
-  if (passphrase.length < 12) throw new UsageError('the passphrase is shorter than 12 characters: use four or more unrelated words');
+  if (passphrase.length < 12)
+    throw new UsageError('the passphrase is shorter than 12 characters: use four or more unrelated words');
   if (!strength) {
-    const [{ ZxcvbnFactory }, { adjacencyGraphs, dictionary: common }, { dictionary: english, translations }] = await Promise.all([
-      import('@zxcvbn-ts/core'),
-      import('@zxcvbn-ts/language-common'),
-      import('@zxcvbn-ts/language-en'),
-    ]);
+    const [{ ZxcvbnFactory }, { adjacencyGraphs, dictionary: common }, { dictionary: english, translations }] =
+      await Promise.all([
+        import('@zxcvbn-ts/core'),
+        import('@zxcvbn-ts/language-common'),
+        import('@zxcvbn-ts/language-en'),
+      ]);
     strength = new ZxcvbnFactory({ dictionary: { ...common, ...english }, graphs: adjacencyGraphs, translations });
   }
   const result = strength.check(passphrase, ['tray-cred', 'aws', 'amazon', ...context]);
   if (result.score < 3) {
     const hint = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
-    throw new UsageError(`the passphrase is too easy to guess${hint ? ` (${hint})` : ''}: use four or more unrelated words`);
+    throw new UsageError(
+      `the passphrase is too easy to guess${hint ? ` (${hint})` : ''}: use four or more unrelated words`,
+    );
   }
 }
 
@@ -68,11 +84,21 @@ export async function sealKit(keys: VaultKeys, passphrase: string, random: (n: n
   const nonce = random(12);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad(keys.vaultId, kdf));
-  const plain = Buffer.from(JSON.stringify({ masterKey: keys.masterKey.toString('base64'), auditKey: keys.auditKey.toString('base64') }));
+  const plain = Buffer.from(
+    JSON.stringify({ masterKey: keys.masterKey.toString('base64'), auditKey: keys.auditKey.toString('base64') }),
+  );
   const data = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
   plain.fill(0);
   key.fill(0);
-  const kit = { format: KIT_FORMAT, version: 1, vaultId: keys.vaultId, kdf, cipher: 'aes-256-gcm', nonce: nonce.toString('base64'), data: data.toString('base64') };
+  const kit = {
+    format: KIT_FORMAT,
+    version: 1,
+    vaultId: keys.vaultId,
+    kdf,
+    cipher: 'aes-256-gcm',
+    nonce: nonce.toString('base64'),
+    data: data.toString('base64'),
+  };
   return `${JSON.stringify(kit, null, 2)}\n`;
 }
 
@@ -80,9 +106,13 @@ export async function sealKit(keys: VaultKeys, passphrase: string, random: (n: n
 function kitProblem(issue: z.core.$ZodIssue | undefined): UsageError {
   const path = issue?.path.map(String).join('.') ?? '';
   if (/^kdf\.[Nrp]$/.test(path)) {
-    return new UsageError(`the kit's scrypt parameter ${path.slice(4)} is outside what tray-cred's kits use (N from 16384 to ${SCRYPT.N}, r up to ${SCRYPT.r}, p ${SCRYPT.p}): it was not made by tray-cred, so nothing was derived; use the kit \`tray-cred recovery export\` wrote`);
+    return new UsageError(
+      `the kit's scrypt parameter ${path.slice(4)} is outside what tray-cred's kits use (N from 16384 to ${SCRYPT.N}, r up to ${SCRYPT.r}, p ${SCRYPT.p}): it was not made by tray-cred, so nothing was derived; use the kit \`tray-cred recovery export\` wrote`,
+    );
   }
-  return new UsageError(`this is not a tray-cred recovery kit of a version this build reads (${path || 'the whole file'} is not valid): use the kit \`tray-cred recovery export\` wrote`);
+  return new UsageError(
+    `this is not a tray-cred recovery kit of a version this build reads (${path || 'the whole file'} is not valid): use the kit \`tray-cred recovery export\` wrote`,
+  );
 }
 
 export async function openKit(text: string, passphrase: string): Promise<VaultKeys> {
@@ -104,7 +134,11 @@ export async function openKit(text: string, passphrase: string): Promise<VaultKe
     const plain = Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
     const keys = keysSchema.parse(JSON.parse(plain.toString('utf8')));
     plain.fill(0);
-    return { vaultId: kit.vaultId, masterKey: Buffer.from(keys.masterKey, 'base64'), auditKey: Buffer.from(keys.auditKey, 'base64') };
+    return {
+      vaultId: kit.vaultId,
+      masterKey: Buffer.from(keys.masterKey, 'base64'),
+      auditKey: Buffer.from(keys.auditKey, 'base64'),
+    };
   } catch {
     throw new UsageError('the passphrase is wrong, or the kit was changed: nothing was stored in the keychain');
   } finally {

@@ -37,7 +37,8 @@ export type VaultHeader = Omit<z.infer<typeof headerSchema>, 'nonce' | 'data'>;
  * (zod's record would also drop a `__proto__` key.) A bad profile is named with its field.
  */
 function readProfiles(payload: unknown): Record<string, ProfileRecord> {
-  const raw = typeof payload === 'object' && payload !== null ? (payload as { profiles?: unknown }).profiles : undefined;
+  const raw =
+    typeof payload === 'object' && payload !== null ? (payload as { profiles?: unknown }).profiles : undefined;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new VaultFileError('the vault decrypted but holds no profiles object: restore vault.json from your backup');
   }
@@ -46,7 +47,9 @@ function readProfiles(payload: unknown): Record<string, ProfileRecord> {
     const parsed = profileRecordSchema.safeParse(value);
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path.map(String).join('.') || '(the record)';
-      throw new VaultFileError(`the vault decrypted but profile ${JSON.stringify(name)} has an invalid ${field}: restore vault.json from your backup`);
+      throw new VaultFileError(
+        `the vault decrypted but profile ${JSON.stringify(name)} has an invalid ${field}: restore vault.json from your backup`,
+      );
     }
     profiles[name] = parsed.data;
   }
@@ -89,18 +92,28 @@ export function readHeader(file: Buffer): VaultHeader & { nonce: string; data: s
   try {
     json = JSON.parse(file.toString('utf8'));
   } catch {
-    throw new VaultFileError('the vault file is not JSON: it is damaged; restore vault.json from your backup (dotfiles repo)');
+    throw new VaultFileError(
+      'the vault file is not JSON: it is damaged; restore vault.json from your backup (dotfiles repo)',
+    );
   }
   const parsed = headerSchema.safeParse(json);
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path.map(String).join('.') || 'the whole file';
-    throw new VaultFileError(`the vault file is not a tray-cred vault of a version this build reads (${field} is not valid): restore vault.json from your backup, or update tray-cred`);
+    throw new VaultFileError(
+      `the vault file is not a tray-cred vault of a version this build reads (${field} is not valid): restore vault.json from your backup, or update tray-cred`,
+    );
   }
   return parsed.data;
 }
 
 export function encryptVault(masterKey: Buffer, vaultId: string, nonce: Buffer, data: VaultData): string {
-  const header: VaultHeader = { format: VAULT_FORMAT, version: VAULT_VERSION, vaultId, keyId: keyIdOf(masterKey), cipher: 'aes-256-gcm' };
+  const header: VaultHeader = {
+    format: VAULT_FORMAT,
+    version: VAULT_VERSION,
+    vaultId,
+    keyId: keyIdOf(masterKey),
+    cipher: 'aes-256-gcm',
+  };
   const json = JSON.stringify(data);
   const padded = json + ' '.repeat(PAD - (Buffer.byteLength(json) % PAD));
   const key = vaultSubkey(masterKey);
@@ -147,7 +160,8 @@ export function reopenVault(vaultKey: Buffer, file: Buffer): Record<string, Prof
 function decryptPayload(key: Buffer, h: VaultHeader & { nonce: string; data: string }): unknown {
   const body = Buffer.from(h.data, 'base64');
   const nonce = Buffer.from(h.nonce, 'base64');
-  if (body.length < 17 || nonce.length !== 12) throw new VaultFileError('the vault file is truncated: restore vault.json from your backup');
+  if (body.length < 17 || nonce.length !== 12)
+    throw new VaultFileError('the vault file is truncated: restore vault.json from your backup');
   const decipher = createDecipheriv('aes-256-gcm', key, nonce);
   decipher.setAAD(aad(h));
   decipher.setAuthTag(body.subarray(body.length - 16));
@@ -158,8 +172,13 @@ function decryptPayload(key: Buffer, h: VaultHeader & { nonce: string; data: str
     decipher.final();
     payload = JSON.parse(plain.toString('utf8'));
   } catch (error) {
-    if (error instanceof SyntaxError) throw new VaultFileError('the vault decrypted but its contents are not JSON: restore vault.json from your backup');
-    throw new VaultFileError('the vault file was modified or damaged (its authentication tag does not match): restore vault.json from your backup');
+    if (error instanceof SyntaxError)
+      throw new VaultFileError(
+        'the vault decrypted but its contents are not JSON: restore vault.json from your backup',
+      );
+    throw new VaultFileError(
+      'the vault file was modified or damaged (its authentication tag does not match): restore vault.json from your backup',
+    );
   } finally {
     plain.fill(0);
   }
@@ -169,6 +188,9 @@ function decryptPayload(key: Buffer, h: VaultHeader & { nonce: string; data: str
 function readGeneration(payload: unknown): number {
   const raw = (payload as { generation?: unknown }).generation;
   if (raw === undefined) return 0;
-  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) throw new VaultFileError('the vault decrypted but its generation is not a whole number: restore vault.json from your backup');
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0)
+    throw new VaultFileError(
+      'the vault decrypted but its generation is not a whole number: restore vault.json from your backup',
+    );
   return raw;
 }

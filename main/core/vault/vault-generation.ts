@@ -29,7 +29,10 @@ export class VaultRollbackError extends TamperedError {
 
 /** The audit entry of a refused rollback: recorded once per process, so a log shows when an old vault.json appeared. */
 export function refusedRollback(error: VaultRollbackError): { event: 'rollback'; reason: string } {
-  return { event: 'rollback', reason: `vault.json at generation ${error.generation} was refused: this keychain has seen generation ${error.anchored} (an older copy was put back)` };
+  return {
+    event: 'rollback',
+    reason: `vault.json at generation ${error.generation} was refused: this keychain has seen generation ${error.anchored} (an older copy was put back)`,
+  };
 }
 
 /** The highest generation this keychain has seen for the vault, or `null` before the first. */
@@ -38,7 +41,9 @@ export async function anchoredGeneration(keychain: Keychain, vaultId: string): P
   if (stored === null) return null;
   const n = Number(stored);
   if (!/^\d{1,15}$/.test(stored) || !Number.isSafeInteger(n)) {
-    throw new KeychainError(`the keychain entry "${generationAccount(vaultId)}" is not a generation number: it was changed outside tray-cred; run \`tray-cred doctor --accept-rollback\` to anchor the vault as it is now`);
+    throw new KeychainError(
+      `the keychain entry "${generationAccount(vaultId)}" is not a generation number: it was changed outside tray-cred; run \`tray-cred doctor --accept-rollback\` to anchor the vault as it is now`,
+    );
   }
   return n;
 }

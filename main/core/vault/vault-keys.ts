@@ -12,7 +12,6 @@ export const stagedKeyAccount = (vaultId: string): string => `master-key-next:${
 /** Keychain account of the key that chains the vault's audit log. */
 export const auditKeyAccount = (vaultId: string): string => `audit-key:${vaultId}`;
 
-
 /**
  * A 256-bit key from its keychain entry (base64 text), read through the keychain's binary API
  * and decoded without passing through a string: the caller owns the Buffer and zeroes it.
@@ -25,7 +24,9 @@ export async function readKeyEntry(keychain: Keychain, account: string): Promise
   stored.fill(0);
   if (key?.length !== 32) {
     key?.fill(0);
-    throw new KeychainError(`the keychain entry "${account}" is not a 256-bit key: it was changed outside tray-cred; restore it with \`tray-cred recovery import <kit>\``);
+    throw new KeychainError(
+      `the keychain entry "${account}" is not a 256-bit key: it was changed outside tray-cred; restore it with \`tray-cred recovery import <kit>\``,
+    );
   }
   return key;
 }
@@ -38,19 +39,31 @@ export function missingKey(path: string, account: string, what: string): Keychai
 }
 
 /** What `Vault.importKeys` does, given vault.json as read (`null` when there is none). */
-export async function importKeys(keychain: Keychain, path: string, file: Buffer | null, keys: VaultKeys, replace: boolean): Promise<void> {
+export async function importKeys(
+  keychain: Keychain,
+  path: string,
+  file: Buffer | null,
+  keys: VaultKeys,
+  replace: boolean,
+): Promise<void> {
   if (file) {
     const h = readHeader(file);
     if (h.vaultId !== keys.vaultId) {
-      throw new UsageError(`the kit is for vault ${keys.vaultId}, but the vault at ${path} is ${h.vaultId}: use the kit made for this vault, or put the matching vault.json there first`);
+      throw new UsageError(
+        `the kit is for vault ${keys.vaultId}, but the vault at ${path} is ${h.vaultId}: use the kit made for this vault, or put the matching vault.json there first`,
+      );
     }
     if (keyIdOf(keys.masterKey) !== h.keyId) {
-      throw new UsageError('the kit holds an older master key than the one this vault is encrypted with (was `tray-cred rekey` run after the kit was made?): use the newest kit');
+      throw new UsageError(
+        'the kit holds an older master key than the one this vault is encrypted with (was `tray-cred rekey` run after the kit was made?): use the newest kit',
+      );
     }
   }
   const existing = await keychain.get(masterKeyAccount(keys.vaultId));
   if (existing !== null && existing !== keys.masterKey.toString('base64') && !replace) {
-    throw new UsageError(`the keychain already holds a different master key for vault ${keys.vaultId}: pass --replace to overwrite it`);
+    throw new UsageError(
+      `the keychain already holds a different master key for vault ${keys.vaultId}: pass --replace to overwrite it`,
+    );
   }
   await keychain.set(masterKeyAccount(keys.vaultId), keys.masterKey.toString('base64'));
   await keychain.set(auditKeyAccount(keys.vaultId), keys.auditKey.toString('base64'));

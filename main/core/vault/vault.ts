@@ -4,7 +4,14 @@ import type { Clock, FileSystem, Keychain, Random } from '../ports/ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
 import { anchorGeneration, anchoredGeneration, GenerationGuard, VaultRollbackError } from './vault-generation.ts';
-import { auditKeyAccount, importKeys, masterKeyAccount, missingKey, readKeyEntry, stagedKeyAccount } from './vault-keys.ts';
+import {
+  auditKeyAccount,
+  importKeys,
+  masterKeyAccount,
+  missingKey,
+  readKeyEntry,
+  stagedKeyAccount,
+} from './vault-keys.ts';
 import { LIMITS, readCapped } from '../file-limits.ts';
 import { FreshRead } from '../fresh-read.ts';
 
@@ -67,7 +74,9 @@ export class Vault {
   }
 
   private noVault(): VaultFileError {
-    return new VaultFileError(`there is no vault at ${this.path}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)`);
+    return new VaultFileError(
+      `there is no vault at ${this.path}: run \`tray-cred init\` first (or set TRAY_CRED_HOME to where your vault is)`,
+    );
   }
 
   /** Creates the master key and the audit key in the keychain and an empty vault. Refuses to overwrite. */
@@ -77,7 +86,9 @@ export class Vault {
     const release = await fs.lock(this.lockPath);
     try {
       if (await this.exists()) {
-        throw new UsageError(`a vault already exists at ${this.path}: tray-cred init never overwrites one (remove it yourself only if you have a recovery kit or no longer need its keys)`);
+        throw new UsageError(
+          `a vault already exists at ${this.path}: tray-cred init never overwrites one (remove it yourself only if you have a recovery kit or no longer need its keys)`,
+        );
       }
       const vaultId = random.bytes(16).toString('hex');
       const masterKey = random.bytes(32);
@@ -133,7 +144,10 @@ export class Vault {
       await keychain.set(stagedKeyAccount(vaultId), newKey.toString('base64'));
       await this.write(newKey, vaultId, data);
       const check = await this.read(newKey);
-      if (JSON.stringify(check.data) !== JSON.stringify(data)) throw new VaultFileError('the re-encrypted vault did not read back the same: the old key still opens the old contents');
+      if (JSON.stringify(check.data) !== JSON.stringify(data))
+        throw new VaultFileError(
+          'the re-encrypted vault did not read back the same: the old key still opens the old contents',
+        );
       await keychain.set(masterKeyAccount(vaultId), newKey.toString('base64'));
       await keychain.delete(stagedKeyAccount(vaultId));
       return newKey;
@@ -144,7 +158,11 @@ export class Vault {
 
   /** The vault's keys, for a recovery kit. */
   async exportKeys(): Promise<VaultKeys> {
-    return { vaultId: await this.vaultId(), masterKey: await this.loadMasterKey(), auditKey: await this.loadAuditKey() };
+    return {
+      vaultId: await this.vaultId(),
+      masterKey: await this.loadMasterKey(),
+      auditKey: await this.loadAuditKey(),
+    };
   }
 
   /**
@@ -175,13 +193,17 @@ export class Vault {
       const { fs } = this.deps;
       const stamp = await fs.stamp(this.path);
       const file = await this.file();
-      if (!file) throw new VaultFileError(`the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``);
+      if (!file)
+        throw new VaultFileError(
+          `the vault at ${this.path} is gone: restore vault.json from your backup, or run \`tray-cred init\``,
+        );
       const data = decryptVault(masterKey, file);
       try {
         await this.generations.check(readHeader(file).vaultId, data.generation ?? 0, stamp, this.path);
         return { data, stamp, sealed: file };
       } catch (error) {
-        if (!(error instanceof VaultRollbackError) || attempt >= 3 || (await fs.stamp(this.path)) === stamp) throw error;
+        if (!(error instanceof VaultRollbackError) || attempt >= 3 || (await fs.stamp(this.path)) === stamp)
+          throw error;
       }
     }
   }

@@ -58,7 +58,9 @@ const RECENT = 5;
 
 function hhmm(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '?' : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return Number.isNaN(d.getTime())
+    ? '?'
+    : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 /** A label's text as the menu should show it: `&` doubled where it would be a mnemonic marker. */
@@ -68,7 +70,15 @@ function menuText(text: string, mnemonics: boolean): string {
 
 /** "prod — aws s3 ls — approved — 09:14". Claims are escaped and shortened: a menu line is no place for a whole command. */
 export function recentLabel(row: HistoryRow, mnemonics = false): string {
-  return menuText([displayText(row.profile ?? '?', 40), displayText(row.command ?? 'unknown caller', 48), row.decision ?? row.event, hhmm(row.time)].join(' — '), mnemonics);
+  return menuText(
+    [
+      displayText(row.profile ?? '?', 40),
+      displayText(row.command ?? 'unknown caller', 48),
+      row.decision ?? row.event,
+      hhmm(row.time),
+    ].join(' — '),
+    mnemonics,
+  );
 }
 
 /** The tray menu for a state. Pure: the tray rebuilds it whenever the state changes. */
@@ -82,13 +92,20 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
     for (const p of view.pending) {
       const caller = p.command === undefined ? '' : ` (${displayText(p.command, 48)})`;
       // The approval window is the place to answer: a click brings it to the front.
-      items.push({ label: menuText(`Waiting for approval: ${displayText(p.profile, 40)}${caller}`, view.mnemonics), click: () => on.showApproval() });
+      items.push({
+        label: menuText(`Waiting for approval: ${displayText(p.profile, 40)}${caller}`, view.mnemonics),
+        click: () => on.showApproval(),
+      });
     }
   }
   const signIn = view.signInNeeded ?? [];
   if (signIn.length > 0) {
     items.push(separator);
-    for (const profile of signIn) items.push({ label: `SSO sign-in needed: ${displayText(profile, 40)} — Sign in…`, click: () => on.signIn?.(profile) });
+    for (const profile of signIn)
+      items.push({
+        label: `SSO sign-in needed: ${displayText(profile, 40)} — Sign in…`,
+        click: () => on.signIn?.(profile),
+      });
   }
   const recent = view.recent.slice(0, RECENT);
   if (recent.length > 0) {
@@ -99,7 +116,17 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
     separator,
     { label: 'Open Access History…', click: () => on.openHistory() },
     { label: 'Profiles…', click: () => on.openProfiles() },
-    ...(view.profiles?.length ? [{ label: 'Use a profile', submenu: profileMenuItems(view.profiles, on, { terminal: view.terminal === true, text: (s) => menuText(s, view.mnemonics) }) }] : []),
+    ...(view.profiles?.length
+      ? [
+          {
+            label: 'Use a profile',
+            submenu: profileMenuItems(view.profiles, on, {
+              terminal: view.terminal === true,
+              text: (s) => menuText(s, view.mnemonics),
+            }),
+          },
+        ]
+      : []),
     separator,
     {
       label: 'Lock after idle',
@@ -110,10 +137,35 @@ export function trayMenuTemplate(view: TrayView, on: TrayHandlers): MenuItemCons
         click: () => on.setIdleLock(minutes),
       })),
     },
-    { label: 'Unlock when a request arrives', type: 'checkbox', checked: view.unlockOnRequest, click: () => on.setUnlockOnRequest(!view.unlockOnRequest) },
-    { label: 'Notify of accesses served without asking', type: 'checkbox', checked: view.notifications, click: () => on.setNotifications(!view.notifications) },
-    ...(view.canTouchId ? [{ label: 'Use Touch ID to unlock', type: 'checkbox' as const, checked: view.touchId, click: () => on.setTouchId(!view.touchId) }] : []),
-    { label: 'Start at login', type: 'checkbox', checked: view.startAtLogin, enabled: view.canStartAtLogin, click: () => on.setStartAtLogin(!view.startAtLogin) },
+    {
+      label: 'Unlock when a request arrives',
+      type: 'checkbox',
+      checked: view.unlockOnRequest,
+      click: () => on.setUnlockOnRequest(!view.unlockOnRequest),
+    },
+    {
+      label: 'Notify of accesses served without asking',
+      type: 'checkbox',
+      checked: view.notifications,
+      click: () => on.setNotifications(!view.notifications),
+    },
+    ...(view.canTouchId
+      ? [
+          {
+            label: 'Use Touch ID to unlock',
+            type: 'checkbox' as const,
+            checked: view.touchId,
+            click: () => on.setTouchId(!view.touchId),
+          },
+        ]
+      : []),
+    {
+      label: 'Start at login',
+      type: 'checkbox',
+      checked: view.startAtLogin,
+      enabled: view.canStartAtLogin,
+      click: () => on.setStartAtLogin(!view.startAtLogin),
+    },
     separator,
     { label: 'Install command-line helper…', click: () => on.installHelper() },
     separator,

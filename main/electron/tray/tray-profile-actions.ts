@@ -14,7 +14,15 @@ import { displayText } from '../../../common/display.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { Clock } from '../../core/ports/ports.ts';
 import type { RotationDeps } from '../../node/aws/rotation-run.ts';
-import { consoleSignInUrl, exportLines, rotateNow, terminalArgs, terminalScript, type ProfileActionDeps, type Terminal } from '../../node/app/profile-actions.ts';
+import {
+  consoleSignInUrl,
+  exportLines,
+  rotateNow,
+  terminalArgs,
+  terminalScript,
+  type ProfileActionDeps,
+  type Terminal,
+} from '../../node/app/profile-actions.ts';
 
 /** How long copied keys may stay on the clipboard. */
 export const CLIPBOARD_CLEAR_MS = 60_000;
@@ -51,7 +59,13 @@ async function launch(t: Terminal, profile: string, env: NodeJS.ProcessEnv): Pro
   const child = spawn(t.file, terminalArgs(t, profile, script), { env, detached: true, stdio: 'ignore' });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (e: NodeJS.ErrnoException) => reject(new EnvironmentError(`could not start ${t.file} (${e.code ?? e.message}): run \`tray-cred exec ${profile}\` in a terminal yourself`)));
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new EnvironmentError(
+          `could not start ${t.file} (${e.code ?? e.message}): run \`tray-cred exec ${profile}\` in a terminal yourself`,
+        ),
+      ),
+    );
   });
   child.unref();
 }
@@ -72,10 +86,16 @@ export function trayProfileActions(deps: TrayProfileActionDeps): TrayProfileActi
       attempt('copying the export lines', profile, async () => {
         const text = await exportLines(deps, profile);
         await clipboard.writeText(text);
-        notify(`tray-cred: copied the keys of “${displayText(profile, 64)}”`, `Paste them into a shell. The clipboard is cleared in ${CLIPBOARD_CLEAR_MS / 1000} s.`);
+        notify(
+          `tray-cred: copied the keys of “${displayText(profile, 64)}”`,
+          `Paste them into a shell. The clipboard is cleared in ${CLIPBOARD_CLEAR_MS / 1000} s.`,
+        );
         deps.clock.setTimer(CLIPBOARD_CLEAR_MS, () => {
           // Only what we put there: something copied since is the person's own.
-          void clipboard.readText().then((now) => now === text && clipboard.clear(), (e: unknown) => deps.warn(`could not read the clipboard to clear it: ${(e as Error).message}`));
+          void clipboard.readText().then(
+            (now) => now === text && clipboard.clear(),
+            (e: unknown) => deps.warn(`could not read the clipboard to clear it: ${(e as Error).message}`),
+          );
         });
       })(),
     openConsole: (profile) =>
@@ -83,18 +103,26 @@ export function trayProfileActions(deps: TrayProfileActionDeps): TrayProfileActi
         const url = await consoleSignInUrl(deps, profile);
         // The URL signs anyone in: a failure is told without it.
         await shell.openExternal(url).catch(() => {
-          throw new EnvironmentError(`the browser could not be opened: run \`tray-cred login ${profile} --stdout\` and open the URL yourself`);
+          throw new EnvironmentError(
+            `the browser could not be opened: run \`tray-cred login ${profile} --stdout\` and open the URL yourself`,
+          );
         });
       })(),
     openTerminal: (profile) =>
       attempt('opening a terminal', profile, async () => {
-        if (!deps.terminal) throw new EnvironmentError(`no terminal to open on this system: run \`tray-cred exec ${profile}\` in one yourself`);
+        if (!deps.terminal)
+          throw new EnvironmentError(
+            `no terminal to open on this system: run \`tray-cred exec ${profile}\` in one yourself`,
+          );
         await launch(deps.terminal, profile, deps.env);
       })(),
     rotateNow: (profile) =>
       attempt('rotating the key', profile, async () => {
         const lines = await rotateNow(deps, profile);
-        notify(`tray-cred: rotated “${displayText(profile, 64)}”`, displayText(lines.join('; ') || 'nothing to do', 300));
+        notify(
+          `tray-cred: rotated “${displayText(profile, 64)}”`,
+          displayText(lines.join('; ') || 'nothing to do', 300),
+        );
       })(),
   };
 }

@@ -27,7 +27,10 @@ export const TRAY_PROFILES_MAX = 25;
 const DAY_MS = 86_400_000;
 
 /** A vault profile as the tray needs it: never a key. */
-export function trayProfile(p: Pick<ProfileSummary, 'name' | 'kind' | 'keyCreatedAt' | 'rotateAfterDays'>, now: number): TrayProfile {
+export function trayProfile(
+  p: Pick<ProfileSummary, 'name' | 'kind' | 'keyCreatedAt' | 'rotateAfterDays'>,
+  now: number,
+): TrayProfile {
   const age = p.keyCreatedAt ? Math.max(0, Math.floor((now - Date.parse(p.keyCreatedAt)) / DAY_MS)) : undefined;
   const overdue = age !== undefined && typeof p.rotateAfterDays === 'number' && age >= p.rotateAfterDays;
   return { name: p.name, rotatable: p.kind === 'keys', keyAgeDays: Number.isNaN(age) ? undefined : age, overdue };
@@ -37,11 +40,18 @@ export function trayProfile(p: Pick<ProfileSummary, 'name' | 'kind' | 'keyCreate
  * One submenu per profile: copy its `export` lines (the label says they are secret and how long
  * they stay), open the console, a terminal where there is one, and "Rotate now" for stored keys.
  */
-export function profileMenuItems(profiles: readonly TrayProfile[], on: TrayProfileHandlers, o: { terminal: boolean; text: (s: string) => string }): MenuItemConstructorOptions[] {
+export function profileMenuItems(
+  profiles: readonly TrayProfile[],
+  on: TrayProfileHandlers,
+  o: { terminal: boolean; text: (s: string) => string },
+): MenuItemConstructorOptions[] {
   return profiles.slice(0, TRAY_PROFILES_MAX).map((p) => {
     const age = p.keyAgeDays === undefined ? '' : ` — key ${p.keyAgeDays} d${p.overdue ? ', rotate' : ''}`;
     const submenu: MenuItemConstructorOptions[] = [
-      { label: 'Copy `export` lines (secret keys; clipboard cleared after 60 s)', click: () => on.copyExport?.(p.name) },
+      {
+        label: 'Copy `export` lines (secret keys; clipboard cleared after 60 s)',
+        click: () => on.copyExport?.(p.name),
+      },
       { label: 'Open console…', click: () => on.openConsole?.(p.name) },
     ];
     if (o.terminal) submenu.push({ label: 'Run a terminal with this profile', click: () => on.openTerminal?.(p.name) });

@@ -12,7 +12,10 @@ import type { TrayProfile } from './tray-profile-menu.ts';
 export type TrayState = 'locked' | 'unlocked' | 'pending';
 
 export interface AppTrayDeps {
-  broker: { status(): { locked: boolean; profiles: number }; onChange(listener: (event: BrokerEvent) => void): () => void };
+  broker: {
+    status(): { locked: boolean; profiles: number };
+    onChange(listener: (event: BrokerEvent) => void): () => void;
+  };
   prompts: { pending(): readonly ApprovalRequest[]; onChange(listener: () => void): () => void };
   audit: { onAppended(listener: () => void): () => void };
   /** The latest accesses, newest first. */
@@ -108,13 +111,16 @@ export class AppTray {
 
   private icon(): NativeImage {
     const { platform } = this.deps;
-    const dark = platform === 'win32' ? nativeTheme.shouldUseDarkColorsForSystemIntegratedUI : nativeTheme.shouldUseDarkColors;
+    const dark =
+      platform === 'win32' ? nativeTheme.shouldUseDarkColorsForSystemIntegratedUI : nativeTheme.shouldUseDarkColors;
     const file = join(this.deps.iconDir, trayIconFile(this.state(), platform, dark));
     const image = nativeImage.createFromPath(file);
     // An empty image is an invisible tray icon, and with no window the app cannot be reached: say so.
     if (image.isEmpty() && !this.missing.has(file)) {
       this.missing.add(file);
-      this.deps.warn(`the tray icon ${file} is missing or unreadable, so the tray icon is invisible: reinstall tray-cred`);
+      this.deps.warn(
+        `the tray icon ${file} is missing or unreadable, so the tray icon is invisible: reinstall tray-cred`,
+      );
     }
     if (platform === 'darwin') image.setTemplateImage(true);
     return image;

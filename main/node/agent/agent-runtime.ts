@@ -90,18 +90,30 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   if (options.forwardToSystemLog) audit.onAppended(systemLogForwarder({ enabled: options.forwardToSystemLog, warn }));
   // Recorded at once, as `tray-cred init` does: a vault whose log is empty reads as a deleted log.
   if (created !== null) await audit.append({ event: 'init', reason: `vault ${created}` });
-  const source = new CredentialSource({ sts: options.aws.sts, runner: services.runner, clock, sso: options.aws.identityCenter });
+  const source = new CredentialSource({
+    sts: options.aws.sts,
+    runner: services.runner,
+    clock,
+    sso: options.aws.identityCenter,
+  });
   const firstUse = programsSeen(fs, audit, vault, clock, warn);
-  const broker = new Broker({ vault, audit, source, approver, clock, pid: process.pid, warn, firstUse }, options.broker);
+  const broker = new Broker(
+    { vault, audit, source, approver, clock, pid: process.pid, warn, firstUse },
+    options.broker,
+  );
   let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
   const inner = requestHandler(broker, warn, { uid: place.uid, audit });
-  const handle = async (request: Request, verified?: VerifiedCaller): Promise<Response> => (await started, inner(request, verified));
+  const handle = async (request: Request, verified?: VerifiedCaller): Promise<Response> => (
+    await started, inner(request, verified)
+  );
   const { activity } = options;
   const server = await openAgentSocket({
     path: place.socket,
     uid: place.uid,
-    handle: activity ? (request, verified) => (activity.begin(), handle(request, verified).finally(() => activity.end())) : handle,
+    handle: activity
+      ? (request, verified) => (activity.begin(), handle(request, verified).finally(() => activity.end()))
+      : handle,
     identify: await callerIdentifier(process.platform, warn),
     warn,
     env: process.env,
@@ -110,7 +122,10 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   });
   const how = server.inherited ? 'handed in' : 'created';
   try {
-    await audit.append({ event: 'agent-start', reason: `${options.frontEnd} pid ${process.pid} on ${place.socket} (${how})` });
+    await audit.append({
+      event: 'agent-start',
+      reason: `${options.frontEnd} pid ${process.pid} on ${place.socket} (${how})`,
+    });
     await options.starting?.(broker);
   } finally {
     ready();
@@ -141,7 +156,13 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
  * key, read from the keychain and zeroed after), then from each batch this agent writes. The
  * listener comes first, so an entry written while the log is read is not missed.
  */
-function programsSeen(fs: FileSystem, audit: AuditLog, vault: Vault, clock: Clock, warn: (message: string) => void): ProgramsSeen {
+function programsSeen(
+  fs: FileSystem,
+  audit: AuditLog,
+  vault: Vault,
+  clock: Clock,
+  warn: (message: string) => void,
+): ProgramsSeen {
   const seen = new ProgramsSeen();
   audit.onAppended((entries) => seen.note(entries));
   // In the background: a long log takes seconds to read (about 0.8 s per 100,000 entries), and no
@@ -151,7 +172,9 @@ function programsSeen(fs: FileSystem, audit: AuditLog, vault: Vault, clock: Cloc
     try {
       await seen.load(fs, audit.dir, key, clock.now());
     } catch (error) {
-      warn(`the programs that used each profile in the last 90 days could not be read from the audit log, so prompts say "first time" only for what this agent serves from now: ${(error as Error).message}`);
+      warn(
+        `the programs that used each profile in the last 90 days could not be read from the audit log, so prompts say "first time" only for what this agent serves from now: ${(error as Error).message}`,
+      );
     } finally {
       key.fill(0);
     }

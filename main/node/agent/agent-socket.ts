@@ -47,15 +47,27 @@ export interface AgentSocket {
 export async function openAgentSocket(options: AgentSocketOptions): Promise<AgentSocket> {
   const { path, warn, onLost } = options;
   const fd = takeListenFd(options.env, options.pid);
-  const server = new SocketServer({ path, uid: options.uid, handle: options.handle, identify: options.identify, pipeGuard: windowsPipeGuard(process.platform), warn, ...(fd === undefined ? {} : { fd }) });
+  const server = new SocketServer({
+    path,
+    uid: options.uid,
+    handle: options.handle,
+    identify: options.identify,
+    pipeGuard: windowsPipeGuard(process.platform),
+    warn,
+    ...(fd === undefined ? {} : { fd }),
+  });
   await server.listen();
   if (fd !== undefined && !existsSync(path)) {
-    warn(`was handed a socket, but there is no socket file at ${path}, where the helper connects: set TRAY_CRED_SOCKET in the service to the socket unit's ListenStream path`);
+    warn(
+      `was handed a socket, but there is no socket file at ${path}, where the helper connects: set TRAY_CRED_SOCKET in the service to the socket unit's ListenStream path`,
+    );
   }
   let watch: SocketWatch | undefined;
   const react = async (what: SocketChange): Promise<void> => {
     if (fd !== undefined) {
-      onLost(`the socket file ${path} that this agent was handed was ${what}, so no client can reach it: stopping; \`systemctl --user restart tray-cred-agent.socket\` creates it again`);
+      onLost(
+        `the socket file ${path} that this agent was handed was ${what}, so no client can reach it: stopping; \`systemctl --user restart tray-cred-agent.socket\` creates it again`,
+      );
       return;
     }
     warn(`the socket file ${path} was ${what}: creating it again`);
@@ -64,10 +76,13 @@ export async function openAgentSocket(options: AgentSocketOptions): Promise<Agen
       await server.listen();
       await watch?.rearm();
     } catch (error) {
-      onLost(`the socket file ${path} was ${what} and could not be created again (${(error as Error).message}): stopping`);
+      onLost(
+        `the socket file ${path} was ${what} and could not be created again (${(error as Error).message}): stopping`,
+      );
     }
   };
-  if (process.platform !== 'win32') watch = await watchSocketFile(path, (what) => void react(what), options.watchIntervalMs);
+  if (process.platform !== 'win32')
+    watch = await watchSocketFile(path, (what) => void react(what), options.watchIntervalMs);
   return {
     inherited: fd !== undefined,
     async close() {

@@ -17,7 +17,9 @@ function identifierFrom(read: PeerReader, table: ProcessTable, warn: (message: s
   return (socket) => {
     const fd = socketFd(socket);
     if (fd === undefined) {
-      warn('cannot read the file descriptor of a connection, so its caller is recorded as claimed only (has Node changed net.Socket?)');
+      warn(
+        'cannot read the file descriptor of a connection, so its caller is recorded as claimed only (has Node changed net.Socket?)',
+      );
       return Promise.resolve(undefined);
     }
     let peer;
@@ -34,7 +36,10 @@ function identifierFrom(read: PeerReader, table: ProcessTable, warn: (message: s
 }
 
 /** This platform's identifier, or `undefined` where there is none (Windows). A failure to load is told to `warn`. */
-export async function callerIdentifier(platform: NodeJS.Platform, warn: (message: string) => void): Promise<CallerIdentifier | undefined> {
+export async function callerIdentifier(
+  platform: NodeJS.Platform,
+  warn: (message: string) => void,
+): Promise<CallerIdentifier | undefined> {
   let read;
   try {
     read = await peerReader(platform);
@@ -43,6 +48,7 @@ export async function callerIdentifier(platform: NodeJS.Platform, warn: (message
     return undefined;
   }
   if (!read) return undefined;
-  const table: ProcessTable = platform === 'darwin' ? (await import('./darwin-process-table.ts')).darwinProcessTable() : new ProcProcessTable();
+  const table: ProcessTable =
+    platform === 'darwin' ? (await import('./darwin-process-table.ts')).darwinProcessTable() : new ProcProcessTable();
   return identifierFrom(read, table, warn);
 }

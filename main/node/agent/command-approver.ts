@@ -9,10 +9,18 @@ import type { ApprovalAnswer, ApprovalRequest, Approver } from '../../core/ports
  * old meaning, allow, and now reaches no further than this request. A scope the request did not
  * offer (TRAY_CRED_OFFER) counts as once. Anything else denies.
  */
-const APPROVER_EXIT_SCOPES: Readonly<Record<number, ApprovalScopeKind>> = Object.freeze({ 0: 'once', 10: 'run', 11: 'program-folder', 12: 'any' });
+const APPROVER_EXIT_SCOPES: Readonly<Record<number, ApprovalScopeKind>> = Object.freeze({
+  0: 'once',
+  10: 'run',
+  11: 'program-folder',
+  12: 'any',
+});
 
 /** sh's statuses for a command it could not run: 126 found but not executable, 127 not found. */
-const CANNOT_RUN: Readonly<Record<number, string>> = { 126: 'the command is not executable (sh exit 126)', 127: 'the command was not found (sh exit 127)' };
+const CANNOT_RUN: Readonly<Record<number, string>> = {
+  126: 'the command is not executable (sh exit 126)',
+  127: 'the command was not found (sh exit 127)',
+};
 
 /** The answer an exit status gives, or `undefined` when the command could not run at all. */
 function answerOfExit(code: number | null, request: ApprovalRequest, printed: string): ApprovalAnswer | undefined {
@@ -75,7 +83,12 @@ export class CommandApprover implements Approver {
     // Its own process group (POSIX), so an abort reaches what the shell started (a dialog), not just the shell.
     const group = process.platform !== 'win32';
     return new Promise((resolve, reject) => {
-      const child = spawn(command, { shell: true, detached: group, stdio: ['ignore', 'pipe', 'ignore'], env: environment(request) });
+      const child = spawn(command, {
+        shell: true,
+        detached: group,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: environment(request),
+      });
       let printed = '';
       child.stdout?.on('data', (chunk: Buffer) => {
         if (printed.length < 256) printed += chunk.toString('utf8');

@@ -42,7 +42,9 @@ export function darwinProcessTable(): ProcessTable {
   const lib = koffi.load('libSystem.B.dylib');
   const procPidpath = lib.func('int proc_pidpath(int pid, _Out_ void *buffer, uint32_t size)');
   const procPidinfo = lib.func('int proc_pidinfo(int pid, int flavor, uint64_t arg, _Out_ void *buffer, int size)');
-  const sysctl = lib.func('int sysctl(int *name, uint32_t namelen, _Out_ void *old, _Inout_ size_t *oldlen, void *new_, size_t newlen)');
+  const sysctl = lib.func(
+    'int sysctl(int *name, uint32_t namelen, _Out_ void *old, _Inout_ size_t *oldlen, void *new_, size_t newlen)',
+  );
   const getsid = lib.func('int getsid(int pid)');
   const started = (pid: number): { ppid: number; startTime: string } | undefined => {
     const info = Buffer.alloc(PROC_PIDTBSDINFO_SIZE);
@@ -58,12 +60,26 @@ export function darwinProcessTable(): ProcessTable {
       const exe = procPidpath(pid, path, path.length) > 0 ? cString(path, 0) : '';
       const args = Buffer.alloc(ARGS_MAX);
       const argsLength = [ARGS_MAX];
-      const argv = sysctl([CTL_KERN, KERN_PROCARGS2, pid], 3, args, argsLength, null, 0) === 0 ? parseProcArgs(args, argsLength[0]!) : [];
+      const argv =
+        sysctl([CTL_KERN, KERN_PROCARGS2, pid], 3, args, argsLength, null, 0) === 0
+          ? parseProcArgs(args, argsLength[0]!)
+          : [];
       const vnode = Buffer.alloc(VNODE_PATH_INFO_SIZE);
-      const cwd = procPidinfo(pid, PROC_PIDVNODEPATHINFO, 0, vnode, vnode.length) === vnode.length ? cString(vnode, 152, 152 + 1024) : '';
+      const cwd =
+        procPidinfo(pid, PROC_PIDVNODEPATHINFO, 0, vnode, vnode.length) === vnode.length
+          ? cString(vnode, 152, 152 + 1024)
+          : '';
       const after = started(pid);
       if (!after || after.startTime !== before.startTime) return Promise.resolve(undefined);
-      const record: ProcessRecord = { pid, ppid: after.ppid, sid: getsid(pid) as number, startTime: after.startTime, exe, argv, cwd };
+      const record: ProcessRecord = {
+        pid,
+        ppid: after.ppid,
+        sid: getsid(pid) as number,
+        startTime: after.startTime,
+        exe,
+        argv,
+        cwd,
+      };
       return Promise.resolve(record);
     },
   };

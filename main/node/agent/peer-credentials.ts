@@ -28,14 +28,17 @@ type Koffi = typeof koffiModule;
 /** Linux: `struct ucred { pid_t pid; uid_t uid; gid_t gid; }` from getsockopt(SOL_SOCKET, SO_PEERCRED). */
 function linuxReader(koffi: Koffi): PeerReader {
   const libc = koffi.load('libc.so.6');
-  const getsockopt = libc.func('int getsockopt(int fd, int level, int name, _Out_ void *value, _Inout_ uint32_t *length)');
+  const getsockopt = libc.func(
+    'int getsockopt(int fd, int level, int name, _Out_ void *value, _Inout_ uint32_t *length)',
+  );
   // SOL_SOCKET and SO_PEERCRED as on x86, x86-64, ARM and RISC-V (asm-generic/socket.h); MIPS, PowerPC and SPARC number them otherwise.
   const SOL_SOCKET = 1;
   const SO_PEERCRED = 17;
   return (fd) => {
     const ucred = Buffer.alloc(12);
     const length = [ucred.length];
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0 || length[0] !== 12) throw new Error('getsockopt(SO_PEERCRED) failed');
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0 || length[0] !== 12)
+      throw new Error('getsockopt(SO_PEERCRED) failed');
     return { method: 'SO_PEERCRED', pid: ucred.readInt32LE(0), uid: ucred.readUInt32LE(4) };
   };
 }
@@ -47,14 +50,17 @@ function linuxReader(koffi: Koffi): PeerReader {
  */
 function darwinReader(koffi: Koffi): PeerReader {
   const libc = koffi.load('libSystem.B.dylib');
-  const getsockopt = libc.func('int getsockopt(int fd, int level, int name, _Out_ void *value, _Inout_ uint32_t *length)');
+  const getsockopt = libc.func(
+    'int getsockopt(int fd, int level, int name, _Out_ void *value, _Inout_ uint32_t *length)',
+  );
   const getpeereid = libc.func('int getpeereid(int fd, _Out_ uint32_t *uid, _Out_ uint32_t *gid)');
   const SOL_LOCAL = 0;
   const LOCAL_PEERPID = 2;
   return (fd) => {
     const pid = Buffer.alloc(4);
     const length = [4];
-    if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, pid, length) !== 0) throw new Error('getsockopt(LOCAL_PEERPID) failed');
+    if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, pid, length) !== 0)
+      throw new Error('getsockopt(LOCAL_PEERPID) failed');
     const uid = [0];
     const gid = [0];
     if (getpeereid(fd, uid, gid) !== 0) throw new Error('getpeereid failed');

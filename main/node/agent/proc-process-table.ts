@@ -30,11 +30,15 @@ export function parseStat(text: string, pid: number): StatFields | undefined {
   if (!text.startsWith(`${pid} (`)) return undefined;
   const close = text.lastIndexOf(')');
   if (close < 0 || text[close + 1] !== ' ') return undefined;
-  const fields = text.slice(close + 2).trimEnd().split(' ');
+  const fields = text
+    .slice(close + 2)
+    .trimEnd()
+    .split(' ');
   // fields[n - 3] is field n
   const [state, ppid, sid, tty, startTime] = [fields[0], fields[4 - 3], fields[6 - 3], fields[7 - 3], fields[22 - 3]];
   if (state === undefined || !/^[A-Za-z]$/.test(state)) return undefined;
-  if (!WHOLE.test(ppid ?? '') || !WHOLE.test(sid ?? '') || !WHOLE.test(tty ?? '') || !WHOLE.test(startTime ?? '')) return undefined;
+  if (!WHOLE.test(ppid ?? '') || !WHOLE.test(sid ?? '') || !WHOLE.test(tty ?? '') || !WHOLE.test(startTime ?? ''))
+    return undefined;
   return { ppid: Number(ppid), sid: Number(sid), tty: Number(tty), startTime: startTime! };
 }
 
@@ -59,7 +63,8 @@ function procFileReader(): (path: string) => string {
     const fd = openSync(path, 'r');
     try {
       let length = 0;
-      for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+      for (let n = -1; n !== 0 && length < buffer.length; length += n)
+        n = readSync(fd, buffer, length, buffer.length - length, null);
       return buffer.toString('utf8', 0, length);
     } finally {
       closeSync(fd);
@@ -91,7 +96,10 @@ export class ProcProcessTable implements ProcessTable {
   }
 
   private stat(pid: number): StatFields | undefined {
-    return parseStat(orEmpty(() => this.readProcFile(`${this.root}/${pid}/stat`)), pid);
+    return parseStat(
+      orEmpty(() => this.readProcFile(`${this.root}/${pid}/stat`)),
+      pid,
+    );
   }
 
   /** Ticks since boot from /proc/uptime (seconds with two decimals), in the 1/100 s USER_HZ of stat's start times, rounded up. */
@@ -115,6 +123,15 @@ export class ProcProcessTable implements ProcessTable {
     // Read the start time again: if the process exited and its pid was taken meanwhile, what was read may be the new one's.
     const after = this.stat(pid);
     if (!after || after.startTime !== before.startTime) return undefined;
-    return { pid, ppid: after.ppid, sid: after.sid, tty: after.tty, startTime: after.startTime, exe, argv: splitCmdline(cmdline), cwd };
+    return {
+      pid,
+      ppid: after.ppid,
+      sid: after.sid,
+      tty: after.tty,
+      startTime: after.startTime,
+      exe,
+      argv: splitCmdline(cmdline),
+      cwd,
+    };
   }
 }

@@ -3,7 +3,14 @@
  * each result or error one response. Only a code and a message cross on failure; a bug is logged
  * here and reported as INTERNAL, never with its stack or cause.
  */
-import { PROTOCOL_VERSION, type Request, type Response, type SessionInfo, type StatusResult, type WireError } from '../../../helper/wire.ts';
+import {
+  PROTOCOL_VERSION,
+  type Request,
+  type Response,
+  type SessionInfo,
+  type StatusResult,
+  type WireError,
+} from '../../../helper/wire.ts';
 import type { ConsoleCredentials } from '../../../helper/console-wire.ts';
 import type { VerifiedCaller } from '../../../common/caller.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
@@ -14,7 +21,13 @@ import { TrayCredError } from '../../core/errors.ts';
 import { answerPrompt, waitForPrompts, wirePrompt } from './approval-ops.ts';
 import type { SessionInfo as CoreSession } from '../../core/sources/sessions.ts';
 
-const status = (s: AgentStatus): StatusResult => ({ locked: s.locked, profiles: s.profiles, pending: s.pending, waiting: s.waiting, agentPid: s.agentPid });
+const status = (s: AgentStatus): StatusResult => ({
+  locked: s.locked,
+  profiles: s.profiles,
+  pending: s.pending,
+  waiting: s.waiting,
+  agentPid: s.agentPid,
+});
 
 const session = (s: CoreSession): SessionInfo => ({
   profile: s.profile,
@@ -26,12 +39,22 @@ const session = (s: CoreSession): SessionInfo => ({
 });
 
 /** `tray-cred login`'s answer: the credentials, and whether they are a federation token (the console takes no SessionDuration for one). */
-const consoleCredentials = (r: Resolved): ConsoleCredentials => ({ credentials: r.result, federated: r.served === 'federated' });
+const consoleCredentials = (r: Resolved): ConsoleCredentials => ({
+  credentials: r.result,
+  federated: r.served === 'federated',
+});
 
-async function answer(broker: Broker, request: Request, verified: VerifiedCaller | undefined, answerer: { verifies: boolean; warn: (message: string) => void }): Promise<unknown> {
+async function answer(
+  broker: Broker,
+  request: Request,
+  verified: VerifiedCaller | undefined,
+  answerer: { verifies: boolean; warn: (message: string) => void },
+): Promise<unknown> {
   switch (request.op) {
     case 'credentials': // the broker scrubs the callers itself
-      return request.purpose === 'console' ? consoleCredentials(await broker.access(request.id, request.profile, request.caller, verified, 'console')) : broker.credentials(request.id, request.profile, request.caller, verified);
+      return request.purpose === 'console'
+        ? consoleCredentials(await broker.access(request.id, request.profile, request.caller, verified, 'console'))
+        : broker.credentials(request.id, request.profile, request.caller, verified);
     case 'status':
       return status(broker.status());
     case 'lock':
@@ -65,7 +88,12 @@ export interface PeerRule {
 }
 
 /** Refuses a peer of another uid: the agent's log and the audit log say so, the client gets FORBIDDEN and nothing else. */
-async function refuseForeign(request: Request, verified: VerifiedCaller, rule: PeerRule, warn: (message: string) => void): Promise<Response> {
+async function refuseForeign(
+  request: Request,
+  verified: VerifiedCaller,
+  rule: PeerRule,
+  warn: (message: string) => void,
+): Promise<Response> {
   const reason = `the connecting process (pid ${verified.peer.pid}) runs as uid ${verified.peer.uid}, not as the agent's uid ${rule.uid}`;
   warn(`refused a ${request.op} request: ${reason}`);
   const claimed = scrubCaller(request.caller);
@@ -86,11 +114,21 @@ async function refuseForeign(request: Request, verified: VerifiedCaller, rule: P
  * Answers one validated request; `verified` is the caller as the kernel named it. Never throws:
  * every failure becomes an error response.
  */
-export function requestHandler(broker: Broker, warn: (message: string) => void, rule?: PeerRule): (request: Request, verified?: VerifiedCaller) => Promise<Response> {
+export function requestHandler(
+  broker: Broker,
+  warn: (message: string) => void,
+  rule?: PeerRule,
+): (request: Request, verified?: VerifiedCaller) => Promise<Response> {
   return async (request, verified) => {
     try {
-      if (rule && verified && rule.uid !== undefined && verified.peer.uid !== rule.uid) return await refuseForeign(request, verified, rule, warn);
-      return { v: PROTOCOL_VERSION, id: request.id, ok: true, result: await answer(broker, request, verified, { verifies: rule?.uid !== undefined, warn }) };
+      if (rule && verified && rule.uid !== undefined && verified.peer.uid !== rule.uid)
+        return await refuseForeign(request, verified, rule, warn);
+      return {
+        v: PROTOCOL_VERSION,
+        id: request.id,
+        ok: true,
+        result: await answer(broker, request, verified, { verifies: rule?.uid !== undefined, warn }),
+      };
     } catch (error) {
       return { v: PROTOCOL_VERSION, id: request.id, ok: false, error: toWire(error, warn) };
     }

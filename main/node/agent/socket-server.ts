@@ -64,7 +64,9 @@ export class SocketServer {
     if (!windows && fd === undefined) {
       const max = MAX_SOCKET_PATH[process.platform] ?? 103;
       if (Buffer.byteLength(path) > max) {
-        throw new EnvironmentError(`the socket path ${path} is longer than ${max} bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path`);
+        throw new EnvironmentError(
+          `the socket path ${path} is longer than ${max} bytes, which Unix sockets cannot use: set TRAY_CRED_SOCKET to a shorter path`,
+        );
       }
       const dir = dirname(path);
       const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -79,8 +81,18 @@ export class SocketServer {
     server.maxConnections = 2048;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') reject(new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`));
-        else if (fd !== undefined) reject(new EnvironmentError(`LISTEN_PID and LISTEN_FDS say a listening socket was handed in as fd ${fd}, but it cannot be used (${error.message}): start the agent through its socket unit, or without those variables`));
+        if (error.code === 'EADDRINUSE')
+          reject(
+            new EnvironmentError(
+              `another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`,
+            ),
+          );
+        else if (fd !== undefined)
+          reject(
+            new EnvironmentError(
+              `LISTEN_PID and LISTEN_FDS say a listening socket was handed in as fd ${fd}, but it cannot be used (${error.message}): start the agent through its socket unit, or without those variables`,
+            ),
+          );
         else reject(error);
       });
       if (fd === undefined) server.listen(path, () => resolve());
@@ -97,7 +109,9 @@ export class SocketServer {
     try {
       this.options.pipeGuard?.afterListen(path);
     } catch (error) {
-      this.options.warn(`could not give ${path} an owner-only security descriptor (${(error as Error).message}): its default one stands`);
+      this.options.warn(
+        `could not give ${path} an owner-only security descriptor (${(error as Error).message}): its default one stands`,
+      );
     }
   }
 
@@ -118,7 +132,10 @@ export class SocketServer {
       });
       probe.once('error', () => resolve(false));
     });
-    if (alive) throw new EnvironmentError(`another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`);
+    if (alive)
+      throw new EnvironmentError(
+        `another tray-cred agent already listens on ${path}: stop it first (\`tray-cred status\` shows its pid)`,
+      );
     await fsp.rm(path, { force: true });
   }
 
@@ -126,7 +143,9 @@ export class SocketServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     // Never rejects: a peer that cannot be named is recorded as unverified by identify itself.
-    const identity = this.options.identify ? this.options.identify(socket).catch(() => undefined) : Promise.resolve(undefined);
+    const identity = this.options.identify
+      ? this.options.identify(socket).catch(() => undefined)
+      : Promise.resolve(undefined);
     socket.on('error', () => socket.destroy());
     const frame = new LineFrameReader('request');
     let done = false;

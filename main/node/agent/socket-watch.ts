@@ -23,7 +23,11 @@ async function inode(path: string): Promise<bigint | null> {
  * nothing, and unlike fs.watch it behaves the same when the whole directory goes. Reports each
  * change once; `rearm` starts watching again. The timer never keeps the process alive.
  */
-export async function watchSocketFile(path: string, onChange: (what: SocketChange) => void, intervalMs = 2000): Promise<SocketWatch> {
+export async function watchSocketFile(
+  path: string,
+  onChange: (what: SocketChange) => void,
+  intervalMs = 2000,
+): Promise<SocketWatch> {
   let known = await inode(path);
   let armed = known !== null;
   let checking = false;

@@ -14,7 +14,14 @@
  */
 import { createRequire } from 'node:module';
 import type koffiModule from 'koffi';
-import { OPEN_EXISTING, SQOS_IDENTIFICATION, Win32Error, checkPipeServer, koffiWin32Pipes, type Win32Pipes } from '../../../helper/win32-pipe.ts';
+import {
+  OPEN_EXISTING,
+  SQOS_IDENTIFICATION,
+  Win32Error,
+  checkPipeServer,
+  koffiWin32Pipes,
+  type Win32Pipes,
+} from '../../../helper/win32-pipe.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 
 const ERROR_FILE_NOT_FOUND = 2;
@@ -25,11 +32,18 @@ export function claimPipeName(path: string, api: Win32Pipes): void {
     api.close(api.open(path));
   } catch (error) {
     if (error instanceof Win32Error && error.code === ERROR_FILE_NOT_FOUND) return;
-    throw new EnvironmentError(`cannot tell whether the pipe ${path} is free (${(error as Error).message}): the agent does not start on a pipe it cannot check`);
+    throw new EnvironmentError(
+      `cannot tell whether the pipe ${path} is free (${(error as Error).message}): the agent does not start on a pipe it cannot check`,
+    );
   }
   const check = checkPipeServer(path, api);
-  if (check.ok) throw new EnvironmentError(`another tray-cred agent already listens on ${path} (pid ${check.pid}): stop it first (\`tray-cred status\` shows its pid)`);
-  throw new EnvironmentError(`${check.reason}: it holds tray-cred's pipe name, perhaps to receive requests meant for tray-cred, so the agent does not start; end that process (Task Manager shows its pid), then start tray-cred`);
+  if (check.ok)
+    throw new EnvironmentError(
+      `another tray-cred agent already listens on ${path} (pid ${check.pid}): stop it first (\`tray-cred status\` shows its pid)`,
+    );
+  throw new EnvironmentError(
+    `${check.reason}: it holds tray-cred's pipe name, perhaps to receive requests meant for tray-cred, so the agent does not start; end that process (Task Manager shows its pid), then start tray-cred`,
+  );
 }
 
 const READ_CONTROL = 0x0002_0000;
@@ -44,14 +58,22 @@ function restrictPipeToUser(path: string, require: NodeJS.Require = createRequir
   const koffi = require('koffi') as typeof koffiModule;
   const kernel32 = koffi.load('kernel32.dll');
   const advapi32 = koffi.load('advapi32.dll');
-  const CreateFileW = kernel32.func('void *__stdcall CreateFileW(str16 name, uint32_t access, uint32_t share, void *sa, uint32_t disposition, uint32_t flags, void *template)');
+  const CreateFileW = kernel32.func(
+    'void *__stdcall CreateFileW(str16 name, uint32_t access, uint32_t share, void *sa, uint32_t disposition, uint32_t flags, void *template)',
+  );
   const CloseHandle = kernel32.func('bool __stdcall CloseHandle(void *handle)');
   const LocalFree = kernel32.func('void *__stdcall LocalFree(void *mem)');
   const GetLastError = kernel32.func('uint32_t __stdcall GetLastError()');
   const ConvertSidToStringSidW = advapi32.func('bool __stdcall ConvertSidToStringSidW(void *sid, _Out_ void **text)');
-  const ConvertSddl = advapi32.func('bool __stdcall ConvertStringSecurityDescriptorToSecurityDescriptorW(str16 sddl, uint32_t revision, _Out_ void **sd, void *size)');
-  const GetSecurityDescriptorDacl = advapi32.func('bool __stdcall GetSecurityDescriptorDacl(void *sd, _Out_ int32_t *present, _Out_ void **dacl, _Out_ int32_t *defaulted)');
-  const SetSecurityInfo = advapi32.func('uint32_t __stdcall SetSecurityInfo(void *handle, int type, uint32_t info, void *owner, void *group, void *dacl, void *sacl)');
+  const ConvertSddl = advapi32.func(
+    'bool __stdcall ConvertStringSecurityDescriptorToSecurityDescriptorW(str16 sddl, uint32_t revision, _Out_ void **sd, void *size)',
+  );
+  const GetSecurityDescriptorDacl = advapi32.func(
+    'bool __stdcall GetSecurityDescriptorDacl(void *sd, _Out_ int32_t *present, _Out_ void **dacl, _Out_ int32_t *defaulted)',
+  );
+  const SetSecurityInfo = advapi32.func(
+    'uint32_t __stdcall SetSecurityInfo(void *handle, int type, uint32_t info, void *owner, void *group, void *dacl, void *sacl)',
+  );
   const check = (ok: unknown, call: string): void => {
     if (!ok) throw new Win32Error(call, GetLastError() as number);
   };
@@ -60,15 +82,35 @@ function restrictPipeToUser(path: string, require: NodeJS.Require = createRequir
   const sid = koffi.decode(text[0], 'str16') as string;
   LocalFree(text[0]);
   const sd: unknown[] = [null];
-  check(ConvertSddl(`D:P(A;;GA;;;${sid})`, SDDL_REVISION_1, sd, null), 'ConvertStringSecurityDescriptorToSecurityDescriptorW');
+  check(
+    ConvertSddl(`D:P(A;;GA;;;${sid})`, SDDL_REVISION_1, sd, null),
+    'ConvertStringSecurityDescriptorToSecurityDescriptorW',
+  );
   try {
     const dacl: unknown[] = [null];
     check(GetSecurityDescriptorDacl(sd[0], [0], dacl, [0]), 'GetSecurityDescriptorDacl');
-    const handle = CreateFileW(path, READ_CONTROL | WRITE_DAC, 0, null, OPEN_EXISTING, SQOS_IDENTIFICATION, null) as unknown;
+    const handle = CreateFileW(
+      path,
+      READ_CONTROL | WRITE_DAC,
+      0,
+      null,
+      OPEN_EXISTING,
+      SQOS_IDENTIFICATION,
+      null,
+    ) as unknown;
     const address = handle === null ? 0n : koffi.address(handle);
-    if (address === 0n || address === 0xffff_ffff_ffff_ffffn) throw new Win32Error('CreateFileW', GetLastError() as number);
+    if (address === 0n || address === 0xffff_ffff_ffff_ffffn)
+      throw new Win32Error('CreateFileW', GetLastError() as number);
     try {
-      const error = SetSecurityInfo(handle, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, null, null, dacl[0], null) as number;
+      const error = SetSecurityInfo(
+        handle,
+        SE_KERNEL_OBJECT,
+        DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+        null,
+        null,
+        dacl[0],
+        null,
+      ) as number;
       if (error !== 0) throw new Win32Error('SetSecurityInfo', error);
     } finally {
       CloseHandle(handle);
@@ -79,7 +121,9 @@ function restrictPipeToUser(path: string, require: NodeJS.Require = createRequir
 }
 
 /** The Windows guard the socket server runs around its listen; `undefined` elsewhere. */
-export function windowsPipeGuard(platform: NodeJS.Platform): { beforeListen(path: string): void; afterListen(path: string): void } | undefined {
+export function windowsPipeGuard(
+  platform: NodeJS.Platform,
+): { beforeListen(path: string): void; afterListen(path: string): void } | undefined {
   if (platform !== 'win32') return undefined;
   const require = createRequire(import.meta.url);
   return {

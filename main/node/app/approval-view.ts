@@ -20,7 +20,12 @@ function offeredScopes(request: ApprovalRequest): { kinds: ApprovalScopeKind[]; 
   return { kinds: ['once', ...new Set(kinds)], minutes: request.offer?.minutes ?? 0 };
 }
 
-function facts(request: ApprovalRequest): { program: string; verified: boolean; provenance: string; facts: ApprovalFact[] } {
+function facts(request: ApprovalRequest): {
+  program: string;
+  verified: boolean;
+  provenance: string;
+  facts: ApprovalFact[];
+} {
   const v = request.verified;
   if (v) {
     const r = v.requester;
@@ -34,7 +39,9 @@ function facts(request: ApprovalRequest): { program: string; verified: boolean; 
         { label: 'Command', value: displayText(argv, 1000) },
         { label: 'Working directory', value: displayText(r.cwd, 500) },
         { label: 'Process', value: `pid ${r.pid}, started ${displayText(r.startTime, 40)}` },
-        ...(v.ancestry.length ? [{ label: 'Started by', value: displayText(v.ancestry.map((a) => a.argv[0] ?? a.exe).join(' ← '), 300) }] : []),
+        ...(v.ancestry.length
+          ? [{ label: 'Started by', value: displayText(v.ancestry.map((a) => a.argv[0] ?? a.exe).join(' ← '), 300) }]
+          : []),
       ],
     };
   }
@@ -60,7 +67,12 @@ function firstUseLine(request: ApprovalRequest): string | null {
 }
 
 /** The request as the window shows it; `rejected` is what AWS said of the last code for this profile. */
-export function approvalView(id: number, request: ApprovalRequest, queued: number, rejected: string | null): ApprovalView {
+export function approvalView(
+  id: number,
+  request: ApprovalRequest,
+  queued: number,
+  rejected: string | null,
+): ApprovalView {
   const offer = offeredScopes(request);
   return {
     id,
@@ -83,8 +95,10 @@ export function approvalView(id: number, request: ApprovalRequest, queued: numbe
 export function answerOf(request: ApprovalRequest, choice: ApprovalChoice): ApprovalAnswer {
   if (!choice.allow) return { allow: false };
   const offer = offeredScopes(request);
-  if (!offer.kinds.includes(choice.scope)) throw new UsageError(`this request does not offer "${choice.scope}": choose one of ${offer.kinds.join(', ')}`);
-  if (request.mfaSerial && !MFA_CODE.test(choice.mfaCode ?? '')) throw new UsageError('type the six-digit code your MFA device shows now, then Allow');
+  if (!offer.kinds.includes(choice.scope))
+    throw new UsageError(`this request does not offer "${choice.scope}": choose one of ${offer.kinds.join(', ')}`);
+  if (request.mfaSerial && !MFA_CODE.test(choice.mfaCode ?? ''))
+    throw new UsageError('type the six-digit code your MFA device shows now, then Allow');
   const code = request.mfaSerial ? { mfaCode: choice.mfaCode } : {};
   if (choice.scope === 'once') return { allow: true, scope: { kind: 'once' }, ...code };
   return { allow: true, scope: { kind: choice.scope, minutes: offer.minutes }, ...code };
@@ -100,8 +114,12 @@ const MFA_REFUSED = /MultiFactorAuthentication failed|invalid MFA/i;
 export function mfaVerdict(entry: AuditEntry): { profile: string; rejected: string | null } | undefined {
   if (entry.event !== 'access' || !entry.profile) return undefined;
   if (entry.decision === 'error' && MFA_REFUSED.test(entry.reason ?? '')) {
-    return { profile: entry.profile, rejected: `AWS rejected the last MFA code for “${displayText(entry.profile, 64)}”: ${displayText(entry.reason ?? '', 300)}. Wait for the next code and try again.` };
+    return {
+      profile: entry.profile,
+      rejected: `AWS rejected the last MFA code for “${displayText(entry.profile, 64)}”: ${displayText(entry.reason ?? '', 300)}. Wait for the next code and try again.`,
+    };
   }
-  if (entry.decision === 'approved' || entry.decision === 'allowed' || entry.decision === 'remembered') return { profile: entry.profile, rejected: null };
+  if (entry.decision === 'approved' || entry.decision === 'allowed' || entry.decision === 'remembered')
+    return { profile: entry.profile, rejected: null };
   return undefined;
 }

@@ -1,4 +1,12 @@
-import type { AccessStory, ChainStatus, ExportFormat, ExportResult, HistoryFilter, HistoryPage, TimelineBuckets } from '../../../preload/api.ts';
+import type {
+  AccessStory,
+  ChainStatus,
+  ExportFormat,
+  ExportResult,
+  HistoryFilter,
+  HistoryPage,
+  TimelineBuckets,
+} from '../../../preload/api.ts';
 import { MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../../preload/api.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
 import { verifyAuditLog } from '../../core/audit/audit-verify.ts';
@@ -43,7 +51,8 @@ export class HistoryService {
   /** The filter's accesses per decision in at most `buckets` time buckets: what the timeline draws. */
   timeline(filter: HistoryFilter, buckets: number): Promise<TimelineBuckets> {
     return guarded('counted the history', async () => {
-      if (buckets > MAX_TIMELINE_BUCKETS) throw new UsageError(`a timeline holds at most ${MAX_TIMELINE_BUCKETS} buckets`);
+      if (buckets > MAX_TIMELINE_BUCKETS)
+        throw new UsageError(`a timeline holds at most ${MAX_TIMELINE_BUCKETS} buckets`);
       await this.deps.history.refresh();
       return this.deps.history.timeline(filter, buckets);
     });
@@ -56,7 +65,10 @@ export class HistoryService {
       const entry = await readEntry(fs, audit.dir, seq);
       if (!entry) throw new UsageError(`entry ${seq} is not in the audit log any more: refresh the history`);
       await history.refresh();
-      return accessStory(entry, { anchoredSeq: (await audit.readAnchor())?.seq ?? 0, firstUse: history.isFirstUse(seq) ?? false });
+      return accessStory(entry, {
+        anchoredSeq: (await audit.readAnchor())?.seq ?? 0,
+        firstUse: history.isFirstUse(seq) ?? false,
+      });
     });
   }
 
@@ -72,10 +84,20 @@ export class HistoryService {
         throw error;
       }
       try {
-        const report = await verifyAuditLog(fs, audit.dir, key, { requireEntries: await vault.exists(), anchor: await audit.readAnchor() });
+        const report = await verifyAuditLog(fs, audit.dir, key, {
+          requireEntries: await vault.exists(),
+          anchor: await audit.readAnchor(),
+        });
         const p = report.problem;
         if (report.ok || !p) return { state: 'verified', entries: report.entries };
-        return { state: 'tampered', entries: report.entries, seq: p.seq ?? null, file: p.file, line: p.line, reason: p.reason };
+        return {
+          state: 'tampered',
+          entries: report.entries,
+          seq: p.seq ?? null,
+          file: p.file,
+          line: p.line,
+          reason: p.reason,
+        };
       } finally {
         key.fill(0);
       }
@@ -91,7 +113,9 @@ export class HistoryService {
       try {
         await fs.writeFileAtomic(path, format === 'csv' ? toCsv(rows) : toJson(rows));
       } catch (error) {
-        throw new UsageError(`the history could not be saved as ${path} (${(error as NodeJS.ErrnoException).code ?? 'write failed'}): choose a folder you can write to`);
+        throw new UsageError(
+          `the history could not be saved as ${path} (${(error as NodeJS.ErrnoException).code ?? 'write failed'}): choose a folder you can write to`,
+        );
       }
       return { saved: true, rows: rows.length, path };
     });

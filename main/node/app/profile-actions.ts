@@ -37,7 +37,11 @@ function appClaim(action: string, profile: string): CallerClaim {
 }
 
 /** One request through the broker's whole pipeline, as `action`. */
-function gatedCredentials(broker: ProfileActionDeps['broker'], profile: string, action: string): Promise<CredentialProcessDocument> {
+function gatedCredentials(
+  broker: ProfileActionDeps['broker'],
+  profile: string,
+  action: string,
+): Promise<CredentialProcessDocument> {
   sequence += 1;
   return broker.credentials(`app-${process.pid}-${sequence}`, checkProfileName(profile), appClaim(action, profile));
 }
@@ -56,14 +60,23 @@ export async function exportLines(d: ProfileActionDeps, profile: string): Promis
 export async function consoleSignInUrl(d: ProfileActionDeps, profile: string): Promise<string> {
   const creds = await gatedCredentials(d.broker, profile, 'Open console');
   const region = (await regionFor(d, profile, undefined)) ?? 'us-east-1';
-  return consoleUrl(creds, { profile, region, destination: undefined, signinUrl: d.signinUrl ?? DEFAULT_SIGNIN_URL, durationSeconds: 3600 });
+  return consoleUrl(creds, {
+    profile,
+    region,
+    destination: undefined,
+    signinUrl: d.signinUrl ?? DEFAULT_SIGNIN_URL,
+    durationSeconds: 3600,
+  });
 }
 
 /**
  * "Rotate now": the key's use is decided first (an `ask` profile asks), then the same steps as
  * `tray-cred rotate` (crash-safe, each outcome audited), then the cached session is dropped.
  */
-export async function rotateNow(d: Omit<RotationDeps, 'withKey'> & { broker: ProfileActionDeps['broker'] }, profile: string): Promise<string[]> {
+export async function rotateNow(
+  d: Omit<RotationDeps, 'withKey'> & { broker: ProfileActionDeps['broker'] },
+  profile: string,
+): Promise<string[]> {
   await gatedCredentials(d.broker, profile, 'Rotate now');
   try {
     return await runRotation({ ...d, withKey: (fn) => d.broker.withKey(fn) }, profile, async (r) => {
@@ -86,7 +99,13 @@ async function onPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Pla
   const names = platform === 'win32' ? [`${name}.exe`] : [name];
   for (const dir of dirs) {
     for (const file of names.map((n) => join(dir, n))) {
-      if (await access(file, platform === 'win32' ? constants.F_OK : constants.X_OK).then(() => true, () => false)) return file;
+      if (
+        await access(file, platform === 'win32' ? constants.F_OK : constants.X_OK).then(
+          () => true,
+          () => false,
+        )
+      )
+        return file;
     }
   }
   return undefined;

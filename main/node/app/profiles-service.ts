@@ -1,11 +1,24 @@
-import type { ImportResult, PolicyInput, ProfileActivity, ProfileInput, ProfileView, RotateResult } from '../../../preload/api.ts';
+import type {
+  ImportResult,
+  PolicyInput,
+  ProfileActivity,
+  ProfileInput,
+  ProfileView,
+  RotateResult,
+} from '../../../preload/api.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
 import { detectFormat, readSource } from '../../core/aws/import-sources.ts';
 import { UnknownProfileError, UsageError } from '../../core/errors.ts';
 import type { HistoryIndex } from '../../core/history/history-index.ts';
 import type { Broker } from '../../core/pipeline/broker.ts';
 import type { AccessKeys, Clock, FileSystem } from '../../core/ports/ports.ts';
-import { checkCredentials, checkPolicy, checkProfileName, checkRememberMinutes, type ProfileSummary } from '../../core/profiles/profile.ts';
+import {
+  checkCredentials,
+  checkPolicy,
+  checkProfileName,
+  checkRememberMinutes,
+  type ProfileSummary,
+} from '../../core/profiles/profile.ts';
 import { ProfileAdmin } from '../../core/vault/admin.ts';
 import type { Vault } from '../../core/vault/vault.ts';
 import { guarded } from './internal-app-error.ts';
@@ -79,15 +92,25 @@ export class ProfilesService {
       const name = checkProfileName(input.name);
       const policy = checkPolicy(input.policy);
       const remember = checkRememberMinutes(input.rememberMinutes);
-      const credentials = checkCredentials(name, { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey, sessionToken: input.sessionToken });
+      const credentials = checkCredentials(name, {
+        accessKeyId: input.accessKeyId,
+        secretAccessKey: input.secretAccessKey,
+        sessionToken: input.sessionToken,
+      });
       await this.deps.broker.withKey(async (key) => {
         const old = (await this.deps.vault.read(key)).data.profiles[name];
-        if (old && !input.replace) throw new UsageError(`profile "${name}" exists already: choose Edit to rotate its keys, or pick another name`);
+        if (old && !input.replace)
+          throw new UsageError(
+            `profile "${name}" exists already: choose Edit to rotate its keys, or pick another name`,
+          );
         if (!old && input.replace) throw new UnknownProfileError(name);
         // A new profile starts with the policy chosen in the form, so an `ask` profile starts in session mode as with `tray-cred add`.
         await this.admin.add(key, name, credentials, input.replace, policy);
         const stored = (await this.deps.vault.read(key)).data.profiles[name];
-        if (stored && (stored.policy !== policy || stored.rememberMinutes !== remember || (stored.notify ?? false) !== input.notify)) {
+        if (
+          stored &&
+          (stored.policy !== policy || stored.rememberMinutes !== remember || (stored.notify ?? false) !== input.notify)
+        ) {
           await this.admin.setPolicy(key, name, policy, remember, input.notify);
         }
       });
@@ -122,19 +145,32 @@ export class ProfilesService {
       try {
         bytes = await this.deps.fs.readFile(path);
       } catch (error) {
-        throw new UsageError(`${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'read failed'}): choose an AWS credentials file you can read`);
+        throw new UsageError(
+          `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'read failed'}): choose an AWS credentials file you can read`,
+        );
       }
       if (!bytes) throw new UsageError(`there is no file at ${path}`);
       if (detectFormat(path, bytes) === 'openssl-enc') {
-        throw new UsageError(`${path} is encrypted with openssl: import it with \`tray-cred import ${path} --pass-file <key file>\``);
+        throw new UsageError(
+          `${path} is encrypted with openssl: import it with \`tray-cred import ${path} --pass-file <key file>\``,
+        );
       }
       const parsed = readSource('aws-credentials', path, bytes, {});
       const ignored = parsed.skipped.map((s) => s.profile);
-      if (parsed.profiles.size === 0) throw new UsageError(`${path} holds no profile with aws_access_key_id and aws_secret_access_key`);
+      if (parsed.profiles.size === 0)
+        throw new UsageError(`${path} holds no profile with aws_access_key_id and aws_secret_access_key`);
       const r = await this.deps.broker.withKey((key) =>
-        this.admin.import(key, parsed.profiles, { replace: false, source: `${path} (aws-credentials, Profiles window)` }),
+        this.admin.import(key, parsed.profiles, {
+          replace: false,
+          source: `${path} (aws-credentials, Profiles window)`,
+        }),
       );
-      return { canceled: false, file: path, imported: [...r.added, ...r.replaced], skipped: [...r.skipped, ...ignored] };
+      return {
+        canceled: false,
+        file: path,
+        imported: [...r.added, ...r.replaced],
+        skipped: [...r.skipped, ...ignored],
+      };
     });
   }
 

@@ -57,7 +57,8 @@ export class AuditFollower {
     const files = (await fs.list(dir)).filter(isAuditFile);
     let at = this.pos.file === undefined ? 0 : files.indexOf(this.pos.file);
     const size = this.pos.file === undefined ? 0 : await fs.size(join(dir, this.pos.file));
-    if (this.pos.file !== undefined && (at < 0 || size === null || size < this.pos.offset)) return this.replaced(`${this.pos.file} ${at < 0 || size === null ? 'is gone' : 'shrank'}`);
+    if (this.pos.file !== undefined && (at < 0 || size === null || size < this.pos.offset))
+      return this.replaced(`${this.pos.file} ${at < 0 || size === null ? 'is gone' : 'shrank'}`);
     for (; at < files.length; at += 1) {
       const file = files[at]!;
       if (file !== this.pos.file) this.pos = { file, offset: 0, seq: this.pos.seq };
@@ -91,6 +92,8 @@ export class AuditFollower {
     const { fs, dir } = this.deps;
     const end = await endOfLog(fs, dir);
     this.pos = end;
-    this.deps.onReplaced(`the audit log in ${dir} was replaced (${why}); its chain restarted: following from its new end (entry ${end.seq}). Run \`tray-cred audit verify\` to see what happened`);
+    this.deps.onReplaced(
+      `the audit log in ${dir} was replaced (${why}); its chain restarted: following from its new end (entry ${end.seq}). Run \`tray-cred audit verify\` to see what happened`,
+    );
   }
 }

@@ -23,9 +23,14 @@ import { scanQueue, type IndexedScan, type ScanJob } from './audit-scan-queue.ts
 const MIN_FILES = 4;
 
 /** The worker's script: beside this module in the source tree, beside the bundle in dist/. */
-const findScript = (): string | undefined => workerScript(import.meta.url, ['./audit-verify-worker.mjs', './audit-verify-worker.ts']);
+const findScript = (): string | undefined =>
+  workerScript(import.meta.url, ['./audit-verify-worker.mjs', './audit-verify-worker.ts']);
 
-function startWorker(script: string, rawKey: Buffer, job: ScanJob): { done: Promise<IndexedScan[]>; stop: () => Promise<number> } {
+function startWorker(
+  script: string,
+  rawKey: Buffer,
+  job: ScanJob,
+): { done: Promise<IndexedScan[]>; stop: () => Promise<number> } {
   const key = new Uint8Array(rawKey);
   const worker = new Worker(script, { workerData: { ...job, key } });
   key.fill(0); // workerData was copied into the worker's message when it was made; the worker zeroes its own copy
@@ -38,7 +43,12 @@ function startWorker(script: string, rawKey: Buffer, job: ScanJob): { done: Prom
 }
 
 /** Every file's scan in order, from this thread and a worker per script in `scripts`; throws when a file cannot be read. */
-async function scanAll(scripts: readonly string[], rawKey: Buffer, paths: string[], want: number[]): Promise<FileScan[]> {
+async function scanAll(
+  scripts: readonly string[],
+  rawKey: Buffer,
+  paths: string[],
+  want: number[],
+): Promise<FileScan[]> {
   const job: ScanJob = { paths, want, next: new Int32Array(new SharedArrayBuffer(4)) };
   const workers = scripts.map((script) => startWorker(script, rawKey, job));
   // Settled here, so that a worker stopped after this thread failed leaves no unhandled rejection.
@@ -71,13 +81,20 @@ export async function verifyAuditLogParallel(
   if (files.length === 0) return verifyAuditLog(fs, dir, rawKey, options);
   // This thread scans too; a worker per other core (and file) when the log is long enough to pay for starting one.
   const script = files.length >= MIN_FILES ? findScript() : undefined;
-  const scripts: string[] = script ? Array.from({ length: Math.min(options.threads ?? availableParallelism(), files.length) - 1 }, () => script) : [];
+  const scripts: string[] = script
+    ? Array.from({ length: Math.min(options.threads ?? availableParallelism(), files.length) - 1 }, () => script)
+    : [];
   const anchor = options.anchor ?? null;
   const head = await readHead(fs, dir, createSecretKey(rawKey));
   const want = [1, ...(head.ok ? [head.seq] : []), ...(anchor ? [anchor.seq] : [])];
   let scans: FileScan[];
   try {
-    scans = await scanAll(scripts, rawKey, files.map((f) => join(dir, f)), want);
+    scans = await scanAll(
+      scripts,
+      rawKey,
+      files.map((f) => join(dir, f)),
+      want,
+    );
   } catch {
     return verifyAuditLog(fs, dir, rawKey, options); // a file vanished or could not be read: the full checks say which
   }

@@ -15,7 +15,8 @@ import type { BatchJob, BatchReader, FileSystem, HistoryBatch } from '../../core
 const MIN_BYTES = 16 * 1024 * 1024;
 
 /** The worker's script: beside this module in the source tree, beside the bundle in dist/ (or one level up from a chunk). */
-const findScript = (): string | undefined => workerScript(import.meta.url, ['./history-worker.mjs', '../history-worker.mjs', './history-worker.ts']);
+const findScript = (): string | undefined =>
+  workerScript(import.meta.url, ['./history-worker.mjs', '../history-worker.mjs', './history-worker.ts']);
 
 interface Pending {
   job: BatchJob;
@@ -89,7 +90,8 @@ export function workerReader(fs: FileSystem, options: { threads?: number; minByt
       const bytes = jobs.reduce((sum, j) => sum + j.size - j.offset, 0);
       const threads = Math.min(options.threads ?? availableParallelism(), jobs.length);
       const script = findScript();
-      const workers = script && threads >= 2 && bytes >= (options.minBytes ?? MIN_BYTES) ? startWorkers(script, threads) : undefined;
+      const workers =
+        script && threads >= 2 && bytes >= (options.minBytes ?? MIN_BYTES) ? startWorkers(script, threads) : undefined;
       return workers ? runPool(fs, workers, jobs) : inThread.read(jobs);
     },
   };

@@ -34,12 +34,19 @@ export function systemLogForwarder(options: ForwarderOptions): (entries: readonl
     const shipped = entries.map(shippedEntry);
     const runs = existsSync(socket)
       ? shipped.map((e) => ({ argv: ['logger', '--journald'], input: journalExport(journalFields(e)) }))
-      : [{ argv: ['logger', '-t', 'tray-cred', '-p', 'auth.info'], input: shipped.map((e) => `${syslogLine(e)}\n`).join('') }];
+      : [
+          {
+            argv: ['logger', '-t', 'tray-cred', '-p', 'auth.info'],
+            input: shipped.map((e) => `${syslogLine(e)}\n`).join(''),
+          },
+        ];
     for (const { argv, input } of runs) {
       const r = await runCommand(argv, env, input);
       if (r.status !== 0 && !warned) {
         warned = true;
-        options.warn(`the audit log could not be forwarded to the system log (${argv.join(' ')}: ${r.stderr.trim() || `exit ${r.status}`}); accesses are still recorded in the audit log. Said once`);
+        options.warn(
+          `the audit log could not be forwarded to the system log (${argv.join(' ')}: ${r.stderr.trim() || `exit ${r.status}`}); accesses are still recorded in the audit log. Said once`,
+        );
       }
     }
   };

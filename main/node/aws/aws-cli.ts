@@ -30,7 +30,9 @@ function versionOf(path: string, env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 /** The `aws` the PATH runs, and if that one is v1, the first v2 found after it or in a well-known place. */
-export async function probeAwsCli(env: NodeJS.ProcessEnv): Promise<{ first: AwsCliProbe | undefined; v2Elsewhere: string | undefined }> {
+export async function probeAwsCli(
+  env: NodeJS.ProcessEnv,
+): Promise<{ first: AwsCliProbe | undefined; v2Elsewhere: string | undefined }> {
   const onPath: string[] = [];
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const path = join(dir, process.platform === 'win32' ? 'aws.exe' : 'aws');

@@ -9,7 +9,12 @@ export async function readAwsConfig(c: CliContext, files: ReturnType<typeof awsF
 }
 
 /** Backs up `before` (when there was a file) and writes `after`; returns the backup's path. */
-export async function rewriteAwsConfig(c: CliContext, files: ReturnType<typeof awsFiles>, before: string, after: string): Promise<string | undefined> {
+export async function rewriteAwsConfig(
+  c: CliContext,
+  files: ReturnType<typeof awsFiles>,
+  before: string,
+  after: string,
+): Promise<string | undefined> {
   await c.fs.ensurePrivateDir(files.dir).catch(() => undefined);
   let backup: string | undefined;
   if (before) {

@@ -12,7 +12,8 @@ export async function callAws<T>(what: string, fix: string, fn: () => Promise<T>
     if (error instanceof UpstreamError) throw error;
     const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const text = `${what} failed: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${(e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300)}`;
-    if (e.$metadata?.httpStatusCode !== undefined && e.name) throw new AwsServiceError(e.name.replace(/Exception$/, ''), text);
+    if (e.$metadata?.httpStatusCode !== undefined && e.name)
+      throw new AwsServiceError(e.name.replace(/Exception$/, ''), text);
     throw new UpstreamError(`${text}: ${fix}`);
   }
 }

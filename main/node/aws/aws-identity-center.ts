@@ -1,7 +1,13 @@
 import type * as SsoSdk from '@aws-sdk/client-sso';
 import type * as OidcSdk from '@aws-sdk/client-sso-oidc';
 import { UpstreamError } from '../../core/errors.ts';
-import type { DeviceAuthorization, IdentityCenter, OidcClient, OidcTokens, TemporaryCredentials } from '../../core/ports/ports.ts';
+import type {
+  DeviceAuthorization,
+  IdentityCenter,
+  OidcClient,
+  OidcTokens,
+  TemporaryCredentials,
+} from '../../core/ports/ports.ts';
 import { callAws } from './aws-errors.ts';
 
 let oidcSdk: Promise<typeof OidcSdk> | undefined;
@@ -10,10 +16,15 @@ let ssoSdk: Promise<typeof SsoSdk> | undefined;
 const oidc = (): Promise<typeof OidcSdk> => (oidcSdk ??= import('@aws-sdk/client-sso-oidc'));
 const sso = (): Promise<typeof SsoSdk> => (ssoSdk ??= import('@aws-sdk/client-sso'));
 
-const FIX = 'check the network and the sso region (and AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO if set), then try again';
+const FIX =
+  'check the network and the sso region (and AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO if set), then try again';
 const common = { maxAttempts: 2, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } };
 
-async function withOidc<T>(what: string, region: string, fn: (client: OidcSdk.SSOOIDCClient, mod: typeof OidcSdk) => Promise<T>): Promise<T> {
+async function withOidc<T>(
+  what: string,
+  region: string,
+  fn: (client: OidcSdk.SSOOIDCClient, mod: typeof OidcSdk) => Promise<T>,
+): Promise<T> {
   return callAws(`IAM Identity Center ${what}`, FIX, async () => {
     const mod = await oidc();
     const client = new mod.SSOOIDCClient({ region, ...common });
@@ -25,7 +36,11 @@ async function withOidc<T>(what: string, region: string, fn: (client: OidcSdk.SS
   });
 }
 
-async function withPortal<T>(what: string, region: string, fn: (client: SsoSdk.SSOClient, mod: typeof SsoSdk) => Promise<T>): Promise<T> {
+async function withPortal<T>(
+  what: string,
+  region: string,
+  fn: (client: SsoSdk.SSOClient, mod: typeof SsoSdk) => Promise<T>,
+): Promise<T> {
   return callAws(`IAM Identity Center ${what}`, FIX, async () => {
     const mod = await sso();
     const client = new mod.SSOClient({ region, ...common });
@@ -46,37 +61,78 @@ export class AwsIdentityCenter implements IdentityCenter {
   registerClient(region: string): Promise<OidcClient> {
     return withOidc('RegisterClient', region, async (client, mod) => {
       // The scope is what makes CreateToken hand out a refresh token.
-      const out = await client.send(new mod.RegisterClientCommand({ clientName: 'tray-cred', clientType: 'public', scopes: ['sso:account:access'] }));
-      if (!out.clientId || !out.clientSecret) throw new UpstreamError('IAM Identity Center RegisterClient answered without a client');
-      return { clientId: out.clientId, clientSecret: out.clientSecret, clientSecretExpiresAt: new Date((out.clientSecretExpiresAt ?? 0) * 1000).toISOString() };
+      const out = await client.send(
+        new mod.RegisterClientCommand({
+          clientName: 'tray-cred',
+          clientType: 'public',
+          scopes: ['sso:account:access'],
+        }),
+      );
+      if (!out.clientId || !out.clientSecret)
+        throw new UpstreamError('IAM Identity Center RegisterClient answered without a client');
+      return {
+        clientId: out.clientId,
+        clientSecret: out.clientSecret,
+        clientSecretExpiresAt: new Date((out.clientSecretExpiresAt ?? 0) * 1000).toISOString(),
+      };
     });
   }
 
   startDeviceAuthorization(region: string, c: OidcClient, startUrl: string): Promise<DeviceAuthorization> {
     return withOidc('StartDeviceAuthorization', region, async (client, mod) => {
-      const out = await client.send(new mod.StartDeviceAuthorizationCommand({ clientId: c.clientId, clientSecret: c.clientSecret, startUrl }));
-      if (!out.deviceCode || !out.userCode || !out.verificationUri) throw new UpstreamError('IAM Identity Center StartDeviceAuthorization answered without a device code');
-      return { deviceCode: out.deviceCode, userCode: out.userCode, verificationUri: out.verificationUri, verificationUriComplete: out.verificationUriComplete, expiresIn: out.expiresIn ?? 600, interval: out.interval ?? 5 };
+      const out = await client.send(
+        new mod.StartDeviceAuthorizationCommand({ clientId: c.clientId, clientSecret: c.clientSecret, startUrl }),
+      );
+      if (!out.deviceCode || !out.userCode || !out.verificationUri)
+        throw new UpstreamError('IAM Identity Center StartDeviceAuthorization answered without a device code');
+      return {
+        deviceCode: out.deviceCode,
+        userCode: out.userCode,
+        verificationUri: out.verificationUri,
+        verificationUriComplete: out.verificationUriComplete,
+        expiresIn: out.expiresIn ?? 600,
+        interval: out.interval ?? 5,
+      };
     });
   }
 
-  createToken(region: string, c: OidcClient, grant: { deviceCode: string } | { refreshToken: string }): Promise<OidcTokens> {
+  createToken(
+    region: string,
+    c: OidcClient,
+    grant: { deviceCode: string } | { refreshToken: string },
+  ): Promise<OidcTokens> {
     return withOidc('CreateToken', region, async (client, mod) => {
       const input =
         'deviceCode' in grant
           ? { grantType: 'urn:ietf:params:oauth:grant-type:device_code', deviceCode: grant.deviceCode }
           : { grantType: 'refresh_token', refreshToken: grant.refreshToken };
-      const out = await client.send(new mod.CreateTokenCommand({ clientId: c.clientId, clientSecret: c.clientSecret, ...input }));
+      const out = await client.send(
+        new mod.CreateTokenCommand({ clientId: c.clientId, clientSecret: c.clientSecret, ...input }),
+      );
       if (!out.accessToken) throw new UpstreamError('IAM Identity Center CreateToken answered without a token');
       return { accessToken: out.accessToken, expiresIn: out.expiresIn ?? 3600, refreshToken: out.refreshToken };
     });
   }
 
-  getRoleCredentials(region: string, accessToken: string, role: { accountId: string; roleName: string }): Promise<TemporaryCredentials> {
+  getRoleCredentials(
+    region: string,
+    accessToken: string,
+    role: { accountId: string; roleName: string },
+  ): Promise<TemporaryCredentials> {
     return withPortal('GetRoleCredentials', region, async (client, mod) => {
-      const c = (await client.send(new mod.GetRoleCredentialsCommand({ accessToken, accountId: role.accountId, roleName: role.roleName }))).roleCredentials;
-      if (!c?.accessKeyId || !c.secretAccessKey || !c.sessionToken || !c.expiration) throw new UpstreamError('IAM Identity Center GetRoleCredentials answered without complete credentials');
-      return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: new Date(c.expiration).toISOString() };
+      const c = (
+        await client.send(
+          new mod.GetRoleCredentialsCommand({ accessToken, accountId: role.accountId, roleName: role.roleName }),
+        )
+      ).roleCredentials;
+      if (!c?.accessKeyId || !c.secretAccessKey || !c.sessionToken || !c.expiration)
+        throw new UpstreamError('IAM Identity Center GetRoleCredentials answered without complete credentials');
+      return {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiration: new Date(c.expiration).toISOString(),
+      };
     });
   }
 

@@ -9,13 +9,26 @@ let sdk: Promise<StsModule> | undefined;
 const load = (): Promise<StsModule> => (sdk ??= import('@aws-sdk/client-sts'));
 
 interface StsOutput {
-  Credentials?: { AccessKeyId?: string | undefined; SecretAccessKey?: string | undefined; SessionToken?: string | undefined; Expiration?: Date | undefined } | undefined;
+  Credentials?:
+    | {
+        AccessKeyId?: string | undefined;
+        SecretAccessKey?: string | undefined;
+        SessionToken?: string | undefined;
+        Expiration?: Date | undefined;
+      }
+    | undefined;
 }
 
 function temporary(out: StsOutput, what: string): TemporaryCredentials {
   const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) throw new UpstreamError(`STS ${what} answered without complete credentials`);
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration.toISOString() };
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration)
+    throw new UpstreamError(`STS ${what} answered without complete credentials`);
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: c.Expiration.toISOString(),
+  };
 }
 
 /**
@@ -27,7 +40,11 @@ export class AwsSts implements Sts {
     const mod = await load();
     const client = new mod.STSClient({
       region: target.region,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}) },
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+      },
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
       maxAttempts: 2,
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
@@ -43,16 +60,25 @@ export class AwsSts implements Sts {
       const e = error as { name?: string; message?: string; code?: string };
       const name = e.name && e.name !== 'Error' ? `${e.name}: ` : '';
       const where = target.endpoint ?? `STS in ${target.region}`;
-      throw new UpstreamError(`STS ${what} failed at ${where}: ${name}${(e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300)}`);
+      throw new UpstreamError(
+        `STS ${what} failed at ${where}: ${name}${(e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300)}`,
+      );
     }
   }
 
-  getSessionToken(credentials: AwsCredentials, input: Parameters<Sts['getSessionToken']>[1], target: StsTarget): Promise<TemporaryCredentials> {
+  getSessionToken(
+    credentials: AwsCredentials,
+    input: Parameters<Sts['getSessionToken']>[1],
+    target: StsTarget,
+  ): Promise<TemporaryCredentials> {
     return this.call('GetSessionToken', target, async () => {
       const { client, mod } = await this.client(credentials, target);
       try {
         const out = await client.send(
-          new mod.GetSessionTokenCommand({ DurationSeconds: input.durationSeconds, ...(input.mfa ? { SerialNumber: input.mfa.serialNumber, TokenCode: input.mfa.tokenCode } : {}) }),
+          new mod.GetSessionTokenCommand({
+            DurationSeconds: input.durationSeconds,
+            ...(input.mfa ? { SerialNumber: input.mfa.serialNumber, TokenCode: input.mfa.tokenCode } : {}),
+          }),
         );
         return temporary(out, 'GetSessionToken');
       } finally {
@@ -61,7 +87,11 @@ export class AwsSts implements Sts {
     });
   }
 
-  assumeRole(credentials: AwsCredentials, input: Parameters<Sts['assumeRole']>[1], target: StsTarget): Promise<TemporaryCredentials> {
+  assumeRole(
+    credentials: AwsCredentials,
+    input: Parameters<Sts['assumeRole']>[1],
+    target: StsTarget,
+  ): Promise<TemporaryCredentials> {
     return this.call('AssumeRole', target, async () => {
       const { client, mod } = await this.client(credentials, target);
       try {
@@ -81,11 +111,21 @@ export class AwsSts implements Sts {
     });
   }
 
-  getFederationToken(credentials: AwsCredentials, input: Parameters<Sts['getFederationToken']>[1], target: StsTarget): Promise<TemporaryCredentials> {
+  getFederationToken(
+    credentials: AwsCredentials,
+    input: Parameters<Sts['getFederationToken']>[1],
+    target: StsTarget,
+  ): Promise<TemporaryCredentials> {
     return this.call('GetFederationToken', target, async () => {
       const { client, mod } = await this.client(credentials, target);
       try {
-        const out = await client.send(new mod.GetFederationTokenCommand({ Name: input.name, Policy: input.policy, DurationSeconds: input.durationSeconds }));
+        const out = await client.send(
+          new mod.GetFederationTokenCommand({
+            Name: input.name,
+            Policy: input.policy,
+            DurationSeconds: input.durationSeconds,
+          }),
+        );
         return temporary(out, 'GetFederationToken');
       } finally {
         client.destroy();

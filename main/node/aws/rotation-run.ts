@@ -38,16 +38,26 @@ export interface RotationDeps {
  * waits use the clock's timers, which do not keep a process alive, so a timer of our own keeps the
  * process running until the steps are done.
  */
-export async function runRotation(d: RotationDeps, name: string, fn: (rotation: KeyRotation) => Promise<RotationOutcome[]>): Promise<string[]> {
+export async function runRotation(
+  d: RotationDeps,
+  name: string,
+  fn: (rotation: KeyRotation) => Promise<RotationOutcome[]>,
+): Promise<string[]> {
   const { audit } = d;
   const alive = setInterval(() => undefined, 60_000);
   try {
-    const outcomes = await d.withKey((key) => fn(new KeyRotation({ vault: d.vault, key, keys: d.keys, clock: d.clock })));
+    const outcomes = await d.withKey((key) =>
+      fn(new KeyRotation({ vault: d.vault, key, keys: d.keys, clock: d.clock })),
+    );
     const lines = outcomes.map((o) => describeRotation(name, o)).filter((l): l is string => l !== undefined);
     for (const reason of lines) await audit.append({ event: 'rotate', profile: name, reason });
     return lines;
   } catch (error) {
-    await audit.append({ event: 'rotate', profile: name, reason: `stopped: ${(error as Error).message}`.slice(0, 1000) });
+    await audit.append({
+      event: 'rotate',
+      profile: name,
+      reason: `stopped: ${(error as Error).message}`.slice(0, 1000),
+    });
     throw error;
   } finally {
     clearInterval(alive);

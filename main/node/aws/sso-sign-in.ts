@@ -19,15 +19,21 @@ export interface SsoSignInDeps {
  * person where to confirm) and stores the tokens in the vault, the only place they are written;
  * the CLI's `sso login` and the tray's "Sign in" share it.
  */
-export async function signInAndStore(deps: SsoSignInDeps, name: string, show: (a: DeviceAuthorization) => void | Promise<void>): Promise<SsoToken> {
+export async function signInAndStore(
+  deps: SsoSignInDeps,
+  name: string,
+  show: (a: DeviceAuthorization) => void | Promise<void>,
+): Promise<SsoToken> {
   const p = await deps.withKey(async (key) => (await deps.vault.read(key)).data.profiles[name]);
-  if (p?.source?.kind !== 'sso') throw new UsageError(`profile "${name}" does not sign in with IAM Identity Center: see \`tray-cred list\``);
+  if (p?.source?.kind !== 'sso')
+    throw new UsageError(`profile "${name}" does not sign in with IAM Identity Center: see \`tray-cred list\``);
   const { startUrl } = p.source;
   const token = await deviceSignIn(deps.center, deps.clock, name, p.source, show);
   await deps.withKey((key) =>
     deps.vault.update(key, (data) => {
       const q = data.profiles[name];
-      if (q?.source?.kind !== 'sso' || q.source.startUrl !== startUrl) throw new UsageError(`profile "${name}" was changed while signing in: sign in again`);
+      if (q?.source?.kind !== 'sso' || q.source.startUrl !== startUrl)
+        throw new UsageError(`profile "${name}" was changed while signing in: sign in again`);
       q.ssoToken = token;
       q.updatedAt = deps.vault.nowIso();
     }),

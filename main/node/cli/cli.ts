@@ -23,7 +23,9 @@ async function loadPart<T>(load: () => Promise<T>): Promise<T> {
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
     const missing = /Cannot find (?:module|package) '([^']+)'/.exec((error as Error).message)?.[1] ?? 'a part of it';
-    throw new EnvironmentError(`this installation of tray-cred is incomplete (${missing} is missing): reinstall tray-cred`);
+    throw new EnvironmentError(
+      `this installation of tray-cred is incomplete (${missing} is missing): reinstall tray-cred`,
+    );
   }
 }
 
@@ -35,9 +37,15 @@ async function main(argv: string[]): Promise<void> {
   };
   const version = typeof TRAY_CRED_VERSION === 'string' ? TRAY_CRED_VERSION : 'dev';
   const program = new FriendlyCommand('tray-cred')
-    .description('AWS credentials encrypted under a key in the OS keychain, served through credential_process, every access audited')
+    .description(
+      'AWS credentials encrypted under a key in the OS keychain, served through credential_process, every access audited',
+    )
     // As bug reports need it: which build, on which Node, on which platform.
-    .version(`tray-cred ${version} (Node ${process.version}, ${process.platform}-${process.arch})`, '-v, --version', 'print the version, with Node and the platform')
+    .version(
+      `tray-cred ${version} (Node ${process.version}, ${process.platform}-${process.arch})`,
+      '-v, --version',
+      'print the version, with Node and the platform',
+    )
     // Options after a subcommand belong to it: `audit verify --json` is verify's --json, not audit's.
     .enablePositionalOptions()
     .exitOverride()
@@ -61,7 +69,9 @@ async function main(argv: string[]): Promise<void> {
     // A full disk is the user's to fix, not a bug: say so. Vault and settings writes are atomic, so the old files stand.
     const errno = (error as NodeJS.ErrnoException)?.code;
     if (errno === 'ENOSPC' || errno === 'EDQUOT') {
-      process.stderr.write(`tray-cred: not enough disk space (${(error as Error).message}): nothing was replaced; free disk space under ${ctx?.dataDir ?? 'the data directory'} and retry\n`);
+      process.stderr.write(
+        `tray-cred: not enough disk space (${(error as Error).message}): nothing was replaced; free disk space under ${ctx?.dataDir ?? 'the data directory'} and retry\n`,
+      );
       process.exit(EXIT_STATUS.ENVIRONMENT);
     }
     process.stderr.write(`tray-cred: internal error: ${(error as Error)?.message ?? String(error)}\n`);

@@ -26,7 +26,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['configure-aws'], load: async () => (await import('./commands/configure-aws.ts')).registerConfigureAws },
   { names: ['agent'], load: async () => (await import('./commands/agent.ts')).registerAgent },
   { names: ['approve'], load: async () => (await import('./commands/approve.ts')).registerApprove },
-  { names: ['status', 'lock', 'unlock', 'sessions', 'forget'], load: async () => (await import('./commands/control.ts')).registerControl },
+  {
+    names: ['status', 'lock', 'unlock', 'sessions', 'forget'],
+    load: async () => (await import('./commands/control.ts')).registerControl,
+  },
   { names: ['exec', 'export', 'serve'], load: async () => (await import('./commands/exec.ts')).registerExec },
   { names: ['login'], load: async () => (await import('./commands/login.ts')).registerLogin },
   { names: ['audit'], load: async () => (await import('./commands/audit.ts')).registerAudit },
@@ -38,7 +41,11 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['settings'], load: async () => (await import('./commands/settings.ts')).registerSettings },
   { names: ['service'], load: async () => (await import('./commands/service.ts')).registerService },
   { names: ['setup'], load: async () => (await import('./commands/setup.ts')).registerSetup },
-  { names: ['completion'], load: async () => (await import('./commands/completion.ts')).registerCompletion, needsAll: true },
+  {
+    names: ['completion'],
+    load: async () => (await import('./commands/completion.ts')).registerCompletion,
+    needsAll: true,
+  },
 ];
 
 /**
@@ -52,7 +59,8 @@ export function modulesFor(args: readonly string[]): readonly CommandModule[] {
   const end = args.indexOf('--');
   const before = end === -1 ? args : args.slice(0, end);
   const typed = before.find((a) => !a.startsWith('-'));
-  if (typed === undefined) return end === -1 && before.some((a) => a === '-v' || a === '--version') ? [] : COMMAND_MODULES;
+  if (typed === undefined)
+    return end === -1 && before.some((a) => a === '-v' || a === '--version') ? [] : COMMAND_MODULES;
   const one = COMMAND_MODULES.find((m) => m.names.includes(typed));
   return one && !one.needsAll ? [one] : COMMAND_MODULES;
 }

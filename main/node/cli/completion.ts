@@ -30,13 +30,25 @@ interface CommandSpec {
   profileArg: boolean;
 }
 
-const HELP: OptionSpec = { long: '--help', short: '-h', takesValue: false, profileValue: false, description: 'show help' };
+const HELP: OptionSpec = {
+  long: '--help',
+  short: '-h',
+  takesValue: false,
+  profileValue: false,
+  description: 'show help',
+};
 
 /** Every command of the tree under `root`, parents before children. */
 function commandSpecs(root: Command, path: string[] = []): CommandSpec[] {
   const options = root.options
     .filter((o) => !o.hidden)
-    .map((o) => ({ long: o.long, short: o.short, takesValue: o.required || o.optional, profileValue: /<profile>/.test(o.flags), description: o.description }));
+    .map((o) => ({
+      long: o.long,
+      short: o.short,
+      takesValue: o.required || o.optional,
+      profileValue: /<profile>/.test(o.flags),
+      description: o.description,
+    }));
   const spec: CommandSpec = {
     path,
     description: root.description(),
@@ -50,12 +62,17 @@ function commandSpecs(root: Command, path: string[] = []): CommandSpec[] {
 
 const sq = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 const fishQuote = (text: string): string => `'${text.replace(/[\\']/g, '\\$&')}'`;
-const flagsOf = (s: CommandSpec): string[] => s.options.flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined));
+const flagsOf = (s: CommandSpec): string[] =>
+  s.options.flatMap((o) => [o.short, o.long].filter((f): f is string => f !== undefined));
 const wordsOf = (s: CommandSpec): string[] => [...s.subcommands, ...s.choices, ...flagsOf(s)];
 const key = (s: CommandSpec): string => sq(s.path.map((p) => ` ${p}`).join(''));
 /** `at|previous word` patterns after which a profile name is wanted. */
 const profileOptionKeys = (specs: CommandSpec[]): string[] =>
-  specs.flatMap((s) => s.options.filter((o) => o.profileValue).flatMap((o) => [o.long, o.short].filter(Boolean).map((f) => sq(`${s.path.map((p) => ` ${p}`).join('')}|${f}`))));
+  specs.flatMap((s) =>
+    s.options
+      .filter((o) => o.profileValue)
+      .flatMap((o) => [o.long, o.short].filter(Boolean).map((f) => sq(`${s.path.map((p) => ` ${p}`).join('')}|${f}`))),
+  );
 
 const PROFILES_SED = `sed -n 's/^[[:space:]]*\\[profile[[:space:]][[:space:]]*\\([^]]*\\)\\].*/\\1/p' "\${AWS_CONFIG_FILE:-$HOME/.aws/config}" 2>/dev/null`;
 
@@ -120,12 +137,16 @@ function fishAt(s: CommandSpec): string {
 
 function fishLines(s: CommandSpec, byName: Map<string, string>): string[] {
   const c = `complete -c tray-cred -n ${fishQuote(fishAt(s))}`;
-  const lines = s.subcommands.map((name) => `${c} -f -a ${name} -d ${fishQuote(byName.get([...s.path, name].join(' ')) ?? '')}`);
+  const lines = s.subcommands.map(
+    (name) => `${c} -f -a ${name} -d ${fishQuote(byName.get([...s.path, name].join(' ')) ?? '')}`,
+  );
   for (const choice of s.choices) lines.push(`${c} -f -a ${choice}`);
   if (s.profileArg) lines.push(`${c} -a '(__tray_cred_profiles)'`);
   for (const o of s.options) {
     const flags = [o.long && `-l ${o.long.slice(2)}`, o.short && `-s ${o.short.slice(1)}`].filter(Boolean).join(' ');
-    lines.push(`${c} ${flags}${o.takesValue ? ' -r' : ''}${o.profileValue ? " -f -a '(__tray_cred_profiles)'" : ''} -d ${fishQuote(o.description)}`);
+    lines.push(
+      `${c} ${flags}${o.takesValue ? ' -r' : ''}${o.profileValue ? " -f -a '(__tray_cred_profiles)'" : ''} -d ${fishQuote(o.description)}`,
+    );
   }
   return lines;
 }

@@ -9,13 +9,19 @@ import { displayText } from '../../../common/display.ts';
 const EXPIRY_WARNING_MS = 15 * 60_000;
 
 /** One line per credential that ends within {@link EXPIRY_WARNING_MS} (and has not ended). */
-export function expiryWarnings(items: readonly { profile: string; expiration: string | undefined }[], now: number, fix: (profile: string) => string): string[] {
+export function expiryWarnings(
+  items: readonly { profile: string; expiration: string | undefined }[],
+  now: number,
+  fix: (profile: string) => string,
+): string[] {
   const out: string[] = [];
   for (const { profile, expiration } of items) {
     const left = expiration ? Date.parse(expiration) - now : NaN;
     if (!(left > 0 && left <= EXPIRY_WARNING_MS)) continue;
     const minutes = Math.max(1, Math.round(left / 60_000));
-    out.push(`"${displayText(profile)}" expires in ${minutes} min: SDKs refresh within the last 15 minutes, so every call now runs the helper again; ${fix(profile)}`);
+    out.push(
+      `"${displayText(profile)}" expires in ${minutes} min: SDKs refresh within the last 15 minutes, so every call now runs the helper again; ${fix(profile)}`,
+    );
   }
   return out;
 }

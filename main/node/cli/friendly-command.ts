@@ -6,13 +6,23 @@ import { Command } from 'commander';
 
 /** Rewrites commander's "error: unknown command 'lst'\n(Did you mean list?)" as one line. */
 function oneLineError(message: string, commandPath: string): string {
-  const [first = '', ...rest] = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const [first = '', ...rest] = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const suggestion = rest.map((l) => /^\(Did you mean (?:one of )?(.+)\?\)$/.exec(l)?.[1]).find(Boolean);
-  const quoted = suggestion?.split(', ').map((s) => `'${s}'`).join(' or ');
+  const quoted = suggestion
+    ?.split(', ')
+    .map((s) => `'${s}'`)
+    .join(' or ');
   const what = first
     .replace(/^error: /, '')
     // "command-argument value 'ksh' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish."
-    .replace(/^command-argument value (.+) is invalid for argument '(.+)'\. Allowed choices are (.+?)\.?$/, (_, value: string, arg: string, choices: string) => `${value} is not a <${arg}>: use ${choices.replace(/, (\w+)$/, ' or $1')}`)
+    .replace(
+      /^command-argument value (.+) is invalid for argument '(.+)'\. Allowed choices are (.+?)\.?$/,
+      (_, value: string, arg: string, choices: string) =>
+        `${value} is not a <${arg}>: use ${choices.replace(/, (\w+)$/, ' or $1')}`,
+    )
     .replace(/\.$/, '');
   return `tray-cred: ${what}${quoted ? ` (did you mean ${quoted}?)` : ''}; see ${commandPath} --help`;
 }

@@ -73,10 +73,19 @@ export class AgentClient {
    */
   async call<T>(ask: AgentAsk, parse: (result: unknown) => T, words: CallWords = {}): Promise<T> {
     sequence += 1;
-    const request = { ...ask, v: PROTOCOL_VERSION, id: `cli-${process.pid}-${sequence}`, caller: this.options.caller } as Request;
+    const request = {
+      ...ask,
+      v: PROTOCOL_VERSION,
+      id: `cli-${process.pid}-${sequence}`,
+      caller: this.options.caller,
+    } as Request;
     try {
       const response = await sendRequest(this.options.socket, request, timeoutFor(ask));
-      if (!response.ok) throw new TrayCredError(response.error.code, words.refused ? `${words.refused}: ${response.error.message}` : response.error.message);
+      if (!response.ok)
+        throw new TrayCredError(
+          response.error.code,
+          words.refused ? `${words.refused}: ${response.error.message}` : response.error.message,
+        );
       return parse(response.result);
     } catch (error) {
       throw await this.failure(error, words);
@@ -101,17 +110,29 @@ export class AgentClient {
   private async failure(error: unknown, words: CallWords): Promise<unknown> {
     if (error instanceof AgentUnreachableError) {
       await this.options.whenNoAgent?.();
-      const start = 'start the tray app or `tray-cred agent`, then run this again (set TRAY_CRED_SOCKET if it listens elsewhere)';
+      const start =
+        'start the tray app or `tray-cred agent`, then run this again (set TRAY_CRED_SOCKET if it listens elsewhere)';
       return new AgentNotRunningError(`${error.message}: ${words.needs ? `${words.needs}: ` : ''}${start}`);
     }
     if (!(error instanceof ProtocolError)) return error;
-    if (error.code === 'TIMEOUT') return new TrayCredError('TIMEOUT', `${error.message}, so it is stuck (it ends its own prompts sooner): restart the tray app or \`tray-cred agent\``);
+    if (error.code === 'TIMEOUT')
+      return new TrayCredError(
+        'TIMEOUT',
+        `${error.message}, so it is stuck (it ends its own prompts sooner): restart the tray app or \`tray-cred agent\``,
+      );
     if (error.code === 'VERSION') return new TrayCredError('VERSION', error.message);
-    return new TrayCredError(error.code, `${error.message}: retry, and restart the tray app or \`tray-cred agent\` if it happens again`);
+    return new TrayCredError(
+      error.code,
+      `${error.message}: retry, and restart the tray app or \`tray-cred agent\` if it happens again`,
+    );
   }
 }
 
 /** The agent client of a `tray-cred` command: the command line as the caller, the vault checked first when no agent answers. */
 export function commandAgent(c: Pick<CliContext, 'socket' | 'vault'>): AgentClient {
-  return new AgentClient({ socket: c.socket, caller: thisCommandAsCaller(), whenNoAgent: () => c.vault.requireExists() });
+  return new AgentClient({
+    socket: c.socket,
+    caller: thisCommandAsCaller(),
+    whenNoAgent: () => c.vault.requireExists(),
+  });
 }

@@ -29,12 +29,18 @@ const STALE = [
 export function checkNesting(env: NodeJS.ProcessEnv, profile: string, allowNested: boolean): void {
   const outer = env[EXEC_PROFILE_VAR];
   if (outer && !allowNested) {
-    throw new UsageError(`already inside \`tray-cred exec ${outer}\` (${EXEC_PROFILE_VAR} is set): exit that shell before running ${profile}, or pass --allow-nested`);
+    throw new UsageError(
+      `already inside \`tray-cred exec ${outer}\` (${EXEC_PROFILE_VAR} is set): exit that shell before running ${profile}, or pass --allow-nested`,
+    );
   }
 }
 
 /** The variables for credentials in the environment. */
-export function credentialVars(profile: string, c: CredentialProcessDocument, region: string | undefined): Record<string, string> {
+export function credentialVars(
+  profile: string,
+  c: CredentialProcessDocument,
+  region: string | undefined,
+): Record<string, string> {
   const vars: Record<string, string> = { AWS_ACCESS_KEY_ID: c.AccessKeyId, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey };
   if (c.SessionToken) vars.AWS_SESSION_TOKEN = c.SessionToken;
   if (c.Expiration) vars.AWS_CREDENTIAL_EXPIRATION = c.Expiration;
@@ -44,8 +50,16 @@ export function credentialVars(profile: string, c: CredentialProcessDocument, re
 }
 
 /** The variables that point an SDK at a local credential endpoint instead. */
-export function endpointVars(profile: string, url: string, token: string, region: string | undefined): Record<string, string> {
-  const vars: Record<string, string> = { AWS_CONTAINER_CREDENTIALS_FULL_URI: url, AWS_CONTAINER_AUTHORIZATION_TOKEN: token };
+export function endpointVars(
+  profile: string,
+  url: string,
+  token: string,
+  region: string | undefined,
+): Record<string, string> {
+  const vars: Record<string, string> = {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: url,
+    AWS_CONTAINER_AUTHORIZATION_TOKEN: token,
+  };
   if (region) Object.assign(vars, { AWS_REGION: region, AWS_DEFAULT_REGION: region });
   vars[EXEC_PROFILE_VAR] = profile;
   return vars;

@@ -11,7 +11,10 @@ import { UpstreamError } from '../../core/errors.ts';
 export const DEFAULT_SIGNIN_URL = 'https://signin.aws.amazon.com/federation';
 
 /** Allows what the IAM user may do; a federation token gets the intersection of this and the user's policies. */
-const FEDERATION_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const FEDERATION_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+});
 
 export interface LoginOptions {
   profile: string;
@@ -38,17 +41,26 @@ interface Session {
  */
 async function federationToken(c: CredentialProcessDocument, o: LoginOptions): Promise<Session> {
   const { STSClient, GetFederationTokenCommand } = await import('@aws-sdk/client-sts');
-  const client = new STSClient({ region: o.region, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey }, maxAttempts: 2 });
+  const client = new STSClient({
+    region: o.region,
+    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey },
+    maxAttempts: 2,
+  });
   try {
     const name = `tray-cred-${o.profile}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 32);
-    const out = await client.send(new GetFederationTokenCommand({ Name: name, Policy: FEDERATION_POLICY, DurationSeconds: o.durationSeconds }));
+    const out = await client.send(
+      new GetFederationTokenCommand({ Name: name, Policy: FEDERATION_POLICY, DurationSeconds: o.durationSeconds }),
+    );
     const t = out.Credentials;
-    if (!t?.AccessKeyId || !t.SecretAccessKey || !t.SessionToken) throw new UpstreamError('STS GetFederationToken answered without complete credentials');
+    if (!t?.AccessKeyId || !t.SecretAccessKey || !t.SessionToken)
+      throw new UpstreamError('STS GetFederationToken answered without complete credentials');
     return { sessionId: t.AccessKeyId, sessionKey: t.SecretAccessKey, sessionToken: t.SessionToken };
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
     const e = error as { name?: string; message?: string };
-    throw new UpstreamError(`STS GetFederationToken failed for "${o.profile}": ${e.name ?? 'Error'}: ${(e.message ?? '').slice(0, 300)}; the IAM user needs sts:GetFederationToken`);
+    throw new UpstreamError(
+      `STS GetFederationToken failed for "${o.profile}": ${e.name ?? 'Error'}: ${(e.message ?? '').slice(0, 300)}; the IAM user needs sts:GetFederationToken`,
+    );
   } finally {
     client.destroy();
   }
@@ -63,21 +75,29 @@ async function signinToken(session: Session, o: LoginOptions, withDuration: bool
   let body: unknown;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
-    if (!res.ok) throw new UpstreamError(`the federation endpoint ${o.signinUrl} refused the session (HTTP ${res.status}): the profile's credentials must be a role session or an IAM user's key`);
+    if (!res.ok)
+      throw new UpstreamError(
+        `the federation endpoint ${o.signinUrl} refused the session (HTTP ${res.status}): the profile's credentials must be a role session or an IAM user's key`,
+      );
     body = await res.json();
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
-    throw new UpstreamError(`the federation endpoint ${o.signinUrl} did not answer (${(error as Error).message}): check the network, or --signin-url for your partition`);
+    throw new UpstreamError(
+      `the federation endpoint ${o.signinUrl} did not answer (${(error as Error).message}): check the network, or --signin-url for your partition`,
+    );
   }
   const token = (body as { SigninToken?: unknown } | null)?.SigninToken;
-  if (typeof token !== 'string' || !token) throw new UpstreamError(`the federation endpoint ${o.signinUrl} answered without a SigninToken`);
+  if (typeof token !== 'string' || !token)
+    throw new UpstreamError(`the federation endpoint ${o.signinUrl} answered without a SigninToken`);
   return token;
 }
 
 /** The console's sign-in URL for these credentials. A secret: the caller prints or opens it, nothing else. */
 export async function consoleUrl(c: CredentialProcessDocument, o: LoginOptions): Promise<string> {
   const longTerm = c.SessionToken === undefined;
-  const session = longTerm ? await federationToken(c, o) : { sessionId: c.AccessKeyId, sessionKey: c.SecretAccessKey, sessionToken: c.SessionToken! };
+  const session = longTerm
+    ? await federationToken(c, o)
+    : { sessionId: c.AccessKeyId, sessionKey: c.SecretAccessKey, sessionToken: c.SessionToken! };
   const token = await signinToken(session, o, !longTerm && o.federated !== true);
   const console = new URL(`https://${o.region}.console.aws.amazon.com${o.destination ?? '/console/home'}`);
   console.searchParams.set('region', o.region);

@@ -29,15 +29,21 @@ export interface Endpoint {
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /** Why a request is refused before the agent is asked, or undefined when it may go on. */
-function refusal(req: Pick<IncomingMessage, 'method' | 'headers'>, port: number, tokenDigest: Buffer): { status: number; why: string } | undefined {
+function refusal(
+  req: Pick<IncomingMessage, 'method' | 'headers'>,
+  port: number,
+  tokenDigest: Buffer,
+): { status: number; why: string } | undefined {
   if (req.method !== 'GET') return { status: 405, why: 'only GET is served' };
   const host = (req.headers.host ?? '').toLowerCase();
-  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return { status: 403, why: 'the Host header is not this loopback endpoint' };
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+    return { status: 403, why: 'the Host header is not this loopback endpoint' };
   const browser = Object.keys(req.headers).find((h) => h === 'origin' || h === 'referer' || h.startsWith('sec-fetch-'));
   if (browser) return { status: 403, why: `a browser header (${browser}) is present: web pages may not ask` };
   const given = req.headers.authorization;
   // Both sides hashed to one length, so the comparison takes the same time whatever was sent.
-  if (typeof given !== 'string' || !timingSafeEqual(digest(given), tokenDigest)) return { status: 401, why: 'a wrong or missing authorization token' };
+  if (typeof given !== 'string' || !timingSafeEqual(digest(given), tokenDigest))
+    return { status: 401, why: 'a wrong or missing authorization token' };
   return undefined;
 }
 
@@ -46,24 +52,46 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const STATUS_OF: Partial<Record<string, number>> = { DENIED: 403, TIMEOUT: 403, LOCKED: 503, UNKNOWN_PROFILE: 404, EXPIRED: 503, ENVIRONMENT: 503 };
+const STATUS_OF: Partial<Record<string, number>> = {
+  DENIED: 403,
+  TIMEOUT: 403,
+  LOCKED: 503,
+  UNKNOWN_PROFILE: 404,
+  EXPIRED: 503,
+  ENVIRONMENT: 503,
+};
 
 async function serveOne(res: ServerResponse, fetch: Fetch): Promise<void> {
   try {
     const c = await fetch();
     if (!c.SessionToken || !c.Expiration) {
-      send(res, 403, { code: 'DENIED', message: 'the endpoint serves session credentials only; this profile serves its long-term key: turn on session mode with `tray-cred sts <profile> --session-mode on`' });
+      send(res, 403, {
+        code: 'DENIED',
+        message:
+          'the endpoint serves session credentials only; this profile serves its long-term key: turn on session mode with `tray-cred sts <profile> --session-mode on`',
+      });
       return;
     }
-    send(res, 200, { AccessKeyId: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, Token: c.SessionToken, Expiration: c.Expiration });
+    send(res, 200, {
+      AccessKeyId: c.AccessKeyId,
+      SecretAccessKey: c.SecretAccessKey,
+      Token: c.SessionToken,
+      Expiration: c.Expiration,
+    });
   } catch (error) {
     const e = error instanceof TrayCredError ? error : undefined;
-    send(res, STATUS_OF[e?.code ?? ''] ?? 500, { code: e?.code ?? 'INTERNAL', message: e?.message ?? 'tray-cred hit an internal error' });
+    send(res, STATUS_OF[e?.code ?? ''] ?? 500, {
+      code: e?.code ?? 'INTERNAL',
+      message: e?.message ?? 'tray-cred hit an internal error',
+    });
   }
 }
 
 /** Listens on 127.0.0.1 on a random port with a fresh token; `onRefused` hears each refusal (never the token). */
-export async function startEndpoint(fetch: Fetch, onRefused: (why: string) => void = () => undefined): Promise<Endpoint> {
+export async function startEndpoint(
+  fetch: Fetch,
+  onRefused: (why: string) => void = () => undefined,
+): Promise<Endpoint> {
   const token = randomBytes(32).toString('base64url');
   const tokenDigest = digest(token);
   let port = 0;

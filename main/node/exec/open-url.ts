@@ -15,11 +15,20 @@ function opener(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): [string, str
 }
 
 /** Resolves once the opener has exited successfully; rejects with the fix when it could not. */
-export function openUrl(url: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Promise<void> {
+export function openUrl(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): Promise<void> {
   const [command, args] = opener(env, platform);
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args, url], { env, stdio: 'ignore' });
-    const fail = (why: string): void => reject(new EnvironmentError(`could not open a browser with ${command} (${why}): set BROWSER, or pass --stdout and open the URL yourself`));
+    const fail = (why: string): void =>
+      reject(
+        new EnvironmentError(
+          `could not open a browser with ${command} (${why}): set BROWSER, or pass --stdout and open the URL yourself`,
+        ),
+      );
     child.once('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
     child.once('exit', (code) => (code === 0 ? resolve() : fail(`exit status ${code}`)));
   });

@@ -11,12 +11,19 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 export function parseDuration(text: string): number {
   const m = /^(\d{1,6})([smh]?)$/.exec(text.trim());
   const ms = m ? Number(m[1]) * UNIT_SECONDS[m[2] || 's']! * 1000 : NaN;
-  if (!(ms >= 1000 && ms <= 36 * 3600_000)) throw new UsageError(`--duration "${text}" is not a duration: use seconds or a number with s, m or h (like 15m or 1h), at most 36h`);
+  if (!(ms >= 1000 && ms <= 36 * 3600_000))
+    throw new UsageError(
+      `--duration "${text}" is not a duration: use seconds or a number with s, m or h (like 15m or 1h), at most 36h`,
+    );
   return ms;
 }
 
 /** `--region`, else the one already in the environment, else the profile's region in the AWS config. */
-export async function regionFor(c: Pick<CliContext, 'env' | 'fs'>, profile: string, given: string | undefined): Promise<string | undefined> {
+export async function regionFor(
+  c: Pick<CliContext, 'env' | 'fs'>,
+  profile: string,
+  given: string | undefined,
+): Promise<string | undefined> {
   if (given) return given;
   const fromEnv = c.env.AWS_REGION || c.env.AWS_DEFAULT_REGION;
   if (fromEnv) return fromEnv;
@@ -24,6 +31,7 @@ export async function regionFor(c: Pick<CliContext, 'env' | 'fs'>, profile: stri
   if (!text) return undefined;
   const config = parse(text) as Record<string, unknown>;
   const section = config[profile === 'default' ? 'default' : `profile ${profile}`];
-  const region = typeof section === 'object' && section !== null ? (section as Record<string, unknown>).region : undefined;
+  const region =
+    typeof section === 'object' && section !== null ? (section as Record<string, unknown>).region : undefined;
   return typeof region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region) ? region : undefined;
 }

@@ -19,7 +19,18 @@ import { EnvironmentError } from '../../core/errors.ts';
 const RELAYED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /** Signals whose default action dumps core: `exec` exits 128 + n for them rather than leave a core of its own beside the child's. */
-const CORE_DUMPING: ReadonlySet<NodeJS.Signals> = new Set(['SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGSYS', 'SIGXCPU', 'SIGXFSZ']);
+const CORE_DUMPING: ReadonlySet<NodeJS.Signals> = new Set([
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGSEGV',
+  'SIGSYS',
+  'SIGXCPU',
+  'SIGXFSZ',
+]);
 
 /** How the child ended. */
 export type ChildEnd = { code: number; signal?: undefined } | { code?: undefined; signal: NodeJS.Signals };
@@ -88,7 +99,12 @@ class ChildSignals {
       this.child = child;
       child.once('error', (error: NodeJS.ErrnoException) => {
         this.child = undefined;
-        const why = error.code === 'ENOENT' ? 'not found on PATH' : error.code === 'EACCES' ? 'not executable' : (error.code ?? error.message);
+        const why =
+          error.code === 'ENOENT'
+            ? 'not found on PATH'
+            : error.code === 'EACCES'
+              ? 'not executable'
+              : (error.code ?? error.message);
         reject(new EnvironmentError(`cannot run "${command}": ${why}; check the command after \`--\``));
       });
       child.once('exit', (code, signal) => {
@@ -104,7 +120,11 @@ class ChildSignals {
  * this file), awaits `prepare` for the child's environment, then starts `command` and resolves
  * when it ends. Call it before anything that waits.
  */
-export async function runChild(command: string, args: readonly string[], prepare: () => Promise<NodeJS.ProcessEnv>): Promise<ChildEnd> {
+export async function runChild(
+  command: string,
+  args: readonly string[],
+  prepare: () => Promise<NodeJS.ProcessEnv>,
+): Promise<ChildEnd> {
   const signals = new ChildSignals();
   return signals.run(command, args, await prepare());
 }

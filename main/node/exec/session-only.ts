@@ -14,7 +14,11 @@ const isLongTermKey = (c: CredentialProcessDocument): boolean => c.SessionToken 
  * already (stored keys without session mode): exec never widens what the profile gives; a
  * session-mode or role profile never yields the key at all.
  */
-export function requireSession(profile: string, c: CredentialProcessDocument, allowLongTerm: boolean): CredentialProcessDocument {
+export function requireSession(
+  profile: string,
+  c: CredentialProcessDocument,
+  allowLongTerm: boolean,
+): CredentialProcessDocument {
   if (isLongTermKey(c) && !allowLongTerm) {
     throw new ApprovalDeniedError(
       profile,

@@ -23,14 +23,23 @@ export function resolveDataHome(dir: string, uid: number | undefined, setting = 
     throw error;
   }
   if (link.isSymbolicLink() && link.uid !== uid) {
-    throw new EnvironmentError(`${dir} is a symbolic link made by uid ${link.uid}, not by you (uid ${uid}): tray-cred will not follow it; point ${setting} at a directory of your own`);
+    throw new EnvironmentError(
+      `${dir} is a symbolic link made by uid ${link.uid}, not by you (uid ${uid}): tray-cred will not follow it; point ${setting} at a directory of your own`,
+    );
   }
   const real = link.isSymbolicLink() ? realpathSync(dir) : dir;
   const s = real === dir ? link : statSync(real);
   const where = real === dir ? dir : `${dir} (a link to ${real})`;
-  if (!s.isDirectory()) throw new EnvironmentError(`${where} is not a directory: point ${setting} at a directory of your own`);
-  if (s.uid !== uid) throw new EnvironmentError(`${where} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets there; point ${setting} at a directory of your own`);
-  if ((s.mode & 0o077) !== 0) throw new EnvironmentError(`${where} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${real}\` and retry`);
+  if (!s.isDirectory())
+    throw new EnvironmentError(`${where} is not a directory: point ${setting} at a directory of your own`);
+  if (s.uid !== uid)
+    throw new EnvironmentError(
+      `${where} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets there; point ${setting} at a directory of your own`,
+    );
+  if ((s.mode & 0o077) !== 0)
+    throw new EnvironmentError(
+      `${where} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${real}\` and retry`,
+    );
   return real;
 }
 
@@ -39,6 +48,9 @@ export function dataHomeSetting(setting: string, standard: string, uid: number |
   if (!setting) return standard;
   const name = 'the data folder setting (`dataDir` in settings.json)';
   // A relative path would depend on the directory the app happened to start in.
-  if (!isAbsolute(setting)) throw new EnvironmentError(`${setting} is not a full path: point ${name} at a directory of your own, by its full path`);
+  if (!isAbsolute(setting))
+    throw new EnvironmentError(
+      `${setting} is not a full path: point ${name} at a directory of your own, by its full path`,
+    );
   return resolveDataHome(setting, uid, name);
 }

@@ -19,8 +19,22 @@ export interface DesktopBus {
 const LOCKERS = ['org.freedesktop.ScreenSaver', 'org.gnome.ScreenSaver'];
 const WATCHER = 'org.kde.StatusNotifierWatcher';
 
-function busCall(bus: dbus.MessageBus, member: string, signature: string, body: unknown[]): Promise<dbus.Message | null> {
-  return bus.call(new dbus.Message({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member, signature, body }));
+function busCall(
+  bus: dbus.MessageBus,
+  member: string,
+  signature: string,
+  body: unknown[],
+): Promise<dbus.Message | null> {
+  return bus.call(
+    new dbus.Message({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member,
+      signature,
+      body,
+    }),
+  );
 }
 
 /** Resolves true once the bus has said hello, false when it cannot be reached (no such socket, refused). */
@@ -38,13 +52,23 @@ async function logindLock(listener: (source: string) => void): Promise<(() => vo
     bus = dbus.systemBus();
     if (!(await reached(bus))) throw new Error('no system bus');
     bus.on('error', () => undefined);
-    const manager = new dbus.Message({ destination: 'org.freedesktop.login1', path: '/org/freedesktop/login1', interface: 'org.freedesktop.login1.Manager', member: 'GetSessionByPID', signature: 'u', body: [process.pid] });
+    const manager = new dbus.Message({
+      destination: 'org.freedesktop.login1',
+      path: '/org/freedesktop/login1',
+      interface: 'org.freedesktop.login1.Manager',
+      member: 'GetSessionByPID',
+      signature: 'u',
+      body: [process.pid],
+    });
     const reply = await bus.call(manager);
     const path = String(reply?.body[0] ?? '');
-    await busCall(bus, 'AddMatch', 's', [`type='signal',interface='org.freedesktop.login1.Session',member='Lock',path='${path}'`]);
+    await busCall(bus, 'AddMatch', 's', [
+      `type='signal',interface='org.freedesktop.login1.Session',member='Lock',path='${path}'`,
+    ]);
     const system = bus;
     system.on('message', (msg: dbus.Message) => {
-      if (msg.interface === 'org.freedesktop.login1.Session' && msg.member === 'Lock' && msg.path === path) listener('logind');
+      if (msg.interface === 'org.freedesktop.login1.Session' && msg.member === 'Lock' && msg.path === path)
+        listener('logind');
     });
     return () => system.disconnect();
   } catch {
@@ -65,9 +89,11 @@ export async function connectDesktopBus(): Promise<DesktopBus | undefined> {
   const stops: (() => void)[] = [];
   return {
     async onScreenLock(listener) {
-      for (const locker of LOCKERS) await busCall(bus, 'AddMatch', 's', [`type='signal',interface='${locker}',member='ActiveChanged'`]);
+      for (const locker of LOCKERS)
+        await busCall(bus, 'AddMatch', 's', [`type='signal',interface='${locker}',member='ActiveChanged'`]);
       const onMessage = (msg: dbus.Message): void => {
-        if (msg.member === 'ActiveChanged' && LOCKERS.includes(msg.interface) && msg.body[0] === true) listener(msg.interface);
+        if (msg.member === 'ActiveChanged' && LOCKERS.includes(msg.interface) && msg.body[0] === true)
+          listener(msg.interface);
       };
       bus.on('message', onMessage);
       const logind = await logindLock(listener);

@@ -14,7 +14,8 @@ const BACKEND: Partial<Record<NodeJS.Platform, string>> = {
 const FIX: Partial<Record<NodeJS.Platform, string>> = {
   darwin: 'unlock your login keychain in Keychain Access, then retry',
   win32: 'make sure Credential Manager is running for your account, then retry',
-  linux: 'start and unlock a Secret Service keyring (gnome-keyring or KWallet; on a server: `gnome-keyring-daemon --unlock --components=secrets` inside your D-Bus session), then retry',
+  linux:
+    'start and unlock a Secret Service keyring (gnome-keyring or KWallet; on a server: `gnome-keyring-daemon --unlock --components=secrets` inside your D-Bus session), then retry',
 };
 
 /**
@@ -51,7 +52,11 @@ export class KeyringKeychain implements Keychain {
     return entry;
   }
 
-  private async call<T>(account: string, what: string, fn: (entry: AsyncEntry, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(
+    account: string,
+    what: string,
+    fn: (entry: AsyncEntry, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     const reused = this.entries.has(account);
     try {
@@ -67,8 +72,12 @@ export class KeyringKeychain implements Keychain {
     } catch (error) {
       this.entries.delete(account);
       const backend = BACKEND[this.platform] ?? 'OS keychain';
-      const cause = signal.aborted ? `no answer within ${this.timeoutMs / 1000} s` : oneLine((error as Error)?.message ?? String(error));
-      throw new KeychainError(`could not ${what} "${account}" in the ${backend} (${cause}): ${FIX[this.platform] ?? 'unlock your keychain, then retry'}`);
+      const cause = signal.aborted
+        ? `no answer within ${this.timeoutMs / 1000} s`
+        : oneLine((error as Error)?.message ?? String(error));
+      throw new KeychainError(
+        `could not ${what} "${account}" in the ${backend} (${cause}): ${FIX[this.platform] ?? 'unlock your keychain, then retry'}`,
+      );
     }
   }
 

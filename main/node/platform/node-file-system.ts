@@ -1,4 +1,14 @@
-import { closeSync, constants, fdatasync, linkSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  linkSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -142,7 +152,9 @@ export class NodeFileSystem implements FileSystem {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new EnvironmentError(`${path} is held by process ${holder} for more than ${waitMs / 1000} s: if no tray-cred command or agent is running as that process, delete that file and retry`);
+        throw new EnvironmentError(
+          `${path} is held by process ${holder} for more than ${waitMs / 1000} s: if no tray-cred command or agent is running as that process, delete that file and retry`,
+        );
       }
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -54,6 +54,7 @@ export function nodeServices(place: { uid: number | undefined; dataDir: string }
     random,
     runner: new ShellCommandRunner(),
     vault,
-    openAuditLog: async (key) => new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, auditDir, key),
+    openAuditLog: async (key) =>
+      new AuditLog({ fs, clock, anchor: { keychain, vaultId: await vault.vaultId() } }, auditDir, key),
   };
 }

@@ -20,9 +20,15 @@ export async function ensurePrivateDir(dir: string, uid: number | undefined): Pr
 export async function checkPrivateDir(dir: string, uid: number | undefined): Promise<void> {
   if (process.platform === 'win32' || uid === undefined) return;
   const s = await fsp.lstat(dir);
-  if (!s.isDirectory()) throw new EnvironmentError(`${dir} is not a directory (it may be a symbolic link): remove it and retry`);
-  if (s.uid !== uid) throw new EnvironmentError(`${dir} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets or a socket there; use a directory of your own`);
+  if (!s.isDirectory())
+    throw new EnvironmentError(`${dir} is not a directory (it may be a symbolic link): remove it and retry`);
+  if (s.uid !== uid)
+    throw new EnvironmentError(
+      `${dir} belongs to uid ${s.uid}, not to you (uid ${uid}): tray-cred will not keep secrets or a socket there; use a directory of your own`,
+    );
   if ((s.mode & 0o077) !== 0) {
-    throw new EnvironmentError(`${dir} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${dir}\` and retry`);
+    throw new EnvironmentError(
+      `${dir} can be opened by other users (mode ${(s.mode & 0o777).toString(8)}): run \`chmod 700 ${dir}\` and retry`,
+    );
   }
 }

@@ -11,9 +11,16 @@ export interface CommandResult {
  * Runs `argv` without a shell to completion, collecting its output; `input`, when given, is
  * written to its stdin. Never throws: a missing program is a result.
  */
-export function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, input?: string): Promise<CommandResult> {
+export function runCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  input?: string,
+): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     // A program that exits without reading its stdin closes the pipe: its status says what happened.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);

@@ -7,15 +7,21 @@ const MAX_OUTPUT = 1024 * 1024;
 export class ShellCommandRunner implements CommandRunner {
   run(command: string, timeoutMs: number): Promise<CommandResult> {
     return new Promise((resolve) => {
-      const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+      const child = spawn(command, {
+        shell: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let size = 0;
       let timedOut = false;
-      const collect = (into: Buffer[]) => (chunk: Buffer): void => {
-        size += chunk.length;
-        if (size <= MAX_OUTPUT) into.push(chunk);
-      };
+      const collect =
+        (into: Buffer[]) =>
+        (chunk: Buffer): void => {
+          size += chunk.length;
+          if (size <= MAX_OUTPUT) into.push(chunk);
+        };
       child.stdout.on('data', collect(out));
       child.stderr.on('data', collect(err));
       const kill = (): void => {
@@ -32,7 +38,12 @@ export class ShellCommandRunner implements CommandRunner {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut });
+        resolve({
+          exitCode,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          timedOut,
+        });
       };
       const timer = setTimeout(() => {
         timedOut = true;

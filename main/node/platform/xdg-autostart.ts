@@ -24,7 +24,9 @@ export function execValue(argv: readonly string[]): string {
   return argv
     .map((a) => {
       const arg = a.replace(/%/g, '%%');
-      return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/["`$\\]/g, (c) => (c === '\\' ? '\\\\\\\\' : `\\\\${c}`))}"`;
+      return /^[\w@%+=:,./-]+$/.test(arg)
+        ? arg
+        : `"${arg.replace(/["`$\\]/g, (c) => (c === '\\' ? '\\\\\\\\' : `\\\\${c}`))}"`;
     })
     .join(' ');
 }

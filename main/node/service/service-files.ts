@@ -42,14 +42,23 @@ function systemdUserDir(env: NodeJS.ProcessEnv, home: string): string {
 
 function checkPlatform(platform: NodeJS.Platform): void {
   if (platform !== 'linux' && platform !== 'darwin') {
-    throw new EnvironmentError(`tray-cred service knows systemd (Linux) and launchd (macOS), not ${platform}: start the tray app at login instead (its menu has "Start at login")`);
+    throw new EnvironmentError(
+      `tray-cred service knows systemd (Linux) and launchd (macOS), not ${platform}: start the tray app at login instead (its menu has "Start at login")`,
+    );
   }
 }
 
 export function serviceFiles(place: ServicePlace, agentArgs: readonly string[]): ServiceFile[] {
   checkPlatform(place.platform);
-  const common = { node: place.node, script: place.script, agentArgs, dataDir: place.dataDir, socketOverride: place.env.TRAY_CRED_SOCKET || undefined };
-  if (place.platform === 'darwin') return [{ path: plistPath(place.home), text: launchdPlist({ ...common, home: place.home }) }];
+  const common = {
+    node: place.node,
+    script: place.script,
+    agentArgs,
+    dataDir: place.dataDir,
+    socketOverride: place.env.TRAY_CRED_SOCKET || undefined,
+  };
+  if (place.platform === 'darwin')
+    return [{ path: plistPath(place.home), text: launchdPlist({ ...common, home: place.home }) }];
   const units = { ...common, socket: place.socket, runtimeDir: place.env.XDG_RUNTIME_DIR };
   const dir = systemdUserDir(place.env, place.home);
   return [

@@ -32,12 +32,19 @@ async function current(path: string): Promise<string | null> {
   }
 }
 
-async function runAll(run: RunCommand, out: (line: string) => void, commands: readonly string[][], ignoreFailure = false): Promise<void> {
+async function runAll(
+  run: RunCommand,
+  out: (line: string) => void,
+  commands: readonly string[][],
+  ignoreFailure = false,
+): Promise<void> {
   for (const argv of commands) {
     const r = await run(argv);
     if (r.status !== 0 && !ignoreFailure) {
       const why = r.stderr.trim().split('\n')[0] || `exit status ${r.status}`;
-      throw new EnvironmentError(`\`${shellLine(argv)}\` failed (${why}): fix that and run \`tray-cred service install\` again`);
+      throw new EnvironmentError(
+        `\`${shellLine(argv)}\` failed (${why}): fix that and run \`tray-cred service install\` again`,
+      );
     }
     out(`ran: ${shellLine(argv)}`);
   }
@@ -52,7 +59,9 @@ export interface InstallResult {
 }
 
 /** Writes the service files (0644, as systemd and launchd expect) and starts the service. Idempotent. */
-export async function installService(options: ServiceOptions & { agentArgs: readonly string[]; dryRun: boolean }): Promise<InstallResult> {
+export async function installService(
+  options: ServiceOptions & { agentArgs: readonly string[]; dryRun: boolean },
+): Promise<InstallResult> {
   const { place, run, out } = options;
   const files = serviceFiles(place, options.agentArgs);
   const changed: string[] = [];
@@ -67,7 +76,8 @@ export async function installService(options: ServiceOptions & { agentArgs: read
     await writeFile(file.path, file.text, { mode: 0o644 });
     out(`wrote ${file.path}`);
   }
-  if (changed.length === 0) out(`the service files are installed and up to date, nothing changed: ${files.map((f) => f.path).join(', ')}`);
+  if (changed.length === 0)
+    out(`the service files are installed and up to date, nothing changed: ${files.map((f) => f.path).join(', ')}`);
   const commands = serviceCommands(place);
   // launchd refuses to bootstrap a label it has loaded: unload the old definition first.
   const start = place.platform === 'darwin' && changed.length === 0 ? [] : commands.start;
@@ -77,7 +87,9 @@ export async function installService(options: ServiceOptions & { agentArgs: read
     return { changed, started: false, commands: lines };
   }
   if (!(await managerAnswers(place, run))) {
-    out(`no systemd user manager answers here (\`systemctl --user is-system-running\`), so nothing was started; in a login session, run:\n  ${commands.start.map(shellLine).join('\n  ')}`);
+    out(
+      `no systemd user manager answers here (\`systemctl --user is-system-running\`), so nothing was started; in a login session, run:\n  ${commands.start.map(shellLine).join('\n  ')}`,
+    );
     return { changed, started: false, commands: commands.start.map(shellLine) };
   }
   if (place.platform === 'darwin' && changed.length > 0) await runAll(run, () => undefined, commands.stop, true);
@@ -107,5 +119,8 @@ export async function uninstallService(options: ServiceOptions & { dryRun: boole
     out(`removed ${path}`);
   }
   if (answers) await runAll(run, out, commands.forget, true);
-  else out(`no systemd user manager answers here; if one runs these units elsewhere, stop them there with:\n  ${commands.stop.map(shellLine).join('\n  ')}`);
+  else
+    out(
+      `no systemd user manager answers here; if one runs these units elsewhere, stop them there with:\n  ${commands.stop.map(shellLine).join('\n  ')}`,
+    );
 }

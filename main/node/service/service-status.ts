@@ -19,13 +19,21 @@ export interface ServiceStatus {
 
 /** The pid of the agent that answers `status`; null for any failure, which the report states as "none answers". */
 function agentPid(socket: string): Promise<number | null> {
-  return new AgentClient({ socket, caller: thisCommandAsCaller() }).call({ op: 'status' }, (r) => parseStatusResult(r).agentPid).catch(() => null);
+  return new AgentClient({ socket, caller: thisCommandAsCaller() })
+    .call({ op: 'status' }, (r) => parseStatusResult(r).agentPid)
+    .catch(() => null);
 }
 
 export async function serviceStatus({ place, run }: ServiceOptions): Promise<ServiceStatus> {
   const files = [];
   for (const { path } of serviceFiles(place, [])) {
-    files.push({ path, installed: await readFile(path).then(() => true, () => false) });
+    files.push({
+      path,
+      installed: await readFile(path).then(
+        () => true,
+        () => false,
+      ),
+    });
   }
   let enabled: string | null = null;
   let active: string | null = null;

@@ -46,10 +46,15 @@ function checkPaths(place: UnitPlace): void {
   // eslint-disable-next-line no-control-regex -- a line break would end the setting
   const control = /[\x00-\x1f\x7f]/;
   if (/\\/.test(place.node) || control.test(place.node)) {
-    throw new EnvironmentError(`systemd cannot run an executable whose path holds a backslash or a control character (${JSON.stringify(place.node)}): install Node under a plain path and run \`tray-cred service install\` with it`);
+    throw new EnvironmentError(
+      `systemd cannot run an executable whose path holds a backslash or a control character (${JSON.stringify(place.node)}): install Node under a plain path and run \`tray-cred service install\` with it`,
+    );
   }
   for (const text of [place.script, place.socket, place.dataDir, ...place.agentArgs]) {
-    if (control.test(text)) throw new EnvironmentError(`${JSON.stringify(text)} holds a control character, which a unit file cannot carry: use a path or option without one`);
+    if (control.test(text))
+      throw new EnvironmentError(
+        `${JSON.stringify(text)} holds a control character, which a unit file cannot carry: use a path or option without one`,
+      );
   }
 }
 
@@ -60,7 +65,8 @@ function environment(name: string, value: string): string {
 
 /** ListenStream= for the socket: `%t/...` when it lies under XDG_RUNTIME_DIR, so the unit follows the runtime directory. */
 export function listenStream(socket: string, runtimeDir: string | undefined): string {
-  if (runtimeDir && socket.startsWith(`${runtimeDir.replace(/\/+$/, '')}/`)) return `%t${specifiers(socket.slice(runtimeDir.replace(/\/+$/, '').length))}`;
+  if (runtimeDir && socket.startsWith(`${runtimeDir.replace(/\/+$/, '')}/`))
+    return `%t${specifiers(socket.slice(runtimeDir.replace(/\/+$/, '').length))}`;
   return specifiers(socket);
 }
 
@@ -85,7 +91,10 @@ export function socketUnit(place: UnitPlace): string {
 
 export function serviceUnit(place: UnitPlace): string {
   checkPaths(place);
-  const exec = [execWord(place.node, true), ...[place.script, 'agent', ...place.agentArgs].map((w) => execWord(w))].join(' ');
+  const exec = [
+    execWord(place.node, true),
+    ...[place.script, 'agent', ...place.agentArgs].map((w) => execWord(w)),
+  ].join(' ');
   return [
     '[Unit]',
     'Description=tray-cred AWS credential agent',

@@ -20,7 +20,11 @@ export interface FoundSource {
 /** The openssl recipe's key file (`openssl enc -pass file:~/.secrets/aws-creds.key`). */
 const RECIPE_KEY_FILE = (home: string): string => join(home, '.secrets', 'aws-creds.key');
 
-export async function discoverSources(fs: FileSystem, env: Readonly<Record<string, string | undefined>>, home: string): Promise<FoundSource[]> {
+export async function discoverSources(
+  fs: FileSystem,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): Promise<FoundSource[]> {
   const aws = awsFiles(env, home);
   const found: FoundSource[] = [];
   const credentials = (await fs.readFile(aws.credentials))?.toString('utf8');
@@ -35,11 +39,12 @@ export async function discoverSources(fs: FileSystem, env: Readonly<Record<strin
     if (!bytes) continue;
     if (isOpensslEnc(bytes)) {
       // Without the recipe's key file, import would ask for the passphrase: setup leaves that to the user.
-      if (hasKeyFile) found.push({ file, what: `encrypted with openssl (key file ${keyFile})`, args: ['--pass-file', keyFile] });
+      if (hasKeyFile)
+        found.push({ file, what: `encrypted with openssl (key file ${keyFile})`, args: ['--pass-file', keyFile] });
       continue;
     }
     if (/^credential_/.test(name) && profilesWithSecrets(bytes.toString('utf8'), 'credentials').length) {
-      found.push({ file, what: 'the recipe\'s session credentials file', args: [] });
+      found.push({ file, what: "the recipe's session credentials file", args: [] });
     }
   }
   return found;

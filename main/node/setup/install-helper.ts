@@ -65,13 +65,18 @@ function isOurs(found: NonNullable<Awaited<ReturnType<typeof existing>>>, name: 
  * not create; the error says how to remove it.
  */
 export async function installHelper(options: InstallHelperOptions): Promise<InstallHelperResult> {
-  if (process.platform === 'win32') throw new UsageError('installing the helper on Windows is not supported yet: add the app\'s resources\\bin folder to PATH');
+  if (process.platform === 'win32')
+    throw new UsageError(
+      "installing the helper on Windows is not supported yet: add the app's resources\\bin folder to PATH",
+    );
   const helperPath = resolve(options.helperPath);
   const binDir = resolve(options.binDir ?? join(homedir(), '.local', 'bin'));
   const name = options.name ?? NAME;
   const command = join(binDir, name);
   await lstat(helperPath).catch(() => {
-    throw new UsageError(`the helper ${helperPath} does not exist: reinstall tray-cred, or run \`node build/bundle.ts\` in a checkout`);
+    throw new UsageError(
+      `the helper ${helperPath} does not exist: reinstall tray-cred, or run \`node build/bundle.ts\` in a checkout`,
+    );
   });
   const kind = /\.(c|m)?js$/.test(helperPath) ? 'launcher' : 'symlink';
   const launcher = `#!/bin/sh\n${launcherMark(name)}\nexec ${options.node ? quote(options.node) : 'node'} ${quote(helperPath)} "$@"\n`;
@@ -80,13 +85,19 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
   let changed = true;
   if (found) {
     if (!isOurs(found, name)) {
-      throw new UsageError(`${command} already exists and was not installed by tray-cred, so it was left alone: look at it, remove it (rm ${quote(command)}) and install again`);
+      throw new UsageError(
+        `${command} already exists and was not installed by tray-cred, so it was left alone: look at it, remove it (rm ${quote(command)}) and install again`,
+      );
     }
-    changed = kind === 'symlink' ? !('link' in found && found.link === helperPath) : !('text' in found && found.text === launcher);
+    changed =
+      kind === 'symlink'
+        ? !('link' in found && found.link === helperPath)
+        : !('text' in found && found.text === launcher);
   }
   if (changed) {
     await mkdir(binDir, { recursive: true, mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EACCES' || error.code === 'EPERM') throw new UsageError(`cannot create ${binDir}: choose ~/.local/bin, or install there as an administrator`);
+      if (error.code === 'EACCES' || error.code === 'EPERM')
+        throw new UsageError(`cannot create ${binDir}: choose ~/.local/bin, or install there as an administrator`);
       throw error;
     });
     // Built beside the target and renamed over it, so the command is never missing or half-written.
@@ -102,7 +113,8 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
     } catch (error) {
       await rm(temp, { force: true });
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`cannot write to ${binDir}: choose ~/.local/bin, or install there as an administrator`);
+      if (code === 'EACCES' || code === 'EPERM')
+        throw new UsageError(`cannot write to ${binDir}: choose ~/.local/bin, or install there as an administrator`);
       throw error;
     }
   }
@@ -112,13 +124,19 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
     kind,
     changed,
     onPath,
-    advice: onPath ? undefined : `${binDir} is not on your PATH: add it, e.g. in ~/.profile: export PATH="${binDir}:$PATH", then open a new terminal`,
+    advice: onPath
+      ? undefined
+      : `${binDir} is not on your PATH: add it, e.g. in ~/.profile: export PATH="${binDir}:$PATH", then open a new terminal`,
   };
 }
 
 /** Whether `dir` is one of the directories of a PATH value (compared as resolved paths). */
 export function dirOnPath(dir: string, path: string | undefined): boolean {
-  return (path ?? '').split(delimiter).filter(Boolean).map((d) => resolve(d)).includes(resolve(dir));
+  return (path ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((d) => resolve(d))
+    .includes(resolve(dir));
 }
 
 export interface CredentialProcessOptions {
@@ -158,10 +176,15 @@ export async function addCredentialProcessLines(options: CredentialProcessOption
   const { fs } = options;
   const before = (await fs.readFile(options.configPath))?.toString('utf8') ?? '';
   const command = options.command ?? NAME;
-  if (/[\s'"\\]/.test(command)) throw new UsageError(`the helper's path ${command} has a space or quote, which credential_process cannot hold: put tray-cred-helper on PATH instead`);
+  if (/[\s'"\\]/.test(command))
+    throw new UsageError(
+      `the helper's path ${command} has a space or quote, which credential_process cannot hold: put tray-cred-helper on PATH instead`,
+    );
   const edit = setCredentialProcess(before, [...options.profiles], (p) => `${command} ${p}`);
   const creds = options.credentialsPath ? await fs.readFile(options.credentialsPath) : null;
-  const shadowed = creds ? profilesWithSecrets(creds.toString('utf8'), 'credentials').filter((n) => options.profiles.includes(n)) : [];
+  const shadowed = creds
+    ? profilesWithSecrets(creds.toString('utf8'), 'credentials').filter((n) => options.profiles.includes(n))
+    : [];
   let backup: string | undefined;
   if (edit.changed.length > 0) {
     await mkdir(dirname(options.configPath), { recursive: true, mode: 0o700 });

@@ -53,7 +53,11 @@ class CommandFailed extends EnvironmentError {
 async function cli(s: SetupRun, args: string[]): Promise<CommandResult> {
   const r = await runCli(args, s.c.env);
   for (const line of `${r.stdout}${r.stderr}`.split('\n').filter(Boolean)) s.say(`    ${line}`);
-  if (r.status !== 0) throw new CommandFailed(`\`tray-cred ${args.join(' ')}\` exited ${r.status ?? 'without starting'}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`, r.status ?? EXIT_STATUS.INTERNAL);
+  if (r.status !== 0)
+    throw new CommandFailed(
+      `\`tray-cred ${args.join(' ')}\` exited ${r.status ?? 'without starting'}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`,
+      r.status ?? EXIT_STATUS.INTERNAL,
+    );
   return r;
 }
 
@@ -61,7 +65,8 @@ const vault: SetupStep = {
   title: 'vault',
   async run(s) {
     if (await s.c.vault.exists()) return s.say(`  a vault exists at ${s.c.vault.path}: kept`);
-    if (s.dryRun) return s.say(`  would run: tray-cred init (a new vault at ${s.c.vault.path}, its key in the OS keychain)`);
+    if (s.dryRun)
+      return s.say(`  would run: tray-cred init (a new vault at ${s.c.vault.path}, its key in the OS keychain)`);
     await cli(s, ['init']);
   },
 };
@@ -70,10 +75,14 @@ const importSources: SetupStep = {
   title: 'import',
   async run(s) {
     const found = await discoverSources(s.c.fs, s.c.env, homedir());
-    if (found.length === 0) return s.say('  nothing to import: no plaintext keys in ~/.aws and no openssl recipe files');
+    if (found.length === 0)
+      return s.say('  nothing to import: no plaintext keys in ~/.aws and no openssl recipe files');
     for (const f of found) s.say(`  found ${f.file}: ${f.what}`);
-    if (s.dryRun) return s.say(`  would run: ${found.map((f) => `tray-cred import ${[f.file, ...f.args].join(' ')}`).join('; ')}`);
-    if (!(await s.confirm('Import these into the vault? The files stay until the last step has checked the vault [y/N] '))) {
+    if (s.dryRun)
+      return s.say(`  would run: ${found.map((f) => `tray-cred import ${[f.file, ...f.args].join(' ')}`).join('; ')}`);
+    if (
+      !(await s.confirm('Import these into the vault? The files stay until the last step has checked the vault [y/N] '))
+    ) {
       return s.say('  not imported (you said no); import later with `tray-cred import <file>`');
     }
     for (const f of found) {
@@ -90,8 +99,17 @@ const commandsOnPath: SetupStep = {
     const binDir = join(homedir(), '.local', 'bin');
     if (s.dryRun) return s.say(`  would install tray-cred and tray-cred-helper into ${binDir}`);
     let advice: string | undefined;
-    for (const [name, target] of [['tray-cred', cliPath], ['tray-cred-helper', helper]] as const) {
-      const r = await installHelper({ name, helperPath: target, binDir, node: process.execPath, pathEnv: s.c.env.PATH });
+    for (const [name, target] of [
+      ['tray-cred', cliPath],
+      ['tray-cred-helper', helper],
+    ] as const) {
+      const r = await installHelper({
+        name,
+        helperPath: target,
+        binDir,
+        node: process.execPath,
+        pathEnv: s.c.env.PATH,
+      });
       s.say(`  ${r.command}: ${r.changed ? 'installed' : 'already installed'}`);
       advice = r.advice;
     }
@@ -107,8 +125,11 @@ const commandsOnPath: SetupStep = {
 const awsConfig: SetupStep = {
   title: 'aws config',
   async run(s) {
-    const names = (await s.c.vault.exists()) ? await s.c.withKey(async (key) => Object.keys((await s.c.vault.read(key)).data.profiles).sort()) : [];
-    if (names.length === 0) return s.say('  the vault holds no profiles yet: add one with `tray-cred add <profile>`, then run setup again');
+    const names = (await s.c.vault.exists())
+      ? await s.c.withKey(async (key) => Object.keys((await s.c.vault.read(key)).data.profiles).sort())
+      : [];
+    if (names.length === 0)
+      return s.say('  the vault holds no profiles yet: add one with `tray-cred add <profile>`, then run setup again');
     const helper = join(homedir(), '.local', 'bin', 'tray-cred-helper');
     const command = dirOnPath(join(homedir(), '.local', 'bin'), s.c.env.PATH) ? 'tray-cred-helper' : helper;
     const { config, credentials } = awsFiles(s.c.env, homedir());
@@ -116,17 +137,37 @@ const awsConfig: SetupStep = {
     const before = (await s.c.fs.readFile(config))?.toString('utf8') ?? '';
     const edit = setCredentialProcess(before, names, (p) => `${command} ${p}`);
     if (edit.changed.length) {
-      for (const line of createTwoFilesPatch(config, config, maskSecrets(before), maskSecrets(edit.text), 'now', 'after setup').split('\n').slice(2)) s.say(`    ${line}`);
+      for (const line of createTwoFilesPatch(
+        config,
+        config,
+        maskSecrets(before),
+        maskSecrets(edit.text),
+        'now',
+        'after setup',
+      )
+        .split('\n')
+        .slice(2))
+        s.say(`    ${line}`);
     }
-    if (s.dryRun) return s.say(edit.changed.length ? `  would write that change to ${config}` : `  ${config} needs no change`);
-    const r = await addCredentialProcessLines({ fs: s.c.fs, configPath: config, credentialsPath: credentials, profiles: names, command });
+    if (s.dryRun)
+      return s.say(edit.changed.length ? `  would write that change to ${config}` : `  ${config} needs no change`);
+    const r = await addCredentialProcessLines({
+      fs: s.c.fs,
+      configPath: config,
+      credentialsPath: credentials,
+      profiles: names,
+      command,
+    });
     if (r.backup) s.say(`  backed up ${config} to ${r.backup}`);
-    if (r.changed.length) s.say(`  set credential_process = ${command} <profile> in ${config} for ${r.changed.join(', ')}`);
+    if (r.changed.length)
+      s.say(`  set credential_process = ${command} <profile> in ${config} for ${r.changed.join(', ')}`);
     if (r.unchanged.length) s.say(`  already set for ${r.unchanged.join(', ')}`);
-    if (command !== 'tray-cred-helper') s.say(`  (the full path, as ~/.local/bin is not on PATH here; \`tray-cred configure-aws\` writes the bare name once it is)`);
+    if (command !== 'tray-cred-helper')
+      s.say(
+        `  (the full path, as ~/.local/bin is not on PATH here; \`tray-cred configure-aws\` writes the bare name once it is)`,
+      );
   },
 };
-
 
 /**
  * The agent: one that already answers is kept; where a service manager answers (systemd's user
@@ -137,22 +178,40 @@ const agent: SetupStep = {
   title: 'agent',
   async run(s) {
     if ((await runCli(['status'], s.c.env)).status === 0) return s.say(`  an agent already answers on ${s.c.socket}`);
-    const place = { env: s.c.env, platform: process.platform, home: homedir(), uid: s.c.uid ?? 0, node: process.execPath, script: builtCommands().cli, dataDir: s.c.dataDir, socket: s.c.socket };
+    const place = {
+      env: s.c.env,
+      platform: process.platform,
+      home: homedir(),
+      uid: s.c.uid ?? 0,
+      node: process.execPath,
+      script: builtCommands().cli,
+      dataDir: s.c.dataDir,
+      socket: s.c.socket,
+    };
     if (await managerAnswers(place, runCommand)) {
       await cli(s, ['service', 'install', ...(s.dryRun ? ['--dry-run'] : [])]);
       if (!s.dryRun) await untilAnswers(s, 'the user service');
       return;
     }
     const log = join(s.c.dataDir, 'agent.log');
-    if (s.dryRun) return s.say(`  would start \`tray-cred agent\` in the background (log: ${log}): no service manager answers here`);
+    if (s.dryRun)
+      return s.say(
+        `  would start \`tray-cred agent\` in the background (log: ${log}): no service manager answers here`,
+      );
     const fd = openSync(log, 'a', 0o600);
     try {
-      spawn(process.execPath, [builtCommands().cli, 'agent'], { env: s.c.env, detached: true, stdio: ['ignore', fd, fd] }).unref();
+      spawn(process.execPath, [builtCommands().cli, 'agent'], {
+        env: s.c.env,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+      }).unref();
     } finally {
       closeSync(fd);
     }
     await untilAnswers(s, `the agent (see ${log})`);
-    s.say(`  started \`tray-cred agent\` in the background (log: ${log}); no service manager answers here, so it does not start again after a reboot: \`tray-cred service install\` where one does`);
+    s.say(
+      `  started \`tray-cred agent\` in the background (log: ${log}); no service manager answers here, so it does not start again after a reboot: \`tray-cred service install\` where one does`,
+    );
   },
 };
 
@@ -168,12 +227,23 @@ async function untilAnswers(s: SetupRun, what: string): Promise<void> {
 const check: SetupStep = {
   title: 'check',
   async run(s) {
-    const names = (await s.c.vault.exists()) ? await s.c.withKey(async (key) => Object.entries((await s.c.vault.read(key)).data.profiles).filter(([, p]) => p.policy === 'allow').map(([n]) => n).sort()) : [];
+    const names = (await s.c.vault.exists())
+      ? await s.c.withKey(async (key) =>
+          Object.entries((await s.c.vault.read(key)).data.profiles)
+            .filter(([, p]) => p.policy === 'allow')
+            .map(([n]) => n)
+            .sort(),
+        )
+      : [];
     const profile = names[0];
-    if (!profile) return s.say('  no profile is served without asking (all ask or deny): the first `aws` call will ask; plaintext is kept until you run setup again after it');
+    if (!profile)
+      return s.say(
+        '  no profile is served without asking (all ask or deny): the first `aws` call will ask; plaintext is kept until you run setup again after it',
+      );
     if (s.dryRun) return s.say(`  would run: tray-cred-helper ${profile}`);
     const r = await runCommand([join(homedir(), '.local', 'bin', 'tray-cred-helper'), profile], s.c.env);
-    if (r.status !== 0 || !r.stdout.startsWith('{"Version":1,')) throw new EnvironmentError(`tray-cred-helper ${profile} failed (exit ${r.status}): ${r.stderr.trim()}`);
+    if (r.status !== 0 || !r.stdout.startsWith('{"Version":1,'))
+      throw new EnvironmentError(`tray-cred-helper ${profile} failed (exit ${r.status}): ${r.stderr.trim()}`);
     s.checked = profile;
     s.say(`  tray-cred-helper ${profile}: served, and written to the audit log`);
   },
@@ -189,4 +259,12 @@ const retire: SetupStep = {
   },
 };
 
-export const SETUP_STEPS: readonly SetupStep[] = [vault, importSources, commandsOnPath, awsConfig, agent, check, retire];
+export const SETUP_STEPS: readonly SetupStep[] = [
+  vault,
+  importSources,
+  commandsOnPath,
+  awsConfig,
+  agent,
+  check,
+  retire,
+];

@@ -21,8 +21,14 @@ describe('AssumeRoleProvider', () => {
     return { serialNumber, tokenCode: '123456' };
   };
   const keys: CredentialProvider = { retrieve: async () => ({ served: 'vault', creds: DEV_KEYS }) };
-  const role = (extra: Partial<RoleSource> = {}): RoleSource => ({ kind: 'role', roleArn: ROLE, sourceProfile: 'base', ...extra });
-  const assume = (r: RoleSource, requestId = 'req-1', base = keys) => new AssumeRoleProvider(base, r, TARGET, { sts, mfa, requestId }).retrieve();
+  const role = (extra: Partial<RoleSource> = {}): RoleSource => ({
+    kind: 'role',
+    roleArn: ROLE,
+    sourceProfile: 'base',
+    ...extra,
+  });
+  const assume = (r: RoleSource, requestId = 'req-1', base = keys) =>
+    new AssumeRoleProvider(base, r, TARGET, { sts, mfa, requestId }).retrieve();
 
   beforeEach(() => {
     sts = new FakeSts(new FakeClock());
@@ -31,9 +37,21 @@ describe('AssumeRoleProvider', () => {
 
   it("assumes the role with the base provider's keys, for an hour unless set, named for the request", async () => {
     const got = await assume(role());
-    assert.deepEqual([got.served, got.served === 'minted' && got.kind, got.sessionName, got.creds.accessKeyId], ['minted', 'assume-role', 'tray-cred-req-1', 'ASIAFAKE000000000001']);
+    assert.deepEqual(
+      [got.served, got.served === 'minted' && got.kind, got.sessionName, got.creds.accessKeyId],
+      ['minted', 'assume-role', 'tray-cred-req-1', 'ASIAFAKE000000000001'],
+    );
     assert.deepEqual(sts.calls, [
-      { op: 'AssumeRole', with: DEV_KEYS.accessKeyId, roleArn: ROLE, roleSessionName: 'tray-cred-req-1', durationSeconds: 3600, externalId: undefined, mfa: undefined, target: TARGET },
+      {
+        op: 'AssumeRole',
+        with: DEV_KEYS.accessKeyId,
+        roleArn: ROLE,
+        roleSessionName: 'tray-cred-req-1',
+        durationSeconds: 3600,
+        externalId: undefined,
+        mfa: undefined,
+        target: TARGET,
+      },
     ]);
     assert.deepEqual(asked, []);
   });
@@ -41,7 +59,10 @@ describe('AssumeRoleProvider', () => {
   it('passes the external id, duration and MFA code of the role', async () => {
     await assume(role({ externalId: 'ext-1', durationSeconds: 900, mfaSerial: MFA }));
     const call = sts.calls[0]!;
-    assert.deepEqual([call.externalId, call.durationSeconds, call.mfa], ['ext-1', 900, { serialNumber: MFA, tokenCode: '123456' }]);
+    assert.deepEqual(
+      [call.externalId, call.durationSeconds, call.mfa],
+      ['ext-1', 900, { serialNumber: MFA, tokenCode: '123456' }],
+    );
     assert.deepEqual(asked, [MFA]);
   });
 
@@ -53,7 +74,9 @@ describe('AssumeRoleProvider', () => {
   });
 
   it('a failing base provider stops the chain before any MFA code or STS call', async () => {
-    const failing: CredentialProvider = { retrieve: async () => Promise.reject(new UpstreamError('STS failed: AccessDenied')) };
+    const failing: CredentialProvider = {
+      retrieve: async () => Promise.reject(new UpstreamError('STS failed: AccessDenied')),
+    };
     await assert.rejects(assume(role({ mfaSerial: MFA }), 'req-1', failing), /AccessDenied/);
     assert.deepEqual([asked, sts.calls], [[], []]);
   });

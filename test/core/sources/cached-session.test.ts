@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { CachedSessionProvider, refreshWindow } from '../../../main/core/sources/cached-session.ts';
 import type { CredentialProvider, Provided } from '../../../main/core/sources/provider.ts';
-import { COMMAND_REFRESH_WINDOW_MS, REFRESH_WINDOW_MS, SessionCache } from '../../../main/core/sources/session-cache.ts';
+import {
+  COMMAND_REFRESH_WINDOW_MS,
+  REFRESH_WINDOW_MS,
+  SessionCache,
+} from '../../../main/core/sources/session-cache.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 import { DEV_KEYS } from '../../fakes/world.ts';
 import { profile } from './profiles.ts';
@@ -21,9 +25,15 @@ describe('CachedSessionProvider', () => {
     served: 'minted',
     kind: 'assume-role',
     sessionName: 'tray-cred-req-1',
-    creds: { accessKeyId: `ASIAFAKE00000000000${asked}`, secretAccessKey: 's', sessionToken: 't', expiration: new Date(clock.now() + 3_600_000).toISOString() },
+    creds: {
+      accessKeyId: `ASIAFAKE00000000000${asked}`,
+      secretAccessKey: 's',
+      sessionToken: 't',
+      expiration: new Date(clock.now() + 3_600_000).toISOString(),
+    },
   });
-  const cached = (provider: CredentialProvider, ticket = sessions.ticket('aws s3 ls')) => new CachedSessionProvider('admin', REFRESH_WINDOW_MS, provider, { sessions, ticket });
+  const cached = (provider: CredentialProvider, ticket = sessions.ticket('aws s3 ls')) =>
+    new CachedSessionProvider('admin', REFRESH_WINDOW_MS, provider, { sessions, ticket });
 
   beforeEach(() => {
     clock = new FakeClock();
@@ -36,7 +46,10 @@ describe('CachedSessionProvider', () => {
     assert.equal(first.served, 'minted');
     const second = await cached(inner(minted)).retrieve();
     assert.deepEqual(second, { served: 'cache', creds: first.creds, sessionName: 'tray-cred-req-1' });
-    assert.deepEqual(sessions.sessions().map((s) => [s.profile, s.kind, s.mintedFor]), [['admin', 'assume-role', 'aws s3 ls']]);
+    assert.deepEqual(
+      sessions.sessions().map((s) => [s.profile, s.kind, s.mintedFor]),
+      [['admin', 'assume-role', 'aws s3 ls']],
+    );
     clock.advance(3_600_000 - REFRESH_WINDOW_MS);
     assert.equal((await cached(inner(minted)).retrieve()).served, 'minted');
     assert.equal(asked, 2);
@@ -45,8 +58,16 @@ describe('CachedSessionProvider', () => {
   it('keeps only what was minted with a session and an end: not stored keys or sessions, nor long-term keys a command printed', async () => {
     const later = new Date(clock.now() + 3_600_000).toISOString();
     await cached(inner(() => ({ served: 'vault', creds: DEV_KEYS }))).retrieve();
-    await cached(inner(() => ({ served: 'vault', creds: { ...DEV_KEYS, sessionToken: 'stored', expiration: later } }))).retrieve();
-    await cached(inner(() => ({ served: 'minted', kind: 'command', creds: { ...DEV_KEYS, sessionToken: undefined, expiration: undefined } }))).retrieve();
+    await cached(
+      inner(() => ({ served: 'vault', creds: { ...DEV_KEYS, sessionToken: 'stored', expiration: later } })),
+    ).retrieve();
+    await cached(
+      inner(() => ({
+        served: 'minted',
+        kind: 'command',
+        creds: { ...DEV_KEYS, sessionToken: undefined, expiration: undefined },
+      })),
+    ).retrieve();
     assert.deepEqual(sessions.sessions(), []);
     assert.equal(asked, 3);
   });
@@ -60,9 +81,15 @@ describe('CachedSessionProvider', () => {
   });
 
   it('commands are asked again a minute before their end, STS sessions fifteen minutes before', () => {
-    assert.equal(refreshWindow(profile({ source: { kind: 'command', command: 'op read' } })), COMMAND_REFRESH_WINDOW_MS);
+    assert.equal(
+      refreshWindow(profile({ source: { kind: 'command', command: 'op read' } })),
+      COMMAND_REFRESH_WINDOW_MS,
+    );
     assert.equal(COMMAND_REFRESH_WINDOW_MS, 60_000);
-    assert.equal(refreshWindow(profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600 } })), REFRESH_WINDOW_MS);
+    assert.equal(
+      refreshWindow(profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600 } })),
+      REFRESH_WINDOW_MS,
+    );
     assert.equal(REFRESH_WINDOW_MS, 15 * 60_000);
   });
 });

@@ -18,7 +18,11 @@ describe('retrieveChain', () => {
   let deps: ChainDeps & { sts: FakeSts };
   let n = 0;
   const walk = (name: string, profiles: Record<string, ProfileRecord>, mfaCode?: string) =>
-    retrieveChain(chainOf(name, profiles), profiles, deps, { requestId: `req-${++n}`, mfaCode, ticket: deps.cache.ticket('aws s3 ls') });
+    retrieveChain(chainOf(name, profiles), profiles, deps, {
+      requestId: `req-${++n}`,
+      mfaCode,
+      ticket: deps.cache.ticket('aws s3 ls'),
+    });
 
   beforeEach(() => {
     const clock = new FakeClock();
@@ -27,35 +31,73 @@ describe('retrieveChain', () => {
 
   it('names the loop of a role chain, and the profile whose source is missing', async () => {
     const loop = { a: role('b'), b: role('c'), c: role('a') };
-    await assert.rejects(walk('a', loop), (e: unknown) => e instanceof UsageError && /^the role chain a -> b -> c -> a loops: fix source_profile with `tray-cred role`$/.test(e.message));
-    await assert.rejects(walk('deep', { deep: role('mid'), mid: role('gone') }), (e: unknown) => e instanceof UsageError && e.message.startsWith('profile "mid" takes its keys from "gone", which is not in the vault'));
+    await assert.rejects(
+      walk('a', loop),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        /^the role chain a -> b -> c -> a loops: fix source_profile with `tray-cred role`$/.test(e.message),
+    );
+    await assert.rejects(
+      walk('deep', { deep: role('mid'), mid: role('gone') }),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message.startsWith('profile "mid" takes its keys from "gone", which is not in the vault'),
+    );
     await assert.rejects(walk('nobody', {}), UnknownProfileError);
     assert.equal(deps.sts.calls.length, 0);
   });
 
   it('one code per session, not per hop: a role over an MFA session of the same device is assumed with that session, no second code', async () => {
-    const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base', { mfaSerial: MFA }) };
+    const profiles = {
+      base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }),
+      admin: role('base', { mfaSerial: MFA }),
+    };
     await walk('admin', profiles, '123456');
-    assert.deepEqual(deps.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '123456'], ['AssumeRole', undefined]]);
+    assert.deepEqual(
+      deps.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]),
+      [
+        ['GetSessionToken', '123456'],
+        ['AssumeRole', undefined],
+      ],
+    );
   });
 
   it('uses the MFA code for one STS call only: a chain that needs codes of two devices is refused after the first', async () => {
-    const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base', { mfaSerial: `${MFA}-2` }) };
+    const profiles = {
+      base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }),
+      admin: role('base', { mfaSerial: `${MFA}-2` }),
+    };
     await assert.rejects(walk('admin', profiles, '123456'), ApprovalDeniedError);
-    assert.deepEqual(deps.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]), [['GetSessionToken', '123456']]);
+    assert.deepEqual(
+      deps.sts.calls.map((c) => [c.op, c.mfa?.tokenCode]),
+      [['GetSessionToken', '123456']],
+    );
   });
 
   it('serves a cached role without walking its source, and caches each minted link of a chain', async () => {
     const profiles = { base: profile(DEV_KEYS), admin: role('base'), deep: role('admin') };
     const first = await walk('deep', profiles);
-    assert.deepEqual([first.served, deps.cache.sessions().map((s) => s.profile).sort()], ['minted', ['admin', 'deep']]);
+    assert.deepEqual(
+      [
+        first.served,
+        deps.cache
+          .sessions()
+          .map((s) => s.profile)
+          .sort(),
+      ],
+      ['minted', ['admin', 'deep']],
+    );
     const again = await walk('deep', { deep: role('gone') });
     assert.deepEqual([again.served, again.creds], ['cache', first.creds]);
     assert.equal(deps.sts.calls.length, 2);
   });
 
   it('mfaNeeded names the first device the chain will ask for, none once its session is cached; chainOf lists the chain', async () => {
-    const profiles = { base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }), admin: role('base'), loop: role('loop') };
+    const profiles = {
+      base: profile({ ...DEV_KEYS, sts: { sessionMode: true, durationSeconds: 3600, mfaSerial: MFA } }),
+      admin: role('base'),
+      loop: role('loop'),
+    };
     assert.equal(mfaNeeded(chainOf('admin', profiles), profiles, deps.cache), MFA);
     assert.equal(mfaNeeded(chainOf('loop', profiles), profiles, deps.cache), undefined);
     await walk('admin', profiles, '123456');

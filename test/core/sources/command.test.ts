@@ -8,14 +8,16 @@ import { StubCommandRunner } from '../../fakes/stub-command-runner.ts';
 import { DEV_KEYS } from '../../fakes/world.ts';
 
 const FUTURE = '2026-11-26T10:00:00.000Z';
-const doc = (o: object): string => JSON.stringify({ Version: 1, AccessKeyId: 'ASIAEXTERNAL0000001', SecretAccessKey: 's3cr3t', ...o });
+const doc = (o: object): string =>
+  JSON.stringify({ Version: 1, AccessKeyId: 'ASIAEXTERNAL0000001', SecretAccessKey: 's3cr3t', ...o });
 const ok = (stdout: string): CommandResult => ({ exitCode: 0, stdout, stderr: '', timedOut: false });
 const noisy = `token ${DEV_KEYS.secretAccessKey} is bad\n`;
 
 describe('CommandProvider', () => {
   let runner: StubCommandRunner;
   let clock: FakeClock;
-  const provider = (timeoutSeconds?: number) => new CommandProvider('ext', { kind: 'command', command: 'op read creds', timeoutSeconds }, { runner, clock });
+  const provider = (timeoutSeconds?: number) =>
+    new CommandProvider('ext', { kind: 'command', command: 'op read creds', timeoutSeconds }, { runner, clock });
 
   beforeEach(() => {
     runner = new StubCommandRunner();
@@ -30,21 +32,57 @@ describe('CommandProvider', () => {
       creds: { accessKeyId: 'ASIAEXTERNAL0000001', secretAccessKey: 's3cr3t', sessionToken: 't', expiration: FUTURE },
     });
     await provider(5).retrieve();
-    assert.deepEqual(runner.runs, [{ command: 'op read creds', timeoutMs: 30_000 }, { command: 'op read creds', timeoutMs: 5_000 }]);
+    assert.deepEqual(runner.runs, [
+      { command: 'op read creds', timeoutMs: 30_000 },
+      { command: 'op read creds', timeoutMs: 5_000 },
+    ]);
   });
 
   it('serves long-term keys printed without a session token or expiration', async () => {
     runner.result = ok(doc({}));
     const got = await provider().retrieve();
-    assert.deepEqual(got.creds, { accessKeyId: 'ASIAEXTERNAL0000001', secretAccessKey: 's3cr3t', sessionToken: undefined, expiration: undefined });
+    assert.deepEqual(got.creds, {
+      accessKeyId: 'ASIAEXTERNAL0000001',
+      secretAccessKey: 's3cr3t',
+      sessionToken: undefined,
+      expiration: undefined,
+    });
   });
 
   const failures: { name: string; result: CommandResult; code: string; message: RegExp; detail?: string }[] = [
-    { name: 'a hang', result: { exitCode: null, stdout: '', stderr: noisy, timedOut: true }, code: 'UPSTREAM', message: /^the credential command of "ext" did not finish within 30 s$/, detail: 'token [redacted] is bad' },
-    { name: 'a non-zero exit', result: { exitCode: 3, stdout: doc({}), stderr: noisy, timedOut: false }, code: 'UPSTREAM', message: /failed with exit status 3: run it yourself/, detail: 'token [redacted] is bad' },
-    { name: 'invalid JSON', result: ok('{not json'), code: 'UPSTREAM', message: /printed no valid credential_process JSON \(Version 1, AccessKeyId, SecretAccessKey\)/ },
-    { name: 'JSON of the wrong shape', result: ok(JSON.stringify({ Version: 2, AccessKeyId: 'x' })), code: 'UPSTREAM', message: /printed no valid credential_process JSON/ },
-    { name: 'credentials that expired', result: ok(doc({ SessionToken: 't', Expiration: '2026-11-26T09:00:00.000Z' })), code: 'EXPIRED', message: /expired at 2026-11-26T09:00:00.000Z: its credential command returned credentials that had already expired/ },
+    {
+      name: 'a hang',
+      result: { exitCode: null, stdout: '', stderr: noisy, timedOut: true },
+      code: 'UPSTREAM',
+      message: /^the credential command of "ext" did not finish within 30 s$/,
+      detail: 'token [redacted] is bad',
+    },
+    {
+      name: 'a non-zero exit',
+      result: { exitCode: 3, stdout: doc({}), stderr: noisy, timedOut: false },
+      code: 'UPSTREAM',
+      message: /failed with exit status 3: run it yourself/,
+      detail: 'token [redacted] is bad',
+    },
+    {
+      name: 'invalid JSON',
+      result: ok('{not json'),
+      code: 'UPSTREAM',
+      message: /printed no valid credential_process JSON \(Version 1, AccessKeyId, SecretAccessKey\)/,
+    },
+    {
+      name: 'JSON of the wrong shape',
+      result: ok(JSON.stringify({ Version: 2, AccessKeyId: 'x' })),
+      code: 'UPSTREAM',
+      message: /printed no valid credential_process JSON/,
+    },
+    {
+      name: 'credentials that expired',
+      result: ok(doc({ SessionToken: 't', Expiration: '2026-11-26T09:00:00.000Z' })),
+      code: 'EXPIRED',
+      message:
+        /expired at 2026-11-26T09:00:00.000Z: its credential command returned credentials that had already expired/,
+    },
   ];
   for (const f of failures) {
     it(`refuses ${f.name}`, async () => {

@@ -9,11 +9,14 @@ describe('oneTimeMfaCode', () => {
   it('gives the code for the device once, then refuses as DENIED', () => {
     const mfa = oneTimeMfaCode('deep', '914273');
     assert.deepEqual(mfa(MFA), { serialNumber: MFA, tokenCode: '914273' });
-    assert.throws(() => mfa(MFA), (e: unknown) => {
-      assert.ok(e instanceof ApprovalDeniedError);
-      assert.equal(e.message, `access to "deep" was denied: an MFA code for ${MFA} is needed and none was given`);
-      return true;
-    });
+    assert.throws(
+      () => mfa(MFA),
+      (e: unknown) => {
+        assert.ok(e instanceof ApprovalDeniedError);
+        assert.equal(e.message, `access to "deep" was denied: an MFA code for ${MFA} is needed and none was given`);
+        return true;
+      },
+    );
   });
 
   it('a role hop over a session hop that used the same device needs no second code; any other second need is refused', () => {

@@ -43,7 +43,10 @@ describe('SessionCache', () => {
   });
 
   it('lists live sessions newest first without their keys, and forgets one', () => {
-    cache.remember('old', cache.ticket('aws sts get-caller-identity'), { creds: session('01', 60), kind: 'session-token' });
+    cache.remember('old', cache.ticket('aws sts get-caller-identity'), {
+      creds: session('01', 60),
+      kind: 'session-token',
+    });
     clock.advance(60_000);
     cache.remember('new', cache.ticket('aws s3 ls'), { creds: session('02', 60), kind: 'command' });
     cache.remember('gone', cache.ticket('x'), { creds: session('03', 1), kind: 'command' });
@@ -59,6 +62,9 @@ describe('SessionCache', () => {
     assert.ok(!JSON.stringify(listed).includes('secret-'));
     assert.equal(cache.forget('old'), true);
     assert.equal(cache.forget('old'), false);
-    assert.deepEqual(cache.sessions().map((s) => s.profile), ['new']);
+    assert.deepEqual(
+      cache.sessions().map((s) => s.profile),
+      ['new'],
+    );
   });
 });

@@ -17,13 +17,21 @@ describe('SessionTokenProvider', () => {
   let clock: FakeClock;
   let sts: FakeSts;
   let asked: string[];
-  const code = (tokenCode: string | undefined): MfaCodeFor => (serialNumber): MfaInput => {
-    asked.push(serialNumber);
-    if (!tokenCode) throw new ApprovalDeniedError('prod', `an MFA code for ${serialNumber} is needed and none was given`);
-    return { serialNumber, tokenCode };
-  };
+  const code =
+    (tokenCode: string | undefined): MfaCodeFor =>
+    (serialNumber): MfaInput => {
+      asked.push(serialNumber);
+      if (!tokenCode)
+        throw new ApprovalDeniedError('prod', `an MFA code for ${serialNumber} is needed and none was given`);
+      return { serialNumber, tokenCode };
+    };
   const provider = (mfaSerial: string | undefined, mfa: MfaCodeFor, keys: object = PROD_KEYS) =>
-    new SessionTokenProvider(new StoredKeysProvider('prod', profile(keys)), { sessionMode: true, durationSeconds: 1800, mfaSerial }, TARGET, { sts, mfa });
+    new SessionTokenProvider(
+      new StoredKeysProvider('prod', profile(keys)),
+      { sessionMode: true, durationSeconds: 1800, mfaSerial },
+      TARGET,
+      { sts, mfa },
+    );
 
   beforeEach(() => {
     clock = new FakeClock();
@@ -36,9 +44,16 @@ describe('SessionTokenProvider', () => {
     assert.deepEqual(got, {
       served: 'minted',
       kind: 'session-token',
-      creds: { accessKeyId: 'ASIAFAKE000000000001', secretAccessKey: 'temporary-secret-1', sessionToken: 'token-1', expiration: new Date(clock.now() + 1_800_000).toISOString() },
+      creds: {
+        accessKeyId: 'ASIAFAKE000000000001',
+        secretAccessKey: 'temporary-secret-1',
+        sessionToken: 'token-1',
+        expiration: new Date(clock.now() + 1_800_000).toISOString(),
+      },
     });
-    assert.deepEqual(sts.calls, [{ op: 'GetSessionToken', with: PROD_KEYS.accessKeyId, durationSeconds: 1800, mfa: undefined, target: TARGET }]);
+    assert.deepEqual(sts.calls, [
+      { op: 'GetSessionToken', with: PROD_KEYS.accessKeyId, durationSeconds: 1800, mfa: undefined, target: TARGET },
+    ]);
     assert.deepEqual(asked, []);
   });
 

@@ -12,7 +12,10 @@ export function registerAdd(program: Command, ctx: () => CliContext): void {
     .option('--access-key-id <id>', 'the access key id (asked for when omitted)')
     .option('--expiration <time>', 'ISO 8601 expiry, for session credentials')
     .option('--replace', 'rotate the keys of an existing profile', false)
-    .addHelpText('after', '\nWith stdin not a terminal, its first line is the secret access key and an optional second line the session token.')
+    .addHelpText(
+      'after',
+      '\nWith stdin not a terminal, its first line is the secret access key and an optional second line the session token.',
+    )
     .action(async (profile: string, options: { accessKeyId?: string; expiration?: string; replace: boolean }) => {
       const c = ctx();
       checkProfileName(profile);
@@ -24,13 +27,19 @@ export function registerAdd(program: Command, ctx: () => CliContext): void {
         secretAccessKey = await c.ask('AWS secret access key (not shown): ', true);
         sessionToken = (await c.ask('Session token, if any (not shown, Enter for none): ', true)) || undefined;
       } else {
-        if (!accessKeyId) throw new UsageError('with stdin not a terminal, give the access key id with --access-key-id');
+        if (!accessKeyId)
+          throw new UsageError('with stdin not a terminal, give the access key id with --access-key-id');
         const [secret = '', token] = (await c.readStdin()).split(/\r?\n/);
         secretAccessKey = secret;
         sessionToken = token || undefined;
       }
       if (!secretAccessKey.trim()) throw new UsageError('no secret access key was given');
-      const credentials = checkCredentials(profile, { accessKeyId, secretAccessKey, sessionToken, expiration: options.expiration });
+      const credentials = checkCredentials(profile, {
+        accessKeyId,
+        secretAccessKey,
+        sessionToken,
+        expiration: options.expiration,
+      });
       const admin = new ProfileAdmin(c.vault, await c.audit());
       const done = await c.withKey((key) => admin.add(key, profile, credentials, options.replace));
       c.out(`${done === 'added' ? 'Added' : 'Rotated the keys of'} profile "${profile}".\n`);

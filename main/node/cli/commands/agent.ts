@@ -19,7 +19,8 @@ interface AgentOptions {
 export function approvalTimeoutMs(text: string | undefined, setting: number): number {
   if (text === undefined) return setting * 1000;
   const { min, max } = APPROVAL_TIMEOUT_RANGE;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) throw new UsageError(`--approval-timeout takes whole seconds from ${min} to ${max}, not "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max)
+    throw new UsageError(`--approval-timeout takes whole seconds from ${min} to ${max}, not "${text}"`);
   return Number(text) * 1000;
 }
 
@@ -27,19 +28,34 @@ export function approvalTimeoutMs(text: string | undefined, setting: number): nu
 export function idleExitMs(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const minutes = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(minutes > 0)) throw new UsageError(`--idle-exit takes a number of minutes above 0 (such as 10 or 0.5), not "${text}"`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(minutes > 0))
+    throw new UsageError(`--idle-exit takes a number of minutes above 0 (such as 10 or 0.5), not "${text}"`);
   return Math.round(minutes * 60_000);
 }
 
 export function registerAgent(program: Command, ctx: () => CliContext): void {
   program
     .command('agent')
-    .description('run the headless agent in the foreground: the same core and socket as the tray app. Under systemd socket activation (`tray-cred service install`) it takes the socket systemd hands in')
-    .option('--approver <command>', 'run for each `ask` request; exit 0 allows once, 10 this run, 11 this program in this folder, 12 any caller (see README). TRAY_CRED_PROFILE, TRAY_CRED_CALLER and TRAY_CRED_OFFER describe the request. Without it, `tray-cred approve` in another terminal answers, and with neither `ask` is refused')
-    .option('--approval-timeout <seconds>', 'how long a prompt waits for an answer (default: the approvalTimeoutSeconds setting, 50)')
+    .description(
+      'run the headless agent in the foreground: the same core and socket as the tray app. Under systemd socket activation (`tray-cred service install`) it takes the socket systemd hands in',
+    )
+    .option(
+      '--approver <command>',
+      'run for each `ask` request; exit 0 allows once, 10 this run, 11 this program in this folder, 12 any caller (see README). TRAY_CRED_PROFILE, TRAY_CRED_CALLER and TRAY_CRED_OFFER describe the request. Without it, `tray-cred approve` in another terminal answers, and with neither `ask` is refused',
+    )
+    .option(
+      '--approval-timeout <seconds>',
+      'how long a prompt waits for an answer (default: the approvalTimeoutSeconds setting, 50)',
+    )
     .option('--locked', 'start locked (unlock later with `tray-cred unlock`)')
-    .option('--unlock-on-request', 'with --approver: a request that arrives while locked asks the approver to unlock and allow, instead of failing (the shared unlockOnRequest setting can still turn it off)')
-    .option('--idle-exit <minutes>', 'exit after this many minutes (decimals allowed) with no request. Only useful under socket activation, where the next request starts the agent again; without it the agent runs until stopped')
+    .option(
+      '--unlock-on-request',
+      'with --approver: a request that arrives while locked asks the approver to unlock and allow, instead of failing (the shared unlockOnRequest setting can still turn it off)',
+    )
+    .option(
+      '--idle-exit <minutes>',
+      'exit after this many minutes (decimals allowed) with no request. Only useful under socket activation, where the next request starts the agent again; without it the agent runs until stopped',
+    )
     .action(async (options: AgentOptions) => {
       const c = ctx();
       const idleMs = idleExitMs(options.idleExit);
@@ -49,15 +65,24 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       const settings = openSettings(c.dataDir);
       const timeoutMs = approvalTimeoutMs(options.approvalTimeout, settings.get('approvalTimeoutSeconds'));
       let stop: (reason: string, status?: number) => Promise<void> = () => Promise.resolve();
-      const idle = idleMs === undefined ? undefined : new IdleTimer(idleMs, () => void stop(`idle for ${options.idleExit} minute(s)`));
+      const idle =
+        idleMs === undefined
+          ? undefined
+          : new IdleTimer(idleMs, () => void stop(`idle for ${options.idleExit} minute(s)`));
       const agent = await startAgentRuntime({
-        services: c, aws: c.aws, socket: c.socket,
+        services: c,
+        aws: c.aws,
+        socket: c.socket,
         approver: new CommandApprover(options.approver),
         warn,
         frontEnd: 'headless agent',
         // The tray's "Unlock when a request arrives" needs someone to answer: here, the approver command.
         // Opt-in on the command line: scripts that start a headless agent expect a locked one to refuse.
-        broker: { approvalTimeoutMs: timeoutMs, unlockOnRequest: () => options.approver !== undefined && options.unlockOnRequest === true && settings.get('unlockOnRequest') },
+        broker: {
+          approvalTimeoutMs: timeoutMs,
+          unlockOnRequest: () =>
+            options.approver !== undefined && options.unlockOnRequest === true && settings.get('unlockOnRequest'),
+        },
         forwardToSystemLog: () => settings.get('forwardToSystemLog'),
         onSocketLost: (message) => {
           warn(message);
@@ -90,7 +115,9 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
       const how = agent.inherited ? 'The socket was handed in by the service manager.' : 'Ctrl-C stops it.';
-      c.err(`tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : '; no --approver: `ask` profiles wait for `tray-cred approve` in another terminal, and are refused when none listens'}. ${how}`);
+      c.err(
+        `tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : '; no --approver: `ask` profiles wait for `tray-cred approve` in another terminal, and are refused when none listens'}. ${how}`,
+      );
       await new Promise<never>(() => {});
     });
 }

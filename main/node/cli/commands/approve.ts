@@ -18,10 +18,21 @@ const LETTERS: Record<ApprovalScopeKind, { key: string; words: (minutes: number)
 
 /** The prompt as a person reads it: the verified caller where there is one, the claim labelled as such. */
 export function describePrompt(p: WirePrompt, now: number): string {
-  const lines = [`${p.unlock ? 'Unlock tray-cred and allow' : 'Allow'} "${p.profile}"? (${Math.max(0, Math.round((Date.parse(p.deadline) - now) / 1000))} s left)`];
-  if (p.firstUse === true && p.verified) lines.push(`  First time \`${displayText(p.verified.exe)}\` asks for ${displayText(p.profile)}`);
-  if (p.verified) lines.push(`  requested by (verified): ${displayText(p.verified.exe)} pid ${p.verified.pid}`, `    argv: ${displayText(p.verified.argv.join(' '))}`, `    in:   ${displayText(p.verified.cwd)}`);
-  if (p.claimed) lines.push(`  the helper claims${p.verified ? '' : ' (not verified)'}: ${displayText(p.claimed.command)} pid ${p.claimed.pid} in ${displayText(p.claimed.cwd)}`);
+  const lines = [
+    `${p.unlock ? 'Unlock tray-cred and allow' : 'Allow'} "${p.profile}"? (${Math.max(0, Math.round((Date.parse(p.deadline) - now) / 1000))} s left)`,
+  ];
+  if (p.firstUse === true && p.verified)
+    lines.push(`  First time \`${displayText(p.verified.exe)}\` asks for ${displayText(p.profile)}`);
+  if (p.verified)
+    lines.push(
+      `  requested by (verified): ${displayText(p.verified.exe)} pid ${p.verified.pid}`,
+      `    argv: ${displayText(p.verified.argv.join(' '))}`,
+      `    in:   ${displayText(p.verified.cwd)}`,
+    );
+  if (p.claimed)
+    lines.push(
+      `  the helper claims${p.verified ? '' : ' (not verified)'}: ${displayText(p.claimed.command)} pid ${p.claimed.pid} in ${displayText(p.claimed.cwd)}`,
+    );
   if (!p.verified && !p.claimed) lines.push('  the caller sent no information and nothing about it is verified');
   if (p.mfaSerial) lines.push(`  needs a code from MFA device ${p.mfaSerial}`);
   return `${lines.join('\n')}\n`;
@@ -50,16 +61,25 @@ async function answerOne(c: CliContext, agent: AgentClient, p: WirePrompt): Prom
   c.out(describePrompt(p, Date.now()));
   const scope = await askScope(c, p);
   const mfaCode = scope !== 'deny' && p.mfaSerial ? await askCode(c, p.mfaSerial) : undefined;
-  const answer = { op: 'approve', prompt: p.ref, allow: scope !== 'deny', ...(scope !== 'deny' ? { scope } : {}), ...(mfaCode ? { mfaCode } : {}) } as const;
+  const answer = {
+    op: 'approve',
+    prompt: p.ref,
+    allow: scope !== 'deny',
+    ...(scope !== 'deny' ? { scope } : {}),
+    ...(mfaCode ? { mfaCode } : {}),
+  } as const;
   const r = await agent.call(answer, (result) => result as { answered?: unknown });
-  if (r.answered !== true) c.out('That request is no longer waiting (answered elsewhere, timed out, or the agent locked).\n');
+  if (r.answered !== true)
+    c.out('That request is no longer waiting (answered elsewhere, timed out, or the agent locked).\n');
   else c.out(scope === 'deny' ? 'Denied.\n' : `Allowed: ${LETTERS[scope].words(p.offer.minutes)}.\n`);
 }
 
 export function registerApprove(program: Command, ctx: () => CliContext): void {
   program
     .command('approve')
-    .description('answer approval prompts in this terminal: lists each waiting request (the verified caller where the OS tells, the claim labelled) and asks y/n, a scope, and an MFA code when needed. Runs until Ctrl-C')
+    .description(
+      'answer approval prompts in this terminal: lists each waiting request (the verified caller where the OS tells, the claim labelled) and asks y/n, a scope, and an MFA code when needed. Runs until Ctrl-C',
+    )
     .option('--once', 'exit after answering one request')
     .action(async (options: { once?: boolean }) => {
       const c = ctx();
@@ -69,7 +89,11 @@ export function registerApprove(program: Command, ctx: () => CliContext): void {
         const wait = n === 1 ? 0 : POLL_MS;
         const prompts = await agent.call({ op: 'approvals', wait }, parseApprovalsResult);
         if (n === 1) c.err(`tray-cred approve: waiting for requests at ${c.socket} (Ctrl-C stops)`);
-        if (!prompts) throw new TrayCredError('BAD_REQUEST', 'the agent sent a malformed list of approvals: update tray-cred and the app to the same release');
+        if (!prompts)
+          throw new TrayCredError(
+            'BAD_REQUEST',
+            'the agent sent a malformed list of approvals: update tray-cred and the app to the same release',
+          );
         const [oldest] = prompts;
         if (!oldest) continue;
         await answerOne(c, agent, oldest);

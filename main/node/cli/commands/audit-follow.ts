@@ -35,9 +35,13 @@ export async function followAudit(c: CliContext, options: FollowOptions): Promis
   // The end first, then the entries before it: one appended in between is printed once, by the follower.
   const start = await endOfLog(c.fs, c.auditDir);
   if (options.limit > 0) {
-    for (const e of await queryAuditLog(c.fs, c.auditDir, { profile: options.profile, limit: options.limit })) if (e.seq <= start.seq) print(e);
+    for (const e of await queryAuditLog(c.fs, c.auditDir, { profile: options.profile, limit: options.limit }))
+      if (e.seq <= start.seq) print(e);
   }
-  const follower = new AuditFollower({ fs: c.fs, dir: c.auditDir, onEntry: print, onReplaced: (message) => c.err(`tray-cred: ${message}`) }, start);
+  const follower = new AuditFollower(
+    { fs: c.fs, dir: c.auditDir, onEntry: print, onReplaced: (message) => c.err(`tray-cred: ${message}`) },
+    start,
+  );
   let said = '';
   while (!stopped) {
     try {

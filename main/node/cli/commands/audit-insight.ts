@@ -24,13 +24,26 @@ export function sinceMs(text: string): number {
 const show = (text: string, max = 200): string => displayText(text, max);
 
 function summaryRow(a: ProfileActivity): string[] {
-  const decisions = DECISIONS.filter((d) => a.byDecision[d]).map((d) => `${d} ${a.byDecision[d]}`).join(', ');
+  const decisions = DECISIONS.filter((d) => a.byDecision[d])
+    .map((d) => `${d} ${a.byDecision[d]}`)
+    .join(', ');
   const programs = a.programs.map((p) => `${p.exe} (${p.uses})`).join(', ');
-  return [a.profile, a.lastUsed ? localTime(a.lastUsed) : 'never', String(a.uses24h), String(a.uses7d), String(a.denials), decisions || '-', programs || '-'].map((c) => show(c, 400));
+  return [
+    a.profile,
+    a.lastUsed ? localTime(a.lastUsed) : 'never',
+    String(a.uses24h),
+    String(a.uses7d),
+    String(a.denials),
+    decisions || '-',
+    programs || '-',
+  ].map((c) => show(c, 400));
 }
 
 /** Per-profile counts by decision and the verified programs seen, since `since` ago. */
-export async function auditSummary(c: CliContext, options: { since: string; json?: boolean; now: number }): Promise<void> {
+export async function auditSummary(
+  c: CliContext,
+  options: { since: string; json?: boolean; now: number },
+): Promise<void> {
   const since = options.now - sinceMs(options.since);
   const index = await c.history();
   await index.refresh();
@@ -40,7 +53,14 @@ export async function auditSummary(c: CliContext, options: { since: string; json
     return;
   }
   c.out(`Since ${localTime(new Date(since).toISOString())} (${options.since}):\n`);
-  c.out(activity.length ? table(['PROFILE', 'LAST USED', '24 H', '7 D', 'NOT SERVED', 'DECISIONS', 'PROGRAMS SERVED (VERIFIED)'], activity.map(summaryRow)) : 'No accesses.\n');
+  c.out(
+    activity.length
+      ? table(
+          ['PROFILE', 'LAST USED', '24 H', '7 D', 'NOT SERVED', 'DECISIONS', 'PROGRAMS SERVED (VERIFIED)'],
+          activity.map(summaryRow),
+        )
+      : 'No accesses.\n',
+  );
 }
 
 function process(p: { pid: number; exe: string; argv: string[] }): string {
@@ -49,30 +69,48 @@ function process(p: { pid: number; exe: string; argv: string[] }): string {
 
 /** The story as labelled lines, claims marked as such. */
 export function storyLines(s: AccessStory): string[] {
-  const lines = [`Entry ${s.seq}, ${localTime(s.time)}: ${s.event}${s.profile ? ` of ${show(s.profile)}` : ''}${s.decision ? `, ${s.decision}` : ''}${s.durationMs === null ? '' : ` in ${s.durationMs} ms`}`];
-  if (s.firstUse) lines.push(`First time ${show(s.verified?.requester.exe ?? '?')} asks for ${show(s.profile ?? '?')} (in 90 days)`);
+  const lines = [
+    `Entry ${s.seq}, ${localTime(s.time)}: ${s.event}${s.profile ? ` of ${show(s.profile)}` : ''}${s.decision ? `, ${s.decision}` : ''}${s.durationMs === null ? '' : ` in ${s.durationMs} ms`}`,
+  ];
+  if (s.firstUse)
+    lines.push(`First time ${show(s.verified?.requester.exe ?? '?')} asks for ${show(s.profile ?? '?')} (in 90 days)`);
   if (s.reason) lines.push(`Reason: ${show(s.reason)}`);
   if (s.verified) {
     const v = s.verified;
-    lines.push(`Requested by (verified, ${show(v.method)}): ${process(v.requester)}`, `  in ${show(v.requester.cwd)}, started at tick ${show(v.requester.startTime)}; peer pid ${v.peer.pid}, uid ${v.peer.uid}`);
+    lines.push(
+      `Requested by (verified, ${show(v.method)}): ${process(v.requester)}`,
+      `  in ${show(v.requester.cwd)}, started at tick ${show(v.requester.startTime)}; peer pid ${v.peer.pid}, uid ${v.peer.uid}`,
+    );
     for (const p of v.ancestry) lines.push(`  under ${process(p)}`);
   } else lines.push('Requested by: not verified (the OS could not name the caller)');
-  if (s.claimed) lines.push(`Claimed by the client (not proof): ${show(s.claimed.command, 300)} in ${show(s.claimed.cwd)} (pid ${s.claimed.pid}, parent ${s.claimed.ppid})`);
+  if (s.claimed)
+    lines.push(
+      `Claimed by the client (not proof): ${show(s.claimed.command, 300)} in ${show(s.claimed.cwd)} (pid ${s.claimed.pid}, parent ${s.claimed.ppid})`,
+    );
   if (s.approval) lines.push(`Approval: ${s.approval.scope}, granted by prompt ${show(s.approval.grant)}`);
   if (s.served) lines.push(`Credentials from: ${show(s.served)}`);
-  if (s.credentialId) lines.push(`Access key id: ${show(s.credentialId)}${s.sessionName ? `, role session ${show(s.sessionName)}` : ''}`);
+  if (s.credentialId)
+    lines.push(`Access key id: ${show(s.credentialId)}${s.sessionName ? `, role session ${show(s.sessionName)}` : ''}`);
   if (s.cloudTrail) lines.push(`CloudTrail: ${s.cloudTrail}`);
   if (s.requestId) lines.push(`Request id: ${show(s.requestId)}`);
-  lines.push(s.anchored ? 'Chain: anchored in the keychain' : 'Chain: after the last keychain anchor (run `tray-cred audit verify` to check it)');
+  lines.push(
+    s.anchored
+      ? 'Chain: anchored in the keychain'
+      : 'Chain: after the last keychain anchor (run `tray-cred audit verify` to check it)',
+  );
   return lines;
 }
 
 /** One access's full story. */
 export async function auditShow(c: CliContext, seqText: string, options: { json?: boolean }): Promise<void> {
   const seq = Number(seqText);
-  if (!Number.isSafeInteger(seq) || seq < 1) throw new UsageError(`\`audit show\` takes an entry number (the SEQ column of \`tray-cred audit\`), not "${seqText}"`);
+  if (!Number.isSafeInteger(seq) || seq < 1)
+    throw new UsageError(
+      `\`audit show\` takes an entry number (the SEQ column of \`tray-cred audit\`), not "${seqText}"`,
+    );
   const entry = await readEntry(c.fs, c.auditDir, seq);
-  if (!entry) throw new UsageError(`there is no audit entry ${seq}: run \`tray-cred audit\` to see the entries' numbers`);
+  if (!entry)
+    throw new UsageError(`there is no audit entry ${seq}: run \`tray-cred audit\` to see the entries' numbers`);
   const index = await c.history();
   await index.refresh();
   const anchor = await (await c.audit()).readAnchor();

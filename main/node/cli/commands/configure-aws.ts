@@ -2,7 +2,13 @@ import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { homedir } from 'node:os';
 import { awsCliV1Problem } from '../../../core/aws/aws-cli-version.ts';
-import { helperCommand, maskSecrets, profilesWithSecrets, setCredentialProcess, unsetCredentialProcess } from '../../../core/aws/aws-config-edit.ts';
+import {
+  helperCommand,
+  maskSecrets,
+  profilesWithSecrets,
+  setCredentialProcess,
+  unsetCredentialProcess,
+} from '../../../core/aws/aws-config-edit.ts';
 import { UsageError } from '../../../core/errors.ts';
 import { awsFiles } from '../../../core/aws/import-sources.ts';
 import { probeAwsCli } from '../../aws/aws-cli.ts';
@@ -17,14 +23,21 @@ interface Options {
   dryRun: boolean;
 }
 
-const list = (text: string): string[] => text.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function registerConfigureAws(program: Command, ctx: () => CliContext): void {
   program
     .command('configure-aws')
     .description('point profiles in ~/.aws/config at tray-cred-helper, changing no other line')
     .option('--profiles <names>', 'only these profiles, comma-separated (default: every profile in the vault)')
-    .option('--unset <names>', 'instead take the `credential_process = tray-cred-helper <profile>` line out of these profiles, comma-separated')
+    .option(
+      '--unset <names>',
+      'instead take the `credential_process = tray-cred-helper <profile>` line out of these profiles, comma-separated',
+    )
     .option('--dry-run', 'print the change as a unified diff and write nothing', false)
     .action(async (options: Options) => {
       const c = ctx();
@@ -59,7 +72,11 @@ async function set(c: CliContext, files: AwsFiles, names: string[], dryRun: bool
   const before = await readAwsConfig(c, files);
   const edit = setCredentialProcess(before, names, helperCommand);
   if (dryRun) {
-    c.out(edit.changed.length ? diff(files, before, edit.text, 'after configure-aws') : `${files.config} needs no change.\n`);
+    c.out(
+      edit.changed.length
+        ? diff(files, before, edit.text, 'after configure-aws')
+        : `${files.config} needs no change.\n`,
+    );
     return;
   }
   if (edit.changed.length === 0) {
@@ -68,13 +85,17 @@ async function set(c: CliContext, files: AwsFiles, names: string[], dryRun: bool
   }
   const backup = await rewriteAwsConfig(c, files, before, edit.text);
   if (backup) c.out(`Backed up ${files.config} to ${backup}\n`);
-  c.out(`Set credential_process = tray-cred-helper <profile> for ${edit.changed.join(', ')} in ${files.config}${edit.unchanged.length ? ` (already set: ${edit.unchanged.join(', ')})` : ''}.\n`);
+  c.out(
+    `Set credential_process = tray-cred-helper <profile> for ${edit.changed.join(', ')} in ${files.config}${edit.unchanged.length ? ` (already set: ${edit.unchanged.join(', ')})` : ''}.\n`,
+  );
 }
 
 /** One line for every profile just configured whose plaintext keys the AWS CLI would still use instead. */
 async function warnShadowed(c: CliContext, files: AwsFiles, names: string[]): Promise<void> {
   const creds = await c.fs.readFile(files.credentials);
-  const shadowed = creds ? profilesWithSecrets(creds.toString('utf8'), 'credentials').filter((n) => names.includes(n)) : [];
+  const shadowed = creds
+    ? profilesWithSecrets(creds.toString('utf8'), 'credentials').filter((n) => names.includes(n))
+    : [];
   if (shadowed.length === 0) return;
   c.err(
     `warning: ${files.credentials} still has plaintext keys for ${shadowed.map((n) => `"${n}"`).join(', ')}, and the AWS CLI uses them before credential_process: ` +
@@ -86,11 +107,14 @@ async function warnShadowed(c: CliContext, files: AwsFiles, names: string[]): Pr
 async function unset(c: CliContext, files: AwsFiles, options: Options): Promise<void> {
   if (options.profiles) throw new UsageError('--unset names its own profiles: drop --profiles');
   const names = list(options.unset ?? '');
-  if (names.length === 0) throw new UsageError('--unset takes profile names, comma-separated: `tray-cred configure-aws --unset dev,prod`');
+  if (names.length === 0)
+    throw new UsageError('--unset takes profile names, comma-separated: `tray-cred configure-aws --unset dev,prod`');
   const before = await readAwsConfig(c, files);
   const edit = unsetCredentialProcess(before, names);
   const none = names.filter((n) => !edit.removed.includes(n));
-  const noneLine = none.length ? `${files.config} has no \`credential_process = tray-cred-helper <profile>\` line for ${none.join(', ')}.\n` : '';
+  const noneLine = none.length
+    ? `${files.config} has no \`credential_process = tray-cred-helper <profile>\` line for ${none.join(', ')}.\n`
+    : '';
   if (options.dryRun) {
     c.out(edit.removed.length ? diff(files, before, edit.text, 'after configure-aws --unset') : noneLine);
     return;
@@ -98,7 +122,9 @@ async function unset(c: CliContext, files: AwsFiles, options: Options): Promise<
   if (edit.removed.length) {
     const backup = await rewriteAwsConfig(c, files, before, edit.text);
     if (backup) c.out(`Backed up ${files.config} to ${backup}\n`);
-    c.out(`Took credential_process = tray-cred-helper <profile> out of ${edit.removed.join(', ')} in ${files.config}.\n`);
+    c.out(
+      `Took credential_process = tray-cred-helper <profile> out of ${edit.removed.join(', ')} in ${files.config}.\n`,
+    );
   }
   c.out(noneLine);
 }

@@ -6,7 +6,9 @@ import { displayText } from '../../../../common/display.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
 function describe(s: StatusResult, socket: string): string {
-  const waiting = (s.waiting ?? []).map((w) => `  waiting: "${displayText(w.profile)}" for ${displayText(w.who)}\n`).join('');
+  const waiting = (s.waiting ?? [])
+    .map((w) => `  waiting: "${displayText(w.profile)}" for ${displayText(w.who)}\n`)
+    .join('');
   const hint = s.pending ? ' (answer with `tray-cred approve`)' : '';
   return `agent ${s.agentPid} on ${socket}: ${s.locked ? 'locked' : `unlocked, ${s.profiles} profile(s)`}${s.pending ? `, ${s.pending} approval(s) waiting${hint}` : ''}\n${waiting}`;
 }
@@ -14,7 +16,7 @@ function describe(s: StatusResult, socket: string): string {
 export function registerControl(program: Command, ctx: () => CliContext): void {
   for (const [op, text] of [
     ['status', 'show whether the agent runs and is locked'],
-    ['lock', 'wipe the master key, credentials and approvals from the agent\'s memory'],
+    ['lock', "wipe the master key, credentials and approvals from the agent's memory"],
     ['unlock', 'let the agent read the master key from the keychain'],
   ] as const) {
     program
@@ -41,10 +43,25 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
       }
       c.out(
         sessions.length
-          ? table(['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'], sessions.map((s) => [s.profile, s.kind, `…${s.accessKeyIdSuffix}`, localTime(s.expiration), localTime(s.mintedAt), displayText(s.mintedFor)]))
+          ? table(
+              ['PROFILE', 'KIND', 'KEY', 'EXPIRES', 'MINTED', 'FOR (CLAIMED)'],
+              sessions.map((s) => [
+                s.profile,
+                s.kind,
+                `…${s.accessKeyIdSuffix}`,
+                localTime(s.expiration),
+                localTime(s.mintedAt),
+                displayText(s.mintedFor),
+              ]),
+            )
           : 'No live sessions.\n',
       );
-      for (const w of expiryWarnings(sessions, c.clock.now(), (p) => `the next request for it mints a new one (\`tray-cred forget ${p}\` does it now)`)) c.err(`tray-cred: warning: ${w}`);
+      for (const w of expiryWarnings(
+        sessions,
+        c.clock.now(),
+        (p) => `the next request for it mints a new one (\`tray-cred forget ${p}\` does it now)`,
+      ))
+        c.err(`tray-cred: warning: ${w}`);
     });
 
   program
@@ -54,6 +71,10 @@ export function registerControl(program: Command, ctx: () => CliContext): void {
     .action(async (profile: string) => {
       const c = ctx();
       const r = await commandAgent(c).call({ op: 'forget', profile }, (result) => result as { forgotten?: unknown });
-      c.out(r.forgotten === true ? `Forgot the session of "${profile}".\n` : `The agent held no session for "${profile}".\n`);
+      c.out(
+        r.forgotten === true
+          ? `Forgot the session of "${profile}".\n`
+          : `The agent held no session for "${profile}".\n`,
+      );
     });
 }

@@ -20,10 +20,15 @@ export async function checkKeys(c: CliContext, f: KeyFindings): Promise<void> {
       try {
         for (const line of await withRotation(c, name, async (r) => [await r.resume(name)])) f.ok(line);
       } catch (error) {
-        f.act(`a rotation of "${name}" was cut off and could not be finished now (${(error as Error).message}): the vault still serves a working key; run \`tray-cred rotate ${name}\``);
+        f.act(
+          `a rotation of "${name}" was cut off and could not be finished now (${(error as Error).message}): the vault still serves a working key; run \`tray-cred rotate ${name}\``,
+        );
       }
     }
     const s = summarize(name, p);
-    if (keyOverdue(s, now)) f.act(`the key of "${name}" is ${keyAgeDays(s, now)} days old, over its rotate_after_days of ${s.rotateAfterDays}: run \`tray-cred rotate ${name}\``);
+    if (keyOverdue(s, now))
+      f.act(
+        `the key of "${name}" is ${keyAgeDays(s, now)} days old, over its rotate_after_days of ${s.rotateAfterDays}: run \`tray-cred rotate ${name}\``,
+      );
   }
 }

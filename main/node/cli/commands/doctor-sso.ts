@@ -17,7 +17,11 @@ async function plaintextTokens(dir: string): Promise<CachedToken[]> {
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
     const file = join(dir, name);
     try {
-      const json = JSON.parse(await readFile(file, 'utf8')) as { accessToken?: unknown; refreshToken?: unknown; startUrl?: unknown };
+      const json = JSON.parse(await readFile(file, 'utf8')) as {
+        accessToken?: unknown;
+        refreshToken?: unknown;
+        startUrl?: unknown;
+      };
       if (typeof json.accessToken !== 'string' && typeof json.refreshToken !== 'string') continue;
       found.push({ file, startUrl: typeof json.startUrl === 'string' ? json.startUrl : undefined });
     } catch {
@@ -31,13 +35,24 @@ async function plaintextTokens(dir: string): Promise<CachedToken[]> {
  * Plaintext IAM Identity Center tokens in ~/.aws/sso/cache and `sso_*` profiles not yet in the
  * vault. With `remove`, token files whose start URL a vault profile now signs in to are deleted.
  */
-export async function checkSso(c: CliContext, home: string, f: KeyFindings, remove: boolean, vaultReadable: boolean): Promise<void> {
+export async function checkSso(
+  c: CliContext,
+  home: string,
+  f: KeyFindings,
+  remove: boolean,
+  vaultReadable: boolean,
+): Promise<void> {
   const aws = awsFiles(c.env, home);
   const profiles = vaultReadable ? await c.withKey(async (key) => (await c.vault.read(key)).data.profiles) : {};
-  const converted = new Set(Object.values(profiles).flatMap((p) => (p.source?.kind === 'sso' ? [p.source.startUrl] : [])));
+  const converted = new Set(
+    Object.values(profiles).flatMap((p) => (p.source?.kind === 'sso' ? [p.source.startUrl] : [])),
+  );
   const config = (await c.fs.readFile(aws.config))?.toString('utf8') ?? '';
   const pending = ssoProfileNames(config).filter((n) => profiles[n]?.source?.kind !== 'sso');
-  if (pending.length) f.act(`${aws.config}: ${pending.join(', ')} sign in with IAM Identity Center outside tray-cred: convert each with \`tray-cred sso add <profile> --from-config\`, then \`tray-cred configure-aws\` and delete its sso_* lines`);
+  if (pending.length)
+    f.act(
+      `${aws.config}: ${pending.join(', ')} sign in with IAM Identity Center outside tray-cred: convert each with \`tray-cred sso add <profile> --from-config\`, then \`tray-cred configure-aws\` and delete its sso_* lines`,
+    );
   for (const t of await plaintextTokens(join(aws.dir, 'sso', 'cache'))) {
     const done = t.startUrl !== undefined && converted.has(t.startUrl);
     if (done && remove) {

@@ -76,15 +76,24 @@ async function examine(c: CliContext, acceptRollback: boolean, removeSsoCache: b
   const keyFile = join(home, '.secrets', 'aws-creds.key');
   if ((await c.fs.size(keyFile)) !== null) {
     f.sensitive.add(keyFile);
-    f.act(`${keyFile}: a key file that decrypts openssl-encrypted credentials; never back it up, and delete it once nothing needs it`);
+    f.act(
+      `${keyFile}: a key file that decrypts openssl-encrypted credentials; never back it up, and delete it once nothing needs it`,
+    );
   }
   for (const file of f.sensitive) {
     const mode = await openToOthers(file);
-    if (mode !== undefined) f.act(`${file}: readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${file}\``);
+    if (mode !== undefined)
+      f.act(`${file}: readable by other users (mode ${mode.toString(8)}): run \`chmod 600 ${file}\``);
   }
-  const helperOnPath = await onPath(process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper', c.env.PATH);
+  const helperOnPath = await onPath(
+    process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper',
+    c.env.PATH,
+  );
   const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
-  if (usingHelper.length && !helperOnPath) f.act(`${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`);
+  if (usingHelper.length && !helperOnPath)
+    f.act(
+      `${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`,
+    );
   const readable = await checkVault(c, aws, config, f, acceptRollback);
   // An unreadable vault (rolled back, none yet) is already a finding: the SSO check then goes by the files alone.
   await checkSso(c, home, f, removeSsoCache, readable);
@@ -102,14 +111,18 @@ async function checkAwsFiles(c: CliContext, aws: AwsFiles, f: Findings): Promise
     const secrets = profilesWithSecrets(configText, 'config');
     if (secrets.length) {
       f.sensitive.add(aws.config);
-      f.act(`${aws.config}: plaintext keys for ${secrets.join(', ')}: move them into the vault (\`tray-cred add <profile>\`) and delete those lines`);
+      f.act(
+        `${aws.config}: plaintext keys for ${secrets.join(', ')}: move them into the vault (\`tray-cred add <profile>\`) and delete those lines`,
+      );
     } else f.ok(`${aws.config}: no keys in it`);
   }
   const credText = (await c.fs.readFile(aws.credentials))?.toString('utf8');
   const secrets = credText === undefined ? [] : profilesWithSecrets(credText, 'credentials');
   if (secrets.length) {
     f.sensitive.add(aws.credentials);
-    f.act(`${aws.credentials}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${aws.credentials} --remove-source\``);
+    f.act(
+      `${aws.credentials}: plaintext keys for ${secrets.join(', ')}: run \`tray-cred import ${aws.credentials} --remove-source\``,
+    );
   }
   return config;
 }
@@ -122,7 +135,9 @@ async function checkOtherAwsFiles(c: CliContext, aws: AwsFiles, f: Findings): Pr
     if (!bytes) continue;
     if (isOpensslEnc(bytes)) {
       f.sensitive.add(file);
-      f.act(`${file}: encrypted with openssl, and its key file opens it: run \`tray-cred import ${file} --pass-file <key file> --remove-source\`, then delete the key file`);
+      f.act(
+        `${file}: encrypted with openssl, and its key file opens it: run \`tray-cred import ${file} --pass-file <key file> --remove-source\`, then delete the key file`,
+      );
       continue;
     }
     const text = bytes.toString('utf8');
@@ -138,7 +153,13 @@ async function checkOtherAwsFiles(c: CliContext, aws: AwsFiles, f: Findings): Pr
 }
 
 /** The vault, the profiles the AWS config does not point at it, and the audit chain. `false` when the vault cannot be read (said as a finding). */
-async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, string | undefined>, f: Findings, acceptRollback: boolean): Promise<boolean> {
+async function checkVault(
+  c: CliContext,
+  aws: AwsFiles,
+  config: Map<string, string | undefined>,
+  f: Findings,
+  acceptRollback: boolean,
+): Promise<boolean> {
   if (!(await c.vault.exists())) {
     f.act(`no vault at ${c.vault.path}: run \`tray-cred init\``);
     return false;
@@ -147,16 +168,28 @@ async function checkVault(c: CliContext, aws: AwsFiles, config: Map<string, stri
   f.ok(`${c.vault.path}: encrypted; names no key, secret or profile`);
   const names = await c.withKey(async (key) => Object.keys((await c.vault.read(key)).data.profiles).sort());
   const missing = names.filter((n) => !helperIn(config.get(n)));
-  if (missing.length) f.act(`vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``);
+  if (missing.length)
+    f.act(
+      `vault profiles without \`credential_process = tray-cred-helper\` in ${aws.config}: ${missing.join(', ')}: run \`tray-cred configure-aws\``,
+    );
   // A line left by `remove` (or a typo) fails every call of its profile with "no profile in the vault".
   const orphans = [...config].filter(([p, cp]) => isHelperFor(cp, p) && !names.includes(p)).map(([p]) => p);
-  if (orphans.length) f.act(`${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`);
+  if (orphans.length)
+    f.act(
+      `${aws.config}: ${orphans.join(', ')} run tray-cred-helper, but the vault has no such profile: run \`tray-cred configure-aws --unset ${orphans.join(',')}\` (or import them again)`,
+    );
   await checkKeys(c, f);
   // As `audit verify` does: every MAC checked on every core, and the key zeroed after.
   const auditKey = await c.vault.loadAuditKey();
-  const report = await verifyAuditLogParallel(c.fs, c.auditDir, auditKey, { requireEntries: true, anchor: await (await c.audit()).readAnchor() }).finally(() => auditKey.fill(0));
+  const report = await verifyAuditLogParallel(c.fs, c.auditDir, auditKey, {
+    requireEntries: true,
+    anchor: await (await c.audit()).readAnchor(),
+  }).finally(() => auditKey.fill(0));
   if (report.ok) f.ok(`${c.auditDir}: audit chain verified (${report.entries} entries)`);
-  else f.act(`${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`);
+  else
+    f.act(
+      `${c.auditDir}: audit chain NOT verified at ${report.problem!.file} line ${report.problem!.line}: ${report.problem!.reason}`,
+    );
   return true;
 }
 
@@ -173,18 +206,31 @@ async function checkRollback(c: CliContext, f: Findings, accept: boolean): Promi
     }
   }
   const { from, to } = await c.withKey((key) => c.vault.acceptRollback(key));
-  await (await c.audit()).append({ event: 'rollback', reason: `vault.json was rolled back from generation ${from ?? '(none)'} to ${to}; accepted with \`tray-cred doctor --accept-rollback\`` });
-  f.ok(`${c.vault.path}: the rollback to generation ${to} was accepted (the keychain had seen ${from ?? 'none'}) and recorded in the audit log`);
+  await (await c.audit()).append({
+    event: 'rollback',
+    reason: `vault.json was rolled back from generation ${from ?? '(none)'} to ${to}; accepted with \`tray-cred doctor --accept-rollback\``,
+  });
+  f.ok(
+    `${c.vault.path}: the rollback to generation ${to} was accepted (the keychain had seen ${from ?? 'none'}) and recorded in the audit log`,
+  );
   return true;
 }
 
 export function registerDoctor(program: Command, ctx: () => CliContext): void {
   program
     .command('doctor')
-    .description('say what in ~/.aws and the data directory is safe to back up and what needs action; exit 1 when anything does')
+    .description(
+      'say what in ~/.aws and the data directory is safe to back up and what needs action; exit 1 when anything does',
+    )
     .option('--json', 'print JSON')
-    .option('--accept-rollback', 'accept an older vault.json than the keychain has seen (put back on purpose), and record it in the audit log')
-    .option('--remove-sso-cache', 'delete plaintext IAM Identity Center tokens in ~/.aws/sso/cache whose start URL a vault profile now signs in to')
+    .option(
+      '--accept-rollback',
+      'accept an older vault.json than the keychain has seen (put back on purpose), and record it in the audit log',
+    )
+    .option(
+      '--remove-sso-cache',
+      'delete plaintext IAM Identity Center tokens in ~/.aws/sso/cache whose start URL a vault profile now signs in to',
+    )
     .action(async (options: { json?: boolean; acceptRollback?: boolean; removeSsoCache?: boolean }) => {
       const c = ctx();
       const findings = await examine(c, options.acceptRollback === true, options.removeSsoCache === true);

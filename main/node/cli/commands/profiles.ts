@@ -5,7 +5,15 @@ import { POLICIES } from '../../../../common/policy.ts';
 import { ProfileAdmin } from '../../../core/vault/admin.ts';
 import { unsetCredentialProcess } from '../../../core/aws/aws-config-edit.ts';
 import { awsFiles } from '../../../core/aws/import-sources.ts';
-import { checkPolicy, checkRememberMinutes, keyAgeDays, keyOverdue, summarize, type Policy, type ProfileSummary } from '../../../core/profiles/profile.ts';
+import {
+  checkPolicy,
+  checkRememberMinutes,
+  keyAgeDays,
+  keyOverdue,
+  summarize,
+  type Policy,
+  type ProfileSummary,
+} from '../../../core/profiles/profile.ts';
 import { readAwsConfig, rewriteAwsConfig } from '../../aws/aws-config-file.ts';
 import { localTime, table, type CliContext } from '../context.ts';
 
@@ -50,8 +58,15 @@ function registerList(program: Command, ctx: () => CliContext): void {
           ]),
         ),
       );
-      const expiring = summaries.filter((s) => s.hasSessionToken).map((s) => ({ profile: s.name, expiration: s.expiration }));
-      for (const w of expiryWarnings(expiring, c.clock.now(), (p) => `store fresh ones with \`tray-cred add ${p} --replace\``)) c.err(`tray-cred: warning: ${w}`);
+      const expiring = summaries
+        .filter((s) => s.hasSessionToken)
+        .map((s) => ({ profile: s.name, expiration: s.expiration }));
+      for (const w of expiryWarnings(
+        expiring,
+        c.clock.now(),
+        (p) => `store fresh ones with \`tray-cred add ${p} --replace\``,
+      ))
+        c.err(`tray-cred: warning: ${w}`);
     });
 }
 
@@ -73,7 +88,10 @@ function serves(s: ProfileSummary): string {
 function keyAge(s: ProfileSummary, now: number): string {
   const age = keyAgeDays(s, now);
   if (age === undefined) return '-';
-  const flags = [keyOverdue(s, now) ? `rotate: over ${s.rotateAfterDays} d` : '', s.rotationPending ? 'rotation unfinished' : ''].filter(Boolean);
+  const flags = [
+    keyOverdue(s, now) ? `rotate: over ${s.rotateAfterDays} d` : '',
+    s.rotationPending ? 'rotation unfinished' : '',
+  ].filter(Boolean);
   return `${age} d${flags.length ? ` (${flags.join(', ')})` : ''}`;
 }
 
@@ -82,7 +100,11 @@ function registerRemove(program: Command, ctx: () => CliContext): void {
     .command('remove')
     .description('delete a profile from the vault')
     .argument('<profile>')
-    .option('--config', 'also take its `credential_process = tray-cred-helper <profile>` line out of ~/.aws/config', false)
+    .option(
+      '--config',
+      'also take its `credential_process = tray-cred-helper <profile>` line out of ~/.aws/config',
+      false,
+    )
     .action(async (profile: string, options: { config: boolean }) => {
       const c = ctx();
       await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).remove(key, profile));
@@ -98,18 +120,33 @@ async function removeConfigLine(c: CliContext, profile: string, remove: boolean)
   const edit = unsetCredentialProcess(before, [profile]);
   if (edit.removed.length === 0) return;
   if (!remove) {
-    c.out(`${files.config} still runs tray-cred-helper for "${profile}", which now fails: take that line out with \`tray-cred configure-aws --unset ${profile}\`\n`);
+    c.out(
+      `${files.config} still runs tray-cred-helper for "${profile}", which now fails: take that line out with \`tray-cred configure-aws --unset ${profile}\`\n`,
+    );
     return;
   }
   const backup = await rewriteAwsConfig(c, files, before, edit.text);
-  c.out(`${backup ? `Backed up ${files.config} to ${backup}\n` : ''}Took credential_process = tray-cred-helper ${profile} out of ${files.config}.\n`);
+  c.out(
+    `${backup ? `Backed up ${files.config} to ${backup}\n` : ''}Took credential_process = tray-cred-helper ${profile} out of ${files.config}.\n`,
+  );
 }
 
 /** Options that are stored but change nothing under this policy: said, so nobody relies on them. */
-export function inertPolicyWarnings(profile: string, policy: Policy, remember: number | undefined, notify: boolean | undefined): string[] {
+export function inertPolicyWarnings(
+  profile: string,
+  policy: Policy,
+  remember: number | undefined,
+  notify: boolean | undefined,
+): string[] {
   const warnings: string[] = [];
-  if (remember && policy !== 'ask') warnings.push(`--remember applies only to ask: "${profile}" is ${policy}, so ${remember} min is stored but does nothing until \`tray-cred policy ${profile} ask\``);
-  if (notify && policy === 'deny') warnings.push(`--notify applies only to accesses served: "${profile}" is deny, so no notification will ever be shown`);
+  if (remember && policy !== 'ask')
+    warnings.push(
+      `--remember applies only to ask: "${profile}" is ${policy}, so ${remember} min is stored but does nothing until \`tray-cred policy ${profile} ask\``,
+    );
+  if (notify && policy === 'deny')
+    warnings.push(
+      `--notify applies only to accesses served: "${profile}" is deny, so no notification will ever be shown`,
+    );
   return warnings;
 }
 
@@ -119,17 +156,41 @@ function registerPolicy(program: Command, ctx: () => CliContext): void {
     .description('set what happens when a client asks for a profile: allow, ask (approve each time) or deny')
     .argument('<profile>')
     .argument('<policy>', POLICIES.join(' | '))
-    .option('--remember <minutes>', 'with ask: the N minutes a prompt may offer for "this program in this folder" (and "this run"; 0 = once or this run only, an hour at most)')
-    .option('--any-caller', 'with ask and --remember: a prompt may also offer "any caller for N minutes" (off by default)')
+    .option(
+      '--remember <minutes>',
+      'with ask: the N minutes a prompt may offer for "this program in this folder" (and "this run"; 0 = once or this run only, an hour at most)',
+    )
+    .option(
+      '--any-caller',
+      'with ask and --remember: a prompt may also offer "any caller for N minutes" (off by default)',
+    )
     .option('--no-any-caller', 'prompts never offer "any caller" (the default)')
     .option('--notify', 'the tray app shows a notification for each access served without asking')
     .option('--no-notify', 'no notification (the default)')
-    .action(async (profile: string, policyText: string, options: { remember?: string; notify?: boolean; anyCaller?: boolean }) => {
-      const c = ctx();
-      const policy = checkPolicy(policyText);
-      const remember = options.remember === undefined ? undefined : checkRememberMinutes(Number(options.remember));
-      const p = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setPolicy(key, profile, policy, remember, options.notify, options.anyCaller));
-      c.out(`Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}${p.policy === 'ask' && p.anyCaller ? ' (any caller may be offered)' : ''}${p.notify ? ', notifications on' : ''}.\n`);
-      for (const warning of inertPolicyWarnings(profile, p.policy, remember, options.notify)) c.err(`tray-cred: warning: ${warning}`);
-    });
+    .action(
+      async (
+        profile: string,
+        policyText: string,
+        options: { remember?: string; notify?: boolean; anyCaller?: boolean },
+      ) => {
+        const c = ctx();
+        const policy = checkPolicy(policyText);
+        const remember = options.remember === undefined ? undefined : checkRememberMinutes(Number(options.remember));
+        const p = await c.withKey(async (key) =>
+          new ProfileAdmin(c.vault, await c.audit()).setPolicy(
+            key,
+            profile,
+            policy,
+            remember,
+            options.notify,
+            options.anyCaller,
+          ),
+        );
+        c.out(
+          `Profile "${profile}": ${p.policy}${p.policy === 'ask' && p.rememberMinutes ? `, approvals remembered for ${p.rememberMinutes} min` : ''}${p.policy === 'ask' && p.anyCaller ? ' (any caller may be offered)' : ''}${p.notify ? ', notifications on' : ''}.\n`,
+        );
+        for (const warning of inertPolicyWarnings(profile, p.policy, remember, options.notify))
+          c.err(`tray-cred: warning: ${warning}`);
+      },
+    );
 }

@@ -21,7 +21,9 @@ async function passphrase(c: CliContext): Promise<string> {
 }
 
 export function registerRecovery(program: Command, ctx: () => CliContext): void {
-  const recovery = program.command('recovery').description('a passphrase-protected copy of the vault keys, to open the vault on a new machine');
+  const recovery = program
+    .command('recovery')
+    .description('a passphrase-protected copy of the vault keys, to open the vault on a new machine');
 
   recovery
     .command('export')
@@ -30,7 +32,8 @@ export function registerRecovery(program: Command, ctx: () => CliContext): void 
     .action(async (file: string) => {
       const c = ctx();
       const path = resolve(file);
-      if (await c.fs.readFile(path)) throw new UsageError(`${path} exists: choose another file name; a kit is never overwritten`);
+      if (await c.fs.readFile(path))
+        throw new UsageError(`${path} exists: choose another file name; a kit is never overwritten`);
       const pass = await newPassphrase(c);
       await checkPassphrase(pass);
       const keys = await c.vault.exportKeys();
@@ -40,7 +43,9 @@ export function registerRecovery(program: Command, ctx: () => CliContext): void 
         keys.masterKey.fill(0);
         keys.auditKey.fill(0);
       }
-      c.out(`Wrote the recovery kit to ${path}. With it and its passphrase, \`tray-cred recovery import\` opens vault ${keys.vaultId} on another machine. Make a new kit after \`tray-cred rekey\`.\n`);
+      c.out(
+        `Wrote the recovery kit to ${path}. With it and its passphrase, \`tray-cred recovery import\` opens vault ${keys.vaultId} on another machine. Make a new kit after \`tray-cred rekey\`.\n`,
+      );
     });
 
   recovery
@@ -61,6 +66,8 @@ export function registerRecovery(program: Command, ctx: () => CliContext): void 
         keys.auditKey.fill(0);
       }
       const present = await c.vault.exists();
-      c.out(`Stored the keys of vault ${keys.vaultId} in the OS keychain.${present ? ' The vault opens: try `tray-cred list`.' : ` Put vault.json from your backup in ${c.dataDir}.`}\n`);
+      c.out(
+        `Stored the keys of vault ${keys.vaultId} in the OS keychain.${present ? ' The vault opens: try `tray-cred list`.' : ` Put vault.json from your backup in ${c.dataDir}.`}\n`,
+      );
     });
 }

@@ -7,14 +7,30 @@ import { runRotation } from '../../aws/rotation-run.ts';
 import type { CliContext } from '../context.ts';
 
 /** {@link runRotation} with the CLI's context. */
-export async function withRotation(c: CliContext, name: string, fn: (rotation: KeyRotation) => Promise<RotationOutcome[]>): Promise<string[]> {
-  return runRotation({ audit: await c.audit(), withKey: (use) => c.withKey(use), vault: c.vault, clock: c.clock, keys: c.aws.accessKeys }, name, fn);
+export async function withRotation(
+  c: CliContext,
+  name: string,
+  fn: (rotation: KeyRotation) => Promise<RotationOutcome[]>,
+): Promise<string[]> {
+  return runRotation(
+    {
+      audit: await c.audit(),
+      withKey: (use) => c.withKey(use),
+      vault: c.vault,
+      clock: c.clock,
+      keys: c.aws.accessKeys,
+    },
+    name,
+    fn,
+  );
 }
 
 export function registerRotate(program: Command, ctx: () => CliContext): void {
   program
     .command('rotate')
-    .description("replace a profile's IAM access key: create a new one, store and prove it, delete the old one (approved like any use of the key)")
+    .description(
+      "replace a profile's IAM access key: create a new one, store and prove it, delete the old one (approved like any use of the key)",
+    )
     .argument('<profile>')
     .action(async (name: string) => {
       const c = ctx();
@@ -45,18 +61,28 @@ export function registerRotate(program: Command, ctx: () => CliContext): void {
     .action(async (name: string, daysText: string) => {
       const c = ctx();
       const days = daysText === 'off' ? undefined : Number(daysText);
-      if (days !== undefined && (!/^\d+$/.test(daysText) || days < 1 || days > 3650)) throw new UsageError(`rotate-after takes whole days from 1 to 3650, or off, not "${daysText}"`);
+      if (days !== undefined && (!/^\d+$/.test(daysText) || days < 1 || days > 3650))
+        throw new UsageError(`rotate-after takes whole days from 1 to 3650, or off, not "${daysText}"`);
       await c.withKey((key) =>
         c.vault.update(key, (data) => {
           const p: ProfileRecord | undefined = data.profiles[name];
           if (!p) throw new UsageError(`there is no profile "${name}" in the vault: see \`tray-cred list\``);
-          if (!p.accessKeyId || p.sessionToken) throw new UsageError(`profile "${name}" holds no long-term key to rotate`);
+          if (!p.accessKeyId || p.sessionToken)
+            throw new UsageError(`profile "${name}" holds no long-term key to rotate`);
           if (days === undefined) delete p.rotateAfterDays;
           else p.rotateAfterDays = days;
           p.updatedAt = c.vault.nowIso();
         }),
       );
-      await (await c.audit()).append({ event: 'policy', profile: name, reason: days === undefined ? 'rotate_after_days off' : `rotate_after_days ${days}` });
-      c.out(days === undefined ? `Profile "${name}": no rotation reminder.\n` : `Profile "${name}": its key is flagged once it is ${days} days old.\n`);
+      await (await c.audit()).append({
+        event: 'policy',
+        profile: name,
+        reason: days === undefined ? 'rotate_after_days off' : `rotate_after_days ${days}`,
+      });
+      c.out(
+        days === undefined
+          ? `Profile "${name}": no rotation reminder.\n`
+          : `Profile "${name}": its key is flagged once it is ${days} days old.\n`,
+      );
     });
 }

@@ -18,7 +18,16 @@ interface InstallOptions {
 function serviceOptions(c: CliContext): ServiceOptions {
   const script = realpathSync(process.argv[1] ?? '');
   return {
-    place: { env: c.env, platform: process.platform, home: homedir(), uid: c.uid ?? 0, node: process.execPath, script, dataDir: c.dataDir, socket: c.socket },
+    place: {
+      env: c.env,
+      platform: process.platform,
+      home: homedir(),
+      uid: c.uid ?? 0,
+      node: process.execPath,
+      script,
+      dataDir: c.dataDir,
+      socket: c.socket,
+    },
     run: runCommand,
     out: (line) => c.out(`${line}\n`),
   };
@@ -34,16 +43,29 @@ function agentArgs(options: InstallOptions): string[] {
 }
 
 export function registerService(program: Command, ctx: () => CliContext): void {
-  const service = program.command('service').description('run the headless agent as a user service: systemd socket activation on Linux, a launchd agent on macOS');
+  const service = program
+    .command('service')
+    .description(
+      'run the headless agent as a user service: systemd socket activation on Linux, a launchd agent on macOS',
+    );
   service
     .command('install')
-    .description('write the service files and start the service (or print the commands, where no service manager answers); running it again changes nothing')
+    .description(
+      'write the service files and start the service (or print the commands, where no service manager answers); running it again changes nothing',
+    )
     .option('--dry-run', 'print what would be written and run, and change nothing')
     .option('--approver <command>', 'passed to `tray-cred agent --approver`')
     .option('--unlock-on-request', 'passed to `tray-cred agent`')
-    .option('--idle-exit <minutes>', 'passed to `tray-cred agent`: exit when idle; systemd starts it again on the next request')
+    .option(
+      '--idle-exit <minutes>',
+      'passed to `tray-cred agent`: exit when idle; systemd starts it again on the next request',
+    )
     .action(async (options: InstallOptions) => {
-      await installService({ ...serviceOptions(ctx()), agentArgs: agentArgs(options), dryRun: options.dryRun === true });
+      await installService({
+        ...serviceOptions(ctx()),
+        agentArgs: agentArgs(options),
+        dryRun: options.dryRun === true,
+      });
     });
   service
     .command('uninstall')
@@ -54,7 +76,9 @@ export function registerService(program: Command, ctx: () => CliContext): void {
     });
   service
     .command('status')
-    .description('whether the service files are installed, enabled and active, and whether an agent answers on the socket')
+    .description(
+      'whether the service files are installed, enabled and active, and whether an agent answers on the socket',
+    )
     .action(async () => {
       const c = ctx();
       c.out(describeStatus(await serviceStatus(serviceOptions(c)), c.socket));

@@ -19,7 +19,9 @@ class StepFailed extends TrayCredError {
 export function registerSetup(program: Command, ctx: () => CliContext): void {
   program
     .command('setup')
-    .description('from nothing (or the plaintext file, or the openssl recipe) to an audited aws call: vault, import, commands on PATH, ~/.aws/config, agent, one real request, then the plaintext retired; safe to run again')
+    .description(
+      'from nothing (or the plaintext file, or the openssl recipe) to an audited aws call: vault, import, commands on PATH, ~/.aws/config, agent, one real request, then the plaintext retired; safe to run again',
+    )
     .option('--dry-run', 'say what each step would do and change nothing', false)
     .option('--yes', 'import what is found without asking (for scripts)', false)
     .action(async (options: { dryRun: boolean; yes: boolean }) => {
@@ -29,7 +31,10 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
         dryRun: options.dryRun,
         confirm: async (question) => {
           if (options.yes) return true;
-          if (!process.stdin.isTTY) throw new UsageError('setup asks before it imports keys, and stdin is not a terminal: run it in a terminal, or pass --yes');
+          if (!process.stdin.isTTY)
+            throw new UsageError(
+              'setup asks before it imports keys, and stdin is not a terminal: run it in a terminal, or pass --yes',
+            );
           return /^y(es)?$/i.test(await c.ask(question, false));
         },
         say: (text) => c.out(`${text}\n`),
@@ -43,12 +48,22 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
         } catch (caught) {
           // A file the step could not read or write (a directory where a file should be, no permission) is the user's to fix.
           const errno = (caught as NodeJS.ErrnoException)?.code;
-          const error = !(caught instanceof TrayCredError) && typeof errno === 'string' ? new EnvironmentError((caught as Error).message) : caught;
+          const error =
+            !(caught instanceof TrayCredError) && typeof errno === 'string'
+              ? new EnvironmentError((caught as Error).message)
+              : caught;
           if (!(error instanceof TrayCredError)) throw error;
           const done = i === 0 ? 'Nothing was changed' : i === 1 ? 'Step 1 is done' : `Steps 1-${i} are done`;
-          throw new StepFailed(error, `setup stopped at step ${i + 1} (${step.title}): ${error.message}. ${done}, and this step changed nothing: fix the cause and run \`tray-cred setup\` again (it keeps what is done)`);
+          throw new StepFailed(
+            error,
+            `setup stopped at step ${i + 1} (${step.title}): ${error.message}. ${done}, and this step changed nothing: fix the cause and run \`tray-cred setup\` again (it keeps what is done)`,
+          );
         }
       }
-      c.out(options.dryRun ? 'Dry run: nothing was changed.\n' : 'Done: `aws` now gets its credentials from tray-cred, and every access is in `tray-cred audit`.\n');
+      c.out(
+        options.dryRun
+          ? 'Dry run: nothing was changed.\n'
+          : 'Done: `aws` now gets its credentials from tray-cred, and every access is in `tray-cred audit`.\n',
+      );
     });
 }

@@ -14,7 +14,12 @@ import { localTime, table, type CliContext } from '../context.ts';
 
 /** Opens a URL in the desktop's browser; false when there is no opener to run. */
 function openBrowser(url: string): Promise<boolean> {
-  const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
+        : ['xdg-open', [url]];
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });
     child.once('error', () => resolve(false));
@@ -27,8 +32,10 @@ function openBrowser(url: string): Promise<boolean> {
 
 async function ssoProfile(c: CliContext, name: string): Promise<ProfileRecord & { source: SsoSource }> {
   const p = await c.withKey(async (key) => (await c.vault.read(key)).data.profiles[name]);
-  if (!p) throw new UsageError(`there is no profile "${name}" in the vault: add it with \`tray-cred sso add ${name} ...\``);
-  if (p.source?.kind !== 'sso') throw new UsageError(`profile "${name}" does not sign in with IAM Identity Center: see \`tray-cred list\``);
+  if (!p)
+    throw new UsageError(`there is no profile "${name}" in the vault: add it with \`tray-cred sso add ${name} ...\``);
+  if (p.source?.kind !== 'sso')
+    throw new UsageError(`profile "${name}" does not sign in with IAM Identity Center: see \`tray-cred list\``);
   return p as ProfileRecord & { source: SsoSource };
 }
 
@@ -55,17 +62,34 @@ async function sourceFor(c: CliContext, name: string, o: AddOptions): Promise<Ss
   if (o.fromConfig) {
     const file = awsFiles(c.env, homedir()).config;
     const found = ssoSourceFromConfig((await c.fs.readFile(file))?.toString('utf8') ?? '', name);
-    if (found === undefined) throw new UsageError(`${file} has no IAM Identity Center settings for profile "${name}": give --start-url, --region, --account-id and --role-name`);
-    if (typeof found === 'string') throw new UsageError(`${file}: ${found}: complete it, or give the settings as options`);
+    if (found === undefined)
+      throw new UsageError(
+        `${file} has no IAM Identity Center settings for profile "${name}": give --start-url, --region, --account-id and --role-name`,
+      );
+    if (typeof found === 'string')
+      throw new UsageError(`${file}: ${found}: complete it, or give the settings as options`);
     return found;
   }
-  const parsed = ssoSourceSchema.safeParse({ kind: 'sso', startUrl: o.startUrl, region: o.region, accountId: o.accountId, roleName: o.roleName });
-  if (!parsed.success) throw new UsageError(`sso add needs --start-url <https://...>, --region <region>, --account-id <12 digits> and --role-name <role> (or --from-config): ${parsed.error.issues[0]?.path.join('.') ?? ''} is missing or not valid`);
+  const parsed = ssoSourceSchema.safeParse({
+    kind: 'sso',
+    startUrl: o.startUrl,
+    region: o.region,
+    accountId: o.accountId,
+    roleName: o.roleName,
+  });
+  if (!parsed.success)
+    throw new UsageError(
+      `sso add needs --start-url <https://...>, --region <region>, --account-id <12 digits> and --role-name <role> (or --from-config): ${parsed.error.issues[0]?.path.join('.') ?? ''} is missing or not valid`,
+    );
   return parsed.data;
 }
 
 export function registerSso(program: Command, ctx: () => CliContext): void {
-  const sso = program.command('sso').description('IAM Identity Center profiles: add, sign in, sign out, status; tokens live only in the vault and the agent');
+  const sso = program
+    .command('sso')
+    .description(
+      'IAM Identity Center profiles: add, sign in, sign out, status; tokens live only in the vault and the agent',
+    );
   registerAdd(sso, ctx);
   registerLogin(sso, ctx);
   registerLogout(sso, ctx);
@@ -87,8 +111,12 @@ function registerAdd(sso: Command, ctx: () => CliContext): void {
       const c = ctx();
       checkProfileName(name);
       const source = await sourceFor(c, name, o);
-      const done = await c.withKey(async (key) => new ProfileAdmin(c.vault, await c.audit()).setSource(key, name, source, o.replace));
-      c.out(`${done === 'added' ? 'Added' : 'Updated'} profile "${name}": role ${source.roleName} in ${source.accountId} through ${source.startUrl}. Sign in with \`tray-cred sso login ${name}\`.\n`);
+      const done = await c.withKey(async (key) =>
+        new ProfileAdmin(c.vault, await c.audit()).setSource(key, name, source, o.replace),
+      );
+      c.out(
+        `${done === 'added' ? 'Added' : 'Updated'} profile "${name}": role ${source.roleName} in ${source.accountId} through ${source.startUrl}. Sign in with \`tray-cred sso login ${name}\`.\n`,
+      );
     });
 }
 
@@ -104,12 +132,22 @@ function registerLogin(sso: Command, ctx: () => CliContext): void {
       const show = async (a: DeviceAuthorization): Promise<void> => {
         const url = a.verificationUriComplete ?? a.verificationUri;
         const opened = o.browser && (await openBrowser(url));
-        c.out(`${opened ? 'Opened' : 'Open'} ${url} ${opened ? 'in your browser; ' : 'and '}confirm the code ${a.userCode}. Waiting…\n`);
+        c.out(
+          `${opened ? 'Opened' : 'Open'} ${url} ${opened ? 'in your browser; ' : 'and '}confirm the code ${a.userCode}. Waiting…\n`,
+        );
       };
-      const deps = { vault: c.vault, withKey: c.withKey, audit: await c.audit(), center: c.aws.identityCenter, clock: c.clock };
+      const deps = {
+        vault: c.vault,
+        withKey: c.withKey,
+        audit: await c.audit(),
+        center: c.aws.identityCenter,
+        clock: c.clock,
+      };
       const token = await keepAlive(() => signInAndStore(deps, name, show));
       await commandAgent(c).forgetQuietly(name);
-      c.out(`Signed in: "${name}" is served until ${localTime(ssoUntil({ ssoToken: token }))} without signing in again.\n`);
+      c.out(
+        `Signed in: "${name}" is served until ${localTime(ssoUntil({ ssoToken: token }))} without signing in again.\n`,
+      );
     });
 }
 
@@ -121,7 +159,14 @@ function registerLogout(sso: Command, ctx: () => CliContext): void {
     .action(async (name: string) => {
       const c = ctx();
       const p = await ssoProfile(c, name);
-      if (p.ssoToken) await c.aws.identityCenter.logout(p.source.region, p.ssoToken.accessToken).catch((e: unknown) => c.err(`tray-cred: warning: the portal was not told (${(e as Error).message}); the tokens are deleted here all the same`));
+      if (p.ssoToken)
+        await c.aws.identityCenter
+          .logout(p.source.region, p.ssoToken.accessToken)
+          .catch((e: unknown) =>
+            c.err(
+              `tray-cred: warning: the portal was not told (${(e as Error).message}); the tokens are deleted here all the same`,
+            ),
+          );
       await c.withKey((key) =>
         c.vault.update(key, (data) => {
           const q = data.profiles[name];
@@ -148,9 +193,28 @@ function registerStatus(sso: Command, ctx: () => CliContext): void {
         .map(([name, p]) => {
           const until = ssoUntil(p);
           const signedIn = until !== undefined && Date.parse(until) > now;
-          return { profile: name, startUrl: p.source?.kind === 'sso' ? p.source.startUrl : '', signedIn, until: signedIn ? until : undefined };
+          return {
+            profile: name,
+            startUrl: p.source?.kind === 'sso' ? p.source.startUrl : '',
+            signedIn,
+            until: signedIn ? until : undefined,
+          };
         });
       if (o.json) c.out(`${JSON.stringify(rows)}\n`);
-      else c.out(rows.length ? table(['PROFILE', 'START URL', 'STATE'], rows.map((r) => [r.profile, r.startUrl, r.signedIn ? `signed in until ${localTime(r.until)}` : `sign-in needed: tray-cred sso login ${r.profile}`])) : 'No IAM Identity Center profiles: add one with `tray-cred sso add`.\n');
+      else
+        c.out(
+          rows.length
+            ? table(
+                ['PROFILE', 'START URL', 'STATE'],
+                rows.map((r) => [
+                  r.profile,
+                  r.startUrl,
+                  r.signedIn
+                    ? `signed in until ${localTime(r.until)}`
+                    : `sign-in needed: tray-cred sso login ${r.profile}`,
+                ]),
+              )
+            : 'No IAM Identity Center profiles: add one with `tray-cred sso add`.\n',
+        );
     });
 }
