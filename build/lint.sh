@@ -1,0 +1,27 @@
+#!/bin/sh
+# The static checks, one list for `npm run lint` and `npm test`: types (tsc, both configs), the
+# formatter (Biome: `npx biome format --write .` fixes what it reports), lint rules (eslint),
+# the layers (dependency-cruiser) and dead code (knip: unused files, exports, dependencies).
+# Every check runs even when one before it failed, so one run names every problem.
+set -u
+cd "$(dirname "$0")/.."
+PATH="$PWD/node_modules/.bin:$PATH"
+export PATH
+failed=""
+check() {
+  name=$1
+  shift
+  echo "== $name"
+  "$@" || failed="$failed $name"
+}
+check "types (tsc)" tsc -p tsconfig.json
+check "types of the pages (tsc)" tsc -p tsconfig.renderer.json
+check "format (biome)" biome format --reporter=summary .
+check "lint (eslint)" eslint --max-warnings 0 .
+check "layers (dependency-cruiser)" depcruise --config .dependency-cruiser.cjs --output-type err common helper main preload renderer test build
+check "dead code (knip)" knip --no-progress
+if [ -n "$failed" ]; then
+  echo "tray-cred: static checks failed:$failed" >&2
+  exit 1
+fi
+echo "== static checks passed"
