@@ -20,7 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { killGroup, spawnGroup, SYNC_LIMIT } from '../node/processes.ts';
-import { AWS_CLI, NODE_BIN, ROOT, requireBuild, run, type RunResult } from './support.ts';
+import { AWS_CLI, DIST_BIN, NODE_BIN, ROOT, requireBuild, run, type RunResult } from './support.ts';
 
 const FIXTURE = join(ROOT, 'test', 'e2e', 'fixtures', 'installed-861bc8b');
 const ACTIVATE = '/usr/bin/systemd-socket-activate';
@@ -180,6 +180,8 @@ describe(`an installation made by ${fixture.commit.slice(0, 7)}, before the reor
       const words = [...last.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
       assert.deepEqual(words, [join(ROOT, 'node_modules', 'node', 'bin', 'node'), join(ROOT, 'dist', bundle)], last);
       for (const path of words) assert.ok(existsSync(path), `${name} runs ${path}, which this build does not have`);
+      // The old README put dist/bin on PATH in a checkout, and `configure-aws` writes the bare command name.
+      assert.ok(existsSync(join(DIST_BIN, name)), `this build has no dist/bin/${name}`);
     }
     const service = await readFile(join(world.home, UNITS, 'tray-cred-agent.service'), 'utf8');
     const [node, script] = settings(service, 'ExecStart')[0]!.split(' ');
