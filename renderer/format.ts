@@ -1,18 +1,5 @@
 /** How the windows show times, durations and decisions. */
-import type { Decision } from '../preload/api.ts';
-
-/** Every decision the audit log records, for the filter's choices (kept in step with preload/api.ts by the type). */
-export const DECISION_CHOICES = [
-  'allowed',
-  'approved',
-  'remembered',
-  'denied',
-  'timeout',
-  'locked',
-  'unknown-profile',
-  'expired',
-  'error',
-] as const satisfies readonly Decision[];
+import type { Decision } from '../common/decision.ts';
 
 const two = (n: number): string => String(n).padStart(2, '0');
 

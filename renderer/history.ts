@@ -5,7 +5,8 @@
 import type { ChainStatus, ExportFormat, HistoryFilter } from '../preload/api.ts';
 import { displayText } from '../common/display.ts';
 import { byId, h, messageOf, setStatus, trayCred } from './dom.ts';
-import { DECISION_CHOICES, formatCount, localInputToIso } from './format.ts';
+import { DECISIONS } from '../common/decision.ts';
+import { formatCount, localInputToIso } from './format.ts';
 import { DetailPane } from './history-detail.ts';
 import { HistoryPages } from './history-pages.ts';
 import { HistoryTable } from './history-table.ts';
@@ -29,7 +30,7 @@ const count = byId('count', HTMLElement);
 const status = byId('status', HTMLElement);
 const empty = byId('empty', HTMLElement);
 
-for (const choice of DECISION_CHOICES) decision.append(h('option', { text: choice, attrs: { value: choice } }));
+for (const choice of DECISIONS) decision.append(h('option', { text: choice, attrs: { value: choice } }));
 
 const pages = new HistoryPages((filter, offset, limit) => api.history.query(filter, offset, limit));
 const table = new HistoryTable({
@@ -94,7 +95,7 @@ new DetailPane({
 function currentFilter(): HistoryFilter {
   const filter: HistoryFilter = { events: events.value === 'all' ? 'all' : 'access' };
   if (profile.value) filter.profile = profile.value;
-  const chosen = DECISION_CHOICES.find((d) => d === decision.value);
+  const chosen = DECISIONS.find((d) => d === decision.value);
   if (chosen) filter.decision = chosen;
   const words = text.value.trim();
   if (words) filter.text = words;
