@@ -235,7 +235,9 @@ describe('tray-cred exec and signals', () => {
     for (const round of [1, 2]) {
       // exec runs under strace, which slows it: a second SIGINT could not come so close after the terminal's that the kernel merges the two.
       const log = join(sandbox.root, `ctrl-c-${round}.strace`);
-      const command = `strace -f -qq -e trace=kill -e signal=none -o ${log} ${TRAY_CRED} exec prod -- ${process.execPath} ${counter}`;
+      // script runs it through $SHELL -c (else /bin/sh); `exec` keeps that shell out of the terminal's foreground
+      // group, where dash (which does not exec a lone command) would die of the Ctrl-C itself, ending the session with 130.
+      const command = `exec strace -f -qq -e trace=kill -e signal=none -o ${log} ${TRAY_CRED} exec prod -- ${process.execPath} ${counter}`;
       // script gives the command a terminal (a pseudo-terminal) with it in the foreground; \x03 typed there is Ctrl-C.
       const terminal = spawnGroup(
         'script',
