@@ -8,16 +8,8 @@ import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS } from '../fakes/world.ts';
-import {
-  AWS_CLI,
-  TRAY_CRED,
-  auditEntries,
-  credentialsFile,
-  run,
-  testSandbox,
-  type RunResult,
-  type Sandbox,
-} from './support.ts';
+import { TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+import { awsCli } from './aws-cli-driver.ts';
 
 const OPS_KEYS = { accessKeyId: 'AKIAOPSKEYSEXAMPLE01', secretAccessKey: 'opsSecret00000/K7MDENG+bPxRfiCYEXAMPLE4' };
 
@@ -137,7 +129,7 @@ test('remove --config takes the line out too, and the AWS CLI reads the rest as 
   );
   assert.equal(await readFile(join(sandbox.root, backup!), 'utf8'), text);
   const cli = (key: string): Promise<RunResult> =>
-    run(AWS_CLI, ['configure', 'get', key, '--profile', 'dev'], { env: sandbox.env });
+    awsCli(['configure', 'get', key, '--profile', 'dev'], { env: sandbox.env });
   assert.deepEqual([(await cli('region')).stdout, (await cli('credential_process')).status], ['us-west-2\n', 1]);
   const doctor = await sandbox.trayCred(['doctor']);
   assert.ok(!doctor.stdout.includes('but the vault has no such profile'), doctor.stdout);
@@ -192,7 +184,7 @@ test('plaintext keys the AWS CLI would use first: the last line says so, and its
       (e) => e.event === 'access' && e.profile === 'dev' && e.credentialId === DEV_KEYS.accessKeyId,
     ).length;
   const exportDev = async (): Promise<unknown> => {
-    const got = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'dev'], { env: sandbox.env });
+    const got = await awsCli(['configure', 'export-credentials', '--profile', 'dev'], { env: sandbox.env });
     assert.equal(got.status, 0, got.stderr);
     return JSON.parse(got.stdout);
   };

@@ -13,8 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { fromProcess } from '@aws-sdk/credential-providers';
 import { createTwoFilesPatch } from 'diff';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { awsCli } from './aws-cli-driver.ts';
 import {
-  AWS_CLI,
   DIST_BIN,
   NODE_BIN,
   TRAY_CRED,
@@ -266,8 +266,7 @@ describe('configure-aws on a corpus of real-world configs', () => {
       const listing = async (): Promise<string[]> => (await readdir(dir)).sort();
       const filesBefore = await listing();
       const stderr = (c.stderr ?? '').replaceAll('CREDENTIALS', credentials);
-      const cli = (profile: string, ...rest: string[]) =>
-        run(AWS_CLI, ['configure', ...rest, '--profile', profile], { env });
+      const cli = (profile: string, ...rest: string[]) => awsCli(['configure', ...rest, '--profile', profile], { env });
 
       const refusedBefore = c.cliRefuses ? await cli('dev', 'get', 'region') : undefined;
       if (refusedBefore) {

@@ -20,14 +20,15 @@ import {
   type HomeSandbox,
   type RecipeFiles,
 } from './migration-support.ts';
-import { AWS_CLI, auditEntries, findSecrets, run, startAgent, type Agent, type RunResult } from './support.ts';
+import { auditEntries, findSecrets, startAgent, type Agent, type RunResult } from './support.ts';
+import { awsCli } from './aws-cli-driver.ts';
 
 const SECRET_KEYS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];
 const KEY_IDS = [DEV_KEYS.accessKeyId, PROD_KEYS.accessKeyId];
 const SECRETS = [...SECRET_KEYS, ...KEY_IDS];
 
 function exportCredentials(s: HomeSandbox, profile: string): Promise<RunResult> {
-  return run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: s.env });
+  return awsCli(['configure', 'export-credentials', '--profile', profile], { env: s.env });
 }
 
 describe('the openssl recipe, migrated as a new user would', () => {

@@ -13,7 +13,6 @@ import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { startPrivateKeychain, type PrivateKeychain } from './migration-support.ts';
 import {
-  AWS_CLI,
   TRAY_CRED,
   credentialsFile,
   findSecrets,
@@ -25,6 +24,7 @@ import {
   type RunResult,
   type Sandbox,
 } from './support.ts';
+import { awsCli } from './aws-cli-driver.ts';
 
 const PASSPHRASE = 'correct horse battery staple zebra';
 const WRONG = 'correct horse battery staple zebras';
@@ -170,7 +170,7 @@ describe('a recovery kit opens the backed-up vault on a machine with a fresh key
       ['dev', DEV_KEYS],
       ['prod', PROD_KEYS],
     ] as const) {
-      const r = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: second.env });
+      const r = await awsCli(['configure', 'export-credentials', '--profile', profile], { env: second.env });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), {
         Version: 1,

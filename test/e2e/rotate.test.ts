@@ -13,20 +13,19 @@ import { EXIT_STATUS } from '../../common/errors.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import {
-  AWS_CLI,
   ROOT,
   TRAY_CRED,
   auditEntries,
   credentialsFile,
   findSecrets,
   makeSandbox,
-  run,
   startAgent,
   writeAwsConfig,
   type Agent,
   type Sandbox,
 } from './support.ts';
 import { spawnGroup } from '../node/processes.ts';
+import { awsCli } from './aws-cli-driver.ts';
 
 const ANN = 'arn:aws:iam::123456789012:user/ann';
 const BOB = 'arn:aws:iam::123456789012:user/bob';
@@ -75,14 +74,13 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
 
   /** The key the vault serves (through the helper and the real AWS CLI), that it works at STS, and that IAM holds only it. */
   async function exactlyOneWorkingKey(profile: string, user: string): Promise<string> {
-    const exported = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], {
+    const exported = await awsCli(['configure', 'export-credentials', '--profile', profile], {
       env: sandbox.env,
     });
     assert.equal(exported.status, 0, exported.stderr);
     const served = JSON.parse(exported.stdout) as { AccessKeyId: string; SecretAccessKey: string };
     secretsSeen.push(served.SecretAccessKey);
-    const who = await run(
-      AWS_CLI,
+    const who = await awsCli(
       ['sts', 'get-caller-identity', '--profile', profile, '--output', 'json', '--endpoint-url', aws.url],
       { env: sandbox.env },
     );

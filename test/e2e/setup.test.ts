@@ -10,7 +10,8 @@ import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
-import { AWS_CLI, TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
+import { TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
+import { awsCli } from './aws-cli-driver.ts';
 
 const exists = (path: string): Promise<boolean> =>
   stat(path).then(
@@ -53,7 +54,7 @@ async function plaintext(s: HomeSandbox): Promise<void> {
 
 /** The AWS CLI v2 with ~/.local/bin on PATH, as a new terminal would have it. */
 function exportCredentials(s: HomeSandbox, profile: string): Promise<RunResult> {
-  return run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], {
+  return awsCli(['configure', 'export-credentials', '--profile', profile], {
     env: { ...s.env, PATH: `${join(s.userHome, '.local', 'bin')}:/usr/bin:/bin` },
   });
 }

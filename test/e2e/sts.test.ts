@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
-import { AWS_CLI, auditEntries, credentialsFile, findSecrets, run, testSandbox, writeAwsConfig } from './support.ts';
+import { auditEntries, credentialsFile, findSecrets, testSandbox, writeAwsConfig } from './support.ts';
+import { awsCli } from './aws-cli-driver.ts';
 
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';
 const ROLE = 'arn:aws:iam::123456789012:role/ProdAdmin';
@@ -69,7 +70,7 @@ describe('STS sessions and roles through the real helper and AWS CLI', () => {
     sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
     await startAgent(['--approver', `sh ${approver}`]);
     const aws = (profile: string) =>
-      run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile], { env: sandbox.env });
+      awsCli(['configure', 'export-credentials', '--profile', profile], { env: sandbox.env });
 
     const first = await aws('prod-admin');
     assert.equal(first.status, 0, first.stderr);
