@@ -18,8 +18,10 @@ import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
 import { ROOT, TRAY_CRED, auditEntries, auditVerify, credentialsFile, makeSandbox, type Sandbox } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
+import { size } from '../hardening/support.ts';
 
-const ROUNDS = 25;
+/** The full count under `npm run test:hardening`, a share of it in `npm test` (random kills: more rounds, more moments hit). */
+const ROUNDS = size(25, 10);
 const MAX_DELAY_MS = 300;
 const PASSPHRASE = 'correct horse battery staple zebra';
 const REKEYED =

@@ -17,8 +17,10 @@ import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock
 import { DEV_KEYS } from '../fakes/world.ts';
 import { ROOT, counterOf, counterProfiles, makeSandbox, testSandbox, type Sandbox } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
+import { size } from '../hardening/support.ts';
 
-const ROUNDS = 40;
+/** The full count under `npm run test:hardening`, a share of it in `npm test` (random kills: more rounds, more moments hit). */
+const ROUNDS = size(40, 16);
 /** Kills land anywhere from right after start-up to this many ms into the write loop. */
 const MAX_KILL_DELAY_MS = 150;
 const WRITER = join(ROOT, 'test', 'e2e', 'vault-writer.ts');
