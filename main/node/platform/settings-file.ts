@@ -1,5 +1,5 @@
 import Conf from 'conf';
-import { SETTINGS_DEFAULTS, SETTINGS_SCHEMA, type Settings } from '../../core/settings.ts';
+import { SETTINGS_DEFAULTS, SETTINGS_SCHEMA, SETTINGS_VALIDATOR_OPTIONS, type Settings } from '../../core/settings.ts';
 
 /**
  * `settings.json` in the data directory through `conf`, the same file and schema the tray app
@@ -13,6 +13,7 @@ export function openSettings(dataDir: string): Conf<Settings> {
     cwd: dataDir,
     configName: 'settings',
     schema: SETTINGS_SCHEMA,
+    ajvOptions: { ...SETTINGS_VALIDATOR_OPTIONS },
     defaults: { ...SETTINGS_DEFAULTS },
     configFileMode: 0o600,
   });
