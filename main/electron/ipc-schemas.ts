@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   credentialProblem,
   MAX_SECRET_ACCESS_KEY,
@@ -17,23 +17,23 @@ import { CHANNELS, MAX_PAGE, MAX_TIMELINE_BUCKETS } from '../../preload/api.ts';
  * other formats (profile names) are checked by the core, whose messages say how to fix them.
  */
 
-const time = z
-  .string()
-  .max(40)
-  .refine((s) => s === '' || !Number.isNaN(Date.parse(s)), { message: 'not an ISO 8601 time' });
+const time = z.string().check(
+  z.maxLength(40),
+  z.refine((s) => s === '' || !Number.isNaN(Date.parse(s)), { message: 'not an ISO 8601 time' }),
+);
 
 const historyFilter = z.strictObject({
-  profile: z.string().max(128).optional(),
-  decision: z.enum(DECISIONS).optional(),
-  text: z.string().max(256).optional(),
-  from: time.optional(),
-  to: time.optional(),
-  events: z.enum(['access', 'all']).optional(),
+  profile: z.optional(z.string().check(z.maxLength(128))),
+  decision: z.optional(z.enum(DECISIONS)),
+  text: z.optional(z.string().check(z.maxLength(256))),
+  from: z.optional(time),
+  to: z.optional(time),
+  events: z.optional(z.enum(['access', 'all'])),
 });
 
-const name = z.string().min(1).max(128);
+const name = z.string().check(z.minLength(1), z.maxLength(128));
 const policy = z.enum(POLICIES);
-const rememberMinutes = z.number().int().min(0).max(MAX_REMEMBER_MINUTES);
+const rememberMinutes = z.int().check(z.gte(0), z.lte(MAX_REMEMBER_MINUTES));
 
 /** What each key field must be, for the BAD_REQUEST message (the form says it first, in its own words). */
 const CREDENTIAL_RULE: Record<CredentialField, string> = {
@@ -44,13 +44,15 @@ const CREDENTIAL_RULE: Record<CredentialField, string> = {
 
 /** A key field, checked by the rule the form and the core apply (common/credentials.ts: trim, then check), so none of the three refuses what another takes. */
 const credential = (field: CredentialField) =>
-  z.string().refine((value) => credentialProblem(field, value) === undefined, { message: CREDENTIAL_RULE[field] });
+  z
+    .string()
+    .check(z.refine((value) => credentialProblem(field, value) === undefined, { message: CREDENTIAL_RULE[field] }));
 
 const profileInput = z.strictObject({
   name,
   accessKeyId: credential('accessKeyId'),
   secretAccessKey: credential('secretAccessKey'),
-  sessionToken: credential('sessionToken').optional(),
+  sessionToken: z.optional(credential('sessionToken')),
   policy,
   rememberMinutes,
   notify: z.boolean(),
@@ -61,10 +63,10 @@ const policyInput = z.strictObject({ name, policy, rememberMinutes, notify: z.bo
 
 /** The code's six digits are checked again where the answer is built (approval-view.ts), with a message. */
 const approvalChoice = z.strictObject({
-  id: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  id: z.int().check(z.gte(1), z.lte(Number.MAX_SAFE_INTEGER)),
   allow: z.boolean(),
   scope: z.enum(APPROVAL_SCOPE_KINDS),
-  mfaCode: z.string().max(16).optional(),
+  mfaCode: z.optional(z.string().check(z.maxLength(16))),
 });
 
 /** Per invoke channel, the tuple of its arguments. A channel missing here is not handled. */
@@ -73,13 +75,13 @@ export const PAYLOADS = {
   [CHANNELS.stateUnlock]: z.tuple([]),
   [CHANNELS.historyQuery]: z.tuple([
     historyFilter,
-    z.number().int().min(0).max(100_000_000),
-    z.number().int().min(0).max(MAX_PAGE),
+    z.int().check(z.gte(0), z.lte(100_000_000)),
+    z.int().check(z.gte(0), z.lte(MAX_PAGE)),
   ]),
   [CHANNELS.historyVerify]: z.tuple([]),
   [CHANNELS.historyExport]: z.tuple([historyFilter, z.enum(['csv', 'json'])]),
-  [CHANNELS.historyTimeline]: z.tuple([historyFilter, z.number().int().min(1).max(MAX_TIMELINE_BUCKETS)]),
-  [CHANNELS.historyEntry]: z.tuple([z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)]),
+  [CHANNELS.historyTimeline]: z.tuple([historyFilter, z.int().check(z.gte(1), z.lte(MAX_TIMELINE_BUCKETS))]),
+  [CHANNELS.historyEntry]: z.tuple([z.int().check(z.gte(1), z.lte(Number.MAX_SAFE_INTEGER))]),
   [CHANNELS.historyActivity]: z.tuple([]),
   [CHANNELS.profilesList]: z.tuple([]),
   [CHANNELS.profilesSave]: z.tuple([profileInput]),

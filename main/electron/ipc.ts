@@ -1,5 +1,5 @@
 import type { IpcMain, IpcMainInvokeEvent, WebFrameMain } from 'electron';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type {
   ApprovalChoice,
   ApprovalView,
@@ -12,6 +12,7 @@ import type { ControlService } from '../node/app/control-service.ts';
 import type { HistoryService } from '../node/app/history-service.ts';
 import type { ProfilesService } from '../node/app/profiles-service.ts';
 import { TrayCredError } from '../core/errors.ts';
+import { ENGLISH } from '../core/zod-english.ts';
 import { PAYLOADS, type InvokeChannel } from './ipc-schemas.ts';
 
 /** The part of `ipcMain` this needs, so tests can pass a plain object. */
@@ -116,7 +117,7 @@ export function registerIpc(
         warn(`refused ${channel} from a frame that is not one of tray-cred's windows (${clip(url)})`);
         return { ok: false, error: { code: 'FORBIDDEN', message: 'this page may not use tray-cred' } };
       }
-      const parsed = PAYLOADS[channel].safeParse(args);
+      const parsed = PAYLOADS[channel].safeParse(args, ENGLISH);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue?.path.length ? issue.path.join('.') : 'arguments';

@@ -15,7 +15,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isAuditFile } from '../audit/audit-codec.ts';
 import { MAX_LINE_BYTES, lineEndingAt } from '../audit/audit-lines.ts';
 import { CODES, NUMBERS } from './history-batch.ts';
@@ -38,9 +38,13 @@ export interface SnapshotPlace {
 const Header = z.strictObject({
   version: z.literal(SNAPSHOT_VERSION),
   dir: z.string(),
-  count: z.number().int().nonnegative(),
+  count: z.int().check(z.nonnegative()),
   files: z.array(
-    z.strictObject({ name: z.string().refine(isAuditFile), offset: z.number().int().nonnegative(), mac: z.string() }),
+    z.strictObject({
+      name: z.string().check(z.refine(isAuditFile)),
+      offset: z.int().check(z.nonnegative()),
+      mac: z.string(),
+    }),
   ),
   values: z.array(z.string()),
   profiles: z.array(z.string()),

@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { credentialProblem, MAX_SECRET_ACCESS_KEY, MAX_SESSION_TOKEN } from '../../../common/credentials.ts';
 import { ACCESS_KEY_ID, PROFILE_NAME, RESERVED_PROFILE_NAME } from '../../../common/names.ts';
 import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../../common/policy.ts';
 import { UsageError } from '../errors.ts';
+import { ENGLISH } from '../zod-english.ts';
 import { fieldProblem } from './profile-messages.ts';
 import { rotationIntentSchema } from './rotation-intent.ts';
 import { ssoSourceSchema, ssoTokenSchema } from './sso-schema.ts';
@@ -12,24 +13,18 @@ export type { Policy };
 /** Where a profile's credentials come from when it holds no keys of its own. */
 const roleSourceSchema = z.object({
   kind: z.literal('role'),
-  roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/),
-  sourceProfile: z.string().regex(PROFILE_NAME),
-  mfaSerial: z.string().min(9).max(256).optional(),
-  externalId: z
-    .string()
-    .regex(/^[\w+=,.@:/-]{2,1224}$/)
-    .optional(),
-  durationSeconds: z.number().int().min(900).max(43_200).optional(),
-  roleSessionName: z
-    .string()
-    .regex(/^[\w+=,.@-]{2,64}$/)
-    .optional(),
+  roleArn: z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/)),
+  sourceProfile: z.string().check(z.regex(PROFILE_NAME)),
+  mfaSerial: z.optional(z.string().check(z.minLength(9), z.maxLength(256))),
+  externalId: z.optional(z.string().check(z.regex(/^[\w+=,.@:/-]{2,1224}$/))),
+  durationSeconds: z.optional(z.int().check(z.gte(900), z.lte(43_200))),
+  roleSessionName: z.optional(z.string().check(z.regex(/^[\w+=,.@-]{2,64}$/))),
 });
 const commandSourceSchema = z.object({
   kind: z.literal('command'),
   /** Run with the platform shell, like credential_process itself. */
-  command: z.string().min(1).max(4096),
-  timeoutSeconds: z.number().int().min(1).max(600).optional(),
+  command: z.string().check(z.minLength(1), z.maxLength(4096)),
+  timeoutSeconds: z.optional(z.int().check(z.gte(1), z.lte(600))),
 });
 export type RoleSource = z.infer<typeof roleSourceSchema>;
 export type CommandSource = z.infer<typeof commandSourceSchema>;
@@ -37,47 +32,46 @@ export type CommandSource = z.infer<typeof commandSourceSchema>;
 /** STS settings of a profile: session mode (GetSessionToken over the stored keys), MFA, region, endpoint. */
 const stsSettingsSchema = z.object({
   sessionMode: z.boolean(),
-  durationSeconds: z.number().int().min(900).max(129_600),
-  mfaSerial: z.string().min(9).max(256).optional(),
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
-    .optional(),
-  endpoint: z.url().optional(),
+  durationSeconds: z.int().check(z.gte(900), z.lte(129_600)),
+  mfaSerial: z.optional(z.string().check(z.minLength(9), z.maxLength(256))),
+  region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/))),
+  endpoint: z.optional(z.url()),
 });
 export type StsSettings = z.infer<typeof stsSettingsSchema>;
 
 /** One profile as the vault stores it, secrets included. Never leaves the agent except as credential_process JSON. */
 export const profileRecordSchema = z
   .object({
-    accessKeyId: z.string().regex(ACCESS_KEY_ID).optional(),
-    secretAccessKey: z.string().min(1).max(MAX_SECRET_ACCESS_KEY).optional(),
-    sessionToken: z.string().min(1).max(MAX_SESSION_TOKEN).optional(),
+    accessKeyId: z.optional(z.string().check(z.regex(ACCESS_KEY_ID))),
+    secretAccessKey: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_SECRET_ACCESS_KEY))),
+    sessionToken: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_SESSION_TOKEN))),
     /** ISO 8601; only for session credentials. */
-    expiration: z.iso.datetime({ offset: true }).optional(),
-    source: z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema, ssoSourceSchema]).optional(),
+    expiration: z.optional(z.iso.datetime({ offset: true })),
+    source: z.optional(z.discriminatedUnion('kind', [roleSourceSchema, commandSourceSchema, ssoSourceSchema])),
     /** The IAM Identity Center sign-in of an `sso` profile. */
-    ssoToken: ssoTokenSchema.optional(),
-    sts: stsSettingsSchema.optional(),
+    ssoToken: z.optional(ssoTokenSchema),
+    sts: z.optional(stsSettingsSchema),
     policy: z.enum(POLICIES),
-    rememberMinutes: z.number().int().min(0).max(MAX_REMEMBER_MINUTES),
+    rememberMinutes: z.int().check(z.gte(0), z.lte(MAX_REMEMBER_MINUTES)),
     /** A prompt may offer "any caller for N minutes" (off by default; `tray-cred policy P ask --any-caller`). */
-    anyCaller: z.boolean().optional(),
+    anyCaller: z.optional(z.boolean()),
     /** Tell the user (a system notification in the tray app) of every access served without asking. */
-    notify: z.boolean().optional(),
+    notify: z.optional(z.boolean()),
     createdAt: z.iso.datetime({ offset: true }),
     updatedAt: z.iso.datetime({ offset: true }),
-    lastUsedAt: z.iso.datetime({ offset: true }).optional(),
+    lastUsedAt: z.optional(z.iso.datetime({ offset: true })),
     /** When the stored access key was made (by `rotate`) or stored (by add, import); absent for keys stored before tray-cred knew. */
-    keyCreatedAt: z.iso.datetime({ offset: true }).optional(),
+    keyCreatedAt: z.optional(z.iso.datetime({ offset: true })),
     /** `list`, `doctor` and the tray flag the key once it is older than this. */
-    rotateAfterDays: z.number().int().min(1).max(3650).optional(),
+    rotateAfterDays: z.optional(z.int().check(z.gte(1), z.lte(3650))),
     /** A rotation under way (rotation-intent.ts). */
-    rotation: rotationIntentSchema.optional(),
+    rotation: z.optional(rotationIntentSchema),
   })
-  .refine((p) => p.source !== undefined || (p.accessKeyId !== undefined && p.secretAccessKey !== undefined), {
-    message: 'a profile holds keys or names a source',
-  });
+  .check(
+    z.refine((p) => p.source !== undefined || (p.accessKeyId !== undefined && p.secretAccessKey !== undefined), {
+      message: 'a profile holds keys or names a source',
+    }),
+  );
 export type ProfileRecord = z.infer<typeof profileRecordSchema>;
 
 /** Stands where a session token is in what the agent keeps between requests: the token itself stays encrypted. */
@@ -256,7 +250,7 @@ export function checkCredentials(profile: string, c: NewCredentials): NewCredent
 
 /** Checks a profile about to be stored; the message names the field that is wrong. */
 export function checkRecord(name: string, record: unknown): ProfileRecord {
-  const parsed = profileRecordSchema.safeParse(record);
+  const parsed = profileRecordSchema.safeParse(record, ENGLISH);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const words = issue && fieldProblem(record, issue.path);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_SECRET_ACCESS_KEY } from '../../../common/credentials.ts';
 import { ACCESS_KEY_ID } from '../../../common/names.ts';
 
@@ -15,20 +15,20 @@ import { ACCESS_KEY_ID } from '../../../common/names.ts';
 export const rotationIntentSchema = z.discriminatedUnion('step', [
   z.object({
     step: z.literal('creating'),
-    oldKeyId: z.string().regex(ACCESS_KEY_ID),
+    oldKeyId: z.string().check(z.regex(ACCESS_KEY_ID)),
     startedAt: z.iso.datetime({ offset: true }),
   }),
   z.object({
     step: z.literal('verifying'),
-    oldKeyId: z.string().regex(ACCESS_KEY_ID),
+    oldKeyId: z.string().check(z.regex(ACCESS_KEY_ID)),
     startedAt: z.iso.datetime({ offset: true }),
-    newKeyId: z.string().regex(ACCESS_KEY_ID),
-    newSecret: z.string().min(1).max(MAX_SECRET_ACCESS_KEY),
+    newKeyId: z.string().check(z.regex(ACCESS_KEY_ID)),
+    newSecret: z.string().check(z.minLength(1), z.maxLength(MAX_SECRET_ACCESS_KEY)),
     newCreatedAt: z.iso.datetime({ offset: true }),
   }),
   z.object({
     step: z.literal('deleting'),
-    oldKeyId: z.string().regex(ACCESS_KEY_ID),
+    oldKeyId: z.string().check(z.regex(ACCESS_KEY_ID)),
     startedAt: z.iso.datetime({ offset: true }),
   }),
 ]);

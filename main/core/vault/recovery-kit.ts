@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, scrypt } from 'node:crypto';
 import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UsageError } from '../errors.ts';
 
 /**
@@ -20,17 +20,13 @@ export interface VaultKeys {
 const kitSchema = z.object({
   format: z.literal(KIT_FORMAT),
   version: z.literal(1),
-  vaultId: z.string().regex(/^[0-9a-f]{32}$/),
+  vaultId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
   // Bounded to what sealKit writes: a kit asking for more (N = 2^22, r = 32 would take 16 GiB) is not one of ours.
   kdf: z.object({
     name: z.literal('scrypt'),
-    N: z
-      .number()
-      .int()
-      .min(2 ** 14)
-      .max(SCRYPT.N),
-    r: z.number().int().min(1).max(SCRYPT.r),
-    p: z.number().int().min(1).max(SCRYPT.p),
+    N: z.int().check(z.gte(2 ** 14), z.lte(SCRYPT.N)),
+    r: z.int().check(z.gte(1), z.lte(SCRYPT.r)),
+    p: z.int().check(z.gte(1), z.lte(SCRYPT.p)),
     salt: z.base64(),
   }),
   cipher: z.literal('aes-256-gcm'),

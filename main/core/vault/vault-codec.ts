@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KeyMismatchError, VaultFileError } from '../errors.ts';
 import { hkdf32, secretBuffer } from './key-bytes.ts';
 import { profileRecordSchema, type ProfileRecord } from '../profiles/profile.ts';
@@ -23,8 +23,8 @@ export interface VaultData {
 const headerSchema = z.object({
   format: z.literal(VAULT_FORMAT),
   version: z.literal(VAULT_VERSION),
-  vaultId: z.string().regex(/^[0-9a-f]{32}$/),
-  keyId: z.string().regex(/^[0-9a-f]{16}$/),
+  vaultId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
+  keyId: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
   cipher: z.literal('aes-256-gcm'),
   nonce: z.base64(),
   data: z.base64(),
