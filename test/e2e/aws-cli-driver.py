@@ -34,13 +34,21 @@ def run(request, answer):
     os.environ["AWS_DATA_PATH"] = DATA_PATH
     os.chdir(request["cwd"])
     out, err = capture(), capture()
-    sys.stdout, sys.stderr = out, err
+    # The command and the credential_process it starts see an empty stdin, as `run` gives
+    # /usr/bin/aws, never the stream the requests come on.
+    requests_fd = os.dup(0)
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
+    sys.stdin, sys.stdout, sys.stderr = capture(), out, err
     try:
         status = AWSCLIEntryPoint().main(request["args"])
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else 1
     finally:
-        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
+        os.dup2(requests_fd, 0)
+        os.close(requests_fd)
     answer.write(json.dumps({
         "status": status,
         "stdout": out.buffer.getvalue().decode("utf-8", "replace"),
@@ -51,7 +59,9 @@ def run(request, answer):
 
 def main():
     answer = sys.__stdout__
-    for line in sys.stdin:
+    # One request at a time (the Node side waits for each answer), so nothing is read ahead
+    # while fd 0 is swapped for a command.
+    for line in sys.__stdin__:
         run(json.loads(line), answer)
 
 
