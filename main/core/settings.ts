@@ -2,7 +2,7 @@
  * The tray app's settings: their type, JSON schema and defaults, Electron-free so that the
  * headless agent can keep the same file with `conf` (electron-store is a thin layer over it).
  */
-import type { Schema } from 'conf';
+import type { Options, Schema } from 'conf';
 
 /** Minutes of system idle time after which the agent locks; 0 turns it off. */
 export type IdleLockMinutes = 0 | 5 | 15 | 60;
@@ -42,14 +42,6 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   approvalTimeoutSeconds: 50,
 });
 
-/**
- * How conf's validator (Ajv) is set up for SETTINGS_SCHEMA: without checking the schema itself
- * against JSON Schema's meta-schema, which Ajv would otherwise compile at every start (about
- * 70 ms of CPU, a third of the agent's start). The schema is a constant: test/node/settings-file.test.ts
- * checks it against the meta-schema once, and every read and write is still validated against it.
- */
-export const SETTINGS_VALIDATOR_OPTIONS = { validateSchema: false } as const;
-
 /** The JSON schema conf validates every read and write against. */
 export const SETTINGS_SCHEMA = {
   idleLockMinutes: { type: 'number', enum: [...IDLE_LOCK_CHOICES] },
@@ -61,3 +53,22 @@ export const SETTINGS_SCHEMA = {
   forwardToSystemLog: { type: 'boolean' },
   approvalTimeoutSeconds: { type: 'integer', minimum: APPROVAL_TIMEOUT_RANGE.min, maximum: APPROVAL_TIMEOUT_RANGE.max },
 } satisfies Schema<Settings>;
+
+/**
+ * How settings.json is opened, by conf (the CLI, the headless agent) and electron-store (the
+ * tray) alike: this schema and these defaults, 0600 whatever the umask. Ajv does not check the
+ * schema itself against JSON Schema's meta-schema, which it would otherwise compile at every
+ * start (about 70 ms of CPU, a third of the agent's start): the schema is a constant that
+ * test/node/settings-file.test.ts checks once, and every read and write is still validated.
+ */
+export function settingsFileOptions(): Pick<
+  Options<Settings>,
+  'schema' | 'ajvOptions' | 'defaults' | 'configFileMode'
+> {
+  return {
+    schema: SETTINGS_SCHEMA,
+    ajvOptions: { validateSchema: false },
+    defaults: { ...SETTINGS_DEFAULTS },
+    configFileMode: 0o600,
+  };
+}

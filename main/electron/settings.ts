@@ -1,6 +1,6 @@
 import { app } from 'electron';
 import Store from 'electron-store';
-import { SETTINGS_DEFAULTS, SETTINGS_SCHEMA, SETTINGS_VALIDATOR_OPTIONS, type Settings } from '../core/settings.ts';
+import { settingsFileOptions, type Settings } from '../core/settings.ts';
 import { setAutostart } from '../node/platform/xdg-autostart.ts';
 
 /** Where the settings apply: the OS, its environment (XDG_CONFIG_HOME, APPIMAGE) and the log. */
@@ -25,10 +25,7 @@ export class AppSettings {
     this.store = new Store<Settings>({
       name: 'settings',
       cwd: dir,
-      schema: SETTINGS_SCHEMA,
-      ajvOptions: { ...SETTINGS_VALIDATOR_OPTIONS },
-      defaults: { ...SETTINGS_DEFAULTS },
-      configFileMode: 0o600,
+      ...settingsFileOptions(),
       watch: true,
     });
     this.host = host;

@@ -1,5 +1,5 @@
 import Conf from 'conf';
-import { SETTINGS_DEFAULTS, SETTINGS_SCHEMA, SETTINGS_VALIDATOR_OPTIONS, type Settings } from '../../core/settings.ts';
+import { settingsFileOptions, type Settings } from '../../core/settings.ts';
 
 /**
  * `settings.json` in the data directory through `conf`, the same file and schema the tray app
@@ -12,9 +12,6 @@ export function openSettings(dataDir: string): Conf<Settings> {
   return new Conf<Settings>({
     cwd: dataDir,
     configName: 'settings',
-    schema: SETTINGS_SCHEMA,
-    ajvOptions: { ...SETTINGS_VALIDATOR_OPTIONS },
-    defaults: { ...SETTINGS_DEFAULTS },
-    configFileMode: 0o600,
+    ...settingsFileOptions(),
   });
 }
