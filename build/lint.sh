@@ -1,5 +1,5 @@
 #!/bin/sh
-# The static checks, one list for `npm run lint` and `npm test`: types (tsc, both configs), the
+# The static checks, one list for `npm run lint` and `npm test`: types (TypeScript 7's tsc, both configs), the
 # formatter (Biome: `npx biome format --write .` fixes what it reports), lint rules (eslint),
 # the layers (dependency-cruiser) and dead code (knip: unused files, exports, dependencies).
 # Every check runs even when one before it failed, so one run names every problem.
@@ -14,8 +14,12 @@ check() {
   echo "== $name"
   "$@" || failed="$failed $name"
 }
-check "types (tsc)" tsc -p tsconfig.json
-check "types of the pages (tsc)" tsc -p tsconfig.renderer.json
+# TypeScript 7 (the native compiler, package alias typescript-7) checks the types in a quarter of
+# 5.x's CPU time; typescript-eslint still needs the 5.x API, so `typescript` stays 5.x. Both install
+# a `tsc` bin, so this one is named by its path.
+tsc7="node node_modules/typescript-7/bin/tsc"
+check "types (tsc)" $tsc7 -p tsconfig.json
+check "types of the pages (tsc)" $tsc7 -p tsconfig.renderer.json
 check "format (biome)" biome format --reporter=summary .
 check "lint (eslint)" eslint --max-warnings 0 .
 check "layers (dependency-cruiser)" depcruise --config .dependency-cruiser.cjs --output-type err common helper main preload renderer test build
