@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { createSecretKey } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { readAuditAnchor } from '../../main/core/audit/audit-anchor.ts';
 import { chainHolds, scanAuditFile } from '../../main/core/audit/audit-chain-scan.ts';
 import { GENESIS, MAX_LINE_CHARS, fileName, isAuditFile, sealEntry } from '../../main/core/audit/audit-codec.ts';
@@ -35,17 +35,26 @@ describe('parallel audit verify', () => {
   let dir: string;
   let place: { keychain: MemoryKeychain; vaultId: string };
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tray-cred-pverify-'));
-    place = { keychain: new MemoryKeychain(), vaultId: 'v1' };
+  // The log is written once, by the real AuditLog; each test edits a copy of it and of its keychain entries.
+  let written: { dir: string; keychain: MemoryKeychain };
+  before(async () => {
+    written = { dir: await mkdtemp(join(tmpdir(), 'tray-cred-pverify-written-')), keychain: new MemoryKeychain() };
     const clock = new FakeClock();
-    const log = new AuditLog({ fs, clock, anchor: place }, dir, key, { maxFileBytes: 6000 });
+    const anchor = { keychain: written.keychain, vaultId: 'v1' };
+    const log = new AuditLog({ fs, clock, anchor }, written.dir, key, { maxFileBytes: 6000 });
     await log.append({ event: 'init' });
     for (let n = 0; n < 120; n += 1) {
       clock.advance(1000);
       await log.append(accessInput({ profile: n % 2 ? 'dev' : 'prod', decision: 'allowed', exe: '/usr/bin/aws' }));
     }
     await log.flushed(); // the chain head follows the answers: the attacks below edit it
+  });
+  after(() => rm(written.dir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tray-cred-pverify-'));
+    await cp(written.dir, dir, { recursive: true });
+    place = { keychain: new MemoryKeychain(), vaultId: 'v1' };
+    for (const [account, secret] of written.keychain.entries) place.keychain.entries.set(account, secret);
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
