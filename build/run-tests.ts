@@ -11,8 +11,11 @@
  *     [--test-name-pattern=re]... [--test-reporter=spec|tap|dot] [--times=file.json] <file or glob>...
  *
  * --times writes each file's wall time (slowest first) as JSON.
+ *
+ * The files share one scratch directory, TEST_RUN_DIR, removed at the end: what a test keeps
+ * there is the run's, never a machine's (test/e2e/support.ts keeps the AWS CLI's version line).
  */
-import { globSync } from 'node:fs';
+import { globSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { run } from 'node:test';
@@ -73,6 +76,7 @@ const guard = new FileGuard(fileTimeout, {
   },
 });
 
+process.env.TEST_RUN_DIR = mkdtempSync('/tmp/tray-cred-run-');
 const stream = run({
   files,
   concurrency: milliseconds('concurrency', values.concurrency),
@@ -92,6 +96,7 @@ stream.on('test:summary', (data) => {
 });
 stream.once('end', () => {
   guard.close();
+  rmSync(process.env.TEST_RUN_DIR!, { recursive: true, force: true });
   if (values.times) {
     const slowest = [...guard.times]
       .sort((a, b) => b.ms - a.ms)

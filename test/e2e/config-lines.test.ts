@@ -147,7 +147,9 @@ test('doctor and configure-aws say so when the aws first on PATH is v1, and name
   );
   await chmod(join(fake, 'aws'), 0o755);
   const v1Env = { ...sandbox.env, PATH: `${fake}:${sandbox.env.PATH}` };
-  const problem = `the AWS CLI first on PATH is v1 (aws-cli/1.45.11 at ${fake}/aws); tray-cred needs v2, since \`aws configure export-credentials\` and the \`external\` profiles' commands fail on v1: call /usr/bin/aws by its path, or put /usr/bin before ${fake} on PATH`;
+  // The v2 after it is the sandbox's aws-bin/aws (support.ts: the real CLI, its version line kept for the run).
+  const v2 = join(sandbox.root, 'aws-bin');
+  const problem = `the AWS CLI first on PATH is v1 (aws-cli/1.45.11 at ${fake}/aws); tray-cred needs v2, since \`aws configure export-credentials\` and the \`external\` profiles' commands fail on v1: call ${v2}/aws by its path, or put ${v2} before ${fake} on PATH`;
 
   const doctor = await run(TRAY_CRED, ['doctor'], { env: v1Env });
   assert.equal(doctor.status, 1, doctor.stdout);

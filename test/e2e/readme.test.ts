@@ -197,7 +197,7 @@ test('the by-hand migration from the openssl recipe, line by line, ending with d
     ),
     'gone',
   );
-  const accesses = (await auditEntries({ ...s, home: join(s.userHome, '.config', 'tray-cred') })).filter(
+  const accesses = (await auditEntries({ home: join(s.userHome, '.config', 'tray-cred') })).filter(
     (e) => e.event === 'access',
   );
   assert.ok(

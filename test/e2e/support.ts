@@ -7,11 +7,17 @@
  * gnome-keyring of the D-Bus session they inherit.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
+import { auditAnchorAccount } from '../../main/core/audit/audit-anchor.ts';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
+import { queryAuditLog } from '../../main/core/audit/audit-reader.ts';
+import { generationAccount } from '../../main/core/vault/vault-generation.ts';
+import { auditKeyAccount, masterKeyAccount, stagedKeyAccount } from '../../main/core/vault/vault-keys.ts';
+import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
+import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import type { ProfileRecord } from '../../main/core/profiles/profile.ts';
 import type { VaultData } from '../../main/core/vault/vault-codec.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
@@ -89,6 +95,43 @@ export function requireBuild(): void {
   }
 }
 
+/**
+ * The `aws` on a sandbox's PATH: the real AWS CLI v2, exec'd with every argument, except that its
+ * answer to `aws --version` alone is asked once per test run and kept. doctor, configure-aws and
+ * setup each ask it (the AWS CLI v1 check), and each answer costs ~0.8 s of CPU (Python importing
+ * awscli) for the same line: the tests ran it about 70 times. The answer is the real CLI's own,
+ * from this run; a failed answer is not kept. build/run-tests.ts gives the run its TEST_RUN_DIR;
+ * a file run on its own keeps the answer for its own process.
+ */
+function awsOnPath(): string {
+  const q = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+  const kept = join(runDir(), 'aws-version');
+  return [
+    '#!/bin/sh',
+    'if [ "$#" -eq 1 ] && [ "$1" = --version ]; then',
+    `  if [ ! -s ${q(kept)} ]; then`,
+    `    ${q(AWS_CLI)} --version >${q(kept)}.$$ 2>&1 || { rm -f ${q(kept)}.$$; exec ${q(AWS_CLI)} --version; }`,
+    `    mv -f ${q(kept)}.$$ ${q(kept)}`,
+    '  fi',
+    `  exec cat ${q(kept)}`,
+    'fi',
+    `exec ${q(AWS_CLI)} "$@"`,
+    '',
+  ].join('\n');
+}
+
+let ownRunDir: string | undefined;
+/** TEST_RUN_DIR, or a directory of this process's own, removed when it exits. */
+function runDir(): string {
+  if (process.env.TEST_RUN_DIR) return process.env.TEST_RUN_DIR;
+  if (!ownRunDir) {
+    const dir = mkdtempSync('/tmp/tc-run-');
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    ownRunDir = dir;
+  }
+  return ownRunDir;
+}
+
 /** The inherited environment without anything that would steer the AWS tools, tray-cred or node:test children. */
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -97,6 +140,28 @@ function baseEnv(): NodeJS.ProcessEnv {
     env[name] = value;
   }
   return env;
+}
+
+/**
+ * Deletes the keychain entries of every vault made under `root` (a vault.json at any depth: the
+ * data dir, a HomeSandbox's ~/.config/tray-cred). The tests share one gnome-keyring, which rewrites
+ * its whole keyring file on every change: left behind, each sandbox's five entries made every
+ * keychain write of the run slower than the last (with 600 entries a write cost the daemon 20 ms of
+ * CPU, against under 5 ms on an empty keyring). Entries of a private keychain (a test's own D-Bus
+ * session) are not in this one and end with it; an unreachable keychain leaves nothing to delete.
+ */
+async function forgetVaults(root: string): Promise<void> {
+  const keychain = new KeyringKeychain(process.platform, 5_000);
+  const files = await readdir(root, { recursive: true }).catch(() => []);
+  for (const file of files.filter((f) => basename(f) === 'vault.json')) {
+    const vaultId = await readFile(join(root, file), 'utf8').then(
+      (text) => (JSON.parse(text) as { vaultId?: unknown }).vaultId,
+      () => undefined,
+    );
+    if (typeof vaultId !== 'string') continue;
+    for (const account of [masterKeyAccount, stagedKeyAccount, auditKeyAccount, auditAnchorAccount, generationAccount])
+      await keychain.delete(account(vaultId)).catch(() => false);
+  }
 }
 
 /** One test's world on disk. `cleanup()` removes all of it. */
@@ -130,7 +195,7 @@ export async function makeSandbox(): Promise<Sandbox> {
   // (an AWS CLI v1 would make doctor and configure-aws say so).
   const awsBin = join(root, 'aws-bin');
   await mkdir(awsBin);
-  await symlink(AWS_CLI, join(awsBin, 'aws'));
+  await writeFile(join(awsBin, 'aws'), awsOnPath(), { mode: 0o755 });
   const env: NodeJS.ProcessEnv = {
     ...baseEnv(),
     PATH: [DIST_BIN, NODE_BIN, awsBin, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
@@ -149,7 +214,10 @@ export async function makeSandbox(): Promise<Sandbox> {
     awsCredentials,
     env,
     trayCred: (args, input) => run(TRAY_CRED, args, { env, ...(input === undefined ? {} : { input }) }),
-    cleanup: () => rm(root, { recursive: true, force: true }),
+    cleanup: async () => {
+      await forgetVaults(root);
+      await rm(root, { recursive: true, force: true });
+    },
   };
 }
 
@@ -260,14 +328,13 @@ export async function testSandbox(
   };
 }
 
-/** Every audit entry, oldest first, as `tray-cred audit --json` prints them. */
-export async function auditEntries(sandbox: Sandbox): Promise<AuditEntry[]> {
-  const r = await sandbox.trayCred(['audit', '--json', '--limit', '1000000']);
-  if (r.status !== 0) throw new Error(`tray-cred audit --json exited ${r.status}: ${r.stderr}`);
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AuditEntry);
+/**
+ * Every audit entry, oldest first, as `tray-cred audit --json` prints them: read here with the
+ * reader that command runs (queryAuditLog), without starting a `tray-cred` for each look at the
+ * log. The command itself still runs in cli.test.ts, aws-cli.test.ts and caller-redaction.test.ts.
+ */
+export async function auditEntries(sandbox: Pick<Sandbox, 'home'>): Promise<AuditEntry[]> {
+  return queryAuditLog(new NodeFileSystem(process.getuid?.()), join(sandbox.home, 'audit'));
 }
 
 /** `tray-cred audit verify`, in its text form (cli.test.ts checks `--json` on its own). */
