@@ -7,7 +7,8 @@ import {
   checkRememberMinutes,
   defaultPolicy,
 } from '../../main/core/profiles/profile.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 describe('ProfileAdmin', async () => {
   const w = await makeWorld();

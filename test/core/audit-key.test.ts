@@ -4,7 +4,8 @@ import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { AuditLog } from '../../main/core/audit/audit-log.ts';
 import { Broker } from '../../main/core/pipeline/broker.ts';
 import { auditKeyAccount } from '../../main/core/vault/vault.ts';
-import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 describe("the agent's audit key: held while unlocked, read per write while locked", () => {
   let w: Awaited<ReturnType<typeof makeWorld>>;

@@ -4,7 +4,8 @@ import type { Request, Response } from '../../helper/wire.ts';
 import type { ProfileRecord } from '../../main/core/profiles/profile.ts';
 import { chainOf } from '../../main/core/sources/chain-walker.ts';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/work' };

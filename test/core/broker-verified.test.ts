@@ -10,7 +10,8 @@ import type { Request } from '../../helper/wire.ts';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { parseLine } from '../../main/core/audit/audit-codec.ts';
 import { requestHandler } from '../../main/node/agent/request-handler.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 

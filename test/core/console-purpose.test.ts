@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Request, Response } from '../../helper/wire.ts';
 import { parseConsoleCredentials } from '../../helper/console-wire.ts';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const caller = { pid: 300, ppid: 200, command: 'tray-cred login prod', cwd: '/work' };

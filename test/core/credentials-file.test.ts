@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCredentialsFile } from '../../main/core/aws/credentials-file.ts';
 import { UsageError } from '../../main/core/errors.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { SYNC_LIMIT } from '../node/processes.ts';
 
 describe('parseCredentialsFile', () => {

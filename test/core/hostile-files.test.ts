@@ -18,7 +18,8 @@ import { LIMITS, readCapped } from '../../main/core/file-limits.ts';
 import { checkProfileName } from '../../main/core/profiles/profile.ts';
 import { openKit, sealKit } from '../../main/core/vault/recovery-kit.ts';
 import { decryptVault, encryptVault, type VaultData } from '../../main/core/vault/vault-codec.ts';
-import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const ask = (profile: string): Request => ({

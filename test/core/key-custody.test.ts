@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { KeyCustody } from '../../main/core/vault/key-custody.ts';
 import { SEALED } from '../../main/core/profiles/profile.ts';
-import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 const SESSION = {
   accessKeyId: 'ASIAIOSFODNN7EXAMPLE',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectFormat, readSource } from '../../main/core/aws/import-sources.ts';
 import { decryptOpensslEnc, isOpensslEnc, passphraseFromKeyFile } from '../../main/core/aws/openssl-enc.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { SYNC_LIMIT } from '../node/processes.ts';
 
 const credentials = `[dev]\naws_access_key_id = ${DEV_KEYS.accessKeyId}\naws_secret_access_key = ${DEV_KEYS.secretAccessKey}\n\n[prod]\naws_access_key_id = ${PROD_KEYS.accessKeyId}\naws_secret_access_key = ${PROD_KEYS.secretAccessKey}\n`;

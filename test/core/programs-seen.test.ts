@@ -12,7 +12,8 @@ import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { FIRST_USE_MS, ProgramsSeen } from '../../main/core/history/programs-seen.ts';
 import type { ApprovalAnswer } from '../../main/core/ports/ports.ts';
 import { verifiedCaller } from '../fakes/verified.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const claim = { pid: 5000, ppid: 4999, command: 'tf plan', cwd: '/home/ann/infra' };

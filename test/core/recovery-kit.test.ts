@@ -7,7 +7,8 @@ import { checkPassphrase, openKit, sealKit } from '../../main/core/vault/recover
 import { masterKeyAccount, stagedKeyAccount, Vault } from '../../main/core/vault/vault.ts';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
-import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 const PASS = 'correct horse battery staple zebra';
 

@@ -9,7 +9,8 @@ import { generationAccount, VaultRollbackError } from '../../main/core/vault/vau
 import { masterKeyAccount, Vault } from '../../main/core/vault/vault.ts';
 import { CryptoRandom } from '../../main/node/platform/system-clock.ts';
 import { MemoryKeychain } from '../fakes/memory-keychain.ts';
-import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 const now = '2026-11-30T09:00:00.000Z';
 const record = (policy: 'allow' | 'deny') => ({

@@ -4,7 +4,8 @@ import { after, describe, it } from 'node:test';
 import { KeychainError, UsageError, VaultFileError } from '../../main/core/errors.ts';
 import { decryptVault, encryptVault } from '../../main/core/vault/vault-codec.ts';
 import { masterKeyAccount } from '../../main/core/vault/vault.ts';
-import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 const now = '2026-11-26T09:00:00.000Z';
 const record = { ...DEV_KEYS, policy: 'allow' as const, rememberMinutes: 0, createdAt: now, updatedAt: now };

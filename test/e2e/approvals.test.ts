@@ -12,7 +12,7 @@ import { parseApprovalsResult, type WirePrompt } from '../../helper/approval-wir
 import { sendRequest } from '../../helper/client.ts';
 import { PROTOCOL_VERSION, type Request } from '../../helper/wire.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type Sandbox } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 

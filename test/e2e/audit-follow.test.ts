@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileName } from '../../main/core/audit/audit-codec.ts';
 import type { ShippedEntry } from '../../main/core/audit/audit-shipped.ts';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { ROOT, TRAY_CRED, credentialsFile, findSecrets, run, testSandbox } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 

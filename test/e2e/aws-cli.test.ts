@@ -14,7 +14,7 @@ import { EXIT_STATUS, type ErrorCode } from '../../common/errors.ts';
 import type { Decision } from '../../common/decision.ts';
 import type { CallerClaim } from '../../helper/wire.ts';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import {
   AWS_CLI,
   DIST_BIN,

@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import {
   HELPER,
   ROOT,

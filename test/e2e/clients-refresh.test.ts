@@ -16,7 +16,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { PROD_KEYS } from '../fakes/world.ts';
+import { PROD_KEYS } from '../fakes/keys.ts';
 import {
   NODE_BIN,
   PYTHON,

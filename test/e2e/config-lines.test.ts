@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
 import { awsCli } from './aws-cli-driver.ts';
 

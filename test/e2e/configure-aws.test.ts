@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fromProcess } from '@aws-sdk/credential-providers';
 import { createTwoFilesPatch } from 'diff';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { awsCli } from './aws-cli-driver.ts';
 import {
   DIST_BIN,

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { PROD_KEYS } from '../fakes/world.ts';
+import { PROD_KEYS } from '../fakes/keys.ts';
 import { bounded, eventually, groupMembers, spawnGroup } from '../node/processes.ts';
 import { TRAY_CRED, credentialsFile, makeSandbox, startAgent, type Agent, type Sandbox } from './support.ts';
 

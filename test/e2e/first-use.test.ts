@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { AWS_CLI, HELPER, credentialsFile, run, testSandbox, writeAwsConfig } from './support.ts';
 
 test('the approver command sees TRAY_CRED_FIRST_USE for a new program, not for a known one, across a restart', {

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { killGroup, spawnGroup, SYNC_LIMIT } from '../node/processes.ts';
 import { AWS_CLI, DIST_BIN, NODE_BIN, ROOT, requireBuild, run, type RunResult } from './support.ts';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { AgentClient } from '../../main/node/client/agent-client.ts';
 import { thisProcessAsCaller } from '../../main/node/client/this-process.ts';
 import { consoleUrl } from '../../main/node/exec/console-login.ts';

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
 import { AWS_CLI, DIST_BIN, NODE_BIN, ROOT, auditEntries, credentialsFile, run, type RunResult } from './support.ts';
 import { spawnGroup } from '../node/processes.ts';

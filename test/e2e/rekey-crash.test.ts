@@ -15,7 +15,7 @@ import { EXIT_STATUS } from '../../common/errors.ts';
 import { keyIdOf, readHeader } from '../../main/core/vault/vault-codec.ts';
 import { masterKeyAccount, stagedKeyAccount } from '../../main/core/vault/vault.ts';
 import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { ROOT, TRAY_CRED, auditEntries, auditVerify, credentialsFile, makeSandbox, type Sandbox } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 import { size } from '../hardening/support.ts';

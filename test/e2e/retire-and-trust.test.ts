@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmod, lstat, mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { HELPER, findSecrets, run, testSandbox } from './support.ts';
 
 const keys = (name: string, k: { accessKeyId: string; secretAccessKey: string }, header = `[${name}]`): string =>

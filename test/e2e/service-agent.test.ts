@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { HELPER, PYTHON, ROOT, auditEntries, run, testSandbox, type Sandbox } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 

@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { HELPER, credentialsFile, run, testSandbox } from './support.ts';
 
 test('settings are listed, changed, validated and kept private', async (t) => {

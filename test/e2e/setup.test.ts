@@ -8,7 +8,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
 import { TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
 import { awsCli } from './aws-cli-driver.ts';

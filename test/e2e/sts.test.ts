@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { auditEntries, credentialsFile, findSecrets, testSandbox, writeAwsConfig } from './support.ts';
 import { awsCli } from './aws-cli-driver.ts';
 

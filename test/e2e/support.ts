@@ -15,7 +15,7 @@ import { auditAnchorAccount } from '../../main/core/audit/audit-anchor.ts';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
 import { queryAuditLog } from '../../main/core/audit/audit-reader.ts';
 import { generationAccount } from '../../main/core/vault/vault-generation.ts';
-import { auditKeyAccount, masterKeyAccount, stagedKeyAccount } from '../../main/core/vault/vault-keys.ts';
+import { auditKeyAccount, masterKeyAccount, stagedKeyAccount } from '../../main/core/vault/key-accounts.ts';
 import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import type { ProfileRecord } from '../../main/core/profiles/profile.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { credentialsFile, findSecrets, run, testSandbox } from './support.ts';
 
 const PLANTED = 'planted-Secret-51c0de';

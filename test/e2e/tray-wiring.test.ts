@@ -13,7 +13,7 @@ import { startAgentRuntime, type AgentRuntime } from '../../main/node/agent/agen
 import { agentPlace } from '../../main/node/platform/data-place.ts';
 import { awsClients } from '../../main/node/aws/aws-clients.ts';
 import { nodeServices } from '../../main/node/platform/node-services.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { StubApprover } from '../fakes/stub-approver.ts';
 import {
   AWS_CLI,

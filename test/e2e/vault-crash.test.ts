@@ -14,7 +14,7 @@ import { Vault } from '../../main/core/vault/vault.ts';
 import { KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { CryptoRandom, SystemClock } from '../../main/node/platform/system-clock.ts';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { ROOT, counterOf, counterProfiles, makeSandbox, testSandbox, type Sandbox } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 import { size } from '../hardening/support.ts';

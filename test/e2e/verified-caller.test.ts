@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fromIni, fromProcess } from '@aws-sdk/credential-providers';
 import type { VerifiedCaller } from '../../common/caller.ts';
 import type { AuditEntry } from '../../main/core/audit/audit-codec.ts';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import {
   AWS_CLI,
   PYTHON,

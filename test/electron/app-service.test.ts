@@ -7,7 +7,8 @@ import { TrayCredError } from '../../main/core/errors.ts';
 import type { HistoryIndex } from '../../main/core/history/history-index.ts';
 import type { ProfileInput } from '../../preload/api.ts';
 import { windowServices } from '../fakes/window-services.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 

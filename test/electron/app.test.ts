@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { AWS_CLI, ROOT, credentialsFile, makeSandbox, run, writeAwsConfig, type Sandbox } from '../e2e/support.ts';
-import { PROD_KEYS } from '../fakes/world.ts';
+import { PROD_KEYS } from '../fakes/keys.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 
 const MAIN = join(ROOT, 'dist', 'app', 'main.mjs');

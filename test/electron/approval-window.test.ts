@@ -12,7 +12,8 @@ import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import type { ApprovalRequest } from '../../main/core/ports/ports.ts';
 import type { ApprovalView, IpcReply } from '../../preload/api.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
-import { PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');

@@ -11,7 +11,8 @@ import {
 } from '../../main/electron/ipc.ts';
 import { CHANNELS, type IpcReply, type ProfileInput } from '../../preload/api.ts';
 import { windowServices } from '../fakes/window-services.ts';
-import { DEV_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
 

@@ -17,7 +17,8 @@ import { AwsAccessKeys } from '../../main/node/aws/aws-access-keys.ts';
 import { SystemClock } from '../../main/node/platform/system-clock.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');

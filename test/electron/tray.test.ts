@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { HistoryIndex } from '../../main/core/history/history-index.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
-import { DEV_KEYS, PROD_KEYS, makeWorld } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
+import { makeWorld } from '../fakes/world.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');

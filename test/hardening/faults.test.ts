@@ -15,7 +15,7 @@ import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
 import { PROTOCOL_VERSION } from '../../helper/wire.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { bounded, eventually, isRunning, killGroup, spawnGroup, waitForExit } from '../node/processes.ts';
 import {
   HELPER,

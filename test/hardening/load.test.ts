@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sendRequest } from '../../helper/client.ts';
 import { PROTOCOL_VERSION, parseCredentialsResult, type Response } from '../../helper/wire.ts';
-import { DEV_KEYS, PROD_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { isRunning } from '../node/processes.ts';
 import { HELPER, auditEntries, auditVerify, run, type Sandbox } from '../e2e/support.ts';
 import { rssKiB, seededSandbox, size } from './support.ts';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmod, chown, lstat, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { isRunning } from '../node/processes.ts';
 import { HELPER, TRAY_CRED, auditEntries, run, testSandbox } from '../e2e/support.ts';
 

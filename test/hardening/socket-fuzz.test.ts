@@ -20,7 +20,7 @@ import {
   requestIdOf,
 } from '../../helper/wire.ts';
 import type { ErrorCode } from '../../common/errors.ts';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 import { eventually, isRunning } from '../node/processes.ts';
 import { HELPER, run } from '../e2e/support.ts';
 import { exchange, fdCount, seededSandbox, size } from './support.ts';

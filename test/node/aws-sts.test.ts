@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { UpstreamError } from '../../main/core/errors.ts';
 import { AwsSts } from '../../main/node/aws/aws-sts.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
-import { DEV_KEYS } from '../fakes/world.ts';
+import { DEV_KEYS } from '../fakes/keys.ts';
 
 describe('AwsSts', () => {
   const stand = new StsStandIn();

@@ -4,13 +4,7 @@ import type { Keychain } from '../ports/ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, keyIdOf, readHeader } from './vault-codec.ts';
 import { raiseAnchor } from './vault-generation.ts';
-
-/** Keychain account of a vault's master key. */
-export const masterKeyAccount = (vaultId: string): string => `master-key:${vaultId}`;
-/** Keychain account of a new master key while `rekey` is under way. */
-export const stagedKeyAccount = (vaultId: string): string => `master-key-next:${vaultId}`;
-/** Keychain account of the key that chains the vault's audit log. */
-export const auditKeyAccount = (vaultId: string): string => `audit-key:${vaultId}`;
+import { auditKeyAccount, masterKeyAccount } from './key-accounts.ts';
 
 /**
  * A 256-bit key from its keychain entry (base64 text), read through the keychain's binary API

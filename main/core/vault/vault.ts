@@ -4,14 +4,8 @@ import type { Clock, FileSystem, Keychain, Random } from '../ports/ports.ts';
 import type { VaultKeys } from './recovery-kit.ts';
 import { decryptVault, encryptVault, keyIdOf, readHeader, type VaultData } from './vault-codec.ts';
 import { anchorGeneration, anchoredGeneration, GenerationGuard, VaultRollbackError } from './vault-generation.ts';
-import {
-  auditKeyAccount,
-  importKeys,
-  masterKeyAccount,
-  missingKey,
-  readKeyEntry,
-  stagedKeyAccount,
-} from './vault-keys.ts';
+import { importKeys, missingKey, readKeyEntry } from './vault-keys.ts';
+import { auditKeyAccount, masterKeyAccount, stagedKeyAccount } from './key-accounts.ts';
 import { LIMITS, readCapped } from '../file-limits.ts';
 import { FreshRead } from '../fresh-read.ts';
 

@@ -7,7 +7,7 @@ import { AssumeRoleProvider } from '../../../main/core/sources/assume-role.ts';
 import type { CredentialProvider, MfaCodeFor } from '../../../main/core/sources/provider.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 import { FakeSts } from '../../fakes/fake-sts.ts';
-import { DEV_KEYS } from '../../fakes/world.ts';
+import { DEV_KEYS } from '../../fakes/keys.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/Admin';
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';

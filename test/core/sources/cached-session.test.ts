@@ -8,7 +8,7 @@ import {
   SessionCache,
 } from '../../../main/core/sources/session-cache.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
-import { DEV_KEYS } from '../../fakes/world.ts';
+import { DEV_KEYS } from '../../fakes/keys.ts';
 import { profile } from './profiles.ts';
 
 describe('CachedSessionProvider', () => {

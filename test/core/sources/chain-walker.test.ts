@@ -7,7 +7,7 @@ import { SessionCache } from '../../../main/core/sources/session-cache.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 import { FakeSts } from '../../fakes/fake-sts.ts';
 import { StubCommandRunner } from '../../fakes/stub-command-runner.ts';
-import { DEV_KEYS } from '../../fakes/world.ts';
+import { DEV_KEYS } from '../../fakes/keys.ts';
 import { profile } from './profiles.ts';
 
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';

@@ -5,7 +5,7 @@ import type { CommandResult } from '../../../main/core/ports/ports.ts';
 import { CommandProvider, redact } from '../../../main/core/sources/command.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 import { StubCommandRunner } from '../../fakes/stub-command-runner.ts';
-import { DEV_KEYS } from '../../fakes/world.ts';
+import { DEV_KEYS } from '../../fakes/keys.ts';
 
 const FUTURE = '2026-11-26T10:00:00.000Z';
 const doc = (o: object): string =>

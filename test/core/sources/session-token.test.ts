@@ -7,7 +7,7 @@ import { SessionTokenProvider } from '../../../main/core/sources/session-token.t
 import { StoredKeysProvider } from '../../../main/core/sources/stored-keys.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
 import { FakeSts } from '../../fakes/fake-sts.ts';
-import { PROD_KEYS } from '../../fakes/world.ts';
+import { PROD_KEYS } from '../../fakes/keys.ts';
 import { profile } from './profiles.ts';
 
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';

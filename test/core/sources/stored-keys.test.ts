@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../../main/core/errors.ts';
 import { StoredKeysProvider } from '../../../main/core/sources/stored-keys.ts';
-import { DEV_KEYS } from '../../fakes/world.ts';
+import { DEV_KEYS } from '../../fakes/keys.ts';
 import { profile } from './profiles.ts';
 
 describe('StoredKeysProvider', () => {

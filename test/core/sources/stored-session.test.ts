@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CredentialsExpiredError, UsageError } from '../../../main/core/errors.ts';
 import { StoredSessionProvider } from '../../../main/core/sources/stored-session.ts';
 import { FakeClock } from '../../fakes/fake-clock.ts';
-import { DEV_KEYS } from '../../fakes/world.ts';
+import { DEV_KEYS } from '../../fakes/keys.ts';
 import { profile } from './profiles.ts';
 
 describe('StoredSessionProvider', () => {
