@@ -153,15 +153,18 @@ test(`${REQUESTS} concurrent requests (${HELPERS} helpers) across allow, approve
 
   await new Promise((r) => setTimeout(r, 500));
   const afterLoad = rssKiB(agent.pid);
-  // More rounds of the same: a leak grows with every round, a heap that grew once does not.
+  // More rounds of the same: a leak grows with every round, a heap that grows in steps and then stays does not.
+  // On a busy machine V8 sizes its young generation up for a few rounds (steps of +11, +18, +25 MiB were seen
+  // with another test file beside this one), so the rounds go on until one adds under 4 MiB, eight at most.
   const rounds: number[] = [];
-  for (let round = 0; round < 3; round += 1) {
+  const steps = (): number[] => rounds.map((kib, i) => kib - (i === 0 ? afterLoad : rounds[i - 1]!));
+  for (let round = 0; round < 8 && !(round >= 3 && Math.min(...steps()) < 4 * 1024); round += 1) {
     checkAnswers(await burst(sandbox, 200, 0, 100_000 * (round + 1), true));
     await new Promise((r) => setTimeout(r, 500));
     rounds.push(rssKiB(agent.pid));
   }
   t.diagnostic(
-    `${REQUESTS} requests in ${took} ms; agent VmRSS baseline ${baseline} KiB, after the burst ${afterLoad} KiB, after 3 × 200 more ${rounds.join(' / ')} KiB`,
+    `${REQUESTS} requests in ${took} ms; agent VmRSS baseline ${baseline} KiB, after the burst ${afterLoad} KiB, after ${rounds.length} × 200 more ${rounds.join(' / ')} KiB`,
   );
   // No GC is forced from outside, and spawning helpers and approver commands costs the agent
   // buffers it keeps for reuse: 32 MiB over a warm baseline is "back near", a leak of 60 KiB per
@@ -171,10 +174,9 @@ test(`${REQUESTS} concurrent requests (${HELPERS} helpers) across allow, approve
     `RSS after the burst ${afterLoad} KiB is within 32 MiB of the baseline ${baseline} KiB`,
   );
   // A leak grows with every round (60 KiB per request is 12 MiB per round of 200); a heap that grows
-  // in a step or two and then stays does not: at least one round must add under 4 MiB.
-  const steps = [afterLoad, ...rounds].slice(1).map((kib, i) => kib - [afterLoad, ...rounds][i]!);
+  // in steps and then stays does not: at least one of the (at most eight) rounds must add under 4 MiB.
   assert.ok(
-    Math.min(...steps) < 4 * 1024,
+    Math.min(...steps()) < 4 * 1024,
     `RSS does not keep growing round after round: ${afterLoad} → ${rounds.join(' → ')} KiB`,
   );
   assert.ok(isRunning(agent.pid));
