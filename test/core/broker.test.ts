@@ -5,6 +5,7 @@ import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { scrubCaller } from '../../main/core/approval/caller-redaction.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { makeWorld } from '../fakes/world.ts';
+import { eventually } from '../node/processes.ts';
 
 type World = Awaited<ReturnType<typeof makeWorld>>;
 const caller = { pid: 300, ppid: 200, command: 'aws s3 ls', cwd: '/work' };
@@ -283,8 +284,12 @@ describe('Broker', () => {
     assert.equal((await w.vault.read(key)).data.profiles.dev!.lastUsedAt, undefined);
     w.clock.advance(60_000);
     await flush();
-    await new Promise((r) => setTimeout(r, 50));
-    assert.ok((await w.vault.read(key)).data.profiles.dev!.lastUsedAt);
+    // The timer has fired; its vault write takes real time (a busy machine took more than 50 ms).
+    await eventually(
+      'the last-used time in the vault',
+      async () => !!(await w.vault.read(key)).data.profiles.dev!.lastUsedAt,
+      10_000,
+    );
     [dev] = (await w.broker.profiles()).filter((p) => p.name === 'dev');
     assert.ok(dev!.lastUsedAt);
   });
@@ -306,7 +311,11 @@ describe('Broker', () => {
     assert.equal((await w.vault.read(key)).data.profiles.dev!.lastUsedAt, undefined);
     w.clock.advance(200); // one second after the first use
     await flush();
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(
+      'the last-used time in the vault',
+      async () => !!(await w.vault.read(key)).data.profiles.dev!.lastUsedAt,
+      10_000,
+    );
     assert.equal(writes, 1, 'twenty uses, one vault write');
     assert.equal(
       (await w.vault.read(key)).data.profiles.dev!.lastUsedAt,
