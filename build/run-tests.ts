@@ -17,7 +17,7 @@
  */
 import { globSync, mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { run } from 'node:test';
 import { dot, spec, tap } from 'node:test/reporters';
 import { parseArgs } from 'node:util';
@@ -77,6 +77,9 @@ const guard = new FileGuard(fileTimeout, {
 });
 
 process.env.TEST_RUN_DIR = mkdtempSync('/tmp/tray-cred-run-');
+// Node's compile cache for the test files' processes, shared by the run and removed with it: each file's process loads
+// much of the same TypeScript (main/, test/fakes/), and the cache keeps its compiled form (about a fifth of their CPU).
+process.env.NODE_COMPILE_CACHE ??= join(process.env.TEST_RUN_DIR, 'compile-cache');
 const stream = run({
   files,
   concurrency: milliseconds('concurrency', values.concurrency),

@@ -132,11 +132,14 @@ function runDir(): string {
   return ownRunDir;
 }
 
-/** The inherited environment without anything that would steer the AWS tools, tray-cred or node:test children. */
+/**
+ * The inherited environment without anything that would steer the AWS tools, tray-cred or node:test children
+ * (NODE_COMPILE_CACHE is the test run's, build/run-tests.ts: tray-cred runs here as it runs for a user, without it).
+ */
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(AWS_|TRAY_CRED_|NODE_TEST_|NODE_OPTIONS$|BOTO_)/.test(name)) continue;
+    if (/^(AWS_|TRAY_CRED_|NODE_TEST_|NODE_OPTIONS$|NODE_COMPILE_CACHE$|BOTO_)/.test(name)) continue;
     env[name] = value;
   }
   return env;
