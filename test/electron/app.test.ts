@@ -93,7 +93,6 @@ describe('the tray app, end to end', () => {
     assert.equal(view.profile, 'prod');
     assert.match(String(view.program), /aws configure export-credentials --profile prod$/);
     // The kernel named the CLI, so this run may be granted besides once (remember is 0: "this run" is offered alone).
-    // (Seen once under load: only once offered, then the app found locked; the view and the app's log say why next time.)
     assert.deepEqual(view.scopes, ['once', 'run'], `${JSON.stringify(view)}\n${stderr.join('')}`);
     const waiting = await ask({ op: 'tray', icon: 'tray-pending-dark.png' });
     assert.ok((waiting.labels as string[]).some((l) => l.startsWith('Waiting for approval: prod (')));

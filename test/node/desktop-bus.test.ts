@@ -7,20 +7,25 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import dbus from 'dbus-next';
 import { connectDesktopBus, type DesktopBus } from '../../main/node/platform/desktop-bus.ts';
+import { usePrivateBus, type PrivateBus } from './private-bus.ts';
 
 describe('the desktop bus', {
   skip: process.env.DBUS_SESSION_BUS_ADDRESS ? false : 'no D-Bus session (run through /tmp/t.sh or build/test.sh)',
 }, () => {
   let desktop: dbus.MessageBus;
   let bus: DesktopBus;
+  let own: PrivateBus;
   before(async () => {
+    // Its own bus: the screen-lock signals below would lock every tray app the run has on the shared one.
+    own = await usePrivateBus();
     desktop = dbus.sessionBus();
     bus = (await connectDesktopBus())!;
     assert.ok(bus, 'connects to the session bus');
   });
-  after(() => {
+  after(async () => {
     bus.close();
     desktop.disconnect();
+    await own.stop();
   });
 
   for (const locker of ['org.freedesktop.ScreenSaver', 'org.gnome.ScreenSaver']) {
