@@ -21,7 +21,8 @@ lint_pid=$!
 echo "== tests on $(node --version) (the static checks run beside them)"
 # Passed through to the tests as the way to reach a Secret Service; the keychain tests also
 # start and stop their own D-Bus sessions to test a daemon that is absent or goes away.
-# build/run-tests.ts runs the files three at a time (TEST_CONCURRENCY), as `node --test` does, with a time limit on
+# build/run-tests.ts runs the files four at a time (TEST_CONCURRENCY; many wait on the processes they start, so four
+# keep two cores busy where three left gaps), as `node --test` does, with a time limit on
 # each test (TEST_TIMEOUT_MS, for a test without its own) and on each file (TEST_FILE_TIMEOUT_MS):
 # a stuck file is killed with what it started and fails by name. TEST_FILES holds files or globs
 # (the runner expands them: set -f); TEST_TIMES=<file> writes each file's wall time there.
@@ -32,7 +33,7 @@ dbus-run-session -- sh -c '
   eval "$(printf "\n" | gnome-keyring-daemon --unlock --components=secrets --daemonize)"
   export GNOME_KEYRING_CONTROL
   set -f
-  exec node build/run-tests.ts --concurrency="${TEST_CONCURRENCY:-3}" --test-reporter="${TEST_REPORTER:-spec}" \
+  exec node build/run-tests.ts --concurrency="${TEST_CONCURRENCY:-4}" --test-reporter="${TEST_REPORTER:-spec}" \
     --test-timeout="${TEST_TIMEOUT_MS:-180000}" --file-timeout="${TEST_FILE_TIMEOUT_MS:-600000}" \
     ${TEST_TIMES:+--times="$TEST_TIMES"} ${TEST_FILES:-test/**/*.test.ts}
 ' || tests=$?
