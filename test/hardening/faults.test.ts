@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { AgentUnreachableError, sendRequest } from '../../helper/client.ts';
 import { PROTOCOL_VERSION } from '../../helper/wire.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
-import { bounded, eventually, isRunning, killGroup, spawnGroup, waitForExit } from '../node/processes.ts';
+import { eventually, isRunning, killGroup, spawnGroup, waitForExit } from '../node/processes.ts';
+import { startBusDaemon } from '../node/private-bus.ts';
 import {
   HELPER,
   TRAY_CRED,
@@ -200,14 +201,9 @@ test('the keychain daemon killed under a running agent: clear KEYCHAIN errors, n
       await waitForExit(c);
     }
   });
-  const bus = spawnGroup(
-    'dbus-daemon',
-    [`--config-file=${join(sandbox.root, 'bus.conf')}`, '--nofork', '--nopidfile', '--print-address=1'],
-    { env, stdio: ['ignore', 'pipe', 'ignore'] },
-    { outliveLeader: true },
+  children.push(
+    await startBusDaemon([`--config-file=${join(sandbox.root, 'bus.conf')}`], env, { outliveLeader: true }),
   );
-  children.push(bus);
-  await bounded('dbus-daemon', new Promise((r) => bus.stdout!.once('data', r)), 15_000);
   const startKeyring = async (): Promise<ChildProcess> => {
     const keyring = spawnGroup(
       'gnome-keyring-daemon',

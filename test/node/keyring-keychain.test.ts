@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { KEYCHAIN_SERVICE, KeyringKeychain } from '../../main/node/platform/keyring-keychain.ts';
 import { bounded, eventually, isRunning, killGroup, spawnGroup, waitForExit } from './processes.ts';
+import { startBusDaemon } from './private-bus.ts';
 
 const execFileAsync = promisify(execFile);
 /** execFile with a time limit: a D-Bus call that never answers fails the test instead of holding it. */
@@ -233,24 +234,7 @@ class PrivateSession {
 
   async start(withKeyring: boolean): Promise<void> {
     // The bus and the keyring stop in order (stop()); their groups are killed only when this file's process exits.
-    const bus = spawnGroup(
-      'dbus-daemon',
-      ['--session', `--address=${this.address}`, '--nofork', '--nopidfile', '--print-address=1'],
-      {
-        env: this.env,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-      { outliveLeader: true },
-    );
-    this.bus = bus;
-    await bounded(
-      'dbus-daemon listening',
-      new Promise((resolve, reject) => {
-        bus.stdout!.once('data', resolve);
-        bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
-      }),
-      HANG_MS,
-    );
+    this.bus = await startBusDaemon(['--session', `--address=${this.address}`], this.env, { outliveLeader: true });
     if (!withKeyring) return;
     const keyring = spawnGroup(
       'gnome-keyring-daemon',

@@ -5,9 +5,37 @@
  * app locked itself on desktop-bus.test.ts's ActiveChanged(true). Tests that send such signals use
  * this bus, named in their own process's DBUS_SESSION_BUS_ADDRESS while they run.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bounded, killGroup, spawnGroup, waitForExit } from './processes.ts';
+import { bounded, killGroup, spawnGroup, waitForExit, type GroupEnd } from './processes.ts';
+
+/**
+ * Starts a dbus-daemon in a process group of its own with `busArgs` (`--session` and an address,
+ * or a config file) and resolves once it listens; fails if it exits or has not listened in 15 s.
+ * Every test that needs a bus of its own starts it here.
+ */
+export async function startBusDaemon(
+  busArgs: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  end: GroupEnd = {},
+): Promise<ChildProcess> {
+  const bus = spawnGroup(
+    'dbus-daemon',
+    [...busArgs, '--nofork', '--nopidfile', '--print-address=1'],
+    { env, stdio: ['ignore', 'pipe', 'ignore'] },
+    end,
+  );
+  await bounded(
+    'dbus-daemon listening',
+    new Promise((resolve, reject) => {
+      bus.stdout!.once('data', resolve);
+      bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
+    }),
+    15_000,
+  );
+  return bus;
+}
 
 export interface PrivateBus {
   address: string;
@@ -19,21 +47,7 @@ export interface PrivateBus {
 export async function usePrivateBus(): Promise<PrivateBus> {
   const dir = await mkdtemp('/tmp/tc-bus-');
   const address = `unix:path=${join(dir, 'bus')}`;
-  const bus = spawnGroup(
-    'dbus-daemon',
-    ['--session', `--address=${address}`, '--nofork', '--nopidfile', '--print-address=1'],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  await bounded(
-    'dbus-daemon listening',
-    new Promise((resolve, reject) => {
-      bus.stdout!.once('data', resolve);
-      bus.once('exit', (code) => reject(new Error(`dbus-daemon exited (${code})`)));
-    }),
-    15_000,
-  );
+  const bus = await startBusDaemon(['--session', `--address=${address}`]);
   const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
   process.env.DBUS_SESSION_BUS_ADDRESS = address;
   return {
