@@ -200,8 +200,8 @@ test('`tray-cred approve` asks for the MFA code a session profile needs, refuses
   const sts = new StsStandIn();
   await sts.start();
   t.after(() => sts.stop());
-  sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
-  sts.mfaCode = '402193';
+  const prod = sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
+  sts.addMfaDevice('arn:aws:iam::123456789012:mfa/ann', prod, '402193');
   const { sandbox, startAgent } = await prepare(t);
   assert.equal(
     (

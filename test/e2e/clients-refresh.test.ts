@@ -69,8 +69,8 @@ async function world(t: TestContext): Promise<World> {
   const sts = new StsStandIn();
   await sts.start();
   t.after(() => sts.stop());
-  sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
-  sts.mfaCode = '402193';
+  const prod = sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
+  sts.addMfaDevice(MFA, prod, '402193');
   const { sandbox, startAgent } = await testSandbox(t);
   const log = join(sandbox.root, 'asked.log');
   const approver = join(sandbox.root, 'approver.sh');

@@ -49,8 +49,9 @@ describe('tray-cred login', () => {
 
   before(async () => {
     await sts.start();
-    sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
+    const prod = sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
     sts.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
+    sts.addRole(ROLE, [prod]);
     sandbox = await makeSandbox();
     const creds = join(sandbox.root, 'creds');
     await writeFile(creds, credentialsFile({ prod: PROD_KEYS, dev: DEV_KEYS, blocked: BLOCKED_KEYS }));

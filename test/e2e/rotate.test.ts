@@ -87,7 +87,7 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
     assert.equal(who.status, 0, `the stored key of ${profile} does not work at STS: ${who.stderr}${who.stdout}`);
     assert.equal((JSON.parse(who.stdout) as { Arn: string }).Arn, `arn:aws:iam::123456789012:user/${user}`);
     assert.deepEqual(
-      aws.userKeys(user).map((k) => [k.accessKeyId, k.secretAccessKey]),
+      aws.userKeys(`arn:aws:iam::123456789012:user/${user}`).map((k) => [k.accessKeyId, k.secretAccessKey]),
       [[served.AccessKeyId, served.SecretAccessKey]],
       `IAM holds exactly the stored key of ${profile}`,
     );
@@ -149,7 +149,7 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
       const signal = await exited;
       aws.hook = undefined;
       assert.ok(killed && signal === 'SIGKILL', `the rotation was killed at ${action} (${phase})`);
-      assert.ok(aws.userKeys('ann').length <= 2);
+      assert.ok(aws.userKeys(ANN).length <= 2);
       const next = await sandbox.trayCred([then, 'svc'].slice(0, then === 'doctor' ? 1 : 2));
       if (then === 'rotate') assert.equal(next.status, 0, next.stderr);
       else assert.doesNotMatch(next.stdout, /could not be finished/, next.stdout);
@@ -169,7 +169,7 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
       /^tray-cred: the IAM user of "svc" already has a second access key, AKIAEXTRAKEY00000001 .*aws iam delete-access-key --access-key-id AKIAEXTRAKEY00000001/,
     );
     assert.equal(r.stderr.trim().split('\n').length, 1);
-    assert.equal(aws.userKeys('ann').length, 2);
+    assert.equal(aws.userKeys(ANN).length, 2);
     const afterwards = await profiles();
     assert.equal(afterwards.get('svc')?.accessKeyIdSuffix, before.get('svc')?.accessKeyIdSuffix);
     assert.equal(afterwards.get('svc')?.rotationPending, false);
@@ -190,7 +190,7 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
     assert.equal(aws.requests.length, calls, 'IAM and STS were not called');
     assert.deepEqual((await profiles()).get('prod'), before.get('prod'));
     assert.deepEqual(
-      aws.userKeys('bob').map((k) => k.accessKeyId),
+      aws.userKeys(BOB).map((k) => k.accessKeyId),
       [PROD_KEYS.accessKeyId],
     );
     const denied = (await auditEntries(sandbox)).filter((e) => e.event === 'access' && e.profile === 'prod').at(-1);

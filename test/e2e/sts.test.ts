@@ -27,8 +27,9 @@ describe('STS sessions and roles through the real helper and AWS CLI', () => {
     const sts = new StsStandIn();
     await sts.start();
     t.after(() => sts.stop());
-    sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
-    sts.mfaCode = '402193';
+    const prod = sts.addUser(PROD_KEYS.accessKeyId, PROD_KEYS.secretAccessKey);
+    sts.addMfaDevice(MFA, prod, '402193');
+    sts.addRole(ROLE, [prod]);
 
     const { sandbox, startAgent } = await testSandbox(t);
     const log = join(sandbox.root, 'approvals.log');

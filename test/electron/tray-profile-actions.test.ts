@@ -194,7 +194,7 @@ describe('the tray profile actions with the real broker', () => {
     electron.reset({ platform: 'linux' });
     const rotating = make(new SystemClock());
     await rotating.rotateNow('svc');
-    const keys = aws.userKeys('ann');
+    const keys = aws.userKeys(ANN);
     assert.equal(keys.length, 1, 'the old key is deleted in IAM');
     assert.notEqual(keys[0]!.accessKeyId, DEV_KEYS.accessKeyId);
     const stored = await w.broker.withKey(async (key) => (await w.vault.read(key)).data.profiles.svc);
@@ -221,7 +221,7 @@ describe('the tray profile actions with the real broker', () => {
     w.approver.answer({ allow: false });
     await done;
     assert.deepEqual(
-      aws.userKeys('bob').map((k) => k.accessKeyId),
+      aws.userKeys(BOB).map((k) => k.accessKeyId),
       [PROD_KEYS.accessKeyId],
     );
     const stored = await w.broker.withKey(async (key) => (await w.vault.read(key)).data.profiles.prod);

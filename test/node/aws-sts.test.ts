@@ -16,7 +16,11 @@ describe('AwsSts', () => {
   const MFA = { serialNumber: 'arn:aws:iam::123456789012:mfa/ann', tokenCode: '123456' };
   before(async () => {
     await stand.start();
-    stand.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
+    // A regional endpoint: the SDK signs for the target's region, which must be the endpoint's.
+    stand.region = 'eu-west-1';
+    const ann = stand.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
+    stand.addMfaDevice(MFA.serialNumber, ann, MFA.tokenCode);
+    stand.addRole('arn:aws:iam::123456789012:role/Admin', [ann], { externalId: 'ext' });
   });
   after(() => stand.stop());
 
@@ -92,6 +96,21 @@ describe('AwsSts', () => {
       /invalid MFA one time pass code/,
     ],
     [
+      "an MFA device that is not the user's",
+      () =>
+        sts.getSessionToken(
+          DEV_KEYS,
+          { durationSeconds: 900, mfa: { ...MFA, serialNumber: 'arn:aws:iam::123456789012:mfa/bob' } },
+          target(),
+        ),
+      /unable to validate MFA code/,
+    ],
+    [
+      "a region that is not the endpoint's",
+      () => sts.getSessionToken(DEV_KEYS, { durationSeconds: 900 }, { region: 'us-west-2', endpoint: stand.url }),
+      /SignatureDoesNotMatch: Credential should be scoped to a valid region, not 'us-west-2'/,
+    ],
+    [
       'no STS listening',
       () =>
         sts.getSessionToken(
@@ -123,5 +142,17 @@ describe('AwsSts', () => {
       ),
       /ExpiredToken/,
     );
+  });
+
+  it("mints through a clock 20 minutes off: the SDK corrects its skew from STS's Date and retries once", async () => {
+    stand.clockOffsetMs = 20 * 60_000;
+    try {
+      const before = stand.requests.length;
+      const session = await sts.getSessionToken(DEV_KEYS, { durationSeconds: 900 }, target());
+      assert.match(session.accessKeyId, /^ASIA/);
+      assert.equal(stand.requests.length - before, 1, 'one request got through: the skewed one was refused');
+    } finally {
+      stand.clockOffsetMs = 0;
+    }
   });
 });
