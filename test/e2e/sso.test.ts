@@ -83,6 +83,8 @@ describe('IAM Identity Center profiles', () => {
 
   before(async () => {
     await center.start();
+    // The portal serves only what the administrator assigned: the profile's account and role.
+    center.assign('111122223333', 'Dev');
     sandbox = await makeSandbox();
     sandbox.env.AWS_ENDPOINT_URL_SSO_OIDC = center.url;
     sandbox.env.AWS_ENDPOINT_URL_SSO = center.url;
