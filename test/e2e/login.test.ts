@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -177,8 +179,39 @@ describe('tray-cred login', () => {
         signinUrl: `${sts.url}/federation`,
         durationSeconds: 3600,
       }),
-      /refused the session \(HTTP 400\): the profile's credentials must be a role session or an IAM user's key/,
+      (e: Error) => {
+        assert.match(
+          e.message,
+          /^the federation endpoint http:\/\/127\.0\.0\.1:\d+\/federation\?Action=getSigninToken&SessionDuration=3600 answered HTTP 400: it refused the session: the profile's credentials must be a role session or an IAM user's key/,
+        );
+        assert.deepEqual(findSecrets(e.message, [creds.SecretAccessKey, creds.SessionToken!, 'Session=']), []);
+        return true;
+      },
     );
+  });
+
+  it('a federation endpoint that fails (HTTP 500) is named with its status, without the session, and the credentials are not blamed', async () => {
+    let session = '';
+    const failing = createServer((req, res) => {
+      session = new URL(req.url ?? '/', 'http://x').searchParams.get('Session') ?? '';
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/federation`;
+      const r = await sandbox.trayCred(['login', 'prod-admin', '--stdout', '--signin-url', url]);
+      results.push(r);
+      assert.equal(r.status, EXIT_STATUS.UPSTREAM, r.stderr);
+      assert.equal(
+        r.stderr,
+        `tray-cred: the federation endpoint ${url}?Action=getSigninToken&SessionDuration=3600 answered HTTP 500: the sign-in service failed, not the credentials: try again later\n`,
+      );
+      const sent = JSON.parse(session) as { sessionKey: string; sessionToken: string };
+      assert.ok(sent.sessionKey && sent.sessionToken, 'the endpoint was sent the role session');
+      assert.deepEqual(findSecrets(r.stderr + r.stdout, [sent.sessionKey, sent.sessionToken, session]), []);
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
   });
 
   it('a deny policy is refused before anything reaches STS or the browser', async () => {

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { access, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +20,7 @@ import {
   ROOT,
   TRAY_CRED,
   auditEntries,
+  findSecrets,
   makeSandbox,
   run,
   startAgent,
@@ -83,6 +86,8 @@ describe('IAM Identity Center profiles', () => {
 
   before(async () => {
     await center.start();
+    // The portal serves only what the administrator assigned: the profile's account and role.
+    center.assign('111122223333', 'Dev');
     sandbox = await makeSandbox();
     sandbox.env.AWS_ENDPOINT_URL_SSO_OIDC = center.url;
     sandbox.env.AWS_ENDPOINT_URL_SSO = center.url;
@@ -185,6 +190,29 @@ describe('IAM Identity Center profiles', () => {
     assert.equal(out.status, 0, out.stderr);
     assert.match((await sandbox.trayCred(['sso', 'status'])).stdout, /sign-in needed/);
     assert.equal((await run(HELPER, ['team'], { env: sandbox.env })).status, EXIT_STATUS.SIGN_IN);
+  });
+
+  it('an endpoint that answers HTML (a captive portal, a wrong region) is named with its status, not as a parse error', async () => {
+    const portal = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Sign in to the hotel Wi-Fi</body></html>');
+    });
+    await new Promise<void>((resolve) => portal.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
+      const r = await run(TRAY_CRED, ['sso', 'login', 'team', '--no-browser'], {
+        env: { ...sandbox.env, AWS_ENDPOINT_URL_SSO_OIDC: url },
+      });
+      assert.equal(r.status, EXIT_STATUS.UPSTREAM, r.stderr);
+      assert.equal(
+        r.stderr,
+        `tray-cred: IAM Identity Center RegisterClient failed: ${url}/client/register answered HTTP 200 with something that is not the service's answer (a captive portal or proxy, or a wrong address): check the network and the sso region (and AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO if set), then try again\n`,
+      );
+      assert.doesNotMatch(r.stderr, /Deserialization|Unexpected token/);
+      assert.deepEqual(findSecrets(r.stderr + r.stdout, center.issued), []);
+    } finally {
+      await new Promise((resolve) => portal.close(resolve));
+    }
   });
 
   it('doctor lists plaintext tokens in ~/.aws/sso/cache and unconverted sso_* profiles; --remove-sso-cache removes only converted ones', async () => {

@@ -20,20 +20,49 @@ const FIX =
   'check the network and the sso region (and AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO if set), then try again';
 const common = { maxAttempts: 2, requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 } };
 
+/** The SDK's clients, as far as the URL they last asked goes. */
+interface Stacked {
+  middlewareStack: {
+    add(
+      mw: (next: (args: { request: unknown }) => Promise<unknown>) => (args: { request: unknown }) => Promise<unknown>,
+      options: { step: 'finalizeRequest'; name: string },
+    ): void;
+  };
+}
+
+/** Keeps the URL (without its query) of each request `client` sends, for an error to name. */
+function recordUrl(client: Stacked, keep: (url: string) => void): void {
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const r = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
+      if (r.hostname) keep(`${r.protocol ?? 'https:'}//${r.hostname}${r.port ? `:${r.port}` : ''}${r.path ?? ''}`);
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'trayCredRecordUrl' },
+  );
+}
+
 async function withOidc<T>(
   what: string,
   region: string,
   fn: (client: OidcSdk.SSOOIDCClient, mod: typeof OidcSdk) => Promise<T>,
 ): Promise<T> {
-  return callAws(`IAM Identity Center ${what}`, FIX, async () => {
-    const mod = await oidc();
-    const client = new mod.SSOOIDCClient({ region, ...common });
-    try {
-      return await fn(client, mod);
-    } finally {
-      client.destroy();
-    }
-  });
+  let url: string | undefined;
+  return callAws(
+    `IAM Identity Center ${what}`,
+    FIX,
+    async () => {
+      const mod = await oidc();
+      const client = new mod.SSOOIDCClient({ region, ...common });
+      recordUrl(client as unknown as Stacked, (u) => (url = u));
+      try {
+        return await fn(client, mod);
+      } finally {
+        client.destroy();
+      }
+    },
+    () => url,
+  );
 }
 
 async function withPortal<T>(
@@ -41,15 +70,22 @@ async function withPortal<T>(
   region: string,
   fn: (client: SsoSdk.SSOClient, mod: typeof SsoSdk) => Promise<T>,
 ): Promise<T> {
-  return callAws(`IAM Identity Center ${what}`, FIX, async () => {
-    const mod = await sso();
-    const client = new mod.SSOClient({ region, ...common });
-    try {
-      return await fn(client, mod);
-    } finally {
-      client.destroy();
-    }
-  });
+  let url: string | undefined;
+  return callAws(
+    `IAM Identity Center ${what}`,
+    FIX,
+    async () => {
+      const mod = await sso();
+      const client = new mod.SSOClient({ region, ...common });
+      recordUrl(client as unknown as Stacked, (u) => (url = u));
+      try {
+        return await fn(client, mod);
+      } finally {
+        client.destroy();
+      }
+    },
+    () => url,
+  );
 }
 
 /**

@@ -66,29 +66,49 @@ async function federationToken(c: CredentialProcessDocument, o: LoginOptions): P
   }
 }
 
+/** The endpoint's URL as an error may name it: the Session parameter holds the credentials, so it goes. */
+function shown(url: URL): string {
+  const safe = new URL(url);
+  safe.searchParams.delete('Session');
+  return safe.toString();
+}
+
+/**
+ * What a non-2xx answer of the federation endpoint means: it answers 400 to a session it will
+ * not take (expired, or credentials of a kind it refuses); a 5xx is the service's own failure.
+ */
+function refusal(url: URL, status: number): UpstreamError {
+  const where = `the federation endpoint ${shown(url)} answered HTTP ${status}`;
+  if (status === 400)
+    return new UpstreamError(
+      `${where}: it refused the session: the profile's credentials must be a role session or an IAM user's key, and not expired`,
+    );
+  if (status >= 500)
+    return new UpstreamError(`${where}: the sign-in service failed, not the credentials: try again later`);
+  return new UpstreamError(`${where}: check --signin-url for your partition`);
+}
+
 async function signinToken(session: Session, o: LoginOptions, withDuration: boolean): Promise<string> {
   const url = new URL(o.signinUrl);
   url.searchParams.set('Action', 'getSigninToken');
   // A federation token carries its own length; SessionDuration is for role sessions only.
   if (withDuration) url.searchParams.set('SessionDuration', String(o.durationSeconds));
   url.searchParams.set('Session', JSON.stringify(session));
-  let body: unknown;
+  let res: Response;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
-    if (!res.ok)
-      throw new UpstreamError(
-        `the federation endpoint ${o.signinUrl} refused the session (HTTP ${res.status}): the profile's credentials must be a role session or an IAM user's key`,
-      );
-    body = await res.json();
+    res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
   } catch (error) {
-    if (error instanceof UpstreamError) throw error;
     throw new UpstreamError(
-      `the federation endpoint ${o.signinUrl} did not answer (${(error as Error).message}): check the network, or --signin-url for your partition`,
+      `the federation endpoint ${shown(url)} did not answer (${(error as Error).message}): check the network, or --signin-url for your partition`,
     );
   }
-  const token = (body as { SigninToken?: unknown } | null)?.SigninToken;
+  if (!res.ok) throw refusal(url, res.status);
+  const body: unknown = await res.json().catch(() => undefined);
+  const token = (body as { SigninToken?: unknown } | null | undefined)?.SigninToken;
   if (typeof token !== 'string' || !token)
-    throw new UpstreamError(`the federation endpoint ${o.signinUrl} answered without a SigninToken`);
+    throw new UpstreamError(
+      `the federation endpoint ${shown(url)} answered HTTP ${res.status} without a SigninToken: check --signin-url for your partition`,
+    );
   return token;
 }
 
