@@ -113,9 +113,12 @@ export class UpstreamError extends TrayCredError {
 /** An AWS service refused a call; `awsCode` is its own error code (LimitExceeded, NoSuchEntity, InvalidClientTokenId, ...), so callers branch on the code, not the text. */
 export class AwsServiceError extends UpstreamError {
   readonly awsCode: string;
-  constructor(awsCode: string, message: string) {
+  /** The service's own words, `<code>: <message>` with whitespace collapsed (they hold no secret), for a message of the caller's. */
+  readonly reason: string;
+  constructor(awsCode: string, message: string, reason = message) {
     super(message);
     this.awsCode = awsCode;
+    this.reason = reason;
   }
 }
 

@@ -87,3 +87,51 @@ describe('profile checks', () => {
     assert.equal(checkRememberMinutes(15), 15);
   });
 });
+
+describe('a role over a role session (role chaining) is configured with at most an hour', async () => {
+  const w = await makeWorld();
+  after(() => w.close());
+  const admin = new ProfileAdmin(w.vault, w.audit);
+  const key = await w.vault.loadMasterKey();
+  const AWS_SAYS = 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.';
+  const role = (sourceProfile: string, durationSeconds?: number) => ({
+    kind: 'role' as const,
+    roleArn: `arn:aws:iam::123456789012:role/${sourceProfile}-admin`,
+    sourceProfile,
+    ...(durationSeconds ? { durationSeconds } : {}),
+  });
+  const sso = {
+    kind: 'sso' as const,
+    startUrl: 'https://example.awsapps.com/start',
+    region: 'eu-west-1',
+    accountId: '123456789012',
+    roleName: 'Developer',
+  };
+
+  it('refuses more than 3600 s over a role or an sso profile with AWS reason and the fix; keys get 12 hours', async () => {
+    await admin.add(key, 'base', DEV_KEYS, false);
+    await admin.setSource(key, 'ops', role('base', 43_200));
+    await admin.setSource(key, 'team', sso);
+    for (const source of ['ops', 'team'])
+      await assert.rejects(admin.setSource(key, `over-${source}`, role(source, 7200)), (e: unknown) => {
+        assert.ok(e instanceof Error && e.message.includes(`"${AWS_SAYS}"`), String(e));
+        assert.match(
+          e.message,
+          new RegExp(`^profile "over-${source}" asks for 7200 s of .*--source-profile ${source} --duration 3600\`$`),
+        );
+        return true;
+      });
+    await admin.setSource(key, 'over-ops', role('ops', 3600));
+    assert.equal((await w.vault.read(key)).data.profiles['over-ops']?.source?.kind, 'role');
+  });
+
+  it('refuses turning a source into a role under a role that asks for more than an hour', async () => {
+    await admin.add(key, 'keys', DEV_KEYS, false);
+    await admin.setSource(key, 'long', role('keys', 7200));
+    await assert.rejects(
+      admin.setSource(key, 'keys', role('base'), true),
+      (e: unknown) => e instanceof Error && e.message.startsWith('profile "long" asks for 7200 s'),
+    );
+    assert.equal((await w.vault.read(key)).data.profiles.keys?.accessKeyId, DEV_KEYS.accessKeyId, 'nothing changed');
+  });
+});

@@ -357,6 +357,29 @@ test('bad input: exit status and a message naming the cause; the vault is unchan
       message: 'profile "new": expiration "tomorrow" is not an ISO 8601 time',
     },
     {
+      what: '--expiration of a bare date',
+      args: add('new', PROD_KEYS.accessKeyId, ['--expiration', '2026-12-07']),
+      input: `${PROD_KEYS.secretAccessKey}\nsession-token\n`,
+      status: EXIT_STATUS.USAGE,
+      message:
+        'profile "new": expiration "2026-12-07" is not an ISO 8601 time with a zone: give the full date and time with Z or an offset, like 2026-12-08T18:00:00Z or 2026-12-08T19:00:00+01:00',
+    },
+    {
+      what: '--expiration of a time without a zone',
+      args: add('new', PROD_KEYS.accessKeyId, ['--expiration', '2099-12-08T18:00:00']),
+      input: `${PROD_KEYS.secretAccessKey}\nsession-token\n`,
+      status: EXIT_STATUS.USAGE,
+      message: 'profile "new": expiration "2099-12-08T18:00:00" is not an ISO 8601 time with a zone',
+    },
+    {
+      what: '--expiration already past',
+      args: add('new', PROD_KEYS.accessKeyId, ['--expiration', '2020-01-01T10:00:00+01:00']),
+      input: `${PROD_KEYS.secretAccessKey}\nsession-token\n`,
+      status: EXIT_STATUS.USAGE,
+      message:
+        'profile "new": expiration 2020-01-01T09:00:00.000Z has passed, so these session credentials no longer work',
+    },
+    {
       what: 'missing credentials file',
       args: ['import', missing],
       status: EXIT_STATUS.USAGE,
@@ -406,6 +429,41 @@ test('bad input: exit status and a message naming the cause; the vault is unchan
     [['dev', 'allow']],
   );
   assert.equal((await auditEntries(sandbox)).length, auditBefore, 'a refused command writes no audit entry');
+});
+
+test("a role over a role asks for at most an hour (role chaining): 7200 s is refused with AWS's reason and the fix", async (t) => {
+  const { sandbox } = await initialised(t);
+  await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS }))]);
+  const role = (name: string, source: string, duration: string) => [
+    'role',
+    name,
+    '--role-arn',
+    `arn:aws:iam::123456789012:role/${name}`,
+    '--source-profile',
+    source,
+    '--duration',
+    duration,
+  ];
+  await ok(sandbox, role('ops', 'dev', '43200'));
+  const r = await tc(sandbox, role('admin', 'ops', '7200'));
+  assert.equal(r.status, EXIT_STATUS.USAGE, r.stderr);
+  assert.ok(
+    r.stderr.includes(
+      'profile "admin" asks for 7200 s of arn:aws:iam::123456789012:role/admin, but its source profile "ops" is a role',
+    ) &&
+      r.stderr.includes(
+        '"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."',
+      ) &&
+      r.stderr.includes(
+        '`tray-cred role admin --role-arn arn:aws:iam::123456789012:role/admin --source-profile ops --duration 3600`',
+      ),
+    r.stderr,
+  );
+  assert.deepEqual(
+    (await listed(sandbox)).map((p) => p.name),
+    ['dev', 'ops'],
+  );
+  await ok(sandbox, role('admin', 'ops', '3600'));
 });
 
 test('audit verify passes on an intact log and names the entry after an edit, a deletion or a cut', async (t) => {

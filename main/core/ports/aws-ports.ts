@@ -16,6 +16,12 @@ export interface TemporaryCredentials extends AwsCredentials {
   expiration: string;
 }
 
+/** A role session as AssumeRole returns it: the credentials and who they act as. */
+export interface AssumedRole extends TemporaryCredentials {
+  /** AssumedRoleUser.Arn: `arn:aws:sts::<account>:assumed-role/<role>/<session>`, when STS said. */
+  assumedRoleArn: string | undefined;
+}
+
 /** Where and how to reach STS. */
 export interface StsTarget {
   region: string;
@@ -30,7 +36,8 @@ export interface MfaInput {
 }
 
 /**
- * AWS STS. Failures throw `UpstreamError` with STS's own code and message (they hold no secret).
+ * AWS STS. A refusal throws `AwsServiceError` with STS's own code and message (they hold no
+ * secret); no answer (network, endpoint) throws `UpstreamError`.
  */
 export interface Sts {
   getSessionToken(
@@ -48,7 +55,12 @@ export interface Sts {
       mfa?: MfaInput | undefined;
     },
     target: StsTarget,
-  ): Promise<TemporaryCredentials>;
+  ): Promise<AssumedRole>;
+  /**
+   * The ARN these credentials act as (GetCallerIdentity, which needs no permission): an IAM user's
+   * `arn:aws:iam::…:user/…`, a role session's `arn:aws:sts::…:assumed-role/…`.
+   */
+  getCallerIdentity(credentials: AwsCredentials, target: StsTarget): Promise<string>;
   /**
    * A federated user's session for the console (`tray-cred login`): only an IAM user's long-term
    * key may call it, and it takes no MFA. `policy` bounds it (intersected with the user's own).

@@ -3,6 +3,7 @@ import { credentialProblem, MAX_SECRET_ACCESS_KEY, MAX_SESSION_TOKEN } from '../
 import { ACCESS_KEY_ID, PROFILE_NAME, RESERVED_PROFILE_NAME } from '../../../common/names.ts';
 import { isPolicy, MAX_REMEMBER_MINUTES, POLICIES, type Policy } from '../../../common/policy.ts';
 import { UsageError } from '../errors.ts';
+import { parseExpiration } from './expiration.ts';
 import { ENGLISH } from '../zod-english.ts';
 import { fieldProblem } from './profile-messages.ts';
 import { rotationIntentSchema } from './rotation-intent.ts';
@@ -220,9 +221,10 @@ export interface NewCredentials {
 
 /**
  * Checks keys handed over by a user with the rule every layer shares (common/credentials.ts: trim,
- * then check) and returns them trimmed; the message never repeats the secret.
+ * then check) and returns them trimmed; the message never repeats the secret. With `now` (ms), an
+ * expiration already past is refused (expiration.ts).
  */
-export function checkCredentials(profile: string, c: NewCredentials): NewCredentials {
+export function checkCredentials(profile: string, c: NewCredentials, now?: number): NewCredentials {
   if (credentialProblem('accessKeyId', c.accessKeyId)) {
     throw new UsageError(
       `profile "${profile}": aws_access_key_id must be 16-128 capital letters and digits (like AKIA...)`,
@@ -239,12 +241,7 @@ export function checkCredentials(profile: string, c: NewCredentials): NewCredent
   const out: NewCredentials = { accessKeyId: c.accessKeyId.trim(), secretAccessKey: c.secretAccessKey.trim() };
   const token = c.sessionToken?.trim();
   if (token) out.sessionToken = token;
-  if (c.expiration) {
-    const t = Date.parse(c.expiration);
-    if (Number.isNaN(t))
-      throw new UsageError(`profile "${profile}": expiration "${c.expiration}" is not an ISO 8601 time`);
-    out.expiration = new Date(t).toISOString();
-  }
+  if (c.expiration) out.expiration = parseExpiration(profile, c.expiration, now);
   return out;
 }
 

@@ -32,7 +32,13 @@ export class CachedSessionProvider implements CredentialProvider {
 
   async retrieve(): Promise<Provided> {
     const hit = this.cache.sessions.fresh(this.name, this.windowMs);
-    if (hit) return { served: 'cache', creds: hit.creds, sessionName: hit.sessionName };
+    if (hit)
+      return {
+        served: 'cache',
+        creds: hit.creds,
+        sessionName: hit.sessionName,
+        ...(hit.principal ? { principal: hit.principal } : {}),
+      };
     const got = await this.inner.retrieve();
     const { sessionToken, expiration } = got.creds;
     // Only what has a session and an end is kept: a command may print long-term keys.
@@ -41,6 +47,7 @@ export class CachedSessionProvider implements CredentialProvider {
         creds: { ...got.creds, sessionToken, expiration },
         kind: got.kind,
         sessionName: got.sessionName,
+        ...(got.principal ? { principal: got.principal } : {}),
       });
     }
     return got;

@@ -2,6 +2,7 @@ import type { CredentialPurpose } from '../../../common/decision.ts';
 import { BugIndicatingError, UnknownProfileError, UsageError } from '../errors.ts';
 import type { Clock, CommandRunner, IdentityCenter, Sts, StsTarget } from '../ports/ports.ts';
 import type { ProfileRecord } from '../profiles/profile.ts';
+import { roleSessionSource } from '../profiles/role-chaining.ts';
 import { AssumeRoleProvider } from './assume-role.ts';
 import { CachedSessionProvider, refreshWindow } from './cached-session.ts';
 import { CommandProvider } from './command.ts';
@@ -109,7 +110,18 @@ export function retrieveChain(
     if (p.source?.kind === 'role') {
       const { sourceProfile } = p.source;
       const base: CredentialProvider = { retrieve: () => sourceOf(i, sourceProfile) };
-      return new AssumeRoleProvider(base, p.source, target, { sts: deps.sts, mfa, requestId: request.requestId });
+      const src = profiles[sourceProfile];
+      return new AssumeRoleProvider(
+        base,
+        p.source,
+        target,
+        { sts: deps.sts, mfa, requestId: request.requestId },
+        {
+          hop: [...chain.slice(0, i + 1), sourceProfile],
+          chained: roleSessionSource(sourceProfile, src),
+          askWho: src?.source?.kind === 'command' || (src?.source === undefined && src?.sessionToken !== undefined),
+        },
+      );
     }
 
     if (p.source?.kind === 'command') {

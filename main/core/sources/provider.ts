@@ -11,13 +11,20 @@ type ProvidedCredentials = AwsCredentials & { expiration?: string | undefined };
 /** How a provider came by its credentials, and what the audit entry says of them. */
 export type Provided =
   /** Stored in the vault, served as they are. */
-  | { served: 'vault'; creds: ProvidedCredentials; sessionName?: undefined }
+  | { served: 'vault'; creds: ProvidedCredentials; sessionName?: undefined; principal?: undefined }
   /** Made now by STS or a command; `kind` is how `tray-cred sessions` will list them once cached. */
-  | { served: 'minted'; creds: ProvidedCredentials; kind: SessionInfo['kind']; sessionName?: string | undefined }
+  | {
+      served: 'minted';
+      creds: ProvidedCredentials;
+      kind: SessionInfo['kind'];
+      sessionName?: string | undefined;
+      /** Who the credentials act as, where STS said (an assumed role's ARN). */
+      principal?: string | undefined;
+    }
   /** A federation token minted now for the console (`tray-cred login`); never cached. */
-  | { served: 'federated'; creds: ProvidedCredentials; sessionName: string }
+  | { served: 'federated'; creds: ProvidedCredentials; sessionName: string; principal?: undefined }
   /** A session minted earlier for this profile, still fresh. */
-  | { served: 'cache'; creds: TemporaryCredentials; sessionName?: string | undefined };
+  | { served: 'cache'; creds: TemporaryCredentials; sessionName?: string | undefined; principal?: string | undefined };
 
 /** One source of credentials for one profile (aws-vault's `aws.CredentialsProvider`). */
 export interface CredentialProvider {

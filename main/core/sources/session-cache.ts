@@ -14,6 +14,8 @@ export interface CachedSession {
   mintedAt: number;
   mintedFor: string;
   sessionName?: string | undefined;
+  /** Who the session acts as, where STS said (an assumed role's ARN). */
+  principal?: string | undefined;
 }
 
 /**
@@ -54,7 +56,11 @@ export class SessionCache {
   }
 
   /** Keeps a minted session, unless a lock came since the request began. */
-  remember(name: string, ticket: CacheTicket, session: Pick<CachedSession, 'creds' | 'kind' | 'sessionName'>): void {
+  remember(
+    name: string,
+    ticket: CacheTicket,
+    session: Pick<CachedSession, 'creds' | 'kind' | 'sessionName' | 'principal'>,
+  ): void {
     if (!this.current(ticket)) return;
     this.entries.set(name, { ...session, mintedAt: this.clock.now(), mintedFor: ticket.mintedFor });
   }

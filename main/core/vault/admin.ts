@@ -11,6 +11,7 @@ import {
   type RoleSource,
   type StsSettings,
 } from '../profiles/profile.ts';
+import { checkRoleChaining } from '../profiles/role-chaining.ts';
 import type { SsoSource } from '../profiles/sso-schema.ts';
 import type { Vault } from './vault.ts';
 
@@ -181,6 +182,7 @@ export class ProfileAdmin {
         ...(old?.lastUsedAt ? { lastUsedAt: old.lastUsedAt } : {}),
       };
       data.profiles[name] = checkRecord(name, record);
+      checkRoleChaining([name], data.profiles);
       return old ? ('updated' as const) : ('added' as const);
     });
     await this.audit.append({ event: 'add', profile: name, reason: sourceText(source) });

@@ -1,7 +1,8 @@
 import type * as StsSdk from '@aws-sdk/client-sts';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { UpstreamError } from '../../core/errors.ts';
-import type { AwsCredentials, Sts, StsTarget, TemporaryCredentials } from '../../core/ports/ports.ts';
+import type { AssumedRole, AwsCredentials, Sts, StsTarget, TemporaryCredentials } from '../../core/ports/ports.ts';
+import { callAws } from './aws-errors.ts';
 
 type StsModule = typeof StsSdk;
 let sdk: Promise<StsModule> | undefined;
@@ -52,18 +53,10 @@ export class AwsSts implements Sts {
     return { client, mod };
   }
 
-  private async call<T>(what: string, target: StsTarget, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      const e = error as { name?: string; message?: string; code?: string };
-      const name = e.name && e.name !== 'Error' ? `${e.name}: ` : '';
-      const where = target.endpoint ?? `STS in ${target.region}`;
-      throw new UpstreamError(
-        `STS ${what} failed at ${where}: ${name}${(e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300)}`,
-      );
-    }
+  /** STS's refusal keeps its code (callAws, as for every AWS call); no answer names the endpoint to check. */
+  private call<T>(what: string, target: StsTarget, fn: () => Promise<T>): Promise<T> {
+    const fix = "check the network, or the profile's STS endpoint and region (`tray-cred sts`)";
+    return callAws(`STS ${what}`, fix, fn, target.endpoint ?? `STS in ${target.region}`);
   }
 
   getSessionToken(
@@ -91,7 +84,7 @@ export class AwsSts implements Sts {
     credentials: AwsCredentials,
     input: Parameters<Sts['assumeRole']>[1],
     target: StsTarget,
-  ): Promise<TemporaryCredentials> {
+  ): Promise<AssumedRole> {
     return this.call('AssumeRole', target, async () => {
       const { client, mod } = await this.client(credentials, target);
       try {
@@ -104,7 +97,7 @@ export class AwsSts implements Sts {
             ...(input.mfa ? { SerialNumber: input.mfa.serialNumber, TokenCode: input.mfa.tokenCode } : {}),
           }),
         );
-        return temporary(out, 'AssumeRole');
+        return { ...temporary(out, 'AssumeRole'), assumedRoleArn: out.AssumedRoleUser?.Arn };
       } finally {
         client.destroy();
       }
@@ -127,6 +120,19 @@ export class AwsSts implements Sts {
           }),
         );
         return temporary(out, 'GetFederationToken');
+      } finally {
+        client.destroy();
+      }
+    });
+  }
+
+  getCallerIdentity(credentials: AwsCredentials, target: StsTarget): Promise<string> {
+    return this.call('GetCallerIdentity', target, async () => {
+      const { client, mod } = await this.client(credentials, target);
+      try {
+        const out = await client.send(new mod.GetCallerIdentityCommand({}));
+        if (!out.Arn) throw new UpstreamError('STS GetCallerIdentity answered without an ARN');
+        return out.Arn;
       } finally {
         client.destroy();
       }

@@ -10,7 +10,7 @@ export function registerAdd(program: Command, ctx: () => CliContext): void {
     .description('store keys for a profile; the secret comes from a hidden prompt or stdin, never from arguments')
     .argument('<profile>', 'profile name, as used in ~/.aws/config')
     .option('--access-key-id <id>', 'the access key id (asked for when omitted)')
-    .option('--expiration <time>', 'ISO 8601 expiry, for session credentials')
+    .option('--expiration <time>', 'when session credentials expire: ISO 8601 with a zone, like 2026-12-08T18:00:00Z')
     .option('--replace', 'rotate the keys of an existing profile', false)
     .addHelpText(
       'after',
@@ -34,12 +34,17 @@ export function registerAdd(program: Command, ctx: () => CliContext): void {
         sessionToken = token || undefined;
       }
       if (!secretAccessKey.trim()) throw new UsageError('no secret access key was given');
-      const credentials = checkCredentials(profile, {
-        accessKeyId,
-        secretAccessKey,
-        sessionToken,
-        expiration: options.expiration,
-      });
+      const credentials = checkCredentials(
+        profile,
+        {
+          accessKeyId,
+          secretAccessKey,
+          sessionToken,
+          expiration: options.expiration,
+        },
+        // Keys past their expiration would only be refused by the helper later: refused here, at the door.
+        Date.now(),
+      );
       const admin = new ProfileAdmin(c.vault, await c.audit());
       const done = await c.withKey((key) => admin.add(key, profile, credentials, options.replace));
       c.out(`${done === 'added' ? 'Added' : 'Rotated the keys of'} profile "${profile}".\n`);
