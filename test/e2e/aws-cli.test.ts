@@ -340,20 +340,14 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
       ),
     );
     assert.equal(sess.status, 0, sess.stderr);
-    const old = record(
-      'add old',
-      await sandbox.trayCred(
-        [
-          'add',
-          'old',
-          '--access-key-id',
-          EXPIRED.accessKeyId,
-          '--expiration',
-          new Date(Date.now() - 3600_000).toISOString(),
-        ],
-        `${EXPIRED.secretAccessKey}\n${EXPIRED.sessionToken}\n`,
-      ),
+    // `add` refuses a time already past; a credentials file may still hold a stale session, and
+    // import takes it as it is (so one stale profile does not block the rest).
+    const stale = join(sandbox.root, 'stale-credentials');
+    await writeFile(
+      stale,
+      `[old]\naws_access_key_id = ${EXPIRED.accessKeyId}\naws_secret_access_key = ${EXPIRED.secretAccessKey}\naws_session_token = ${EXPIRED.sessionToken}\naws_expiration = ${new Date(Date.now() - 3600_000).toISOString()}\n`,
     );
+    const old = record('import old', await sandbox.trayCred(['import', stale]));
     assert.equal(old.status, 0, old.stderr);
     const list = await sandbox.trayCred(['list', '--json']);
     assert.deepEqual(

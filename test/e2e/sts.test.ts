@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
-import { auditEntries, credentialsFile, findSecrets, testSandbox, writeAwsConfig } from './support.ts';
+import { auditEntries, credentialsFile, findSecrets, HELPER, run, testSandbox, writeAwsConfig } from './support.ts';
 import { awsCli } from './aws-cli-driver.ts';
 
 const MFA = 'arn:aws:iam::123456789012:mfa/ann';
@@ -167,5 +167,79 @@ describe('STS sessions and roles through the real helper and AWS CLI', () => {
     assert.equal((await sandbox.trayCred(['lock'])).status, 0);
     assert.equal((await sandbox.trayCred(['unlock'])).status, 0);
     assert.deepEqual(JSON.parse((await sandbox.trayCred(['sessions', '--json'])).stdout), [], 'lock wipes the cache');
+  });
+
+  it('a chain of roles as AWS judges it: a hop its trust policy refuses is named; a chained role over an hour is refused before STS', async (t) => {
+    const sts = new StsStandIn();
+    await sts.start();
+    t.after(() => sts.stop());
+    const ann = sts.addUser(DEV_KEYS.accessKeyId, DEV_KEYS.secretAccessKey);
+    const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+    sts.addRole(role('Ops'), [ann], { maxSessionSeconds: 43_200 });
+    sts.addRole(role('Admin'), [role('Ops')]);
+    // Audit trusts ann herself, not the Ops role: reached through ops, AWS refuses the hop.
+    sts.addRole(role('Audit'), [ann]);
+    sts.addRole(role('Long'), ['123456789012'], { maxSessionSeconds: 43_200 });
+    // Stored session keys whose origin only STS knows: a role session.
+    const stored = {
+      accessKeyId: 'ASIASTOREDEXAMPLE001',
+      secretAccessKey: 'stored/secret',
+      sessionToken: 'stored-token',
+    };
+    sts.addSession(stored.accessKeyId, stored.secretAccessKey, stored.sessionToken, Date.now() + 3600_000);
+
+    const { sandbox, startAgent } = await testSandbox(t);
+    const creds = join(sandbox.root, 'creds');
+    await writeFile(creds, credentialsFile({ dev: DEV_KEYS }));
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    for (const [args, stdin] of [
+      [['init']],
+      [['import', creds]],
+      [
+        ['add', 'stored', '--access-key-id', stored.accessKeyId, '--expiration', later],
+        `${stored.secretAccessKey}\n${stored.sessionToken}\n`,
+      ],
+      [['role', 'ops', '--role-arn', role('Ops'), '--source-profile', 'dev', '--duration', '43200']],
+      [['role', 'admin', '--role-arn', role('Admin'), '--source-profile', 'ops']],
+      [['role', 'audit', '--role-arn', role('Audit'), '--source-profile', 'ops']],
+      [['role', 'long', '--role-arn', role('Long'), '--source-profile', 'stored', '--duration', '7200']],
+    ] as [string[], string?][]) {
+      const r = await sandbox.trayCred(args, stdin);
+      assert.equal(r.status, 0, `tray-cred ${args.join(' ')}: ${r.stderr}`);
+    }
+    sandbox.env.AWS_ENDPOINT_URL_STS = sts.url;
+    await startAgent();
+    const helper = (profile: string) => run(HELPER, [profile], { env: sandbox.env });
+
+    const admin = await helper('admin');
+    assert.equal(admin.status, 0, `a role trusted by the Ops role, reached through ops: ${admin.stderr}`);
+    assert.match((JSON.parse(admin.stdout) as { AccessKeyId: string }).AccessKeyId, /^ASIA/);
+
+    const audit = await helper('audit');
+    assert.notEqual(audit.status, 0);
+    assert.match(
+      audit.stderr,
+      new RegExp(
+        `profile "audit": AWS refused the hop audit → ops: AssumeRole of ${role('Audit')} as arn:aws:sts::123456789012:assumed-role/Ops/tray-cred-[\\w-]+: AccessDenied: User: arn:aws:sts::123456789012:assumed-role/Ops/tray-cred-[\\w-]+ is not authorized to perform: sts:AssumeRole on resource: ${role('Audit')}`,
+      ),
+    );
+
+    const before = sts.requests.length;
+    const long = await helper('long');
+    assert.notEqual(long.status, 0);
+    assert.match(
+      long.stderr,
+      /The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining\./,
+    );
+    assert.match(long.stderr, /--duration 3600/);
+    assert.deepEqual(
+      sts.requests.slice(before).map((q) => [q.action, q.accessKeyId]),
+      [['GetCallerIdentity', stored.accessKeyId]],
+      'STS was asked who the stored keys are, and no AssumeRole was tried',
+    );
+    assert.deepEqual(
+      findSecrets(audit.stderr + long.stderr, [DEV_KEYS.secretAccessKey, stored.secretAccessKey, stored.sessionToken]),
+      [],
+    );
   });
 });
