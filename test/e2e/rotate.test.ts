@@ -35,6 +35,7 @@ interface Summary {
   accessKeyIdSuffix: string;
   keyCreatedAt?: string;
   rotationPending?: boolean;
+  sessionMode?: boolean;
   updatedAt: string;
 }
 
@@ -197,8 +198,19 @@ describe('tray-cred rotate against IAM and STS stand-ins', () => {
     assert.equal(denied?.decision, 'denied');
 
     await writeFile(approver, 'exit 0\n');
+    const mode = await sandbox.trayCred(['sts', 'prod', '--session-mode', 'on']);
+    assert.equal(mode.status, 0, mode.stderr);
     const ok = await sandbox.trayCred(['rotate', 'prod']);
     assert.equal(ok.status, 0, ok.stderr);
+    // prod now serves STS sessions made without MFA: IAM refuses those (InvalidClientTokenId),
+    // so the rotation must call IAM with the long-term key itself.
+    assert.equal((await profiles()).get('prod')?.sessionMode, true);
+    const iam = aws.requests.slice(calls).filter((q) => /AccessKey/.test(q.action));
+    assert.ok(
+      iam.length >= 3 && iam.every((q) => q.accessKeyId.startsWith('AKIA')),
+      JSON.stringify(iam.map((q) => q.accessKeyId)),
+    );
+    assert.equal((await sandbox.trayCred(['sts', 'prod', '--session-mode', 'off'])).status, 0);
     assert.notEqual(await exactlyOneWorkingKey('prod', 'bob'), PROD_KEYS.accessKeyId);
   });
 

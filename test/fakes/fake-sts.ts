@@ -25,8 +25,11 @@ export interface StsCall {
 /** Who a key nobody registered acts as: an IAM user. */
 export const FAKE_USER_ARN = 'arn:aws:iam::123456789012:user/ann';
 
-/** The STS rules FakeSts keeps, with the page that documents each; `rules.off` turns one off. */
-const FAKE_STS_RULES = {
+/**
+ * The STS rules FakeSts keeps, with the page that documents each; `rules.off` turns one off
+ * (test/node/sts-rules.test.ts shows each rule's test fails without it).
+ */
+export const FAKE_STS_RULES = {
   'role-chaining': {
     refuses: 'AssumeRole of more than 3600 s with the credentials of a role session (role chaining)',
     doc: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html',
@@ -58,7 +61,6 @@ export class FakeSts implements Sts {
   /** Roles whose trust policy trusts nobody who asks. */
   readonly untrusting = new Set<string>();
   /** The rules kept, each with its page, and the switch that turns one off. */
-  readonly ruleBook: Readonly<Record<keyof typeof FAKE_STS_RULES, StandInRule>> = FAKE_STS_RULES;
   readonly rules = new RuleSwitch<keyof typeof FAKE_STS_RULES>();
   private n = 0;
   private readonly clock: Clock;

@@ -14,6 +14,8 @@ import {
   GetSessionTokenCommand,
   STSClient,
 } from '@aws-sdk/client-sts';
+import { FakeClock } from '../fakes/fake-clock.ts';
+import { FAKE_STS_RULES, FakeSts } from '../fakes/fake-sts.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { STS_RULES, StsStandIn, type StsRule } from '../fakes/sts-stand-in.ts';
 
@@ -361,4 +363,41 @@ describe('what the stand-in allows, as AWS does', () => {
     assert.equal((await client.send(new GetCallerIdentityCommand({}))).Arn, ANN);
     assert.equal(aws.requests.length, 1, 'the first, skewed, request was refused before it was logged');
   });
+});
+
+/** FakeSts, the port-boundary fake of the unit tests, keeps two of these rules: the same proof for them. */
+const fakeChecks: Record<keyof typeof FAKE_STS_RULES, (fake: FakeSts) => Promise<void>> = {
+  'role-chaining': async (fake) => {
+    const target = { region: 'us-east-1' };
+    const hub = await fake.assumeRole(
+      DEV_KEYS,
+      { roleArn: role('Hub'), roleSessionName: 's1', durationSeconds: 900 },
+      target,
+    );
+    await refused(
+      fake.assumeRole(hub, { roleArn: role('Spoke'), roleSessionName: 's2', durationSeconds: 7200 }, target),
+      'AwsServiceError',
+      /1 hour session limit for roles assumed by role chaining/,
+    );
+  },
+  'session-token-from-session': async (fake) => {
+    const target = { region: 'us-east-1' };
+    const s = await fake.getSessionToken(DEV_KEYS, { durationSeconds: 900 }, target);
+    await refused(
+      fake.getSessionToken(s, { durationSeconds: 900 }, target),
+      'AwsServiceError',
+      /Cannot call GetSessionToken with session credentials/,
+    );
+  },
+};
+
+describe('FakeSts keeps its rules, and each test fails without its rule', () => {
+  for (const rule of Object.keys(FAKE_STS_RULES) as (keyof typeof FAKE_STS_RULES)[]) {
+    it(`${rule}: refuses ${FAKE_STS_RULES[rule].refuses}`, () => fakeChecks[rule](new FakeSts(new FakeClock())));
+    it(`without ${rule}, its test fails`, async () => {
+      const fake = new FakeSts(new FakeClock());
+      fake.rules.off.add(rule);
+      await assert.rejects(fakeChecks[rule](fake), assert.AssertionError);
+    });
+  }
 });
