@@ -9,13 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PROD_KEYS } from '../fakes/keys.ts';
 import { startElectronApp } from './electron-app.ts';
 import { makeSmokeWorld, type AppUnderTest, type SmokeWorld } from './smoke-world.ts';
 import { startStandInApp } from './stand-in-app.ts';
 
-const packagedApp = process.env.TRAY_CRED_APP || undefined;
+const packagedApp = process.env.TRAY_CRED_APP ? resolve(process.env.TRAY_CRED_APP) : undefined;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 30_000): Promise<T> {
   const deadline = Date.now() + limitMs;
@@ -60,6 +61,7 @@ describe(`the tray app, smoke test (${packagedApp ? 'packaged, in Electron' : 't
   });
 
   it('unlocks at start', async () => {
+    assert.ok(app, 'the app did not start');
     const status = await until('the app to unlock', async () => {
       const r = await world.trayCred(['status', '--json']);
       const parsed = r.status === 0 ? (JSON.parse(r.stdout) as { locked: boolean }) : undefined;
