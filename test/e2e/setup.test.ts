@@ -4,7 +4,7 @@
  * kept, and nothing of the step or after it happened. Real keychain, real openssl, real AWS CLI v2.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
@@ -122,6 +122,28 @@ test('setup run again from a shell with another PATH: aws works in both, with ~/
     assert.equal(await served(`${bin}:/usr/bin:/bin`), DEV_KEYS.accessKeyId, 'a terminal with ~/.local/bin on PATH');
     assert.equal(await served('/usr/bin:/bin'), DEV_KEYS.accessKeyId, 'a terminal without ~/.local/bin on PATH');
   }
+});
+
+test('the Node setup recorded is gone: doctor names the launchers that run it and the fix', {
+  timeout: 120_000,
+}, async (t) => {
+  const s = await home(t);
+  await plaintext(s);
+  const nodeDir = join(s.userHome, 'old-node', 'bin');
+  await mkdir(nodeDir, { recursive: true });
+  await link(process.execPath, join(nodeDir, 'node'));
+  const r = await run(TRAY_CRED, ['setup', '--yes'], { env: { ...s.env, PATH: `${nodeDir}:${s.env.PATH}` } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  await rm(join(nodeDir, 'node'));
+  const doctor = await run(TRAY_CRED, ['doctor'], { env: s.env });
+  assert.equal(doctor.status, 1, doctor.stdout + doctor.stderr);
+  for (const name of ['tray-cred', 'tray-cred-helper'])
+    assert.ok(
+      doctor.stdout.includes(
+        `${join(s.userHome, '.local', 'bin', name)} runs ${join(nodeDir, 'node')}, which is gone: run \`tray-cred setup\` again`,
+      ),
+      doctor.stdout,
+    );
 });
 
 test('from nothing: a vault, and each later step says what it still needs', { timeout: 120_000 }, async (t) => {
