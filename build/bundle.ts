@@ -42,8 +42,9 @@ await Promise.all([
     splitting: true,
     chunkNames: `${CLI_CHUNKS}/[name]-[hash]`,
     format: 'esm',
-    // The keyring binding and koffi are native addons, and the STS SDK is loaded only when a session is minted: both come from node_modules.
-    external: ['@napi-rs/keyring', '@aws-sdk/client-sts', 'koffi'],
+    // The keyring binding and koffi are native addons: they come from node_modules, the package's only dependencies (package.json).
+    // Everything else, the STS SDK included (a chunk loaded only when a session is minted), is bundled.
+    external: ['@napi-rs/keyring', 'koffi'],
     // ESM builds first: a CommonJS package split into a chunk of its own exposes only `default` to import() (as in bundle-app.ts).
     mainFields: ['module', 'main'],
     banner: {

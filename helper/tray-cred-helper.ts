@@ -12,6 +12,7 @@ import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
+import { nodeVersionProblem } from '../common/node-version.ts';
 import { PROTOCOL_VERSION, ProtocolError, parseCredentialsResult, type CallerClaim } from './wire.ts';
 import { AgentUnreachableError, sendRequest } from './client.ts';
 import { callerClaim, type ClaimFacts } from './caller-claim.ts';
@@ -219,6 +220,8 @@ async function ask(path: string, profile: string, seconds: number): Promise<unkn
 }
 
 async function main(): Promise<void> {
+  const old = nodeVersionProblem(process.version, process.execPath);
+  if (old) fail(EXIT_STATUS.ENVIRONMENT, old);
   const args = commandLine();
   if (!args) return;
   const path = socketPath({

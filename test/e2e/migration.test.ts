@@ -90,7 +90,7 @@ describe('the openssl recipe, migrated as a new user would', () => {
       imported.stdout,
       `added     dev\nadded     prod\nImported 2 profile(s) from ${recipe.enc}.\n` +
         `"prod" asks before each use. To hand the CLI only short-lived STS sessions instead of its long-term key: tray-cred sts prod --session-mode on\n` +
-        `Removed ${recipe.enc}: every profile in it is in the vault. Its key file is no longer needed: delete it too.\n`,
+        `Removed ${recipe.enc}: every profile in it is in the vault. Its key file is no longer needed: delete ${recipe.keyFile} (rm '${recipe.keyFile}') too.\n`,
     );
 
     const configured = keep(await s.trayCred(['configure-aws']));

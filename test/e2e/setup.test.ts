@@ -4,7 +4,7 @@
  * kept, and nothing of the step or after it happened. Real keychain, real openssl, real AWS CLI v2.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
@@ -99,6 +99,53 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
   );
 });
 
+test('setup run again from a shell with another PATH: aws works in both, with ~/.local/bin on PATH and without', {
+  timeout: 120_000,
+}, async (t) => {
+  const s = await home(t);
+  await plaintext(s);
+  const bin = join(s.userHome, '.local', 'bin');
+  const withBin = `${bin}:${s.env.PATH}`;
+  const without = s.env
+    .PATH!.split(':')
+    .filter((d) => d !== bin)
+    .join(':');
+  const served = async (path: string): Promise<string | undefined> => {
+    const r = await awsCli(['configure', 'export-credentials', '--profile', 'dev'], { env: { ...s.env, PATH: path } });
+    return (JSON.parse(r.stdout || '{}') as { AccessKeyId?: string }).AccessKeyId;
+  };
+  // First where ~/.local/bin is on PATH (as setup advises), then again where it is not, then back.
+  for (const path of [withBin, without, withBin]) {
+    const r = await run(TRAY_CRED, ['setup', '--yes'], { env: { ...s.env, PATH: path } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(await readFile(s.awsConfig, 'utf8'), new RegExp(`credential_process = ${bin}/tray-cred-helper dev\n`));
+    assert.equal(await served(`${bin}:/usr/bin:/bin`), DEV_KEYS.accessKeyId, 'a terminal with ~/.local/bin on PATH');
+    assert.equal(await served('/usr/bin:/bin'), DEV_KEYS.accessKeyId, 'a terminal without ~/.local/bin on PATH');
+  }
+});
+
+test('the Node setup recorded is gone: doctor names the launchers that run it and the fix', {
+  timeout: 120_000,
+}, async (t) => {
+  const s = await home(t);
+  await plaintext(s);
+  const nodeDir = join(s.userHome, 'old-node', 'bin');
+  await mkdir(nodeDir, { recursive: true });
+  await link(process.execPath, join(nodeDir, 'node'));
+  const r = await run(TRAY_CRED, ['setup', '--yes'], { env: { ...s.env, PATH: `${nodeDir}:${s.env.PATH}` } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  await rm(join(nodeDir, 'node'));
+  const doctor = await run(TRAY_CRED, ['doctor'], { env: s.env });
+  assert.equal(doctor.status, 1, doctor.stdout + doctor.stderr);
+  for (const name of ['tray-cred', 'tray-cred-helper'])
+    assert.ok(
+      doctor.stdout.includes(
+        `${join(s.userHome, '.local', 'bin', name)} runs ${join(nodeDir, 'node')}, which is gone: run \`tray-cred setup\` again`,
+      ),
+      doctor.stdout,
+    );
+});
+
 test('from nothing: a vault, and each later step says what it still needs', { timeout: 120_000 }, async (t) => {
   const s = await home(t);
   const dry = await setup(s, '--dry-run');
@@ -122,7 +169,14 @@ test('from the openssl recipe: imported with its key file, its .enc retired afte
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /found .*static_credentials\.enc: encrypted with openssl/);
   assert.equal(await exists(recipe.enc), false, 'the .enc file is retired');
-  assert.match(r.stdout, /Its key file is no longer needed: delete it too/);
+  assert.ok(
+    r.stdout.includes(`Its key file is no longer needed: delete ${recipe.keyFile} (rm '${recipe.keyFile}') too.`),
+    r.stdout,
+  );
+  assert.ok(
+    r.stdout.includes(`${recipe.script} (the openssl recipe's script) is no longer run by any profile`),
+    "the recipe's script is named, with what to do with it",
+  );
   assert.match(await readFile(recipe.config, 'utf8'), /credential_process = \S*tray-cred-helper dev\n/);
   assert.equal(
     (JSON.parse((await exportCredentials(s, 'prod')).stdout || '{}') as { AccessKeyId?: string }).AccessKeyId,

@@ -5,6 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { EXIT_STATUS } from '../../../common/errors.ts';
+import { nodeVersionProblem } from '../../../common/node-version.ts';
 import { BugIndicatingError, EnvironmentError, TrayCredError } from '../../core/errors.ts';
 import { modulesFor } from './command-table.ts';
 import type { CliContext } from './context.ts';
@@ -30,6 +31,11 @@ async function loadPart<T>(load: () => Promise<T>): Promise<T> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  const old = nodeVersionProblem(process.version, process.execPath);
+  if (old) {
+    process.stderr.write(`tray-cred: ${old}\n`);
+    process.exit(EXIT_STATUS.ENVIRONMENT);
+  }
   let ctx: CliContext | undefined;
   const lazy = (): CliContext => {
     if (!ctx) throw new BugIndicatingError('a command asked for its context outside its action');

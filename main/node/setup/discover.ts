@@ -3,7 +3,7 @@
  * encrypted file and its key file, and the recipe's `credential_<profile>` files. Names only.
  */
 import { join } from 'node:path';
-import { profilesWithSecrets } from '../../core/aws/aws-config-edit.ts';
+import { configProfiles, profilesWithSecrets } from '../../core/aws/aws-config-edit.ts';
 import { awsFiles } from '../../core/aws/import-sources.ts';
 import { isOpensslEnc } from '../../core/aws/openssl-enc.ts';
 import type { FileSystem } from '../../core/ports/ports.ts';
@@ -48,4 +48,18 @@ export async function discoverSources(
     }
   }
   return found;
+}
+
+/** The openssl recipe's script, when it is still in ~/.aws: which profiles of ~/.aws/config still run it. */
+export async function recipeScript(
+  fs: FileSystem,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): Promise<{ file: string; usedBy: string[] } | undefined> {
+  const aws = awsFiles(env, home);
+  const file = join(aws.dir, 'get_creds.sh');
+  if ((await fs.size(file)) === null) return undefined;
+  const config = (await fs.readFile(aws.config))?.toString('utf8') ?? '';
+  const usedBy = [...configProfiles(config)].filter(([, cp]) => cp?.includes('get_creds.sh')).map(([p]) => p);
+  return { file, usedBy };
 }

@@ -131,7 +131,7 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
 }
 
 /** Whether `dir` is one of the directories of a PATH value (compared as resolved paths). */
-export function dirOnPath(dir: string, path: string | undefined): boolean {
+function dirOnPath(dir: string, path: string | undefined): boolean {
   return (path ?? '')
     .split(delimiter)
     .filter(Boolean)

@@ -13,10 +13,11 @@ import { awsFiles } from '../../core/aws/import-sources.ts';
 import { EXIT_STATUS } from '../../../common/errors.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../cli/context.ts';
-import { addCredentialProcessLines, dirOnPath, installHelper } from './install-helper.ts';
+import { addCredentialProcessLines, installHelper } from './install-helper.ts';
 import { runCommand, type CommandResult } from '../platform/run-command.ts';
 import { managerAnswers } from '../service/service-manager.ts';
-import { discoverSources, type FoundSource } from './discover.ts';
+import { discoverSources, recipeScript, type FoundSource } from './discover.ts';
+import { earlierAgentScript, stopProcess } from './earlier-agent.ts';
 import { builtCommands, runCli } from './run-cli.ts';
 
 /** What the steps share: the command's context, the sources imported so far, and how to talk. */
@@ -118,9 +119,10 @@ const commandsOnPath: SetupStep = {
 };
 
 /**
- * `credential_process = tray-cred-helper <profile>` for every vault profile, as configure-aws
- * writes it; with the installed helper's full path when ~/.local/bin is not on PATH, so that
- * `aws` works in this terminal, a new one, and apps started with a minimal PATH.
+ * `credential_process = <home>/.local/bin/tray-cred-helper <profile>` for every vault profile: always
+ * the full path of the helper setup installed, never the bare name, so that `aws` works in every
+ * terminal whatever its PATH, and in apps started with a minimal PATH; setup run again from a shell
+ * with another PATH writes the same line.
  */
 const awsConfig: SetupStep = {
   title: 'aws config',
@@ -130,8 +132,7 @@ const awsConfig: SetupStep = {
       : [];
     if (names.length === 0)
       return s.say('  the vault holds no profiles yet: add one with `tray-cred add <profile>`, then run setup again');
-    const helper = join(homedir(), '.local', 'bin', 'tray-cred-helper');
-    const command = dirOnPath(join(homedir(), '.local', 'bin'), s.c.env.PATH) ? 'tray-cred-helper' : helper;
+    const command = join(homedir(), '.local', 'bin', 'tray-cred-helper');
     const { config, credentials } = awsFiles(s.c.env, homedir());
     // The diff first, as configure-aws --dry-run shows it (values of any keys left in the file hidden).
     const before = (await s.c.fs.readFile(config))?.toString('utf8') ?? '';
@@ -162,10 +163,6 @@ const awsConfig: SetupStep = {
     if (r.changed.length)
       s.say(`  set credential_process = ${command} <profile> in ${config} for ${r.changed.join(', ')}`);
     if (r.unchanged.length) s.say(`  already set for ${r.unchanged.join(', ')}`);
-    if (command !== 'tray-cred-helper')
-      s.say(
-        `  (the full path, as ~/.local/bin is not on PATH here; \`tray-cred configure-aws\` writes the bare name once it is)`,
-      );
   },
 };
 
@@ -177,7 +174,16 @@ const awsConfig: SetupStep = {
 const agent: SetupStep = {
   title: 'agent',
   async run(s) {
-    if ((await runCli(['status'], s.c.env)).status === 0) return s.say(`  an agent already answers on ${s.c.socket}`);
+    const status = await runCli(['status', '--json'], s.c.env);
+    if (status.status === 0) {
+      const pid = (JSON.parse(status.stdout) as { agentPid: number }).agentPid;
+      const earlier = earlierAgentScript(pid, builtCommands().cli);
+      if (!earlier) return s.say(`  an agent already answers on ${s.c.socket}`);
+      if (s.dryRun)
+        return s.say(`  would stop the agent ${pid}, which runs ${earlier} (an earlier setup's), and start this one`);
+      s.say(`  the agent ${pid} runs ${earlier} (an earlier setup's): stopped, to start this installation's instead`);
+      await stopProcess(pid);
+    }
     const place = {
       env: s.c.env,
       platform: process.platform,
@@ -256,6 +262,13 @@ const retire: SetupStep = {
     if (s.imported.length === 0) return s.say('  nothing was imported in this run: nothing to retire');
     if (!s.checked) return s.say(`  kept ${s.imported.map((f) => f.file).join(', ')}: no request was checked yet`);
     for (const f of s.imported) await cli(s, ['import', f.file, ...f.args, '--remove-source']);
+    const script = await recipeScript(s.c.fs, s.c.env, homedir());
+    if (!script) return;
+    s.say(
+      script.usedBy.length
+        ? `  ${script.file} (the openssl recipe's script) still serves ${script.usedBy.join(', ')} in ~/.aws/config: import those profiles too and run setup again, then delete it`
+        : `  ${script.file} (the openssl recipe's script) is no longer run by any profile, and the file it decrypted is gone: delete it (rm ${script.file})`,
+    );
   },
 };
 

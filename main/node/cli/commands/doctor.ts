@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkKeys } from './doctor-keys.ts';
 import { checkSso } from './doctor-sso.ts';
+import { checkInstall } from './doctor-install.ts';
 import { constants } from 'node:fs';
 import { access, lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -92,15 +93,18 @@ async function examine(c: CliContext, acceptRollback: boolean, removeSsoCache: b
   const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
   if (usingHelper.length && !helperOnPath)
     f.act(
-      `${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper, which is not on PATH: install it (\`npm link\`, or add tray-cred's dist/bin to PATH)`,
+      `${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper by name, which is not on PATH here: run \`tray-cred setup\` (it writes the full path of ${join(home, '.local', 'bin', 'tray-cred-helper')}, which works whatever the PATH)`,
     );
+  await checkInstall(c.env, home, f);
   const readable = await checkVault(c, aws, config, f, acceptRollback);
   // An unreadable vault (rolled back, none yet) is already a finding: the SSO check then goes by the files alone.
   await checkSso(c, home, f, removeSsoCache, readable);
   const cli = await probeAwsCli(c.env);
   const v1 = awsCliV1Problem(cli.first, cli.v2Elsewhere);
   if (v1) f.act(v1);
-  return found;
+  // Removing plaintext comes last, after ~/.aws/config has each profile's line: doing it first breaks those profiles.
+  const retires = (x: Finding): boolean => !x.ok && /--remove-source/.test(x.text);
+  return [...found.filter((x) => !retires(x)), ...found.filter(retires)];
 }
 
 /** ~/.aws/config and ~/.aws/credentials: plaintext keys in either. Returns the config's credential_process lines. */

@@ -199,7 +199,7 @@ async function store(c: CliContext, key: Buffer, read: ReadSource, options: Impo
   const unverified = [...chosen.keys()].filter((n) => !verified.includes(n));
   for (const n of unverified)
     c.out(`kept in the source: ${n} (the vault holds other keys for it; --replace to store these)\n`);
-  await retire(c, format, path, bytes, verified, parsed);
+  await retire(c, format, path, bytes, verified, parsed, options.passFile);
 }
 
 /** Rewrites or removes a file where it really lives: a dotfiles symlink keeps pointing at the edited file. */
@@ -220,6 +220,7 @@ async function retire(
   bytes: Buffer | undefined,
   verified: string[],
   parsed: ParsedCredentials,
+  keyFile?: string,
 ): Promise<void> {
   if (format === 'env' || !path || !bytes) {
     c.out(
@@ -262,7 +263,13 @@ async function retire(
   ];
   if (left.length === 0) {
     await removeFile(c, path);
-    c.out(`Removed ${where}: every profile in it is in the vault. Its key file is no longer needed: delete it too.\n`);
+    // Named, so that the person knows which file to delete (`setup` passes the recipe's ~/.secrets/aws-creds.key).
+    const key = keyFile
+      ? `${resolve(keyFile)} (rm '${resolve(keyFile).replace(/'/g, `'\\''`)}')`
+      : 'the key file given to `openssl enc -pass file:`';
+    c.out(
+      `Removed ${where}: every profile in it is in the vault. Its key file is no longer needed: delete ${key} too.\n`,
+    );
   } else {
     c.out(
       `Kept ${where}: it also holds ${left.join(', ')}, which were not imported; remove it yourself when you no longer need them.\n`,
