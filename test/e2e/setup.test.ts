@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
-import { TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
+import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
 import { awsCli } from './aws-cli-driver.ts';
 
 const exists = (path: string): Promise<boolean> =>
@@ -97,6 +97,39 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
     again.stdout,
     /a vault exists at .*: kept\n[\s\S]*nothing to import[\s\S]*already installed[\s\S]*already set for dev, prod[\s\S]*an agent already answers/,
   );
+
+  // uninstall takes back what setup installed, but not while ~/.aws/config runs the helper it removes.
+  const config = await readFile(s.awsConfig, 'utf8');
+  const refused = await run(TRAY_CRED, ['uninstall'], { env: s.env });
+  assert.equal(refused.status, EXIT_STATUS.USAGE, refused.stderr);
+  assert.match(
+    refused.stderr,
+    /run \S+\/\.local\/bin\/tray-cred-helper .*: dev, prod\. Point them at a helper that stays first: `tray-cred uninstall --repoint/,
+  );
+  assert.equal(await readFile(s.awsConfig, 'utf8'), config, 'nothing changed');
+  assert.equal(await exists(helper), true);
+  const gone = await run(TRAY_CRED, ['uninstall', '--repoint', HELPER], { env: s.env });
+  assert.equal(gone.status, 0, gone.stdout + gone.stderr);
+  assert.match(
+    gone.stdout,
+    /stopped the background agent \d+\n[\s\S]*removed \S+\/tray-cred\n[\s\S]*removed \S+\/tray-cred-helper\n[\s\S]*kept: the vault/,
+  );
+  assert.equal(await exists(helper), false);
+  assert.equal(await exists(join(s.userHome, '.local', 'bin', 'tray-cred')), false);
+  assert.equal(
+    await readFile(s.awsConfig, 'utf8'),
+    `[profile dev]\ncredential_process = ${HELPER} dev\n\n[profile prod]\ncredential_process = ${HELPER} prod\n`,
+  );
+  assert.notEqual((await run(TRAY_CRED, ['status'], { env: s.env })).status, 0, 'no agent answers');
+  // The config still works: with an agent running again (here started by hand), aws is served.
+  const agent = await startAgent(s);
+  t.after(() => agent.stop());
+  // The repointed helper is a Node script: a terminal whose PATH finds Node 22.18 or newer, as the user's does.
+  const after = await awsCli(['configure', 'export-credentials', '--profile', 'dev'], {
+    env: { ...s.env, PATH: `${dirname(process.execPath)}:/usr/bin:/bin` },
+  });
+  assert.equal(after.status, 0, after.stderr);
+  assert.equal((JSON.parse(after.stdout) as { AccessKeyId: string }).AccessKeyId, DEV_KEYS.accessKeyId);
 });
 
 test('setup run again from a shell with another PATH: aws works in both, with ~/.local/bin on PATH and without', {

@@ -41,6 +41,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['settings'], load: async () => (await import('./commands/settings.ts')).registerSettings },
   { names: ['service'], load: async () => (await import('./commands/service.ts')).registerService },
   { names: ['setup'], load: async () => (await import('./commands/setup.ts')).registerSetup },
+  { names: ['uninstall'], load: async () => (await import('./commands/uninstall.ts')).registerUninstall },
   {
     names: ['completion'],
     load: async () => (await import('./commands/completion.ts')).registerCompletion,

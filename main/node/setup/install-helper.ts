@@ -130,6 +130,22 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
   };
 }
 
+/**
+ * Removes `<binDir>/<name>` when it is a link or launcher tray-cred installed; a file of anyone
+ * else's stays. Returns what happened, for the command to say.
+ */
+export async function removeCommand(
+  binDir: string,
+  name: 'tray-cred-helper' | 'tray-cred',
+): Promise<'removed' | 'absent' | 'not ours'> {
+  const command = join(binDir, name);
+  const found = await existing(command);
+  if (!found) return 'absent';
+  if (!isOurs(found, name)) return 'not ours';
+  await rm(command, { force: true });
+  return 'removed';
+}
+
 /** Whether `dir` is one of the directories of a PATH value (compared as resolved paths). */
 function dirOnPath(dir: string, path: string | undefined): boolean {
   return (path ?? '')

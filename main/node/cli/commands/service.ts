@@ -15,7 +15,7 @@ interface InstallOptions {
 }
 
 /** The service runs this same CLI with this same Node, by absolute path: no PATH lookup at login. */
-function serviceOptions(c: CliContext): ServiceOptions {
+export function serviceOptions(c: CliContext): ServiceOptions {
   const script = realpathSync(process.argv[1] ?? '');
   return {
     place: {
