@@ -278,6 +278,9 @@ async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windo
 function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
   return runInstallHelperFlow({
     helperPath: shippedHelper(),
+    cliPath: app.isPackaged
+      ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred.cmd' : 'tray-cred')
+      : join(here, '..', 'tray-cred.mjs'),
     profiles: async () => (await broker.profiles()).map((p) => p.name),
     env: process.env,
     fs,
