@@ -42,6 +42,11 @@ class FakeApp extends EventEmitter {
   isPackaged = false;
   appUserModelId: string | undefined;
   focusCalls: ({ steal?: boolean } | undefined)[] = [];
+  /**
+   * macOS process-type changes made by setVisibleOnAllWorkspaces without `skipTransformProcessType`
+   * (Electron's NativeWindowMac: DockHide for `visibleOnFullScreen`, else DockShow), newest last.
+   */
+  processTypeChanges: ('UIElement' | 'Foreground')[] = [];
   /** Calls that only work before `ready` but came after it (what an un-awaited import in main does). */
   lateCalls: string[] = [];
   private ready = false;
@@ -471,6 +476,8 @@ export class BrowserWindow extends EventEmitter {
   /** Electron: does nothing on Windows. */
   setVisibleOnAllWorkspaces(visible: boolean, options?: Record<string, unknown>): void {
     if (platform !== 'win32') this.allWorkspaces = { visible, ...(options ? { options } : {}) };
+    if (platform === 'darwin' && options?.skipTransformProcessType !== true)
+      app.processTypeChanges.push(options?.visibleOnFullScreen === true ? 'UIElement' : 'Foreground');
   }
   movedTop = 0;
   moveTop(): void {
