@@ -2,12 +2,11 @@
  * The tray app's composition root, bundled to dist/app/main.mjs: the one place in its process that
  * constructs services (the Node ones once, through node-services.ts and aws-clients.ts). Everything
  * it wires is a module of its own with its own tests; this file decides what talks to what, and when.
- * It is one job, the process's wiring in start-up order, so it is longer than the size limit: split
+ * It is one job, the process's wiring in start-up order, kept in one file: split
  * across files, that order would have to be read in several places.
  */
-/* eslint-disable max-lines -- the composition root of the tray app's process: one job (see above) */
 import { dirname, join } from 'node:path';
-import { app, dialog, ipcMain, powerMonitor } from 'electron';
+import { app, dialog, ipcMain } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
 import { ControlService } from '../node/app/control-service.ts';
 import { HistoryService } from '../node/app/history-service.ts';
@@ -28,6 +27,7 @@ import { offerVaultInit } from './first-run.ts';
 import { runInstallHelperFlow } from './install-helper-flow.ts';
 import { registerIpc, type IpcServices } from './ipc.ts';
 import { startLockTriggers } from './lock-triggers.ts';
+import { stopAtQuit } from './quit.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, syncStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
@@ -80,6 +80,14 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     { fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) },
     runtime.audit.dir,
   );
+  // At once: a quit from the control window or a shutdown during the rest of the start still records the stop.
+  const closers: (() => unknown)[] = [() => windows.closeAll()];
+  stopAtQuit({
+    saveSnapshot: () => history.saveSnapshot(),
+    stop: (reason) => runtime.stop(reason),
+    closeUi: () => closers.map((close) => close()),
+    warn,
+  });
   wireWindows(runtime, windows, { history, unlock, approval: approver, keys: aws.accessKeys });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray({ ...runtime, identityCenter: aws.identityCenter });
@@ -124,19 +132,20 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
       warn,
     }),
   });
+  closers.push(() => tray.destroy());
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
   const triggers = wireLockAndNotices(runtime, settings, history, desktop);
+  closers.push(
+    () => triggers.stop(),
+    () => desktop?.close(),
+  );
   await openControlWithoutTrayHost(desktop, windows);
   // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
   const updates = app.isPackaged
     ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn })
     : undefined;
-  stopBeforeQuit(
-    runtime,
-    () => history.saveSnapshot(),
-    () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()],
-  );
+  closers.push(() => updates?.stop());
   await unlock();
 }
 
@@ -285,30 +294,6 @@ function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
     env: process.env,
     fs,
   });
-}
-
-/** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */
-function stopBeforeQuit(runtime: AgentRuntime, saveSnapshot: () => Promise<void>, closeUi: () => unknown): void {
-  let stopping = false;
-  let stopped = false;
-  app.on('before-quit', (event) => {
-    if (stopped) return;
-    event.preventDefault();
-    if (stopping) return;
-    stopping = true;
-    closeUi();
-    // The history index's snapshot first (it never fails: without a key or a place it writes nothing), then the agent.
-    void saveSnapshot()
-      .then(() => runtime.stop('quit from the tray'))
-      .catch((error: unknown) => warn(`stopped, but could not record it: ${(error as Error).message}`))
-      .finally(() => {
-        stopped = true;
-        app.quit();
-      });
-  });
-  // Logout and shutdown on macOS and Linux: quit, which stops the agent and records it. (Windows says so
-  // only to an open window, 'session-end': docs/platforms.md.)
-  powerMonitor.on('shutdown', () => app.quit());
 }
 
 /**
