@@ -49,6 +49,7 @@ function wire(platform: NodeJS.Platform) {
     (f, c) => windows.isTrustedSender(f, c),
     (m) => warnings.push(m),
   );
+  windows.serve();
   const approvalWindow = () =>
     electron.BrowserWindow.instances.filter((w) => w.loaded?.endsWith('approval.html')).at(-1);
   const invoke = async <T>(frame: unknown, channel: string, ...args: unknown[]): Promise<IpcReply<T>> =>

@@ -181,6 +181,17 @@ class FakeIpcMain extends EventEmitter {
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
   }
+  /**
+   * A page's `ipcRenderer.invoke`, from `frame`: as Electron (lib/browser/ipc-dispatch.ts and
+   * lib/renderer/api/ipc-renderer.ts), a channel with no handler rejects with
+   * "Error invoking remote method '<channel>': Error: No handler registered for '<channel>'".
+   */
+  async invokeFrom(frame: FakeFrame, channel: string, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel);
+    if (!handler)
+      throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+    return handler({ senderFrame: frame }, ...args);
+  }
 }
 export let ipcMain = new FakeIpcMain();
 export const shell = {
