@@ -279,7 +279,12 @@ function wireLockAndNotices(
 
 /** GNOME without the AppIndicator extension shows no tray icon: the control window stands in for it. */
 async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<void> {
-  if (!desktop || (await desktop.hasTrayHost().catch(() => true))) return;
+  // A bus that does not answer in time (BUS_TIMEOUT_MS) counts as a tray host: the start goes on, said in the log.
+  const hasTrayHost = desktop?.hasTrayHost().catch((error: unknown) => {
+    warn(`could not tell whether the desktop shows tray icons: ${(error as Error).message}`);
+    return true;
+  });
+  if (!desktop || (await hasTrayHost)) return;
   warn(
     'no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension',
   );
