@@ -39,7 +39,7 @@ import { trayProfileActions } from './tray/tray-profile-actions.ts';
 import { trayProfile } from './tray/tray-profile-menu.ts';
 import { AppTray } from './tray/tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
-import { startUpdateChecks } from './updates.ts';
+import { installedByPackage, startUpdateChecks } from './updates.ts';
 import { AppWindows } from './windows.ts';
 
 /** The installer's appId (electron-builder.config.cjs): Windows shows notifications only for the AppUserModelID of the Start menu shortcut. */
@@ -144,7 +144,12 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   await openControlWithoutTrayHost(desktop, windows);
   // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
   const updates = app.isPackaged
-    ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn })
+    ? startUpdateChecks({
+        updater: (await import('electron-updater')).autoUpdater,
+        packaged: installedByPackage(process.resourcesPath),
+        clock: runtime.clock,
+        warn,
+      })
     : undefined;
   closers.push(() => updates?.stop());
   await unlock();
