@@ -43,7 +43,8 @@ await Promise.all([
     chunkNames: `${CLI_CHUNKS}/[name]-[hash]`,
     format: 'esm',
     // The keyring binding and koffi are native addons, and the STS SDK is loaded only when a session is minted: both come from node_modules.
-    external: ['@napi-rs/keyring', '@aws-sdk/client-sts', 'koffi'],
+    // dbus-next (the headless agent's desktop notification) requires x11 and usocket only for buses they reach; not installed: left out, as in bundle-app.ts.
+    external: ['@napi-rs/keyring', '@aws-sdk/client-sts', 'koffi', 'x11', 'usocket'],
     // ESM builds first: a CommonJS package split into a chunk of its own exposes only `default` to import() (as in bundle-app.ts).
     mainFields: ['module', 'main'],
     banner: {
