@@ -139,3 +139,31 @@ export async function connectDesktopBus(): Promise<DesktopBus | undefined> {
     },
   };
 }
+
+/**
+ * Shows a notification through the desktop's notification server (org.freedesktop.Notifications
+ * on the session bus: GNOME, KDE, XFCE, dunst, mako...). Resolves false where there is none to reach.
+ */
+export async function showDesktopNotification(title: string, body: string): Promise<boolean> {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS) return false;
+  const bus = dbus.sessionBus();
+  try {
+    if (!(await reached(bus))) return false;
+    bus.on('error', () => undefined);
+    const reply = await bus.call(
+      new dbus.Message({
+        destination: 'org.freedesktop.Notifications',
+        path: '/org/freedesktop/Notifications',
+        interface: 'org.freedesktop.Notifications',
+        member: 'Notify',
+        signature: 'susssasa{sv}i',
+        body: ['tray-cred', 0, '', title, body, [], {}, -1],
+      }),
+    );
+    return reply !== null;
+  } catch {
+    return false;
+  } finally {
+    bus.disconnect();
+  }
+}
