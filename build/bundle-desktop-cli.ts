@@ -15,7 +15,9 @@ const ROOT = resolve(import.meta.dirname, '..');
 /** Where electron-builder.config.cjs takes the packaged CLI from. */
 export const DESKTOP_CLI_DIR = join(ROOT, 'dist', 'cli');
 /** The packages the packaged CLI loads from resources/cli/node_modules: native addons, which cannot be bundled. */
-export const DESKTOP_CLI_EXTERNALS = ['@napi-rs/keyring', 'koffi'] as const;
+// dbus-next (the headless agent's desktop notification) requires x11 and usocket only for buses they
+// reach, and neither is installed: left out, as in bundle.ts and bundle-app.ts.
+export const DESKTOP_CLI_EXTERNALS = ['@napi-rs/keyring', 'koffi', 'x11', 'usocket'] as const;
 
 export async function bundleDesktopCli(out: string = DESKTOP_CLI_DIR): Promise<string> {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };

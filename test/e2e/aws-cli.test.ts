@@ -438,6 +438,9 @@ describe('real AWS clients through tray-cred-helper and one headless agent', () 
       pending: 0,
       waiting: [],
       agentPid: agent.pid,
+      // Locked, the agent cannot read which profiles ask; the approver command answers when it can.
+      approver: 'command',
+      askProfiles: [],
     });
 
     await expectRefused('dev', 'LOCKED', 'tray-cred is locked: run `tray-cred unlock`', 'locked');

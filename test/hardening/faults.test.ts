@@ -76,7 +76,7 @@ test(`the agent SIGKILLed ${KILLS} times mid-traffic: every acknowledged access 
     );
     assert.deepEqual(
       status.ok && status.result,
-      { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid },
+      { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid, approver: 'nobody', askProfiles: [] },
       `the vault opens after ${round} kill(s)`,
     );
     let running = true;

@@ -149,14 +149,15 @@ test('known secrets appear nowhere the system writes: outputs, logs, audit, vaul
   await cli(['import', plain]);
   await cli(['import', enc, '--pass-file', keyFile]);
   await writeAwsConfig(sandbox, ['dev', 'prod', 'temp', 'legacy']);
-  const agent = await startAgent();
+  // No approver: a request for an `ask` profile waits for one to connect, here for 5 s (the shortest), then times out.
+  const agent = await startAgent(['--approval-timeout', '5']);
   // Independent steps at once: the machine has two cores and each step is a process start.
   await Promise.all([
     ...['dev', 'temp', 'legacy']
       .flatMap((p) => [client('helper', p), client('aws', p)])
       .map(async (r) => assert.equal((await r).status, 0)),
     client('helper', 'prod').then((r) =>
-      assert.equal(r.status, 5, 'prod asks, and the headless agent without an approver denies'),
+      assert.equal(r.status, 6, 'prod asks, and no approver connects to the headless agent in time'),
     ),
     client('aws', 'prod').then((r) => assert.notEqual(r.status, 0)),
     cli(['list']),

@@ -305,6 +305,8 @@ test(`fuzzed frames on the agent's socket: ${CASES} cases, each a structured err
     pending: 0,
     waiting: [],
     agentPid: agent.pid,
+    approver: 'nobody',
+    askProfiles: [],
   });
   assert.doesNotMatch(
     agent.stderr(),
