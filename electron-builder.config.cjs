@@ -11,13 +11,38 @@
  */
 /* global process -- electron-builder loads this file with require() in Node */
 /* eslint-disable @typescript-eslint/no-require-imports -- the config is CommonJS, as electron-builder's loader expects */
-const { existsSync } = require('node:fs');
+const { existsSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
 /** electron-builder's Arch enum, by index. */
 const ARCH_NAMES = ['ia32', 'x64', 'armv7l', 'arm64', 'universal'];
 const exe = (platform) => (platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper');
-const helperResource = (platform) => [{ from: `dist/sea/${exe(platform)}`, to: `bin/${exe(platform)}` }];
+/**
+ * The native addons' packages the app and the packaged CLI load from node_modules (globs under
+ * it): the keyring and its platform binary, koffi's loader and its platform build (the kernel's
+ * answer to "who connected": SO_PEERCRED, LOCAL_PEERPID), its ESM and CommonJS entries; no C++
+ * sources, CMake files or docs.
+ */
+const NATIVE_PACKAGES = [
+  '@napi-rs/keyring/**/*',
+  '@napi-rs/keyring-*/**/*',
+  'koffi/{package.json,index.cjs,index.js,LICENSE.txt}',
+  'koffi/src/koffi/index.{cjs,js}',
+  'koffi/src/koffi/src/static.{cjs,js}',
+  '@koromix/koffi-*/**/*',
+  '!**/*.{md,d.ts,map}',
+];
+/**
+ * The commands, outside the ASAR: the single executable in bin/ (the helper, and the CLI under the
+ * name `tray-cred`, which afterPack links beside it: helper/packaged-entry.ts) and the CLI's
+ * bundle in cli/ with the native addons it loads. Which build step writes each `from`.
+ */
+const commandResources = (platform) => [
+  { from: `dist/sea/${exe(platform)}`, to: `bin/${exe(platform)}` },
+  { from: 'dist/cli', to: 'cli', filter: ['**/*', '!**/*.map'] },
+  { from: 'node_modules', to: 'cli/node_modules', filter: NATIVE_PACKAGES },
+];
+const BUILT_BY = { bin: 'node build/helper-sea.ts', cli: 'node build/bundle-desktop-cli.ts' };
 
 module.exports = {
   appId: 'dev.traycred.app',
@@ -33,16 +58,9 @@ module.exports = {
     'dist/app/**/*',
     '!**/*.{map,ts,mts,cts}',
     '!node_modules/**/*',
-    'node_modules/@napi-rs/keyring/**/*',
-    'node_modules/@napi-rs/keyring-*/**/*',
-    // koffi (the kernel's answer to "who connected": SO_PEERCRED, LOCAL_PEERPID) loads these files
-    // (its ESM entry for import(), its CommonJS one for require()) and its platform package; its
-    // C++ sources, CMake files and docs stay out.
-    'node_modules/koffi/{package.json,index.cjs,index.js,LICENSE.txt}',
-    'node_modules/koffi/src/koffi/index.{cjs,js}',
-    'node_modules/koffi/src/koffi/src/static.{cjs,js}',
-    'node_modules/@koromix/koffi-*/**/*',
-    '!node_modules/**/*.{md,d.ts,map}',
+    ...NATIVE_PACKAGES.map((glob) =>
+      glob.startsWith('!') ? `!node_modules/${glob.slice(1)}` : `node_modules/${glob}`,
+    ),
   ],
   asar: true,
   // A native addon cannot be dlopen()ed from inside an archive.
@@ -78,14 +96,30 @@ module.exports = {
         `tray-cred packs only for the build machine (${process.platform} ${process.arch}), not ${context.electronPlatformName} ${arch}: the helper SEA in dist/sea is a native binary of this machine. Build each platform's installer on that platform.`,
       );
     }
-    for (const { from } of context.packager.platformSpecificBuildOptions.extraResources ?? []) {
+    for (const { from, to } of context.packager.platformSpecificBuildOptions.extraResources ?? []) {
       const file = path.resolve(context.packager.projectDir, from);
-      if (!existsSync(file))
-        throw new Error(`${from} is missing: run \`node build/helper-sea.ts\` first (npm run dist does)`);
+      const builtBy = BUILT_BY[to.split('/')[0]];
+      if (builtBy && !existsSync(file))
+        throw new Error(`${from} is missing: run \`${builtBy}\` first (npm run dist does)`);
+    }
+  },
+  // `tray-cred` beside the helper: a link to the single executable, which is the CLI under that name; Windows,
+  // where a link needs a privilege, gets a .cmd that hands the executable the CLI's script instead.
+  afterPack: async (context) => {
+    const bin = path.join(context.packager.getResourcesDir(context.appOutDir), 'bin');
+    if (context.electronPlatformName === 'win32') {
+      writeFileSync(
+        path.join(bin, 'tray-cred.cmd'),
+        '@"%~dp0tray-cred-helper.exe" "%~dp0..\\cli\\tray-cred.mjs" %*\r\n',
+      );
+    } else {
+      rmSync(path.join(bin, 'tray-cred'), { force: true });
+      symlinkSync('tray-cred-helper', path.join(bin, 'tray-cred'));
     }
   },
   mac: {
-    target: 'dmg',
+    // The zip is what electron-updater's macOS updater downloads (without it: ERR_UPDATER_ZIP_FILE_NOT_FOUND); the dmg is for people.
+    target: ['dmg', 'zip'],
     category: 'public.app-category.developer-tools',
     icon: 'build/icons/icon.png',
     hardenedRuntime: true,
@@ -96,7 +130,7 @@ module.exports = {
     entitlementsInherit: 'build/entitlements.mac.plist',
     // A menu-bar app: no Dock icon, no app menu.
     extendInfo: { LSUIElement: true },
-    extraResources: helperResource('darwin'),
+    extraResources: commandResources('darwin'),
     // The helper SEA is a Mach-O outside the ASAR: signed (hardened, with the entitlements) with the app, or Gatekeeper kills it.
     binaries: ['Contents/Resources/bin/tray-cred-helper'],
   },
@@ -108,15 +142,20 @@ module.exports = {
     // electron-updater installs an update only if its Authenticode signature names this publisher.
     verifyUpdateCodeSignature: true,
     signtoolOptions: { publisherName: ['tray-cred maintainers'] },
-    extraResources: helperResource('win32'),
+    extraResources: commandResources('win32'),
   },
+  // build/installer.nsh (electron-builder's default include) puts resources\bin on the user's Path.
+  nsis: { include: 'build/installer.nsh' },
   linux: {
-    target: ['AppImage', 'deb'],
+    target: ['deb', 'AppImage'],
     category: 'Utility',
     icon: 'build/icons',
     synopsis: 'AWS credential agent in the tray',
     // The .deb needs a maintainer with an address; package.json has no author to take it from.
     maintainer: 'tray-cred maintainers <maintainers@traycred.dev>',
-    extraResources: helperResource('linux'),
+    extraResources: commandResources('linux'),
   },
+  // The recommended Linux package. Its maintainer scripts put tray-cred and tray-cred-helper in /usr/bin and install
+  // the AppArmor profile Ubuntu 24.04+ needs (electron-builder writes it to resources/apparmor-profile).
+  deb: { afterInstall: 'build/linux/after-install.tpl', afterRemove: 'build/linux/after-remove.tpl' },
 };

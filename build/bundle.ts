@@ -44,7 +44,8 @@ await Promise.all([
     format: 'esm',
     // The keyring binding and koffi are native addons: they come from node_modules, the package's only dependencies (package.json).
     // Everything else, the STS SDK included (a chunk loaded only when a session is minted), is bundled.
-    external: ['@napi-rs/keyring', 'koffi'],
+    // dbus-next (the headless agent's desktop notification) requires x11 and usocket only for buses they reach; not installed: left out, as in bundle-app.ts.
+    external: ['@napi-rs/keyring', 'koffi', 'x11', 'usocket'],
     // ESM builds first: a CommonJS package split into a chunk of its own exposes only `default` to import() (as in bundle-app.ts).
     mainFields: ['module', 'main'],
     banner: {

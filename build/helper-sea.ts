@@ -8,18 +8,21 @@
  * so `ELECTRON_RUN_AS_NODE=1 tray-cred …` cannot run the helper, and leaving that fuse on would
  * let anyone run arbitrary code as the signed app. The SEA costs one Node binary (~120 MB) in
  * the installer and starts as fast as `node helper.cjs` (both figures in the packaging report).
+ * The same binary is the `tray-cred` CLI when run under that name (helper/packaged-entry.ts), so
+ * the package carries one Node, not two.
  *
  * Usage: node build/helper-sea.ts [output-path]   (default dist/sea/tray-cred-helper[.exe])
  * A SEA runs only on the platform and architecture of the Node it copies, so each platform's
  * installer is built on that platform (electron-builder.config.cjs refuses a cross build).
  */
+import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -34,8 +37,11 @@ export const SEA_OUTPUT = join(
   'sea',
   process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper',
 );
-/** The bundle that becomes the SEA's main script (built by build/bundle.ts). */
-export const HELPER_BUNDLE = join(ROOT, 'dist', 'tray-cred-helper.cjs');
+/**
+ * The SEA's main script: helper/packaged-entry.ts, the helper under its own name and the CLI
+ * (from resources/cli, build/bundle-desktop-cli.ts) under the name `tray-cred`.
+ */
+const ENTRY = join(ROOT, 'helper', 'packaged-entry.ts');
 /** Node's documented sentinel: the binary looks for this fuse to know a blob was injected. */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
@@ -50,8 +56,7 @@ function runOrThrow(command: string, args: readonly string[], what: string): voi
  * Node the helper should ship with: Node 24 from node_modules/.bin). The output appears
  * atomically: a half-written binary never sits at `output`.
  */
-export function buildHelperSea(output: string = SEA_OUTPUT): string {
-  if (!existsSync(HELPER_BUNDLE)) throw new Error(`${HELPER_BUNDLE} is missing: run \`node build/bundle.ts\` first`);
+export async function buildHelperSea(output: string = SEA_OUTPUT): Promise<string> {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 24)
     throw new Error(
@@ -60,6 +65,21 @@ export function buildHelperSea(output: string = SEA_OUTPUT): string {
   mkdirSync(dirname(output), { recursive: true });
   const work = mkdtempSync(join(dirname(output), '.sea-'));
   try {
+    const main = join(work, 'main.cjs');
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    // One file, as the SEA needs; minified like dist/tray-cred-helper.cjs, whose start-up it keeps.
+    await build({
+      entryPoints: [ENTRY],
+      outfile: main,
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      minify: true,
+      define: { TRAY_CRED_VERSION: JSON.stringify(version) },
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
     const blob = join(work, 'helper.blob');
     const config = join(work, 'sea-config.json');
     // The code cache saves V8 from compiling the bundle on each start: the helper runs before every `aws` command.
@@ -67,7 +87,7 @@ export function buildHelperSea(output: string = SEA_OUTPUT): string {
       config,
       JSON.stringify(
         {
-          main: HELPER_BUNDLE,
+          main,
           output: blob,
           disableExperimentalSEAWarning: true,
           useCodeCache: true,
@@ -109,6 +129,6 @@ export function buildHelperSea(output: string = SEA_OUTPUT): string {
 }
 
 if (import.meta.main) {
-  const out = buildHelperSea(process.argv[2] ? resolve(process.argv[2]) : SEA_OUTPUT);
+  const out = await buildHelperSea(process.argv[2] ? resolve(process.argv[2]) : SEA_OUTPUT);
   console.log(`wrote ${out}`);
 }

@@ -8,7 +8,7 @@
  */
 import { createConnection } from 'node:net';
 import { LineFrameReader } from './line-frame.ts';
-import { ProtocolError, encodeFrame, parseResponse, type Request, type Response } from './wire.ts';
+import { ProtocolError, encodeFrame, parseNotice, parseResponse, type Request, type Response } from './wire.ts';
 
 /** No agent answered at the socket path: it is not running, or the path is wrong. */
 export class AgentUnreachableError extends Error {
@@ -31,10 +31,11 @@ export function sendRequest(
   request: Request,
   timeoutMs: number,
   beforeWrite?: () => Error | undefined,
+  onNotice?: (notice: string) => void,
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
-    const frame = new LineFrameReader("the agent's answer");
+    let frame = new LineFrameReader("the agent's answer");
     let connected = false;
     let settled = false;
     const finish = (fn: () => void): void => {
@@ -59,11 +60,20 @@ export function sendRequest(
       }
       socket.write(encodeFrame(request));
     });
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       const read = frame.push(chunk);
       if (read.kind === 'partial') return;
       if (read.kind === 'too-large') {
         finish(() => reject(read.error));
+        return;
+      }
+      // A notice (asked for with `notices`) comes before the response: show it, then read on.
+      const notice = onNotice && !settled ? noticeOf(read.line, request.id) : undefined;
+      if (notice !== undefined) {
+        const rest = frame.leftover;
+        frame = new LineFrameReader("the agent's answer");
+        onNotice?.(notice);
+        if (rest.length > 0) onData(rest);
         return;
       }
       finish(() => {
@@ -73,7 +83,8 @@ export function sendRequest(
           reject(error);
         }
       });
-    });
+    };
+    socket.on('data', onData);
     socket.on('error', (error: NodeJS.ErrnoException) => {
       finish(() =>
         reject(
@@ -87,4 +98,13 @@ export function sendRequest(
       finish(() => reject(new ProtocolError('BAD_REQUEST', 'the agent closed the connection without an answer')));
     });
   });
+}
+
+/** A notice frame's text, or `undefined` for anything else (the response, or a frame the response parser will judge). */
+function noticeOf(line: string, id: string): string | undefined {
+  try {
+    return parseNotice(line, id);
+  } catch {
+    return undefined;
+  }
 }

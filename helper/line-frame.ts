@@ -28,6 +28,7 @@ export class LineFrameReader {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private settled: FrameRead | undefined;
+  private tail: Buffer = Buffer.alloc(0);
 
   /** `what` names the frame in the `TOO_LARGE` message: "request", "the agent's answer". */
   constructor(what: string) {
@@ -50,7 +51,13 @@ export class LineFrameReader {
       return PARTIAL;
     }
     this.chunks.push(chunk.subarray(0, nl));
+    this.tail = chunk.subarray(nl + 1);
     return this.settle({ kind: 'line', line: Buffer.concat(this.chunks).toString('utf8') });
+  }
+
+  /** The bytes after the line's newline in the chunk that completed it: the start of the next frame, for a reader that reads on (the client, past a notice). */
+  get leftover(): Buffer {
+    return this.tail;
   }
 
   private settle(outcome: FrameRead): FrameRead {

@@ -8,7 +8,7 @@
  * this platform (child_process alone costs several ms) and writes with fs.writeSync: touching
  * process.stdout would build a stream over fd 1 just to print one line.
  */
-import { lstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { lstatSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT_STATUS, type ErrorCode } from '../common/errors.ts';
 import { PROFILE_NAME } from '../common/names.ts';
@@ -183,16 +183,53 @@ async function pipeGuard(path: string): Promise<(() => Error | undefined) | unde
   };
 }
 
+/**
+ * This process's terminal, opened for writing, or `undefined` without one (a desktop app, cron, a
+ * service). The AWS CLI and the SDKs show the helper's stderr only after it fails, so what the
+ * person must see while a request waits goes here, as aws-vault's MFA prompt does; stderr keeps
+ * only the final line. It is the requester's own terminal: the helper runs in its process tree.
+ */
+function ownTerminal(): number | undefined {
+  if (process.platform === 'win32') return undefined;
+  try {
+    return openSync('/dev/tty', 'w');
+  } catch {
+    return undefined; // no controlling terminal (ENXIO): the agent says it on the desktop instead
+  }
+}
+
+/** Writes a notice of the agent's to the terminal, one line, control characters shown as '?'. */
+function showNotice(tty: number, notice: string): void {
+  try {
+    const shown = Array.from(notice, (ch) => {
+      const code = ch.codePointAt(0) ?? 0;
+      return code < 0x20 || (code >= 0x7f && code < 0xa0) ? '?' : ch;
+    });
+    writeSync(tty, `${shown.join('')}\n`);
+  } catch {
+    // the terminal went away: nothing to show it on
+  }
+}
+
 /** The agent's answer to one credentials request; every failure ends the process with its status. */
 async function ask(path: string, profile: string, seconds: number): Promise<unknown> {
   const id = `${process.pid.toString(36)}-${Date.now().toString(36)}`;
+  const tty = ownTerminal();
   let response;
   try {
     response = await sendRequest(
       path,
-      { v: PROTOCOL_VERSION, id, op: 'credentials', profile, caller: callerOf(process.ppid) },
+      {
+        v: PROTOCOL_VERSION,
+        id,
+        op: 'credentials',
+        profile,
+        caller: callerOf(process.ppid),
+        ...(tty === undefined ? {} : { notices: true as const }),
+      },
       seconds * 1000,
       await pipeGuard(path),
+      tty === undefined ? undefined : (notice) => showNotice(tty, notice),
     );
   } catch (error) {
     if (error instanceof UntrustedServerError) fail(EXIT_STATUS.NOT_RUNNING, error.message);

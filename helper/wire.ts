@@ -43,6 +43,10 @@ export type Request =
       profile: string;
       caller?: CallerClaim;
       purpose?: CredentialPurpose;
+      /** Session credentials only (exec, export, serve): a profile that serves its long-term key is refused before any prompt. */
+      sessionOnly?: true;
+      /** The client shows the person the agent's notices ({@link Notice}) while the request waits; without it the agent says it on the desktop. */
+      notices?: true;
     }
   | { v: number; id: string; op: 'status' | 'lock' | 'unlock' | 'sessions'; caller?: CallerClaim }
   | ({ v: number; id: string; caller?: CallerClaim } & ApprovalOpFields);
@@ -61,6 +65,10 @@ export interface StatusResult {
   waiting?: { profile: string; who: string }[];
   /** pid of the agent, so `tray-cred status` can say which process answers. */
   agentPid: number;
+  /** Who can answer an `ask` now: the tray's window, an approver command, a listening `tray-cred approve`, or nobody (absent from older agents). */
+  approver?: 'window' | 'command' | 'terminal' | 'nobody';
+  /** The profiles whose policy is `ask` (none known while locked; absent from older agents). */
+  askProfiles?: string[];
 }
 
 /** One set of temporary credentials the agent holds in memory. Never the keys themselves. */
@@ -166,6 +174,25 @@ function parseCaller(value: unknown): CallerClaim {
   return claim;
 }
 
+/** The fields of a request that names a profile (`credentials`, `forget`), validated. */
+function profileFields(o: Json): Omit<Extract<Request, { op: 'credentials' | 'forget' }>, 'v' | 'id' | 'caller'> {
+  if (typeof o.profile !== 'string' || !PROFILE_NAME.test(o.profile)) {
+    throw new ProtocolError('BAD_REQUEST', `profile must be ${PROFILE_NAME_RULE}`);
+  }
+  if (o.purpose !== undefined && (o.op !== 'credentials' || !isCredentialPurpose(o.purpose)))
+    throw new ProtocolError('BAD_REQUEST', `purpose is for credentials only, one of ${CREDENTIAL_PURPOSES.join(', ')}`);
+  for (const flag of ['sessionOnly', 'notices'] as const)
+    if (o[flag] !== undefined && (o.op !== 'credentials' || o[flag] !== true))
+      throw new ProtocolError('BAD_REQUEST', `${flag} is for credentials only, and only true`);
+  return {
+    op: o.op as 'credentials' | 'forget',
+    profile: o.profile,
+    ...(o.purpose !== undefined ? { purpose: o.purpose as CredentialPurpose } : {}),
+    ...(o.sessionOnly === true ? { sessionOnly: true as const } : {}),
+    ...(o.notices === true ? { notices: true as const } : {}),
+  };
+}
+
 /**
  * Validates a request line (without its newline). Throws {@link ProtocolError} with `VERSION`
  * for another protocol version, `TOO_LARGE` or `BAD_REQUEST` otherwise. The `id` of a request
@@ -188,22 +215,7 @@ export function parseRequest(line: string): Request {
   }
   const caller = o.caller === undefined ? undefined : parseCaller(o.caller);
   const base = { v: o.v, id: o.id, ...(caller ? { caller } : {}) };
-  if (PROFILE_OPS.includes(o.op as Op)) {
-    if (typeof o.profile !== 'string' || !PROFILE_NAME.test(o.profile)) {
-      throw new ProtocolError('BAD_REQUEST', `profile must be ${PROFILE_NAME_RULE}`);
-    }
-    if (o.purpose !== undefined && (o.op !== 'credentials' || !isCredentialPurpose(o.purpose)))
-      throw new ProtocolError(
-        'BAD_REQUEST',
-        `purpose is for credentials only, one of ${CREDENTIAL_PURPOSES.join(', ')}`,
-      );
-    return {
-      ...base,
-      op: o.op as 'credentials' | 'forget',
-      profile: o.profile,
-      ...(o.purpose !== undefined ? { purpose: o.purpose as CredentialPurpose } : {}),
-    };
-  }
+  if (PROFILE_OPS.includes(o.op as Op)) return { ...base, ...profileFields(o) };
   if (o.profile !== undefined) throw new ProtocolError('BAD_REQUEST', `op ${o.op} takes no profile`);
   if (o.op === 'approvals' || o.op === 'approve') {
     const fields = parseApprovalOp(o);
@@ -268,16 +280,39 @@ export function parseStatusResult(value: unknown): StatusResult {
         (w): w is { profile: string; who: string } => isObject(w) && isText(w.profile) && isText(w.who),
       )
     : undefined;
+  const approvers = ['window', 'command', 'terminal', 'nobody'] as const;
+  const approver = approvers.find((a) => a === value.approver);
+  const ask = Array.isArray(value.askProfiles) ? value.askProfiles.filter((p) => isText(p, 256)) : undefined;
   return {
     locked: value.locked,
     profiles: value.profiles,
     pending: value.pending,
     agentPid: value.agentPid,
     ...(waiting ? { waiting } : {}),
+    ...(approver ? { approver } : {}),
+    ...(ask ? { askProfiles: ask } : {}),
   };
 }
 
+/**
+ * A frame the agent may send before its response to a `credentials` request that asked for
+ * notices: one sentence for the person while the request waits (for an approver to connect). The
+ * response still follows; a notice never carries a secret, and nothing answers it.
+ */
+export interface Notice {
+  v: number;
+  id: string;
+  notice: string;
+}
+
+/** The notice's text when `line` is a notice frame for request `id`, else `undefined` (then it is the response). */
+export function parseNotice(line: string, id: string): string | undefined {
+  const o = parseObject(line, 'notice');
+  if (o.v !== PROTOCOL_VERSION || o.id !== id || !isText(o.notice, 2048) || 'ok' in o) return undefined;
+  return o.notice;
+}
+
 /** Serialises one frame: JSON plus the terminating newline. */
-export function encodeFrame(message: Request | Response): string {
+export function encodeFrame(message: Request | Response | Notice): string {
   return `${JSON.stringify(message)}\n`;
 }

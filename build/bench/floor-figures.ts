@@ -183,7 +183,7 @@ export async function rawCeiling(
 export async function seaVsFloor(world: World, instant: InstantAgent, profile: string, count = 3): Promise<Figure[]> {
   let sea: string;
   try {
-    sea = buildHelperSea(join(world.root, 'sea', 'tray-cred-helper'));
+    sea = await buildHelperSea(join(world.root, 'sea', 'tray-cred-helper'));
   } catch (error) {
     return [
       {

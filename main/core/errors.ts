@@ -72,14 +72,20 @@ export class ApprovalTimeoutError extends TrayCredError {
   }
 }
 
-/** How a request for approval is refused when nobody can be asked. Said to the client and in the agent's log. */
-export const NO_APPROVER_REASON =
-  'no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal';
+/** A request waited its whole approval time-out for an approver to connect, and none did. */
+export class NoApproverTimeoutError extends TrayCredError {
+  constructor(profile: string, seconds: number) {
+    super(
+      'TIMEOUT',
+      `nobody could approve access to "${profile}": no approver connected within ${seconds} s, so it was refused: run \`tray-cred approve\` in another terminal and retry (or start the agent with --approver <command>)`,
+    );
+  }
+}
 
-/** The agent has no way to ask a person (no approver command, no terminal approver listening). */
+/** The approver has no way to ask a person now (no approver command): the prompt waits for `tray-cred approve`. */
 export class NoApproverError extends TrayCredError {
   constructor() {
-    super('DENIED', NO_APPROVER_REASON);
+    super('DENIED', 'no approver configured: start the agent with --approver <command>, or run `tray-cred approve`');
   }
 }
 

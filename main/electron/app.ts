@@ -7,7 +7,7 @@
  */
 /* eslint-disable max-lines -- the composition root of the tray app's process: one job (see above) */
 import { dirname, join } from 'node:path';
-import { app, dialog, ipcMain, powerMonitor } from 'electron';
+import { app, dialog, ipcMain } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
 import { ControlService } from '../node/app/control-service.ts';
 import { HistoryService } from '../node/app/history-service.ts';
@@ -28,6 +28,7 @@ import { offerVaultInit } from './first-run.ts';
 import { runInstallHelperFlow } from './install-helper-flow.ts';
 import { registerIpc, type IpcServices } from './ipc.ts';
 import { startLockTriggers } from './lock-triggers.ts';
+import { stopAtQuit } from './quit.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, syncStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
@@ -38,7 +39,7 @@ import { trayProfileActions } from './tray/tray-profile-actions.ts';
 import { trayProfile } from './tray/tray-profile-menu.ts';
 import { AppTray } from './tray/tray.ts';
 import { touchIdConfirmed, unlockFromTray } from './unlock.ts';
-import { startUpdateChecks } from './updates.ts';
+import { installedByPackage, startUpdateChecks } from './updates.ts';
 import { AppWindows } from './windows.ts';
 
 /** The installer's appId (electron-builder.config.cjs): Windows shows notifications only for the AppUserModelID of the Start menu shortcut. */
@@ -80,6 +81,14 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     { fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) },
     runtime.audit.dir,
   );
+  // At once: a quit from the control window or a shutdown during the rest of the start still records the stop.
+  const closers: (() => unknown)[] = [() => windows.closeAll()];
+  stopAtQuit({
+    saveSnapshot: () => history.saveSnapshot(),
+    stop: (reason) => runtime.stop(reason),
+    closeUi: () => closers.map((close) => close()),
+    warn,
+  });
   wireWindows(runtime, windows, { history, unlock, approval: approver, keys: aws.accessKeys });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray({ ...runtime, identityCenter: aws.identityCenter });
@@ -124,19 +133,25 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
       warn,
     }),
   });
+  closers.push(() => tray.destroy());
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
   const triggers = wireLockAndNotices(runtime, settings, history, desktop);
+  closers.push(
+    () => triggers.stop(),
+    () => desktop?.close(),
+  );
   await openControlWithoutTrayHost(desktop, windows);
   // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
   const updates = app.isPackaged
-    ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn })
+    ? startUpdateChecks({
+        updater: (await import('electron-updater')).autoUpdater,
+        packaged: installedByPackage(process.resourcesPath),
+        clock: runtime.clock,
+        warn,
+      })
     : undefined;
-  stopBeforeQuit(
-    runtime,
-    () => history.saveSnapshot(),
-    () => [triggers.stop(), updates?.stop(), desktop?.close(), tray.destroy(), windows.closeAll()],
-  );
+  closers.push(() => updates?.stop());
   await unlock();
 }
 
@@ -229,6 +244,7 @@ function wireWindows(
     (frame, channel) => windows.isTrustedSender(frame, channel),
     warn,
   );
+  windows.serve();
   broker.onChange((event) => {
     windows.broadcast(CHANNELS.stateChanged, services.control.state());
     if (event !== 'pending') windows.broadcast(CHANNELS.profilesChanged);
@@ -268,7 +284,12 @@ function wireLockAndNotices(
 
 /** GNOME without the AppIndicator extension shows no tray icon: the control window stands in for it. */
 async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<void> {
-  if (!desktop || (await desktop.hasTrayHost().catch(() => true))) return;
+  // A bus that does not answer in time (BUS_TIMEOUT_MS) counts as a tray host: the start goes on, said in the log.
+  const hasTrayHost = desktop?.hasTrayHost().catch((error: unknown) => {
+    warn(`could not tell whether the desktop shows tray icons: ${(error as Error).message}`);
+    return true;
+  });
+  if (!desktop || (await hasTrayHost)) return;
   warn(
     'no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension',
   );
@@ -278,34 +299,13 @@ async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windo
 function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
   return runInstallHelperFlow({
     helperPath: shippedHelper(),
+    cliPath: app.isPackaged
+      ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred.cmd' : 'tray-cred')
+      : join(here, '..', 'tray-cred.mjs'),
     profiles: async () => (await broker.profiles()).map((p) => p.name),
     env: process.env,
     fs,
   });
-}
-
-/** Stops the agent first (socket closed, keys wiped, the stop recorded), then really quits. */
-function stopBeforeQuit(runtime: AgentRuntime, saveSnapshot: () => Promise<void>, closeUi: () => unknown): void {
-  let stopping = false;
-  let stopped = false;
-  app.on('before-quit', (event) => {
-    if (stopped) return;
-    event.preventDefault();
-    if (stopping) return;
-    stopping = true;
-    closeUi();
-    // The history index's snapshot first (it never fails: without a key or a place it writes nothing), then the agent.
-    void saveSnapshot()
-      .then(() => runtime.stop('quit from the tray'))
-      .catch((error: unknown) => warn(`stopped, but could not record it: ${(error as Error).message}`))
-      .finally(() => {
-        stopped = true;
-        app.quit();
-      });
-  });
-  // Logout and shutdown on macOS and Linux: quit, which stops the agent and records it. (Windows says so
-  // only to an open window, 'session-end': docs/platforms.md.)
-  powerMonitor.on('shutdown', () => app.quit());
 }
 
 /**

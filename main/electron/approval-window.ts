@@ -34,7 +34,9 @@ interface Entry {
  */
 function bringToFront(win: BrowserWindow, platform: NodeJS.Platform): void {
   win.setAlwaysOnTop(true, 'screen-saver');
-  if (platform !== 'win32') win.setVisibleOnAllWorkspaces(true, { visibleOnFullScreen: true });
+  // skipTransformProcessType: else Electron's macOS window calls DockHide (TransformProcessType) at every approval.
+  if (platform !== 'win32')
+    win.setVisibleOnAllWorkspaces(true, { visibleOnFullScreen: true, skipTransformProcessType: true });
   if (platform === 'darwin') app.focus({ steal: true });
   win.show();
   win.moveTop();

@@ -1,7 +1,7 @@
 import { showMessageBox } from './prompt-host.ts';
-import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, win32 } from 'node:path';
 import { awsFiles } from '../core/aws/import-sources.ts';
 import { UsageError } from '../core/errors.ts';
 import type { FileSystem } from '../core/ports/ports.ts';
@@ -11,6 +11,8 @@ import { showError } from './show-error.ts';
 export interface InstallHelperFlowDeps {
   /** The helper the app ships: resources/bin/tray-cred-helper when packaged, dist/tray-cred-helper.cjs in a checkout. */
   helperPath: string;
+  /** The CLI the app ships: resources/bin/tray-cred (a link to the same executable) when packaged, dist/tray-cred.mjs in a checkout. */
+  cliPath: string;
   /** Profile names (no secrets); throws LOCKED while locked. */
   profiles: () => Promise<string[]>;
   env: NodeJS.ProcessEnv;
@@ -27,7 +29,11 @@ export interface InstallHelperFlowDeps {
  * install, which is how an update reaches it). macOS runs a downloaded app from a random
  * read-only path until it is moved to Applications ("App Translocation").
  */
-async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEnv, home: string): Promise<string> {
+async function stablePaths(
+  deps: Pick<InstallHelperFlowDeps, 'helperPath' | 'cliPath' | 'env'>,
+  home: string,
+): Promise<{ helper: string; cli: string }> {
+  const { helperPath, cliPath, env } = deps;
   if (helperPath.startsWith('/Volumes/')) {
     throw new UsageError(
       'tray-cred runs from its disk image, which is gone once ejected: drag tray-cred to Applications, open it from there, and install the helper again',
@@ -38,15 +44,21 @@ async function stableHelperPath(helperPath: string, env: NodeJS.ProcessEnv, home
       'tray-cred runs from a temporary copy that macOS made of the download: move tray-cred to Applications, open it from there, and install the helper again',
     );
   }
-  if (!env.APPIMAGE) return helperPath;
-  const dir = join(home, '.local', 'share', 'tray-cred', 'bin');
+  if (!env.APPIMAGE) return { helper: helperPath, cli: cliPath };
+  // The executable, the CLI's bundle beside it (helper/packaged-entry.ts finds it at ../cli) and the CLI's link.
+  const root = join(home, '.local', 'share', 'tray-cred');
+  const dir = join(root, 'bin');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const target = join(dir, 'tray-cred-helper');
   const temp = `${target}.${process.pid}.tmp`;
   await copyFile(helperPath, temp);
   await chmod(temp, 0o755);
   await rename(temp, target);
-  return target;
+  await rm(join(root, 'cli'), { recursive: true, force: true });
+  await cp(join(dirname(helperPath), '..', 'cli'), join(root, 'cli'), { recursive: true });
+  await rm(join(dir, 'tray-cred'), { force: true });
+  await symlink('tray-cred-helper', join(dir, 'tray-cred'));
+  return { helper: target, cli: join(dir, 'tray-cred') };
 }
 
 /**
@@ -64,8 +76,8 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
     title: 'tray-cred',
     message: 'Install the command-line helper?',
     detail:
-      `This puts tray-cred-helper in ${home}/.local/bin, linked to the helper inside tray-cred (${deps.helperPath}). ` +
-      'The AWS CLI and SDKs run it through credential_process; it needs no Node of its own.',
+      `This puts tray-cred-helper and tray-cred in ${home}/.local/bin, linked to the commands inside tray-cred (${deps.helperPath}). ` +
+      'The AWS CLI and SDKs run the helper through credential_process; neither needs a Node of its own.',
     buttons: ['Cancel', 'Install'],
     defaultId: 1,
     cancelId: 0,
@@ -74,12 +86,11 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   if (consent.response !== 1) return;
   let installed;
   try {
-    const helperPath = await stableHelperPath(deps.helperPath, deps.env, home);
-    installed = await installHelper({
-      helperPath,
-      binDir: `${home}/.local/bin`,
-      ...(deps.env.PATH ? { pathEnv: deps.env.PATH } : {}),
-    });
+    const stable = await stablePaths(deps, home);
+    const where = { binDir: `${home}/.local/bin`, ...(deps.env.PATH ? { pathEnv: deps.env.PATH } : {}) };
+    installed = await installHelper({ helperPath: stable.helper, ...where });
+    // The CLI too: the tray's "Run a terminal" runs `tray-cred exec`, and every piece of advice names a tray-cred command.
+    await installHelper({ helperPath: stable.cli, name: 'tray-cred', ...where });
   } catch (error) {
     await showError('tray-cred could not install the helper', error);
     return;
@@ -126,8 +137,8 @@ async function windowsPathAdvice(helperPath: string): Promise<void> {
   await showMessageBox({
     type: 'info',
     title: 'tray-cred',
-    message: 'Put the helper on your Path',
-    detail: `The helper is ${helperPath}. Add its folder to your user Path (Settings → System → About → Advanced system settings → Environment Variables), open a new terminal, then run: tray-cred configure-aws`,
+    message: 'The commands are on your Path',
+    detail: `The installer put their folder (${win32.dirname(helperPath)}) on your user Path. Open a new terminal, then run: tray-cred configure-aws. If tray-cred is not found there, add that folder yourself (Settings → System → About → Advanced system settings → Environment Variables).`,
     buttons: ['OK'],
     noLink: true,
   });

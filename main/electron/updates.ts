@@ -1,4 +1,6 @@
 import { Notification } from 'electron';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AppUpdater, UpdateDownloadedEvent } from 'electron-updater';
 import type { Clock } from '../core/ports/ports.ts';
 
@@ -8,6 +10,12 @@ export const UPDATE_CHECK_MS = 6 * 60 * 60 * 1000;
 export interface UpdateCheckDeps {
   /** electron-updater's `autoUpdater` for this platform, configured from the packaged app-update.yml (electron-builder's `publish`). */
   updater: AppUpdater;
+  /**
+   * The app was installed by the system's package manager (the .deb; {@link installedByPackage}):
+   * the feed is only read, to say that a new version exists. electron-updater's DebUpdater would
+   * install it itself with `pkexec dpkg -i`, behind dpkg's and apt's back.
+   */
+  packaged: boolean;
   clock: Clock;
   warn: (message: string) => void;
 }
@@ -20,9 +28,9 @@ export interface UpdateCheckDeps {
  * an update signed by the same Developer ID. No downgrades, no pre-releases.
  */
 export function startUpdateChecks(deps: UpdateCheckDeps): { check(): Promise<void>; stop(): void } {
-  const { updater, clock, warn } = deps;
-  updater.autoDownload = true;
-  updater.autoInstallOnAppQuit = true;
+  const { updater, clock, warn, packaged } = deps;
+  updater.autoDownload = !packaged;
+  updater.autoInstallOnAppQuit = !packaged;
   updater.allowDowngrade = false;
   updater.allowPrerelease = false;
   updater.logger = null;
@@ -33,6 +41,13 @@ export function startUpdateChecks(deps: UpdateCheckDeps): { check(): Promise<voi
       body: 'It is installed when you quit tray-cred.',
     }).show();
   };
+  const onAvailable = (info: { version: string }): void => {
+    if (!packaged || !Notification.isSupported()) return;
+    new Notification({
+      title: `tray-cred ${info.version} is available`,
+      body: 'Install the new .deb with your package manager: sudo apt install ./tray-cred_<version>_<arch>.deb',
+    }).show();
+  };
   // electron-updater both emits 'error' and rejects with the same error: said once.
   const said = new WeakSet<object>();
   const onError = (error: Error): void => {
@@ -41,6 +56,7 @@ export function startUpdateChecks(deps: UpdateCheckDeps): { check(): Promise<voi
     warn(`update check failed: ${error.message.split('\n')[0] ?? ''}`);
   };
   updater.on('update-downloaded', onDownloaded);
+  updater.on('update-available', onAvailable);
   updater.on('error', onError);
   let cancel: (() => void) | undefined;
   const check = async (): Promise<void> => {
@@ -64,7 +80,20 @@ export function startUpdateChecks(deps: UpdateCheckDeps): { check(): Promise<voi
     stop() {
       cancel?.();
       updater.removeListener('update-downloaded', onDownloaded);
+      updater.removeListener('update-available', onAvailable);
       updater.removeListener('error', onError);
     },
   };
+}
+
+/**
+ * Whether the package manager installed the app: electron-builder writes `package-type` (`deb`)
+ * into a deb's resources, which is how electron-updater picks its DebUpdater (out/main.js).
+ */
+export function installedByPackage(resourcesPath: string): boolean {
+  try {
+    return readFileSync(join(resourcesPath, 'package-type'), 'utf8').trim() === 'deb';
+  } catch {
+    return false;
+  }
 }

@@ -88,6 +88,8 @@ export class AppWindows {
   private readonly options: AppWindowsOptions;
   private readonly open = new Map<PageKind, BrowserWindow>();
   private readonly pages: ReadonlyMap<string, PageKind>;
+  private serving = false;
+  private readonly unloaded: (() => void)[] = [];
 
   constructor(options: AppWindowsOptions) {
     this.options = options;
@@ -138,8 +140,21 @@ export class AppWindows {
     contents.on('will-frame-navigate', (event) => event.preventDefault());
     contents.on('will-redirect', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
-    void win.loadFile(join(this.options.pagesDir, page.file));
+    const load = (): void => void (win.isDestroyed() || win.loadFile(join(this.options.pagesDir, page.file)));
+    if (this.serving) load();
+    else this.unloaded.push(load);
     return win;
+  }
+
+  /**
+   * Lets the pages load, once every IPC handler they call is registered. A page calls main as it
+   * loads, and Electron answers a call with no handler with an error (lib/browser/ipc-dispatch.ts:
+   * "No handler registered for ..."), which would leave the page dead: a window asked for before
+   * this (an approval that arrives while the app starts) is made at once and loads its page here.
+   */
+  serve(): void {
+    this.serving = true;
+    for (const load of this.unloaded.splice(0)) load();
   }
 
   /** Which of our pages the frame is the top frame of, by its file path; undefined for any other frame. */

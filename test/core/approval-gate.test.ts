@@ -78,19 +78,49 @@ describe('ApprovalGate', () => {
     });
   });
 
-  it('without an approver refuses at once, unless a terminal approver listens: then its answer counts', async () => {
+  it('without an approver the prompt waits for one to connect up to its deadline, and its requests hear so once', async () => {
     const none: Approver = { ask: () => Promise.reject(new NoApproverError()) };
     const { g, clock } = gate(none);
-    assert.deepEqual((await g.ask('1', undefined, request('prod'))).result, { kind: 'no-approver' });
-    g.terminalListening(clock.now() + 30_000);
-    const asked = g.ask('2', undefined, request('prod'));
+    const heard: { id: string; profile: string; deadline: number }[] = [];
+    const start = clock.now();
+    const timedOut = g.ask('1', 'run-1', request('prod'), (w) => heard.push({ id: '1', ...w }));
     await flush();
+    assert.equal(g.pending, 1, 'not refused at once: it waits');
+    const joined = g.ask('1b', 'run-1', request('prod'), (w) => heard.push({ id: '1b', ...w }));
+    clock.advance(49_999);
+    assert.equal(g.pending, 1);
+    clock.advance(1);
+    assert.deepEqual((await timedOut).result, { kind: 'timeout', waitedMs: 50_000 });
+    assert.deepEqual((await joined).result, { kind: 'timeout', waitedMs: 50_000 });
+    assert.deepEqual(
+      heard.map((h) => h.id),
+      ['1', '1b'],
+      'the opener when it began to wait, the joiner as it joined',
+    );
+    assert.equal(heard[0]?.deadline, start + 50_000);
+    assert.equal(heard[0]?.profile, 'prod');
+
+    const asked = g.ask('2', undefined, request('prod'), () => undefined);
+    await flush();
+    clock.advance(7_000);
     const [pending] = g.list();
     assert.equal(pending?.id, '2');
     assert.equal(g.answer('no-such-prompt', { allow: true }), false, 'only a pending prompt can be answered');
     assert.equal(g.answer(pending!.ref, { allow: true }), true);
     assert.equal(g.answer(pending!.ref, { allow: false }), false, 'the first answer wins');
-    assert.deepEqual((await asked).result, { kind: 'answered', answer: { allow: true } });
+    assert.deepEqual((await asked).result, { kind: 'answered', answer: { allow: true }, waitedMs: 7_000 });
+  });
+
+  it('without an approver but with a terminal approver listening, the prompt waits for it and is not said to wait for one', async () => {
+    const none: Approver = { ask: () => Promise.reject(new NoApproverError()) };
+    const { g, clock } = gate(none);
+    g.terminalListening(clock.now() + 30_000);
+    let heard = 0;
+    const asked = g.ask('1', undefined, request('prod'), () => (heard += 1));
+    await flush();
+    assert.equal(g.answer(g.list()[0]!.ref, { allow: false }), true);
+    assert.deepEqual((await asked).result, { kind: 'answered', answer: { allow: false } });
+    assert.equal(heard, 0);
   });
 
   it('a terminal answer and the approver race: the first wins and the other prompt closes', async () => {

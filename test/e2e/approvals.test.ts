@@ -1,16 +1,16 @@
 /**
- * Headless approvals as a terminal user meets them: the refusal when nobody can be asked, the
- * refusal when the approver command cannot run (both in the agent's log too), and `tray-cred
+ * Headless approvals as a terminal user meets them: the wait when nobody can be asked yet (said
+ * on the requester's terminal), the refusal when the approver command cannot run (both in the agent's log too), and `tray-cred
  * approve` answering in a pseudo-terminal (`script`), y/n/scope and an MFA code.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { parseApprovalsResult, type WirePrompt } from '../../helper/approval-wire.ts';
 import { sendRequest } from '../../helper/client.ts';
-import { PROTOCOL_VERSION, type Request } from '../../helper/wire.ts';
+import { PROTOCOL_VERSION, type Request, type StatusResult } from '../../helper/wire.ts';
 import { StsStandIn } from '../fakes/sts-stand-in.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type Sandbox } from './support.ts';
@@ -65,21 +65,100 @@ function terminalApprover(sandbox: Sandbox, args: string[]) {
   };
 }
 
-test('no approver configured: the refusal says so at once, in the client and in the agent log, and suggests no weaker policy', {
+/**
+ * The helper under a pseudo-terminal (`script`), its stdout and stderr to files: what shows on the
+ * screen is only what it wrote to /dev/tty, the requester's terminal.
+ */
+function helperOnTerminal(sandbox: Sandbox, profile: string) {
+  const out = join(sandbox.root, 'helper.out');
+  const err = join(sandbox.root, 'helper.err');
+  const child = spawnGroup('script', ['-qec', `${HELPER} ${profile} >${out} 2>${err}`, '/dev/null'], {
+    env: sandbox.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let screen = '';
+  child.stdout!.on('data', (c: Buffer) => (screen += c.toString('utf8').replace(/\r/g, '')));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    screen: () => screen,
+    async until(pattern: RegExp): Promise<void> {
+      for (const end = Date.now() + 30_000; !pattern.test(screen); ) {
+        if (Date.now() > end) throw new Error(`the terminal never showed ${pattern}:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async done(): Promise<{ status: number | null; stdout: string; stderr: string }> {
+      const status = await exited;
+      return { status, stdout: await readFile(out, 'utf8'), stderr: await readFile(err, 'utf8') };
+    },
+    kill: () => killGroup(child.pid),
+  };
+}
+
+test("no approver: a request waits for `tray-cred approve`, says so on the requester's terminal (never stderr), status says nothing can approve, and the approval serves it", {
   timeout: 120_000,
 }, async (t) => {
   const { sandbox, startAgent } = await prepare(t);
   const agent = await startAgent();
-  const r = await helper(sandbox);
-  assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
-  assert.match(
-    r.stderr,
-    /no approver configured: start the agent with --approver <command> or answer with `tray-cred approve`/,
+  assert.match(agent.stderr(), /no --approver: `ask` requests wait up to 50 s for `tray-cred approve`/);
+  assert.doesNotMatch(agent.stderr(), /Ctrl-C/, 'not a terminal: the log does not say Ctrl-C stops it');
+  const before = await sandbox.trayCred(['status']);
+  assert.match(before.stdout, /warning: "prod" asks for approval, and nothing can approve: .*`tray-cred approve`/);
+  const waiting = helperOnTerminal(sandbox, 'prod');
+  t.after(() => waiting.kill());
+  await waiting.until(
+    /tray-cred: "prod" waits for an approval, and no approver is connected: run `tray-cred approve` in another terminal within \d+ s\n/,
   );
-  assert.doesNotMatch(r.stderr, /denied at the prompt|policy \S+ allow/);
-  assert.match(agent.stderr(), /refused "prod": no approver configured/);
+  assert.match(agent.stderr(), /"prod" waits for an approval, and no approver is connected/);
+  const status = JSON.parse((await sandbox.trayCred(['status', '--json'])).stdout) as StatusResult;
+  assert.equal(status.pending, 1);
+  assert.equal(status.approver, 'nobody');
+  assert.deepEqual(status.askProfiles, ['prod']);
+
+  const approve = terminalApprover(sandbox, ['--once']);
+  t.after(() => approve.kill());
+  await approve.type(/\[n\] deny: /, 'y');
+  const r = await waiting.done();
+  assert.equal(r.status, 0, `${r.stderr}\n${waiting.screen()}`);
+  assert.equal((JSON.parse(r.stdout) as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
+  assert.equal(r.stderr, '', 'stderr keeps only a final line, and there is none');
   const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
-  assert.match(access?.reason ?? '', /^no approver configured/);
+  assert.equal(access?.decision, 'approved');
+  assert.match(access?.reason ?? '', /^waited \d+ s for an approver to connect$/);
+});
+
+test('no approver and none connects: refused at the deadline with one stderr line naming the fix; audited as waited, then timed out', {
+  timeout: 120_000,
+}, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  const agent = await startAgent(['--approval-timeout', '5']);
+  const started = Date.now();
+  const r = await helper(sandbox);
+  assert.ok(Date.now() - started >= 4_500, 'it waited, not refused at once');
+  assert.equal(r.status, EXIT_STATUS.TIMEOUT, r.stderr);
+  assert.equal(
+    r.stderr,
+    'tray-cred-helper: nobody could approve access to "prod": no approver connected within 5 s, so it was refused: run `tray-cred approve` in another terminal and retry (or start the agent with --approver <command>)\n',
+  );
+  assert.match(agent.stderr(), /refused "prod": no approver connected within 5 s/);
+  const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
+  assert.equal(access?.decision, 'timeout');
+  assert.match(access?.reason ?? '', /^waited \d s for an approver to connect; none did$/);
+});
+
+test('exec, on a profile that serves its long-term key, is refused before any prompt: nothing asked, recorded as denied', {
+  timeout: 120_000,
+}, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  const asked = join(sandbox.root, 'asked');
+  await startAgent(['--approver', `touch ${asked}`]);
+  const r = await sandbox.trayCred(['exec', 'prod', '--', 'true']);
+  assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
+  assert.match(r.stderr, /serves its long-term key, which exec, export and serve hand out only with --long-term-key/);
+  await assert.rejects(readFile(asked), 'the approver was never run');
+  const access = (await auditEntries(sandbox)).filter((e) => e.event === 'access').at(-1);
+  assert.equal(access?.decision, 'denied');
+  assert.match(access?.reason ?? '', /long-term key/);
 });
 
 test('an approver command that cannot run: "approver failed to run: <reason>", in the client and the agent log', {

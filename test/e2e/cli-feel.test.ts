@@ -56,6 +56,9 @@ test('a typo is one line with the suggestion and the help to see, exit 2, never 
   const cases = [
     { args: ['lst'], says: "tray-cred: unknown command 'lst' (did you mean 'list'?); see tray-cred --help" },
     { args: ['frobnicate'], says: "tray-cred: unknown command 'frobnicate'; see tray-cred --help" },
+    // With --help an unknown command must not print the main help and exit 0, as if it were fine.
+    { args: ['frobnicate', '--help'], says: "tray-cred: unknown command 'frobnicate'; see tray-cred --help" },
+    { args: ['lst', '-h'], says: "tray-cred: unknown command 'lst' (did you mean 'list'?); see tray-cred --help" },
     {
       args: ['list', '--jsn'],
       says: "tray-cred: unknown option '--jsn' (did you mean '--json'?); see tray-cred list --help",

@@ -190,7 +190,7 @@ test('policy and remove take effect in a running agent without a restart', async
   await ok(sandbox, ['import', await importFile(sandbox, credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }))]);
   // prod's default STS session mode would need the network; here it serves its stored keys.
   await ok(sandbox, ['sts', 'prod', '--session-mode', 'off']);
-  const agent = await startAgent(); // no --approver: `ask` is denied
+  const agent = await startAgent(['--approver', 'false']); // an approver that says no: `ask` is denied
   const helper = (profile: string): Promise<RunResult> => run(HELPER, [profile], { env: sandbox.env });
   const devDoc = `${JSON.stringify({ Version: 1, AccessKeyId: DEV_KEYS.accessKeyId, SecretAccessKey: DEV_KEYS.secretAccessKey })}\n`;
   const lastAccess = async (): Promise<[string | undefined, string | undefined]> => {
@@ -213,11 +213,8 @@ test('policy and remove take effect in a running agent without a restart', async
     'Profile "dev": ask, approvals remembered for 5 min.\n',
   );
   r = await helper('dev');
-  assert.equal(r.status, EXIT_STATUS.DENIED, 'without --approver nobody can approve');
-  assert.equal(
-    r.stderr,
-    'tray-cred-helper: access to "dev" was denied: no approver configured: start the agent with --approver <command> or answer with `tray-cred approve` in another terminal\n',
-  );
+  assert.equal(r.status, EXIT_STATUS.DENIED, 'the approver says no');
+  assert.equal(r.stderr, 'tray-cred-helper: access to "dev" was denied: denied at the prompt\n');
 
   assert.equal((await ok(sandbox, ['policy', 'dev', 'allow'])).stdout, 'Profile "dev": allow.\n');
   r = await helper('dev');
@@ -253,7 +250,15 @@ test('policy and remove take effect in a running agent without a restart', async
   };
   assert.deepEqual(
     status,
-    { locked: false, profiles: 1, pending: 0, waiting: [], agentPid: agent.pid },
+    {
+      locked: false,
+      profiles: 1,
+      pending: 0,
+      waiting: [],
+      agentPid: agent.pid,
+      approver: 'command',
+      askProfiles: [],
+    },
     'the same agent served it all',
   );
   assert.deepEqual(

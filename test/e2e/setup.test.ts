@@ -11,6 +11,7 @@ import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
 import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
+import { killGroup, spawnGroup } from '../node/processes.ts';
 import { awsCli } from './aws-cli-driver.ts';
 
 const exists = (path: string): Promise<boolean> =>
@@ -66,7 +67,13 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
   await plaintext(s);
   const r = await setup(s, '--yes');
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /6\/7 check\n {2}tray-cred-helper dev: served, and written to the audit log\n/);
+  assert.match(r.stdout, /7\/8 check\n {2}tray-cred-helper dev: served, and written to the audit log\n/);
+  // --yes and no --approvals: prod is answered by `tray-cred approve`, and setup's last line says nothing can approve yet.
+  assert.match(r.stdout, /5\/8 approvals\n {2}`tray-cred approve` approves, in a terminal window of its own/);
+  assert.match(
+    r.stdout,
+    /\nDone: `aws` now gets its credentials from tray-cred, and every access is in `tray-cred audit`; but "prod" asks for approval, and nothing can approve: .*\.\n$/,
+  );
   assert.equal(await exists(s.awsCredentials), false, 'the plaintext file is retired after the check');
   // ~/.local/bin is not on this PATH, so the helper is named by its full path: aws works in any terminal.
   const helper = join(s.userHome, '.local', 'bin', 'tray-cred-helper');
@@ -88,8 +95,14 @@ test('from the plaintext file: vault, import, commands, config, agent, one audit
   );
 
   const doctor = await run(TRAY_CRED, ['doctor'], { env: s.env });
-  assert.equal(doctor.status, 0, `doctor after setup: ${doctor.stdout}${doctor.stderr}`);
-  assert.match(doctor.stdout, /Nothing to do\.\n$/);
+  assert.equal(doctor.status, 1, `doctor after setup: ${doctor.stdout}${doctor.stderr}`);
+  assert.match(
+    doctor.stdout,
+    /Needs action:\n {2}todo {2}agent \d+: "prod" asks for approval, and nothing can approve: a request waits .* for `tray-cred approve` in another terminal; .*\n$/,
+    'the one thing left: who approves prod',
+  );
+  const status = await run(TRAY_CRED, ['status'], { env: s.env });
+  assert.match(status.stdout, /\nwarning: "prod" asks for approval, and nothing can approve/);
 
   const again = await setup(s, '--yes');
   assert.equal(again.status, 0, again.stderr);
@@ -179,6 +192,66 @@ test('the Node setup recorded is gone: doctor names the launchers that run it an
     );
 });
 
+test('after a headless setup, a prod request started before `tray-cred approve` waits for it and is served once approved', {
+  timeout: 120_000,
+}, async (t) => {
+  const s = await home(t);
+  await plaintext(s);
+  assert.equal((await setup(s, '--yes', '--approvals', 'terminal')).status, 0);
+  // Stored keys, no STS (no network here): this is about who approves.
+  assert.equal((await s.trayCred(['sts', 'prod', '--session-mode', 'off'])).status, 0);
+  const waiting = exportCredentials(s, 'prod');
+  for (let i = 0; i < 100; i += 1) {
+    const st = await run(TRAY_CRED, ['status', '--json'], { env: s.env });
+    if ((JSON.parse(st.stdout) as { pending: number }).pending > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const approve = spawnGroup('script', ['-qec', `${TRAY_CRED} approve --once`, '/dev/null'], {
+    env: s.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  t.after(() => killGroup(approve.pid));
+  let screen = '';
+  let typed = false;
+  approve.stdout!.on('data', (c: Buffer) => {
+    screen += c.toString('utf8');
+    if (!typed && /\[n\] deny: /.test(screen)) {
+      typed = true;
+      approve.stdin!.write('y\n');
+    }
+  });
+  const cli = await waiting;
+  assert.equal(cli.status, 0, `${cli.stderr}\n${screen}`);
+  assert.equal((JSON.parse(cli.stdout) as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
+  const access = (await auditEntries(s)).filter((e) => e.event === 'access').at(-1);
+  assert.equal(access?.decision, 'approved');
+  assert.match(access?.reason ?? '', /^waited \d+ s for an approver to connect/);
+});
+
+test('setup --approver: a program that is not installed is refused before anything starts; one that is, starts the agent with it', {
+  timeout: 120_000,
+}, async (t) => {
+  const s = await home(t);
+  await plaintext(s);
+  const missing = await setup(s, '--yes', '--approver', 'zenity-not-installed --question');
+  assert.notEqual(missing.status, 0);
+  assert.match(
+    missing.stderr,
+    /setup stopped at step 5 \(approvals\): the approver command's program `zenity-not-installed` is not installed or not on PATH/,
+  );
+  const r = await setup(s, '--yes', '--approver', 'true');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /the agent runs `true` for each request/);
+  assert.match(
+    r.stdout,
+    /\nDone: `aws` now gets its credentials from tray-cred, and every access is in `tray-cred audit`\.\n$/,
+  );
+  const status = JSON.parse((await run(TRAY_CRED, ['status', '--json'], { env: s.env })).stdout) as {
+    approver: string;
+  };
+  assert.equal(status.approver, 'command');
+});
+
 test('from nothing: a vault, and each later step says what it still needs', { timeout: 120_000 }, async (t) => {
   const s = await home(t);
   const dry = await setup(s, '--dry-run');
@@ -211,11 +284,9 @@ test('from the openssl recipe: imported with its key file, its .enc retired afte
     "the recipe's script is named, with what to do with it",
   );
   assert.match(await readFile(recipe.config, 'utf8'), /credential_process = \S*tray-cred-helper dev\n/);
-  assert.equal(
-    (JSON.parse((await exportCredentials(s, 'prod')).stdout || '{}') as { AccessKeyId?: string }).AccessKeyId,
-    undefined,
-    'prod asks, and no approver answers: not served',
-  );
+  // prod asks, and nothing approves it yet (a request would wait for `tray-cred approve`: the test above).
+  const status = await run(TRAY_CRED, ['status'], { env: s.env });
+  assert.match(status.stdout, /\nwarning: "prod" asks for approval, and nothing can approve/);
 });
 
 test('stopped at a step: what came before stays done, the step and what follows change nothing', {
@@ -249,7 +320,7 @@ test('stopped at a step: what came before stays done, the step and what follows 
       );
     },
   );
-  await t.test('an agent that cannot start: stops at step 5 after 10 s; config set, plaintext untouched', async (t) => {
+  await t.test('an agent that cannot start: stops at step 6 after 10 s; config set, plaintext untouched', async (t) => {
     const s = await home(t);
     await plaintext(s);
     const open = join(s.root, 'open');
@@ -259,7 +330,7 @@ test('stopped at a step: what came before stays done, the step and what follows 
     assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
     assert.match(
       r.stderr,
-      /setup stopped at step 5 \(agent\): the agent \(see .*agent\.log\) did not answer on .* within 10 s/,
+      /setup stopped at step 6 \(agent\): the agent \(see .*agent\.log\) did not answer on .* within 10 s/,
     );
     assert.match(await readFile(join(s.home, 'agent.log'), 'utf8'), /can be opened by other users/, 'the log says why');
     assert.equal(await readFile(s.awsCredentials, 'utf8'), credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }));
@@ -293,7 +364,7 @@ test('stopped at a step: what came before stays done, the step and what follows 
       assert.equal(await exists(s.awsConfig), false);
     },
   );
-  await t.test('an agent that is locked: the check fails at step 6 and the plaintext is kept', async (t) => {
+  await t.test('an agent that is locked: the check fails at step 7 and the plaintext is kept', async (t) => {
     const s = await home(t);
     await plaintext(s);
     assert.equal((await run(TRAY_CRED, ['init'], { env: s.env })).status, 0);
@@ -301,7 +372,7 @@ test('stopped at a step: what came before stays done, the step and what follows 
     t.after(() => agent.stop());
     const r = await setup(s, '--yes');
     assert.equal(r.status, EXIT_STATUS.ENVIRONMENT, r.stderr);
-    assert.match(r.stderr, /setup stopped at step 6 \(check\): tray-cred-helper dev failed \(exit 4\): .*locked/);
+    assert.match(r.stderr, /setup stopped at step 7 \(check\): tray-cred-helper dev failed \(exit 4\): .*locked/);
     assert.equal(
       await readFile(s.awsCredentials, 'utf8'),
       credentialsFile({ dev: DEV_KEYS, prod: PROD_KEYS }),

@@ -49,6 +49,7 @@ function wire(platform: NodeJS.Platform) {
     (f, c) => windows.isTrustedSender(f, c),
     (m) => warnings.push(m),
   );
+  windows.serve();
   const approvalWindow = () =>
     electron.BrowserWindow.instances.filter((w) => w.loaded?.endsWith('approval.html')).at(-1);
   const invoke = async <T>(frame: unknown, channel: string, ...args: unknown[]): Promise<IpcReply<T>> =>
@@ -90,8 +91,12 @@ for (const platform of ['darwin', 'win32', 'linux'] as const) {
       // Electron's setVisibleOnAllWorkspaces does nothing on Windows; on macOS it also covers full-screen Spaces.
       assert.deepEqual(
         win.allWorkspaces,
-        platform === 'win32' ? undefined : { visible: true, options: { visibleOnFullScreen: true } },
+        platform === 'win32'
+          ? undefined
+          : { visible: true, options: { visibleOnFullScreen: true, skipTransformProcessType: true } },
       );
+      // Without skipTransformProcessType Electron hides the Dock icon (a process-type change) at every approval.
+      assert.deepEqual(electron.app.processTypeChanges, []);
       assert.deepEqual(electron.app.focusCalls, platform === 'darwin' ? [{ steal: true }] : []);
       assert.ok(win.shown >= 1 && win.focused >= 1 && win.movedTop >= 1);
       assert.equal(win.flashing, true);

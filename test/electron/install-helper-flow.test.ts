@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lstat, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -14,13 +14,21 @@ const fs = new NodeFileSystem(process.getuid?.());
 describe('tray menu: Install command-line helper…', () => {
   let home: string;
   let helper: string;
+  let cli: string;
   let env: NodeJS.ProcessEnv;
   beforeEach(async () => {
     electron.reset();
     home = await mkdtemp(join(tmpdir(), 'tc-install-flow-'));
-    // A stand-in for the shipped single executable: any non-.cjs file is linked, not wrapped.
-    helper = join(home, 'resources-bin-tray-cred-helper');
+    // A stand-in for the package's resources: the single executable (any non-.cjs file is linked, not wrapped),
+    // tray-cred linked to it, and the CLI's bundle in cli/.
+    const resources = join(home, 'app', 'resources');
+    await mkdir(join(resources, 'bin'), { recursive: true });
+    await mkdir(join(resources, 'cli'));
+    helper = join(resources, 'bin', 'tray-cred-helper');
     await writeFile(helper, '#!/bin/sh\necho helper\n', { mode: 0o755 });
+    cli = join(resources, 'bin', 'tray-cred');
+    await symlink('tray-cred-helper', cli);
+    await writeFile(join(resources, 'cli', 'tray-cred.mjs'), '// the CLI\n');
     env = {
       PATH: '/usr/bin:/bin',
       AWS_CONFIG_FILE: join(home, 'aws-config'),
@@ -30,7 +38,14 @@ describe('tray menu: Install command-line helper…', () => {
   afterEach(() => rm(home, { recursive: true, force: true }));
 
   it('installs nothing without consent', async () => {
-    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev'], env, home });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: helper,
+      cliPath: cli,
+      profiles: async () => ['dev'],
+      env,
+      home,
+    });
     const box = await electron.dialog.untilShown();
     assert.equal(box.options.message, 'Install the command-line helper?');
     assert.equal(box.options.cancelId, 0);
@@ -46,10 +61,18 @@ describe('tray menu: Install command-line helper…', () => {
       env.AWS_SHARED_CREDENTIALS_FILE!,
       '[prod]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\naws_secret_access_key = x\n',
     );
-    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev', 'prod'], env, home });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: helper,
+      cliPath: cli,
+      profiles: async () => ['dev', 'prod'],
+      env,
+      home,
+    });
     (await electron.dialog.untilShown(1)).click('Install');
     const offer = await electron.dialog.untilShown(2);
     assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred-helper')), helper);
+    assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred')), cli, 'the CLI beside it');
     assert.match(offer.options.detail!, /is installed\./);
     assert.ok(offer.options.detail!.includes(`${join(home, '.local', 'bin')} is not on your PATH`));
     assert.match(offer.options.detail!, /for: dev, prod\?/);
@@ -69,6 +92,7 @@ describe('tray menu: Install command-line helper…', () => {
     const flow = runInstallHelperFlow({
       fs,
       helperPath: helper,
+      cliPath: cli,
       profiles: async () => {
         throw Object.assign(new Error('tray-cred is locked'), { code: 'LOCKED' });
       },
@@ -87,7 +111,14 @@ describe('tray menu: Install command-line helper…', () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(home, '.local', 'bin'), { recursive: true });
     await writeFile(join(home, '.local', 'bin', 'tray-cred-helper'), 'mine\n');
-    const flow = runInstallHelperFlow({ fs, helperPath: helper, profiles: async () => ['dev'], env, home });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: helper,
+      cliPath: cli,
+      profiles: async () => ['dev'],
+      env,
+      home,
+    });
     (await electron.dialog.untilShown(1)).click('Install');
     const error = await electron.dialog.untilShown(2);
     assert.match(`${error.options.message} ${error.options.detail}`, /rm '/);
@@ -100,6 +131,7 @@ describe('tray menu: Install command-line helper…', () => {
     const flow = runInstallHelperFlow({
       fs,
       helperPath: helper,
+      cliPath: cli,
       profiles: async () => [],
       env: { ...env, APPIMAGE: '/home/ann/Apps/tray-cred.AppImage' },
       home,
@@ -111,12 +143,24 @@ describe('tray menu: Install command-line helper…', () => {
     assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred-helper')), copy);
     assert.equal(await readFile(copy, 'utf8'), '#!/bin/sh\necho helper\n');
     assert.equal((await lstat(copy)).mode & 0o777, 0o755);
+    // The CLI: a link to the copy, with the bundle where the executable looks for it (bin/../cli).
+    const share = join(home, '.local', 'share', 'tray-cred');
+    assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred')), join(share, 'bin', 'tray-cred'));
+    assert.equal(await readlink(join(share, 'bin', 'tray-cred')), 'tray-cred-helper');
+    assert.equal(await readFile(join(share, 'cli', 'tray-cred.mjs'), 'utf8'), '// the CLI\n');
   });
 
   it("refuses to link into macOS's temporary copy of a downloaded app, and says to move it to Applications", async () => {
     const translocated =
       '/private/var/folders/x/AppTranslocation/ABC/d/tray-cred.app/Contents/Resources/bin/tray-cred-helper';
-    const flow = runInstallHelperFlow({ fs, helperPath: translocated, profiles: async () => [], env, home });
+    const flow = runInstallHelperFlow({
+      fs,
+      helperPath: translocated,
+      cliPath: cli,
+      profiles: async () => [],
+      env,
+      home,
+    });
     (await electron.dialog.untilShown(1)).click('Install');
     const error = await electron.dialog.untilShown(2);
     assert.match(error.options.detail!, /move tray-cred to Applications/);
@@ -125,19 +169,20 @@ describe('tray menu: Install command-line helper…', () => {
     await assert.rejects(lstat(join(home, '.local', 'bin', 'tray-cred-helper')), { code: 'ENOENT' });
   });
 
-  it('on Windows says which folder to add to Path instead of offering ~/.local/bin', async () => {
+  it('on Windows says the installer put the commands on Path instead of offering ~/.local/bin', async () => {
     electron.reset({ platform: 'win32' });
     const flow = runInstallHelperFlow({
       fs,
       helperPath: 'C:\\Users\\Ann\\AppData\\Local\\Programs\\tray-cred\\resources\\bin\\tray-cred-helper.exe',
+      cliPath: 'C:\\Users\\Ann\\AppData\\Local\\Programs\\tray-cred\\resources\\bin\\tray-cred.cmd',
       profiles: async () => ['dev'],
       env,
       home,
       platform: 'win32',
     });
     const box = await electron.dialog.untilShown();
-    assert.equal(box.options.message, 'Put the helper on your Path');
-    assert.match(box.options.detail!, /resources\\bin\\tray-cred-helper\.exe\. Add its folder to your user Path/);
+    assert.equal(box.options.message, 'The commands are on your Path');
+    assert.match(box.options.detail!, /The installer put their folder \(.*resources\\bin\) on your user Path/);
     box.click('OK');
     await flow;
     await assert.rejects(lstat(join(home, '.local')), { code: 'ENOENT' });
@@ -149,6 +194,7 @@ describe('tray menu: Install command-line helper…', () => {
     const flow = runInstallHelperFlow({
       fs,
       helperPath: helper,
+      cliPath: cli,
       profiles: async () => ['dev'],
       env,
       home,
@@ -157,6 +203,8 @@ describe('tray menu: Install command-line helper…', () => {
     (await electron.dialog.untilShown(1)).click('Install');
     const offer = await electron.dialog.untilShown(2);
     const command = join(home, '.local', 'bin', 'tray-cred-helper');
+    // The menu item is how a Mac gets the CLI on PATH: tray-cred beside the helper.
+    assert.equal(await readlink(join(home, '.local', 'bin', 'tray-cred')), cli);
     assert.match(offer.options.detail!, /~\/\.zprofile/);
     assert.ok(offer.options.detail!.includes(`"credential_process = ${command} <profile>"`), offer.options.detail);
     offer.click('Add the lines');
@@ -172,6 +220,7 @@ describe('tray menu: Install command-line helper…', () => {
     const flow = runInstallHelperFlow({
       fs,
       helperPath: '/Volumes/tray-cred 1.0.0/tray-cred.app/Contents/Resources/bin/tray-cred-helper',
+      cliPath: '/Volumes/tray-cred 1.0.0/tray-cred.app/Contents/Resources/bin/tray-cred',
       profiles: async () => [],
       env,
       home,

@@ -7,11 +7,22 @@
  * Needs dist/ (build/test.sh builds it) and the D-Bus session with gnome-keyring of npm test.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { bundleDesktopCli } from '../../build/bundle-desktop-cli.ts';
 import { buildHelperSea } from '../../build/helper-sea.ts';
 import { HELPER, ROOT, run, testSandbox } from '../e2e/support.ts';
 
@@ -115,6 +126,35 @@ async function pack(
   }
 }
 
+/** electron-builder's deb templates, rendered as FpmTarget's writeConfigFile does (an unknown `${name}` is an error there too). */
+const APPARMOR_TEMPLATE = readFileSync(require.resolve('app-builder-lib/templates/linux/apparmor-profile.tpl'), 'utf8');
+function renderTemplate(text: string): string {
+  const values: Record<string, string> = {
+    executable: 'tray-cred',
+    sanitizedProductName: 'tray-cred',
+    productFilename: 'tray-cred',
+  };
+  return text.replace(/\$\{([a-zA-Z]+)\}/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`Macro ${name} is not defined`);
+    return values[name]!;
+  });
+}
+
+test('macOS builds a zip beside the dmg (the updater downloads the zip), Linux recommends the deb, Windows puts the commands on Path', () => {
+  const targets = (platform: string) => [(config[platform] as { target: string | string[] }).target].flat();
+  assert.deepEqual(targets('mac').sort(), ['dmg', 'zip']);
+  assert.equal(targets('linux')[0], 'deb');
+  // The deb's profile is electron-builder's: abi/4.0, `userns` for the app's binary (electron/electron#42510).
+  assert.equal((config.deb as Record<string, unknown>).appArmorProfile, undefined);
+  const profile = renderTemplate(APPARMOR_TEMPLATE);
+  assert.match(profile, /^abi <abi\/4\.0>,/);
+  assert.match(profile, /profile "tray-cred" "\/opt\/tray-cred\/tray-cred" flags=\(unconfined\) \{\s+userns,/);
+  const nsh = readFileSync(join(ROOT, (config.nsis as { include: string }).include), 'utf8');
+  assert.match(nsh, /!macro customInstall\s+!insertmacro trayCredPath add/);
+  assert.match(nsh, /!macro customUnInstall\s+!insertmacro trayCredPath remove/);
+  assert.match(nsh, /\$INSTDIR\\resources\\bin/);
+});
+
 test('electron-builder schema accepts the config and rejects a misspelt or mistyped option', async () => {
   await validateConfiguration(config, new DebugLogger(false));
   await assert.rejects(
@@ -151,14 +191,19 @@ describe('a linux dir pack against a stand-in Electron', {
         throw new Error(`${f} is missing: run \`node build/bundle.ts\` (build/test.sh does)`);
     }
     tmp = await mkdtemp('/tmp/tc-pack-');
-    sea = buildHelperSea(join(tmp, 'sea', 'tray-cred-helper'));
+    sea = await buildHelperSea(join(tmp, 'sea', 'tray-cred-helper'));
+    const cli = await bundleDesktopCli(join(tmp, 'cli'));
     const out = join(tmp, 'out');
     const electronDist = standInElectron(join(tmp, 'electron-dist'));
+    const built: Record<string, string> = { 'bin/tray-cred-helper': sea, cli };
     await pack(
       (c) => ({
         electronDist,
         directories: { ...c.directories, output: out },
-        linux: { ...c.linux, extraResources: c.linux.extraResources.map((r) => ({ ...r, from: sea })) },
+        linux: {
+          ...c.linux,
+          extraResources: c.linux.extraResources.map((r) => ({ ...r, from: built[r.to] ?? r.from })),
+        },
       }),
       HOST_ARCH,
       log,
@@ -283,6 +328,93 @@ describe('a linux dir pack against a stand-in Electron', {
     });
     assert.equal(answers['no-such-profile']!.status, 7, 'unknown profile');
     assert.match(answers['no-such-profile']!.stderr, /^tray-cred-helper: .*no-such-profile/);
+  });
+
+  test('the packed tray-cred is the CLI: a link to the single executable, running the packed bundle and addons', async (t) => {
+    const bin = join(appDir, 'resources', 'bin');
+    assert.equal(readlinkSync(join(bin, 'tray-cred')), 'tray-cred-helper', 'a link, so the package carries one Node');
+    const packed = join(bin, 'tray-cred');
+    const version = await run(packed, ['--version'], { env: { PATH: '/usr/bin:/bin' } });
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, /^tray-cred \d+\.\d+\.\d+ \(Node v24\./);
+    // Its own files only: the pack sits in /tmp, where no checkout's node_modules is on the resolution path.
+    const addons = readdirSync(join(appDir, 'resources', 'cli', 'node_modules'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.node'))
+      .map((f) => f.split('/').slice(0, 2).join('/'));
+    assert.deepEqual([...new Set(addons)].sort(), [
+      `@koromix/koffi-${process.platform}-${process.arch}`,
+      `@napi-rs/keyring-${process.platform}-${process.arch}-gnu`,
+    ]);
+    const { sandbox, startAgent } = await testSandbox(t);
+    const cli = (args: string[], input?: string) =>
+      run(packed, args, { env: sandbox.env, ...(input === undefined ? {} : { input }) });
+    // The keyring's addon (init, add) and the audit's worker threads (verify) load from resources/cli.
+    assert.equal((await cli(['init'])).status, 0);
+    const added = await cli(
+      ['add', 'dev', '--access-key-id', 'AKIAPACKEDCLI0000001'],
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYPACKEDCLI\n',
+    );
+    assert.equal(added.status, 0, added.stderr);
+    const verified = await cli(['audit', 'verify']);
+    assert.equal(verified.status, 0, verified.stderr);
+    await startAgent();
+    // exec reaches the agent through the packed CLI's client and koffi; the key reaches the child's environment.
+    const exec = await cli(['exec', 'dev', '--long-term-key', '--', 'sh', '-c', 'printf %s "$AWS_ACCESS_KEY_ID"']);
+    assert.equal(exec.status, 0, exec.stderr);
+    assert.equal(exec.stdout, 'AKIAPACKEDCLI0000001');
+    // The CLI starting itself by its script (a service unit's ExecStart, setup's agent) is the CLI too.
+    const byScript = await run(
+      join(bin, 'tray-cred-helper'),
+      [join(appDir, 'resources', 'cli', 'tray-cred.mjs'), '--version'],
+      {
+        env: { PATH: '/usr/bin:/bin' },
+      },
+    );
+    assert.equal(byScript.stdout, version.stdout);
+  });
+
+  test('the .deb scripts link both commands into /usr/bin, install the AppArmor profile, and undo only their own', async () => {
+    const root = join(tmp, 'deb-root');
+    const stubs = join(tmp, 'deb-stubs');
+    mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+    mkdirSync(join(root, 'etc', 'apparmor.d'), { recursive: true });
+    mkdirSync(join(root, 'opt', 'tray-cred', 'resources'), { recursive: true });
+    writeFileSync(join(root, 'opt', 'tray-cred', 'resources', 'apparmor-profile'), renderTemplate(APPARMOR_TEMPLATE));
+    // AppArmor is not installed here: its two commands are stand-ins that log and succeed, as on Ubuntu 24.04.
+    mkdirSync(stubs);
+    for (const name of ['apparmor_status', 'apparmor_parser']) {
+      writeFileSync(join(stubs, name), `#!/bin/sh\necho "${name} $*" >> "${stubs}/calls"\n`);
+      chmodSync(join(stubs, name), 0o755);
+    }
+    const script = (name: string) => {
+      const file = join(tmp, name);
+      writeFileSync(
+        file,
+        renderTemplate(readFileSync(join(ROOT, (config.deb as Record<string, string>)[name]!), 'utf8')),
+      );
+      return run('/bin/bash', [file], { env: { PATH: `${stubs}:/usr/bin:/bin`, DPKG_ROOT: root } });
+    };
+    const installed = await script('afterInstall');
+    assert.equal(installed.status, 0, installed.stderr);
+    for (const command of ['tray-cred', 'tray-cred-helper']) {
+      const target = readlinkSync(join(root, 'usr', 'bin', command));
+      assert.equal(target, `/opt/tray-cred/resources/bin/${command}`);
+      // What the link names is what the pack holds (the deb installs linux-unpacked as /opt/tray-cred).
+      assert.ok(existsSync(join(appDir, target.replace('/opt/tray-cred/', ''))), `${target} is in the pack`);
+    }
+    assert.equal(readFileSync(join(root, 'etc', 'apparmor.d', 'tray-cred'), 'utf8'), renderTemplate(APPARMOR_TEMPLATE));
+    assert.match(
+      readFileSync(join(stubs, 'calls'), 'utf8'),
+      /apparmor_parser --skip-kernel-load --debug .*apparmor-profile/,
+    );
+    // Removal takes its links and the profile; a tray-cred someone else put in /usr/bin survives install and removal.
+    rmSync(join(root, 'usr', 'bin', 'tray-cred'));
+    writeFileSync(join(root, 'usr', 'bin', 'tray-cred'), 'not ours');
+    assert.match((await script('afterInstall')).stderr, /usr\/bin\/tray-cred exists and is not a link: left as it is/);
+    assert.equal((await script('afterRemove')).status, 0);
+    assert.equal(readFileSync(join(root, 'usr', 'bin', 'tray-cred'), 'utf8'), 'not ours');
+    assert.equal(existsSync(join(root, 'usr', 'bin', 'tray-cred-helper')), false);
+    assert.equal(existsSync(join(root, 'etc', 'apparmor.d', 'tray-cred')), false);
   });
 
   test('a pack for another architecture, or without the helper SEA, is refused before anything is copied', async () => {

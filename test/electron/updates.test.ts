@@ -18,7 +18,7 @@ import { FakeClock } from '../fakes/fake-clock.ts';
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { AppImageUpdater } = await import('electron-updater');
-const { startUpdateChecks, UPDATE_CHECK_MS } = await import('../../main/electron/updates.ts');
+const { installedByPackage, startUpdateChecks, UPDATE_CHECK_MS } = await import('../../main/electron/updates.ts');
 
 const GOOD = Buffer.from('the new tray-cred AppImage, version 99.0.0\n');
 const sha512 = (b: Buffer) => createHash('sha512').update(b).digest('base64');
@@ -86,7 +86,7 @@ describe('update checks', () => {
     const warnings: string[] = [];
     const clock = new FakeClock();
     const u = updater();
-    const checks = startUpdateChecks({ updater: u, clock, warn: (m) => warnings.push(m) });
+    const checks = startUpdateChecks({ updater: u, packaged: false, clock, warn: (m) => warnings.push(m) });
     await checks.check();
     assert.deepEqual(warnings, []);
     assert.ok(
@@ -111,7 +111,12 @@ describe('update checks', () => {
   it('refuses a download whose SHA-512 is not the one the feed names (a tampered or swapped file)', async () => {
     served = { version: '99.0.1', sha: sha512(Buffer.from('another file')) };
     const warnings: string[] = [];
-    const checks = startUpdateChecks({ updater: updater(), clock: new FakeClock(), warn: (m) => warnings.push(m) });
+    const checks = startUpdateChecks({
+      updater: updater(),
+      packaged: false,
+      clock: new FakeClock(),
+      warn: (m) => warnings.push(m),
+    });
     await checks.check();
     checks.stop();
     assert.match(warnings.join('\n'), /update check failed: .*sha512 checksum mismatch/);
@@ -120,7 +125,12 @@ describe('update checks', () => {
 
   it('downloads nothing when the feed offers no newer version', async () => {
     served = { version: '1.0.0', sha: sha512(GOOD) };
-    const checks = startUpdateChecks({ updater: updater(), clock: new FakeClock(), warn: (m) => assert.fail(m) });
+    const checks = startUpdateChecks({
+      updater: updater(),
+      packaged: false,
+      clock: new FakeClock(),
+      warn: (m) => assert.fail(m),
+    });
     await checks.check();
     checks.stop();
     assert.deepEqual(
@@ -128,5 +138,36 @@ describe('update checks', () => {
       [],
     );
     assert.deepEqual(electron.Notification.shown, []);
+  });
+
+  it('installed from the .deb, downloads and installs nothing (the package manager does that) and says a new version exists', async () => {
+    served = { version: '99.0.0', sha: sha512(GOOD) };
+    await writeFile(join(dir, 'package-type'), 'deb\n');
+    try {
+      assert.equal(installedByPackage(dir), true);
+      const u = updater();
+      const checks = startUpdateChecks({
+        updater: u,
+        packaged: installedByPackage(dir),
+        clock: new FakeClock(),
+        warn: (m) => assert.fail(m),
+      });
+      await checks.check();
+      checks.stop();
+      assert.deepEqual(requests, ['/latest-linux.yml'], 'the feed only');
+      assert.equal(u.autoInstallOnAppQuit, false);
+      assert.deepEqual(
+        electron.Notification.shown.map((n) => [n.title, n.body]),
+        [
+          [
+            'tray-cred 99.0.0 is available',
+            'Install the new .deb with your package manager: sudo apt install ./tray-cred_<version>_<arch>.deb',
+          ],
+        ],
+      );
+    } finally {
+      await rm(join(dir, 'package-type'));
+    }
+    assert.equal(installedByPackage(dir), false, 'an AppImage has no package-type');
   });
 });

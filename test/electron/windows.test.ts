@@ -22,6 +22,7 @@ describe('AppWindows', () => {
   beforeEach(() => {
     electron.reset();
     windows = new AppWindows({ pagesDir, preload, devTools: false });
+    windows.serve();
   });
 
   it('opens the history page sandboxed, isolated, without Node, with the preload, and shows it when ready', async () => {
@@ -107,6 +108,7 @@ describe('AppWindows', () => {
   ]) {
     it(`trusts its page loaded from ${dir} (loadFile's url.format and pathToFileURL write %, ^ and | differently)`, () => {
       const w = new AppWindows({ pagesDir: dir, preload, devTools: false });
+      w.serve();
       w.show('profiles');
       const top = electron.BrowserWindow.instances.at(-1)!.webContents.mainFrame;
       assert.equal(w.isTrustedSender(asFrame(top)), true, top.url);
@@ -158,6 +160,43 @@ describe('AppWindows', () => {
     assert.deepEqual(
       electron.BrowserWindow.instances.map((w) => w.webContents.sent.map((s) => s.channel)),
       [[CHANNELS.historyChanged], [CHANNELS.historyChanged]],
+    );
+  });
+
+  it('loads no page before the IPC it calls is registered: an approval that arrives while the app starts gets a live page', async () => {
+    const starting = new AppWindows({ pagesDir, preload, devTools: false });
+    const win = starting.show('approval') as unknown as InstanceType<typeof electron.BrowserWindow>;
+    // What the page would meet if it loaded now (Electron's answer to a channel with no handler):
+    await assert.rejects(
+      electron.ipcMain.invokeFrom(win.webContents.mainFrame, CHANNELS.approvalGet),
+      /No handler registered for 'approval:get'/,
+    );
+    assert.equal(win.loaded, undefined, 'the window is made, its page waits');
+    const approval = { current: () => null, answer: () => undefined };
+    registerIpc(
+      electron.ipcMain as never,
+      { approval } as unknown as IpcServices,
+      { saveFile: async () => undefined, openFile: async () => undefined },
+      (f, c) => starting.isTrustedSender(f, c),
+      () => undefined,
+    );
+    starting.serve();
+    assert.equal(win.loaded, join(pagesDir, 'approval.html'));
+    assert.deepEqual(await electron.ipcMain.invokeFrom(win.webContents.mainFrame, CHANNELS.approvalGet), {
+      ok: true,
+      value: null,
+    });
+    // Electron refuses a second set of handlers (lib/browser/ipc-main-impl.ts): the IPC is registered once.
+    assert.throws(
+      () =>
+        registerIpc(
+          electron.ipcMain as never,
+          { approval } as unknown as IpcServices,
+          {} as never,
+          () => true,
+          () => undefined,
+        ),
+      /Attempted to register a second handler for 'state:get'/,
     );
   });
 });

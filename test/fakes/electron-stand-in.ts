@@ -8,7 +8,9 @@
  * been evaluated, a parentless message box on macOS ignores its signal, a missing image file is an
  * empty image, `lock-screen` never fires on Linux, Linux notifications need libnotify, `loadFile`
  * builds its URL with `url.format`, `close()` is asynchronous and cancellable, the default
- * application menu has the developer tools, and `app.quit()` emits `before-quit`.
+ * application menu has the developer tools, `app.quit()` closes the windows before `will-quit` and
+ * the process's end, {@link shutDown} ends the process at once unless `shutdown` is prevented, and
+ * a second `ipcMain.handle` for one channel throws (issue 25).
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -42,6 +44,11 @@ class FakeApp extends EventEmitter {
   isPackaged = false;
   appUserModelId: string | undefined;
   focusCalls: ({ steal?: boolean } | undefined)[] = [];
+  /**
+   * macOS process-type changes made by setVisibleOnAllWorkspaces without `skipTransformProcessType`
+   * (Electron's NativeWindowMac: DockHide for `visibleOnFullScreen`, else DockShow), newest last.
+   */
+  processTypeChanges: ('UIElement' | 'Foreground')[] = [];
   /** Calls that only work before `ready` but came after it (what an un-awaited import in main does). */
   lateCalls: string[] = [];
   private ready = false;
@@ -75,16 +82,56 @@ class FakeApp extends EventEmitter {
     this.beforeReady('requestSingleInstanceLock');
     return this.singleInstance;
   }
-  /** As Electron: before-quit (cancellable), then will-quit and quit. */
+  // ---- quit and the end of the process (issue 25, item 4: quit() and shutdown) ----------------
+  /** Why the process ended, once it has: `quit` (a quit went through) or `shutdown` (the OS ended it). */
+  ended: string | undefined;
+  private quitting = false;
+  private endWaiters: ((why: string) => void)[] = [];
+  /**
+   * As Electron's Browser::Quit (shell/browser/browser.cc): `before-quit` (cancellable) at once; a
+   * second call while windows close does nothing; then every window is closed, asynchronously, and
+   * one whose `close` is prevented calls the quit off; once none is left, `will-quit`
+   * (cancellable), then `quit`, and the process ends. With no window open, `will-quit` and `quit`
+   * come inside the call, as Electron's NotifyAndShutdown does.
+   */
   quit(): void {
     this.quitCalls++;
+    if (this.quitting || this.ended !== undefined) return;
     let prevented = false;
     this.emit('before-quit', { preventDefault: () => (prevented = true) });
     if (prevented) return;
-    this.quitted = true;
-    this.emit('will-quit', { preventDefault: () => {} });
-    this.emit('quit');
+    this.quitting = true;
+    const open = BrowserWindow.getAllWindows();
+    if (open.length === 0) return this.willQuit();
+    for (const w of open) w.close();
+    // After the windows' own deferred destroy (BrowserWindow.close): one still there prevented its close.
+    setImmediate(() => {
+      if (BrowserWindow.getAllWindows().length > 0) this.quitting = false;
+      else this.willQuit();
+    });
   }
+  private willQuit(): void {
+    let prevented = false;
+    this.emit('will-quit', { preventDefault: () => (prevented = true) });
+    this.quitting = false;
+    if (prevented) return;
+    this.quitted = true;
+    this.emit('quit', { preventDefault: () => {} }, 0);
+    this.end('quit');
+  }
+  /** The process ends (the quit's end, or the OS ending it): nothing the app does after it counts. */
+  end(why: string): void {
+    if (this.ended !== undefined) return;
+    this.ended = why;
+    for (const wake of this.endWaiters.splice(0)) wake(why);
+  }
+  /** Resolves with why the process ended, once it has. */
+  untilEnded(): Promise<string> {
+    return this.ended !== undefined
+      ? Promise.resolve(this.ended)
+      : new Promise((resolve) => this.endWaiters.push(resolve));
+  }
+  // ---- end of quit --------------------------------------------------------------------------
   focus(options?: { steal?: boolean }): void {
     this.focusCalls.push(options);
   }
@@ -124,11 +171,26 @@ export let app = new FakeApp();
 
 class FakeIpcMain extends EventEmitter {
   handlers = new Map<string, (...args: unknown[]) => unknown>();
+  /** As Electron's IpcMainImpl (lib/browser/ipc-main-impl.ts): a second handler for a channel throws; removeHandler first. */
   handle(channel: string, fn: (...args: unknown[]) => unknown): void {
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`Expected handler to be a function, but found type '${typeof fn}'`);
     this.handlers.set(channel, fn);
   }
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
+  }
+  /**
+   * A page's `ipcRenderer.invoke`, from `frame`: as Electron (lib/browser/ipc-dispatch.ts and
+   * lib/renderer/api/ipc-renderer.ts), a channel with no handler rejects with
+   * "Error invoking remote method '<channel>': Error: No handler registered for '<channel>'".
+   */
+  async invokeFrom(frame: FakeFrame, channel: string, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel);
+    if (!handler)
+      throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+    return handler({ senderFrame: frame }, ...args);
   }
 }
 export let ipcMain = new FakeIpcMain();
@@ -328,6 +390,29 @@ class FakePowerMonitor extends EventEmitter {
 }
 export let powerMonitor = new FakePowerMonitor();
 
+// ---- the OS shuts down (issue 25, item 4) -----------------------------------------------------
+/** logind's default InhibitDelayMaxSec: how long a delay lock may hold a shutdown back. */
+export const SHUTDOWN_DELAY_MAX_MS = 5000;
+/**
+ * The OS shuts down or the user logs out, as Electron 45 passes it on. Linux
+ * (shell/browser/lib/power_observer_linux.cc): with a `shutdown` listener Electron holds a logind
+ * delay lock; on PrepareForShutdown it emits `shutdown`, and unless a listener prevents it, lets
+ * the lock go: the session is torn down and the process ends at once. Prevented, the lock holds
+ * until the app quits, for at most InhibitDelayMaxSec. macOS (electron_application.mm): an
+ * unprevented `shutdown` lets the system's terminate run Electron's own quit; prevented, the app
+ * must quit itself. Windows emits no `shutdown`: a tray app with no window hears nothing and ends.
+ */
+export function shutDown(): void {
+  if (platform === 'win32') return app.end('shutdown');
+  let prevented = false;
+  powerMonitor.emit('shutdown', { preventDefault: () => (prevented = true) });
+  if (platform === 'linux') {
+    if (!prevented) return app.end('shutdown');
+    setTimeout(() => app.end('shutdown'), SHUTDOWN_DELAY_MAX_MS).unref();
+  } else if (!prevented) app.quit();
+}
+// ---- end of shutdown ----------------------------------------------------------------------
+
 export const systemPreferences = {
   touchIdAvailable: false,
   /** What the next Touch ID prompt does: resolve (finger accepted) or reject (cancelled). */
@@ -471,6 +556,8 @@ export class BrowserWindow extends EventEmitter {
   /** Electron: does nothing on Windows. */
   setVisibleOnAllWorkspaces(visible: boolean, options?: Record<string, unknown>): void {
     if (platform !== 'win32') this.allWorkspaces = { visible, ...(options ? { options } : {}) };
+    if (platform === 'darwin' && options?.skipTransformProcessType !== true)
+      app.processTypeChanges.push(options?.visibleOnFullScreen === true ? 'UIElement' : 'Foreground');
   }
   movedTop = 0;
   moveTop(): void {

@@ -6,7 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import dbus from 'dbus-next';
-import { connectDesktopBus, type DesktopBus } from '../../main/node/platform/desktop-bus.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUS_TIMEOUT_MS, connectDesktopBus, type DesktopBus } from '../../main/node/platform/desktop-bus.ts';
 import { usePrivateBus, type PrivateBus } from './private-bus.ts';
 
 describe('the desktop bus', {
@@ -66,6 +70,34 @@ describe('without a session bus', () => {
       assert.equal(await connectDesktopBus(), undefined);
     } finally {
       if (saved !== undefined) process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+  });
+});
+
+describe('a session bus that accepts and then says nothing (hung)', () => {
+  it('is given up after BUS_TIMEOUT_MS, so the tray app starts without it (no screen-lock signals, no tray-host check)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tc-hung-bus-'));
+    const sockets: Socket[] = [];
+    const hung = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((r) => hung.listen(join(dir, 'bus'), r));
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(dir, 'bus')}`;
+    try {
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        connectDesktopBus(),
+        new Promise((r) => (timer = setTimeout(() => r('still waiting'), BUS_TIMEOUT_MS + 3000))),
+      ]).finally(() => clearTimeout(timer));
+      assert.equal(result, undefined);
+      assert.ok(sockets.length > 0, 'it did connect to the hung bus');
+      assert.ok(Date.now() - started >= BUS_TIMEOUT_MS - 100);
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+      for (const socket of sockets) socket.destroy();
+      hung.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

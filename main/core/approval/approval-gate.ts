@@ -1,13 +1,26 @@
 import { ApprovalTimeoutError, NoApproverError, VaultLockedError } from '../errors.ts';
 import type { ApprovalAnswer, ApprovalRequest, Approver, CancelTimer, Clock } from '../ports/ports.ts';
 
-/** How a prompt ended. Only `answered` carries a person's answer. */
-export type GateResult =
+/**
+ * How a prompt ended. Only `answered` carries a person's answer. `waitedMs`: no approver was there
+ * when the prompt's turn came, and it waited this long for one to connect (`tray-cred approve`).
+ */
+export type GateResult = (
   | { kind: 'answered'; answer: ApprovalAnswer }
   | { kind: 'timeout' }
   | { kind: 'locked' }
-  | { kind: 'no-approver' }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string }
+) & { waitedMs?: number };
+
+/** A request waits for an approver to connect: what its client is told, once. */
+interface WaitingForApprover {
+  profile: string;
+  /** When the prompt times out, ms since the epoch. */
+  deadline: number;
+}
+
+/** Told when the request's prompt starts waiting for an approver to connect. */
+export type OnWaiting = (waiting: WaitingForApprover) => void;
 
 /** A request's prompt: how it ended, which prompt it was (the request id that opened it), and whether this request only joined it. */
 export interface Asked {
@@ -40,6 +53,10 @@ export interface ApprovalGateDeps {
 
 interface Prompt extends PendingPrompt {
   key: string | undefined;
+  /** When it began to wait for an approver to connect; absent while one was there. */
+  unattendedSince: number | undefined;
+  /** The requests sharing the prompt that want to hear when it waits for an approver. */
+  onWaiting: OnWaiting[];
   abort: AbortController;
   cancelTimer: CancelTimer;
   settled: boolean;
@@ -80,20 +97,33 @@ export class ApprovalGate {
     this.terminalUntil = Math.max(this.terminalUntil, until);
   }
 
-  private get terminalPresent(): boolean {
+  /** A terminal approver listens now. */
+  get terminalPresent(): boolean {
     return this.terminalUntil > this.deps.clock.now();
   }
 
   /**
    * Asks, or joins the open prompt of the same `shareKey`. `requestId` names the prompt when this
-   * request opens it; a request without a share key always opens its own.
+   * request opens it; a request without a share key always opens its own. `onWaiting` hears when
+   * the prompt waits for an approver to connect (at once when it already does).
    */
-  async ask(requestId: string, shareKey: string | undefined, request: ApprovalRequest): Promise<Asked> {
+  async ask(
+    requestId: string,
+    shareKey: string | undefined,
+    request: ApprovalRequest,
+    onWaiting?: OnWaiting,
+  ): Promise<Asked> {
     // Without a share key nothing is joined, whatever the request id says: clients choose ids.
     const key = shareKey === undefined ? undefined : `shared:${shareKey}`;
     const open = key === undefined ? undefined : this.prompts.find((p) => p.key === key);
-    if (open) return { result: await open.result, promptId: open.id, shared: true };
-    const prompt = this.open(requestId, key, request);
+    if (open) {
+      if (onWaiting) {
+        open.onWaiting.push(onWaiting);
+        if (open.unattendedSince !== undefined) onWaiting({ profile: open.request.profile, deadline: open.deadline });
+      }
+      return { result: await open.result, promptId: open.id, shared: true };
+    }
+    const prompt = this.open(requestId, key, request, onWaiting);
     return { result: await prompt.result, promptId: prompt.id, shared: false };
   }
 
@@ -110,7 +140,7 @@ export class ApprovalGate {
     for (const p of [...this.prompts]) this.settle(p, { kind: 'locked' });
   }
 
-  private open(id: string, key: string | undefined, request: ApprovalRequest): Prompt {
+  private open(id: string, key: string | undefined, request: ApprovalRequest, onWaiting?: OnWaiting): Prompt {
     const now = this.deps.clock.now();
     let resolve: (result: GateResult) => void = () => undefined;
     const result = new Promise<GateResult>((r) => (resolve = r));
@@ -121,6 +151,8 @@ export class ApprovalGate {
       request,
       since: now,
       deadline: now + this.deps.timeoutMs,
+      unattendedSince: undefined,
+      onWaiting: onWaiting ? [onWaiting] : [],
       abort: new AbortController(),
       cancelTimer: () => undefined,
       settled: false,
@@ -143,7 +175,9 @@ export class ApprovalGate {
     } catch (error) {
       if (prompt.settled) return;
       if (error instanceof NoApproverError) {
-        if (!this.terminalPresent) this.settle(prompt, { kind: 'no-approver' });
+        // Nobody to ask now: the prompt stays pending, up to its deadline, for `tray-cred approve`
+        // to connect and answer it (its answerer checks stand); its requests are told so.
+        if (!this.terminalPresent) this.unattended(prompt);
       } else if (error instanceof ApprovalTimeoutError) this.settle(prompt, { kind: 'timeout' });
       else if (error instanceof VaultLockedError) this.settle(prompt, { kind: 'locked' });
       else this.settle(prompt, { kind: 'failed', message: (error as Error)?.message ?? String(error) });
@@ -151,8 +185,15 @@ export class ApprovalGate {
     await prompt.result;
   }
 
-  private settle(prompt: Prompt, result: GateResult): void {
+  private unattended(prompt: Prompt): void {
+    prompt.unattendedSince = this.deps.clock.now();
+    for (const tell of prompt.onWaiting) tell({ profile: prompt.request.profile, deadline: prompt.deadline });
+  }
+
+  private settle(prompt: Prompt, outcome: GateResult): void {
     if (prompt.settled) return;
+    const since = prompt.unattendedSince;
+    const result = since === undefined ? outcome : { ...outcome, waitedMs: this.deps.clock.now() - since };
     prompt.settled = true;
     prompt.cancelTimer();
     prompt.abort.abort(

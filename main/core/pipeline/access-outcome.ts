@@ -11,9 +11,9 @@ import type { AuditInput } from '../audit/audit-codec.ts';
 import type { Resolved } from './credential-source.ts';
 import type { ApprovalScopeKind } from '../../../common/decision.ts';
 import {
-  NO_APPROVER_REASON,
   ApprovalDeniedError,
   ApprovalTimeoutError,
+  NoApproverTimeoutError,
   CredentialsExpiredError,
   TrayCredError,
   UpstreamError,
@@ -82,12 +82,29 @@ export interface PromptContext {
   timeoutMs: number;
 }
 
-/** A prompt's result as a decision. `warn` hears an approver that failed to run. */
+/**
+ * A prompt's result as a decision. `warn` hears an approver that failed to run. A prompt that
+ * waited for an approver to connect says so in its reason, whatever its end.
+ */
 export function promptOutcome(
   result: GateResult,
   ctx: PromptContext,
   warn: (message: string) => void,
 ): StageResult<Permit> {
+  if (result.waitedMs === undefined) return decided(result, ctx, warn);
+  const waited = `waited ${Math.round(result.waitedMs / 1000)} s for an approver to connect`;
+  if (result.kind === 'timeout') {
+    const seconds = Math.round(ctx.timeoutMs / 1000);
+    warn(`refused "${ctx.profile}": no approver connected within ${seconds} s`);
+    return refuse('timeout', new NoApproverTimeoutError(ctx.profile, seconds), `${waited}; none did`);
+  }
+  const outcome = decided(result, ctx, warn);
+  const reason = outcome.ok ? outcome.value.reason : outcome.reason;
+  const said = reason ? `${waited}; ${reason}` : waited;
+  return outcome.ok ? pass({ ...outcome.value, reason: said }) : { ...outcome, reason: said };
+}
+
+function decided(result: GateResult, ctx: PromptContext, warn: (message: string) => void): StageResult<Permit> {
   const denied = (reason: string): Refusal => refuse('denied', new ApprovalDeniedError(ctx.profile, reason), reason);
   switch (result.kind) {
     case 'timeout':
@@ -98,9 +115,6 @@ export function promptOutcome(
       );
     case 'locked':
       return denied('locked while waiting for approval');
-    case 'no-approver':
-      warn(`refused "${ctx.profile}": ${NO_APPROVER_REASON}`);
-      return denied(NO_APPROVER_REASON);
     case 'failed':
       warn(`refused "${ctx.profile}": approver failed to run: ${result.message}`);
       return denied(`approver failed to run: ${result.message}`);

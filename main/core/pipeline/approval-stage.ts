@@ -6,7 +6,7 @@
 import type { CallerClaim, VerifiedCaller } from '../../../common/caller.ts';
 import { pass, promptOutcome, refuse, type Permit, type StageResult } from './access-outcome.ts';
 import { judge } from './access-policy.ts';
-import { ApprovalGate, type Asked, type PendingPrompt } from '../approval/approval-gate.ts';
+import { ApprovalGate, type Asked, type OnWaiting, type PendingPrompt } from '../approval/approval-gate.ts';
 import { offerFor, requesterKey, ScopedGrants, type GrantUse } from '../approval/approval-scope.ts';
 import { ApprovalDeniedError } from '../errors.ts';
 import type { ApprovalScopeKind } from '../../../common/decision.ts';
@@ -29,6 +29,8 @@ export interface Asker {
   requestId: string;
   caller: CallerClaim | undefined;
   verified: VerifiedCaller | undefined;
+  /** Told when its prompt waits for an approver to connect (the client shows it to the person). */
+  onWaiting?: OnWaiting | undefined;
 }
 
 export class ApprovalStage {
@@ -67,6 +69,11 @@ export class ApprovalStage {
     this.gate.terminalListening(until);
   }
 
+  /** A terminal approver (`tray-cred approve`) listens now. */
+  get terminalPresent(): boolean {
+    return this.gate.terminalPresent;
+  }
+
   /** On lock: open prompts close, every grant ends. */
   clear(): void {
     this.gate.cancelAll();
@@ -83,7 +90,7 @@ export class ApprovalStage {
       unlock: true,
       ...(await this.firstUse(name, who)),
     };
-    const asked = await this.gate.ask(who.requestId, shareKey(who, ['unlock', name]), request);
+    const asked = await this.gate.ask(who.requestId, shareKey(who, ['unlock', name]), request, who.onWaiting);
     return this.outcome(asked, { profile: name, policy: 'ask', mfaSerial: undefined, unlock: true });
   }
 
@@ -108,7 +115,7 @@ export class ApprovalStage {
       ...(mfaSerial ? { mfaSerial } : {}),
       ...(await this.firstUse(name, who)),
     };
-    const asked = await this.gate.ask(who.requestId, shareKey(who, [name, mfaSerial ?? '']), request);
+    const asked = await this.gate.ask(who.requestId, shareKey(who, [name, mfaSerial ?? '']), request, who.onWaiting);
     const answered = this.outcome(asked, { profile: name, policy: effective.policy, mfaSerial, unlock: false });
     if (!answered.ok || asked.result.kind !== 'answered') return answered;
     const permit: Permit = { ...answered.value, prompted: true };

@@ -2,19 +2,31 @@ import type { CallerClaim, VerifiedCaller } from '../../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../../common/credential-process.ts';
 import type { CredentialPurpose } from '../../../common/decision.ts';
 import { accessEntry, failure, pass, refuse, sourceFailure, type Permit, type StageResult } from './access-outcome.ts';
-import type { PendingPrompt } from '../approval/approval-gate.ts';
+import type { OnWaiting, PendingPrompt } from '../approval/approval-gate.ts';
 import { ApprovalStage, type Asker } from './approval-stage.ts';
 import { planDeps, planStage, replanned, type PlanDeps, type RequestPlan } from './request-plan.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { scrubCaller, scrubVerified } from '../approval/caller-redaction.ts';
 import type { CredentialSource, Resolved, ResolveContext } from './credential-source.ts';
-import { KeychainError, TrayCredError, VaultLockedError } from '../errors.ts';
+import { ApprovalDeniedError, KeychainError, TrayCredError, VaultLockedError } from '../errors.ts';
 import { KeyCustody } from '../vault/key-custody.ts';
 import type { ApprovalAnswer, Approver, Clock, FirstUse } from '../ports/ports.ts';
-import { summarize, type ProfileSummary } from '../profiles/profile.ts';
+import { longTermKeyRefusal, servesLongTermKey, summarize, type ProfileSummary } from '../profiles/profile.ts';
 import type { SessionInfo } from '../sources/sessions.ts';
 import { LAST_USED_FLUSH_MS, UsageRecorder } from './usage-recorder.ts';
 import type { Vault } from '../vault/vault.ts';
+
+/**
+ * What a credentials request asks for beyond the credentials: `purpose` `console` is `tray-cred
+ * login`'s (a federation token for a user's key); `sessionOnly` is exec's, export's and serve's
+ * default, refused before any prompt when the profile serves its long-term key.
+ */
+export interface Wants {
+  purpose?: CredentialPurpose | undefined;
+  sessionOnly?: boolean | undefined;
+  /** Told when the request's prompt waits for an approver to connect. */
+  onWaiting?: OnWaiting | undefined;
+}
 
 export interface BrokerDeps {
   vault: Vault;
@@ -129,6 +141,22 @@ export class Broker {
     };
   }
 
+  /**
+   * Who can answer an `ask` now (the approver, else `tray-cred approve` while one listens, else
+   * nobody), and which profiles ask (none known while locked): `status` flags "`ask` profiles, and
+   * nothing can approve".
+   */
+  async approvers(): Promise<{ approver: 'window' | 'command' | 'terminal' | 'nobody'; askProfiles: string[] }> {
+    const reaches = this.deps.approver.reaches ?? 'window';
+    const approver = reaches === 'nobody' && this.approvals.terminalPresent ? 'terminal' : reaches;
+    const profiles = this.locked ? {} : await this.custody.profiles().catch(() => ({}));
+    const askProfiles = Object.entries(profiles)
+      .filter(([, p]) => p.policy === 'ask')
+      .map(([name]) => name)
+      .sort();
+    return { approver, askProfiles };
+  }
+
   /** The prompts waiting now, for a terminal approver; listing also tells the agent one listens for `listenMs`. */
   pendingApprovals(listenMs: number): PendingPrompt[] {
     this.approvals.terminalListening(this.deps.clock.now() + listenMs);
@@ -227,24 +255,24 @@ export class Broker {
     profile: string,
     claimed: CallerClaim | undefined,
     verified?: VerifiedCaller,
+    wants: Wants = {},
   ): Promise<CredentialProcessDocument> {
-    return (await this.access(requestId, profile, claimed, verified)).result;
+    return (await this.access(requestId, profile, claimed, verified, wants)).result;
   }
 
-  /** {@link credentials}, saying where they came from; `purpose` `console` is `tray-cred login`'s (a federation token for a user's key). */
+  /** {@link credentials}, saying where they came from. */
   async access(
     requestId: string,
     profile: string,
     claimed: CallerClaim | undefined,
     verified?: VerifiedCaller,
-    purpose?: CredentialPurpose,
+    wants: Wants = {},
   ): Promise<Resolved> {
     const caller = scrubCaller(claimed);
     const known = scrubVerified(verified);
     const started = this.deps.clock.now();
-    const result = await this.decide(requestId, profile, { requestId, caller, verified: known }, purpose).catch(
-      failure,
-    );
+    const who = { requestId, caller, verified: known, onWaiting: wants.onWaiting };
+    const result = await this.decide(requestId, profile, who, wants).catch(failure);
     try {
       await this.deps.audit.append(
         accessEntry(
@@ -268,12 +296,17 @@ export class Broker {
     requestId: string,
     name: string,
     who: Asker,
-    purpose: CredentialPurpose | undefined,
+    { purpose, sessionOnly }: Wants,
   ): Promise<StageResult<{ permit: Permit; resolved: Resolved }>> {
     const unlocked = await this.unlockStage(name, who);
     if (!unlocked.ok) return unlocked;
     const plan = planStage(name, await this.custody.profiles(), this.planDeps);
     if (!plan.ok) return plan;
+    // Before any prompt: a person must not be asked to allow what would be refused after their yes.
+    if (sessionOnly === true && servesLongTermKey(plan.value.record)) {
+      const reason = longTermKeyRefusal(name);
+      return refuse('denied', new ApprovalDeniedError(name, reason), reason);
+    }
     const permit = await this.approvals.permit(plan.value, who, unlocked.value);
     if (!permit.ok) return permit;
     return this.sourceStage(

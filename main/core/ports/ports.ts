@@ -128,6 +128,11 @@ export interface ApprovalAnswer {
  * and the headless agent's approver command are two implementations.
  */
 export interface Approver {
+  /**
+   * Who it puts the question to: a window (the tray), a command (`--approver`), or nobody (a
+   * headless agent without one: its prompts wait for `tray-cred approve`). Absent: a window.
+   */
+  readonly reaches?: 'window' | 'command' | 'nobody';
   /** Resolves with the answer. When `signal` aborts (time-out, lock) the prompt closes and the result is ignored. */
   ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer>;
 }

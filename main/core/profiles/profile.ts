@@ -165,6 +165,19 @@ function keyCreatedAt(p: ProfileRecord): string | undefined {
   return p.accessKeyId && !p.sessionToken ? (p.keyCreatedAt ?? p.createdAt) : undefined;
 }
 
+/**
+ * Whether a profile hands out its stored long-term key itself (stored keys, no session token, no
+ * session mode): exec, export and serve refuse it unless told `--long-term-key`.
+ */
+export function servesLongTermKey(p: ProfileRecord): boolean {
+  return p.source === undefined && p.accessKeyId !== undefined && !p.sessionToken && p.sts?.sessionMode !== true;
+}
+
+/** Why exec, export and serve refused a long-term key, and the two ways on. */
+export function longTermKeyRefusal(profile: string): string {
+  return `the profile serves its long-term key, which exec, export and serve hand out only with --long-term-key: turn on session mode with \`tray-cred sts ${profile} --session-mode on\` (recommended) or pass --long-term-key`;
+}
+
 /** Whole days since the stored key was made, or undefined for a profile without long-term keys. */
 export function keyAgeDays(s: Pick<ProfileSummary, 'keyCreatedAt'>, now: number): number | undefined {
   return s.keyCreatedAt === undefined ? undefined : Math.floor((now - Date.parse(s.keyCreatedAt)) / 86_400_000);

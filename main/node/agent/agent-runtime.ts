@@ -4,8 +4,6 @@
  * the credential path is the same code in both. It builds what only an agent has (its audit log
  * writer, the credential source, the broker, the socket) and nothing its root already built.
  */
-import type { VerifiedCaller } from '../../../common/caller.ts';
-import type { Request, Response } from '../../../helper/wire.ts';
 import type { AuditLog } from '../../core/audit/audit-log.ts';
 import { Broker, type BrokerOptions } from '../../core/pipeline/broker.ts';
 import { CredentialSource } from '../../core/pipeline/credential-source.ts';
@@ -14,7 +12,8 @@ import { ProgramsSeen } from '../../core/history/programs-seen.ts';
 import type { Vault } from '../../core/vault/vault.ts';
 import type { AwsClients } from '../aws/aws-clients.ts';
 import type { NodeServices } from '../platform/node-services.ts';
-import { requestHandler } from './request-handler.ts';
+import { requestHandler, type DesktopNotice } from './request-handler.ts';
+import type { Handle } from './socket-server.ts';
 import { systemLogForwarder } from '../audit/system-log-forwarder.ts';
 import { openAgentSocket } from './agent-socket.ts';
 import { callerIdentifier } from './caller-identifier.ts';
@@ -50,6 +49,8 @@ export interface AgentRuntimeOptions {
   starting?: (broker: Broker) => Promise<void>;
   /** Told when a request starts and ends (the headless agent's idle exit). */
   activity?: { begin(): void; end(): void };
+  /** Shows a desktop notification, for a request that waits for an approver and whose client shows nothing (headless agent). */
+  desktopNotice?: DesktopNotice;
   /** The shared `forwardToSystemLog` setting, read for each batch of entries. */
   forwardToSystemLog?: () => boolean;
 }
@@ -103,16 +104,16 @@ export async function startAgentRuntime(options: AgentRuntimeOptions): Promise<A
   );
   let ready = (): void => undefined;
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const inner = requestHandler(broker, warn, { uid: place.uid, audit });
-  const handle = async (request: Request, verified?: VerifiedCaller): Promise<Response> => (
-    await started, inner(request, verified)
-  );
+  const inner = requestHandler(broker, warn, { uid: place.uid, audit }, options.desktopNotice);
+  const handle: Handle = async (request, verified, notify) => (await started, inner(request, verified, notify));
   const { activity } = options;
   const server = await openAgentSocket({
     path: place.socket,
     uid: place.uid,
     handle: activity
-      ? (request, verified) => (activity.begin(), handle(request, verified).finally(() => activity.end()))
+      ? (request, verified, notify) => (
+          activity.begin(), handle(request, verified, notify).finally(() => activity.end())
+        )
       : handle,
     identify: await callerIdentifier(process.platform, warn),
     warn,

@@ -5,8 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { VerifiedCaller } from '../../../common/caller.ts';
-import type { Request, Response } from '../../../helper/wire.ts';
-import { SocketServer } from './socket-server.ts';
+import { SocketServer, type Handle } from './socket-server.ts';
 import { windowsPipeGuard } from './win32-pipe-owner.ts';
 import { watchSocketFile, type SocketChange, type SocketWatch } from './socket-watch.ts';
 
@@ -26,7 +25,7 @@ export function takeListenFd(env: NodeJS.ProcessEnv, pid: number): number | unde
 export interface AgentSocketOptions {
   path: string;
   uid: number | undefined;
-  handle: (request: Request, verified?: VerifiedCaller) => Promise<Response>;
+  handle: Handle;
   /** Who connected, as the OS says (see socket-server.ts). */
   identify?: ((socket: Socket) => Promise<VerifiedCaller | undefined>) | undefined;
   warn: (message: string) => void;

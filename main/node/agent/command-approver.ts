@@ -71,9 +71,11 @@ function environment(request: ApprovalRequest): NodeJS.ProcessEnv {
  */
 export class CommandApprover implements Approver {
   private readonly command: string | undefined;
+  readonly reaches: 'command' | 'nobody';
 
   constructor(command: string | undefined) {
     this.command = command;
+    this.reaches = command ? 'command' : 'nobody';
   }
 
   ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {

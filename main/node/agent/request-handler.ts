@@ -19,6 +19,8 @@ import { scrubCaller, scrubVerified } from '../../core/approval/caller-redaction
 import type { Resolved } from '../../core/pipeline/credential-source.ts';
 import { TrayCredError } from '../../core/errors.ts';
 import { answerPrompt, waitForPrompts, wirePrompt } from './approval-ops.ts';
+import type { OnWaiting } from '../../core/approval/approval-gate.ts';
+import type { Handle, Notify } from './socket-server.ts';
 import type { SessionInfo as CoreSession } from '../../core/sources/sessions.ts';
 
 const status = (s: AgentStatus): StatusResult => ({
@@ -44,19 +46,53 @@ const consoleCredentials = (r: Resolved): ConsoleCredentials => ({
   federated: r.served === 'federated',
 });
 
+/** Where a request's waiting is said: to its client, or on the desktop (the agent never writes to a client's terminal). */
+interface Telling {
+  warn: (message: string) => void;
+  notify: Notify | undefined;
+  desktop: DesktopNotice | undefined;
+}
+
+/**
+ * What the person is told when a request waits for an approver to connect: by its client (the
+ * helper writes it to its own terminal, `tray-cred` to its stderr) when the client asked for
+ * notices, else as a desktop notification. Neither says anything an approver needs to answer.
+ */
+function waitingTeller(request: { profile: string; notices?: true }, telling: Telling): OnWaiting {
+  return ({ profile, deadline }) => {
+    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    const what = `"${profile}" waits for an approval, and no approver is connected`;
+    const fix = `run \`tray-cred approve\` in another terminal within ${left} s`;
+    telling.warn(`${what}: it waits up to ${left} s for \`tray-cred approve\``);
+    if (request.notices && telling.notify) telling.notify(`tray-cred: ${what}: ${fix}`);
+    else telling.desktop?.(`AWS profile "${profile}" waits for approval`, `No approver is connected: ${fix}.`);
+  };
+}
+
 async function answer(
   broker: Broker,
   request: Request,
   verified: VerifiedCaller | undefined,
-  answerer: { verifies: boolean; warn: (message: string) => void },
+  answerer: { verifies: boolean; warn: (message: string) => void } & Telling,
 ): Promise<unknown> {
   switch (request.op) {
-    case 'credentials': // the broker scrubs the callers itself
+    case 'credentials': {
+      // the broker scrubs the callers itself
+      const onWaiting = waitingTeller(request, answerer);
       return request.purpose === 'console'
-        ? consoleCredentials(await broker.access(request.id, request.profile, request.caller, verified, 'console'))
-        : broker.credentials(request.id, request.profile, request.caller, verified);
+        ? consoleCredentials(
+            await broker.access(request.id, request.profile, request.caller, verified, {
+              purpose: 'console',
+              onWaiting,
+            }),
+          )
+        : broker.credentials(request.id, request.profile, request.caller, verified, {
+            sessionOnly: request.sessionOnly,
+            onWaiting,
+          });
+    }
     case 'status':
-      return status(broker.status());
+      return { ...status(broker.status()), ...(await broker.approvers()) };
     case 'lock':
       return status(await broker.lock('asked by a client', scrubCaller(request.caller), verified));
     case 'unlock':
@@ -110,16 +146,20 @@ async function refuseForeign(
   return { v: PROTOCOL_VERSION, id: request.id, ok: false, error: { code: 'FORBIDDEN', message } };
 }
 
+/** Shows a desktop notification (title, body); best effort. */
+export type DesktopNotice = (title: string, body: string) => void;
+
 /**
- * Answers one validated request; `verified` is the caller as the kernel named it. Never throws:
- * every failure becomes an error response.
+ * Answers one validated request; `verified` is the caller as the kernel named it; `notify` sends
+ * its client a notice. Never throws: every failure becomes an error response.
  */
 export function requestHandler(
   broker: Broker,
   warn: (message: string) => void,
   rule?: PeerRule,
-): (request: Request, verified?: VerifiedCaller) => Promise<Response> {
-  return async (request, verified) => {
+  desktop?: DesktopNotice,
+): Handle {
+  return async (request, verified, notify) => {
     try {
       if (rule && verified && rule.uid !== undefined && verified.peer.uid !== rule.uid)
         return await refuseForeign(request, verified, rule, warn);
@@ -127,7 +167,7 @@ export function requestHandler(
         v: PROTOCOL_VERSION,
         id: request.id,
         ok: true,
-        result: await answer(broker, request, verified, { verifies: rule?.uid !== undefined, warn }),
+        result: await answer(broker, request, verified, { verifies: rule?.uid !== undefined, warn, notify, desktop }),
       };
     } catch (error) {
       return { v: PROTOCOL_VERSION, id: request.id, ok: false, error: toWire(error, warn) };

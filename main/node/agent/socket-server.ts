@@ -16,14 +16,23 @@ import type { VerifiedCaller } from '../../../common/caller.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import { checkPrivateDir } from '../platform/private-dir.ts';
 
+/** Answers one request, with a way to send the client a notice before the response. */
+export type Handle = (request: Request, verified?: VerifiedCaller, notify?: Notify) => Promise<Response>;
+
+/** Sends one notice frame to the client of a request, if it is still connected. */
+export type Notify = (notice: string) => void;
+
 /** Longest usable socket path: sun_path is 108 bytes on Linux and 104 on macOS, with a NUL. */
 const MAX_SOCKET_PATH: Partial<Record<NodeJS.Platform, number>> = { linux: 107, darwin: 103 };
 
 export interface SocketServerOptions {
   path: string;
   uid: number | undefined;
-  /** Answers one request; `verified` is the caller as {@link identify} named it. */
-  handle: (request: Request, verified?: VerifiedCaller) => Promise<Response>;
+  /**
+   * Answers one request; `verified` is the caller as {@link identify} named it; `notify` sends a
+   * notice frame ahead of the response (wire.ts's `Notice`), for a client that asked for them.
+   */
+  handle: Handle;
   /**
    * Asks the OS who connected, started as soon as a connection is accepted (while the process
    * is surely there); absent where the platform cannot tell (Windows).
@@ -185,8 +194,11 @@ export class SocketServer {
         return;
       }
       // `answer` inside the chain: a response that cannot be encoded is an INTERNAL error, not an unhandled rejection.
+      const notify: Notify = (notice) => {
+        if (socket.writable) socket.write(encodeFrame({ v: PROTOCOL_VERSION, id: request.id, notice }));
+      };
       identity
-        .then((verified) => this.options.handle(request, verified))
+        .then((verified) => this.options.handle(request, verified, notify))
         .then(answer)
         .catch((error: unknown) => {
           this.options.warn(`handler failed: ${(error as Error)?.message ?? String(error)}`);

@@ -39,9 +39,11 @@ function gatedCredentials(
   broker: ProfileActionDeps['broker'],
   profile: string,
   action: string,
+  sessionOnly = false,
 ): Promise<CredentialProcessDocument> {
   sequence += 1;
-  return broker.credentials(`app-${process.pid}-${sequence}`, checkProfileName(profile), appClaim(action, profile));
+  const id = `app-${process.pid}-${sequence}`;
+  return broker.credentials(id, checkProfileName(profile), appClaim(action, profile), undefined, { sessionOnly });
 }
 
 /**
@@ -49,7 +51,7 @@ function gatedCredentials(
  * credentials only, as `export` gives without `--long-term-key`.
  */
 export async function exportLines(d: ProfileActionDeps, profile: string): Promise<string> {
-  const creds = requireSession(profile, await gatedCredentials(d.broker, profile, 'Copy export lines'), false);
+  const creds = requireSession(profile, await gatedCredentials(d.broker, profile, 'Copy export lines', true), false);
   const vars = credentialVars(profile, creds, await regionFor(d, profile, undefined));
   return formatExport(vars, d.platform === 'win32' ? 'powershell' : 'env');
 }

@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { EXIT_STATUS } from '../../../common/errors.ts';
 import { nodeVersionProblem } from '../../../common/node-version.ts';
 import { BugIndicatingError, EnvironmentError, TrayCredError } from '../../core/errors.ts';
-import { modulesFor } from './command-table.ts';
+import { modulesFor, unknownCommandWithoutHelp } from './command-table.ts';
 import type { CliContext } from './context.ts';
 import { FriendlyCommand } from './friendly-command.ts';
 
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
     // Only the module of the command typed is loaded (command-table.ts); its registration is the same as when all are.
     const registers = await Promise.all(modulesFor(argv.slice(2)).map((m) => loadPart(m.load)));
     for (const register of registers) register(program, lazy);
-    await program.parseAsync(argv);
+    await program.parseAsync([...argv.slice(0, 2), ...unknownCommandWithoutHelp(argv.slice(2))]);
   } catch (error) {
     // The exits below do not wait for pending writes: the chain head of a command's last entries would be left behind.
     await ctx?.settled();

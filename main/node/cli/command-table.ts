@@ -26,6 +26,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ['configure-aws'], load: async () => (await import('./commands/configure-aws.ts')).registerConfigureAws },
   { names: ['agent'], load: async () => (await import('./commands/agent.ts')).registerAgent },
   { names: ['approve'], load: async () => (await import('./commands/approve.ts')).registerApprove },
+  { names: ['stop', 'restart'], load: async () => (await import('./commands/stop.ts')).registerStop },
   {
     names: ['status', 'lock', 'unlock', 'sessions', 'forget'],
     load: async () => (await import('./commands/control.ts')).registerControl,
@@ -64,4 +65,18 @@ export function modulesFor(args: readonly string[]): readonly CommandModule[] {
     return end === -1 && before.some((a) => a === '-v' || a === '--version') ? [] : COMMAND_MODULES;
   const one = COMMAND_MODULES.find((m) => m.names.includes(typed));
   return one && !one.needsAll ? [one] : COMMAND_MODULES;
+}
+
+/**
+ * `args` as commander should read them: an unknown command typed with `--help` (`tray-cred
+ * frobnicate --help`) would print the main help and exit 0, as if it were fine; without the help
+ * flag commander says the command is unknown (with its suggestion) and the exit is the usage status.
+ */
+export function unknownCommandWithoutHelp(args: readonly string[]): readonly string[] {
+  const end = args.indexOf('--');
+  const before = end === -1 ? args : args.slice(0, end);
+  const typed = before.find((a) => !a.startsWith('-'));
+  if (typed === undefined || typed === 'help' || COMMAND_MODULES.some((m) => m.names.includes(typed))) return args;
+  const isHelp = (a: string, i: number): boolean => (end === -1 || i < end) && (a === '--help' || a === '-h');
+  return args.filter((a, i) => !isHelp(a, i));
 }

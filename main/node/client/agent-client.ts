@@ -73,14 +73,18 @@ export class AgentClient {
    */
   async call<T>(ask: AgentAsk, parse: (result: unknown) => T, words: CallWords = {}): Promise<T> {
     sequence += 1;
+    // A request that may wait for an approver is told so on stderr, where a person at a terminal reads it.
+    const notices = ask.op === 'credentials' && process.stderr.isTTY;
     const request = {
       ...ask,
       v: PROTOCOL_VERSION,
       id: `cli-${process.pid}-${sequence}`,
       caller: this.options.caller,
+      ...(notices ? { notices: true } : {}),
     } as Request;
+    const show = notices ? (notice: string) => process.stderr.write(`${notice}\n`) : undefined;
     try {
-      const response = await sendRequest(this.options.socket, request, timeoutFor(ask));
+      const response = await sendRequest(this.options.socket, request, timeoutFor(ask), undefined, show);
       if (!response.ok)
         throw new TrayCredError(
           response.error.code,
@@ -92,9 +96,17 @@ export class AgentClient {
     }
   }
 
-  /** The profile's credentials, through the agent's lock, policy, approval and audit like the helper's. */
-  credentials(profile: string, words?: CallWords): Promise<CredentialProcessDocument> {
-    return this.call({ op: 'credentials', profile }, parseCredentialsResult, words);
+  /**
+   * The profile's credentials, through the agent's lock, policy, approval and audit like the
+   * helper's. `sessionOnly`: the agent refuses a profile that serves its long-term key before
+   * asking anyone (exec, export and serve without --long-term-key).
+   */
+  credentials(profile: string, words?: CallWords, sessionOnly = false): Promise<CredentialProcessDocument> {
+    return this.call(
+      { op: 'credentials', profile, ...(sessionOnly ? { sessionOnly: true as const } : {}) },
+      parseCredentialsResult,
+      words,
+    );
   }
 
   /** `tray-cred login`'s request: for an IAM user's key the agent mints a federation token itself (the key stays in it). */

@@ -4,6 +4,7 @@
  */
 import type { CredentialProcessDocument } from '../../../common/credential-process.ts';
 import { ApprovalDeniedError } from '../../core/errors.ts';
+import { longTermKeyRefusal } from '../../core/profiles/profile.ts';
 
 /** Whether credentials are a long-term key: no session token and no expiration. */
 const isLongTermKey = (c: CredentialProcessDocument): boolean => c.SessionToken === undefined;
@@ -20,10 +21,7 @@ export function requireSession(
   allowLongTerm: boolean,
 ): CredentialProcessDocument {
   if (isLongTermKey(c) && !allowLongTerm) {
-    throw new ApprovalDeniedError(
-      profile,
-      `the profile serves its long-term key, which exec, export and serve hand out only with --long-term-key: turn on session mode with \`tray-cred sts ${profile} --session-mode on\` (recommended) or pass --long-term-key`,
-    );
+    throw new ApprovalDeniedError(profile, longTermKeyRefusal(profile));
   }
   return c;
 }

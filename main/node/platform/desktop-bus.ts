@@ -19,30 +19,55 @@ export interface DesktopBus {
 const LOCKERS = ['org.freedesktop.ScreenSaver', 'org.gnome.ScreenSaver'];
 const WATCHER = 'org.kde.StatusNotifierWatcher';
 
+/**
+ * How long the bus may take to say hello or answer a call. dbus-next has no time-out of its own,
+ * and the tray app's start waits on the hello and on the tray-host question: a bus that accepts
+ * the connection and then says nothing (a hung session bus) would hold the start for ever.
+ */
+export const BUS_TIMEOUT_MS = 5000;
+
+/** `promise`, or a rejection naming `what` once {@link BUS_TIMEOUT_MS} has passed. */
+function timed<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the D-Bus ${what} did not answer within ${BUS_TIMEOUT_MS / 1000} s`)),
+      BUS_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 function busCall(
   bus: dbus.MessageBus,
   member: string,
   signature: string,
   body: unknown[],
 ): Promise<dbus.Message | null> {
-  return bus.call(
-    new dbus.Message({
-      destination: 'org.freedesktop.DBus',
-      path: '/org/freedesktop/DBus',
-      interface: 'org.freedesktop.DBus',
-      member,
-      signature,
-      body,
-    }),
+  return timed(
+    `bus's ${member}`,
+    bus.call(
+      new dbus.Message({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        member,
+        signature,
+        body,
+      }),
+    ),
   );
 }
 
-/** Resolves true once the bus has said hello, false when it cannot be reached (no such socket, refused). */
+/** Resolves true once the bus has said hello, false when it cannot be reached (no such socket, refused) or says nothing in time. */
 function reached(bus: dbus.MessageBus): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    bus.once('connect', () => resolve(true));
-    bus.once('error', () => resolve(false));
-  });
+  return timed(
+    'bus',
+    new Promise<boolean>((resolve) => {
+      bus.once('connect', () => resolve(true));
+      bus.once('error', () => resolve(false));
+    }),
+  ).catch(() => false);
 }
 
 /** logind's Lock signal for this session (`loginctl lock-session`, some lockers), on the system bus; undefined where there is none. */
@@ -60,7 +85,7 @@ async function logindLock(listener: (source: string) => void): Promise<(() => vo
       signature: 'u',
       body: [process.pid],
     });
-    const reply = await bus.call(manager);
+    const reply = await timed("system bus's GetSessionByPID", bus.call(manager));
     const path = String(reply?.body[0] ?? '');
     await busCall(bus, 'AddMatch', 's', [
       `type='signal',interface='org.freedesktop.login1.Session',member='Lock',path='${path}'`,
@@ -113,4 +138,32 @@ export async function connectDesktopBus(): Promise<DesktopBus | undefined> {
       bus.disconnect();
     },
   };
+}
+
+/**
+ * Shows a notification through the desktop's notification server (org.freedesktop.Notifications
+ * on the session bus: GNOME, KDE, XFCE, dunst, mako...). Resolves false where there is none to reach.
+ */
+export async function showDesktopNotification(title: string, body: string): Promise<boolean> {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS) return false;
+  const bus = dbus.sessionBus();
+  try {
+    if (!(await reached(bus))) return false;
+    bus.on('error', () => undefined);
+    const reply = await bus.call(
+      new dbus.Message({
+        destination: 'org.freedesktop.Notifications',
+        path: '/org/freedesktop/Notifications',
+        interface: 'org.freedesktop.Notifications',
+        member: 'Notify',
+        signature: 'susssasa{sv}i',
+        body: ['tray-cred', 0, '', title, body, [], {}, -1],
+      }),
+    );
+    return reply !== null;
+  } catch {
+    return false;
+  } finally {
+    bus.disconnect();
+  }
 }

@@ -3,8 +3,6 @@
  * nothing to do), says what it did, and changes nothing when it fails: the commands it runs are
  * atomic themselves (the vault and ~/.aws/config are replaced whole, plaintext is retired last).
  */
-import { openSync, closeSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -19,6 +17,8 @@ import { managerAnswers } from '../service/service-manager.ts';
 import { discoverSources, recipeScript, type FoundSource } from './discover.ts';
 import { earlierAgentScript, stopProcess } from './earlier-agent.ts';
 import { builtCommands, runCli } from './run-cli.ts';
+import { agentFits, agentStatus, chooseApprovals, type ApprovalChoice, type ApprovalQuestion } from './approvals.ts';
+import { startInBackground } from '../service/agent-control.ts';
 
 /** What the steps share: the command's context, the sources imported so far, and how to talk. */
 export interface SetupRun {
@@ -30,6 +30,10 @@ export interface SetupRun {
   imported: FoundSource[];
   /** The profile the check step served, when it served one. */
   checked: string | undefined;
+  /** How setup may ask who approves `ask` profiles (approvals.ts). */
+  approvals: Omit<ApprovalQuestion, 'say'>;
+  /** The approvals step's answer; undefined when no profile asks. */
+  choice?: ApprovalChoice | undefined;
 }
 
 export interface SetupStep {
@@ -167,6 +171,35 @@ const awsConfig: SetupStep = {
   },
 };
 
+/** The profiles whose policy is `ask`, as the vault holds them. */
+async function askProfiles(s: SetupRun): Promise<string[]> {
+  if (!(await s.c.vault.exists())) return [];
+  return s.c.withKey(async (key) =>
+    Object.entries((await s.c.vault.read(key)).data.profiles)
+      .filter(([, p]) => p.policy === 'ask')
+      .map(([n]) => n)
+      .sort(),
+  );
+}
+
+/** Who approves `ask` profiles: asked (or `--approvals`/`--approver`), then set up by the agent step. */
+const approvals: SetupStep = {
+  title: 'approvals',
+  async run(s) {
+    const ask = await askProfiles(s);
+    if (ask.length === 0) return s.say('  no profile asks for approval (policy ask): nothing to set up');
+    s.choice = await chooseApprovals({ ...s.approvals, say: s.say }, ask);
+    const seconds = 'up to the approval time-out (`tray-cred settings approvalTimeoutSeconds`, 50 s)';
+    s.say(
+      s.choice.way === 'tray'
+        ? '  the tray app approves: it is the agent, and its window asks (start it with `npm start` in a clone, or the installed app)'
+        : s.choice.way === 'terminal'
+          ? `  \`tray-cred approve\` approves, in a terminal window of its own: a request waits for it ${seconds}, and says so on the requester's terminal`
+          : `  the agent runs \`${s.choice.command}\` for each request; its exit status answers (0 allows once, anything else denies)`,
+    );
+  },
+};
+
 /**
  * The agent: one that already answers is kept; where a service manager answers (systemd's user
  * instance, launchd), installed as a user service; otherwise started in the background with its
@@ -175,16 +208,29 @@ const awsConfig: SetupStep = {
 const agent: SetupStep = {
   title: 'agent',
   async run(s) {
-    const status = await runCli(['status', '--json'], s.c.env);
-    if (status.status === 0) {
-      const pid = (JSON.parse(status.stdout) as { agentPid: number }).agentPid;
-      const earlier = earlierAgentScript(pid, builtCommands().cli);
-      if (!earlier) return s.say(`  an agent already answers on ${s.c.socket}`);
+    const running = await agentStatus(s.c.env);
+    // An agent an earlier setup started from another installation (a clone, a package elsewhere) is replaced.
+    const earlier = running ? earlierAgentScript(running.agentPid, builtCommands().cli) : undefined;
+    if (running && earlier) {
       if (s.dryRun)
-        return s.say(`  would stop the agent ${pid}, which runs ${earlier} (an earlier setup's), and start this one`);
-      s.say(`  the agent ${pid} runs ${earlier} (an earlier setup's): stopped, to start this installation's instead`);
-      await stopProcess(pid);
+        return s.say(
+          `  would stop the agent ${running.agentPid}, which runs ${earlier} (an earlier setup's), and start this one`,
+        );
+      s.say(
+        `  the agent ${running.agentPid} runs ${earlier} (an earlier setup's): stopped, to start this installation's instead`,
+      );
+      await stopProcess(running.agentPid);
+    } else if (running && agentFits(running, s.choice)) return s.say(`  an agent already answers on ${s.c.socket}`);
+    else if (running) {
+      s.say(`  the agent that answers on ${s.c.socket} runs no approver command: it is stopped and started with one`);
+      if (s.dryRun) return s.say(`  would run: tray-cred stop, then start it with --approver`);
+      await cli(s, ['stop']);
     }
+    if (s.choice?.way === 'tray')
+      return s.say(
+        '  no agent answers, and the tray app is to be the agent: start it (`npm start` in a clone, or the installed app), then run `tray-cred setup` again to check a request',
+      );
+    const approver = s.choice?.way === 'command' && s.choice.command ? ['--approver', s.choice.command] : [];
     const place = {
       env: s.c.env,
       platform: process.platform,
@@ -196,7 +242,7 @@ const agent: SetupStep = {
       socket: s.c.socket,
     };
     if (await managerAnswers(place, runCommand)) {
-      await cli(s, ['service', 'install', ...(s.dryRun ? ['--dry-run'] : [])]);
+      await cli(s, ['service', 'install', ...approver, ...(s.dryRun ? ['--dry-run'] : [])]);
       if (!s.dryRun) await untilAnswers(s, 'the user service');
       return;
     }
@@ -205,16 +251,7 @@ const agent: SetupStep = {
       return s.say(
         `  would start \`tray-cred agent\` in the background (log: ${log}): no service manager answers here`,
       );
-    const fd = openSync(log, 'a', 0o600);
-    try {
-      spawn(process.execPath, [builtCommands().cli, 'agent'], {
-        env: s.c.env,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-      }).unref();
-    } finally {
-      closeSync(fd);
-    }
+    startInBackground([process.execPath, builtCommands().cli, 'agent', ...approver], s.c.env, log);
     await untilAnswers(s, `the agent (see ${log})`);
     s.say(
       `  started \`tray-cred agent\` in the background (log: ${log}); no service manager answers here, so it does not start again after a reboot: \`tray-cred service install\` where one does`,
@@ -248,6 +285,8 @@ const check: SetupStep = {
         '  no profile is served without asking (all ask or deny): the first `aws` call will ask; plaintext is kept until you run setup again after it',
       );
     if (s.dryRun) return s.say(`  would run: tray-cred-helper ${profile}`);
+    if (!(await agentStatus(s.c.env)))
+      return s.say('  no agent answers yet (start the tray app): plaintext is kept until you run setup again');
     const r = await runCommand([join(homedir(), '.local', 'bin', 'tray-cred-helper'), profile], s.c.env);
     if (r.status !== 0 || !r.stdout.startsWith('{"Version":1,'))
       throw new EnvironmentError(`tray-cred-helper ${profile} failed (exit ${r.status}): ${r.stderr.trim()}`);
@@ -278,6 +317,7 @@ export const SETUP_STEPS: readonly SetupStep[] = [
   importSources,
   commandsOnPath,
   awsConfig,
+  approvals,
   agent,
   check,
   retire,

@@ -41,7 +41,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
     )
     .option(
       '--approver <command>',
-      'run for each `ask` request; exit 0 allows once, 10 this run, 11 this program in this folder, 12 any caller (see README). TRAY_CRED_PROFILE, TRAY_CRED_CALLER and TRAY_CRED_OFFER describe the request. Without it, `tray-cred approve` in another terminal answers, and with neither `ask` is refused',
+      'run for each `ask` request; exit 0 allows once, 10 this run, 11 this program in this folder, 12 any caller (see README). TRAY_CRED_PROFILE, TRAY_CRED_CALLER and TRAY_CRED_OFFER describe the request. Without it, `tray-cred approve` in another terminal answers; a request waits for one up to the approval timeout',
     )
     .option(
       '--approval-timeout <seconds>',
@@ -84,6 +84,10 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
             options.approver !== undefined && options.unlockOnRequest === true && settings.get('unlockOnRequest'),
         },
         forwardToSystemLog: () => settings.get('forwardToSystemLog'),
+        desktopNotice: (title, body) =>
+          void import('../../platform/desktop-bus.ts')
+            .then(({ showDesktopNotification }) => showDesktopNotification(title, body))
+            .then((shown) => shown || warn(`no desktop notification could be shown (${title})`)),
         onSocketLost: (message) => {
           warn(message);
           void stop('socket file lost', 1);
@@ -114,9 +118,15 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
-      const how = agent.inherited ? 'The socket was handed in by the service manager.' : 'Ctrl-C stops it.';
+      // Ctrl-C only where a terminal holds it; in the background (setup's, a service) the log is read later.
+      const how = agent.inherited
+        ? 'The socket was handed in by the service manager; `tray-cred stop` stops it.'
+        : process.stderr.isTTY
+          ? 'Ctrl-C stops it.'
+          : '`tray-cred stop` stops it.';
+      const seconds = Math.round(timeoutMs / 1000);
       c.err(
-        `tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : '; no --approver: `ask` profiles wait for `tray-cred approve` in another terminal, and are refused when none listens'}. ${how}`,
+        `tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : `; no --approver: \`ask\` requests wait up to ${seconds} s for \`tray-cred approve\` in another terminal`}. ${how}`,
       );
       await new Promise<never>(() => {});
     });

@@ -4,13 +4,15 @@ import { parseSessionsResult, parseStatusResult, type StatusResult } from '../..
 import { commandAgent } from '../../client/agent-client.ts';
 import { displayText } from '../../../../common/display.ts';
 import { localTime, table, type CliContext } from '../context.ts';
+import { nobodyApproves } from '../nobody-approves.ts';
 
 function describe(s: StatusResult, socket: string): string {
   const waiting = (s.waiting ?? [])
     .map((w) => `  waiting: "${displayText(w.profile)}" for ${displayText(w.who)}\n`)
     .join('');
   const hint = s.pending ? ' (answer with `tray-cred approve`)' : '';
-  return `agent ${s.agentPid} on ${socket}: ${s.locked ? 'locked' : `unlocked, ${s.profiles} profile(s)`}${s.pending ? `, ${s.pending} approval(s) waiting${hint}` : ''}\n${waiting}`;
+  const nobody = nobodyApproves(s);
+  return `agent ${s.agentPid} on ${socket}: ${s.locked ? 'locked' : `unlocked, ${s.profiles} profile(s)`}${s.pending ? `, ${s.pending} approval(s) waiting${hint}` : ''}\n${waiting}${nobody ? `warning: ${nobody}\n` : ''}`;
 }
 
 export function registerControl(program: Command, ctx: () => CliContext): void {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkKeys } from './doctor-keys.ts';
 import { checkSso } from './doctor-sso.ts';
 import { checkInstall } from './doctor-install.ts';
+import { checkApprovers } from './doctor-approvers.ts';
 import { lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,7 @@ async function examine(c: CliContext, acceptRollback: boolean, removeSsoCache: b
   const readable = await checkVault(c, aws, config, f, acceptRollback);
   // An unreadable vault (rolled back, none yet) is already a finding: the SSO check then goes by the files alone.
   await checkSso(c, home, f, removeSsoCache, readable);
+  await checkApprovers(c, f);
   const cli = await probeAwsCli(c.env);
   const v1 = awsCliV1Problem(cli.first, cli.v2Elsewhere);
   if (v1) f.act(v1);

@@ -34,7 +34,7 @@ function endpointFor(c: CliContext, profile: string, duration: number | undefine
   const agent = commandAgent(c);
   // A refusal is worth a line: something local is probing the endpoint. The reason never holds the token.
   const refused = (why: string): void => c.err(`tray-cred: the credential endpoint refused a request: ${why}`);
-  return startEndpoint(() => agent.credentials(profile), refused).then((endpoint) => {
+  return startEndpoint(() => agent.credentials(profile, undefined, true), refused).then((endpoint) => {
     if (duration !== undefined) setTimeout(() => void endpoint.close(), duration).unref();
     return endpoint;
   });
@@ -46,7 +46,12 @@ async function envCredentials(
   o: ExecOptions,
   duration: number | undefined,
 ): Promise<Record<string, string>> {
-  const creds = requireSession(profile, await commandAgent(c).credentials(profile), o.longTermKey === true);
+  const allowLongTerm = o.longTermKey === true;
+  const creds = requireSession(
+    profile,
+    await commandAgent(c).credentials(profile, undefined, !allowLongTerm),
+    allowLongTerm,
+  );
   if (duration !== undefined && creds.Expiration && Date.parse(creds.Expiration) < Date.now() + duration) {
     throw new UsageError(
       `the credentials of "${profile}" expire at ${creds.Expiration}, before --duration ends: use --server (the SDK then refreshes) or lengthen the session with \`tray-cred sts ${profile} --duration\``,

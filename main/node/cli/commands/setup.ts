@@ -1,4 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { agentStatus, APPROVAL_WAYS, type ApprovalWay } from '../../setup/approvals.ts';
+import { nobodyApproves } from '../nobody-approves.ts';
 import { EnvironmentError, TrayCredError, UsageError } from '../../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { SETUP_STEPS, type SetupRun } from '../../setup/steps.ts';
@@ -24,7 +26,17 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
     )
     .option('--dry-run', 'say what each step would do and change nothing', false)
     .option('--yes', 'import what is found without asking (for scripts)', false)
-    .action(async (options: { dryRun: boolean; yes: boolean }) => {
+    .addOption(
+      new Option(
+        '--approvals <way>',
+        'who approves `ask` profiles: tray (the tray app), terminal (`tray-cred approve`), command (--approver); asked when not given',
+      ).choices(APPROVAL_WAYS),
+    )
+    .option(
+      '--approver <command>',
+      'the approver command the agent runs for each `ask` request (implies --approvals command)',
+    )
+    .action(async (options: { dryRun: boolean; yes: boolean; approvals?: ApprovalWay; approver?: string }) => {
       const c = ctx();
       const s: SetupRun = {
         c,
@@ -40,6 +52,12 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
         say: (text) => c.out(`${text}\n`),
         imported: [],
         checked: undefined,
+        approvals: {
+          given: { way: options.approvals, command: options.approver },
+          env: c.env,
+          interactive: !options.yes && process.stdin.isTTY === true,
+          ask: (question) => c.ask(question, false),
+        },
       };
       for (const [i, step] of SETUP_STEPS.entries()) {
         c.out(`${i + 1}/${SETUP_STEPS.length} ${step.title}\n`);
@@ -60,10 +78,11 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
           );
         }
       }
+      if (options.dryRun) return c.out('Dry run: nothing was changed.\n');
+      const status = await agentStatus(c.env);
+      const nobody = status ? nobodyApproves(status) : undefined;
       c.out(
-        options.dryRun
-          ? 'Dry run: nothing was changed.\n'
-          : 'Done: `aws` now gets its credentials from tray-cred, and every access is in `tray-cred audit`.\n',
+        `Done: \`aws\` now gets its credentials from tray-cred, and every access is in \`tray-cred audit\`${nobody ? `; but ${nobody}` : ''}.\n`,
       );
     });
 }
