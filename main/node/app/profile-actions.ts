@@ -114,12 +114,13 @@ export async function findTerminal(env: NodeJS.ProcessEnv, platform: NodeJS.Plat
 }
 
 /**
- * The arguments that make `t` run `tray-cred exec <profile>` (which asks the agent like any
- * client: the prompt and the history see it). macOS's Terminal opens a `.command` file, which
- * `script` names; cmd, started detached, gets a console window of its own.
+ * The arguments that make `t` run `<cli> exec <profile>` (which asks the agent like any client:
+ * the prompt and the history see it). `cli` is the `tray-cred` the app ships, by its full path, so
+ * the terminal runs it whatever its PATH. macOS's Terminal opens a `.command` file, which `script`
+ * names; cmd, started detached, gets a console window of its own.
  */
-export function terminalArgs(t: Terminal, profile: string, script?: string): string[] {
-  const command = ['tray-cred', 'exec', checkProfileName(profile)];
+export function terminalArgs(t: Terminal, cli: string, profile: string, script?: string): string[] {
+  const command = [cli, 'exec', checkProfileName(profile)];
   switch (t.kind) {
     case 'x-terminal-emulator':
       return ['-e', ...command];
@@ -134,7 +135,7 @@ export function terminalArgs(t: Terminal, profile: string, script?: string): str
   }
 }
 
-/** The `.command` file macOS's Terminal runs; the profile name is checked, and quoted besides. */
-export function terminalScript(profile: string): string {
-  return `#!/bin/sh\nexec tray-cred exec '${checkProfileName(profile)}'\n`;
+/** The `.command` file macOS's Terminal runs `<cli> exec <profile>` from; the profile name is checked, and both are quoted. */
+export function terminalScript(cli: string, profile: string): string {
+  return `#!/bin/sh\nexec '${cli.replace(/'/g, `'\\''`)}' exec '${checkProfileName(profile)}'\n`;
 }
