@@ -103,6 +103,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     clock: runtime.clock,
     keys: aws.accessKeys,
     terminal,
+    cli: shippedCli(),
     warn,
   });
   const tray = new AppTray({
@@ -299,9 +300,7 @@ async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windo
 function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
   return runInstallHelperFlow({
     helperPath: shippedHelper(),
-    cliPath: app.isPackaged
-      ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred.cmd' : 'tray-cred')
-      : join(here, '..', 'tray-cred.mjs'),
+    cliPath: shippedCli(),
     profiles: async () => (await broker.profiles()).map((p) => p.name),
     env: process.env,
     fs,
@@ -316,6 +315,18 @@ function shippedHelper(): string {
   return app.isPackaged
     ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred-helper.exe' : 'tray-cred-helper')
     : join(here, '..', 'tray-cred-helper.cjs');
+}
+
+/**
+ * The `tray-cred` CLI the app ships, by its full path: `tray-cred` in the packaged app's
+ * resources/bin (a link to the helper's executable, which runs as the CLI under that name), or
+ * the bundle in a checkout. "Run a terminal with this profile" runs it by this path, as a
+ * terminal's PATH need not find it; "Install command-line helper…" links it into ~/.local/bin.
+ */
+function shippedCli(): string {
+  return app.isPackaged
+    ? join(process.resourcesPath, 'bin', process.platform === 'win32' ? 'tray-cred.cmd' : 'tray-cred')
+    : join(here, '..', 'tray-cred.mjs');
 }
 
 /**

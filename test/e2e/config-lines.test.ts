@@ -8,7 +8,16 @@ import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_KEYS } from '../fakes/keys.ts';
-import { TRAY_CRED, auditEntries, credentialsFile, run, testSandbox, type RunResult, type Sandbox } from './support.ts';
+import {
+  HELPER,
+  TRAY_CRED,
+  auditEntries,
+  credentialsFile,
+  run,
+  testSandbox,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 import { awsCli } from './aws-cli-driver.ts';
 
 const OPS_KEYS = { accessKeyId: 'AKIAOPSKEYSEXAMPLE01', secretAccessKey: 'opsSecret00000/K7MDENG+bPxRfiCYEXAMPLE4' };
@@ -29,7 +38,7 @@ const CONFIG = [
   '',
 ].join('\n');
 
-/** A vault holding dev and ops, and a config pointing both at the helper. Returns the configured text. */
+/** A vault holding dev and ops, and a config pointing both at the helper (by the full path PATH finds). Returns the configured text. */
 async function configured(t: TestContext): Promise<{ sandbox: Sandbox; text: string }> {
   const { sandbox } = await testSandbox(t);
   assert.equal((await sandbox.trayCred(['init'])).status, 0);
@@ -42,9 +51,9 @@ async function configured(t: TestContext): Promise<{ sandbox: Sandbox; text: str
   const text = await readFile(sandbox.awsConfig, 'utf8');
   assert.equal(
     text,
-    CONFIG.replace('# keep this', 'credential_process = tray-cred-helper dev\n# keep this').replace(
+    CONFIG.replace('# keep this', `credential_process = ${HELPER} dev\n# keep this`).replace(
       'output = json\n',
-      'output = json\ncredential_process = tray-cred-helper ops\n',
+      `output = json\ncredential_process = ${HELPER} ops\n`,
     ),
   );
   return { sandbox, text };
@@ -84,7 +93,7 @@ test('remove says the config line remains, doctor lists it, and the offered comm
 
   const dry = await sandbox.trayCred([...offered(removed.stdout), '--dry-run']);
   assert.equal(dry.status, 0, dry.stderr);
-  assert.match(dry.stdout, /\n output = json\n-credential_process = tray-cred-helper ops\n/);
+  assert.ok(dry.stdout.includes(`\n output = json\n-credential_process = ${HELPER} ops\n`), dry.stdout);
   assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text, '--dry-run writes nothing');
 
   const before = await backups(sandbox);
@@ -95,10 +104,7 @@ test('remove says the config line remains, doctor lists it, and the offered comm
     unset.stdout,
     `Backed up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper <profile> out of ops in ${sandbox.awsConfig}.\n`,
   );
-  assert.equal(
-    await readFile(sandbox.awsConfig, 'utf8'),
-    text.replace('credential_process = tray-cred-helper ops\n', ''),
-  );
+  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text.replace(`credential_process = ${HELPER} ops\n`, ''));
   assert.equal(await readFile(join(sandbox.root, backup!), 'utf8'), text);
 
   const after = await sandbox.trayCred(['doctor']);
@@ -123,10 +129,7 @@ test('remove --config takes the line out too, and the AWS CLI reads the rest as 
     r.stdout,
     `Removed profile "dev".\nBacked up ${sandbox.awsConfig} to ${join(sandbox.root, backup!)}\nTook credential_process = tray-cred-helper dev out of ${sandbox.awsConfig}.\n`,
   );
-  assert.equal(
-    await readFile(sandbox.awsConfig, 'utf8'),
-    text.replace('credential_process = tray-cred-helper dev\n', ''),
-  );
+  assert.equal(await readFile(sandbox.awsConfig, 'utf8'), text.replace(`credential_process = ${HELPER} dev\n`, ''));
   assert.equal(await readFile(join(sandbox.root, backup!), 'utf8'), text);
   const cli = (key: string): Promise<RunResult> =>
     awsCli(['configure', 'get', key, '--profile', 'dev'], { env: sandbox.env });

@@ -5,6 +5,8 @@
  * nothing; the real run changes only the intended lines (whole file compared), backs up the
  * old file byte for byte, and the real AWS CLI (or, where the CLI refuses the file before and
  * after, the SDK for JavaScript) reads the result and gets the vault's keys through the helper.
+ * The line names the helper by the full path PATH finds it at (dist/bin here), so a terminal
+ * whose PATH lacks it runs it too; a bare `tray-cred-helper <profile>` line is rewritten so.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,7 +17,9 @@ import { createTwoFilesPatch } from 'diff';
 import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { awsCli } from './aws-cli-driver.ts';
 import {
+  AWS_CLI,
   DIST_BIN,
+  HELPER,
   NODE_BIN,
   TRAY_CRED,
   credentialsFile,
@@ -106,7 +110,7 @@ const CASES: Case[] = [
       '[default]',
       'region=eu-west-1',
       'output = json',
-      'credential_process = tray-cred-helper default',
+      `credential_process = ${HELPER} default`,
       '',
       '[sso-session corp]',
       'sso_start_url = https://corp.awsapps.com/start',
@@ -120,7 +124,7 @@ const CASES: Case[] = [
       'region   =   us-west-2',
       's3 =',
       '    max_concurrent_requests = 20',
-      'credential_process = tray-cred-helper dev',
+      `credential_process = ${HELPER} dev`,
       '  # keep this comment',
       '',
       '[profile dev-old]',
@@ -130,11 +134,11 @@ const CASES: Case[] = [
       '[profile prod]',
       'region = us-east-1',
       'services = local-s3',
-      'credential_process = tray-cred-helper prod',
+      `credential_process = ${HELPER} prod`,
       '# end',
       '',
       '[profile ops]',
-      'credential_process = tray-cred-helper ops',
+      `credential_process = ${HELPER} ops`,
       '',
     ),
     settings: [
@@ -142,7 +146,7 @@ const CASES: Case[] = [
       ['dev', 'region', 'us-west-2'],
       ['dev-old', 'credential_process', 'legacy-tool dev-old'],
       ['prod', 'services', 'local-s3'],
-      ['ops', 'credential_process', 'tray-cred-helper ops'],
+      ['ops', 'credential_process', `${HELPER} ops`],
     ],
     served: [
       ['default', DEFAULT_KEYS],
@@ -156,8 +160,8 @@ const CASES: Case[] = [
     before: '[default]\r\nregion = eu-west-1\r\n\r\n[profile dev]\r\nregion = us-west-2\r\noutput = text',
     profiles: ['dev', 'ops'],
     after:
-      '[default]\r\nregion = eu-west-1\r\n\r\n[profile dev]\r\nregion = us-west-2\r\noutput = text\r\ncredential_process = tray-cred-helper dev\r\n' +
-      '\r\n[profile ops]\r\ncredential_process = tray-cred-helper ops\r\n',
+      `[default]\r\nregion = eu-west-1\r\n\r\n[profile dev]\r\nregion = us-west-2\r\noutput = text\r\ncredential_process = ${HELPER} dev\r\n` +
+      `\r\n[profile ops]\r\ncredential_process = ${HELPER} ops\r\n`,
     settings: [
       ['default', 'region', 'eu-west-1'],
       ['dev', 'output', 'text'],
@@ -180,9 +184,9 @@ const CASES: Case[] = [
     profiles: ['dev'],
     after: lines(
       '[profile dev]',
-      'credential_process = tray-cred-helper dev',
+      `credential_process = ${HELPER} dev`,
       'region = us-west-2',
-      'credential_process = tray-cred-helper dev',
+      `credential_process = ${HELPER} dev`,
       'output = json',
       '',
     ),
@@ -194,15 +198,15 @@ const CASES: Case[] = [
     name: 'no config file at all: it is made, with nothing to back up',
     before: null,
     profiles: ['dev'],
-    after: '[profile dev]\ncredential_process = tray-cred-helper dev\n',
-    settings: [['dev', 'credential_process', 'tray-cred-helper dev']],
+    after: `[profile dev]\ncredential_process = ${HELPER} dev\n`,
+    settings: [['dev', 'credential_process', `${HELPER} dev`]],
     served: [['dev', DEV_KEYS]],
   },
   {
     name: 'plaintext keys for the profile in the credentials file: a warning, since the CLI takes them first',
     before: '[profile dev]\nregion = us-west-2\n',
     profiles: ['dev'],
-    after: '[profile dev]\nregion = us-west-2\ncredential_process = tray-cred-helper dev\n',
+    after: `[profile dev]\nregion = us-west-2\ncredential_process = ${HELPER} dev\n`,
     credentials: credentialsFile({ unrelated: OPS_KEYS, dev: PLAINTEXT_DEV }),
     stderr:
       'warning: CREDENTIALS still has plaintext keys for "dev", and the AWS CLI uses them before credential_process: run `tray-cred import CREDENTIALS --profiles dev --remove-source`\n',
@@ -210,7 +214,7 @@ const CASES: Case[] = [
     served: [['dev', PLAINTEXT_DEV]],
     diff: (config) =>
       `Index: ${config}\n===================================================================\n--- ${config}\tnow\n+++ ${config}\tafter configure-aws\n` +
-      '@@ -1,2 +1,3 @@\n [profile dev]\n region = us-west-2\n+credential_process = tray-cred-helper dev\n',
+      `@@ -1,2 +1,3 @@\n [profile dev]\n region = us-west-2\n+credential_process = ${HELPER} dev\n`,
   },
 ];
 
@@ -291,7 +295,7 @@ describe('configure-aws on a corpus of real-world configs', () => {
       assert.equal(real.stderr, stderr);
       const backups = (await listing()).filter((n) => n.startsWith('config.tray-cred-backup-'));
       const changed = c.profiles ?? Object.keys(VAULT).sort();
-      const set = `Set credential_process = tray-cred-helper <profile> for ${changed.join(', ')} in ${config}.\n`;
+      const set = `Set credential_process = ${HELPER} <profile> for ${changed.join(', ')} in ${config}.\n`;
       if (c.before === null) {
         assert.deepEqual(backups, [], 'no backup of a file that did not exist');
         assert.equal(real.stdout, set);
@@ -310,7 +314,7 @@ describe('configure-aws on a corpus of real-world configs', () => {
       // Run again: nothing to do, nothing written.
       const again = await run(TRAY_CRED, args, { env });
       assert.equal(again.status, 0, again.stderr);
-      assert.equal(again.stdout, `${config} already points ${changed.join(', ')} at tray-cred-helper.\n`);
+      assert.equal(again.stdout, `${config} already points ${changed.join(', ')} at ${HELPER}.\n`);
       const dryAgain = await run(TRAY_CRED, [...args, '--dry-run'], { env });
       assert.equal(dryAgain.stdout, `${config} needs no change.\n`);
       assert.equal(await readFile(config, 'utf8'), c.after);
@@ -349,4 +353,44 @@ describe('configure-aws on a corpus of real-world configs', () => {
       }
     });
   });
+});
+
+test('bare `tray-cred-helper <profile>` lines get the full path found on PATH, and aws then works in a terminal whose PATH lacks it', {
+  timeout: 120_000,
+}, async () => {
+  const dir = join(sandbox.root, 'bare');
+  await mkdir(dir);
+  const config = join(dir, 'config');
+  const bare =
+    '[profile dev]\nregion = us-west-2\ncredential_process = tray-cred-helper dev\n\n[profile ops]\ncredential_process = tray-cred-helper ops\n';
+  await writeFile(config, bare);
+  // The shell configure-aws runs in finds the helper on PATH (dist/bin first); another terminal's PATH does not.
+  const env = { ...sandbox.env, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') };
+  const terminal = { ...env, PATH: `${NODE_BIN}:/usr/bin:/bin` };
+  const exported = () => run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'dev'], { env: terminal });
+  const before = await exported();
+  assert.notEqual(before.status, 0, 'by name, the helper is not found there');
+  assert.match(before.stderr, /No such file or directory: 'tray-cred-helper'/);
+
+  const r = await run(TRAY_CRED, ['configure-aws', '--profiles', 'dev,ops'], { env });
+  assert.equal(r.status, 0, r.stderr);
+  const backup = (await readdir(dir)).find((n) => n.startsWith('config.tray-cred-backup-'));
+  assert.equal(
+    r.stdout,
+    `Backed up ${config} to ${join(dir, backup!)}\nSet credential_process = ${HELPER} <profile> for dev, ops in ${config}.\n` +
+      'dev, ops ran tray-cred-helper by name, which works only where PATH finds it: now by its full path, which works in every terminal and app.\n',
+  );
+  assert.equal(await readFile(config, 'utf8'), bare.replaceAll('= tray-cred-helper ', `= ${HELPER} `));
+  const after = await exported();
+  assert.equal(after.status, 0, after.stderr);
+  assert.equal((JSON.parse(after.stdout) as { AccessKeyId: string }).AccessKeyId, DEV_KEYS.accessKeyId);
+
+  // --unset takes out tray-cred's line in either form.
+  await writeFile(
+    config,
+    `[profile dev]\ncredential_process = ${HELPER} dev\n[profile ops]\ncredential_process = tray-cred-helper ops\n`,
+  );
+  const unset = await run(TRAY_CRED, ['configure-aws', '--unset', 'dev,ops'], { env });
+  assert.equal(unset.status, 0, unset.stderr);
+  assert.equal(await readFile(config, 'utf8'), '[profile dev]\n[profile ops]\n');
 });

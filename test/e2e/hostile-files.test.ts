@@ -19,7 +19,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXIT_STATUS } from '../../common/errors.ts';
 import { DEV_KEYS } from '../fakes/keys.ts';
-import { AWS_CLI, TRAY_CRED, credentialsFile, makeSandbox, run, type RunResult, type Sandbox } from './support.ts';
+import {
+  AWS_CLI,
+  HELPER,
+  TRAY_CRED,
+  credentialsFile,
+  makeSandbox,
+  run,
+  type RunResult,
+  type Sandbox,
+} from './support.ts';
 
 const PASSPHRASE = 'correct horse battery staple zebra';
 const NOBODY = 65534;
@@ -207,7 +216,7 @@ test('configure-aws replaces Credential_Process, and the AWS CLI v2 reads the re
     const r = await s.trayCred(['configure-aws']);
     assert.equal(r.status, 0, r.stderr);
     const config = await readFile(s.awsConfig, 'utf8');
-    assert.equal(config, '[profile dev]\nregion = eu-west-1\ncredential_process = tray-cred-helper dev\n');
+    assert.equal(config, `[profile dev]\nregion = eu-west-1\ncredential_process = ${HELPER} dev\n`);
     const aws = await run(AWS_CLI, ['configure', 'get', 'region', '--profile', 'dev'], { env: s.env });
     assert.equal(aws.status, 0, aws.stderr);
     assert.equal(aws.stdout, 'eu-west-1\n');

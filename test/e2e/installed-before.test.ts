@@ -180,7 +180,7 @@ describe(`an installation made by ${fixture.commit.slice(0, 7)}, before the reor
       const words = [...last.matchAll(/'([^']*)'/g)].map((m) => m[1]!);
       assert.deepEqual(words, [join(ROOT, 'node_modules', 'node', 'bin', 'node'), join(ROOT, 'dist', bundle)], last);
       for (const path of words) assert.ok(existsSync(path), `${name} runs ${path}, which this build does not have`);
-      // The old README put dist/bin on PATH in a checkout, and `configure-aws` writes the bare command name.
+      // The old README put dist/bin on PATH in a checkout, and `configure-aws` wrote the bare command name.
       assert.ok(existsSync(join(DIST_BIN, name)), `this build has no dist/bin/${name}`);
     }
     const service = await readFile(join(world.home, UNITS, 'tray-cred-agent.service'), 'utf8');

@@ -20,7 +20,7 @@ import {
   type HomeSandbox,
   type RecipeFiles,
 } from './migration-support.ts';
-import { auditEntries, findSecrets, startAgent, type Agent, type RunResult } from './support.ts';
+import { HELPER, auditEntries, findSecrets, startAgent, type Agent, type RunResult } from './support.ts';
 import { awsCli } from './aws-cli-driver.ts';
 
 const SECRET_KEYS = [DEV_KEYS.secretAccessKey, PROD_KEYS.secretAccessKey];
@@ -102,7 +102,7 @@ describe('the openssl recipe, migrated as a new user would', () => {
     backup = join(s.awsDir, backups[0]!);
     assert.equal(
       configured.stdout,
-      `Backed up ${recipe.config} to ${backup}\nSet credential_process = tray-cred-helper <profile> for dev, prod in ${recipe.config}.\n`,
+      `Backed up ${recipe.config} to ${backup}\nSet credential_process = ${HELPER} <profile> for dev, prod in ${recipe.config}.\n`,
     );
     assert.equal(
       await readFile(backup, 'utf8'),
@@ -111,8 +111,8 @@ describe('the openssl recipe, migrated as a new user would', () => {
     );
     assert.equal(
       await readFile(recipe.config, 'utf8'),
-      '[profile dev]\nregion = us-west-2\ncli_pager =\ncredential_process = tray-cred-helper dev\n\n' +
-        '[profile prod]\nregion = us-east-1\ncli_pager =\ncredential_process = tray-cred-helper prod\n',
+      `[profile dev]\nregion = us-west-2\ncli_pager =\ncredential_process = ${HELPER} dev\n\n` +
+        `[profile prod]\nregion = us-east-1\ncli_pager =\ncredential_process = ${HELPER} prod\n`,
       'only the two credential_process lines changed',
     );
     assert.deepEqual(

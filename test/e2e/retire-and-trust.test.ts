@@ -74,7 +74,7 @@ describe('secrets in files tray-cred only shows', () => {
     );
     const r = await sandbox.trayCred(['configure-aws', '--dry-run']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /\+credential_process = tray-cred-helper dev/);
+    assert.ok(r.stdout.includes(`+credential_process = ${HELPER} dev\n`), r.stdout);
     assert.match(r.stdout, / aws_secret_access_key = \(hidden\)/);
     assert.deepEqual(findSecrets(r.stdout + r.stderr, [DEV_KEYS.secretAccessKey]), []);
     const doctor = await sandbox.trayCred(['doctor']);

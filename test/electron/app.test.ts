@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -24,8 +24,20 @@ describe('the tray app, end to end', () => {
   before(async () => {
     assert.ok(existsSync(MAIN), `${MAIN} is missing: run \`node build/bundle.ts\` (build/test.sh does) first`);
     sandbox = await makeSandbox();
+    // A terminal that writes down what it was asked to run, first on PATH (Debian's name for the default one).
+    const terminals = join(sandbox.root, 'terminals');
+    await mkdir(terminals);
+    await writeFile(
+      join(terminals, 'x-terminal-emulator'),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${join(sandbox.root, 'terminal-ran')}'\n`,
+      { mode: 0o755 },
+    );
     // A planted native-library path: the app must drop it, or the keyring addon would load it (and fail here).
-    const env = { ...sandbox.env, NAPI_RS_NATIVE_LIBRARY_PATH: join(sandbox.root, 'planted.node') };
+    const env = {
+      ...sandbox.env,
+      PATH: `${terminals}:${sandbox.env.PATH}`,
+      NAPI_RS_NATIVE_LIBRARY_PATH: join(sandbox.root, 'planted.node'),
+    };
     const child = spawnGroup(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -107,6 +119,19 @@ describe('the tray app, end to end', () => {
       ),
       String(after.labels),
     );
+  });
+
+  it("runs a terminal with the app's own tray-cred by its full path, which a terminal's PATH need not find", async () => {
+    await ask({ op: 'menu', label: 'Run a terminal with this profile' });
+    const ran = join(sandbox.root, 'terminal-ran');
+    let args = '';
+    for (let i = 0; i < 500 && !args; i += 1) {
+      await new Promise((r) => setTimeout(r, 10));
+      args = await readFile(ran, 'utf8').catch(() => '');
+    }
+    const cli = join(ROOT, 'dist', 'tray-cred.mjs');
+    assert.equal(args, `-e\n${cli}\nexec\nprod\n`, stderr.join(''));
+    assert.ok(((await stat(cli)).mode & 0o111) !== 0, `${cli} can be run`);
   });
 
   it('opens the history when started again (second-instance) or relaunched from Finder or Spotlight (macOS: activate)', async () => {

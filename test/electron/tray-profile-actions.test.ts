@@ -2,13 +2,15 @@
  * The tray's "Use a profile" submenu in action, under the Electron stand-in with the real broker,
  * vault and audit log: the export lines reach the clipboard only through the broker (policy,
  * prompt, audit) and leave it after 60 s; the console URL goes to shell.openExternal and nowhere
- * else; a terminal runs `tray-cred exec`; "Rotate now" replaces the key in a loopback IAM stand-in
+ * else; a terminal runs the app's own `tray-cred exec` by its full path; "Rotate now" replaces the key in a loopback IAM stand-in
  * and a denied prompt changes nothing.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import type { Clock } from '../../main/core/ports/ports.ts';
@@ -24,6 +26,8 @@ useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
 const { CLIPBOARD_CLEAR_MS, trayProfileActions } = await import('../../main/electron/tray/tray-profile-actions.ts');
 
+/** The CLI the app ships, as app.ts names it (a terminal's PATH need not find it). */
+const CLI = '/opt/tray-cred/resources/bin/tray-cred';
 const TEMP = {
   accessKeyId: 'ASIATEMPORARYEXAMPLE',
   secretAccessKey: 'TeMpSeCrEtKeY/0123456789abcdefghijKLMNOP',
@@ -79,6 +83,7 @@ describe('the tray profile actions with the real broker', () => {
       clock,
       keys: accessKeys,
       terminal: undefined,
+      cli: CLI,
       warn: (m) => warnings.push(m),
       signinUrl: `${aws.url}/federation`,
     });
@@ -156,6 +161,7 @@ describe('the tray profile actions with the real broker', () => {
         clock: locked.clock,
         keys: accessKeys,
         terminal: undefined,
+        cli: CLI,
         warn: (m) => warnings.push(m),
       });
       await a.copyExport('temp');
@@ -256,39 +262,56 @@ describe('the terminal of "Run a terminal with this profile"', () => {
     await chmod(join(dir, 'x-terminal-emulator'), 0o755);
     const t = (await findTerminal({ PATH: dir }, 'linux'))!;
     assert.equal(t.kind, 'x-terminal-emulator');
-    assert.deepEqual(terminalArgs(t, 'prod'), ['-e', 'tray-cred', 'exec', 'prod']);
-    assert.deepEqual(terminalArgs({ kind: 'gnome-terminal', file: 'g' }, 'prod'), ['--', 'tray-cred', 'exec', 'prod']);
+    assert.deepEqual(terminalArgs(t, CLI, 'prod'), ['-e', CLI, 'exec', 'prod']);
+    assert.deepEqual(terminalArgs({ kind: 'gnome-terminal', file: 'g' }, CLI, 'prod'), ['--', CLI, 'exec', 'prod']);
   });
 
   it('macOS: Terminal through open -a with a .command script; Windows: wt, else cmd', async () => {
     const mac = (await findTerminal({}, 'darwin'))!;
     assert.deepEqual(
-      [mac.file, ...terminalArgs(mac, 'prod', '/tmp/x/tray-cred-prod.command')],
+      [mac.file, ...terminalArgs(mac, CLI, 'prod', '/tmp/x/tray-cred-prod.command')],
       ['/usr/bin/open', '-a', 'Terminal', '/tmp/x/tray-cred-prod.command'],
     );
-    assert.equal(terminalScript('prod'), "#!/bin/sh\nexec tray-cred exec 'prod'\n");
+    assert.equal(terminalScript(CLI, 'prod'), `#!/bin/sh\nexec '${CLI}' exec 'prod'\n`);
     assert.deepEqual(await findTerminal({ PATH: dir, ComSpec: 'C:\\Windows\\system32\\cmd.exe' }, 'win32'), {
       kind: 'cmd',
       file: 'C:\\Windows\\system32\\cmd.exe',
     });
     await writeFile(join(dir, 'wt.exe'), '');
     assert.deepEqual(await findTerminal({ PATH: dir }, 'win32'), { kind: 'wt', file: join(dir, 'wt.exe') });
-    assert.deepEqual(terminalArgs({ kind: 'wt', file: 'wt.exe' }, 'prod'), ['new-tab', 'tray-cred', 'exec', 'prod']);
-    assert.deepEqual(terminalArgs({ kind: 'cmd', file: 'cmd.exe' }, 'prod'), ['/k', 'tray-cred', 'exec', 'prod']);
+    const win = 'C:\\Program Files\\tray-cred\\resources\\bin\\tray-cred.cmd';
+    assert.deepEqual(terminalArgs({ kind: 'wt', file: 'wt.exe' }, win, 'prod'), ['new-tab', win, 'exec', 'prod']);
+    assert.deepEqual(terminalArgs({ kind: 'cmd', file: 'cmd.exe' }, win, 'prod'), ['/k', win, 'exec', 'prod']);
+  });
+
+  it("macOS's .command script runs the CLI by its path, quoted, whatever the folder's name", async () => {
+    const app = join(dir, "Bob's apps", 'tray-cred.app', 'bin');
+    await mkdir(app, { recursive: true });
+    await writeFile(join(app, 'tray-cred'), '#!/bin/sh\nprintf \'%s\\n\' "$0" "$@"\n', { mode: 0o755 });
+    await writeFile(join(dir, 'run.command'), terminalScript(join(app, 'tray-cred'), 'prod'));
+    const ran = await promisify(execFile)('/bin/sh', [join(dir, 'run.command')], { env: { PATH: '/usr/bin:/bin' } });
+    assert.equal(ran.stdout, `${join(app, 'tray-cred')}\nexec\nprod\n`);
   });
 
   it('a hostile profile name never reaches a terminal or a script', () => {
     for (const name of ["x'; rm -rf ~; '", '-e', 'a b', '$(id)']) {
-      assert.throws(() => terminalArgs({ kind: 'x-terminal-emulator', file: 'x' }, name), /not a usable profile name/);
-      assert.throws(() => terminalScript(name), /not a usable profile name/);
+      assert.throws(
+        () => terminalArgs({ kind: 'x-terminal-emulator', file: 'x' }, CLI, name),
+        /not a usable profile name/,
+      );
+      assert.throws(() => terminalScript(CLI, name), /not a usable profile name/);
     }
   });
 
-  it('starts the terminal, which runs `tray-cred exec <profile>`', async () => {
+  it("starts the terminal, which runs the app's `tray-cred exec <profile>` though its PATH does not find it", async () => {
     electron.reset({ platform: 'linux' });
     const out = join(dir, 'ran');
-    await writeFile(join(dir, 'x-terminal-emulator'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${out}'\n`);
+    // A terminal that runs its command, as x-terminal-emulator -e does; the CLI's folder is not on its PATH.
+    await writeFile(join(dir, 'x-terminal-emulator'), `#!/bin/sh\nshift\n"$@" > '${out}' 2>&1\n`);
     await chmod(join(dir, 'x-terminal-emulator'), 0o755);
+    const cli = join(dir, 'app', 'resources', 'bin', 'tray-cred');
+    await mkdir(join(dir, 'app', 'resources', 'bin'), { recursive: true });
+    await writeFile(cli, '#!/bin/sh\nprintf \'%s\\n\' "$0" "$@"\n', { mode: 0o755 });
     const w = await makeWorld();
     try {
       const env = { PATH: `${dir}:/usr/bin:/bin` };
@@ -303,6 +326,7 @@ describe('the terminal of "Run a terminal with this profile"', () => {
         clock: w.clock,
         keys: accessKeys,
         terminal: await findTerminal(env, 'linux'),
+        cli,
         warn: (m) => warnings.push(m),
       });
       await actions.openTerminal('prod');
@@ -311,7 +335,7 @@ describe('the terminal of "Run a terminal with this profile"', () => {
         await new Promise((r) => setTimeout(r, 10));
         ran = await readFile(out, 'utf8').catch(() => '');
       }
-      assert.equal(ran, '-e\ntray-cred\nexec\nprod\n');
+      assert.equal(ran, `${cli}\nexec\nprod\n`);
       assert.equal(warnings.length, 0, warnings.join('\n'));
       // None found: the action says how to do it by hand.
       await trayProfileActions({
@@ -324,6 +348,7 @@ describe('the terminal of "Run a terminal with this profile"', () => {
         clock: w.clock,
         keys: accessKeys,
         terminal: undefined,
+        cli: CLI,
         warn: (m) => warnings.push(m),
       }).openTerminal('prod');
       assert.match(warnings[0]!, /no terminal to open on this system: run `tray-cred exec prod`/);

@@ -1,7 +1,8 @@
 /**
  * "Install command-line helper…" without Electron: the command lands in ~/.local/bin and runs
  * exactly like the bundled helper, a file tray-cred did not write is never replaced, and the
- * AWS config gets its credential_process line with a backup.
+ * AWS config gets its credential_process line with a backup. helperForConfig: the one choice of
+ * the helper setup and configure-aws write into that line.
  */
 import assert from 'node:assert/strict';
 import {
@@ -15,11 +16,12 @@ import {
   readdir,
   rm,
   stat,
+  symlink,
   writeFile,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { addCredentialProcessLines, installHelper } from '../../main/node/setup/install-helper.ts';
+import { addCredentialProcessLines, helperForConfig, installHelper } from '../../main/node/setup/install-helper.ts';
 import { NodeFileSystem } from '../../main/node/platform/node-file-system.ts';
 import { NODE_BIN, ROOT, run } from '../e2e/support.ts';
 
@@ -159,4 +161,78 @@ test('adds credential_process lines with a backup, changing no other line, and n
     { changed: [], unchanged: ['dev'], backup: undefined },
   );
   assert.equal((await readdir(aws)).length, 3, 'config, credentials and one backup');
+});
+
+test("the helper a config line names: setup's in ~/.local/bin, else PATH's as found, else an error naming the fix", async () => {
+  const shipped = await shippedHelper();
+  // On PATH through a link (as /usr/bin/tray-cred-helper links into an app): named by the link, so an update follows.
+  const pathDir = join(root, 'path-bin');
+  await mkdir(pathDir);
+  await symlink(shipped, join(pathDir, 'tray-cred-helper'));
+  const env = { PATH: `/usr/bin:${pathDir}:/bin`, HOME: home };
+  assert.equal(await helperForConfig(env, home, 'linux'), join(pathDir, 'tray-cred-helper'));
+
+  const installed = await installHelper({ helperPath: shipped, pathEnv: env.PATH });
+  assert.equal(await helperForConfig(env, home, 'linux'), installed.command, "setup's comes first");
+
+  // A link of ours whose app is gone runs nothing: PATH's is taken instead.
+  await rm(installed.command);
+  await symlink(join(root, 'gone', 'tray-cred-helper'), installed.command);
+  assert.equal(await helperForConfig(env, home, 'linux'), join(pathDir, 'tray-cred-helper'));
+  // A file of someone else's there is not setup's.
+  await rm(installed.command);
+  await writeFile(installed.command, '#!/bin/sh\necho mine\n', { mode: 0o755 });
+  assert.equal(await helperForConfig(env, home, 'linux'), join(pathDir, 'tray-cred-helper'));
+  // A relative PATH entry is made absolute.
+  assert.equal(
+    await helperForConfig({ PATH: relative(process.cwd(), pathDir) }, join(root, 'nobody'), 'linux'),
+    join(pathDir, 'tray-cred-helper'),
+  );
+
+  await assert.rejects(helperForConfig({ PATH: '/usr/bin:/bin' }, join(root, 'nobody'), 'linux'), (error: Error) => {
+    assert.equal(error.constructor.name, 'EnvironmentError');
+    assert.equal(
+      error.message,
+      `tray-cred-helper is neither installed in ${join(root, 'nobody', '.local', 'bin')} nor on PATH: run \`tray-cred setup\` (it installs it there), or put tray-cred-helper on PATH, then run this again`,
+    );
+    return true;
+  });
+  assert.equal(
+    await helperForConfig({ PATH: '' }, home, 'win32'),
+    'tray-cred-helper',
+    'Windows: its folder goes on Path',
+  );
+});
+
+test('a helper whose path has a space or quote is passed over; when every one has, the error says what to do', async () => {
+  const shipped = await shippedHelper();
+  const spaced = join(root, "Bob's home");
+  await mkdir(spaced);
+  const installed = await installHelper({ helperPath: shipped, binDir: join(spaced, '.local', 'bin'), pathEnv: '' });
+  const plain = join(root, 'plain-bin');
+  await mkdir(plain);
+  await symlink(shipped, join(plain, 'tray-cred-helper'));
+  const path = `${join(spaced, '.local', 'bin')}:${plain}`;
+  assert.equal(await helperForConfig({ PATH: path }, spaced, 'linux'), join(plain, 'tray-cred-helper'));
+  await assert.rejects(helperForConfig({ PATH: join(spaced, '.local', 'bin') }, spaced, 'linux'), (error: Error) => {
+    assert.ok(
+      error.message.startsWith(
+        `the helper's path ${installed.command} has a space or quote, which a credential_process line cannot hold: link it from a folder whose path has none and put that folder first on PATH (e.g. \`sudo ln -s `,
+      ),
+      error.message,
+    );
+    return true;
+  });
+  // The same check where a path is given (uninstall --repoint): nothing is written.
+  const configPath = join(root, 'config');
+  await assert.rejects(
+    addCredentialProcessLines({
+      fs: new NodeFileSystem(process.getuid?.()),
+      configPath,
+      profiles: ['dev'],
+      command: installed.command,
+    }),
+    /has a space or quote, which a credential_process line cannot hold/,
+  );
+  await assert.rejects(lstat(configPath), { code: 'ENOENT' });
 });

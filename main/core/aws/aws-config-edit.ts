@@ -202,12 +202,9 @@ export function maskSecrets(text: string): string {
   return text.replace(SECRET_LINE, '$1 (hidden)');
 }
 
-/** The credential_process command tray-cred writes for a profile. */
-export const helperCommand = (profile: string): string => `tray-cred-helper ${profile}`;
-
 /**
- * The helper a credential_process value runs: `tray-cred-helper` by name (found on PATH), or by
- * its full path as `tray-cred setup` writes it where ~/.local/bin is not on PATH.
+ * The helper a credential_process value runs: by its full path, as `tray-cred setup` and
+ * `configure-aws` write it, or `tray-cred-helper` by name (found on PATH), as they wrote it before.
  */
 export function helperIn(value: string | undefined): { profile: string | undefined; byName: boolean } | undefined {
   const words = value?.trim().split(/\s+/) ?? [];
@@ -228,7 +225,7 @@ export interface LineRemoval {
 }
 
 /**
- * Takes `credential_process = tray-cred-helper <profile>` out of each named profile's sections.
+ * Takes `credential_process = tray-cred-helper <profile>` (by name or full path) out of each named profile's sections.
  * A credential_process that runs anything else stays, and so does every other byte.
  */
 export function unsetCredentialProcess(text: string, profiles: string[]): LineRemoval {

@@ -31,6 +31,8 @@ export interface TrayProfileActionDeps extends ProfileActionDeps, Omit<RotationD
   clock: Clock;
   /** The platform's terminal (profile-actions.ts findTerminal), or undefined: no terminal item. */
   terminal: Terminal | undefined;
+  /** The `tray-cred` the terminal runs, by its full path: the CLI the app ships (app.ts), so no PATH is needed. */
+  cli: string;
   warn: (message: string) => void;
 }
 
@@ -47,16 +49,16 @@ function notify(title: string, body: string): void {
 }
 
 /** Starts the terminal and resolves once it has started (or rejects with why it could not). */
-async function launch(t: Terminal, profile: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function launch(t: Terminal, cli: string, profile: string, env: NodeJS.ProcessEnv): Promise<void> {
   let script: string | undefined;
   if (t.kind === 'Terminal') {
     // Terminal runs a `.command` file it is given; a private folder of our own holds it.
     const dir = await mkdtemp(join(tmpdir(), 'tray-cred-terminal-'));
     script = join(dir, `tray-cred-${profile}.command`);
-    await writeFile(script, terminalScript(profile), { mode: 0o700 });
+    await writeFile(script, terminalScript(cli, profile), { mode: 0o700 });
     await chmod(script, 0o700);
   }
-  const child = spawn(t.file, terminalArgs(t, profile, script), { env, detached: true, stdio: 'ignore' });
+  const child = spawn(t.file, terminalArgs(t, cli, profile, script), { env, detached: true, stdio: 'ignore' });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (e: NodeJS.ErrnoException) =>
@@ -114,7 +116,7 @@ export function trayProfileActions(deps: TrayProfileActionDeps): TrayProfileActi
           throw new EnvironmentError(
             `no terminal to open on this system: run \`tray-cred exec ${profile}\` in one yourself`,
           );
-        await launch(deps.terminal, profile, deps.env);
+        await launch(deps.terminal, deps.cli, profile, deps.env);
       })(),
     rotateNow: (profile) =>
       attempt('rotating the key', profile, async () => {

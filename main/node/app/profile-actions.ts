@@ -5,15 +5,13 @@
  * approval prompt, audit entry); the app is the caller, as a claim, so an approval covers that
  * one use only. What comes back is a secret (keys, a sign-in URL): it goes to the caller and no log.
  */
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import type { CallerClaim } from '../../../common/caller.ts';
 import type { CredentialProcessDocument } from '../../../common/credential-process.ts';
 import type { Broker } from '../../core/pipeline/broker.ts';
 import type { FileSystem } from '../../core/ports/ports.ts';
 import { checkProfileName } from '../../core/profiles/profile.ts';
 import { thisProcessAsCaller } from '../client/this-process.ts';
+import { onPath } from '../platform/on-path.ts';
 import { runRotation, type RotationDeps } from '../aws/rotation-run.ts';
 import { credentialVars, formatExport } from '../exec/child-env.ts';
 import { DEFAULT_SIGNIN_URL, consoleUrl } from '../exec/console-login.ts';
@@ -96,23 +94,6 @@ export interface Terminal {
   file: string;
 }
 
-async function onPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promise<string | undefined> {
-  const dirs = (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : delimiter).filter(Boolean);
-  const names = platform === 'win32' ? [`${name}.exe`] : [name];
-  for (const dir of dirs) {
-    for (const file of names.map((n) => join(dir, n))) {
-      if (
-        await access(file, platform === 'win32' ? constants.F_OK : constants.X_OK).then(
-          () => true,
-          () => false,
-        )
-      )
-        return file;
-    }
-  }
-  return undefined;
-}
-
 /**
  * The platform's terminal, or undefined when it has none to open (the menu then leaves the item
  * out). Linux: Debian's x-terminal-emulator, else gnome-terminal; macOS: Terminal through
@@ -121,9 +102,9 @@ async function onPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Pla
 export async function findTerminal(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): Promise<Terminal | undefined> {
   if (platform === 'darwin') return { kind: 'Terminal', file: '/usr/bin/open' };
   if (platform === 'win32') {
-    const wt = await onPath('wt', env, platform);
+    const wt = await onPath('wt.exe', env, platform);
     if (wt) return { kind: 'wt', file: wt };
-    const cmd = env.ComSpec ?? (await onPath('cmd', env, platform));
+    const cmd = env.ComSpec ?? (await onPath('cmd.exe', env, platform));
     return cmd ? { kind: 'cmd', file: cmd } : undefined;
   }
   const x = await onPath('x-terminal-emulator', env, platform);
@@ -133,12 +114,13 @@ export async function findTerminal(env: NodeJS.ProcessEnv, platform: NodeJS.Plat
 }
 
 /**
- * The arguments that make `t` run `tray-cred exec <profile>` (which asks the agent like any
- * client: the prompt and the history see it). macOS's Terminal opens a `.command` file, which
- * `script` names; cmd, started detached, gets a console window of its own.
+ * The arguments that make `t` run `<cli> exec <profile>` (which asks the agent like any client:
+ * the prompt and the history see it). `cli` is the `tray-cred` the app ships, by its full path, so
+ * the terminal runs it whatever its PATH. macOS's Terminal opens a `.command` file, which `script`
+ * names; cmd, started detached, gets a console window of its own.
  */
-export function terminalArgs(t: Terminal, profile: string, script?: string): string[] {
-  const command = ['tray-cred', 'exec', checkProfileName(profile)];
+export function terminalArgs(t: Terminal, cli: string, profile: string, script?: string): string[] {
+  const command = [cli, 'exec', checkProfileName(profile)];
   switch (t.kind) {
     case 'x-terminal-emulator':
       return ['-e', ...command];
@@ -153,7 +135,7 @@ export function terminalArgs(t: Terminal, profile: string, script?: string): str
   }
 }
 
-/** The `.command` file macOS's Terminal runs; the profile name is checked, and quoted besides. */
-export function terminalScript(profile: string): string {
-  return `#!/bin/sh\nexec tray-cred exec '${checkProfileName(profile)}'\n`;
+/** The `.command` file macOS's Terminal runs `<cli> exec <profile>` from; the profile name is checked, and both are quoted. */
+export function terminalScript(cli: string, profile: string): string {
+  return `#!/bin/sh\nexec '${cli.replace(/'/g, `'\\''`)}' exec '${checkProfileName(profile)}'\n`;
 }

@@ -3,22 +3,12 @@
  * the PATH of the environment given (the command's own), so a test can put a fake `aws` first.
  */
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, realpath } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { realpath } from 'node:fs/promises';
 import { parseAwsCliVersion, type AwsCliProbe } from '../../core/aws/aws-cli-version.ts';
+import { allOnPath } from '../platform/on-path.ts';
 
 /** Where installers put v2 when it is not on PATH. */
 const WELL_KNOWN = ['/usr/local/bin/aws', '/usr/bin/aws'];
-
-async function executable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function versionOf(path: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve) => {
@@ -33,11 +23,7 @@ function versionOf(path: string, env: NodeJS.ProcessEnv): Promise<string> {
 export async function probeAwsCli(
   env: NodeJS.ProcessEnv,
 ): Promise<{ first: AwsCliProbe | undefined; v2Elsewhere: string | undefined }> {
-  const onPath: string[] = [];
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const path = join(dir, process.platform === 'win32' ? 'aws.exe' : 'aws');
-    if (await executable(path)) onPath.push(path);
-  }
+  const onPath = await allOnPath(process.platform === 'win32' ? 'aws.exe' : 'aws', env, process.platform);
   if (onPath.length === 0) return { first: undefined, v2Elsewhere: undefined };
   const first: AwsCliProbe = { path: onPath[0]!, output: await versionOf(onPath[0]!, env) };
   if (parseAwsCliVersion(first.output)?.major !== 1) return { first, v2Elsewhere: undefined };

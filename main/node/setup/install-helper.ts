@@ -2,13 +2,27 @@
  * "Install command-line helper…": puts `tray-cred-helper` on the user's PATH and points chosen
  * AWS profiles at it. Electron-free, so the tray menu and tests call the same code.
  */
-import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import {
+  access,
+  chmod,
+  lstat,
+  mkdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { profilesWithSecrets, setCredentialProcess } from '../../core/aws/aws-config-edit.ts';
-import { UsageError } from '../../core/errors.ts';
+import { EnvironmentError, UsageError } from '../../core/errors.ts';
 import type { FileSystem } from '../../core/ports/ports.ts';
+import { allOnPath } from '../platform/on-path.ts';
 
 const NAME = 'tray-cred-helper';
 /** The second line of every launcher this module writes: how a later install knows the file is its own. */
@@ -155,6 +169,50 @@ function dirOnPath(dir: string, path: string | undefined): boolean {
     .includes(resolve(dir));
 }
 
+/** Where `tray-cred setup` installs `tray-cred-helper`. */
+export const setupHelperPath = (home: string): string => join(home, '.local', 'bin', NAME);
+
+/** Why `path` cannot stand in a credential_process line (the AWS tools split it at white space and quotes), or undefined. */
+function unusableInConfig(path: string): string | undefined {
+  if (!/[\s'"\\]/.test(path)) return undefined;
+  return (
+    `the helper's path ${path} has a space or quote, which a credential_process line cannot hold: ` +
+    `link it from a folder whose path has none and put that folder first on PATH (e.g. \`sudo ln -s ${quote(path)} /usr/local/bin/${NAME}\`), then run this again`
+  );
+}
+
+/**
+ * The `tray-cred-helper` a credential_process line runs, by absolute path, so that `aws` works in
+ * every terminal and in apps started with a minimal PATH: the one `tray-cred setup` installed in
+ * ~/.local/bin when it is there (a link or launcher of ours that runs), else the first on `env`'s
+ * PATH, as found (a link to an app's helper follows the app's updates). One whose path has a space
+ * or quote is passed over for the next. `tray-cred setup` and `configure-aws` both write this.
+ * Windows: the bare name, as its folder goes on Path (docs/platforms.md).
+ */
+export async function helperForConfig(
+  env: NodeJS.ProcessEnv,
+  home: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string> {
+  if (platform === 'win32') return NAME;
+  const installed = setupHelperPath(home);
+  const found = await existing(installed);
+  const ours =
+    found !== null &&
+    isOurs(found, NAME) &&
+    (await access(installed, constants.X_OK).then(
+      () => true,
+      () => false,
+    ));
+  const candidates = [...(ours ? [installed] : []), ...(await allOnPath(NAME, env, platform))];
+  const usable = candidates.find((path) => unusableInConfig(path) === undefined);
+  if (usable) return usable;
+  if (candidates[0]) throw new EnvironmentError(unusableInConfig(candidates[0])!);
+  throw new EnvironmentError(
+    `${NAME} is neither installed in ${dirname(installed)} nor on PATH: run \`tray-cred setup\` (it installs it there), or put ${NAME} on PATH, then run this again`,
+  );
+}
+
 export interface CredentialProcessOptions {
   /** The process's file system (its composition root's): the backup and the new file are written atomically, 0600. */
   fs: FileSystem;
@@ -192,10 +250,8 @@ export async function addCredentialProcessLines(options: CredentialProcessOption
   const { fs } = options;
   const before = (await fs.readFile(options.configPath))?.toString('utf8') ?? '';
   const command = options.command ?? NAME;
-  if (/[\s'"\\]/.test(command))
-    throw new UsageError(
-      `the helper's path ${command} has a space or quote, which credential_process cannot hold: put tray-cred-helper on PATH instead`,
-    );
+  const unusable = unusableInConfig(command);
+  if (unusable) throw new UsageError(unusable);
   const edit = setCredentialProcess(before, [...options.profiles], (p) => `${command} ${p}`);
   const creds = options.credentialsPath ? await fs.readFile(options.credentialsPath) : null;
   const shadowed = creds

@@ -11,7 +11,7 @@ import { awsFiles } from '../../core/aws/import-sources.ts';
 import { EXIT_STATUS } from '../../../common/errors.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../cli/context.ts';
-import { addCredentialProcessLines, installHelper } from './install-helper.ts';
+import { addCredentialProcessLines, helperForConfig, installHelper, setupHelperPath } from './install-helper.ts';
 import { runCommand, type CommandResult } from '../platform/run-command.ts';
 import { managerAnswers } from '../service/service-manager.ts';
 import { discoverSources, recipeScript, type FoundSource } from './discover.ts';
@@ -124,9 +124,9 @@ const commandsOnPath: SetupStep = {
 
 /**
  * `credential_process = <home>/.local/bin/tray-cred-helper <profile>` for every vault profile: always
- * the full path of the helper setup installed, never the bare name, so that `aws` works in every
- * terminal whatever its PATH, and in apps started with a minimal PATH; setup run again from a shell
- * with another PATH writes the same line.
+ * the full path of the helper setup installed (helperForConfig, as configure-aws writes it), never
+ * the bare name, so that `aws` works in every terminal whatever its PATH, and in apps started with a
+ * minimal PATH; setup run again from a shell with another PATH writes the same line.
  */
 const awsConfig: SetupStep = {
   title: 'aws config',
@@ -136,7 +136,8 @@ const awsConfig: SetupStep = {
       : [];
     if (names.length === 0)
       return s.say('  the vault holds no profiles yet: add one with `tray-cred add <profile>`, then run setup again');
-    const command = join(homedir(), '.local', 'bin', 'tray-cred-helper');
+    // Chosen as configure-aws chooses (the helper the commands step just installed); a dry run installed nothing, so it names the one it would.
+    const command = s.dryRun ? setupHelperPath(homedir()) : await helperForConfig(s.c.env, homedir());
     const { config, credentials } = awsFiles(s.c.env, homedir());
     // The diff first, as configure-aws --dry-run shows it (values of any keys left in the file hidden).
     const before = (await s.c.fs.readFile(config))?.toString('utf8') ?? '';

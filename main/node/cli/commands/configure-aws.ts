@@ -3,7 +3,8 @@ import { createTwoFilesPatch } from 'diff';
 import { homedir } from 'node:os';
 import { awsCliV1Problem } from '../../../core/aws/aws-cli-version.ts';
 import {
-  helperCommand,
+  configProfiles,
+  helperIn,
   maskSecrets,
   profilesWithSecrets,
   setCredentialProcess,
@@ -13,6 +14,7 @@ import { UsageError } from '../../../core/errors.ts';
 import { awsFiles } from '../../../core/aws/import-sources.ts';
 import { probeAwsCli } from '../../aws/aws-cli.ts';
 import { readAwsConfig, rewriteAwsConfig } from '../../aws/aws-config-file.ts';
+import { helperForConfig } from '../../setup/install-helper.ts';
 import type { CliContext } from '../context.ts';
 
 type AwsFiles = ReturnType<typeof awsFiles>;
@@ -32,11 +34,11 @@ const list = (text: string): string[] =>
 export function registerConfigureAws(program: Command, ctx: () => CliContext): void {
   program
     .command('configure-aws')
-    .description('point profiles in ~/.aws/config at tray-cred-helper, changing no other line')
+    .description('point profiles in ~/.aws/config at tray-cred-helper, by its full path, changing no other line')
     .option('--profiles <names>', 'only these profiles, comma-separated (default: every profile in the vault)')
     .option(
       '--unset <names>',
-      'instead take the `credential_process = tray-cred-helper <profile>` line out of these profiles, comma-separated',
+      "instead take tray-cred-helper's `credential_process` line (by name or full path) out of these profiles, comma-separated",
     )
     .option('--dry-run', 'print the change as a unified diff and write nothing', false)
     .action(async (options: Options) => {
@@ -69,8 +71,9 @@ function diff(files: AwsFiles, before: string, after: string, label: string): st
 }
 
 async function set(c: CliContext, files: AwsFiles, names: string[], dryRun: boolean): Promise<void> {
+  const helper = await helperForConfig(c.env, homedir());
   const before = await readAwsConfig(c, files);
-  const edit = setCredentialProcess(before, names, helperCommand);
+  const edit = setCredentialProcess(before, names, (p) => `${helper} ${p}`);
   if (dryRun) {
     c.out(
       edit.changed.length
@@ -80,14 +83,20 @@ async function set(c: CliContext, files: AwsFiles, names: string[], dryRun: bool
     return;
   }
   if (edit.changed.length === 0) {
-    c.out(`${files.config} already points ${edit.unchanged.join(', ')} at tray-cred-helper.\n`);
+    c.out(`${files.config} already points ${edit.unchanged.join(', ')} at ${helper}.\n`);
     return;
   }
+  const lines = configProfiles(before);
+  const byName = edit.changed.filter((p) => helperIn(lines.get(p))?.byName);
   const backup = await rewriteAwsConfig(c, files, before, edit.text);
   if (backup) c.out(`Backed up ${files.config} to ${backup}\n`);
   c.out(
-    `Set credential_process = tray-cred-helper <profile> for ${edit.changed.join(', ')} in ${files.config}${edit.unchanged.length ? ` (already set: ${edit.unchanged.join(', ')})` : ''}.\n`,
+    `Set credential_process = ${helper} <profile> for ${edit.changed.join(', ')} in ${files.config}${edit.unchanged.length ? ` (already set: ${edit.unchanged.join(', ')})` : ''}.\n`,
   );
+  if (byName.length)
+    c.out(
+      `${byName.join(', ')} ran tray-cred-helper by name, which works only where PATH finds it: now by its full path, which works in every terminal and app.\n`,
+    );
 }
 
 /** One line for every profile just configured whose plaintext keys the AWS CLI would still use instead. */

@@ -3,10 +3,9 @@ import { checkKeys } from './doctor-keys.ts';
 import { checkSso } from './doctor-sso.ts';
 import { checkInstall } from './doctor-install.ts';
 import { checkApprovers } from './doctor-approvers.ts';
-import { constants } from 'node:fs';
-import { access, lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { verifyAuditLogParallel } from '../../audit/audit-verify-parallel.ts';
 import { awsCliV1Problem } from '../../../core/aws/aws-cli-version.ts';
 import { configProfiles, helperIn, isHelperFor, profilesWithSecrets } from '../../../core/aws/aws-config-edit.ts';
@@ -14,23 +13,12 @@ import { awsFiles } from '../../../core/aws/import-sources.ts';
 import { isOpensslEnc } from '../../../core/aws/openssl-enc.ts';
 import { VaultRollbackError } from '../../../core/vault/vault-generation.ts';
 import { probeAwsCli } from '../../aws/aws-cli.ts';
+import { onPath } from '../../platform/on-path.ts';
 import type { CliContext } from '../context.ts';
 
 interface Finding {
   ok: boolean;
   text: string;
-}
-
-async function onPath(command: string, path: string | undefined): Promise<boolean> {
-  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
-    try {
-      await access(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
 }
 
 async function openToOthers(path: string): Promise<number | undefined> {
@@ -89,7 +77,8 @@ async function examine(c: CliContext, acceptRollback: boolean, removeSsoCache: b
   }
   const helperOnPath = await onPath(
     process.platform === 'win32' ? 'tray-cred-helper.cmd' : 'tray-cred-helper',
-    c.env.PATH,
+    c.env,
+    process.platform,
   );
   const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
   if (usingHelper.length && !helperOnPath)
