@@ -18,7 +18,7 @@ import { workerReader } from '../node/audit/history-workers.ts';
 import { startAgentRuntime, type AgentRuntime } from '../node/agent/agent-runtime.ts';
 import { agentPlace, type AgentPlace } from '../node/platform/data-place.ts';
 import { dataHomeSetting } from '../node/platform/data-home.ts';
-import { connectDesktopBus, type DesktopBus } from '../node/platform/desktop-bus.ts';
+import { connectDesktopBus, isWaylandSession, type DesktopBus } from '../node/platform/desktop-bus.ts';
 import { nodeServices } from '../node/platform/node-services.ts';
 import { ensurePrivateDir } from '../node/platform/private-dir.ts';
 import { awsClients, type AwsClients } from '../node/aws/aws-clients.ts';
@@ -252,6 +252,7 @@ function wireLockAndNotices(
     idleLockMinutes: () => settings.get('idleLockMinutes'),
     clock: runtime.clock,
     screenLocks: desktop,
+    wayland: isWaylandSession(process.platform, process.env),
     warn,
   });
   settings.onChange(() => triggers.reschedule());

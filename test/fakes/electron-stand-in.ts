@@ -315,14 +315,24 @@ export let nativeTheme = new FakeNativeTheme();
 // ---- power, system preferences, notifications ----------------------------------------------
 class FakePowerMonitor extends EventEmitter {
   idleSeconds = 0;
-  /** Reported under Wayland: the idle time reads 0 whatever the user does. */
-  idleTimeBroken = false;
+  /**
+   * What Chromium's idle time reads whatever the user does, where it is broken: 0 under Wayland
+   * (electron/electron#34826: no XScreenSaver for the session's input), or any other stuck number.
+   */
+  idleTimeBroken: false | number = false;
   getSystemIdleTime(): number {
-    return this.idleTimeBroken ? 0 : this.idleSeconds;
+    return this.idleTimeBroken === false ? this.idleSeconds : this.idleTimeBroken;
   }
+  /**
+   * As Electron (shell/browser/api/electron_api_power_monitor.cc over Chromium's
+   * ui::CalculateIdleState): a threshold under 1 throws; locked if the screen is; else idle when
+   * the same idle time getSystemIdleTime reads has reached the threshold. A broken idle time
+   * breaks the state too.
+   */
   getSystemIdleState(threshold: number): 'active' | 'idle' | 'locked' | 'unknown' {
+    if (!(threshold > 0)) throw new TypeError('Invalid idle threshold, must be greater than 0');
     if (this.screenLocked) return 'locked';
-    return this.idleSeconds >= threshold ? 'idle' : 'active';
+    return this.getSystemIdleTime() >= threshold ? 'idle' : 'active';
   }
   screenLocked = false;
   /** The user locks the screen: Electron emits `lock-screen` on macOS and Windows only. */
