@@ -66,6 +66,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
       changed: () => windows.send('approval', CHANNELS.approvalChanged),
     },
     platform: process.platform,
+    wayland: isWaylandSession(process.platform, process.env),
   });
   const aws = awsClients();
   const runtime = await startAgent(standard, settings, {

@@ -19,6 +19,17 @@ import { format as formatUrl } from 'node:url';
 /** The platform the stand-in behaves as; `reset({ platform })` sets it. */
 export let platform: NodeJS.Platform = 'linux';
 
+// ---- Wayland (issue 25) ----------------------------------------------------------------------
+/**
+ * A Linux session under Wayland (`reset({ platform: 'linux', env: { XDG_SESSION_TYPE: 'wayland' } })`),
+ * where Electron 45 is a Wayland client: the compositor alone places, stacks and focuses windows,
+ * so `setAlwaysOnTop`, `moveTop`, `center` and `focus` do nothing (Electron 45's BrowserWindow
+ * docs: "not possible to programmatically ... position, move, focus, or blur windows without user
+ * input"; setAlwaysOnTop "Not supported on Wayland"; focus may only get the desktop to flash).
+ */
+export let wayland = false;
+// ---- end Wayland -------------------------------------------------------------------------------
+
 interface Item {
   label?: string;
   type?: string;
@@ -475,11 +486,13 @@ export class BrowserWindow extends EventEmitter {
   }
   visible = false;
   focus(): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.focused++;
     this.emit('focus');
   }
   alwaysOnTop: { flag: boolean; level?: string } | undefined;
   setAlwaysOnTop(flag: boolean, level?: string): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.alwaysOnTop = { flag, ...(level ? { level } : {}) };
   }
   allWorkspaces: { visible: boolean; options?: Record<string, unknown> } | undefined;
@@ -491,6 +504,7 @@ export class BrowserWindow extends EventEmitter {
   }
   movedTop = 0;
   moveTop(): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.movedTop++;
   }
   flashing = false;
@@ -509,6 +523,7 @@ export class BrowserWindow extends EventEmitter {
   }
   centered = false;
   center(): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.centered = true;
   }
   destroy(): void {
@@ -549,9 +564,14 @@ class FakeIpcRenderer extends EventEmitter {
 }
 export let ipcRenderer = new FakeIpcRenderer();
 
-/** Puts every part back as new, between tests, behaving as `options.platform` (Linux by default). (The preload's exposure is kept: it runs once per import.) */
-export function reset(options: { platform?: NodeJS.Platform } = {}): void {
+/**
+ * Puts every part back as new, between tests, behaving as `options.platform` (Linux by default)
+ * in a session with `options.env` (`XDG_SESSION_TYPE=wayland`: see {@link wayland}; none by
+ * default). (The preload's exposure is kept: it runs once per import.)
+ */
+export function reset(options: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {}): void {
   platform = options.platform ?? 'linux';
+  wayland = platform === 'linux' && options.env?.XDG_SESSION_TYPE === 'wayland';
   app = new FakeApp();
   Menu.applicationMenu = Menu.defaultMenu();
   Notification.libnotify = true;
