@@ -5,7 +5,8 @@
  * between tests, with the platform to behave as (`reset({ platform: 'darwin' })`). Shapes follow
  * node_modules/electron/electron.d.ts; only what we call exists. Where real Electron differs by
  * platform or timing, this does too (issue 17's list): `ready` comes after the main module has
- * been evaluated, a parentless message box on macOS ignores its signal, a missing image file is an
+ * been evaluated, a parentless message box on macOS blocks the process until answered and ignores
+ * its signal, a missing image file is an
  * empty image, `lock-screen` never fires on Linux, Linux notifications need libnotify, `loadFile`
  * builds its URL with `url.format`, `close()` is asynchronous and cancellable, the default
  * application menu has the developer tools, and `app.quit()` emits `before-quit`.
@@ -201,9 +202,30 @@ export interface OpenBox {
 class FakeDialog {
   boxes: OpenBox[] = [];
   private waiters: (() => void)[] = [];
+  // ---- macOS parentless box (issue 25) -------------------------------------------------------
+  /**
+   * How the person answers the next parentless box on macOS, and after how long. Electron runs it
+   * with `[NSAlert runModal]` (shell/browser/ui/message_box_mac.mm): app-modal and synchronous,
+   * so the call blocks the main process (timers, sockets, IPC) until it is answered, and its
+   * `signal` does nothing (docs/api/dialog.md). The stand-in blocks this thread as long; a
+   * parentless box on macOS with no answer set would block for ever, so it throws instead.
+   */
+  modalAnswer: { label: string; afterMs: number } | undefined;
+  private runModal(box: OpenBox): void {
+    const answer = this.modalAnswer;
+    this.modalAnswer = undefined;
+    if (!answer)
+      throw new Error(
+        `the parentless box "${box.options.message}" would block the macOS main process until answered: set dialog.modalAnswer`,
+      );
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, answer.afterMs);
+    box.click(answer.label);
+  }
+  // ---- end macOS parentless box ----------------------------------------------------------------
   showMessageBox(...args: unknown[]): Promise<{ response: number; checkboxChecked: boolean }> {
     const options = args[args.length - 1] as OpenBox['options'];
-    return new Promise((resolve) => {
+    let shown!: OpenBox;
+    const answered = new Promise<{ response: number; checkboxChecked: boolean }>((resolve) => {
       const box: OpenBox = {
         options,
         closed: false,
@@ -216,10 +238,9 @@ class FakeDialog {
           resolve({ response, checkboxChecked: options.checkboxLabel ? checkboxChecked : false });
         },
       };
-      // Electron closes the box as if cancelled when its signal aborts; but on macOS a box with no
-      // parent window runs modally and ignores the signal (it stays until a person answers).
-      const honoursSignal = platform !== 'darwin' || args.length > 1;
-      if (honoursSignal)
+      shown = box;
+      // Electron closes the box as if cancelled when its signal aborts (not a parentless macOS box: below).
+      if (platform !== 'darwin' || args.length > 1)
         options.signal?.addEventListener(
           'abort',
           () => {
@@ -232,6 +253,8 @@ class FakeDialog {
       this.boxes.push(box);
       for (const wake of this.waiters.splice(0)) wake();
     });
+    if (platform === 'darwin' && args.length === 1) this.runModal(shown);
+    return answered;
   }
   /** Boxes still on screen. */
   get open(): OpenBox[] {
