@@ -9,7 +9,7 @@
 import { dirname, join } from 'node:path';
 import { app, dialog, ipcMain, powerMonitor } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import { ControlService } from '../node/app/control-service.ts';
+import { ControlService, type ControlServiceDeps } from '../node/app/control-service.ts';
 import { HistoryService } from '../node/app/history-service.ts';
 import { ProfilesService } from '../node/app/profiles-service.ts';
 import { HistoryIndex } from '../core/history/history-index.ts';
@@ -31,6 +31,7 @@ import { startLockTriggers } from './lock-triggers.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, syncStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
+import { clickControlMenu, controlMenu } from './tray/control-menu.ts';
 import { ssoTray } from './tray/sso-tray.ts';
 import { findTerminal } from '../node/app/profile-actions.ts';
 import { trayHandlers } from './tray/tray-handlers.ts';
@@ -48,7 +49,12 @@ export const APP_ID = 'dev.traycred.app';
 let here = '';
 const warn = (message: string): void => void process.stderr.write(`tray-cred: ${message}\n`);
 
-async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
+/** What the app learnt of the desktop at start: with no tray host the control window stands in for the tray. */
+interface Presence {
+  trayless: boolean;
+}
+
+async function start(standard: AgentPlace, windows: AppWindows, presence: Presence): Promise<void> {
   // conf would create the directory with the umask's mode.
   await ensurePrivateDir(standard.dataDir, standard.uid);
   const host = { platform: process.platform, env: process.env, warn };
@@ -81,7 +87,18 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     { fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) },
     runtime.audit.dir,
   );
-  wireWindows(runtime, windows, { history, unlock, approval: approver, keys: aws.accessKeys });
+  // The control window shows the tray's own menu (GNOME without a tray host), once the tray below exists.
+  const menuOf: { tray?: AppTray } = {};
+  const control = wireWindows(runtime, windows, {
+    history,
+    unlock,
+    approval: approver,
+    keys: aws.accessKeys,
+    menu: {
+      items: () => controlMenu(menuOf.tray?.template() ?? []),
+      click: (path, label) => clickControlMenu(menuOf.tray?.template() ?? [], path, label),
+    },
+  });
   runtime.audit.onAppended((entries) => approver.heard(entries));
   const sso = ssoTray({ ...runtime, identityCenter: aws.identityCenter });
   const terminal = await findTerminal(process.env, process.platform);
@@ -125,10 +142,12 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
       warn,
     }),
   });
+  menuOf.tray = tray;
+  tray.onRender(() => windows.send('control', CHANNELS.stateChanged, control.state()));
   // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
   const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
   const triggers = wireLockAndNotices(runtime, settings, history, desktop);
-  await openControlWithoutTrayHost(desktop, windows);
+  presence.trayless = await openControlWithoutTrayHost(desktop, windows);
   // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
   const updates = app.isPackaged
     ? startUpdateChecks({ updater: (await import('electron-updater')).autoUpdater, clock: runtime.clock, warn })
@@ -194,15 +213,16 @@ function wireWindows(
     unlock: () => Promise<boolean>;
     approval: IpcServices['approval'];
     keys: AwsClients['accessKeys'];
+    menu: ControlServiceDeps['menu'];
   },
-): void {
+): ControlService {
   const { broker, audit, vault, fs, clock } = runtime;
   const { history } = deps;
   const services: IpcServices & { control: ControlService } = {
     control: new ControlService({
       broker,
       unlock: async () => void (await deps.unlock()),
-      control: { open: (kind) => void windows.show(kind), quit: () => app.quit() },
+      menu: deps.menu,
     }),
     history: new HistoryService({ history, audit, vault, fs }),
     profiles: new ProfilesService({ broker, vault, audit, history, fs, clock, keys: deps.keys }),
@@ -235,6 +255,7 @@ function wireWindows(
     if (event !== 'pending') windows.broadcast(CHANNELS.profilesChanged);
   });
   audit.onAppended(() => windows.broadcast(CHANNELS.historyChanged));
+  return services.control;
 }
 
 /** Lock on idle, suspend and screen lock, and notifications of accesses served without asking. */
@@ -269,12 +290,13 @@ function wireLockAndNotices(
 }
 
 /** GNOME without the AppIndicator extension shows no tray icon: the control window stands in for it. */
-async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<void> {
-  if (!desktop || (await desktop.hasTrayHost().catch(() => true))) return;
+async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<boolean> {
+  if (!desktop || (await desktop.hasTrayHost().catch(() => true))) return false;
   warn(
     'no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension',
   );
   windows.show('control');
+  return true;
 }
 
 function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
@@ -341,7 +363,7 @@ export function runApp(appDir: string): void {
   const standard = agentPlace(process.env);
   beforeReady(process.platform, standard.dataDir);
   if (!app.requestSingleInstanceLock()) {
-    // The first instance hears 'second-instance' and opens its history window.
+    // The first instance hears 'second-instance' and opens its history (or control) window.
     app.quit();
   } else {
     const windows = new AppWindows({
@@ -349,15 +371,17 @@ export function runApp(appDir: string): void {
       preload: join(here, 'preload.cjs'),
       devTools: !app.isPackaged,
     });
-    // A second start (Windows, Linux) and a relaunch from Finder, Spotlight or the Dock (macOS: 'activate') open the history.
-    const openHistory = (): void => void (app.isReady() && windows.show('history'));
-    app.on('second-instance', openHistory);
-    app.on('activate', openHistory);
+    // A second start (Windows, Linux) and a relaunch from Finder, Spotlight or the Dock (macOS: 'activate') open the history,
+    // or, where there is no tray to reach it from (GNOME without a tray host), the control window that stands in for the tray.
+    const presence: Presence = { trayless: false };
+    const reopen = (): void => void (app.isReady() && windows.show(presence.trayless ? 'control' : 'history'));
+    app.on('second-instance', reopen);
+    app.on('activate', reopen);
     // A tray app lives on with no window open.
     app.on('window-all-closed', () => {});
     app
       .whenReady()
-      .then(() => start(standard, windows))
+      .then(() => start(standard, windows, presence))
       .catch(async (error: unknown) => {
         warn(`could not start: ${(error as Error)?.message ?? String(error)}`);
         await showError('tray-cred could not start', error);

@@ -109,12 +109,43 @@ describe('the tray app, end to end', () => {
     );
   });
 
-  it('opens the history when started again (second-instance) or relaunched from Finder or Spotlight (macOS: activate)', async () => {
-    for (const event of ['activate', 'second-instance']) {
-      await ask({ op: 'emit', label: event });
-      const late = await ask({ op: 'late' });
-      assert.ok((late.windows as string[]).includes('history.html'), `${event}: ${JSON.stringify(late.windows)}`);
-    }
+  it('with no tray host, the control window has the tray menu: a setting clicked there is the setting changed', async () => {
+    const reply = (await ask({ op: 'page', label: 'control.html', channel: 'control:menu' })) as {
+      ok: boolean;
+      value: { label: string; items?: { label: string; checked?: boolean }[] }[];
+    };
+    assert.ok(reply.ok, JSON.stringify(reply));
+    const labels = reply.value.map((i) => i.label);
+    for (const label of [
+      'Lock',
+      'Lock after idle',
+      'Unlock when a request arrives',
+      'Install command-line helper…',
+      'Quit',
+    ])
+      assert.ok(labels.includes(label), `${label} in ${labels.join(' | ')}`);
+    const idle = labels.indexOf('Lock after idle');
+    const five = reply.value[idle]!.items!.findIndex((i) => i.label === '5 min');
+    assert.deepEqual(
+      await ask({ op: 'page', label: 'control.html', channel: 'control:click', args: [[idle, five], '5 min'] }),
+      { ok: true },
+    );
+    const settings = await sandbox.trayCred(['settings', 'idleLockMinutes']);
+    assert.match(settings.stdout, /\b5\b/, settings.stdout + settings.stderr);
+  });
+
+  it('a second start (or an activate) opens the control window again where there is no tray host, not the history', async () => {
+    await ask({ op: 'close', label: 'control.html' });
+    await ask({ op: 'emit', label: 'second-instance' });
+    const second = (await ask({ op: 'late' })).windows as string[];
+    assert.deepEqual(
+      second,
+      ['control.html'],
+      'the tray is invisible: the control window is how the person reaches tray-cred',
+    );
+    await ask({ op: 'close', label: 'control.html' });
+    await ask({ op: 'emit', label: 'activate' });
+    assert.deepEqual((await ask({ op: 'late' })).windows, ['control.html']);
   });
 
   it('locks from the tray menu and records the stop when quit', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Menu, Tray, nativeImage, nativeTheme, type NativeImage } from 'electron';
+import { Menu, Tray, nativeImage, nativeTheme, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { HistoryRow } from '../../../preload/api.ts';
 import type { BrokerEvent } from '../../core/pipeline/broker.ts';
 import type { ApprovalRequest } from '../../core/ports/ports.ts';
@@ -53,6 +53,7 @@ export class AppTray {
   private profiles: readonly TrayProfile[] = [];
   private destroyed = false;
   private readonly missing = new Set<string>();
+  private readonly rendered = new Set<() => void>();
 
   constructor(deps: AppTrayDeps) {
     this.deps = deps;
@@ -146,6 +147,17 @@ export class AppTray {
     };
   }
 
+  /** The menu as it is now: the control window shows and clicks this when there is no tray host. */
+  template(): MenuItemConstructorOptions[] {
+    return trayMenuTemplate(this.view(), this.deps.handlers);
+  }
+
+  /** Calls `listener` after each change of the menu. Returns the stop. */
+  onRender(listener: () => void): () => void {
+    this.rendered.add(listener);
+    return () => this.rendered.delete(listener);
+  }
+
   private render(): void {
     const view = this.view();
     const state = this.state();
@@ -158,5 +170,6 @@ export class AppTray {
     );
     // Linux only picks up menu changes when the whole menu is set again, so it always is.
     this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(view, this.deps.handlers)));
+    for (const listener of this.rendered) listener();
   }
 }
