@@ -53,9 +53,9 @@ describe('the tray app, end to end', () => {
     assert.equal(offer.message, 'Create a tray-cred vault?');
     assert.match(String(offer.detail), new RegExp(sandbox.home));
     await ask({ op: 'click', n: 1, label: 'Create vault' });
-    const tray = await ask({ op: 'tray', icon: 'tray-unlocked-dark.png' });
-    // Linux: the light glyph (for GNOME's dark top bar) whatever the theme.
-    assert.equal(tray.icon, join(ROOT, 'dist', 'app', 'tray', 'tray-unlocked-dark.png'));
+    const tray = await ask({ op: 'tray', icon: 'tray-unlocked-outline.png' });
+    // Linux: the light glyph with a dark edge (it reads on light and dark panels) whatever the theme.
+    assert.equal(tray.icon, join(ROOT, 'dist', 'app', 'tray', 'tray-unlocked-outline.png'));
     assert.equal((tray.labels as string[])[0], 'Lock');
     const status = await sandbox.trayCred(['status', '--json']);
     assert.equal(status.status, 0, status.stderr);
@@ -94,13 +94,13 @@ describe('the tray app, end to end', () => {
     assert.match(String(view.program), /aws configure export-credentials --profile prod$/);
     // The kernel named the CLI, so this run may be granted besides once (remember is 0: "this run" is offered alone).
     assert.deepEqual(view.scopes, ['once', 'run'], `${JSON.stringify(view)}\n${stderr.join('')}`);
-    const waiting = await ask({ op: 'tray', icon: 'tray-pending-dark.png' });
+    const waiting = await ask({ op: 'tray', icon: 'tray-pending-outline.png' });
     assert.ok((waiting.labels as string[]).some((l) => l.startsWith('Waiting for approval: prod (')));
     assert.deepEqual(await ask({ op: 'answer', choice: { id: 1, allow: true, scope: 'once' } }), { ok: true });
     const result = await aws;
     assert.equal(result.status, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).AccessKeyId, PROD_KEYS.accessKeyId);
-    const after = await ask({ op: 'tray', icon: 'tray-unlocked-dark.png' });
+    const after = await ask({ op: 'tray', icon: 'tray-unlocked-outline.png' });
     assert.ok(
       (after.labels as string[]).some((l) =>
         /^prod — .*aws configure export-.*…\(\d+ more\) — approved — \d\d:\d\d$/.test(l),
@@ -150,7 +150,7 @@ describe('the tray app, end to end', () => {
 
   it('locks from the tray menu and records the stop when quit', async () => {
     await ask({ op: 'menu', label: 'Lock' });
-    await ask({ op: 'tray', icon: 'tray-locked-dark.png' });
+    await ask({ op: 'tray', icon: 'tray-locked-outline.png' });
     const quit = await ask({ op: 'quit' });
     assert.deepEqual(quit, { quitCalls: 2 }, 'the first quit was held back until the agent had stopped');
     assert.equal(await exited, 0);

@@ -34,13 +34,15 @@ export interface AppTrayDeps {
 }
 
 /**
- * The icon file for a state: a template image on macOS; on Linux the light glyph always (GNOME's
- * top bar stays dark under a light theme, where the dark glyph would vanish); on Windows the
- * light glyph when the taskbar is dark.
+ * The icon file for a state: a template image on macOS; on Linux the light glyph with a dark
+ * edge, whatever the theme (the panel's colour is not the theme's: GNOME's top bar stays dark
+ * under a light theme, KDE's and XFCE's follow it, and no API tells which), so it reads on light
+ * and dark panels alike; on Windows the light glyph when the taskbar is dark.
  */
 export function trayIconFile(state: TrayState, platform: NodeJS.Platform, dark: boolean): string {
   if (platform === 'darwin') return `tray-${state}Template.png`;
-  return dark || platform === 'linux' ? `tray-${state}-dark.png` : `tray-${state}.png`;
+  if (platform === 'linux') return `tray-${state}-outline.png`;
+  return dark ? `tray-${state}-dark.png` : `tray-${state}.png`;
 }
 
 /** The tray icon and its menu, rebuilt whenever the broker, a prompt, the audit log, a setting or the theme changes. */
