@@ -84,7 +84,7 @@ async function start(standard: AgentPlace, windows: AppWindows, presence: Presen
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   // A long log is parsed on worker threads when the index first loads it, after a sealed snapshot of it when one holds (issue 16 item 3).
   const history = new HistoryIndex(
-    { fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) },
+    { fs: runtime.fs, reader: workerReader(runtime.fs, { warn }), snapshot: historySnapshot(runtime) },
     runtime.audit.dir,
   );
   // The control window shows the tray's own menu (GNOME without a tray host), once the tray below exists.

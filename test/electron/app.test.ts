@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -8,26 +8,37 @@ import { AWS_CLI, ROOT, credentialsFile, makeSandbox, run, writeAwsConfig, type 
 import { PROD_KEYS } from '../fakes/keys.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
 
-const MAIN = join(ROOT, 'dist', 'app', 'main.mjs');
+const BUILT = join(ROOT, 'dist', 'app', 'main.mjs');
 
 /**
  * The composition root as built (dist/app/main.mjs) with the real keychain, socket, helper and
  * AWS CLI; only `electron` is the stand-in, driven by test/fakes/app-driver.ts as the user would.
+ * The bundle runs from where a packed app has it, `resources/app.asar/dist/app/` (a copy, with the
+ * archive's package.json and node_modules beside it), from another cwd: a path found from the cwd
+ * or the checkout breaks here as it would in the archive.
  */
 describe('the tray app, end to end', () => {
   let sandbox: Sandbox;
+  /** The copy of dist/app laid out as in the packed app: `<root>/opt/tray-cred/resources/app.asar`. */
+  let packed: string;
   let ask: (command: object) => Promise<Record<string, unknown>>;
   let exited: Promise<number | null>;
   let appGroup: number | undefined;
   const stderr: string[] = [];
 
   before(async () => {
-    assert.ok(existsSync(MAIN), `${MAIN} is missing: run \`node build/bundle.ts\` (build/test.sh does) first`);
+    assert.ok(existsSync(BUILT), `${BUILT} is missing: run \`node build/bundle.ts\` (build/test.sh does) first`);
     sandbox = await makeSandbox();
+    packed = join(sandbox.root, 'opt', 'tray-cred', 'resources', 'app.asar');
+    await cp(join(ROOT, 'dist', 'app'), join(packed, 'dist', 'app'), { recursive: true });
+    await copyFile(join(ROOT, 'package.json'), join(packed, 'package.json'));
+    await symlink(join(ROOT, 'node_modules'), join(packed, 'node_modules'));
+    const MAIN = join(packed, 'dist', 'app', 'main.mjs');
     // A planted native-library path: the app must drop it, or the keyring addon would load it (and fail here).
     const env = { ...sandbox.env, NAPI_RS_NATIVE_LIBRARY_PATH: join(sandbox.root, 'planted.node') };
     const child = spawnGroup(process.execPath, [join(ROOT, 'test', 'fakes', 'app-driver.ts'), MAIN], {
       env,
+      cwd: await mkdtemp(join(sandbox.root, 'cwd-')),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     appGroup = child.pid;
@@ -55,7 +66,7 @@ describe('the tray app, end to end', () => {
     await ask({ op: 'click', n: 1, label: 'Create vault' });
     const tray = await ask({ op: 'tray', icon: 'tray-unlocked-outline.png' });
     // Linux: the light glyph with a dark edge (it reads on light and dark panels) whatever the theme.
-    assert.equal(tray.icon, join(ROOT, 'dist', 'app', 'tray', 'tray-unlocked-outline.png'));
+    assert.equal(tray.icon, join(packed, 'dist', 'app', 'tray', 'tray-unlocked-outline.png'));
     assert.equal((tray.labels as string[])[0], 'Lock');
     const status = await sandbox.trayCred(['status', '--json']);
     assert.equal(status.status, 0, status.stderr);
@@ -72,6 +83,7 @@ describe('the tray app, end to end', () => {
     );
     assert.ok(existsSync(join(String(late.userData), '..', 'vault.json')), 'the folder is inside the data directory');
     assert.equal(late.menu, null, 'no default menu with Reload and Toggle Developer Tools');
+    assert.equal(late.appPath, packed, "Electron's app path is the archive");
     // The test's D-Bus session has no StatusNotifierWatcher, as GNOME without the AppIndicator extension.
     assert.deepEqual(
       late.windows,

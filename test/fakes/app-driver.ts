@@ -38,7 +38,7 @@ async function fromApprovalPage(channel: string, ...args: unknown[]): Promise<un
 }
 
 // As Electron: `ready` once the main module (with its top-level await) has been evaluated.
-await electron.app.runMain(() => import(pathToFileURL(resolve(process.argv[2]!)).href));
+await electron.app.runMain(() => import(pathToFileURL(resolve(process.argv[2]!)).href), resolve(process.argv[2]!));
 for await (const line of createInterface({ input: process.stdin })) {
   const command = JSON.parse(line) as {
     op: string;
@@ -114,6 +114,7 @@ for await (const line of createInterface({ input: process.stdin })) {
         say({
           lateCalls: electron.app.lateCalls,
           userData: electron.app.userData,
+          appPath: electron.app.getAppPath(),
           menu: electron.Menu.applicationMenu === null ? null : 'set',
           windows: electron.BrowserWindow.getAllWindows().map((w) => w.loaded?.split('/').at(-1)),
         });

@@ -13,7 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { format as formatUrl } from 'node:url';
 
@@ -63,9 +63,13 @@ class FakeApp extends EventEmitter {
   lateCalls: string[] = [];
   private ready = false;
   private readyWaiters: (() => void)[] = [];
+  // ---- the app's path (issue 25) ----
+  /** As Electron's app.getAppPath(): the folder of the app's package.json, `resources/app.asar` when packed; {@link runMain} finds it. */
+  appPath = '/src/tray-cred';
   getAppPath(): string {
-    return '/src/tray-cred';
+    return this.appPath;
   }
+  // ---- end app's path ----
   isReady(): boolean {
     return this.ready;
   }
@@ -79,8 +83,17 @@ class FakeApp extends EventEmitter {
     this.emit('ready');
     for (const wake of this.readyWaiters.splice(0)) wake();
   }
-  /** Loads the app's main module as Electron does: `ready` only after its evaluation ends. */
-  async runMain(load: () => Promise<unknown>): Promise<void> {
+  /**
+   * Loads the app's main module as Electron does: `ready` only after its evaluation ends. Given
+   * the module's path, the app's path is the nearest folder above it with a package.json, as
+   * Electron's is (in a packaged app, `resources/app.asar`).
+   */
+  async runMain(load: () => Promise<unknown>, mainPath?: string): Promise<void> {
+    for (let dir = mainPath && dirname(mainPath); dir && dir !== dirname(dir); dir = dirname(dir))
+      if (existsSync(join(dir, 'package.json'))) {
+        this.appPath = dir;
+        break;
+      }
     await load();
     await new Promise((r) => setImmediate(r));
     this.emitReady();
