@@ -28,19 +28,34 @@ export const TRAY_STATES = ['locked', 'unlocked', 'pending'] as const;
 export const APP_ICON_SIZES = [1024, 512, 256, 128, 64, 48, 32, 16] as const;
 
 /**
- * Tray variants: a dark glyph for light menu bars, a light glyph for dark ones, and the macOS
- * template (black plus alpha; macOS recolours it for the menu bar and highlight). The accent
- * marks the waiting badge where colour is allowed.
+ * Tray variants: a dark glyph for light menu bars, a light glyph for dark ones, the macOS
+ * template (black plus alpha; macOS recolours it for the menu bar and highlight), and for Linux,
+ * whose panels may be light or dark whatever the app's theme says (GNOME's top bar stays dark
+ * under a light theme, KDE's and XFCE's follow it), a light glyph with a dark one-pixel edge,
+ * which reads on both. The accent marks the waiting badge where colour is allowed.
  */
 const TRAY_VARIANTS = [
-  { suffix: '', color: '#202124', accent: '#d97706' },
-  { suffix: '-dark', color: '#ffffff', accent: '#fbbf24' },
-  { suffix: 'Template', color: '#000000', accent: '#000000' },
+  { suffix: '', color: '#202124', accent: '#d97706', outline: undefined },
+  { suffix: '-dark', color: '#ffffff', accent: '#fbbf24', outline: undefined },
+  { suffix: '-outline', color: '#ffffff', accent: '#fbbf24', outline: '#202124' },
+  { suffix: 'Template', color: '#000000', accent: '#000000', outline: undefined },
 ] as const;
 
-async function render(page: Page, svg: string, size: number, color: string, accent: string): Promise<Buffer> {
+/** A one-pixel edge all round, in pixels of the 16-pixel grid (`px` device pixels each). */
+const edge = (color: string, px: number): string =>
+  [`${px}px 0`, `-${px}px 0`, `0 ${px}px`, `0 -${px}px`].map((offset) => `drop-shadow(${offset} 0 ${color})`).join(' ');
+
+async function render(
+  page: Page,
+  svg: string,
+  size: number,
+  color: string,
+  accent: string,
+  outline?: string,
+): Promise<Buffer> {
   await page.setViewportSize({ width: size, height: size });
-  const sized = svg.replace('<svg ', `<svg width="${size}" height="${size}" `);
+  const filter = outline ? `style="filter:${edge(outline, size / 16)}" ` : '';
+  const sized = svg.replace('<svg ', `<svg width="${size}" height="${size}" ${filter}`);
   await page.setContent(
     `<!doctype html><html><body style="margin:0;background:transparent;color:${color};--accent:${accent}">${sized}</body></html>`,
   );
@@ -71,7 +86,7 @@ export async function makeIcons(): Promise<string[]> {
           ['@2x', 32],
         ] as const) {
           const name = `tray-${state}${v.suffix}${scale}.png`;
-          writeFileSync(join(BUILD, 'tray', name), await render(page, svg, size, v.color, v.accent));
+          writeFileSync(join(BUILD, 'tray', name), await render(page, svg, size, v.color, v.accent, v.outline));
           written.push(join('build', 'tray', name));
         }
       }

@@ -47,13 +47,24 @@ export const CHANNELS = {
   approvalGet: 'approval:get',
   approvalAnswer: 'approval:answer',
   approvalChanged: 'approval:changed',
-  controlLock: 'control:lock',
-  controlOpen: 'control:open',
-  controlQuit: 'control:quit',
+  controlMenu: 'control:menu',
+  controlClick: 'control:click',
 } as const;
 
 /** The name under which the preload exposes {@link TrayCredApi} on `window`. */
 export const API_KEY = 'trayCred';
+
+/**
+ * One item of the tray menu as the control window shows it: a button (`action`), a setting
+ * (`checkbox`, or one `radio` of a group), a `heading` or `separator`, or a `group` (a submenu).
+ */
+export interface ControlMenuItem {
+  kind: 'action' | 'checkbox' | 'radio' | 'heading' | 'separator' | 'group';
+  label: string;
+  enabled: boolean;
+  checked?: boolean;
+  items?: ControlMenuItem[];
+}
 
 /** The agent as the windows show it. */
 export interface AppState {
@@ -183,11 +194,15 @@ export interface TrayCredApi {
     rotate(name: string): Promise<RotateResult>;
     onChanged(listener: () => void): () => void;
   };
-  /** The control window's (Linux with no tray host): what the tray menu would do. */
+  /** The control window's (Linux with no tray host): the tray menu itself, item for item. */
   control: {
-    lock(): Promise<AppState>;
-    open(window: 'history' | 'profiles'): Promise<void>;
-    quit(): Promise<void>;
+    /** The tray menu as it is now. */
+    menu(): Promise<ControlMenuItem[]>;
+    /**
+     * Does what the item at `path` (its index, then its index in each submenu) does in the tray
+     * menu; `label` must still be that item's, else the menu changed and nothing is done.
+     */
+    click(path: number[], label: string): Promise<void>;
   };
   /** The approval window's: the request on screen (null when none waits) and the answer to it. */
   approval: {

@@ -10,6 +10,7 @@ import {
   type ApiFailure,
   type AppState,
   type ApprovalView,
+  type ControlMenuItem,
   type IpcReply,
   type TrayCredApi,
 } from './api.ts';
@@ -64,9 +65,8 @@ const api: TrayCredApi = {
     onChanged: (listener: () => void) => subscribe(CHANNELS.profilesChanged, () => listener()),
   } satisfies TrayCredApi['profiles']),
   control: Object.freeze({
-    lock: () => call<AppState>(CHANNELS.controlLock),
-    open: (window) => call<void>(CHANNELS.controlOpen, window),
-    quit: () => call<void>(CHANNELS.controlQuit),
+    menu: () => call<ControlMenuItem[]>(CHANNELS.controlMenu),
+    click: (path, label) => call<void>(CHANNELS.controlClick, path, label),
   } satisfies TrayCredApi['control']),
   approval: Object.freeze({
     current: () => call<ApprovalView | null>(CHANNELS.approvalGet),

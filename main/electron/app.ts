@@ -9,7 +9,7 @@
 import { dirname, join } from 'node:path';
 import { app, dialog, ipcMain } from 'electron';
 import { CHANNELS } from '../../preload/api.ts';
-import { ControlService } from '../node/app/control-service.ts';
+import { ControlService, type ControlServiceDeps } from '../node/app/control-service.ts';
 import { HistoryService } from '../node/app/history-service.ts';
 import { ProfilesService } from '../node/app/profiles-service.ts';
 import { HistoryIndex } from '../core/history/history-index.ts';
@@ -18,7 +18,7 @@ import { workerReader } from '../node/audit/history-workers.ts';
 import { startAgentRuntime, type AgentRuntime } from '../node/agent/agent-runtime.ts';
 import { agentPlace, type AgentPlace } from '../node/platform/data-place.ts';
 import { dataHomeSetting } from '../node/platform/data-home.ts';
-import { connectDesktopBus, type DesktopBus } from '../node/platform/desktop-bus.ts';
+import { connectDesktopBus, isWaylandSession, type DesktopBus } from '../node/platform/desktop-bus.ts';
 import { nodeServices } from '../node/platform/node-services.ts';
 import { ensurePrivateDir } from '../node/platform/private-dir.ts';
 import { awsClients, type AwsClients } from '../node/aws/aws-clients.ts';
@@ -32,6 +32,7 @@ import { stopAtQuit } from './quit.ts';
 import { startAccessNotifier } from './notifier.ts';
 import { AppSettings, syncStartAtLogin } from './settings.ts';
 import { showError } from './show-error.ts';
+import { clickControlMenu, controlMenu } from './tray/control-menu.ts';
 import { ssoTray } from './tray/sso-tray.ts';
 import { findTerminal } from '../node/app/profile-actions.ts';
 import { trayHandlers } from './tray/tray-handlers.ts';
@@ -49,7 +50,12 @@ export const APP_ID = 'dev.traycred.app';
 let here = '';
 const warn = (message: string): void => void process.stderr.write(`tray-cred: ${message}\n`);
 
-async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
+/** What the app learnt of the desktop at start: with no tray host the control window stands in for the tray. */
+interface Presence {
+  trayless: boolean;
+}
+
+async function start(standard: AgentPlace, windows: AppWindows, presence: Presence): Promise<void> {
   // conf would create the directory with the umask's mode.
   await ensurePrivateDir(standard.dataDir, standard.uid);
   const host = { platform: process.platform, env: process.env, warn };
@@ -67,6 +73,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
       changed: () => windows.send('approval', CHANNELS.approvalChanged),
     },
     platform: process.platform,
+    wayland: isWaylandSession(process.platform, process.env),
   });
   const aws = awsClients();
   const runtime = await startAgent(standard, settings, {
@@ -78,7 +85,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   const unlock = (): Promise<boolean> => unlockFromTray({ broker: runtime.broker, ...touchId });
   // A long log is parsed on worker threads when the index first loads it, after a sealed snapshot of it when one holds (issue 16 item 3).
   const history = new HistoryIndex(
-    { fs: runtime.fs, reader: workerReader(runtime.fs), snapshot: historySnapshot(runtime) },
+    { fs: runtime.fs, reader: workerReader(runtime.fs, { warn }), snapshot: historySnapshot(runtime) },
     runtime.audit.dir,
   );
   // At once: a quit from the control window or a shutdown during the rest of the start still records the stop.
@@ -89,8 +96,64 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     closeUi: () => closers.map((close) => close()),
     warn,
   });
-  wireWindows(runtime, windows, { history, unlock, approval: approver, keys: aws.accessKeys });
+  // The control window shows the tray's own menu (GNOME without a tray host), once the tray below exists.
+  const menuOf: { tray?: AppTray } = {};
+  const control = wireWindows(runtime, windows, {
+    history,
+    unlock,
+    approval: approver,
+    keys: aws.accessKeys,
+    menu: {
+      items: () => controlMenu(menuOf.tray?.template() ?? []),
+      click: (path, label) => clickControlMenu(menuOf.tray?.template() ?? [], path, label),
+    },
+  });
   runtime.audit.onAppended((entries) => approver.heard(entries));
+  const tray = await buildTray(runtime, { settings, windows, approver, unlock, history, aws });
+  closers.push(() => tray.destroy());
+  menuOf.tray = tray;
+  tray.onRender(() => windows.send('control', CHANNELS.stateChanged, control.state()));
+  // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
+  const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
+  const triggers = wireLockAndNotices(runtime, settings, history, desktop);
+  closers.push(
+    () => triggers.stop(),
+    () => desktop?.close(),
+  );
+  presence.trayless = await openControlWithoutTrayHost(desktop, windows);
+  // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
+  const updates = app.isPackaged
+    ? startUpdateChecks({
+        updater: (await import('electron-updater')).autoUpdater,
+        packaged: installedByPackage(process.resourcesPath),
+        clock: runtime.clock,
+        warn,
+      })
+    : undefined;
+  closers.push(() => updates?.stop());
+  await unlock();
+}
+
+/** The agent on the services built here once; `undefined` when it did not start (the user was told why) or a vault was declined. */
+/** The tray: the profile actions of its menu (a terminal, console sign-in, rotation), IAM Identity Center sign-in, and its handlers. */
+async function buildTray(
+  runtime: AgentRuntime,
+  {
+    settings,
+    windows,
+    approver,
+    unlock,
+    history,
+    aws,
+  }: {
+    settings: AppSettings;
+    windows: AppWindows;
+    approver: WindowApprover;
+    unlock: () => Promise<boolean>;
+    history: HistoryIndex;
+    aws: ReturnType<typeof awsClients>;
+  },
+): Promise<AppTray> {
   const sso = ssoTray({ ...runtime, identityCenter: aws.identityCenter });
   const terminal = await findTerminal(process.env, process.platform);
   const profileActions = trayProfileActions({
@@ -106,7 +169,7 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
     cli: shippedCli(),
     warn,
   });
-  const tray = new AppTray({
+  return new AppTray({
     broker: runtime.broker,
     signInNeeded: sso.signInNeeded,
     profiles: async () => (await runtime.broker.profiles()).map((p) => trayProfile(p, runtime.clock.now())),
@@ -134,29 +197,8 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
       warn,
     }),
   });
-  closers.push(() => tray.destroy());
-  // Linux: the screen lock and the tray host are on the desktop's D-Bus, not Electron.
-  const desktop = process.platform === 'linux' ? await connectDesktopBus().catch(() => undefined) : undefined;
-  const triggers = wireLockAndNotices(runtime, settings, history, desktop);
-  closers.push(
-    () => triggers.stop(),
-    () => desktop?.close(),
-  );
-  await openControlWithoutTrayHost(desktop, windows);
-  // A checkout has no app-update.yml (electron-builder writes it into the package): only a packaged app updates.
-  const updates = app.isPackaged
-    ? startUpdateChecks({
-        updater: (await import('electron-updater')).autoUpdater,
-        packaged: installedByPackage(process.resourcesPath),
-        clock: runtime.clock,
-        warn,
-      })
-    : undefined;
-  closers.push(() => updates?.stop());
-  await unlock();
 }
 
-/** The agent on the services built here once; `undefined` when it did not start (the user was told why) or a vault was declined. */
 async function startAgent(
   standard: AgentPlace,
   settings: AppSettings,
@@ -209,15 +251,16 @@ function wireWindows(
     unlock: () => Promise<boolean>;
     approval: IpcServices['approval'];
     keys: AwsClients['accessKeys'];
+    menu: ControlServiceDeps['menu'];
   },
-): void {
+): ControlService {
   const { broker, audit, vault, fs, clock } = runtime;
   const { history } = deps;
   const services: IpcServices & { control: ControlService } = {
     control: new ControlService({
       broker,
       unlock: async () => void (await deps.unlock()),
-      control: { open: (kind) => void windows.show(kind), quit: () => app.quit() },
+      menu: deps.menu,
     }),
     history: new HistoryService({ history, audit, vault, fs }),
     profiles: new ProfilesService({ broker, vault, audit, history, fs, clock, keys: deps.keys }),
@@ -251,6 +294,7 @@ function wireWindows(
     if (event !== 'pending') windows.broadcast(CHANNELS.profilesChanged);
   });
   audit.onAppended(() => windows.broadcast(CHANNELS.historyChanged));
+  return services.control;
 }
 
 /** Lock on idle, suspend and screen lock, and notifications of accesses served without asking. */
@@ -269,6 +313,7 @@ function wireLockAndNotices(
     idleLockMinutes: () => settings.get('idleLockMinutes'),
     clock: runtime.clock,
     screenLocks: desktop,
+    wayland: isWaylandSession(process.platform, process.env),
     warn,
   });
   settings.onChange(() => triggers.reschedule());
@@ -284,17 +329,18 @@ function wireLockAndNotices(
 }
 
 /** GNOME without the AppIndicator extension shows no tray icon: the control window stands in for it. */
-async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<void> {
+async function openControlWithoutTrayHost(desktop: DesktopBus | undefined, windows: AppWindows): Promise<boolean> {
   // A bus that does not answer in time (BUS_TIMEOUT_MS) counts as a tray host: the start goes on, said in the log.
   const hasTrayHost = desktop?.hasTrayHost().catch((error: unknown) => {
     warn(`could not tell whether the desktop shows tray icons: ${(error as Error).message}`);
     return true;
   });
-  if (!desktop || (await hasTrayHost)) return;
+  if (!desktop || (await hasTrayHost)) return false;
   warn(
     'no tray host (StatusNotifierWatcher) on this desktop, so the tray icon is invisible: opened the control window; on GNOME, install the AppIndicator extension',
   );
   windows.show('control');
+  return true;
 }
 
 function installHelper({ broker, fs }: AgentRuntime): Promise<void> {
@@ -347,7 +393,7 @@ export function runApp(appDir: string): void {
   const standard = agentPlace(process.env);
   beforeReady(process.platform, standard.dataDir);
   if (!app.requestSingleInstanceLock()) {
-    // The first instance hears 'second-instance' and opens its history window.
+    // The first instance hears 'second-instance' and opens its history (or control) window.
     app.quit();
   } else {
     const windows = new AppWindows({
@@ -355,15 +401,17 @@ export function runApp(appDir: string): void {
       preload: join(here, 'preload.cjs'),
       devTools: !app.isPackaged,
     });
-    // A second start (Windows, Linux) and a relaunch from Finder, Spotlight or the Dock (macOS: 'activate') open the history.
-    const openHistory = (): void => void (app.isReady() && windows.show('history'));
-    app.on('second-instance', openHistory);
-    app.on('activate', openHistory);
+    // A second start (Windows, Linux) and a relaunch from Finder, Spotlight or the Dock (macOS: 'activate') open the history,
+    // or, where there is no tray to reach it from (GNOME without a tray host), the control window that stands in for the tray.
+    const presence: Presence = { trayless: false };
+    const reopen = (): void => void (app.isReady() && windows.show(presence.trayless ? 'control' : 'history'));
+    app.on('second-instance', reopen);
+    app.on('activate', reopen);
     // A tray app lives on with no window open.
     app.on('window-all-closed', () => {});
     app
       .whenReady()
-      .then(() => start(standard, windows))
+      .then(() => start(standard, windows, presence))
       .catch(async (error: unknown) => {
         warn(`could not start: ${(error as Error)?.message ?? String(error)}`);
         await showError('tray-cred could not start', error);

@@ -16,6 +16,12 @@ interface ApprovalSurface {
 export interface WindowApproverDeps {
   surface: ApprovalSurface;
   platform: NodeJS.Platform;
+  /**
+   * A Wayland session: no window may raise, centre or focus itself there (each call does nothing),
+   * so the window may open behind the terminal that asked; the notification is what tells the
+   * person, and it stays until dismissed.
+   */
+  wayland?: boolean;
 }
 
 interface Entry {
@@ -158,7 +164,9 @@ export class WindowApprover implements Approver {
       const view = approvalView(entry.id, entry.request, 0, null);
       const note = new Notification({
         title: `tray-cred: approve “${view.profile}”?`,
-        body: `${view.program} (${view.provenance}) asks for “${view.profile}”. The approval window is open.`,
+        body: `${view.program} (${view.provenance}) asks for “${view.profile}”. The approval window is open${this.deps.wayland ? ' (it may be behind other windows: click here)' : ''}.`,
+        // GNOME and KDE keep a critical notification on screen until it is dismissed.
+        ...(this.deps.wayland ? { urgency: 'critical' as const, timeoutType: 'never' as const } : {}),
       });
       note.on('click', () => {
         if (this.win && !this.win.isDestroyed()) bringToFront(this.win, this.deps.platform);

@@ -71,18 +71,21 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   const home = deps.home ?? homedir();
   const platform = deps.platform ?? process.platform;
   if (platform === 'win32') return windowsPathAdvice(deps.helperPath);
-  const consent = await showMessageBox({
-    type: 'question',
-    title: 'tray-cred',
-    message: 'Install the command-line helper?',
-    detail:
-      `This puts tray-cred-helper and tray-cred in ${home}/.local/bin, linked to the commands inside tray-cred (${deps.helperPath}). ` +
-      'The AWS CLI and SDKs run the helper through credential_process; neither needs a Node of its own.',
-    buttons: ['Cancel', 'Install'],
-    defaultId: 1,
-    cancelId: 0,
-    noLink: true,
-  });
+  const consent = await showMessageBox(
+    {
+      type: 'question',
+      title: 'tray-cred',
+      message: 'Install the command-line helper?',
+      detail:
+        `This puts tray-cred-helper and tray-cred in ${home}/.local/bin, linked to the commands inside tray-cred (${deps.helperPath}). ` +
+        'The AWS CLI and SDKs run the helper through credential_process; neither needs a Node of its own.',
+      buttons: ['Cancel', 'Install'],
+      defaultId: 1,
+      cancelId: 0,
+      noLink: true,
+    },
+    platform,
+  );
   if (consent.response !== 1) return;
   let installed;
   try {
@@ -107,29 +110,35 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   const where = `${installed.command} is ${installed.changed ? 'installed' : 'already installed'}.${installed.onPath ? '' : `\n\n${advice}`}`;
   const command = platform === 'darwin' ? installed.command : 'tray-cred-helper';
   if (names.length === 0) {
-    await showMessageBox({
-      type: 'info',
-      title: 'tray-cred',
-      message: 'Command-line helper installed',
-      detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`,
-      buttons: ['OK'],
-      noLink: true,
-    });
+    await showMessageBox(
+      {
+        type: 'info',
+        title: 'tray-cred',
+        message: 'Command-line helper installed',
+        detail: `${where}\n\nTo point profiles at it: tray-cred configure-aws (unlock first if tray-cred is locked).`,
+        buttons: ['OK'],
+        noLink: true,
+      },
+      platform,
+    );
     return;
   }
   const { config, credentials } = awsFiles(deps.env, home);
-  const offer = await showMessageBox({
-    type: 'question',
-    title: 'tray-cred',
-    message: 'Point your AWS profiles at tray-cred?',
-    detail: `${where}\n\nAdd "credential_process = ${command} <profile>" to ${config} for: ${names.join(', ')}? A backup of the file is made first; no other line changes.`,
-    buttons: ['Not now', 'Add the lines'],
-    defaultId: 1,
-    cancelId: 0,
-    noLink: true,
-  });
+  const offer = await showMessageBox(
+    {
+      type: 'question',
+      title: 'tray-cred',
+      message: 'Point your AWS profiles at tray-cred?',
+      detail: `${where}\n\nAdd "credential_process = ${command} <profile>" to ${config} for: ${names.join(', ')}? A backup of the file is made first; no other line changes.`,
+      buttons: ['Not now', 'Add the lines'],
+      defaultId: 1,
+      cancelId: 0,
+      noLink: true,
+    },
+    platform,
+  );
   if (offer.response !== 1) return;
-  await addLines(deps.fs, config, credentials, names, command);
+  await addLines(deps.fs, config, credentials, names, command, platform);
 }
 
 /** No ~/.local/bin on Windows, and credential_process cannot hold a path with spaces or backslashes: the user adds the folder to Path. */
@@ -150,6 +159,7 @@ async function addLines(
   credentials: string,
   names: string[],
   command: string,
+  platform: NodeJS.Platform,
 ): Promise<void> {
   try {
     const r = await addCredentialProcessLines({
@@ -166,14 +176,17 @@ async function addLines(
         ? `Still in plaintext in ${credentials}, which the AWS CLI reads first: ${r.shadowed.join(', ')}. Remove them with tray-cred import ${credentials} --remove-source.`
         : '',
     ].filter(Boolean);
-    await showMessageBox({
-      type: r.shadowed.length ? 'warning' : 'info',
-      title: 'tray-cred',
-      message: `Updated ${config}`,
-      detail: lines.join('\n\n'),
-      buttons: ['OK'],
-      noLink: true,
-    });
+    await showMessageBox(
+      {
+        type: r.shadowed.length ? 'warning' : 'info',
+        title: 'tray-cred',
+        message: `Updated ${config}`,
+        detail: lines.join('\n\n'),
+        buttons: ['OK'],
+        noLink: true,
+      },
+      platform,
+    );
   } catch (error) {
     await showError(`tray-cred could not edit ${config}`, error);
   }

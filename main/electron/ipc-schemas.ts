@@ -89,9 +89,11 @@ export const PAYLOADS = {
   [CHANNELS.profilesSetPolicy]: z.tuple([policyInput]),
   [CHANNELS.profilesImport]: z.tuple([]),
   [CHANNELS.profilesRotate]: z.tuple([name]),
-  [CHANNELS.controlLock]: z.tuple([]),
-  [CHANNELS.controlOpen]: z.tuple([z.enum(['history', 'profiles'])]),
-  [CHANNELS.controlQuit]: z.tuple([]),
+  [CHANNELS.controlMenu]: z.tuple([]),
+  [CHANNELS.controlClick]: z.tuple([
+    z.array(z.int().check(z.gte(0), z.lte(999))).check(z.minLength(1), z.maxLength(4)),
+    z.string().check(z.maxLength(500)),
+  ]),
   [CHANNELS.approvalGet]: z.tuple([]),
   [CHANNELS.approvalAnswer]: z.tuple([approvalChoice]),
 } as const;

@@ -25,7 +25,7 @@ export type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler'>;
  * request on screen and the answer to it: the WindowApprover itself).
  */
 export interface IpcServices {
-  control: Pick<ControlService, 'state' | 'unlock' | 'lock' | 'open' | 'quit'>;
+  control: Pick<ControlService, 'state' | 'unlock' | 'menu' | 'click'>;
   history: Pick<HistoryService, 'query' | 'verify' | 'export' | 'timeline' | 'entry'>;
   profiles: Pick<ProfilesService, 'list' | 'save' | 'remove' | 'setPolicy' | 'importFile' | 'rotate' | 'activity'>;
   approval: { current(): ApprovalView | null; answer(choice: ApprovalChoice): void };
@@ -73,9 +73,8 @@ function handlers({ control, history, profiles, approval }: IpcServices, dialogs
       return profiles.importFile(path);
     },
     'profiles:rotate': ([name]) => profiles.rotate(name),
-    'control:lock': () => control.lock(),
-    'control:open': ([window]) => control.open(window),
-    'control:quit': () => control.quit(),
+    'control:menu': () => control.menu(),
+    'control:click': ([path, label]) => control.click(path, label),
     'approval:get': () => approval.current(),
     'approval:answer': ([choice]) => approval.answer(choice),
   };

@@ -14,14 +14,24 @@ export interface LockTriggerDeps {
    * The desktop's own screen-lock signals (Linux: the ScreenSaver ActiveChanged and logind Lock
    * on D-Bus, main/node/platform/desktop-bus.ts), where Electron's `lock-screen` never fires.
    */
-  screenLocks?: { onScreenLock(listener: (source: string) => void): Promise<() => void> } | undefined;
+  screenLocks?:
+    | {
+        onScreenLock(listener: (source: string) => void): Promise<() => void>;
+        /** The desktop's own idle time (GNOME Shell's), where Electron's reads 0 (Wayland). */
+        idleSeconds?(): Promise<number | undefined>;
+      }
+    | undefined;
+  /** A Linux Wayland session: Electron's idle time (and so its idle state) reads 0 there (electron/electron#34826). */
+  wayland?: boolean;
   warn?: (message: string) => void;
 }
 
 /**
- * Locks on system suspend and screen lock, and after the set idle minutes. The idle poll asks
- * both the idle time and the idle state (the time is reported to read 0 under Wayland; a locked
- * state also locks). Returns the handle to re-read the idle setting (no timer runs while it is
+ * Locks on system suspend and screen lock, and after the set idle minutes. The idle time is the
+ * desktop's own where it tells it (GNOME Shell, on D-Bus), else Electron's; Electron's idle state
+ * is computed from that same time (Chromium's ui::CalculateIdleState), so it adds only "locked".
+ * Under Wayland Electron's time reads 0: with no desktop to ask, the idle lock cannot work, and
+ * the log says so once. Returns the handle to re-read the idle setting (no timer runs while it is
  * off) and to stop everything.
  */
 export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; stop(): void } {
@@ -40,6 +50,23 @@ export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; 
       ),
     );
   let cancel: (() => void) | undefined;
+  let toldBlind = false;
+  const idleSeconds = async (): Promise<number> => {
+    const desktop = await deps.screenLocks?.idleSeconds?.().catch(() => undefined);
+    if (desktop !== undefined) return desktop;
+    if (deps.wayland && !toldBlind) {
+      toldBlind = true;
+      deps.warn?.(
+        'this Wayland desktop does not tell the idle time (Electron reads 0 there, and GNOME Shell did not answer), so "Lock after idle" cannot lock: the screen lock and suspend still lock tray-cred',
+      );
+    }
+    return powerMonitor.getSystemIdleTime();
+  };
+  const poll = async (minutes: number): Promise<void> => {
+    if (deps.isLocked()) return;
+    if (powerMonitor.getSystemIdleState(minutes * 60) === 'locked') return deps.lock('screen locked');
+    if ((await idleSeconds()) >= minutes * 60 && !stopped && !deps.isLocked()) deps.lock(`idle for ${minutes} min`);
+  };
   const schedule = (): void => {
     cancel?.();
     cancel = undefined;
@@ -47,12 +74,7 @@ export function startLockTriggers(deps: LockTriggerDeps): { reschedule(): void; 
     if (minutes <= 0) return;
     cancel = deps.clock.setTimer(IDLE_POLL_MS, () => {
       cancel = undefined;
-      if (!deps.isLocked()) {
-        const state = powerMonitor.getSystemIdleState(minutes * 60);
-        if (state === 'locked') deps.lock('screen locked');
-        else if (state === 'idle' || powerMonitor.getSystemIdleTime() >= minutes * 60)
-          deps.lock(`idle for ${minutes} min`);
-      }
+      poll(minutes).catch((error: unknown) => deps.warn?.(`the idle check failed: ${(error as Error).message}`));
       schedule();
     });
   };

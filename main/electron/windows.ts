@@ -32,9 +32,10 @@ const PAGES: Record<
   control: {
     file: 'control.html',
     title: 'tray-cred',
-    width: 420,
-    height: 360,
-    options: { resizable: false, maximizable: false, fullscreenable: false },
+    // The whole tray menu: taller, and resizable (the page scrolls).
+    width: 460,
+    height: 680,
+    options: { maximizable: false, fullscreenable: false },
   },
 };
 

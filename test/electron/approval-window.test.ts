@@ -34,11 +34,12 @@ const tick = () => new Promise((r) => setImmediate(r));
 const PAGES = '/opt/Ann 50%off ^|/tray-cred/resources/app.asar/renderer';
 
 /** The app's wiring of windows, approver and IPC, as app.ts does it. */
-function wire(platform: NodeJS.Platform) {
+function wire(platform: NodeJS.Platform, wayland = false) {
   const windows = new AppWindows({ pagesDir: PAGES, preload: '/opt/x/preload.cjs', devTools: false });
   const approver = new WindowApprover({
     surface: { open: () => windows.show('approval'), changed: () => windows.send('approval', 'approval:changed') },
     platform,
+    wayland,
   });
   const warnings: string[] = [];
   const service = { approval: approver, profiles: { list: () => [] } };
@@ -328,6 +329,25 @@ describe('the approval window without libnotify (Linux)', () => {
     void t.approver.ask(request(), new AbortController().signal).catch(() => undefined);
     assert.deepEqual(electron.Notification.shown, []);
     assert.equal(t.approvalWindow()!.flashing, true);
+  });
+});
+
+describe('the approval window under Wayland (Linux)', () => {
+  it('cannot come to the front there, so a notification that stays until dismissed says where it is', async () => {
+    electron.reset({ platform: 'linux', env: { XDG_SESSION_TYPE: 'wayland' } });
+    const t = wire('linux', true);
+    const answer = t.approver.ask(request(), new AbortController().signal);
+    const win = t.approvalWindow()!;
+    // As Electron under Wayland: the window is shown, but raising, centring and focusing it do nothing.
+    assert.equal(win.visible, true);
+    assert.deepEqual([win.alwaysOnTop, win.movedTop, win.focused], [undefined, 0, 0]);
+    assert.equal(electron.Notification.shown.length, 1);
+    const note = electron.Notification.shown[0]!;
+    assert.deepEqual([note.urgency, note.timeoutType], ['critical', 'never']);
+    assert.match(String(note.body), /asks for “prod”\. The approval window is open \(it may be behind other windows/);
+    const shown = (await t.view())!;
+    await t.page('approval:answer', { id: shown.id, allow: false, scope: 'once' });
+    assert.deepEqual(await answer, { allow: false });
   });
 });
 

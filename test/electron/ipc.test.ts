@@ -67,9 +67,8 @@ function setup(
     control: {
       state: plain('control.state', { locked: false, pending: 0, profiles: 1 }),
       unlock: record('control.unlock', { locked: false, pending: 0, profiles: 1 }),
-      lock: record('control.lock', { locked: true, pending: 0, profiles: 0 }),
-      open: plain('control.open'),
-      quit: plain('control.quit'),
+      menu: plain('control.menu', []),
+      click: record('control.click', undefined),
       ...overrides.control,
     },
     history: {
@@ -178,9 +177,8 @@ const GOOD: [string, unknown[], string, unknown[]][] = [
   ],
   [CHANNELS.profilesImport, [], 'profiles.importFile', ['/home/ann/.aws/credentials']],
   [CHANNELS.profilesRotate, ['prod'], 'profiles.rotate', ['prod']],
-  [CHANNELS.controlLock, [], 'control.lock', []],
-  [CHANNELS.controlOpen, ['history'], 'control.open', ['history']],
-  [CHANNELS.controlQuit, [], 'control.quit', []],
+  [CHANNELS.controlMenu, [], 'control.menu', []],
+  [CHANNELS.controlClick, [[8, 1], '5 min'], 'control.click', [[8, 1], '5 min']],
   [CHANNELS.approvalGet, [], 'approval.current', []],
   [
     CHANNELS.approvalAnswer,
@@ -225,7 +223,10 @@ const BAD: [string, string, unknown[]][] = [
   ['an entry number of 0', CHANNELS.historyEntry, [0]],
   ['a fractional entry number', CHANNELS.historyEntry, [1.5]],
   ['an argument to activity', CHANNELS.historyActivity, ['prod']],
-  ['a window the control window may not open', CHANNELS.controlOpen, ['approval']],
+  ['a menu path that is no index', CHANNELS.controlClick, [['8'], '5 min']],
+  ['an empty menu path', CHANNELS.controlClick, [[], 'Quit']],
+  ['a menu path deeper than any menu', CHANNELS.controlClick, [[0, 0, 0, 0, 0], 'Quit']],
+  ['a menu item with no label', CHANNELS.controlClick, [[1]]],
   ['an approval scope that does not exist', CHANNELS.approvalAnswer, [{ id: 1, allow: true, scope: 'forever' }]],
   [
     'an approval answer with an extra field',

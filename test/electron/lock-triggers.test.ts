@@ -87,13 +87,53 @@ describe('lock triggers', () => {
     assert.equal(w.broker.locked, false);
   });
 
-  it('under Wayland, where the idle time reads 0, still locks by the idle state', async () => {
-    electron.powerMonitor.idleTimeBroken = true;
+  it("under Wayland, where Electron's idle time reads 0 and its idle state with it, locks by GNOME Shell's idle time", async () => {
+    triggers.stop();
+    electron.powerMonitor.idleTimeBroken = 0;
     electron.powerMonitor.idleSeconds = 16 * 60;
-    assert.equal(electron.powerMonitor.getSystemIdleTime(), 0);
+    assert.equal(electron.powerMonitor.getSystemIdleState(15 * 60), 'active', "Electron's state follows its time");
+    let gnome = 14 * 60;
+    const warnings: string[] = [];
+    triggers = startLockTriggers({
+      lock: (reason) => void (locking = w.broker.lock(reason)),
+      isLocked: () => w.broker.locked,
+      idleLockMinutes: () => idleMinutes,
+      clock: w.clock,
+      screenLocks: { onScreenLock: async () => () => undefined, idleSeconds: async () => gnome },
+      wayland: true,
+      warn: (m) => warnings.push(m),
+    });
+    w.clock.advance(IDLE_POLL_MS);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(w.broker.locked, false, '14 idle minutes of 15 do not lock');
+    gnome = 15 * 60;
     w.clock.advance(IDLE_POLL_MS);
     await settle();
     assert.deepEqual(await lastLock(), ['idle for 15 min']);
+    assert.deepEqual(warnings, []);
+  });
+
+  it('under Wayland with no desktop to ask, does not pretend: no idle lock, and the log says why once', async () => {
+    triggers.stop();
+    electron.powerMonitor.idleTimeBroken = 0;
+    electron.powerMonitor.idleSeconds = 16 * 60;
+    const warnings: string[] = [];
+    triggers = startLockTriggers({
+      lock: (reason) => void (locking = w.broker.lock(reason)),
+      isLocked: () => w.broker.locked,
+      idleLockMinutes: () => idleMinutes,
+      clock: w.clock,
+      screenLocks: { onScreenLock: async () => () => undefined, idleSeconds: async () => undefined },
+      wayland: true,
+      warn: (m) => warnings.push(m),
+    });
+    for (let k = 0; k < 3; k++) {
+      w.clock.advance(IDLE_POLL_MS);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(w.broker.locked, false);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /Wayland .*"Lock after idle" cannot lock: the screen lock and suspend still lock/);
   });
 });
 

@@ -74,7 +74,7 @@ const OFF = '0'.charCodeAt(0);
 
 /** What dist/app may hold: bundles, code-split chunks, renderer pages and tray icons; never sources or maps. */
 const APP_FILE =
-  /^dist\/app\/(main\.mjs|preload\.cjs|history-worker\.mjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|Template)?(@2x)?\.png)$/;
+  /^dist\/app\/(main\.mjs|preload\.cjs|history-worker\.mjs|chunks\/[\w-]+\.mjs|renderer\/[\w.-]+\.(html|js|css)|tray\/tray-(locked|unlocked|pending)(-dark|-outline|Template)?(@2x)?\.png)$/;
 const KEYRING_FILE = /^node_modules\/@napi-rs\/keyring(-[a-z0-9-]+)?\/[^/]+$/;
 /** koffi's loader (ESM and CommonJS entries) and its platform package with the addon (glibc and musl builds). */
 const KOFFI_FILE =
@@ -251,7 +251,7 @@ describe('a linux dir pack against a stand-in Electron', {
       assert.ok(files.has(f), `${f} is packed`);
     }
     for (const state of ['locked', 'unlocked', 'pending']) {
-      for (const variant of ['', '-dark', 'Template']) {
+      for (const variant of ['', '-dark', '-outline', 'Template']) {
         for (const scale of ['', '@2x'])
           assert.ok(
             files.has(`dist/app/tray/tray-${state}${variant}${scale}.png`),

@@ -14,7 +14,7 @@ describe('preload', () => {
     assert.deepEqual([...electron.contextBridge.exposed.keys()], [API_KEY]);
     assert.ok(Object.isFrozen(api));
     assert.deepEqual(Object.keys(api).sort(), ['approval', 'control', 'history', 'profiles', 'state']);
-    assert.deepEqual(Object.keys(api.control).sort(), ['lock', 'open', 'quit']);
+    assert.deepEqual(Object.keys(api.control).sort(), ['click', 'menu']);
     assert.deepEqual(Object.keys(api.approval).sort(), ['answer', 'current', 'onChanged']);
     assert.deepEqual(Object.keys(api.state).sort(), ['get', 'onChanged', 'unlock']);
     assert.deepEqual(Object.keys(api.history).sort(), [

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { HistoryRow } from '../../preload/api.ts';
+import type { ControlMenuItem, HistoryRow } from '../../preload/api.ts';
+import { clickControlMenu, controlMenu } from '../../main/electron/tray/control-menu.ts';
 import { recentLabel, trayMenuTemplate, type TrayHandlers, type TrayView } from '../../main/electron/tray/tray-menu.ts';
 import { TRAY_PROFILES_MAX, trayProfile } from '../../main/electron/tray/tray-profile-menu.ts';
 
@@ -293,5 +294,78 @@ describe('menu labels from callers', () => {
     );
     const hostile = trayMenuTemplate(view({ profiles: [{ name: 'a\u202Eb', rotatable: false }], mnemonics: true }), on);
     assert.equal((find(hostile, 'Use a profile').submenu as MenuItemConstructorOptions[])[0]!.label, 'a\\u202eb');
+  });
+});
+
+describe('the control window shows the tray menu (controlMenu, clickControlMenu)', () => {
+  const full = view({
+    mnemonics: true,
+    signInNeeded: ['sso-dev'],
+    profiles: [{ name: 'R&D', rotatable: true, keyAgeDays: 2 }],
+    terminal: true,
+  });
+
+  it('has every item of the tray menu, in order, with its kind, state and submenu; `&&` shown as `&`', () => {
+    const { on } = recorder();
+    const template = trayMenuTemplate(full, on);
+    const shown = controlMenu(template);
+    const flat = (items: ControlMenuItem[]): string[] =>
+      items.flatMap((i) => [
+        `${i.kind}:${i.label}${i.checked === undefined ? '' : `=${i.checked}`}`,
+        ...flat(i.items ?? []),
+      ]);
+    const names = flat(shown);
+    assert.equal(shown.length, template.length);
+    for (const expected of [
+      'action:Lock',
+      'action:SSO sign-in needed: sso-dev — Sign in…',
+      'group:Use a profile',
+      'group:R&D — key 2 d',
+      'action:Run a terminal with this profile',
+      'action:Rotate now',
+      'group:Lock after idle',
+      'radio:15 min=true',
+      'radio:5 min=false',
+      'checkbox:Unlock when a request arrives=true',
+      'checkbox:Notify of accesses served without asking=true',
+      'checkbox:Start at login=false',
+      'action:Install command-line helper…',
+      'action:Quit',
+    ])
+      assert.ok(names.includes(expected), `${expected} in ${names.join(' | ')}`);
+  });
+
+  it('a click runs the same handler the tray menu runs, by path, and only while that item is still there', () => {
+    const { calls, on } = recorder();
+    const template = () => trayMenuTemplate(full, on);
+    const path = (label: string, items = controlMenu(template()), at: number[] = []): number[] => {
+      for (const [k, item] of items.entries()) {
+        if (item.label === label) return [...at, k];
+        const inner = item.items ? path(label, item.items, [...at, k]) : [];
+        if (inner.length) return inner;
+      }
+      return [];
+    };
+    for (const label of [
+      '5 min',
+      'Start at login',
+      'Rotate now',
+      'SSO sign-in needed: sso-dev — Sign in…',
+      'Install command-line helper…',
+    ])
+      clickControlMenu(template(), path(label), label);
+    assert.deepEqual(calls, ['idle 5', 'startAtLogin true', 'rotate R&D', 'sign in sso-dev', 'install']);
+    // The menu changed under the page (locked meanwhile: no Lock, no profiles): nothing runs.
+    const locked = trayMenuTemplate(view({ locked: true }), on);
+    assert.throws(() => clickControlMenu(locked, path('Rotate now'), 'Rotate now'), /no longer in tray-cred's menu/);
+    assert.throws(() => clickControlMenu(locked, [0], 'Lock'), /no longer in tray-cred's menu/);
+    assert.throws(
+      () => clickControlMenu(template(), path('Use a profile'), 'Use a profile'),
+      /no longer/,
+      'a submenu is no action',
+    );
+    const disabled = trayMenuTemplate(view({ canStartAtLogin: false }), on);
+    assert.throws(() => clickControlMenu(disabled, path('Start at login'), 'Start at login'), /no longer/);
+    assert.equal(calls.length, 5);
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { inflateSync } from 'node:zlib';
 import { ProfileAdmin } from '../../main/core/vault/admin.ts';
 import { HistoryIndex } from '../../main/core/history/history-index.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
@@ -16,11 +18,11 @@ const { AppSettings } = await import('../../main/electron/settings.ts');
 const { WindowApprover } = await import('../../main/electron/approval-window.ts');
 
 const ICONS = join(import.meta.dirname, '../../build/tray');
-/** The locked icon per platform with a light theme: macOS a template, Windows the dark glyph, Linux the light one (GNOME's bar is dark). */
+/** The locked icon per platform with a light theme: macOS a template, Windows the dark glyph, Linux the light one with a dark edge (any panel). */
 const LOCKED: Record<string, string> = {
   darwin: 'tray-lockedTemplate.png',
   win32: 'tray-locked.png',
-  linux: 'tray-locked-dark.png',
+  linux: 'tray-locked-outline.png',
 };
 const iconOf = (platform: string, state: string) => LOCKED[platform]!.replace('locked', state);
 
@@ -109,7 +111,9 @@ for (const platform of ['darwin', 'win32', 'linux'] as const)
       assert.equal(trayIconFile('locked', platform, false), LOCKED[platform]);
       assert.equal(
         trayIconFile('unlocked', platform, true),
-        platform === 'darwin' ? 'tray-unlockedTemplate.png' : 'tray-unlocked-dark.png',
+        { darwin: 'tray-unlockedTemplate.png', linux: 'tray-unlocked-outline.png', win32: 'tray-unlocked-dark.png' }[
+          platform
+        ],
       );
     });
 
@@ -163,11 +167,16 @@ for (const platform of ['darwin', 'win32', 'linux'] as const)
       assert.deepEqual(opened, ['history']);
     });
 
-    it('follows the theme where the bar follows it: Windows by its taskbar, Linux always light, macOS a template', () => {
+    it('follows the theme where the bar follows it: Windows by its taskbar, Linux one glyph for any panel, macOS a template', () => {
       electron.nativeTheme.shouldUseDarkColors = true;
       electron.nativeTheme.shouldUseDarkColorsForSystemIntegratedUI = true;
       electron.nativeTheme.emit('updated');
-      assert.equal(icon(), platform === 'darwin' ? 'tray-lockedTemplate.png' : 'tray-locked-dark.png');
+      const dark = {
+        darwin: 'tray-lockedTemplate.png',
+        linux: 'tray-locked-outline.png',
+        win32: 'tray-locked-dark.png',
+      };
+      assert.equal(icon(), dark[platform]);
       assert.equal(native().image.template, platform === 'darwin');
     });
 
@@ -269,3 +278,88 @@ describe('AppTray: the "Use a profile" submenu follows the lock', () => {
     }
   });
 });
+
+// ---- the Linux glyph on any panel (issue 25) ----
+/** The pixels of an 8-bit RGBA, non-interlaced PNG (what Chromium's screenshots, and so build/make-icons.ts, write). */
+function decodePng(png: Buffer): { width: number; height: number; rgba: Uint8Array } {
+  let width = 0;
+  let height = 0;
+  const idat: Buffer[] = [];
+  for (let pos = 8; pos < png.length; ) {
+    const length = png.readUInt32BE(pos);
+    const type = png.toString('latin1', pos + 4, pos + 8);
+    const data = png.subarray(pos + 8, pos + 8 + length);
+    if (type === 'IHDR') {
+      [width, height] = [data.readUInt32BE(0), data.readUInt32BE(4)];
+      assert.deepEqual([data[8], data[9], data[12]], [8, 6, 0], '8-bit RGBA, not interlaced');
+    }
+    if (type === 'IDAT') idat.push(data);
+    pos += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * 4;
+  const rgba = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)]!;
+    for (let x = 0; x < stride; x++) {
+      const a = x >= 4 ? rgba[y * stride + x - 4]! : 0;
+      const b = y > 0 ? rgba[(y - 1) * stride + x]! : 0;
+      const c = x >= 4 && y > 0 ? rgba[(y - 1) * stride + x - 4]! : 0;
+      const p = a + b - c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
+      const predictor = [0, a, b, (a + b) >> 1, paeth][filter]!;
+      rgba[y * stride + x] = (raw[y * (stride + 1) + 1 + x]! + predictor) & 0xff;
+    }
+  }
+  return { width, height, rgba };
+}
+
+/** WCAG's relative luminance of an sRGB colour (0-255 channels). */
+function luminance(r: number, g: number, b: number): number {
+  const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+/** Of the glyph's pixels (mostly opaque), the share that stands out from `panel` by a contrast ratio of 3 or more, once drawn on it. */
+function legibleShare(png: Buffer, panel: [number, number, number]): number {
+  const { rgba } = decodePng(png);
+  const bg = luminance(...panel);
+  let glyph = 0;
+  let legible = 0;
+  for (let k = 0; k < rgba.length; k += 4) {
+    const alpha = rgba[k + 3]! / 255;
+    if (alpha < 0.5) continue;
+    glyph++;
+    const [r, g, b] = [0, 1, 2].map((i) => rgba[k + i]! * alpha + panel[i]! * (1 - alpha)) as [number, number, number];
+    const l = luminance(r, g, b);
+    if ((Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05) >= 3) legible++;
+  }
+  return legible / glyph;
+}
+
+describe('the Linux tray glyph', () => {
+  // GNOME's top bar (black), KDE Breeze dark, GNOME and KDE Breeze light panels.
+  const panels: Record<string, [number, number, number]> = {
+    'GNOME top bar': [0, 0, 0],
+    'Breeze dark': [0x31, 0x36, 0x3b],
+    'Adwaita light': [0xf6, 0xf5, 0xf4],
+    'Breeze light': [0xef, 0xf0, 0xf1],
+  };
+  for (const state of ['locked', 'unlocked', 'pending'] as const)
+    it(`${state}: reads on light and dark panels alike (a third of it or more stands out at 3:1), at 1x and 2x`, () => {
+      for (const scale of ['', '@2x']) {
+        const file = trayIconFile(state, 'linux', false).replace('.png', `${scale}.png`);
+        const png = readFileSync(join(ICONS, file));
+        for (const [panel, colour] of Object.entries(panels)) {
+          const share = legibleShare(png, colour);
+          assert.ok(share >= 1 / 3, `${file} on ${panel}: only ${(share * 100).toFixed(0)}% of the glyph stands out`);
+        }
+      }
+    });
+});
+// ---- end Linux glyph ----

@@ -9,6 +9,8 @@
  *   {"op":"answer","choice":{...}} answers from the approval window's page, through the IPC handler
  *   {"op":"emit","event":"activate"}  the OS emits an app event (macOS relaunch from Finder: activate)
  *   {"op":"late"}                 calls that should have come before `ready` but came after it
+ *   {"op":"page","label":"control.html","channel":"control:menu","args":[]}  invokes a channel as that page's top frame would
+ *   {"op":"close","label":"control.html"}  the person closes that window (as Electron: close, then closed)
  *   {"op":"quit"}                 app.quit() as Electron runs it (before-quit, prevented by the app until the agent stopped)
  * Usage: node test/fakes/app-driver.ts dist/app/main.mjs
  */
@@ -36,7 +38,7 @@ async function fromApprovalPage(channel: string, ...args: unknown[]): Promise<un
 }
 
 // As Electron: `ready` once the main module (with its top-level await) has been evaluated.
-await electron.app.runMain(() => import(pathToFileURL(resolve(process.argv[2]!)).href));
+await electron.app.runMain(() => import(pathToFileURL(resolve(process.argv[2]!)).href), resolve(process.argv[2]!));
 for await (const line of createInterface({ input: process.stdin })) {
   const command = JSON.parse(line) as {
     op: string;
@@ -45,6 +47,8 @@ for await (const line of createInterface({ input: process.stdin })) {
     icon?: string;
     id?: number;
     choice?: unknown;
+    channel?: string;
+    args?: unknown[];
   };
   try {
     switch (command.op) {
@@ -90,10 +94,27 @@ for await (const line of createInterface({ input: process.stdin })) {
         electron.app.emit(command.label!);
         say({ ok: true });
         break;
+      // ---- the control window (issue 25) ----
+      case 'page': {
+        const win = electron.BrowserWindow.getAllWindows().find((w) => w.loaded?.endsWith(`/${command.label}`));
+        const handler = electron.ipcMain.handlers.get(command.channel!);
+        if (!win || !handler) throw new Error(`no open ${command.label} or no handler for ${command.channel}`);
+        say(await handler({ senderFrame: win.webContents.mainFrame }, ...(command.args ?? [])));
+        break;
+      }
+      case 'close': {
+        const win = electron.BrowserWindow.getAllWindows().find((w) => w.loaded?.endsWith(`/${command.label}`));
+        win?.close();
+        await until(`${command.label} closed`, () => win?.isDestroyed() ?? true);
+        say({ ok: true });
+        break;
+      }
+      // ---- end control window ----
       case 'late':
         say({
           lateCalls: electron.app.lateCalls,
           userData: electron.app.userData,
+          appPath: electron.app.getAppPath(),
           menu: electron.Menu.applicationMenu === null ? null : 'set',
           windows: electron.BrowserWindow.getAllWindows().map((w) => w.loaded?.split('/').at(-1)),
         });

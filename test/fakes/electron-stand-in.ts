@@ -5,7 +5,8 @@
  * between tests, with the platform to behave as (`reset({ platform: 'darwin' })`). Shapes follow
  * node_modules/electron/electron.d.ts; only what we call exists. Where real Electron differs by
  * platform or timing, this does too (issue 17's list): `ready` comes after the main module has
- * been evaluated, a parentless message box on macOS ignores its signal, a missing image file is an
+ * been evaluated, a parentless message box on macOS blocks the process until answered and ignores
+ * its signal, a missing image file is an
  * empty image, `lock-screen` never fires on Linux, Linux notifications need libnotify, `loadFile`
  * builds its URL with `url.format`, `close()` is asynchronous and cancellable, the default
  * application menu has the developer tools, `app.quit()` closes the windows before `will-quit` and
@@ -14,12 +15,23 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { format as formatUrl } from 'node:url';
 
 /** The platform the stand-in behaves as; `reset({ platform })` sets it. */
 export let platform: NodeJS.Platform = 'linux';
+
+// ---- Wayland (issue 25) ----------------------------------------------------------------------
+/**
+ * A Linux session under Wayland (`reset({ platform: 'linux', env: { XDG_SESSION_TYPE: 'wayland' } })`),
+ * where Electron 45 is a Wayland client: the compositor alone places, stacks and focuses windows,
+ * so `setAlwaysOnTop`, `moveTop`, `center` and `focus` do nothing (Electron 45's BrowserWindow
+ * docs: "not possible to programmatically ... position, move, focus, or blur windows without user
+ * input"; setAlwaysOnTop "Not supported on Wayland"; focus may only get the desktop to flash).
+ */
+export let wayland = false;
+// ---- end Wayland -------------------------------------------------------------------------------
 
 interface Item {
   label?: string;
@@ -53,9 +65,13 @@ class FakeApp extends EventEmitter {
   lateCalls: string[] = [];
   private ready = false;
   private readyWaiters: (() => void)[] = [];
+  // ---- the app's path (issue 25) ----
+  /** As Electron's app.getAppPath(): the folder of the app's package.json, `resources/app.asar` when packed; {@link runMain} finds it. */
+  appPath = '/src/tray-cred';
   getAppPath(): string {
-    return '/src/tray-cred';
+    return this.appPath;
   }
+  // ---- end app's path ----
   isReady(): boolean {
     return this.ready;
   }
@@ -69,8 +85,17 @@ class FakeApp extends EventEmitter {
     this.emit('ready');
     for (const wake of this.readyWaiters.splice(0)) wake();
   }
-  /** Loads the app's main module as Electron does: `ready` only after its evaluation ends. */
-  async runMain(load: () => Promise<unknown>): Promise<void> {
+  /**
+   * Loads the app's main module as Electron does: `ready` only after its evaluation ends. Given
+   * the module's path, the app's path is the nearest folder above it with a package.json, as
+   * Electron's is (in a packaged app, `resources/app.asar`).
+   */
+  async runMain(load: () => Promise<unknown>, mainPath?: string): Promise<void> {
+    for (let dir = mainPath && dirname(mainPath); dir && dir !== dirname(dir); dir = dirname(dir))
+      if (existsSync(join(dir, 'package.json'))) {
+        this.appPath = dir;
+        break;
+      }
     await load();
     await new Promise((r) => setImmediate(r));
     this.emitReady();
@@ -247,9 +272,30 @@ export interface OpenBox {
 class FakeDialog {
   boxes: OpenBox[] = [];
   private waiters: (() => void)[] = [];
+  // ---- macOS parentless box (issue 25) -------------------------------------------------------
+  /**
+   * How the person answers the next parentless box on macOS, and after how long. Electron runs it
+   * with `[NSAlert runModal]` (shell/browser/ui/message_box_mac.mm): app-modal and synchronous,
+   * so the call blocks the main process (timers, sockets, IPC) until it is answered, and its
+   * `signal` does nothing (docs/api/dialog.md). The stand-in blocks this thread as long; a
+   * parentless box on macOS with no answer set would block for ever, so it throws instead.
+   */
+  modalAnswer: { label: string; afterMs: number } | undefined;
+  private runModal(box: OpenBox): void {
+    const answer = this.modalAnswer;
+    this.modalAnswer = undefined;
+    if (!answer)
+      throw new Error(
+        `the parentless box "${box.options.message}" would block the macOS main process until answered: set dialog.modalAnswer`,
+      );
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, answer.afterMs);
+    box.click(answer.label);
+  }
+  // ---- end macOS parentless box ----------------------------------------------------------------
   showMessageBox(...args: unknown[]): Promise<{ response: number; checkboxChecked: boolean }> {
     const options = args[args.length - 1] as OpenBox['options'];
-    return new Promise((resolve) => {
+    let shown!: OpenBox;
+    const answered = new Promise<{ response: number; checkboxChecked: boolean }>((resolve) => {
       const box: OpenBox = {
         options,
         closed: false,
@@ -262,10 +308,9 @@ class FakeDialog {
           resolve({ response, checkboxChecked: options.checkboxLabel ? checkboxChecked : false });
         },
       };
-      // Electron closes the box as if cancelled when its signal aborts; but on macOS a box with no
-      // parent window runs modally and ignores the signal (it stays until a person answers).
-      const honoursSignal = platform !== 'darwin' || args.length > 1;
-      if (honoursSignal)
+      shown = box;
+      // Electron closes the box as if cancelled when its signal aborts (not a parentless macOS box: below).
+      if (platform !== 'darwin' || args.length > 1)
         options.signal?.addEventListener(
           'abort',
           () => {
@@ -278,6 +323,8 @@ class FakeDialog {
       this.boxes.push(box);
       for (const wake of this.waiters.splice(0)) wake();
     });
+    if (platform === 'darwin' && args.length === 1) this.runModal(shown);
+    return answered;
   }
   /** Boxes still on screen. */
   get open(): OpenBox[] {
@@ -372,14 +419,24 @@ export let nativeTheme = new FakeNativeTheme();
 // ---- power, system preferences, notifications ----------------------------------------------
 class FakePowerMonitor extends EventEmitter {
   idleSeconds = 0;
-  /** Reported under Wayland: the idle time reads 0 whatever the user does. */
-  idleTimeBroken = false;
+  /**
+   * What Chromium's idle time reads whatever the user does, where it is broken: 0 under Wayland
+   * (electron/electron#34826: no XScreenSaver for the session's input), or any other stuck number.
+   */
+  idleTimeBroken: false | number = false;
   getSystemIdleTime(): number {
-    return this.idleTimeBroken ? 0 : this.idleSeconds;
+    return this.idleTimeBroken === false ? this.idleSeconds : this.idleTimeBroken;
   }
+  /**
+   * As Electron (shell/browser/api/electron_api_power_monitor.cc over Chromium's
+   * ui::CalculateIdleState): a threshold under 1 throws; locked if the screen is; else idle when
+   * the same idle time getSystemIdleTime reads has reached the threshold. A broken idle time
+   * breaks the state too.
+   */
   getSystemIdleState(threshold: number): 'active' | 'idle' | 'locked' | 'unknown' {
+    if (!(threshold > 0)) throw new TypeError('Invalid idle threshold, must be greater than 0');
     if (this.screenLocked) return 'locked';
-    return this.idleSeconds >= threshold ? 'idle' : 'active';
+    return this.getSystemIdleTime() >= threshold ? 'idle' : 'active';
   }
   screenLocked = false;
   /** The user locks the screen: Electron emits `lock-screen` on macOS and Windows only. */
@@ -545,11 +602,13 @@ export class BrowserWindow extends EventEmitter {
   }
   visible = false;
   focus(): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.focused++;
     this.emit('focus');
   }
   alwaysOnTop: { flag: boolean; level?: string } | undefined;
   setAlwaysOnTop(flag: boolean, level?: string): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.alwaysOnTop = { flag, ...(level ? { level } : {}) };
   }
   allWorkspaces: { visible: boolean; options?: Record<string, unknown> } | undefined;
@@ -561,6 +620,7 @@ export class BrowserWindow extends EventEmitter {
   }
   movedTop = 0;
   moveTop(): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.movedTop++;
   }
   flashing = false;
@@ -579,6 +639,7 @@ export class BrowserWindow extends EventEmitter {
   }
   centered = false;
   center(): void {
+    if (wayland) return; // Wayland: no-op (see `wayland`)
     this.centered = true;
   }
   destroy(): void {
@@ -619,9 +680,14 @@ class FakeIpcRenderer extends EventEmitter {
 }
 export let ipcRenderer = new FakeIpcRenderer();
 
-/** Puts every part back as new, between tests, behaving as `options.platform` (Linux by default). (The preload's exposure is kept: it runs once per import.) */
-export function reset(options: { platform?: NodeJS.Platform } = {}): void {
+/**
+ * Puts every part back as new, between tests, behaving as `options.platform` (Linux by default)
+ * in a session with `options.env` (`XDG_SESSION_TYPE=wayland`: see {@link wayland}; none by
+ * default). (The preload's exposure is kept: it runs once per import.)
+ */
+export function reset(options: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {}): void {
   platform = options.platform ?? 'linux';
+  wayland = platform === 'linux' && options.env?.XDG_SESSION_TYPE === 'wayland';
   app = new FakeApp();
   Menu.applicationMenu = Menu.defaultMenu();
   Notification.libnotify = true;

@@ -12,6 +12,7 @@ import type {
   ChainStatus,
   ImportResult,
   ProfileActivity,
+  ControlMenuItem,
   ProfileView,
 } from '../../preload/api.ts';
 
@@ -31,6 +32,8 @@ export interface StubOptions {
   approvals?: ApprovalView[];
   /** `profiles.rotate` is refused as main refuses a denied approval (DENIED). */
   rotateDenied?: boolean;
+  /** What `control.menu()` answers while locked and while unlocked (the tray menu, as main maps it). */
+  controlMenu?: { locked: ControlMenuItem[]; unlocked: ControlMenuItem[] };
 }
 
 /** One recorded call: `method` like `history.query`, `args` as sent. */
@@ -307,14 +310,18 @@ export function installStubTrayCred(options: StubOptions): void {
       onChanged: on('profiles'),
     },
     control: {
-      lock: async () => {
-        record('control.lock', []);
-        locked = true;
-        setTimeout(() => fire('state', state()), 0);
-        return state();
+      menu: async () => {
+        record('control.menu', []);
+        return options.controlMenu?.[locked ? 'locked' : 'unlocked'] ?? [];
       },
-      open: async (window: string) => record('control.open', [window]),
-      quit: async () => record('control.quit', []),
+      // As main: the menu's Lock and Unlock change the state, which every window hears.
+      click: async (path: number[], label: string) => {
+        record('control.click', [path.join('.'), label]);
+        if (label === 'Lock' || label === 'Unlock') {
+          locked = label === 'Lock';
+          setTimeout(() => fire('state', state()), 0);
+        }
+      },
     },
     approval: {
       current: async () => {

@@ -17,7 +17,7 @@ export function windowServices(w: World, over: { history?: HistoryIndex; unlock?
     control: new ControlService({
       broker: w.broker,
       unlock: over.unlock ?? (async () => void (await w.broker.unlock())),
-      control: { open: () => undefined, quit: () => undefined },
+      menu: { items: () => [], click: () => undefined },
     }),
     history: new HistoryService({ history, audit: w.audit, vault: w.vault, fs: w.fs }),
     profiles: new ProfilesService({

@@ -60,6 +60,25 @@ describe('the desktop bus', {
     await desktop.releaseName('org.kde.StatusNotifierWatcher');
     assert.equal(await bus.hasTrayHost(), false);
   });
+
+  it("reads GNOME Shell's idle time (Mutter's IdleMonitor, in ms) where it runs, and undefined where it does not", async () => {
+    assert.equal(await bus.idleSeconds(), undefined, 'no GNOME Shell on the bus');
+    class IdleMonitor extends dbus.interface.Interface {
+      GetIdletime(): bigint {
+        return 901_500n;
+      }
+    }
+    IdleMonitor.configureMembers({ methods: { GetIdletime: { inSignature: '', outSignature: 't' } } });
+    const monitor = new IdleMonitor('org.gnome.Mutter.IdleMonitor');
+    desktop.export('/org/gnome/Mutter/IdleMonitor/Core', monitor);
+    await desktop.requestName('org.gnome.Mutter.IdleMonitor', 0);
+    try {
+      assert.equal(await bus.idleSeconds(), 901);
+    } finally {
+      desktop.unexport('/org/gnome/Mutter/IdleMonitor/Core', monitor);
+      await desktop.releaseName('org.gnome.Mutter.IdleMonitor');
+    }
+  });
 });
 
 describe('without a session bus', () => {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { ROOT, run } from '../e2e/support.ts';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createSecretKey } from 'node:crypto';
 import { fileName, parseRecord, sealEntry, GENESIS, type AuditInput } from '../../main/core/audit/audit-codec.ts';
@@ -198,3 +202,80 @@ describe('history index on worker threads', () => {
     assert.equal(batch.count, (await expectedSeqs(dir)).length);
   });
 });
+
+// ---- the workers as packed in app.asar (issue 25) ----
+/**
+ * The packaged app runs from `resources/app.asar/dist/app/` (its chunks in `chunks/`) with any
+ * cwd, and the archive holds no node_modules for the worker. Here the same layout is a folder
+ * named app.asar, holding the real built worker (dist/app/history-worker.mjs) and this module
+ * bundled as a chunk, run from another cwd: a path resolved from the cwd or the checkout, or a
+ * worker that needs a package, falls back to the main thread, which the reader reports.
+ */
+describe('history workers laid out as in app.asar', () => {
+  let root: string;
+  const APP = (): string => join(root, 'resources', 'app.asar', 'dist', 'app');
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'tray-cred-asar-'));
+    const worker = join(ROOT, 'dist', 'app', 'history-worker.mjs');
+    assert.ok(existsSync(worker), `${worker} is missing: run \`node build/bundle.ts\` (build/test.sh does) first`);
+    await mkdir(join(APP(), 'chunks'), { recursive: true });
+    await copyFile(worker, join(APP(), 'history-worker.mjs'));
+    await build({
+      stdin: {
+        contents: [
+          `export { workerReader } from ${JSON.stringify(join(ROOT, 'main/node/audit/history-workers.ts'))};`,
+          `export { threadReader } from ${JSON.stringify(join(ROOT, 'main/core/history/history-batch.ts'))};`,
+          `export { NodeFileSystem } from ${JSON.stringify(join(ROOT, 'main/node/platform/node-file-system.ts'))};`,
+        ].join('\n'),
+        resolveDir: ROOT,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: join(APP(), 'chunks', 'reader.mjs'),
+      logLevel: 'error',
+    });
+    await mkdir(join(root, 'log'));
+    await mkdir(join(root, 'elsewhere'));
+    await writeLog(join(root, 'log'), 4, 60);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  /** Reads the log with the bundled reader (workers for any size) from another cwd; what it warned and whether the batches match this thread's. */
+  async function readFromArchive(): Promise<{ warnings: string[]; same: boolean; rows: number }> {
+    const script = `
+      const { workerReader, threadReader, NodeFileSystem } = await import(${JSON.stringify(pathToFileURL(join(APP(), 'chunks', 'reader.mjs')).href)});
+      const { readdir, stat } = await import('node:fs/promises');
+      const dir = ${JSON.stringify(join(root, 'log'))};
+      const fs = new NodeFileSystem(process.getuid());
+      const jobs = await Promise.all((await readdir(dir)).sort().map(async (n) => ({ path: dir + '/' + n, offset: 0, size: (await stat(dir + '/' + n)).size })));
+      const warnings = [];
+      const there = await Promise.all(workerReader(fs, { threads: 2, minBytes: 0, warn: (m) => warnings.push(m) }).read(jobs));
+      const here = await Promise.all(threadReader(fs).read(jobs));
+      const key = (b) => JSON.stringify([b.count, b.end, [...b.numbers.seq]]);
+      console.log(JSON.stringify({ warnings, same: there.map(key).join() === here.map(key).join(), rows: here.reduce((s, b) => s + b.count, 0) }));
+    `;
+    // A file, not -e: a worker inherits the process's execArgv, and --input-type would fail it.
+    await writeFile(join(root, 'elsewhere', 'read.mjs'), script);
+    const r = await run(process.execPath, ['read.mjs'], { cwd: join(root, 'elsewhere'), env: process.env });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { warnings: string[]; same: boolean; rows: number };
+  }
+
+  it('reads a long log on worker threads from inside the archive, whatever the cwd', async () => {
+    const read = await readFromArchive();
+    assert.deepEqual(read.warnings, [], 'no fall-back to the main thread');
+    assert.equal(read.same, true);
+    assert.equal(read.rows, 4 * 61);
+  });
+
+  it('says so when the worker cannot run there, and still shows the history (the check above can fail)', async () => {
+    await rm(join(APP(), 'history-worker.mjs'));
+    const read = await readFromArchive();
+    assert.equal(read.warnings.length, 1, read.warnings.join('\n'));
+    assert.match(read.warnings[0]!, /worker thread has no script .*on the main thread, which slows the agent/);
+    assert.equal(read.same, true);
+  });
+});
+// ---- end app.asar ----

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Menu, Tray, nativeImage, nativeTheme, type NativeImage } from 'electron';
+import { Menu, Tray, nativeImage, nativeTheme, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import type { HistoryRow } from '../../../preload/api.ts';
 import type { BrokerEvent } from '../../core/pipeline/broker.ts';
 import type { ApprovalRequest } from '../../core/ports/ports.ts';
@@ -34,13 +34,15 @@ export interface AppTrayDeps {
 }
 
 /**
- * The icon file for a state: a template image on macOS; on Linux the light glyph always (GNOME's
- * top bar stays dark under a light theme, where the dark glyph would vanish); on Windows the
- * light glyph when the taskbar is dark.
+ * The icon file for a state: a template image on macOS; on Linux the light glyph with a dark
+ * edge, whatever the theme (the panel's colour is not the theme's: GNOME's top bar stays dark
+ * under a light theme, KDE's and XFCE's follow it, and no API tells which), so it reads on light
+ * and dark panels alike; on Windows the light glyph when the taskbar is dark.
  */
 export function trayIconFile(state: TrayState, platform: NodeJS.Platform, dark: boolean): string {
   if (platform === 'darwin') return `tray-${state}Template.png`;
-  return dark || platform === 'linux' ? `tray-${state}-dark.png` : `tray-${state}.png`;
+  if (platform === 'linux') return `tray-${state}-outline.png`;
+  return dark ? `tray-${state}-dark.png` : `tray-${state}.png`;
 }
 
 /** The tray icon and its menu, rebuilt whenever the broker, a prompt, the audit log, a setting or the theme changes. */
@@ -53,6 +55,7 @@ export class AppTray {
   private profiles: readonly TrayProfile[] = [];
   private destroyed = false;
   private readonly missing = new Set<string>();
+  private readonly rendered = new Set<() => void>();
 
   constructor(deps: AppTrayDeps) {
     this.deps = deps;
@@ -146,6 +149,17 @@ export class AppTray {
     };
   }
 
+  /** The menu as it is now: the control window shows and clicks this when there is no tray host. */
+  template(): MenuItemConstructorOptions[] {
+    return trayMenuTemplate(this.view(), this.deps.handlers);
+  }
+
+  /** Calls `listener` after each change of the menu. Returns the stop. */
+  onRender(listener: () => void): () => void {
+    this.rendered.add(listener);
+    return () => this.rendered.delete(listener);
+  }
+
   private render(): void {
     const view = this.view();
     const state = this.state();
@@ -158,5 +172,6 @@ export class AppTray {
     );
     // Linux only picks up menu changes when the whole menu is set again, so it always is.
     this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(view, this.deps.handlers)));
+    for (const listener of this.rendered) listener();
   }
 }

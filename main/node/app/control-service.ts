@@ -1,19 +1,19 @@
-import type { AppState } from '../../../preload/api.ts';
+import type { AppState, ControlMenuItem } from '../../../preload/api.ts';
 import type { Broker } from '../../core/pipeline/broker.ts';
 import { guarded } from './internal-app-error.ts';
 
 /** What the control window's calls and the state every window shows are served from. */
 export interface ControlServiceDeps {
-  broker: Pick<Broker, 'status' | 'lock'>;
+  broker: Pick<Broker, 'status'>;
   /** The front end's own unlock (it may ask for Touch ID first). */
   unlock: () => Promise<void>;
-  /** What the control window does beyond the agent: open a window, quit the app. */
-  control: { open(window: 'history' | 'profiles'): void; quit(): void };
+  /** The tray menu, which the control window shows and clicks item for item (main/electron/tray/control-menu.ts). */
+  menu: { items(): ControlMenuItem[]; click(path: readonly number[], label: string): void };
 }
 
 /**
- * The control window (Linux with no tray host: what the tray menu would do) and the agent's state
- * that every window shows (`state.get`, `state.unlock`), Electron-free.
+ * The control window (Linux with no tray host: the tray menu, item for item) and the agent's
+ * state that every window shows (`state.get`, `state.unlock`), Electron-free.
  */
 export class ControlService {
   private readonly deps: ControlServiceDeps;
@@ -34,16 +34,11 @@ export class ControlService {
     });
   }
 
-  async lock(): Promise<AppState> {
-    await this.deps.broker.lock('locked from the control window');
-    return this.state();
+  menu(): ControlMenuItem[] {
+    return this.deps.menu.items();
   }
 
-  open(window: 'history' | 'profiles'): void {
-    this.deps.control.open(window);
-  }
-
-  quit(): void {
-    this.deps.control.quit();
+  async click(path: readonly number[], label: string): Promise<void> {
+    this.deps.menu.click(path, label);
   }
 }

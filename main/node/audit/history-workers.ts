@@ -2,8 +2,15 @@
  * The history index's files read on worker threads: each file is parsed into a batch on one of
  * up to `threads` workers (history-worker.ts) while the index appends the batches before it, so
  * a long log loads in about the time of its share of the parsing on each core (issue 16 item 3).
- * The batches are what readBatch makes on this thread; a job a worker cannot do (its script
- * missing, the worker gone) is read here instead.
+ * The batches are what readBatch makes on this thread. A long log is never read here on purpose:
+ * the agent answers on this thread. Where the workers cannot run (their script missing, a worker
+ * that fails to start or dies), what is left is read here all the same, rather than no history,
+ * and the log says why and that the agent is slower meanwhile.
+ *
+ * In the packaged app the script is inside app.asar, under the archive's integrity check: Electron
+ * gives worker threads the ASAR file system since electron/electron#33216 (Electron 18), now by
+ * the Node preload every worker inherits (#41080), so the path found beside this module's own
+ * URL works there as it does in dist/.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -29,7 +36,12 @@ type Answer = { batch: HistoryBatch } | { error: string };
  * Runs `jobs` on up to `threads` workers, each taking the next job when done with its last, and
  * stops them when all are done. When the last worker is gone, what is left is read on this thread.
  */
-function runPool(fs: FileSystem, workers: Worker[], jobs: readonly BatchJob[]): Promise<HistoryBatch>[] {
+function runPool(
+  fs: FileSystem,
+  workers: Worker[],
+  jobs: readonly BatchJob[],
+  onDead: (error: unknown) => void,
+): Promise<HistoryBatch>[] {
   const queue: Pending[] = [];
   const results = jobs.map((job) => new Promise<HistoryBatch>((resolve) => queue.push({ job, resolve })));
   let live = workers.length;
@@ -53,8 +65,9 @@ function runPool(fs: FileSystem, workers: Worker[], jobs: readonly BatchJob[]): 
       next(worker);
     };
     // A worker that fails or exits leaves its job to this thread and takes no more.
-    const dead = (): void => {
+    const dead = (error: unknown): void => {
       off();
+      onDead(error);
       live -= 1;
       inThread(live === 0 ? [pending, ...queue.splice(0)] : [pending]);
     };
@@ -67,32 +80,54 @@ function runPool(fs: FileSystem, workers: Worker[], jobs: readonly BatchJob[]): 
   return results;
 }
 
-/** `n` workers running `script`, or `undefined` when one cannot be started (those started are stopped). */
-function startWorkers(script: string, n: number): Worker[] | undefined {
+/** `n` workers running `script`, or why one could not be started (those started are stopped). */
+function startWorkers(script: string, n: number): Worker[] | string {
   const workers: Worker[] = [];
   try {
     for (let k = 0; k < n; k += 1) workers.push(new Worker(script));
     return workers;
-  } catch {
+  } catch (error) {
     for (const worker of workers) void worker.terminate();
-    return undefined;
+    return (error as Error).message;
   }
 }
 
 /**
- * A BatchReader on worker threads, used when the bytes to read are many (loading the history
- * window's index); small refreshes, or no worker script, read on this thread.
+ * A BatchReader on worker threads (one per core, and one at least: on a single core the worker
+ * still keeps the parsing off this thread), used when the bytes to read are many (loading the
+ * history window's index); small refreshes read on this thread. `warn` hears each time a long
+ * read falls back to this thread, and why.
  */
-export function workerReader(fs: FileSystem, options: { threads?: number; minBytes?: number } = {}): BatchReader {
+export function workerReader(
+  fs: FileSystem,
+  options: { threads?: number; minBytes?: number; warn?: (message: string) => void } = {},
+): BatchReader {
   const inThread = threadReader(fs);
   return {
     read(jobs) {
       const bytes = jobs.reduce((sum, j) => sum + j.size - j.offset, 0);
-      const threads = Math.min(options.threads ?? availableParallelism(), jobs.length);
+      if (jobs.length === 0 || bytes < (options.minBytes ?? MIN_BYTES)) return inThread.read(jobs);
+      const fallBack = (why: string): void =>
+        options.warn?.(
+          `the history's worker thread ${why}: reading ${(bytes / 1e6).toFixed(1)} MB of history on the main thread, which slows the agent meanwhile; reinstall tray-cred if this repeats`,
+        );
       const script = findScript();
-      const workers =
-        script && threads >= 2 && bytes >= (options.minBytes ?? MIN_BYTES) ? startWorkers(script, threads) : undefined;
-      return workers ? runPool(fs, workers, jobs) : inThread.read(jobs);
+      if (!script) {
+        fallBack('has no script (history-worker.mjs is not beside the app)');
+        return inThread.read(jobs);
+      }
+      const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), jobs.length));
+      const workers = startWorkers(script, threads);
+      if (typeof workers === 'string') {
+        fallBack(`could not start (${workers})`);
+        return inThread.read(jobs);
+      }
+      let told = false;
+      return runPool(fs, workers, jobs, (error) => {
+        if (told) return;
+        told = true;
+        fallBack(`stopped (${error instanceof Error ? error.message : `exit ${String(error)}`})`);
+      });
     },
   };
 }

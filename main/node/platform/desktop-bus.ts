@@ -12,7 +12,20 @@ export interface DesktopBus {
   onScreenLock(listener: (source: string) => void): Promise<() => void>;
   /** Whether a StatusNotifierWatcher (the tray host of KDE, the GNOME AppIndicator extension, most panels) owns its name. */
   hasTrayHost(): Promise<boolean>;
+  /**
+   * Seconds since the person's last input, as GNOME Shell counts it (Mutter's IdleMonitor): under
+   * Wayland Electron's own idle time reads 0. `undefined` where no such service answers.
+   */
+  idleSeconds(): Promise<number | undefined>;
   close(): void;
+}
+
+/**
+ * A Linux Wayland session, where Electron 45 runs as a Wayland client (its `--ozone-platform`
+ * is `auto`): no window may raise or focus itself there, and Electron's idle time reads 0.
+ */
+export function isWaylandSession(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): boolean {
+  return platform === 'linux' && env.XDG_SESSION_TYPE === 'wayland';
 }
 
 /** The screen lockers that say so on the session bus: freedesktop's (KDE, XFCE, Cinnamon...) and GNOME Shell's own. */
@@ -132,6 +145,21 @@ export async function connectDesktopBus(): Promise<DesktopBus | undefined> {
     async hasTrayHost() {
       const reply = await busCall(bus, 'NameHasOwner', 's', [WATCHER]);
       return reply?.body[0] === true;
+    },
+    async idleSeconds() {
+      const reply = await bus
+        .call(
+          new dbus.Message({
+            destination: 'org.gnome.Mutter.IdleMonitor',
+            path: '/org/gnome/Mutter/IdleMonitor/Core',
+            interface: 'org.gnome.Mutter.IdleMonitor',
+            member: 'GetIdletime',
+          }),
+        )
+        .catch(() => null);
+      // Milliseconds, as a uint64 (a BigInt from dbus-next).
+      const ms = reply?.body[0] as bigint | number | undefined;
+      return typeof ms === 'bigint' || typeof ms === 'number' ? Math.floor(Number(ms) / 1000) : undefined;
     },
     close() {
       for (const stop of stops.splice(0)) stop();
