@@ -108,7 +108,8 @@ export async function runInstallHelperFlow(deps: InstallHelperFlowDeps): Promise
   const advice =
     platform === 'darwin' ? (installed.advice ?? '').replace('~/.profile', '~/.zprofile') : (installed.advice ?? '');
   const where = `${installed.command} is ${installed.changed ? 'installed' : 'already installed'}.${installed.onPath ? '' : `\n\n${advice}`}`;
-  const command = platform === 'darwin' ? installed.command : 'tray-cred-helper';
+  // By its full path, as setup and configure-aws write it: the line works in every terminal and app, whatever its PATH.
+  const command = installed.command;
   if (names.length === 0) {
     await showMessageBox(
       {

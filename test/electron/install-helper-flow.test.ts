@@ -81,8 +81,9 @@ describe('tray menu: Install command-line helper…', () => {
     done.click('OK');
     await flow;
     const config = await readFile(env.AWS_CONFIG_FILE!, 'utf8');
-    assert.match(config, /\[profile dev\]\nregion = eu-west-1\ncredential_process = tray-cred-helper dev\n/);
-    assert.match(config, /\[profile prod\]\ncredential_process = tray-cred-helper prod\n/);
+    const installed = join(home, '.local', 'bin', 'tray-cred-helper');
+    assert.ok(config.includes(`[profile dev]\nregion = eu-west-1\ncredential_process = ${installed} dev\n`), config);
+    assert.ok(config.includes(`[profile prod]\ncredential_process = ${installed} prod\n`), config);
     assert.match(done.options.detail!, /Backup: .*aws-config\.tray-cred-backup-/);
     assert.equal(done.options.type, 'warning', 'prod still has plaintext keys that the CLI reads first');
     assert.match(done.options.detail!, /plaintext .*: prod\./);
