@@ -11,7 +11,6 @@
  * Native dialogs and the tray are outside what Playwright sees: the vault is made beforehand by
  * the CLI (no first-run dialog), and the tray's presence on macOS and Windows is not asserted.
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import type { AppUnderTest, Shown } from './smoke-world.ts';
@@ -70,12 +69,10 @@ export async function startElectronApp(executablePath: string, env: NodeJS.Proce
       await page.locator('#allow').click({ timeout: 30_000 });
     },
     async openHistory() {
-      // A second start, as a person would: it hands over to this one (single-instance lock) and exits.
-      const second = spawn(executablePath, process.platform === 'linux' ? ['--no-sandbox'] : [], {
-        env,
-        stdio: 'ignore',
-      });
-      await new Promise((r) => second.on('exit', r));
+      // From the menu, as a person would: on a desktop without a tray host (xvfb has none) the
+      // control window shows the tray's menu, and a second start reopens that window, not History.
+      const control = await pageOf(app, 'control.html');
+      await control.getByText('Open Access History…').click({ timeout: 30_000 });
       const page = await pageOf(app, 'history.html');
       await page.locator('#rows .row').first().waitFor({ timeout: 30_000 });
       return { windows: app.windows().map(pageName), rows: await page.locator('#rows .row').allTextContents() };

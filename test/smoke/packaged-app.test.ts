@@ -78,7 +78,7 @@ describe(`the tray app, smoke test (${packagedApp ? 'packaged, in Electron' : 't
     assert.equal((JSON.parse(served.stdout) as { AccessKeyId: string }).AccessKeyId, PROD_KEYS.accessKeyId);
   });
 
-  it('opens History when started again', async () => {
+  it('opens History from its menu', async () => {
     const history = await app!.openHistory();
     assert.ok(history.windows.includes('history.html'), `${JSON.stringify(history.windows)}\n${log()}`);
     if (history.rows)

@@ -31,7 +31,8 @@ export function startStandInApp(env: NodeJS.ProcessEnv): AppUnderTest {
   return {
     runtime: 'the stand-in electron under Node',
     async shown(): Promise<Shown> {
-      const tray = await ask({ op: 'tray', icon: 'tray-unlocked-dark.png' });
+      // Linux's glyph: light with a dark edge, to read on light and dark panels.
+      const tray = await ask({ op: 'tray', icon: 'tray-unlocked-outline.png' });
       return { windows: await windows(), trayMenu: tray.labels as string[] };
     },
     async allowOnce(profile) {
@@ -41,7 +42,7 @@ export function startStandInApp(env: NodeJS.ProcessEnv): AppUnderTest {
       await ask({ op: 'answer', choice: { id: view.id, allow: true, scope: 'once' } });
     },
     async openHistory() {
-      await ask({ op: 'emit', label: 'second-instance' });
+      await ask({ op: 'menu', label: 'Open Access History…' });
       return { windows: await windows(), rows: undefined };
     },
     async quit() {
