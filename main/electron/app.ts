@@ -175,7 +175,8 @@ async function startAgent(
       frontEnd: 'tray app',
       forwardToSystemLog: () => settings.get('forwardToSystemLog'),
       broker: {
-        approvalTimeoutMs: settings.get('approvalTimeoutSeconds') * 1000,
+        // Read as each prompt opens: `tray-cred settings approvalTimeoutSeconds` reaches the running tray.
+        approvalTimeoutMs: () => settings.get('approvalTimeoutSeconds') * 1000,
         unlockOnRequest: () => settings.get('unlockOnRequest'),
         authorizeUnlock: deps.authorizeUnlock,
       },

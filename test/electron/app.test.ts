@@ -109,6 +109,21 @@ describe('the tray app, end to end', () => {
     );
   });
 
+  it('takes an approvalTimeoutSeconds changed from the CLI for the next prompt, and names it in the refusal', async () => {
+    const set = await sandbox.trayCred(['settings', 'approvalTimeoutSeconds', '5']);
+    assert.equal(set.status, 0, set.stderr);
+    const started = Date.now();
+    const aws = run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'prod'], {
+      env: sandbox.env,
+      killAfterMs: 60_000,
+    });
+    await ask({ op: 'approval', id: 2 });
+    const result = await aws;
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /nobody approved access to "prod" within 5 s/);
+    assert.ok(Date.now() - started < 30_000, 'not the 50 s read at start');
+  });
+
   it('opens the history when started again (second-instance) or relaunched from Finder or Spotlight (macOS: activate)', async () => {
     for (const event of ['activate', 'second-instance']) {
       await ask({ op: 'emit', label: event });
