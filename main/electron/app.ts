@@ -30,7 +30,7 @@ import { registerIpc, type IpcServices } from './ipc.ts';
 import { startLockTriggers } from './lock-triggers.ts';
 import { stopAtQuit } from './quit.ts';
 import { startAccessNotifier } from './notifier.ts';
-import { AppSettings, syncStartAtLogin } from './settings.ts';
+import { AppSettings } from './settings.ts';
 import { showError } from './show-error.ts';
 import { ssoTray } from './tray/sso-tray.ts';
 import { findTerminal } from '../node/app/profile-actions.ts';
@@ -54,10 +54,10 @@ async function start(standard: AgentPlace, windows: AppWindows): Promise<void> {
   await ensurePrivateDir(standard.dataDir, standard.uid);
   const host = { platform: process.platform, env: process.env, warn };
   const settings = new AppSettings(standard.dataDir, host);
-  // The OS's login item is the truth on macOS and Windows (the user may change it in System Settings); on Linux an AppImage may have moved.
-  syncStartAtLogin(settings, host).catch((error: unknown) =>
-    warn(`could not set start at login: ${(error as Error).message}`),
-  );
+  // A change made while the app was not running is applied; else the OS's login item is the truth on macOS and Windows (the user may change it in System Settings); on Linux an AppImage may have moved.
+  settings
+    .syncStartAtLogin()
+    .catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
   setMinimalMenu(process.platform);
 
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
