@@ -30,7 +30,7 @@ import { registerIpc, type IpcServices } from './ipc.ts';
 import { startLockTriggers } from './lock-triggers.ts';
 import { stopAtQuit } from './quit.ts';
 import { startAccessNotifier } from './notifier.ts';
-import { AppSettings, syncStartAtLogin } from './settings.ts';
+import { AppSettings } from './settings.ts';
 import { showError } from './show-error.ts';
 import { clickControlMenu, controlMenu } from './tray/control-menu.ts';
 import { ssoTray } from './tray/sso-tray.ts';
@@ -60,10 +60,10 @@ async function start(standard: AgentPlace, windows: AppWindows, presence: Presen
   await ensurePrivateDir(standard.dataDir, standard.uid);
   const host = { platform: process.platform, env: process.env, warn };
   const settings = new AppSettings(standard.dataDir, host);
-  // The OS's login item is the truth on macOS and Windows (the user may change it in System Settings); on Linux an AppImage may have moved.
-  syncStartAtLogin(settings, host).catch((error: unknown) =>
-    warn(`could not set start at login: ${(error as Error).message}`),
-  );
+  // A change made while the app was not running is applied; else the OS's login item is the truth on macOS and Windows (the user may change it in System Settings); on Linux an AppImage may have moved.
+  settings
+    .syncStartAtLogin()
+    .catch((error: unknown) => warn(`could not set start at login: ${(error as Error).message}`));
   setMinimalMenu(process.platform);
 
   const touchId = { touchId: () => settings.get('touchId'), platform: process.platform };
@@ -218,7 +218,8 @@ async function startAgent(
       frontEnd: 'tray app',
       forwardToSystemLog: () => settings.get('forwardToSystemLog'),
       broker: {
-        approvalTimeoutMs: settings.get('approvalTimeoutSeconds') * 1000,
+        // Read as each prompt opens: `tray-cred settings approvalTimeoutSeconds` reaches the running tray.
+        approvalTimeoutMs: () => settings.get('approvalTimeoutSeconds') * 1000,
         unlockOnRequest: () => settings.get('unlockOnRequest'),
         authorizeUnlock: deps.authorizeUnlock,
       },

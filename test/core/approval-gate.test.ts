@@ -9,9 +9,9 @@ import { StubApprover } from '../fakes/stub-approver.ts';
 const request = (profile: string): ApprovalRequest => ({ profile, caller: undefined, unlock: false });
 const flush = () => new Promise((r) => setImmediate(r));
 
-function gate(approver: Approver, clock = new FakeClock()) {
+function gate(approver: Approver, clock = new FakeClock(), timeoutMs = () => 50_000) {
   let pendingEvents = 0;
-  const g = new ApprovalGate({ approver, clock, timeoutMs: 50_000, onPending: () => (pendingEvents += 1) });
+  const g = new ApprovalGate({ approver, clock, timeoutMs, onPending: () => (pendingEvents += 1) });
   return { g, clock, events: () => pendingEvents };
 }
 
@@ -51,12 +51,31 @@ describe('ApprovalGate', () => {
     clock.advance(39_999);
     assert.equal(stub.open, 1);
     clock.advance(1);
-    assert.deepEqual((await first).result, { kind: 'timeout' });
+    assert.deepEqual((await first).result, { kind: 'timeout', timeoutMs: 50_000 });
     await stub.untilOpen();
     clock.advance(10_000);
-    assert.deepEqual((await second).result, { kind: 'timeout' });
+    assert.deepEqual((await second).result, { kind: 'timeout', timeoutMs: 50_000 });
     assert.equal(stub.aborted.length, 2);
     assert.equal(clock.pending, 0, 'no timer left running');
+  });
+
+  it('reads the time-out as each prompt opens: a changed one applies to later prompts, not to open ones', async () => {
+    const stub = new StubApprover();
+    let timeoutMs = 50_000;
+    const { g, clock } = gate(stub, new FakeClock(), () => timeoutMs);
+    const first = g.ask('1', undefined, request('prod'));
+    await stub.untilOpen();
+    timeoutMs = 5_000;
+    const second = g.ask('2', undefined, request('prod'));
+    assert.deepEqual(
+      g.list().map((p) => p.deadline - p.since),
+      [50_000, 5_000],
+    );
+    clock.advance(5_000);
+    assert.deepEqual((await second).result, { kind: 'timeout', timeoutMs: 5_000 });
+    assert.equal(g.pending, 1);
+    clock.advance(45_000);
+    assert.deepEqual((await first).result, { kind: 'timeout', timeoutMs: 50_000 });
   });
 
   it('closes every open prompt as locked on cancelAll', async () => {
@@ -90,8 +109,8 @@ describe('ApprovalGate', () => {
     clock.advance(49_999);
     assert.equal(g.pending, 1);
     clock.advance(1);
-    assert.deepEqual((await timedOut).result, { kind: 'timeout', waitedMs: 50_000 });
-    assert.deepEqual((await joined).result, { kind: 'timeout', waitedMs: 50_000 });
+    assert.deepEqual((await timedOut).result, { kind: 'timeout', timeoutMs: 50_000, waitedMs: 50_000 });
+    assert.deepEqual((await joined).result, { kind: 'timeout', timeoutMs: 50_000, waitedMs: 50_000 });
     assert.deepEqual(
       heard.map((h) => h.id),
       ['1', '1b'],

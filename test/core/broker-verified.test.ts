@@ -34,7 +34,7 @@ describe('the verified caller through the broker', () => {
   let w: World;
 
   beforeEach(async () => {
-    w = await makeWorld({ approvalTimeoutMs: 60_000 });
+    w = await makeWorld({ approvalTimeoutMs: () => 60_000 });
     const key = await w.vault.loadMasterKey();
     await new ProfileAdmin(w.vault, w.audit).import(
       key,

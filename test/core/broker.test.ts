@@ -22,8 +22,9 @@ const flush = () => new Promise((r) => setImmediate(r));
 describe('Broker', () => {
   let w: World;
 
-  beforeEach(async () => {
-    w = await makeWorld();
+  /** A world holding dev, prod (ask) and blocked (deny), unlocked. */
+  async function stocked(options: Parameters<typeof makeWorld>[0] = {}): Promise<World> {
+    const w = await makeWorld(options);
     const key = await w.vault.loadMasterKey();
     await new ProfileAdmin(w.vault, w.audit).import(
       key,
@@ -36,6 +37,11 @@ describe('Broker', () => {
     );
     await new ProfileAdmin(w.vault, w.audit).setPolicy(key, 'blocked', 'deny', undefined);
     await w.broker.unlock();
+    return w;
+  }
+
+  beforeEach(async () => {
+    w = await stocked();
   });
   afterEach(() => w.close());
 
@@ -139,6 +145,30 @@ describe('Broker', () => {
     assert.match(r.ok ? '' : r.error.message, /within 50 s/);
     assert.equal(w.approver.aborted.length, 1);
     assert.equal((await accesses())[0]!.decision, 'timeout');
+  });
+
+  it('reads the time-out as each prompt opens: a changed setting applies to the next prompt, and each refusal names its own', async () => {
+    await w.close();
+    let seconds = 50;
+    w = await stocked({ approvalTimeoutMs: () => seconds * 1000 });
+    const first = w.handle(ask('prod', 'a'));
+    await w.approver.untilOpen();
+    seconds = 5; // `tray-cred settings approvalTimeoutSeconds 5` while the agent runs
+    const second = w.handle(ask('prod', 'b'));
+    await eventually('the second prompt queued', () => w.broker.status().pending === 2, 5_000);
+    w.clock.advance(5_000);
+    await eventually('the second prompt timed out after 5 s', () => w.broker.status().pending === 1, 5_000);
+    const r2 = await second;
+    assert.equal(errorCode(r2), 'TIMEOUT');
+    assert.match(r2.ok ? '' : r2.error.message, /within 5 s/);
+    assert.equal(w.approver.open, 1, 'the first prompt keeps the 50 s it opened with');
+    w.clock.advance(45_000);
+    const r1 = await first;
+    assert.match(r1.ok ? '' : r1.error.message, /within 50 s/);
+    assert.deepEqual(
+      (await accesses()).map((e) => e.reason),
+      ['no answer within 5 s', 'no answer within 50 s'],
+    );
   });
 
   it('without a verified caller, identical requests each get their own prompt: a claim is not an identity', async () => {

@@ -146,6 +146,26 @@ test('no approver and none connects: refused at the deadline with one stderr lin
   assert.match(access?.reason ?? '', /^waited \d s for an approver to connect; none did$/);
 });
 
+test('approvalTimeoutSeconds changed while the agent runs applies to the next prompt; --approval-timeout still overrides it', {
+  timeout: 120_000,
+}, async (t) => {
+  const { sandbox, startAgent } = await prepare(t);
+  const agent = await startAgent();
+  assert.match(agent.stderr(), /wait up to 50 s/);
+  assert.equal((await sandbox.trayCred(['settings', 'approvalTimeoutSeconds', '5'])).status, 0);
+  const started = Date.now();
+  const r = await helper(sandbox);
+  assert.ok(Date.now() - started < 30_000, 'not the 50 s read at start');
+  assert.equal(r.status, EXIT_STATUS.TIMEOUT, r.stderr);
+  assert.match(r.stderr, /no approver connected within 5 s/);
+  await agent.stop();
+
+  const pinned = await startAgent(['--approval-timeout', '6']);
+  assert.match(pinned.stderr(), /wait up to 6 s/);
+  const again = await helper(sandbox);
+  assert.match(again.stderr, /no approver connected within 6 s/, 'the flag, not the setting (5 s)');
+});
+
 test('exec, on a profile that serves its long-term key, is refused before any prompt: nothing asked, recorded as denied', {
   timeout: 120_000,
 }, async (t) => {

@@ -135,6 +135,21 @@ describe('the tray app, end to end', () => {
     );
   });
 
+  it('takes an approvalTimeoutSeconds changed from the CLI for the next prompt, and names it in the refusal', async () => {
+    const set = await sandbox.trayCred(['settings', 'approvalTimeoutSeconds', '5']);
+    assert.equal(set.status, 0, set.stderr);
+    const started = Date.now();
+    const aws = run(AWS_CLI, ['configure', 'export-credentials', '--profile', 'prod'], {
+      env: sandbox.env,
+      killAfterMs: 60_000,
+    });
+    await ask({ op: 'approval', id: 2 });
+    const result = await aws;
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /nobody approved access to "prod" within 5 s/);
+    assert.ok(Date.now() - started < 30_000, 'not the 50 s read at start');
+  });
+
   it("runs a terminal with the app's own tray-cred by its full path, which a terminal's PATH need not find", async () => {
     await ask({ op: 'menu', label: 'Run a terminal with this profile' });
     const ran = join(sandbox.root, 'terminal-ran');

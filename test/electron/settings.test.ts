@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { SETTINGS_DEFAULTS } from '../../main/core/settings.ts';
 import { useElectronStandIn } from '../fakes/electron-hooks.ts';
+import { TRAY_CRED, run } from '../e2e/support.ts';
 
 useElectronStandIn();
 const electron = await import('../fakes/electron-stand-in.ts');
-const { AppSettings, canStartAtLogin, syncStartAtLogin } = await import('../../main/electron/settings.ts');
+const { AppSettings, canStartAtLogin } = await import('../../main/electron/settings.ts');
 const { setMinimalMenu } = await import('../../main/electron/app-menu.ts');
 
 describe('AppSettings', () => {
@@ -73,6 +74,8 @@ describe('AppSettings', () => {
   it('applies start at login through login items on macOS and Windows', async () => {
     open('darwin').set('startAtLogin', true);
     open('win32').set('startAtLogin', false);
+    // Applied in order, after any change still being applied.
+    await until('both applied', () => electron.app.loginItems.length === 2);
     assert.deepEqual(electron.app.loginItems, [{ openAtLogin: true }, { openAtLogin: false }]);
   });
 
@@ -112,12 +115,88 @@ describe('AppSettings', () => {
     s.close();
   });
 
+  /** `tray-cred settings startAtLogin on|off`, the real CLI on this data directory, as a user types it in a terminal. */
+  async function cli(value: 'on' | 'off'): Promise<void> {
+    const r = await run(TRAY_CRED, ['settings', 'startAtLogin', value], {
+      env: { PATH: process.env.PATH, HOME: dir, TRAY_CRED_HOME: dir },
+    });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const autostart = () => join(dir, 'config', 'autostart', 'tray-cred.desktop');
+  const exists = (file: string) =>
+    stat(file).then(
+      () => true,
+      () => false,
+    );
+  async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(await check(), what);
+  }
+
+  for (const platform of ['darwin', 'win32', 'linux'] as const) {
+    it(`on ${platform}, applies a start at login set by the CLI while the tray runs (the file watch)`, async () => {
+      electron.reset({ platform });
+      const s = open(platform);
+      try {
+        await s.syncStartAtLogin();
+        await cli('on');
+        if (platform === 'linux') await until('the autostart entry was written', () => exists(autostart()));
+        else await until('the login item was set', () => electron.app.loginItemState.openAtLogin);
+        await cli('off');
+        if (platform === 'linux')
+          await until('the autostart entry was removed', async () => !(await exists(autostart())));
+        else await until('the login item was removed', () => !electron.app.loginItemState.openAtLogin);
+        assert.equal(s.get('startAtLogin'), false);
+        assert.deepEqual(warnings, []);
+      } finally {
+        s.close();
+      }
+    });
+  }
+
+  for (const platform of ['darwin', 'win32'] as const) {
+    it(`on ${platform}, a start at login set by the CLI while the app was not running is applied at the next start, not reverted`, async () => {
+      electron.reset({ platform });
+      const ran = open(platform);
+      await ran.syncStartAtLogin();
+      ran.close();
+      await cli('on');
+      const s = open(platform);
+      await s.syncStartAtLogin();
+      assert.equal(s.get('startAtLogin'), true);
+      assert.deepEqual(electron.app.loginItems, [{ openAtLogin: true }]);
+      // Then the user removes it in System Settings: the next start adopts that.
+      electron.app.loginItemState = {
+        openAtLogin: false,
+        status: platform === 'darwin' ? 'not-registered' : undefined,
+      };
+      const next = open(platform);
+      await next.syncStartAtLogin();
+      assert.equal(next.get('startAtLogin'), false);
+      assert.deepEqual(electron.app.loginItems, [{ openAtLogin: true }], 'nothing written');
+      s.close();
+      next.close();
+    });
+  }
+
+  it('on Linux, a start at login turned off by the CLI while the app was not running removes the autostart entry at the next start', async () => {
+    const ran = open('linux');
+    ran.set('startAtLogin', true);
+    await until('the autostart entry was written', () => exists(autostart()));
+    ran.close();
+    await cli('off');
+    const s = open('linux');
+    await s.syncStartAtLogin();
+    assert.equal(await exists(autostart()), false);
+    s.close();
+  });
+
   for (const platform of ['darwin', 'win32'] as const) {
     it(`on ${platform}, a start adopts the OS's login item and never removes one the user set`, async () => {
       electron.reset({ platform });
       electron.app.loginItemState = { openAtLogin: true, status: 'enabled' };
       const s = open(platform);
-      await syncStartAtLogin(s, { platform, env: {} });
+      await s.syncStartAtLogin();
       assert.equal(s.get('startAtLogin'), true);
       assert.deepEqual(electron.app.loginItems, [], 'nothing written at start');
       // macOS 13+: registered but waiting for the user's approval in System Settings is not on yet.
@@ -125,7 +204,7 @@ describe('AppSettings', () => {
         openAtLogin: true,
         status: platform === 'darwin' ? 'requires-approval' : undefined,
       };
-      await syncStartAtLogin(s, { platform, env: {} });
+      await s.syncStartAtLogin();
       assert.equal(s.get('startAtLogin'), platform !== 'darwin');
       assert.deepEqual(electron.app.loginItems, []);
     });

@@ -2,12 +2,13 @@ import { ApprovalTimeoutError, NoApproverError, VaultLockedError } from '../erro
 import type { ApprovalAnswer, ApprovalRequest, Approver, CancelTimer, Clock } from '../ports/ports.ts';
 
 /**
- * How a prompt ended. Only `answered` carries a person's answer. `waitedMs`: no approver was there
+ * How a prompt ended. Only `answered` carries a person's answer; `timeout` the time-out the prompt
+ * had (read as it opened, so a setting changed since applies to later prompts). `waitedMs`: no approver was there
  * when the prompt's turn came, and it waited this long for one to connect (`tray-cred approve`).
  */
 export type GateResult = (
   | { kind: 'answered'; answer: ApprovalAnswer }
-  | { kind: 'timeout' }
+  | { kind: 'timeout'; timeoutMs: number }
   | { kind: 'locked' }
   | { kind: 'failed'; message: string }
 ) & { waitedMs?: number };
@@ -45,8 +46,8 @@ export interface PendingPrompt {
 export interface ApprovalGateDeps {
   approver: Approver;
   clock: Clock;
-  /** An approval nobody answers within this is a time-out. */
-  timeoutMs: number;
+  /** An approval nobody answers within this is a time-out: read as each prompt opens (the setting may change while the agent runs). */
+  timeoutMs: () => number;
   /** Called when a prompt opens or closes (the tray shows "Waiting for approval"). */
   onPending: () => void;
 }
@@ -142,6 +143,7 @@ export class ApprovalGate {
 
   private open(id: string, key: string | undefined, request: ApprovalRequest, onWaiting?: OnWaiting): Prompt {
     const now = this.deps.clock.now();
+    const timeoutMs = this.deps.timeoutMs();
     let resolve: (result: GateResult) => void = () => undefined;
     const result = new Promise<GateResult>((r) => (resolve = r));
     const prompt: Prompt = {
@@ -150,7 +152,7 @@ export class ApprovalGate {
       key,
       request,
       since: now,
-      deadline: now + this.deps.timeoutMs,
+      deadline: now + timeoutMs,
       unattendedSince: undefined,
       onWaiting: onWaiting ? [onWaiting] : [],
       abort: new AbortController(),
@@ -160,7 +162,7 @@ export class ApprovalGate {
       result,
     };
     this.prompts.push(prompt);
-    prompt.cancelTimer = this.deps.clock.setTimer(this.deps.timeoutMs, () => this.settle(prompt, { kind: 'timeout' }));
+    prompt.cancelTimer = this.deps.clock.setTimer(timeoutMs, () => this.settle(prompt, this.timedOut(prompt)));
     this.deps.onPending();
     this.queue = this.queue.then(() => this.present(prompt));
     return prompt;
@@ -178,11 +180,15 @@ export class ApprovalGate {
         // Nobody to ask now: the prompt stays pending, up to its deadline, for `tray-cred approve`
         // to connect and answer it (its answerer checks stand); its requests are told so.
         if (!this.terminalPresent) this.unattended(prompt);
-      } else if (error instanceof ApprovalTimeoutError) this.settle(prompt, { kind: 'timeout' });
+      } else if (error instanceof ApprovalTimeoutError) this.settle(prompt, this.timedOut(prompt));
       else if (error instanceof VaultLockedError) this.settle(prompt, { kind: 'locked' });
       else this.settle(prompt, { kind: 'failed', message: (error as Error)?.message ?? String(error) });
     }
     await prompt.result;
+  }
+
+  private timedOut(prompt: Prompt): GateResult {
+    return { kind: 'timeout', timeoutMs: prompt.deadline - prompt.since };
   }
 
   private unattended(prompt: Prompt): void {

@@ -79,7 +79,6 @@ export interface PromptContext {
   mfaSerial: string | undefined;
   /** The "Unlock and allow?" prompt of a request that arrived while locked. */
   unlock: boolean;
-  timeoutMs: number;
 }
 
 /**
@@ -94,7 +93,7 @@ export function promptOutcome(
   if (result.waitedMs === undefined) return decided(result, ctx, warn);
   const waited = `waited ${Math.round(result.waitedMs / 1000)} s for an approver to connect`;
   if (result.kind === 'timeout') {
-    const seconds = Math.round(ctx.timeoutMs / 1000);
+    const seconds = Math.round(result.timeoutMs / 1000);
     warn(`refused "${ctx.profile}": no approver connected within ${seconds} s`);
     return refuse('timeout', new NoApproverTimeoutError(ctx.profile, seconds), `${waited}; none did`);
   }
@@ -110,8 +109,8 @@ function decided(result: GateResult, ctx: PromptContext, warn: (message: string)
     case 'timeout':
       return refuse(
         'timeout',
-        new ApprovalTimeoutError(ctx.profile, Math.round(ctx.timeoutMs / 1000)),
-        `no answer within ${Math.round(ctx.timeoutMs / 1000)} s`,
+        new ApprovalTimeoutError(ctx.profile, Math.round(result.timeoutMs / 1000)),
+        `no answer within ${Math.round(result.timeoutMs / 1000)} s`,
       );
     case 'locked':
       return denied('locked while waiting for approval');

@@ -17,7 +17,8 @@ import type { RequestPlan } from './request-plan.ts';
 export interface ApprovalStageDeps {
   approver: Approver;
   clock: Clock;
-  timeoutMs: number;
+  /** The approval time-out, read as each prompt opens. */
+  timeoutMs: () => number;
   onPending: () => void;
   warn: (message: string) => void;
   /** Whether the verified program asks for the profile for the first time in 90 days; absent: never said. */
@@ -156,7 +157,7 @@ export class ApprovalStage {
     asked: Asked,
     ctx: { profile: string; policy: ProfileRecord['policy']; mfaSerial: string | undefined; unlock: boolean },
   ): StageResult<Permit> {
-    return promptOutcome(asked.result, { ...ctx, timeoutMs: this.deps.timeoutMs }, this.deps.warn);
+    return promptOutcome(asked.result, ctx, this.deps.warn);
   }
 }
 

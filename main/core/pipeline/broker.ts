@@ -46,8 +46,11 @@ export interface BrokerDeps {
 }
 
 export interface BrokerOptions {
-  /** An approval nobody answers within this is a deny (default {@link APPROVAL_TIMEOUT_MS}). */
-  approvalTimeoutMs?: number;
+  /**
+   * An approval nobody answers within this is a deny (default {@link APPROVAL_TIMEOUT_MS}). Read as
+   * each prompt opens, so a changed `approvalTimeoutSeconds` applies without a restart.
+   */
+  approvalTimeoutMs?: () => number;
   /** How long `last used` times may wait in memory before they are written to the vault (default 1 s). */
   lastUsedFlushMs?: number;
   /** Asked on each request that arrives while locked: `true` shows one "Unlock and allow?" prompt instead of refusing. */
@@ -85,14 +88,12 @@ export class Broker {
   private readonly custody: KeyCustody;
   private readonly approvals: ApprovalStage;
   private readonly usage: UsageRecorder;
-  private readonly timeoutMs: number;
   private readonly unlockOnRequest: () => boolean;
   private readonly planDeps: PlanDeps;
   private readonly listeners = new Set<(event: BrokerEvent) => void>();
 
   constructor(deps: BrokerDeps, options: BrokerOptions = {}) {
     this.deps = deps;
-    this.timeoutMs = options.approvalTimeoutMs ?? APPROVAL_TIMEOUT_MS;
     this.unlockOnRequest = options.unlockOnRequest ?? (() => false);
     this.planDeps = planDeps(deps.source, deps.walkChain);
     this.custody = new KeyCustody({
@@ -104,7 +105,7 @@ export class Broker {
     this.approvals = new ApprovalStage({
       approver: deps.approver,
       clock: deps.clock,
-      timeoutMs: this.timeoutMs,
+      timeoutMs: options.approvalTimeoutMs ?? (() => APPROVAL_TIMEOUT_MS),
       onPending: () => this.emit('pending'),
       warn: deps.warn,
       firstUse: deps.firstUse,

@@ -15,13 +15,18 @@ interface AgentOptions {
   approvalTimeout?: string;
 }
 
-/** `--approval-timeout` in whole seconds, as milliseconds; without it, the shared setting. */
-export function approvalTimeoutMs(text: string | undefined, setting: number): number {
-  if (text === undefined) return setting * 1000;
+/**
+ * The approval time-out in milliseconds, read as each prompt opens: `--approval-timeout` in whole
+ * seconds (checked now) when given, else the shared setting as it is then, so
+ * `tray-cred settings approvalTimeoutSeconds` reaches a running agent.
+ */
+export function approvalTimeoutMs(text: string | undefined, setting: () => number): () => number {
+  if (text === undefined) return () => setting() * 1000;
   const { min, max } = APPROVAL_TIMEOUT_RANGE;
   if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max)
     throw new UsageError(`--approval-timeout takes whole seconds from ${min} to ${max}, not "${text}"`);
-  return Number(text) * 1000;
+  const ms = Number(text) * 1000;
+  return () => ms;
 }
 
 /** `--idle-exit` in minutes, decimals allowed (0.5 is 30 s), as milliseconds. */
@@ -63,7 +68,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
       // Before conf touches it: conf would create the data directory with the umask's mode, and `init` would then refuse it.
       await c.fs.ensurePrivateDir(c.dataDir);
       const settings = openSettings(c.dataDir);
-      const timeoutMs = approvalTimeoutMs(options.approvalTimeout, settings.get('approvalTimeoutSeconds'));
+      const timeoutMs = approvalTimeoutMs(options.approvalTimeout, () => settings.get('approvalTimeoutSeconds'));
       let stop: (reason: string, status?: number) => Promise<void> = () => Promise.resolve();
       const idle =
         idleMs === undefined
@@ -124,7 +129,7 @@ export function registerAgent(program: Command, ctx: () => CliContext): void {
         : process.stderr.isTTY
           ? 'Ctrl-C stops it.'
           : '`tray-cred stop` stops it.';
-      const seconds = Math.round(timeoutMs / 1000);
+      const seconds = Math.round(timeoutMs() / 1000);
       c.err(
         `tray-cred agent ${process.pid}: listening on ${c.socket}, ${agent.broker.locked ? 'locked' : 'unlocked'}${options.approver ? '' : `; no --approver: \`ask\` requests wait up to ${seconds} s for \`tray-cred approve\` in another terminal`}. ${how}`,
       );
