@@ -12,6 +12,7 @@ import { DEV_KEYS, PROD_KEYS } from '../fakes/keys.ts';
 import { followRecipe, makeHomeSandbox, type HomeSandbox } from './migration-support.ts';
 import { HELPER, TRAY_CRED, auditEntries, credentialsFile, run, startAgent, type RunResult } from './support.ts';
 import { killGroup, spawnGroup } from '../node/processes.ts';
+import { stopProcess } from '../../main/node/setup/earlier-agent.ts';
 import { awsCli } from './aws-cli-driver.ts';
 
 const exists = (path: string): Promise<boolean> =>
@@ -19,20 +20,6 @@ const exists = (path: string): Promise<boolean> =>
     () => true,
     () => false,
   );
-
-/** SIGTERM, then waits until the process is gone (the agent records its stop first). */
-async function stopProcess(pid: number): Promise<void> {
-  const alive = (): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && alive(); i += 1) await new Promise((r) => setTimeout(r, 50));
-}
 
 async function home(t: TestContext): Promise<HomeSandbox> {
   const s = await makeHomeSandbox();

@@ -42,18 +42,18 @@ function recordUrl(client: Stacked, keep: (url: string) => void): void {
   );
 }
 
-async function withOidc<T>(
+/** One SDK call with a client made for it (and destroyed after), its failure in our words with the URL it asked. */
+async function withClient<C extends { destroy(): void }, M, T>(
   what: string,
-  region: string,
-  fn: (client: OidcSdk.SSOOIDCClient, mod: typeof OidcSdk) => Promise<T>,
+  make: () => Promise<{ client: C; mod: M }>,
+  fn: (client: C, mod: M) => Promise<T>,
 ): Promise<T> {
   let url: string | undefined;
   return callAws(
     `IAM Identity Center ${what}`,
     FIX,
     async () => {
-      const mod = await oidc();
-      const client = new mod.SSOOIDCClient({ region, ...common });
+      const { client, mod } = await make();
       recordUrl(client as unknown as Stacked, (u) => (url = u));
       try {
         return await fn(client, mod);
@@ -65,28 +65,33 @@ async function withOidc<T>(
   );
 }
 
-async function withPortal<T>(
+const withOidc = <T>(
+  what: string,
+  region: string,
+  fn: (client: OidcSdk.SSOOIDCClient, mod: typeof OidcSdk) => Promise<T>,
+): Promise<T> =>
+  withClient(
+    what,
+    async () => {
+      const mod = await oidc();
+      return { client: new mod.SSOOIDCClient({ region, ...common }), mod };
+    },
+    fn,
+  );
+
+const withPortal = <T>(
   what: string,
   region: string,
   fn: (client: SsoSdk.SSOClient, mod: typeof SsoSdk) => Promise<T>,
-): Promise<T> {
-  let url: string | undefined;
-  return callAws(
-    `IAM Identity Center ${what}`,
-    FIX,
+): Promise<T> =>
+  withClient(
+    what,
     async () => {
       const mod = await sso();
-      const client = new mod.SSOClient({ region, ...common });
-      recordUrl(client as unknown as Stacked, (u) => (url = u));
-      try {
-        return await fn(client, mod);
-      } finally {
-        client.destroy();
-      }
+      return { client: new mod.SSOClient({ region, ...common }), mod };
     },
-    () => url,
+    fn,
   );
-}
 
 /**
  * IAM Identity Center through the AWS SDK for JavaScript v3 (`@aws-sdk/client-sso-oidc` for the

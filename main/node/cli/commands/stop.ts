@@ -1,27 +1,18 @@
 /** `tray-cred stop` and `tray-cred restart` (service/agent-control.ts). */
 import type { Command } from 'commander';
-import { realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { parseStatusResult } from '../../../../helper/wire.ts';
 import { commandAgent } from '../../client/agent-client.ts';
 import { runCommand } from '../../platform/run-command.ts';
 import { restartAgent, stopAgent, type AgentControl } from '../../service/agent-control.ts';
 import type { CliContext } from '../context.ts';
+import { serviceOptions } from './service.ts';
 
 function control(c: CliContext): AgentControl {
+  const { place, out } = serviceOptions(c);
   return {
-    place: {
-      env: c.env,
-      platform: process.platform,
-      home: homedir(),
-      uid: c.uid ?? 0,
-      node: process.execPath,
-      script: realpathSync(process.argv[1] ?? ''),
-      dataDir: c.dataDir,
-      socket: c.socket,
-    },
+    place,
     run: (argv) => runCommand(argv, c.env),
-    out: (line) => c.out(`${line}\n`),
+    out,
     answering: () =>
       commandAgent(c)
         .call({ op: 'status' }, (r) => parseStatusResult(r).agentPid)
