@@ -8,7 +8,8 @@
  * bundled and is shipped from node_modules (unpacked from the ASAR by electron-builder).
  */
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { nodeBundle } from './node-bundle.ts';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -21,16 +22,7 @@ const PRELOAD_ENTRY = join(ROOT, 'preload', 'preload.ts');
 const TRAY_ICONS = join(ROOT, 'build', 'tray');
 
 export async function bundleApp(): Promise<void> {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  const common = {
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    define: { TRAY_CRED_VERSION: JSON.stringify(version) },
-    legalComments: 'none',
-    logLevel: 'warning',
-    absWorkingDir: ROOT,
-  } as const;
+  const common = nodeBundle(ROOT);
   mkdirSync(OUT, { recursive: true });
   const builds: Promise<unknown>[] = [];
   // Each entry is written by other work in progress; a checkout without it still builds the rest.

@@ -8,7 +8,8 @@
  * Usage: node build/bundle-desktop-cli.ts   (npm run dist runs it; needs nothing built first)
  */
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { nodeBundle } from './node-bundle.ts';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -20,17 +21,8 @@ export const DESKTOP_CLI_DIR = join(ROOT, 'dist', 'cli');
 export const DESKTOP_CLI_EXTERNALS = ['@napi-rs/keyring', 'koffi', 'x11', 'usocket'] as const;
 
 export async function bundleDesktopCli(out: string = DESKTOP_CLI_DIR): Promise<string> {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   rmSync(out, { recursive: true, force: true });
-  const common = {
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    define: { TRAY_CRED_VERSION: JSON.stringify(version) },
-    legalComments: 'none',
-    logLevel: 'warning',
-    absWorkingDir: ROOT,
-  } as const;
+  const common = nodeBundle(ROOT);
   await Promise.all([
     build({
       ...common,

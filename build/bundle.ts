@@ -3,25 +3,19 @@
  * start-up is paid before every `aws` command) and the `tray-cred` CLI.
  */
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { nodeBundle } from './node-bundle.ts';
+import { chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { bundleApp } from './bundle-app.ts';
 import { bundleRenderer } from './bundle-renderer.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 /** The CLI's chunks, beside dist/tray-cred.mjs; emptied first, so an old build's chunks do not pile up. */
 const CLI_CHUNKS = 'tray-cred-chunks';
 rmSync(`dist/${CLI_CHUNKS}`, { recursive: true, force: true });
 
 const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  define: { TRAY_CRED_VERSION: JSON.stringify(version) },
+  ...nodeBundle(fileURLToPath(new URL('..', import.meta.url))),
   banner: { js: '#!/usr/bin/env node' },
-  legalComments: 'none',
-  logLevel: 'warning',
 } as const;
 
 await Promise.all([
