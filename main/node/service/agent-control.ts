@@ -87,15 +87,21 @@ export async function stopAgent(control: AgentControl): Promise<void> {
   out(`Stopped the tray-cred agent (pid ${pid}); start it again with \`tray-cred restart\` or \`tray-cred agent\`.`);
 }
 
-/** The agent's own command line (Linux /proc), to start it again as it was; undefined where it cannot be read. */
-function commandLineOf(pid: number): string[] | undefined {
+/** A process's arguments as Linux's /proc tells them; undefined where they cannot be read (gone, not Linux). */
+export function procArgv(pid: number): string[] | undefined {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (args.at(-1) === '') args.pop();
-    return args.includes('agent') ? args : undefined;
+    return args;
   } catch {
     return undefined;
   }
+}
+
+/** The agent's own command line, to start it again as it was; undefined where it cannot be read. */
+function commandLineOf(pid: number): string[] | undefined {
+  const args = procArgv(pid);
+  return args?.includes('agent') ? args : undefined;
 }
 
 /**

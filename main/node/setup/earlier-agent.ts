@@ -3,21 +3,23 @@
  * installed elsewhere): setup replaces it, so that nothing keeps running code from a place that
  * may be moved or deleted. The tray app and an agent of this installation are kept.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { procArgv } from '../service/agent-control.ts';
+
+/** The CLI script of process `pid` when it is a headless `tray-cred agent` (not the tray app); undefined otherwise. */
+export function headlessAgentScript(pid: number): string | undefined {
+  const argv = procArgv(pid) ?? [];
+  const script = argv[1];
+  return script && /(^|\/)tray-cred(\.mjs)?$/.test(script) && argv[2] === 'agent' ? script : undefined;
+}
 
 /**
  * The CLI script the agent process `pid` runs, when it is a headless `tray-cred agent` of
  * another installation than `ours`; undefined otherwise, and where /proc cannot tell (not Linux).
  */
 export function earlierAgentScript(pid: number, ours: string): string | undefined {
-  let argv: string[];
-  try {
-    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return undefined;
-  }
-  const script = argv[1];
-  if (!script || !/(^|\/)tray-cred(\.mjs)?$/.test(script) || argv[2] !== 'agent') return undefined;
+  const script = headlessAgentScript(pid);
+  if (!script) return undefined;
   let real = script;
   try {
     real = realpathSync(script);

@@ -26,7 +26,7 @@ import { allOnPath } from '../platform/on-path.ts';
 
 const NAME = 'tray-cred-helper';
 /** The second line of every launcher this module writes: how a later install knows the file is its own. */
-const launcherMark = (name: string): string => `# ${name} launcher, written by tray-cred`;
+export const launcherMark = (name: string): string => `# ${name} launcher, written by tray-cred`;
 
 export interface InstallHelperOptions {
   /** The helper the app ships: its single executable, or dist/tray-cred-helper.cjs in a development checkout. */
@@ -84,7 +84,7 @@ export async function installHelper(options: InstallHelperOptions): Promise<Inst
       "installing the helper on Windows is not supported yet: add the app's resources\\bin folder to PATH",
     );
   const helperPath = resolve(options.helperPath);
-  const binDir = resolve(options.binDir ?? join(homedir(), '.local', 'bin'));
+  const binDir = resolve(options.binDir ?? setupBinDir(homedir()));
   const name = options.name ?? NAME;
   const command = join(binDir, name);
   await lstat(helperPath).catch(() => {
@@ -169,8 +169,11 @@ function dirOnPath(dir: string, path: string | undefined): boolean {
     .includes(resolve(dir));
 }
 
+/** Where `tray-cred setup` installs `tray-cred` and `tray-cred-helper`. */
+export const setupBinDir = (home: string): string => join(home, '.local', 'bin');
+
 /** Where `tray-cred setup` installs `tray-cred-helper`. */
-export const setupHelperPath = (home: string): string => join(home, '.local', 'bin', NAME);
+export const setupHelperPath = (home: string): string => join(setupBinDir(home), NAME);
 
 /** Why `path` cannot stand in a credential_process line (the AWS tools split it at white space and quotes), or undefined. */
 function unusableInConfig(path: string): string | undefined {

@@ -11,7 +11,13 @@ import { awsFiles } from '../../core/aws/import-sources.ts';
 import { EXIT_STATUS } from '../../../common/errors.ts';
 import { EnvironmentError } from '../../core/errors.ts';
 import type { CliContext } from '../cli/context.ts';
-import { addCredentialProcessLines, helperForConfig, installHelper, setupHelperPath } from './install-helper.ts';
+import {
+  addCredentialProcessLines,
+  helperForConfig,
+  installHelper,
+  setupBinDir,
+  setupHelperPath,
+} from './install-helper.ts';
 import { runCommand, type CommandResult } from '../platform/run-command.ts';
 import { managerAnswers } from '../service/service-manager.ts';
 import { discoverSources, recipeScript, type FoundSource } from './discover.ts';
@@ -101,7 +107,7 @@ const commandsOnPath: SetupStep = {
   title: 'commands',
   async run(s) {
     const { cli: cliPath, helper } = builtCommands();
-    const binDir = join(homedir(), '.local', 'bin');
+    const binDir = setupBinDir(homedir());
     if (s.dryRun) return s.say(`  would install tray-cred and tray-cred-helper into ${binDir}`);
     let advice: string | undefined;
     for (const [name, target] of [
@@ -287,7 +293,7 @@ const check: SetupStep = {
     if (s.dryRun) return s.say(`  would run: tray-cred-helper ${profile}`);
     if (!(await agentStatus(s.c.env)))
       return s.say('  no agent answers yet (start the tray app): plaintext is kept until you run setup again');
-    const r = await runCommand([join(homedir(), '.local', 'bin', 'tray-cred-helper'), profile], s.c.env);
+    const r = await runCommand([setupHelperPath(homedir()), profile], s.c.env);
     if (r.status !== 0 || !r.stdout.startsWith('{"Version":1,'))
       throw new EnvironmentError(`tray-cred-helper ${profile} failed (exit ${r.status}): ${r.stderr.trim()}`);
     s.checked = profile;

@@ -4,25 +4,21 @@
  * without leaving `aws` pointing at a helper that is gone. The vault, its keychain entry and the
  * audit log stay: they are the user's data, and a later setup picks them up again.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { configProfiles } from '../../core/aws/aws-config-edit.ts';
 import { awsFiles } from '../../core/aws/import-sources.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { CliContext } from '../cli/context.ts';
-import { addCredentialProcessLines, removeCommand } from './install-helper.ts';
+import { addCredentialProcessLines, removeCommand, setupBinDir, setupHelperPath } from './install-helper.ts';
 import { runCli } from './run-cli.ts';
-import { stopProcess } from './earlier-agent.ts';
+import { headlessAgentScript, stopProcess } from './earlier-agent.ts';
 
 export interface UninstallOptions {
   dryRun: boolean;
   /** A tray-cred-helper that stays (the package manager's, an app's): the config lines are pointed at it. */
   repoint: string | undefined;
 }
-
-/** Where setup put the commands. */
-const setupBinDir = (): string => join(homedir(), '.local', 'bin');
 
 /** The profiles whose credential_process runs the helper uninstall takes away: by its path, or by name where PATH finds it there. */
 function profilesUsing(configText: string, launcher: string): string[] {
@@ -34,24 +30,14 @@ function profilesUsing(configText: string, launcher: string): string[] {
   return out;
 }
 
-/** Whether the process `pid` is a headless `tray-cred agent` (the tray app is the person's to quit). */
-function headlessAgent(pid: number): boolean {
-  try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return /(^|\/)tray-cred(\.mjs)?$/.test(argv[1] ?? '') && argv[2] === 'agent';
-  } catch {
-    return false;
-  }
-}
-
 export async function uninstall(
   c: CliContext,
   options: UninstallOptions,
   service: (dryRun: boolean) => Promise<void>,
 ): Promise<void> {
   const say = (line: string): void => c.out(`${line}\n`);
-  const binDir = setupBinDir();
-  const launcher = join(binDir, 'tray-cred-helper');
+  const binDir = setupBinDir(homedir());
+  const launcher = setupHelperPath(homedir());
   const { config } = awsFiles(c.env, homedir());
   const text = (await c.fs.readFile(config))?.toString('utf8') ?? '';
   const using = profilesUsing(text, launcher);
@@ -80,7 +66,8 @@ export async function uninstall(
   const status = await runCli(['status', '--json'], c.env);
   if (status.status === 0) {
     const pid = (JSON.parse(status.stdout) as { agentPid: number }).agentPid;
-    if (!headlessAgent(pid)) say(`the agent ${pid} is the tray app: quit it from its menu (it is not removed here)`);
+    if (headlessAgentScript(pid) === undefined)
+      say(`the agent ${pid} is the tray app: quit it from its menu (it is not removed here)`);
     else if (options.dryRun) say(`would stop the background agent ${pid}`);
     else {
       await stopProcess(pid);

@@ -6,6 +6,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERVICE_UNIT } from '../../service/systemd-units.ts';
+import { launcherMark, setupBinDir } from '../../setup/install-helper.ts';
 
 interface Findings {
   act(text: string): void;
@@ -31,9 +32,9 @@ export async function checkInstall(env: NodeJS.ProcessEnv, home: string, f: Find
   const fix =
     'run `tray-cred setup` again with the Node you use now first on PATH (it rewrites the commands and the service)';
   for (const name of ['tray-cred', 'tray-cred-helper']) {
-    const file = join(home, '.local', 'bin', name);
+    const file = join(setupBinDir(home), name);
     const launcher = await text(file);
-    if (launcher?.split('\n')[1] !== `# ${name} launcher, written by tray-cred`) continue;
+    if (launcher?.split('\n')[1] !== launcherMark(name)) continue;
     const exec = launcher.split('\n').find((l) => l.startsWith('exec ')) ?? '';
     for (const path of shellWords(exec)) if (await gone(path)) f.act(`${file} runs ${path}, which is gone: ${fix}`);
   }

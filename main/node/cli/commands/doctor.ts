@@ -14,6 +14,7 @@ import { isOpensslEnc } from '../../../core/aws/openssl-enc.ts';
 import { VaultRollbackError } from '../../../core/vault/vault-generation.ts';
 import { probeAwsCli } from '../../aws/aws-cli.ts';
 import { onPath } from '../../platform/on-path.ts';
+import { setupHelperPath } from '../../setup/install-helper.ts';
 import type { CliContext } from '../context.ts';
 
 interface Finding {
@@ -83,7 +84,7 @@ async function examine(c: CliContext, acceptRollback: boolean, removeSsoCache: b
   const usingHelper = [...config].filter(([, cp]) => helperIn(cp)?.byName).map(([p]) => p);
   if (usingHelper.length && !helperOnPath)
     f.act(
-      `${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper by name, which is not on PATH here: run \`tray-cred setup\` (it writes the full path of ${join(home, '.local', 'bin', 'tray-cred-helper')}, which works whatever the PATH)`,
+      `${aws.config}: ${usingHelper.join(', ')} run tray-cred-helper by name, which is not on PATH here: run \`tray-cred setup\` (it writes the full path of ${setupHelperPath(home)}, which works whatever the PATH)`,
     );
   await checkInstall(c.env, home, f);
   const readable = await checkVault(c, aws, config, f, acceptRollback);
