@@ -87,6 +87,18 @@ describe('lock triggers', () => {
     assert.equal(w.broker.locked, false);
   });
 
+  /** The triggers on a Wayland session, idle time read from the desktop (GNOME Shell's idle monitor, or none). */
+  const onWayland = (idleSeconds: () => Promise<number | undefined>, warnings: string[]) =>
+    startLockTriggers({
+      lock: (reason) => void (locking = w.broker.lock(reason)),
+      isLocked: () => w.broker.locked,
+      idleLockMinutes: () => idleMinutes,
+      clock: w.clock,
+      screenLocks: { onScreenLock: async () => () => undefined, idleSeconds },
+      wayland: true,
+      warn: (m) => warnings.push(m),
+    });
+
   it("under Wayland, where Electron's idle time reads 0 and its idle state with it, locks by GNOME Shell's idle time", async () => {
     triggers.stop();
     electron.powerMonitor.idleTimeBroken = 0;
@@ -94,15 +106,7 @@ describe('lock triggers', () => {
     assert.equal(electron.powerMonitor.getSystemIdleState(15 * 60), 'active', "Electron's state follows its time");
     let gnome = 14 * 60;
     const warnings: string[] = [];
-    triggers = startLockTriggers({
-      lock: (reason) => void (locking = w.broker.lock(reason)),
-      isLocked: () => w.broker.locked,
-      idleLockMinutes: () => idleMinutes,
-      clock: w.clock,
-      screenLocks: { onScreenLock: async () => () => undefined, idleSeconds: async () => gnome },
-      wayland: true,
-      warn: (m) => warnings.push(m),
-    });
+    triggers = onWayland(async () => gnome, warnings);
     w.clock.advance(IDLE_POLL_MS);
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(w.broker.locked, false, '14 idle minutes of 15 do not lock');
@@ -118,15 +122,7 @@ describe('lock triggers', () => {
     electron.powerMonitor.idleTimeBroken = 0;
     electron.powerMonitor.idleSeconds = 16 * 60;
     const warnings: string[] = [];
-    triggers = startLockTriggers({
-      lock: (reason) => void (locking = w.broker.lock(reason)),
-      isLocked: () => w.broker.locked,
-      idleLockMinutes: () => idleMinutes,
-      clock: w.clock,
-      screenLocks: { onScreenLock: async () => () => undefined, idleSeconds: async () => undefined },
-      wayland: true,
-      warn: (m) => warnings.push(m),
-    });
+    triggers = onWayland(async () => undefined, warnings);
     for (let k = 0; k < 3; k++) {
       w.clock.advance(IDLE_POLL_MS);
       await new Promise((r) => setTimeout(r, 20));
