@@ -352,44 +352,51 @@ test('--approval-timeout: the deadline the agent keeps, refused outside 5-600 s,
   assert.doesNotMatch(r.stderr, /policy|allow`/);
 });
 
-test('the program that asked cannot answer its own prompt over the socket: an allow is FORBIDDEN, said in the agent log, and the prompt still waits', {
-  timeout: 120_000,
-}, async (t) => {
-  const { sandbox, startAgent } = await prepare(t);
-  // An approver command that never answers by itself, so the prompt stays open for the attack.
-  const agent = await startAgent(['--approver', 'sleep 40']);
-  const asked = helper(sandbox);
-  // This test process, with no terminal between it and the agent, plays the asking program's accomplice:
-  // it lists the waiting prompt and answers it, as a hostile dependency of the asking program could.
-  let prompts: WirePrompt[] = [];
-  while (prompts.length === 0) {
-    const listed = await sendRequest(
+// The same attack twice: on a prompt an approver command holds open, and on one that waits for an
+// approver to connect (no --approver), where the accomplice is the first to connect.
+for (const [waiting, agentArgs] of [
+  ['an approver command has it', ['--approver', 'sleep 40']],
+  ['it waits for an approver to connect', []],
+] as const) {
+  test(`the program that asked cannot answer its own prompt over the socket (${waiting}): an allow is FORBIDDEN, said in the agent log, and the prompt still waits`, {
+    timeout: 120_000,
+  }, async (t) => {
+    const { sandbox, startAgent } = await prepare(t);
+    // An approver command that never answers by itself, or none at all, so the prompt stays open for the attack.
+    const agent = await startAgent([...agentArgs]);
+    const asked = helper(sandbox);
+    // This test process, with no terminal between it and the agent, plays the asking program's accomplice:
+    // it lists the waiting prompt and answers it, as a hostile dependency of the asking program could.
+    let prompts: WirePrompt[] = [];
+    while (prompts.length === 0) {
+      const listed = await sendRequest(
+        sandbox.socket,
+        { v: PROTOCOL_VERSION, id: 'list', op: 'approvals', wait: 5000 } as Request,
+        10_000,
+      );
+      assert.ok(listed.ok, JSON.stringify(listed));
+      prompts = parseApprovalsResult(listed.result) ?? [];
+    }
+    const forged = await sendRequest(
       sandbox.socket,
-      { v: PROTOCOL_VERSION, id: 'list', op: 'approvals', wait: 5000 } as Request,
+      { v: PROTOCOL_VERSION, id: 'yes', op: 'approve', prompt: prompts[0]!.ref, allow: true, scope: 'once' } as Request,
       10_000,
     );
-    assert.ok(listed.ok, JSON.stringify(listed));
-    prompts = parseApprovalsResult(listed.result) ?? [];
-  }
-  const forged = await sendRequest(
-    sandbox.socket,
-    { v: PROTOCOL_VERSION, id: 'yes', op: 'approve', prompt: prompts[0]!.ref, allow: true, scope: 'once' } as Request,
-    10_000,
-  );
-  assert.equal(forged.ok, false);
-  assert.equal(!forged.ok && forged.error.code, 'FORBIDDEN');
-  assert.match(!forged.ok ? forged.error.message : '', /only from a terminal|cannot answer its own prompt/);
-  assert.match(agent.stderr(), /refused an answer to the prompt for "prod"/);
-  const status = await sandbox.trayCred(['status']);
-  assert.match(status.stdout, /1 approval\(s\) waiting/, 'the prompt is still open for a person');
-  // A deny needs no terminal: anyone of the user's may refuse.
-  const no = await sendRequest(
-    sandbox.socket,
-    { v: PROTOCOL_VERSION, id: 'no', op: 'approve', prompt: prompts[0]!.ref, allow: false } as Request,
-    10_000,
-  );
-  assert.ok(no.ok, JSON.stringify(no));
-  const r = await asked;
-  assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
-  assert.equal(JSON.stringify(await auditEntries(sandbox)).includes(PROD_KEYS.secretAccessKey), false);
-});
+    assert.equal(forged.ok, false);
+    assert.equal(!forged.ok && forged.error.code, 'FORBIDDEN');
+    assert.match(!forged.ok ? forged.error.message : '', /only from a terminal|cannot answer its own prompt/);
+    assert.match(agent.stderr(), /refused an answer to the prompt for "prod"/);
+    const status = await sandbox.trayCred(['status']);
+    assert.match(status.stdout, /1 approval\(s\) waiting/, 'the prompt is still open for a person');
+    // A deny needs no terminal: anyone of the user's may refuse.
+    const no = await sendRequest(
+      sandbox.socket,
+      { v: PROTOCOL_VERSION, id: 'no', op: 'approve', prompt: prompts[0]!.ref, allow: false } as Request,
+      10_000,
+    );
+    assert.ok(no.ok, JSON.stringify(no));
+    const r = await asked;
+    assert.equal(r.status, EXIT_STATUS.DENIED, r.stderr);
+    assert.equal(JSON.stringify(await auditEntries(sandbox)).includes(PROD_KEYS.secretAccessKey), false);
+  });
+}
