@@ -371,6 +371,15 @@ describe('a linux dir pack against a stand-in Electron', {
       },
     );
     assert.equal(byScript.stdout, version.stdout);
+    // Any other script is not run: a program of the user's cannot use the packaged Node as a Node to run its own
+    // code with the app's identity. The executable stays the helper, which takes the path as a profile name and refuses it.
+    const evil = join(sandbox.root, 'evil.mjs');
+    const marker = join(sandbox.root, 'evil-ran');
+    writeFileSync(evil, `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    const other = await run(join(bin, 'tray-cred-helper'), [evil], { env: sandbox.env });
+    assert.notEqual(other.status, 0);
+    assert.match(other.stderr, /^tray-cred-helper: /);
+    assert.equal(existsSync(marker), false, 'the other script did not run');
   });
 
   test('the .deb scripts link both commands into /usr/bin, install the AppArmor profile, and undo only their own', async () => {
